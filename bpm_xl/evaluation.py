@@ -1,0 +1,575 @@
+"""The single entry point: a whole evaluation's inputs in, one result object out.
+
+Every later layer (the Excel functions, the workbook macro, the command line, the report)
+calls :func:`evaluate`; none of them re-implements a step of it.
+
+Steps, in order:
+
+1. expert weights: authority coefficients Cr = (Ca + Cs) / 2 normalised to sum 1
+   (``expert_weighting="authority"``) or equal weights;
+2. for every comparison node (the goal, then each dimension): each expert's matrix checked
+   and weighted, the panel's judgments aggregated by the weighted geometric mean (AIJ) and
+   weighed, or the experts' priorities aggregated (AIP); consistency of the aggregated
+   matrix, its most inconsistent judgments and a repair suggestion when CR >= threshold;
+3. global weights = dimension weight x local weight; the hierarchy's overall CR;
+4. survey answers -> indicator mean scores -> weighted total, 100-point score and rating;
+5. Delphi rounds: per-indicator statistics, Kendall's W, screening, comparison of rounds;
+6. fuzzy comprehensive evaluation from the survey's answer shares;
+7. improvement priorities (weighted gaps) with dimension and PDCA stage.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import ahp, delphi, scoring
+from .errors import MissingValueError, ModelError, SettingsError
+from .model import GOAL, PDCA_LABELS, IndicatorSystem
+
+__all__ = [
+    "Settings",
+    "Expert",
+    "EvaluationInputs",
+    "NodeResult",
+    "DelphiRound",
+    "DelphiSummary",
+    "Evaluation",
+    "evaluate",
+]
+
+AGGREGATIONS = ("aij", "aip")
+EXPERT_WEIGHTINGS = ("authority", "equal")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Choices that change figures. Every result records the settings that produced it."""
+
+    method: str = "eigen"
+    random_index: str = "cn"
+    aggregation: str = "aij"
+    expert_weighting: str = "authority"
+    scale_min: float = 1.0
+    scale_max: float = 5.0
+    bands: scoring.RatingBands = field(default_factory=lambda: scoring.MOF_BANDS)
+    min_mean: float = 3.5
+    max_cv: float = 0.25
+    cr_threshold: float = 0.10
+
+    def __post_init__(self) -> None:
+        if self.method not in ahp.METHODS:
+            raise SettingsError(
+                f"settings: method is {self.method!r}; use one of {', '.join(ahp.METHODS)}"
+            )
+        if self.random_index not in ahp.RI_TABLES:
+            raise SettingsError(
+                f"settings: random_index is {self.random_index!r}; use one of {', '.join(ahp.RI_TABLES)}"
+            )
+        if self.aggregation not in AGGREGATIONS:
+            raise SettingsError(
+                f"settings: aggregation is {self.aggregation!r}; use one of {', '.join(AGGREGATIONS)}"
+            )
+        if self.expert_weighting not in EXPERT_WEIGHTINGS:
+            raise SettingsError(
+                f"settings: expert_weighting is {self.expert_weighting!r}; "
+                f"use one of {', '.join(EXPERT_WEIGHTINGS)}"
+            )
+        if not (self.scale_max > self.scale_min):
+            raise SettingsError(
+                f"settings: scale_max ({self.scale_max}) must be greater than scale_min ({self.scale_min})"
+            )
+        if not (0 < self.cr_threshold < 1):
+            raise SettingsError(f"settings: cr_threshold is {self.cr_threshold}; it must lie between 0 and 1")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "random_index": self.random_index,
+            "aggregation": self.aggregation,
+            "expert_weighting": self.expert_weighting,
+            "scale_min": self.scale_min,
+            "scale_max": self.scale_max,
+            "bands": _bands_dict(self.bands),
+            "min_mean": self.min_mean,
+            "max_cv": self.max_cv,
+            "cr_threshold": self.cr_threshold,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Expert:
+    """A panel member: code, name and authority self-ratings (Ca judgment basis, Cs familiarity)."""
+
+    code: str
+    name: str
+    ca: float
+    cs: float
+
+
+@dataclass(frozen=True)
+class EvaluationInputs:
+    """Everything an evaluation needs.
+
+    ``judgments[node][expert_code]`` is that expert's pairwise matrix for ``node`` (``GOAL``
+    compares the dimensions; a dimension code compares its indicators), in the order of
+    ``system.children(node)``; blanks allowed (upper triangle or incomplete).
+    ``delphi_rounds`` are tables experts x indicator codes of importance ratings.
+    ``survey`` is a table respondents x indicator codes of answers on the settings' scale.
+    """
+
+    system: IndicatorSystem
+    settings: Settings
+    experts: tuple[Expert, ...]
+    judgments: Mapping[str, Mapping[str, Any]]
+    delphi_rounds: tuple[pd.DataFrame, ...]
+    survey: pd.DataFrame
+    title: str = ""
+    delphi_sent: tuple[Any, ...] = ()
+    delphi_returned: tuple[Any, ...] = ()
+
+    def with_settings(self, **changes: Any) -> "EvaluationInputs":
+        return replace(self, settings=replace(self.settings, **changes))
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One comparison node: the panel's matrices, their aggregate and its weights."""
+
+    node: str
+    children: tuple[str, ...]
+    expert_codes: tuple[str, ...]
+    expert_results: tuple[ahp.AhpResult, ...]
+    aggregated: ahp.AhpResult          # of the AIJ matrix (always computed, for its consistency)
+    weights: np.ndarray                # the node's local weights (AIJ result, or AIP when chosen)
+    worst: tuple[ahp.Judgment, ...]    # most inconsistent judgments of the aggregate
+    repair: ahp.Repair | None          # only when the aggregate's CR >= threshold
+
+    @property
+    def acceptable(self) -> bool:
+        return self.aggregated.consistency_ratio < self._threshold
+
+    _threshold: float = 0.10
+
+
+@dataclass(frozen=True)
+class DelphiRound:
+    number: int
+    stats: delphi.IndicatorStats
+    kendall: delphi.KendallResult
+    screen: delphi.ScreenResult
+    n_experts: int
+
+
+@dataclass(frozen=True)
+class DelphiSummary:
+    rounds: tuple[DelphiRound, ...]
+    authority: delphi.AuthorityResult
+    comparison: pd.DataFrame | None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """All figures of one evaluation; ``to_dict()`` is the JSON the CLI prints."""
+
+    inputs: EvaluationInputs
+    expert_weights: np.ndarray
+    nodes: Mapping[str, NodeResult]
+    hierarchy: ahp.HierarchyResult
+    indicator_table: pd.DataFrame
+    dimension_table: pd.DataFrame
+    total: float
+    rating: scoring.Rating
+    delphi: DelphiSummary | None
+    fuzzy: scoring.FuzzyResult
+    priorities: pd.DataFrame
+
+    @property
+    def score100(self) -> float:
+        return self.rating.score100
+
+    @property
+    def settings(self) -> Settings:
+        return self.inputs.settings
+
+    @property
+    def system(self) -> IndicatorSystem:
+        return self.inputs.system
+
+    def inconsistent_nodes(self) -> list[NodeResult]:
+        t = self.settings.cr_threshold
+        return [n for n in self.nodes.values() if n.aggregated.consistency_ratio >= t]
+
+    def to_dict(self) -> dict[str, Any]:
+        return _to_dict(self)
+
+
+# ----------------------------------------------------------------------------------------
+def evaluate(inputs: EvaluationInputs) -> Evaluation:
+    """Run a whole evaluation.
+
+    Parameters
+    ----------
+    inputs : EvaluationInputs
+        Indicator system, settings, experts, judgment matrices, Delphi rounds, survey.
+
+    Returns
+    -------
+    Evaluation
+        Weights, consistency, scores, total, rating, Delphi summary, fuzzy evaluation and
+        improvement priorities, each in input order with full precision.
+
+    Raises
+    ------
+    BpmError
+        Any input a user can get wrong, with the node, expert, row and column named.
+
+    Examples
+    --------
+    >>> from bpm_xl.example import load_example
+    >>> ev = evaluate(load_example())
+    >>> ev.rating.grade
+    'B'
+    """
+    s = inputs.settings
+    system = inputs.system
+    experts = tuple(inputs.experts)
+    if not experts:
+        raise MissingValueError("experts: the panel is empty; add at least one expert")
+    authority = delphi.authority([e.ca for e in experts], [e.cs for e in experts])
+    if s.expert_weighting == "authority":
+        ew = np.asarray(authority.cr, dtype=float)
+        ew = ew / ew.sum()
+    else:
+        ew = np.full(len(experts), 1.0 / len(experts))
+    ew_by_code = {e.code: w for e, w in zip(experts, ew)}
+
+    nodes: dict[str, NodeResult] = {}
+    for node in system.nodes():
+        nodes[node] = _node(node, system, inputs.judgments, ew_by_code, s)
+
+    # Global weights from the nodes' local weights (AIJ or AIP); the overall CR as Chinese
+    # theses report it (层次总排序): CR = sum_j a_j CI_j / sum_j a_j RI_j over the dimension
+    # nodes, a_j the dimension's weight. The goal matrix is checked on its own (层次单排序),
+    # so it enters the tree as plain weights, which add nothing to the CR.
+    hier = ahp.hierarchy({node: (nodes[node].children, nodes[node].weights) for node in system.nodes()}, GOAL)
+    cr_tree: dict[str, tuple[Sequence[str], Any]] = {GOAL: (nodes[GOAL].children, nodes[GOAL].weights)}
+    for d in system.dimension_codes:
+        cr_tree[d] = (nodes[d].children, nodes[d].aggregated)
+    hier = replace(hier, consistency_ratio=ahp.hierarchy(cr_tree, GOAL).consistency_ratio)
+
+    gw = dict(zip(hier.leaves, np.asarray(hier.global_weights, dtype=float)))
+    codes = system.codes
+    missing = [c for c in codes if c not in inputs.survey.columns]
+    if missing:
+        raise MissingValueError(
+            f"survey: no answer column for indicator {', '.join(missing)}; add the column or remove the indicator"
+        )
+    survey = inputs.survey[list(codes)]
+    sc = scoring.indicator_scores(
+        survey.to_numpy(dtype=object), s.scale_min, s.scale_max, labels=list(codes), name="survey"
+    )
+    means = np.asarray(sc.mean, dtype=float)
+    counts = np.asarray(sc.count)
+    gvec = np.array([gw[c] for c in codes])
+    total = scoring.weighted_score(gvec, means, name_w="global weights", name_s="indicator scores")
+    rating = scoring.rate(total, s.scale_max, s.bands)
+
+    dim_w = dict(zip(nodes[GOAL].children, nodes[GOAL].weights))
+    rows = []
+    for k, ind in enumerate(system.ordered_indicators()):
+        local = float(nodes[ind.dimension].weights[nodes[ind.dimension].children.index(ind.code)])
+        rows.append(
+            {
+                "dimension": ind.dimension,
+                "code": ind.code,
+                "name_zh": ind.name_zh,
+                "name_en": ind.name_en,
+                "pdca": ind.pdca,
+                "dimension_weight": float(dim_w[ind.dimension]),
+                "local_weight": local,
+                "global_weight": float(gvec[k]),
+                "mean_score": float(means[k]),
+                "answers": int(counts[k]),
+                "weighted_score": float(gvec[k] * means[k]),
+            }
+        )
+    ind_table = pd.DataFrame(rows)
+    drows = []
+    for d in system.dimensions:
+        part = ind_table[ind_table["dimension"] == d.code]
+        own = float((part["local_weight"] * part["mean_score"]).sum())
+        drows.append(
+            {
+                "dimension": d.code,
+                "name_zh": d.name_zh,
+                "name_en": d.name_en,
+                "weight": float(dim_w[d.code]),
+                "contribution": float(part["weighted_score"].sum()),
+                "score": own,
+                "score100": own / s.scale_max * 100.0,
+                "cr": float(nodes[d.code].aggregated.consistency_ratio),
+            }
+        )
+    dim_table = pd.DataFrame(drows)
+
+    delphi_summary = _delphi(inputs, authority, s)
+
+    grades = np.arange(s.scale_max, s.scale_min - 1, -1, dtype=float)
+    if not np.allclose(grades, np.round(grades)) or len(grades) < 2:
+        raise SettingsError("settings: the fuzzy evaluation needs an integer answer scale")
+    R = scoring.membership_matrix(survey.to_numpy(dtype=object), s.scale_min, s.scale_max)
+    fuzzy = scoring.fuzzy_evaluation(gvec, R, grade_values=grades)
+
+    pri = scoring.improvement_priorities(
+        list(codes),
+        gvec,
+        means,
+        scale_max=s.scale_max,
+        dimensions=[system.indicator(c).dimension for c in codes],
+        stages=[system.indicator(c).pdca for c in codes],
+    )
+    return Evaluation(
+        inputs=inputs,
+        expert_weights=ew,
+        nodes=nodes,
+        hierarchy=hier,
+        indicator_table=ind_table,
+        dimension_table=dim_table,
+        total=float(total),
+        rating=rating,
+        delphi=delphi_summary,
+        fuzzy=fuzzy,
+        priorities=pri,
+    )
+
+
+def _node(
+    node: str,
+    system: IndicatorSystem,
+    judgments: Mapping[str, Mapping[str, Any]],
+    ew_by_code: Mapping[str, float],
+    s: Settings,
+) -> NodeResult:
+    children = system.children(node)
+    label = "goal" if node == GOAL else f"dimension {node}"
+    by_expert = judgments.get(node) or {}
+    if not by_expert:
+        raise MissingValueError(f"judgments: no expert judged {label}; enter at least one matrix")
+    codes, results, mats, wts = [], [], [], []
+    for ecode, grid in by_expert.items():
+        if ecode not in ew_by_code:
+            raise ModelError(f"judgments: expert {ecode!r} judged {label} but is not on the panel")
+        name = f"judgments {label}, expert {ecode}"
+        res = ahp.ahp_weights(grid, s.method, s.random_index, name=name)
+        if res.matrix.shape[0] != len(children):
+            raise ModelError(
+                f"{name}: the matrix is {res.matrix.shape[0]} x {res.matrix.shape[0]} but {label} "
+                f"has {len(children)} elements; rebuild the workbook after changing the indicators"
+            )
+        codes.append(ecode)
+        results.append(res)
+        mats.append(res.matrix)
+        wts.append(ew_by_code[ecode])
+    w = np.asarray(wts, dtype=float)
+    w = w / w.sum()
+    agg_matrix = ahp.aggregate_judgments(np.stack(mats), w)
+    agg = ahp.ahp_weights(agg_matrix, s.method, s.random_index, name=f"aggregate of {label}")
+    if s.aggregation == "aip":
+        weights = np.asarray(ahp.aggregate_priorities(np.stack([r.weights for r in results]), w))
+    else:
+        weights = np.asarray(agg.weights)
+    n = len(children)
+    worst = ahp.inconsistent_judgments(agg.matrix, min(3, n * (n - 1) // 2), s.method, s.random_index) if n > 2 else ()
+    repair = None
+    if agg.consistency_ratio >= s.cr_threshold:
+        repair = ahp.suggest_repair(agg.matrix, s.cr_threshold, s.method, s.random_index)
+    return NodeResult(
+        node=node,
+        children=children,
+        expert_codes=tuple(codes),
+        expert_results=tuple(results),
+        aggregated=agg,
+        weights=weights,
+        worst=tuple(worst),
+        repair=repair,
+        _threshold=s.cr_threshold,
+    )
+
+
+def _delphi(inputs: EvaluationInputs, authority: delphi.AuthorityResult, s: Settings) -> DelphiSummary | None:
+    if not inputs.delphi_rounds:
+        return None
+    rounds = []
+    codes = list(inputs.system.codes)
+    for k, frame in enumerate(inputs.delphi_rounds, start=1):
+        cols = [c for c in codes if c in frame.columns]
+        name = f"Delphi round {k}"
+        if not cols:
+            raise MissingValueError(f"{name}: no column matches an indicator code")
+        values = frame[cols].to_numpy(dtype=object)
+        stats = delphi.indicator_stats(values, full_score=s.scale_max, labels=cols, name=name)
+        kw = delphi.kendall_w(values, name=name) if values.shape[0] >= 2 and values.shape[1] >= 2 else None
+        scr = delphi.screen(stats, min_mean=s.min_mean, max_cv=s.max_cv)
+        rounds.append(DelphiRound(k, stats, kw, scr, int(values.shape[0])))
+    comparison = None
+    if len(inputs.delphi_rounds) >= 2:
+        a, b = inputs.delphi_rounds[-2], inputs.delphi_rounds[-1]
+        cols = [c for c in codes if c in a.columns and c in b.columns]
+        comparison = delphi.compare_rounds(a[cols].to_numpy(dtype=object), b[cols].to_numpy(dtype=object), labels=cols)
+    return DelphiSummary(tuple(rounds), authority, comparison)
+
+
+# ----------------------------------------------------------------------------------------
+def _bands_dict(bands: scoring.RatingBands) -> dict[str, Any]:
+    return {
+        "name": bands.name,
+        "bands": [
+            {"grade": b.grade, "label_zh": b.label_zh, "label_en": b.label_en, "lower": b.lower}
+            for b in bands.bands
+        ],
+    }
+
+
+def _f(x: Any) -> Any:
+    if x is None:
+        return None
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+def _ahp_dict(r: ahp.AhpResult) -> dict[str, Any]:
+    return {
+        "weights": [float(v) for v in r.weights],
+        "lambda_max": float(r.lambda_max),
+        "ci": float(r.consistency_index),
+        "ri": float(r.random_index),
+        "cr": float(r.consistency_ratio),
+        "random_index_table": r.random_index_table,
+        "method": r.method,
+        "matrix": [[float(v) for v in row] for row in r.matrix],
+        "n_missing": int(r.n_missing),
+    }
+
+
+def _judgment_dict(j: ahp.Judgment, children: Sequence[str]) -> dict[str, Any]:
+    return {
+        "row": int(j.row) + 1,
+        "column": int(j.col) + 1,
+        "row_code": children[j.row],
+        "column_code": children[j.col],
+        "value": float(j.value),
+        "consistent_value": float(j.consistent_value),
+        "scale_value": float(j.scale_value),
+        "error": float(j.error),
+        "cr_after": float(j.cr_after),
+    }
+
+
+def _frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for rec in df.to_dict("records"):
+        clean = {}
+        for k, v in rec.items():
+            if isinstance(v, (np.floating, float)):
+                clean[str(k)] = _f(v)
+            elif isinstance(v, (np.integer,)):
+                clean[str(k)] = int(v)
+            elif isinstance(v, (np.bool_,)):
+                clean[str(k)] = bool(v)
+            else:
+                clean[str(k)] = v
+        out.append(clean)
+    return out
+
+
+def _to_dict(ev: Evaluation) -> dict[str, Any]:
+    s = ev.settings
+    out: dict[str, Any] = {
+        "title": ev.inputs.title,
+        "settings": s.to_dict(),
+        "total": ev.total,
+        "score100": ev.rating.score100,
+        "rating": {
+            "grade": ev.rating.grade,
+            "label_zh": ev.rating.label_zh,
+            "label_en": ev.rating.label_en,
+            "bands": _bands_dict(ev.rating.bands),
+        },
+        "experts": [
+            {"code": e.code, "name": e.name, "ca": e.ca, "cs": e.cs, "weight": float(w)}
+            for e, w in zip(ev.inputs.experts, ev.expert_weights)
+        ],
+        "nodes": {},
+        "hierarchy": {
+            "leaves": list(ev.hierarchy.leaves),
+            "global_weights": [float(v) for v in ev.hierarchy.global_weights],
+            "consistency_ratio": float(ev.hierarchy.consistency_ratio),
+        },
+        "indicators": _frame_records(ev.indicator_table),
+        "dimensions": _frame_records(ev.dimension_table),
+        "fuzzy": {
+            "b": [float(v) for v in ev.fuzzy.b],
+            "grade_index": int(ev.fuzzy.grade_index),
+            "score": _f(ev.fuzzy.score),
+            "grade_values": [float(v) for v in ev.fuzzy.grade_values] if ev.fuzzy.grade_values is not None else None,
+        },
+        "priorities": _frame_records(ev.priorities),
+        "pdca": {k: {"zh": v[0], "en": v[1]} for k, v in PDCA_LABELS.items()},
+    }
+    for code, nr in ev.nodes.items():
+        out["nodes"][code] = {
+            "children": list(nr.children),
+            "weights": [float(v) for v in nr.weights],
+            "aggregated": _ahp_dict(nr.aggregated),
+            "acceptable": bool(nr.aggregated.consistency_ratio < s.cr_threshold),
+            "experts": {
+                ec: {"cr": float(r.consistency_ratio), "weights": [float(v) for v in r.weights], "n_missing": int(r.n_missing)}
+                for ec, r in zip(nr.expert_codes, nr.expert_results)
+            },
+            "worst": [_judgment_dict(j, nr.children) for j in nr.worst],
+            "repair": None
+            if nr.repair is None
+            else {
+                "changes": [_judgment_dict(j, nr.children) for j in nr.repair.changes],
+                "cr_after": float(nr.repair.result.consistency_ratio),
+                "reached": bool(nr.repair.reached),
+            },
+        }
+    if ev.delphi is not None:
+        a = ev.delphi.authority
+        out["delphi"] = {
+            "authority": {
+                "ca": [float(v) for v in a.ca],
+                "cs": [float(v) for v in a.cs],
+                "cr": [float(v) for v in a.cr],
+                "panel_ca": float(a.panel_ca),
+                "panel_cs": float(a.panel_cs),
+                "panel_cr": float(a.panel_cr),
+            },
+            "rounds": [
+                {
+                    "round": r.number,
+                    "experts": r.n_experts,
+                    "stats": _frame_records(r.stats.to_frame()),
+                    "kendall": None
+                    if r.kendall is None
+                    else {
+                        "w": float(r.kendall.w),
+                        "chi2": float(r.kendall.chi2),
+                        "df": int(r.kendall.df),
+                        "p": float(r.kendall.p),
+                    },
+                    "screen": _frame_records(r.screen.to_frame()),
+                }
+                for r in ev.delphi.rounds
+            ],
+            "comparison": None if ev.delphi.comparison is None else _frame_records(ev.delphi.comparison),
+        }
+    else:
+        out["delphi"] = None
+    return out
