@@ -373,11 +373,13 @@ def _node(
             )
         codes.append(ecode)
         results.append(res)
-        mats.append(res.matrix)
+        # Aggregate what each expert actually judged: a pair an expert left blank is
+        # aggregated over the experts who judged it (the same rule as =AHP_GROUP()).
+        mats.append(ahp.parse_matrix(grid, name=name))
         wts.append(ew_by_code[ecode])
     w = np.asarray(wts, dtype=float)
     w = w / w.sum()
-    agg_matrix = ahp.aggregate_judgments(np.stack(mats), w)
+    agg_matrix = ahp.aggregate_judgments(mats, w, name=f"judgments {label}")
     agg = ahp.ahp_weights(agg_matrix, s.method, s.random_index, name=f"aggregate of {label}")
     if s.aggregation == "aip":
         weights = np.asarray(ahp.aggregate_priorities(np.stack([r.weights for r in results]), w))

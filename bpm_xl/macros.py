@@ -1,0 +1,223 @@
+"""The Rebuild macro: one ``rebuild(book)`` and its two entry points.
+
+- Classic desktop Excel: the workbook's quickstart ``SampleCall`` macro (and the Rebuild
+  button) runs ``import bpm_evaluation; bpm_evaluation.main()``, which calls :func:`main`.
+- Office.js (xlwings Server / Lite): :func:`rebuild_script` is an ``@xw.script``.
+
+``rebuild`` reads the input sheets, checks them through :func:`bpm_xl.evaluate`, plans the
+workbook (:mod:`bpm_xl.sheets.plan`) and writes it back in a few bulk writes: per output
+sheet one clear, one write of all values and formulas, one number format, and one write per
+array formula; input sheets that follow the indicator list are rewritten only when their
+layout changed, carrying every value by code. The settings, indicator and expert sheets are
+never written.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import xlwings as xw
+
+from .errors import BpmError
+from .sheets.labels import OUTPUT_ROLES, RESHAPED_INPUT_ROLES, SHEETS
+from .sheets.plan import SheetPlan, WorkbookPlan
+from .sheets.read import Grids, parse_names, read_data, to_inputs
+
+__all__ = ["RebuildSummary", "rebuild", "main", "rebuild_script", "book_grids", "dense"]
+
+_NUMBER_FORMAT = "0.0000"
+
+
+@dataclass(frozen=True)
+class RebuildSummary:
+    sheets_written: tuple[str, ...]
+    names_changed: int
+    problem: str | None          # the input problem evaluate() reported, if any
+
+
+def _rows(value: Any) -> list[list[Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        return [[value]]
+    if value and not isinstance(value[0], list):
+        return [value]
+    return value
+
+
+def book_grids(book: Any) -> Grids:
+    """All sheets' values (anchored at A1) and the defined names of a live workbook."""
+    sheets: dict[str, list[list[Any]]] = {}
+    for sh in book.sheets:
+        ur = sh.used_range
+        vals = _rows(ur.value)
+        r0, c0 = ur.row - 1, ur.column - 1
+        if r0 or c0:
+            vals = [[] for _ in range(r0)] + [[None] * c0 + list(r) for r in vals]
+        sheets[sh.name] = [list(r) for r in vals]
+    names = {}
+    for n in book.names:
+        try:
+            refers = n.refers_to
+        except Exception:  # noqa: BLE001 - a name xlwings cannot describe is not one of ours
+            continue
+        if refers:
+            names[n.name] = refers
+    return Grids(sheets, parse_names(names), source=getattr(book, "name", "workbook"))
+
+
+def dense(sp: SheetPlan) -> list[list[Any]]:
+    """The sheet's blocks as one rectangle from A1 (array formulas left empty)."""
+    nrows = max([b.row + b.nrows for b in sp.blocks] + [a.row + a.nrows for a in sp.arrays] + [1])
+    ncols = max([b.col + b.ncols for b in sp.blocks] + [a.col + a.ncols for a in sp.arrays] + [1])
+    grid: list[list[Any]] = [[""] * ncols for _ in range(nrows)]
+    for b in sp.blocks:
+        for i, row in enumerate(b.cells):
+            for j, v in enumerate(row):
+                if v is None or (isinstance(v, float) and math.isnan(v)):
+                    v = ""
+                grid[b.row + i][b.col + j] = v
+    return grid
+
+
+def _norm_ref(refers: str) -> str:
+    return refers.replace("$", "").replace("'", "").lstrip("=").upper()
+
+
+def rebuild(book: Any) -> RebuildSummary:
+    """Rebuild the evaluation sheets of ``book`` (an ``xw.Book``) from its input sheets."""
+    from .sheets.build import _lang_of, plan_for  # noqa: PLC0415 - shells import lazily
+    from .model import IndicatorSystem
+    import pandas as pd
+
+    g = book_grids(book)
+    data = read_data(g)
+    lang = _lang_of(g)
+    system = IndicatorSystem.from_frame(pd.DataFrame(data.system_rows or [{"dimension": None, "code": None}]),
+                                        name="indicator sheet")
+    problem = None
+    try:
+        from .evaluation import evaluate
+
+        evaluate(to_inputs(data, source=g.source))
+    except BpmError as exc:
+        problem = str(exc)
+    plan = plan_for(data, system, lang)
+    written, changed = _write(book, plan, g)
+    return RebuildSummary(tuple(written), changed, problem)
+
+
+def _layout_unchanged(sp: SheetPlan, plan: WorkbookPlan, g: Grids) -> bool:
+    prefix = {"judgments": "BPM_J_", "delphi": "BPM_DELPHI_", "survey": "BPM_SURVEY"}[sp.role]
+    mine = {k: v for k, v in plan.names.items() if k.startswith(prefix)}
+    for k, v in mine.items():
+        old = g.names.get(k)
+        if old is None:
+            return False
+        new = parse_names({k: v})[k]
+        if sp.role == "survey":
+            # rows grow with respondents; only the indicator columns decide the layout
+            if (old[0], old[1], old[2], old[4]) != (new[0], new[1], new[2], new[4]):
+                return False
+        elif old != new:
+            return False
+    if sp.role == "judgments":
+        # expert codes at the block starts must match too (a panel change moves blocks)
+        existing = g.sheets.get(sp.name, [])
+        for b in sp.blocks:
+            if b.style == "rowhead" and b.col == 0 and b.nrows == 1:
+                row = existing[b.row] if b.row < len(existing) else []
+                if not row or str(row[0]) != str(b.cells[0][0]):
+                    return False
+    extra = [k for k in g.names if k.startswith(prefix) and k not in mine]
+    return not extra
+
+
+def _write(book: Any, plan: WorkbookPlan, g: Grids) -> tuple[list[str], int]:
+    existing = {sh.name: sh for sh in book.sheets}
+    written: list[str] = []
+    for sp in plan.sheets:
+        if sp.role not in OUTPUT_ROLES and sp.role not in RESHAPED_INPUT_ROLES:
+            continue
+        if sp.role in RESHAPED_INPUT_ROLES and sp.name in existing and _layout_unchanged(sp, plan, g):
+            continue
+        sheet = existing.get(sp.name)
+        if sheet is None:
+            sheet = book.sheets.add(sp.name, after=book.sheets[len(book.sheets) - 1])
+            existing[sp.name] = sheet
+        else:
+            sheet.clear_contents()
+        grid = dense(sp)
+        rng = sheet.range((1, 1)).resize(len(grid), len(grid[0]))
+        rng.formula = grid
+        if sp.kind == "output":
+            rng.number_format = _NUMBER_FORMAT
+        for a in sp.arrays:
+            sheet.range((a.row + 1, a.col + 1)).resize(a.nrows, a.ncols).formula_array = a.formula
+        written.append(sp.name)
+    changed = 0
+    current = {k: v for k, v in ((n.name, _safe_refers(n)) for n in book.names)}
+    for name, refers in plan.names.items():
+        old = current.get(name)
+        if old is not None and _norm_ref(old) == _norm_ref(refers):
+            continue
+        if old is None:
+            book.names.add(name, refers)
+        else:
+            book.names[name].refers_to = refers
+        changed += 1
+    return written, changed
+
+
+def _safe_refers(n: Any) -> str | None:
+    try:
+        return n.refers_to
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _report(book: Any, summary: RebuildSummary) -> None:
+    if summary.problem:
+        try:
+            book.app.alert(summary.problem[:250], title="bpm-xl")
+        except Exception:  # noqa: BLE001 - an alert that cannot be shown must not undo the rebuild
+            pass
+
+
+def main() -> None:
+    """Classic Excel entry point (RunPython / the quickstart SampleCall macro / the button)."""
+    book = xw.Book.caller()
+    _report(book, rebuild(book))
+
+
+@xw.script
+def rebuild_script(book: xw.Book):
+    """Office.js entry point (xlwings Server / Lite): rebuild the evaluation sheets."""
+    _report(book, rebuild(book))
+
+
+def payload_from_grids(grids: Grids, book_name: str = "bpm_evaluation.xlsm") -> dict[str, Any]:
+    """The JSON an Office.js client sends for a workbook (tests, benchmarks, headless twins)."""
+    from .sheets.plan import a1 as _a1
+
+    names = []
+    order = list(grids.sheets)
+    for name, (sheet, r0, c0, r1, c1) in grids.names.items():
+        addr = _a1(r0, c0, absolute=False) + ("" if (r0, c0) == (r1, c1) else ":" + _a1(r1, c1, absolute=False))
+        q = "'" + sheet.replace("'", "''") + "'"
+        names.append({"name": name, "sheet_index": order.index(sheet), "address": addr, "book_scope": True,
+                      "scope_sheet_name": None, "scope_sheet_index": None,
+                      "refers_to": f"={q}!{_a1(r0, c0)}" + ("" if (r0, c0) == (r1, c1) else ":" + _a1(r1, c1))})
+    sheets = []
+    for nm, rows in grids.sheets.items():
+        width = max((len(r) for r in rows), default=0)
+        vals = [[("" if v is None else v) for v in list(r) + [None] * (width - len(r))] for r in rows]
+        sheets.append({"name": nm, "values": vals or [[""]], "pictures": [], "tables": []})
+    return {"client": "Office.js", "version": xw.__version__,
+            "book": {"name": book_name, "active_sheet_index": 0, "selection": "A1"},
+            "names": names, "sheets": sheets}
+
+
+_ = SHEETS  # sheet captions are looked up through plan roles only

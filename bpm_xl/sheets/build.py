@@ -1,0 +1,353 @@
+"""Workbook files: create, read, rebuild (headless), evaluate.
+
+These are the file shells behind ``bpm-xl new | rebuild | evaluate`` and the shipped
+``workbook/bpm_evaluation.xlsm``. The layout comes from :mod:`bpm_xl.sheets.plan`, numbers
+from :func:`bpm_xl.evaluate`; this module only moves data between files and those two.
+
+Data safety: a rebuild reads everything first, writes the new file next to the old one,
+keeps a timestamped backup, and replaces the file in one rename. If anything fails
+before the rename, the original file is untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import os
+import re
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from ..errors import BpmError, WorkbookError
+from .labels import SHEETS, USER_ROLES
+from .plan import Block, SheetPlan, WorkbookData, WorkbookPlan, data_from_inputs, plan_workbook
+from .read import Grids, parse_names, read_data, to_inputs
+
+__all__ = [
+    "RebuildResult",
+    "UDF_MODULE",
+    "example_workbook_data",
+    "blank_workbook_data",
+    "plan_for",
+    "new_workbook",
+    "write_workbook",
+    "load_grids",
+    "read_workbook",
+    "read_inputs",
+    "rebuild_file",
+    "evaluate_file",
+    "vba_project",
+]
+
+UDF_MODULE = "bpm_xl.udfs"
+#: Fixed document dates, so the same inputs give the same bytes (the shipped workbook is checked).
+_FIXED_DATE = _dt.datetime(2026, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class RebuildResult:
+    path: Path
+    backup: Path
+    sheets_written: tuple[str, ...]
+    indicators: int
+    experts: int
+    respondents: int
+
+
+# ---------------------------------------------------------------------------------------
+def example_workbook_data(lang: str = "zh") -> tuple[WorkbookData, Any]:
+    """The built-in example as workbook data, and its indicator system."""
+    from ..example import example_data, load_example
+
+    inputs = load_example(lang=lang)
+    raw = example_data()
+    data = data_from_inputs(inputs)
+    # keep the judgments exactly as typed (text such as "1/3" becomes a fraction-formatted number)
+    data = _replace(data, delphi_sent=list(raw["delphi"]["sent"]), delphi_returned=list(raw["delphi"]["returned"]),
+                    bands_name=_bands_title(lang), title=inputs.title)
+    return data, inputs.system
+
+
+def blank_workbook_data(lang: str = "zh") -> tuple[WorkbookData, Any]:
+    """A workbook ready to fill in: the default indicator system, three expert rows, no answers."""
+    from ..evaluation import Settings
+    from ..model import default_system
+
+    s = Settings()
+    system = default_system()
+    data = WorkbookData(
+        settings={"method": s.method, "random_index": s.random_index, "aggregation": s.aggregation,
+                  "expert_weighting": s.expert_weighting, "scale_min": s.scale_min, "scale_max": s.scale_max,
+                  "cr_threshold": s.cr_threshold, "min_mean": s.min_mean, "max_cv": s.max_cv},
+        bands=[(b.grade, b.lower, b.label_zh, b.label_en) for b in s.bands.bands],
+        bands_name=_bands_title(lang),
+        system_rows=system.to_frame().to_dict("records"),
+        experts=[{"code": f"E{k:02d}", "name": "", "ca": None, "cs": None} for k in (1, 2, 3)],
+        judgments={}, delphi=[{}, {}], delphi_sent=[None, None], delphi_returned=[None, None],
+        survey_ids=[], survey=[],
+    )
+    return data, system
+
+
+def _bands_title(lang: str) -> str:
+    return "财预〔2020〕10号" if lang == "zh" else "MOF 2020 No.10 (mof2020)"
+
+
+def _replace(data: WorkbookData, **kw: Any) -> WorkbookData:
+    from dataclasses import replace
+
+    return replace(data, **kw)
+
+
+# ---------------------------------------------------------------------------------------
+@lru_cache(maxsize=2)
+def vba_project(module_name: str = UDF_MODULE) -> bytes:
+    """xlwings' standalone VBA project plus the generated ``xlwings_udfs`` and help modules."""
+    from .. import vba
+
+    return vba.build_vba_project(module_name)
+
+
+def _conf_sheet(lang: str) -> SheetPlan:
+    sp = SheetPlan("conf", "xlwings.conf", "input", widths={0: 24, 1: 40, 3: 90})
+    sp.add(0, 0, [["UDF Modules", UDF_MODULE]], "settings")
+    sp.add(0, 3, [[
+        "xlwings 设置：UDF Modules 指向 bpm_xl.udfs；如需指定 Python，请在下一行加入 Interpreter_Win 及其路径（bpm-xl excel-setup 会代为填写）。"
+        if lang == "zh" else
+        "xlwings settings: UDF Modules points at bpm_xl.udfs; to pick a Python, add a row Interpreter_Win with its path "
+        "(bpm-xl excel-setup fills it in)."
+    ]], "note")
+    return sp
+
+
+def plan_for(data: WorkbookData, system: Any, lang: str, extra: dict[str, list[list[Any]]] | None = None) -> WorkbookPlan:
+    plan = plan_workbook(data, system, lang)
+    conf = _conf_sheet(lang)
+    if extra and "conf" in extra:
+        conf = SheetPlan("conf", "xlwings.conf", "input", widths=conf.widths)
+        conf.blocks.append(Block(0, 0, [list(r) for r in extra["conf"]], "settings"))
+    plan.sheets.append(conf)
+    if extra:
+        for sp in plan.sheets:
+            if sp.role in USER_ROLES and sp.role in extra:
+                _overlay(sp, extra[sp.role])
+    return plan
+
+
+def _overlay(sp: SheetPlan, grid: list[list[Any]]) -> None:
+    """Keep what a user typed in a user sheet beyond the columns bpm-xl lays out."""
+    if sp.role == "guide":
+        sp.blocks = [Block(0, 0, [[row[0] if row else None] for row in grid] or [[None]], "guide")]
+        extra_from = 1
+    else:
+        extra_from = max((b.col + b.ncols for b in sp.blocks), default=0)
+    cells = {}
+    for r, row in enumerate(grid):
+        for c, v in enumerate(row):
+            if c >= extra_from and v is not None and v != "":
+                cells[(r, c)] = v
+    for (r, c), v in sorted(cells.items()):
+        sp.blocks.append(Block(r, c, [[v]], "input"))
+
+
+def write_workbook(plan: WorkbookPlan, target: str | Path | io.BytesIO, vba: bytes | None) -> None:
+    from .xlsx import write_plan
+
+    write_plan(plan, target, vba_project=vba, created=_FIXED_DATE)
+
+
+def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_module: bool = True) -> Path:
+    """Write a new evaluation workbook (.xlsm with the xlwings VBA project).
+
+    With ``with_module`` the quickstart companion ``<stem>.py`` (``main()`` = rebuild) is
+    written beside it when absent, so the workbook's SampleCall macro and button work.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xlsm":
+        raise WorkbookError(f"{path}: a bpm-xl workbook must end in .xlsm (it carries macros)")
+    data, system = example_workbook_data(lang) if example else blank_workbook_data(lang)
+    plan = plan_for(data, system, lang)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    write_workbook(plan, buf, vba_project())
+    _atomic_write(path, buf.getvalue())
+    if with_module:
+        companion = path.with_suffix(".py")
+        if not companion.exists() and path.stem.isidentifier():
+            companion.write_text(companion_module(), encoding="utf-8")
+    return path
+
+
+def companion_module() -> str:
+    return (
+        '"""Quickstart companion of the bpm-xl workbook of the same name.\n\n'
+        "xlwings' SampleCall macro (and the Rebuild button) runs `import <workbook name>; main()`.\n"
+        '"""\n\n'
+        "from bpm_xl.macros import main, rebuild, rebuild_script  # noqa: F401\n\n"
+        'if __name__ == "__main__":\n'
+        "    main()\n"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise WorkbookError(f"{path}: no such file")
+    for lock in (path.parent / f"~${path.name}", path.parent / f".~lock.{path.name}#"):
+        if lock.exists():
+            raise WorkbookError(
+                f"{path}: the file is open in Excel or LibreOffice ({lock.name} exists); close it and try again"
+            )
+    if not zipfile.is_zipfile(path):
+        raise WorkbookError(f"{path}: the file is damaged or not an Excel workbook (not a zip container)")
+
+
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+
+
+def _defined_names(zf: zipfile.ZipFile, source: str) -> dict[str, str]:
+    try:
+        root = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    except (KeyError, ElementTree.ParseError) as exc:
+        raise WorkbookError(f"{source}: the workbook part is damaged ({exc})") from None
+    out = {}
+    for dn in root.iterfind("m:definedNames/m:definedName", _NS):
+        if dn.get("localSheetId") is None and dn.text:
+            out[dn.get("name", "")] = dn.text
+    return out
+
+
+def load_grids(path: str | Path, formulas: bool = False) -> Grids:
+    """Every sheet's cells; ``formulas=True`` keeps formulas as text (for rewriting inputs)."""
+    path = Path(path)
+    _check_file(path)
+    source = path.name
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = parse_names(_defined_names(zf, source))
+        sheets: dict[str, list[list[Any]]] = {}
+        if formulas:
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+            try:
+                for ws in wb.worksheets:
+                    sheets[ws.title] = [list(r) for r in ws.iter_rows(values_only=True)]
+            finally:
+                wb.close()
+        else:
+            from python_calamine import CalamineWorkbook
+
+            cw = CalamineWorkbook.from_path(str(path))
+            for nm in cw.sheet_names:
+                sh = cw.get_sheet_by_name(nm)
+                rows = sh.to_python(skip_empty_area=False)
+                sheets[nm] = [[None if v == "" else v for v in row] for row in rows]
+    except WorkbookError:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise WorkbookError(f"{source}: the file cannot be read ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # noqa: BLE001 - reader libraries raise their own types for damaged files
+        raise WorkbookError(f"{source}: the file cannot be read ({type(exc).__name__}: {exc})") from None
+    return Grids(sheets, names, source)
+
+
+def _lang_of(g: Grids) -> str:
+    ref = g.names.get("BPM_ROLE_GUIDE")
+    return "en" if ref and ref[0] == SHEETS["guide"]["en"] else "zh"
+
+
+def read_workbook(path: str | Path, formulas: bool = False) -> tuple[WorkbookData, Grids]:
+    g = load_grids(path, formulas=formulas)
+    try:
+        data = read_data(g)
+    except BpmError:
+        raise
+    except (IndexError, TypeError) as exc:
+        raise WorkbookError(f"{g.source}: the input sheets do not have the bpm-xl layout ({exc})") from None
+    return data, g
+
+
+def read_inputs(path: str | Path):
+    """Core EvaluationInputs from a workbook file's input sheets (cached cell values)."""
+    data, g = read_workbook(path, formulas=False)
+    return to_inputs(data, source=g.source)
+
+
+def evaluate_file(path: str | Path):
+    from ..evaluation import evaluate
+
+    return evaluate(read_inputs(path))
+
+
+def rebuild_file(path: str | Path, backup: bool = True) -> RebuildResult:
+    """Rebuild the output sheets (and reshape judgment, Delphi and survey sheets) of a file.
+
+    Keeps the file's own VBA project byte for byte, every value on the input sheets (by code),
+    and a backup copy; refuses (file unchanged) when the file is open, damaged or incomplete.
+    """
+    path = Path(path)
+    data, g = read_workbook(path, formulas=True)
+    lang = _lang_of(g)
+    from ..model import IndicatorSystem
+    import pandas as pd
+
+    system = IndicatorSystem.from_frame(pd.DataFrame(data.system_rows or [{"dimension": None, "code": None}]),
+                                        name=f"{g.source}: indicator sheet")
+    with zipfile.ZipFile(path) as zf:
+        vba = zf.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in zf.namelist() else None
+    extra = {}
+    for role in USER_ROLES:
+        ref = g.names.get(f"BPM_ROLE_{role.upper()}")
+        if ref and ref[0] in g.sheets:
+            extra[role] = g.sheets[ref[0]]
+    if "xlwings.conf" in g.sheets:
+        extra["conf"] = g.sheets["xlwings.conf"]
+    plan = plan_for(data, system, lang, extra)
+    buf = io.BytesIO()
+    write_workbook(plan, buf, vba)
+    bak = _backup_path(path) if backup else path
+    if backup:
+        shutil.copy2(path, bak)
+    _atomic_write(path, buf.getvalue())
+    return RebuildResult(path, bak, tuple(s.name for s in plan.sheets), len(system.indicators),
+                         len(data.experts), len(data.survey))
+
+
+def _backup_path(path: Path) -> Path:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    cand = path.with_name(f"{path.stem}.backup-{stamp}{path.suffix}")
+    k = 1
+    while cand.exists():
+        cand = path.with_name(f"{path.stem}.backup-{stamp}-{k}{path.suffix}")
+        k += 1
+    return cand
+
+
+def _atomic_write(path: Path, content: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if path.exists():
+            shutil.copymode(path, tmp)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9_]")
