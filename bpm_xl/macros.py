@@ -123,16 +123,27 @@ def _layout_unchanged(sp: SheetPlan, plan: WorkbookPlan, g: Grids) -> bool:
                 return False
         elif old != new:
             return False
-    if sp.role == "judgments":
-        # expert codes at the block starts must match too (a panel change moves blocks)
-        existing = g.sheets.get(sp.name, [])
-        for b in sp.blocks:
-            if b.style == "rowhead" and b.col == 0 and b.nrows == 1:
-                row = existing[b.row] if b.row < len(existing) else []
-                if not row or str(row[0]) != str(b.cells[0][0]):
+    # the codes in headers and row heads (indicators, experts, nodes) must match too
+    existing = g.sheets.get(sp.name, [])
+    for b in sp.blocks:
+        if b.style not in ("header", "rowhead", "subtitle"):
+            continue
+        for i, row in enumerate(b.cells):
+            for j, v in enumerate(row):
+                r, c = b.row + i, b.col + j
+                old_v = existing[r][c] if r < len(existing) and c < len(existing[r]) else None
+                if _code(old_v) != _code(v):
                     return False
     extra = [k for k in g.names if k.startswith(prefix) and k not in mine]
     return not extra
+
+
+def _code(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip()
 
 
 def _write(book: Any, plan: WorkbookPlan, g: Grids) -> tuple[list[str], int]:

@@ -1,0 +1,63 @@
+"""Replay the actions an xlwings remote Book records into an .xlsx/.xlsm with openpyxl.
+
+``book.json()["actions"]`` is what Excel would do after a macro runs. Applying them to a
+copy of the workbook file and reading it back is an end-to-end check of a macro without Excel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.formula import ArrayFormula
+
+from bpm_xl.sheets.plan import a1
+
+SUPPORTED = {"setFormula", "setValues", "setFormulaArray", "sheetClearContents", "addSheet",
+             "namesAdd", "setNameRefersTo", "setNumberFormat", "alert"}
+
+
+def replay(actions: list[dict[str, Any]], src: Path, dst: Path, names_before: list[str] | None = None) -> list[str]:
+    """Apply ``actions`` to a copy of ``src`` saved as ``dst``; returns the funcs seen."""
+    keep_vba = src.suffix.lower() == ".xlsm"
+    wb = openpyxl.load_workbook(src, keep_vba=keep_vba)
+    seen = []
+    for act in actions:
+        f = act["func"]
+        seen.append(f)
+        if f not in SUPPORTED:
+            raise AssertionError(f"replay does not know the action {f}")
+        pos = act.get("sheet_position")
+        ws = wb.worksheets[pos] if pos is not None else None
+        if f in ("setFormula", "setValues"):
+            r0, c0 = act["start_row"], act["start_column"]
+            for i, row in enumerate(act["values"]):
+                for j, v in enumerate(row):
+                    ws.cell(r0 + i + 1, c0 + j + 1).value = None if v == "" else v
+        elif f == "setFormulaArray":
+            r0, c0 = act["start_row"], act["start_column"]
+            ref = f"{a1(r0, c0, False)}:{a1(r0 + act['row_count'] - 1, c0 + act['column_count'] - 1, False)}"
+            ws.cell(r0 + 1, c0 + 1).value = ArrayFormula(ref, act["args"][0])
+        elif f == "sheetClearContents":
+            for row in ws.iter_rows():
+                for c in row:
+                    if type(c).__name__ != "MergedCell":
+                        c.value = None
+        elif f == "addSheet":
+            index, name = act["args"][0], act["args"][1]
+            wb.create_sheet(name, index)
+        elif f in ("namesAdd", "setNameRefersTo"):
+            name = act["args"][0]
+            refers = act["args"][1] if f == "namesAdd" else act["args"][3]
+            if name in wb.defined_names:
+                del wb.defined_names[name]
+            wb.defined_names[name] = DefinedName(name, attr_text=refers.lstrip("="))
+        elif f == "setNumberFormat":
+            r0, c0 = act["start_row"], act["start_column"]
+            for i in range(act["row_count"]):
+                for j in range(act["column_count"]):
+                    ws.cell(r0 + i + 1, c0 + j + 1).number_format = act["args"][0]
+    wb.save(dst)
+    return seen

@@ -1,0 +1,248 @@
+"""Building, reading and rebuilding workbook files; the rebuild macro through xlwings' remote Book.
+
+Data safety: a rebuild after adding, removing and reordering indicators keeps every value
+entered for surviving indicators; a rebuild of a damaged, locked or incomplete file leaves
+it byte-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlwings as xw
+
+from bpm_xl import WorkbookError, evaluate
+from bpm_xl.macros import dense, payload_from_grids, rebuild
+from bpm_xl.sheets.build import (
+    load_grids,
+    new_workbook,
+    plan_for,
+    read_inputs,
+    read_workbook,
+    rebuild_file,
+)
+from bpm_xl.sheets.labels import OUTPUT_ROLES, USER_ROLES
+from bpm_xl.sheets.read import to_inputs
+
+from .replay import replay
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def vba_bin(path: Path) -> bytes:
+    with zipfile.ZipFile(path) as zf:
+        return zf.read("xl/vbaProject.bin")
+
+
+@pytest.fixture()
+def example(tmp_path) -> Path:
+    return new_workbook(tmp_path / "bpm_evaluation.xlsm", lang="zh", example=True)
+
+
+def test_new_workbook_is_deterministic_and_carries_the_vba_project(tmp_path):
+    a = new_workbook(tmp_path / "a" / "bpm_evaluation.xlsm")
+    b = new_workbook(tmp_path / "b" / "bpm_evaluation.xlsm")
+    assert sha(a) == sha(b)
+    assert b"xlwings" in vba_bin(a)
+    assert (tmp_path / "a" / "bpm_evaluation.py").read_text(encoding="utf-8").count("def") == 0  # imports main
+
+
+def test_reading_the_example_workbook_gives_the_example_evaluation(example):
+    from bpm_xl import load_example
+
+    ev_file = evaluate(read_inputs(example))
+    ev_core = evaluate(load_example())
+    assert ev_file.total == pytest.approx(ev_core.total, rel=1e-15)
+    assert ev_file.rating.grade == ev_core.rating.grade
+
+
+def _user_sheet_values(path: Path) -> dict[str, list]:
+    g = load_grids(path)
+    out = {}
+    for role in USER_ROLES:
+        sheet = g.names[f"BPM_ROLE_{role.upper()}"][0]
+        out[role] = g.sheets[sheet]
+    return out
+
+
+def test_rebuild_is_idempotent_keeps_vba_and_inputs_and_makes_a_backup(example):
+    before = example.read_bytes()
+    vba = vba_bin(example)
+    inputs_before = _user_sheet_values(example)
+    r1 = rebuild_file(example)
+    assert r1.backup.read_bytes() == before
+    once = example.read_bytes()
+    rebuild_file(example)
+    assert example.read_bytes() == once
+    assert vba_bin(example) == vba
+    assert _user_sheet_values(example) == inputs_before
+
+
+def _edit_indicators(path: Path) -> None:
+    """Add F6, delete C5, swap P1 and P2 on the indicator sheet, as a user would."""
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    ws = wb["指标体系"]
+    rows = [list(r) for r in ws.iter_rows(min_row=3, values_only=True)]
+    rows = [r for r in rows if r[3] != "C5"]
+    i1 = next(i for i, r in enumerate(rows) if r[3] == "P1")
+    i2 = next(i for i, r in enumerate(rows) if r[3] == "P2")
+    rows[i1], rows[i2] = rows[i2], rows[i1]
+    f5 = next(i for i, r in enumerate(rows) if r[3] == "F5")
+    rows.insert(f5 + 1, ["F", "财务维度", "Fiscal", "F6", "绩效自评质量", "Quality of self-evaluation", "check"])
+    for r in ws.iter_rows(min_row=3):
+        for c in r:
+            c.value = None
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            ws.cell(3 + i, 1 + j).value = v
+    wb.save(path)
+
+
+def _by_code(path: Path):
+    data, _ = read_workbook(path)
+    return data
+
+
+def test_rebuild_after_changing_indicators_keeps_every_surviving_value(example):
+    before = _by_code(example)
+    _edit_indicators(example)
+    rebuild_file(example)
+    after = _by_code(example)
+    codes_after = {r["code"] for r in after.system_rows}
+    assert "F6" in codes_after and "C5" not in codes_after
+    # judgments: every surviving pair keeps its value (the upper triangle may be stored as its mirror)
+    for node, per in before.judgments.items():
+        for expert, cells in per.items():
+            for (ri, cj), v in cells.items():
+                if {ri, cj} <= codes_after | {"F", "C", "P", "L"}:
+                    got = after.judgments[node][expert].get((ri, cj))
+                    mirror = after.judgments[node][expert].get((cj, ri))
+                    assert got == pytest.approx(v) or (mirror is not None and mirror == pytest.approx(1 / v)), (node, expert, ri, cj)
+    # survey answers and Delphi ratings for surviving indicators, row by row
+    for b, a in zip(before.survey, after.survey):
+        assert {k: v for k, v in b.items() if k in codes_after} == {k: v for k, v in a.items() if k in codes_after and k != "F6"}
+        assert a.get("F6") is None
+    for rb, ra in zip(before.delphi, after.delphi):
+        for e in rb:
+            assert {k: v for k, v in rb[e].items() if k in codes_after} == {k: v for k, v in ra[e].items() if k != "F6"}
+    # the new indicator's judgments are blank, so evaluating says which matrix needs them
+    with pytest.raises(Exception, match="F6|blank|missing|not compared"):
+        evaluate(read_inputs(example))
+
+
+def test_rebuild_refuses_damaged_locked_or_incomplete_files(example, tmp_path):
+    # damaged (truncated)
+    bad = tmp_path / "bad.xlsm"
+    bad.write_bytes(example.read_bytes()[:5000])
+    h = sha(bad)
+    with pytest.raises(WorkbookError, match="damaged|cannot be read"):
+        rebuild_file(bad)
+    assert sha(bad) == h
+    # open elsewhere (Excel's lock file)
+    lock = example.parent / f"~${example.name}"
+    lock.write_text("x")
+    h = sha(example)
+    with pytest.raises(WorkbookError, match="open in Excel"):
+        rebuild_file(example)
+    assert sha(example) == h
+    lock.unlink()
+    # a required sheet deleted
+    wb = openpyxl.load_workbook(example, keep_vba=True)
+    del wb["问卷"]
+    wb.save(example)
+    h = sha(example)
+    with pytest.raises(WorkbookError, match="问卷|BPM_SURVEY"):
+        rebuild_file(example)
+    assert sha(example) == h
+    # not there at all
+    with pytest.raises(WorkbookError, match="no such file"):
+        rebuild_file(tmp_path / "missing.xlsm")
+
+
+# --------------------------------------------------------------------------------- macro
+def _remote_book(path: Path):
+    return xw.Book(json=payload_from_grids(load_grids(path), book_name=path.name))
+
+
+def test_macro_rebuild_writes_the_plan_in_few_round_trips(example, tmp_path):
+    book = _remote_book(example)
+    summary = rebuild(book)
+    assert summary.problem is None
+    actions = book.json()["actions"]
+    funcs = [a["func"] for a in actions]
+    # per output sheet: clear, one bulk write, one number format; then the array formulas
+    assert funcs.count("setFormula") == len(OUTPUT_ROLES)
+    assert funcs.count("sheetClearContents") == len(OUTPUT_ROLES)
+    assert "setValues" not in funcs and "namesAdd" not in funcs  # nothing reshaped, no name moved
+    assert len(actions) < 60
+    # replay into the file and compare with the plan
+    out = tmp_path / "replayed.xlsm"
+    replay(actions, example, out)
+    data, g = read_workbook(example)
+    from bpm_xl.model import IndicatorSystem
+    import pandas as pd
+
+    plan = plan_for(data, IndicatorSystem.from_frame(pd.DataFrame(data.system_rows)), "zh")
+    wb = openpyxl.load_workbook(out, keep_vba=True)
+    for sp in plan.sheets:
+        if sp.role not in OUTPUT_ROLES:
+            continue
+        ws = wb[sp.name]
+        grid = dense(sp)
+        for i, row in enumerate(grid):
+            for j, v in enumerate(row):
+                got = ws.cell(i + 1, j + 1).value
+                if v == "":
+                    continue
+                assert got == v, (sp.name, i, j, got, v)
+        for a in sp.arrays:
+            got = ws.cell(a.row + 1, a.col + 1).value
+            assert got.text == a.formula and got.ref.startswith(ws.cell(a.row + 1, a.col + 1).coordinate)
+    # the input sheets are untouched by the macro
+    assert _user_sheet_values(out) == _user_sheet_values(example)
+    assert vba_bin(out) == vba_bin(example)
+
+
+def test_macro_rebuild_after_indicator_change_reshapes_inputs_and_keeps_data(example, tmp_path):
+    before = _by_code(example)
+    _edit_indicators(example)
+    book = _remote_book(example)
+    summary = rebuild(book)
+    assert summary.problem  # F6 has no judgments yet: reported, not raised
+    actions = book.json()["actions"]
+    out = tmp_path / "replayed.xlsm"
+    replay(actions, example, out)
+    after = _by_code(out)
+    codes_after = {r["code"] for r in after.system_rows}
+    for b, a in zip(before.survey, after.survey):
+        assert {k: v for k, v in b.items() if k in codes_after} == {k: v for k, v in a.items() if k != "F6"}
+    assert after.judgments["F"]["E01"].get(("F1", "F2")) == pytest.approx(before.judgments["F"]["E01"][("F1", "F2")])
+
+
+def test_round_trips_do_not_grow_with_respondents(tmp_path):
+    from bpm_xl.sheets.build import example_workbook_data, write_workbook
+
+    counts = []
+    for extra in (0, 2000):
+        data, system = example_workbook_data("en")
+        data.survey.extend([dict(data.survey[0]) for _ in range(extra)])
+        data.survey_ids.extend(range(len(data.survey_ids) + 1, len(data.survey) + 1))
+        path = tmp_path / f"n{extra}.xlsm"
+        write_workbook(plan_for(data, system, "en"), path, None)
+        book = _remote_book(path)
+        rebuild(book)
+        counts.append(len(book.json()["actions"]))
+    assert counts[0] == counts[1]
+
+
+def test_entry_points_exist_for_both_runtimes():
+    import bpm_xl.macros as m
+
+    assert callable(m.main) and callable(m.rebuild_script)
