@@ -74,6 +74,7 @@ class Block:
     cells: list[list[Any]]
     style: str = "output"
     udfs: dict[tuple[int, int], Udf] = field(default_factory=dict)  # scalar UDF cells (relative)
+    col_styles: dict[int, str] = field(default_factory=dict)         # per-column style overrides
 
     @property
     def nrows(self) -> int:
@@ -546,7 +547,7 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
             f"=COUNT({col})",
             f"={a1(rr, 7)}*{a1(rr, 8)}",
         ])
-    E.add(i0, 0, erows, "evaltable")
+    E.add(i0, 0, erows, "evaltable").col_styles = {9: "int"}
     i1 = i0 + len(codes) - 1
     names.put("BPM_GLOBAL_W", S["evaluation"], i0, 7, i1, 7)
     names.put("BPM_SCORES", S["evaluation"], i0, 8, i1, 8)
@@ -575,22 +576,22 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
     r = d1 + 2
     tot = [
         [t("total", lang), f"=SUM({_local(i0, 10, i1, 10)})"],
-        [t("total100", lang), f"={a1(r, 1)}/BPM_SCALE_MAX*100"],
-        [t("rating", lang), f"=INDEX(BPM_BAND_GRADES,COUNTIF(BPM_BAND_LOWERS,\">\"&{a1(r + 1, 1)})+1)"],
-        [t("rating_label", lang), f"=INDEX(BPM_BAND_LABELS,COUNTIF(BPM_BAND_LOWERS,\">\"&{a1(r + 1, 1)})+1)"],
+        [t("total100", lang), f"={a1(r, 5)}/BPM_SCALE_MAX*100"],
+        [t("rating", lang), f"=INDEX(BPM_BAND_GRADES,COUNTIF(BPM_BAND_LOWERS,\">\"&{a1(r + 1, 5)})+1)"],
+        [t("rating_label", lang), f"=INDEX(BPM_BAND_LABELS,COUNTIF(BPM_BAND_LOWERS,\">\"&{a1(r + 1, 5)})+1)"],
         [t("bands_used", lang), "=BPM_BANDS_NAME"],
         ["CR (" + t("dimension", lang) + ")", "=BPM_CR_0"],
         [t("hierarchy_cr", lang),
          "=(" + "+".join(f"INDEX(BPM_W_0,{k + 1})*BPM_CI_{node_out[d]['ti']}" for k, d in enumerate(system.dimension_codes))
          + ")/(" + "+".join(f"INDEX(BPM_W_0,{k + 1})*BPM_RIV_{node_out[d]['ti']}" for k, d in enumerate(system.dimension_codes)) + ")"],
     ]
-    E.add(r, 0, [[row[0]] for row in tot], "totallabel")
-    E.add(r, 1, [[row[1]] for row in tot], "totalvalue")
-    names.put("BPM_TOTAL", S["evaluation"], r, 1)
-    names.put("BPM_SCORE100", S["evaluation"], r + 1, 1)
-    names.put("BPM_RATING", S["evaluation"], r + 2, 1)
-    names.put("BPM_RATING_LABEL", S["evaluation"], r + 3, 1)
-    names.put("BPM_HIERARCHY_CR", S["evaluation"], r + 6, 1)
+    E.add(r, 3, [[row[0]] for row in tot], "totallabel")
+    E.add(r, 5, [[row[1]] for row in tot], "totalvalue")
+    names.put("BPM_TOTAL", S["evaluation"], r, 5)
+    names.put("BPM_SCORE100", S["evaluation"], r + 1, 5)
+    names.put("BPM_RATING", S["evaluation"], r + 2, 5)
+    names.put("BPM_RATING_LABEL", S["evaluation"], r + 3, 5)
+    names.put("BPM_HIERARCHY_CR", S["evaluation"], r + 6, 5)
     E.freeze = (2, 0)
     sheets.append(E)
 
@@ -643,7 +644,7 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
             f"={a1(rr, 7)}/SUM({_local(g0, 7, g1, 7)})",
             f"=RANK({a1(rr, 7)},{_local(g0, 7, g1, 7)})+COUNTIF({_local(g0, 7, rr, 7) if k else a1(g0, 7)},{a1(rr, 7)})-1",
         ])
-    G.add(g0, 0, grows, "diagtable")
+    G.add(g0, 0, grows, "diagtable").col_styles = {8: "pct", 9: "int"}
     r = g1 + 2
     G.add(r, 0, [[t("ranked", lang)]], "subtitle")
     G.add(r + 1, 0, [[t("rank", lang), t("code", lang), t("indicator", lang), t("dimension", lang), "PDCA",
@@ -661,7 +662,7 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
             f"=INDEX({_local(g0, 7, g1, 7)},{m})",
             f"=INDEX({_local(g0, 8, g1, 8)},{m})",
         ])
-    G.add(q0, 0, qrows, "ranktable")
+    G.add(q0, 0, qrows, "ranktable").col_styles = {0: "int", 6: "pct"}
     q1 = q0 + len(codes) - 1
     names.put("BPM_RANKED_LABELS", S["diagnosis"], q0, 2, q1, 2)
     names.put("BPM_RANKED_GAPS", S["diagnosis"], q0, 5, q1, 5)
@@ -676,7 +677,7 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
             f"=SUMIF({_local(g0, 3, g1, 3)},{a1(p0 + k, 0)},{_local(g0, 7, g1, 7)})",
             f"={a1(p0 + k, 2)}/SUM({_local(g0, 7, g1, 7)})",
         ])
-    G.add(p0, 0, prows, "stagetable")
+    G.add(p0, 0, prows, "stagetable").col_styles = {3: "pct"}
     G.freeze = (2, 0)
     sheets.append(G)
 

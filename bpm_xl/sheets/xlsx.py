@@ -45,6 +45,8 @@ _NUMBER_STYLES = {
     "total": "0.0000",
     "formula": "0.0000",
     "pct_formula": "0.0%",
+    "pct": "0.0%",
+    "int": "0",
 }
 
 
@@ -138,12 +140,15 @@ def write_plan(
             ws.set_vba_name(f"Sheet{len(sheets) + 1}")
         sheets[sp.role] = ws
         ws.set_tab_color(INPUT_HEAD if sp.kind == "input" else OUTPUT_HEAD)
+        ws.set_paper(9)  # A4
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
         for c, w in sp.widths.items():
             ws.set_column(c, c, w)
         for b in sp.blocks:
             for i, row in enumerate(b.cells):
                 for j, v in enumerate(row):
-                    style = b.style
+                    style = b.col_styles.get(j, b.style)
                     if b.style == "judgment":
                         if i == j:
                             style = "judgment_diag"
@@ -171,8 +176,12 @@ def write_plan(
             chart.set_legend({"none": True})
             if ch.kind == "bar":
                 chart.set_y_axis({"reverse": True})
+            else:
+                chart.set_y_axis({"min": 0, "max": 100, "major_unit": 20})
             chart.set_size({"width": ch.size[0], "height": ch.size[1]})
             ws.insert_chart(ch.anchor[0], ch.anchor[1], chart)
+        if sp.role == "dashboard":
+            ws.fit_to_pages(1, 1)
         if sp.button and vba_project is not None:
             from .labels import t
 
