@@ -351,3 +351,10 @@ def _atomic_write(path: Path, content: bytes) -> None:
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9_]")
+
+
+def export_portable(source: Any, out: str | Path, lang: str | None = None) -> Path:
+    """The macro-free .xlsx export (``bpm-xl export --portable``); see :mod:`bpm_xl.sheets.portable`."""
+    from .portable import export_portable as _export
+
+    return _export(source, out, lang=lang)

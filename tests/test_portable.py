@@ -1,0 +1,233 @@
+"""The portable export: every output a native formula, recalculated by LibreOffice.
+
+The example's portable .xlsx, recalculated by LibreOffice (no Python in the loop), reproduces
+the Python evaluation to 1e-9 relative for the eigen, geomean and arith methods and for AIP
+aggregation; the file carries no VBA project and no formula calls a bpm-xl function.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+
+from bpm_xl import ahp, evaluate
+from bpm_xl.sheets.build import example_workbook_data, new_workbook, write_workbook
+from bpm_xl.sheets.libreoffice import available
+from bpm_xl.sheets.plan import plan_workbook
+from bpm_xl.sheets.portable import CALC_SHEET, UDF_NAMES, export_portable, portable_plan
+from bpm_xl.sheets.read import to_inputs
+
+from .workbook_harness import close, flat, read_values, rng
+
+STATS_HEADER = "指标 indicator"
+WORST_HEADER = "行 row"
+KENDALL_LABEL = "W 协调系数"
+
+
+def _fill_blank_pairs(data, system):
+    """The example has one pair left blank on both sides (dimension P, expert E07); judge it."""
+    data = copy.deepcopy(data)
+    for node, by_expert in data.judgments.items():
+        kids = list(system.children(node))
+        for cells in by_expert.values():
+            for i, a in enumerate(kids):
+                for b in kids[i + 1:]:
+                    if cells.get((a, b)) in (None, "") and cells.get((b, a)) in (None, ""):
+                        cells[(a, b)] = 2
+    return data
+
+
+CASES = {
+    "zh-eigen-aij": ("zh", "eigen", "aij"),
+    "en-geomean-aij": ("en", "geomean", "aij"),
+    "en-arith-aij": ("en", "arith", "aij"),
+    "en-eigen-aip": ("en", "eigen", "aip"),
+}
+
+
+def _recalculate_all(paths, outdir):
+    """LibreOffice recalculation of several files in one soffice run (as libreoffice.recalculate)."""
+    import subprocess
+    import tempfile
+
+    from bpm_xl.sheets import libreoffice
+
+    with tempfile.TemporaryDirectory(prefix="bpm-lo-") as prof:
+        user = Path(prof) / "user"
+        user.mkdir(parents=True)
+        (user / "registrymodifications.xcu").write_text(libreoffice._XCU, encoding="utf-8")
+        subprocess.run([libreoffice.soffice(), f"-env:UserInstallation=file://{prof}", "--headless", "--norestore",
+                        "--nologo", "--convert-to", "xlsx", "--outdir", str(outdir), *map(str, paths)],
+                       capture_output=True, text=True, timeout=300)
+    return [Path(outdir) / p.name for p in paths]
+
+
+@pytest.fixture(scope="module")
+def all_cases(tmp_path_factory):
+    if not available():
+        pytest.skip("LibreOffice is not installed")
+    tmp = tmp_path_factory.mktemp("portable")
+    built = {}
+    for case, (lang, method, aggregation) in CASES.items():
+        data, system = example_workbook_data(lang)
+        data.settings["method"] = method
+        data.settings["aggregation"] = aggregation
+        if aggregation == "aip":
+            data = _fill_blank_pairs(data, system)
+        plan = portable_plan(plan_workbook(data, system, lang), system)
+        path = tmp / f"{case}.xlsx"
+        write_workbook(plan, path, None)
+        built[case] = (data, system, plan, path)
+    outs = _recalculate_all([b[3] for b in built.values()], tmp / "lo")
+    return {case: (b, out) for (case, b), out in zip(built.items(), outs)}
+
+
+@pytest.fixture(params=list(CASES), ids=list(CASES))
+def recalculated(request, all_cases):
+    (data, system, plan, path), out = all_cases[request.param]
+    values = read_values(out)
+    return request.param, data, system, plan, values, evaluate(to_inputs(data)), path
+
+
+def _num(v) -> float:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else math.nan
+
+
+def _blocks(plan, role, first):
+    return sorted((b for b in plan.sheet(role).blocks if b.cells and b.cells[0] and b.cells[0][0] == first),
+                  key=lambda b: b.row)
+
+
+def _grid(values, plan, role, b):
+    rows = values[plan.sheet(role).name]
+    return [[rows[b.row + i][b.col + j] for j in range(b.ncols)] for i in range(b.nrows)]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not available(), reason="LibreOffice is not installed")
+def test_portable_recalculation_matches_the_python_evaluation(recalculated):
+    case, data, system, plan, values, ev, _path = recalculated
+
+    def nums(name):
+        return [_num(v) for v in flat(rng(values, plan, name))]
+
+    np.testing.assert_allclose(nums("BPM_EW"), ev.expert_weights, rtol=1e-9)
+    for ti, node in enumerate(system.nodes()):
+        res = ev.nodes[node]
+        np.testing.assert_allclose(nums(f"BPM_W_{ti}"), res.weights, rtol=1e-9, err_msg=f"{case} {node}")
+        assert close(nums(f"BPM_CR_{ti}")[0], res.aggregated.consistency_ratio), (case, node)
+        assert close(nums(f"BPM_LMAX_{ti}")[0], res.aggregated.lambda_max), (case, node)
+        assert close(nums(f"BPM_RIV_{ti}")[0], res.aggregated.random_index), (case, node)
+        np.testing.assert_allclose(np.array([[_num(v) for v in r] for r in rng(values, plan, f"BPM_A_{ti}")]),
+                                   res.aggregated.matrix, rtol=1e-9)
+    np.testing.assert_allclose(nums("BPM_GLOBAL_W"), ev.indicator_table["global_weight"], rtol=1e-9)
+    np.testing.assert_allclose(nums("BPM_SCORES"), ev.indicator_table["mean_score"], rtol=1e-12)
+    np.testing.assert_allclose(nums("BPM_WEIGHTED"), ev.indicator_table["weighted_score"], rtol=1e-9)
+    np.testing.assert_allclose(nums("BPM_DIM_SCORE100"), ev.dimension_table["score100"], rtol=1e-9)
+    assert close(nums("BPM_TOTAL")[0], ev.total)
+    assert close(nums("BPM_SCORE100")[0], ev.score100)
+    assert flat(rng(values, plan, "BPM_RATING"))[0] == ev.rating.grade
+    lang = plan.lang
+    assert flat(rng(values, plan, "BPM_RATING_LABEL"))[0] == (ev.rating.label_zh if lang == "zh" else ev.rating.label_en)
+    assert close(nums("BPM_HIERARCHY_CR")[0], ev.hierarchy.consistency_ratio)
+
+    # each expert's CR (eigen, as =AHP_CR); #N/A where a pair is blank on both sides
+    cr_blk = next(b for b in plan.sheet("weights").blocks if b.style == "cr")
+    crs = _grid(values, plan, "weights", cr_blk)
+    for ti, node in enumerate(system.nodes()):
+        res = ev.nodes[node]
+        for e, ecode in enumerate(res.expert_codes):
+            got = crs[e][ti]
+            if res.expert_results[e].n_missing:
+                assert got == "#N/A", (case, node, ecode, got)
+            else:
+                want = ahp.ahp_weights(res.expert_results[e].matrix, "eigen", data.settings["random_index"]).consistency_ratio
+                assert close(got, want), (case, node, ecode, got, want)
+
+    # the most inconsistent judgments (everything but "CR after")
+    worst = _blocks(plan, "weights", WORST_HEADER)
+    nodes = [n for n in system.nodes() if len(system.children(n)) > 2]
+    assert len(worst) == len(nodes)
+    for b, node in zip(worst, nodes):
+        got = _grid(values, plan, "weights", b)[1:]
+        want = ev.nodes[node].worst
+        assert len(got) == len(want)
+        for row, j in zip(got, want):
+            assert (row[0], row[1]) == (j.row + 1, j.col + 1), (case, node, row, j)
+            assert close(row[2], j.value) and close(row[3], j.consistent_value) and close(row[4], j.scale_value)
+            assert isinstance(row[5], str)
+
+    # Delphi: statistics, screening, Kendall's W per round
+    stats = _blocks(plan, "delphi_summary", STATS_HEADER)
+    kendall = _blocks(plan, "delphi_summary", KENDALL_LABEL)
+    screens = sorted((b for b in plan.sheet("delphi_summary").blocks if b.style == "screen"), key=lambda b: b.row)
+    assert len(stats) == len(kendall) == len(screens) == len(ev.delphi.rounds)
+    for rd, sb, kb, scb in zip(ev.delphi.rounds, stats, kendall, screens):
+        g = _grid(values, plan, "delphi_summary", sb)[1:]
+        st = rd.stats
+        for col, want in ((1, st.mean), (2, st.sd), (3, st.cv), (4, st.full_score_frequency)):
+            np.testing.assert_allclose([_num(r[col]) for r in g], want, rtol=1e-9)
+        k = [r[1] for r in _grid(values, plan, "delphi_summary", kb)]
+        assert close(k[0], rd.kendall.w) and close(k[1], rd.kendall.chi2) and k[2] == rd.kendall.df
+        assert close(k[3], rd.kendall.p), (k[3], rd.kendall.p)
+        texts = [r[0] for r in _grid(values, plan, "delphi_summary", scb)]
+        assert texts == ["保留 keep" if keep else f"删除 drop: {why}" for keep, why in zip(rd.screen.keep, rd.screen.reasons)]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not available(), reason="LibreOffice is not installed")
+def test_the_file_is_macro_free_and_calls_no_bpm_xl_function(all_cases):
+    (data, system, plan, path), out = all_cases["zh-eigen-aij"]
+    values = read_values(out)
+    with zipfile.ZipFile(path) as zf:
+        assert not any("vbaProject" in n for n in zf.namelist())
+    wb = openpyxl.load_workbook(path, data_only=False)
+    try:
+        assert "xlwings.conf" not in wb.sheetnames
+        assert CALC_SHEET[plan.lang] in wb.sheetnames
+        formulas = 0
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for c in row:
+                    v = c.value
+                    text = getattr(v, "text", v)  # ArrayFormula keeps its formula in .text
+                    if isinstance(text, str) and text.startswith("="):
+                        formulas += 1
+                        up = text.upper()
+                        assert not any(f + "(" in up for f in UDF_NAMES), (ws.title, c.coordinate, text)
+                        assert not any(f + "(" in up for f in ("LET", "LAMBDA", "SEQUENCE", "FILTER", "XLOOKUP")), text
+        assert formulas > 1000
+    finally:
+        wb.close()
+    # nothing LibreOffice computed is an error, except the documented #N/A of incomplete expert matrices
+    calc = values[CALC_SHEET[plan.lang]]
+    errors = [v for row in values.values() for r in row for v in r if isinstance(v, str) and v.startswith("#")
+              and v != "#N/A"]
+    assert not errors
+    assert any(isinstance(v, str) and "#N/A" in v for r in calc[:5] for v in r)  # the note says so
+
+
+def test_export_portable_from_the_example_and_from_a_workbook(tmp_path):
+    out = export_portable("example", tmp_path / "ex.xlsx", lang="en")
+    wb = openpyxl.load_workbook(out, read_only=True)
+    try:
+        assert "Calc" in wb.sheetnames and "xlwings.conf" not in wb.sheetnames
+    finally:
+        wb.close()
+    xlsm = new_workbook(tmp_path / "book.xlsm", lang="zh", with_module=False)
+    out2 = export_portable(xlsm, tmp_path / "book_portable.xlsx")
+    with zipfile.ZipFile(out2) as zf:
+        assert "xl/vbaProject.bin" not in zf.namelist()
+    wb = openpyxl.load_workbook(out2, read_only=True)
+    try:
+        assert "计算" in wb.sheetnames
+    finally:
+        wb.close()
+    with pytest.raises(Exception, match="xlsx"):
+        export_portable("example", tmp_path / "ex.xlsm")

@@ -1,0 +1,119 @@
+"""The HTML/PDF report (bpm_xl.report): key numbers present, self-contained, both languages."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from bpm_xl.evaluation import evaluate
+from bpm_xl.example import load_example
+from bpm_xl.report import cjk_font_family, render_html, write_report
+
+
+@pytest.fixture(scope="module")
+def ev_zh():
+    return evaluate(load_example(lang="zh"))
+
+
+@pytest.fixture(scope="module")
+def sens(ev_zh):
+    from bpm_xl.sensitivity import analyse
+
+    return analyse(ev_zh.inputs, draws=300, evaluation=ev_zh)
+
+
+@pytest.fixture(scope="module")
+def html_zh(ev_zh, sens):
+    return render_html(ev_zh, lang="zh", sensitivity=sens)
+
+
+def test_key_numbers(ev_zh, html_zh):
+    assert f"{ev_zh.total:.4f}" in html_zh
+    assert f"{ev_zh.score100:.2f}" in html_zh
+    assert f"{ev_zh.rating.grade} {ev_zh.rating.label_zh}" in html_zh
+    assert f"{ev_zh.hierarchy.consistency_ratio:.4f}" in html_zh
+    for nr in ev_zh.nodes.values():
+        assert f"{nr.aggregated.consistency_ratio:.4f}" in html_zh
+        for r in nr.expert_results:
+            assert f"{r.consistency_ratio:.4f}" in html_zh
+    for _, row in ev_zh.indicator_table.iterrows():
+        assert f"{row['global_weight']:.4f}" in html_zh and f"{row['local_weight']:.4f}" in html_zh
+        assert row["name_zh"] in html_zh
+    for rd in ev_zh.delphi.rounds:
+        assert f"W = {rd.kendall.w:.4f}" in html_zh
+    assert f"{ev_zh.delphi.authority.panel_cr:.3f}" in html_zh
+    for _, p in ev_zh.priorities.head(5).iterrows():
+        assert f"{p['weighted_gap']:.4f}" in html_zh
+
+
+def test_sections_present(html_zh):
+    for heading in ("评价结论", "指标体系与权重", "一致性检验", "德尔菲", "指标得分", "图表", "改进建议（PDCA）",
+                    "敏感性分析", "附录：方法、公式与设置"):
+        assert heading in html_zh, heading
+    for stage in ("计划（Plan）", "执行（Do）", "检查（Check）", "处理（Act）"):
+        assert stage in html_zh
+    # methods appendix: formulas, RI table and settings
+    for formula in ("CI = max(0, (λmax − n) / (n − 1))", "CR = CI / RI", "W = 12 S / (m²(n³ − n) − m Σ T)",
+                    "χ² = m (n − 1) W", "B = W · R", "Crₖ = (Caₖ + Csₖ) / 2"):
+        assert formula in html_zh, formula
+    assert "<td>0.8900</td>" in html_zh and "<td>1.1200</td>" in html_zh  # RI n=4, n=5 of the cn table
+    assert "mof2020" in html_zh
+
+
+def test_self_contained(html_zh):
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html_zh)
+    assert "<script" not in html_zh.lower()
+    assert "<link" not in html_zh.lower()
+    imgs = re.findall(r"<img[^>]*src='([^']*)'", html_zh)
+    assert len(imgs) >= 4 and all(s.startswith("data:image/png;base64,") for s in imgs)
+
+
+def test_english(sens):
+    ev = evaluate(load_example(lang="en"))
+    text = render_html(ev, lang="en", sensitivity=None)
+    assert "Indicator system and weights" in text and "Appendix: methods" in text
+    assert f"{ev.score100:.2f}" in text
+    assert "Sensitivity analysis" not in text  # only when given
+
+
+def test_bad_lang(ev_zh):
+    from bpm_xl.errors import SettingsError
+
+    with pytest.raises(SettingsError, match="lang: is 'fr'"):
+        render_html(ev_zh, lang="fr")
+
+
+def test_cjk_font_found():
+    # fonts-noto-cjk is installed where the tests run; elsewhere the charts fall back to DejaVu Sans
+    if not any("CJK" in p for p in map(str, __import__("matplotlib").font_manager.findSystemFonts())):
+        pytest.skip("no CJK font installed")
+    assert cjk_font_family() is not None
+
+
+def test_write_report(tmp_path, ev_zh):
+    files = write_report(ev_zh, tmp_path / "sub" / "r.html", "zh")
+    assert files.html.exists() and files.pdf is None
+    assert files.html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_pdf(tmp_path, ev_zh):
+    from bpm_xl.report import find_soffice
+
+    if find_soffice() is None:
+        pytest.skip("LibreOffice not installed")
+    try:
+        files = write_report(ev_zh, tmp_path / "r.html", "zh", pdf=True)
+    except Exception as exc:  # LibreOffice without Writer cannot import HTML
+        if "Writer" in str(exc):
+            pytest.skip(str(exc))
+        raise
+    assert files.pdf.exists() and files.pdf.read_bytes()[:5] == b"%PDF-"
+    if shutil.which("pdftotext"):
+        import subprocess
+
+        text = subprocess.run(["pdftotext", str(files.pdf), "-"], capture_output=True, text=True).stdout
+        assert f"{ev_zh.score100:.2f}" in text
