@@ -268,6 +268,8 @@ def _to_grid(grid, name: str) -> np.ndarray:
         arr = grid.astype(float)
         if arr.ndim == 0:
             arr = arr.reshape(1, 1)
+        elif arr.ndim == 1:
+            arr = arr.reshape(1, -1)  # a 1-D array is one row, as a flat list is
     else:
         if isinstance(grid, np.ndarray):
             grid = grid.tolist() if grid.ndim else [[grid.item()]]
@@ -601,12 +603,26 @@ def ahp_weights(matrix, method: str = "eigen", random_index: str = "cn",
 
 
 # ----------------------------------------------------------------------------- stacks
-def _stack_eigen(a: np.ndarray, tol: float = 1e-14, maxiter: int = 500):
-    """Principal eigenvectors of k positive matrices: power iteration + eig fallback."""
+def _stack_eigen(a: np.ndarray, tol: float = 1e-14, maxiter: int = 500, squarings: int = 8):
+    """Principal eigenvectors of k positive matrices.
+
+    Repeated squaring first (B <- B @ B / sum, 2**8 = 256 powers of A in 8 batched products),
+    whose row sums converge to the Perron vector as (|lambda_2| / lambda_max) ** 256; then power
+    steps until successive vectors agree to ``tol``, and ``numpy.linalg.eig`` for any matrix
+    that still has not converged.
+    """
     k, n, _ = a.shape
     if n == 1:
         return np.ones((k, 1)), np.ones(k)
-    w = np.exp(np.log(a).mean(axis=2))
+    b = a / a.sum(axis=(1, 2), keepdims=True)
+    for _ in range(squarings):
+        b = b @ b
+        b /= b.sum(axis=(1, 2), keepdims=True)
+    w = b.sum(axis=2)
+    bad_start = ~np.isfinite(w).all(axis=1) | (w <= 0).any(axis=1)
+    if bad_start.any():  # underflow cannot happen for positive matrices, but stay safe
+        g = np.exp(np.log(a[bad_start]).mean(axis=2))
+        w[bad_start] = g
     w /= w.sum(axis=1, keepdims=True)
     active = np.arange(k)
     out = w.copy()

@@ -385,3 +385,9 @@ def test_import_is_light():
             "print(','.join(bad))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_global_weights_accepts_1d_numpy_arrays():
+    # regression: 1-D float arrays were rejected as "not a 2D range" (found by the sensitivity work)
+    got = global_weights(np.array([0.6, 0.4]), np.array([0.5, 0.5, 1.0]), np.array([1, 1, 2]))
+    np.testing.assert_allclose(got, [0.3, 0.3, 0.4])
