@@ -295,6 +295,11 @@ def _to_grid(grid, name: str) -> np.ndarray:
     return arr
 
 
+#: Judgments are ratios on a scale such as Saaty's 1/9 .. 9. Values beyond 1/1000 .. 1000 are
+#: typing errors, and would overflow the eigen-decomposition and the completion.
+JUDGMENT_LIMIT = 1000.0
+
+
 def _check_values(arr: np.ndarray, name: str, rule: str = _RULE) -> None:
     bad = ~np.isnan(arr) & ~((arr > 0) & np.isfinite(arr))
     if bad.any():
@@ -302,6 +307,13 @@ def _check_values(arr: np.ndarray, name: str, rule: str = _RULE) -> None:
         x = arr[r, c]
         what = "infinite" if np.isinf(x) else _fmt(float(x))
         raise MatrixValueError(f"{name}: {cell_ref(r, c)} is {what}; {rule}")
+    big = ~np.isnan(arr) & ((arr > JUDGMENT_LIMIT) | (arr < 1.0 / JUDGMENT_LIMIT))
+    if big.any():
+        r, c = np.argwhere(big)[0]
+        raise MatrixValueError(
+            f"{name}: {cell_ref(r, c)} is {_fmt(float(arr[r, c]))}; judgments must lie between "
+            f"1/{JUDGMENT_LIMIT:g} and {JUDGMENT_LIMIT:g} (the 1-9 scale runs from 1/9 to 9)"
+        )
 
 
 def parse_matrix(grid, name: str = "matrix") -> np.ndarray:
@@ -704,7 +716,7 @@ def ahp_batch(matrices, method: str = "eigen", random_index: str = "cn") -> Batc
         raise MatrixShapeError(f"{name}: must be k x n x n but is {' x '.join(map(str, a.shape))}")
     k, n, _ = a.shape
     ri = _ri(n, table)
-    bad = ~(np.isfinite(a) & (a > 0))
+    bad = ~(np.isfinite(a) & (a > 0) & (a <= JUDGMENT_LIMIT) & (a >= 1.0 / JUDGMENT_LIMIT))
     if bad.any():
         m, r, c = np.argwhere(bad)[0]
         raise MatrixValueError(f"{name}: matrix {m + 1}, {cell_ref(r, c)} is {_fmt(float(a[m, r, c]))}; "

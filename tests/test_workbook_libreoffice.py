@@ -23,10 +23,15 @@ from .workbook_harness import build_substituted, close, flat, read_values, rng
 pytestmark = [pytest.mark.libreoffice, pytest.mark.skipif(not available(), reason="LibreOffice is not installed")]
 
 
-@pytest.fixture(scope="module", params=["zh", "en"])
+@pytest.fixture(scope="module", params=[("zh", "eigen", "aij"), ("en", "geomean", "aip")], ids=["zh-eigen-aij", "en-geomean-aip"])
 def substituted(request, tmp_path_factory, udf_call):
-    lang = request.param
+    lang, method, aggregation = request.param
     data, system = example_workbook_data(lang)
+    data.settings["method"] = method
+    data.settings["aggregation"] = aggregation
+    if aggregation == "aip":
+        # AIP weighs each expert's own matrix, so the one pair E07 left blank must be filled
+        data.judgments["P"]["E07"][("P2", "P4")] = 2
     tmp = tmp_path_factory.mktemp(f"lo-{lang}")
     plan, values = build_substituted(data, system, lang, tmp, udf_call)
     ev = evaluate(to_inputs(data))

@@ -466,7 +466,7 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
         row = []
         for ti, node in enumerate(nodes):
             d0, c0, n = jblocks[node]
-            u = Udf("AHP_CR", (ref(S["judgments"], d0 + i * n, c0, d0 + i * n + n - 1, c0 + n - 1), "BPM_RI"))
+            u = Udf("AHP_CR", (ref(S["judgments"], d0 + i * n, c0, d0 + i * n + n - 1, c0 + n - 1), "BPM_RI", "BPM_METHOD"))
             row.append(u.formula)
             cr_blk.udfs[(i, ti)] = u
         cr_cells.append(row)
@@ -490,13 +490,13 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
         names.put(f"BPM_A_{ti}", S["weights"], m0, 1, m0 + n - 1, n)
         wcol = 1 + n
         wu = Udf("AHP_WEIGHTS", (f"BPM_A_{ti}", "BPM_METHOD"))
-        aipu = Udf("AHP_GROUP", (jname, "BPM_EW", _str("aip")))
+        aipu = Udf("AHP_GROUP", (jname, "BPM_EW", _str("aip"), "BPM_METHOD"))
         # AIP aggregates the experts' priorities instead; both are UDF calls.
         wformula = f'=IF(BPM_AGGREGATION="aip",{aipu.formula[1:]},{wu.formula[1:]})'
         W.arrays.append(ArrayBlock(m0, wcol, n, 1, wu, wformula, "weight", aip_udf=aipu))
         names.put(f"BPM_W_{ti}", S["weights"], m0, wcol, m0 + n - 1, wcol)
         cc = wcol + 2
-        cu = Udf("AHP_CONSISTENCY", (f"BPM_A_{ti}", "BPM_RI"))
+        cu = Udf("AHP_CONSISTENCY", (f"BPM_A_{ti}", "BPM_RI", "BPM_METHOD"))
         W.arrays.append(ArrayBlock(m0, cc, CONSISTENCY_ROWS, 2, cu, cu.formula, "consistency"))
         names.put(f"BPM_LMAX_{ti}", S["weights"], m0, cc + 1)
         names.put(f"BPM_CI_{ti}", S["weights"], m0 + 1, cc + 1)
@@ -507,9 +507,8 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
         rr = m0 + max(n, CONSISTENCY_ROWS) + 1
         if n > 2:
             W.add(rr, 0, [[t("worst", lang)]], "subtitle")
-            wu2 = Udf("AHP_WORST", (f"BPM_A_{ti}", str(WORST_COUNT)))
             count = min(WORST_COUNT, n * (n - 1) // 2)
-            wu2 = Udf("AHP_WORST", (f"BPM_A_{ti}", str(count)))
+            wu2 = Udf("AHP_WORST", (f"BPM_A_{ti}", str(count), "BPM_METHOD", "BPM_RI"))
             W.arrays.append(ArrayBlock(rr + 1, 0, count + 1, 6, wu2, wu2.formula, "worst"))
             rr = rr + 1 + count + 1
         node_out[node] = {"ti": ti, "w0": m0, "wcol": wcol, "n": n, "children": children}

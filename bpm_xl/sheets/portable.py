@@ -342,7 +342,7 @@ def _node(calc: _Calc, names: dict[str, str], t: int, label: str, ri_header: str
         calc.row = m0 + n + 1
         w = calc.weigh(calc.sp.name, m0, 1, n, calc.tx("expert", node=label, expert=e + 1))
         cr_cell = calc.at(calc.row, 1)
-        calc.put(calc.row, 0, [["CR", f"={_cr(_ci(w['lam_eig'], n), ri_cell, n)}"]])
+        calc.put(calc.row, 0, [["CR", f"={_cr(_ci(w['lam'], n), ri_cell, n)}"]])  # chosen method, as =AHP_CR
         calc.row += 2
         experts.append(w)
         expert_cr.append(cr_cell)
