@@ -111,3 +111,78 @@ def test_text_in_a_survey_column_is_an_error_not_a_skipped_answer(tmp_path, udf_
     scores = flat(rng(v, plan, "BPM_SCORES"))
     assert scores[0] == "#N/A"
     assert all(isinstance(s, float) for s in scores[1:])
+
+
+def test_pdca_stage_sums_match_the_core(substituted):
+    lang, data, system, plan, values, ev, _ = substituted
+    blk = next(b for b in plan.sheet("diagnosis").blocks if b.style == "stagetable")
+    sheet = plan.sheet("diagnosis").name
+    expected = ev.priorities.groupby("stage")["weighted_gap"].sum()
+    for i, row in enumerate(blk.cells):
+        got = values[sheet][blk.row + i][blk.col + 2]
+        assert close(got, float(expected.get(row[0], 0.0))), row[0]
+
+
+def _formula_cells(plan):
+    """(sheet, row, col, cached) of every formula cell of the plan, arrays included."""
+    out = []
+    for sp in plan.sheets:
+        for b in sp.blocks:
+            for i, row in enumerate(b.cells):
+                for j, v in enumerate(row):
+                    if isinstance(v, str) and v.startswith("="):
+                        c = b.cached[i][j] if b.cached is not None else None
+                        out.append((sp.name, b.row + i, b.col + j, c))
+        for a in sp.arrays:
+            for i in range(a.nrows):
+                for j in range(a.ncols):
+                    c = a.cached[i][j] if a.cached is not None else None
+                    out.append((sp.name, a.row + i, a.col + j, c))
+    return out
+
+
+def test_cached_values_written_in_the_file_are_what_the_spreadsheet_computes(substituted, tmp_path):
+    """Every formula carries its value in the file (Protected View, no Python, other viewers);
+    each cached value equals LibreOffice's recalculation of the same cell."""
+    lang, data, system, plan, values, ev, _ = substituted
+    cached_plan = plan_for(data, system, lang, evaluation=ev)
+    path = tmp_path / "cached.xlsx"
+    write_workbook(cached_plan, path, None)
+    stored = read_values(path)  # openpyxl data_only: the cached values as written
+    cells = _formula_cells(cached_plan)
+    assert len(cells) > 500
+    missing = [(s, r, c) for s, r, c, v in cells if v is None and values[s][r][c] not in (None, "")]
+    assert not missing, missing[:5]
+    for sheet, r, c, v in cells:
+        lo = values[sheet][r][c]
+        got = stored[sheet][r][c]
+        if isinstance(lo, (int, float)) and not isinstance(lo, bool):
+            assert close(got, float(lo)), (sheet, r, c, got, lo)
+        elif lo not in (None, ""):
+            assert str(got) == str(lo) or (isinstance(lo, bool) and got == lo), (sheet, r, c, got, lo)
+
+
+def test_the_shipped_workbook_opens_in_libreoffice_with_every_native_output_shown(tmp_path):
+    from pathlib import Path
+
+    from bpm_xl.sheets.libreoffice import convert
+
+    shipped = Path(__file__).resolve().parents[1] / "workbook" / "bpm_evaluation.xlsm"
+    out = convert(shipped, tmp_path, "xlsx", recalc=False)
+    v = read_values(out)
+    data, system = example_workbook_data("zh")
+    ev = evaluate(to_inputs(data))
+    plan = plan_for(data, system, "zh", evaluation=ev)
+    assert close(flat(rng(v, plan, "BPM_TOTAL"))[0], ev.total)
+    assert flat(rng(v, plan, "BPM_RATING"))[0] == ev.rating.grade
+    # LibreOffice shows the stored value of every formula cell, except the array formulas of
+    # the Python functions, which it recalculates on load and cannot run (#VALUE!); in Excel
+    # they are computed by bpm_xl.udfs.
+    arrays = {(sp.name, a.row + i, a.col + j) for sp in plan.sheets for a in sp.arrays
+              for i in range(a.nrows) for j in range(a.ncols)}
+    cells = [(s, r, c, cached) for s, r, c, cached in _formula_cells(plan) if (s, r, c) not in arrays]
+    errors = [(s, r, c) for s, r, c, _ in cells if isinstance(v[s][r][c], str) and v[s][r][c].startswith("#")]
+    assert not errors, errors[:5]
+    for s, r, c, cached in cells:
+        if isinstance(cached, float):
+            assert close(v[s][r][c], cached), (s, r, c)

@@ -126,8 +126,12 @@ def _conf_sheet(lang: str) -> SheetPlan:
     return sp
 
 
-def plan_for(data: WorkbookData, system: Any, lang: str, extra: dict[str, list[list[Any]]] | None = None) -> WorkbookPlan:
-    plan = plan_workbook(data, system, lang)
+def plan_for(data: WorkbookData, system: Any, lang: str, extra: dict[str, list[list[Any]]] | None = None,
+             evaluation: Any = None) -> WorkbookPlan:
+    """The plan of a workbook; with ``evaluation`` every formula also carries its value."""
+    plan = plan_workbook(data, system, lang, evaluation=evaluation)
+    if evaluation is not None:
+        fill_udf_cache(plan)
     conf = _conf_sheet(lang)
     if extra and "conf" in extra:
         conf = SheetPlan("conf", "xlwings.conf", "input", widths=conf.widths)
@@ -138,6 +142,75 @@ def plan_for(data: WorkbookData, system: Any, lang: str, extra: dict[str, list[l
             if sp.role in USER_ROLES and sp.role in extra:
                 _overlay(sp, extra[sp.role])
     return plan
+
+
+def evaluation_of(data: WorkbookData, source: str = "workbook") -> Any:
+    """The evaluation of what the sheets hold, or None while the inputs are incomplete."""
+    from ..evaluation import evaluate
+
+    try:
+        return evaluate(to_inputs(data, source=source))
+    except BpmError:
+        return None
+
+
+def fill_udf_cache(plan: WorkbookPlan) -> None:
+    """Store what each Excel function returns as the cached value of its cells.
+
+    The functions are called in plan order with their arguments read from the plan's own
+    cells (typed values, or the cached values of formulas), as Excel would pass them.
+    """
+    from .. import udfs
+    from .read import parse_ref
+
+    values: dict[tuple[str, int, int], Any] = {}
+    for sp in plan.sheets:
+        for b in sp.blocks:
+            for i, row in enumerate(b.cells):
+                for j, v in enumerate(row):
+                    if isinstance(v, str) and v.startswith("="):
+                        c = b.cached[i][j] if b.cached is not None and i < len(b.cached) and j < len(b.cached[i]) else None
+                        values[(sp.name, b.row + i, b.col + j)] = c
+                    else:
+                        values[(sp.name, b.row + i, b.col + j)] = v
+
+    def rng(ref: str) -> list[list[Any]]:
+        sheet, r0, c0, r1, c1 = parse_ref(ref)
+        return [[values.get((sheet, r, c)) for c in range(c0, c1 + 1)] for r in range(r0, r1 + 1)]
+
+    def arg(a: str) -> Any:
+        if a.startswith('"'):
+            return a.strip('"')
+        if a in plan.names:
+            return rng(plan.names[a])
+        if "!" in a:
+            return rng("=" + a)
+        return float(a)
+
+    def call(u) -> Any:
+        try:
+            return getattr(udfs, u.func)(*[arg(a) for a in u.args])
+        except Exception:  # noqa: BLE001 - a function that cannot answer now leaves its cells uncached
+            return None
+
+    aggregation = (rng(plan.names["BPM_AGGREGATION"])[0][0] or "aij") if "BPM_AGGREGATION" in plan.names else "aij"
+    for sp in plan.sheets:
+        for a in sp.arrays:
+            u = a.aip_udf if (a.aip_udf is not None and aggregation == "aip") else a.udf
+            if u is None:
+                continue
+            res = call(u)
+            if res is None:
+                continue
+            res = res if isinstance(res, list) else [[res]]
+            if a.transpose:
+                res = [list(r) for r in zip(*res)]
+            if len(res) != a.nrows or any(len(r) != a.ncols for r in res):
+                continue
+            a.cached = res
+            for i, row in enumerate(res):
+                for j, v in enumerate(row):
+                    values[(sp.name, a.row + i, a.col + j)] = v
 
 
 def _overlay(sp: SheetPlan, grid: list[list[Any]]) -> None:
@@ -172,7 +245,7 @@ def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_
     if path.suffix.lower() != ".xlsm":
         raise WorkbookError(f"{path}: a bpm-xl workbook must end in .xlsm (it carries macros)")
     data, system = example_workbook_data(lang) if example else blank_workbook_data(lang)
-    plan = plan_for(data, system, lang)
+    plan = plan_for(data, system, lang, evaluation=evaluation_of(data) if example else None)
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     write_workbook(plan, buf, vba_project())
@@ -309,7 +382,8 @@ def rebuild_file(path: str | Path, backup: bool = True) -> RebuildResult:
             extra[role] = g.sheets[ref[0]]
     if "xlwings.conf" in g.sheets:
         extra["conf"] = g.sheets["xlwings.conf"]
-    plan = plan_for(data, system, lang, extra)
+    values, _ = read_workbook(path, formulas=False)
+    plan = plan_for(data, system, lang, extra, evaluation=evaluation_of(values, g.source))
     buf = io.BytesIO()
     write_workbook(plan, buf, vba)
     bak = _backup_path(path) if backup else path

@@ -32,8 +32,12 @@ def available() -> bool:
     return soffice() is not None
 
 
-def convert(path: str | Path, outdir: str | Path, fmt: str = "xlsx", timeout: float = 180) -> Path:
-    """``soffice --convert-to fmt`` with a fresh always-recalculate profile; returns the output."""
+def convert(path: str | Path, outdir: str | Path, fmt: str = "xlsx", timeout: float = 180, recalc: bool = True) -> Path:
+    """``soffice --convert-to fmt`` with a fresh profile; returns the output.
+
+    ``recalc=True`` sets the profile to recalculate every formula on load; ``False`` keeps
+    LibreOffice's default for Excel files, which shows the values stored in the file.
+    """
     exe = soffice()
     if exe is None:
         raise RuntimeError("LibreOffice (soffice) is not installed")
@@ -43,7 +47,8 @@ def convert(path: str | Path, outdir: str | Path, fmt: str = "xlsx", timeout: fl
     with tempfile.TemporaryDirectory(prefix="bpm-lo-") as prof:
         user = Path(prof) / "user"
         user.mkdir(parents=True)
-        (user / "registrymodifications.xcu").write_text(_XCU, encoding="utf-8")
+        if recalc:
+            (user / "registrymodifications.xcu").write_text(_XCU, encoding="utf-8")
         cmd = [exe, f"-env:UserInstallation=file://{prof}", "--headless", "--norestore", "--nologo",
                "--convert-to", fmt, "--outdir", str(outdir), str(path)]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)

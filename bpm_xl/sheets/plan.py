@@ -75,6 +75,7 @@ class Block:
     style: str = "output"
     udfs: dict[tuple[int, int], Udf] = field(default_factory=dict)  # scalar UDF cells (relative)
     col_styles: dict[int, str] = field(default_factory=dict)         # per-column style overrides
+    cached: list[list[Any]] | None = None                            # values the formulas compute
 
     @property
     def nrows(self) -> int:
@@ -97,6 +98,7 @@ class ArrayBlock:
     formula: str
     style: str = "output"
     transpose: bool = False          # the formula wraps the UDF in TRANSPOSE()
+    cached: list[list[Any]] | None = None  # the values it returns (filled by the build shell)
     aip_udf: Udf | None = None       # the call used instead when the aggregation setting is "aip"
 
 
@@ -132,8 +134,9 @@ class SheetPlan:
     freeze: tuple[int, int] | None = None
     button: tuple[int, int] | None = None        # rebuild button anchor
 
-    def add(self, row: int, col: int, cells: list[list[Any]], style: str = "output") -> Block:
-        b = Block(row, col, cells, style)
+    def add(self, row: int, col: int, cells: list[list[Any]], style: str = "output",
+            cached: list[list[Any]] | None = None) -> Block:
+        b = Block(row, col, cells, style, cached=cached)
         self.blocks.append(b)
         return b
 
@@ -252,9 +255,20 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
 
     Values in ``data`` are placed by code; values for codes the system no longer has are
     dropped from the layout (the reader keeps them in the backup), new codes get blanks.
-    ``evaluation`` is unused by the layout; it is accepted so callers can pass cached
-    results to writers that store them.
+    With ``evaluation`` (the :class:`~bpm_xl.evaluation.Evaluation` of the same data), every
+    native formula also carries the value it computes (``Block.cached``), so the file shows
+    real numbers before Excel recalculates (Protected View, no Python, LibreOffice); the tests
+    check each cached value against LibreOffice's own recalculation.
     """
+    ev = evaluation
+    L = 0 if lang == "zh" else 1
+
+    def cv(fn):
+        """Cached values from the evaluation, or None without one (a blank workbook)."""
+        if ev is None:
+            return None
+        return fn()
+
     if lang not in ("zh", "en"):
         lang = "zh"
     names = _Names()
@@ -390,7 +404,8 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
         ret = data.delphi_returned[k] if k < len(data.delphi_returned) else None
         prow.append([k + 1, sent, ret])
     de.add(2, 0, prow, "input")
-    pos = de.add(2, 3, [[f"=IF({a1(2 + k, 1)}>0,{a1(2 + k, 2)}/{a1(2 + k, 1)},NA())"] for k in range(n_rounds)], "formula")
+    pos = de.add(2, 3, [[f"=IF({a1(2 + k, 1)}>0,{a1(2 + k, 2)}/{a1(2 + k, 1)},NA())"] for k in range(n_rounds)], "formula",
+                 cached=cv(lambda: [[_ratio(r_[2], r_[1])] for r_ in prow]))
     pos.style = "pct_formula"
     names.put("BPM_DELPHI_SENT", S["delphi"], 2, 1, 1 + n_rounds, 1)
     names.put("BPM_DELPHI_RETURNED", S["delphi"], 2, 2, 1 + n_rounds, 2)
@@ -434,7 +449,8 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
     # ---------------- weights
     W = SheetPlan("weights", S["weights"], "output", widths={0: 12, 1: 14})
     W.add(0, 0, [[t("weights_title", lang)]], "title")
-    W.add(1, 0, [[t("method_used", lang), "=BPM_METHOD", "RI", "=BPM_RI", t("aggregation", lang), "=BPM_AGGREGATION"]], "meta")
+    W.add(1, 0, [[t("method_used", lang), "=BPM_METHOD", "RI", "=BPM_RI", t("aggregation", lang), "=BPM_AGGREGATION"]], "meta",
+          cached=cv(lambda: [[None, ev.settings.method, None, ev.settings.random_index, None, ev.settings.aggregation]]))
     W.add(3, 0, [[t("ew_title", lang)]], "subtitle")
     W.add(4, 0, [[t("expert_code", lang), t("expert_name", lang), "Ca", "Cs", t("cr_col", lang), t("ew_col", lang)]], "header")
     e0 = 5
@@ -450,9 +466,18 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
             f"=({a1(e0 + i, 2)}+{a1(e0 + i, 3)})/2",
             f"=IF(BPM_EXPERT_WEIGHTING=\"equal\",1/COUNT({_local(e0, 4, e1, 4)}),{a1(e0 + i, 4)}/SUM({_local(e0, 4, e1, 4)}))",
         ])
-    W.add(e0, 0, erows, "output")
+    def _experts_cached():
+        out = []
+        for e, w in zip(experts, ev.expert_weights):
+            ca, cs = float(e["ca"]), float(e["cs"])
+            out.append([str(e["code"]), str(e.get("name") or ""), ca, cs, (ca + cs) / 2, float(w)])
+        return out
+
+    W.add(e0, 0, erows, "output", cached=cv(_experts_cached))
     W.add(e1 + 1, 0, [[t("panel", lang), "", f"=AVERAGE({_local(e0, 2, e1, 2)})", f"=AVERAGE({_local(e0, 3, e1, 3)})",
-                       f"=AVERAGE({_local(e0, 4, e1, 4)})", f"=SUM({_local(e0, 5, e1, 5)})"]], "total")
+                       f"=AVERAGE({_local(e0, 4, e1, 4)})", f"=SUM({_local(e0, 5, e1, 5)})"]], "total",
+          cached=cv(lambda: [[None, None, *[float(np.mean([r_[c] for r_ in _experts_cached()])) for c in (2, 3, 4)],
+                              float(np.sum(ev.expert_weights))]]))
     names.put("BPM_EW", S["weights"], e0, 5, e1, 5)
     names.put("BPM_PANEL_CR", S["weights"], e1 + 1, 4)
 
@@ -471,6 +496,19 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
             cr_blk.udfs[(i, ti)] = u
         cr_cells.append(row)
     cr_blk.cells = cr_cells
+
+    def _cr_cached():
+        out = []
+        for ecode in ecodes:
+            row = []
+            for node in nodes:
+                nr = ev.nodes[node]
+                row.append(float(nr.expert_results[nr.expert_codes.index(ecode)].consistency_ratio)
+                           if ecode in nr.expert_codes else None)
+            out.append(row)
+        return out
+
+    cr_blk.cached = cv(_cr_cached)
     W.add(e0, xc, [[e] for e in ecodes], "rowhead")
     W.blocks.append(cr_blk)
 
@@ -546,7 +584,18 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
             f"=COUNT({col})",
             f"={a1(rr, 7)}*{a1(rr, 8)}",
         ])
-    E.add(i0, 0, erows, "evaltable").col_styles = {9: "int"}
+    def _eval_cached():
+        tb = ev.indicator_table.set_index("code")
+        out = []
+        for code in codes:
+            r_ = tb.loc[code]
+            out.append([None] * 5 + [float(r_["local_weight"]), float(r_["dimension_weight"]),
+                                     float(r_["local_weight"] * r_["dimension_weight"]), float(r_["mean_score"]),
+                                     int(r_["answers"]),
+                                     float(r_["local_weight"] * r_["dimension_weight"] * r_["mean_score"])])
+        return out
+
+    E.add(i0, 0, erows, "evaltable", cached=cv(_eval_cached)).col_styles = {9: "int"}
     i1 = i0 + len(codes) - 1
     names.put("BPM_GLOBAL_W", S["evaluation"], i0, 7, i1, 7)
     names.put("BPM_SCORES", S["evaluation"], i0, 8, i1, 8)
@@ -568,7 +617,18 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
             f"={a1(d0 + k, 4)}/BPM_SCALE_MAX*100",
             f"=BPM_CR_{node_out[d]['ti']}",
         ])
-    E.add(d0, 0, drows, "dimtable")
+    def _dim_cached():
+        ec = _eval_cached()
+        out = []
+        for k, d in enumerate(system.dimension_codes):
+            rows_ = [rr - i0 for rr in dim_rows[d]]
+            contribution = float(sum(ec[i][10] for i in rows_))
+            own = float(sum(ec[i][5] * ec[i][8] for i in rows_))
+            out.append([None, None, float(ev.nodes[GOAL].weights[k]), contribution, own,
+                        own / float(ev.settings.scale_max) * 100, float(ev.nodes[d].aggregated.consistency_ratio)])
+        return out
+
+    E.add(d0, 0, drows, "dimtable", cached=cv(_dim_cached))
     d1 = d0 + len(drows) - 1
     names.put("BPM_DIM_LABELS", S["evaluation"], d0, 1, d1, 1)
     names.put("BPM_DIM_SCORE100", S["evaluation"], d0, 5, d1, 5)
@@ -585,7 +645,15 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
          + ")/(" + "+".join(f"INDEX(BPM_W_0,{k + 1})*BPM_RIV_{node_out[d]['ti']}" for k, d in enumerate(system.dimension_codes)) + ")"],
     ]
     E.add(r, 3, [[row[0]] for row in tot], "totallabel")
-    E.add(r, 5, [[row[1]] for row in tot], "totalvalue")
+    def _tot_cached():
+        total = float(sum(r_[10] for r_ in _eval_cached()))
+        s100 = total / float(ev.settings.scale_max) * 100
+        k = sum(1 for b in data.bands if _num(b[1]) is not None and _num(b[1]) > s100)
+        band = data.bands[k] if k < len(data.bands) else (None, None, None, None)
+        return [[total], [s100], [band[0]], [band[2 + L]], [data.bands_name],
+                [float(ev.nodes[GOAL].aggregated.consistency_ratio)], [float(ev.hierarchy.consistency_ratio)]]
+
+    E.add(r, 5, [[row[1]] for row in tot], "totalvalue", cached=cv(_tot_cached))
     names.put("BPM_TOTAL", S["evaluation"], r, 5)
     names.put("BPM_SCORE100", S["evaluation"], r + 1, 5)
     names.put("BPM_RATING", S["evaluation"], r + 2, 5)
@@ -598,11 +666,13 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
     D = SheetPlan("delphi_summary", S["delphi_summary"], "output", widths={0: 14, 1: 12, 2: 12, 3: 12, 4: 14, 5: 12})
     D.add(0, 0, [[t("delphi_summary_title", lang)]], "title")
     D.add(2, 0, [[t("round", lang, k=""), t("positive", lang)]], "header")
-    D.add(3, 0, [[k + 1, f"={ref(S['delphi'], 2 + k, 3)}"] for k in range(n_rounds)], "output")
+    D.add(3, 0, [[k + 1, f"={ref(S['delphi'], 2 + k, 3)}"] for k in range(n_rounds)], "output",
+          cached=cv(lambda: [[None, _ratio(r_[2], r_[1])] for r_ in prow]))
     r = 3 + n_rounds + 1
     D.add(r, 0, [[t("authority_title", lang)]], "subtitle")
     D.add(r + 1, 0, [["Ca", "=" + ref(S["weights"], e1 + 1, 2)], ["Cs", "=" + ref(S["weights"], e1 + 1, 3)],
-                     ["Cr", "=BPM_PANEL_CR"]], "output")
+                     ["Cr", "=BPM_PANEL_CR"]], "output",
+          cached=cv(lambda: [[None, float(np.mean([r_[c] for r_ in _experts_cached()]))] for c in (2, 3, 4)]))
     r = r + 5
     for k in range(n_rounds):
         nm = f"BPM_DELPHI_{k + 1}"
@@ -635,7 +705,7 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
         er = i0 + k
         indc = system.indicator(code)
         grows.append([
-            code, indc.name(lang), indc.dimension, indc.pdca,
+            code, indc.name(lang), indc.dimension, PDCA_LABELS[indc.pdca][0 if lang == "zh" else 1],
             f"={ref(S['evaluation'], er, 7)}",
             f"={ref(S['evaluation'], er, 8)}",
             f"=BPM_SCALE_MAX-{a1(rr, 5)}",
@@ -643,10 +713,21 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
             f"={a1(rr, 7)}/SUM({_local(g0, 7, g1, 7)})",
             f"=RANK({a1(rr, 7)},{_local(g0, 7, g1, 7)})+COUNTIF({_local(g0, 7, rr, 7) if k else a1(g0, 7)},{a1(rr, 7)})-1",
         ])
-    G.add(g0, 0, grows, "diagtable").col_styles = {8: "pct", 9: "int"}
+    def _diag_cached():
+        ec = _eval_cached()
+        smax = float(ev.settings.scale_max)
+        wg = [r_[7] * (smax - r_[8]) for r_ in ec]
+        total = float(sum(wg))
+        out = []
+        for k in range(len(codes)):
+            rank = 1 + sum(1 for x in wg if x > wg[k]) + sum(1 for x in wg[:k] if x == wg[k])
+            out.append([None] * 4 + [ec[k][7], ec[k][8], smax - ec[k][8], wg[k], wg[k] / total, rank])
+        return out
+
+    G.add(g0, 0, grows, "diagtable", cached=cv(_diag_cached)).col_styles = {8: "pct", 9: "int"}
     r = g1 + 2
     G.add(r, 0, [[t("ranked", lang)]], "subtitle")
-    G.add(r + 1, 0, [[t("rank", lang), t("code", lang), t("indicator", lang), t("dimension", lang), "PDCA",
+    G.add(r + 1, 0, [[t("rank", lang), t("indicator", lang), t("code", lang), t("dimension", lang), "PDCA",
                       t("weighted_gap", lang), t("share", lang)]], "header")
     q0 = r + 2
     qrows = []
@@ -654,16 +735,26 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
         m = f"MATCH({k + 1},{_local(g0, 9, g1, 9)},0)"
         qrows.append([
             k + 1,
-            f"=INDEX({_local(g0, 0, g1, 0)},{m})",
             f"=INDEX({_local(g0, 1, g1, 1)},{m})",
+            f"=INDEX({_local(g0, 0, g1, 0)},{m})",
             f"=INDEX({_local(g0, 2, g1, 2)},{m})",
             f"=INDEX({_local(g0, 3, g1, 3)},{m})",
             f"=INDEX({_local(g0, 7, g1, 7)},{m})",
             f"=INDEX({_local(g0, 8, g1, 8)},{m})",
         ])
-    G.add(q0, 0, qrows, "ranktable").col_styles = {0: "int", 6: "pct"}
+    def _rank_cached():
+        dc = _diag_cached()
+        by_rank = {row[9]: k for k, row in enumerate(dc)}
+        out = []
+        for q in range(len(codes)):
+            k = by_rank[q + 1]
+            indc = system.indicator(codes[k])
+            out.append([None, indc.name(lang), codes[k], indc.dimension, PDCA_LABELS[indc.pdca][L], dc[k][7], dc[k][8]])
+        return out
+
+    G.add(q0, 0, qrows, "ranktable", cached=cv(_rank_cached)).col_styles = {0: "int", 6: "pct"}
     q1 = q0 + len(codes) - 1
-    names.put("BPM_RANKED_LABELS", S["diagnosis"], q0, 2, q1, 2)
+    names.put("BPM_RANKED_LABELS", S["diagnosis"], q0, 1, q1, 1)
     names.put("BPM_RANKED_GAPS", S["diagnosis"], q0, 5, q1, 5)
     r = q1 + 2
     G.add(r, 0, [[t("stage_summary", lang)]], "subtitle")
@@ -673,10 +764,19 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
     for k, stg in enumerate(PDCA_STAGES):
         prows.append([
             stg, PDCA_LABELS[stg][0 if lang == "zh" else 1],
-            f"=SUMIF({_local(g0, 3, g1, 3)},{a1(p0 + k, 0)},{_local(g0, 7, g1, 7)})",
+            f"=SUMIF({_local(g0, 3, g1, 3)},{a1(p0 + k, 1)},{_local(g0, 7, g1, 7)})",
             f"={a1(p0 + k, 2)}/SUM({_local(g0, 7, g1, 7)})",
         ])
-    G.add(p0, 0, prows, "stagetable").col_styles = {3: "pct"}
+    def _stage_cached():
+        dc = _diag_cached()
+        total = float(sum(r_[7] for r_ in dc))
+        out = []
+        for stg in PDCA_STAGES:
+            v = float(sum(dc[k][7] for k, c in enumerate(codes) if system.indicator(c).pdca == stg))
+            out.append([None, None, v, v / total])
+        return out
+
+    G.add(p0, 0, prows, "stagetable", cached=cv(_stage_cached)).col_styles = {3: "pct"}
     G.freeze = (2, 0)
     sheets.append(G)
 
@@ -685,7 +785,8 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
     B.add(0, 0, [[t("dashboard_title", lang)]], "title")
     B.add(2, 0, [[t("total", lang), "=BPM_TOTAL"], [t("total100", lang), "=BPM_SCORE100"],
                  [t("rating", lang), "=BPM_RATING"], [t("rating_label", lang), "=BPM_RATING_LABEL"],
-                 [t("bands_used", lang), "=BPM_BANDS_NAME"]], "kpi")
+                 [t("bands_used", lang), "=BPM_BANDS_NAME"]], "kpi",
+          cached=cv(lambda: [[None, v[0]] for v in _tot_cached()[:5]]))
     B.button = (8, 0)
     B.charts.append(Chart("column", t("chart_dims", lang), "=BPM_DIM_LABELS", "=BPM_DIM_SCORE100", (1, 3)))
     B.charts.append(Chart("bar", t("chart_gaps", lang), "=BPM_RANKED_LABELS", "=BPM_RANKED_GAPS", (18, 3), (560, max(320, 22 * len(codes) + 80))))
@@ -696,6 +797,18 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
              "settings", "indicators", "experts", "judgments", "delphi", "survey"]
     sheets.sort(key=lambda s: order.index(s.role))
     return WorkbookPlan(lang, sheets, dict(names))
+
+
+def _num(v: Any) -> float | None:
+    try:
+        return None if v is None or isinstance(v, bool) else float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _ratio(num: Any, den: Any) -> Any:
+    a, b = _num(num), _num(den)
+    return a / b if a is not None and b else None
 
 
 def _judgment_value(vals: dict, ri: str, cj: str, upper: bool = True) -> Any:

@@ -104,11 +104,22 @@ class _Formats:
         return fmt
 
 
-def _write_value(ws, r: int, c: int, v: Any, fmt) -> None:
+def _cache(v: Any) -> Any:
+    """A cached formula result as XlsxWriter stores it (numbers, text, booleans)."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return None
+    return v
+
+
+def _write_value(ws, r: int, c: int, v: Any, fmt, cached: Any = None) -> None:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         ws.write_blank(r, c, None, fmt)
     elif isinstance(v, str) and v.startswith("="):
-        ws.write_formula(r, c, v, fmt)
+        value = _cache(cached)
+        if value is None:
+            ws.write_formula(r, c, v, fmt)
+        else:
+            ws.write_formula(r, c, v, fmt, value)
     elif isinstance(v, bool):
         ws.write_string(r, c, str(v), fmt)
     elif isinstance(v, (int, float)):
@@ -154,15 +165,27 @@ def write_plan(
                             style = "judgment_diag"
                         elif i > j:
                             style = "judgment_lower"
-                    _write_value(ws, b.row + i, b.col + j, v, fm.get(style, sp.kind))
+                    cached = None
+                    if b.cached is not None and i < len(b.cached) and j < len(b.cached[i]):
+                        cached = b.cached[i][j]
+                    _write_value(ws, b.row + i, b.col + j, v, fm.get(style, sp.kind), cached)
         for a in sp.arrays:
             fmt = fm.get(a.style, sp.kind)
-            ws.write_array_formula(a.row, a.col, a.row + a.nrows - 1, a.col + a.ncols - 1, "{" + a.formula + "}", fmt)
-            # format the rest of the array range too
-            for i in range(a.nrows):
-                for j in range(a.ncols):
-                    if i or j:
-                        pass
+            first = _cache(a.cached[0][0]) if a.cached else None
+            ws.write_array_formula(a.row, a.col, a.row + a.nrows - 1, a.col + a.ncols - 1, "{" + a.formula + "}",
+                                   fmt, first if first is not None else 0)
+            if a.cached:
+                # the other cells of an array range hold only their values, as Excel stores them
+                for i, row in enumerate(a.cached[: a.nrows]):
+                    for j, v in enumerate(row[: a.ncols]):
+                        if i or j:
+                            v = _cache(v)
+                            if isinstance(v, bool):
+                                ws.write_boolean(a.row + i, a.col + j, v, fmt)
+                            elif isinstance(v, (int, float)):
+                                ws.write_number(a.row + i, a.col + j, v, fmt)
+                            elif v is not None:
+                                ws.write_string(a.row + i, a.col + j, str(v), fmt)
         for v in sp.validations:
             ws.data_validation(v.row, v.col, v.last_row, v.last_col, dict(v.options))
         if sp.freeze:
