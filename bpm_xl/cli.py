@@ -172,6 +172,21 @@ def _load(file: str, lang: str = "zh") -> "EvaluationInputs":
     return read_inputs(_existing(file))
 
 
+def _load_evaluated(file: str, lang: str = "zh") -> tuple["EvaluationInputs", "Evaluation"]:
+    """Inputs and their evaluation; for a workbook, an input error names its sheet and cell."""
+    if file == EXAMPLE:
+        from .evaluation import evaluate
+
+        inputs = _load(file, lang)
+        return inputs, evaluate(inputs)
+    from .sheets.build import evaluate_data, read_workbook
+    from .sheets.read import to_inputs
+
+    data, g = read_workbook(_existing(file))
+    ev = evaluate_data(data, g.source)
+    return to_inputs(data, source=g.source), ev
+
+
 def _analyse(inputs: "EvaluationInputs", ev: "Evaluation", draws: int, steps: _Steps | None = None) -> Any:
     if draws <= 0:
         return None
@@ -437,8 +452,7 @@ def evaluate_cmd(
 
         with _Steps(2, enabled=not (quiet or json_)) as steps:
             steps.step("read and evaluate")
-            inputs = _load(file, lang)
-            ev = evaluate(inputs)
+            inputs, ev = _load_evaluated(file, lang)
             steps.step("sensitivity")
             sens = _analyse(inputs, ev, draws, steps)
         if json_:
@@ -551,8 +565,7 @@ def report(
 
         with _Steps(3, enabled=not quiet) as steps:
             steps.step("read and evaluate")
-            inputs = _load(file, lang)
-            ev = evaluate(inputs)
+            inputs, ev = _load_evaluated(file, lang)
             steps.step("sensitivity")
             sens = _analyse(inputs, ev, draws, steps)
             steps.step("report (.html, .pdf)" if pdf else "report (.html)")

@@ -99,9 +99,9 @@ def rebuild(book: Any) -> RebuildSummary:
                                         name="indicator sheet")
     problem = None
     try:
-        from .evaluation import evaluate
+        from .sheets.build import evaluate_data
 
-        evaluate(to_inputs(data, source=g.source))
+        evaluate_data(data, g.source)
     except BpmError as exc:
         problem = str(exc)
     plan = plan_for(data, system, lang)

@@ -353,10 +353,26 @@ def read_inputs(path: str | Path):
     return to_inputs(data, source=g.source)
 
 
-def evaluate_file(path: str | Path):
+def evaluate_data(data: WorkbookData, source: str = "workbook"):
+    """Evaluate what a workbook's sheets hold; errors name the sheet and cell."""
     from ..evaluation import evaluate
+    from .read import locate
 
-    return evaluate(read_inputs(path))
+    inputs = to_inputs(data, source=source)
+    try:
+        return evaluate(inputs)
+    except BpmError as exc:
+        system = inputs.system
+        where = locate(str(exc), data, list(system.codes), {n: list(system.children(n)) for n in system.nodes()})
+        if where == str(exc):
+            raise
+        raise type(exc)(where) from None
+
+
+def evaluate_file(path: str | Path):
+    """Evaluate a workbook file; an input error names the file, sheet, cell and rule."""
+    data, g = read_workbook(path, formulas=False)
+    return evaluate_data(data, g.source)
 
 
 def rebuild_file(path: str | Path, backup: bool = True) -> RebuildResult:

@@ -186,6 +186,8 @@ class WorkbookData:
     survey_ids: list[Any]
     survey: list[dict[str, Any]]
     title: str = ""
+    #: where values were read from (sheet, rows, columns by code), to name cells in messages
+    where: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 # ---------------------------------------------------------------------------------------
@@ -370,7 +372,8 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
                 row = []
                 for j, cj in enumerate(children):
                     if i == j:
-                        row.append(1)
+                        typed = vals.get((ri, cj))
+                        row.append(1 if typed is None or typed == "" else typed)
                     elif j > i:
                         row.append(_judgment_value(vals, ri, cj))
                     else:

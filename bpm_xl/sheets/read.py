@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence  # noqa: F401
 
 import pandas as pd
 
@@ -135,6 +135,7 @@ def read_data(g: Grids) -> WorkbookData:
                         "ca": g.cell(esh, r, ec0 + 2), "cs": g.cell(esh, r, ec0 + 3), "row": r})
 
     # judgments
+    where: dict[str, Any] = {"judgments": {}, "delphi": []}
     judgments: dict[str, dict[str, dict[tuple[str, str], Any]]] = {}
     k = 0
     while (ref := g.name(f"BPM_J_{k}", required=(k == 0))) is not None:
@@ -143,22 +144,23 @@ def read_data(g: Grids) -> WorkbookData:
         n = c1 - c0 + 1
         children = [_text(g.cell(sh, r0 - 1, c0 + j)) for j in range(n)]
         per: dict[str, dict[tuple[str, str], Any]] = {}
+        tops: dict[str, int] = {}
         for b in range((r1 - r0 + 1) // n):
             top = r0 + b * n
             ecode = _text(g.cell(sh, top, c0 - 2))
             if not ecode:
                 continue
+            tops[ecode] = top
             cells: dict[tuple[str, str], Any] = {}
             for i in range(n):
                 rcode = _text(g.cell(sh, top + i, c0 - 1)) or children[i]
                 for j in range(n):
-                    if i == j:
-                        continue
                     v = g.cell(sh, top + i, c0 + j)
                     if v is not None:
                         cells[(rcode, children[j])] = v
             per[ecode] = cells
         judgments[node] = per
+        where["judgments"][node] = (sh, tops, {c: i for i, c in enumerate(children)}, {c: c0 + j for j, c in enumerate(children)})
         k += 1
 
     # delphi
@@ -168,15 +170,18 @@ def read_data(g: Grids) -> WorkbookData:
         sh, r0, c0, r1, c1 = ref
         codes = [_text(g.cell(sh, r0 - 1, c)) for c in range(c0, c1 + 1)]
         rd: dict[str, dict[str, Any]] = {}
+        rows_at: dict[str, int] = {}
         r = r0
         while r <= r1 or _text(g.cell(sh, r, c0 - 1)):
             e = _text(g.cell(sh, r, c0 - 1))
             if e:
                 rd[e] = {code: g.cell(sh, r, c0 + j) for j, code in enumerate(codes) if code}
+                rows_at[e] = r
             r += 1
             if r > r1 + 10000:
                 break
         delphi.append(rd)
+        where["delphi"].append((sh, rows_at, {c: c0 + j for j, c in enumerate(codes) if c}))
         k += 1
     sent, returned = [], []
     if (ref := g.name("BPM_DELPHI_SENT", required=False)) is not None:
@@ -190,7 +195,7 @@ def read_data(g: Grids) -> WorkbookData:
     sh, r0, c0, r1, c1 = g.name("BPM_SURVEY")
     scodes = [_text(g.cell(sh, r0 - 1, c)) for c in range(c0, c1 + 1)]
     # answers typed in new columns to the right of the named range are not indicators yet
-    survey_ids, survey = [], []
+    survey_ids, survey, survey_rows = [], [], []
     for r in range(r0, g.nrows(sh)):
         ans = {code: g.cell(sh, r, c0 + j) for j, code in enumerate(scodes) if code}
         rid = g.cell(sh, r, c0 - 1)
@@ -198,10 +203,13 @@ def read_data(g: Grids) -> WorkbookData:
             continue
         survey_ids.append(rid)
         survey.append(ans)
+        survey_rows.append(r)
+    where["survey"] = (sh, survey_rows, {c: c0 + j for j, c in enumerate(scodes) if c})
+    where["source"] = g.source
     return WorkbookData(
         settings=settings, bands=bands, bands_name=bands_name, system_rows=system_rows,
         experts=experts, judgments=judgments, delphi=delphi, delphi_sent=sent,
-        delphi_returned=returned, survey_ids=survey_ids, survey=survey,
+        delphi_returned=returned, survey_ids=survey_ids, survey=survey, where=where,
     )
 
 
@@ -256,7 +264,9 @@ def to_inputs(data: WorkbookData, source: str = "workbook"):
             cells = per.get(e.code)
             if cells is None:
                 continue
-            grid = [[1 if i == j else cells.get((ri, cj)) for j, cj in enumerate(children)] for i, ri in enumerate(children)]
+            # the diagonal is 1 unless the user typed something else there (then it is checked)
+            grid = [[cells.get((ri, cj), 1) if i == j else cells.get((ri, cj)) for j, cj in enumerate(children)]
+                    for i, ri in enumerate(children)]
             judgments[node][e.code] = grid
     codes = list(system.codes)
     rounds = []
@@ -275,3 +285,46 @@ def to_inputs(data: WorkbookData, source: str = "workbook"):
 
 def describe_cell(sheet: str, r: int, c: int) -> str:
     return f"sheet {sheet!r}, cell {a1(r, c, absolute=False)}"
+
+
+_SURVEY = re.compile(r"^survey: respondent (\d+) \(row \d+\), indicator (\d+) \(column \d+\)(?P<rest>.*)$", re.S)
+_DELPHI = re.compile(r"^Delphi round (\d+): (?:expert|rater) (\d+) \(row \d+\), (?:indicator|object) (\d+) \(column \d+\)(?P<rest>.*)$", re.S)
+_JUDG = re.compile(r"^judgments (?:goal|dimension (?P<dim>\S+)), expert (?P<e>[^:]+): row (\d+), column (\d+)(?P<rest>.*)$", re.S)
+
+
+def locate(message: str, data: WorkbookData, codes: Sequence[str], children: Mapping[str, Sequence[str]]) -> str:
+    """Say on which sheet and in which cell a core message's row and column lie.
+
+    ``codes`` are the indicator codes in evaluation order; ``children[node]`` the codes a
+    node compares, in evaluation order. Messages the reader cannot place are returned as is.
+    """
+    w = data.where or {}
+    src = w.get("source", "workbook")
+    try:
+        m = _SURVEY.match(message)
+        if m and "survey" in w:
+            sh, rows, cols = w["survey"]
+            k, j = int(m.group(1)), int(m.group(2))
+            code = codes[j - 1]
+            cell = a1(rows[k - 1], cols[code], absolute=False)
+            return f"{src}: sheet {sh}, cell {cell} (respondent {k}, indicator {code}){m.group('rest')}"
+        m = _DELPHI.match(message)
+        if m and w.get("delphi"):
+            rnd, k, j = int(m.group(1)), int(m.group(2)), int(m.group(3))
+            sh, rows_at, cols = w["delphi"][rnd - 1]
+            expert = list(data.delphi[rnd - 1])[k - 1]
+            code = [c for c in codes if c in cols][j - 1]
+            cell = a1(rows_at[expert], cols[code], absolute=False)
+            return f"{src}: sheet {sh}, cell {cell} (Delphi round {rnd}, expert {expert}, indicator {code}){m.group('rest')}"
+        m = _JUDG.match(message)
+        if m:
+            node = m.group("dim") or "GOAL"
+            sh, tops, row_of, col_of = w["judgments"][node]
+            expert = m.group("e").strip()
+            i, j = int(m.group(3)), int(m.group(4))
+            ci, cj = children[node][i - 1], children[node][j - 1]
+            cell = a1(tops[expert] + row_of[ci], col_of[cj], absolute=False)
+            return f"{src}: sheet {sh}, cell {cell} (expert {expert}, {ci} vs {cj}){m.group('rest')}"
+    except (KeyError, IndexError, ValueError):
+        return message
+    return message
