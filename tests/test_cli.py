@@ -134,21 +134,18 @@ def test_evaluate_damaged_file(runner, tmp_path):
     assert_user_error(result, "bad.xlsm")
 
 
-def test_bad_input_in_core_is_one_line(runner, monkeypatch):
-    """A ScaleError from the core: the message (with the cell) on one line, exit 2."""
-    from bpm_xl.example import load_example
+def test_bad_input_in_core_is_one_line(runner, tmp_path):
+    """A ScaleError from the core, found in a real workbook: file, sheet, cell and rule on one line, exit 2."""
+    import openpyxl
 
-    def bad_load(file, lang="zh"):
-        inputs = load_example(lang=lang)
-        survey = inputs.survey.copy()
-        survey.iloc[2, 4] = 7
-        from dataclasses import replace
+    from bpm_xl.sheets.build import new_workbook
 
-        return replace(inputs, survey=survey)
-
-    monkeypatch.setattr(cli, "_load", bad_load)
-    result = runner.invoke(app, ["evaluate", "book.xlsm", "--json"])
-    assert_user_error(result, "book.xlsm: survey", "7", "between 1 and 5")
+    book = new_workbook(tmp_path / "book.xlsm")
+    wb = openpyxl.load_workbook(book, keep_vba=True)
+    wb["问卷"]["F5"] = 7
+    wb.save(book)
+    result = runner.invoke(app, ["evaluate", str(book), "--json"])
+    assert_user_error(result, "book.xlsm: sheet 问卷, cell F5", "7", "between 1 and 5")
     assert result.stdout == ""
 
 
