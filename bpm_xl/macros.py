@@ -98,13 +98,18 @@ def rebuild(book: Any) -> RebuildSummary:
     system = IndicatorSystem.from_frame(pd.DataFrame(data.system_rows or [{"dimension": None, "code": None}]),
                                         name="indicator sheet")
     problem = None
+    sens = None
     try:
-        from .sheets.build import evaluate_data
+        from .sheets.build import SENSITIVITY_DRAWS, SENSITIVITY_SEED, evaluate_data
 
-        evaluate_data(data, g.source)
+        ev = evaluate_data(data, g.source)
+        from .sensitivity import analyse
+
+        sens = analyse(to_inputs(data, source=g.source), draws=SENSITIVITY_DRAWS, seed=SENSITIVITY_SEED, evaluation=ev)
     except BpmError as exc:
         problem = str(exc)
-    plan = plan_for(data, system, lang)
+    # Formulas only: Excel computes every value itself. The sensitivity sheet holds values.
+    plan = plan_for(data, system, lang, sensitivity=sens)
     written, changed = _write(book, plan, g)
     return RebuildSummary(tuple(written), changed, problem)
 

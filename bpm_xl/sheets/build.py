@@ -127,9 +127,9 @@ def _conf_sheet(lang: str) -> SheetPlan:
 
 
 def plan_for(data: WorkbookData, system: Any, lang: str, extra: dict[str, list[list[Any]]] | None = None,
-             evaluation: Any = None) -> WorkbookPlan:
+             evaluation: Any = None, sensitivity: Any = None) -> WorkbookPlan:
     """The plan of a workbook; with ``evaluation`` every formula also carries its value."""
-    plan = plan_workbook(data, system, lang, evaluation=evaluation)
+    plan = plan_workbook(data, system, lang, evaluation=evaluation, sensitivity=sensitivity)
     if evaluation is not None:
         fill_udf_cache(plan)
     conf = _conf_sheet(lang)
@@ -144,14 +144,30 @@ def plan_for(data: WorkbookData, system: Any, lang: str, extra: dict[str, list[l
     return plan
 
 
-def evaluation_of(data: WorkbookData, source: str = "workbook") -> Any:
-    """The evaluation of what the sheets hold, or None while the inputs are incomplete."""
+#: Monte Carlo draws for the sensitivity sheet (seeded, so a rebuild is reproducible).
+SENSITIVITY_DRAWS = 10_000
+SENSITIVITY_SEED = 20261126
+
+
+def evaluation_of(data: WorkbookData, source: str = "workbook", sensitivity: bool = True) -> tuple[Any, Any]:
+    """The evaluation of what the sheets hold and its sensitivity analysis, or (None, None)
+    while the inputs are incomplete (the workbook is still laid out; Excel computes later)."""
     from ..evaluation import evaluate
 
     try:
-        return evaluate(to_inputs(data, source=source))
+        inputs = to_inputs(data, source=source)
+        ev = evaluate(inputs)
     except BpmError:
-        return None
+        return None, None
+    sens = None
+    if sensitivity:
+        from ..sensitivity import analyse
+
+        try:
+            sens = analyse(inputs, draws=SENSITIVITY_DRAWS, seed=SENSITIVITY_SEED, evaluation=ev)
+        except BpmError:
+            sens = None
+    return ev, sens
 
 
 def fill_udf_cache(plan: WorkbookPlan) -> None:
@@ -245,7 +261,8 @@ def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_
     if path.suffix.lower() != ".xlsm":
         raise WorkbookError(f"{path}: a bpm-xl workbook must end in .xlsm (it carries macros)")
     data, system = example_workbook_data(lang) if example else blank_workbook_data(lang)
-    plan = plan_for(data, system, lang, evaluation=evaluation_of(data) if example else None)
+    ev, sens = evaluation_of(data) if example else (None, None)
+    plan = plan_for(data, system, lang, evaluation=ev, sensitivity=sens)
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     write_workbook(plan, buf, vba_project())
@@ -399,7 +416,8 @@ def rebuild_file(path: str | Path, backup: bool = True) -> RebuildResult:
     if "xlwings.conf" in g.sheets:
         extra["conf"] = g.sheets["xlwings.conf"]
     values, _ = read_workbook(path, formulas=False)
-    plan = plan_for(data, system, lang, extra, evaluation=evaluation_of(values, g.source))
+    ev, sens = evaluation_of(values, g.source)
+    plan = plan_for(data, system, lang, extra, evaluation=ev, sensitivity=sens)
     buf = io.BytesIO()
     write_workbook(plan, buf, vba)
     bak = _backup_path(path) if backup else path

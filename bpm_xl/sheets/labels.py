@@ -19,6 +19,7 @@ SHEETS: dict[str, dict[str, str]] = {
     "delphi_summary": {"zh": "德尔菲结果", "en": "Delphi results"},
     "diagnosis": {"zh": "诊断", "en": "Diagnosis"},
     "dashboard": {"zh": "仪表盘", "en": "Dashboard"},
+    "sensitivity": {"zh": "敏感性", "en": "Sensitivity"},
 }
 
 INPUT_ROLES = ("guide", "settings", "indicators", "experts", "judgments", "delphi", "survey")
@@ -27,7 +28,7 @@ INPUT_ROLES = ("guide", "settings", "indicators", "experts", "judgments", "delph
 RESHAPED_INPUT_ROLES = ("judgments", "delphi", "survey")
 #: Input sheets a rebuild never touches.
 USER_ROLES = ("guide", "settings", "indicators", "experts")
-OUTPUT_ROLES = ("weights", "evaluation", "delphi_summary", "diagnosis", "dashboard")
+OUTPUT_ROLES = ("weights", "evaluation", "delphi_summary", "diagnosis", "dashboard", "sensitivity")
 
 _T: dict[str, tuple[str, str]] = {
     # settings
@@ -151,6 +152,26 @@ _T: dict[str, tuple[str, str]] = {
     "chart_gaps": ("各指标加权差距", "Weighted gap by indicator"),
     "chart_weights": ("指标综合权重", "Global weights of indicators"),
     "rebuild": ("重建评价表", "Rebuild evaluation"),
+    # sensitivity
+    "sens_title": ("评级稳健性：敏感性与不确定性分析", "How robust is the rating: sensitivity and uncertainty"),
+    "sens_note": ("以下为重建时由 bpm-xl 计算的数值（蒙特卡洛 {draws} 次，随机种子 {seed}），不随单元格编辑自动更新；修改输入后请点击“重建评价表”。",
+                  "Values computed by bpm-xl at the last rebuild (Monte Carlo, {draws} draws, seed {seed}); they do not follow cell edits: click Rebuild evaluation after changing inputs."),
+    "sens_none": ("尚未计算：输入完整后点击“重建评价表”。", "Not computed yet: complete the inputs and click Rebuild evaluation."),
+    "sens_analysis": ("分析", "Analysis"),
+    "sens_mean": ("均值", "Mean"),
+    "sens_low": ("2.5% 分位", "2.5th percentile"),
+    "sens_high": ("97.5% 分位", "97.5th percentile"),
+    "sens_stays": ("评级不变的概率", "P(rating unchanged)"),
+    "sens_perturb": ("判断扰动（每个判断以 {p:.0%} 概率在 1-9 标度上移动一格）", "Judgments moved one step on the 1-9 scale (probability {p:.0%} each)"),
+    "sens_bootstrap": ("专家重抽样（有放回）", "Experts resampled with replacement"),
+    "sens_respondents": ("受访者重抽样（有放回）", "Respondents resampled with replacement"),
+    "sens_total100": ("百分制得分", "100-point score"),
+    "sens_thresholds": ("维度权重需变动多少评级才会改变（其余维度按比例调整）", "How far a dimension weight must move for the rating to change (others rescaled)"),
+    "sens_increase": ("增加到", "Increase to"),
+    "sens_decrease": ("减少到", "Decrease to"),
+    "sens_grade_after": ("之后评级", "Rating then"),
+    "sens_never": ("[0,1] 内不会改变", "none within [0,1]"),
+    "sens_weights": ("指标综合权重的分布（判断扰动）", "Distribution of the global weights (judgments moved)"),
 }
 
 

@@ -252,7 +252,7 @@ class _Names(dict):
         return name
 
 
-def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None) -> WorkbookPlan:
+def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None, sensitivity=None) -> WorkbookPlan:
     """Plan the whole workbook for ``data`` laid out along ``system`` (an IndicatorSystem).
 
     Values in ``data`` are placed by code; values for codes the system no longer has are
@@ -277,7 +277,7 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
     sheets: list[SheetPlan] = []
     S = {role: sheet_name(role, lang) for role in (
         "guide", "settings", "indicators", "experts", "judgments", "delphi", "survey",
-        "weights", "evaluation", "delphi_summary", "diagnosis", "dashboard")}
+        "weights", "evaluation", "delphi_summary", "diagnosis", "dashboard", "sensitivity")}
     for role, nm in S.items():
         names.put(f"BPM_ROLE_{role.upper()}", nm, 0, 0)
 
@@ -670,7 +670,7 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
     D.add(0, 0, [[t("delphi_summary_title", lang)]], "title")
     D.add(2, 0, [[t("round", lang, k=""), t("positive", lang)]], "header")
     D.add(3, 0, [[k + 1, f"={ref(S['delphi'], 2 + k, 3)}"] for k in range(n_rounds)], "output",
-          cached=cv(lambda: [[None, _ratio(r_[2], r_[1])] for r_ in prow]))
+          cached=cv(lambda: [[None, _ratio(r_[2], r_[1])] for r_ in prow])).col_styles = {0: "int", 1: "pct"}
     r = 3 + n_rounds + 1
     D.add(r, 0, [[t("authority_title", lang)]], "subtitle")
     D.add(r + 1, 0, [["Ca", "=" + ref(S["weights"], e1 + 1, 2)], ["Cs", "=" + ref(S["weights"], e1 + 1, 3)],
@@ -795,11 +795,57 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None)
     B.charts.append(Chart("bar", t("chart_gaps", lang), "=BPM_RANKED_LABELS", "=BPM_RANKED_GAPS", (18, 3), (560, max(320, 22 * len(codes) + 80))))
     sheets.append(B)
 
+    sheets.append(_sensitivity_sheet(S["sensitivity"], lang, sensitivity, system))
+
     # the dashboard and evaluation come first among outputs in the tab order users see
-    order = ["guide", "dashboard", "evaluation", "weights", "diagnosis", "delphi_summary",
+    order = ["guide", "dashboard", "evaluation", "weights", "diagnosis", "delphi_summary", "sensitivity",
              "settings", "indicators", "experts", "judgments", "delphi", "survey"]
     sheets.sort(key=lambda s: order.index(s.role))
     return WorkbookPlan(lang, sheets, dict(names))
+
+
+def _sensitivity_sheet(name: str, lang: str, sens: Any, system: Any) -> SheetPlan:
+    """Monte Carlo results as values (they cannot be formulas), refreshed by every rebuild."""
+    sp = SheetPlan("sensitivity", name, "output", widths={0: 44, 1: 14, 2: 14, 3: 14, 4: 14, 5: 16})
+    sp.add(0, 0, [[t("sens_title", lang)]], "title")
+    if sens is None:
+        sp.add(2, 0, [[t("sens_none", lang)]], "note")
+        return sp
+    sp.add(1, 0, [[t("sens_note", lang, draws=f"{sens.draws:,}", seed=sens.seed)]], "note")
+    sp.add(3, 0, [[t("sens_analysis", lang), t("sens_mean", lang), t("sens_low", lang), t("sens_high", lang),
+                   t("sens_stays", lang)]], "header")
+    rows = []
+    for key, part in (("sens_perturb", sens.judgments_perturb), ("sens_bootstrap", sens.judgments_bootstrap)):
+        if part is None:
+            continue
+        label = t(key, lang, p=part.probability) if part.probability is not None else t(key, lang)
+        rows.append([label, part.score100.mean, part.score100.low, part.score100.high, part.rating_stays])
+    rs = sens.respondents
+    if rs is not None:
+        rows.append([t("sens_respondents", lang), rs.score100.mean, rs.score100.low, rs.score100.high, rs.rating_stays])
+    blk = sp.add(4, 0, rows, "output")
+    blk.col_styles = {0: "text", 4: "pct"}
+    r = 4 + len(rows) + 1
+    sp.add(r, 0, [[t("sens_thresholds", lang)]], "subtitle")
+    sp.add(r + 1, 0, [[t("dimension", lang), t("weight", lang), t("sens_increase", lang), t("sens_grade_after", lang),
+                       t("sens_decrease", lang), t("sens_grade_after", lang)]], "header")
+    trows = []
+    for d in sens.weights:
+        inc, dec = d.increase, d.decrease
+        trows.append([f"{d.dimension} {system.label(d.dimension, lang)}", d.weight,
+                      inc.weight if inc.weight is not None else t("sens_never", lang), inc.grade_after or "",
+                      dec.weight if dec.weight is not None else t("sens_never", lang), dec.grade_after or ""])
+    sp.add(r + 2, 0, trows, "output").col_styles = {0: "text"}
+    r = r + 2 + len(trows) + 1
+    part = sens.judgments_perturb
+    if part is not None:
+        sp.add(r, 0, [[t("sens_weights", lang)]], "subtitle")
+        sp.add(r + 1, 0, [[t("indicator", lang), t("global_weight", lang), t("sens_mean", lang), t("sens_low", lang),
+                           t("sens_high", lang)]], "header")
+        wrows = [[f"{c} {system.label(c, lang)}", float(part.base_weights[k]), float(part.weight_mean[k]),
+                  float(part.weight_low[k]), float(part.weight_high[k])] for k, c in enumerate(part.leaves)]
+        sp.add(r + 2, 0, wrows, "output").col_styles = {0: "text"}
+    return sp
 
 
 def _num(v: Any) -> float | None:

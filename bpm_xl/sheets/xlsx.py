@@ -32,7 +32,8 @@ _NUMBER_STYLES = {
     "consistency": "0.0000",
     "worst": "0.000",
     "stats": "0.000",
-    "kendall": "0.0000",
+    "kendall": "General",
+    "pvalue": "0.00E+00",
     "screen": "General",
     "cr": "0.0000",
     "evaltable": "0.0000",
@@ -47,6 +48,7 @@ _NUMBER_STYLES = {
     "pct_formula": "0.0%",
     "pct": "0.0%",
     "int": "0",
+    "text": "@",
 }
 
 
