@@ -381,7 +381,9 @@ def demo(
             steps.step("sensitivity")
             sens = _analyse(inputs, ev, draws, steps)
             steps.step("workbook (.xlsm)")
-            files.append(build.new_workbook(out / "bpm_evaluation.xlsm", lang=lang, example=True))
+            same = draws == 10_000  # the workbook's sensitivity sheet uses 10,000 draws
+            files.append(build.new_workbook(out / "bpm_evaluation.xlsm", lang=lang, example=True,
+                                            evaluation=ev if same else None, sensitivity=sens if same else None))
             steps.step("portable export (.xlsx)")
             files.append(Path(_export_portable()(inputs, out / "bpm_evaluation_portable.xlsx", lang=lang)))
             steps.step("report (.html)")

@@ -251,7 +251,8 @@ def write_workbook(plan: WorkbookPlan, target: str | Path | io.BytesIO, vba: byt
     write_plan(plan, target, vba_project=vba, created=_FIXED_DATE)
 
 
-def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_module: bool = True) -> Path:
+def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_module: bool = True,
+                 evaluation: Any = None, sensitivity: Any = None) -> Path:
     """Write a new evaluation workbook (.xlsm with the xlwings VBA project).
 
     With ``with_module`` the quickstart companion ``<stem>.py`` (``main()`` = rebuild) is
@@ -261,7 +262,11 @@ def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_
     if path.suffix.lower() != ".xlsm":
         raise WorkbookError(f"{path}: a bpm-xl workbook must end in .xlsm (it carries macros)")
     data, system = example_workbook_data(lang) if example else blank_workbook_data(lang)
-    ev, sens = evaluation_of(data) if example else (None, None)
+    if example and evaluation is not None:
+        # the caller evaluated the same example already (bpm-xl demo)
+        ev, sens = evaluation, sensitivity
+    else:
+        ev, sens = evaluation_of(data) if example else (None, None)
     plan = plan_for(data, system, lang, evaluation=ev, sensitivity=sens)
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
