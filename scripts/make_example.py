@@ -48,7 +48,7 @@ def judgment_matrix(rng: np.random.Generator, w: np.ndarray, noise: float) -> li
     return rows
 
 
-def main() -> Path:
+def main(out: Path | None = None) -> Path:
     rng = np.random.default_rng(SEED)
     system = default_system()
     n_experts = 15
@@ -125,10 +125,10 @@ def main() -> Path:
         "delphi": delphi,
         "survey": {"columns": codes, "rows": survey},
     }
-    out = ROOT / "bpm_xl" / "data" / "example.json"
+    out = out or ROOT / "bpm_xl" / "data" / "example.json"
     out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return out
 
 
 if __name__ == "__main__":
-    print(main())
+    print(main(Path(sys.argv[1]) if len(sys.argv) > 1 else None))
