@@ -103,9 +103,10 @@ def rebuild(book: Any) -> RebuildSummary:
         from .sheets.build import SENSITIVITY_DRAWS, SENSITIVITY_SEED, evaluate_data
 
         ev = evaluate_data(data, g.source)
-        from .sensitivity import analyse
+        from .sensitivity import analyse, respondent_draws_for
 
-        sens = analyse(to_inputs(data, source=g.source), draws=SENSITIVITY_DRAWS, seed=SENSITIVITY_SEED, evaluation=ev)
+        sens = analyse(to_inputs(data, source=g.source), draws=SENSITIVITY_DRAWS, seed=SENSITIVITY_SEED, evaluation=ev,
+                       respondent_draws=respondent_draws_for(len(data.survey), SENSITIVITY_DRAWS))
     except BpmError as exc:
         problem = str(exc)
     # Formulas only: Excel computes every value itself. The sensitivity sheet holds values.

@@ -131,8 +131,11 @@ def _grid(
     # converted in C; only ranges holding text, booleans or odd types go cell by cell.
     kind = pd.api.types.infer_dtype(raw.ravel(), skipna=True)
     if kind in ("integer", "floating", "mixed-integer-float", "empty"):
-        flat = pd.to_numeric(pd.Series(raw.ravel(), dtype=object), errors="coerce").to_numpy(np.float64)
-        return flat.reshape(raw.shape), None, labels
+        try:  # numbers and NaN only: a plain cast
+            return raw.astype(np.float64), None, labels
+        except (TypeError, ValueError):  # None among them
+            flat = pd.to_numeric(pd.Series(raw.ravel(), dtype=object), errors="coerce").to_numpy(np.float64)
+            return flat.reshape(raw.shape), None, labels
     cells = [[_cell(v) for v in row] for row in raw]
     if not any(isinstance(v, _Text) for row in cells for v in row):
         return np.array(cells, dtype=np.float64).reshape(raw.shape), None, labels

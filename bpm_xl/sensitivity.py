@@ -641,7 +641,8 @@ def weight_thresholds(dimension_weights, dimension_scores, scale_max: float = 5.
 
 # ----------------------------------------------------------------------------- all
 def analyse(inputs, draws: int = 10000, seed: int = 20261126, progress: Progress | None = None, *,
-            probability: float = 0.2, level: float = 0.95, evaluation=None) -> SensitivityResult:
+            probability: float = 0.2, level: float = 0.95, evaluation=None,
+            respondent_draws: int | None = None) -> SensitivityResult:
     """Judgment, respondent and weight sensitivity of one evaluation.
 
     Parameters
@@ -661,6 +662,10 @@ def analyse(inputs, draws: int = 10000, seed: int = 20261126, progress: Progress
         Confidence level of the respondent bootstrap interval.
     evaluation : Evaluation, optional
         ``evaluate(inputs)`` when the caller already has it (saves recomputing it).
+    respondent_draws : int, optional
+        Draws of the respondent bootstrap when it should differ from ``draws``: its cost grows
+        with respondents x draws, so the workbook caps it for very large surveys
+        (:func:`respondent_draws_for`). The result records both counts.
 
     Returns
     -------
@@ -683,7 +688,8 @@ def analyse(inputs, draws: int = 10000, seed: int = 20261126, progress: Progress
                                 progress, 0, total)
     boot = judgment_sensitivity(ev, draws, "bootstrap", probability, np.random.default_rng(ss[1]),
                                 progress, draws, total)
-    resp = respondent_sensitivity(ev, draws, level, np.random.default_rng(ss[2]), progress, 2 * draws, total)
+    rdraws = draws if respondent_draws is None else _check_draws(respondent_draws)
+    resp = respondent_sensitivity(ev, rdraws, level, np.random.default_rng(ss[2]), progress, 2 * draws, total)
     s = ev.settings
     dt = ev.dimension_table
     wt = weight_thresholds(dt["weight"].to_numpy(float), dt["score"].to_numpy(float), s.scale_max, s.bands,
@@ -692,6 +698,17 @@ def analyse(inputs, draws: int = 10000, seed: int = 20261126, progress: Progress
                              base_score100=float(ev.rating.score100), base_grade=ev.rating.grade,
                              grades=tuple(b.grade for b in s.bands.bands), judgments_perturb=pert,
                              judgments_bootstrap=boot, respondents=resp, weights=wt)
+
+
+def respondent_draws_for(respondents: int, draws: int = 10000, budget: int = 20_000_000, floor: int = 500) -> int:
+    """Respondent-bootstrap draws within a work budget of ``respondents x draws`` resamples.
+
+    10,000 draws up to 2,000 respondents; fewer beyond (500 at the least), so a rebuild of a
+    100,000-respondent workbook stays within seconds. The count used is reported with the result.
+    """
+    if respondents <= 0:
+        return draws
+    return int(max(min(draws, budget // respondents), min(floor, draws)))
 
 
 # ----------------------------------------------------------------------------- many units

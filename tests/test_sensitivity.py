@@ -270,3 +270,14 @@ def test_sensitivity_does_not_import_xlwings():
     code = "import sys, bpm_xl.sensitivity; print('xlwings' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_respondent_draws_budget_caps_large_surveys_and_is_recorded():
+    from bpm_xl import load_example
+    from bpm_xl.sensitivity import analyse, respondent_draws_for
+
+    assert respondent_draws_for(200) == 10_000
+    assert respondent_draws_for(100_000) == 500
+    assert respondent_draws_for(20_000) == 1_000
+    r = analyse(load_example(), draws=300, respondent_draws=120)
+    assert r.respondents.draws == 120 and r.judgments_perturb.draws == 300

@@ -161,10 +161,11 @@ def evaluation_of(data: WorkbookData, source: str = "workbook", sensitivity: boo
         return None, None
     sens = None
     if sensitivity:
-        from ..sensitivity import analyse
+        from ..sensitivity import analyse, respondent_draws_for
 
         try:
-            sens = analyse(inputs, draws=SENSITIVITY_DRAWS, seed=SENSITIVITY_SEED, evaluation=ev)
+            sens = analyse(inputs, draws=SENSITIVITY_DRAWS, seed=SENSITIVITY_SEED, evaluation=ev,
+                           respondent_draws=respondent_draws_for(len(inputs.survey), SENSITIVITY_DRAWS))
         except BpmError:
             sens = None
     return ev, sens

@@ -164,7 +164,7 @@ _T: dict[str, tuple[str, str]] = {
     "sens_stays": ("评级不变的概率", "P(rating unchanged)"),
     "sens_perturb": ("判断扰动（每个判断以 {p:.0%} 概率在 1-9 标度上移动一格）", "Judgments moved one step on the 1-9 scale (probability {p:.0%} each)"),
     "sens_bootstrap": ("专家重抽样（有放回）", "Experts resampled with replacement"),
-    "sens_respondents": ("受访者重抽样（有放回）", "Respondents resampled with replacement"),
+    "sens_respondents": ("受访者重抽样（有放回，{draws} 次）", "Respondents resampled with replacement ({draws} draws)"),
     "sens_total100": ("百分制得分", "100-point score"),
     "sens_thresholds": ("维度权重需变动多少评级才会改变（其余维度按比例调整）", "How far a dimension weight must move for the rating to change (others rescaled)"),
     "sens_increase": ("增加到", "Increase to"),

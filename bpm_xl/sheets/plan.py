@@ -822,7 +822,8 @@ def _sensitivity_sheet(name: str, lang: str, sens: Any, system: Any) -> SheetPla
         rows.append([label, part.score100.mean, part.score100.low, part.score100.high, part.rating_stays])
     rs = sens.respondents
     if rs is not None:
-        rows.append([t("sens_respondents", lang), rs.score100.mean, rs.score100.low, rs.score100.high, rs.rating_stays])
+        rows.append([t("sens_respondents", lang, draws=f"{rs.draws:,}"), rs.score100.mean, rs.score100.low,
+                     rs.score100.high, rs.rating_stays])
     blk = sp.add(4, 0, rows, "output")
     blk.col_styles = {0: "text", 4: "pct"}
     r = 4 + len(rows) + 1
