@@ -194,7 +194,7 @@ def section_ahp(sz) -> tuple[list[str], dict, bool]:
         dcr_a = float(np.abs(cra - res.consistency_ratio[: len(suba)]).max())
         ok &= dw_s <= 1e-10 and dw_l <= 1e-10 and dw_a <= 10.0 ** -precision and dcr_a <= 10.0 ** -precision
         for label, count, t, diff in (
-            ("bpm_xl.ahp.ahp_batch (vectorised power iteration)", k, tb, f"{dw_s:.1e} vs stacked eig"),
+            ("bpm_xl.ahp.ahp_batch (batched repeated squaring + power steps)", k, tb, f"{dw_s:.1e} vs stacked eig"),
             ("numpy.linalg.eig on the k x n x n stack", k, ts, "reference"),
             ("loop of numpy.linalg.eig", len(sub), tl, f"{dw_l:.1e}"),
             (f"loop of ahpy.Compare (precision={precision})", len(suba), ta,
@@ -395,7 +395,7 @@ def section_survey(sz) -> tuple[list[str], dict]:
     for kind, count, label in (
         ("float", n, "`scoring.indicator_scores` on a float64 array (fast path) + weighted_score + rate"),
         ("frame", nobj, "`scoring.indicator_scores` on a DataFrame of cells (what `evaluate` passes: "
-                        "object cells, checked one by one) + weighted_score + rate"),
+                        "object cells: numbers cast at once, text checked cell by cell) + weighted_score + rate"),
         ("numpy", n, "reference: bare numpy nansum / count, no validation"),
     ):
         m = worker("scores", {"rows": count, "kind": kind})
