@@ -551,6 +551,15 @@ def plan_workbook(data: WorkbookData, system, lang: str = "zh", evaluation=None,
             count = min(WORST_COUNT, n * (n - 1) // 2)
             wu2 = Udf("AHP_WORST", (f"BPM_A_{ti}", str(count), "BPM_METHOD", "BPM_RI"))
             W.arrays.append(ArrayBlock(rr + 1, 0, count + 1, 6, wu2, wu2.formula, "worst"))
+            # the codes of the judgment's row and column, next to AHP_WORST's 1-based indices
+            codes_rng = _local(m0, 0, m0 + n - 1, 0)
+            W.add(rr + 1, 6, [["行代码 row", "列代码 column"]], "header")
+
+            def _worst_cached(node=node, children=children):
+                return [[children[j.row], children[j.col]] for j in ev.nodes[node].worst]
+
+            W.add(rr + 2, 6, [[f"=INDEX({codes_rng},{a1(rr + 2 + k, 0)})", f"=INDEX({codes_rng},{a1(rr + 2 + k, 1)})"]
+                              for k in range(count)], "output", cached=cv(_worst_cached))
             rr = rr + 1 + count + 1
         node_out[node] = {"ti": ti, "w0": m0, "wcol": wcol, "n": n, "children": children}
         r = rr + 1
