@@ -22,7 +22,7 @@ import sys
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Iterator, Optional
 
 import typer
 
@@ -146,16 +146,6 @@ class _Steps:
         """Sub-progress of the current step (a callback for sensitivity.analyse)."""
         if self._progress is not None and total:
             self._progress.update(self._task, completed=self._done - 1 + done / total)
-
-
-def _export_portable() -> Callable[..., Any]:
-    """The workbook layer's export_portable (re-exported by sheets.build, defined in sheets.portable)."""
-    from .sheets import build
-
-    found = getattr(build, "export_portable", None)
-    if found is None:
-        from .sheets.portable import export_portable as found
-    return found
 
 
 def _lang_value(lang: Any) -> Any:
@@ -385,7 +375,7 @@ def demo(
             files.append(build.new_workbook(out / "bpm_evaluation.xlsm", lang=lang, example=True,
                                             evaluation=ev if same else None, sensitivity=sens if same else None))
             steps.step("portable export (.xlsx)")
-            files.append(Path(_export_portable()(inputs, out / "bpm_evaluation_portable.xlsx", lang=lang)))
+            files.append(Path(build.export_portable(inputs, out / "bpm_evaluation_portable.xlsx", lang=lang)))
             steps.step("report (.html)")
             files.append(write_report(ev, out / "report.html", lang, sensitivity=sens).html)
         if json_:
@@ -450,7 +440,6 @@ def evaluate_cmd(
     with _user_errors(file):
         if json_ and csv is not None:
             _fail("evaluate: choose one of --json and --csv")
-        from .evaluation import evaluate
 
         with _Steps(2, enabled=not (quiet or json_)) as steps:
             steps.step("read and evaluate")
@@ -536,7 +525,7 @@ def export(
     with _user_errors(file):
         if not portable:
             _fail("export: choose a format; --portable is the one available")
-        export_portable = _export_portable()
+        from .sheets.build import export_portable
         if file == EXAMPLE:
             source: Any = _load(file, lang or "zh")
             target = out or Path("bpm_example_portable.xlsx")
@@ -562,7 +551,6 @@ def report(
     """Write the evaluation report: one self-contained HTML file (and a PDF)."""
     lang = _lang_value(lang)
     with _user_errors(file):
-        from .evaluation import evaluate
         from .report import write_report
 
         with _Steps(3, enabled=not quiet) as steps:

@@ -21,7 +21,7 @@ from typing import Any
 import xlwings as xw
 
 from .errors import BpmError
-from .sheets.labels import OUTPUT_ROLES, RESHAPED_INPUT_ROLES, SHEETS
+from .sheets.labels import OUTPUT_ROLES, RESHAPED_INPUT_ROLES
 from .sheets.plan import SheetPlan, WorkbookPlan
 from .sheets.read import Grids, parse_names, read_data, to_inputs
 
@@ -236,5 +236,3 @@ def payload_from_grids(grids: Grids, book_name: str = "bpm_evaluation.xlsm") -> 
             "book": {"name": book_name, "active_sheet_index": 0, "selection": "A1"},
             "names": names, "sheets": sheets}
 
-
-_ = SHEETS  # sheet captions are looked up through plan roles only

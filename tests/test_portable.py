@@ -16,7 +16,7 @@ import numpy as np
 import openpyxl
 import pytest
 
-from bpm_xl import ahp, evaluate
+from bpm_xl import evaluate
 from bpm_xl.sheets.build import example_workbook_data, new_workbook, write_workbook
 from bpm_xl.sheets.libreoffice import available
 from bpm_xl.sheets.plan import plan_workbook

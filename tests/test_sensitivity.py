@@ -12,7 +12,7 @@ from bpm_xl import ahp, scoring
 from bpm_xl.errors import MatrixShapeError, MissingValueError, ScaleError, SettingsError
 from bpm_xl.evaluation import EvaluationInputs, Expert, Settings, evaluate
 from bpm_xl.example import load_example
-from bpm_xl.model import GOAL, default_system
+from bpm_xl.model import default_system
 from bpm_xl.sensitivity import (
     analyse,
     grade_index,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import math
 
-import numpy as np
 import pytest
 import xlwings as xw
 from hypothesis import HealthCheck, assume, given, settings

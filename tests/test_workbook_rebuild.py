@@ -8,7 +8,6 @@ it byte-identical.
 from __future__ import annotations
 
 import hashlib
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -27,7 +26,6 @@ from bpm_xl.sheets.build import (
     rebuild_file,
 )
 from bpm_xl.sheets.labels import OUTPUT_ROLES, USER_ROLES
-from bpm_xl.sheets.read import to_inputs
 
 from .replay import replay
 

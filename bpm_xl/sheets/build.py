@@ -14,11 +14,10 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import os
-import re
 import shutil
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -67,9 +66,8 @@ def example_workbook_data(lang: str = "zh") -> tuple[WorkbookData, Any]:
 
     inputs = load_example(lang=lang)
     raw = example_data()
-    data = data_from_inputs(inputs)
-    # keep the judgments exactly as typed (text such as "1/3" becomes a fraction-formatted number)
-    data = _replace(data, delphi_sent=list(raw["delphi"]["sent"]), delphi_returned=list(raw["delphi"]["returned"]),
+    # judgments typed as text ("1/3") become numbers, shown by the fraction-formatted cells
+    data = replace(data_from_inputs(inputs), delphi_sent=list(raw["delphi"]["sent"]), delphi_returned=list(raw["delphi"]["returned"]),
                     bands_name=_bands_title(lang), title=inputs.title)
     return data, inputs.system
 
@@ -97,12 +95,6 @@ def blank_workbook_data(lang: str = "zh") -> tuple[WorkbookData, Any]:
 
 def _bands_title(lang: str) -> str:
     return "财预〔2020〕10号" if lang == "zh" else "MOF 2020 No.10 (mof2020)"
-
-
-def _replace(data: WorkbookData, **kw: Any) -> WorkbookData:
-    from dataclasses import replace
-
-    return replace(data, **kw)
 
 
 # ---------------------------------------------------------------------------------------
@@ -462,9 +454,6 @@ def _atomic_write(path: Path, content: bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-
-
-_SAFE = re.compile(r"[^A-Za-z0-9_]")
 
 
 def export_portable(source: Any, out: str | Path, lang: str | None = None) -> Path:

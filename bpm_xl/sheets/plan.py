@@ -19,7 +19,7 @@ input sheets are green, output sheets blue; each sheet is found by the defined n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -963,6 +963,3 @@ def _number_or_text(v: str) -> Any:
     except (ValueError, ZeroDivisionError):
         return v
 
-
-def rows_for(values: Sequence[Any]) -> list[list[Any]]:
-    return [[v] for v in values]

@@ -283,9 +283,6 @@ def to_inputs(data: WorkbookData, source: str = "workbook"):
     return inputs
 
 
-def describe_cell(sheet: str, r: int, c: int) -> str:
-    return f"sheet {sheet!r}, cell {a1(r, c, absolute=False)}"
-
 
 _SURVEY = re.compile(r"^survey: respondent (\d+) \(row \d+\), indicator (\d+) \(column \d+\)(?P<rest>.*)$", re.S)
 _DELPHI = re.compile(r"^Delphi round (\d+): (?:expert|rater) (\d+) \(row \d+\), (?:indicator|object) (\d+) \(column \d+\)(?P<rest>.*)$", re.S)
