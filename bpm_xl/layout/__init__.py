@@ -17,15 +17,38 @@ from typing import Any
 
 from .context import LayoutContext, make_context
 from .data import data_from_inputs
-from .inputs import (delphi_sheet, experts_sheet, guide_sheet, indicators_sheet, judgments_sheet, settings_sheet,
-                     survey_sheet)
+from .inputs import (
+    delphi_sheet,
+    experts_sheet,
+    guide_sheet,
+    indicators_sheet,
+    judgments_sheet,
+    settings_sheet,
+    survey_sheet,
+)
 from .labels import USER_ROLES
-from .outputs import dashboard_sheet, delphi_summary_sheet, diagnosis_sheet, evaluation_sheet, weights_sheet
+from .outputs import (
+    dashboard_sheet,
+    delphi_summary_sheet,
+    diagnosis_sheet,
+    evaluation_sheet,
+    weights_sheet,
+)
 from .sensitivity import sensitivity_sheet
 from .types import Block, Formula, SheetPlan, WorkbookData, WorkbookPlan
 
-__all__ = ["plan_workbook", "plan_for", "data_from_inputs", "LayoutContext", "WorkbookData", "WorkbookPlan",
-           "SheetPlan", "Formula", "UDF_MODULE", "SHEET_ORDER"]
+__all__ = [
+    "SHEET_ORDER",
+    "UDF_MODULE",
+    "Formula",
+    "LayoutContext",
+    "SheetPlan",
+    "WorkbookData",
+    "WorkbookPlan",
+    "data_from_inputs",
+    "plan_for",
+    "plan_workbook",
+]
 
 #: The module xlwings imports the Excel functions from (written into the xlwings.conf sheet).
 UDF_MODULE = "bpm_xl.udfs"

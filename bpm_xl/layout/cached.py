@@ -14,7 +14,7 @@ import numpy as np
 
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 
-__all__ = ["CachedValues", "KEEP", "DROP", "CONSISTENCY_LABELS", "WORST_HEADER", "KENDALL_LABELS", "STATS_HEADER"]
+__all__ = ["CONSISTENCY_LABELS", "DROP", "KEEP", "KENDALL_LABELS", "STATS_HEADER", "WORST_HEADER", "CachedValues"]
 
 # the labels the Excel functions return (bpm_xl.udfs); the layout must not import the shell
 KEEP = "保留 keep"

@@ -8,7 +8,7 @@ from typing import Any
 from .labels import SHEETS, sheet_name, t
 from .types import WorkbookData, ref
 
-__all__ = ["Names", "LayoutContext", "make_context"]
+__all__ = ["LayoutContext", "Names", "make_context"]
 
 
 class Names(dict):

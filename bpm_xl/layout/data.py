@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -62,7 +63,7 @@ def data_from_inputs(inputs, bands_name: str | None = None) -> WorkbookData:
 def _clean(v: Any) -> Any:
     if v is None:
         return None
-    if isinstance(v, float) and v != v:
+    if isinstance(v, float) and math.isnan(v):
         return None
     if isinstance(v, (np.integer,)):
         return int(v)

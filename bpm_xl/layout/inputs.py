@@ -14,8 +14,18 @@ from .context import LayoutContext
 from .labels import GUIDE
 from .types import SURVEY_SPARE_ROWS, Formula, SheetPlan, Validation, a1, ref
 
-__all__ = ["SETTING_KEYS", "SETTING_CHOICES", "guide_sheet", "settings_sheet", "indicators_sheet", "experts_sheet",
-           "judgments_sheet", "delphi_sheet", "survey_sheet", "judgment_value"]
+__all__ = [
+    "SETTING_CHOICES",
+    "SETTING_KEYS",
+    "delphi_sheet",
+    "experts_sheet",
+    "guide_sheet",
+    "indicators_sheet",
+    "judgment_value",
+    "judgments_sheet",
+    "settings_sheet",
+    "survey_sheet",
+]
 
 SETTING_KEYS = (
     ("method", "BPM_METHOD", "method_note"),

@@ -83,8 +83,8 @@ _T: dict[str, tuple[str, str]] = {
                 "Cs: very familiar 1, familiar .8, moderately .5, slightly .3, unfamiliar .1"),
     # judgments
     "judgments_title": ("两两比较判断矩阵（只填上三角，1-9 标度，可输入 1/3 这样的分数；下三角自动取倒数）",
-                        "Pairwise judgments (fill the upper triangle on the 1-9 scale; fractions such as 1/3 "
-                        "are fine; the lower triangle is filled with reciprocals)"),
+                        ("Pairwise judgments (fill the upper triangle on the 1-9 scale; fractions such as 1/3 "
+                         "are fine; the lower triangle is filled with reciprocals)")),
     "node_goal": ("目标层：各维度相对重要性", "Goal: relative importance of the dimensions"),
     "node_dim": ("维度 {code} {name}：各指标相对重要性", "Dimension {code} {name}: relative importance of its indicators"),
     "expert": ("专家", "Expert"),

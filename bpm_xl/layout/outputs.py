@@ -13,11 +13,31 @@ from typing import Any
 
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 from .context import LayoutContext
-from .types import (CONSISTENCY_ROWS, WORST_COUNT, ArrayBlock, Block, Chart, Formula, SheetPlan, Udf, a1, local,
-                    quote_text, ref)
+from .types import (
+    CONSISTENCY_ROWS,
+    WORST_COUNT,
+    ArrayBlock,
+    Block,
+    Chart,
+    Formula,
+    SheetPlan,
+    Udf,
+    a1,
+    local,
+    quote_text,
+    ref,
+)
 
-__all__ = ["WeightsLayout", "EvaluationLayout", "weights_sheet", "evaluation_sheet", "delphi_summary_sheet",
-           "diagnosis_sheet", "dashboard_sheet", "rating_formula"]
+__all__ = [
+    "EvaluationLayout",
+    "WeightsLayout",
+    "dashboard_sheet",
+    "delphi_summary_sheet",
+    "diagnosis_sheet",
+    "evaluation_sheet",
+    "rating_formula",
+    "weights_sheet",
+]
 
 F = Formula
 

@@ -12,27 +12,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 __all__ = [
-    "Formula",
-    "Udf",
-    "Block",
-    "ArrayBlock",
-    "Validation",
-    "Chart",
-    "SheetPlan",
-    "WorkbookPlan",
-    "WorkbookData",
-    "col_letter",
-    "a1",
-    "ref",
-    "parse_ref",
-    "local",
-    "quote_text",
-    "SURVEY_SPARE_ROWS",
     "CONSISTENCY_ROWS",
+    "SURVEY_SPARE_ROWS",
     "WORST_COUNT",
+    "ArrayBlock",
+    "Block",
+    "Chart",
+    "Formula",
+    "SheetPlan",
+    "Udf",
+    "Validation",
+    "WorkbookData",
+    "WorkbookPlan",
+    "a1",
+    "col_letter",
+    "local",
+    "parse_ref",
+    "quote_text",
+    "ref",
 ]
 
 #: Blank rows kept inside the survey's named range, so new respondents count at once.
@@ -52,7 +52,7 @@ class Formula(str):
 
     __slots__ = ()
 
-    def __new__(cls, text: str) -> Formula:
+    def __new__(cls, text: str) -> Self:
         if not text.startswith("="):
             text = "=" + text
         return super().__new__(cls, text)

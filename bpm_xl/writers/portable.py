@@ -41,10 +41,26 @@ from typing import Any
 import numpy as np
 
 from ..errors import WorkbookError
-from ..layout.cached import CONSISTENCY_LABELS, DROP, KEEP, KENDALL_LABELS, STATS_HEADER, WORST_HEADER
-from ..layout.types import ArrayBlock, Block, Formula, SheetPlan, WorkbookPlan, a1, parse_ref, ref
+from ..layout.cached import (
+    CONSISTENCY_LABELS,
+    DROP,
+    KEEP,
+    KENDALL_LABELS,
+    STATS_HEADER,
+    WORST_HEADER,
+)
+from ..layout.types import (
+    ArrayBlock,
+    Block,
+    Formula,
+    SheetPlan,
+    WorkbookPlan,
+    a1,
+    parse_ref,
+    ref,
+)
 
-__all__ = ["portable_plan", "export_portable", "CALC_SHEET", "SQUARINGS", "UDF_NAMES"]
+__all__ = ["CALC_SHEET", "SQUARINGS", "UDF_NAMES", "export_portable", "portable_plan"]
 
 #: The calculation sheet's name by language.
 CALC_SHEET = {"zh": "计算", "en": "Calc"}
@@ -275,7 +291,7 @@ class _Calc:
         last = self.rng(b0, prev, b0 + n - 1, prev + n - 1)
         x = 1 + (SQUARINGS + 1) * (n + 1)
         self.put(r, x, [["eigen", "GEOMEAN", "geomean", "arith raw", "arith", "w", "A.w (eigen)", "A.w"]], "header")
-        col = lambda c: self.rng(b0, c, b0 + n - 1, c)  # noqa: E731
+        col = lambda c: self.rng(b0, c, b0 + n - 1, c)
         colsums_ref = self.rng(b0 + n, 1, b0 + n, n)
         rows = []
         for i in range(n):
@@ -434,7 +450,7 @@ def _aip_block(calc: _Calc, o: dict[str, Any], ew: np.ndarray) -> list[str]:
 
 def _node(calc: _Calc, names: dict[str, str], t: int, label: str, ri_header: str) -> dict[str, Any]:
     values = calc.values
-    jsheet, r0, c0, r1, c1 = parse_ref(names[f"BPM_J_{t}"])
+    _, r0, c0, r1, c1 = parse_ref(names[f"BPM_J_{t}"])
     n = c1 - c0 + 1
     k = (r1 - r0 + 1) // n
     pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
@@ -527,7 +543,10 @@ def _worst(calc: _Calc, o: dict[str, Any], aname: str, count: int, scale: str, l
     rows = []
     for p in range(P):
         rr = p0 + p
-        at = lambda c: a1(rr, c)  # noqa: E731
+
+        def at(c: int, rr: int = rr) -> str:
+            return a1(rr, c)
+
         prefix = f"SUMPRODUCT(--({calc.rng(p0, 8, rr - 1, 8)}={at(8)}))" if p else "0"
         rows.append([
             p + 1, vals[p][0], vals[p][1],
@@ -573,9 +592,7 @@ def _stats_values(col: list[Any], full: Any) -> list[Any]:
     mean = math.fsum(x) / cnt if cnt else NA
     sd = float(np.std(x, ddof=1)) if cnt > 1 else ""
     cv = (sd / mean if mean != 0 else "") if _isnum(sd) else ""
-    if not cnt:
-        share = NA
-    elif not _isnum(full):
+    if not cnt or not _isnum(full):
         share = NA
     else:
         share = sum(1 for v in x if v >= full - 1e-9) / cnt

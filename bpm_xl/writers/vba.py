@@ -42,23 +42,23 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "UDF_MODULE",
-    "vba_project",
-    "REGISTER_MODULE",
     "CATEGORY",
+    "REGISTER_MODULE",
+    "UDF_MODULE",
     "UdfInfo",
-    "udf_infos",
-    "generate_udf_wrapper",
-    "generate_macro_options",
-    "workbook_open_code",
-    "to_vba_source",
-    "vba_string_expr",
-    "embed_modules",
-    "xlwings_vba_project",
-    "xlwings_quickstart_path",
     "build_vba_project",
     "check_vba_project",
+    "embed_modules",
+    "generate_macro_options",
+    "generate_udf_wrapper",
     "module_sources",
+    "to_vba_source",
+    "udf_infos",
+    "vba_project",
+    "vba_string_expr",
+    "workbook_open_code",
+    "xlwings_quickstart_path",
+    "xlwings_vba_project",
 ]
 
 UDF_MODULE = "xlwings_udfs"
@@ -197,7 +197,7 @@ def _generate(module_name: str, workbook_name: str) -> tuple[str, list[UdfInfo]]
             module = _exec_fresh(name)
             udfs.generate_vba_wrapper(name, module, out, book)
             # As import_udfs: after generate_vba_wrapper (it marks a `caller` argument vba="Nothing").
-            for value in map(lambda attr: getattr(module, attr), dir(module)):
+            for value in (getattr(module, attr) for attr in dir(module)):
                 xlfunc = getattr(value, "__xlfunc__", None)
                 if xlfunc is None:
                     continue
@@ -521,15 +521,33 @@ def check_vba_project(bin_bytes: bytes, expected: Mapping[str, str] | None = Non
     - ``expected``: module name -> source that module must have (compared after CRLF
       normalisation of ``expected``; for a document module give the body, the header is ignored).
     """
-    import olefile
-    from oletools.olevba import VBA_Parser
-    from pyopenvba import ExcelFile, check_file
-
     problems: list[str] = []
     if not _is_cfb(bin_bytes):
         return ["not an OLE/CFB file"]
 
-    # olefile
+    problems += _olefile_problems(bin_bytes)
+    sources, found = _pyopenvba_sources(bin_bytes)
+    problems += found
+    problems += _olevba_problems(bin_bytes, sources)
+    for name, want in (expected or {}).items():
+        have = sources.get(name)
+        if have is None:
+            problems.append(f"expected module {name} missing")
+            continue
+        want = to_vba_source(want)
+        if not want.lstrip().startswith("Attribute "):
+            from pyopenvba.vba import split_attribute_header
+
+            have = split_attribute_header(have)[1]
+        if have != want:
+            problems.append(f"module {name}: source differs from the expected source")
+    return problems
+
+
+def _olefile_problems(bin_bytes: bytes) -> list[str]:
+    import olefile
+
+    problems = []
     try:
         with olefile.OleFileIO(bin_bytes) as ole:
             streams = {"/".join(entry) for entry in ole.listdir()}
@@ -538,8 +556,13 @@ def check_vba_project(bin_bytes: bytes, expected: Mapping[str, str] | None = Non
                     problems.append(f"olefile: stream {needed} missing")
     except Exception as exc:  # noqa: BLE001 - report, do not raise
         problems.append(f"olefile: {exc}")
+    return problems
 
-    # pyOpenVBA
+
+def _pyopenvba_sources(bin_bytes: bytes) -> tuple[dict[str, str], list[str]]:
+    from pyopenvba import ExcelFile, check_file
+
+    problems: list[str] = []
     sources: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="bpm_xl_vba_check_") as tmp:
         path = Path(tmp, "check.xlsm")
@@ -555,8 +578,13 @@ def check_vba_project(bin_bytes: bytes, expected: Mapping[str, str] | None = Non
                 sources = {name: book.get_module(name) for name in book.module_names()}
         except Exception as exc:  # noqa: BLE001
             problems.append(f"pyOpenVBA: {exc}")
+    return sources, problems
 
-    # olevba
+
+def _olevba_problems(bin_bytes: bytes, sources: Mapping[str, str]) -> list[str]:
+    from oletools.olevba import VBA_Parser
+
+    problems = []
     extracted: dict[str, str] = {}
     try:
         parser = VBA_Parser("vbaProject.bin", data=bin_bytes)
@@ -575,19 +603,6 @@ def check_vba_project(bin_bytes: bytes, expected: Mapping[str, str] | None = Non
             problems.append(f"olevba: module {name} differs from pyOpenVBA's reading")
     for name in extracted.keys() - sources.keys():
         problems.append(f"olevba: module {name} not listed by pyOpenVBA")
-
-    for name, want in (expected or {}).items():
-        have = sources.get(name)
-        if have is None:
-            problems.append(f"expected module {name} missing")
-            continue
-        want = to_vba_source(want)
-        if not want.lstrip().startswith("Attribute "):
-            from pyopenvba.vba import split_attribute_header
-
-            have = split_attribute_header(have)[1]
-        if have != want:
-            problems.append(f"module {name}: source differs from the expected source")
     return problems
 
 

@@ -22,7 +22,7 @@ import xlsxwriter
 from ..layout.labels import t
 from ..layout.types import Formula, WorkbookPlan
 
-__all__ = ["write_plan", "write_workbook", "FIXED_DATE"]
+__all__ = ["FIXED_DATE", "write_plan", "write_workbook"]
 
 #: Fixed document dates, so the same inputs give the same bytes (the shipped workbook is checked).
 FIXED_DATE = _dt.datetime(2026, 1, 1, 0, 0, 0)
@@ -61,6 +61,27 @@ _NUMBER_STYLES = {
 }
 
 
+_GREY_BORDER = {"border": 1, "border_color": "#BFBFBF"}
+#: Cell formats of the styles that are not plain output numbers.
+_STYLE_PROPS: dict[str, dict[str, Any]] = {
+    "title": {"bold": True, "font_size": 14, "font_color": TITLE_COLOR},
+    "subtitle": {"bold": True, "font_color": TITLE_COLOR},
+    "rowhead": {"bold": True, "bg_color": "#F2F2F2", "border": 1},
+    "input": {"bg_color": INPUT_FILL, **_GREY_BORDER, "locked": False},
+    "settings": {"bg_color": INPUT_FILL, **_GREY_BORDER, "locked": False},
+    "judgment": {"bg_color": INPUT_FILL, **_GREY_BORDER, "num_format": "# ?/?", "align": "center", "locked": False},
+    "judgment_lower": {"bg_color": LOWER_FILL, **_GREY_BORDER, "num_format": "# ?/?", "align": "center",
+                       "font_color": "#808080", "locked": False},
+    "judgment_diag": {"bg_color": "#D9D9D9", **_GREY_BORDER, "align": "center"},
+    "guide": {"text_wrap": True},
+    "note": {"italic": True, "font_color": "#595959"},
+    "reference": {"font_color": "#595959", "num_format": "0.0000", "border": 1, "border_color": "#D9D9D9"},
+    "meta": {"italic": True, "font_color": "#404040"},
+    "totallabel": {"bold": True, "bg_color": OUTPUT_HEAD, "border": 1},
+    "kpi": {"bold": True, "font_size": 12, "bg_color": OUTPUT_FILL, "border": 1, "num_format": "0.0000"},
+}
+
+
 class _Formats:
     def __init__(self, wb: xlsxwriter.Workbook, lang: str) -> None:
         font = "Microsoft YaHei" if lang == "zh" else "Calibri"
@@ -74,35 +95,11 @@ class _Formats:
         if key in self._f:
             return self._f[key]
         props: dict[str, Any] = dict(self.base)
-        inp = kind == "input"
-        if style == "title":
-            props.update(bold=True, font_size=14, font_color=TITLE_COLOR)
-        elif style == "subtitle":
-            props.update(bold=True, font_color=TITLE_COLOR)
-        elif style == "header":
-            props.update(bold=True, bg_color=INPUT_HEAD if inp else OUTPUT_HEAD, border=1, text_wrap=True, align="center")
-        elif style == "rowhead":
-            props.update(bold=True, bg_color="#F2F2F2", border=1)
-        elif style in ("input", "settings"):
-            props.update(bg_color=INPUT_FILL, border=1, border_color="#BFBFBF", locked=False)
-        elif style == "judgment":
-            props.update(bg_color=INPUT_FILL, border=1, border_color="#BFBFBF", num_format="# ?/?", align="center", locked=False)
-        elif style == "judgment_lower":
-            props.update(bg_color=LOWER_FILL, border=1, border_color="#BFBFBF", num_format="# ?/?", align="center", font_color="#808080", locked=False)
-        elif style == "judgment_diag":
-            props.update(bg_color="#D9D9D9", border=1, border_color="#BFBFBF", align="center")
-        elif style == "guide":
-            props.update(text_wrap=True)
-        elif style == "note":
-            props.update(italic=True, font_color="#595959")
-        elif style == "reference":
-            props.update(font_color="#595959", num_format="0.0000", border=1, border_color="#D9D9D9")
-        elif style == "meta":
-            props.update(italic=True, font_color="#404040")
-        elif style in ("totallabel",):
-            props.update(bold=True, bg_color=OUTPUT_HEAD, border=1)
-        elif style == "kpi":
-            props.update(bold=True, font_size=12, bg_color=OUTPUT_FILL, border=1, num_format="0.0000")
+        if style == "header":
+            props.update(bold=True, bg_color=INPUT_HEAD if kind == "input" else OUTPUT_HEAD, border=1, text_wrap=True,
+                         align="center")
+        elif style in _STYLE_PROPS:
+            props.update(_STYLE_PROPS[style])
         else:
             props.update(bg_color=OUTPUT_FILL, border=1, border_color="#BFBFBF")
             props["num_format"] = _NUMBER_STYLES.get(style, "0.0000")
