@@ -24,6 +24,8 @@ from ..layout.types import Formula, WorkbookPlan
 
 __all__ = ["FIXED_DATE", "write_plan", "write_workbook"]
 
+#: The stored value of a formula whose value is not known when the file is written.
+UNKNOWN = "#N/A"
 #: Fixed document dates, so the same inputs give the same bytes (the shipped workbook is checked).
 FIXED_DATE = _dt.datetime(2026, 1, 1, 0, 0, 0)
 
@@ -123,11 +125,10 @@ def _write_value(ws, r: int, c: int, v: Any, fmt, cached: Any = None) -> None:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         ws.write_blank(r, c, None, fmt)
     elif isinstance(v, Formula):
+        # a value the plan does not know (no evaluation: a blank or incomplete workbook) is
+        # stored as #N/A, never as a false 0
         value = _cache(cached)
-        if value is None:
-            ws.write_formula(r, c, v, fmt)
-        else:
-            ws.write_formula(r, c, v, fmt, value)
+        ws.write_formula(r, c, v, fmt, UNKNOWN if value is None else value)
     elif isinstance(v, bool):
         ws.write_string(r, c, str(v), fmt)
     elif isinstance(v, (int, float)):
@@ -166,7 +167,7 @@ def _write_arrays(ws, sp, fm) -> None:
         fmt = fm.get(a.style, sp.kind)
         first = _cache(a.cached[0][0]) if a.cached else None
         ws.write_array_formula(a.row, a.col, a.row + a.nrows - 1, a.col + a.ncols - 1, "{" + a.formula + "}",
-                               fmt, first if first is not None else 0)
+                               fmt, first if first is not None else UNKNOWN)
         if a.cached:
             # the other cells of an array range hold only their values, as Excel stores them
             for i, row in enumerate(a.cached[: a.nrows]):
