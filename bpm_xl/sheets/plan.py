@@ -2,8 +2,8 @@
 
 from ..layout import plan_workbook
 from ..layout.data import _clean, _number_or_text, data_from_inputs  # noqa: F401
-from ..layout.inputs import SETTING_CHOICES, SETTING_KEYS, judgment_value as _judgment_value  # noqa: F401
-from ..layout.types import *  # noqa: F401,F403
-from ..layout.types import local as _local, quote_text as _str  # noqa: F401
+from ..layout.inputs import SETTING_CHOICES, SETTING_KEYS
+from ..layout.types import *
+from ..layout.types import local as _local  # noqa: F401
 
-__all__ = ["plan_workbook", "data_from_inputs", "SETTING_KEYS", "SETTING_CHOICES"]
+__all__ = ["SETTING_CHOICES", "SETTING_KEYS", "data_from_inputs", "plan_workbook"]

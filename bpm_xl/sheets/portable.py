@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..writers.portable import CALC_SHEET, SQUARINGS, UDF_NAMES, portable_plan  # noqa: F401
+from ..writers.portable import CALC_SHEET, SQUARINGS, UDF_NAMES, portable_plan
 from ..writers.portable import export_portable as _export
 
-__all__ = ["portable_plan", "export_portable", "CALC_SHEET", "SQUARINGS", "UDF_NAMES"]
+__all__ = ["CALC_SHEET", "SQUARINGS", "UDF_NAMES", "export_portable", "portable_plan"]
 
 
 def export_portable(source: Any, out: str | Path, lang: str | None = None) -> Path:
