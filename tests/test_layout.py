@@ -273,3 +273,17 @@ def test_stored_rating_at_the_band_edges(band_edges, kind, case):
         pytest.skip("the core's rounded rating rule (scoring.RATING_DECIMALS) is not merged yet")
     assert ev.rating.grade == grade
     assert shown == grade
+
+
+def test_what_a_user_typed_on_user_sheets_is_kept_as_typed(tmp_path):
+    """extra= (the user sheets as read by a rebuild): a Formula stays a formula, text stays text."""
+    data, system = example_workbook_data("zh")
+    grid = [[None] * 12 for _ in range(3)]
+    grid[0][10] = Formula("=1+1")
+    grid[1][10] = "=2+2"
+    plan = plan_workbook(data, system, "zh", extra={"settings": grid})
+    path = tmp_path / "kept.xlsx"
+    write_workbook(plan, path, None)
+    cells = read_cells(path)[plan.sheet("settings").name]
+    assert cells["K1"].formula == "1+1"
+    assert cells["K2"].formula is None and cells["K2"].value == "=2+2"
