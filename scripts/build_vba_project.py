@@ -13,7 +13,7 @@ import hashlib
 import sys
 from pathlib import Path
 
-from bpm_xl import vba
+from bpm_xl.writers import vba
 
 
 def main(argv: list[str] | None = None) -> int:

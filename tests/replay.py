@@ -13,7 +13,7 @@ import openpyxl
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.formula import ArrayFormula
 
-from bpm_xl.sheets.plan import a1
+from bpm_xl.layout.types import a1
 
 SUPPORTED = {"setFormula", "setValues", "setFormulaArray", "sheetClearContents", "addSheet",
              "namesAdd", "setNameRefersTo", "setNumberFormat", "alert"}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import math
+import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -17,13 +19,16 @@ import openpyxl
 import pytest
 
 from bpm_xl import evaluate
-from bpm_xl.sheets.build import example_workbook_data, new_workbook, write_workbook
+from bpm_xl.layout import plan_workbook
+from bpm_xl.sheets.build import example_workbook_data, new_workbook
 from bpm_xl.sheets.libreoffice import available
-from bpm_xl.sheets.plan import plan_workbook
-from bpm_xl.sheets.portable import CALC_SHEET, UDF_NAMES, export_portable, portable_plan
+from bpm_xl.sheets.portable import export_portable
 from bpm_xl.sheets.read import to_inputs
+from bpm_xl.writers.portable import CALC_SHEET, UDF_NAMES, portable_plan
+from bpm_xl.writers.xlsx import write_workbook
 
 from .workbook_harness import close, flat, read_values, rng
+from .xlsx_cells import read_cells, split
 
 STATS_HEADER = "指标 indicator"
 WORST_HEADER = "行 row"
@@ -80,7 +85,7 @@ def all_cases(tmp_path_factory):
         data.settings["aggregation"] = aggregation
         if aggregation == "aip":
             data = _fill_blank_pairs(data, system)
-        plan = portable_plan(plan_workbook(data, system, lang), system)
+        plan = portable_plan(plan_workbook(data, system, lang, evaluation=evaluate(to_inputs(data))), system)
         path = tmp / f"{case}.xlsx"
         write_workbook(plan, path, None)
         built[case] = (data, system, plan, path)
@@ -231,3 +236,79 @@ def test_export_portable_from_the_example_and_from_a_workbook(tmp_path):
         wb.close()
     with pytest.raises(Exception, match="xlsx"):
         export_portable("example", tmp_path / "ex.xlsm")
+
+
+# ---------------------------------------------------------------------------------------
+# cached values: what a viewer that does not recalculate shows (LibreOffice default, WPS,
+# Excel's Protected View) must be what the engines compute
+def _compare_cached(path, recalculated) -> tuple[int, list]:
+    """Every formula cell of ``path``: its stored value against an engine's recalculation."""
+    stored = read_cells(path)
+    engine = read_values(recalculated)
+    numeric, bad = 0, []
+    for sheet, cells in stored.items():
+        rows = engine[sheet]
+        for a1, c in cells.items():
+            if c.formula is None:
+                continue
+            r, col = split(a1)
+            got = rows[r][col] if r < len(rows) and col < len(rows[r]) else None
+            want = c.value
+            if isinstance(want, bool) or isinstance(got, bool):
+                ok = isinstance(got, (bool, int, float)) and bool(got) == bool(want) and want is not None
+            elif isinstance(want, float) or (isinstance(got, (int, float)) and c.type == "n"):
+                numeric += 1
+                ok = isinstance(got, (int, float)) and want is not None and math.isclose(want, got, rel_tol=1e-9, abs_tol=1e-12)
+            elif c.type == "e":
+                ok = isinstance(got, str) and got.startswith("#")
+            else:
+                ok = (want or "") == (got if got is not None else "")
+            if not ok:
+                bad.append((sheet, a1, c.formula[:60], want, got))
+    return numeric, bad
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not available(), reason="LibreOffice is not installed")
+def test_every_formula_carries_the_value_libreoffice_computes(recalculated):
+    case, *_, path = recalculated
+    out = path.parent / "lo" / path.name
+    numeric, bad = _compare_cached(path, out)
+    assert numeric > 5000, case
+    assert not bad, (case, len(bad), bad[:5])
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("ssconvert") is None, reason="Gnumeric (ssconvert) is not installed")
+@pytest.mark.parametrize("case", ["zh-eigen-aij", "en-eigen-aip"])
+def test_every_formula_carries_the_value_gnumeric_computes(all_cases, tmp_path, case):
+    (data, _system, plan, path), _out = all_cases[case]
+    out = tmp_path / path.name
+    subprocess.run(["ssconvert", "--recalc", str(path), str(out)], capture_output=True, timeout=300, check=True)
+    numeric, bad = _compare_cached(path, out)
+    assert numeric > 5000
+    assert not bad, (len(bad), bad[:5])
+    ev = evaluate(to_inputs(data))
+    assert close(flat(rng(read_values(out), plan, "BPM_TOTAL"))[0], ev.total)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not available(), reason="LibreOffice is not installed")
+def test_the_export_opened_without_recalculation_shows_the_evaluate_json_figures(tmp_path):
+    """LibreOffice's default profile keeps stored values: the dashboard must show the truth."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from bpm_xl.cli import app
+    from bpm_xl.sheets.libreoffice import convert
+
+    res = CliRunner().invoke(app, ["evaluate", "example", "--json"])
+    assert res.exit_code == 0, res.output
+    want = json.loads(res.output)
+    path = export_portable("example", tmp_path / "ex.xlsx", lang="zh")
+    shown = read_values(convert(path, tmp_path / "shown", "xlsx", recalc=False))
+    dash = shown["仪表盘"]
+    assert close(dash[2][1], want["total"]) and close(dash[3][1], want["score100"])
+    assert dash[4][1] == want["rating"]["grade"]
+    assert dash[5][1] == want["rating"]["label_zh"]

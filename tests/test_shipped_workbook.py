@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bpm_xl import vba
+from bpm_xl.writers import vba
 from bpm_xl.sheets.build import companion_module, new_workbook
 
 ROOT = Path(__file__).resolve().parents[1]

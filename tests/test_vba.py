@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from bpm_xl import vba
+from bpm_xl.writers import vba
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -297,7 +297,7 @@ def test_build_is_deterministic(sample_project):
     assert vba.build_vba_project(SAMPLE) == sample_project
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(FIXTURES), str(ROOT), env.get("PYTHONPATH", "")])
-    code = "import hashlib, sys; from bpm_xl import vba; sys.stdout.write(hashlib.sha256(vba.build_vba_project(sys.argv[1])).hexdigest())"
+    code = "import hashlib, sys; from bpm_xl.writers import vba; sys.stdout.write(hashlib.sha256(vba.build_vba_project(sys.argv[1])).hexdigest())"
     done = subprocess.run([sys.executable, "-c", code, SAMPLE], capture_output=True, text=True,
                           env=env, timeout=120, check=True)
     assert done.stdout.strip() == hashlib.sha256(sample_project).hexdigest()

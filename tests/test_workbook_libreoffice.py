@@ -14,9 +14,12 @@ import numpy as np
 import pytest
 
 from bpm_xl import evaluate
-from bpm_xl.sheets.build import example_workbook_data, plan_for, write_workbook
+from bpm_xl.layout import plan_workbook
+from bpm_xl.layout.types import Formula
+from bpm_xl.sheets.build import example_workbook_data
 from bpm_xl.sheets.libreoffice import available, recalculate
 from bpm_xl.sheets.read import to_inputs
+from bpm_xl.writers.xlsx import write_workbook
 
 from .workbook_harness import build_substituted, close, flat, read_values, rng
 
@@ -104,7 +107,7 @@ def test_one_changed_answer_moves_the_total_by_what_the_core_predicts(substitute
 def test_text_in_a_survey_column_is_an_error_not_a_skipped_answer(tmp_path, udf_call):
     data, system = example_workbook_data("en")
     data.survey[0]["F1"] = "abc"
-    plan = plan_for(data, system, "en")
+    plan = plan_workbook(data, system, "en")
     path = tmp_path / "bad.xlsx"
     write_workbook(plan, path, None)
     v = read_values(recalculate(path, tmp_path / "lo"))
@@ -130,7 +133,7 @@ def _formula_cells(plan):
         for b in sp.blocks:
             for i, row in enumerate(b.cells):
                 for j, v in enumerate(row):
-                    if isinstance(v, str) and v.startswith("="):
+                    if isinstance(v, Formula):
                         c = b.cached[i][j] if b.cached is not None else None
                         out.append((sp.name, b.row + i, b.col + j, c))
         for a in sp.arrays:
@@ -145,7 +148,7 @@ def test_cached_values_written_in_the_file_are_what_the_spreadsheet_computes(sub
     """Every formula carries its value in the file (Protected View, no Python, other viewers);
     each cached value equals LibreOffice's recalculation of the same cell."""
     lang, data, system, plan, values, ev, _ = substituted
-    cached_plan = plan_for(data, system, lang, evaluation=ev)
+    cached_plan = plan_workbook(data, system, lang, evaluation=ev)
     path = tmp_path / "cached.xlsx"
     write_workbook(cached_plan, path, None)
     stored = read_values(path)  # openpyxl data_only: the cached values as written
@@ -172,7 +175,7 @@ def test_the_shipped_workbook_opens_in_libreoffice_with_every_native_output_show
     v = read_values(out)
     data, system = example_workbook_data("zh")
     ev = evaluate(to_inputs(data))
-    plan = plan_for(data, system, "zh", evaluation=ev)
+    plan = plan_workbook(data, system, "zh", evaluation=ev)
     assert close(flat(rng(v, plan, "BPM_TOTAL"))[0], ev.total)
     assert flat(rng(v, plan, "BPM_RATING"))[0] == ev.rating.grade
     # LibreOffice shows the stored value of every formula cell, except the array formulas of

@@ -15,10 +15,10 @@ from typing import Any, Callable
 
 import openpyxl
 
-from bpm_xl.sheets.build import plan_for, write_workbook
+from bpm_xl.layout import plan_workbook
+from bpm_xl.layout.types import Block, WorkbookPlan, parse_ref
 from bpm_xl.sheets.libreoffice import recalculate
-from bpm_xl.sheets.plan import Block, WorkbookPlan
-from bpm_xl.sheets.read import parse_ref
+from bpm_xl.writers.xlsx import write_workbook
 
 
 def read_values(path: Path) -> dict[str, list[list[Any]]]:
@@ -102,7 +102,7 @@ def substitute_udfs(plan: WorkbookPlan, values, udf_call: Callable[..., Any]) ->
 
 def build_substituted(data, system, lang: str, tmp: Path, udf_call) -> tuple[WorkbookPlan, dict]:
     """Plan -> xlsx -> LibreOffice; substitute UDFs -> xlsx -> LibreOffice; the final values."""
-    plan = plan_for(data, system, lang)
+    plan = plan_workbook(data, system, lang)
     first = tmp / "first.xlsx"
     write_workbook(plan, first, None)
     v1 = read_values(recalculate(first, tmp / "lo1"))

@@ -18,14 +18,17 @@ import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
 from ..errors import BpmError, WorkbookError
 from .labels import SHEETS, USER_ROLES
-from .plan import Block, SheetPlan, WorkbookData, WorkbookPlan, data_from_inputs, plan_workbook
+from ..layout import plan_for  # moved: bpm_xl.layout.plan_workbook
+from ..layout.types import WorkbookData
+from .plan import data_from_inputs
+from ..writers.vba import vba_project
+from ..writers.xlsx import write_workbook
 from .read import Grids, parse_names, read_data, to_inputs
 
 __all__ = [
@@ -98,44 +101,6 @@ def _bands_title(lang: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-@lru_cache(maxsize=2)
-def vba_project(module_name: str = UDF_MODULE) -> bytes:
-    """xlwings' standalone VBA project plus the generated ``xlwings_udfs`` and help modules."""
-    from .. import vba
-
-    return vba.build_vba_project(module_name)
-
-
-def _conf_sheet(lang: str) -> SheetPlan:
-    sp = SheetPlan("conf", "xlwings.conf", "input", widths={0: 24, 1: 40, 3: 90})
-    sp.add(0, 0, [["UDF Modules", UDF_MODULE]], "settings")
-    sp.add(0, 3, [[
-        "xlwings 设置：UDF Modules 指向 bpm_xl.udfs；如需指定 Python，请在下一行加入 Interpreter_Win 及其路径（bpm-xl excel-setup 会代为填写）。"
-        if lang == "zh" else
-        "xlwings settings: UDF Modules points at bpm_xl.udfs; to pick a Python, add a row Interpreter_Win with its path "
-        "(bpm-xl excel-setup fills it in)."
-    ]], "note")
-    return sp
-
-
-def plan_for(data: WorkbookData, system: Any, lang: str, extra: dict[str, list[list[Any]]] | None = None,
-             evaluation: Any = None, sensitivity: Any = None) -> WorkbookPlan:
-    """The plan of a workbook; with ``evaluation`` every formula also carries its value."""
-    plan = plan_workbook(data, system, lang, evaluation=evaluation, sensitivity=sensitivity)
-    if evaluation is not None:
-        fill_udf_cache(plan)
-    conf = _conf_sheet(lang)
-    if extra and "conf" in extra:
-        conf = SheetPlan("conf", "xlwings.conf", "input", widths=conf.widths)
-        conf.blocks.append(Block(0, 0, [list(r) for r in extra["conf"]], "settings"))
-    plan.sheets.append(conf)
-    if extra:
-        for sp in plan.sheets:
-            if sp.role in USER_ROLES and sp.role in extra:
-                _overlay(sp, extra[sp.role])
-    return plan
-
-
 #: Monte Carlo draws for the sensitivity sheet (seeded, so a rebuild is reproducible).
 SENSITIVITY_DRAWS = 10_000
 SENSITIVITY_SEED = 20261126
@@ -161,87 +126,6 @@ def evaluation_of(data: WorkbookData, source: str = "workbook", sensitivity: boo
         except BpmError:
             sens = None
     return ev, sens
-
-
-def fill_udf_cache(plan: WorkbookPlan) -> None:
-    """Store what each Excel function returns as the cached value of its cells.
-
-    The functions are called in plan order with their arguments read from the plan's own
-    cells (typed values, or the cached values of formulas), as Excel would pass them.
-    """
-    from .. import udfs
-    from .read import parse_ref
-
-    values: dict[tuple[str, int, int], Any] = {}
-    for sp in plan.sheets:
-        for b in sp.blocks:
-            for i, row in enumerate(b.cells):
-                for j, v in enumerate(row):
-                    if isinstance(v, str) and v.startswith("="):
-                        c = b.cached[i][j] if b.cached is not None and i < len(b.cached) and j < len(b.cached[i]) else None
-                        values[(sp.name, b.row + i, b.col + j)] = c
-                    else:
-                        values[(sp.name, b.row + i, b.col + j)] = v
-
-    def rng(ref: str) -> list[list[Any]]:
-        sheet, r0, c0, r1, c1 = parse_ref(ref)
-        return [[values.get((sheet, r, c)) for c in range(c0, c1 + 1)] for r in range(r0, r1 + 1)]
-
-    def arg(a: str) -> Any:
-        if a.startswith('"'):
-            return a.strip('"')
-        if a in plan.names:
-            return rng(plan.names[a])
-        if "!" in a:
-            return rng("=" + a)
-        return float(a)
-
-    def call(u) -> Any:
-        try:
-            return getattr(udfs, u.func)(*[arg(a) for a in u.args])
-        except Exception:  # noqa: BLE001 - a function that cannot answer now leaves its cells uncached
-            return None
-
-    aggregation = (rng(plan.names["BPM_AGGREGATION"])[0][0] or "aij") if "BPM_AGGREGATION" in plan.names else "aij"
-    for sp in plan.sheets:
-        for a in sp.arrays:
-            u = a.aip_udf if (a.aip_udf is not None and aggregation == "aip") else a.udf
-            if u is None:
-                continue
-            res = call(u)
-            if res is None:
-                continue
-            res = res if isinstance(res, list) else [[res]]
-            if a.transpose:
-                res = [list(r) for r in zip(*res)]
-            if len(res) != a.nrows or any(len(r) != a.ncols for r in res):
-                continue
-            a.cached = res
-            for i, row in enumerate(res):
-                for j, v in enumerate(row):
-                    values[(sp.name, a.row + i, a.col + j)] = v
-
-
-def _overlay(sp: SheetPlan, grid: list[list[Any]]) -> None:
-    """Keep what a user typed in a user sheet beyond the columns bpm-xl lays out."""
-    if sp.role == "guide":
-        sp.blocks = [Block(0, 0, [[row[0] if row else None] for row in grid] or [[None]], "guide")]
-        extra_from = 1
-    else:
-        extra_from = max((b.col + b.ncols for b in sp.blocks), default=0)
-    cells = {}
-    for r, row in enumerate(grid):
-        for c, v in enumerate(row):
-            if c >= extra_from and v is not None and v != "":
-                cells[(r, c)] = v
-    for (r, c), v in sorted(cells.items()):
-        sp.blocks.append(Block(r, c, [[v]], "input"))
-
-
-def write_workbook(plan: WorkbookPlan, target: str | Path | io.BytesIO, vba: bytes | None) -> None:
-    from .xlsx import write_plan
-
-    write_plan(plan, target, vba_project=vba, created=_FIXED_DATE)
 
 
 def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_module: bool = True,

@@ -1,0 +1,128 @@
+"""The workbook layout: pure data, no file, no Excel function called.
+
+``plan_workbook(data, system, lang, evaluation=None, sensitivity=None, extra=None)`` gives the
+:class:`~bpm_xl.layout.types.WorkbookPlan` of a workbook: every sheet (one function per
+sheet over a frozen :class:`~bpm_xl.layout.context.LayoutContext`), block, typed formula,
+defined name and, with the evaluation of the same data, the value every formula shows.
+The writers (:mod:`bpm_xl.writers`) render it.
+
+Layout conventions (0-based row/column indices here; formulas use A1 references):
+input sheets are green, output sheets blue; each sheet is found by the defined name
+``BPM_ROLE_<ROLE>``; every input range the formulas use has a defined name (``BPM_...``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .context import LayoutContext, make_context
+from .data import data_from_inputs
+from .inputs import (
+    delphi_sheet,
+    experts_sheet,
+    guide_sheet,
+    indicators_sheet,
+    judgments_sheet,
+    settings_sheet,
+    survey_sheet,
+)
+from .labels import USER_ROLES
+from .outputs import (
+    dashboard_sheet,
+    delphi_summary_sheet,
+    diagnosis_sheet,
+    evaluation_sheet,
+    weights_sheet,
+)
+from .sensitivity import sensitivity_sheet
+from .types import Block, Formula, SheetPlan, WorkbookData, WorkbookPlan
+
+__all__ = [
+    "SHEET_ORDER",
+    "UDF_MODULE",
+    "Formula",
+    "LayoutContext",
+    "SheetPlan",
+    "WorkbookData",
+    "WorkbookPlan",
+    "data_from_inputs",
+    "plan_for",
+    "plan_workbook",
+]
+
+#: The module xlwings imports the Excel functions from (written into the xlwings.conf sheet).
+UDF_MODULE = "bpm_xl.udfs"
+#: Tab order: the dashboard and evaluation come first among outputs, as users see them.
+SHEET_ORDER = ("guide", "dashboard", "evaluation", "weights", "diagnosis", "delphi_summary", "sensitivity",
+               "settings", "indicators", "experts", "judgments", "delphi", "survey", "conf")
+
+
+def _sheets(ctx: LayoutContext) -> list[SheetPlan]:
+    judgments, jblocks = judgments_sheet(ctx)
+    delphi, prow = delphi_sheet(ctx)
+    survey, survey_col = survey_sheet(ctx)
+    weights, wl = weights_sheet(ctx, jblocks)
+    evaluation, el = evaluation_sheet(ctx, wl, survey_col)
+    return [
+        guide_sheet(ctx), settings_sheet(ctx), indicators_sheet(ctx), experts_sheet(ctx), judgments, delphi, survey,
+        weights, evaluation, delphi_summary_sheet(ctx, wl, prow), diagnosis_sheet(ctx, el), dashboard_sheet(ctx),
+        sensitivity_sheet(ctx.name("sensitivity"), ctx.lang, ctx.sensitivity, ctx.system),
+    ]
+
+
+def plan_workbook(data: WorkbookData, system: Any, lang: str = "zh", evaluation: Any = None,
+                  sensitivity: Any = None, extra: dict[str, list[list[Any]]] | None = None) -> WorkbookPlan:
+    """Plan the whole workbook for ``data`` laid out along ``system`` (an IndicatorSystem).
+
+    With ``evaluation`` (the :class:`~bpm_xl.evaluation.Evaluation` of the same data) every
+    formula also carries the value it computes, taken from the evaluation. ``extra`` holds
+    what a user typed on the user sheets (by role, and ``"conf"`` for xlwings.conf) beyond
+    what bpm-xl lays out; it is kept.
+    """
+    ctx = make_context(data, system, lang, evaluation, sensitivity)
+    sheets = _sheets(ctx)
+    sheets.append(conf_sheet(ctx.lang, (extra or {}).get("conf")))
+    for sp in sheets:
+        if extra and sp.role in USER_ROLES and sp.role in extra:
+            overlay(sp, extra[sp.role])
+    sheets.sort(key=lambda s: SHEET_ORDER.index(s.role))
+    return WorkbookPlan(ctx.lang, sheets, dict(ctx.names))
+
+
+def plan_for(data: WorkbookData, system: Any, lang: str, extra: dict[str, list[list[Any]]] | None = None,
+             evaluation: Any = None, sensitivity: Any = None) -> WorkbookPlan:
+    """Old name of :func:`plan_workbook` (argument order of ``sheets.build.plan_for``)."""
+    return plan_workbook(data, system, lang, evaluation=evaluation, sensitivity=sensitivity, extra=extra)
+
+
+def conf_sheet(lang: str, typed: list[list[Any]] | None = None) -> SheetPlan:
+    """The xlwings.conf sheet; ``typed`` (what the file's sheet holds) replaces the default."""
+    sp = SheetPlan("conf", "xlwings.conf", "input", widths={0: 24, 1: 40, 3: 90})
+    if typed is not None:
+        sp.blocks.append(Block(0, 0, [list(r) for r in typed], "settings"))
+        return sp
+    sp.add(0, 0, [["UDF Modules", UDF_MODULE]], "settings")
+    sp.add(0, 3, [[
+        "xlwings 设置：UDF Modules 指向 bpm_xl.udfs；如需指定 Python，请在下一行加入 Interpreter_Win 及其路径（bpm-xl excel-setup 会代为填写）。"
+        if lang == "zh" else
+        "xlwings settings: UDF Modules points at bpm_xl.udfs; to pick a Python, add a row Interpreter_Win with its path "
+        "(bpm-xl excel-setup fills it in)."
+    ]], "note")
+    return sp
+
+
+def overlay(sp: SheetPlan, grid: list[list[Any]]) -> None:
+    """Keep what a user typed in a user sheet beyond the columns bpm-xl lays out (as typed:
+    a value read from the file is never turned into a formula)."""
+    if sp.role == "guide":
+        sp.blocks = [Block(0, 0, [[row[0] if row else None] for row in grid] or [[None]], "guide")]
+        extra_from = 1
+    else:
+        extra_from = max((b.col + b.ncols for b in sp.blocks), default=0)
+    cells = {}
+    for r, row in enumerate(grid):
+        for c, v in enumerate(row):
+            if c >= extra_from and v is not None and v != "":
+                cells[(r, c)] = v
+    for (r, c), v in sorted(cells.items()):
+        sp.blocks.append(Block(r, c, [[v]], "input"))

@@ -1,0 +1,213 @@
+"""Cached cell values: what each formula of the workbook shows, taken from the Evaluation.
+
+Nothing here calls an Excel function or re-runs the analysis: every figure is a field of the
+:class:`~bpm_xl.evaluation.Evaluation` (or of the sensitivity result), or simple arithmetic
+the sheet itself does on such fields (a product, a sum, a share), mirrored here.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
+
+__all__ = ["CONSISTENCY_LABELS", "DROP", "KEEP", "KENDALL_LABELS", "STATS_HEADER", "WORST_HEADER", "CachedValues"]
+
+# the labels the Excel functions return (bpm_xl.udfs); the layout must not import the shell
+KEEP = "保留 keep"
+DROP = "删除 drop"
+CONSISTENCY_LABELS = ("λmax 最大特征根", "CI 一致性指标", "RI 随机一致性指标", "CR 一致性比率",
+                      "通过 pass (CR<0.10)", "RI表 RI table")
+WORST_HEADER = ("行 row", "列 column", "当前值 current", "一致值 consistent", "标度值 1-9 scale",
+                "调整后CR CR after")
+KENDALL_LABELS = ("W 协调系数", "χ² chi-square", "自由度 df", "P值 p")
+STATS_HEADER = ("指标 indicator", "均值 mean", "标准差 SD", "变异系数 CV", "满分频率 full-score")
+
+
+def _cell(v: Any) -> Any:
+    """A figure as a cell value: Python float/int/bool/str; NaN or infinity -> None."""
+    if v is None:
+        return None
+    if isinstance(v, (bool, np.bool_)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        return f if np.isfinite(f) else None
+    return v
+
+
+class CachedValues:
+    """Per sheet block, the values its formulas compute, from one Evaluation."""
+
+    def __init__(self, ev: Any, data: Any, system: Any, lang: str, experts: tuple[dict[str, Any], ...]) -> None:
+        self.ev = ev
+        self.data = data
+        self.system = system
+        self.L = 0 if lang == "zh" else 1
+        self.experts = experts
+        self.codes = list(system.codes)
+
+    # ------------------------------------------------------------------ weights sheet
+    def meta(self) -> list[list[Any]]:
+        s = self.ev.settings
+        return [[None, s.method, None, s.random_index, None, s.aggregation]]
+
+    @cached_property
+    def expert_rows(self) -> list[list[Any]]:
+        out = []
+        for e, w in zip(self.experts, self.ev.expert_weights):
+            ca, cs = float(e["ca"]), float(e["cs"])
+            out.append([str(e["code"]), str(e.get("name") or ""), ca, cs, (ca + cs) / 2, float(w)])
+        return out
+
+    def panel(self) -> list[list[Any]]:
+        return [[None, None, *self.panel_means(), float(np.sum(self.ev.expert_weights))]]
+
+    def panel_means(self) -> list[float]:
+        return [float(np.mean([r[c] for r in self.expert_rows])) for c in (2, 3, 4)]
+
+    def expert_cr(self, ecodes: list[str], nodes: list[str]) -> list[list[Any]]:
+        out = []
+        for ecode in ecodes:
+            row = []
+            for node in nodes:
+                nr = self.ev.nodes[node]
+                row.append(float(nr.expert_results[nr.expert_codes.index(ecode)].consistency_ratio)
+                           if ecode in nr.expert_codes else None)
+            out.append(row)
+        return out
+
+    def group_matrix(self, node: str) -> list[list[Any]]:
+        """=AHP_GROUP(judgments, weights): the aggregated (AIJ) matrix."""
+        return [[_cell(v) for v in row] for row in np.asarray(self.ev.nodes[node].aggregated.matrix).tolist()]
+
+    def node_weights(self, node: str) -> list[list[Any]]:
+        """=AHP_WEIGHTS(A) or, under AIP, =AHP_GROUP(...,"aip"): the node's local weights."""
+        return [[_cell(w)] for w in np.asarray(self.ev.nodes[node].weights).tolist()]
+
+    def consistency(self, node: str) -> list[list[Any]]:
+        r = self.ev.nodes[node].aggregated
+        vals = (r.lambda_max, r.consistency_index, r.random_index, r.consistency_ratio, bool(r.acceptable),
+                r.random_index_table)
+        return [[lab, _cell(v)] for lab, v in zip(CONSISTENCY_LABELS, vals)]
+
+    def worst(self, node: str) -> list[list[Any]]:
+        rows = [[j.row + 1, j.col + 1, _cell(j.value), _cell(j.consistent_value), _cell(j.scale_value),
+                 _cell(j.cr_after)] for j in self.ev.nodes[node].worst]
+        return [list(WORST_HEADER), *rows]
+
+    def worst_codes(self, node: str) -> list[list[Any]]:
+        children = self.ev.nodes[node].children
+        return [[children[j.row], children[j.col]] for j in self.ev.nodes[node].worst]
+
+    # ------------------------------------------------------------------ evaluation sheet
+    @cached_property
+    def indicator_rows(self) -> list[list[Any]]:
+        tb = self.ev.indicator_table.set_index("code")
+        out = []
+        for code in self.codes:
+            r = tb.loc[code]
+            lw, dw, ms = float(r["local_weight"]), float(r["dimension_weight"]), float(r["mean_score"])
+            out.append([None] * 5 + [lw, dw, lw * dw, ms, int(r["answers"]), lw * dw * ms])
+        return out
+
+    def dimension_rows(self, dim_rows: dict[str, list[int]]) -> list[list[Any]]:
+        ec = self.indicator_rows
+        smax = float(self.ev.settings.scale_max)
+        out = []
+        for k, d in enumerate(self.system.dimension_codes):
+            contribution = float(sum(ec[i][10] for i in dim_rows[d]))
+            own = float(sum(ec[i][5] * ec[i][8] for i in dim_rows[d]))
+            out.append([None, None, float(self.ev.nodes[GOAL].weights[k]), contribution, own, own / smax * 100,
+                        float(self.ev.nodes[d].aggregated.consistency_ratio)])
+        return out
+
+    @cached_property
+    def totals(self) -> list[list[Any]]:
+        """Total, 100-point score, grade, label, band set, CR of the goal, hierarchy CR."""
+        total = float(sum(r[10] for r in self.indicator_rows))
+        rating = self.ev.rating
+        label = rating.label_zh if self.L == 0 else rating.label_en
+        return [[total], [total / float(self.ev.settings.scale_max) * 100], [rating.grade], [label],
+                [self.data.bands_name], [float(self.ev.nodes[GOAL].aggregated.consistency_ratio)],
+                [float(self.ev.hierarchy.consistency_ratio)]]
+
+    # ------------------------------------------------------------------ Delphi
+    def positive(self, prow: list[list[Any]]) -> list[list[Any]]:
+        return [[_ratio(r[2], r[1])] for r in prow]
+
+    def _round(self, k: int) -> Any:
+        d = self.ev.delphi
+        return d.rounds[k] if d is not None and k < len(d.rounds) else None
+
+    def delphi_stats(self, k: int) -> list[list[Any]] | None:
+        rd = self._round(k)
+        if rd is None or list(rd.stats.labels) != self.codes:
+            return None
+        st = rd.stats
+        rows = [[j + 1, _cell(st.mean[j]), _cell(st.sd[j]), _cell(st.cv[j]), _cell(st.full_score_frequency[j])]
+                for j in range(len(self.codes))]
+        return [list(STATS_HEADER), *rows]
+
+    def delphi_screen(self, k: int) -> list[list[Any]] | None:
+        rd = self._round(k)
+        if rd is None or list(rd.screen.labels) != self.codes:
+            return None
+        return [[KEEP if keep else f"{DROP}: {why}"] for keep, why in zip(rd.screen.keep.tolist(), rd.screen.reasons)]
+
+    def kendall(self, k: int) -> list[list[Any]] | None:
+        rd = self._round(k)
+        if rd is None or rd.kendall is None or list(rd.stats.labels) != self.codes:
+            return None
+        kw = rd.kendall
+        return [[lab, _cell(v)] for lab, v in zip(KENDALL_LABELS, (kw.w, kw.chi2, kw.df, kw.p))]
+
+    # ------------------------------------------------------------------ diagnosis
+    @cached_property
+    def diagnosis_rows(self) -> list[list[Any]]:
+        ec = self.indicator_rows
+        smax = float(self.ev.settings.scale_max)
+        wg = [r[7] * (smax - r[8]) for r in ec]
+        total = float(sum(wg))
+        out = []
+        for k in range(len(self.codes)):
+            rank = 1 + sum(1 for x in wg if x > wg[k]) + sum(1 for x in wg[:k] if x == wg[k])
+            out.append([None] * 4 + [ec[k][7], ec[k][8], smax - ec[k][8], wg[k], wg[k] / total, rank])
+        return out
+
+    def ranked_rows(self, lang: str) -> list[list[Any]]:
+        dc = self.diagnosis_rows
+        by_rank = {row[9]: k for k, row in enumerate(dc)}
+        out = []
+        for q in range(len(self.codes)):
+            k = by_rank[q + 1]
+            indc = self.system.indicator(self.codes[k])
+            out.append([None, indc.name(lang), self.codes[k], indc.dimension, PDCA_LABELS[indc.pdca][self.L],
+                        dc[k][7], dc[k][8]])
+        return out
+
+    def stage_rows(self) -> list[list[Any]]:
+        dc = self.diagnosis_rows
+        total = float(sum(r[7] for r in dc))
+        out = []
+        for stg in PDCA_STAGES:
+            v = float(sum(dc[k][7] for k, c in enumerate(self.codes) if self.system.indicator(c).pdca == stg))
+            out.append([None, None, v, v / total])
+        return out
+
+
+def _num(v: Any) -> float | None:
+    try:
+        return None if v is None or isinstance(v, bool) else float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _ratio(num: Any, den: Any) -> Any:
+    a, b = _num(num), _num(den)
+    return a / b if a is not None and b else None

@@ -1,0 +1,250 @@
+"""The input sheets (green): one function per sheet over a :class:`LayoutContext`.
+
+Values are placed by code; values for codes the system no longer has are dropped from the
+layout (the reader keeps them in the backup), new codes get blanks. Each function returns
+its :class:`SheetPlan` and, where later sheets refer to it, the positions they need.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..model import GOAL, PDCA_STAGES
+from .context import LayoutContext
+from .labels import GUIDE
+from .types import SURVEY_SPARE_ROWS, Formula, SheetPlan, Validation, a1, ref
+
+__all__ = [
+    "SETTING_CHOICES",
+    "SETTING_KEYS",
+    "delphi_sheet",
+    "experts_sheet",
+    "guide_sheet",
+    "indicators_sheet",
+    "judgment_value",
+    "judgments_sheet",
+    "settings_sheet",
+    "survey_sheet",
+]
+
+SETTING_KEYS = (
+    ("method", "BPM_METHOD", "method_note"),
+    ("random_index", "BPM_RI", "random_index_note"),
+    ("aggregation", "BPM_AGGREGATION", "aggregation_note"),
+    ("expert_weighting", "BPM_EXPERT_WEIGHTING", "expert_weighting_note"),
+    ("scale_min", "BPM_SCALE_MIN", None),
+    ("scale_max", "BPM_SCALE_MAX", None),
+    ("cr_threshold", "BPM_CR_THRESHOLD", "cr_threshold_note"),
+    ("min_mean", "BPM_MIN_MEAN", None),
+    ("max_cv", "BPM_MAX_CV", None),
+)
+SETTING_CHOICES = {
+    "method": ("eigen", "geomean", "arith"),
+    "random_index": ("cn", "saaty1980", "saaty2005", "donegan_dodd", "alonso_lamata"),
+    "aggregation": ("aij", "aip"),
+    "expert_weighting": ("authority", "equal"),
+}
+#: RI tables shown on the settings sheet (the portable export reads them from there).
+RI_TABLES_SHOWN = ("cn", "saaty1980", "saaty2005", "donegan_dodd")
+
+
+def guide_sheet(ctx: LayoutContext) -> SheetPlan:
+    g = SheetPlan("guide", ctx.name("guide"), "input", widths={0: 120})
+    g.add(0, 0, [[line] for line in GUIDE[ctx.lang]], "guide")
+    return g
+
+
+def settings_sheet(ctx: LayoutContext) -> SheetPlan:
+    from ..ahp import RANDOM_INDEX  # local: keeps this module light for the macro path
+
+    data, t = ctx.data, ctx.t
+    st = SheetPlan("settings", ctx.name("settings"), "input",
+                   widths={0: 30, 1: 16, 2: 70, 4: 2, 5: 6, 6: 10, 7: 10, 8: 10, 9: 12})
+    st.add(0, 0, [[t("settings_title")]], "title")
+    st.add(1, 0, [[t("setting"), t("value"), t("explanation")]], "header")
+    rows = []
+    for k, (key, nm, note) in enumerate(SETTING_KEYS):
+        rows.append([t(key), data.settings.get(key), t(note) if note else ""])
+        ctx.put(nm, "settings", 2 + k, 1)
+        if key in SETTING_CHOICES:
+            st.validations.append(Validation(2 + k, 1, 2 + k, 1, {"validate": "list", "source": list(SETTING_CHOICES[key])}))
+    st.add(2, 0, rows, "settings")
+    r = 2 + len(SETTING_KEYS) + 1
+    st.add(r, 0, [[t("bands_name"), data.bands_name]], "settings")
+    ctx.put("BPM_BANDS_NAME", "settings", r, 1)
+    st.add(r + 1, 0, [[t("bands_title")]], "subtitle")
+    st.add(r + 2, 0, [[t("grade"), t("lower"), t("label_zh"), t("label_en")]], "header")
+    bands = data.bands
+    st.add(r + 3, 0, [[g_, lo, zh, en] for g_, lo, zh, en in bands], "input")
+    b0, b1 = r + 3, r + 3 + len(bands) - 1
+    ctx.put("BPM_BANDS", "settings", b0, 0, b1, 3)
+    ctx.put("BPM_BAND_GRADES", "settings", b0, 0, b1, 0)
+    ctx.put("BPM_BAND_LOWERS", "settings", b0, 1, b1, 1)
+    lc = 2 if ctx.lang == "zh" else 3
+    ctx.put("BPM_BAND_LABELS", "settings", b0, lc, b1, lc)
+    # RI reference table (read only; the portable export computes CR from it)
+    st.add(0, 5, [["RI"]], "subtitle")
+    st.add(1, 5, [["n", *RI_TABLES_SHOWN]], "header")
+    st.add(2, 5, [[n + 1, *[RANDOM_INDEX[tb][n] for tb in RI_TABLES_SHOWN]] for n in range(15)], "reference")
+    ctx.put("BPM_RI_TABLE", "settings", 2, 6, 16, 9)
+    st.freeze = (2, 0)
+    return st
+
+
+def indicators_sheet(ctx: LayoutContext) -> SheetPlan:
+    t = ctx.t
+    ind = SheetPlan("indicators", ctx.name("indicators"), "input",
+                    widths={0: 10, 1: 16, 2: 22, 3: 10, 4: 26, 5: 38, 6: 10})
+    ind.add(0, 0, [[t("indicators_title")]], "title")
+    ind.add(1, 0, [[t(k) for k in ("dim_code", "dim_zh", "dim_en", "ind_code", "ind_zh", "ind_en", "pdca")]], "header")
+    keys = ("dimension", "dimension_zh", "dimension_en", "code", "name_zh", "name_en", "pdca")
+    irows = [[r.get(k) for k in keys] for r in ctx.data.system_rows]
+    ind.add(2, 0, irows, "input")
+    ctx.put("BPM_INDICATORS", "indicators", 1, 0, 1 + max(len(irows), 1), 6)
+    ind.validations.append(Validation(2, 6, 2 + max(len(irows), 1) + 200, 6, {"validate": "list", "source": list(PDCA_STAGES)}))
+    ind.freeze = (2, 0)
+    return ind
+
+
+def experts_sheet(ctx: LayoutContext) -> SheetPlan:
+    t = ctx.t
+    ex = SheetPlan("experts", ctx.name("experts"), "input", widths={0: 12, 1: 16, 2: 16, 3: 16, 5: 80})
+    ex.add(0, 0, [[t("experts_title")]], "title")
+    ex.add(1, 0, [[t("expert_code"), t("expert_name"), t("ca"), t("cs")]], "header")
+    ex.add(2, 0, [[e.get("code"), e.get("name"), e.get("ca"), e.get("cs")] for e in ctx.experts], "input")
+    ex.add(1, 5, [[t("ca_note")], [t("cs_note")]], "note")
+    k_e = len(ctx.experts)
+    ctx.put("BPM_EXPERTS", "experts", 1, 0, 1 + max(k_e, 1), 3)
+    ex.validations.append(Validation(2, 2, 2 + k_e + 100, 3, {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1}))
+    ex.freeze = (2, 0)
+    return ex
+
+
+def _judgment_grid(vals: dict, children: list[str]) -> list[list[Any]]:
+    cells = []
+    for i, ri in enumerate(children):
+        row = []
+        for j, cj in enumerate(children):
+            if i == j:
+                typed = vals.get((ri, cj))
+                row.append(1 if typed is None or typed == "" else typed)
+            else:
+                # upper triangle: typed or the mirror's reciprocal; lower: only what was typed there
+                row.append(judgment_value(vals, ri, cj, upper=j > i))
+        cells.append(row)
+    return cells
+
+
+def judgments_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, tuple[int, int, int]]]:
+    """The judgment blocks; returns node -> (first data row, first column, n)."""
+    t, system, lang = ctx.t, ctx.system, ctx.lang
+    ju = SheetPlan("judgments", ctx.name("judgments"), "input", widths={0: 10, 1: 10})
+    ju.add(0, 0, [[t("judgments_title")]], "title")
+    r = 2
+    k_e = len(ctx.experts)
+    jblocks: dict[str, tuple[int, int, int]] = {}
+    for ti, node in enumerate(ctx.nodes):
+        children = list(system.children(node))
+        n = len(children)
+        title = t("node_goal") if node == GOAL else t("node_dim", code=node, name=system.label(node, lang))
+        ju.add(r, 0, [[node, title]], "subtitle")
+        ju.add(r + 1, 0, [[t("expert"), t("element"), *children]], "header")
+        d0 = r + 2
+        node_data = ctx.data.judgments.get(node, {})
+        for ei, ecode in enumerate(ctx.ecodes):
+            r0 = d0 + ei * n
+            ju.add(r0, 0, [[ecode]], "rowhead")
+            ju.add(r0, 1, [[c] for c in children], "rowhead")
+            ju.add(r0, 2, _judgment_grid(node_data.get(ecode, {}), children), "judgment")
+        last = d0 + max(k_e, 1) * n - 1
+        ctx.put(f"BPM_J_{ti}", "judgments", d0, 2, last, 2 + n - 1)
+        ju.validations.append(Validation(d0, 2, last, 2 + n - 1, {
+            "validate": "decimal", "criteria": "between", "minimum": 1 / 9 - 1e-9, "maximum": 9,
+            "ignore_blank": True,
+            "error_title": "1-9",
+            "error_message": "1/9 .. 9" if lang == "en" else "请输入 1/9 到 9 之间的数，例如 3 或 1/3",
+        }))
+        jblocks[node] = (d0, 2, n)
+        for c in range(2, 2 + n):
+            ju.widths.setdefault(c, 8)
+        r = last + 2
+    return ju, jblocks
+
+
+def delphi_sheet(ctx: LayoutContext) -> tuple[SheetPlan, list[list[Any]]]:
+    """The Delphi rounds; returns the rows (round, sent, returned) of the response table."""
+    t, data, codes, ecodes = ctx.t, ctx.data, ctx.codes, ctx.ecodes
+    de = SheetPlan("delphi", ctx.name("delphi"), "input", widths={0: 12})
+    de.add(0, 0, [[t("delphi_title")]], "title")
+    n_rounds = max(len(data.delphi), 1)
+    de.add(1, 0, [[t("round", k=""), t("sent"), t("returned"), t("positive")]], "header")
+    prow = []
+    for k in range(n_rounds):
+        sent = data.delphi_sent[k] if k < len(data.delphi_sent) else None
+        ret = data.delphi_returned[k] if k < len(data.delphi_returned) else None
+        prow.append([k + 1, sent, ret])
+    de.add(2, 0, prow, "input")
+    de.add(2, 3, [[Formula(f"=IF({a1(2 + k, 1)}>0,{a1(2 + k, 2)}/{a1(2 + k, 1)},NA())")] for k in range(n_rounds)],
+           "pct_formula", cached=ctx.cache.positive(prow) if ctx.cache else None)
+    ctx.put("BPM_DELPHI_SENT", "delphi", 2, 1, 1 + n_rounds, 1)
+    ctx.put("BPM_DELPHI_RETURNED", "delphi", 2, 2, 1 + n_rounds, 2)
+    r = 2 + n_rounds + 1
+    for k in range(n_rounds):
+        rd = data.delphi[k] if k < len(data.delphi) else {}
+        de.add(r, 0, [[t("round", k=k + 1)]], "subtitle")
+        de.add(r + 1, 0, [[t("expert"), *codes]], "header")
+        # experts of the round: those in the data (in panel order), else the panel
+        rexperts = [e for e in ecodes if e in rd] or ecodes
+        rexperts += [e for e in rd if e not in rexperts]
+        de.add(r + 2, 0, [[e] for e in rexperts], "rowhead")
+        de.add(r + 2, 1, [[rd.get(e, {}).get(c) for c in codes] for e in rexperts], "input")
+        last = r + 2 + max(len(rexperts), 1) - 1
+        ctx.put(f"BPM_DELPHI_{k + 1}", "delphi", r + 2, 1, last, len(codes))
+        de.validations.append(Validation(r + 2, 1, last, len(codes), {"validate": "decimal", "criteria": "between",
+                                                                      "minimum": 1, "maximum": 5, "ignore_blank": True}))
+        r = last + 2
+    for c in range(1, len(codes) + 1):
+        de.widths[c] = 7
+    return de, prow
+
+
+def survey_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
+    """The survey answers; returns indicator code -> reference of its answer column."""
+    t, data, codes = ctx.t, ctx.data, ctx.codes
+    sv = SheetPlan("survey", ctx.name("survey"), "input", widths={0: 10})
+    sv.add(0, 0, [[t("survey_title")]], "title")
+    sv.add(1, 0, [[t("respondent"), *codes]], "header")
+    n_resp = len(data.survey)
+    sv.add(2, 0, [[rid] for rid in data.survey_ids], "rowhead")
+    sv.add(2, 1, [[ans.get(c) for c in codes] for ans in data.survey], "input")
+    s_last = 2 + n_resp + SURVEY_SPARE_ROWS - 1
+    ctx.put("BPM_SURVEY", "survey", 2, 1, s_last, len(codes))
+    sv.validations.append(Validation(2, 1, s_last, len(codes), {"validate": "decimal", "criteria": "between",
+                                                                "minimum": "=BPM_SCALE_MIN", "maximum": "=BPM_SCALE_MAX",
+                                                                "ignore_blank": True}))
+    for c in range(1, len(codes) + 1):
+        sv.widths[c] = 7
+    sv.freeze = (2, 1)
+    name = ctx.name("survey")
+    return sv, {c: ref(name, 2, 1 + j, s_last, 1 + j) for j, c in enumerate(codes)}
+
+
+def judgment_value(vals: dict, ri: str, cj: str, upper: bool = True) -> Any:
+    """The value typed for (ri, cj); in the upper triangle fall back to 1/(cj, ri) when only
+    the mirror was typed, so a judgment is never lost when the order of indicators changes."""
+    v = vals.get((ri, cj))
+    if v is not None and v != "":
+        return v
+    if upper:
+        m = vals.get((cj, ri))
+        if m is not None and m != "":
+            try:
+                from fractions import Fraction
+
+                f = Fraction(str(m).strip()) if isinstance(m, str) else Fraction(float(m)).limit_denominator(1000)
+                if f > 0:
+                    inv = 1 / f
+                    return float(inv) if inv.denominator != 1 else int(inv)
+            except (ValueError, ZeroDivisionError):
+                return None
+    return None

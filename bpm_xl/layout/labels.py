@@ -1,0 +1,229 @@
+"""Every caption the workbook shows, in Chinese and English, keyed by role.
+
+Code never looks a sheet up by its caption: sheets are found by the defined name
+``BPM_ROLE_<ROLE>`` that points at their A1 cell, so either edition works with the same code.
+"""
+
+from __future__ import annotations
+
+SHEETS: dict[str, dict[str, str]] = {
+    "guide": {"zh": "说明", "en": "Guide"},
+    "settings": {"zh": "设置", "en": "Settings"},
+    "indicators": {"zh": "指标体系", "en": "Indicators"},
+    "experts": {"zh": "专家", "en": "Experts"},
+    "judgments": {"zh": "判断矩阵", "en": "Judgments"},
+    "delphi": {"zh": "德尔菲", "en": "Delphi"},
+    "survey": {"zh": "问卷", "en": "Survey"},
+    "weights": {"zh": "权重", "en": "Weights"},
+    "evaluation": {"zh": "评价", "en": "Evaluation"},
+    "delphi_summary": {"zh": "德尔菲结果", "en": "Delphi results"},
+    "diagnosis": {"zh": "诊断", "en": "Diagnosis"},
+    "dashboard": {"zh": "仪表盘", "en": "Dashboard"},
+    "sensitivity": {"zh": "敏感性", "en": "Sensitivity"},
+}
+
+INPUT_ROLES = ("guide", "settings", "indicators", "experts", "judgments", "delphi", "survey")
+#: Input sheets whose layout follows the indicator list / panel; rebuild restructures them
+#: and carries every value entered for codes that still exist.
+RESHAPED_INPUT_ROLES = ("judgments", "delphi", "survey")
+#: Input sheets a rebuild never touches.
+USER_ROLES = ("guide", "settings", "indicators", "experts")
+OUTPUT_ROLES = ("weights", "evaluation", "delphi_summary", "diagnosis", "dashboard", "sensitivity")
+
+_T: dict[str, tuple[str, str]] = {
+    # settings
+    "settings_title": ("评价设置", "Evaluation settings"),
+    "setting": ("项目", "Setting"),
+    "value": ("取值", "Value"),
+    "explanation": ("说明", "Explanation"),
+    "method": ("权重计算方法", "Weighting method"),
+    "method_note": ("eigen 特征向量法（默认）、geomean 几何平均法、arith 算术平均法",
+                    "eigen principal eigenvector (default), geomean row geometric mean, arith column average"),
+    "random_index": ("随机一致性指标 RI 表", "Random index (RI) table"),
+    "random_index_note": ("cn 国内教材常用表（默认）、saaty1980、saaty2005、donegan_dodd、alonso_lamata",
+                          "cn (Chinese textbooks, default), saaty1980, saaty2005, donegan_dodd, alonso_lamata"),
+    "aggregation": ("群组集结方式", "Group aggregation"),
+    "aggregation_note": ("aij 判断矩阵加权几何平均（默认）、aip 权重加权几何平均",
+                         "aij weighted geometric mean of judgments (default), aip of priorities"),
+    "expert_weighting": ("专家权重", "Expert weights"),
+    "expert_weighting_note": ("authority 按权威系数 Cr（默认）、equal 等权",
+                              "authority by authority coefficient Cr (default), equal"),
+    "scale_min": ("问卷量表最低分", "Survey scale minimum"),
+    "scale_max": ("问卷量表最高分（满分）", "Survey scale maximum (full score)"),
+    "cr_threshold": ("一致性比率阈值", "Consistency ratio threshold"),
+    "cr_threshold_note": ("CR 小于该值视为通过，通常 0.10", "CR below this passes; usually 0.10"),
+    "min_mean": ("德尔菲筛选：均值下限", "Delphi screening: minimum mean"),
+    "max_cv": ("德尔菲筛选：变异系数上限", "Delphi screening: maximum CV"),
+    "bands_title": ("评级标准（按百分制得分，从高到低）", "Rating bands (100-point score, highest first)"),
+    "bands_name": ("评级标准名称", "Band set name"),
+    "bands_name_value": ("财预〔2020〕10号", "MOF 2020 No.10"),
+    "grade": ("等级", "Grade"),
+    "lower": ("下限（含）", "Lower bound (incl.)"),
+    "label_zh": ("中文", "Chinese"),
+    "label_en": ("英文", "English"),
+    # indicators
+    "indicators_title": ("指标体系（可增删行；改动后请点击“重建”）",
+                         "Indicator system (add or delete rows, then click Rebuild)"),
+    "dim_code": ("维度代码", "Dimension code"),
+    "dim_zh": ("维度名称", "Dimension (Chinese)"),
+    "dim_en": ("维度英文名", "Dimension (English)"),
+    "ind_code": ("指标代码", "Indicator code"),
+    "ind_zh": ("指标名称", "Indicator (Chinese)"),
+    "ind_en": ("指标英文名", "Indicator (English)"),
+    "pdca": ("PDCA 阶段", "PDCA stage"),
+    # experts
+    "experts_title": ("专家组（权威系数自评）", "Expert panel (authority self-ratings)"),
+    "expert_code": ("专家代码", "Expert code"),
+    "expert_name": ("姓名", "Name"),
+    "ca": ("判断依据 Ca", "Judgment basis Ca"),
+    "cs": ("熟悉程度 Cs", "Familiarity Cs"),
+    "ca_note": ("Ca = 实践经验(.5/.4/.3) + 理论分析(.3/.2/.1) + 参考文献(.1) + 直觉(.1)",
+                "Ca = practice (.5/.4/.3) + theory (.3/.2/.1) + literature (.1) + intuition (.1)"),
+    "cs_note": ("Cs：很熟悉 1、熟悉 0.8、一般 0.5、不太熟悉 0.3、不熟悉 0.1",
+                "Cs: very familiar 1, familiar .8, moderately .5, slightly .3, unfamiliar .1"),
+    # judgments
+    "judgments_title": ("两两比较判断矩阵（只填上三角，1-9 标度，可输入 1/3 这样的分数；下三角自动取倒数）",
+                        ("Pairwise judgments (fill the upper triangle on the 1-9 scale; fractions such as 1/3 "
+                         "are fine; the lower triangle is filled with reciprocals)")),
+    "node_goal": ("目标层：各维度相对重要性", "Goal: relative importance of the dimensions"),
+    "node_dim": ("维度 {code} {name}：各指标相对重要性", "Dimension {code} {name}: relative importance of its indicators"),
+    "expert": ("专家", "Expert"),
+    "element": ("元素", "Element"),
+    # delphi
+    "delphi_title": ("德尔菲专家咨询（指标重要性评分，1-5 分）", "Delphi consultation (importance ratings 1-5)"),
+    "round": ("第 {k} 轮", "Round {k}"),
+    "sent": ("发放问卷数", "Questionnaires sent"),
+    "returned": ("回收问卷数", "Questionnaires returned"),
+    "positive": ("积极系数", "Positive coefficient"),
+    # survey
+    "survey_title": ("问卷答案（每行一位受访者，1-5 分，可留空）", "Survey answers (one respondent per row, 1-5, blanks allowed)"),
+    "respondent": ("受访者", "Respondent"),
+    # weights
+    "weights_title": ("权重与一致性检验", "Weights and consistency"),
+    "ew_title": ("专家权重（权威系数 Cr = (Ca + Cs) / 2）", "Expert weights (authority Cr = (Ca + Cs) / 2)"),
+    "cr_col": ("权威系数 Cr", "Authority Cr"),
+    "ew_col": ("专家权重", "Expert weight"),
+    "agg_matrix": ("群组判断矩阵", "Group judgment matrix"),
+    "weight": ("权重", "Weight"),
+    "consistency": ("一致性检验", "Consistency"),
+    "worst": ("最不一致的判断（CR ≥ 阈值时建议修改）", "Most inconsistent judgments (revise when CR ≥ threshold)"),
+    "expert_cr_title": ("各专家判断矩阵的一致性比率 CR", "Consistency ratio of each expert's matrices"),
+    # evaluation
+    "evaluation_title": ("绩效评价结果", "Performance evaluation"),
+    "dimension": ("维度", "Dimension"),
+    "indicator": ("指标", "Indicator"),
+    "code": ("代码", "Code"),
+    "local_weight": ("层内权重", "Local weight"),
+    "dim_weight": ("维度权重", "Dimension weight"),
+    "global_weight": ("综合权重", "Global weight"),
+    "mean_score": ("平均得分", "Mean score"),
+    "answers": ("有效答卷", "Answers"),
+    "weighted_score": ("加权得分", "Weighted score"),
+    "dim_table": ("维度汇总", "Dimension summary"),
+    "contribution": ("加权得分贡献", "Contribution"),
+    "dim_score": ("维度平均得分", "Dimension score"),
+    "score100": ("百分制", "100-point"),
+    "total": ("综合绩效得分", "Weighted performance score"),
+    "total100": ("百分制得分", "100-point score"),
+    "rating": ("评级", "Rating"),
+    "rating_label": ("评级（中文）", "Rating word"),
+    "bands_used": ("评级标准", "Bands applied"),
+    "method_used": ("方法", "Method"),
+    "hierarchy_cr": ("层次总排序一致性比率", "Hierarchy consistency ratio"),
+    # delphi summary
+    "delphi_summary_title": ("德尔菲咨询结果", "Delphi results"),
+    "authority_title": ("专家权威程度", "Expert authority"),
+    "panel": ("专家组均值", "Panel mean"),
+    "stats": ("指标评分统计", "Rating statistics"),
+    "kendall": ("肯德尔协调系数", "Kendall's W"),
+    "screen": ("指标筛选（均值 ≥ 下限 且 CV ≤ 上限）", "Screening (mean ≥ minimum and CV ≤ maximum)"),
+    # diagnosis
+    "diagnosis_title": ("改进诊断（按加权差距排序，PDCA 循环）", "Where to improve (ranked by weighted gap, PDCA)"),
+    "gap": ("差距", "Gap"),
+    "weighted_gap": ("加权差距", "Weighted gap"),
+    "share": ("占比", "Share"),
+    "rank": ("排名", "Rank"),
+    "ranked": ("改进优先顺序", "Improvement priorities"),
+    "stage_summary": ("按 PDCA 阶段汇总加权差距", "Weighted gap by PDCA stage"),
+    "stage": ("阶段", "Stage"),
+    # dashboard
+    "dashboard_title": ("预算绩效管理评价仪表盘", "Budget performance evaluation dashboard"),
+    "chart_dims": ("各维度得分（百分制）", "Dimension scores (100-point)"),
+    "chart_gaps": ("各指标加权差距", "Weighted gap by indicator"),
+    "chart_weights": ("指标综合权重", "Global weights of indicators"),
+    "rebuild": ("重建评价表", "Rebuild evaluation"),
+    # sensitivity
+    "sens_title": ("评级稳健性：敏感性与不确定性分析", "How robust is the rating: sensitivity and uncertainty"),
+    "sens_note": ("以下为重建时由 bpm-xl 计算的数值（蒙特卡洛 {draws} 次，随机种子 {seed}），不随单元格编辑自动更新；修改输入后请点击“重建评价表”。",
+                  "Values computed by bpm-xl at the last rebuild (Monte Carlo, {draws} draws, seed {seed}); they do not follow cell edits: click Rebuild evaluation after changing inputs."),
+    "sens_none": ("尚未计算：输入完整后点击“重建评价表”。", "Not computed yet: complete the inputs and click Rebuild evaluation."),
+    "sens_analysis": ("分析", "Analysis"),
+    "sens_mean": ("均值", "Mean"),
+    "sens_low": ("2.5% 分位", "2.5th percentile"),
+    "sens_high": ("97.5% 分位", "97.5th percentile"),
+    "sens_stays": ("评级不变的概率", "P(rating unchanged)"),
+    "sens_perturb": ("判断扰动（每个判断以 {p:.0%} 概率在 1-9 标度上移动一格）", "Judgments moved one step on the 1-9 scale (probability {p:.0%} each)"),
+    "sens_bootstrap": ("专家重抽样（有放回）", "Experts resampled with replacement"),
+    "sens_respondents": ("受访者重抽样（有放回，{draws} 次）", "Respondents resampled with replacement ({draws} draws)"),
+    "sens_total100": ("百分制得分", "100-point score"),
+    "sens_thresholds": ("维度权重需变动多少评级才会改变（其余维度按比例调整）", "How far a dimension weight must move for the rating to change (others rescaled)"),
+    "sens_increase": ("增加到", "Increase to"),
+    "sens_decrease": ("减少到", "Decrease to"),
+    "sens_grade_after": ("之后评级", "Rating then"),
+    "sens_never": ("[0,1] 内不会改变", "none within [0,1]"),
+    "sens_weights": ("指标综合权重的分布（判断扰动）", "Distribution of the global weights (judgments moved)"),
+}
+
+
+def t(key: str, lang: str, **kw: object) -> str:
+    zh, en = _T[key]
+    text = zh if lang == "zh" else en
+    return text.format(**kw) if kw else text
+
+
+def sheet_name(role: str, lang: str) -> str:
+    return SHEETS[role]["zh" if lang == "zh" else "en"]
+
+
+GUIDE: dict[str, list[str]] = {
+    "zh": [
+        "bpm-xl 预算绩效管理评价工作簿",
+        "",
+        "一、怎么用",
+        "1. 启用宏（本文件需要 Python 与 bpm-xl，见 README）。首次打开若提示“受保护的视图”，请点击“启用编辑”和“启用内容”。",
+        "2. 在绿色的输入表中填写：设置、指标体系、专家、判断矩阵、德尔菲、问卷。",
+        "3. 蓝色的输出表（权重、评价、德尔菲结果、诊断、仪表盘）随输入自动更新，无需任何操作。",
+        "4. 增删指标或专家后，点击“仪表盘”上的“重建评价表”按钮（或运行宏 SampleCall）。已录入的数据会按代码保留。",
+        "",
+        "二、判断矩阵",
+        "只需填写上三角（行比列重要几倍），1-9 标度；1/3 这样的分数可以直接输入。下三角留空，系统自动取倒数。",
+        "CR < 0.10 视为一致性可以接受；否则“权重”表列出最不一致的判断及建议值。",
+        "",
+        "三、方法（详见 README）",
+        "权重：层次分析法，群组判断按专家权威系数加权几何平均集结，特征向量法求权重；RI 取值表见“设置”。",
+        "得分：各指标问卷平均分 × 综合权重求和；百分制 = 得分 ÷ 满分 × 100。",
+        "评级：默认财政部财预〔2020〕10号：优(A) ≥ 90，良(B) 80–90，中(C) 60–80，差(D) < 60。",
+        "",
+        "示例数据为示意数据，并非七里河区研究的原始数据。",
+    ],
+    "en": [
+        "bpm-xl budget performance management evaluation workbook",
+        "",
+        "1. How to use it",
+        "1. Enable macros (this file needs Python and bpm-xl, see the README). In Protected View click Enable Editing, then Enable Content.",
+        "2. Fill in the green input sheets: Settings, Indicators, Experts, Judgments, Delphi, Survey.",
+        "3. The blue output sheets (Weights, Evaluation, Delphi results, Diagnosis, Dashboard) update by themselves.",
+        "4. After adding or removing indicators or experts, click Rebuild evaluation on the Dashboard (or run the macro SampleCall). Entered data is kept by code.",
+        "",
+        "2. Judgment matrices",
+        "Fill the upper triangle only (how many times the row matters more than the column) on the 1-9 scale; type fractions such as 1/3.",
+        "CR < 0.10 is acceptable; otherwise the Weights sheet lists the most inconsistent judgments and suggested values.",
+        "",
+        "3. Method (see the README)",
+        "Weights: AHP; group judgments aggregated by the authority-weighted geometric mean; principal eigenvector; RI table on Settings.",
+        "Score: survey mean of each indicator x global weight, summed; 100-point score = score / full score x 100.",
+        "Rating: by default the Ministry of Finance rule (2020 No.10): A >= 90, B 80-90, C 60-80, D < 60.",
+        "",
+        "The example data is illustrative, not the Qilihe District study's data.",
+    ],
+}

@@ -1,0 +1,401 @@
+"""The output sheets (blue): one function per sheet over a :class:`LayoutContext`.
+
+Every formula is a :class:`~bpm_xl.layout.types.Formula`; with an evaluation in the
+context, every block also carries the values its formulas compute (``cached``), taken from
+the Evaluation (:mod:`bpm_xl.layout.cached`), so the file shows true figures before any
+recalculation (Protected View, WPS, LibreOffice with default settings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
+from .context import LayoutContext
+from .types import (
+    CONSISTENCY_ROWS,
+    WORST_COUNT,
+    ArrayBlock,
+    Block,
+    Chart,
+    Formula,
+    SheetPlan,
+    Udf,
+    a1,
+    local,
+    quote_text,
+    ref,
+)
+
+__all__ = [
+    "EvaluationLayout",
+    "WeightsLayout",
+    "dashboard_sheet",
+    "delphi_summary_sheet",
+    "diagnosis_sheet",
+    "evaluation_sheet",
+    "rating_formula",
+    "weights_sheet",
+]
+
+F = Formula
+
+
+@dataclass(frozen=True)
+class WeightsLayout:
+    """Where the weights sheet put what later sheets refer to."""
+
+    e1: int                                  # last expert row
+    nodes: dict[str, dict[str, Any]]         # node -> {"ti", "w0", "wcol", "n", "children"}
+
+
+@dataclass(frozen=True)
+class EvaluationLayout:
+    i0: int                                  # first indicator row
+
+
+def _cv(ctx: LayoutContext, fn, *args) -> Any:
+    """Cached values from the evaluation, or None without one (a blank workbook)."""
+    return fn(*args) if ctx.cache is not None else None
+
+
+# ---------------------------------------------------------------------------------------
+def _expert_table(ctx: LayoutContext, W: SheetPlan) -> int:
+    t = ctx.t
+    ex = ctx.name("experts")
+    W.add(3, 0, [[t("ew_title")]], "subtitle")
+    W.add(4, 0, [[t("expert_code"), t("expert_name"), "Ca", "Cs", t("cr_col"), t("ew_col")]], "header")
+    k_e = len(ctx.experts)
+    e0 = 5
+    e1 = e0 + max(k_e, 1) - 1
+    crs, ews = local(e0, 4, e1, 4), local(e0, 5, e1, 5)
+    erows = []
+    for i in range(k_e):
+        src = 2 + i
+        erows.append([
+            F(f"={ref(ex, src, 0)}&\"\""),
+            F(f"={ref(ex, src, 1)}&\"\""),
+            F(f"={ref(ex, src, 2)}"),
+            F(f"={ref(ex, src, 3)}"),
+            F(f"=({a1(e0 + i, 2)}+{a1(e0 + i, 3)})/2"),
+            F(f"=IF(BPM_EXPERT_WEIGHTING=\"equal\",1/COUNT({crs}),{a1(e0 + i, 4)}/SUM({crs}))"),
+        ])
+    W.add(e0, 0, erows, "output", cached=ctx.cache.expert_rows if ctx.cache else None)
+    W.add(e1 + 1, 0, [[t("panel"), "", F(f"=AVERAGE({local(e0, 2, e1, 2)})"), F(f"=AVERAGE({local(e0, 3, e1, 3)})"),
+                       F(f"=AVERAGE({crs})"), F(f"=SUM({ews})")]], "total",
+          cached=_cv(ctx, lambda: ctx.cache.panel()))
+    ctx.put("BPM_EW", "weights", e0, 5, e1, 5)
+    ctx.put("BPM_PANEL_CR", "weights", e1 + 1, 4)
+    return e1
+
+
+def _expert_cr_table(ctx: LayoutContext, W: SheetPlan, jblocks: dict[str, tuple[int, int, int]]) -> None:
+    """Per-expert CR, to the right of the expert table (one =AHP_CR per expert and node)."""
+    xc, e0 = 8, 5
+    ju = ctx.name("judgments")
+    W.add(3, xc, [[ctx.t("expert_cr_title")]], "subtitle")
+    W.add(4, xc, [[ctx.t("expert"), *ctx.nodes]], "header")
+    blk = Block(e0, xc + 1, [], "cr")
+    for i in range(len(ctx.ecodes)):
+        row = []
+        for ti, node in enumerate(ctx.nodes):
+            d0, c0, n = jblocks[node]
+            u = Udf("AHP_CR", (ref(ju, d0 + i * n, c0, d0 + i * n + n - 1, c0 + n - 1), "BPM_RI", "BPM_METHOD"))
+            row.append(u.formula)
+            blk.udfs[(i, ti)] = u
+        blk.cells.append(row)
+    blk.cached = _cv(ctx, lambda: ctx.cache.expert_cr(ctx.ecodes, ctx.nodes))
+    W.add(e0, xc, [[e] for e in ctx.ecodes], "rowhead")
+    W.blocks.append(blk)
+
+
+def _node_block(ctx: LayoutContext, W: SheetPlan, ti: int, node: str, r: int) -> tuple[int, dict[str, Any]]:
+    """Group matrix, weights, consistency and worst judgments of one node from row ``r``."""
+    t, cache = ctx.t, ctx.cache
+    children = list(ctx.system.children(node))
+    n = len(children)
+    W.add(r, 0, [[node, ctx.system.label(node, ctx.lang)]], "subtitle")
+    W.add(r + 1, 0, [[t("code"), *children, t("weight"), "", t("consistency"), ""]], "header")
+    m0 = r + 2
+    W.add(m0, 0, [[c] for c in children], "rowhead")
+    jname = f"BPM_J_{ti}"
+    agg = Udf("AHP_GROUP", (jname, "BPM_EW"))
+    W.arrays.append(ArrayBlock(m0, 1, n, n, agg, agg.formula, "matrix",
+                               cached=cache.group_matrix(node) if cache else None))
+    ctx.put(f"BPM_A_{ti}", "weights", m0, 1, m0 + n - 1, n)
+    wcol = 1 + n
+    wu = Udf("AHP_WEIGHTS", (f"BPM_A_{ti}", "BPM_METHOD"))
+    aipu = Udf("AHP_GROUP", (jname, "BPM_EW", quote_text("aip"), "BPM_METHOD"))
+    # AIP aggregates the experts' priorities instead; both are UDF calls.
+    wformula = F(f'=IF(BPM_AGGREGATION="aip",{aipu.formula[1:]},{wu.formula[1:]})')
+    W.arrays.append(ArrayBlock(m0, wcol, n, 1, wu, wformula, "weight", aip_udf=aipu,
+                               cached=cache.node_weights(node) if cache else None))
+    ctx.put(f"BPM_W_{ti}", "weights", m0, wcol, m0 + n - 1, wcol)
+    cc = wcol + 2
+    cu = Udf("AHP_CONSISTENCY", (f"BPM_A_{ti}", "BPM_RI", "BPM_METHOD"))
+    W.arrays.append(ArrayBlock(m0, cc, CONSISTENCY_ROWS, 2, cu, cu.formula, "consistency",
+                               cached=cache.consistency(node) if cache else None))
+    for k, what in enumerate(("LMAX", "CI", "RIV", "CR")):
+        ctx.put(f"BPM_{what}_{ti}", "weights", m0 + k, cc + 1)
+    W.widths.setdefault(cc, 16)
+    W.widths.setdefault(cc + 1, 14)
+    rr = m0 + max(n, CONSISTENCY_ROWS) + 1
+    if n > 2:
+        rr = _worst_block(ctx, W, ti, node, m0, n, rr)
+    return rr + 1, {"ti": ti, "w0": m0, "wcol": wcol, "n": n, "children": children}
+
+
+def _worst_block(ctx: LayoutContext, W: SheetPlan, ti: int, node: str, m0: int, n: int, rr: int) -> int:
+    cache = ctx.cache
+    W.add(rr, 0, [[ctx.t("worst")]], "subtitle")
+    count = min(WORST_COUNT, n * (n - 1) // 2)
+    wu2 = Udf("AHP_WORST", (f"BPM_A_{ti}", str(count), "BPM_METHOD", "BPM_RI"))
+    W.arrays.append(ArrayBlock(rr + 1, 0, count + 1, 6, wu2, wu2.formula, "worst",
+                               cached=cache.worst(node) if cache else None))
+    # the codes of the judgment's row and column, next to AHP_WORST's 1-based indices
+    codes_rng = local(m0, 0, m0 + n - 1, 0)
+    W.add(rr + 1, 6, [["行代码 row", "列代码 column"]], "header")
+    W.add(rr + 2, 6, [[F(f"=INDEX({codes_rng},{a1(rr + 2 + k, 0)})"), F(f"=INDEX({codes_rng},{a1(rr + 2 + k, 1)})")]
+                      for k in range(count)], "output", cached=cache.worst_codes(node) if cache else None)
+    return rr + 1 + count + 1
+
+
+def weights_sheet(ctx: LayoutContext, jblocks: dict[str, tuple[int, int, int]]) -> tuple[SheetPlan, WeightsLayout]:
+    W = SheetPlan("weights", ctx.name("weights"), "output", widths={0: 12, 1: 14})
+    W.add(0, 0, [[ctx.t("weights_title")]], "title")
+    W.add(1, 0, [[ctx.t("method_used"), F("=BPM_METHOD"), "RI", F("=BPM_RI"), ctx.t("aggregation"),
+                  F("=BPM_AGGREGATION")]], "meta", cached=_cv(ctx, lambda: ctx.cache.meta()))
+    e1 = _expert_table(ctx, W)
+    _expert_cr_table(ctx, W, jblocks)
+    r = max(e1 + 3, 5 + len(ctx.experts) + 3)
+    node_out: dict[str, dict[str, Any]] = {}
+    for ti, node in enumerate(ctx.nodes):
+        r, node_out[node] = _node_block(ctx, W, ti, node, r)
+    for c in range(1, 20):
+        W.widths.setdefault(c, 11)
+    return W, WeightsLayout(e1, node_out)
+
+
+# ---------------------------------------------------------------------------------------
+def rating_formula(names: str, score100: str) -> Formula:
+    """The grade (or label) of a 100-point score: the band with the largest lower bound <= the
+    score rounded to 2 decimals (bands sorted descending; scoring.RATING_DECIMALS).
+
+    ``SUMPRODUCT(1-(x>=lowers))`` counts the bands the score does not reach; no text is
+    concatenated into a criterion, so the result does not depend on the locale.
+    """
+    return F(f"=INDEX({names},SUMPRODUCT(1-(ROUND({score100},2)>=BPM_BAND_LOWERS))+1)")
+
+
+def _indicator_rows(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str, str], i0: int
+                    ) -> tuple[list[list[Any]], dict[str, list[int]]]:
+    system, lang = ctx.system, ctx.lang
+    rows, dim_rows = [], {}
+    for k, code in enumerate(ctx.codes):
+        indc = system.indicator(code)
+        d = indc.dimension
+        rr = i0 + k
+        dim_rows.setdefault(d, []).append(k)
+        pos_local = wl.nodes[d]["children"].index(code) + 1
+        pos_dim = wl.nodes[GOAL]["children"].index(d) + 1
+        col = survey_col[code]
+        mean = (f"=IF(OR(COUNT({col})=0,COUNTA({col})<>COUNT({col}),"
+                f"COUNTIF({col},\"<\"&BPM_SCALE_MIN)+COUNTIF({col},\">\"&BPM_SCALE_MAX)>0),NA(),AVERAGE({col}))")
+        rows.append([
+            d, system.label(d, lang), code, indc.name(lang), PDCA_LABELS[indc.pdca][ctx.L],
+            F(f"=INDEX(BPM_W_{wl.nodes[d]['ti']},{pos_local})"),
+            F(f"=INDEX(BPM_W_0,{pos_dim})"),
+            F(f"={a1(rr, 5)}*{a1(rr, 6)}"),
+            F(mean),
+            F(f"=COUNT({col})"),
+            F(f"={a1(rr, 7)}*{a1(rr, 8)}"),
+        ])
+    return rows, dim_rows
+
+
+def _dimension_rows(ctx: LayoutContext, wl: WeightsLayout, dim_rows: dict[str, list[int]], i0: int, d0: int
+                    ) -> list[list[Any]]:
+    drows = []
+    for k, d in enumerate(ctx.system.dimension_codes):
+        a, b = i0 + dim_rows[d][0], i0 + dim_rows[d][-1]
+        drows.append([
+            d, ctx.system.label(d, ctx.lang),
+            F(f"=INDEX(BPM_W_0,{k + 1})"),
+            F(f"=SUM({local(a, 10, b, 10)})"),
+            F(f"=SUMPRODUCT(--{local(a, 5, b, 5)},--{local(a, 8, b, 8)})"),
+            F(f"={a1(d0 + k, 4)}/BPM_SCALE_MAX*100"),
+            F(f"=BPM_CR_{wl.nodes[d]['ti']}"),
+        ])
+    return drows
+
+
+def _totals(ctx: LayoutContext, wl: WeightsLayout, i0: int, i1: int, r: int) -> list[list[Any]]:
+    t = ctx.t
+    dims = ctx.system.dimension_codes
+    num = "+".join(f"INDEX(BPM_W_0,{k + 1})*BPM_CI_{wl.nodes[d]['ti']}" for k, d in enumerate(dims))
+    den = "+".join(f"INDEX(BPM_W_0,{k + 1})*BPM_RIV_{wl.nodes[d]['ti']}" for k, d in enumerate(dims))
+    s100 = a1(r + 1, 5)
+    return [
+        [t("total"), F(f"=SUM({local(i0, 10, i1, 10)})")],
+        [t("total100"), F(f"={a1(r, 5)}/BPM_SCALE_MAX*100")],
+        [t("rating"), rating_formula("BPM_BAND_GRADES", s100)],
+        [t("rating_label"), rating_formula("BPM_BAND_LABELS", s100)],
+        [t("bands_used"), F("=BPM_BANDS_NAME")],
+        ["CR (" + t("dimension") + ")", F("=BPM_CR_0")],
+        [t("hierarchy_cr"), F(f"=({num})/({den})")],
+    ]
+
+
+def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str, str]) -> tuple[SheetPlan, EvaluationLayout]:
+    t, cache = ctx.t, ctx.cache
+    E = SheetPlan("evaluation", ctx.name("evaluation"), "output",
+                  widths={0: 8, 1: 16, 2: 8, 3: 28, 4: 8, 5: 11, 6: 11, 7: 11, 8: 11, 9: 10, 10: 12})
+    E.add(0, 0, [[t("evaluation_title")]], "title")
+    E.add(1, 0, [[t("dimension"), "", t("code"), t("indicator"), "PDCA", t("local_weight"),
+                  t("dim_weight"), t("global_weight"), t("mean_score"), t("answers"), t("weighted_score")]], "header")
+    i0 = 2
+    erows, dim_rows = _indicator_rows(ctx, wl, survey_col, i0)
+    E.add(i0, 0, erows, "evaltable", cached=cache.indicator_rows if cache else None).col_styles = {9: "int"}
+    i1 = i0 + len(ctx.codes) - 1
+    ctx.put("BPM_GLOBAL_W", "evaluation", i0, 7, i1, 7)
+    ctx.put("BPM_SCORES", "evaluation", i0, 8, i1, 8)
+    ctx.put("BPM_WEIGHTED", "evaluation", i0, 10, i1, 10)
+    r = i1 + 2
+    E.add(r, 0, [[t("dim_table")]], "subtitle")
+    E.add(r + 1, 0, [[t("dimension"), "", t("dim_weight"), t("contribution"), t("dim_score"),
+                      t("score100"), "CR"]], "header")
+    d0 = r + 2
+    drows = _dimension_rows(ctx, wl, dim_rows, i0, d0)
+    E.add(d0, 0, drows, "dimtable", cached=cache.dimension_rows(dim_rows) if cache else None)
+    d1 = d0 + len(drows) - 1
+    ctx.put("BPM_DIM_LABELS", "evaluation", d0, 1, d1, 1)
+    ctx.put("BPM_DIM_SCORE100", "evaluation", d0, 5, d1, 5)
+    r = d1 + 2
+    tot = _totals(ctx, wl, i0, i1, r)
+    E.add(r, 3, [[row[0]] for row in tot], "totallabel")
+    E.add(r, 5, [[row[1]] for row in tot], "totalvalue", cached=cache.totals if cache else None)
+    for k, nm in enumerate(("BPM_TOTAL", "BPM_SCORE100", "BPM_RATING", "BPM_RATING_LABEL")):
+        ctx.put(nm, "evaluation", r + k, 5)
+    ctx.put("BPM_HIERARCHY_CR", "evaluation", r + 6, 5)
+    E.freeze = (2, 0)
+    return E, EvaluationLayout(i0)
+
+
+# ---------------------------------------------------------------------------------------
+def _delphi_round_block(ctx: LayoutContext, D: SheetPlan, k: int, r: int) -> int:
+    t, cache, codes = ctx.t, ctx.cache, ctx.codes
+    nm = f"BPM_DELPHI_{k + 1}"
+    D.add(r, 0, [[t("round", k=k + 1) + " " + t("stats")]], "subtitle")
+    D.add(r + 1, 0, [[t("code")]], "header")
+    D.add(r + 2, 0, [[c] for c in codes], "rowhead")
+    su = Udf("DELPHI_STATS", (nm, "BPM_SCALE_MAX"))
+    D.arrays.append(ArrayBlock(r + 1, 1, len(codes) + 1, 5, su, su.formula, "stats",
+                               cached=cache.delphi_stats(k) if cache else None))
+    scu = Udf("DELPHI_SCREEN", (nm, "BPM_MIN_MEAN", "BPM_MAX_CV"))
+    D.add(r + 1, 6, [[t("screen")]], "header")
+    D.arrays.append(ArrayBlock(r + 2, 6, len(codes), 1, scu, F(f"=TRANSPOSE({scu.formula[1:]})"), "screen",
+                               transpose=True, cached=cache.delphi_screen(k) if cache else None))
+    ku = Udf("KENDALL_W", (nm,))
+    D.add(r, 8, [[t("kendall")]], "subtitle")
+    D.arrays.append(ArrayBlock(r + 1, 8, 4, 2, ku, ku.formula, "kendall", cached=cache.kendall(k) if cache else None))
+    return r + len(codes) + 3
+
+
+def delphi_summary_sheet(ctx: LayoutContext, wl: WeightsLayout, prow: list[list[Any]]) -> SheetPlan:
+    t, cache = ctx.t, ctx.cache
+    n_rounds = len(prow)
+    D = SheetPlan("delphi_summary", ctx.name("delphi_summary"), "output",
+                  widths={0: 14, 1: 12, 2: 12, 3: 12, 4: 14, 5: 12})
+    D.add(0, 0, [[t("delphi_summary_title")]], "title")
+    D.add(2, 0, [[t("round", k=""), t("positive")]], "header")
+    D.add(3, 0, [[k + 1, F(f"={ref(ctx.name('delphi'), 2 + k, 3)}")] for k in range(n_rounds)], "output",
+          cached=_cv(ctx, lambda: [[None, v[0]] for v in cache.positive(prow)])).col_styles = {0: "int", 1: "pct"}
+    r = 3 + n_rounds + 1
+    D.add(r, 0, [[t("authority_title")]], "subtitle")
+    wname = ctx.name("weights")
+    D.add(r + 1, 0, [["Ca", F("=" + ref(wname, wl.e1 + 1, 2))], ["Cs", F("=" + ref(wname, wl.e1 + 1, 3))],
+                     ["Cr", F("=BPM_PANEL_CR")]], "output",
+          cached=_cv(ctx, lambda: [[None, v] for v in cache.panel_means()]))
+    r = r + 5
+    for k in range(n_rounds):
+        r = _delphi_round_block(ctx, D, k, r)
+    D.widths.update({6: 30, 7: 3, 8: 16, 9: 12})
+    return D
+
+
+# ---------------------------------------------------------------------------------------
+def _diagnosis_rows(ctx: LayoutContext, el: EvaluationLayout, g0: int, g1: int) -> list[list[Any]]:
+    ename = ctx.name("evaluation")
+    gaps = local(g0, 7, g1, 7)
+    rows = []
+    for k, code in enumerate(ctx.codes):
+        rr, er = g0 + k, el.i0 + k
+        indc = ctx.system.indicator(code)
+        rows.append([
+            code, indc.name(ctx.lang), indc.dimension, PDCA_LABELS[indc.pdca][ctx.L],
+            F(f"={ref(ename, er, 7)}"),
+            F(f"={ref(ename, er, 8)}"),
+            F(f"=BPM_SCALE_MAX-{a1(rr, 5)}"),
+            F(f"={a1(rr, 4)}*{a1(rr, 6)}"),
+            F(f"={a1(rr, 7)}/SUM({gaps})"),
+            F(f"=RANK({a1(rr, 7)},{gaps})+COUNTIF({local(g0, 7, rr, 7) if k else a1(g0, 7)},{a1(rr, 7)})-1"),
+        ])
+    return rows
+
+
+def _ranked_rows(ctx: LayoutContext, g0: int, g1: int) -> list[list[Any]]:
+    rows = []
+    for k in range(len(ctx.codes)):
+        m = f"MATCH({k + 1},{local(g0, 9, g1, 9)},0)"
+        rows.append([k + 1, *[F(f"=INDEX({local(g0, c, g1, c)},{m})") for c in (1, 0, 2, 3, 7, 8)]])
+    return rows
+
+
+def diagnosis_sheet(ctx: LayoutContext, el: EvaluationLayout) -> SheetPlan:
+    t, cache = ctx.t, ctx.cache
+    G = SheetPlan("diagnosis", ctx.name("diagnosis"), "output",
+                  widths={0: 8, 1: 28, 2: 8, 3: 8, 4: 11, 5: 11, 6: 10, 7: 12, 8: 9, 9: 7})
+    G.add(0, 0, [[t("diagnosis_title")]], "title")
+    G.add(1, 0, [[t("code"), t("indicator"), t("dimension"), "PDCA", t("global_weight"),
+                  t("mean_score"), t("gap"), t("weighted_gap"), t("share"), t("rank")]], "header")
+    g0 = 2
+    g1 = g0 + len(ctx.codes) - 1
+    G.add(g0, 0, _diagnosis_rows(ctx, el, g0, g1), "diagtable",
+          cached=cache.diagnosis_rows if cache else None).col_styles = {8: "pct", 9: "int"}
+    r = g1 + 2
+    G.add(r, 0, [[t("ranked")]], "subtitle")
+    G.add(r + 1, 0, [[t("rank"), t("indicator"), t("code"), t("dimension"), "PDCA",
+                      t("weighted_gap"), t("share")]], "header")
+    q0 = r + 2
+    G.add(q0, 0, _ranked_rows(ctx, g0, g1), "ranktable",
+          cached=_cv(ctx, lambda: cache.ranked_rows(ctx.lang))).col_styles = {0: "int", 6: "pct"}
+    q1 = q0 + len(ctx.codes) - 1
+    ctx.put("BPM_RANKED_LABELS", "diagnosis", q0, 1, q1, 1)
+    ctx.put("BPM_RANKED_GAPS", "diagnosis", q0, 5, q1, 5)
+    r = q1 + 2
+    G.add(r, 0, [[t("stage_summary")]], "subtitle")
+    G.add(r + 1, 0, [["PDCA", t("stage"), t("weighted_gap"), t("share")]], "header")
+    p0 = r + 2
+    gaps = local(g0, 7, g1, 7)
+    prows = [[stg, PDCA_LABELS[stg][ctx.L],
+              F(f"=SUMIF({local(g0, 3, g1, 3)},{a1(p0 + k, 1)},{gaps})"),
+              F(f"={a1(p0 + k, 2)}/SUM({gaps})")] for k, stg in enumerate(PDCA_STAGES)]
+    G.add(p0, 0, prows, "stagetable", cached=_cv(ctx, lambda: cache.stage_rows())).col_styles = {3: "pct"}
+    G.freeze = (2, 0)
+    return G
+
+
+def dashboard_sheet(ctx: LayoutContext) -> SheetPlan:
+    t, cache = ctx.t, ctx.cache
+    B = SheetPlan("dashboard", ctx.name("dashboard"), "output", widths={0: 26, 1: 16, 2: 4})
+    B.add(0, 0, [[t("dashboard_title")]], "title")
+    B.add(2, 0, [[t("total"), F("=BPM_TOTAL")], [t("total100"), F("=BPM_SCORE100")],
+                 [t("rating"), F("=BPM_RATING")], [t("rating_label"), F("=BPM_RATING_LABEL")],
+                 [t("bands_used"), F("=BPM_BANDS_NAME")]], "kpi",
+          cached=_cv(ctx, lambda: [[None, v[0]] for v in cache.totals[:5]]))
+    B.button = (8, 0)
+    B.charts.append(Chart("column", t("chart_dims"), "=BPM_DIM_LABELS", "=BPM_DIM_SCORE100", (1, 3)))
+    B.charts.append(Chart("bar", t("chart_gaps"), "=BPM_RANKED_LABELS", "=BPM_RANKED_GAPS", (18, 3),
+                          (560, max(320, 22 * len(ctx.codes) + 80))))
+    return B

@@ -1,0 +1,246 @@
+"""The workbook as data: plan types, the typed formula, A1 references.
+
+A :class:`WorkbookPlan` is what a workbook should look like for given inputs and language;
+the writers (:mod:`bpm_xl.writers`) render it and nothing else decides layout.
+
+A cell value in a plan is a number, a bool, ``None`` (blank), plain text, or a
+:class:`Formula`. Only a :class:`Formula` is ever written as a formula: text that happens to
+start with ``=`` (an indicator name, a code typed by a user) stays text in every writer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Self
+
+__all__ = [
+    "CONSISTENCY_ROWS",
+    "SURVEY_SPARE_ROWS",
+    "WORST_COUNT",
+    "ArrayBlock",
+    "Block",
+    "Chart",
+    "Formula",
+    "SheetPlan",
+    "Udf",
+    "Validation",
+    "WorkbookData",
+    "WorkbookPlan",
+    "a1",
+    "col_letter",
+    "local",
+    "parse_ref",
+    "quote_text",
+    "ref",
+]
+
+#: Blank rows kept inside the survey's named range, so new respondents count at once.
+SURVEY_SPARE_ROWS = 500
+#: AHP_CONSISTENCY returns this many label/value rows (see bpm_xl.udfs).
+CONSISTENCY_ROWS = 6
+#: AHP_WORST is asked for this many judgments (plus a header row).
+WORST_COUNT = 3
+
+
+class Formula(str):
+    """A formula, e.g. ``Formula("=SUM(A1:A3)")``: the only cell value a writer writes as one.
+
+    It is a ``str`` (so code that joins or inspects formula text keeps working), but plain
+    ``str`` values are text, whatever they start with.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, text: str) -> Self:
+        if not text.startswith("="):
+            text = "=" + text
+        return super().__new__(cls, text)
+
+    def __reduce__(self):  # keeps the type through copy.deepcopy and pickle
+        return (Formula, (str(self),))
+
+
+@dataclass(frozen=True)
+class Udf:
+    """A call of a bpm-xl Excel function; ``args`` are formula fragments (names, refs, literals)."""
+
+    func: str
+    args: tuple[str, ...]
+
+    @property
+    def formula(self) -> Formula:
+        return Formula(f"={self.func}({','.join(self.args)})")
+
+
+@dataclass
+class Block:
+    """A rectangle of values and :class:`Formula` cells written in one go."""
+
+    row: int
+    col: int
+    cells: list[list[Any]]
+    style: str = "output"
+    udfs: dict[tuple[int, int], Udf] = field(default_factory=dict)  # scalar UDF cells (relative)
+    col_styles: dict[int, str] = field(default_factory=dict)         # per-column style overrides
+    cached: list[list[Any]] | None = None                            # values the formulas compute
+
+    @property
+    def nrows(self) -> int:
+        return len(self.cells)
+
+    @property
+    def ncols(self) -> int:
+        return max((len(r) for r in self.cells), default=0)
+
+
+@dataclass
+class ArrayBlock:
+    """A legacy (CSE) array formula over a fixed range: works in every Excel since 2007."""
+
+    row: int
+    col: int
+    nrows: int
+    ncols: int
+    udf: Udf | None
+    formula: Formula
+    style: str = "output"
+    transpose: bool = False          # the formula wraps the UDF in TRANSPOSE()
+    cached: list[list[Any]] | None = None  # the values it returns (from the Evaluation)
+    aip_udf: Udf | None = None       # the call used instead when the aggregation setting is "aip"
+
+
+@dataclass(frozen=True)
+class Validation:
+    row: int
+    col: int
+    last_row: int
+    last_col: int
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Chart:
+    kind: str                       # "column" | "bar"
+    title: str
+    categories: str                 # formula reference
+    values: str                     # formula reference
+    anchor: tuple[int, int]         # row, col on the dashboard
+    size: tuple[int, int] = (560, 320)
+
+
+@dataclass
+class SheetPlan:
+    role: str
+    name: str
+    kind: str                                   # "input" | "output"
+    blocks: list[Block] = field(default_factory=list)
+    arrays: list[ArrayBlock] = field(default_factory=list)
+    widths: dict[int, float] = field(default_factory=dict)
+    validations: list[Validation] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    freeze: tuple[int, int] | None = None
+    button: tuple[int, int] | None = None        # rebuild button anchor
+
+    def add(self, row: int, col: int, cells: list[list[Any]], style: str = "output",
+            cached: list[list[Any]] | None = None) -> Block:
+        b = Block(row, col, cells, style, cached=cached)
+        self.blocks.append(b)
+        return b
+
+
+@dataclass
+class WorkbookPlan:
+    lang: str
+    sheets: list[SheetPlan]
+    names: dict[str, str]                       # defined name -> reference (with '=')
+
+    def sheet(self, role: str) -> SheetPlan:
+        for s in self.sheets:
+            if s.role == role:
+                return s
+        raise KeyError(role)
+
+
+@dataclass(frozen=True)
+class WorkbookData:
+    """What the input sheets hold, by code (so it survives changes of the indicator list).
+
+    ``judgments[node][expert][(row_code, col_code)]`` is a value as typed (number or text);
+    ``delphi[k][expert][indicator]``; ``survey_rows`` are (respondent id, {code: answer}).
+    """
+
+    settings: dict[str, Any]
+    bands: list[tuple[str, float, str, str]]
+    bands_name: str
+    system_rows: list[dict[str, Any]]
+    experts: list[dict[str, Any]]
+    judgments: dict[str, dict[str, dict[tuple[str, str], Any]]]
+    delphi: list[dict[str, dict[str, Any]]]
+    delphi_sent: list[Any]
+    delphi_returned: list[Any]
+    survey_ids: list[Any]
+    survey: list[dict[str, Any]]
+    title: str = ""
+    #: where values were read from (sheet, rows, columns by code), to name cells in messages
+    where: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+# ---------------------------------------------------------------------------------------
+# A1 helpers
+def col_letter(col: int) -> str:
+    s = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def a1(row: int, col: int, absolute: bool = True) -> str:
+    d = "$" if absolute else ""
+    return f"{d}{col_letter(col)}{d}{row + 1}"
+
+
+def _q(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def ref(sheet: str, r0: int, c0: int, r1: int | None = None, c1: int | None = None) -> str:
+    if r1 is None or (r1 == r0 and c1 == c0):
+        return f"{_q(sheet)}!{a1(r0, c0)}"
+    return f"{_q(sheet)}!{a1(r0, c0)}:{a1(r1, c1)}"
+
+
+def local(r0: int, c0: int, r1: int | None = None, c1: int | None = None) -> str:
+    if r1 is None:
+        return a1(r0, c0)
+    return f"{a1(r0, c0)}:{a1(r1, c1)}"
+
+
+def quote_text(s: str) -> str:
+    """A string literal inside a formula."""
+    return '"' + s.replace('"', '""') + '"'
+
+
+_REF = re.compile(r"^=?'?(?P<sheet>.+?)'?!\$?(?P<c0>[A-Z]+)\$?(?P<r0>\d+)(?::\$?(?P<c1>[A-Z]+)\$?(?P<r1>\d+))?$")
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def parse_ref(refers_to: str) -> tuple[str, int, int, int, int] | None:
+    """``'Sheet'!$A$1:$B$2`` (with or without ``=``) -> (sheet, r0, c0, r1, c1), 0-based; the
+    inverse of :func:`ref`."""
+    m = _REF.match(refers_to.strip())
+    if not m:
+        return None
+    sheet = m.group("sheet").replace("''", "'")
+    r0, c0 = int(m.group("r0")) - 1, _col_index(m.group("c0"))
+    r1 = int(m.group("r1")) - 1 if m.group("r1") else r0
+    c1 = _col_index(m.group("c1")) if m.group("c1") else c0
+    return sheet, r0, c0, r1, c1

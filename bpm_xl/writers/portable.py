@@ -1,0 +1,901 @@
+"""The portable export: the workbook with every bpm-xl function call replaced by native formulas.
+
+``bpm-xl export FILE --portable`` writes a macro-free .xlsx for readers without Python (a
+finance bureau, an auditor). Every output is a native formula that Excel 2010+, WPS and
+LibreOffice 7.4 recalculate: only SUMPRODUCT, MMULT (entered as CSE array formulas), INDEX,
+MATCH, GEOMEAN, AVERAGE, STDEV, COUNTIF, RANK, CHIDIST, DEVSQ, LN, EXP, IF, ISNUMBER and the
+like; no LET, LAMBDA, SEQUENCE, FILTER or XLOOKUP. Intermediate tables live on an extra sheet
+("计算" / "Calc"):
+
+- group matrix (AIJ): per node a table experts x pairs of the typed value (upper triangle
+  wins, a lower-only value counts as 1/value), its logarithm and a mask; a_ij is the weighted
+  geometric mean over the experts who judged the pair;
+- weights: eigen by normalised repeated squaring B <- B.B / sum(B.B) (MMULT), row sums of the
+  last power; geomean (GEOMEAN of rows); arith (mean of column-normalised rows); BPM_METHOD
+  picks one; lambda max = mean of (A w) / w with the chosen w, as the Python evaluation does;
+- each expert's matrix completed by reciprocals and weighed the same way (expert CR, AIP);
+- the most inconsistent judgments (e_ij = a_ij w_j / w_i) ranked natively;
+- Delphi statistics, screening and Kendall's W (tie-corrected, average ranks).
+
+Not reproduced natively (each is said on the sheet): a pair no expert judged (NA(); the
+Python side completes it), an expert matrix with a pair blank on both sides (that expert's CR
+and, under AIP, the node's weights are NA(); the Python side uses the lambda-max-optimal
+completion), and the "CR after" column of the inconsistent judgments.
+
+Every formula carries its true value as the cached value (what LibreOffice with default
+settings, WPS and Excel's Protected View show): the output sheets' values come from the
+Evaluation (through the layout), and each intermediate formula of the calculation sheet is
+mirrored here by a few lines of numpy next to the formula it mirrors (:class:`_Values` holds
+what each cell shows; errors are cached as Excel error values such as ``#N/A``).
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import WorkbookError
+from ..layout.cached import (
+    CONSISTENCY_LABELS,
+    DROP,
+    KEEP,
+    KENDALL_LABELS,
+    STATS_HEADER,
+    WORST_HEADER,
+)
+from ..layout.types import (
+    ArrayBlock,
+    Block,
+    Formula,
+    SheetPlan,
+    WorkbookPlan,
+    a1,
+    parse_ref,
+    ref,
+)
+
+__all__ = ["CALC_SHEET", "SQUARINGS", "UDF_NAMES", "export_portable", "portable_plan"]
+
+#: The calculation sheet's name by language.
+CALC_SHEET = {"zh": "计算", "en": "Calc"}
+#: Repeated squarings of the normalised matrix: B^(2^10), far past convergence for n <= 15.
+SQUARINGS = 10
+#: Every bpm-xl Excel function; none may appear in a portable file.
+UDF_NAMES = (
+    "AHP_WEIGHTS", "AHP_LAMBDA_MAX", "AHP_CI", "AHP_CR", "AHP_CONSISTENCY", "AHP_COMPLETE", "AHP_WORST",
+    "AHP_GROUP", "AHP_GLOBAL_WEIGHTS", "DELPHI_STATS", "KENDALL_W", "DELPHI_AUTHORITY", "DELPHI_SCREEN",
+    "BPM_INDICATOR_SCORES", "BPM_SCORE", "BPM_RATING", "BPM_FUZZY", "BPM_PRIORITIES",
+)
+
+F = Formula
+#: The cached value of a formula that yields an error (#N/A, #DIV/0!, #NUM!, #VALUE! alike).
+NA = "#N/A"
+
+_TEXT = {
+    "zh": {
+        "guide": "本文件为无宏的便携导出（bpm-xl export --portable）：所有结果均为 Excel/WPS/LibreOffice 原生公式，"
+                 "无需 Python；中间计算见“计算”工作表。",
+        "calc_title": "计算：原生公式的中间表（群组判断集结、特征向量幂迭代、专家矩阵、一致性、德尔菲）",
+        "note_pairs": "注：无专家判断的成对比较显示 #N/A（bpm-xl 的 Python 计算会补全）。",
+        "note_expert": "注：专家矩阵中两侧都空白的成对比较，该专家的 CR（及 AIP 集结下该节点的权重）显示 #N/A；"
+                       "bpm-xl 工作簿用 λmax 最优补全计算。",
+        "note_worst": "注：“调整后CR”需 bpm-xl 工作簿计算，本导出不提供。",
+        "cr_after": "见 bpm-xl 工作簿",
+        "pairs": "节点 {node}：成对判断（专家 × 比较对）",
+        "values": "取值", "logs": "对数", "mask": "已判断",
+        "aggregate": "集结",
+        "weigh": "{what}：幂迭代（B←B·B/ΣB·B）与权重",
+        "group": "节点 {node} 群组矩阵",
+        "expert": "节点 {node} 专家 {expert}",
+        "aip": "节点 {node}：AIP 集结（专家权重的加权几何平均）",
+        "worst": "节点 {node}：最不一致判断",
+        "ranks": "德尔菲第 {k} 轮：秩（平均秩）与结",
+        "scale": "1-9 标度",
+    },
+    "en": {
+        "guide": "This file is a macro-free portable export (bpm-xl export --portable): every result is a native "
+                 "Excel/WPS/LibreOffice formula and needs no Python; intermediate tables are on the Calc sheet.",
+        "calc_title": "Calc: intermediate tables of the native formulas (group judgments, eigenvector power "
+                      "iteration, expert matrices, consistency, Delphi)",
+        "note_pairs": "Note: a pair no expert judged shows #N/A (the Python side of bpm-xl completes it).",
+        "note_expert": "Note: where an expert left a pair blank on both sides, that expert's CR (and under AIP the "
+                       "node's weights) show #N/A; the bpm-xl workbook uses the lambda-max-optimal completion.",
+        "note_worst": "Note: \"CR after\" needs the bpm-xl workbook; this export does not compute it.",
+        "cr_after": "see bpm-xl workbook",
+        "pairs": "Node {node}: judgments (experts x pairs)",
+        "values": "value", "logs": "log", "mask": "judged",
+        "aggregate": "aggregate",
+        "weigh": "{what}: power iteration (B <- B.B/sum B.B) and weights",
+        "group": "node {node} group matrix",
+        "expert": "node {node} expert {expert}",
+        "aip": "Node {node}: AIP (weighted geometric mean of the experts' weights)",
+        "worst": "Node {node}: most inconsistent judgments",
+        "ranks": "Delphi round {k}: ranks (average) and ties",
+        "scale": "1-9 scale",
+    },
+}
+
+_SAATY = [1 / k for k in range(9, 1, -1)] + [float(k) for k in range(1, 10)]
+
+
+# ---------------------------------------------------------------------------------------
+# what each cell shows: the spreadsheet semantics the mirrors below need
+def _isnum(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _out(x: Any) -> Any:
+    """A computed number as a cached value; NaN or infinity (an error in the sheet) -> #N/A."""
+    x = float(x)
+    return x if math.isfinite(x) else NA
+
+
+def _grid(a: np.ndarray) -> list[list[Any]]:
+    return [[_out(v) for v in row] for row in np.atleast_2d(a).tolist()]
+
+
+def _col(a: np.ndarray) -> list[list[Any]]:
+    return [[_out(v)] for v in np.asarray(a).reshape(-1).tolist()]
+
+
+def _is(v: Any, text: str) -> bool:
+    """``cell="text"`` as a spreadsheet compares: case-insensitive, text only."""
+    return isinstance(v, str) and v.lower() == text
+
+
+def _text2(x: float) -> str:
+    """TEXT(x, "0.00"): rounded half away from zero."""
+    return str(Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _concat(v: Any) -> str:
+    """A number as ``&`` turns it into text (General format, 15 significant digits)."""
+    if _isnum(v):
+        return f"{float(v):.15g}"
+    return "" if v is None else str(v)
+
+
+class _Values:
+    """What every cell of the plan shows: typed values, and the cached values of formulas."""
+
+    def __init__(self, plan: WorkbookPlan) -> None:
+        self.v: dict[tuple[str, int, int], Any] = {}
+        self.names = plan.names
+        for sp in plan.sheets:
+            for b in sp.blocks:
+                self.block(sp.name, b.row, b.col, b.cells, b.cached)
+            for a in sp.arrays:
+                if a.cached:
+                    self.grid(sp.name, a.row, a.col, a.cached)
+
+    def block(self, sheet: str, r: int, c: int, cells: list[list[Any]], cached: list[list[Any]] | None) -> None:
+        for i, row in enumerate(cells):
+            for j, v in enumerate(row):
+                if isinstance(v, Formula):
+                    v = cached[i][j] if cached is not None and i < len(cached) and j < len(cached[i]) else None
+                self.v[(sheet, r + i, c + j)] = v
+
+    def grid(self, sheet: str, r: int, c: int, values: list[list[Any]]) -> None:
+        for i, row in enumerate(values):
+            for j, v in enumerate(row):
+                self.v[(sheet, r + i, c + j)] = v
+
+    def get(self, sheet: str, r: int, c: int) -> Any:
+        return self.v.get((sheet, r, c))
+
+    def at(self, refers: str) -> list[list[Any]]:
+        sheet, r0, c0, r1, c1 = parse_ref(refers)
+        return [[self.get(sheet, r, c) for c in range(c0, c1 + 1)] for r in range(r0, r1 + 1)]
+
+    def nums(self, refers: str) -> np.ndarray:
+        """A range as floats; anything not a number is NaN (so what depends on it is an error)."""
+        return np.array([[float(v) if _isnum(v) else math.nan for v in row] for row in self.at(refers)], dtype=float)
+
+    def scalar(self, name: str) -> Any:
+        return self.at(self.names[name])[0][0]
+
+
+def _ci(lam: str, n: int) -> str:
+    return f"IF({n}<=2,0,MAX(({lam}-{n})/({n}-1),0))"
+
+
+def _cr(ci: str, ri: str, n: int) -> str:
+    return f"IF({n}<=2,0,IF({ri}>0,{ci}/{ri},0))"
+
+
+def _ci_value(lam: Any, n: int) -> Any:
+    if n <= 2:
+        return 0
+    return max((lam - n) / (n - 1), 0.0) if _isnum(lam) else NA
+
+
+def _cr_value(ci: Any, ri: Any, n: int) -> Any:
+    if n <= 2:
+        return 0
+    if not (_isnum(ci) and _isnum(ri)):
+        return NA
+    return ci / ri if ri > 0 else 0
+
+
+class _Calc:
+    """The calculation sheet, filled top to bottom; every formula put here carries its value."""
+
+    def __init__(self, lang: str, values: _Values) -> None:
+        self.lang = lang
+        self.values = values
+        self.sp = SheetPlan("calc", CALC_SHEET[lang], "output", widths={0: 16})
+        self.row = 0
+
+    def tx(self, key: str, **kw: Any) -> str:
+        return _TEXT[self.lang][key].format(**kw)
+
+    def at(self, r: int, c: int) -> str:
+        return ref(self.sp.name, r, c)
+
+    def rng(self, r0: int, c0: int, r1: int, c1: int) -> str:
+        return ref(self.sp.name, r0, c0, r1, c1)
+
+    def put(self, r: int, c: int, cells: list[list[Any]], style: str = "output",
+            cached: list[list[Any]] | None = None) -> None:
+        self.sp.blocks.append(Block(r, c, cells, style, cached=cached))
+        self.values.block(self.sp.name, r, c, cells, cached)
+
+    def array(self, r: int, c: int, nr: int, nc: int, formula: str, cached: list[list[Any]]) -> None:
+        self.sp.arrays.append(ArrayBlock(r, c, nr, nc, None, F(formula), "output", cached=cached))
+        self.values.grid(self.sp.name, r, c, cached)
+
+    # ---------------------------------------------------------------------------------
+    def _powers(self, M: np.ndarray, msheet: str, mr0: int, mc0: int, b0: int, n: int) -> tuple[int, np.ndarray]:
+        """B0 = M / sum(M), then SQUARINGS normalised squarings; returns the last column and B."""
+        MR = ref(msheet, mr0, mc0, mr0 + n - 1, mc0 + n - 1)
+        B = M / M.sum()
+        self.put(b0, 1, [[F(f"={ref(msheet, mr0 + i, mc0 + j)}/SUM({MR})") for j in range(n)] for i in range(n)],
+                 cached=_grid(B))
+        prev = 1
+        for s in range(1, SQUARINGS + 1):
+            c = 1 + s * (n + 1)
+            R = self.rng(b0, prev, b0 + n - 1, prev + n - 1)
+            BB = B @ B
+            B = BB / BB.sum()
+            self.array(b0, c, n, n, f"=MMULT({R},{R})/SUM(MMULT({R},{R}))", _grid(B))
+            prev = c
+        return prev, B
+
+    def weigh(self, msheet: str, mr0: int, mc0: int, n: int, title: str) -> dict[str, Any]:
+        """Eigen, geomean, arith and chosen weights of the n x n matrix at (msheet, mr0, mc0).
+
+        Returns cell references: ``eig``/``chosen`` (lists of n), ``lam_eig``/``lam`` (scalars),
+        and their values (``chosen_v``, ``lam_v``).
+        """
+        MR = ref(msheet, mr0, mc0, mr0 + n - 1, mc0 + n - 1)
+        M = self.values.nums(MR)
+        r = self.row
+        b0 = r + 1
+        self.put(r, 0, [[self.tx("weigh", what=title)]], "subtitle")
+        with np.errstate(all="ignore"):
+            prev, B = self._powers(M, msheet, mr0, mc0, b0, n)
+            eig = B.sum(axis=1) / B.sum()
+            gm = np.exp(np.log(np.where(M > 0, M, np.nan)).mean(axis=1))
+            colsums = M.sum(axis=0)
+            ar = (M / colsums).sum(axis=1) / n
+            method = self.values.scalar("BPM_METHOD")
+            chosen = gm / gm.sum() if _is(method, "geomean") else ar / ar.sum() if _is(method, "arith") else eig
+            aw_eig, aw = M @ eig, M @ chosen
+            lam_eig, lam = float(np.mean(aw_eig / eig)), float(np.mean(aw / chosen))
+        last = self.rng(b0, prev, b0 + n - 1, prev + n - 1)
+        x = 1 + (SQUARINGS + 1) * (n + 1)
+        self.put(r, x, [["eigen", "GEOMEAN", "geomean", "arith raw", "arith", "w", "A.w (eigen)", "A.w"]], "header")
+        col = lambda c: self.rng(b0, c, b0 + n - 1, c)
+        colsums_ref = self.rng(b0 + n, 1, b0 + n, n)
+        rows = []
+        for i in range(n):
+            mrow = ref(msheet, mr0 + i, mc0, mr0 + i, mc0 + n - 1)
+            rows.append([
+                F(f"=SUM({self.rng(b0 + i, prev, b0 + i, prev + n - 1)})/SUM({last})"),
+                F(f"=GEOMEAN({mrow})"),
+                F(f"={self.at(b0 + i, x + 1)}/SUM({col(x + 1)})"),
+                F(f"=SUMPRODUCT({mrow}/{colsums_ref})/{n}"),
+                F(f"={self.at(b0 + i, x + 3)}/SUM({col(x + 3)})"),
+                F(f'=IF(BPM_METHOD="geomean",{self.at(b0 + i, x + 2)},'
+                  f'IF(BPM_METHOD="arith",{self.at(b0 + i, x + 4)},{self.at(b0 + i, x)}))'),
+            ])
+        with np.errstate(all="ignore"):
+            cached = np.column_stack([eig, gm, gm / gm.sum(), ar, ar / ar.sum(), chosen])
+        self.put(b0, x, rows, cached=_grid(cached))
+        self.put(b0 + n, 0, [["Σ col"] + [F(f"=SUM({ref(msheet, mr0, mc0 + j, mr0 + n - 1, mc0 + j)})") for j in range(n)]],
+                 cached=[[None, *[_out(v) for v in colsums]]])
+        self.array(b0, x + 6, n, 1, f"=MMULT({MR},{col(x)})", _col(aw_eig))
+        self.array(b0, x + 7, n, 1, f"=MMULT({MR},{col(x + 5)})", _col(aw))
+        self.put(b0 + n, x + 5, [["λmax",
+                                  F(f"=SUMPRODUCT({col(x + 6)}/{col(x)})/{n}"),
+                                  F(f"=SUMPRODUCT({col(x + 7)}/{col(x + 5)})/{n}")]],
+                 cached=[[None, _out(lam_eig), _out(lam)]])
+        self.row = b0 + n + 2
+        return {
+            "eig": [self.at(b0 + i, x) for i in range(n)],
+            "chosen": [self.at(b0 + i, x + 5) for i in range(n)],
+            "chosen_range": col(x + 5),
+            "lam_eig": self.at(b0 + n, x + 6),
+            "lam": self.at(b0 + n, x + 7),
+            "chosen_v": chosen,
+            "lam_v": _out(lam),
+        }
+
+
+# ---------------------------------------------------------------------------------------
+def _pair_value(up: Any, lo: Any) -> Any:
+    """IF(ISNUMBER(up),up,IF(ISNUMBER(lo),1/lo,""))"""
+    if _isnum(up):
+        return float(up)
+    if _isnum(lo):
+        return 1 / float(lo) if lo != 0 else NA
+    return ""
+
+
+def _pairs_table(calc: _Calc, values: _Values, jref: str, n: int, k: int, pairs: list[tuple[int, int]], d0: int
+                 ) -> list[list[Any]]:
+    """Per expert and pair the typed value (upper wins, lower-only counts as 1/value), its log and a mask."""
+    jsheet, r0, c0, _, _ = parse_ref(jref)
+    rows, cached, vals = [], [], []
+    for e in range(k):
+        vrow, lrow, mrow, vv = [], [], [], []
+        for p, (i, j) in enumerate(pairs):
+            up = ref(jsheet, r0 + e * n + i, c0 + j)
+            lo = ref(jsheet, r0 + e * n + j, c0 + i)
+            v = calc.at(d0 + e, 1 + p)
+            vrow.append(F(f'=IF(ISNUMBER({up}),{up},IF(ISNUMBER({lo}),1/{lo},""))'))
+            lrow.append(F(f"=IF(ISNUMBER({v}),LN({v}),0)"))
+            mrow.append(F(f"=IF(ISNUMBER({v}),1,0)"))
+            vv.append(_pair_value(values.get(jsheet, r0 + e * n + i, c0 + j), values.get(jsheet, r0 + e * n + j, c0 + i)))
+        logs = [(math.log(v) if v > 0 else NA) if _isnum(v) else 0 for v in vv]
+        masks = [1 if _isnum(v) else 0 for v in vv]
+        rows.append([e + 1, *vrow, None, *lrow, None, *mrow])
+        cached.append([None, *vv, None, *logs, None, *masks])
+        vals.append(vv)
+    calc.put(d0, 0, rows, cached=cached)
+    return cached
+
+
+def _aggregate(ew: np.ndarray, logs: list[Any], masks: list[int]) -> Any:
+    """IF(SUMPRODUCT(EW,mask)>0,EXP(SUMPRODUCT(EW,log)/SUMPRODUCT(EW,mask)),NA())"""
+    if not all(_isnum(x) for x in logs):
+        return NA
+    den = float(np.dot(ew, masks))
+    if not math.isfinite(den):
+        return NA
+    return _out(math.exp(float(np.dot(ew, logs)) / den)) if den > 0 else NA
+
+
+def _ri_value(values: _Values, ri_header: str, n: int) -> Any:
+    table = values.scalar("BPM_RI")
+    if _is(table, "alonso_lamata"):
+        return 0 if n <= 2 else (1.7699 * n - 4.3513) / (n - 1)
+    header = [str(h).lower() if h is not None else "" for h in values.at(ri_header)[0]]
+    rows = values.at(values.names["BPM_RI_TABLE"])
+    if not isinstance(table, str) or table.lower() not in header or n > len(rows):
+        return NA
+    v = rows[n - 1][header.index(table.lower())]
+    return float(v) if _isnum(v) else NA
+
+
+def _matrix_from_pairs(pv: dict[tuple[int, int], Any], n: int) -> list[list[Any]]:
+    """The reciprocal matrix of the upper-triangle values (error where a value is missing)."""
+    A: list[list[Any]] = [[1.0 if i == j else None for j in range(n)] for i in range(n)]
+    for (i, j), v in pv.items():
+        A[i][j] = v if _isnum(v) else NA
+        A[j][i] = 1 / v if _isnum(v) and v != 0 else NA
+    return A
+
+
+def _expert_block(calc: _Calc, o: dict[str, Any], e: int, d0: int, ri_cell: str, riv: Any) -> tuple[dict, str, Any]:
+    """Expert e's matrix completed by reciprocals, weighed, and its CR (as =AHP_CR)."""
+    n, pairs, label = o["n"], o["pairs"], o["label"]
+    r = calc.row
+    calc.put(r, 0, [[calc.tx("expert", node=label, expert=e + 1)]], "subtitle")
+    m0 = r + 1
+    cells = []
+    for i in range(n):
+        row: list[Any] = []
+        for j in range(n):
+            if i == j:
+                row.append(1)
+            elif j > i:
+                v = calc.at(d0 + e, 1 + pairs.index((i, j)))
+                row.append(F(f"=IF(ISNUMBER({v}),{v},NA())"))
+            else:
+                row.append(F(f"=1/{calc.at(m0 + j, 1 + i)}"))
+        cells.append(row)
+    typed = {(i, j): o["cached_pairs"][e][1 + p] for p, (i, j) in enumerate(pairs)}
+    calc.put(m0, 1, cells, cached=_matrix_from_pairs(typed, n))
+    calc.row = m0 + n + 1
+    w = calc.weigh(calc.sp.name, m0, 1, n, calc.tx("expert", node=label, expert=e + 1))
+    cr_cell = calc.at(calc.row, 1)
+    cr = _cr_value(_ci_value(w["lam_v"], n), riv, n)
+    calc.put(calc.row, 0, [["CR", F(f"={_cr(_ci(w['lam'], n), ri_cell, n)}")]], cached=[[None, cr]])
+    calc.row += 2
+    return w, cr_cell, cr
+
+
+def _aip_block(calc: _Calc, o: dict[str, Any], ew: np.ndarray) -> list[str]:
+    """AIP: weighted geometric mean of the experts' (chosen-method) weights, normalised."""
+    n, k, experts = o["n"], o["k"], o["experts"]
+    r = calc.row
+    calc.put(r, 0, [[calc.tx("aip", node=o["label"])]], "subtitle")
+    W = np.array([np.asarray(w["chosen_v"], dtype=float) for w in experts])
+    calc.put(r + 1, 0, [[e + 1, *[F(f"={experts[e]['chosen'][i]}") for i in range(n)]] for e in range(k)],
+             cached=[[None, *[_out(v) for v in W[e]]] for e in range(k)])
+    g_row = r + 1 + k
+    with np.errstate(all="ignore"):
+        g = np.exp((ew[:, None] * np.log(W)).sum(axis=0) / ew.sum())
+    # array-entered: LN over a range inside SUMPRODUCT needs array evaluation in Gnumeric
+    calc.put(g_row, 0, [["g"]])
+    for i in range(n):
+        calc.array(g_row, 1 + i, 1, 1, f"=EXP(SUMPRODUCT(BPM_EW,LN({calc.rng(r + 1, 1 + i, r + k, 1 + i)}))/SUM(BPM_EW))",
+                   [[_out(g[i])]])
+    grow = calc.rng(g_row, 1, g_row, n)
+    with np.errstate(all="ignore"):
+        aip = g / g.sum()
+    calc.put(g_row + 1, 0, [["AIP", *[F(f"={calc.at(g_row, 1 + i)}/SUM({grow})") for i in range(n)]]],
+             cached=[[None, *[_out(v) for v in aip]]])
+    o["aip_v"] = aip
+    calc.row = g_row + 3
+    return [calc.at(g_row + 1, 1 + i) for i in range(n)]
+
+
+def _node(calc: _Calc, names: dict[str, str], t: int, label: str, ri_header: str) -> dict[str, Any]:
+    values = calc.values
+    _, r0, c0, r1, c1 = parse_ref(names[f"BPM_J_{t}"])
+    n = c1 - c0 + 1
+    k = (r1 - r0 + 1) // n
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    P = len(pairs)
+    R = calc.row
+    calc.put(R, 0, [[calc.tx("pairs", node=label)]], "subtitle")
+    hdr = [f"{i + 1}-{j + 1}" for i, j in pairs]
+    calc.put(R + 1, 0, [[calc.tx("values"), *hdr, calc.tx("logs"), *hdr, calc.tx("mask"), *hdr]], "header")
+    d0 = R + 2
+    lc, mc = P + 2, 2 * P + 3
+    cached_pairs = _pairs_table(calc, values, names[f"BPM_J_{t}"], n, k, pairs, d0)
+    ew = values.nums(names["BPM_EW"]).reshape(-1)
+    agg_row = d0 + k
+    agg, agg_v = [], []
+    for p in range(P):
+        lcol = calc.rng(d0, lc + p, d0 + k - 1, lc + p)
+        mcol = calc.rng(d0, mc + p, d0 + k - 1, mc + p)
+        agg.append(F(f"=IF(SUMPRODUCT(BPM_EW,{mcol})>0,EXP(SUMPRODUCT(BPM_EW,{lcol})/SUMPRODUCT(BPM_EW,{mcol})),NA())"))
+        agg_v.append(_aggregate(ew, [row[lc + p] for row in cached_pairs], [row[mc + p] for row in cached_pairs]))
+    calc.put(agg_row, 0, [[calc.tx("aggregate"), *agg]], "output", cached=[[None, *agg_v]])
+    pair = {(i, j): calc.at(agg_row, 1 + p) for p, (i, j) in enumerate(pairs)}
+    # RI of this node
+    ri_cell = calc.at(agg_row + 1, 1)
+    riv = _ri_value(values, ri_header, n)
+    calc.put(agg_row + 1, 0, [["RI", F(f'=IF(BPM_RI="alonso_lamata",IF({n}<=2,0,(1.7699*{n}-4.3513)/({n}-1)),'
+                                       f"INDEX(BPM_RI_TABLE,{n},MATCH(BPM_RI,{ri_header},0)))")]], cached=[[None, riv]])
+    calc.row = agg_row + 3
+    # the group matrix (what the replaced =AHP_GROUP shows), weighed
+    A = _matrix_from_pairs({pr: agg_v[p] for p, pr in enumerate(pairs)}, n)
+    asheet, ar0, ac0, _, _ = parse_ref(names[f"BPM_A_{t}"])
+    values.grid(asheet, ar0, ac0, A)
+    group = calc.weigh(asheet, ar0, ac0, n, calc.tx("group", node=label))
+    o = {"n": n, "k": k, "pair": pair, "pairs": pairs, "ri": ri_cell, "ri_v": riv, "group": group, "label": label,
+         "A": A, "cached_pairs": cached_pairs}
+    experts, expert_cr, expert_cr_v = [], [], []
+    for e in range(k):
+        w, cell, cr = _expert_block(calc, o, e, d0, ri_cell, riv)
+        experts.append(w)
+        expert_cr.append(cell)
+        expert_cr_v.append(cr)
+    o.update(experts=experts, expert_cr=expert_cr, expert_cr_v=expert_cr_v)
+    o["aip"] = _aip_block(calc, o, ew)
+    return o
+
+
+def _snap(ratio: Any, lnscale: list[Any]) -> Any:
+    """INDEX(scale,MATCH(MIN(ABS(lnscale-LN(x))),ABS(lnscale-LN(x)),0)): the nearest 1-9 value in log terms."""
+    if not _isnum(ratio) or ratio <= 0:
+        return NA
+    d = [abs(v - math.log(ratio)) for v in lnscale]
+    return _SAATY[d.index(min(d))]
+
+
+def _worst_values(o: dict[str, Any], lnscale: list[Any]) -> list[list[Any]]:
+    """The per-pair table of :func:`_worst`: i, j, a_ij, w_i, w_j, e_ij, e_ji, e, rank, flip, row, col, value, ratio, 1-9."""
+    A, w = o["A"], [float(x) for x in o["group"]["chosen_v"]]
+    rows = []
+    for i, j in o["pairs"]:
+        a = A[i][j]
+        if not _isnum(a) or not all(math.isfinite(x) for x in w):
+            rows.append([i + 1, j + 1, a, *[NA] * 12])
+            continue
+        eij, eji = a * w[j] / w[i], (1 / a) * w[i] / w[j]
+        flip = 1 if eij < 1 else 0
+        rw, cl = (j + 1, i + 1) if flip else (i + 1, j + 1)
+        ratio = w[rw - 1] / w[cl - 1]
+        rows.append([i + 1, j + 1, a, w[i], w[j], eij, eji, max(eij, eji), None, flip, rw, cl,
+                     1 / a if flip else a, ratio, _snap(ratio, lnscale)])
+    E = [r[7] for r in rows]
+    for p, r in enumerate(rows):
+        if _isnum(r[7]) and all(_isnum(x) for x in E):
+            r[8] = sum(1 for x in E if x > r[7]) + sum(1 for x in E[:p] if x == r[7]) + 1
+        else:
+            r[8] = NA
+    return rows
+
+
+def _worst(calc: _Calc, o: dict[str, Any], aname: str, count: int, scale: str, lnscale: str) -> tuple[list, list]:
+    """Rows of the most inconsistent judgments (as AHP_WORST) from a per-pair table on the calc sheet."""
+    pairs = o["pairs"]
+    P = len(pairs)
+    w = o["group"]["chosen_range"]
+    r = calc.row
+    calc.put(r, 0, [[calc.tx("worst", node=o["label"])]], "subtitle")
+    calc.put(r + 1, 0, [["", "i", "j", "a_ij", "w_i", "w_j", "e_ij", "e_ji", "e", "rank", "flip",
+                         "row", "col", "value", "w_row/w_col", "1-9"]], "header")
+    p0 = r + 2
+    E = calc.rng(p0, 8, p0 + P - 1, 8)
+    vals = _worst_values(o, [v for row in calc.values.at(lnscale) for v in row])
+    rows = []
+    for p in range(P):
+        rr = p0 + p
+
+        def at(c: int, rr: int = rr) -> str:
+            return a1(rr, c)
+
+        prefix = f"SUMPRODUCT(--({calc.rng(p0, 8, rr - 1, 8)}={at(8)}))" if p else "0"
+        rows.append([
+            p + 1, vals[p][0], vals[p][1],
+            F(f"=INDEX({aname},{at(1)},{at(2)})"),
+            F(f"=INDEX({w},{at(1)})"),
+            F(f"=INDEX({w},{at(2)})"),
+            F(f"={at(3)}*{at(5)}/{at(4)}"),
+            F(f"=(1/{at(3)})*{at(4)}/{at(5)}"),
+            F(f"=MAX({at(6)},{at(7)})"),
+            F(f"=SUMPRODUCT(--({E}>{at(8)}))+{prefix}+1"),
+            F(f"=IF({at(6)}<1,1,0)"),
+            F(f"=IF({at(10)}=1,{at(2)},{at(1)})"),
+            F(f"=IF({at(10)}=1,{at(1)},{at(2)})"),
+            F(f"=IF({at(10)}=1,1/{at(3)},{at(3)})"),
+            F(f"=INDEX({w},{at(11)})/INDEX({w},{at(12)})"),
+        ])
+    calc.put(p0, 0, rows, cached=[[None, *v[:14]] for v in vals])
+    for p in range(P):
+        x = f"LN({a1(p0 + p, 14)})"
+        calc.array(p0 + p, 15, 1, 1, f"=INDEX({scale},MATCH(MIN(ABS({lnscale}-{x})),ABS({lnscale}-{x}),0))",
+                   [[vals[p][14]]])
+    calc.row = p0 + P + 1
+    ranks = calc.rng(p0, 9, p0 + P - 1, 9)
+    out, cached = [], []
+    for q in range(1, count + 1):
+        m = f"MATCH({q},{ranks},0)"
+        out.append([F(f"=INDEX({calc.rng(p0, c, p0 + P - 1, c)},{m})") for c in (11, 12, 13, 14, 15)]
+                   + [calc.tx("cr_after")])
+        hit = [p for p in range(P) if vals[p][8] == q]
+        cached.append([vals[hit[0]][c - 1] if hit else NA for c in (11, 12, 13, 14, 15)] + [None])
+    return out, cached
+
+
+def _range_cols(names: dict[str, str], name: str) -> tuple[list[str], int, int]:
+    sheet, r0, c0, r1, c1 = parse_ref(names[name])
+    return [ref(sheet, r0, c, r1, c) for c in range(c0, c1 + 1)], r1 - r0 + 1, c1 - c0 + 1
+
+
+def _stats_values(col: list[Any], full: Any) -> list[Any]:
+    """Mean, SD (n-1), CV and full-score share of one column, as the native formulas give them."""
+    x = [float(v) for v in col if _isnum(v)]
+    cnt = len(x)
+    mean = math.fsum(x) / cnt if cnt else NA
+    sd = float(np.std(x, ddof=1)) if cnt > 1 else ""
+    cv = (sd / mean if mean != 0 else "") if _isnum(sd) else ""
+    if not cnt or not _isnum(full):
+        share = NA
+    else:
+        share = sum(1 for v in x if v >= full - 1e-9) / cnt
+    return [mean, sd, cv, share]
+
+
+def _delphi_stats(values: _Values, names: dict[str, str], dname: str, full: str, row: int, col0: int
+                  ) -> tuple[list[list[Any]], list[list[Any]], list[ArrayBlock]]:
+    """DELPHI_STATS as native formulas: header, then index, mean, SD (n-1), CV, full-score share."""
+    cols, _, _ = _range_cols(names, dname)
+    arrays: list[ArrayBlock] = []
+    rows: list[list[Any]] = [list(STATS_HEADER)]
+    cached: list[list[Any]] = [[None] * 5]
+    full_v = values.scalar(full)
+    for j, col in enumerate(cols):
+        mean, sd = a1(row + 1 + j, col0 + 1), a1(row + 1 + j, col0 + 2)
+        rows.append([j + 1, F(f"=IF(COUNT({col})=0,NA(),AVERAGE({col}))"), F(f'=IF(COUNT({col})>1,STDEV({col}),"")'),
+                     F(f'=IF(ISNUMBER({sd}),IF({mean}<>0,{sd}/{mean},""),"")')])
+        cached.append([None, *_stats_values([r[0] for r in values.at(col)], full_v)])
+        # array-entered: ISNUMBER over a range inside SUMPRODUCT needs array evaluation in Gnumeric
+        arrays.append(ArrayBlock(row + 1 + j, col0 + 4, 1, 1, None,
+                                 F(f"=SUMPRODUCT(ISNUMBER({col})*({col}>={full}-1E-9))/COUNT({col})"), "stats",
+                                 cached=[[cached[-1][4]]]))
+    return rows, cached, arrays
+
+
+def _reasons(m: Any, cv: Any, cnt: int, min_mean: Any, max_cv: Any) -> tuple[Any, Any]:
+    """The two reason cells of the screening table (mean; CV), as their formulas give them."""
+    if not (_isnum(m) and _isnum(min_mean)):
+        r1: Any = NA
+    else:
+        r1 = "" if m >= min_mean else f"mean {_text2(m)} < {_concat(min_mean)}"
+    if _isnum(cv):
+        r2: Any = (f"cv {_text2(cv)} > {_concat(max_cv)}" if cv > max_cv else "") if _isnum(max_cv) else NA
+    else:
+        r2 = f"cv undefined ({cnt} rating{'s' if cnt != 1 else ''})"
+    return r1, r2
+
+
+def _verdict(r1: Any, r2: Any) -> Any:
+    if r1 == NA or r2 == NA:
+        return NA
+    if r1 + r2 == "":
+        return KEEP
+    return f"{DROP}: {r1}{'; ' if r1 and r2 else ''}{r2}"
+
+
+def _delphi_screen(calc: _Calc, names, dname: str, ssheet: str, srow: int, scol: int,
+                   min_mean: str, max_cv: str) -> tuple[list[list[Any]], list[list[Any]]]:
+    """DELPHI_SCREEN (as a column) from the native statistics block at (ssheet, srow, scol)."""
+    values = calc.values
+    cols, _, n = _range_cols(names, dname)
+    r = calc.row
+    calc.put(r, 0, [["screen " + dname, "mean", "cv"]], "header")
+    out, out_v, rows, rows_v = [], [], [], []
+    mm, mc = values.scalar(min_mean), values.scalar(max_cv)
+    for j, col in enumerate(cols):
+        m = ref(ssheet, srow + 1 + j, scol + 1)
+        cv = ref(ssheet, srow + 1 + j, scol + 3)
+        cnt = f"COUNT({col})"
+        f1 = F(f'=IF({m}>={min_mean},"","mean "&TEXT({m},"0.00")&" < "&{min_mean})')
+        f2 = F(f'=IF(ISNUMBER({cv}),IF({cv}>{max_cv},"cv "&TEXT({cv},"0.00")&" > "&{max_cv},""),'
+               f'"cv undefined ("&{cnt}&" rating"&IF({cnt}<>1,"s","")&")")')
+        rows.append([j + 1, f1, f2])
+        count = sum(1 for row in values.at(col) if _isnum(row[0]))
+        r1, r2 = _reasons(values.get(ssheet, srow + 1 + j, scol + 1), values.get(ssheet, srow + 1 + j, scol + 3),
+                          count, mm, mc)
+        rows_v.append([None, r1, r2])
+        a, b = calc.at(r + 1 + j, 1), calc.at(r + 1 + j, 2)
+        out.append([F(f'=IF({a}&{b}="","{KEEP}","{DROP}: "&{a}&IF(AND({a}<>"",{b}<>""),"; ","")&{b})')])
+        out_v.append([_verdict(r1, r2)])
+    calc.put(r + 1, 0, rows, cached=rows_v)
+    calc.row = r + n + 2
+    return out, out_v
+
+
+def _avg_ranks(row: list[Any]) -> tuple[list[Any], list[Any]]:
+    """RANK(x,row,1)+(COUNTIF(row,x)-1)/2 and COUNTIF(row,x)^2-1 for each cell of a row."""
+    x = [float(v) for v in row if _isnum(v)]
+    ranks, ties = [], []
+    for v in row:
+        if not _isnum(v):
+            ranks.append(NA)
+            ties.append(NA)
+            continue
+        below, same = sum(1 for u in x if u < v), sum(1 for u in x if u == v)
+        ranks.append(1 + below + (same - 1) / 2)
+        ties.append(same ** 2 - 1)
+    return ranks, ties
+
+
+def _kendall_values(ranks: list[list[Any]], ties: list[list[Any]], complete: bool, m: int, n: int) -> list[Any]:
+    """R sums, then W, chi-square, df, p as the native formulas give them."""
+    R = [math.fsum(r[j] for r in ranks) if all(_isnum(r[j]) for r in ranks) else NA for j in range(n)]
+    flat = [t for row in ties for t in row]
+    if not complete or not all(_isnum(v) for v in R + flat):
+        return [R, NA, NA, n - 1, NA]
+    mean = math.fsum(R) / n
+    S = math.fsum((v - mean) ** 2 for v in R)
+    den = m ** 2 * (n ** 3 - n) - m * math.fsum(flat)
+    if den == 0:
+        return [R, NA, NA, n - 1, NA]
+    w = min(max(12 * S / den, 0.0), 1.0)
+    chi2 = m * (n - 1) * w
+    from scipy.stats import chi2 as _chi2  # local: scipy is slow to import
+
+    return [R, w, chi2, n - 1, _out(_chi2.sf(chi2, n - 1))]
+
+
+def _kendall(calc: _Calc, names, dname: str) -> tuple[list[Formula], list[Any]]:
+    values = calc.values
+    sheet, r0, c0, r1, c1 = parse_ref(names[dname])
+    m, n = r1 - r0 + 1, c1 - c0 + 1
+    r = calc.row
+    k = dname.rsplit("_", 1)[1]
+    calc.put(r, 0, [[calc.tx("ranks", k=k)]], "subtitle")
+    d0 = r + 1
+    ranks, ties, rank_v, tie_v = [], [], [], []
+    for e in range(m):
+        row = ref(sheet, r0 + e, c0, r0 + e, c1)
+        rk, tt = [], []
+        for j in range(n):
+            x = ref(sheet, r0 + e, c0 + j)
+            rk.append(F(f"=RANK({x},{row},1)+(COUNTIF({row},{x})-1)/2"))
+            tt.append(F(f"=COUNTIF({row},{x})^2-1"))
+        ranks.append([e + 1, *rk])
+        ties.append(tt)
+        rv, tv = _avg_ranks(values.at(row)[0])
+        rank_v.append(rv)
+        tie_v.append(tv)
+    calc.put(d0, 0, ranks, cached=[[None, *rv] for rv in rank_v])
+    calc.put(d0, n + 2, ties, cached=tie_v)
+    rng_ = ref(sheet, r0, c0, r1, c1)
+    complete = sum(1 for row in values.at(rng_) for v in row if _isnum(v)) >= m * n
+    R, w, chi2, df, p = _kendall_values(rank_v, tie_v, complete, m, n)
+    sums = d0 + m
+    calc.put(sums, 0, [["R", *[F(f"=SUM({calc.rng(d0, 1 + j, d0 + m - 1, 1 + j)})") for j in range(n)]]],
+             cached=[[None, *R]])
+    S = f"DEVSQ({calc.rng(sums, 1, sums, n)})"
+    T = f"SUM({calc.rng(d0, n + 2, d0 + m - 1, 2 * n + 1)})"
+    wf = F(f"=IF(COUNT({rng_})<{m * n},NA(),MIN(MAX(12*{S}/({m}^2*({n}^3-{n})-{m}*{T}),0),1))")
+    res = sums + 1
+    calc.put(res, 0, [["W", wf], ["chi2", F(f"={m}*({n}-1)*{calc.at(res, 1)}")], ["df", n - 1],
+                      ["p", F(f"=CHIDIST({calc.at(res + 1, 1)},{calc.at(res + 2, 1)})")]],
+             cached=[[None, w], [None, chi2], [None, None], [None, p]])
+    calc.row = res + 5
+    return [F(f"={calc.at(res + q, 1)}") for q in range(4)], [w, chi2, df, p]
+
+
+# ---------------------------------------------------------------------------------------
+def _node_of(u: Any) -> int:
+    return int(u.args[0].rsplit("_", 1)[1])
+
+
+def _group_block(a: ArrayBlock, o: dict[str, Any]) -> Block:
+    n = a.nrows
+    cells = [[1 if i == j else (F(f"={o['pair'][(i, j)]}") if j > i else F(f"=1/{a1(a.row + j, a.col + i)}"))
+              for j in range(n)] for i in range(n)]
+    return Block(a.row, a.col, cells, a.style, cached=[list(r) for r in o["A"]])
+
+
+def _weights_block(a: ArrayBlock, o: dict[str, Any], values: _Values) -> Block:
+    aip = _is(values.scalar("BPM_AGGREGATION"), "aip")
+    w = o["aip_v"] if aip else o["group"]["chosen_v"]
+    cells = [[F(f'=IF(BPM_AGGREGATION="aip",{o["aip"][i]},{o["group"]["chosen"][i]})')] for i in range(a.nrows)]
+    return Block(a.row, a.col, cells, a.style, cached=_col(w))
+
+
+def _consistency_block(a: ArrayBlock, o: dict[str, Any], values: _Values) -> Block:
+    n = o["n"]
+    lam, ci, ri, cr = (a1(a.row + k, a.col + 1) for k in range(4))
+    ci_v = _ci_value(o["group"]["lam_v"], n)
+    cr_v = _cr_value(ci_v, o["ri_v"], n)
+    cells = [F(f"={o['group']['lam']}"), F(f"={_ci(lam, n)}"), F(f"={o['ri']}"), F(f"={_cr(ci, ri, n)}"),
+             F(f"={cr}<0.1"), F("=BPM_RI")]
+    cached = [o["group"]["lam_v"], ci_v, o["ri_v"], cr_v, (cr_v < 0.1) if _isnum(cr_v) else NA, values.scalar("BPM_RI")]
+    return Block(a.row, a.col, [[lab, v] for lab, v in zip(CONSISTENCY_LABELS, cells)], a.style,
+                 cached=[[None, v] for v in cached])
+
+
+class _Replacer:
+    """Replaces each Excel-function call of a sheet by native formulas (with their values)."""
+
+    def __init__(self, calc: _Calc, names: dict[str, str], out: dict[int, dict[str, Any]], scale: str, lnscale: str):
+        self.calc, self.names, self.out, self.scale, self.lnscale = calc, names, out, scale, lnscale
+        self.values = calc.values
+        self.stats_at: dict[str, tuple[str, int, int]] = {}
+        self.extra: list[ArrayBlock] = []     # native array formulas added to the sheet
+
+    def cells(self, sp: SheetPlan) -> None:
+        for b in sp.blocks:
+            for (i, j), u in list(b.udfs.items()):
+                if u.func != "AHP_CR":
+                    raise ValueError(f"portable: no native form for {u.func} in a cell")
+                if b.cached is None:
+                    b.cached = [[None] * len(row) for row in b.cells]
+                b.cells[i][j] = F("=" + self.out[j]["expert_cr"][i])
+                b.cached[i][j] = self.out[j]["expert_cr_v"][i]
+            b.udfs = {}
+
+    def array(self, sp: SheetPlan, a: ArrayBlock) -> Block | None:
+        u = a.udf
+        func = u.func if u is not None else ""
+        if func == "AHP_GROUP":
+            return _group_block(a, self.out[_node_of(u)])
+        if func == "AHP_WEIGHTS":
+            return _weights_block(a, self.out[_node_of(u)], self.values)
+        if func == "AHP_CONSISTENCY":
+            return _consistency_block(a, self.out[_node_of(u)], self.values)
+        if func == "AHP_WORST":
+            rows, cached = _worst(self.calc, self.out[_node_of(u)], u.args[0], a.nrows - 1, self.scale, self.lnscale)
+            return Block(a.row, a.col, [list(WORST_HEADER), *rows], a.style, cached=[[None] * 6, *cached])
+        if func == "DELPHI_STATS":
+            cells, cached, arrays = _delphi_stats(self.values, self.names, u.args[0], u.args[1], a.row, a.col)
+            self.stats_at[u.args[0]] = (sp.name, a.row, a.col)
+            self.extra.extend(arrays)
+            return Block(a.row, a.col, cells, a.style, cached=cached)
+        if func == "DELPHI_SCREEN":
+            ssheet, sr, sc = self.stats_at[u.args[0]]
+            cells, cached = _delphi_screen(self.calc, self.names, u.args[0], ssheet, sr, sc, u.args[1], u.args[2])
+            return Block(a.row, a.col, cells, a.style, cached=cached)
+        if func == "KENDALL_W":
+            refs, vals = _kendall(self.calc, self.names, u.args[0])
+            return Block(a.row, a.col, [[lab, v] for lab, v in zip(KENDALL_LABELS, refs)], a.style,
+                         cached=[[None, v] for v in vals])
+        if u is None and "(" in a.formula and not any(f + "(" in a.formula.upper() for f in UDF_NAMES):
+            return None
+        raise ValueError(f"portable: no native form for {func or a.formula}")
+
+    def sheet(self, sp: SheetPlan) -> None:
+        self.cells(sp)
+        arrays, sp.arrays = sp.arrays, []
+        for a in arrays:
+            b = self.array(sp, a)
+            if b is None:
+                sp.arrays.append(a)
+                continue
+            sp.blocks.append(b)
+            self.values.block(sp.name, b.row, b.col, b.cells, b.cached)
+            for x in self.extra:
+                self.values.grid(sp.name, x.row, x.col, x.cached)
+            sp.arrays.extend(self.extra)
+            self.extra = []
+        if sp.role == "guide":
+            last = max((b.row + b.nrows for b in sp.blocks), default=0)
+            sp.blocks.append(Block(last + 1, 0, [[self.calc.tx("guide")]], "note"))
+
+
+def portable_plan(plan: WorkbookPlan, system: Any = None) -> WorkbookPlan:
+    """A copy of ``plan`` in which every bpm-xl function call is a native formula.
+
+    ``system`` (the IndicatorSystem) only names the nodes on the calculation sheet. Every
+    formula carries the value it computes: the plan's own cached values (from the Evaluation)
+    and, for the calculation sheet and the replaced calls, the mirrors in this module.
+    """
+    p = copy.deepcopy(plan)
+    p.sheets = [s for s in p.sheets if s.role != "conf"]
+    lang = p.lang if p.lang in _TEXT else "zh"
+    calc = _Calc(lang, _Values(p))
+    names = p.names
+    calc.put(0, 0, [[calc.tx("calc_title")]], "title")
+    calc.put(1, 0, [[calc.tx("note_pairs")], [calc.tx("note_expert")], [calc.tx("note_worst")]], "note")
+    # the 1-9 scale, for snapping consistent values
+    calc.put(5, 0, [[calc.tx("scale"), "LN"]], "header")
+    calc.put(6, 0, [[v, F(f"=LN({calc.at(6 + k, 0)})")] for k, v in enumerate(_SAATY)],
+             cached=[[None, math.log(v)] for v in _SAATY])
+    scale = calc.rng(6, 0, 6 + len(_SAATY) - 1, 0)
+    lnscale = calc.rng(6, 1, 6 + len(_SAATY) - 1, 1)
+    calc.row = 6 + len(_SAATY) + 1
+
+    ri_sheet, ri_r0, ri_c0, _, ri_c1 = parse_ref(names["BPM_RI_TABLE"])
+    ri_header = ref(ri_sheet, ri_r0 - 1, ri_c0, ri_r0 - 1, ri_c1)
+    nodes = list(system.nodes()) if system is not None else []
+    out: dict[int, dict[str, Any]] = {}
+    t = 0
+    while f"BPM_J_{t}" in names:
+        out[t] = _node(calc, names, t, nodes[t] if t < len(nodes) else str(t), ri_header)
+        t += 1
+    rep = _Replacer(calc, names, out, scale, lnscale)
+    for sp in p.sheets:
+        rep.sheet(sp)
+    for c in range(1, 200):
+        calc.sp.widths.setdefault(c, 10)
+    p.sheets.append(calc.sp)
+    return p
+
+
+# ---------------------------------------------------------------------------------------
+def export_portable(data: Any, system: Any, lang: str, out: str | Path, evaluation: Any = None) -> Path:
+    """Write the macro-free portable .xlsx of ``data`` (WorkbookData) to ``out``; returns ``out``.
+
+    ``evaluation`` is the Evaluation of the same data (from the service): with it every
+    formula shows its true value before any recalculation.
+    """
+    from ..layout import plan_workbook
+    from .xlsx import write_workbook
+
+    out = Path(out)
+    if out.suffix.lower() != ".xlsx":
+        raise WorkbookError(f"{out}: a portable export must end in .xlsx")
+    plan = portable_plan(plan_workbook(data, system, lang, evaluation=evaluation), system)
+    buf = io.BytesIO()
+    write_workbook(plan, buf, None)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(buf.getvalue())
+    return out

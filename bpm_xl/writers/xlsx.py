@@ -1,0 +1,247 @@
+"""Write a :class:`~bpm_xl.layout.types.WorkbookPlan` to a new .xlsm/.xlsx with XlsxWriter.
+
+The writer is a thin shell: it maps plan styles to cell formats, writes blocks, array
+formulas, data validation, defined names, charts and the rebuild button, and embeds the VBA
+project (xlwings' module, the generated ``xlwings_udfs`` module and the help registration).
+
+Only a :class:`~bpm_xl.layout.types.Formula` is written as a formula; every other string is
+written with ``write_string`` (XlsxWriter's ``write()`` would turn text starting with ``=``
+into a formula: user text must never become code).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from ..layout.labels import t
+from ..layout.types import Formula, WorkbookPlan
+
+__all__ = ["FIXED_DATE", "write_plan", "write_workbook"]
+
+#: The stored value of a formula whose value is not known when the file is written.
+UNKNOWN = "#N/A"
+#: Fixed document dates, so the same inputs give the same bytes (the shipped workbook is checked).
+FIXED_DATE = _dt.datetime(2026, 1, 1, 0, 0, 0)
+
+INPUT_FILL = "#E2F0D9"      # green: the user types here
+INPUT_HEAD = "#A9D08E"
+OUTPUT_FILL = "#DDEBF7"     # blue: computed, do not type
+OUTPUT_HEAD = "#9BC2E6"
+LOWER_FILL = "#EDEDED"      # lower triangle of judgments: filled automatically
+TITLE_COLOR = "#1F4E78"
+
+_NUMBER_STYLES = {
+    "output": "0.0000",
+    "matrix": "0.000",
+    "weight": "0.0000",
+    "consistency": "0.0000",
+    "worst": "0.000",
+    "stats": "0.000",
+    "kendall": "General",
+    "pvalue": "0.00E+00",
+    "screen": "General",
+    "cr": "0.0000",
+    "evaltable": "0.0000",
+    "dimtable": "0.0000",
+    "diagtable": "0.0000",
+    "ranktable": "0.0000",
+    "stagetable": "0.0000",
+    "totalvalue": "0.0000",
+    "kpi": "0.0000",
+    "total": "0.0000",
+    "formula": "0.0000",
+    "pct_formula": "0.0%",
+    "pct": "0.0%",
+    "int": "0",
+    "text": "@",
+}
+
+
+_GREY_BORDER = {"border": 1, "border_color": "#BFBFBF"}
+#: Cell formats of the styles that are not plain output numbers.
+_STYLE_PROPS: dict[str, dict[str, Any]] = {
+    "title": {"bold": True, "font_size": 14, "font_color": TITLE_COLOR},
+    "subtitle": {"bold": True, "font_color": TITLE_COLOR},
+    "rowhead": {"bold": True, "bg_color": "#F2F2F2", "border": 1},
+    "input": {"bg_color": INPUT_FILL, **_GREY_BORDER, "locked": False},
+    "settings": {"bg_color": INPUT_FILL, **_GREY_BORDER, "locked": False},
+    "judgment": {"bg_color": INPUT_FILL, **_GREY_BORDER, "num_format": "# ?/?", "align": "center", "locked": False},
+    "judgment_lower": {"bg_color": LOWER_FILL, **_GREY_BORDER, "num_format": "# ?/?", "align": "center",
+                       "font_color": "#808080", "locked": False},
+    "judgment_diag": {"bg_color": "#D9D9D9", **_GREY_BORDER, "align": "center"},
+    "guide": {"text_wrap": True},
+    "note": {"italic": True, "font_color": "#595959"},
+    "reference": {"font_color": "#595959", "num_format": "0.0000", "border": 1, "border_color": "#D9D9D9"},
+    "meta": {"italic": True, "font_color": "#404040"},
+    "totallabel": {"bold": True, "bg_color": OUTPUT_HEAD, "border": 1},
+    "kpi": {"bold": True, "font_size": 12, "bg_color": OUTPUT_FILL, "border": 1, "num_format": "0.0000"},
+}
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook, lang: str) -> None:
+        font = "Microsoft YaHei" if lang == "zh" else "Calibri"
+        self.wb = wb
+        base = {"font_name": font, "font_size": 10, "valign": "vcenter"}
+        self._f: dict[tuple[str, str], Any] = {}
+        self.base = base
+
+    def get(self, style: str, kind: str) -> Any:
+        key = (style, kind)
+        if key in self._f:
+            return self._f[key]
+        props: dict[str, Any] = dict(self.base)
+        if style == "header":
+            props.update(bold=True, bg_color=INPUT_HEAD if kind == "input" else OUTPUT_HEAD, border=1, text_wrap=True,
+                         align="center")
+        elif style in _STYLE_PROPS:
+            props.update(_STYLE_PROPS[style])
+        else:
+            props.update(bg_color=OUTPUT_FILL, border=1, border_color="#BFBFBF")
+            props["num_format"] = _NUMBER_STYLES.get(style, "0.0000")
+            if style in ("totalvalue", "total"):
+                props["bold"] = True
+        if style in ("formula", "pct_formula"):
+            props.update(bg_color=OUTPUT_FILL, border=1, num_format=_NUMBER_STYLES[style])
+        fmt = self.wb.add_format(props)
+        self._f[key] = fmt
+        return fmt
+
+
+def _cache(v: Any) -> Any:
+    """A cached formula result as XlsxWriter stores it (numbers, text, booleans)."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return None
+    return v
+
+
+def _write_value(ws, r: int, c: int, v: Any, fmt, cached: Any = None) -> None:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        ws.write_blank(r, c, None, fmt)
+    elif isinstance(v, Formula):
+        # a value the plan does not know (no evaluation: a blank or incomplete workbook) is
+        # stored as #N/A, never as a false 0
+        value = _cache(cached)
+        ws.write_formula(r, c, v, fmt, UNKNOWN if value is None else value)
+    elif isinstance(v, bool):
+        ws.write_string(r, c, str(v), fmt)
+    elif isinstance(v, (int, float)):
+        ws.write_number(r, c, v, fmt)
+    else:
+        ws.write_string(r, c, str(v), fmt)
+
+
+def _write_blocks(ws, sp, fm) -> None:
+    for b in sp.blocks:
+        for i, row in enumerate(b.cells):
+            for j, v in enumerate(row):
+                style = b.col_styles.get(j, b.style)
+                if b.style == "judgment" and i <= j:
+                    style = "judgment_diag" if i == j else style
+                elif b.style == "judgment":
+                    style = "judgment_lower"
+                cached = None
+                if b.cached is not None and i < len(b.cached) and j < len(b.cached[i]):
+                    cached = b.cached[i][j]
+                _write_value(ws, b.row + i, b.col + j, v, fm.get(style, sp.kind), cached)
+
+
+def _write_cached(ws, r: int, c: int, v: Any, fmt) -> None:
+    v = _cache(v)
+    if isinstance(v, bool):
+        ws.write_boolean(r, c, v, fmt)
+    elif isinstance(v, (int, float)):
+        ws.write_number(r, c, v, fmt)
+    elif v is not None:
+        ws.write_string(r, c, str(v), fmt)
+
+
+def _write_arrays(ws, sp, fm) -> None:
+    for a in sp.arrays:
+        fmt = fm.get(a.style, sp.kind)
+        first = _cache(a.cached[0][0]) if a.cached else None
+        ws.write_array_formula(a.row, a.col, a.row + a.nrows - 1, a.col + a.ncols - 1, "{" + a.formula + "}",
+                               fmt, first if first is not None else UNKNOWN)
+        if a.cached:
+            # the other cells of an array range hold only their values, as Excel stores them
+            for i, row in enumerate(a.cached[: a.nrows]):
+                for j, v in enumerate(row[: a.ncols]):
+                    if i or j:
+                        _write_cached(ws, a.row + i, a.col + j, v, fmt)
+
+
+def _write_charts(wb, ws, sp) -> None:
+    for ch in sp.charts:
+        chart = wb.add_chart({"type": ch.kind})
+        chart.add_series({"categories": ch.categories, "values": ch.values, "name": ch.title,
+                          "data_labels": {"value": True, "num_format": "0.0" if ch.kind == "column" else "0.000"},
+                          "fill": {"color": "#2E75B6"}})
+        chart.set_title({"name": ch.title, "name_font": {"size": 12}})
+        chart.set_legend({"none": True})
+        if ch.kind == "bar":
+            chart.set_y_axis({"reverse": True})
+        else:
+            chart.set_y_axis({"min": 0, "max": 100, "major_unit": 20})
+        chart.set_size({"width": ch.size[0], "height": ch.size[1]})
+        ws.insert_chart(ch.anchor[0], ch.anchor[1], chart)
+
+
+def _write_sheet(wb, ws, sp, fm, lang: str, macro: str | None) -> None:
+    ws.set_tab_color(INPUT_HEAD if sp.kind == "input" else OUTPUT_HEAD)
+    ws.set_paper(9)  # A4
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    for c, w in sp.widths.items():
+        ws.set_column(c, c, w)
+    _write_blocks(ws, sp, fm)
+    _write_arrays(ws, sp, fm)
+    for v in sp.validations:
+        ws.data_validation(v.row, v.col, v.last_row, v.last_col, dict(v.options))
+    if sp.freeze:
+        ws.freeze_panes(*sp.freeze)
+    _write_charts(wb, ws, sp)
+    if sp.role == "dashboard":
+        ws.fit_to_pages(1, 1)
+    if sp.button and macro is not None:
+        ws.insert_button(sp.button[0], sp.button[1], {
+            "macro": macro, "caption": t("rebuild", lang), "width": 180, "height": 36,
+        })
+    if sp.role == "dashboard":
+        ws.activate()
+
+
+def write_plan(
+    plan: WorkbookPlan,
+    target: str | Path | io.BytesIO,
+    vba_project: bytes | None = None,
+    macro: str = "SampleCall",
+    created=None,
+) -> None:
+    """Write ``plan`` to ``target`` (.xlsm when ``vba_project`` is given, else .xlsx)."""
+    opts = {"strings_to_numbers": False, "strings_to_formulas": False, "in_memory": True}
+    wb = xlsxwriter.Workbook(target, opts)
+    if vba_project is not None:
+        wb.add_vba_project(io.BytesIO(vba_project), is_stream=True)
+        wb.set_vba_name("ThisWorkbook")
+    if created is not None:
+        wb.set_properties({"created": created, "author": "bpm-xl", "title": "bpm-xl evaluation"})
+    fm = _Formats(wb, plan.lang)
+    for k, sp in enumerate(plan.sheets):
+        ws = wb.add_worksheet(sp.name)
+        if vba_project is not None:
+            ws.set_vba_name(f"Sheet{k + 1}")
+        _write_sheet(wb, ws, sp, fm, plan.lang, macro if vba_project is not None else None)
+    for name, refers in plan.names.items():
+        wb.define_name(name, refers)
+    wb.close()
+
+
+def write_workbook(plan: WorkbookPlan, target: str | Path | io.BytesIO, vba: bytes | None) -> None:
+    """Write ``plan`` with the fixed document date (same inputs, same bytes)."""
+    write_plan(plan, target, vba_project=vba, created=FIXED_DATE)

@@ -1,0 +1,140 @@
+"""The files bpm-xl writes, against the files it wrote before the layout was split (golden).
+
+tests/data/golden holds the outputs of the commit before this round (example and blank .xlsm
+from ``bpm-xl new``, the example's portable export, ``evaluate example --json``). The split of
+the workbook layer must not change them, apart from these intentional differences:
+
+- the rating formulas (``ROUND(score100, 2)`` compared with ``>=``; was ``COUNTIF(">"&x)``);
+- the values stored for the Excel functions' array formulas, now taken from the Evaluation
+  instead of calling the functions again (equal to 1e-12 relative);
+- formulas of a blank workbook (nothing to evaluate yet) store #N/A, not a false 0;
+- the portable export's stored values (were 0; now the true values), so the portable file is
+  compared by what LibreOffice computes from it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bpm_xl import load_example
+from bpm_xl.sheets.build import new_workbook
+from bpm_xl.sheets.libreoffice import available
+from bpm_xl.sheets.portable import export_portable
+
+from .test_portable import _recalculate_all
+from .workbook_harness import read_values
+from .xlsx_cells import read_cells
+
+GOLDEN = Path(__file__).parent / "data" / "golden"
+RATING_FORMULA = "SUMPRODUCT(1-(ROUND("
+
+
+def _close(a, b, rel=1e-12) -> bool:
+    return isinstance(a, float) and isinstance(b, float) and math.isclose(a, b, rel_tol=rel, abs_tol=1e-15)
+
+
+def _differences(old: Path, new: Path, unknown_ok: bool = False) -> list[tuple]:
+    """Cells whose formula or stored value differ beyond the intentional differences."""
+    a, b = read_cells(old), read_cells(new)
+    assert list(a) == list(b), "sheets differ"
+    out = []
+    for sheet in a:
+        for ref in sorted(set(a[sheet]) | set(b[sheet])):
+            x, y = a[sheet].get(ref), b[sheet].get(ref)
+            if x == y:
+                continue
+            if x is not None and y is not None:
+                if y.formula and RATING_FORMULA in y.formula and "COUNTIF(BPM_BAND_LOWERS" in (x.formula or "") \
+                        and (x.value == y.value or (unknown_ok and y.value == "#N/A")):
+                    continue  # the rating formula: same grade shown
+                if x.formula == y.formula and x.type == y.type and _close(x.value, y.value):
+                    continue  # a value stored for an Excel function, now from the Evaluation
+                if x.formula == y.formula and x.value == 0.0 and y.value == "#N/A" and unknown_ok:
+                    continue  # a value not known when written: stored as #N/A, was a false 0
+            out.append((sheet, ref, x, y))
+    return out
+
+
+@pytest.mark.parametrize(("golden", "lang", "example"), [
+    ("example_new.xlsm", "zh", True), ("example_new_en.xlsm", "en", True), ("blank.xlsm", "zh", False),
+])
+def test_new_workbook_is_the_golden_file_but_for_the_intended_changes(tmp_path, golden, lang, example):
+    path = new_workbook(tmp_path / golden, lang=lang, example=example, with_module=False)
+    with zipfile.ZipFile(GOLDEN / golden) as za, zipfile.ZipFile(path) as zb:
+        assert za.namelist() == zb.namelist()
+        # everything but the sheets (workbook, styles, names, VBA project, charts, ...) byte for byte
+        for name in za.namelist():
+            if not name.startswith("xl/worksheets/sheet"):
+                assert za.read(name) == zb.read(name), name
+    diffs = _differences(GOLDEN / golden, path, unknown_ok=not example)
+    assert not diffs, diffs[:5]
+    # the rating formula did change, in both rating cells
+    new = read_cells(path)
+    assert sum(1 for cells in new.values() for c in cells.values() if c.formula and RATING_FORMULA in c.formula) == 2
+
+
+def test_the_golden_comparison_sees_a_changed_value(tmp_path):
+    """The comparison above is not blind: a stored value off by 1e-9 is reported."""
+    path = new_workbook(tmp_path / "x.xlsm", with_module=False)
+    cells = read_cells(path)
+    sheet, ref = next((s, r) for s, cs in cells.items() for r, c in cs.items()
+                      if c.formula == "BPM_TOTAL")
+    text = f'<c r="{ref}"'
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    for name, data in parts.items():
+        if name.startswith("xl/worksheets/") and text.encode() in data:
+            value = repr(cells[sheet][ref].value).encode()
+            parts[name] = data.replace(b"<v>" + value + b"</v>", b"<v>" + repr(cells[sheet][ref].value * (1 + 1e-9)).encode() + b"</v>", 1)
+    bad = tmp_path / "bad.xlsm"
+    with zipfile.ZipFile(bad, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert _differences(GOLDEN / "example_new.xlsm", bad)
+
+
+def test_evaluate_json_of_the_example_is_unchanged():
+    from typer.testing import CliRunner
+
+    from bpm_xl.cli import app
+
+    res = CliRunner().invoke(app, ["evaluate", "example", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output) == json.loads((GOLDEN / "example.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not available(), reason="LibreOffice is not installed")
+def test_portable_export_recalculates_to_the_golden_values(tmp_path):
+    """Same formulas, same recalculated values (the stored values are now true, were 0)."""
+    path = export_portable(load_example(), tmp_path / "example_portable.xlsx")
+    old_copy = tmp_path / "golden" / "example_portable_golden.xlsx"
+    old_copy.parent.mkdir()
+    old_copy.write_bytes((GOLDEN / "example_portable.xlsx").read_bytes())
+    old_lo, new_lo = _recalculate_all([old_copy, path], tmp_path / "lo")
+    a, b = read_values(old_lo), read_values(new_lo)
+    assert list(a) == list(b)
+    formulas = read_cells(path)
+    before = read_cells(GOLDEN / "example_portable.xlsx")
+    n = 0
+    for sheet in a:
+        for r, (ra, rb) in enumerate(zip(a[sheet], b[sheet])):
+            for c, (x, y) in enumerate(zip(ra, rb)):
+                n += 1
+                if isinstance(x, float) and isinstance(y, float):
+                    assert math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-15), (sheet, r, c, x, y)
+                else:
+                    assert x == y, (sheet, r, c, x, y)
+    assert n > 10000
+    # formulas: identical text but for the rating
+    for sheet, cells in before.items():
+        for ref, c in cells.items():
+            if c.formula and "COUNTIF(BPM_BAND_LOWERS" in c.formula:
+                assert RATING_FORMULA in formulas[sheet][ref].formula
+            else:
+                assert formulas[sheet].get(ref) is None or formulas[sheet][ref].formula == c.formula, (sheet, ref)
