@@ -40,8 +40,8 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "out" / "render"))
     ap.add_argument("--dpi", type=int, default=60)
     a = ap.parse_args()
-    from bpm_xl.sheets.build import evaluation_of, example_workbook_data, plan_for, write_workbook
-    from bpm_xl.sheets.libreoffice import recalculate, render_png
+    from bpm_xl.service import evaluation_of, example_workbook_data, plan_for, write_workbook
+    from tests.libreoffice import recalculate, render_png
     from tests.workbook_harness import read_values, substitute_udfs
 
     out = Path(a.out) / a.lang

@@ -17,8 +17,8 @@ import openpyxl
 import pytest
 
 from bpm_xl import evaluate
-from bpm_xl.sheets.build import example_workbook_data, new_workbook, write_workbook
-from bpm_xl.sheets.libreoffice import available
+from bpm_xl.service import example_workbook_data, new_workbook, write_workbook
+from tests.libreoffice import available
 from bpm_xl.sheets.plan import plan_workbook
 from bpm_xl.sheets.portable import CALC_SHEET, UDF_NAMES, export_portable, portable_plan
 from bpm_xl.sheets.read import to_inputs
@@ -56,7 +56,7 @@ def _recalculate_all(paths, outdir):
     import subprocess
     import tempfile
 
-    from bpm_xl.sheets import libreoffice
+    from tests import libreoffice
 
     with tempfile.TemporaryDirectory(prefix="bpm-lo-") as prof:
         user = Path(prof) / "user"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bpm_xl import vba
-from bpm_xl.sheets.build import companion_module, new_workbook
+from bpm_xl.service import companion_module, new_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "workbook" / "bpm_evaluation.xlsm"

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 from bpm_xl import evaluate
-from bpm_xl.sheets.build import example_workbook_data, plan_for, write_workbook
-from bpm_xl.sheets.libreoffice import available, recalculate
+from bpm_xl.service import example_workbook_data, plan_for, write_workbook
+from tests.libreoffice import available, recalculate
 from bpm_xl.sheets.read import to_inputs
 
 from .workbook_harness import build_substituted, close, flat, read_values, rng
@@ -165,7 +165,7 @@ def test_cached_values_written_in_the_file_are_what_the_spreadsheet_computes(sub
 def test_the_shipped_workbook_opens_in_libreoffice_with_every_native_output_shown(tmp_path):
     from pathlib import Path
 
-    from bpm_xl.sheets.libreoffice import convert
+    from tests.libreoffice import convert
 
     shipped = Path(__file__).resolve().parents[1] / "workbook" / "bpm_evaluation.xlsm"
     out = convert(shipped, tmp_path, "xlsx", recalc=False)

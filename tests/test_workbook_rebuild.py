@@ -16,8 +16,8 @@ import pytest
 import xlwings as xw
 
 from bpm_xl import WorkbookError, evaluate
-from bpm_xl.macros import dense, payload_from_grids, rebuild
-from bpm_xl.sheets.build import (
+from bpm_xl.macros import dense, rebuild
+from bpm_xl.service import (
     load_grids,
     new_workbook,
     plan_for,
@@ -27,7 +27,7 @@ from bpm_xl.sheets.build import (
 )
 from bpm_xl.sheets.labels import OUTPUT_ROLES, USER_ROLES
 
-from .replay import replay
+from .replay import payload_from_grids, replay
 
 
 def sha(path: Path) -> str:
@@ -230,7 +230,7 @@ def test_macro_rebuild_after_indicator_change_reshapes_inputs_and_keeps_data(exa
 
 
 def test_round_trips_do_not_grow_with_respondents(tmp_path):
-    from bpm_xl.sheets.build import example_workbook_data, write_workbook
+    from bpm_xl.service import example_workbook_data, write_workbook
 
     counts = []
     for extra in (0, 2000):

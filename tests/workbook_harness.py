@@ -15,8 +15,8 @@ from typing import Any, Callable
 
 import openpyxl
 
-from bpm_xl.sheets.build import plan_for, write_workbook
-from bpm_xl.sheets.libreoffice import recalculate
+from bpm_xl.service import plan_for, write_workbook
+from tests.libreoffice import recalculate
 from bpm_xl.sheets.plan import Block, WorkbookPlan
 from bpm_xl.sheets.read import parse_ref
 

@@ -483,7 +483,7 @@ def export_portable(source: Any, out: str | Path, lang: str | None = None) -> Pa
 
     ``source`` is a bpm-xl workbook path, the word ``"example"``, or EvaluationInputs.
     """
-    from .build import _lang_of, example_workbook_data, read_workbook, write_workbook
+    from ..service import _lang_of, example_workbook_data, read_workbook, write_workbook
     from .plan import data_from_inputs, plan_workbook
 
     out = Path(out)
