@@ -113,9 +113,12 @@ class _Steps:
 
             from .console import stderr
 
+            err = stderr()
+            if not err.is_terminal:  # a bar on a pipe or file only leaves a blank line before errors
+                return self
             self._progress = Progress(SpinnerColumn(), TextColumn("{task.description:<28}", markup=False), BarColumn(),
                                       TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                                      console=stderr(), transient=True)
+                                      console=err, transient=True)
             self._progress.__enter__()
             self._task = self._progress.add_task("", total=self.total)
         return self

@@ -697,13 +697,16 @@ def export_file(source: "str | Path | EvaluationInputs", out: str | Path | None 
 def write_report_files(evaluation: "Evaluation", out: str | Path, lang: str = "zh", *, pdf: bool = False,
                        sensitivity: Any = None) -> "ReportFiles":
     """The HTML report (and its PDF), each written atomically."""
-    from .report import ReportFiles, html_to_pdf, render_html
+    from .report import ReportFiles, find_soffice, html_to_pdf, render_html
 
     out = Path(out)
     safe.check_writable(out)
     pdf_path = out.with_suffix(".pdf") if pdf else None
     if pdf_path is not None:
         safe.check_writable(pdf_path)
+        if find_soffice() is None:  # refuse before writing anything
+            raise WorkbookError("report --pdf: LibreOffice (soffice) was not found; install LibreOffice "
+                                "or open the HTML report in a browser and print it to PDF")
     safe.write_text(out, render_html(evaluation, lang=lang, sensitivity=sensitivity))
     if pdf_path is not None:
         safe.atomic_write(pdf_path, lambda tmp: html_to_pdf(out, tmp) and None)

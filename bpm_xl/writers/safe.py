@@ -172,8 +172,8 @@ def hold_lock(path: Path) -> Iterator[Path]:
             os.unlink(lock)
 
 
-def _write_temp(directory: Path, target: Path, content: bytes | Callable[[Path], None]) -> Path:
-    tmp = directory / _temp_name(target)
+def _write_temp(tmp: Path, content: bytes | Callable[[Path], None]) -> Path:
+    """Write ``content`` to the new file ``tmp`` and fsync it (the caller removes it on failure)."""
     if callable(content):
         # a writer that needs a path (e.g. an external converter) writes the temp file itself
         content(tmp)
@@ -218,7 +218,8 @@ def atomic_write(path: str | os.PathLike, content: bytes | Callable[[Path], None
             check_writable(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         clean_stale_temps(path.parent)
-        tmp = _write_temp(path.parent, path, content)
+        tmp = path.parent / _temp_name(path)
+        _write_temp(tmp, content)
         try:
             mode = os.stat(path).st_mode & 0o7777
         except FileNotFoundError:
@@ -255,7 +256,8 @@ def backup_copy(path: str | os.PathLike, stamp: str | None = None) -> Path:
     try:
         data = path.read_bytes()
         clean_stale_temps(path.parent)
-        tmp = _write_temp(path.parent, path, data)
+        tmp = path.parent / _temp_name(path)
+        _write_temp(tmp, data)
         for k in range(1000):
             cand = path.with_name(f"{path.stem}.backup-{stamp}{f'-{k}' if k else ''}{path.suffix}")
             try:
