@@ -226,7 +226,7 @@ def plan_for(data: WorkbookData, system: Any, lang: str, extra: dict[str, list[l
     return plan
 
 
-def fill_udf_cache(plan: WorkbookPlan) -> None:
+def fill_udf_cache(plan: WorkbookPlan) -> None:  # noqa: C901 - in flight: LAYOUT replaces it (values from the Evaluation)
     """Store what each Excel function returns as the cached value of its cells.
 
     The functions are called in plan order with their arguments read from the plan's own
