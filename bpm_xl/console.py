@@ -65,7 +65,7 @@ def print_lines(console: "Console", lines: list[Any]) -> None:
     from rich.text import Text
 
     for ln in lines:
-        console.print(Text(plain(ln)))
+        console.print(Text(plain(ln)), soft_wrap=True)
 
 
 # ----------------------------------------------------------------------------- labels

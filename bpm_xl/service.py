@@ -124,7 +124,8 @@ class Assessment:
     system: "IndicatorSystem"
     inputs: "EvaluationInputs | None"
     evaluation: "Evaluation | None"
-    missing: str | None = None
+    missing: str | None = None          # which required inputs are still blank (incomplete)
+    error: BpmError | None = None       # the located reason evaluate() gave (incomplete)
 
 
 @dataclass(frozen=True)
@@ -449,7 +450,7 @@ def _blank(v: Any) -> bool:
 def _blank_inputs(data: WorkbookData, system: Any) -> list[str]:
     """The required inputs that are still blank (what makes a workbook incomplete)."""
     out = [f"setting {k}" for k, v in data.settings.items() if _blank(v)]
-    out += [f"expert {e['code']} {k}" for e in data.experts for k in ("ca", "cs") if _blank(e.get(k))]
+    out += [f"expert {e['code']} {k.capitalize()}" for e in data.experts for k in ("ca", "cs") if _blank(e.get(k))]
     for node in system.nodes():
         kids = list(system.children(node))
         per = data.judgments.get(node, {})
@@ -511,17 +512,14 @@ def assess(data: WorkbookData, source: str = "workbook") -> Assessment:
         raise first
     _check_entered(data, system, source)
     return Assessment(system, None, None, f"{source}: still blank: {', '.join(blanks[:3])}"
-                      + (f" and {len(blanks) - 3} more" if len(blanks) > 3 else ""))
+                      + (f" and {len(blanks) - 3} more" if len(blanks) > 3 else ""), first)
 
 
 def evaluate_data(data: WorkbookData, source: str = "workbook") -> "Evaluation":
-    """Evaluate what a workbook's sheets hold; errors name the sheet and cell."""
+    """Evaluate what a workbook's sheets hold; an invalid or incomplete input raises, located."""
     a = assess(data, source)
     if a.evaluation is None:
-        from .evaluation import evaluate
-
-        evaluate(to_inputs(data, source=source))  # raises the located reason it cannot
-        raise MissingValueError(a.missing or f"{source}: the inputs are incomplete")  # pragma: no cover
+        raise a.error  # type: ignore[misc] - set whenever there is no evaluation
     return a.evaluation
 
 
