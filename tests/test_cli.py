@@ -15,7 +15,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from bpm_xl import winsetup
+from bpm_xl import cli, winsetup
 from bpm_xl.cli import app
 
 
@@ -383,3 +383,10 @@ def test_excel_setup_checks_workbook(runner, monkeypatch, tmp_path):
     assert runner.invoke(app, ["new", str(book), "-q"]).exit_code == 0
     result = runner.invoke(app, ["excel-setup", "--workbook", str(book)])
     assert "ok   workbook" in result.stdout, result.stdout
+
+
+def test_the_default_draws_are_the_services():
+    """The literal in cli (kept so that --help does not import the service) is the service's default."""
+    from bpm_xl import service
+
+    assert cli.DEFAULT_DRAWS == service.SENSITIVITY_DRAWS
