@@ -11,6 +11,7 @@ import hashlib
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -119,7 +120,7 @@ def test_killed_rebuild_leaves_the_original_or_the_new_file(tmp_path, book):
     import zipfile
 
     for delay in (0.5, 1.5, 3.0):
-        proc = subprocess.Popen(["python", "-c", code, str(book)], env=env)
+        proc = subprocess.Popen([sys.executable, "-c", code, str(book)], env=env)
         time.sleep(delay)
         proc.kill()
         proc.wait()
