@@ -432,14 +432,17 @@ def w_rebuild(args):
 
     from bpm_xl import macros
     from bpm_xl.example import load_example
-    from bpm_xl.sheets.plan import data_from_inputs, plan_workbook
+    from bpm_xl.layout import data_from_inputs, plan_workbook
     from bpm_xl.sheets.read import Grids, parse_names
     from synth import synthetic_inputs
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.replay import payload_from_grids  # a test helper, not shipped
 
     def payload_for(inputs):
         plan = plan_workbook(data_from_inputs(inputs), inputs.system, "zh")
         grids = Grids({sp.name: macros.dense(sp) for sp in plan.sheets}, parse_names(plan.names))
-        return macros.payload_from_grids(grids)
+        return payload_from_grids(grids)
 
     macros.rebuild(xw.Book(json=payload_for(load_example())))  # warm-up: lazy imports outside the timing
     inputs = load_example() if args["size"] is None else synthetic_inputs(*args["size"])
@@ -458,7 +461,7 @@ def section_rebuild(sz) -> tuple[list[str], dict]:
     try:
         import importlib.util
 
-        missing = [m for m in ("bpm_xl.macros", "bpm_xl.sheets.build", "bpm_xl.sheets.plan")
+        missing = [m for m in ("bpm_xl.macros", "bpm_xl.service", "bpm_xl.layout")
                    if importlib.util.find_spec(m) is None]
     except ModuleNotFoundError as exc:
         missing = [str(exc)]

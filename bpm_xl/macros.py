@@ -1,11 +1,13 @@
 """The Rebuild macro: one ``rebuild(book)`` and its two entry points.
 
-- Classic desktop Excel: the workbook's quickstart ``SampleCall`` macro (and the Rebuild
-  button) runs ``import bpm_evaluation; bpm_evaluation.main()``, which calls :func:`main`.
+- Classic desktop Excel: the Rebuild button runs the VBA macro ``BpmRebuild``, i.e.
+  ``RunPython "import bpm_xl.macros; bpm_xl.macros.main()"`` (any workbook name works);
+  xlwings' quickstart ``SampleCall`` (``import <workbook name>; main()``) still works for
+  workbooks named like a Python module, through the companion ``<name>.py``.
 - Office.js (xlwings Server / Lite): :func:`rebuild_script` is an ``@xw.script``.
 
-``rebuild`` reads the input sheets, checks them through :func:`bpm_xl.evaluate`, plans the
-workbook (:mod:`bpm_xl.sheets.plan`) and writes it back in a few bulk writes: per output
+``rebuild`` reads the input sheets, validates and plans them through the service
+(:func:`bpm_xl.service.plan_book`; invalid input: a dialog, nothing written) and writes it back in a few bulk writes: per output
 sheet one clear, one write of all values and formulas, one number format, and one write per
 array formula; input sheets that follow the indicator list are rewritten only when their
 layout changed, carrying every value by code. The settings, indicator and expert sheets are
@@ -21,9 +23,9 @@ from typing import Any
 import xlwings as xw
 
 from .errors import BpmError
-from .sheets.labels import OUTPUT_ROLES, RESHAPED_INPUT_ROLES
-from .sheets.plan import SheetPlan, WorkbookPlan
-from .sheets.read import Grids, parse_names, read_data, to_inputs
+from .layout.labels import OUTPUT_ROLES, RESHAPED_INPUT_ROLES
+from .layout.types import SheetPlan, WorkbookPlan
+from .sheets.read import Grids, parse_names
 
 __all__ = ["RebuildSummary", "rebuild", "main", "rebuild_script", "book_grids", "dense"]
 
@@ -34,7 +36,8 @@ _NUMBER_FORMAT = "0.0000"
 class RebuildSummary:
     sheets_written: tuple[str, ...]
     names_changed: int
-    problem: str | None          # the input problem evaluate() reported, if any
+    problem: str | None          # invalid input (refused, nothing written) or what is still blank
+    refused: bool = False        # True: invalid input, the workbook was not touched
 
 
 def _rows(value: Any) -> list[list[Any]]:
@@ -87,32 +90,20 @@ def _norm_ref(refers: str) -> str:
 
 
 def rebuild(book: Any) -> RebuildSummary:
-    """Rebuild the evaluation sheets of ``book`` (an ``xw.Book``) from its input sheets."""
-    from .sheets.build import _lang_of, plan_for  # noqa: PLC0415 - shells import lazily
-    from .model import IndicatorSystem
-    import pandas as pd
+    """Rebuild the evaluation sheets of ``book`` (an ``xw.Book``) from its input sheets.
+
+    Validation is the service's (:func:`bpm_xl.service.assess`, the same as ``bpm-xl
+    rebuild``): on invalid input nothing is written and the summary carries the message.
+    """
+    from .service import plan_book  # noqa: PLC0415 - shells import lazily
 
     g = book_grids(book)
-    data = read_data(g)
-    lang = _lang_of(g)
-    system = IndicatorSystem.from_frame(pd.DataFrame(data.system_rows or [{"dimension": None, "code": None}]),
-                                        name="indicator sheet")
-    problem = None
-    sens = None
     try:
-        from .sheets.build import SENSITIVITY_DRAWS, SENSITIVITY_SEED, evaluate_data
-
-        ev = evaluate_data(data, g.source)
-        from .sensitivity import analyse, respondent_draws_for
-
-        sens = analyse(to_inputs(data, source=g.source), draws=SENSITIVITY_DRAWS, seed=SENSITIVITY_SEED, evaluation=ev,
-                       respondent_draws=respondent_draws_for(len(data.survey), SENSITIVITY_DRAWS))
+        plan, assessment = plan_book(g)
     except BpmError as exc:
-        problem = str(exc)
-    # Formulas only: Excel computes every value itself. The sensitivity sheet holds values.
-    plan = plan_for(data, system, lang, sensitivity=sens)
+        return RebuildSummary((), 0, f"{exc} Nothing was written.", refused=True)
     written, changed = _write(book, plan, g)
-    return RebuildSummary(tuple(written), changed, problem)
+    return RebuildSummary(tuple(written), changed, assessment.missing)
 
 
 def _layout_unchanged(sp: SheetPlan, plan: WorkbookPlan, g: Grids) -> bool:
@@ -196,6 +187,7 @@ def _safe_refers(n: Any) -> str | None:
 
 
 def _report(book: Any, summary: RebuildSummary) -> None:
+    """Show the problem in a dialog (Excel's MsgBox; Office.js: xlwings' alert)."""
     if summary.problem:
         try:
             book.app.alert(summary.problem[:250], title="bpm-xl")
@@ -213,26 +205,3 @@ def main() -> None:
 def rebuild_script(book: xw.Book):
     """Office.js entry point (xlwings Server / Lite): rebuild the evaluation sheets."""
     _report(book, rebuild(book))
-
-
-def payload_from_grids(grids: Grids, book_name: str = "bpm_evaluation.xlsm") -> dict[str, Any]:
-    """The JSON an Office.js client sends for a workbook (tests, benchmarks, headless twins)."""
-    from .sheets.plan import a1 as _a1
-
-    names = []
-    order = list(grids.sheets)
-    for name, (sheet, r0, c0, r1, c1) in grids.names.items():
-        addr = _a1(r0, c0, absolute=False) + ("" if (r0, c0) == (r1, c1) else ":" + _a1(r1, c1, absolute=False))
-        q = "'" + sheet.replace("'", "''") + "'"
-        names.append({"name": name, "sheet_index": order.index(sheet), "address": addr, "book_scope": True,
-                      "scope_sheet_name": None, "scope_sheet_index": None,
-                      "refers_to": f"={q}!{_a1(r0, c0)}" + ("" if (r0, c0) == (r1, c1) else ":" + _a1(r1, c1))})
-    sheets = []
-    for nm, rows in grids.sheets.items():
-        width = max((len(r) for r in rows), default=0)
-        vals = [[("" if v is None else v) for v in list(r) + [None] * (width - len(r))] for r in rows]
-        sheets.append({"name": nm, "values": vals or [[""]], "pictures": [], "tables": []})
-    return {"client": "Office.js", "version": xw.__version__,
-            "book": {"name": book_name, "active_sheet_index": 0, "selection": "A1"},
-            "names": names, "sheets": sheets}
-

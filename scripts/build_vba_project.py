@@ -3,7 +3,7 @@
     python scripts/build_vba_project.py --out build/vbaProject.bin [--module bpm_xl.udfs] [--dump build/vba]
 
 --dump writes every module's source (.bas/.cls, CRLF) for review; the build is checked with
-bpm_xl.vba.check_vba_project and the script exits 1 when a problem is found.
+bpm_xl.writers.vba.check_vba_project and the script exits 1 when a problem is found.
 """
 
 from __future__ import annotations

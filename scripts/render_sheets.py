@@ -40,15 +40,17 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "out" / "render"))
     ap.add_argument("--dpi", type=int, default=60)
     a = ap.parse_args()
-    from bpm_xl.sheets.build import evaluation_of, example_workbook_data, plan_for, write_workbook
-    from bpm_xl.sheets.libreoffice import recalculate, render_png
+    from bpm_xl.layout import plan_workbook
+    from bpm_xl.service import evaluation_of, example_workbook_data
+    from bpm_xl.writers.xlsx import write_workbook
+    from tests.libreoffice import recalculate, render_png
     from tests.workbook_harness import read_values, substitute_udfs
 
     out = Path(a.out) / a.lang
     out.mkdir(parents=True, exist_ok=True)
     data, system = example_workbook_data(a.lang)
     ev, sens = evaluation_of(data)
-    plan = plan_for(data, system, a.lang, evaluation=ev, sensitivity=sens)
+    plan = plan_workbook(data, system, a.lang, evaluation=ev, sensitivity=sens)
     first = out / "first.xlsx"
     write_workbook(plan, first, None)
     plan = substitute_udfs(plan, read_values(recalculate(first, out / "lo")), udf_call)

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import xlwings
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.formula import ArrayFormula
 
 from bpm_xl.layout.types import a1
+from bpm_xl.sheets.read import Grids
 
 SUPPORTED = {"setFormula", "setValues", "setFormulaArray", "sheetClearContents", "addSheet",
              "namesAdd", "setNameRefersTo", "setNumberFormat", "alert"}
@@ -61,3 +63,24 @@ def replay(actions: list[dict[str, Any]], src: Path, dst: Path, names_before: li
                     ws.cell(r0 + i + 1, c0 + j + 1).number_format = act["args"][0]
     wb.save(dst)
     return seen
+
+
+def payload_from_grids(grids: Grids, book_name: str = "bpm_evaluation.xlsm") -> dict[str, Any]:
+    """The JSON an Office.js client sends for a workbook (tests, benchmarks, headless twins)."""
+    names = []
+    order = list(grids.sheets)
+    for name, (sheet, r0, c0, r1, c1) in grids.names.items():
+        addr = a1(r0, c0, absolute=False) + ("" if (r0, c0) == (r1, c1) else ":" + a1(r1, c1, absolute=False))
+        q = "'" + sheet.replace("'", "''") + "'"
+        names.append({"name": name, "sheet_index": order.index(sheet), "address": addr, "book_scope": True,
+                      "scope_sheet_name": None, "scope_sheet_index": None,
+                      "refers_to": f"={q}!{a1(r0, c0)}" + ("" if (r0, c0) == (r1, c1) else ":" + a1(r1, c1))})
+    sheets = []
+    for nm, rows in grids.sheets.items():
+        width = max((len(r) for r in rows), default=0)
+        vals = [[("" if v is None else v) for v in list(r) + [None] * (width - len(r))] for r in rows]
+        sheets.append({"name": nm, "values": vals or [[""]], "pictures": [], "tables": []})
+    return {"client": "Office.js", "version": xlwings.__version__,
+            "book": {"name": book_name, "active_sheet_index": 0, "selection": "A1"},
+            "names": names, "sheets": sheets}
+

@@ -15,7 +15,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from bpm_xl import cli
+from bpm_xl import cli, winsetup
 from bpm_xl.cli import app
 
 
@@ -110,8 +110,17 @@ def test_evaluate_csv(runner, tmp_path):
             "delphi.csv", "experts.csv"} <= names
     import pandas as pd
 
+    # headers in the edition's language (zh by default) ...
     cons = pd.read_csv(tmp_path / "csv" / "consistency.csv", encoding="utf-8-sig")
+    assert set(cons["节点"]) == {"GOAL", "F", "C", "P", "L"}
+    assert "权重" in pd.read_csv(tmp_path / "csv" / "dimensions.csv", encoding="utf-8-sig").columns
+    # ... and the stable English keys on request
+    result = runner.invoke(app, ["evaluate", "example", "--csv", str(tmp_path / "keys"), "--keys", "-q"])
+    assert result.exit_code == 0, result.output
+    cons = pd.read_csv(tmp_path / "keys" / "consistency.csv", encoding="utf-8-sig")
     assert set(cons["node"]) == {"GOAL", "F", "C", "P", "L"}
+    result = runner.invoke(app, ["evaluate", "example", "--lang", "en", "--csv", str(tmp_path / "en"), "-q"])
+    assert "Weight" in pd.read_csv(tmp_path / "en" / "dimensions.csv", encoding="utf-8-sig").columns
 
 
 def test_evaluate_json_and_csv_together_is_an_error(runner, tmp_path):
@@ -126,7 +135,7 @@ def test_evaluate_missing_file(runner, tmp_path):
 
 
 def test_evaluate_damaged_file(runner, tmp_path):
-    pytest.importorskip("bpm_xl.sheets.build")
+    pytest.importorskip("bpm_xl.service")
     bad = tmp_path / "bad.xlsm"
     bad.write_text("not a workbook", encoding="utf-8")
     result = runner.invoke(app, ["evaluate", str(bad)])
@@ -137,7 +146,7 @@ def test_bad_input_in_core_is_one_line(runner, tmp_path):
     """A ScaleError from the core, found in a real workbook: file, sheet, cell and rule on one line, exit 2."""
     import openpyxl
 
-    from bpm_xl.sheets.build import new_workbook
+    from bpm_xl.service import new_workbook
 
     book = new_workbook(tmp_path / "book.xlsm")
     wb = openpyxl.load_workbook(book, keep_vba=True)
@@ -156,7 +165,7 @@ def test_bad_lang_is_a_usage_error(runner):
 
 # ----------------------------------------------------------------------------- workbook commands
 def _build():
-    return pytest.importorskip("bpm_xl.sheets.build")
+    return pytest.importorskip("bpm_xl.service")
 
 
 def test_new_example_and_blank(runner, tmp_path):
@@ -218,7 +227,7 @@ def test_rebuild_missing_and_damaged(runner, tmp_path):
 
 def test_export_portable(runner, tmp_path):
     _build()
-    pytest.importorskip("bpm_xl.sheets.portable")
+    pytest.importorskip("bpm_xl.writers.portable")
     out = tmp_path / "p.xlsx"
     result = runner.invoke(app, ["export", "example", "--portable", "--out", str(out), "-q"])
     assert result.exit_code == 0, result.output
@@ -234,7 +243,7 @@ def test_export_needs_a_format_and_an_xlsx(runner, tmp_path):
     result = runner.invoke(app, ["export", "example"])
     assert_user_error(result, "--portable")
     _build()
-    pytest.importorskip("bpm_xl.sheets.portable")
+    pytest.importorskip("bpm_xl.writers.portable")
     result = runner.invoke(app, ["export", "example", "--portable", "--out", str(tmp_path / "x.xlsm")])
     assert_user_error(result, "x.xlsm", ".xlsx")
     result = runner.invoke(app, ["export", str(tmp_path / "none.xlsm"), "--portable"])
@@ -272,7 +281,8 @@ def test_demo(runner, tmp_path):
     assert (out / "bpm_evaluation.xlsm").exists() and (out / "report.html").exists()
     assert (out / "bpm_evaluation_portable.xlsx").exists()
     text = result.stdout
-    for key in ("加权总分", "百分制得分", "评价等级", "等级划分", "Kendall W", "专家权威系数", "层次总排序", "优先改进"):
+    for key in ("加权总分", "百分制得分", "评价等级", "等级划分（财预〔2020〕10号）", "肯德尔协调系数 W", "专家权威系数",
+                "层次总排序", "优先改进"):
         assert key in text, key
 
 
@@ -312,7 +322,7 @@ class FakeProc:
 
 
 def test_excel_setup_elsewhere_explains_office_js(runner, monkeypatch):
-    monkeypatch.setattr(cli, "_platform", lambda: "linux")
+    monkeypatch.setattr(winsetup, "_platform", lambda: "linux")
     result = runner.invoke(app, ["excel-setup"])
     assert "xlwings Lite" in result.stdout and "xlwings Server" in result.stdout
     assert "bpm_xl.udfs" in result.stdout
@@ -320,8 +330,8 @@ def test_excel_setup_elsewhere_explains_office_js(runner, monkeypatch):
 
 
 def test_excel_setup_reports_what_is_wrong(runner, monkeypatch):
-    monkeypatch.setattr(cli, "_platform", lambda: "linux")
-    monkeypatch.setattr(cli, "_run", lambda cmd, timeout=0: FakeProc(1, "", "ModuleNotFoundError: No module named 'bpm_xl'"))
+    monkeypatch.setattr(winsetup, "_platform", lambda: "linux")
+    monkeypatch.setattr(winsetup, "_run", lambda cmd, timeout=0: FakeProc(1, "", "ModuleNotFoundError: No module named 'bpm_xl'"))
     import importlib.metadata
 
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.30.0")
@@ -340,14 +350,14 @@ def test_excel_setup_windows(runner, monkeypatch, tmp_path):
         calls.append(cmd)
         return FakeProc(0, "Successfully installed the xlwings add-in!\n", "")
 
-    monkeypatch.setattr(cli, "_platform", lambda: "win32")
-    monkeypatch.setattr(cli, "_run", fake_run)
-    monkeypatch.setattr(cli, "_user_conf", lambda: tmp_path / ".xlwings" / "xlwings.conf")
+    monkeypatch.setattr(winsetup, "_platform", lambda: "win32")
+    monkeypatch.setattr(winsetup, "_run", fake_run)
+    monkeypatch.setattr(winsetup, "_user_conf", lambda: tmp_path / ".xlwings" / "xlwings.conf")
     (tmp_path / ".xlwings").mkdir()
     (tmp_path / ".xlwings" / "xlwings.conf").write_text('"LICENSE_KEY","abc"\n"INTERPRETER_WIN","C:\\old\\python.exe"\n')
     result = runner.invoke(app, ["excel-setup"])
     assert result.exit_code == 0, result.stdout
-    conf = cli.read_conf(tmp_path / ".xlwings" / "xlwings.conf")
+    conf = winsetup.read_conf(tmp_path / ".xlwings" / "xlwings.conf")
     assert conf["INTERPRETER_WIN"] == sys.executable
     assert conf["LICENSE_KEY"] == "abc"  # other entries kept
     assert any("addin" in " ".join(c) for c in calls)
@@ -356,9 +366,9 @@ def test_excel_setup_windows(runner, monkeypatch, tmp_path):
 
 
 def test_excel_setup_windows_check_only_finds_missing_conf(runner, monkeypatch, tmp_path):
-    monkeypatch.setattr(cli, "_platform", lambda: "win32")
-    monkeypatch.setattr(cli, "_run", lambda cmd, timeout=0: FakeProc(0))
-    monkeypatch.setattr(cli, "_user_conf", lambda: tmp_path / "xlwings.conf")
+    monkeypatch.setattr(winsetup, "_platform", lambda: "win32")
+    monkeypatch.setattr(winsetup, "_run", lambda cmd, timeout=0: FakeProc(0))
+    monkeypatch.setattr(winsetup, "_user_conf", lambda: tmp_path / "xlwings.conf")
     result = runner.invoke(app, ["excel-setup", "--check-only", "--workbook", str(tmp_path / "none.xlsm")])
     assert result.exit_code == 1
     assert "FAIL xlwings.conf" in result.stdout and "(not set)" in result.stdout
@@ -368,8 +378,15 @@ def test_excel_setup_windows_check_only_finds_missing_conf(runner, monkeypatch, 
 
 def test_excel_setup_checks_workbook(runner, monkeypatch, tmp_path):
     _build()
-    monkeypatch.setattr(cli, "_platform", lambda: "linux")
+    monkeypatch.setattr(winsetup, "_platform", lambda: "linux")
     book = tmp_path / "book.xlsm"
     assert runner.invoke(app, ["new", str(book), "-q"]).exit_code == 0
     result = runner.invoke(app, ["excel-setup", "--workbook", str(book)])
     assert "ok   workbook" in result.stdout, result.stdout
+
+
+def test_the_default_draws_are_the_services():
+    """The literal in cli (kept so that --help does not import the service) is the service's default."""
+    from bpm_xl import service
+
+    assert cli.DEFAULT_DRAWS == service.SENSITIVITY_DRAWS

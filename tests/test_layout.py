@@ -26,8 +26,8 @@ from bpm_xl import evaluate, scoring
 from bpm_xl.layout import plan_workbook
 from bpm_xl.layout.types import Block, Formula, WorkbookPlan, a1, parse_ref
 from bpm_xl.model import IndicatorSystem
-from bpm_xl.sheets.build import example_workbook_data
-from bpm_xl.sheets.libreoffice import available
+from bpm_xl.service import example_workbook_data
+from tests.libreoffice import available
 from bpm_xl.sheets.read import to_inputs
 from bpm_xl.writers.portable import portable_plan
 from bpm_xl.writers.xlsx import write_workbook

@@ -20,9 +20,9 @@ import pytest
 
 from bpm_xl import evaluate
 from bpm_xl.layout import plan_workbook
-from bpm_xl.sheets.build import example_workbook_data, new_workbook
-from bpm_xl.sheets.libreoffice import available
-from bpm_xl.sheets.portable import export_portable
+from bpm_xl.service import example_workbook_data, new_workbook
+from bpm_xl.service import export_file as export_portable
+from tests.libreoffice import available
 from bpm_xl.sheets.read import to_inputs
 from bpm_xl.writers.portable import CALC_SHEET, UDF_NAMES, portable_plan
 from bpm_xl.writers.xlsx import write_workbook
@@ -61,7 +61,7 @@ def _recalculate_all(paths, outdir):
     import subprocess
     import tempfile
 
-    from bpm_xl.sheets import libreoffice
+    from tests import libreoffice
 
     with tempfile.TemporaryDirectory(prefix="bpm-lo-") as prof:
         user = Path(prof) / "user"
@@ -301,7 +301,7 @@ def test_the_export_opened_without_recalculation_shows_the_evaluate_json_figures
     from typer.testing import CliRunner
 
     from bpm_xl.cli import app
-    from bpm_xl.sheets.libreoffice import convert
+    from tests.libreoffice import convert
 
     res = CliRunner().invoke(app, ["evaluate", "example", "--json"])
     assert res.exit_code == 0, res.output

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bpm_xl.writers import vba
-from bpm_xl.sheets.build import companion_module, new_workbook
+from bpm_xl.service import companion_module, new_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "workbook" / "bpm_evaluation.xlsm"
@@ -78,6 +78,7 @@ def test_olevba_lists_the_xlwings_module_the_quickstart_macro_and_the_functions(
     for name in ("AHP_WEIGHTS", "AHP_CR", "KENDALL_W", "BPM_SCORE", "BPM_RATING"):
         assert f"Function {name}(" in modules["xlwings_udfs"]
     assert "RegisterFunctions" in modules["bpm_xl_register"]
+    assert 'RunPython "import bpm_xl.macros; bpm_xl.macros.main()"' in modules["bpm_xl_rebuild"]
 
 
 def test_the_workbook_names_its_udf_module_and_button_macro():
@@ -88,4 +89,6 @@ def test_the_workbook_names_its_udf_module_and_button_macro():
     assert (conf["A1"].value, conf["B1"].value) == ("UDF Modules", "bpm_xl.udfs")
     with zipfile.ZipFile(SHIPPED) as zf:
         drawings = "".join(zf.read(n).decode("utf-8", "replace") for n in zf.namelist() if "vmlDrawing" in n)
-    assert "SampleCall" in drawings  # the Rebuild button runs the quickstart macro
+    # the Rebuild button runs BpmRebuild, which imports bpm_xl.macros (any workbook name works);
+    # before: xlwings' SampleCall, which imports a module named after the workbook
+    assert "BpmRebuild" in drawings and "SampleCall" not in drawings

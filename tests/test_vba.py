@@ -1,4 +1,4 @@
-"""bpm_xl.vba: the xlwings_udfs module, function-wizard registration and the embedded project.
+"""bpm_xl.writers.vba: the xlwings_udfs module, function-wizard registration and the embedded project.
 
 The UDF module used here is tests/fixtures/vba_sample_udfs.py (bpm_xl.udfs is written
 elsewhere); one test runs against bpm_xl.udfs and skips while it does not exist.

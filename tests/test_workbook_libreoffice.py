@@ -16,8 +16,8 @@ import pytest
 from bpm_xl import evaluate
 from bpm_xl.layout import plan_workbook
 from bpm_xl.layout.types import Formula
-from bpm_xl.sheets.build import example_workbook_data
-from bpm_xl.sheets.libreoffice import available, recalculate
+from bpm_xl.service import example_workbook_data
+from tests.libreoffice import available, recalculate
 from bpm_xl.sheets.read import to_inputs
 from bpm_xl.writers.xlsx import write_workbook
 
@@ -168,7 +168,7 @@ def test_cached_values_written_in_the_file_are_what_the_spreadsheet_computes(sub
 def test_the_shipped_workbook_opens_in_libreoffice_with_every_native_output_shown(tmp_path):
     from pathlib import Path
 
-    from bpm_xl.sheets.libreoffice import convert
+    from tests.libreoffice import convert
 
     shipped = Path(__file__).resolve().parents[1] / "workbook" / "bpm_evaluation.xlsm"
     out = convert(shipped, tmp_path, "xlsx", recalc=False)

@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 from bpm_xl import BpmError, MatrixValueError, ScaleError
-from bpm_xl.sheets.build import evaluate_file, new_workbook
+from bpm_xl.service import evaluate_file, new_workbook
 
 
 @pytest.fixture()

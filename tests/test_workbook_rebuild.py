@@ -16,18 +16,18 @@ import pytest
 import xlwings as xw
 
 from bpm_xl import WorkbookError, evaluate
-from bpm_xl.macros import dense, payload_from_grids, rebuild
-from bpm_xl.sheets.build import (
+from bpm_xl.macros import dense, rebuild
+from bpm_xl.service import (
     load_grids,
     new_workbook,
-    plan_for,
     read_inputs,
     read_workbook,
     rebuild_file,
 )
-from bpm_xl.sheets.labels import OUTPUT_ROLES, USER_ROLES
+from bpm_xl.layout import plan_workbook
+from bpm_xl.layout.labels import OUTPUT_ROLES, USER_ROLES
 
-from .replay import replay
+from .replay import payload_from_grids, replay
 
 
 def sha(path: Path) -> str:
@@ -187,7 +187,7 @@ def test_macro_rebuild_writes_the_plan_in_few_round_trips(example, tmp_path):
     from bpm_xl.model import IndicatorSystem
     import pandas as pd
 
-    plan = plan_for(data, IndicatorSystem.from_frame(pd.DataFrame(data.system_rows)), "zh")
+    plan = plan_workbook(data, IndicatorSystem.from_frame(pd.DataFrame(data.system_rows)), "zh")
     wb = openpyxl.load_workbook(out, keep_vba=True)
     for sp in plan.sheets:
         if sp.role not in OUTPUT_ROLES:
@@ -230,7 +230,8 @@ def test_macro_rebuild_after_indicator_change_reshapes_inputs_and_keeps_data(exa
 
 
 def test_round_trips_do_not_grow_with_respondents(tmp_path):
-    from bpm_xl.sheets.build import example_workbook_data, write_workbook
+    from bpm_xl.service import example_workbook_data
+    from bpm_xl.writers.xlsx import write_workbook
 
     counts = []
     for extra in (0, 2000):
@@ -238,7 +239,7 @@ def test_round_trips_do_not_grow_with_respondents(tmp_path):
         data.survey.extend([dict(data.survey[0]) for _ in range(extra)])
         data.survey_ids.extend(range(len(data.survey_ids) + 1, len(data.survey) + 1))
         path = tmp_path / f"n{extra}.xlsm"
-        write_workbook(plan_for(data, system, "en"), path, None)
+        write_workbook(plan_workbook(data, system, "en"), path, None)
         book = _remote_book(path)
         rebuild(book)
         counts.append(len(book.json()["actions"]))
@@ -249,3 +250,110 @@ def test_entry_points_exist_for_both_runtimes():
     import bpm_xl.macros as m
 
     assert callable(m.main) and callable(m.rebuild_script)
+
+
+# --------------------------------------------------------------------------------- validation
+def _set(path: Path, sheet: str, cell: str, value) -> None:
+    wb = openpyxl.load_workbook(path, keep_vba=True)
+    wb[sheet][cell] = value
+    wb.save(path)
+
+
+@pytest.mark.parametrize("sheet, cell, value, message", [
+    ("问卷", "C5", 6, r"sheet 问卷, cell C5 \(respondent 3, indicator F2\) is 6; answers must be between 1 and 5"),
+    ("问卷", "C5", "五", r"sheet 问卷, cell C5 .* is '五'"),
+    ("问卷", "C5", "4分", r"sheet 问卷, cell C5 .* is '4分'"),
+    ("判断矩阵", "D5", 0, r"sheet 判断矩阵, cell D5 \(expert E01, F vs C\) is 0; judgments must be positive"),
+])
+def test_rebuild_refuses_invalid_input_exactly_as_evaluate_does(example, sheet, cell, value, message):
+    """Before: rebuild wrote 0 into every output cell and exited 0. Now: the evaluate message, nothing written."""
+    from typer.testing import CliRunner
+
+    from bpm_xl.cli import app
+    from bpm_xl.service import evaluate_file
+
+    _set(example, sheet, cell, value)
+    h = sha(example)
+    listing = sorted(p.name for p in example.parent.iterdir())
+    with pytest.raises(Exception, match=message) as via_evaluate:
+        evaluate_file(example)
+    with pytest.raises(type(via_evaluate.value), match=message) as via_rebuild:
+        rebuild_file(example)
+    assert str(via_rebuild.value) == str(via_evaluate.value)
+    result = CliRunner().invoke(app, ["rebuild", str(example)])
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"bpm-xl: error: {example.name}: sheet {sheet}, cell {cell}"), result.stderr
+    assert sha(example) == h
+    assert sorted(p.name for p in example.parent.iterdir()) == listing  # no backup, no temp, no lock
+
+
+def test_a_blank_workbook_is_laid_out_and_a_bad_value_in_it_still_refuses(tmp_path):
+    """Incomplete (nothing entered yet) lays out without figures; invalid (a value breaks a rule) refuses."""
+    blank = new_workbook(tmp_path / "blank.xlsm", example=False)
+    res = rebuild_file(blank, backup=False)
+    assert not res.evaluated and "still blank" in res.problem
+    for sheet, cell, value in (("判断矩阵", "D5", 0), ("问卷", "C3", 9), ("判断矩阵", "D5", "x")):
+        _set(blank, sheet, cell, value)
+        h = sha(blank)
+        with pytest.raises(Exception, match=f"sheet {sheet}, cell {cell}"):
+            rebuild_file(blank)
+        assert sha(blank) == h
+        _set(blank, sheet, cell, None)
+    assert rebuild_file(blank, backup=False).evaluated is False
+
+
+def test_rebuild_update_hook_is_applied_before_validation(example):
+    def bad_answer(data):
+        data.survey[0]["F1"] = 6
+        return data
+
+    h = sha(example)
+    with pytest.raises(Exception, match="is 6; answers must be between 1 and 5"):
+        rebuild_file(example, update=bad_answer)
+    assert sha(example) == h
+
+    def fine(data):
+        data.survey[0]["F1"] = 1
+        return data
+
+    assert rebuild_file(example, update=fine, backup=False).evaluated
+    assert _by_code(example).survey[0]["F1"] == 1
+
+
+def test_macro_refuses_invalid_input_shows_the_message_and_writes_nothing(example):
+    _set(example, "问卷", "C5", 6)
+    book = _remote_book(example)
+    summary = rebuild(book)
+    assert summary.refused and "cell C5" in summary.problem and "Nothing was written" in summary.problem
+    actions = book.json()["actions"]
+    assert actions == []  # nothing written by rebuild itself
+    from bpm_xl.macros import _report
+
+    _report(book, summary)
+    actions = book.json()["actions"]
+    assert [a["func"] for a in actions] == ["alert"]
+    assert "cell C5" in str(actions[0]["args"])
+
+
+# --------------------------------------------------------------------------------- the button
+def test_the_rebuild_button_target_exists_for_any_workbook_name(tmp_path):
+    """`new "新 工作簿.xlsm"`: no companion module can be named after it; the button calls bpm_xl.macros."""
+    import importlib
+    import re
+
+    from bpm_xl.writers.vba import module_sources
+
+    path = new_workbook(tmp_path / "新 工作簿.xlsm")
+    with zipfile.ZipFile(path) as zf:
+        vml = "".join(zf.read(n).decode("utf-8") for n in zf.namelist() if n.endswith(".vml"))
+        sources = module_sources(zf.read("xl/vbaProject.bin"))
+    macros_called = [m.split("!")[-1] for m in re.findall(r"<x:FmlaMacro>([^<]+)</x:FmlaMacro>", vml)]
+    assert macros_called, "no button"
+    for macro in macros_called:
+        body = next((src for src in sources.values() if re.search(rf"^Sub {macro}\(\)", src, re.M)), None)
+        assert body is not None, f"the button calls {macro}, which no VBA module defines"
+        call = re.search(r'RunPython "import ([\w.]+); ([\w.]+)\(\)"', body)
+        assert call, body
+        module = importlib.import_module(call.group(1))
+        func = call.group(2).removeprefix(call.group(1) + ".")
+        assert callable(getattr(module, func))

@@ -17,7 +17,7 @@ import openpyxl
 
 from bpm_xl.layout import plan_workbook
 from bpm_xl.layout.types import Block, WorkbookPlan, parse_ref
-from bpm_xl.sheets.libreoffice import recalculate
+from tests.libreoffice import recalculate
 from bpm_xl.writers.xlsx import write_workbook
 
 

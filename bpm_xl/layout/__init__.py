@@ -46,7 +46,6 @@ __all__ = [
     "WorkbookData",
     "WorkbookPlan",
     "data_from_inputs",
-    "plan_for",
     "plan_workbook",
 ]
 
@@ -87,12 +86,6 @@ def plan_workbook(data: WorkbookData, system: Any, lang: str = "zh", evaluation:
             overlay(sp, extra[sp.role])
     sheets.sort(key=lambda s: SHEET_ORDER.index(s.role))
     return WorkbookPlan(ctx.lang, sheets, dict(ctx.names))
-
-
-def plan_for(data: WorkbookData, system: Any, lang: str, extra: dict[str, list[list[Any]]] | None = None,
-             evaluation: Any = None, sensitivity: Any = None) -> WorkbookPlan:
-    """Old name of :func:`plan_workbook` (argument order of ``sheets.build.plan_for``)."""
-    return plan_workbook(data, system, lang, evaluation=evaluation, sensitivity=sensitivity, extra=extra)
 
 
 def conf_sheet(lang: str, typed: list[list[Any]] | None = None) -> SheetPlan:

@@ -16,7 +16,8 @@ from typing import Any, Mapping, Sequence  # noqa: F401
 import pandas as pd
 
 from ..errors import BpmError, SettingsError, WorkbookError
-from .plan import SETTING_KEYS, WorkbookData, a1
+from ..layout.inputs import SETTING_KEYS
+from ..layout.types import WorkbookData, a1
 
 __all__ = ["Grids", "parse_names", "read_data", "to_inputs"]
 

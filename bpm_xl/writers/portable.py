@@ -885,9 +885,10 @@ def export_portable(data: Any, system: Any, lang: str, out: str | Path, evaluati
     """Write the macro-free portable .xlsx of ``data`` (WorkbookData) to ``out``; returns ``out``.
 
     ``evaluation`` is the Evaluation of the same data (from the service): with it every
-    formula shows its true value before any recalculation.
+    formula shows its true value before any recalculation. The file is written atomically.
     """
     from ..layout import plan_workbook
+    from . import safe
     from .xlsx import write_workbook
 
     out = Path(out)
@@ -896,6 +897,4 @@ def export_portable(data: Any, system: Any, lang: str, out: str | Path, evaluati
     plan = portable_plan(plan_workbook(data, system, lang, evaluation=evaluation), system)
     buf = io.BytesIO()
     write_workbook(plan, buf, None)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(buf.getvalue())
-    return out
+    return safe.atomic_write(out, buf.getvalue())

@@ -43,10 +43,13 @@ from typing import Any
 
 __all__ = [
     "CATEGORY",
+    "REBUILD_MACRO",
+    "REBUILD_MODULE",
     "REGISTER_MODULE",
     "UDF_MODULE",
     "UdfInfo",
     "build_vba_project",
+    "button_macro",
     "check_vba_project",
     "embed_modules",
     "generate_macro_options",
@@ -92,7 +95,7 @@ def _win_stubs() -> dict[str, types.ModuleType]:
     client = types.ModuleType("win32com.client")
 
     def dispatch(*_args: Any, **_kwargs: Any) -> Any:
-        raise RuntimeError("bpm_xl.vba: COM is not available (pywin32 stub)")
+        raise RuntimeError("bpm_xl.writers.vba: COM is not available (pywin32 stub)")
 
     client.Dispatch = dispatch  # type: ignore[attr-defined]
     win32com.client = client  # type: ignore[attr-defined]
@@ -606,7 +609,33 @@ def _olevba_problems(bin_bytes: bytes, sources: Mapping[str, str]) -> list[str]:
     return problems
 
 
+#: The Rebuild button's macro. It imports an existing module (``bpm_xl.macros``), so it works
+#: whatever the workbook is called ("新 工作簿.xlsm" included); xlwings' ``SampleCall`` would
+#: import a module named after the workbook, which such a name cannot be.
+REBUILD_MACRO = "BpmRebuild"
+REBUILD_MODULE = "bpm_xl_rebuild"
+REBUILD_TARGET = "bpm_xl.macros"
+REBUILD_VBA = (
+    "Option Explicit\n"
+    "\n"
+    f"Sub {REBUILD_MACRO}()\n"
+    "    'The Rebuild button: bpm-xl's rebuild of this workbook (needs Python with bpm-xl).\n"
+    f'    RunPython "import {REBUILD_TARGET}; {REBUILD_TARGET}.main()"\n'
+    "End Sub\n"
+)
+
+
 @functools.lru_cache(maxsize=2)
 def vba_project(module_name: str = DEFAULT_UDF_MODULE) -> bytes:
-    """xlwings' standalone VBA project plus the generated ``xlwings_udfs`` and help modules."""
-    return build_vba_project(module_name)
+    """xlwings' standalone VBA project plus the generated ``xlwings_udfs``, help and Rebuild modules."""
+    return embed_modules(build_vba_project(module_name), {REBUILD_MODULE: REBUILD_VBA})
+
+
+def button_macro(vba: bytes | None) -> str:
+    """The macro the Rebuild button calls in a workbook carrying ``vba`` (older files: SampleCall)."""
+    if vba is None:
+        return "SampleCall"
+    try:
+        return REBUILD_MACRO if REBUILD_MODULE in module_sources(vba) else "SampleCall"
+    except Exception:  # noqa: BLE001 - a project pyOpenVBA cannot parse keeps xlwings' macro
+        return "SampleCall"

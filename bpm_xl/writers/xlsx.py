@@ -243,5 +243,8 @@ def write_plan(
 
 
 def write_workbook(plan: WorkbookPlan, target: str | Path | io.BytesIO, vba: bytes | None) -> None:
-    """Write ``plan`` with the fixed document date (same inputs, same bytes)."""
-    write_plan(plan, target, vba_project=vba, created=FIXED_DATE)
+    """Write ``plan`` with the fixed document date (same inputs, same bytes); the Rebuild
+    button calls the project's BpmRebuild macro when it has one (older files: SampleCall)."""
+    from .vba import button_macro
+
+    write_plan(plan, target, vba_project=vba, macro=button_macro(vba), created=FIXED_DATE)

@@ -1,6 +1,6 @@
 """LibreOffice as a headless spreadsheet engine: recalculate a workbook, render it to PNG.
 
-Used by the tests (LibreOffice recalculates every native formula of our files, the check
+A test helper (not shipped). Used by the tests (LibreOffice recalculates every native formula of our files, the check
 that the sheets are wired right) and by ``scripts/render_sheets.py`` (what a user sees).
 Each call gets its own user profile, set to always recalculate on load; a shared profile
 fails at random when two processes use it.
@@ -25,7 +25,10 @@ _XCU = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def soffice() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
+    """The one LibreOffice finder: the report's (PATH, then the usual install locations)."""
+    from bpm_xl.report import find_soffice
+
+    return find_soffice()
 
 
 def available() -> bool:

@@ -1,0 +1,260 @@
+"""Everything bpm-xl prints on a terminal: the summary, file lists, error lines, setup checks.
+
+User text (names, titles, codes, file names, messages that quote a cell) is printed
+literally: never through rich markup (every piece is a :class:`rich.text.Text`, so ``[/]``
+or ``[link=...]`` in a name prints as typed) and with control characters shown escaped
+(ESC as ``\\x1b``; CR, other C0/C1 codes and bidirectional overrides alike).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
+
+    from .evaluation import Evaluation
+
+__all__ = ["plain", "stdout", "stderr", "error_line", "print_summary", "print_lines", "label", "bands_title"]
+
+# bidirectional embeddings/overrides/isolates and other format characters that reorder text
+_BIDI = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+
+
+def plain(text: Any) -> str:
+    """``text`` with every control character shown escaped, safe for a terminal.
+
+    >>> plain("A\\x1b]8;;http://x\\x07B\\r")
+    'A\\\\x1b]8;;http://x\\\\x07B\\\\r'
+    >>> plain("[/] 新 工作簿")
+    '[/] 新 工作簿'
+    """
+    s = str(text)
+    out = []
+    for ch in s:
+        o = ord(ch)
+        if ch in "\r\n\t" or unicodedata.category(ch) == "Cc" or o in _BIDI:
+            out.append({"\r": "\\r", "\n": "\\n", "\t": "\\t"}.get(ch) or (f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def stdout(quiet: bool = False) -> "Console":
+    from rich.console import Console
+
+    return Console(highlight=False, quiet=quiet, soft_wrap=False, markup=False, emoji=False)
+
+
+def stderr() -> "Console":
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, markup=False, emoji=False)
+
+
+def error_line(message: Any) -> str:
+    """The one line a command prints for bad input: ``bpm-xl: error: ...`` (no blank line)."""
+    return "bpm-xl: error: " + " ".join(plain(" ".join(str(message).split())).split())
+
+
+def print_lines(console: "Console", lines: list[Any]) -> None:
+    """Print each item literally, one a line (file names and the like)."""
+    from rich.text import Text
+
+    for ln in lines:
+        console.print(Text(plain(ln)), soft_wrap=True)
+
+
+# ----------------------------------------------------------------------------- labels
+_S: dict[str, tuple[str, str]] = {
+    "total": ("加权总分", "Weighted total"),
+    "score100": ("百分制得分", "100-point score"),
+    "rating": ("评价等级", "Rating"),
+    "bands": ("等级划分", "Bands"),
+    "dims": ("维度得分", "Dimension subtotals"),
+    "code": ("编码", "Code"),
+    "name": ("名称", "Name"),
+    "weight": ("权重", "Weight"),
+    "score": ("得分", "Score"),
+    "contribution": ("贡献", "Contribution"),
+    "consistency": ("一致性检验（阈值 CR < {t:g}）", "Consistency (threshold CR < {t:g})"),
+    "node": ("节点", "Node"),
+    "matrix": ("矩阵", "Matrix"),
+    "cr": ("CR", "CR"),
+    "status": ("结论", "Status"),
+    "repair": ("最少修改建议", "Smallest repair"),
+    "ok": ("通过", "ok"),
+    "fail": ("未通过", "CR too high"),
+    "aggregate": ("集结", "aggregate"),
+    "hier": ("层次总排序 CR", "Hierarchy CR"),
+    "experts_bad": ("{k}/{n} 个专家矩阵 CR ≥ {t:g}（仍按专家权重参与集结）",
+                    "{k} of {n} expert matrices have CR ≥ {t:g} (they still enter the aggregate, weighted)"),
+    "delphi": ("德尔菲", "Delphi"),
+    "round": ("第 {k} 轮", "round {k}"),
+    "kendall": ("肯德尔协调系数 W", "Kendall W"),
+    "authority": ("专家权威系数 Cr", "Authority coefficient Cr"),
+    "priorities": ("优先改进指标（按加权差距）", "Top improvement priorities (weighted gap)"),
+    "rank": ("排名", "Rank"),
+    "stage": ("PDCA 阶段", "PDCA"),
+    "wgap": ("加权差距", "Weighted gap"),
+    "loss": ("百分制失分", "100-pt loss"),
+    "files": ("生成的文件", "Files written"),
+    "sens": ("敏感性（{d} 次抽样，95% 区间）", "Sensitivity ({d} draws, 95% interval)"),
+    "sens_j": ("判断扰动", "judgment perturbation"),
+    "sens_b": ("专家重抽样", "panel bootstrap"),
+    "sens_r": ("答卷重抽样", "respondent bootstrap"),
+    "stays": ("等级不变", "rating unchanged"),
+}
+
+#: Known band-set names as the edition shows them.
+_BAND_NAMES = {"mof2020": ("财预〔2020〕10号", "MOF 2020 No.10 (mof2020)")}
+
+
+def label(key: str, lang: str, **kw: Any) -> str:
+    text = _S[key][0 if lang == "zh" else 1]
+    return text.format(**kw) if kw else text
+
+
+def bands_title(name: str, lang: str) -> str:
+    """``等级划分（财预〔2020〕10号）`` / ``Bands (MOF 2020 No.10 (mof2020))``."""
+    shown = _BAND_NAMES.get(name, (name, name))[0 if lang == "zh" else 1]
+    return f"{label('bands', lang)}（{shown}）" if lang == "zh" else f"{label('bands', lang)} ({shown})"
+
+
+def _ratio(x: float) -> str:
+    if x >= 1:
+        return f"{x:.3g}"
+    return f"1/{1 / x:.3g}"
+
+
+def repair_hint(node: Any) -> str:
+    """The core's minimal repair of a node's aggregate, only the changes that change something.
+
+    Empty when there is no repair or every suggested value equals the current one.
+    """
+    rep = getattr(node, "repair", None)
+    if rep is None:
+        return ""
+    kids = node.children
+    parts = [f"{kids[j.row]}:{kids[j.col]} {_ratio(j.value)} → {_ratio(j.scale_value)}"
+             for j in rep.changes if not math.isclose(j.value, j.scale_value, rel_tol=1e-9)]
+    if not parts:
+        return ""
+    return "; ".join(parts) + f" (CR {rep.result.consistency_ratio:.3f})"
+
+
+# ----------------------------------------------------------------------------- summary
+def _t(x: Any, style: str | None = None) -> Any:
+    from rich.text import Text
+
+    return Text(plain(x), style=style or "")
+
+
+def _table(title: str, columns: tuple[tuple[str, str], ...]) -> Any:
+    from rich import box
+    from rich.table import Table
+
+    tb = Table(title=_t(title), box=box.SIMPLE_HEAD, title_justify="left")
+    for head, just in columns:
+        tb.add_column(_t(head), justify=just)
+    return tb
+
+
+def _headline(console: "Console", ev: "Evaluation", lang: str) -> None:
+    from rich.text import Text
+
+    s, r = ev.settings, ev.rating
+    zh = lang == "zh"
+    if ev.inputs.title:
+        console.print(_t(ev.inputs.title, "bold"))
+    console.print(Text.assemble(
+        f"{label('total', lang)}: ", _t(f"{ev.total:.4f}", "bold"), f" / {s.scale_max:g}   ",
+        f"{label('score100', lang)}: ", _t(f"{ev.score100:.2f}", "bold"), "   ",
+        f"{label('rating', lang)}: ", _t(f"{r.grade} {r.label_zh if zh else r.label_en}", "bold")))
+    bands = ", ".join(f"{b.grade} {b.label_zh if zh else b.label_en} ≥ {b.lower:g}" for b in r.bands.bands)
+    console.print(_t(f"{bands_title(r.bands.name, lang)}: {bands}"))
+
+
+def _dimensions(console: "Console", ev: "Evaluation", lang: str) -> None:
+    tb = _table(label("dims", lang), tuple((label(k, lang), j) for k, j in (
+        ("code", "left"), ("name", "left"), ("weight", "right"), ("score", "right"), ("score100", "right"),
+        ("contribution", "right"))))
+    name_col = "name_zh" if lang == "zh" else "name_en"
+    for _, d in ev.dimension_table.iterrows():
+        tb.add_row(_t(d["dimension"]), _t(d[name_col]), f"{d['weight']:.4f}", f"{d['score']:.4f}",
+                   f"{d['score100']:.2f}", f"{d['contribution']:.4f}")
+    console.print(tb)
+
+
+def _consistency(console: "Console", ev: "Evaluation", lang: str) -> None:
+    from .model import GOAL
+
+    t = ev.settings.cr_threshold
+    tc = _table(label("consistency", lang, t=t), tuple((label(k, lang), j) for k, j in (
+        ("node", "left"), ("matrix", "left"), ("cr", "right"), ("status", "left"), ("repair", "left"))))
+    fail = _t(label("fail", lang), "red")
+    n_bad = n_all = 0
+    for code, nr in ev.nodes.items():
+        cr = nr.aggregated.consistency_ratio
+        name = ev.system.goal(lang) if code == GOAL else ev.system.label(code, lang)
+        tc.add_row(_t(f"{code} {name}"), _t(label("aggregate", lang)), f"{cr:.4f}",
+                   fail if cr >= t else _t(label("ok", lang)), _t(repair_hint(nr) if cr >= t else ""))
+        for ec, er in zip(nr.expert_codes, nr.expert_results):
+            n_all += 1
+            if er.consistency_ratio >= t:
+                n_bad += 1
+                tc.add_row("", _t(ec), f"{er.consistency_ratio:.4f}", fail, "")
+    hcr = ev.hierarchy.consistency_ratio
+    tc.add_row(_t(label("hier", lang)), "", f"{hcr:.4f}", _t(label("ok", lang)) if hcr < t else fail, "")
+    console.print(tc)
+    console.print(_t(label("experts_bad", lang, k=n_bad, n=n_all, t=t)))
+
+
+def _delphi(console: "Console", ev: "Evaluation", lang: str) -> None:
+    if ev.delphi is None:
+        return
+    parts = []
+    for k, rd in enumerate(ev.delphi.rounds, start=1):
+        if rd.kendall is not None:
+            parts.append(f"{label('round', lang, k=rd.number or k)}: {label('kendall', lang)} = {rd.kendall.w:.4f} "
+                         f"(χ² = {rd.kendall.chi2:.2f}, p = {rd.kendall.p:.4g})")
+    parts.append(f"{label('authority', lang)} = {ev.delphi.authority.panel_cr:.4f}")
+    console.print(_t(f"{label('delphi', lang)}: " + "; ".join(parts)))
+
+
+def _priorities(console: "Console", ev: "Evaluation", lang: str, top: int) -> None:
+    from .model import PDCA_LABELS
+
+    tp = _table(label("priorities", lang), tuple((label(k, lang), j) for k, j in (
+        ("rank", "right"), ("code", "left"), ("name", "left"), ("stage", "left"), ("wgap", "right"), ("loss", "right"))))
+    for _, p in ev.priorities.head(top).iterrows():
+        stage = PDCA_LABELS.get(p["stage"], (p["stage"], p["stage"]))[0 if lang == "zh" else 1]
+        tp.add_row(str(int(p["rank"])), _t(p["label"]), _t(ev.system.label(p["label"], lang)), _t(stage),
+                   f"{p['weighted_gap']:.4f}", f"{p['weighted_gap'] / ev.settings.scale_max * 100:.2f}")
+    console.print(tp)
+
+
+def _sensitivity(console: "Console", sd: Any, lang: str) -> None:
+    rows = [(label("sens_j", lang), sd.judgments_perturb), (label("sens_b", lang), sd.judgments_bootstrap),
+            (label("sens_r", lang), sd.respondents)]
+    console.print(_t(label("sens", lang, d=sd.draws) + ": " + "; ".join(
+        f"{name} {part.score100.low:.2f}–{part.score100.high:.2f}, {label('stays', lang)} {part.rating_stays:.1%}"
+        for name, part in rows)))
+
+
+def print_summary(console: "Console", ev: "Evaluation", lang: str = "zh", sensitivity: Any = None,
+                  files: list[Path] | None = None, top: int = 5) -> None:
+    """The demo/evaluate summary: score, rating and bands, dimensions, CRs, Delphi, priorities."""
+    _headline(console, ev, lang)
+    _dimensions(console, ev, lang)
+    _consistency(console, ev, lang)
+    _delphi(console, ev, lang)
+    _priorities(console, ev, lang, top)
+    if sensitivity is not None:
+        _sensitivity(console, sensitivity, lang)
+    if files:
+        console.print(_t(f"{label('files', lang)}:"))
+        print_lines(console, [f"  {f}" for f in files])

@@ -1,0 +1,558 @@
+"""The one path per job on a workbook file: new, rebuild, evaluate, export, report.
+
+The command line (:mod:`bpm_xl.cli`) and the in-Excel macro (:mod:`bpm_xl.macros`) call
+this module and nothing below it, so they cannot disagree. It is the only place that calls
+:func:`bpm_xl.evaluate` and the sensitivity analysis for files; the sensitivity step and its
+draws/seed defaults exist here once (:func:`sensitivity_of`).
+
+Validation, the same for every job (:func:`assess`):
+
+- **complete**: the inputs evaluate; the figures are written as the cached values.
+- **incomplete**: a required input is still blank (a setting, an expert's Ca or Cs, a
+  judgment pair no expert has given, an indicator nobody answered yet, no survey answer at
+  all) *and* every value entered so far passes its rule. The workbook is laid out without
+  figures (the formulas compute once the inputs are there). A blank workbook is incomplete.
+- **invalid**: an entered value breaks a rule (an answer 6, 五 or 4分, a judgment 0, an
+  unknown method ...). The job refuses with the located :class:`~bpm_xl.errors.BpmError`
+  (file, sheet, cell, rule) and writes nothing.
+
+Files are written only through :mod:`bpm_xl.writers.safe` (temp file, fsync, rename; a
+backup that is never partial; a lock that keeps two rebuilds apart). Reading never looks at
+lock files: evaluate, report and export work on a workbook that is open elsewhere.
+
+During this wave the reader (``load_grids`` ... ``read_workbook``) and the layout/writer
+helpers (``plan_for`` ... ``vba_project``) still sit in this module; every job reaches them
+through the few functions in the section "calls into the other layers", which the lead
+re-points at ``bpm_xl.readers`` / ``bpm_xl.layout`` / ``bpm_xl.writers`` at merge.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
+
+from .errors import BpmError, MissingValueError, NotConnectedError, WorkbookError
+from .layout import data_from_inputs, plan_workbook
+from .layout.labels import SHEETS, USER_ROLES
+from .layout.types import WorkbookData, WorkbookPlan
+from .sheets.read import Grids, parse_names, read_data, to_inputs
+from .writers import safe
+from .writers.portable import export_portable
+from .writers.vba import vba_project
+from .writers.xlsx import write_workbook
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .evaluation import Evaluation, EvaluationInputs
+    from .model import IndicatorSystem
+    from .report import ReportFiles
+    from .sensitivity import SensitivityResult
+
+__all__ = [
+    "EXAMPLE",
+    "SENSITIVITY_DRAWS",
+    "SENSITIVITY_SEED",
+    "Assessment",
+    "Evaluated",
+    "RebuildResult",
+    "assess",
+    "sensitivity_of",
+    "lang_of_file",
+    "load_source",
+    "new_workbook",
+    "rebuild_file",
+    "plan_book",
+    "evaluate_file",
+    "export_file",
+    "report_file",
+    "write_report_files",
+    # still here during this wave (CORE and LAYOUT move them):
+    "example_workbook_data",
+    "blank_workbook_data",
+    "write_workbook",
+    "load_grids",
+    "read_workbook",
+    "read_inputs",
+    "vba_project",
+]
+
+#: The word the commands accept instead of a file: the built-in example.
+EXAMPLE = "example"
+#: Monte Carlo draws and seed of the sensitivity analysis (seeded: a rebuild is reproducible).
+SENSITIVITY_DRAWS = 10_000
+SENSITIVITY_SEED = 20261126
+@dataclass(frozen=True)
+class RebuildResult:
+    path: Path
+    backup: Path | None
+    sheets_written: tuple[str, ...]
+    indicators: int
+    experts: int
+    respondents: int
+    evaluated: bool               # False: inputs incomplete, laid out without figures
+    problem: str | None = None    # what is still missing when not evaluated
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """What the inputs allow: an evaluation (complete) or the first thing still missing."""
+
+    system: "IndicatorSystem"
+    inputs: "EvaluationInputs | None"
+    evaluation: "Evaluation | None"
+    missing: str | None = None          # which required inputs are still blank (incomplete)
+    error: BpmError | None = None       # the located reason evaluate() gave (incomplete)
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """A source evaluated: the inputs, the evaluation, the sensitivity (or None), the language."""
+
+    inputs: "EvaluationInputs"
+    evaluation: "Evaluation"
+    sensitivity: "SensitivityResult | None"
+    lang: str
+
+
+# ---------------------------------------------------------------------------------------
+def example_workbook_data(lang: str = "zh") -> tuple[WorkbookData, Any]:
+    """The built-in example as workbook data, and its indicator system."""
+    from .example import example_data, load_example
+
+    inputs = load_example(lang=lang)
+    raw = example_data()
+    # judgments typed as text ("1/3") become numbers, shown by the fraction-formatted cells
+    data = replace(data_from_inputs(inputs), delphi_sent=list(raw["delphi"]["sent"]), delphi_returned=list(raw["delphi"]["returned"]),
+                    bands_name=_bands_title(lang), title=inputs.title)
+    return data, inputs.system
+
+
+def blank_workbook_data(lang: str = "zh") -> tuple[WorkbookData, Any]:
+    """A workbook ready to fill in: the default indicator system, three expert rows, no answers."""
+    from .evaluation import Settings
+    from .model import default_system
+
+    s = Settings()
+    system = default_system()
+    data = WorkbookData(
+        settings={"method": s.method, "random_index": s.random_index, "aggregation": s.aggregation,
+                  "expert_weighting": s.expert_weighting, "scale_min": s.scale_min, "scale_max": s.scale_max,
+                  "cr_threshold": s.cr_threshold, "min_mean": s.min_mean, "max_cv": s.max_cv},
+        bands=[(b.grade, b.lower, b.label_zh, b.label_en) for b in s.bands.bands],
+        bands_name=_bands_title(lang),
+        system_rows=system.to_frame().to_dict("records"),
+        experts=[{"code": f"E{k:02d}", "name": "", "ca": None, "cs": None} for k in (1, 2, 3)],
+        judgments={}, delphi=[{}, {}], delphi_sent=[None, None], delphi_returned=[None, None],
+        survey_ids=[], survey=[],
+    )
+    return data, system
+
+
+def _bands_title(lang: str) -> str:
+    return "财预〔2020〕10号" if lang == "zh" else "MOF 2020 No.10 (mof2020)"
+
+
+# ---------------------------------------------------------------------------------------
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise WorkbookError(f"{path}: no such file")
+    if path.is_dir():
+        raise WorkbookError(f"{path}: is a folder; give a workbook file (.xlsm or .xlsx)")
+    # a lock file (~$name, .~lock.name#) does not stop a read: only writes refuse (writers.safe)
+    if not zipfile.is_zipfile(path):
+        raise WorkbookError(f"{path}: the file is damaged or not an Excel workbook (not a zip container)")
+
+
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+
+
+def _defined_names(zf: zipfile.ZipFile, source: str) -> dict[str, str]:
+    try:
+        root = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    except (KeyError, ElementTree.ParseError) as exc:
+        raise WorkbookError(f"{source}: the workbook part is damaged ({exc})") from None
+    out = {}
+    for dn in root.iterfind("m:definedNames/m:definedName", _NS):
+        if dn.get("localSheetId") is None and dn.text:
+            out[dn.get("name", "")] = dn.text
+    return out
+
+
+def load_grids(path: str | Path, formulas: bool = False) -> Grids:
+    """Every sheet's cells; ``formulas=True`` keeps formulas as text (for rewriting inputs)."""
+    path = Path(path)
+    _check_file(path)
+    source = path.name
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = parse_names(_defined_names(zf, source))
+        sheets: dict[str, list[list[Any]]] = {}
+        if formulas:
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+            try:
+                for ws in wb.worksheets:
+                    sheets[ws.title] = [list(r) for r in ws.iter_rows(values_only=True)]
+            finally:
+                wb.close()
+        else:
+            from python_calamine import CalamineWorkbook
+
+            cw = CalamineWorkbook.from_path(str(path))
+            for nm in cw.sheet_names:
+                sh = cw.get_sheet_by_name(nm)
+                rows = sh.to_python(skip_empty_area=False)
+                sheets[nm] = [[None if v == "" else v for v in row] for row in rows]
+    except WorkbookError:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise WorkbookError(f"{source}: the file cannot be read ({type(exc).__name__}: {exc})") from None
+    except Exception as exc:  # noqa: BLE001 - reader libraries raise their own types for damaged files
+        raise WorkbookError(f"{source}: the file cannot be read ({type(exc).__name__}: {exc})") from None
+    return Grids(sheets, names, source)
+
+
+def _lang_of(g: Grids) -> str:
+    ref = g.names.get("BPM_ROLE_GUIDE")
+    return "en" if ref and ref[0] == SHEETS["guide"]["en"] else "zh"
+
+
+def read_workbook(path: str | Path, formulas: bool = False) -> tuple[WorkbookData, Grids]:
+    g = load_grids(path, formulas=formulas)
+    try:
+        data = read_data(g)
+    except BpmError:
+        raise
+    except (IndexError, TypeError) as exc:
+        raise WorkbookError(f"{g.source}: the input sheets do not have the bpm-xl layout ({exc})") from None
+    return data, g
+
+
+def read_inputs(path: str | Path):
+    """Core EvaluationInputs from a workbook file's input sheets (cached cell values)."""
+    data, g = read_workbook(path, formulas=False)
+    return to_inputs(data, source=g.source)
+
+
+# =======================================================================================
+# Calls into the other layers, in one place (re-pointed by the lead at merge)
+# =======================================================================================
+def _read(path: Path, formulas: bool = False) -> tuple[WorkbookData, Grids]:
+    """-> bpm_xl.readers.workbook.read_workbook(path)."""
+    return read_workbook(path, formulas=formulas)
+
+
+def _lang(g: Grids) -> str:
+    return _lang_of(g)
+
+
+def _plan(data: WorkbookData, system: Any, lang: str, *, evaluation: Any = None, sensitivity: Any = None,
+          extra: dict[str, list[list[Any]]] | None = None) -> WorkbookPlan:
+    return plan_workbook(data, system, lang, evaluation=evaluation, sensitivity=sensitivity, extra=extra)
+
+
+def _xlsx_bytes(plan: WorkbookPlan, vba: bytes | None) -> bytes:
+    """-> bpm_xl.writers.xlsx.write_plan(plan, target, vba_project=, created=)."""
+    buf = io.BytesIO()
+    write_workbook(plan, buf, vba)
+    return buf.getvalue()
+
+
+# =======================================================================================
+# Validation and evaluation: the one place for files
+# =======================================================================================
+def _system_of(data: WorkbookData, source: str) -> "IndicatorSystem":
+    import pandas as pd
+
+    from .model import IndicatorSystem
+
+    return IndicatorSystem.from_frame(pd.DataFrame(data.system_rows or [{"dimension": None, "code": None}]),
+                                      name=f"{source}: indicator sheet")
+
+
+def _located(exc: BpmError, data: WorkbookData, system: Any) -> BpmError:
+    """The error with the sheet and cell its row and column point at (when the reader knows)."""
+    from .sheets.read import locate
+
+    where = locate(str(exc), data, list(system.codes), {n: list(system.children(n)) for n in system.nodes()})
+    return exc if where == str(exc) else type(exc)(where)
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _blank_inputs(data: WorkbookData, system: Any) -> list[str]:
+    """The required inputs that are still blank (what makes a workbook incomplete)."""
+    out = [f"setting {k}" for k, v in data.settings.items() if _blank(v)]
+    out += [f"expert {e['code']} {k.capitalize()}" for e in data.experts for k in ("ca", "cs") if _blank(e.get(k))]
+    for node in system.nodes():
+        kids = list(system.children(node))
+        per = data.judgments.get(node, {})
+        for i, a in enumerate(kids):
+            for b in kids[i + 1:]:
+                if all(_blank(cells.get((a, b))) and _blank(cells.get((b, a))) for cells in per.values()):
+                    out.append(f"judgment {a} vs {b}")
+    answered = {c for row in data.survey for c, v in row.items() if not _blank(v)}
+    out += [f"survey answers for {c}" for c in system.codes if c not in answered]
+    return out
+
+
+def _check_entered(data: WorkbookData, system: Any, source: str) -> None:
+    """Every value entered so far against its rule (the core's own checks); raises located."""
+    from . import ahp, delphi, scoring
+    from .evaluation import Settings
+    from .model import GOAL
+
+    defaults = Settings()
+    settings = {k: (getattr(defaults, k, v) if _blank(v) else v) for k, v in data.settings.items()}
+    experts = [{**e, "ca": 0.5 if _blank(e.get("ca")) else e["ca"], "cs": 0.5 if _blank(e.get("cs")) else e["cs"]}
+               for e in data.experts]
+    filled = replace(data, settings=settings, experts=experts)
+    try:
+        inputs = to_inputs(filled, source=source)
+        s = inputs.settings
+        for node, per in inputs.judgments.items():
+            label = "goal" if node == GOAL else f"dimension {node}"
+            for ecode, grid in per.items():
+                ahp.parse_matrix(grid, name=f"judgments {label}, expert {ecode}")
+        if len(inputs.survey):
+            scoring.indicator_scores(inputs.survey.to_numpy(dtype=object), s.scale_min, s.scale_max,
+                                     labels=list(system.codes), name="survey")
+        for k, frame in enumerate(inputs.delphi_rounds, start=1):
+            delphi.indicator_stats(frame.to_numpy(dtype=object), full_score=s.scale_max,
+                                   labels=list(frame.columns), name=f"Delphi round {k}")
+    except (MissingValueError, NotConnectedError):
+        return
+    except BpmError as exc:
+        raise _located(exc, data, system) from None
+
+
+def assess(data: WorkbookData, source: str = "workbook") -> Assessment:
+    """Complete (evaluated), incomplete (laid out without figures) or invalid (raises).
+
+    See the module docstring for the rule. An invalid input raises the same located
+    :class:`~bpm_xl.errors.BpmError` as ``bpm-xl evaluate``.
+    """
+    from .evaluation import evaluate
+
+    system = _system_of(data, source)
+    try:
+        inputs = to_inputs(data, source=source)
+        return Assessment(system, inputs, evaluate(inputs))
+    except BpmError as exc:
+        first = _located(exc, data, system)
+    blanks = _blank_inputs(data, system)
+    if not blanks:
+        raise first
+    _check_entered(data, system, source)
+    return Assessment(system, None, None, f"{source}: still blank: {', '.join(blanks[:3])}"
+                      + (f" and {len(blanks) - 3} more" if len(blanks) > 3 else ""), first)
+
+
+def evaluate_data(data: WorkbookData, source: str = "workbook") -> "Evaluation":
+    """Evaluate what a workbook's sheets hold; an invalid or incomplete input raises, located."""
+    a = assess(data, source)
+    if a.evaluation is None:
+        raise a.error  # type: ignore[misc] - set whenever there is no evaluation
+    return a.evaluation
+
+
+def sensitivity_of(inputs: "EvaluationInputs", evaluation: "Evaluation", draws: int = SENSITIVITY_DRAWS,
+                   progress: Callable[[int, int], None] | None = None) -> "SensitivityResult | None":
+    """The sensitivity analysis of an evaluation (None for ``draws <= 0``): the one place."""
+    if draws <= 0:
+        return None
+    from .sensitivity import analyse, respondent_draws_for
+
+    return analyse(inputs, draws=draws, seed=SENSITIVITY_SEED, evaluation=evaluation, progress=progress,
+                   respondent_draws=respondent_draws_for(len(inputs.survey), draws))
+
+
+def evaluation_of(data: WorkbookData, source: str = "workbook", sensitivity: bool = True) -> tuple[Any, Any]:
+    """(evaluation, sensitivity) of complete inputs, (None, None) of incomplete ones."""
+    a = assess(data, source)
+    if a.evaluation is None:
+        return None, None
+    return a.evaluation, (sensitivity_of(a.inputs, a.evaluation) if sensitivity else None)
+
+
+# =======================================================================================
+# Jobs
+# =======================================================================================
+def lang_of_file(path: str | Path) -> str:
+    """The language a workbook was made in ("zh" or "en")."""
+    return _lang(load_grids(path))
+
+
+def load_source(source: "str | Path | EvaluationInputs", lang: str | None = None
+                ) -> tuple[WorkbookData, Any, str, str]:
+    """(data, system, lang, source name) of a workbook path, the word "example", or inputs."""
+    if isinstance(source, str) and source == EXAMPLE:
+        lang = lang or "zh"
+        data, system = example_workbook_data(lang)
+        return data, system, lang, EXAMPLE
+    if isinstance(source, (str, Path)):
+        data, g = _read(Path(source))
+        return data, _system_of(data, g.source), lang or _lang(g), g.source
+    return data_from_inputs(source), source.system, lang or "zh", "inputs"
+
+
+def evaluate_file(source: "str | Path", *, lang: str | None = None, draws: int = 0,
+                  progress: Callable[[int, int], None] | None = None) -> Evaluated:
+    """Evaluate a workbook file (or the word "example"); invalid or incomplete input raises, located."""
+    if isinstance(source, str) and source == EXAMPLE:
+        from .evaluation import evaluate
+        from .example import load_example
+
+        lang = lang or "zh"
+        inputs = load_example(lang=lang)
+        ev = evaluate(inputs)
+    else:
+        data, g = _read(Path(source))
+        lang = lang or _lang(g)
+        ev = evaluate_data(data, g.source)
+        inputs = ev.inputs
+    return Evaluated(inputs, ev, sensitivity_of(inputs, ev, draws, progress), lang)
+
+
+def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_module: bool = True,
+                 evaluation: Any = None, sensitivity: Any = None) -> Path:
+    """Write a new evaluation workbook (.xlsm with the xlwings VBA project).
+
+    The Rebuild button runs :data:`bpm_xl.writers.vba.REBUILD_MACRO`, which imports ``bpm_xl.macros``: any file
+    name works. With ``with_module`` the quickstart companion ``<stem>.py`` is also written
+    (when absent and the stem is a Python name) for xlwings' own ``SampleCall`` macro.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".xlsm":
+        raise WorkbookError(f"{path}: a bpm-xl workbook must end in .xlsm (it carries macros)")
+    data, system = example_workbook_data(lang) if example else blank_workbook_data(lang)
+    if example and evaluation is not None:
+        ev, sens = evaluation, sensitivity  # the caller evaluated the same example already (bpm-xl demo)
+    else:
+        a = assess(data, EXAMPLE if example else path.name)
+        ev = a.evaluation
+        sens = sensitivity_of(a.inputs, ev) if ev is not None else None
+    plan = _plan(data, system, lang, evaluation=ev, sensitivity=sens)
+    safe.atomic_write(path, _xlsx_bytes(plan, vba_project()))
+    if with_module:
+        companion = path.with_suffix(".py")
+        if not companion.exists() and path.stem.isidentifier():
+            safe.write_text(companion, companion_module())
+    return path
+
+
+def companion_module() -> str:
+    return (
+        '"""Quickstart companion of the bpm-xl workbook of the same name.\n\n'
+        "xlwings' SampleCall macro runs `import <workbook name>; main()`; the Rebuild button calls\n"
+        "bpm_xl.macros directly and does not need this file.\n"
+        '"""\n\n'
+        "from bpm_xl.macros import main, rebuild, rebuild_script  # noqa: F401\n\n"
+        'if __name__ == "__main__":\n'
+        "    main()\n"
+    )
+
+
+def _kept_sheets(g: Grids) -> dict[str, list[list[Any]]]:
+    extra = {}
+    for role in USER_ROLES:
+        ref = g.names.get(f"BPM_ROLE_{role.upper()}")
+        if ref and ref[0] in g.sheets:
+            extra[role] = g.sheets[ref[0]]
+    if "xlwings.conf" in g.sheets:
+        extra["conf"] = g.sheets["xlwings.conf"]
+    return extra
+
+
+def rebuild_file(path: str | Path, *, backup: bool = True,
+                 update: Callable[[WorkbookData], WorkbookData] | None = None) -> RebuildResult:
+    """Rebuild the output sheets (and reshape judgment, Delphi and survey sheets) of a file.
+
+    ``update`` is applied to the input data read from the file before validation (e.g. to
+    add returned expert forms). Validation is :func:`assess`: invalid input raises the located
+    error and the file stays byte-identical (no backup, no temp file). Keeps the file's VBA
+    project byte for byte, every value on the input sheets (by code), and a backup copy.
+    """
+    path = Path(path)
+    _check_file(path)
+    with safe.hold_lock(path):
+        data, g = _read(path, formulas=True)   # formulas kept as text for rewriting the inputs
+        values, _ = _read(path, formulas=False)
+        if update is not None:
+            data, values = update(data), update(values)
+        a = assess(values, g.source)
+        sens = sensitivity_of(a.inputs, a.evaluation) if a.evaluation is not None else None
+        with zipfile.ZipFile(path) as zf:
+            vba = zf.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in zf.namelist() else None
+        plan = _plan(data, a.system, _lang(g), evaluation=a.evaluation, sensitivity=sens, extra=_kept_sheets(g))
+        content = _xlsx_bytes(plan, vba)
+        bak = safe.backup_copy(path) if backup else None
+        safe.atomic_write(path, content)
+    return RebuildResult(path, bak, tuple(s.name for s in plan.sheets), len(a.system.indicators),
+                         len(data.experts), len(data.survey), a.evaluation is not None, a.missing)
+
+
+def plan_book(grids: Grids) -> tuple[WorkbookPlan, Assessment]:
+    """The plan the in-Excel macro writes into a live workbook, after the same validation.
+
+    Formulas only (Excel computes every value itself); the sensitivity sheet holds values.
+    Invalid input raises the located error before anything is planned.
+    """
+    data = read_data(grids)
+    a = assess(data, grids.source)
+    sens = sensitivity_of(a.inputs, a.evaluation) if a.evaluation is not None else None
+    return _plan(data, a.system, _lang(grids), sensitivity=sens), a
+
+
+def export_file(source: "str | Path | EvaluationInputs", out: str | Path | None = None, *,
+                lang: str | None = None) -> Path:
+    """The macro-free portable .xlsx of a workbook, the example or inputs; validated first."""
+    if out is None:
+        if isinstance(source, (str, Path)) and source != EXAMPLE:
+            out = Path(source).with_name(f"{Path(source).stem}_portable.xlsx")
+        else:
+            out = Path("bpm_example_portable.xlsx")
+    out = Path(out)
+    if out.suffix.lower() != ".xlsx":
+        raise WorkbookError(f"{out}: a portable export must end in .xlsx")
+    safe.check_writable(out)
+    if isinstance(source, str) and source == EXAMPLE:
+        from .example import load_example
+
+        source = load_example(lang=lang or "zh")  # as before: the example's inputs, not its workbook
+    data, system, lang, name = load_source(source, lang)
+    a = assess(data, name)  # invalid input refuses before anything is written
+    return export_portable(data, system, lang, out, evaluation=a.evaluation)
+
+
+def write_report_files(evaluation: "Evaluation", out: str | Path, lang: str = "zh", *, pdf: bool = False,
+                       sensitivity: Any = None) -> "ReportFiles":
+    """The HTML report (and its PDF), each written atomically."""
+    from .report import ReportFiles, find_soffice, html_to_pdf, render_html
+
+    out = Path(out)
+    safe.check_writable(out)
+    pdf_path = out.with_suffix(".pdf") if pdf else None
+    if pdf_path is not None:
+        safe.check_writable(pdf_path)
+        if find_soffice() is None:  # refuse before writing anything
+            raise WorkbookError("report --pdf: LibreOffice (soffice) was not found; install LibreOffice "
+                                "or open the HTML report in a browser and print it to PDF")
+    safe.write_text(out, render_html(evaluation, lang=lang, sensitivity=sensitivity))
+    if pdf_path is not None:
+        safe.atomic_write(pdf_path, lambda tmp: html_to_pdf(out, tmp) and None)
+    return ReportFiles(out, pdf_path)
+
+
+def report_file(source: "str | Path", out: str | Path, *, lang: str | None = None, pdf: bool = False,
+                draws: int = SENSITIVITY_DRAWS, progress: Callable[[int, int], None] | None = None) -> "ReportFiles":
+    """Evaluate a workbook (or the example) and write its report."""
+    done = evaluate_file(source, lang=lang, draws=draws, progress=progress)
+    return write_report_files(done.evaluation, out, done.lang, pdf=pdf, sensitivity=done.sensitivity)

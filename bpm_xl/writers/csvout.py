@@ -1,0 +1,137 @@
+"""The result tables as CSV files (``bpm-xl evaluate --csv DIR``).
+
+- UTF-8 with a BOM, so Excel reads Chinese.
+- Headers in the edition's language (zh: 指标代码, 权重, ...); ``keys=True`` writes the stable
+  English keys instead (for scripts).
+- Text never becomes a formula: a text cell starting with ``= + - @``, tab or CR gets a
+  leading ``'`` (the OWASP rule for CSV injection). Numbers stay numbers.
+- File names are the stable keys (indicators.csv ...).
+- Each file is written atomically (:mod:`bpm_xl.writers.safe`).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import safe
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ..evaluation import Evaluation
+
+__all__ = ["HEADERS", "defuse", "result_tables", "write_csv"]
+
+_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+
+#: key -> (zh, en) header
+HEADERS: dict[str, tuple[str, str]] = {
+    "dimension": ("维度代码", "Dimension"), "code": ("指标代码", "Code"), "name_zh": ("中文名称", "Name (zh)"),
+    "name_en": ("英文名称", "Name (en)"), "pdca": ("PDCA 阶段", "PDCA stage"), "dimension_weight": ("维度权重", "Dimension weight"),
+    "local_weight": ("层内权重", "Local weight"), "global_weight": ("综合权重", "Global weight"),
+    "mean_score": ("平均得分", "Mean score"), "answers": ("有效答卷数", "Answers"), "weighted_score": ("加权得分", "Weighted score"),
+    "weight": ("权重", "Weight"), "contribution": ("贡献", "Contribution"), "score": ("得分", "Score"),
+    "score100": ("百分制得分", "100-point score"), "cr": ("一致性比率 CR", "CR"), "label": ("指标代码", "Code"),
+    "stage": ("PDCA 阶段", "PDCA stage"), "gap": ("差距", "Gap"), "weighted_gap": ("加权差距", "Weighted gap"),
+    "share": ("差距占比", "Share of gap"), "rank": ("排名", "Rank"), "node": ("节点", "Node"), "matrix": ("矩阵", "Matrix"),
+    "n": ("阶数", "Size"), "lambda_max": ("最大特征根 λmax", "λmax"), "ci": ("一致性指标 CI", "CI"),
+    "ri": ("随机一致性指标 RI", "RI"), "random_index_table": ("RI 表", "RI table"), "method": ("权重算法", "Weighting method"),
+    "n_missing": ("补全的判断数", "Completed judgments"), "name": ("姓名", "Name"), "ca": ("判断依据 Ca", "Ca"),
+    "cs": ("熟悉程度 Cs", "Cs"), "key": ("项目", "Item"), "value": ("值", "Value"), "round": ("轮次", "Round"),
+    "mean": ("均值", "Mean"), "sd": ("标准差", "SD"), "cv": ("变异系数", "CV"),
+    "full_score_frequency": ("满分频率", "Full-score frequency"), "median": ("中位数", "Median"), "count": ("人数", "Count"),
+    "keep": ("保留", "Keep"), "reason": ("原因", "Reason"), "kendall_w": ("肯德尔协调系数 W", "Kendall W"),
+    "base": ("基准", "Base"), "p2_5": ("2.5% 分位", "2.5th percentile"), "p97_5": ("97.5% 分位", "97.5th percentile"),
+    "increase_delta": ("升档所需增量", "Increase needed"), "increase_to": ("升至", "Increase to"),
+    "increase_grade": ("升至等级", "Grade after increase"), "decrease_delta": ("降档所需减量", "Decrease needed"),
+    "decrease_to": ("降至", "Decrease to"), "decrease_grade": ("降至等级", "Grade after decrease"),
+    # summary rows
+    "total": ("加权总分", "Weighted total"), "grade": ("评价等级", "Grade"), "hierarchy_cr": ("层次总排序 CR", "Hierarchy CR"),
+    "aggregate": ("集结", "aggregate"), "expert_weighting": ("专家权重方式", "Expert weighting"),
+    "aggregation": ("集结方式", "Aggregation"), "scale_min": ("量表下限", "Scale minimum"), "scale_max": ("量表上限", "Scale maximum"),
+    "min_mean": ("德尔菲筛选均值下限", "Delphi minimum mean"), "max_cv": ("德尔菲筛选变异系数上限", "Delphi maximum CV"),
+    "cr_threshold": ("CR 阈值", "CR threshold"), "random_index": ("随机一致性指标表", "Random index table"),
+}
+
+def defuse(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula gets a leading ``'``.
+
+    >>> defuse("=HYPERLINK(\\"http://x\\")"), defuse("-1"), defuse(-1.5), defuse("F1")
+    ('\\'=HYPERLINK("http://x")', "'-1", -1.5, 'F1')
+    """
+    if isinstance(value, str) and value.startswith(_DANGEROUS):
+        return "'" + value
+    return value
+
+
+def _header(key: str, lang: str) -> str:
+    pair = HEADERS.get(key)
+    return key if pair is None else pair[0 if lang == "zh" else 1]
+
+
+def result_tables(ev: "Evaluation", sensitivity: Any = None) -> dict[str, "pd.DataFrame"]:
+    """The tables by stable key, columns by stable key."""
+    import pandas as pd
+
+    tables: dict[str, pd.DataFrame] = {
+        "indicators": ev.indicator_table,
+        "dimensions": ev.dimension_table,
+        "priorities": ev.priorities,
+    }
+    rows = []
+    for code, nr in ev.nodes.items():
+        for matrix, r in (("aggregate", nr.aggregated), *zip(nr.expert_codes, nr.expert_results)):
+            rows.append({"node": code, "matrix": matrix, "n": len(nr.children), "lambda_max": r.lambda_max,
+                         "ci": r.consistency_index, "ri": r.random_index, "cr": r.consistency_ratio,
+                         "random_index_table": r.random_index_table, "method": r.method, "n_missing": r.n_missing})
+    tables["consistency"] = pd.DataFrame(rows)
+    tables["experts"] = pd.DataFrame(
+        [{"code": e.code, "name": e.name, "ca": e.ca, "cs": e.cs, "weight": float(w)}
+         for e, w in zip(ev.inputs.experts, ev.expert_weights)])
+    tables["summary"] = pd.DataFrame([
+        {"key": "total", "value": ev.total}, {"key": "score100", "value": ev.score100},
+        {"key": "grade", "value": ev.rating.grade}, {"key": "hierarchy_cr", "value": ev.hierarchy.consistency_ratio},
+        *({"key": f"band_{b.grade}", "value": b.lower} for b in ev.rating.bands.bands),
+        *({"key": k, "value": v} for k, v in ev.settings.to_dict().items() if k != "bands"),
+    ])
+    if ev.delphi is not None:
+        frames = []
+        for rd in ev.delphi.rounds:
+            f = rd.stats.to_frame().merge(rd.screen.to_frame()[["label", "keep", "reason"]], on="label")
+            f.insert(0, "round", rd.number)
+            f["kendall_w"] = rd.kendall.w if rd.kendall is not None else None
+            frames.append(f)
+        tables["delphi"] = pd.concat(frames, ignore_index=True)
+    if sensitivity is not None:
+        tables["sensitivity_weights"] = sensitivity.judgments_perturb.to_frame()
+        tables["sensitivity_thresholds"] = sensitivity.weights_frame()
+    return tables
+
+
+def _localise(name: str, frame: "pd.DataFrame", lang: str) -> "pd.DataFrame":
+    frame = frame.rename(columns={c: _header(str(c), lang) for c in frame.columns})
+    if name == "summary":
+        col = frame.columns[0]
+        frame[col] = [(_header(k, lang) if k in HEADERS else
+                       (f"{_header('grade', lang)} {k[5:]}" if k.startswith("band_") else k)) for k in frame[col]]
+    if name == "consistency":
+        col = frame.columns[1]
+        frame[col] = [_header(v, lang) if v == "aggregate" else v for v in frame[col]]
+    return frame
+
+
+def write_csv(ev: "Evaluation", out: str | Path, sensitivity: Any = None, *, lang: str = "zh",
+              keys: bool = False) -> list[Path]:
+    """Write the result tables into directory ``out``; returns the files written."""
+    out = Path(out)
+    written = []
+    for name, frame in result_tables(ev, sensitivity).items():
+        if not keys:
+            frame = _localise(name, frame, lang)
+        frame = frame.map(defuse) if hasattr(frame, "map") else frame.applymap(defuse)
+        buf = io.StringIO()
+        frame.to_csv(buf, index=False, lineterminator="\r\n")
+        written.append(safe.atomic_write(out / f"{name}.csv", buf.getvalue().encode("utf-8-sig")))
+    return written
