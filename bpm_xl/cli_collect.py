@@ -291,12 +291,14 @@ def _fail(message: str) -> None:
 
 
 @contextlib.contextmanager
-def _errors(source: Any = None) -> Iterator[None]:
+def _errors(source: Any = None, *others: Any) -> Iterator[None]:
     try:
         yield
     except BpmError as exc:
         msg = str(exc)
-        if source is not None and str(source) not in msg and Path(str(source)).name not in msg:
+        named = [source, *others]
+        if source is not None and not any(p is not None and (str(p) in msg or Path(str(p)).name in msg)
+                                          for p in named):
             msg = f"{source}: {msg}"
         _fail(msg)
     except PermissionError as exc:
@@ -341,7 +343,7 @@ def register(app: typer.Typer) -> None:
         dry_run: bool = typer.Option(False, "--dry-run", help="Report what would change; write nothing."),
     ) -> None:
         """Write returned questionnaires' answers into the hub and rebuild it (backup kept)."""
-        with _errors(book):
+        with _errors(book, *forms):
             _existing(book)
             report, bak = collect_forms(book, forms, dry_run)
         for line in report.lines():
@@ -362,7 +364,7 @@ def register(app: typer.Typer) -> None:
                                                     "(default: the survey map sheet's setting, else 60)."),
     ) -> None:
         """Fill the Survey sheet from a survey export (mapping guessed, saved in the hub, reused)."""
-        with _errors(book):
+        with _errors(book, export, map_):
             _existing(book)
             _existing(export)
             if map_ is not None:
