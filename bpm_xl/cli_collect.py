@@ -18,6 +18,7 @@ from typing import Any
 import typer
 
 from .errors import BpmError, WorkbookError
+from .layout_collect import hub_extra_sheets
 
 __all__ = ["collect_forms", "hub_extra_sheets", "import_survey", "register", "write_feedback", "write_forms"]
 
@@ -28,29 +29,6 @@ def _read_hub(path: Path) -> tuple[Any, Any, Any]:
 
     values, g = read_workbook(path, formulas=False)
     return values, g, None
-
-
-def hub_extra_sheets(g: Any, lang: str, survey_map: list[list[Any]] | None = None) -> list[Any]:
-    """The collection sheets of a hub (the saved survey map), kept across rebuilds.
-
-    Plugs into a rebuild as ``plan.sheets.extend(hub_extra_sheets(grids, lang))``.
-    """
-    from .collect import MAP_SHEET
-    from .sheets.plan import Block, SheetPlan
-
-    grid = survey_map
-    if grid is None:
-        for nm in MAP_SHEET.values():
-            if nm in g.sheets:
-                grid = [list(r) for r in g.sheets[nm] if any(v not in (None, "") for v in r)]
-                break
-    if not grid:
-        return []
-    sp = SheetPlan("survey_map", MAP_SHEET.get(lang, MAP_SHEET["zh"]), "input", widths={0: 48, 1: 16, 2: 14})
-    sp.blocks.append(Block(0, 0, [grid[0]], "header"))
-    if len(grid) > 1:
-        sp.blocks.append(Block(1, 0, [list(r) + [None] * (3 - len(r)) for r in grid[1:]], "input"))
-    return [sp]
 
 
 def _write_hub(path: Path, update: Callable[[Any], Any], dry_run: bool = False,

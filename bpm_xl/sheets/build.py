@@ -416,6 +416,9 @@ def rebuild_file(path: str | Path, backup: bool = True) -> RebuildResult:
     values, _ = read_workbook(path, formulas=False)
     ev, sens = evaluation_of(values, g.source)
     plan = plan_for(data, system, lang, extra, evaluation=ev, sensitivity=sens)
+    from ..layout_collect import hub_extra_sheets  # the saved survey map (bpm-xl import-survey) survives
+
+    plan.sheets.extend(hub_extra_sheets(g, lang))
     buf = io.BytesIO()
     write_workbook(plan, buf, vba)
     bak = _backup_path(path) if backup else path
