@@ -118,7 +118,7 @@ def form_specs(data: Any, round_: int = 1, lang: str = "zh", layout: str = "row"
     thr = number(s.get("cr_threshold")) or 0.10
     if round_ < 1 or round_ > max(len(data.delphi), 1):
         raise WorkbookError(f"--round {round_}: the workbook has {len(data.delphi)} Delphi round(s)")
-    if round_ >= 2 and not data.delphi[0]:
+    if round_ >= 2 and not any(number(v) is not None for row in data.delphi[0].values() for v in row.values()):
         raise WorkbookError("--round 2: the Delphi round 1 sheet is empty; collect round 1 first")
     nodes = []
     ns = set()

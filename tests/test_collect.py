@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,15 +10,13 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-sys.path.insert(0, str(Path(__file__).parent))
+from bpm_xl.cli import app
+from bpm_xl.cli_collect import _write_hub, collect_forms, write_forms
+from bpm_xl.collect import hub_nodes, system_of
+from bpm_xl.form_layout import SHEETS, form_layout
+from bpm_xl.sheets.build import evaluate_file, new_workbook, read_workbook
 
-from form_helpers import fill_form  # noqa: E402
-
-from bpm_xl.cli import app  # noqa: E402
-from bpm_xl.cli_collect import _write_hub, collect_forms, write_forms  # noqa: E402
-from bpm_xl.collect import hub_nodes, system_of  # noqa: E402
-from bpm_xl.form_layout import SHEETS, form_layout  # noqa: E402
-from bpm_xl.sheets.build import evaluate_file, new_workbook, read_workbook  # noqa: E402
+from .form_helpers import fill_form
 
 
 @pytest.fixture(scope="module")

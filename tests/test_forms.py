@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
 import openpyxl
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
+from bpm_xl.cli_collect import write_forms
+from bpm_xl.collect import form_specs, hub_nodes, system_of
+from bpm_xl.form_layout import SHEETS, form_layout
+from bpm_xl.sheets import libreoffice
+from bpm_xl.sheets.build import evaluate_file, new_workbook, read_workbook
+from bpm_xl.writers.forms import write_form
 
-from form_helpers import compare_cached, fill_form  # noqa: E402
-
-from bpm_xl.cli_collect import _write_hub, write_forms  # noqa: E402
-from bpm_xl.collect import form_specs, hub_nodes, system_of  # noqa: E402
-from bpm_xl.form_layout import SHEETS, form_layout  # noqa: E402
-from bpm_xl.sheets import libreoffice  # noqa: E402
-from bpm_xl.sheets.build import evaluate_file, new_workbook, read_workbook  # noqa: E402
-from bpm_xl.writers.forms import write_form  # noqa: E402
+from .form_helpers import compare_cached, fill_form
 
 
 @pytest.fixture(scope="module")
@@ -221,3 +217,24 @@ def test_blank_pair_shows_incomplete_not_zero(hub, tmp_path):
     blk = lay.blocks[0]
     assert ws.cell(blk.result_row + 1, 3).value == "未完成"
     assert "1 对" in ws.cell(blk.result_row + 1, 12).value
+
+
+def test_forms_command_refuses_bad_input_in_one_line(hub, tmp_path):
+    from typer.testing import CliRunner
+
+    from bpm_xl.cli import app
+
+    run = CliRunner().invoke
+    r = run(app, ["forms", str(tmp_path / "missing.xlsm"), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and r.output.startswith("bpm-xl: error: ") and "no such file" in r.output
+    r = run(app, ["forms", str(hub), "--out", str(tmp_path / "o"), "--layout", "grid"])
+    assert r.exit_code == 2 and "--layout" in r.output
+    # round 2 needs round-1 answers on the hub
+    blank = tmp_path / "blank.xlsm"
+    new_workbook(blank, example=False, with_module=False)
+    r = run(app, ["forms", str(blank), "--out", str(tmp_path / "o"), "--round", "2"])
+    assert r.exit_code == 2 and "Delphi round 1 sheet is empty" in r.output, r.output
+    assert not (tmp_path / "o").exists()
+    r = run(app, ["forms", str(blank), "--out", str(tmp_path / "o2"), "--lang", "en"])
+    assert r.exit_code == 0, r.output
+    assert len(list((tmp_path / "o2").glob("*.xlsx"))) == 3
