@@ -359,7 +359,7 @@ def feedback_rows(evaluation: Any, system: Any, lang: str = "zh") -> list[dict[s
                     "a": a, "b": b, "a_label": _label(system, a, lang), "b_label": _label(system, b, lang),
                     "current": float(cur), "suggested": float(sug), "cr_after": float(rep.result.consistency_ratio),
                     "reached": bool(rep.reached),
-                    "most_inconsistent": f"{children[worst.row]}/{children[worst.col]}",
+                    "most_inconsistent": "/".join(children[k] for k in sorted((worst.row, worst.col))),
                 })
     return out
 

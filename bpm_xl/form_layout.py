@@ -124,7 +124,8 @@ def form_layout(nodes: Sequence[tuple[str, Sequence[str]]], codes: Sequence[str]
         n = len(children)
         if n < 2:
             continue
-        title_row, header_row = r, r + 1
+        # row layout: title, the direction labels (<- A more important | equal | B more important ->), header
+        title_row, header_row = r, (r + 2 if layout == "row" else r + 1)
         pairs = []
         if layout == "row":
             k = 0

@@ -211,6 +211,8 @@ def write_form(spec: FormSpec, target: str | Path | io.BytesIO) -> None:
         "note": wb.add_format({**base, "italic": True, "font_color": "#7F7F7F"}),
         "calc": wb.add_format({**base, "font_size": 9}),
         "diag": wb.add_format({**base, "border": 1, "align": "center", "bg_color": "#EDEDED"}),
+        "dir": wb.add_format({**base, "bold": True, "align": "center", "font_color": TITLE, "bg_color": "#DDEBF7",
+                              "border": 1}),
     }
     good = wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
     bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
@@ -272,7 +274,7 @@ def write_form(spec: FormSpec, target: str | Path | io.BytesIO) -> None:
         ws.set_column(2, 18, 3.6)
         ws.set_column(19, 19, 24)
         ws.set_column(20, 20, 10)
-        ws.set_column(21, 23, 14)
+        ws.set_column(21, 23, 17)
     else:
         ws.set_column(0, 0, 24)
         ws.set_column(1, 1, 24)
@@ -323,7 +325,12 @@ def _node_block(spec: FormSpec, tx: dict, F: dict, pairs: _Sheet, calc: _Sheet, 
     values: list[float | None] = []
     if spec.layout == "row":
         h = blk.header_row
-        pairs.text(h - 0, 0, tx["no"], F["head"])
+        ws.merge_range(h - 1, 2, h - 1, 9, None, F["dir"])
+        pairs.text(h - 1, 2, tx["left"], F["dir"])
+        pairs.text(h - 1, 10, tx["equal"], F["dir"])
+        ws.merge_range(h - 1, 11, h - 1, 18, None, F["dir"])
+        pairs.text(h - 1, 11, tx["right"], F["dir"])
+        pairs.text(h, 0, tx["no"], F["head"])
         pairs.text(h, 1, tx["a"], F["head"])
         for c, lab in enumerate(ROW_HEADER):
             pairs.text(h, 2 + c, lab, F["head"])
