@@ -18,7 +18,6 @@ from typing import Any
 import typer
 
 from .errors import BpmError, WorkbookError
-from .layout_collect import hub_extra_sheets
 
 __all__ = ["collect_forms", "hub_extra_sheets", "import_survey", "register", "write_feedback", "write_forms"]
 
@@ -42,6 +41,7 @@ def _write_hub(path: Path, update: Callable[[Any], Any], dry_run: bool = False,
 
     import pandas as pd
 
+    from .layout_collect import hub_extra_sheets
     from .model import IndicatorSystem
     from .sheets import build
     from .sheets.labels import USER_ROLES
@@ -226,6 +226,14 @@ def import_survey(book: Path, export: Path, map_csv: Path | None = None, dry_run
     from .sheets.build import read_workbook
 
     values, g = read_workbook(book, formulas=False)
+    # Settings keys the hub may carry (survey_min_seconds, survey_screen); the options win
+    from .collect import number
+
+    if min_seconds is None:
+        min_seconds = number(values.settings.get("survey_min_seconds"))
+    if not screen:
+        flag = str(values.settings.get("survey_screen") or "").strip().lower()
+        screen = flag in ("1", "yes", "true", "是", "on")
     table = read_export(export)
     saved = None
     for nm in MAP_SHEET.values():

@@ -416,6 +416,7 @@ class SurveyImport:
     kept: int
     min_seconds: float
     changed: bool = True
+    replaced: int = 0                     # respondents the Survey sheet held before
 
     def lines(self) -> list[str]:
         kinds = {"wjx": "问卷星", "tencent": "腾讯问卷", "plain": "plain table"}
@@ -440,6 +441,8 @@ class SurveyImport:
             out.append(f"screening not applied (use --screen): all {self.respondents} respondent(s) imported")
         if not self.changed:
             out.append("no change: the workbook already holds these answers")
+        elif self.replaced:
+            out.append(f"the Survey sheet's {self.replaced} earlier respondent(s) are replaced by this export")
         return out
 
 
@@ -530,6 +533,8 @@ def apply_survey_import(data: Any, table: Any, given: list[tuple[str, str, bool]
                               f"'{used[entry.code]}'; map each indicator from one question (give --map)")
         used[entry.code] = title
         mapping.append((q, entry))
+    if not table.rows:
+        raise SurveyError(f"{table.file}: row 2: the export holds no responses")
     if not mapping:
         raise SurveyError(f"{table.file}: row 1: no question title names an indicator code or name; give the mapping "
                           f"with --map MAP.csv (question, indicator, reverse)")
@@ -583,7 +588,8 @@ def apply_survey_import(data: Any, table: Any, given: list[tuple[str, str, bool]
     rows = [{c: answers[k].get(c) for c in system.codes} for k in keep]
     new = with_survey(data, ids, rows)
     result = SurveyImport(table.file, table.kind, tuple(m for _, m in mapping), tuple(unmapped), len(answers),
-                          {k: tuple(v) for k, v in flags.items()}, screen, len(keep), min_seconds)
+                          {k: tuple(v) for k, v in flags.items()}, screen, len(keep), min_seconds,
+                          replaced=len(data.survey))
     return new, result
 
 

@@ -279,3 +279,10 @@ def test_refuses_a_file_that_is_not_a_form(hub, tmp_path):
 def test_refuses_the_same_expert_twice_in_one_call(hub, forms1, tmp_path):
     dup = Path(shutil.copy2(forms1[0], tmp_path / "copy.xlsx"))
     _refused(_copy(hub, tmp_path), [forms1[0], dup], "copy.xlsx", "E01")
+
+
+def test_help_lists_the_collection_commands():
+    r = CliRunner().invoke(app, ["--help"])
+    assert r.exit_code == 0
+    for cmd in ("forms", "collect", "import-survey", "feedback"):
+        assert cmd in r.output

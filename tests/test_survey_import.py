@@ -283,3 +283,17 @@ def test_xls_export_through_calamine(h, indicators, tmp_path):
     result, _ = import_survey(h, xls)
     assert result.kind == "wjx"
     assert _survey(h) == _expected([list(a) for a in ans])
+
+
+def test_empty_and_shifted_exports_are_refused(h, indicators, tmp_path):
+    head = ["序号", "所用时间", "来自IP"] + [c for c, _ in indicators]
+    f = tmp_path / "empty.csv"
+    f.write_text(",".join(head) + "\n", encoding="utf-8")
+    _refused(h, [str(f)], "empty.csv", "no responses")
+    f = tmp_path / "shifted.csv"
+    row = ["1", "300秒", "1.1.1.1"] + ["3"] * len(indicators) + ["4"]
+    f.write_text(",".join(head) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    _refused(h, [str(f)], "shifted.csv", "row 2", "shifted")
+    f = tmp_path / "blank.csv"
+    f.write_text("", encoding="utf-8")
+    _refused(h, [str(f)], "blank.csv", "row 1")
