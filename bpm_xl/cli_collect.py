@@ -19,7 +19,7 @@ import typer
 
 from .errors import BpmError, WorkbookError
 
-__all__ = ["collect_forms", "hub_extra_sheets", "import_survey", "register", "write_feedback", "write_forms"]
+__all__ = ["collect_forms", "import_survey", "register", "write_feedback", "write_forms"]
 
 
 # ----------------------------------------------------------------------------- the hub
