@@ -149,6 +149,7 @@ def form_specs(data: Any, round_: int = 1, lang: str = "zh", layout: str = "row"
                         off.setdefault(node, {})[(a, b)] = v
                     else:
                         judg.setdefault(node, {})[(a, b)] = sv
+        sugg = _suggestions(judg, nodes, method, table, thr)
         rd = data.delphi[round_ - 1].get(code, {}) if len(data.delphi) >= round_ else {}
         if round_ >= 2:
             own1 = dict(data.delphi[0].get(code, {}))
@@ -157,8 +158,40 @@ def form_specs(data: Any, round_: int = 1, lang: str = "zh", layout: str = "row"
             title=data.title or "", fingerprint=fp, method=method, random_index=table, ri=ri, cr_threshold=thr,
             scale_min=lo, scale_max=hi, nodes=tuple(nodes), indicators=indicators, judgments=judg, off_scale=off,
             ratings={k: v for k, v in rd.items() if v is not None}, ca=number(e.get("ca")), cs=number(e.get("cs")),
-            panel=panel, own_round1=own1))
+            panel=panel, own_round1=own1, suggestions=sugg))
     return specs
+
+
+def _suggestions(judg: dict, nodes: list, method: str, table: str, thr: float) -> dict:
+    """Per node whose pre-filled matrix is complete and fails: the core's repair, as (a, b) -> a_ab."""
+    import numpy as np
+
+    from .ahp import ahp_weights, suggest_repair
+    from .errors import BpmError
+
+    out: dict[str, dict[tuple[str, str], float]] = {}
+    for node, _, ch in nodes:
+        codes = [c for c, _ in ch]
+        n = len(codes)
+        per = judg.get(node, {})
+        if n < 3 or len(per) < n * (n - 1) // 2:
+            continue
+        a = np.ones((n, n))
+        for i in range(n):
+            for j in range(i + 1, n):
+                a[i, j] = per[(codes[i], codes[j])]
+                a[j, i] = 1 / a[i, j]
+        try:
+            if ahp_weights(a, method, table).consistency_ratio < thr:
+                continue
+            rep = suggest_repair(a, threshold=thr, method=method, random_index=table)
+        except BpmError:
+            continue
+        for c in rep.changes:
+            i, j = sorted((c.row, c.col))
+            v = c.scale_value if (i, j) == (c.row, c.col) else 1 / c.scale_value
+            out.setdefault(node, {})[(codes[i], codes[j])] = float(v)
+    return out
 
 
 def _panel(data: Any, system: Any, evaluation: Any, lo: float, hi: float) -> dict[str, tuple[float | None, float | None]]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
@@ -194,6 +194,9 @@ class FormSpec:
     cs: float | None
     panel: dict[str, tuple[float | None, float | None]] | None = None   # round 2: round-1 mean, CV
     own_round1: dict[str, Any] | None = None                          # round 2: own round-1 rating
+    #: judgments to reconsider when the form was sent (node -> (a, b) -> suggested a_ab), from the
+    #: core's suggest_repair over the pre-filled matrices that fail the CR threshold
+    suggestions: dict[str, dict[tuple[str, str], float]] = field(default_factory=dict)
 
     def layout_(self) -> FormLayout:
         return form_layout([(n, [c for c, _ in ch]) for n, _, ch in self.nodes],

@@ -238,3 +238,21 @@ def test_forms_command_refuses_bad_input_in_one_line(hub, tmp_path):
     r = run(app, ["forms", str(blank), "--out", str(tmp_path / "o2"), "--lang", "en"])
     assert r.exit_code == 0, r.output
     assert len(list((tmp_path / "o2").glob("*.xlsx"))) == 3
+
+
+def test_prefilled_form_carries_the_cores_repair_for_failing_matrices(hub, forms1):
+    """The values the feedback table suggests are noted beside the pairs of the form sent back."""
+    from bpm_xl.collect import feedback_rows
+    from bpm_xl.form_layout import SCALE_LABELS, SCALE_VALUES
+
+    lay, data, system = _layout(hub)
+    ev = evaluate_file(hub)
+    rows = [r for r in feedback_rows(ev, system) if r["expert"] == "E04"]
+    assert rows
+    ws = openpyxl.load_workbook(forms1[3])[SHEETS["pairs"]["zh"]]
+    for r in rows:
+        p = lay.pair(r["node"], r["a"], r["b"])
+        label = next(lab for lab, v in zip(SCALE_LABELS, SCALE_VALUES) if abs(v - r["suggested"]) < 1e-12)
+        assert ws.cell(p.row + 1, 22).value == f"发出时建议改为 {label}"
+    noted = sum(1 for row in ws.iter_rows(min_col=22, max_col=22, values_only=True) if row[0])
+    assert noted == len(rows)

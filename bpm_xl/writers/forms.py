@@ -72,6 +72,8 @@ _T = {
         "mark": "在一格中输入 √", "mark_msg": "每行只选一格；输入 √ 或任何符号。",
         "rate_msg": "请输入 {lo:g} 到 {hi:g} 之间的整数。", "auth_msg": "请输入 0 到 1 之间的数。",
         "vs": "{a} 与 {b}",
+        "suggest": "发出时建议改为 {v}",
+        "suggest_m": "发出时一致性未通过；建议修改：{pairs}",
     },
     "en": {
         "title": "Expert questionnaire: budget performance evaluation",
@@ -119,6 +121,8 @@ _T = {
         "mark": "Mark one cell", "mark_msg": "One cell per row; type a mark (any symbol).",
         "rate_msg": "Type a whole number from {lo:g} to {hi:g}.", "auth_msg": "Type a number from 0 to 1.",
         "vs": "{a} vs {b}",
+        "suggest": "suggested when sent: {v}",
+        "suggest_m": "Failed the check when sent; suggested changes: {pairs}",
     },
 }
 
@@ -211,6 +215,7 @@ def write_form(spec: FormSpec, target: str | Path | io.BytesIO) -> None:
         "note": wb.add_format({**base, "italic": True, "font_color": "#7F7F7F"}),
         "calc": wb.add_format({**base, "font_size": 9}),
         "diag": wb.add_format({**base, "border": 1, "align": "center", "bg_color": "#EDEDED"}),
+        "suggest": wb.add_format({**base, "font_color": "#9C0006", "italic": True}),
         "dir": wb.add_format({**base, "bold": True, "align": "center", "font_color": TITLE, "bg_color": "#DDEBF7",
                               "border": 1}),
     }
@@ -320,6 +325,7 @@ def _node_block(spec: FormSpec, tx: dict, F: dict, pairs: _Sheet, calc: _Sheet, 
     pairs.text(blk.title_row, 0 if spec.layout == "matrix" else 1, tx["node"].format(k=k, title=title), F["sub"])
     prefill = spec.judgments.get(blk.node, {})
     offs = spec.off_scale.get(blk.node, {})
+    sugg = spec.suggestions.get(blk.node, {})
     # ---- the expert's cells and the live value of each pair (as the calc sheet reads it)
     value_cells: list[str] = []
     values: list[float | None] = []
@@ -355,6 +361,8 @@ def _node_block(spec: FormSpec, tx: dict, F: dict, pairs: _Sheet, calc: _Sheet, 
             pairs.formula(r, 20, f, v if v is not None else "", F["value"])
             if (p.a, p.b) in offs:
                 pairs.text(r, 21, tx["offscale"].format(v=offs[(p.a, p.b)]), F["note"])
+            elif (p.a, p.b) in sugg:
+                pairs.text(r, 21, tx["suggest"].format(v=_fmt_value(sugg[(p.a, p.b)])), F["suggest"])
             value_cells.append(pairs.ref(r, 20))
             values.append(v)
         first, last = blk.pairs[0].row, blk.pairs[-1].row
@@ -557,6 +565,9 @@ def _node_block(spec: FormSpec, tx: dict, F: dict, pairs: _Sheet, calc: _Sheet, 
     if spec.layout == "row":
         # column T of the result row is the "look first" label; keep its label short
         pass
+    if spec.layout == "matrix" and sugg:
+        items = "; ".join(f"{a} / {b} = {_fmt_value(v)}" for (a, b), v in sugg.items())
+        pairs.text(rr + 1, 0, tx["suggest_m"].format(pairs=items), F["suggest"])
     ws.conditional_format(rr, c_v, rr, c_v, {"type": "cell", "criteria": "==", "value": f'"{tx["pass"]}"',
                                              "format": good})
     ws.conditional_format(rr, c_v, rr, c_v, {"type": "cell", "criteria": "==", "value": f'"{tx["review"]}"',
