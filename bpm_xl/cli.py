@@ -325,6 +325,11 @@ def excel_setup(
         raise typer.Exit(1)
 
 
+from .cli_collect import register as _register_collect  # noqa: E402
+
+_register_collect(app)
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m bpm_xl.cli`
     app()
 

@@ -38,6 +38,7 @@ from xml.etree import ElementTree
 
 from .errors import BpmError, MissingValueError, NotConnectedError, WorkbookError
 from .layout import data_from_inputs, plan_workbook
+from .layout.collect import hub_extra_sheets
 from .layout.labels import SHEETS, USER_ROLES
 from .layout.types import WorkbookData, WorkbookPlan
 from .sheets.read import Grids, parse_names, read_data, to_inputs
@@ -472,13 +473,15 @@ def _kept_sheets(g: Grids) -> dict[str, list[list[Any]]]:
 
 
 def rebuild_file(path: str | Path, *, backup: bool = True,
-                 update: Callable[[WorkbookData], WorkbookData] | None = None) -> RebuildResult:
+                 update: Callable[[WorkbookData], WorkbookData] | None = None,
+                 survey_map: list[list[Any]] | None = None) -> RebuildResult:
     """Rebuild the output sheets (and reshape judgment, Delphi and survey sheets) of a file.
 
     ``update`` is applied to the input data read from the file before validation (e.g. to
     add returned expert forms). Validation is :func:`assess`: invalid input raises the located
     error and the file stays byte-identical (no backup, no temp file). Keeps the file's VBA
-    project byte for byte, every value on the input sheets (by code), and a backup copy.
+    project byte for byte, every value on the input sheets (by code), the hub's saved survey
+    map (replaced by ``survey_map`` when given: ``bpm-xl import-survey``), and a backup copy.
     """
     path = Path(path)
     _check_file(path)
@@ -492,6 +495,7 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
         with zipfile.ZipFile(path) as zf:
             vba = zf.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in zf.namelist() else None
         plan = _plan(data, a.system, _lang(g), evaluation=a.evaluation, sensitivity=sens, extra=_kept_sheets(g))
+        plan.sheets.extend(hub_extra_sheets(g, _lang(g), survey_map))
         content = _xlsx_bytes(plan, vba)
         bak = safe.backup_copy(path) if backup else None
         safe.atomic_write(path, content)

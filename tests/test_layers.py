@@ -19,7 +19,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "bpm_xl"
 RANK = {"core": 0, "layout": 1, "readers": 2, "writers": 2, "service": 3, "shells": 4}
 
 CORE = {"errors", "conversion", "ahp", "delphi", "scoring", "model", "evaluation", "sensitivity", "example"}
-SHELLS = {"cli", "console", "macros", "udfs", "winsetup"}
+SERVICE = {"service", "collect"}
+SHELLS = {"cli", "cli_collect", "console", "macros", "udfs", "winsetup"}
 #: modules still at their pre-wave paths, by the layer they move to
 OLD_PATHS = {"bpm_xl.sheets": "readers", "bpm_xl.sheets.read": "readers", "bpm_xl.report": "writers"}
 
@@ -46,7 +47,7 @@ def layer(mod: str) -> str:
         return parts[1]
     if len(parts) == 2 and parts[1] in CORE:
         return "core"
-    if len(parts) == 2 and parts[1] == "service":
+    if len(parts) == 2 and parts[1] in SERVICE:
         return "service"
     if len(parts) == 2 and parts[1] in SHELLS:
         return "shells"

@@ -1,0 +1,337 @@
+"""Commands of the collection round trip: ``forms``, ``collect``, ``import-survey``, ``feedback``.
+
+``register(app)`` adds them to the ``bpm-xl`` typer app. The hub workbook is written in one
+place, :func:`_write_hub` (read inputs, apply an update, lay out, write atomically with a
+backup): the service's ``rebuild_file(path, update=...)``. Every other file goes through
+:mod:`bpm_xl.writers.safe`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from .errors import BpmError, WorkbookError
+from .writers import safe
+
+__all__ = ["collect_forms", "import_survey", "register", "write_feedback", "write_forms"]
+
+
+# ----------------------------------------------------------------------------- the hub
+def _write_hub(path: Path, update: Callable[[Any], Any], survey_map: list[list[Any]] | None = None) -> Path | None:
+    """Apply ``update`` to the hub's input data and rebuild the file: the service's one rebuild
+    (validated, atomic, with a backup; the saved survey map kept or replaced by ``survey_map``).
+    Returns the backup path. Raises BpmError (file untouched)."""
+    from .service import rebuild_file
+
+    return rebuild_file(path, update=update, survey_map=survey_map).backup
+
+
+# ----------------------------------------------------------------------------- forms
+def write_forms(book: Path, out: Path, round_: int = 1, lang: str = "zh", layout: str = "row") -> list[Path]:
+    from .collect import form_specs
+    from .service import read_workbook  # CORE-MERGE: readers.workbook
+    from .service import evaluation_of
+    from .writers.forms import form_bytes
+
+    data, g = read_workbook(book, formulas=False)
+    ev = None
+    if round_ >= 2:
+        ev, _ = evaluation_of(data, g.source, sensitivity=False)
+    specs = form_specs(data, round_, lang, layout, evaluation=ev)
+    if not specs:
+        raise WorkbookError(f"{book.name}: the Experts sheet lists no expert")
+    files = []
+    names = set()
+    for s in specs:
+        name = _safe_name(f"{s.expert}_{s.expert_name}" if s.expert_name else s.expert)
+        if name in names:
+            raise WorkbookError(f"{book.name}: two experts give the file name {name}.xlsx; make the codes unique")
+        names.add(name)
+        files.append((out / f"{name}.xlsx", form_bytes(s)))
+    out.mkdir(parents=True, exist_ok=True)
+    for p, content in files:
+        safe.atomic_write(p, content)
+    return [p for p, _ in files]
+
+
+def _safe_name(s: str) -> str:
+    bad = '<>:"/\\|?*\x00'
+    s = "".join("_" if ch in bad or ord(ch) < 32 else ch for ch in s).strip().strip(".")
+    return s or "expert"
+
+
+# ----------------------------------------------------------------------------- collect
+def read_forms(book_values: Any, files: list[Path]) -> list[Any]:
+    from .collect import hub_nodes, number, system_of
+    from .readers.forms import read_answers, read_form_grids, read_identity
+
+    system = system_of(book_values)
+    lo = number(book_values.settings.get("scale_min"))
+    hi = number(book_values.settings.get("scale_max"))
+    out = []
+    from .layout.forms import fingerprint
+
+    fp = fingerprint(book_values.system_rows)
+    for f in files:
+        grids = read_form_grids(f)
+        ident = read_identity(f.name, grids)
+        if ident["fingerprint"] != fp:
+            # identity checks (another workbook / changed system) come first, with the cell
+            from .readers.forms import FormAnswers
+
+            out.append(FormAnswers(file=f.name, expert=ident["expert"], round=ident["round"],
+                                   fingerprint=ident["fingerprint"], title=ident["title"], layout=ident["layout"],
+                                   lang=ident["lang"], judgments={}, ratings={}, ca=None, cs=None,
+                                   identity_sheet=ident["_sheet"]))
+            continue
+        out.append(read_answers(f.name, grids, ident, hub_nodes(system), list(system.codes),
+                                1.0 if lo is None else lo, 5.0 if hi is None else hi))
+    return out
+
+
+def collect_forms(book: Path, files: list[Path], dry_run: bool = False) -> tuple[Any, Path | None]:
+    """Collect returned forms into the hub; returns (ChangeReport, backup or None)."""
+    from .collect import apply_forms
+    from .service import read_workbook  # CORE-MERGE: readers.workbook
+
+    values, _ = read_workbook(book, formulas=False)
+    forms = read_forms(values, files)
+    _, report = apply_forms(values, forms)          # refuses before anything is written
+    if dry_run or not report.changes:
+        return report, None
+    bak = _write_hub(book, lambda d: apply_forms(d, forms)[0])
+    return report, bak
+
+
+# ----------------------------------------------------------------------------- feedback
+def write_feedback(book: Path, out: Path, lang: str = "zh") -> tuple[list[dict[str, Any]], list[Path]]:
+    from .collect import feedback_rows, system_of
+    from .service import read_workbook  # CORE-MERGE: readers.workbook
+    from .service import evaluate_data
+
+    data, g = read_workbook(book, formulas=False)
+    ev = evaluate_data(data, g.source)
+    rows = feedback_rows(ev, system_of(data), lang)
+    out.mkdir(parents=True, exist_ok=True)
+    head_zh = ["专家", "比较组", "CR", "要素A", "要素B", "当前判断 a_AB", "建议判断 a_AB", "修改后CR", "是否达标", "最不一致的一对"]
+    head_en = ["expert", "node", "CR", "A", "B", "current a_AB", "suggested a_AB", "CR after", "reached", "most inconsistent"]
+    head = head_zh if lang == "zh" else head_en
+    table = [[r["expert"], r["node"], r["cr"], r["a_label"], r["b_label"], _frac(r["current"]), _frac(r["suggested"]),
+              r["cr_after"], ("是" if r["reached"] else "否") if lang == "zh" else ("yes" if r["reached"] else "no"),
+              r["most_inconsistent"]] for r in rows]
+    s = io.StringIO()
+    w = csv.writer(s, lineterminator="\r\n")
+    w.writerow(head)
+    for row in table:
+        w.writerow([_csv_safe(v) for v in row])
+    csv_path = out / "consistency_feedback.csv"
+    safe.atomic_write(csv_path, s.getvalue().encode("utf-8-sig"))
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"strings_to_numbers": False, "strings_to_formulas": False,
+                                   "strings_to_urls": False, "in_memory": True})
+    ws = wb.add_worksheet("一致性反馈" if lang == "zh" else "Consistency feedback")
+    hf = wb.add_format({"bold": True, "bg_color": "#BDD7EE", "border": 1, "text_wrap": True})
+    nf = wb.add_format({"num_format": "0.0000", "border": 1})
+    tf = wb.add_format({"border": 1})
+    for c, h in enumerate(head):
+        ws.write_string(0, c, h, hf)
+    for r, row in enumerate(table, start=1):
+        for c, v in enumerate(row):
+            if isinstance(v, float):
+                ws.write_number(r, c, v, nf)
+            else:
+                ws.write_string(r, c, str(v), tf)
+    ws.set_column(0, 2, 10)
+    ws.set_column(3, 4, 26)
+    ws.set_column(5, 9, 14)
+    ws.freeze_panes(1, 0)
+    wb.close()
+    xlsx_path = out / "consistency_feedback.xlsx"
+    safe.atomic_write(xlsx_path, buf.getvalue())
+    return rows, [csv_path, xlsx_path]
+
+
+def _frac(x: float) -> str:
+    from fractions import Fraction
+
+    f = Fraction(x).limit_denominator(9)
+    return str(f) if abs(float(f) - x) < 1e-9 else f"{x:.4g}"
+
+
+def _csv_safe(v: Any) -> Any:
+    """Text that a spreadsheet would take for a formula gets a leading apostrophe."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return v
+
+
+# ----------------------------------------------------------------------------- survey
+def import_survey(book: Path, export: Path, map_csv: Path | None = None, dry_run: bool = False,
+                  screen: bool = False, min_seconds: float | None = None) -> tuple[Any, Path | None]:
+    from .collect import MAP_SHEET, apply_survey_import, map_sheet_rows, read_map_sheet
+    from .readers.survey import read_export, read_map_csv
+    from .service import read_workbook  # CORE-MERGE: readers.workbook
+
+    values, g = read_workbook(book, formulas=False)
+    # Settings keys the hub may carry (survey_min_seconds, survey_screen); the options win
+    from .collect import number
+
+    if min_seconds is None:
+        min_seconds = number(values.settings.get("survey_min_seconds"))
+    if not screen:
+        flag = str(values.settings.get("survey_screen") or "").strip().lower()
+        screen = flag in ("1", "yes", "true", "是", "on")
+    table = read_export(export)
+    saved = None
+    for nm in MAP_SHEET.values():
+        if nm in g.sheets:
+            saved = read_map_sheet(g.sheets[nm])
+            break
+    given = read_map_csv(map_csv) if map_csv is not None else None
+    new_values, result = apply_survey_import(values, table, given=given, saved=saved, screen=screen,
+                                             min_seconds=min_seconds)
+    grid = map_sheet_rows(result.mapping)
+    saved_grid = read_map_sheet(grid)
+    same = (_same_survey(values, new_values) and saved is not None
+            and [(t, c, r) for t, c, r in saved] == saved_grid)
+    if same:
+        from dataclasses import replace
+
+        result = replace(result, changed=False)
+    if dry_run or same:
+        return result, None
+    bak = _write_hub(book, lambda d: apply_survey_import(d, table, given=given, saved=saved, screen=screen,
+                                                         min_seconds=min_seconds)[0], survey_map=grid)
+    return result, bak
+
+
+def _same_survey(a: Any, b: Any) -> bool:
+    from .collect import _same
+
+    if len(a.survey) != len(b.survey) or not all(_same(x, y) for x, y in zip(a.survey_ids, b.survey_ids)):
+        return False
+    for ra, rb in zip(a.survey, b.survey):
+        for k in set(ra) | set(rb):
+            if not _same(ra.get(k), rb.get(k)):
+                return False
+    return True
+
+
+# ----------------------------------------------------------------------------- typer
+def _fail(message: str) -> None:
+    typer.echo(f"bpm-xl: error: {' '.join(str(message).split())}", err=True)
+    raise typer.Exit(2)
+
+
+@contextlib.contextmanager
+def _errors(source: Any = None, *others: Any) -> Iterator[None]:
+    try:
+        yield
+    except BpmError as exc:
+        msg = str(exc)
+        named = [source, *others]
+        if source is not None and not any(p is not None and (str(p) in msg or Path(str(p)).name in msg)
+                                          for p in named):
+            msg = f"{source}: {msg}"
+        _fail(msg)
+    except PermissionError as exc:
+        _fail(f"{exc.filename or source}: permission denied; close the file if it is open and try again")
+    except IsADirectoryError as exc:
+        _fail(f"{exc.filename}: is a directory; give a file name")
+
+
+def _existing(p: Path) -> Path:
+    if not p.exists():
+        raise WorkbookError(f"{p}: no such file")
+    if p.is_dir():
+        raise WorkbookError(f"{p}: is a directory; give a file")
+    return p
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``forms``, ``collect``, ``import-survey`` and ``feedback`` to ``app``."""
+
+    @app.command("forms")
+    def forms_cmd(
+        book: Path = typer.Argument(..., help="The hub workbook (.xlsm)."),
+        out: Path = typer.Option(..., "--out", "-o", help="Directory to write the questionnaires into."),
+        round_: int = typer.Option(1, "--round", min=1, max=2, help="Delphi round of the questionnaires (1 or 2)."),
+        lang: str = typer.Option("zh", "--lang", "-l", help="Language of the questionnaires: zh or en."),
+        layout: str = typer.Option("row", "--layout", help="Pairwise layout: row (9-1-9 rows, default) or matrix."),
+    ) -> None:
+        """Write one questionnaire (.xlsx) per expert on the Experts sheet, pre-filled from the hub."""
+        with _errors(book):
+            if lang not in ("zh", "en"):
+                raise WorkbookError(f"--lang: {lang!r} is not zh or en")
+            if layout not in ("row", "matrix"):
+                raise WorkbookError(f"--layout: {layout!r} is not row or matrix")
+            files = write_forms(_existing(book), out, round_, lang, layout)
+        for p in files:
+            typer.echo(str(p))
+
+    @app.command("collect")
+    def collect_cmd(
+        book: Path = typer.Argument(..., help="The hub workbook (.xlsm)."),
+        forms: list[Path] = typer.Argument(..., help="Returned questionnaires (.xlsx)."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Report what would change; write nothing."),
+    ) -> None:
+        """Write returned questionnaires' answers into the hub and rebuild it (backup kept)."""
+        with _errors(book, *forms):
+            _existing(book)
+            report, bak = collect_forms(book, forms, dry_run)
+        for line in report.lines():
+            typer.echo(line)
+        if dry_run:
+            typer.echo("dry run: nothing written")
+        elif bak is not None:
+            typer.echo(f"{book}: updated; backup: {bak}")
+
+    @app.command("import-survey")
+    def import_survey_cmd(
+        book: Path = typer.Argument(..., help="The hub workbook (.xlsm)."),
+        export: Path = typer.Argument(..., help="Survey export: 问卷星 / 腾讯问卷 .xlsx/.xls/.csv, or a plain CSV."),
+        map_: Path | None = typer.Option(None, "--map", help="CSV: question title, indicator code, reverse (yes/no)."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Print the mapping and the screening; write nothing."),
+        screen: bool = typer.Option(False, "--screen", help="Drop the responses the screening flags."),
+        min_seconds: float | None = typer.Option(None, "--min-seconds", help="Too fast below this many seconds "
+                                                    "(default: the survey map sheet's setting, else 60)."),
+    ) -> None:
+        """Fill the Survey sheet from a survey export (mapping guessed, saved in the hub, reused)."""
+        with _errors(book, export, map_):
+            _existing(book)
+            _existing(export)
+            if map_ is not None:
+                _existing(map_)
+            result, bak = import_survey(book, export, map_, dry_run, screen, min_seconds)
+        for line in result.lines():
+            typer.echo(line)
+        if dry_run:
+            typer.echo("dry run: nothing written")
+        elif bak is not None:
+            typer.echo(f"{book}: updated; backup: {bak}")
+
+    @app.command("feedback")
+    def feedback_cmd(
+        book: Path = typer.Argument(..., help="The hub workbook (.xlsm)."),
+        out: Path = typer.Option(Path("."), "--out", "-o", help="Directory for consistency_feedback.csv/.xlsx."),
+        lang: str = typer.Option("zh", "--lang", "-l", help="zh or en."),
+    ) -> None:
+        """Per expert matrix that fails the CR threshold: the judgments to reconsider and suggested values."""
+        with _errors(book):
+            rows, files = write_feedback(_existing(book), out, lang)
+        typer.echo(f"{len({(r['expert'], r['node']) for r in rows})} matrix(es) to review, {len(rows)} judgment(s)")
+        for p in files:
+            typer.echo(str(p))
+
+
+_ = os

@@ -1,0 +1,236 @@
+"""Read a returned expert questionnaire (written by :mod:`bpm_xl.writers.forms`).
+
+The identity sheet says which expert, round and indicator system the form was made for;
+the cell positions come from :func:`bpm_xl.form_layout.form_layout` over the hub's indicator
+system, the same function the writer used. Every refusal names the file, sheet and cell.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zipfile
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from ..errors import WorkbookError
+from ..layout.forms import (
+    FORM_KIND,
+    IDENTITY_KEYS,
+    ROW_SCALE_VALUES,
+    SCALE_VALUES,
+    SHEETS,
+    FormLayout,
+    form_layout,
+)
+
+__all__ = ["FormAnswers", "FormError", "read_answers", "read_form_grids", "read_identity"]
+
+
+class FormError(WorkbookError):
+    """A returned form that cannot be collected (the message names file, sheet and cell)."""
+
+
+def _cell_name(r: int, c: int) -> str:
+    s, c1 = "", c + 1
+    while c1:
+        c1, rem = divmod(c1 - 1, 26)
+        s = chr(65 + rem) + s
+    return f"{s}{r + 1}"
+
+
+def _fail(file: str, sheet: str, r: int, c: int, msg: str) -> FormError:
+    return FormError(f"{file}: sheet {sheet}, cell {_cell_name(r, c)}: {msg}")
+
+
+@dataclass(frozen=True)
+class FormAnswers:
+    """What an expert returned (values as collected; None = left blank)."""
+
+    file: str
+    expert: str
+    round: int
+    fingerprint: str
+    title: str
+    layout: str
+    lang: str
+    judgments: dict[str, dict[tuple[str, str], float | None]]
+    ratings: dict[str, float | None]
+    ca: float | None
+    cs: float | None
+    #: (sheet, cell) of each answer, for messages
+    cells: dict[Any, tuple[str, str]] = field(default_factory=dict, compare=False)
+    identity_sheet: str = "_bpm_form"
+
+
+def read_form_grids(path: str | Path) -> dict[str, list[list[Any]]]:
+    """Every sheet's values (cached values; formulas are not needed)."""
+    path = Path(path)
+    name = path.name
+    if not path.exists():
+        raise FormError(f"{path}: no such file")
+    if path.is_dir():
+        raise FormError(f"{path}: is a directory; give a returned form (.xlsx)")
+    if not zipfile.is_zipfile(path):
+        raise FormError(f"{name}: not an Excel workbook (.xlsx); return the form as it was sent")
+    try:
+        from python_calamine import CalamineWorkbook
+
+        cw = CalamineWorkbook.from_path(str(path))
+        out = {}
+        for nm in cw.sheet_names:
+            rows = cw.get_sheet_by_name(nm).to_python(skip_empty_area=False)
+            out[nm] = [[None if v == "" else v for v in row] for row in rows]
+        return out
+    except Exception as exc:  # noqa: BLE001 - calamine raises its own types for damaged files
+        raise FormError(f"{name}: the file cannot be read ({type(exc).__name__}: {exc})") from None
+
+
+def _get(grid: list[list[Any]], r: int, c: int) -> Any:
+    if r >= len(grid) or c >= len(grid[r]):
+        return None
+    v = grid[r][c]
+    if isinstance(v, str) and not v.strip():
+        return None
+    return v
+
+
+def read_identity(file: str, grids: dict[str, list[list[Any]]]) -> dict[str, Any]:
+    sheet = SHEETS["identity"]["zh"]
+    if sheet not in grids:
+        raise FormError(f"{file}: sheet {sheet} is missing: this is not a bpm-xl expert form "
+                        f"(send the expert the file 'bpm-xl forms' wrote)")
+    g = grids[sheet]
+    ident = {}
+    for k, key in enumerate(IDENTITY_KEYS):
+        if _get(g, k, 0) != key:
+            raise _fail(file, sheet, k, 0, f"expected {key!r}: the form's identity sheet was changed")
+        ident[key] = _get(g, k, 1)
+    if ident["kind"] != FORM_KIND:
+        raise _fail(file, sheet, 0, 1, "this is not a bpm-xl expert form")
+    try:
+        ident["round"] = int(float(ident["round"]))
+    except (TypeError, ValueError):
+        raise _fail(file, sheet, IDENTITY_KEYS.index("round"), 1, f"round is {ident['round']!r}") from None
+    ident["expert"] = _text(ident["expert"])
+    ident["fingerprint"] = _text(ident["fingerprint"])
+    ident["title"] = _text(ident["title"])
+    ident["layout"] = _text(ident["layout"]) or "row"
+    ident["lang"] = _text(ident["lang"]) or "zh"
+    ident["_sheet"] = sheet
+    return ident
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+_FRACTION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:/\s*(\d+(?:\.\d+)?))?\s*$")
+
+
+def _judgment(v: Any) -> float | None:
+    """A matrix-layout answer: a number or '1/3'; None when it is not a number at all."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v)
+    m = _FRACTION.match(str(v).replace("／", "/"))
+    if not m:
+        return None
+    a = float(m.group(1))
+    b = float(m.group(2)) if m.group(2) else 1.0
+    return a / b if b else None
+
+
+def _on_scale(x: float) -> float | None:
+    for s in SCALE_VALUES:
+        if abs(x - s) <= 1e-3 * s:
+            return s
+    return None
+
+
+def read_answers(file: str, grids: dict[str, list[list[Any]]], ident: dict[str, Any], nodes: list[tuple[str, list[str]]],
+                 codes: list[str], scale_min: float, scale_max: float) -> FormAnswers:
+    """The answers of a form whose identity matched the hub (``nodes`` and ``codes`` are the hub's)."""
+    lang = ident["lang"] if ident["lang"] in ("zh", "en") else "zh"
+    lay: FormLayout = form_layout(nodes, codes, ident["layout"])
+    ps, rs = SHEETS["pairs"][lang], SHEETS["ratings"][lang]
+    for s in (ps, rs):
+        if s not in grids:
+            raise FormError(f"{file}: sheet {s} is missing; return the form with all its sheets")
+    pg, rg = grids[ps], grids[rs]
+    cells: dict[Any, tuple[str, str]] = {}
+    judgments: dict[str, dict[tuple[str, str], float | None]] = {}
+    for blk in lay.blocks:
+        per: dict[tuple[str, str], float | None] = {}
+        for p in blk.pairs:
+            if lay.layout == "row":
+                # the pair's two elements are named in columns B and T: check nothing moved
+                la, lb = _text(_get(pg, p.row, 1)), _text(_get(pg, p.row, 19))
+                if not (la == p.a or la.startswith(p.a + " ")) or not (lb == p.b or lb.startswith(p.b + " ")):
+                    raise _fail(file, ps, p.row, 1, f"expected the pair {p.a} / {p.b} on this row: rows were moved "
+                                                    f"or changed; use the form as it was sent")
+                marks = [k for k in range(17) if _get(pg, p.row, p.col + k) is not None]
+                cells[(blk.node, p.a, p.b)] = (ps, _cell_name(p.row, p.col))
+                if len(marks) > 1:
+                    where = ", ".join(_cell_name(p.row, p.col + k) for k in marks)
+                    raise _fail(file, ps, p.row, p.col + marks[1],
+                                f"{p.a} / {p.b} has {len(marks)} choices ({where}); choose one cell per row")
+                per[(p.a, p.b)] = ROW_SCALE_VALUES[marks[0]] if marks else None
+                if marks:
+                    cells[(blk.node, p.a, p.b)] = (ps, _cell_name(p.row, p.col + marks[0]))
+            else:
+                v = _get(pg, p.row, p.col)
+                cells[(blk.node, p.a, p.b)] = (ps, _cell_name(p.row, p.col))
+                if v is None:
+                    per[(p.a, p.b)] = None
+                    continue
+                x = _judgment(v)
+                s = _on_scale(x) if x is not None and x > 0 else None
+                if s is None:
+                    raise _fail(file, ps, p.row, p.col, f"{p.a} / {p.b} is {v!r}; a judgment must be one of "
+                                                        f"9, 8, ..., 2, 1, 1/2, ..., 1/9")
+                per[(p.a, p.b)] = s
+        judgments[blk.node] = per
+    ratings: dict[str, float | None] = {}
+    for code, r in lay.rating_rows.items():
+        got = _text(_get(rg, r, 0))
+        if got != code:
+            raise _fail(file, rs, r, 0, f"expected the indicator {code} here, found {got or 'nothing'}; "
+                                        f"use the form as it was sent")
+        v = _get(rg, r, lay.rating_col)
+        cells[("rating", code)] = (rs, _cell_name(r, lay.rating_col))
+        if v is None:
+            ratings[code] = None
+            continue
+        x = _judgment(v) if not isinstance(v, (int, float)) else float(v)
+        if x is None or isinstance(v, bool) or not math.isfinite(x) or not (scale_min <= x <= scale_max) \
+                or (float(scale_min).is_integer() and float(scale_max).is_integer() and not float(x).is_integer()):
+            raise _fail(file, rs, r, lay.rating_col,
+                        f"the rating of {code} is {v!r}; it must be a whole number from {scale_min:g} to {scale_max:g}")
+        ratings[code] = x
+    auth = []
+    for (r, c), what in ((lay.ca_cell, "Ca"), (lay.cs_cell, "Cs")):
+        v = _get(rg, r, c)
+        cells[what] = (rs, _cell_name(r, c))
+        if v is None:
+            auth.append(None)
+            continue
+        x = float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else _judgment(v)
+        if x is None or not (0 < x <= 1):
+            raise _fail(file, rs, r, c, f"{what} is {v!r}; it must be a number greater than 0 and at most 1")
+        auth.append(x)
+    return FormAnswers(file=file, expert=ident["expert"], round=ident["round"], fingerprint=ident["fingerprint"],
+                       title=ident["title"], layout=lay.layout, lang=lang, judgments=judgments, ratings=ratings,
+                       ca=auth[0], cs=auth[1], cells=cells, identity_sheet=ident["_sheet"])
+
+
+def _fraction_text(x: float) -> str:
+    f = Fraction(x).limit_denominator(9)
+    return str(f)

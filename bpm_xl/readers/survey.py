@@ -1,0 +1,287 @@
+"""Read a survey export: 问卷星 (code or text export), 腾讯问卷, or a plain CSV.
+
+Formats: .xlsx and .xls (python-calamine), .csv in UTF-8 (with or without BOM) or GBK/GB18030.
+The first row holds the titles. Leading metadata columns (序号, 提交答卷时间, 所用时间, 来源,
+来源详情, 来自IP, and 腾讯问卷's 编号, 开始答题时间, 结束答题时间, 答题时长, IP ...) are recognised
+and kept out of the answers; the time taken and the IP are kept per respondent for screening.
+Answers stay as they come (code, option text, skip code); :func:`answer_value` turns one into
+a number on the scale. Errors name the file, (sheet,) row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import WorkbookError
+
+__all__ = [
+    "META_ID",
+    "META_IP",
+    "META_OTHER",
+    "META_TIME",
+    "SurveyError",
+    "SurveyTable",
+    "answer_value",
+    "column_letter",
+    "parse_seconds",
+    "question_number",
+    "read_export",
+    "read_map_csv",
+]
+
+
+class SurveyError(WorkbookError):
+    """A survey export that cannot be read (names file, row and column)."""
+
+
+META_ID = ("序号", "编号", "答卷编号", "id", "respondent", "respondent id", "序号id")
+META_TIME = ("所用时间", "答题时长", "答题用时", "用时", "time taken", "duration")
+META_IP = ("来自ip", "ip", "ip地址", "来源ip", "填写者ip")
+META_OTHER = ("提交答卷时间", "开始答题时间", "结束答题时间", "提交时间", "来源", "来源详情", "地理位置国家和地区",
+              "地理位置省", "地理位置市", "省份", "城市", "自定义字段", "用户id", "昵称", "总分", "微信昵称", "答题设备",
+              "操作系统", "浏览器", "填写设备", "start time", "end time", "submitted", "source", "status", "状态",
+              "答卷状态", "渠道", "来源渠道", "设备")
+
+#: skip codes of 问卷星 (-2: not shown by logic, -3: skipped) and blank-like text
+SKIP = {"-2", "-3", "(跳过)", "(空)", "跳过", "", "-", "—", "n/a", "na"}
+
+#: option text -> position from the top of a 5-point scale (5 = best)
+TEXT_SCALE = {
+    "非常满意": 5, "很满意": 5, "满意": 4, "比较满意": 4, "较满意": 4, "一般": 3, "基本满意": 3, "不太满意": 2,
+    "不满意": 2, "较不满意": 2, "非常不满意": 1, "很不满意": 1,
+    "非常同意": 5, "完全同意": 5, "同意": 4, "比较同意": 4, "中立": 3, "说不清": 3, "不同意": 2, "比较不同意": 2,
+    "非常不同意": 1, "完全不同意": 1,
+    "非常好": 5, "很好": 5, "好": 4, "较好": 4, "比较好": 4, "较差": 2, "比较差": 2, "差": 2, "很差": 1, "非常差": 1,
+    "非常重要": 5, "重要": 4, "比较重要": 4, "不太重要": 2, "不重要": 2, "非常不重要": 1,
+    "very satisfied": 5, "satisfied": 4, "neutral": 3, "dissatisfied": 2, "very dissatisfied": 1,
+    "strongly agree": 5, "agree": 4, "disagree": 2, "strongly disagree": 1,
+}
+
+
+def column_letter(c: int) -> str:
+    s, c1 = "", c + 1
+    while c1:
+        c1, rem = divmod(c1 - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def _norm(title: str) -> str:
+    return re.sub(r"[\s:：()（）]", "", str(title)).lower()
+
+
+_QNUM = re.compile(r"^\s*(?:第\s*(\d+)\s*题|Q\s*(\d+)|(\d+))\s*[、.．:：)）]?")
+
+
+def question_number(title: str) -> int | None:
+    m = _QNUM.match(str(title))
+    if not m:
+        return None
+    return int(next(g for g in m.groups() if g))
+
+
+@dataclass(frozen=True)
+class SurveyTable:
+    """An export as read: question columns and per-respondent metadata."""
+
+    file: str
+    sheet: str | None
+    titles: tuple[str, ...]                 # question column titles
+    columns: tuple[int, ...]                # their 0-based column in the file
+    rows: tuple[tuple[Any, ...], ...]       # answers as they came, one tuple per respondent
+    file_rows: tuple[int, ...]              # 1-based row of each respondent in the file
+    ids: tuple[Any, ...]
+    seconds: tuple[float | None, ...]
+    ips: tuple[str | None, ...]
+    kind: str                               # "wjx" | "tencent" | "plain"
+    meta: tuple[str, ...] = field(default=())
+
+    def where(self, k: int, q: int) -> str:
+        """'file: sheet S, row R, column C (title)' of respondent k, question q (0-based)."""
+        sheet = f"sheet {self.sheet}, " if self.sheet else ""
+        return (f"{self.file}: {sheet}cell {column_letter(self.columns[q])}{self.file_rows[k]} "
+                f"(row {self.file_rows[k]}, column {column_letter(self.columns[q])} '{self.titles[q]}')")
+
+
+def parse_seconds(v: Any) -> float | None:
+    """'312秒', '5分12秒', '00:05:12', 312 -> seconds; None when blank or unreadable."""
+    if v is None:
+        return None
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v) if math.isfinite(v) else None
+    s = str(v).strip()
+    if not s:
+        return None
+    m = re.fullmatch(r"(?:(\d+)\s*(?:小时|时|h))?\s*(?:(\d+)\s*(?:分钟|分|min|m))?\s*(?:(\d+(?:\.\d+)?)\s*(?:秒|s|sec))?", s)
+    if m and any(m.groups()):
+        h, mi, se = (float(g) if g else 0.0 for g in m.groups())
+        return h * 3600 + mi * 60 + se
+    m = re.fullmatch(r"(\d+):(\d{1,2})(?::(\d{1,2}(?:\.\d+)?))?", s)
+    if m:
+        a, b, c = m.groups()
+        return float(a) * 3600 + float(b) * 60 + float(c) if c else float(a) * 60 + float(b)
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+def _read_csv(path: Path) -> list[list[Any]]:
+    raw = path.read_bytes()
+    text = None
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None:  # pragma: no cover - gb18030 decodes any byte string
+        raise SurveyError(f"{path.name}: not a text file in UTF-8 or GBK")
+    if "\x00" in text:
+        raise SurveyError(f"{path.name}: row 1: the file holds binary data; export the survey as CSV or Excel")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+        delim = dialect.delimiter
+    except csv.Error:
+        delim = ","
+    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delim)]
+
+
+def _read_grid(path: Path) -> tuple[list[list[Any]], str | None]:
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        return _read_csv(path), None
+    if suffix not in (".xlsx", ".xls", ".xlsm", ".ods"):
+        raise SurveyError(f"{path.name}: unknown kind of file ({suffix or 'no extension'}); give the export as "
+                          f".xlsx, .xls or .csv")
+    try:
+        from python_calamine import CalamineWorkbook
+
+        cw = CalamineWorkbook.from_path(str(path))
+        name = cw.sheet_names[0]
+        rows = cw.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception as exc:  # noqa: BLE001 - calamine's own error types
+        raise SurveyError(f"{path.name}: the file cannot be read ({type(exc).__name__}: {exc})") from None
+    return [list(r) for r in rows], name
+
+
+def _is_meta(title: str) -> str | None:
+    t = _norm(title)
+    if t in META_ID:
+        return "id"
+    if t in META_TIME:
+        return "time"
+    if t in META_IP or t.endswith("ip"):
+        return "ip"
+    if t in {_norm(m) for m in META_OTHER}:
+        return "other"
+    return None
+
+
+def read_export(path: str | Path) -> SurveyTable:
+    path = Path(path)
+    grid, sheet = _read_grid(path)
+    grid = [r for r in grid]
+    if not grid or all(v in (None, "") for v in grid[0]):
+        raise SurveyError(f"{path.name}: row 1 is empty; the first row must hold the column titles")
+    head = ["" if v is None else str(v).strip() for v in grid[0]]
+    while head and head[-1] == "":
+        head.pop()
+    kinds = [_is_meta(h) for h in head]
+    meta_names = {_norm(h) for h, k in zip(head, kinds) if k}
+    if {"提交答卷时间", "来自ip"} & meta_names or "所用时间" in meta_names:
+        kind = "wjx"
+    elif {"开始答题时间", "答题时长", "结束答题时间"} & meta_names:
+        kind = "tencent"
+    else:
+        kind = "plain"
+    qcols = [c for c, (h, k) in enumerate(zip(head, kinds)) if k is None]
+    for c in qcols:
+        if head[c] == "":
+            raise SurveyError(f"{path.name}: {'sheet ' + sheet + ', ' if sheet else ''}cell {column_letter(c)}1 "
+                              f"(row 1, column {column_letter(c)}): the column has no title")
+    idc = next((c for c, k in enumerate(kinds) if k == "id"), None)
+    tc = next((c for c, k in enumerate(kinds) if k == "time"), None)
+    ipc = next((c for c, k in enumerate(kinds) if k == "ip"), None)
+    rows, file_rows, ids, secs, ips = [], [], [], [], []
+    for r, row in enumerate(grid[1:], start=2):
+        row = list(row) + [None] * (len(head) - len(row))
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in row[: len(head)]):
+            continue
+        if len(row) > len(head) and any(v not in (None, "") for v in row[len(head):]):
+            c = next(c for c in range(len(head), len(row)) if row[c] not in (None, ""))
+            raise SurveyError(f"{path.name}: {'sheet ' + sheet + ', ' if sheet else ''}cell {column_letter(c)}{r} "
+                              f"(row {r}, column {column_letter(c)}): a value beyond the titled columns; the row is "
+                              f"shifted")
+        rows.append(tuple(row[c] for c in qcols))
+        file_rows.append(r)
+        ids.append(row[idc] if idc is not None else r - 1)
+        s = None
+        if tc is not None and row[tc] not in (None, ""):
+            s = parse_seconds(row[tc])
+            if s is None:
+                raise SurveyError(f"{path.name}: {'sheet ' + sheet + ', ' if sheet else ''}cell {column_letter(tc)}{r} "
+                                  f"(row {r}, column {column_letter(tc)} '{head[tc]}'): {row[tc]!r} is not a time "
+                                  f"(e.g. 312秒)")
+        secs.append(s)
+        ip = row[ipc] if ipc is not None else None
+        ips.append(str(ip).split("(")[0].strip() if ip not in (None, "") else None)
+    return SurveyTable(path.name, sheet, tuple(head[c] for c in qcols), tuple(qcols), tuple(rows), tuple(file_rows),
+                       tuple(ids), tuple(secs), tuple(ips), kind, tuple(h for h, k in zip(head, kinds) if k))
+
+
+def answer_value(v: Any, scale_min: float, scale_max: float) -> tuple[float | None, str | None]:
+    """(value, problem): a number on the scale, None for a skip code or blank; problem text when unreadable."""
+    if v is None:
+        return None, None
+    if isinstance(v, bool):
+        return None, f"{v!r} is not an answer"
+    if isinstance(v, (int, float)):
+        x = float(v)
+        if x in (-2.0, -3.0):
+            return None, None
+    else:
+        s = str(v).strip()
+        if s.lower() in SKIP:
+            return None, None
+        if "┋" in s or "|" in s:
+            return None, f"{s!r} is a multiple-choice answer; map only single-choice rating questions"
+        if s in TEXT_SCALE or s.lower() in TEXT_SCALE:
+            pos = TEXT_SCALE.get(s, TEXT_SCALE.get(s.lower()))
+            # a 5-level text scale maps onto the workbook's scale_min .. scale_max
+            x = scale_min + (pos - 1) * (scale_max - scale_min) / 4
+            return x, None
+        m = re.fullmatch(r"[（(]?(-?\d+(?:\.\d+)?)[)）]?\s*分?", s)
+        if not m:
+            return None, f"{s!r} is not an answer on the {scale_min:g}-{scale_max:g} scale"
+        x = float(m.group(1))
+        if x in (-2.0, -3.0):
+            return None, None
+    if not math.isfinite(x) or not (scale_min <= x <= scale_max):
+        return None, f"{v!r} is off the {scale_min:g}-{scale_max:g} scale"
+    return x, None
+
+
+def read_map_csv(path: str | Path) -> list[tuple[str, str, bool]]:
+    """A --map CSV: question title (or number), indicator code, reverse (yes/no); a header row is allowed."""
+    path = Path(path)
+    rows = _read_csv(path)
+    out = []
+    for r, row in enumerate(rows, start=1):
+        if not row or all(not str(v).strip() for v in row):
+            continue
+        title = str(row[0]).strip()
+        code = str(row[1]).strip() if len(row) > 1 else ""
+        rev = str(row[2]).strip().lower() if len(row) > 2 else ""
+        if r == 1 and (_norm(title) in ("question", "title", "题目", "问卷题目", "问卷题目question") or "question" in _norm(title)):
+            continue
+        if rev not in ("", "yes", "no", "y", "n", "是", "否", "true", "false", "1", "0", "反向", "是yes", "否no"):
+            raise SurveyError(f"{path.name}: row {r}, column C: reverse is {row[2]!r}; write yes or no")
+        out.append((title, code, rev.startswith(("y", "是", "t", "1", "反"))))
+    return out

@@ -1,0 +1,642 @@
+"""Write an expert questionnaire (.xlsx, macro-free) with XlsxWriter.
+
+One file per expert: a cover sheet, the pairwise comparisons (row layout 9-1-9 or matrix
+layout) with a live consistency check in native formulas, the Delphi rating sheet with the
+authority self-assessment, a hidden calculation sheet and a hidden, protected identity
+sheet. Every formula is written with the value it computes (computed here in Python the
+same way), so a viewer that shows cached values (WPS, LibreOffice, Protected View) shows
+the truth. Names and other user text are written with ``write_string``: never formulas.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell as _a1
+
+from ..layout.forms import (
+    ROW_HEADER,
+    SCALE_LABELS,
+    SCALE_VALUES,
+    SHEETS,
+    FormSpec,
+    NodeBlock,
+)
+
+__all__ = ["SQUARINGS", "form_bytes", "write_form"]
+
+#: repeated squarings of the normalised matrix (A^(2^10)): the eigenvector to full precision
+SQUARINGS = 10
+
+_T = {
+    "zh": {
+        "title": "预算绩效评价专家咨询问卷",
+        "round": "第 {r} 轮",
+        "expert": "专家：{code} {name}",
+        "purpose": "目的：请您判断评价指标体系中各要素的相对重要性，并对每个指标的重要性打分。您的回答只用于本次评价，汇总时按专家编号处理。",
+        "how1": "一、“两两比较”表：每一行比较两个要素 A 与 B。A 比 B 重要，在左侧选一格；B 比 A 重要，在右侧选一格；同样重要选中间的 1。"
+                "在选中的格内输入 √（任何符号均可），每行只选一格。",
+        "how2": "二、每组比较下方会即时显示一致性比率 CR：“通过”表示判断前后一致；“请复核”表示判断有矛盾，请先复核提示的那一对。",
+        "how3": "三、“指标评分”表：按 {lo:g}–{hi:g} 分给每个指标的重要性打分（{hi:g} 分最重要），并填写权威程度自评。",
+        "how_matrix": "一、“两两比较”表：在矩阵右上方的白色格中选择行要素相对列要素的重要性（9 … 1 … 1/9），左下方自动填写。",
+        "scale_title": "标度说明",
+        "scale": [("1", "两者同样重要"), ("3", "前者比后者稍微重要"), ("5", "前者比后者明显重要"),
+                  ("7", "前者比后者强烈重要"), ("9", "前者比后者极端重要"), ("2, 4, 6, 8", "介于上述相邻判断之间"),
+                  ("1/3 … 1/9", "后者比前者重要（倒数）")],
+        "return": "填好后请保存本文件（不要改文件名、不要删除或移动工作表），发回评价组织单位。",
+        "keep": "本问卷由 bpm-xl 生成；隐藏的工作表记录了专家编号、轮次和指标体系，用于核对回收的问卷。",
+        "pairs_title": "两两比较判断（{code} {name}）",
+        "pairs_note": "在选中的格内输入 √，每行只选一格。左侧：A 更重要；右侧：B 更重要。",
+        "node": "（{k}）相对于“{title}”，下列要素哪个更重要？",
+        "no": "序号", "a": "要素 A", "b": "要素 B", "value": "判断值",
+        "left": "← A 更重要", "right": "B 更重要 →", "equal": "同等",
+        "cr": "一致性比率 CR", "verdict": "结论", "first": "请先复核",
+        "pass": "通过", "review": "请复核", "todo": "未完成", "left_n": "还有 {k} 对未选或多选",
+        "one_only": "请只选一格",
+        "offscale": "工作簿中为 {v}，不在 1-9 标度上，请重新选择",
+        "ratings_title": "指标重要性评分（{code} {name}）",
+        "ratings_note": "按 {lo:g}–{hi:g} 分打分：{hi:g} = 非常重要，{lo:g} = 非常不重要。",
+        "code": "代码", "dimension": "维度", "indicator": "指标", "rating": "重要性评分",
+        "r1_mean": "第一轮均值", "r1_cv": "第一轮变异系数", "own": "您第一轮的评分",
+        "round2_note": "第二轮：右侧为第一轮全体专家的均值、变异系数和您自己第一轮的评分，供参考后重新打分。",
+        "authority": "权威程度自评",
+        "ca": "判断依据系数 Ca（0–1）", "cs": "熟悉程度系数 Cs（0–1）",
+        "ca_help": "Ca = 各判断依据影响程度之和：实践经验 0.5/0.4/0.3，理论分析 0.3/0.2/0.1，参考文献 0.1，直觉 0.1（大/中/小）。",
+        "cs_help": "Cs：很熟悉 1，熟悉 0.8，一般 0.5，不太熟悉 0.3，不熟悉 0.1。",
+        "calc_title": "一致性计算（自动，请勿修改）",
+        "mark": "在一格中输入 √", "mark_msg": "每行只选一格；输入 √ 或任何符号。",
+        "rate_msg": "请输入 {lo:g} 到 {hi:g} 之间的整数。", "auth_msg": "请输入 0 到 1 之间的数。",
+        "vs": "{a} 与 {b}",
+        "suggest": "发出时建议改为 {v}",
+        "suggest_m": "发出时一致性未通过；建议修改：{pairs}",
+    },
+    "en": {
+        "title": "Expert questionnaire: budget performance evaluation",
+        "round": "Round {r}",
+        "expert": "Expert: {code} {name}",
+        "purpose": "Purpose: judge the relative importance of the elements of the indicator system and rate the importance of "
+                   "each indicator. Your answers are used for this evaluation only, by expert code.",
+        "how1": "1. Sheet 'Pairwise': each row compares A with B. If A is more important choose a cell on the left, if B is, "
+                "on the right; equally important is the 1 in the middle. Type a mark (any symbol) in one cell per row.",
+        "how2": "2. Under each comparison the consistency ratio CR is shown as you answer: 'pass' means consistent; 'review' "
+                "means the judgments contradict each other: look at the pair shown first.",
+        "how3": "3. Sheet 'Ratings': rate the importance of every indicator from {lo:g} to {hi:g} ({hi:g} = most important) "
+                "and fill in the self-assessment of authority.",
+        "how_matrix": "1. Sheet 'Pairwise': in the white cells above the diagonal choose how important the row element is "
+                      "compared with the column element (9 ... 1 ... 1/9); the cells below fill in themselves.",
+        "scale_title": "The scale",
+        "scale": [("1", "equally important"), ("3", "moderately more important"), ("5", "strongly more important"),
+                  ("7", "very strongly more important"), ("9", "extremely more important"),
+                  ("2, 4, 6, 8", "between the neighbouring judgments"), ("1/3 ... 1/9", "the second is more important")],
+        "return": "Save this file when done (keep its name, do not delete or move sheets) and send it back to the "
+                  "evaluation office.",
+        "keep": "Made by bpm-xl; a hidden sheet records the expert code, the round and the indicator system, to check the "
+                "returned form.",
+        "pairs_title": "Pairwise comparisons ({code} {name})",
+        "pairs_note": "Type a mark in one cell per row. Left: A is more important; right: B is more important.",
+        "node": "({k}) With respect to '{title}', which is more important?",
+        "no": "No.", "a": "Element A", "b": "Element B", "value": "Judgment",
+        "left": "<- A more important", "right": "B more important ->", "equal": "equal",
+        "cr": "Consistency ratio CR", "verdict": "Verdict", "first": "Look first at",
+        "pass": "pass", "review": "review", "todo": "incomplete", "left_n": "{k} pair(s) unanswered or with two marks",
+        "one_only": "one cell only",
+        "offscale": "the workbook holds {v}, not on the 1-9 scale: choose again",
+        "ratings_title": "Importance ratings ({code} {name})",
+        "ratings_note": "Rate from {lo:g} to {hi:g}: {hi:g} = very important, {lo:g} = not important at all.",
+        "code": "Code", "dimension": "Dimension", "indicator": "Indicator", "rating": "Importance",
+        "r1_mean": "Round 1 mean", "r1_cv": "Round 1 CV", "own": "Your round 1 rating",
+        "round2_note": "Round 2: on the right the panel's round-1 mean and coefficient of variation and your own round-1 "
+                       "rating; rate again in their light.",
+        "authority": "Self-assessment of authority",
+        "ca": "Basis of judgment Ca (0-1)", "cs": "Familiarity Cs (0-1)",
+        "ca_help": "Ca = sum over the bases: practice 0.5/0.4/0.3, theory 0.3/0.2/0.1, literature 0.1, intuition 0.1 "
+                   "(high/medium/low influence).",
+        "cs_help": "Cs: very familiar 1, familiar 0.8, moderately 0.5, slightly 0.3, unfamiliar 0.1.",
+        "calc_title": "Consistency calculation (automatic, do not edit)",
+        "mark": "Mark one cell", "mark_msg": "One cell per row; type a mark (any symbol).",
+        "rate_msg": "Type a whole number from {lo:g} to {hi:g}.", "auth_msg": "Type a number from 0 to 1.",
+        "vs": "{a} vs {b}",
+        "suggest": "suggested when sent: {v}",
+        "suggest_m": "Failed the check when sent; suggested changes: {pairs}",
+    },
+}
+
+INPUT = "#FFF2CC"
+HEAD = "#BDD7EE"
+TITLE = "#1F4E78"
+
+
+class _Sheet:
+    """A worksheet plus the values of its cells as computed here (for formula caches)."""
+
+    def __init__(self, ws: Any, name: str) -> None:
+        self.ws = ws
+        self.name = name
+        self.values: dict[tuple[int, int], Any] = {}
+
+    def ref(self, r: int, c: int, absolute: bool = True, other: bool = True) -> str:
+        cell = _a1(r, c, absolute, absolute)
+        return f"'{self.name}'!{cell}" if other else cell
+
+    def text(self, r: int, c: int, s: Any, fmt: Any = None) -> None:
+        s = "" if s is None else str(s)
+        self.ws.write_string(r, c, s, fmt)
+        self.values[(r, c)] = s
+
+    def num(self, r: int, c: int, v: float, fmt: Any = None) -> None:
+        self.ws.write_number(r, c, v, fmt)
+        self.values[(r, c)] = v
+
+    def formula(self, r: int, c: int, f: str, value: Any, fmt: Any = None) -> None:
+        if isinstance(value, (bool, np.bool_)):
+            self.ws.write_formula(r, c, f, fmt, bool(value))
+        elif isinstance(value, (int, float, np.floating)) and math.isfinite(float(value)):
+            self.ws.write_formula(r, c, f, fmt, float(value))
+        else:
+            self.ws.write_formula(r, c, f, fmt, "" if value is None else str(value))
+        self.values[(r, c)] = value
+
+
+def _fmt_value(v: float) -> str:
+    for lab, s in zip(SCALE_LABELS, SCALE_VALUES):
+        if abs(v - s) <= 1e-12 * s:
+            return lab
+    return f"{v:g}"
+
+
+def _scale_index(v: Any) -> int | None:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    for k, s in enumerate(SCALE_VALUES):
+        if abs(x - s) <= 1e-9 * s:
+            return k
+    return None
+
+
+def form_bytes(spec: FormSpec) -> bytes:
+    buf = io.BytesIO()
+    write_form(spec, buf)
+    return buf.getvalue()
+
+
+def write_form(spec: FormSpec, target: str | Path | io.BytesIO) -> None:
+    """Write the questionnaire of ``spec`` to ``target`` (.xlsx)."""
+    lang = spec.lang if spec.lang in _T else "zh"
+    tx = _T[lang]
+    lay = spec.layout_()
+    wb = xlsxwriter.Workbook(target, {"strings_to_numbers": False, "strings_to_formulas": False,
+                                      "strings_to_urls": False, "in_memory": True})
+    wb.set_properties({"title": tx["title"], "author": "bpm-xl", "comments": "bpm-xl expert form"})
+    base = {"font_name": "Microsoft YaHei" if lang == "zh" else "Calibri", "font_size": 10, "valign": "vcenter"}
+    F = {
+        "title": wb.add_format({**base, "bold": True, "font_size": 15, "font_color": TITLE}),
+        "sub": wb.add_format({**base, "bold": True, "font_size": 11, "font_color": TITLE}),
+        "wrap": wb.add_format({**base, "text_wrap": True, "valign": "top"}),
+        "text": wb.add_format(base),
+        "head": wb.add_format({**base, "bold": True, "bg_color": HEAD, "border": 1, "align": "center", "text_wrap": True}),
+        "label": wb.add_format({**base, "border": 1, "text_wrap": True}),
+        "center": wb.add_format({**base, "border": 1, "align": "center"}),
+        "input": wb.add_format({**base, "border": 1, "align": "center", "bg_color": INPUT, "locked": False}),
+        "input_mid": wb.add_format({**base, "border": 1, "align": "center", "bg_color": "#FFE699", "locked": False}),
+        "input_text": wb.add_format({**base, "border": 1, "align": "center", "bg_color": INPUT, "locked": False,
+                                     "num_format": "@"}),
+        "value": wb.add_format({**base, "border": 1, "align": "center", "num_format": "# ?/?"}),
+        "num": wb.add_format({**base, "border": 1, "align": "center", "num_format": "0.000"}),
+        "num2": wb.add_format({**base, "border": 1, "align": "center", "num_format": "0.00"}),
+        "cr": wb.add_format({**base, "border": 1, "bold": True, "align": "center", "num_format": "0.0000"}),
+        "verdict": wb.add_format({**base, "border": 1, "bold": True, "align": "center"}),
+        "note": wb.add_format({**base, "italic": True, "font_color": "#7F7F7F"}),
+        "calc": wb.add_format({**base, "font_size": 9}),
+        "diag": wb.add_format({**base, "border": 1, "align": "center", "bg_color": "#EDEDED"}),
+        "suggest": wb.add_format({**base, "font_color": "#9C0006", "italic": True}),
+        "dir": wb.add_format({**base, "bold": True, "align": "center", "font_color": TITLE, "bg_color": "#DDEBF7",
+                              "border": 1}),
+    }
+    good = wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
+    bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+    marked = wb.add_format({"bg_color": "#F4B183", "bold": True})
+
+    cover = _Sheet(wb.add_worksheet(SHEETS["cover"][lang]), SHEETS["cover"][lang])
+    pairs = _Sheet(wb.add_worksheet(SHEETS["pairs"][lang]), SHEETS["pairs"][lang])
+    ratings = _Sheet(wb.add_worksheet(SHEETS["ratings"][lang]), SHEETS["ratings"][lang])
+    calc = _Sheet(wb.add_worksheet(SHEETS["calc"][lang]), SHEETS["calc"][lang])
+    ident = _Sheet(wb.add_worksheet(SHEETS["identity"][lang]), SHEETS["identity"][lang])
+
+    # ------------------------------------------------------------------ cover
+    ws = cover.ws
+    ws.set_column(0, 0, 16)
+    ws.set_column(1, 1, 90)
+    cover.text(0, 0, tx["title"], F["title"])
+    cover.text(1, 0, tx["round"].format(r=spec.round), F["sub"])
+    cover.text(1, 1, tx["expert"].format(code=spec.expert, name=spec.expert_name), F["sub"])
+    if spec.title:
+        cover.text(2, 1, spec.title, F["text"])
+    r = 4
+    how1 = tx["how1"] if spec.layout == "row" else tx["how_matrix"]
+    for s in (tx["purpose"], how1, tx["how2"], tx["how3"].format(lo=spec.scale_min, hi=spec.scale_max)):
+        ws.set_row(r, 44)
+        cover.text(r, 1, s, F["wrap"])
+        r += 1
+    r += 1
+    cover.text(r, 0, tx["scale_title"], F["sub"])
+    r += 1
+    for k, (v, words) in enumerate(tx["scale"]):
+        cover.text(r + k, 0, v, F["center"])
+        cover.text(r + k, 1, words, F["label"])
+    r += len(tx["scale"]) + 1
+    ws.set_row(r, 32)
+    cover.text(r, 1, tx["return"], F["wrap"])
+    cover.text(r + 1, 1, tx["keep"], F["note"])
+    ws.hide_gridlines(2)
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 1)
+
+    # ------------------------------------------------------------------ calc: the scale
+    calc.text(0, 0, tx["calc_title"], F["sub"])
+    for k, (lab, v) in enumerate(zip(SCALE_LABELS, SCALE_VALUES)):
+        calc.text(2, 1 + k, lab, F["calc"])
+        if v >= 1:
+            calc.num(3, 1 + k, v, F["calc"])
+        else:
+            calc.formula(3, 1 + k, f"=1/{round(1 / v)}", v, F["calc"])
+    scale_vals = f"{calc.ref(3, 1)}:{_a1(3, 17, True, True)}"
+    scale_labs = f"{calc.ref(2, 1)}:{_a1(2, 17, True, True)}"
+
+    # ------------------------------------------------------------------ pairwise sheet
+    ws = pairs.ws
+    pairs.text(0, 0, tx["pairs_title"].format(code=spec.expert, name=spec.expert_name), F["title"])
+    pairs.text(1, 0, tx["pairs_note"] if spec.layout == "row" else tx["how_matrix"], F["note"])
+    if spec.layout == "row":
+        ws.set_column(0, 0, 5)
+        ws.set_column(1, 1, 24)
+        ws.set_column(2, 18, 3.6)
+        ws.set_column(19, 19, 24)
+        ws.set_column(20, 20, 10)
+        ws.set_column(21, 23, 17)
+    else:
+        ws.set_column(0, 0, 24)
+        ws.set_column(1, 1, 24)
+        ws.set_column(2, 12, 10)
+    labels = {node: dict(ch) for node, _, ch in spec.nodes}
+    titles = {node: t for node, t, _ in spec.nodes}
+    for k, blk in enumerate(lay.blocks, start=1):
+        _node_block(spec, tx, F, pairs, calc, blk, k, labels[blk.node], titles[blk.node], scale_vals, scale_labs,
+                    good, bad, marked)
+    ws.freeze_panes(3 if spec.layout == "row" else 2, 0)
+    ws.protect("", {"format_columns": True, "format_rows": True, "select_locked_cells": True,
+                    "select_unlocked_cells": True})
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0, 1)
+    ws.activate()
+
+    # ------------------------------------------------------------------ ratings sheet
+    _ratings(spec, tx, F, ratings, lay)
+
+    # ------------------------------------------------------------------ calc + identity
+    calc.ws.set_column(0, 0, 12)
+    calc.ws.hide()
+    ident.ws.set_column(0, 1, 24)
+    for k, (key, v) in enumerate(spec.identity()):
+        ident.text(k, 0, key)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            ident.num(k, 1, float(v))
+        else:
+            ident.text(k, 1, v)
+    ident.ws.protect("")
+    ident.ws.hide()
+    wb.close()
+
+
+def _node_block(spec: FormSpec, tx: dict, F: dict, pairs: _Sheet, calc: _Sheet, blk: NodeBlock, k: int,
+                labels: dict[str, str], title: str, scale_vals: str, scale_labs: str, good: Any, bad: Any,
+                marked: Any) -> None:
+    ws = pairs.ws
+    n = len(blk.children)
+    P = len(blk.pairs)
+    pairs.text(blk.title_row, 0 if spec.layout == "matrix" else 1, tx["node"].format(k=k, title=title), F["sub"])
+    prefill = spec.judgments.get(blk.node, {})
+    offs = spec.off_scale.get(blk.node, {})
+    sugg = spec.suggestions.get(blk.node, {})
+    # ---- the expert's cells and the live value of each pair (as the calc sheet reads it)
+    value_cells: list[str] = []
+    values: list[float | None] = []
+    if spec.layout == "row":
+        h = blk.header_row
+        ws.merge_range(h - 1, 2, h - 1, 9, None, F["dir"])
+        pairs.text(h - 1, 2, tx["left"], F["dir"])
+        pairs.text(h - 1, 10, tx["equal"], F["dir"])
+        ws.merge_range(h - 1, 11, h - 1, 18, None, F["dir"])
+        pairs.text(h - 1, 11, tx["right"], F["dir"])
+        pairs.text(h, 0, tx["no"], F["head"])
+        pairs.text(h, 1, tx["a"], F["head"])
+        for c, lab in enumerate(ROW_HEADER):
+            pairs.text(h, 2 + c, lab, F["head"])
+        pairs.text(h, 19, tx["b"], F["head"])
+        pairs.text(h, 20, tx["value"], F["head"])
+        for p_i, p in enumerate(blk.pairs):
+            r = p.row
+            pairs.num(r, 0, p_i + 1, F["center"])
+            pairs.text(r, 1, labels[p.a], F["label"])
+            pairs.text(r, 19, labels[p.b], F["label"])
+            chosen = _scale_index(prefill.get((p.a, p.b)))
+            for c in range(17):
+                fmt = F["input_mid"] if c == 8 else F["input"]
+                if chosen == c:
+                    pairs.text(r, 2 + c, "√", fmt)
+                else:
+                    ws.write_blank(r, 2 + c, None, fmt)
+            rng = f"{_a1(r, 2)}:{_a1(r, 18)}"
+            f = (f'=IF(COUNTA({rng})=0,"",IF(COUNTA({rng})>1,"{tx["one_only"]}",'
+                 f"SUMPRODUCT(({rng}<>\"\")*{scale_vals})))")
+            v = SCALE_VALUES[chosen] if chosen is not None else None
+            pairs.formula(r, 20, f, v if v is not None else "", F["value"])
+            if (p.a, p.b) in offs:
+                pairs.text(r, 21, tx["offscale"].format(v=offs[(p.a, p.b)]), F["note"])
+            elif (p.a, p.b) in sugg:
+                pairs.text(r, 21, tx["suggest"].format(v=_fmt_value(sugg[(p.a, p.b)])), F["suggest"])
+            value_cells.append(pairs.ref(r, 20))
+            values.append(v)
+        first, last = blk.pairs[0].row, blk.pairs[-1].row
+        ws.data_validation(first, 2, last, 18, {
+            "validate": "length", "criteria": "between", "minimum": 1, "maximum": 3,
+            "input_title": tx["mark"], "input_message": tx["mark_msg"], "error_message": tx["mark_msg"]})
+        ws.conditional_format(first, 2, last, 18, {"type": "no_blanks", "format": marked})
+    else:
+        h = blk.header_row
+        pairs.text(h, 0, "", F["head"])
+        for j, c in enumerate(blk.children):
+            pairs.text(h, 2 + j, c, F["head"])
+            pairs.text(h + 1 + j, 0, labels[c], F["label"])
+            pairs.text(h + 1 + j, 1, c, F["center"])
+        pos = {(p.i, p.j): p for p in blk.pairs}
+        for i in range(n):
+            for j in range(n):
+                r, c = h + 1 + i, 2 + j
+                if i == j:
+                    pairs.num(r, c, 1, F["diag"])
+                elif j > i:
+                    p = pos[(i, j)]
+                    chosen = _scale_index(prefill.get((p.a, p.b)))
+                    if chosen is not None:
+                        pairs.text(r, c, SCALE_LABELS[chosen], F["input_text"])
+                    else:
+                        ws.write_blank(r, c, None, F["input_text"])
+                    ws.data_validation(r, c, r, c, {"validate": "list", "source": list(SCALE_LABELS),
+                                                    "input_title": tx["mark"], "error_message": tx["mark_msg"]})
+        for p in blk.pairs:
+            chosen = _scale_index(prefill.get((p.a, p.b)))
+            v = SCALE_VALUES[chosen] if chosen is not None else None
+            # the calc sheet converts the text "1/3" (or a number typed) into the judgment
+            cell = pairs.ref(p.row, p.col)
+            value_cells.append(cell)
+            values.append(v)
+        for i in range(n):
+            for j in range(i):
+                r, c = h + 1 + i, 2 + j
+                up = _a1(h + 1 + j, 2 + i)
+                f = f'=IF({up}="","",1/IFERROR(INDEX({scale_vals},MATCH(TRIM({up}&""),{scale_labs},0)),{up}))'
+                vv = values[next(q for q, pp in enumerate(blk.pairs) if (pp.i, pp.j) == (j, i))]
+                pairs.formula(r, c, f, (1 / vv) if vv is not None else "", F["value"])
+
+    # ---- calc sheet: values, matrix, eigenvector (repeated squaring), lambda, CR, e_ij
+    R = blk.calc_row
+    cs = calc
+    cs.text(R, 0, f"{blk.node}: {title}", F["calc"])
+    wc = 2 * n + 4 + SQUARINGS * (n + 1)            # raw, w, A.w columns (after the squarings)
+    x0 = wc + 4                                     # pairs list column
+    cs.text(R + 1, x0, "pair", F["calc"])
+    cs.text(R + 1, x0 + 1, "value", F["calc"])
+    cs.text(R + 1, x0 + 2, "e", F["calc"])
+    vcells = []
+    for q, p in enumerate(blk.pairs):
+        r = R + 2 + q
+        cs.text(r, x0, tx["vs"].format(a=labels[p.a], b=labels[p.b]), F["calc"])
+        src = value_cells[q]
+        if spec.layout == "row":
+            f = f'=IF(ISNUMBER({src}),{src},"")'
+        else:
+            f = (f'=IF({src}="","",IF(ISNUMBER({src}),{src},'
+                 f'IFERROR(INDEX({scale_vals},MATCH(TRIM({src}&""),{scale_labs},0)),"")))')
+        cs.formula(r, x0 + 1, f, values[q] if values[q] is not None else "", F["calc"])
+        vcells.append(_a1(r, x0 + 1))
+    # matrix A (blank pairs count as 1 here; the verdict waits until every pair is answered)
+    A = np.ones((n, n))
+    m0 = R + 2
+    for i, c in enumerate(blk.children):
+        cs.text(m0 + i, 0, c, F["calc"])
+    for q, p in enumerate(blk.pairs):
+        v = values[q] if values[q] is not None else 1.0
+        A[p.i, p.j] = v
+        A[p.j, p.i] = 1 / v
+    where = {(p.i, p.j): q for q, p in enumerate(blk.pairs)}
+    for i in range(n):
+        for j in range(n):
+            r, c = m0 + i, 1 + j
+            if i == j:
+                cs.num(r, c, 1.0, F["calc"])
+            elif j > i:
+                vc = vcells[where[(i, j)]]
+                cs.formula(r, c, f"=IF(ISNUMBER({vc}),{vc},1)", A[i, j], F["calc"])
+            else:
+                cs.formula(r, c, f"=1/{_a1(m0 + j, 1 + i)}", A[i, j], F["calc"])
+    Aref = f"{_a1(m0, 1)}:{_a1(m0 + n - 1, n)}"
+    row_of = lambda i: f"{_a1(m0 + i, 1)}:{_a1(m0 + i, n)}"
+    # colsums under the matrix
+    colsum = A.sum(axis=0)
+    for j in range(n):
+        cs.formula(m0 + n, 1 + j, f"=SUM({_a1(m0, 1 + j)}:{_a1(m0 + n - 1, 1 + j)})", colsum[j], F["calc"])
+    colsums = f"{_a1(m0 + n, 1)}:{_a1(m0 + n, n)}"
+    method = spec.method
+    if method == "eigen":
+        B = A / A.sum()
+        b0 = n + 3
+        for i in range(n):
+            for j in range(n):
+                cs.formula(m0 + i, b0 + j, f"={_a1(m0 + i, 1 + j)}/SUM({Aref})", B[i, j], F["calc"])
+        prev = b0
+        for s in range(1, SQUARINGS + 1):
+            c0 = b0 + s * (n + 1)
+            Pr = f"{_a1(m0, prev)}:{_a1(m0 + n - 1, prev + n - 1)}"
+            M = B @ B
+            B = M / M.sum()
+            cs.ws.write_array_formula(m0, c0, m0 + n - 1, c0 + n - 1, f"{{=MMULT({Pr},{Pr})/SUM(MMULT({Pr},{Pr}))}}",
+                                      F["calc"], float(B[0, 0]))
+            for i in range(n):
+                for j in range(n):
+                    if i or j:
+                        cs.ws.write_number(m0 + i, c0 + j, float(B[i, j]), F["calc"])
+            prev = c0
+        raw = B.sum(axis=1)
+        last = f"{_a1(m0, prev)}:{_a1(m0 + n - 1, prev + n - 1)}"
+        rawf = [f"=SUM({_a1(m0 + i, prev)}:{_a1(m0 + i, prev + n - 1)})/SUM({last})" for i in range(n)]
+        raw = raw / B.sum()
+    elif method == "geomean":
+        raw = np.exp(np.log(A).mean(axis=1))
+        rawf = [f"=GEOMEAN({row_of(i)})" for i in range(n)]
+    else:
+        raw = (A / colsum).mean(axis=1)
+        rawf = [f"=SUMPRODUCT({row_of(i)}/{colsums})/{n}" for i in range(n)]
+    # columns after the squarings: raw, w, A.w
+    cs.text(R + 1, wc, "raw", F["calc"])
+    cs.text(R + 1, wc + 1, "w", F["calc"])
+    cs.text(R + 1, wc + 2, "A.w", F["calc"])
+    w = raw / raw.sum()
+    rawr = f"{_a1(m0, wc)}:{_a1(m0 + n - 1, wc)}"
+    wr = f"{_a1(m0, wc + 1)}:{_a1(m0 + n - 1, wc + 1)}"
+    for i in range(n):
+        cs.formula(m0 + i, wc, rawf[i], raw[i], F["calc"])
+        cs.formula(m0 + i, wc + 1, f"={_a1(m0 + i, wc)}/SUM({rawr})", w[i], F["calc"])
+    Aw = A @ w
+    cs.ws.write_array_formula(m0, wc + 2, m0 + n - 1, wc + 2, f"{{=MMULT({Aref},{wr})}}", F["calc"], float(Aw[0]))
+    for i in range(1, n):
+        cs.ws.write_number(m0 + i, wc + 2, float(Aw[i]), F["calc"])
+    Awr = f"{_a1(m0, wc + 2)}:{_a1(m0 + n - 1, wc + 2)}"
+    lam = float(np.sum(Aw / w) / n)
+    ri = float(spec.ri.get(n, 0.0))
+    ci = 0.0 if n <= 2 else max((lam - n) / (n - 1), 0.0)
+    cr = (ci / ri if ri > 0 else 0.0) if n > 2 else 0.0
+    sr = m0 + n + 1
+    cs.text(sr, 0, "λmax", F["calc"])
+    cs.formula(sr, 1, f"=SUMPRODUCT({Awr}/{wr})/{n}", lam, F["calc"])
+    cs.text(sr + 1, 0, "CI", F["calc"])
+    cs.formula(sr + 1, 1, f"=MAX(({_a1(sr, 1)}-{n})/{n - 1},0)" if n > 2 else "=0", ci, F["calc"])
+    cs.text(sr + 2, 0, "RI", F["calc"])
+    cs.num(sr + 2, 1, ri, F["calc"])
+    cs.text(sr + 3, 0, "CR", F["calc"])
+    cs.formula(sr + 3, 1, f"=IF({_a1(sr + 2, 1)}>0,{_a1(sr + 1, 1)}/{_a1(sr + 2, 1)},0)" if n > 2 else "=0", cr,
+               F["calc"])
+    answered = sum(v is not None for v in values)
+    cs.text(sr + 4, 0, "answered", F["calc"])
+    vr = f"{vcells[0]}:{vcells[-1]}"
+    cs.formula(sr + 4, 1, f"=COUNT({vr})", answered, F["calc"])
+    # e_ij per pair and the worst pair
+    es = []
+    for q, p in enumerate(blk.pairs):
+        i, j = p.i, p.j
+        e = max(A[i, j] * w[j] / w[i], A[j, i] * w[i] / w[j])
+        es.append(e)
+        f = (f"=MAX({_a1(m0 + i, 1 + j)}*{_a1(m0 + j, wc + 1)}/{_a1(m0 + i, wc + 1)},"
+             f"{_a1(m0 + j, 1 + i)}*{_a1(m0 + i, wc + 1)}/{_a1(m0 + j, wc + 1)})")
+        cs.formula(R + 2 + q, x0 + 2, f, e, F["calc"])
+    er = f"{_a1(R + 2, x0 + 2)}:{_a1(R + 1 + P, x0 + 2)}"
+    worst = int(np.argmax(es))
+    cs.text(sr + 5, 0, "worst", F["calc"])
+    lr = f"{_a1(R + 2, x0)}:{_a1(R + 1 + P, x0)}"
+    worst_label = tx["vs"].format(a=labels[blk.pairs[worst].a], b=labels[blk.pairs[worst].b])
+    cs.formula(sr + 5, 1, f"=INDEX({lr},MATCH(MAX({er}),{er},0))", worst_label, F["calc"])
+
+    # ---- the result line the expert sees
+    rr = blk.result_row
+    c_cr, c_v, c_f = (2, 11, 19) if spec.layout == "row" else (1, 3, 5)
+    lab_col = 1 if spec.layout == "row" else 0
+    pairs.text(rr, lab_col, tx["cr"], F["head"])
+    if spec.layout == "row":
+        ws.merge_range(rr, c_cr, rr, c_cr + 5, None, F["cr"])
+        ws.merge_range(rr, c_cr + 6, rr, c_cr + 8, None, F["head"])
+        ws.merge_range(rr, c_v, rr, c_v + 7, None, F["verdict"])
+        pairs.text(rr, c_cr + 6, tx["verdict"], F["head"])
+    else:
+        pairs.text(rr, c_v - 1, tx["verdict"], F["head"])
+    cr_ref = f"{calc.ref(sr + 3, 1)}"
+    cnt = f"{calc.ref(sr + 4, 1)}"
+    complete = answered == P
+    pairs.formula(rr, c_cr, f'=IF({cnt}<{P},"{tx["todo"]}",{cr_ref})', cr if complete else tx["todo"], F["cr"])
+    thr = spec.cr_threshold
+    verdict = (tx["pass"] if cr < thr else tx["review"]) if complete else tx["left_n"].format(k=P - answered)
+    left_n = tx["left_n"].replace("{k}", '"&(' + str(P) + "-" + cnt + ')&"')
+    pairs.formula(rr, c_v, f'=IF({cnt}<{P},"{left_n}",IF({cr_ref}<{thr!r},"{tx["pass"]}","{tx["review"]}"))',
+                  verdict, F["verdict"])
+    pairs.text(rr, c_f if spec.layout == "row" else c_v + 1, tx["first"], F["head"])
+    fcol = (c_f + 1) if spec.layout == "row" else c_v + 2
+    if spec.layout == "row":
+        ws.merge_range(rr, fcol, rr, fcol + 2, None, F["verdict"])
+    first_val = worst_label if (complete and cr >= thr) else ""
+    pairs.formula(rr, fcol, f'=IF(AND({cnt}={P},{cr_ref}>={thr!r}),{calc.ref(sr + 5, 1)},"")', first_val,
+                  F["verdict"])
+    if spec.layout == "row":
+        # column T of the result row is the "look first" label; keep its label short
+        pass
+    if spec.layout == "matrix" and sugg:
+        items = "; ".join(f"{a} / {b} = {_fmt_value(v)}" for (a, b), v in sugg.items())
+        pairs.text(rr + 1, 0, tx["suggest_m"].format(pairs=items), F["suggest"])
+    ws.conditional_format(rr, c_v, rr, c_v, {"type": "cell", "criteria": "==", "value": f'"{tx["pass"]}"',
+                                             "format": good})
+    ws.conditional_format(rr, c_v, rr, c_v, {"type": "cell", "criteria": "==", "value": f'"{tx["review"]}"',
+                                             "format": bad})
+
+
+def _ratings(spec: FormSpec, tx: dict, F: dict, sh: _Sheet, lay: Any) -> None:
+    ws = sh.ws
+    ws.set_column(0, 0, 8)
+    ws.set_column(1, 1, 16)
+    ws.set_column(2, 2, 34)
+    ws.set_column(3, 3, 12)
+    ws.set_column(4, 6, 14)
+    lo, hi = spec.scale_min, spec.scale_max
+    sh.text(0, 0, tx["ratings_title"].format(code=spec.expert, name=spec.expert_name), F["title"])
+    sh.text(1, 0, tx["ratings_note"].format(lo=lo, hi=hi), F["note"])
+    if spec.round >= 2:
+        sh.text(2, 0, tx["round2_note"], F["note"])
+    h = lay.first_rating_row - 1
+    heads = [tx["code"], tx["dimension"], tx["indicator"], tx["rating"]]
+    if spec.round >= 2:
+        heads += [tx["r1_mean"], tx["r1_cv"], tx["own"]]
+    for c, t in enumerate(heads):
+        sh.text(h, c, t, F["head"])
+    for code, dim, name in spec.indicators:
+        r = lay.rating_rows[code]
+        sh.text(r, 0, code, F["center"])
+        sh.text(r, 1, dim, F["label"])
+        sh.text(r, 2, name, F["label"])
+        v = spec.ratings.get(code)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            sh.num(r, 3, float(v), F["input"])
+        elif v is not None and str(v).strip():
+            sh.text(r, 3, str(v), F["input"])
+        else:
+            ws.write_blank(r, 3, None, F["input"])
+        if spec.round >= 2:
+            mean, cv = (spec.panel or {}).get(code, (None, None))
+            for c, x, f in ((4, mean, F["num2"]), (5, cv, F["num"])):
+                if x is None or (isinstance(x, float) and not math.isfinite(x)):
+                    sh.text(r, c, "—", f)
+                else:
+                    sh.num(r, c, float(x), f)
+            own = (spec.own_round1 or {}).get(code)
+            if isinstance(own, (int, float)) and not isinstance(own, bool):
+                sh.num(r, 6, float(own), F["center"])
+            else:
+                sh.text(r, 6, "" if own is None else str(own), F["center"])
+    first = lay.first_rating_row
+    last = first + len(spec.indicators) - 1
+    integer = float(lo).is_integer() and float(hi).is_integer()
+    ws.data_validation(first, 3, last, 3, {
+        "validate": "integer" if integer else "decimal", "criteria": "between",
+        "minimum": int(lo) if integer else lo, "maximum": int(hi) if integer else hi,
+        "error_message": tx["rate_msg"].format(lo=lo, hi=hi), "input_message": tx["rate_msg"].format(lo=lo, hi=hi)})
+    ar = lay.ca_cell[0] - 1
+    sh.text(ar, 0, tx["authority"], F["sub"])
+    for (r, c), lab, v in ((lay.ca_cell, tx["ca"], spec.ca), (lay.cs_cell, tx["cs"], spec.cs)):
+        ws.merge_range(r, 0, r, 2, None, F["label"])
+        sh.text(r, 0, lab, F["label"])
+        if v is None:
+            ws.write_blank(r, c, None, F["input"])
+        else:
+            sh.num(r, c, float(v), F["input"])
+        ws.data_validation(r, c, r, c, {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1,
+                                        "error_message": tx["auth_msg"]})
+    sh.text(lay.cs_cell[0] + 1, 0, tx["ca_help"], F["note"])
+    sh.text(lay.cs_cell[0] + 2, 0, tx["cs_help"], F["note"])
+    ws.freeze_panes(lay.first_rating_row, 0)
+    ws.protect("", {"format_columns": True, "format_rows": True})
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)

@@ -1,0 +1,299 @@
+"""Survey imports: 问卷星 code/text exports, 腾讯问卷, plain CSV (UTF-8, BOM, GBK), mapping, screening, refusals.
+
+The exports are built here in the shape of real files: 问卷星's six metadata columns
+(序号, 提交答卷时间, 所用时间 "312秒", 来源, 来源详情, 来自IP "1.2.3.4(甘肃-兰州)"), question
+columns titled "N、题干", skip codes -2 / -3; 腾讯问卷's 编号 / 开始答题时间 / 结束答题时间 /
+答题时长 columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from bpm_xl.cli import app
+from bpm_xl.cli_collect import import_survey
+from bpm_xl.collect import system_of
+from bpm_xl.service import new_workbook, read_inputs, read_workbook
+
+TEXT = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory) -> Path:
+    p = tmp_path_factory.mktemp("hub") / "hub.xlsm"
+    new_workbook(p, lang="zh", example=True, with_module=False)
+    return p
+
+
+@pytest.fixture
+def h(hub, tmp_path) -> Path:
+    p = tmp_path / "hub.xlsm"
+    shutil.copy2(hub, p)
+    return p
+
+
+@pytest.fixture(scope="module")
+def indicators(hub):
+    data, _ = read_workbook(hub)
+    s = system_of(data)
+    return [(i.code, i.name_zh) for i in s.indicators]
+
+
+def _answers(n: int, k: int, seed: int = 7) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    a = rng.integers(1, 6, size=(n, k)).astype(object)
+    return a
+
+
+def _wjx_rows(indicators, answers, text: bool = False):
+    """Header and rows of a 问卷星 export; answers: respondents x questions (None = skipped)."""
+    head = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"]
+    head += [f"{q + 1}、您对“{name}”的满意程度" for q, (code, name) in enumerate(indicators)]
+    rows = []
+    for r, ans in enumerate(answers):
+        ip = f"10.0.{r // 200}.{r % 200 + 1}(甘肃-兰州)"
+        vals = []
+        for q, v in enumerate(ans):
+            if v is None:
+                vals.append(-3 if q % 2 else -2)       # skipped / not shown
+            else:
+                vals.append(TEXT[v] if text else v)
+        rows.append([r + 1, f"2025/3/{r % 28 + 1} 10:{r % 60:02d}:00", f"{200 + r}秒", "手机提交", "直接访问", ip, *vals])
+    return head, rows
+
+
+def _xlsx(path: Path, head, rows) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(head)
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def _csv(path: Path, head, rows, encoding: str) -> Path:
+    s = io.StringIO()
+    w = csv.writer(s)
+    w.writerow(head)
+    for r in rows:
+        w.writerow(["" if v is None else v for v in r])
+    path.write_bytes(s.getvalue().encode(encoding))
+    return path
+
+
+def _survey(path: Path) -> list[list]:
+    inp = read_inputs(path)
+    return [[None if (v is None or v != v) else float(v) for v in row] for row in inp.survey.to_numpy(dtype=object)]
+
+
+def _expected(answers, reverse=()):
+    out = []
+    for row in answers:
+        out.append([None if v is None else float(6 - v if q in reverse else v) for q, v in enumerate(row)])
+    return out
+
+
+def _with_traps(answers: np.ndarray) -> list[list]:
+    """Respondent rows with skip codes, a duplicate, a straight-liner, a too-many-missing row."""
+    rows = [list(r) for r in answers]
+    rows[3][5] = None
+    rows[4][0] = None
+    rows[6] = [4] * len(rows[6])                       # straight-lining
+    rows[8] = [None] * (len(rows[8]) - 3) + [3, 4, 5]  # too many missing
+    return rows
+
+
+@pytest.mark.parametrize("text", [False, True], ids=["code", "text"])
+def test_wjx_export_with_skip_codes_duplicates_and_a_too_fast_row(h, indicators, tmp_path, text):
+    ans = _with_traps(_answers(30, len(indicators)))
+    head, rows = _wjx_rows(indicators, ans, text=text)
+    rows.append(list(rows[10]))                        # duplicate submission: same IP and answers
+    rows[-1][0] = len(rows)
+    rows[12][2] = "25秒"                               # too fast
+    f = _xlsx(tmp_path / "wjx.xlsx", head, rows)
+    result, bak = import_survey(h, f)
+    assert bak is not None
+    assert result.kind == "wjx"
+    assert [m.code for m in result.mapping] == [c for c, _ in indicators]
+    assert all(m.source == "guessed" for m in result.mapping)
+    assert result.flags["duplicate"] == (len(rows) + 1,)     # file row of the second copy
+    assert result.flags["too_fast"] == (14,)
+    assert result.flags["straight_lining"] == (8,)
+    assert result.flags["too_many_missing"] == (10,)
+    # reported, not applied: every response is imported, skip codes are blanks
+    assert _survey(h) == _expected(ans + [ans[10]])
+
+
+def test_screen_applies_the_rules(h, indicators, tmp_path):
+    ans = _with_traps(_answers(30, len(indicators)))
+    head, rows = _wjx_rows(indicators, ans)
+    rows.append(list(rows[10]))
+    rows[12][2] = "0:25"
+    f = _xlsx(tmp_path / "wjx.xlsx", head, rows)
+    r = CliRunner().invoke(app, ["import-survey", str(h), str(f), "--screen"])
+    assert r.exit_code == 0, r.output
+    assert "screening applied: 27 of 31 respondent(s) kept" in r.output
+    keep = [a for k, a in enumerate(ans) if k not in (6, 8, 12)]
+    assert _survey(h) == _expected(keep)
+
+
+def test_dry_run_prints_the_mapping_and_writes_nothing(h, indicators, tmp_path):
+    ans = _answers(12, len(indicators))
+    head, rows = _wjx_rows(indicators, [list(a) for a in ans])
+    f = _xlsx(tmp_path / "wjx.xlsx", head, rows)
+    before = h.read_bytes()
+    r = CliRunner().invoke(app, ["import-survey", str(h), str(f), "--dry-run"])
+    assert r.exit_code == 0, r.output
+    assert "1、您对“预算编制科学性”的满意程度 -> F1 [guessed]" in r.output
+    assert "duplicate submissions (same IP and answers): 0" in r.output
+    assert "dry run: nothing written" in r.output
+    assert h.read_bytes() == before
+
+
+def test_tencent_export(h, indicators, tmp_path):
+    ans = _answers(15, len(indicators), seed=3)
+    head = ["编号", "开始答题时间", "结束答题时间", "答题时长", "地理位置国家和地区", "省", "市", "IP"]
+    head += [f"第{q + 1}题：{code} {name}" for q, (code, name) in enumerate(indicators)]
+    rows = [[k + 1, "2025-03-01 10:00:00", "2025-03-01 10:05:00", "5分12秒", "中国", "甘肃", "兰州", f"1.2.3.{k}",
+             *map(int, a)] for k, a in enumerate(ans)]
+    f = _xlsx(tmp_path / "tencent.xlsx", head, rows)
+    result, _ = import_survey(h, f)
+    assert result.kind == "tencent"
+    assert [m.code for m in result.mapping] == [c for c, _ in indicators]
+    assert result.flags["too_fast"] == ()
+    assert _survey(h) == _expected([list(a) for a in ans])
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_plain_csv_in_utf8_bom_and_gbk(h, indicators, tmp_path, encoding):
+    ans = _answers(10, len(indicators), seed=5)
+    head = ["答卷编号"] + [c for c, _ in indicators]
+    rows = [[f"R{k:03d}", *map(int, a)] for k, a in enumerate(ans)]
+    rows[2][3] = ""                                    # a blank answer
+    f = _csv(tmp_path / f"plain_{encoding}.csv", head, rows, encoding)
+    result, _ = import_survey(h, f)
+    assert result.kind == "plain"
+    exp = _expected([list(a) for a in ans])
+    exp[2][2] = None
+    assert _survey(h) == exp
+    data, _ = read_workbook(h)
+    assert data.survey_ids[0] == "R000"
+
+
+def test_wjx_csv_in_gbk(h, indicators, tmp_path):
+    ans = _answers(8, len(indicators), seed=11)
+    head, rows = _wjx_rows(indicators, [list(a) for a in ans], text=True)
+    f = _csv(tmp_path / "wjx_gbk.csv", head, rows, "gbk")
+    result, _ = import_survey(h, f)
+    assert result.kind == "wjx"
+    assert _survey(h) == _expected([list(a) for a in ans])
+
+
+def test_map_csv_with_reverse_scoring_is_saved_and_reused(h, indicators, tmp_path):
+    ans = _answers(10, 3, seed=9)
+    head = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP",
+            "1、您觉得本地的预算公开做得怎么样", "2、财政资金浪费的情况严重吗", "3、您愿意参与评价吗"]
+    rows = [[k + 1, "2025/3/1 10:00:00", "300秒", "微信", "N/A", f"1.1.1.{k}", *map(int, a)] for k, a in enumerate(ans)]
+    f = _xlsx(tmp_path / "wjx.xlsx", head, rows)
+    m = tmp_path / "map.csv"
+    m.write_text("question,indicator,reverse\n1,C2,no\n2,F4,yes\n3、您愿意参与评价吗,C5,no\n", encoding="utf-8")
+    result, _ = import_survey(h, f, map_csv=m)
+    assert [(x.code, x.reverse, x.source) for x in result.mapping] == [("C2", False, "--map"), ("F4", True, "--map"),
+                                                                        ("C5", False, "--map")]
+    inp = read_inputs(h)
+    got = inp.survey[["C2", "F4", "C5"]].to_numpy(dtype=float)
+    assert got.tolist() == [[float(a[0]), float(6 - a[1]), float(a[2])] for a in ans]
+    assert inp.survey["F1"].isna().all()
+    # the map is saved in the hub and reused by the next import (without --map)
+    wb = openpyxl.load_workbook(h)
+    assert "问卷映射" in wb.sheetnames
+    result2, bak2 = import_survey(h, f)
+    assert [(x.code, x.reverse, x.source) for x in result2.mapping] == [("C2", False, "saved"), ("F4", True, "saved"),
+                                                                         ("C5", False, "saved")]
+    assert result2.changed is False and bak2 is None        # the same export twice changes nothing
+    # and a plain rebuild keeps the map sheet
+    r = CliRunner().invoke(app, ["rebuild", str(h), "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert "问卷映射" in openpyxl.load_workbook(h).sheetnames
+
+
+def _refused(h: Path, args: list[str], *must: str) -> None:
+    before = h.read_bytes()
+    r = CliRunner().invoke(app, ["import-survey", str(h), *args])
+    assert r.exit_code == 2, r.output
+    line = r.output.strip()
+    assert line.count("\n") == 0 and line.startswith("bpm-xl: error: "), line
+    for m in must:
+        assert m in line, line
+    assert h.read_bytes() == before
+    assert list(h.parent.glob("*.backup-*")) == []
+
+
+def test_bad_answer_names_row_and_column_and_leaves_the_hub_byte_identical(h, indicators, tmp_path):
+    ans = _answers(6, len(indicators))
+    head, rows = _wjx_rows(indicators, [list(a) for a in ans], text=True)
+    rows[3][6 + 4] = "很棒"
+    f = _xlsx(tmp_path / "bad.xlsx", head, rows)
+    _refused(h, [str(f)], "bad.xlsx", "cell K5", "row 5, column K", "'很棒' is not an answer")
+
+
+def test_off_scale_code_multiple_choice_and_bad_time_are_refused(h, indicators, tmp_path):
+    ans = _answers(6, len(indicators))
+    head, rows = _wjx_rows(indicators, [list(a) for a in ans])
+    rows[1][7] = 7
+    _refused(h, [str(_xlsx(tmp_path / "off.xlsx", head, rows))], "cell H3", "off the 1-5 scale")
+    head, rows = _wjx_rows(indicators, [list(a) for a in ans], text=True)
+    rows[0][6] = "满意┋一般"
+    _refused(h, [str(_xlsx(tmp_path / "multi.xlsx", head, rows))], "cell G2", "multiple-choice")
+    head, rows = _wjx_rows(indicators, [list(a) for a in ans])
+    rows[2][2] = "很久"
+    _refused(h, [str(_xlsx(tmp_path / "time.xlsx", head, rows))], "cell C4", "not a time")
+
+
+def test_unreadable_files_are_refused(h, tmp_path):
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"PK\x03\x04 broken")
+    _refused(h, [str(junk)], "junk.xlsx")
+    none = tmp_path / "none.csv"
+    none.write_text("序号,提交答卷时间,所用时间,来源,来源详情,来自IP,1、与指标无关的问题\n1,x,300秒,a,b,1.1.1.1,3\n",
+                    encoding="utf-8")
+    _refused(h, [str(none)], "none.csv", "--map")
+    m = tmp_path / "map.csv"
+    m.write_text("1,X9,no\n", encoding="utf-8")
+    _refused(h, [str(none), "--map", str(m)], "X9", "not on the indicator sheet")
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_xls_export_through_calamine(h, indicators, tmp_path):
+    from tests.libreoffice import convert
+
+    ans = _answers(6, len(indicators), seed=21)
+    head, rows = _wjx_rows(indicators, [list(a) for a in ans])
+    x = _xlsx(tmp_path / "src" / "wjx.xlsx" if (tmp_path / "src").mkdir() is None else None, head, rows)
+    xls = convert(x, tmp_path, "xls", recalc=False)
+    result, _ = import_survey(h, xls)
+    assert result.kind == "wjx"
+    assert _survey(h) == _expected([list(a) for a in ans])
+
+
+def test_empty_and_shifted_exports_are_refused(h, indicators, tmp_path):
+    head = ["序号", "所用时间", "来自IP"] + [c for c, _ in indicators]
+    f = tmp_path / "empty.csv"
+    f.write_text(",".join(head) + "\n", encoding="utf-8")
+    _refused(h, [str(f)], "empty.csv", "no responses")
+    f = tmp_path / "shifted.csv"
+    row = ["1", "300秒", "1.1.1.1"] + ["3"] * len(indicators) + ["4"]
+    f.write_text(",".join(head) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    _refused(h, [str(f)], "shifted.csv", "row 2", "shifted")
+    f = tmp_path / "blank.csv"
+    f.write_text("", encoding="utf-8")
+    _refused(h, [str(f)], "blank.csv", "row 1")
