@@ -357,8 +357,8 @@ def demo(
     with _user_errors(out):
         from .evaluation import evaluate
         from .example import load_example
-        from .report import write_report
         from .sheets import build
+        from .writers.report_html import write_html as write_report
 
         if out.exists() and not out.is_dir():
             _fail(f"{out}: exists and is not a directory; choose another --out")
@@ -542,27 +542,37 @@ def export(
 @app.command()
 def report(
     file: str = typer.Argument(..., help="A workbook (.xlsm/.xlsx) or the word 'example'."),
-    out: Path = typer.Option(Path("report.html"), "--out", "-o", help="The HTML file to write."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="The file to write (default report.html / report.docx)."),
+    docx: bool = typer.Option(False, "--docx", help="A Word report in the 财预〔2020〕10号 outline instead of HTML."),
     pdf: bool = typer.Option(False, "--pdf", help="Also write a PDF beside it (needs LibreOffice)."),
+    previous: Optional[Path] = typer.Option(None, "--previous", help="Last year's workbook: year-over-year comparison."),
     lang: Lang = _LangOpt,
     draws: int = _DrawsOpt,
     quiet: bool = _QuietOpt,
 ) -> None:
-    """Write the evaluation report: one self-contained HTML file (and a PDF)."""
+    """Write the evaluation report: HTML (or Word with --docx), and a PDF with --pdf."""
     lang = _lang_value(lang)
+    fmt = "docx" if docx else "html"
+    out = out or Path(f"report.{fmt}")
     with _user_errors(file):
-        from .report import write_report
+        from .writers.report import write_report
 
         with _Steps(3, enabled=not quiet) as steps:
             steps.step("read and evaluate")
             inputs, ev = _load_evaluated(file, lang)
+            prev = None
+            if previous is not None:
+                with _user_errors(previous):
+                    from .sheets.build import evaluate_file
+
+                    prev = evaluate_file(_existing(previous))
             steps.step("sensitivity")
             sens = _analyse(inputs, ev, draws, steps)
-            steps.step("report (.html, .pdf)" if pdf else "report (.html)")
-            files = write_report(ev, out, lang, pdf=pdf, sensitivity=sens)
+            steps.step(f"report (.{fmt}, .pdf)" if pdf else f"report (.{fmt})")
+            files = write_report(inputs, ev, sens, out, fmt=fmt, lang=lang, previous=prev, pdf=pdf)
         if not quiet:
             c = _stdout()
-            c.print(str(files.html))
+            c.print(str(files.path))
             if files.pdf is not None:
                 c.print(str(files.pdf))
 
