@@ -120,10 +120,10 @@ def test_rectification_list_prefilled_and_typed_rows_kept(tmp_path, json_example
     top5 = [p["label"] for p in json_example["priorities"][:5]]
     assert top5[0] == "F2"
     # the typed row first and as typed; pre-filled rows for the other top priorities, never a second F2
-    assert rows[0][1] == typed[0]["problem"] and rows[0][2] == "执行（Do）" and rows[0][4:] == [
+    assert rows[0][1] == typed[0]["problem"] and rows[0][2] == "执行" and rows[0][4:] == [
         "预算科", "2026-06-30", "按月调度", "整改中"]
     assert [r[3].split()[0] for r in rows] == top5
-    assert all(r[4] == "（待填写）" and r[7] == "未整改" for r in rows[1:])
+    assert all(r[4] == "待填写" and r[7] == "未整改" for r in rows[1:])
     # user text stays text: no field code anywhere in the body
     body = zipfile.ZipFile(path).read("word/document.xml").decode("utf-8")
     assert "instrText" not in body and "fldSimple" not in body and "fldChar" not in body
@@ -266,3 +266,12 @@ def test_cli_report_docx_with_previous(tmp_path, two_years):
     res = CliRunner().invoke(app, ["report", str(this), "--docx", "--previous", str(tmp_path / "none.xlsm"),
                                    "--out", str(tmp_path / "x.docx"), "--draws", "0"])
     assert res.exit_code == 2 and "none.xlsm" in res.output and not (tmp_path / "x.docx").exists()
+
+
+def test_previous_in_the_html_report(tmp_path, two_years):
+    last, _, _, ev_this = two_years
+    files = write_report(ev_this.inputs, ev_this, None, tmp_path / "r.html", lang="zh", previous=last,
+                         meta={"year": "2025"})
+    text = files.path.read_text(encoding="utf-8")
+    assert "<h2 id='yoy'>与上年比较</h2>" in text and "新增 F6 绩效自评质量" in text
+    assert "2024年得分" in text and text.count("<svg") == 6  # radar, dims, gaps, respondents, weights, years

@@ -303,10 +303,18 @@ def radar(ev: Any, lang: str, previous: Any = None, *, this_label: str | None = 
         for k, v in enumerate(vals):
             ax.annotate(f"{v:.1f}", (ang[k], v), textcoords="offset points", xytext=(0, 6), ha="center",
                         fontsize=7, color=COLORS[0])
-        ax.set_xticks(ang, names)
         ax.set_ylim(lo, 100)
-        ax.tick_params(axis="y", labelsize=7)
-        ax.legend(loc="upper right", bbox_to_anchor=(1.25, 1.12), fontsize=7, frameon=False)
+        ax.set_yticks(np.arange(lo, 100.1, 10))
+        ax.set_rlabel_position(180 / n if n else 0)
+        ax.tick_params(axis="y", labelsize=6, colors="#777")
+        # axis labels outside the circle, aligned away from it (long Chinese names never cross the rings)
+        ax.set_xticks(ang, [""] * n)
+        for a, name in zip(ang, names):
+            sx, cy = np.sin(a), np.cos(a)
+            ax.text(a, 100 + (100 - lo) * 0.1, name, fontsize=8, clip_on=False,
+                    ha="left" if sx > 0.1 else "right" if sx < -0.1 else "center",
+                    va="bottom" if cy > 0.1 else "top" if cy < -0.1 else "center")
+        ax.legend(loc="upper right", bbox_to_anchor=(1.3, 1.15), fontsize=7, frameon=False)
         return render(fig, fmt)
 
 

@@ -60,6 +60,12 @@ def heading(key: str, lang: str) -> str:
     raise KeyError(key)
 
 
+def stage_short(stage: str, lang: str) -> str:
+    """计划 / 执行 / 检查 / 处理 (Plan / Do / Check / Act), for narrow table columns."""
+    zh, en = _STAGE.get(stage, (stage, stage))
+    return zh.split("（")[0] if lang == "zh" else en
+
+
 def stage_name(stage: str, lang: str) -> str:
     zh, en = _STAGE.get(stage, (stage, stage))
     return zh if lang == "zh" else en
@@ -403,12 +409,12 @@ def sensitivity_statement(ev: Any, sensitivity: Any, lang: str) -> str | None:
     if zh:
         each = "、".join(f"{n} {pct(v)}" for (n, _), v in zip(parts, stays))
         verdict = ("评价等级稳定" if lo >= 0.95 else "评价等级较稳定" if lo >= 0.8 else
-                   "评价等级对输入较敏感，建议在报告中说明")
+                   "评价等级对输入较敏感，引用等级时应同时说明得分区间")
         return (f"敏感性分析（每种情形 {sd.draws} 次模拟）显示，评价等级保持为{_q(label, lang)}的比例为：{each}；"
                 f"百分制得分 95% 区间最宽为 {_widest(parts)}。{verdict}。")
     each = ", ".join(f"{n} {pct(v)}" for (n, _), v in zip(parts, stays))
     verdict = ("The grade is stable" if lo >= 0.95 else "The grade is fairly stable" if lo >= 0.8 else
-               "The grade is sensitive to the inputs; say so in the report")
+               "The grade is sensitive to the inputs; quote the score interval with it")
     return (f"Sensitivity analysis ({sd.draws} draws each): the grade stays {_q(label, lang)} in {each} of the draws; "
             f"the widest 95% interval of the 100-point score is {_widest(parts)}. {verdict}.")
 

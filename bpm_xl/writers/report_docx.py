@@ -56,7 +56,7 @@ _T = {
     "resp": ("受访者百分制得分分布", "Distribution of the respondents' 100-point scores"),
     "yoy_chart": ("与上年得分对比", "Scores this year and last year"),
     "fig": ("图{n} {t}", "Figure {n}. {t}"),
-    "todo": ("（待填写）", "(to be filled in)"),
+    "todo": ("待填写", "to fill in"),
     "none": ("无", "None"),
 }
 
@@ -223,7 +223,7 @@ def rectification_rows(items: Sequence[Any], ev: Any, lang: str) -> tuple[list[s
         if ind and ind in ev.system.codes:
             ind = f"{ind} {ev.system.label(ind, lang)}"
         src = {"carried": "（上年结转）" if zh else " (carried from last year)"}.get(it.source, "")
-        rows.append([str(k), it.problem + src, nv.stage_name(it.stage, lang) if it.stage else "", ind,
+        rows.append([str(k), it.problem + src, nv.stage_short(it.stage, lang) if it.stage else "", ind,
                      it.responsible or todo, it.deadline or todo, it.measure or todo, it.status or todo])
     return head, rows
 
@@ -398,7 +398,7 @@ def build_docx(ctx: ReportContext) -> bytes:
     _para(doc, _t("list", lang), bold=True, style="Normal")
     head, rows = rectification_rows(ctx.items, ev, lang)
     if rows:
-        _table(doc, head, rows, widths=(1.0, 4.4, 1.4, 2.0, 1.7, 1.6, 2.5, 1.2))
+        _table(doc, head, rows, widths=(1.0, 3.9, 1.2, 2.0, 1.9, 1.9, 2.5, 1.4))
     else:
         _para(doc, _t("none", lang))
 
