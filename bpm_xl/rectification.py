@@ -16,10 +16,11 @@ status`` (what the workbook's 整改清单 sheet holds); values are kept as text
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
-__all__ = ["FIELDS", "Item", "CarryForward", "is_closed", "item_from_row", "prefill", "merge", "carry_forward"]
+__all__ = ["FIELDS", "CarryForward", "Item", "carry_forward", "is_closed", "item_from_row", "merge", "prefill"]
 
 FIELDS = ("problem", "stage", "indicator", "responsible", "deadline", "measure", "status")
 

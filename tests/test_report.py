@@ -70,7 +70,7 @@ def test_self_contained(html_zh):
     assert "<link" not in html_zh.lower()
     assert not re.search(r"<image[^>]*href", html_zh)  # no raster inside the SVGs
     # charts are inline SVG with live text: radar, dimensions, gaps, respondents, weights, sensitivity
-    svgs = re.findall(r"<svg.*?</svg>", html_zh, flags=re.S)
+    svgs = re.findall(r"<svg.*?</svg>", html_zh, flags=re.DOTALL)
     assert len(svgs) == 6
     assert all("<text" in s for s in svgs)
     assert "财务维度" in svgs[0]  # Chinese labels as text (a CJK font exists where the tests run)
@@ -152,3 +152,41 @@ def test_pdf(tmp_path, ev_zh):
 
         text = subprocess.run(["pdftotext", str(files.pdf), "-"], capture_output=True, text=True).stdout
         assert f"{ev_zh.score100:.2f}" in text
+
+
+# ----------------------------------------------------------------------------- rectification list
+def test_rectification_prefill_follows_the_priorities(ev_zh):
+    from bpm_xl import rectification as rect
+
+    items = rect.prefill(ev_zh, "zh", top=5)
+    top = list(ev_zh.priorities["label"][:5])
+    assert [i.indicator for i in items] == top
+    assert [i.stage for i in items] == list(ev_zh.priorities["stage"][:5])
+    assert all(i.status == "未整改" and not i.closed and i.source == "prefilled" for i in items)
+    assert all(not i.responsible and not i.deadline for i in items)  # the bureau's to fill
+
+
+def test_rectification_merge_never_overwrites_typed_rows(ev_zh):
+    from bpm_xl import rectification as rect
+
+    pre = rect.prefill(ev_zh, "zh", top=5)
+    typed = [{"problem": "自填问题", "indicator": pre[1].indicator, "stage": "Check", "responsible": "A科",
+              "deadline": 20260630.0, "status": "已完成"},
+             {"problem": "无指标的问题"}, {"problem": None, "indicator": "  "}]
+    merged = rect.merge(typed, pre)
+    assert merged[0].problem == "自填问题" and merged[0].stage == "check" and merged[0].deadline == "20260630"
+    assert merged[0].closed and merged[1].problem == "无指标的问题"
+    assert [i.indicator for i in merged[2:]] == [p.indicator for p in pre if p.indicator != pre[1].indicator]
+    assert len(merged) == 2 + 4
+    assert rect.merge(None, pre) == pre
+
+
+def test_rectification_carry_forward():
+    from bpm_xl import rectification as rect
+
+    last = [{"problem": "a", "indicator": "F2", "status": "已整改"}, {"problem": "b", "indicator": "C4", "status": "整改中"},
+            {"problem": "c", "indicator": "X9", "status": ""}, {"problem": "d", "status": "Closed"}]
+    cf = rect.carry_forward(last, ["F2", "C4"])
+    assert [i.problem for i in cf.closed] == ["a", "d"]
+    assert [i.problem for i in cf.open] == ["b", "c"] and all(i.source == "carried" for i in cf.open)
+    assert [i.indicator for i in cf.indicator_removed] == ["X9"]

@@ -61,6 +61,7 @@ def _rows(table) -> list[list[str]]:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_outline_headings_in_order(tmp_path, lang):
     _, path, doc = _build(tmp_path, lang, meta={"unit": "某区财政局", "year": 2025, "evaluator": "张三"})
+    assert zipfile.ZipFile(path).testzip() is None
     want = [zh if lang == "zh" else en for _, zh, en in OUTLINE]
     assert _headings(doc, 1) == want
     title = [p.text for p in doc.paragraphs if p.style.name == "Title"]
@@ -217,7 +218,7 @@ def two_years(tmp_path_factory):
 
 
 def test_previous_year_comparison_and_carried_items(tmp_path, two_years):
-    last, this, ev_last, ev_this = two_years
+    last, _, ev_last, ev_this = two_years
     assert "F6" in ev_this.system.codes and "F6" not in ev_last.system.codes
     last_list = [
         {"problem": "预算执行进度偏慢", "stage": "do", "indicator": "F2", "responsible": "预算科", "status": "已完成"},
@@ -256,7 +257,7 @@ def test_previous_year_comparison_and_carried_items(tmp_path, two_years):
 
 
 def test_cli_report_docx_with_previous(tmp_path, two_years):
-    last, this, _, ev_this = two_years
+    last, this, _, _ = two_years
     out = tmp_path / "filed.docx"
     res = CliRunner().invoke(app, ["report", str(this), "--docx", "--previous", str(last), "--out", str(out),
                                    "--draws", "0", "--quiet"])

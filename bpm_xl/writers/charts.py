@@ -29,27 +29,28 @@ import shutil
 import subprocess
 import sys
 import warnings
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 __all__ = [
-    "CjkFont",
-    "find_cjk_font",
-    "cjk_font_family",
-    "font_note",
     "ChartSet",
+    "CjkFont",
     "chart_labels_lang",
-    "radar",
-    "gap_bar",
-    "respondent_histogram",
+    "cjk_font_family",
     "dimension_bar",
+    "find_cjk_font",
+    "font_note",
+    "gap_bar",
+    "radar",
+    "render",
+    "respondent_histogram",
+    "sensitivity_histogram",
     "weight_bar",
     "year_bar",
-    "sensitivity_histogram",
-    "render",
 ]
 
 COLORS = ["#1F4E78", "#C55A11", "#548235", "#7030A0", "#BF9000", "#2E75B6", "#A5A5A5"]

@@ -10,30 +10,31 @@ precision after reducing to 15 significant digits (Excel's ROUND); weights and 5
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 __all__ = [
     "OUTLINE",
-    "heading",
-    "fix",
-    "pct",
-    "p_text",
-    "meta_of",
-    "report_title",
-    "stage_name",
-    "YearRow",
     "YearComparison",
-    "compare_years",
-    "basic_info",
-    "method_paragraphs",
-    "conclusion",
+    "YearRow",
     "analysis",
+    "basic_info",
+    "compare_years",
+    "conclusion",
     "experience",
+    "fix",
+    "heading",
+    "meta_of",
+    "method_paragraphs",
+    "p_text",
+    "pct",
     "problems_by_stage",
-    "suggestions_by_stage",
+    "report_title",
     "sensitivity_statement",
+    "stage_name",
+    "suggestions_by_stage",
     "year_sentences",
 ]
 
@@ -162,7 +163,7 @@ def basic_info(ev: Any, meta: Mapping[str, str], lang: str) -> list[str]:
 
 
 def _survey_count(ev: Any) -> int:
-    return int(len(ev.inputs.survey))
+    return len(ev.inputs.survey)
 
 
 def method_paragraphs(ev: Any, lang: str) -> list[str]:

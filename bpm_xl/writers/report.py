@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .. import rectification as rect
 from . import narrative as nv
@@ -38,7 +39,9 @@ def _previous_evaluation(previous: Any) -> Any:
     """Last year's evaluation: given, or read from a workbook file through the current reader."""
     if previous is None or hasattr(previous, "dimension_table"):
         return previous
-    from ..sheets.build import evaluate_file  # CORE moves this to bpm_xl.readers.workbook
+    from ..sheets.build import (
+        evaluate_file,  # CORE moves this to bpm_xl.readers.workbook
+    )
 
     return evaluate_file(Path(previous))
 

@@ -11,10 +11,12 @@ goes into plain runs: python-docx escapes it, and no field code is ever built fr
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
-from . import charts, narrative as nv
+from . import charts
+from . import narrative as nv
 from .narrative import fix
 
 __all__ = ["ReportContext", "build_docx"]

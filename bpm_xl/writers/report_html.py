@@ -19,19 +19,19 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from . import charts
 from . import narrative as nv
 
-__all__ = ["render_html", "write_html", "ReportFiles", "find_soffice", "html_to_pdf", "cjk_font_family"]
+__all__ = ["ReportFiles", "cjk_font_family", "find_soffice", "html_to_pdf", "render_html", "write_html"]
 
 cjk_font_family = charts.cjk_font_family
 
@@ -636,7 +636,7 @@ def _methods(ev: Any, lang: str) -> str:
 
     s = ev.settings
     zh = lang == "zh"
-    F = lambda x: f"<span class='formula'>{x}</span>"  # noqa: E731
+    F = lambda x: f"<span class='formula'>{x}</span>"
     items: list[tuple[str, str]] = []
     method_text = {
         "eigen": ("特征向量法：A w = λmax w，w 取主特征向量并归一化（Σ wᵢ = 1）。",
