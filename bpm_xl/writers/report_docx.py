@@ -74,12 +74,10 @@ def _set_fonts(doc: Any, lang: str) -> None:
     from docx.shared import Pt, RGBColor
 
     def east_asia(style: Any, name: str) -> None:
-        rpr = style.element.get_or_add_rPr()
-        fonts = rpr.find(qn("w:rFonts"))
-        if fonts is None:
-            fonts = rpr.makeelement(qn("w:rFonts"), {})
-            rpr.append(fonts)
+        fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
         fonts.set(qn("w:eastAsia"), name)
+        for theme in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):  # themes override names
+            fonts.attrib.pop(qn(theme), None)
 
     normal = doc.styles["Normal"]
     normal.font.name = "Times New Roman"
@@ -92,9 +90,11 @@ def _set_fonts(doc: Any, lang: str) -> None:
         st.font.color.rgb = RGBColor(0, 0, 0)
         east_asia(st, "黑体")
     # document language: proofing and line breaking for Chinese
+    # (w:lang is last among the elements the style carries, so appending keeps the schema order)
     rpr = normal.element.get_or_add_rPr()
-    lang_el = rpr.makeelement(qn("w:lang"), {qn("w:val"): "en-US", qn("w:eastAsia"): "zh-CN"})
-    rpr.append(lang_el)
+    for old in rpr.findall(qn("w:lang")):
+        rpr.remove(old)
+    rpr.append(rpr.makeelement(qn("w:lang"), {qn("w:val"): "en-US", qn("w:eastAsia"): "zh-CN"}))
 
 
 def _page_numbers(doc: Any, lang: str) -> None:

@@ -180,15 +180,12 @@ def _e(x: Any) -> str:
 
 
 def _num(x: Any, digits: int = 4) -> str:
-    if x is None:
-        return "—"
+    """A number as displayed everywhere (half-up, as Excel's ROUND; see narrative.fix)."""
     try:
-        v = float(x)
+        float(x) if x is not None else None
     except (TypeError, ValueError):
         return _e(x)
-    if v != v:
-        return "—"
-    return f"{v:.{digits}f}"
+    return nv.fix(x, digits)
 
 
 def _p(p: Any) -> str:
