@@ -276,3 +276,16 @@ def test_previous_in_the_html_report(tmp_path, two_years):
     text = files.path.read_text(encoding="utf-8")
     assert "<h2 id='yoy'>与上年比较</h2>" in text and "新增 F6 绩效自评质量" in text
     assert "2024年得分" in text and text.count("<svg") == 6  # radar, dims, gaps, respondents, weights, years
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx", "html"])
+def test_pdf_without_libreoffice_writes_nothing(tmp_path, monkeypatch, fmt):
+    import bpm_xl.writers.report_html as report_html
+    from bpm_xl.errors import WorkbookError
+
+    monkeypatch.setattr(report_html, "find_soffice", lambda: None)
+    inputs = load_example()
+    ev = evaluate(inputs)
+    with pytest.raises(WorkbookError, match="LibreOffice"):
+        write_report(inputs, ev, None, tmp_path / f"r.{fmt}", fmt=fmt, pdf=True)
+    assert list(tmp_path.iterdir()) == []

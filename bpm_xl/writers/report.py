@@ -126,6 +126,11 @@ def write_report(inputs: Any, evaluation: Any, sensitivity: Any, out: str | os.P
         raise SettingsError(f"fmt: is {fmt!r}; use one of {', '.join(FORMATS)}")
     if lang not in report_html.LANGS:
         raise SettingsError(f"lang: is {lang!r}; use zh or en")
+    if (pdf or fmt == "pdf") and report_html.find_soffice() is None:  # refuse before writing anything
+        from ..errors import WorkbookError
+
+        raise WorkbookError("report --pdf: LibreOffice (soffice) was not found; install LibreOffice, or write "
+                            "the report without --pdf and print it to PDF")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     ctx = report_context(evaluation, lang, inputs=inputs, sensitivity=sensitivity, previous=previous,
