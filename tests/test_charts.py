@@ -113,15 +113,13 @@ def test_chinese_charts_render_without_glyph_warnings_where_a_font_exists():
 def test_user_text_is_drawn_literally():
     inputs = load_example(lang="en")
     frame = inputs.system.to_frame()
-    col = "dimension_en" if "dimension_en" in frame.columns else None
-    if col is None:
-        pytest.skip("indicator frame has no dimension_en column")
-    frame.loc[frame["dimension"] == "F", col] = "Fiscal $x^2$ <b>&"
+    frame.loc[frame["code"] == "F2", "name_en"] = "Pace $x^2$ <b>&"
     from bpm_xl.model import IndicatorSystem
 
     ev = evaluate(dataclasses.replace(inputs, system=IndicatorSystem.from_frame(frame)))
-    svg = charts.radar(ev, "en", fmt="svg").decode("utf-8")
-    assert "Fiscal $x^2$ &lt;b&gt;&amp;" in svg  # no mathtext, XML-escaped
+    assert ev.priorities["label"].iloc[0] == "F2"
+    svg = charts.gap_bar(ev, "en", fmt="svg").decode("utf-8")
+    assert "F2 Pace $x^2$ &lt;b&gt;&amp;" in svg  # no mathtext, XML-escaped
 
 
 def test_respondent_scores_skip_blanks_and_match_the_total_when_complete():

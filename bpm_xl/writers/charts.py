@@ -281,7 +281,10 @@ def radar(ev: Any, lang: str, previous: Any = None, *, this_label: str | None = 
     with _style(lang) as ll:
         dt = ev.dimension_table
         codes = list(dt["dimension"])
+        import textwrap
+
         names = [_label(ev.system, c, ll) for c in codes]
+        names = [textwrap.fill(x, 14) if ll == "en" else x for x in names]  # keep the circle large
         vals = dt["score100"].to_numpy(float)
         n = len(codes)
         ang = np.linspace(0, 2 * np.pi, n, endpoint=False)
