@@ -21,6 +21,8 @@ from typing import Any, Iterator, Optional
 
 import typer
 
+from .cli_collect import register as _register_collect
+
 __all__ = ["app", "main"]
 
 EXAMPLE = "example"
@@ -293,23 +295,28 @@ def export(
 @app.command()
 def report(
     file: str = typer.Argument(..., help="A workbook (.xlsm/.xlsx) or the word 'example'."),
-    out: Path = typer.Option(Path("report.html"), "--out", "-o", help="The HTML file to write."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="The file to write (default report.html / report.docx)."),
+    docx: bool = typer.Option(False, "--docx", help="A Word report in the 财预〔2020〕10号 outline instead of HTML."),
     pdf: bool = typer.Option(False, "--pdf", help="Also write a PDF beside it (needs LibreOffice)."),
+    previous: Optional[Path] = typer.Option(None, "--previous", help="Last year's workbook: year-over-year comparison."),
     lang: Optional[Lang] = _FileLangOpt,
     draws: int = _DrawsOpt,
     quiet: bool = _QuietOpt,
 ) -> None:
-    """Write the evaluation report: one self-contained HTML file (and a PDF)."""
+    """Write the evaluation report: HTML (or Word with --docx), and a PDF with --pdf."""
+    fmt = "docx" if docx else "html"
+    out = out or Path(f"report.{fmt}")
     with _user_errors(file):
         from . import console, service
 
         with _Steps(2, enabled=not quiet) as steps:
             steps.step("read, evaluate, sensitivity")
             files = service.report_file(_source(file), out, lang=_lang_value(lang), pdf=pdf, draws=draws,
-                                        progress=steps.fraction)
+                                        progress=steps.fraction, fmt=fmt,
+                                        previous=None if previous is None else _source(str(previous)))
             steps.step("report")
         if not quiet:
-            console.print_lines(console.stdout(), [f for f in (files.html, files.pdf) if f is not None])
+            console.print_lines(console.stdout(), [f for f in (files.path, files.pdf) if f is not None])
 
 
 @app.command("excel-setup")
@@ -324,8 +331,6 @@ def excel_setup(
     if not winsetup.run_setup(console.stdout(), workbook, check_only=check_only, addin=addin):
         raise typer.Exit(1)
 
-
-from .cli_collect import register as _register_collect  # noqa: E402
 
 _register_collect(app)
 

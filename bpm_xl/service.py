@@ -50,7 +50,7 @@ from .writers.xlsx import write_workbook
 if TYPE_CHECKING:  # pragma: no cover
     from .evaluation import Evaluation, EvaluationInputs
     from .model import IndicatorSystem
-    from .report import ReportFiles
+    from .writers.report_html import ReportFiles
     from .sensitivity import SensitivityResult
 
 __all__ = [
@@ -537,26 +537,26 @@ def export_file(source: "str | Path | EvaluationInputs", out: str | Path | None 
 
 
 def write_report_files(evaluation: "Evaluation", out: str | Path, lang: str = "zh", *, pdf: bool = False,
-                       sensitivity: Any = None) -> "ReportFiles":
-    """The HTML report (and its PDF), each written atomically."""
-    from .report import ReportFiles, find_soffice, html_to_pdf, render_html
+                       sensitivity: Any = None, fmt: str = "html", previous: "Evaluation | None" = None
+                       ) -> "ReportFiles":
+    """The report of an evaluation (HTML, or Word with ``fmt="docx"``; a PDF with ``pdf``),
+    each file written atomically; nothing is written when the output cannot be."""
+    from .writers.report import write_report
 
     out = Path(out)
     safe.check_writable(out)
-    pdf_path = out.with_suffix(".pdf") if pdf else None
-    if pdf_path is not None:
-        safe.check_writable(pdf_path)
-        if find_soffice() is None:  # refuse before writing anything
-            raise WorkbookError("report --pdf: LibreOffice (soffice) was not found; install LibreOffice "
-                                "or open the HTML report in a browser and print it to PDF")
-    safe.write_text(out, render_html(evaluation, lang=lang, sensitivity=sensitivity))
-    if pdf_path is not None:
-        safe.atomic_write(pdf_path, lambda tmp: html_to_pdf(out, tmp) and None)
-    return ReportFiles(out, pdf_path)
+    if pdf or fmt == "pdf":
+        safe.check_writable(out.with_suffix(".pdf"))
+    return write_report(evaluation.inputs, evaluation, sensitivity, out, fmt=fmt, lang=lang, previous=previous,
+                        pdf=pdf)
 
 
 def report_file(source: "str | Path", out: str | Path, *, lang: str | None = None, pdf: bool = False,
-                draws: int = SENSITIVITY_DRAWS, progress: Callable[[int, int], None] | None = None) -> "ReportFiles":
-    """Evaluate a workbook (or the example) and write its report."""
+                draws: int = SENSITIVITY_DRAWS, progress: Callable[[int, int], None] | None = None,
+                fmt: str = "html", previous: "str | Path | None" = None) -> "ReportFiles":
+    """Evaluate a workbook (or the example) and write its report; ``previous`` is last year's
+    workbook (evaluated the same way) for the year-over-year comparison."""
     done = evaluate_file(source, lang=lang, draws=draws, progress=progress)
-    return write_report_files(done.evaluation, out, done.lang, pdf=pdf, sensitivity=done.sensitivity)
+    prev = evaluate_file(previous).evaluation if previous is not None else None
+    return write_report_files(done.evaluation, out, done.lang, pdf=pdf, sensitivity=done.sensitivity, fmt=fmt,
+                              previous=prev)

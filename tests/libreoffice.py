@@ -26,7 +26,7 @@ _XCU = """<?xml version="1.0" encoding="UTF-8"?>
 
 def soffice() -> str | None:
     """The one LibreOffice finder: the report's (PATH, then the usual install locations)."""
-    from bpm_xl.report import find_soffice
+    from bpm_xl.writers.report_html import find_soffice
 
     return find_soffice()
 

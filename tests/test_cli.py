@@ -256,7 +256,7 @@ def test_report_example(runner, tmp_path):
     result = runner.invoke(app, ["report", "example", "--out", str(out), "--draws", "300", "--lang", "en"])
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
-    assert "Sensitivity analysis" in text and "<img" in text
+    assert "Sensitivity analysis" in text and "<svg" in text  # charts are inline SVG now
 
 
 def test_report_missing_file(runner, tmp_path):
@@ -265,7 +265,7 @@ def test_report_missing_file(runner, tmp_path):
 
 
 def test_report_pdf_without_libreoffice(runner, tmp_path, monkeypatch):
-    import bpm_xl.report as report
+    import bpm_xl.writers.report_html as report
 
     monkeypatch.setattr(report, "find_soffice", lambda: None)
     result = runner.invoke(app, ["report", "example", "--out", str(tmp_path / "r.html"), "--pdf", "--draws", "0"])

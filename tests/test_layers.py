@@ -18,11 +18,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "bpm_xl"
 
 RANK = {"core": 0, "layout": 1, "readers": 2, "writers": 2, "service": 3, "shells": 4}
 
-CORE = {"errors", "conversion", "ahp", "delphi", "scoring", "model", "evaluation", "sensitivity", "example"}
+CORE = {"errors", "conversion", "ahp", "delphi", "scoring", "model", "evaluation", "sensitivity", "example",
+        "rectification"}
 SERVICE = {"service", "collect"}
 SHELLS = {"cli", "cli_collect", "console", "macros", "udfs", "winsetup"}
 #: modules still at their pre-wave paths, by the layer they move to
-OLD_PATHS = {"bpm_xl.sheets": "readers", "bpm_xl.sheets.read": "readers", "bpm_xl.report": "writers"}
+OLD_PATHS = {"bpm_xl.sheets": "readers", "bpm_xl.sheets.read": "readers"}
 
 
 def module_name(path: Path) -> str:

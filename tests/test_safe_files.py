@@ -218,7 +218,7 @@ def test_export_and_report_never_destroy_an_existing_file_on_failure(runner, tmp
     rep.write_bytes(b"precious report")
     one_line_error(runner.invoke(app, ["report", str(book), "--out", str(rep), "--draws", "0"]), "cell C5")
     assert rep.read_bytes() == b"precious report"
-    import bpm_xl.report as report
+    import bpm_xl.writers.report_html as report
 
     monkeypatch.setattr(report, "find_soffice", lambda: None)
     one_line_error(runner.invoke(app, ["report", "example", "--out", str(rep), "--pdf", "--draws", "0"]), "LibreOffice")

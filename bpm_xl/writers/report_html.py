@@ -19,16 +19,21 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
-__all__ = ["render_html", "write_report", "ReportFiles", "find_soffice", "cjk_font_family"]
+from . import charts, safe
+from . import narrative as nv
+
+__all__ = ["ReportFiles", "cjk_font_family", "find_soffice", "html_to_pdf", "render_html", "write_html"]
+
+cjk_font_family = charts.cjk_font_family
 
 LANGS = ("zh", "en")
 
@@ -131,6 +136,11 @@ _L: dict[str, tuple[str, str]] = {
     "chart_dims": ("各维度百分制得分", "Dimension scores (100-point)"),
     "chart_gaps": ("加权差距（失分）最大的指标", "Largest weighted gaps (points lost)"),
     "chart_weights": ("指标全局权重分布", "Global weights of the indicators"),
+    "chart_radar": ("各维度百分制得分雷达图", "Radar of the dimension scores (100-point)"),
+    "chart_resp": ("受访者百分制得分分布", "Distribution of the respondents' 100-point scores"),
+    "analysis": ("分析", "Analysis"),
+    "rect": ("问题清单及整改清单", "List of problems and rectification"),
+    "yoy": ("与上年比较", "Compared with last year"),
     "improve": ("七、改进建议（PDCA）", "7. Improvement priorities (PDCA)"),
     "improve_note": ("差距 = 满分 − 得分；加权差距 = 全局权重 × 差距，即该指标使总分损失的分值；"
                      "百分制失分 = 加权差距 / 满分 × 100。按计划—执行—检查—处理四个阶段列出。",
@@ -170,15 +180,12 @@ def _e(x: Any) -> str:
 
 
 def _num(x: Any, digits: int = 4) -> str:
-    if x is None:
-        return "—"
+    """A number as displayed everywhere (half-up, as Excel's ROUND; see narrative.fix)."""
     try:
-        v = float(x)
+        float(x) if x is not None else None
     except (TypeError, ValueError):
         return _e(x)
-    if v != v:
-        return "—"
-    return f"{v:.{digits}f}"
+    return nv.fix(x, digits)
 
 
 def _p(p: Any) -> str:
@@ -210,108 +217,13 @@ def _table(
 
 
 # --------------------------------------------------------------------------- charts
-def cjk_font_family() -> str | None:
-    """Name of an installed CJK font matplotlib can use (Noto Sans CJK first), or None."""
-    from matplotlib import font_manager
-
-    names = {f.name for f in font_manager.fontManager.ttflist}
-    preferred = (
-        "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Source Han Sans SC",
-        "Source Han Sans CN", "Microsoft YaHei", "SimHei", "PingFang SC", "WenQuanYi Zen Hei",
-        "WenQuanYi Micro Hei", "Noto Serif CJK SC", "SimSun",
-    )
-    for name in preferred:
-        if name in names:
-            return name
-    for name in sorted(names):
-        if "CJK" in name:
-            return name
-    return None
-
-
-def _figure(width: float, height: float, lang: str):
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=110)
-    return fig
-
-
-def _png(fig) -> str:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _charts(ev: Any, lang: str) -> dict[str, str]:
-    """The three charts as data URIs (dimension scores, weighted gaps, weight distribution)."""
-    import matplotlib
-
-    family = cjk_font_family() if lang == "zh" else None
-    fonts = ([family] if family else []) + ["DejaVu Sans"]
-    rc = {"font.family": "sans-serif", "font.sans-serif": fonts, "axes.unicode_minus": False,
-          "font.size": 9}
-    colors = ["#1F4E78", "#C55A11", "#548235", "#7030A0", "#BF9000", "#2E75B6", "#A5A5A5"]
-    system = ev.system
-    dims = [d.code for d in system.dimensions]
-    dcolor = {d: colors[k % len(colors)] for k, d in enumerate(dims)}
-    lab = lambda code: system.label(code, lang)  # noqa: E731
-    out: dict[str, str] = {}
-    with matplotlib.rc_context(rc):
-        # 1. dimension scores (100-point) with the rating bands as lines
-        dt = ev.dimension_table
-        fig = _figure(6.4, 2.8, lang)
-        ax = fig.add_subplot()
-        names = [lab(c) for c in dt["dimension"]]
-        vals = dt["score100"].to_numpy(float)
-        bars = ax.barh(names[::-1], vals[::-1], color=[dcolor[c] for c in dt["dimension"]][::-1])
-        for b, v in zip(bars, vals[::-1]):
-            ax.text(v + 0.5, b.get_y() + b.get_height() / 2, f"{v:.1f}", va="center", fontsize=8)
-        lo = max(0.0, min(float(vals.min()), ev.score100) - 15)
-        ax.set_xlim(lo, 100)
-        for band in ev.rating.bands.bands:
-            if lo < band.lower < 100:
-                ax.axvline(band.lower, color="#888", lw=0.8, ls="--")
-                ax.text(band.lower, 1.01, f"{band.grade} ≥ {band.lower:g}", ha="center", va="bottom",
-                        fontsize=7, color="#555", transform=ax.get_xaxis_transform())
-        ax.axvline(ev.score100, color="#C00000", lw=1.2, label=f"{_t('score100', lang)} {ev.score100:.2f}")
-        ax.legend(fontsize=7, frameon=False, loc="lower right")
-        ax.set_xlabel(_t("score100", lang))
-        ax.spines[["top", "right"]].set_visible(False)
-        out["dims"] = _png(fig)
-
-        # 2. weighted gaps, top 10
-        pr = ev.priorities.head(10)
-        fig = _figure(6.4, 0.32 * len(pr) + 0.8, lang)
-        ax = fig.add_subplot()
-        scale = ev.settings.scale_max
-        names = [f"{c} {lab(c)}" for c in pr["label"]]
-        loss = pr["weighted_gap"].to_numpy(float) / scale * 100
-        bars = ax.barh(names[::-1], loss[::-1], color=[dcolor.get(d, colors[0]) for d in pr["dimension"]][::-1])
-        for b, v in zip(bars, loss[::-1]):
-            ax.text(v, b.get_y() + b.get_height() / 2, f" {v:.2f}", va="center", fontsize=8)
-        ax.set_xlabel(_t("loss100", lang))
-        ax.set_xlim(0, float(loss.max()) * 1.18 if len(loss) and loss.max() > 0 else 1)
-        ax.spines[["top", "right"]].set_visible(False)
-        out["gaps"] = _png(fig)
-
-        # 3. global weights of every indicator, coloured by dimension
-        it = ev.indicator_table
-        fig = _figure(6.4, 2.6, lang)
-        ax = fig.add_subplot()
-        x = range(len(it))
-        ax.bar(x, it["global_weight"].to_numpy(float), color=[dcolor[d] for d in it["dimension"]])
-        ax.set_xticks(list(x), list(it["code"]), fontsize=7)
-        ax.set_ylabel(_t("global_w", lang))
-        from matplotlib.patches import Patch
-
-        ax.legend(handles=[Patch(color=dcolor[d], label=lab(d)) for d in dims], fontsize=7, frameon=False,
-                  ncol=min(4, len(dims)), loc="upper center", bbox_to_anchor=(0.5, 1.16))
-        ax.spines[["top", "right"]].set_visible(False)
-        out["weights"] = _png(fig)
-    return out
+def _img(data: bytes, fmt: str, alt: str, width: int = 620) -> str:
+    """A chart: inline SVG (live text, the reader's fonts apply) or an embedded PNG."""
+    if fmt == "svg":
+        text = data.decode("utf-8")
+        start = text.find("<svg")
+        return f"<figure class='chart' aria-label='{_e(alt)}'>{text[start:]}</figure>"
+    return f"<p><img alt='{_e(alt)}' src='data:image/png;base64,{base64.b64encode(data).decode('ascii')}' width='{width}'></p>"
 
 
 # --------------------------------------------------------------------------- sections
@@ -402,7 +314,7 @@ def _tree(ev: Any, lang: str) -> str:
 
 
 def _stage_name(stage: str, lang: str) -> str:
-    from .model import PDCA_LABELS
+    from ..model import PDCA_LABELS
 
     zh, en = PDCA_LABELS.get(stage, (stage, stage))
     return zh if lang == "zh" else en
@@ -422,7 +334,7 @@ def _frac(x: float) -> str:
 
 
 def _consistency(ev: Any, lang: str) -> str:
-    from .model import GOAL
+    from ..model import GOAL
 
     s = ev.settings
     t = s.cr_threshold
@@ -573,16 +485,25 @@ def _scores(ev: Any, lang: str) -> str:
     return "".join(parts)
 
 
-def _charts_html(ev: Any, lang: str) -> str:
-    c = _charts(ev, lang)
-    return (f"<h2 id='charts'>{_t('charts', lang)}</h2>"
-            f"<h3>{_t('chart_dims', lang)}</h3><p><img alt='{_e(_t('chart_dims', lang))}' src='{c['dims']}' width='620'></p>"
-            f"<h3>{_t('chart_gaps', lang)}</h3><p><img alt='{_e(_t('chart_gaps', lang))}' src='{c['gaps']}' width='620'></p>"
-            f"<h3>{_t('chart_weights', lang)}</h3><p><img alt='{_e(_t('chart_weights', lang))}' src='{c['weights']}' width='620'></p>")
+def _charts_html(ev: Any, lang: str, fmt: str, previous: Any = None, labels: tuple[str, str] | None = None) -> str:
+    this_label, prev_label = labels or (None, None)
+    parts = [f"<h2 id='charts'>{_t('charts', lang)}</h2>"]
+    note = charts.font_note(lang)
+    if note:
+        parts.append(f"<p class='note'>{_e(note)}</p>")
+    for key, data in (
+        ("chart_radar", charts.radar(ev, lang, previous, this_label=this_label, prev_label=prev_label, fmt=fmt)),
+        ("chart_dims", charts.dimension_bar(ev, lang, fmt=fmt)),
+        ("chart_gaps", charts.gap_bar(ev, lang, fmt=fmt)),
+        ("chart_resp", charts.respondent_histogram(ev, lang, fmt=fmt)),
+        ("chart_weights", charts.weight_bar(ev, lang, fmt=fmt)),
+    ):
+        parts.append(f"<h3>{_t(key, lang)}</h3>" + _img(data, fmt, _t(key, lang), 480 if key == "chart_radar" else 620))
+    return "".join(parts)
 
 
 def _improve(ev: Any, lang: str, top: int = 5) -> str:
-    from .model import PDCA_STAGES
+    from ..model import PDCA_STAGES
 
     pr = ev.priorities
     scale = ev.settings.scale_max
@@ -650,7 +571,7 @@ def _fmt_scalar(v: Any) -> str:
     return _e(v)
 
 
-def _sensitivity(ev: Any, sensitivity: Any, lang: str) -> str:
+def _sensitivity(ev: Any, sensitivity: Any, lang: str, fmt: str = "svg") -> str:
     if sensitivity is None:
         return ""
     sd = sensitivity
@@ -701,52 +622,18 @@ def _sensitivity(ev: Any, sensitivity: Any, lang: str) -> str:
         "changes the rating.") + "</p>")
     parts.append(_table([_t("code", lang), _t("dimension", lang), _t("weight", lang), _t("dim_score", lang),
                          "增加" if zh else "Increase", "减少" if zh else "Decrease"], rows))
-    chart = _sens_chart(ev, sd, lang)
+    chart = charts.sensitivity_histogram(ev, sd, lang, fmt=fmt)
     if chart:
-        parts.append(f"<p><img alt='sensitivity' src='{chart}' width='620'></p>")
+        parts.append(_img(chart, fmt, "sensitivity"))
     return "".join(parts)
 
 
-def _sens_chart(ev: Any, sd: Any, lang: str) -> str | None:
-    import matplotlib
-    import numpy as np
-
-    series = []
-    zh = lang == "zh"
-    for name, part in (("判断扰动" if zh else "Judgment perturbation", sd.judgments_perturb),
-                       ("专家重抽样" if zh else "Panel bootstrap", sd.judgments_bootstrap),
-                       ("答卷重抽样" if zh else "Respondent bootstrap", sd.respondents)):
-        totals = getattr(part, "totals", None)
-        if totals is not None and len(totals):
-            v = np.asarray(totals, dtype=float)
-            series.append((name, v[np.isfinite(v)] / ev.settings.scale_max * 100))
-    if not series:
-        return None
-    family = cjk_font_family() if lang == "zh" else None
-    rc = {"font.family": "sans-serif", "font.sans-serif": ([family] if family else []) + ["DejaVu Sans"],
-          "axes.unicode_minus": False, "font.size": 9}
-    with matplotlib.rc_context(rc):
-        fig = _figure(6.4, 2.6, lang)
-        ax = fig.add_subplot()
-        for (name, v), color in zip(series, ["#1F4E78", "#C55A11", "#548235"]):
-            ax.hist(v, bins=60, alpha=0.55, color=color, label=name)
-        ax.axvline(ev.score100, color="#C00000", lw=1.2, label=f"{_t('score100', lang)} {ev.score100:.2f}")
-        for band in ev.rating.bands.bands:
-            lo, hi = ax.get_xlim()
-            if lo < band.lower < hi:
-                ax.axvline(band.lower, color="#888", lw=0.8, ls="--")
-        ax.set_xlabel(_t("score100", lang))
-        ax.legend(fontsize=7, frameon=False)
-        ax.spines[["top", "right"]].set_visible(False)
-        return _png(fig)
-
-
 def _methods(ev: Any, lang: str) -> str:
-    from . import ahp
+    from .. import ahp
 
     s = ev.settings
     zh = lang == "zh"
-    F = lambda x: f"<span class='formula'>{x}</span>"  # noqa: E731
+    F = lambda x: f"<span class='formula'>{x}</span>"
     items: list[tuple[str, str]] = []
     method_text = {
         "eigen": ("特征向量法：A w = λmax w，w 取主特征向量并归一化（Σ wᵢ = 1）。",
@@ -827,7 +714,48 @@ def _methods(ev: Any, lang: str) -> str:
 
 
 # --------------------------------------------------------------------------- public API
-def render_html(evaluation: Any, lang: str = "zh", sensitivity: Any = None) -> str:
+def _analysis_html(ev: Any, lang: str) -> str:
+    paras = nv.conclusion(ev, lang)[:1] + nv.analysis(ev, lang)
+    return f"<h3>{_t('analysis', lang)}</h3>" + "".join(f"<p>{_e(p)}</p>" for p in paras)
+
+
+def _rectification_html(ev: Any, lang: str, items: Sequence[Any], closed: Sequence[Any]) -> str:
+    from .report_docx import rectification_rows
+
+    if not items and not closed:
+        return ""
+    head, rows = rectification_rows(items, ev, lang)
+    out = [f"<h2 id='rectification'>{_t('rect', lang)}</h2>"]
+    if rows:
+        out.append(_table([_e(h) for h in head], [[_e(c) for c in r] for r in rows]))
+    if closed:
+        zh = lang == "zh"
+        out.append(f"<h3>{'上年已完成整改事项' if zh else 'Closed since last year'}</h3>")
+        out.append(_table([_e(h) for h in (["问题", "指标", "责任单位", "状态"] if zh else
+                                           ["Problem", "Indicator", "Responsible", "Status"])],
+                          [[_e(i.problem), _e(i.indicator), _e(i.responsible), _e(i.status)] for i in closed]))
+    return "".join(out)
+
+
+def _yoy_html(comparison: Any, lang: str, fmt: str) -> str:
+    from .report_docx import year_rows
+
+    if comparison is None:
+        return ""
+    c = comparison
+    head, rows = year_rows(c, lang)
+    out = [f"<h2 id='yoy'>{_t('yoy', lang)}</h2>"] + [f"<p>{_e(p)}</p>" for p in nv.year_sentences(c, lang)]
+    out.append(_table([_e(h) for h in head], [[_e(x) for x in r] for r in rows]))
+    yrows = [(r.name_zh, r.name_en, r.score100_prev, r.score100_now) for r in c.rows]
+    yrows.append(("总分", "Total", c.score100_prev, c.score100_now))
+    out.append(_img(charts.year_bar(yrows, lang, this_label=c.this_label, prev_label=c.prev_label, fmt=fmt), fmt,
+                    _t("yoy", lang)))
+    return "".join(out)
+
+
+def render_html(evaluation: Any, lang: str = "zh", sensitivity: Any = None, *, meta: Mapping[str, str] | None = None,
+                previous: Any = None, comparison: Any = None, items: Sequence[Any] = (), closed: Sequence[Any] = (),
+                chart_format: str = "svg") -> str:
     """The whole report as one self-contained HTML document (no external links or scripts).
 
     Parameters
@@ -838,29 +766,46 @@ def render_html(evaluation: Any, lang: str = "zh", sensitivity: Any = None) -> s
         Language of the text and chart labels (indicator names in that language).
     sensitivity : SensitivityResult, optional
         From :func:`bpm_xl.sensitivity.analyse`; adds the sensitivity section.
+    meta : mapping, optional
+        unit / year / evaluator (see :func:`narrative.meta_of`), shown in the title.
+    previous, comparison : Evaluation, YearComparison, optional
+        Last year's evaluation and the comparison with it (radar overlay, year-over-year section).
+    items, closed : sequence of rectification.Item
+        This year's 整改清单 and the items closed since last year.
+    chart_format : {"svg", "png"}
+        Inline SVG with live text (default) or PNG (for LibreOffice's PDF conversion).
 
     Returns
     -------
     str
     """
-    from . import __version__
-    from .errors import SettingsError
+    from .. import __version__
+    from ..errors import SettingsError
 
     if lang not in LANGS:
         raise SettingsError(f"lang: is {lang!r}; use zh or en")
+    if chart_format not in ("svg", "png"):
+        raise SettingsError(f"chart_format: is {chart_format!r}; use svg or png")
     ev = evaluation
-    title = ev.inputs.title or _t("report", lang)
+    meta = nv.meta_of(meta, ev)
+    title = nv.report_title(ev, meta, lang) if any(meta.values()) else (ev.inputs.title or _t("report", lang))
+    who = " · ".join(v for v in (meta["unit"], meta["year"], meta["evaluator"]) if v)
+    labels = (comparison.this_label, comparison.prev_label) if comparison is not None else None
     body = [
         f"<h1>{_e(title)}</h1>",
-        f"<p class='note'>{_e(_t('report', lang))} · {_e(_t('generated', lang, v=__version__))}</p>",
+        f"<p class='note'>{_e(who + ' · ' if who else '')}{_e(_t('report', lang))} · "
+        f"{_e(_t('generated', lang, v=__version__))}</p>",
         _summary(ev, ev.to_dict(), lang),
+        _analysis_html(ev, lang),
         _tree(ev, lang),
         _consistency(ev, lang),
         _delphi(ev, lang),
         _scores(ev, lang),
-        _charts_html(ev, lang),
+        _charts_html(ev, lang, chart_format, previous, labels),
+        _yoy_html(comparison, lang, chart_format),
         _improve(ev, lang),
-        _sensitivity(ev, sensitivity, lang),
+        _rectification_html(ev, lang, items, closed),
+        _sensitivity(ev, sensitivity, lang, chart_format),
         _methods(ev, lang),
     ]
     return (
@@ -874,8 +819,14 @@ def render_html(evaluation: Any, lang: str = "zh", sensitivity: Any = None) -> s
 
 @dataclass(frozen=True, slots=True)
 class ReportFiles:
-    html: Path
-    pdf: Path | None
+    """What was written: the main file, and the PDF when one was made."""
+
+    path: Path
+    pdf: Path | None = None
+
+    @property
+    def html(self) -> Path:  # the name the HTML-only report had
+        return self.path
 
 
 def find_soffice() -> str | None:
@@ -891,41 +842,57 @@ def find_soffice() -> str | None:
     return None
 
 
-def html_to_pdf(html_path: Path, pdf_path: Path, timeout: float = 120,
-                run: Callable[..., Any] = subprocess.run) -> Path:
-    """Convert the report to PDF with LibreOffice (headless, private profile)."""
-    from .errors import WorkbookError
+def to_pdf(src: Path, pdf_path: Path, infilter: str | None = None, timeout: float = 180,
+           run: Callable[..., Any] = subprocess.run) -> Path:
+    """Convert a document (the HTML report, the .docx) to PDF with LibreOffice (headless, private
+    profile); the PDF is moved into place only once complete."""
+    from ..errors import WorkbookError
 
     soffice = find_soffice()
     if soffice is None:
         raise WorkbookError("report --pdf: LibreOffice (soffice) was not found; install LibreOffice "
-                            "or open the HTML report in a browser and print it to PDF")
-    html_path = Path(html_path).resolve()
+                            "or open the report and print it to PDF")
+    src = Path(src).resolve()
     pdf_path = Path(pdf_path).resolve()
     with tempfile.TemporaryDirectory(prefix="bpm-xl-pdf-") as tmp:
         profile = Path(tmp, "profile").as_uri()
         outdir = Path(tmp, "out")
-        # Writer's HTML import filter: without it LibreOffice would open the page in Writer/Web.
-        cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore",
-               "--infilter=HTML (StarWriter)", "--convert-to", "pdf:writer_pdf_Export",
-               "--outdir", str(outdir), str(html_path)]
+        # Writer's HTML import filter: without it LibreOffice would open a page in Writer/Web.
+        cmd = [soffice, f"-env:UserInstallation={profile}", "--headless", "--norestore"]
+        cmd += [f"--infilter={infilter}"] if infilter else []
+        cmd += ["--convert-to", "pdf:writer_pdf_Export", "--outdir", str(outdir), str(src)]
         proc = run(cmd, capture_output=True, text=True, timeout=timeout)
-        made = outdir / (html_path.stem + ".pdf")
+        made = outdir / (src.stem + ".pdf")
         if not made.exists():
             detail = (getattr(proc, "stderr", "") or getattr(proc, "stdout", "") or "").strip().splitlines()
-            raise WorkbookError(f"report --pdf: LibreOffice did not produce a PDF of {html_path.name}"
+            raise WorkbookError(f"report --pdf: LibreOffice did not produce a PDF of {src.name}"
                                 + (f" ({detail[-1]})" if detail else "")
                                 + "; is LibreOffice Writer installed (e.g. apt install libreoffice-writer)?")
-        pdf_path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(made), pdf_path)
+        safe.atomic_write(pdf_path, made.read_bytes())
     return pdf_path
 
 
-def write_report(evaluation: Any, path: str | os.PathLike, lang: str = "zh", pdf: bool = False,
-                 sensitivity: Any = None) -> ReportFiles:
-    """Write the HTML report to ``path`` (and ``path`` with suffix .pdf when ``pdf``)."""
+def html_to_pdf(html_path: Path, pdf_path: Path, timeout: float = 120,
+                run: Callable[..., Any] = subprocess.run) -> Path:
+    """Convert the HTML report to PDF with LibreOffice."""
+    return to_pdf(html_path, pdf_path, infilter="HTML (StarWriter)", timeout=timeout, run=run)
+
+
+def write_html(evaluation: Any, path: str | os.PathLike, lang: str = "zh", pdf: bool = False,
+               sensitivity: Any = None, **extras: Any) -> ReportFiles:
+    """Write the HTML report to ``path`` (and ``path`` with suffix .pdf when ``pdf``), atomically.
+
+    ``extras`` are passed to :func:`render_html` (meta, previous, comparison, items, closed).
+    The PDF is made from a PNG-chart variant, which LibreOffice renders reliably.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(evaluation, lang=lang, sensitivity=sensitivity), encoding="utf-8")
-    pdf_path = html_to_pdf(path, path.with_suffix(".pdf")) if pdf else None
+    text = render_html(evaluation, lang=lang, sensitivity=sensitivity, **extras)
+    safe.atomic_write(path, text.encode("utf-8"))
+    pdf_path = None
+    if pdf:
+        with tempfile.TemporaryDirectory(prefix="bpm-xl-html-") as tmp:
+            src = Path(tmp, path.stem + ".html")
+            src.write_text(render_html(evaluation, lang=lang, sensitivity=sensitivity, chart_format="png", **extras),
+                           encoding="utf-8")
+            pdf_path = to_pdf(src, path.with_suffix(".pdf"), infilter="HTML (StarWriter)")
     return ReportFiles(path, pdf_path)
