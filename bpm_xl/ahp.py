@@ -20,11 +20,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Real
 
 import numpy as np
 
+from . import conversion
 from .errors import (
+    BpmError,
     MatrixShapeError,
     MatrixValueError,
     ModelError,
@@ -221,7 +222,7 @@ def _fmt(x: float) -> str:
     r = round(x)
     if r != 0 and abs(x - r) <= 1e-9 * max(1.0, abs(x)):
         return str(int(r))
-    if x != 0:
+    if 1e-300 < abs(x) < 1e300:
         inv = 1.0 / abs(x)
         ri = round(inv)
         if ri > 1 and abs(inv - ri) <= 1e-9 * inv:
@@ -234,65 +235,19 @@ def _num(x: float) -> str:
     return f"{x:.6g}"
 
 
-def _cell_value(v, name: str, r: int, c: int, rule: str = _RULE) -> float:
-    """One cell as a float; NaN for blank. Raises MatrixValueError for text/booleans."""
-    if v is None:
-        return math.nan
-    if isinstance(v, (bool, np.bool_)):
-        raise MatrixValueError(f"{name}: {cell_ref(r, c)} is {'TRUE' if v else 'FALSE'}; {rule}")
-    if isinstance(v, (Real, np.number)):
-        return float(v)
-    if isinstance(v, str):
-        s = v.strip()
-        if not s:
-            return math.nan
-        try:
-            if s.count("/") == 1:
-                num, den = s.split("/")
-                x = float(num) / float(den)
-            else:
-                x = float(s)
-        except (ValueError, ZeroDivisionError):
-            x = math.nan
-        if math.isnan(x):
-            raise MatrixValueError(f'{name}: {cell_ref(r, c)} is "{v}"; {rule}')
-        return x
-    raise MatrixValueError(f'{name}: {cell_ref(r, c)} is "{v}"; {rule}')
+def _shown(v: conversion.Invalid) -> str:
+    if isinstance(v.value, (bool, np.bool_)) or v.is_error:
+        return conversion.show(v)
+    return f'"{v.value}"'
 
 
-def _to_grid(grid, name: str) -> np.ndarray:
-    """Any Excel-like 2D input as a float array (NaN for blanks), with 1-based messages."""
-    if hasattr(grid, "to_numpy"):
-        grid = grid.to_numpy()
-    if isinstance(grid, np.ndarray) and grid.dtype.kind in "fiu":
-        arr = grid.astype(float)
-        if arr.ndim == 0:
-            arr = arr.reshape(1, 1)
-        elif arr.ndim == 1:
-            arr = arr.reshape(1, -1)  # a 1-D array is one row, as a flat list is
-    else:
-        if isinstance(grid, np.ndarray):
-            grid = grid.tolist() if grid.ndim else [[grid.item()]]
-        elif not isinstance(grid, (list, tuple)):
-            grid = [[grid]]
-        if len(grid) and not all(isinstance(row, (list, tuple, np.ndarray)) for row in grid):
-            if any(isinstance(row, (list, tuple, np.ndarray)) for row in grid):
-                raise MatrixShapeError(f"{name}: must be a 2D range of cells")
-            grid = [list(grid)]  # a single row
-        rows = [list(row) for row in grid]
-        if rows:
-            width = len(rows[0])
-            for i, row in enumerate(rows):
-                if len(row) != width:
-                    raise MatrixShapeError(f"{name}: rows have different lengths (row {i + 1} has "
-                                           f"{len(row)} cells, row 1 has {width})")
-        arr = np.empty((len(rows), len(rows[0]) if rows else 0))
-        for i, row in enumerate(rows):
-            for j, v in enumerate(row):
-                arr[i, j] = _cell_value(v, name, i, j)
-    if arr.ndim != 2:
-        raise MatrixShapeError(f"{name}: must be a 2D range of cells but has {arr.ndim} dimensions")
-    return arr
+def _to_grid(grid, name: str, rule: str = _RULE, error: type[BpmError] = MatrixValueError) -> np.ndarray:
+    """Any Excel-like 2D input as a float array (NaN for blanks); the first invalid cell raises."""
+    g = conversion.to_grid(grid, name, vector_as="row")
+    if g.invalid:
+        r, c, v = g.invalid[0]
+        raise error(f"{name}: {cell_ref(r, c)} is {_shown(v)}; {rule}", argument=name, row=r + 1, column=c + 1)
+    return g.values
 
 
 #: Judgments are ratios on a scale such as Saaty's 1/9 .. 9. Values beyond 1/1000 .. 1000 are
@@ -306,14 +261,14 @@ def _check_values(arr: np.ndarray, name: str, rule: str = _RULE) -> None:
         r, c = np.argwhere(bad)[0]
         x = arr[r, c]
         what = "infinite" if np.isinf(x) else _fmt(float(x))
-        raise MatrixValueError(f"{name}: {cell_ref(r, c)} is {what}; {rule}")
+        raise MatrixValueError(f"{name}: {cell_ref(r, c)} is {what}; {rule}", argument=name, row=r + 1, column=c + 1)
     big = ~np.isnan(arr) & ((arr > JUDGMENT_LIMIT) | (arr < 1.0 / JUDGMENT_LIMIT))
     if big.any():
         r, c = np.argwhere(big)[0]
         raise MatrixValueError(
             f"{name}: {cell_ref(r, c)} is {_fmt(float(arr[r, c]))}; judgments must lie between "
-            f"1/{JUDGMENT_LIMIT:g} and {JUDGMENT_LIMIT:g} (the 1-9 scale runs from 1/9 to 9)"
-        )
+            f"1/{JUDGMENT_LIMIT:g} and {JUDGMENT_LIMIT:g} (the 1-9 scale runs from 1/9 to 9)",
+            argument=name, row=int(r) + 1, column=int(c) + 1)
 
 
 def parse_matrix(grid, name: str = "matrix") -> np.ndarray:
@@ -351,9 +306,9 @@ def parse_matrix(grid, name: str = "matrix") -> np.ndarray:
     arr = _to_grid(grid, name)
     r, c = arr.shape
     if arr.size == 0 or np.isnan(arr).all():
-        raise MatrixShapeError(f"{name}: is empty; enter a square matrix of pairwise judgments")
+        raise MatrixShapeError(f"{name}: is empty; enter a square matrix of pairwise judgments", argument=name)
     if r != c:
-        raise MatrixShapeError(f"{name}: must be a square range (n x n) but is {r} x {c}")
+        raise MatrixShapeError(f"{name}: must be a square range (n x n) but is {r} x {c}", argument=name)
     _check_values(arr, name)
     n = r
     a = arr.copy()
@@ -363,7 +318,7 @@ def parse_matrix(grid, name: str = "matrix") -> np.ndarray:
             a[i, i] = 1.0
         elif abs(d - 1.0) > _DIAGONAL_TOL:
             raise MatrixValueError(f"{name}: {cell_ref(i, i)} is {_fmt(d)}; the diagonal must be 1 "
-                                   f"(an element compared with itself)")
+                                   f"(an element compared with itself)", argument=name, row=i + 1, column=i + 1)
     for i in range(n):
         for j in range(i + 1, n):
             u, lo = a[i, j], a[j, i]
@@ -377,7 +332,7 @@ def parse_matrix(grid, name: str = "matrix") -> np.ndarray:
                 if abs(u * lo - 1.0) > _RECIPROCAL_TOL:
                     raise NotReciprocalError(
                         f"{name}: {cell_ref(i, j)} is {_fmt(u)} but {cell_ref(j, i)} is {_fmt(lo)}; "
-                        f"it should be {_fmt(1.0 / u)}")
+                        f"it should be {_fmt(1.0 / u)}", argument=name, row=i + 1, column=j + 1)
                 a[j, i] = 1.0 / u
     return a
 

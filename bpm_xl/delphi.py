@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import MatrixShapeError, MissingValueError, ScaleError, SettingsError
-from .scoring import _check_cells, _grid, _labels, _number, _vector
+from .conversion import check_cells, labels as _labels, scalar as _number, table, vector as _vector
 
 __all__ = [
     "CA_TABLE",
@@ -266,10 +266,11 @@ def _ratings(
     hi = _number(full_score, "full_score")
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         raise SettingsError(f"full_score: {hi:g} must be greater than scale_min {lo:g}")
-    arr, cells, labels = _grid(ratings, name)
-    _check_cells(
-        arr,
-        cells,
+    g = table(ratings, name)
+    arr, labels = g.values, g.labels
+    check_cells(
+        g,
+        name,
         lambda a: (a >= lo) & (a <= hi),
         lambda i, j, shown: (
             f"{name}: expert {i + 1} (row {i + 1}), indicator {j + 1} (column {j + 1}) "
@@ -408,10 +409,11 @@ def kendall_w(ratings: object, name: str = "ratings") -> KendallResult:
     from scipy.stats import chi2 as chi2_dist
     from scipy.stats import rankdata
 
-    arr, cells, _ = _grid(ratings, name)
-    _check_cells(
-        arr,
-        cells,
+    g = table(ratings, name)
+    arr = g.values
+    check_cells(
+        g,
+        name,
         np.isfinite,
         lambda i, j, shown: (
             f"{name}: rater {i + 1} (row {i + 1}), object {j + 1} (column {j + 1}) is {shown}; "
@@ -556,7 +558,11 @@ def screen(
 
 def _round_w(ratings: object, name: str) -> tuple[float, float, int]:
     """W, p and raters used over the raters with complete rows (NaN when fewer than 2)."""
-    arr, _, _ = _grid(ratings, name)
+    g = table(ratings, name)
+    check_cells(g, name, lambda a: np.ones(a.shape, bool),
+                lambda i, j, shown: f"{name}: expert {i + 1} (row {i + 1}), indicator {j + 1} (column {j + 1}) "
+                                    f"is {shown}; ratings must be numbers")
+    arr = g.values
     complete = arr[~np.isnan(arr).any(axis=1)]
     if complete.shape[0] < 2 or complete.shape[1] < 2:
         return math.nan, math.nan, int(complete.shape[0])

@@ -77,7 +77,8 @@ def test_boolean_rejected(value):
 
 
 @pytest.mark.parametrize("value, shown", [(0, "0"), (-3, "-3"), ("-1/3", "-1/3"), (np.inf, "infinite"),
-                                          ("inf", "infinite")])
+                                          ("inf", '"inf"'), ("NaN", '"NaN"'), ("#DIV/0!", "the error value #DIV/0!"),
+                                          ("１／０", '"１／０"')])
 def test_zero_negative_infinite(value, shown):
     with pytest.raises(MatrixValueError, match=rf"^m: row 1, column 3 is {shown}; judgments must be positive"):
         parse_matrix([[1, 2, value], [None, 1, 2], [None, None, 1]], name="m")
