@@ -167,14 +167,14 @@ def _check_method(method) -> str:
     return key
 
 
-def _ri(n: int, table: str) -> float:
+def _ri(n: int, table: str, argument: str = "random_index") -> float:
     if table == "alonso_lamata":
         # Alonso and Lamata (2006): lambda_bar(n) = 2.7699 n - 4.3513, RI = (lambda_bar - n)/(n - 1)
         return 0.0 if n <= 2 else (1.7699 * n - 4.3513) / (n - 1)
     values = RANDOM_INDEX[table]
     if n > len(values):
-        raise SettingsError(f'random_index: table "{table}" covers n = 1 to {len(values)} but the '
-                            f'matrix has n = {n}; use random_index="alonso_lamata" for larger matrices')
+        raise SettingsError(f"{argument}: no random index for n = {n} in table {table} (it covers n = 1 to "
+                            f"{len(values)}); use {argument} alonso_lamata", argument=argument)
     return values[n - 1]
 
 
@@ -211,7 +211,7 @@ def random_index(n: int, table: str = "cn") -> float:
     table = _check_table(table)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise SettingsError(f"n: must be a whole number of at least 1 but is {n!r}")
-    return float(_ri(int(n), table))
+    return float(_ri(int(n), table, argument="table"))
 
 
 # ----------------------------------------------------------------------------- parsing

@@ -282,3 +282,41 @@ def labels(values: Any, n: int, fallback: tuple[str, ...] | None, name: str) -> 
     if len(out) != n:
         raise MatrixShapeError(f"{name}: {len(out)} labels for {n} indicators", argument=name)
     return out
+
+
+def as_rows(value: Any) -> list[list[Any]]:
+    """Any argument as Excel delivers it, as a 2-D list of raw cells (the core converts them).
+
+    A scalar is ``[[x]]``, a flat list one row; an empty range is refused here, once.
+
+    >>> as_rows(3), as_rows([1, 2]), as_rows([[1], [2]])
+    ([[3]], [[1, 2]], [[1], [2]])
+    """
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        if value and all(isinstance(row, (list, tuple)) for row in value):
+            rows = [list(row) for row in value]
+        else:
+            rows = [list(value)]
+    else:
+        rows = [[value]]
+    if not rows or not rows[0]:
+        raise MatrixShapeError("the range is empty (no rows or no columns); select the cells that hold the values")
+    return rows
+
+
+def text(value: Any) -> str:
+    """A cell as the text of a code, name or option: 3.0 -> "3", None/NaN -> "", trimmed.
+
+    >>> text(3.0), text(None), text(" D1 ")
+    ('3', '', 'D1')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    return str(value).strip()

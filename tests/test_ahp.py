@@ -112,9 +112,12 @@ def test_unknown_method_and_table():
 
 def test_size_limit_for_tabulated_tables():
     m = consistent(np.arange(1, 17))
-    with pytest.raises(SettingsError, match=r'table "cn" covers n = 1 to 15 but the matrix has '
-                                            r'n = 16; use random_index="alonso_lamata"'):
+    with pytest.raises(SettingsError, match=r'^random_index: no random index for n = 16 in table cn '
+                                            r'\(it covers n = 1 to 15\); use random_index alonso_lamata$'):
         ahp_weights(m)
+    with pytest.raises(SettingsError, match=r'^table: no random index for n = 17 in table saaty1980 .*; use table '
+                                            r'alonso_lamata$'):
+        random_index(17, "saaty1980")
     r = ahp_weights(m, random_index="alonso_lamata")
     np.testing.assert_allclose(r.weights, np.arange(1, 17) / np.arange(1, 17).sum(), atol=1e-12)
     assert r.consistency_ratio == 0.0
