@@ -32,6 +32,8 @@ __all__ = [
     "MOF_BANDS",
     "RATING_DECIMALS",
     "excel_round",
+    "reach",
+    "band_indices",
     "bands_from_table",
     "Rating",
     "rate",
@@ -64,6 +66,37 @@ def excel_round(x: float, decimals: int = RATING_DECIMALS) -> float:
         return x
     d = Decimal(f"{x:.15g}").quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     return float(d)
+
+
+def reach(lower: float) -> float:
+    """The smallest 100-point score graded at a band with this lower bound (rounding half-up).
+
+    >>> reach(80.0)
+    79.995
+    """
+    return lower - 0.5 * 10.0 ** -RATING_DECIMALS
+
+
+def band_indices(score100: object, bands: "RatingBands") -> np.ndarray:
+    """0-based band index of each 100-point score: :meth:`RatingBands.band_of`, vectorised.
+
+    Scores whose rounding is decided within float noise of a half (x.xx5) go through
+    :func:`excel_round` one by one, so every score gets exactly the band ``band_of`` gives.
+
+    >>> band_indices([95.0, 80.0, 79.995, 79.9949, 10.0], MOF_BANDS).tolist()
+    [0, 1, 1, 2, 3]
+    """
+    s = np.asarray(score100, dtype=float)
+    scaled = s * 10.0 ** RATING_DECIMALS
+    rounded = np.floor(scaled + 0.5) / 10.0 ** RATING_DECIMALS
+    near = np.isfinite(s) & (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    if near.any():
+        rounded = np.where(near, np.vectorize(excel_round, otypes=[float])(np.where(near, s, 0.0)), rounded)
+    rounded = np.where(s < 0, -np.floor(-scaled + 0.5) / 10.0 ** RATING_DECIMALS, rounded) if (s < 0).any() \
+        else rounded
+    lowers = np.array([b.lower for b in bands.bands])
+    ok = rounded[..., None] >= lowers
+    return np.where(ok.any(axis=-1), ok.argmax(axis=-1), len(lowers) - 1)
 
 
 # --------------------------------------------------------------------------------------

@@ -21,12 +21,22 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 from ..errors import BpmError, WorkbookError
-from .labels import SHEETS, USER_ROLES
+from .labels import USER_ROLES
 from .plan import Block, SheetPlan, WorkbookData, WorkbookPlan, data_from_inputs, plan_workbook
-from .read import Grids, parse_names, read_data, to_inputs
+from ..readers.workbook import (  # noqa: F401 - re-exported for existing callers
+    Grids,
+    _lang_of,
+    evaluate_data,
+    evaluate_file,
+    load_grids,
+    parse_names,
+    read_data,
+    read_inputs,
+    read_workbook,
+    to_inputs,
+)
 
 __all__ = [
     "RebuildResult",
@@ -170,7 +180,7 @@ def fill_udf_cache(plan: WorkbookPlan) -> None:
     cells (typed values, or the cached values of formulas), as Excel would pass them.
     """
     from .. import udfs
-    from .read import parse_ref
+    from ..readers.workbook import parse_ref
 
     values: dict[tuple[str, int, int], Any] = {}
     for sp in plan.sheets:
@@ -284,110 +294,7 @@ def companion_module() -> str:
 
 
 # ---------------------------------------------------------------------------------------
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise WorkbookError(f"{path}: no such file")
-    for lock in (path.parent / f"~${path.name}", path.parent / f".~lock.{path.name}#"):
-        if lock.exists():
-            raise WorkbookError(
-                f"{path}: the file is open in Excel or LibreOffice ({lock.name} exists); close it and try again"
-            )
-    if not zipfile.is_zipfile(path):
-        raise WorkbookError(f"{path}: the file is damaged or not an Excel workbook (not a zip container)")
-
-
-_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-
-
-def _defined_names(zf: zipfile.ZipFile, source: str) -> dict[str, str]:
-    try:
-        root = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    except (KeyError, ElementTree.ParseError) as exc:
-        raise WorkbookError(f"{source}: the workbook part is damaged ({exc})") from None
-    out = {}
-    for dn in root.iterfind("m:definedNames/m:definedName", _NS):
-        if dn.get("localSheetId") is None and dn.text:
-            out[dn.get("name", "")] = dn.text
-    return out
-
-
-def load_grids(path: str | Path, formulas: bool = False) -> Grids:
-    """Every sheet's cells; ``formulas=True`` keeps formulas as text (for rewriting inputs)."""
-    path = Path(path)
-    _check_file(path)
-    source = path.name
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = parse_names(_defined_names(zf, source))
-        sheets: dict[str, list[list[Any]]] = {}
-        if formulas:
-            import openpyxl
-
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
-            try:
-                for ws in wb.worksheets:
-                    sheets[ws.title] = [list(r) for r in ws.iter_rows(values_only=True)]
-            finally:
-                wb.close()
-        else:
-            from python_calamine import CalamineWorkbook
-
-            cw = CalamineWorkbook.from_path(str(path))
-            for nm in cw.sheet_names:
-                sh = cw.get_sheet_by_name(nm)
-                rows = sh.to_python(skip_empty_area=False)
-                sheets[nm] = [[None if v == "" else v for v in row] for row in rows]
-    except WorkbookError:
-        raise
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise WorkbookError(f"{source}: the file cannot be read ({type(exc).__name__}: {exc})") from None
-    except Exception as exc:  # noqa: BLE001 - reader libraries raise their own types for damaged files
-        raise WorkbookError(f"{source}: the file cannot be read ({type(exc).__name__}: {exc})") from None
-    return Grids(sheets, names, source)
-
-
-def _lang_of(g: Grids) -> str:
-    ref = g.names.get("BPM_ROLE_GUIDE")
-    return "en" if ref and ref[0] == SHEETS["guide"]["en"] else "zh"
-
-
-def read_workbook(path: str | Path, formulas: bool = False) -> tuple[WorkbookData, Grids]:
-    g = load_grids(path, formulas=formulas)
-    try:
-        data = read_data(g)
-    except BpmError:
-        raise
-    except (IndexError, TypeError) as exc:
-        raise WorkbookError(f"{g.source}: the input sheets do not have the bpm-xl layout ({exc})") from None
-    return data, g
-
-
-def read_inputs(path: str | Path):
-    """Core EvaluationInputs from a workbook file's input sheets (cached cell values)."""
-    data, g = read_workbook(path, formulas=False)
-    return to_inputs(data, source=g.source)
-
-
-def evaluate_data(data: WorkbookData, source: str = "workbook"):
-    """Evaluate what a workbook's sheets hold; errors name the sheet and cell."""
-    from ..evaluation import evaluate
-    from .read import locate
-
-    inputs = to_inputs(data, source=source)
-    try:
-        return evaluate(inputs)
-    except BpmError as exc:
-        system = inputs.system
-        where = locate(str(exc), data, list(system.codes), {n: list(system.children(n)) for n in system.nodes()})
-        if where == str(exc):
-            raise
-        raise type(exc)(where) from None
-
-
-def evaluate_file(path: str | Path):
-    """Evaluate a workbook file; an input error names the file, sheet, cell and rule."""
-    data, g = read_workbook(path, formulas=False)
-    return evaluate_data(data, g.source)
+# Reading files lives in bpm_xl.readers.workbook (imported above).
 
 
 def rebuild_file(path: str | Path, backup: bool = True) -> RebuildResult:
@@ -397,6 +304,11 @@ def rebuild_file(path: str | Path, backup: bool = True) -> RebuildResult:
     and a backup copy; refuses (file unchanged) when the file is open, damaged or incomplete.
     """
     path = Path(path)
+    # reading works on a snapshot; writing refuses a file open elsewhere (its lock file exists)
+    for lock in (path.parent / f"~${path.name}", path.parent / f".~lock.{path.name}#"):
+        if lock.exists():
+            raise WorkbookError(f"{path}: the file is open in Excel or LibreOffice ({lock.name} exists); close it "
+                                f"and try again (if no program has it open, the lock was left by a crash: delete {lock.name})")
     data, g = read_workbook(path, formulas=True)
     lang = _lang_of(g)
     from ..model import IndicatorSystem
