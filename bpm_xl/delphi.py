@@ -214,11 +214,13 @@ def authority(ca: object, cs: object, name_ca: str = "ca", name_cs: str = "cs") 
     for arr, nm in ((a, name_ca), (s, name_cs)):
         blank = np.flatnonzero(np.isnan(arr))
         if blank.size:
-            raise MissingValueError(f"{nm}: expert {blank[0] + 1} (position {blank[0] + 1}) is blank")
+            raise MissingValueError(f"{nm}: expert {blank[0] + 1} (position {blank[0] + 1}) is blank",
+                                    argument=nm, row=int(blank[0]) + 1)
         bad = np.flatnonzero(~((arr >= 0) & (arr <= 1)))
         if bad.size:
             k = bad[0]
-            raise ScaleError(f"{nm}: expert {k + 1} (position {k + 1}) is {arr[k]:g}; it must be between 0 and 1")
+            raise ScaleError(f"{nm}: expert {k + 1} (position {k + 1}) is {arr[k]:g}; it must be between 0 and 1",
+                             argument=nm, row=int(k) + 1)
     cr = (a + s) / 2.0
     return AuthorityResult(
         ca=a, cs=s, cr=cr, panel_ca=float(a.mean()), panel_cs=float(s.mean()), panel_cr=float(cr.mean())
@@ -280,7 +282,8 @@ def _ratings(
     empty = np.flatnonzero(np.isnan(arr).all(axis=0))
     if empty.size:
         j = empty[0]
-        raise MissingValueError(f"{name}: indicator {j + 1} (column {j + 1}) has no ratings")
+        raise MissingValueError(f"{name}: indicator {j + 1} (column {j + 1}) has no ratings",
+                                argument=name, column=int(j) + 1)
     return arr, labels
 
 
