@@ -227,6 +227,8 @@ def _fmt(x: float) -> str:
         ri = round(inv)
         if ri > 1 and abs(inv - ri) <= 1e-9 * inv:
             return f"{'-' if x < 0 else ''}1/{ri}"
+    if 0 < abs(x) < 1e-300:
+        return repr(x)  # subnormal: the digits as typed (1e-320), not 9.99989e-321
     return f"{x:.6g}"
 
 
@@ -768,6 +770,15 @@ def _judgment(a, w, i, j, method, table) -> Judgment:
                     scale_value=sv, error=float(e), cr_after=float(cr_after))
 
 
+def _result_of(matrix, method: str, random_index: str, name: str) -> AhpResult:
+    """An AhpResult computed already (its complete matrix may hold completed values beyond the
+    typed-judgment range) is used as is; anything else is parsed and weighed."""
+    if isinstance(matrix, AhpResult) and matrix.method == _check_method(method) \
+            and matrix.random_index_table == _check_table(random_index):
+        return matrix
+    return ahp_weights(matrix, method, random_index, name)
+
+
 def inconsistent_judgments(matrix, count: int | None = 3, method: str = "eigen",
                            random_index: str = "cn", name: str = "matrix") -> tuple[Judgment, ...]:
     """The judgments that contribute most to inconsistency.
@@ -796,7 +807,7 @@ def inconsistent_judgments(matrix, count: int | None = 3, method: str = "eigen",
     >>> (j.row, j.col, j.scale_value)
     (0, 2, 2.0)
     """
-    res = ahp_weights(matrix, method, random_index, name)
+    res = _result_of(matrix, method, random_index, name)
     if count is not None and (isinstance(count, bool) or not isinstance(count, (int, np.integer))
                               or count < 0):
         raise SettingsError(f"count: must be a whole number of at least 0 but is {count!r}")
@@ -846,7 +857,7 @@ def suggest_repair(matrix, threshold: float = 0.10, method: str = "eigen", rando
     >>> [(c.row, c.col, c.scale_value) for c in rep.changes], rep.reached
     ([(3, 0, 0.125)], True)
     """
-    res = ahp_weights(matrix, method, random_index, name)
+    res = _result_of(matrix, method, random_index, name)
     method, table = res.method, res.random_index_table
     a = np.array(res.matrix)
     n = a.shape[0]
@@ -965,7 +976,12 @@ def aggregate_judgments(matrices, weights=None, name: str = "matrices") -> np.nd
     """
     if isinstance(matrices, np.ndarray) and matrices.ndim == 2:
         matrices = [matrices]
-    mats = [parse_matrix(m, f"{name}: expert {e + 1}") for e, m in enumerate(matrices)]
+    return aggregate_parsed([parse_matrix(m, f"{name}: expert {e + 1}") for e, m in enumerate(matrices)],
+                            weights, name)
+
+
+def aggregate_parsed(mats: Sequence[np.ndarray], weights=None, name: str = "matrices") -> np.ndarray:
+    """:func:`aggregate_judgments` of matrices :func:`parse_matrix` already returned."""
     if not mats:
         raise MatrixShapeError(f"{name}: is empty; give at least one expert's matrix")
     n = mats[0].shape[0]

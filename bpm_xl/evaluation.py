@@ -135,7 +135,7 @@ def _matrix_repair(node: str, expert: str | None, result: ahp.AhpResult, childre
                    s: "Settings") -> MatrixRepair | None:
     if result.consistency_ratio < s.cr_threshold or len(children) <= 2:
         return None
-    rep = ahp.suggest_repair(result.matrix, s.cr_threshold, s.method, s.random_index)
+    rep = ahp.suggest_repair(result, s.cr_threshold, s.method, s.random_index)
     return MatrixRepair(node, expert, float(result.consistency_ratio), _hints(rep, children),
                         float(rep.result.consistency_ratio), bool(rep.reached))
 EXPERT_WEIGHTINGS = ("authority", "equal")
@@ -489,17 +489,17 @@ def _node(
         wts.append(ew_by_code[ecode])
     w = np.asarray(wts, dtype=float)
     w = w / w.sum()
-    agg_matrix = ahp.aggregate_judgments(mats, w, name=f"judgments {label}")
+    agg_matrix = ahp.aggregate_parsed(mats, w, name=f"judgments {label}")
     agg = ahp.weigh_parsed(agg_matrix, s.method, s.random_index, name=f"aggregate of {label}")
     if s.aggregation == "aip":
         weights = np.asarray(ahp.aggregate_priorities(np.stack([r.weights for r in results]), w))
     else:
         weights = np.asarray(agg.weights)
     n = len(children)
-    worst = ahp.inconsistent_judgments(agg.matrix, min(3, n * (n - 1) // 2), s.method, s.random_index) if n > 2 else ()
+    worst = ahp.inconsistent_judgments(agg, min(3, n * (n - 1) // 2), s.method, s.random_index) if n > 2 else ()
     repair = None
     if agg.consistency_ratio >= s.cr_threshold:
-        repair = ahp.suggest_repair(agg.matrix, s.cr_threshold, s.method, s.random_index)
+        repair = ahp.suggest_repair(agg, s.cr_threshold, s.method, s.random_index)
     repairs = []
     if repair is not None:
         repairs.append(MatrixRepair(node, None, float(agg.consistency_ratio), _hints(repair, children),
