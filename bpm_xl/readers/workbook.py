@@ -490,7 +490,7 @@ _ADVICE = {
             "or in LibreOffice: File > Save As > Excel 2007-365 (.xlsm)",
     ".csv": "a CSV file, not a workbook; import survey answers with 'bpm-xl import-survey', "
             "or create a workbook with 'bpm-xl new'",
-    ".ods": "an OpenDocument spreadsheet; in LibreOffice use File > Save As > Excel 2007-365 (.xlsm)",
+    ".ods": "an OpenDocument spreadsheet; convert it in LibreOffice: File > Save As > Excel 2007-365 (.xlsm)",
     ".txt": "a text file, not a workbook; import survey answers with 'bpm-xl import-survey'",
 }
 
@@ -498,12 +498,18 @@ _ADVICE = {
 def _kind_of(path: Path) -> str | None:
     """What a file that is not an .xlsx/.xlsm zip really is, from its first bytes."""
     with open(path, "rb") as fh:
-        head = fh.read(8)
+        head = fh.read(4096)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return ".xls"
-    if head.startswith(b"PK"):
+    if head.startswith(b"PK") or b"\0" in head:
         return None
-    return ".csv" if path.suffix.lower() in (".csv", ".txt") or head[:1].isascii() else None
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return ".csv" if any(sep in text for sep in (",", "\t", ";")) else ".txt"
+    return None
 
 
 def _check_file(path: Path) -> None:
