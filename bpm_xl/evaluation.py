@@ -378,9 +378,10 @@ def evaluate(inputs: EvaluationInputs) -> Evaluation:
             f"survey: no answer column for indicator {', '.join(missing)}; add the column or remove the indicator",
             argument=SURVEY_ARGUMENT)
     survey = inputs.survey[list(codes)]
-    sc = scoring.indicator_scores(
-        survey, s.scale_min, s.scale_max, labels=list(codes), name=SURVEY_ARGUMENT
-    )
+    grades = np.arange(s.scale_max, s.scale_min - 1, -1, dtype=float)
+    if not np.allclose(grades, np.round(grades)) or len(grades) < 2:
+        raise SettingsError("settings: the fuzzy evaluation needs an integer answer scale", argument="scale_min")
+    sc, R = scoring.survey_summary(survey, s.scale_min, s.scale_max, labels=list(codes), name=SURVEY_ARGUMENT)
     means = np.asarray(sc.mean, dtype=float)
     counts = np.asarray(sc.count)
     gvec = np.array([gw[c] for c in codes])
@@ -427,10 +428,6 @@ def evaluate(inputs: EvaluationInputs) -> Evaluation:
 
     delphi_summary = _delphi(inputs, authority, s)
 
-    grades = np.arange(s.scale_max, s.scale_min - 1, -1, dtype=float)
-    if not np.allclose(grades, np.round(grades)) or len(grades) < 2:
-        raise SettingsError("settings: the fuzzy evaluation needs an integer answer scale", argument="scale_min")
-    R = scoring.membership_matrix(survey, s.scale_min, s.scale_max)
     fuzzy = scoring.fuzzy_evaluation(gvec, R, grade_values=grades)
 
     pri = scoring.improvement_priorities(
