@@ -403,41 +403,7 @@ def _complete(a: np.ndarray, name: str) -> np.ndarray:
         return lam, g
 
     if len(ii) == 1:
-        # one missing pair: lambda_max is convex in x, so bisect on the sign of its derivative
-        # (Illinois false position: superlinear, keeps the bracket)
-        def slope(x):
-            return float(objective(np.array([x]))[1][0])
-
-        lo, hi = -2.5, 2.5
-        glo, ghi = slope(lo), slope(hi)
-        while glo > 0:
-            lo, glo = 2 * lo, slope(2 * lo)
-        while ghi < 0:
-            hi, ghi = 2 * hi, slope(2 * hi)
-        x, side = lo, 0
-        for _ in range(200):
-            if hi - lo <= 1e-14 * max(1.0, abs(lo)) or glo == 0 or ghi == 0:
-                break
-            x = (lo * ghi - hi * glo) / (ghi - glo)
-            if not lo < x < hi:
-                x = 0.5 * (lo + hi)
-            gx = slope(x)
-            if gx == 0:
-                break
-            if gx < 0:
-                lo, glo = x, gx
-                if side == -1:
-                    ghi *= 0.5
-                side = -1
-            else:
-                hi, ghi = x, gx
-                if side == 1:
-                    glo *= 0.5
-                side = 1
-            if abs(gx) < 1e-15:
-                break
-        x = lo if glo == 0 else hi if ghi == 0 else x
-        return fill(np.array([x]))
+        return fill(np.array([_one_pair_optimum(lambda x: float(objective(np.array([x]))[1][0]))]))
 
     from scipy.optimize import minimize
 
@@ -478,6 +444,40 @@ def _newton_polish(objective, x: np.ndarray, steps: int = 10, h: float = 1e-5) -
         if float(np.max(np.abs(step))) <= 1e-15 * max(1.0, float(np.max(np.abs(x)))):
             break
     return x
+
+
+def _one_pair_optimum(slope) -> float:
+    """One missing pair: lambda_max is convex in x = log a_ij, so find the zero of its derivative
+    ``slope`` by Illinois false position (superlinear, keeps the bracket)."""
+    lo, hi = -2.5, 2.5
+    glo, ghi = slope(lo), slope(hi)
+    while glo > 0:
+        lo, glo = 2 * lo, slope(2 * lo)
+    while ghi < 0:
+        hi, ghi = 2 * hi, slope(2 * hi)
+    x, side = lo, 0
+    for _ in range(200):
+        if hi - lo <= 1e-14 * max(1.0, abs(lo)) or glo == 0 or ghi == 0:
+            break
+        x = (lo * ghi - hi * glo) / (ghi - glo)
+        if not lo < x < hi:
+            x = 0.5 * (lo + hi)
+        gx = slope(x)
+        if gx == 0:
+            break
+        if gx < 0:
+            lo, glo = x, gx
+            if side == -1:
+                ghi *= 0.5
+            side = -1
+        else:
+            hi, ghi = x, gx
+            if side == 1:
+                glo *= 0.5
+            side = 1
+        if abs(gx) < 1e-15:
+            break
+    return lo if glo == 0 else hi if ghi == 0 else x
 
 
 def complete_matrix(matrix, name: str = "matrix") -> np.ndarray:
@@ -1044,6 +1044,26 @@ def aggregate_priorities(weight_vectors, weights=None, name: str = "weights") ->
 
 
 # ----------------------------------------------------------------------------- hierarchy
+def _tree_node(node: str, entry) -> tuple[list[str], np.ndarray, AhpResult | None]:
+    """One node of :func:`hierarchy`'s tree, checked: (children, normalised weights, result)."""
+    try:
+        children, lw = entry
+    except (TypeError, ValueError):
+        raise ModelError(f'tree: node "{node}" must be (children, weights)') from None
+    children = list(children)
+    res = lw if isinstance(lw, AhpResult) else None
+    vec = np.asarray(lw.weights if res is not None else lw, dtype=float).ravel()
+    if vec.size != len(children):
+        raise ModelError(f'tree: node "{node}" has {len(children)} children but '
+                         f'{vec.size} weights')
+    if len(set(children)) != len(children):
+        raise ModelError(f'tree: node "{node}" lists a child twice')
+    if children and (not np.isfinite(vec).all() or (vec < 0).any() or vec.sum() <= 0):
+        raise ModelError(f'tree: node "{node}" has weights that are not non-negative numbers '
+                         f'with a positive sum')
+    return children, vec / vec.sum() if children else vec, res
+
+
 def hierarchy(tree: Mapping[str, tuple[Sequence[str], AhpResult | Sequence[float]]],
               root: str) -> HierarchyResult:
     """Global weights of a hierarchy of any depth and its overall consistency ratio.
@@ -1086,24 +1106,7 @@ def hierarchy(tree: Mapping[str, tuple[Sequence[str], AhpResult | Sequence[float
     """
     if root not in tree:
         raise ModelError(f'tree: the root "{root}" has no children; give it (children, weights)')
-    local: dict[str, tuple[list[str], np.ndarray, AhpResult | None]] = {}
-    for node, entry in tree.items():
-        try:
-            children, lw = entry
-        except (TypeError, ValueError):
-            raise ModelError(f'tree: node "{node}" must be (children, weights)') from None
-        children = list(children)
-        res = lw if isinstance(lw, AhpResult) else None
-        vec = np.asarray(lw.weights if res is not None else lw, dtype=float).ravel()
-        if vec.size != len(children):
-            raise ModelError(f'tree: node "{node}" has {len(children)} children but '
-                             f'{vec.size} weights')
-        if len(set(children)) != len(children):
-            raise ModelError(f'tree: node "{node}" lists a child twice')
-        if children and (not np.isfinite(vec).all() or (vec < 0).any() or vec.sum() <= 0):
-            raise ModelError(f'tree: node "{node}" has weights that are not non-negative numbers '
-                             f'with a positive sum')
-        local[node] = (children, vec / vec.sum() if children else vec, res)
+    local = {node: _tree_node(node, entry) for node, entry in tree.items()}
 
     # depth-first order (leaves), cycle detection, topological order
     state: dict[str, int] = {}
