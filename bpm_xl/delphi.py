@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import MatrixShapeError, MissingValueError, ScaleError, SettingsError
-from .conversion import check_cells, labels as _labels, scalar as _number, table, vector as _vector
+from .conversion import check_cells, labels as _labels, scalar as _number, scale_table, table, vector as _vector
 
 __all__ = [
     "CA_TABLE",
@@ -268,22 +268,8 @@ def _ratings(
     hi = _number(full_score, "full_score")
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         raise SettingsError(f"full_score: {hi:g} must be greater than scale_min {lo:g}")
-    g = table(ratings, name)
+    g = scale_table(ratings, name, lo, hi, "expert", f"ratings must be between {lo:g} and {hi:g}", "ratings")
     arr, labels = g.values, g.labels
-    check_cells(
-        g,
-        name,
-        lambda a: (a >= lo) & (a <= hi),
-        lambda i, j, shown: (
-            f"{name}: expert {i + 1} (row {i + 1}), indicator {j + 1} (column {j + 1}) "
-            f"is {shown}; ratings must be between {lo:g} and {hi:g}"
-        ),
-    )
-    empty = np.flatnonzero(np.isnan(arr).all(axis=0))
-    if empty.size:
-        j = empty[0]
-        raise MissingValueError(f"{name}: indicator {j + 1} (column {j + 1}) has no ratings",
-                                argument=name, column=int(j) + 1)
     return arr, labels
 
 

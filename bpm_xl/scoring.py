@@ -376,34 +376,13 @@ def _survey(
 ) -> tuple[np.ndarray, tuple[str, ...] | None]:
     """Validated respondents x indicators float array (NaN = blank) and DataFrame labels."""
     lo, hi = _check_scale(scale_min, scale_max)
-    g = conversion.table(responses, name)
-    arr, labels = g.values, g.labels
     rule = (
         f"answers must be whole numbers between {lo:g} and {hi:g}"
         if integer
         else f"answers must be between {lo:g} and {hi:g}"
     )
-
-    def valid(a: np.ndarray) -> np.ndarray:
-        ok = (a >= lo) & (a <= hi)
-        if integer:
-            ok &= a == np.round(a)
-        return ok
-
-    conversion.check_cells(
-        g,
-        name,
-        valid,
-        lambda i, j, shown: (
-            f"{name}: respondent {i + 1} (row {i + 1}), indicator {j + 1} (column {j + 1}) "
-            f"is {shown}; {rule}"
-        ),
-    )
-    empty = np.flatnonzero(np.isnan(arr).all(axis=0))
-    if empty.size:
-        j = empty[0]
-        raise MissingValueError(f"{name}: indicator {j + 1} (column {j + 1}) has no answers",
-                                argument=name, column=int(j) + 1)
+    g = conversion.scale_table(responses, name, lo, hi, "respondent", rule, "answers", integer=integer)
+    arr, labels = g.values, g.labels
     return arr, labels
 
 

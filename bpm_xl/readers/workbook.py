@@ -1,10 +1,21 @@
-"""Read the input sheets of a bpm-xl workbook into :class:`WorkbookData`, by code.
+"""Read a bpm-xl workbook: file checks, bounded loading, sheets -> :class:`WorkbookData` -> core inputs.
 
 The reader works on plain grids (``sheet name -> 2D list of cell values``) and the defined
-names, so the same code reads a file (openpyxl / calamine) and a live workbook (xlwings).
+names, so the same code reads a file (calamine / openpyxl) and a live workbook (xlwings).
 Sections are found through their defined names (``BPM_J_0`` ...), and every value is keyed
 by indicator, expert and respondent codes, so a rebuild after a change of the indicator list
 puts each value back where its codes are.
+
+Where each value came from is kept (``data.where``); :func:`inputs_and_places` turns it into
+:class:`Places`, which place a core error (its ``argument``, ``row``, ``column`` fields) in
+its file, sheet and cell. No message is parsed.
+
+Files from outside are checked before anything is loaded: foreign formats (.xls, .csv, .ods,
+renamed files) get a message saying what to do; zip members over 200 MiB or inflating more
+than 200:1 are refused; every sheet's XML is streamed once to find values far right of the
+columns the defined names cover (never read) or far below the sheet's rows (refused with the
+cell), so memory stays a small multiple of the file's real data. Lock files do not block
+reading (a read is a snapshot); writers refuse a file open elsewhere.
 """
 
 from __future__ import annotations
