@@ -165,10 +165,7 @@ def _is_code(value: Any) -> bool:
 
 def _option(value: Any, name: str, default: str) -> str:
     """A text option such as method or random_index; blank means the default."""
-    value = _scalar(value, name, default)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip().lower()
+    return conversion.text(_scalar(value, name, default)).lower()
 
 
 def _whole(value: Any, name: str, default: int) -> Any:
