@@ -187,3 +187,11 @@ def test_one_stray_cell_at_xfd1048576_neither_allocates_nor_changes_figures(book
     grade, rss_kib = out.stdout.split()
     assert grade == evaluate_file(pristine).rating.grade
     assert int(rss_kib) < 300 * 1024, f"peak RSS {int(rss_kib) / 1024:.0f} MiB"
+
+
+def test_a_stray_cell_written_with_attributes_first_is_found_too(book):
+    member = _sheet_member(book, "问卷")
+    _rezip(book, member, lambda x: x.replace(b"</sheetData>", b'<row r="1048576"><c s="0" r="D1048576"><v>3</v>'
+                                                              b"</c></row></sheetData>"))
+    with pytest.raises(WorkbookError, match=r"sheet 问卷, cell D1048576: a value lies at D1048576"):
+        evaluate_file(book)

@@ -613,8 +613,9 @@ def _greater(s: str, alphabet: str) -> str:
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d{1,7})"[^>]*? t="e"[^>]*>(.*?)</c>', re.S)
-_V = re.compile(rb"<v>([^<]*)</v>")
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*? t="e"[^>]*>(.*?)</(?:\w+:)?c>', re.S)
+_V = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>]")
 
 
 def _scan(zf: zipfile.ZipFile, member: str, max_col: int):
@@ -626,17 +627,23 @@ def _scan(zf: zipfile.ZipFile, member: str, max_col: int):
     ``max_col``; ``errors`` = the cells holding an Excel error value ((row, col) -> "#N/A"), which
     python-calamine would deliver as blanks.
     """
-    far_col = re.compile(rb'<c r="' + _greater(_letters(max_col), _UPPER).encode() + rb'\d')
-    rows, far_columns, tail = 0, False, b""
+    cols_beyond = _greater(_letters(max_col), _UPPER).encode()
+    rows, far_columns, tail, plain = 0, False, b"", None
     candidates: list[tuple[str, int]] = []
     errors: dict[tuple[int, int], str] = {}
     with zf.open(member) as fh:
         while chunk := fh.read(1 << 22):
             buf = tail + chunk
-            rows += chunk.count(b"<row ") + chunk.count(b"<row>")
-            far_columns = far_columns or bool(far_col.search(buf))
+            if plain is None:
+                plain = b"<sheetData" in buf or b"<worksheet" in buf
+            # fast patterns for cells written as <c r="A1" ...> (Excel, LibreOffice, XlsxWriter,
+            # openpyxl); any namespace prefix or attribute order takes the slower general ones
+            fast = plain and buf.count(b"<c ") == buf.count(b'<c r="')
+            cell = rb'<c r="' if fast else rb'<(?:\w+:)?c\b[^>]*?\br="'
+            rows += (chunk.count(b"<row ") + chunk.count(b"<row>")) if fast else len(_ROW.findall(chunk))
+            far_columns = far_columns or bool(re.search(cell + cols_beyond + rb"\d", buf))
             # rows beyond twice the rows seen so far: rare in a real sheet, so this finds few
-            far_row = re.compile(rb'<c r="([A-Z]{1,3})(' + _greater(str(2 * rows + 1000), "0123456789").encode()
+            far_row = re.compile(cell + rb'([A-Z]{1,3})(' + _greater(str(2 * rows + 1000), "0123456789").encode()
                                  + rb')"')
             candidates += [(c.decode(), int(r)) for c, r in far_row.findall(buf)]
             if b't="e"' in buf:
