@@ -20,6 +20,7 @@ reading (a read is a snapshot); writers refuse a file open elsewhere.
 
 from __future__ import annotations
 
+import operator
 import re
 import zipfile
 from dataclasses import dataclass
@@ -230,15 +231,23 @@ def _survey(g: Grids, where: dict[str, Any]) -> tuple[list[Any], list[dict[str, 
     scodes = [_text(g.cell(sh, r0 - 1, c)) for c in range(c0, c1 + 1)]
     cols = [(code, c0 + j) for j, code in enumerate(scodes) if code]
     rows = g.sheets.get(sh, [])
+    codes = [code for code, _ in cols]
+    pick = [c0 - 1, *(c for _, c in cols)] if c0 >= 1 else [*(c for _, c in cols)]
+    width = max(pick) + 1 if pick else 0
+    getter = operator.itemgetter(*pick) if len(pick) > 1 else (lambda row: (row[pick[0]],))
     ids, survey, at = [], [], []
     for r in range(r0, len(rows)):
         row = rows[r]
-        ans = {code: _blank(row[c]) if c < len(row) else None for code, c in cols}
-        rid = _blank(row[c0 - 1]) if 0 <= c0 - 1 < len(row) else None
-        if rid is None and all(v is None for v in ans.values()):
+        if len(row) < width:
+            row = list(row) + [None] * (width - len(row))
+        vals = getter(row)  # C-level: 100,000 rows x 100 answers without a loop per cell
+        if str in set(map(type, vals)):
+            vals = tuple(map(_blank, vals))
+        rid, ans = (vals[0], vals[1:]) if c0 >= 1 else (None, vals)
+        if rid is None and ans.count(None) == len(ans):
             continue
         ids.append(rid)
-        survey.append(ans)
+        survey.append(dict(zip(codes, ans)))
         at.append(r)
     where["survey"] = (sh, at, dict(cols))
     return ids, survey
@@ -433,7 +442,15 @@ def _rounds_of(data: WorkbookData, codes: list[str], by_arg: dict[str, Any]) -> 
 def _survey_of(data: WorkbookData, codes: list[str], by_arg: dict[str, Any]) -> pd.DataFrame:
     from ..evaluation import SURVEY_ARGUMENT
 
-    survey = pd.DataFrame([[row.get(c) for c in codes] for row in data.survey], columns=codes, dtype=object)
+    if len(codes) > 1 and all(len(row) == len(codes) for row in data.survey[:1]):
+        get = operator.itemgetter(*codes)
+        try:
+            cells = [get(row) for row in data.survey]  # C-level per row when every row has every code
+        except KeyError:
+            cells = [[row.get(c) for c in codes] for row in data.survey]
+    else:
+        cells = [[row.get(c) for c in codes] for row in data.survey]
+    survey = pd.DataFrame(cells, columns=codes, dtype=object)
     if "survey" in (data.where or {}):
         sh, rows, cols = data.where["survey"]
         by_arg[SURVEY_ARGUMENT] = (sh, _cell_fn(rows, [cols.get(c, -1) for c in codes]))
@@ -486,7 +503,12 @@ def evaluate_data(data: WorkbookData, source: str = "workbook"):
 # ---------------------------------------------------------------------------------------
 # Files: checked before loading, read only where the defined names point
 MAX_MEMBER_BYTES = 200 * 1024 * 1024
-"""A zip member larger than this (uncompressed) is refused before anything is loaded."""
+"""A zip member larger than this (uncompressed) is refused before anything is loaded; parts a
+reader holds whole in memory (shared strings, styles, the VBA project) are small in real files."""
+MAX_SHEET_BYTES = 4 * 1024 * 1024 * 1024
+"""Worksheet parts are streamed (never held whole): a 100,000-respondent x 100-indicator survey
+sheet is ~330 MiB of XML, a full 1,048,576-row one a few GiB; the compression-ratio check still
+applies to them."""
 MAX_RATIO = 200
 """A member that inflates more than this (and to over 1 MiB) is refused as a zip bomb."""
 _RATIO_FLOOR = 1024 * 1024
@@ -554,9 +576,10 @@ def _check_members(zf: zipfile.ZipFile, source: str) -> None:
                             "open it in Excel and save it as .xlsm", file=source)
     for info in zf.infolist():
         size, packed = info.file_size, max(info.compress_size, 1)
-        if size > MAX_MEMBER_BYTES:
+        limit = MAX_SHEET_BYTES if info.filename.startswith("xl/worksheets/sheet") else MAX_MEMBER_BYTES
+        if size > limit:
             raise WorkbookError(f"the part {info.filename} unpacks to {size / 2**20:,.0f} MiB (limit "
-                                f"{MAX_MEMBER_BYTES / 2**20:.0f} MiB); the file is damaged or crafted", file=source)
+                                f"{limit / 2**20:,.0f} MiB); the file is damaged or crafted", file=source)
         if size > _RATIO_FLOOR and size / packed > MAX_RATIO:
             raise WorkbookError(f"the part {info.filename} is compressed {size / packed:,.0f}:1 (limit {MAX_RATIO}:1); "
                                 "the file is damaged or crafted (a zip bomb)", file=source)
