@@ -433,7 +433,7 @@ def w_rebuild(args):
     from bpm_xl import macros
     from bpm_xl.example import load_example
     from bpm_xl.layout import data_from_inputs, plan_workbook
-    from bpm_xl.sheets.read import Grids, parse_names
+    from bpm_xl.readers.workbook import Grids, parse_names
     from synth import synthetic_inputs
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

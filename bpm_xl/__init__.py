@@ -23,15 +23,15 @@ for _mod, _names in {
     "ahp": (
         "AhpResult BatchAhpResult HierarchyResult Judgment Repair aggregate_judgments "
         "aggregate_priorities ahp_batch ahp_weights complete_matrix global_weights hierarchy "
-        "inconsistent_judgments parse_matrix random_index suggest_repair"
+        "inconsistent_judgments parse_matrix random_index suggest_repair weigh_parsed aggregate_parsed"
     ),
     "delphi": "authority compare_rounds indicator_stats kendall_w positive_coefficient screen",
     "scoring": (
         "MOF_BANDS RatingBands Rating fuzzy_evaluation improvement_priorities indicator_scores "
-        "membership_matrix rate weighted_score"
+        "membership_matrix rate weighted_score RATING_DECIMALS excel_round survey_summary"
     ),
     "model": "GOAL Dimension Indicator IndicatorSystem default_system",
-    "evaluation": "Evaluation EvaluationInputs Expert Settings evaluate",
+    "evaluation": "Evaluation EvaluationInputs Expert Meta MatrixRepair RepairHint Settings evaluate",
     "example": "load_example",
 }.items():
     for _name in _names.split():

@@ -20,11 +20,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Real
 
 import numpy as np
 
+from . import conversion
 from .errors import (
+    BpmError,
     MatrixShapeError,
     MatrixValueError,
     ModelError,
@@ -166,14 +167,14 @@ def _check_method(method) -> str:
     return key
 
 
-def _ri(n: int, table: str) -> float:
+def _ri(n: int, table: str, argument: str = "random_index") -> float:
     if table == "alonso_lamata":
         # Alonso and Lamata (2006): lambda_bar(n) = 2.7699 n - 4.3513, RI = (lambda_bar - n)/(n - 1)
         return 0.0 if n <= 2 else (1.7699 * n - 4.3513) / (n - 1)
     values = RANDOM_INDEX[table]
     if n > len(values):
-        raise SettingsError(f'random_index: table "{table}" covers n = 1 to {len(values)} but the '
-                            f'matrix has n = {n}; use random_index="alonso_lamata" for larger matrices')
+        raise SettingsError(f"{argument}: no random index for n = {n} in table {table} (it covers n = 1 to "
+                            f"{len(values)}); use {argument} alonso_lamata", argument=argument)
     return values[n - 1]
 
 
@@ -210,7 +211,7 @@ def random_index(n: int, table: str = "cn") -> float:
     table = _check_table(table)
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise SettingsError(f"n: must be a whole number of at least 1 but is {n!r}")
-    return float(_ri(int(n), table))
+    return float(_ri(int(n), table, argument="table"))
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -221,11 +222,13 @@ def _fmt(x: float) -> str:
     r = round(x)
     if r != 0 and abs(x - r) <= 1e-9 * max(1.0, abs(x)):
         return str(int(r))
-    if x != 0:
+    if 1e-300 < abs(x) < 1e300:
         inv = 1.0 / abs(x)
         ri = round(inv)
         if ri > 1 and abs(inv - ri) <= 1e-9 * inv:
             return f"{'-' if x < 0 else ''}1/{ri}"
+    if 0 < abs(x) < 1e-300:
+        return repr(x)  # subnormal: the digits as typed (1e-320), not 9.99989e-321
     return f"{x:.6g}"
 
 
@@ -234,65 +237,19 @@ def _num(x: float) -> str:
     return f"{x:.6g}"
 
 
-def _cell_value(v, name: str, r: int, c: int, rule: str = _RULE) -> float:
-    """One cell as a float; NaN for blank. Raises MatrixValueError for text/booleans."""
-    if v is None:
-        return math.nan
-    if isinstance(v, (bool, np.bool_)):
-        raise MatrixValueError(f"{name}: {cell_ref(r, c)} is {'TRUE' if v else 'FALSE'}; {rule}")
-    if isinstance(v, (Real, np.number)):
-        return float(v)
-    if isinstance(v, str):
-        s = v.strip()
-        if not s:
-            return math.nan
-        try:
-            if s.count("/") == 1:
-                num, den = s.split("/")
-                x = float(num) / float(den)
-            else:
-                x = float(s)
-        except (ValueError, ZeroDivisionError):
-            x = math.nan
-        if math.isnan(x):
-            raise MatrixValueError(f'{name}: {cell_ref(r, c)} is "{v}"; {rule}')
-        return x
-    raise MatrixValueError(f'{name}: {cell_ref(r, c)} is "{v}"; {rule}')
+def _shown(v: conversion.Invalid) -> str:
+    if isinstance(v.value, (bool, np.bool_)) or v.is_error:
+        return conversion.show(v)
+    return f'"{v.value}"'
 
 
-def _to_grid(grid, name: str) -> np.ndarray:
-    """Any Excel-like 2D input as a float array (NaN for blanks), with 1-based messages."""
-    if hasattr(grid, "to_numpy"):
-        grid = grid.to_numpy()
-    if isinstance(grid, np.ndarray) and grid.dtype.kind in "fiu":
-        arr = grid.astype(float)
-        if arr.ndim == 0:
-            arr = arr.reshape(1, 1)
-        elif arr.ndim == 1:
-            arr = arr.reshape(1, -1)  # a 1-D array is one row, as a flat list is
-    else:
-        if isinstance(grid, np.ndarray):
-            grid = grid.tolist() if grid.ndim else [[grid.item()]]
-        elif not isinstance(grid, (list, tuple)):
-            grid = [[grid]]
-        if len(grid) and not all(isinstance(row, (list, tuple, np.ndarray)) for row in grid):
-            if any(isinstance(row, (list, tuple, np.ndarray)) for row in grid):
-                raise MatrixShapeError(f"{name}: must be a 2D range of cells")
-            grid = [list(grid)]  # a single row
-        rows = [list(row) for row in grid]
-        if rows:
-            width = len(rows[0])
-            for i, row in enumerate(rows):
-                if len(row) != width:
-                    raise MatrixShapeError(f"{name}: rows have different lengths (row {i + 1} has "
-                                           f"{len(row)} cells, row 1 has {width})")
-        arr = np.empty((len(rows), len(rows[0]) if rows else 0))
-        for i, row in enumerate(rows):
-            for j, v in enumerate(row):
-                arr[i, j] = _cell_value(v, name, i, j)
-    if arr.ndim != 2:
-        raise MatrixShapeError(f"{name}: must be a 2D range of cells but has {arr.ndim} dimensions")
-    return arr
+def _to_grid(grid, name: str, rule: str = _RULE, error: type[BpmError] = MatrixValueError) -> np.ndarray:
+    """Any Excel-like 2D input as a float array (NaN for blanks); the first invalid cell raises."""
+    g = conversion.to_grid(grid, name, vector_as="row")
+    if g.invalid:
+        r, c, v = g.invalid[0]
+        raise error(f"{name}: {cell_ref(r, c)} is {_shown(v)}; {rule}", argument=name, row=r + 1, column=c + 1)
+    return g.values
 
 
 #: Judgments are ratios on a scale such as Saaty's 1/9 .. 9. Values beyond 1/1000 .. 1000 are
@@ -306,14 +263,14 @@ def _check_values(arr: np.ndarray, name: str, rule: str = _RULE) -> None:
         r, c = np.argwhere(bad)[0]
         x = arr[r, c]
         what = "infinite" if np.isinf(x) else _fmt(float(x))
-        raise MatrixValueError(f"{name}: {cell_ref(r, c)} is {what}; {rule}")
+        raise MatrixValueError(f"{name}: {cell_ref(r, c)} is {what}; {rule}", argument=name, row=r + 1, column=c + 1)
     big = ~np.isnan(arr) & ((arr > JUDGMENT_LIMIT) | (arr < 1.0 / JUDGMENT_LIMIT))
     if big.any():
         r, c = np.argwhere(big)[0]
         raise MatrixValueError(
             f"{name}: {cell_ref(r, c)} is {_fmt(float(arr[r, c]))}; judgments must lie between "
-            f"1/{JUDGMENT_LIMIT:g} and {JUDGMENT_LIMIT:g} (the 1-9 scale runs from 1/9 to 9)"
-        )
+            f"1/{JUDGMENT_LIMIT:g} and {JUDGMENT_LIMIT:g} (the 1-9 scale runs from 1/9 to 9)",
+            argument=name, row=int(r) + 1, column=int(c) + 1)
 
 
 def parse_matrix(grid, name: str = "matrix") -> np.ndarray:
@@ -351,9 +308,9 @@ def parse_matrix(grid, name: str = "matrix") -> np.ndarray:
     arr = _to_grid(grid, name)
     r, c = arr.shape
     if arr.size == 0 or np.isnan(arr).all():
-        raise MatrixShapeError(f"{name}: is empty; enter a square matrix of pairwise judgments")
+        raise MatrixShapeError(f"{name}: is empty; enter a square matrix of pairwise judgments", argument=name)
     if r != c:
-        raise MatrixShapeError(f"{name}: must be a square range (n x n) but is {r} x {c}")
+        raise MatrixShapeError(f"{name}: must be a square range (n x n) but is {r} x {c}", argument=name)
     _check_values(arr, name)
     n = r
     a = arr.copy()
@@ -363,7 +320,7 @@ def parse_matrix(grid, name: str = "matrix") -> np.ndarray:
             a[i, i] = 1.0
         elif abs(d - 1.0) > _DIAGONAL_TOL:
             raise MatrixValueError(f"{name}: {cell_ref(i, i)} is {_fmt(d)}; the diagonal must be 1 "
-                                   f"(an element compared with itself)")
+                                   f"(an element compared with itself)", argument=name, row=i + 1, column=i + 1)
     for i in range(n):
         for j in range(i + 1, n):
             u, lo = a[i, j], a[j, i]
@@ -377,7 +334,7 @@ def parse_matrix(grid, name: str = "matrix") -> np.ndarray:
                 if abs(u * lo - 1.0) > _RECIPROCAL_TOL:
                     raise NotReciprocalError(
                         f"{name}: {cell_ref(i, j)} is {_fmt(u)} but {cell_ref(j, i)} is {_fmt(lo)}; "
-                        f"it should be {_fmt(1.0 / u)}")
+                        f"it should be {_fmt(1.0 / u)}", argument=name, row=i + 1, column=j + 1)
                 a[j, i] = 1.0 / u
     return a
 
@@ -446,47 +403,81 @@ def _complete(a: np.ndarray, name: str) -> np.ndarray:
         return lam, g
 
     if len(ii) == 1:
-        # one missing pair: lambda_max is convex in x, so bisect on the sign of its derivative
-        # (Illinois false position: superlinear, keeps the bracket)
-        def slope(x):
-            return float(objective(np.array([x]))[1][0])
-
-        lo, hi = -2.5, 2.5
-        glo, ghi = slope(lo), slope(hi)
-        while glo > 0:
-            lo, glo = 2 * lo, slope(2 * lo)
-        while ghi < 0:
-            hi, ghi = 2 * hi, slope(2 * hi)
-        x, side = lo, 0
-        for _ in range(200):
-            if hi - lo <= 1e-14 * max(1.0, abs(lo)) or glo == 0 or ghi == 0:
-                break
-            x = (lo * ghi - hi * glo) / (ghi - glo)
-            if not lo < x < hi:
-                x = 0.5 * (lo + hi)
-            gx = slope(x)
-            if gx == 0:
-                break
-            if gx < 0:
-                lo, glo = x, gx
-                if side == -1:
-                    ghi *= 0.5
-                side = -1
-            else:
-                hi, ghi = x, gx
-                if side == 1:
-                    glo *= 0.5
-                side = 1
-            if abs(gx) < 1e-15:
-                break
-        x = lo if glo == 0 else hi if ghi == 0 else x
-        return fill(np.array([x]))
+        return fill(np.array([_one_pair_optimum(lambda x: float(objective(np.array([x]))[1][0]))]))
 
     from scipy.optimize import minimize
 
     res = minimize(objective, np.zeros(len(ii)), jac=True, method="BFGS",
                    options={"gtol": 1e-12, "maxiter": 2000})
-    return fill(res.x)
+    return fill(_newton_polish(objective, np.asarray(res.x, dtype=float)))
+
+
+def _newton_polish(objective, x: np.ndarray, steps: int = 10, h: float = 1e-5) -> np.ndarray:
+    """Newton steps in log space on lambda_max from BFGS's point, where the optimum is flat.
+
+    The gradient is exact (Perron vectors); the Hessian is its central difference. A step is
+    kept only while it shrinks the gradient, so the result stays the lambda-max optimum and
+    reaches it to ~1e-14 relative instead of BFGS's ~1e-7.
+    """
+    _, g = objective(x)
+    k = x.size
+    for _ in range(steps):
+        gnorm = float(np.max(np.abs(g)))
+        if gnorm == 0.0:
+            break
+        hess = np.empty((k, k))
+        for i in range(k):
+            e = np.zeros(k)
+            e[i] = h
+            hess[:, i] = (objective(x + e)[1] - objective(x - e)[1]) / (2 * h)
+        try:
+            step = np.linalg.solve(0.5 * (hess + hess.T), g)
+        except np.linalg.LinAlgError:
+            break
+        if not np.all(np.isfinite(step)):
+            break
+        x_new = x - step
+        _, g_new = objective(x_new)
+        if not float(np.max(np.abs(g_new))) < gnorm:
+            break
+        x, g = x_new, g_new
+        if float(np.max(np.abs(step))) <= 1e-15 * max(1.0, float(np.max(np.abs(x)))):
+            break
+    return x
+
+
+def _one_pair_optimum(slope) -> float:
+    """One missing pair: lambda_max is convex in x = log a_ij, so find the zero of its derivative
+    ``slope`` by Illinois false position (superlinear, keeps the bracket)."""
+    lo, hi = -2.5, 2.5
+    glo, ghi = slope(lo), slope(hi)
+    while glo > 0:
+        lo, glo = 2 * lo, slope(2 * lo)
+    while ghi < 0:
+        hi, ghi = 2 * hi, slope(2 * hi)
+    x, side = lo, 0
+    for _ in range(200):
+        if hi - lo <= 1e-14 * max(1.0, abs(lo)) or glo == 0 or ghi == 0:
+            break
+        x = (lo * ghi - hi * glo) / (ghi - glo)
+        if not lo < x < hi:
+            x = 0.5 * (lo + hi)
+        gx = slope(x)
+        if gx == 0:
+            break
+        if gx < 0:
+            lo, glo = x, gx
+            if side == -1:
+                ghi *= 0.5
+            side = -1
+        else:
+            hi, ghi = x, gx
+            if side == 1:
+                glo *= 0.5
+            side = 1
+        if abs(gx) < 1e-15:
+            break
+    return lo if glo == 0 else hi if ghi == 0 else x
 
 
 def complete_matrix(matrix, name: str = "matrix") -> np.ndarray:
@@ -605,9 +596,18 @@ def ahp_weights(matrix, method: str = "eigen", random_index: str = "cn",
     >>> r.weights.round(3).tolist(), round(r.consistency_ratio, 3)
     ([0.548, 0.127, 0.27, 0.056], 0.044)
     """
+    return weigh_parsed(parse_matrix(matrix, name), method, random_index, name)
+
+
+def weigh_parsed(a: np.ndarray, method: str = "eigen", random_index: str = "cn",
+                 name: str = "matrix") -> AhpResult:
+    """:func:`ahp_weights` of a matrix :func:`parse_matrix` already returned (no second parse).
+
+    >>> weigh_parsed(parse_matrix([[1, 3], [None, 1]])).weights.tolist()
+    [0.75, 0.25]
+    """
     method = _check_method(method)
     table = _check_table(random_index)
-    a = parse_matrix(matrix, name)
     n_missing = int(np.isnan(np.triu(a, 1)).sum())
     _ri(a.shape[0], table)  # size check before the (costlier) completion
     a = _complete(a, name)
@@ -770,6 +770,15 @@ def _judgment(a, w, i, j, method, table) -> Judgment:
                     scale_value=sv, error=float(e), cr_after=float(cr_after))
 
 
+def _result_of(matrix, method: str, random_index: str, name: str) -> AhpResult:
+    """An AhpResult computed already (its complete matrix may hold completed values beyond the
+    typed-judgment range) is used as is; anything else is parsed and weighed."""
+    if isinstance(matrix, AhpResult) and matrix.method == _check_method(method) \
+            and matrix.random_index_table == _check_table(random_index):
+        return matrix
+    return ahp_weights(matrix, method, random_index, name)
+
+
 def inconsistent_judgments(matrix, count: int | None = 3, method: str = "eigen",
                            random_index: str = "cn", name: str = "matrix") -> tuple[Judgment, ...]:
     """The judgments that contribute most to inconsistency.
@@ -798,7 +807,7 @@ def inconsistent_judgments(matrix, count: int | None = 3, method: str = "eigen",
     >>> (j.row, j.col, j.scale_value)
     (0, 2, 2.0)
     """
-    res = ahp_weights(matrix, method, random_index, name)
+    res = _result_of(matrix, method, random_index, name)
     if count is not None and (isinstance(count, bool) or not isinstance(count, (int, np.integer))
                               or count < 0):
         raise SettingsError(f"count: must be a whole number of at least 0 but is {count!r}")
@@ -848,7 +857,7 @@ def suggest_repair(matrix, threshold: float = 0.10, method: str = "eigen", rando
     >>> [(c.row, c.col, c.scale_value) for c in rep.changes], rep.reached
     ([(3, 0, 0.125)], True)
     """
-    res = ahp_weights(matrix, method, random_index, name)
+    res = _result_of(matrix, method, random_index, name)
     method, table = res.method, res.random_index_table
     a = np.array(res.matrix)
     n = a.shape[0]
@@ -967,7 +976,12 @@ def aggregate_judgments(matrices, weights=None, name: str = "matrices") -> np.nd
     """
     if isinstance(matrices, np.ndarray) and matrices.ndim == 2:
         matrices = [matrices]
-    mats = [parse_matrix(m, f"{name}: expert {e + 1}") for e, m in enumerate(matrices)]
+    return aggregate_parsed([parse_matrix(m, f"{name}: expert {e + 1}") for e, m in enumerate(matrices)],
+                            weights, name)
+
+
+def aggregate_parsed(mats: Sequence[np.ndarray], weights=None, name: str = "matrices") -> np.ndarray:
+    """:func:`aggregate_judgments` of matrices :func:`parse_matrix` already returned."""
     if not mats:
         raise MatrixShapeError(f"{name}: is empty; give at least one expert's matrix")
     n = mats[0].shape[0]
@@ -1030,6 +1044,26 @@ def aggregate_priorities(weight_vectors, weights=None, name: str = "weights") ->
 
 
 # ----------------------------------------------------------------------------- hierarchy
+def _tree_node(node: str, entry) -> tuple[list[str], np.ndarray, AhpResult | None]:
+    """One node of :func:`hierarchy`'s tree, checked: (children, normalised weights, result)."""
+    try:
+        children, lw = entry
+    except (TypeError, ValueError):
+        raise ModelError(f'tree: node "{node}" must be (children, weights)') from None
+    children = list(children)
+    res = lw if isinstance(lw, AhpResult) else None
+    vec = np.asarray(lw.weights if res is not None else lw, dtype=float).ravel()
+    if vec.size != len(children):
+        raise ModelError(f'tree: node "{node}" has {len(children)} children but '
+                         f'{vec.size} weights')
+    if len(set(children)) != len(children):
+        raise ModelError(f'tree: node "{node}" lists a child twice')
+    if children and (not np.isfinite(vec).all() or (vec < 0).any() or vec.sum() <= 0):
+        raise ModelError(f'tree: node "{node}" has weights that are not non-negative numbers '
+                         f'with a positive sum')
+    return children, vec / vec.sum() if children else vec, res
+
+
 def hierarchy(tree: Mapping[str, tuple[Sequence[str], AhpResult | Sequence[float]]],
               root: str) -> HierarchyResult:
     """Global weights of a hierarchy of any depth and its overall consistency ratio.
@@ -1072,24 +1106,7 @@ def hierarchy(tree: Mapping[str, tuple[Sequence[str], AhpResult | Sequence[float
     """
     if root not in tree:
         raise ModelError(f'tree: the root "{root}" has no children; give it (children, weights)')
-    local: dict[str, tuple[list[str], np.ndarray, AhpResult | None]] = {}
-    for node, entry in tree.items():
-        try:
-            children, lw = entry
-        except (TypeError, ValueError):
-            raise ModelError(f'tree: node "{node}" must be (children, weights)') from None
-        children = list(children)
-        res = lw if isinstance(lw, AhpResult) else None
-        vec = np.asarray(lw.weights if res is not None else lw, dtype=float).ravel()
-        if vec.size != len(children):
-            raise ModelError(f'tree: node "{node}" has {len(children)} children but '
-                             f'{vec.size} weights')
-        if len(set(children)) != len(children):
-            raise ModelError(f'tree: node "{node}" lists a child twice')
-        if children and (not np.isfinite(vec).all() or (vec < 0).any() or vec.sum() <= 0):
-            raise ModelError(f'tree: node "{node}" has weights that are not non-negative numbers '
-                             f'with a positive sum')
-        local[node] = (children, vec / vec.sum() if children else vec, res)
+    local = {node: _tree_node(node, entry) for node, entry in tree.items()}
 
     # depth-first order (leaves), cycle detection, topological order
     state: dict[str, int] = {}

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import MatrixShapeError, MissingValueError, ScaleError, SettingsError
-from .scoring import _check_cells, _grid, _labels, _number, _vector
+from .conversion import check_cells, labels as _labels, scalar as _number, scale_table, table, vector as _vector
 
 __all__ = [
     "CA_TABLE",
@@ -214,11 +214,13 @@ def authority(ca: object, cs: object, name_ca: str = "ca", name_cs: str = "cs") 
     for arr, nm in ((a, name_ca), (s, name_cs)):
         blank = np.flatnonzero(np.isnan(arr))
         if blank.size:
-            raise MissingValueError(f"{nm}: expert {blank[0] + 1} (position {blank[0] + 1}) is blank")
+            raise MissingValueError(f"{nm}: expert {blank[0] + 1} (position {blank[0] + 1}) is blank",
+                                    argument=nm, row=int(blank[0]) + 1)
         bad = np.flatnonzero(~((arr >= 0) & (arr <= 1)))
         if bad.size:
             k = bad[0]
-            raise ScaleError(f"{nm}: expert {k + 1} (position {k + 1}) is {arr[k]:g}; it must be between 0 and 1")
+            raise ScaleError(f"{nm}: expert {k + 1} (position {k + 1}) is {arr[k]:g}; it must be between 0 and 1",
+                             argument=nm, row=int(k) + 1)
     cr = (a + s) / 2.0
     return AuthorityResult(
         ca=a, cs=s, cr=cr, panel_ca=float(a.mean()), panel_cs=float(s.mean()), panel_cr=float(cr.mean())
@@ -266,20 +268,8 @@ def _ratings(
     hi = _number(full_score, "full_score")
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         raise SettingsError(f"full_score: {hi:g} must be greater than scale_min {lo:g}")
-    arr, cells, labels = _grid(ratings, name)
-    _check_cells(
-        arr,
-        cells,
-        lambda a: (a >= lo) & (a <= hi),
-        lambda i, j, shown: (
-            f"{name}: expert {i + 1} (row {i + 1}), indicator {j + 1} (column {j + 1}) "
-            f"is {shown}; ratings must be between {lo:g} and {hi:g}"
-        ),
-    )
-    empty = np.flatnonzero(np.isnan(arr).all(axis=0))
-    if empty.size:
-        j = empty[0]
-        raise MissingValueError(f"{name}: indicator {j + 1} (column {j + 1}) has no ratings")
+    g = scale_table(ratings, name, lo, hi, "expert", f"ratings must be between {lo:g} and {hi:g}", "ratings")
+    arr, labels = g.values, g.labels
     return arr, labels
 
 
@@ -405,13 +395,13 @@ def kendall_w(ratings: object, name: str = "ratings") -> KendallResult:
     >>> round(r.w, 3), round(r.p, 3), r.df
     (0.828, 0.008, 9)
     """
-    from scipy.stats import chi2 as chi2_dist
-    from scipy.stats import rankdata
+    from scipy.special import chdtrc  # chi-square survival function; scipy.stats costs 2 s to import
 
-    arr, cells, _ = _grid(ratings, name)
-    _check_cells(
-        arr,
-        cells,
+    g = table(ratings, name)
+    arr = g.values
+    check_cells(
+        g,
+        name,
         np.isfinite,
         lambda i, j, shown: (
             f"{name}: rater {i + 1} (row {i + 1}), object {j + 1} (column {j + 1}) is {shown}; "
@@ -430,7 +420,7 @@ def kendall_w(ratings: object, name: str = "ratings") -> KendallResult:
         raise MatrixShapeError(
             f"{name}: {m} raters x {n} objects; Kendall's W needs at least 2 raters (rows) and 2 objects (columns)"
         )
-    ranks = rankdata(arr, method="average", axis=1)
+    ranks = _average_ranks(arr)
     col_sums = ranks.sum(axis=0)
     s = float(((col_sums - col_sums.mean()) ** 2).sum())
     ties = 0.0
@@ -449,11 +439,26 @@ def kendall_w(ratings: object, name: str = "ratings") -> KendallResult:
         w=w,
         chi2=chi2,
         df=df,
-        p=float(chi2_dist.sf(chi2, df)),
+        p=float(chdtrc(df, chi2)),
         m=m,
         n=n,
         w_uncorrected=12.0 * s / base,
     )
+
+
+def _average_ranks(arr: np.ndarray) -> np.ndarray:
+    """Ranks 1..n within each row, ties sharing their average rank (scipy's rankdata "average").
+
+    >>> _average_ranks(np.array([[10.0, 20.0, 20.0, 5.0]])).tolist()
+    [[2.0, 3.5, 3.5, 1.0]]
+    """
+    order = np.argsort(arr, axis=1, kind="mergesort")
+    srt = np.take_along_axis(arr, order, axis=1)
+    ranks = np.empty_like(arr, dtype=np.float64)
+    for i in range(arr.shape[0]):  # one row per rater: a few hundred at most
+        _, start, counts = np.unique(srt[i], return_index=True, return_counts=True)
+        ranks[i, order[i]] = np.repeat(start + (counts + 1) / 2.0, counts)
+    return ranks
 
 
 # --------------------------------------------------------------------------------------
@@ -556,7 +561,11 @@ def screen(
 
 def _round_w(ratings: object, name: str) -> tuple[float, float, int]:
     """W, p and raters used over the raters with complete rows (NaN when fewer than 2)."""
-    arr, _, _ = _grid(ratings, name)
+    g = table(ratings, name)
+    check_cells(g, name, lambda a: np.ones(a.shape, bool),
+                lambda i, j, shown: f"{name}: expert {i + 1} (row {i + 1}), indicator {j + 1} (column {j + 1}) "
+                                    f"is {shown}; ratings must be numbers")
+    arr = g.values
     complete = arr[~np.isnan(arr).any(axis=1)]
     if complete.shape[0] < 2 or complete.shape[1] < 2:
         return math.nan, math.nan, int(complete.shape[0])

@@ -41,7 +41,60 @@ __all__ = [
 
 
 class BpmError(ValueError):
-    """Bad input from a user. ``str(exc)`` is shown in an Excel cell: one short sentence."""
+    """Bad input from a user. ``str(exc)`` is shown in an Excel cell: one short sentence.
+
+    The place of the bad value is kept as fields, never parsed back from the wording:
+    ``argument`` (the range or option named), ``row`` and ``column`` (1-based within that
+    range), and, once a reader has placed it, ``file``, ``sheet`` and ``cell`` ("C5").
+
+    Examples
+    --------
+    >>> exc = BpmError("survey: respondent 2, indicator 1 is 6", argument="survey", row=2, column=1)
+    >>> str(exc)
+    'survey: respondent 2, indicator 1 is 6'
+    >>> str(exc.located(file="book.xlsm", sheet="问卷", cell="C5"))
+    'book.xlsm: sheet 问卷, cell C5: survey: respondent 2, indicator 1 is 6'
+    """
+
+    def __init__(self, message: str = "", *, argument: str | None = None, row: int | None = None,
+                 column: int | None = None, file: str | None = None, sheet: str | None = None,
+                 cell: str | None = None) -> None:
+        message = " ".join(str(message).split())  # one line, whatever was interpolated
+        super().__init__(message)
+        self.message = message
+        self.argument = argument
+        self.row = row
+        self.column = column
+        self.file = file
+        self.sheet = sheet
+        self.cell = cell
+
+    def __str__(self) -> str:
+        if self.sheet is None and self.cell is None:
+            return f"{self.file}: {self.message}" if self.file else self.message
+        where = ", ".join(p for p in (f"sheet {self.sheet}" if self.sheet else "",
+                                       f"cell {self.cell}" if self.cell else "") if p)
+        return f"{self.file}: {where}: {self.message}" if self.file else f"{where}: {self.message}"
+
+    def __reduce__(self):  # picklable with its fields (multiprocessing, copy)
+        return (_rebuild, (type(self), self.message, self.fields()))
+
+    def fields(self) -> dict[str, object]:
+        """The structured place: argument, row, column, file, sheet, cell."""
+        return {k: getattr(self, k) for k in ("argument", "row", "column", "file", "sheet", "cell")}
+
+    def located(self, *, file: str | None = None, sheet: str | None = None, cell: str | None = None,
+                message: str | None = None) -> "BpmError":
+        """A copy of this error (same class and fields) placed in a workbook."""
+        f = self.fields()
+        f.update({k: v for k, v in (("file", file), ("sheet", sheet), ("cell", cell)) if v is not None})
+        new = type(self)(self.message if message is None else message, **f)
+        new.__cause__ = self.__cause__
+        return new
+
+
+def _rebuild(cls, message, fields):
+    return cls(message, **fields)
 
 
 class MatrixShapeError(BpmError):

@@ -32,6 +32,12 @@ from .errors import MissingValueError, ModelError, SettingsError
 from .model import GOAL, PDCA_LABELS, IndicatorSystem
 
 __all__ = [
+    "Meta",
+    "RepairHint",
+    "MatrixRepair",
+    "judgment_argument",
+    "delphi_argument",
+    "SURVEY_ARGUMENT",
     "Settings",
     "Expert",
     "EvaluationInputs",
@@ -43,6 +49,95 @@ __all__ = [
 ]
 
 AGGREGATIONS = ("aij", "aip")
+
+#: The argument name of the survey in evaluate()'s errors (readers map it to cells).
+SURVEY_ARGUMENT = "survey"
+
+
+def judgment_argument(node: str, expert: str) -> str:
+    """The argument name evaluate() gives one expert's matrix of one node in its errors.
+
+    >>> judgment_argument("GOAL", "E01"), judgment_argument("D2", "E01")
+    ('judgments goal, expert E01', 'judgments dimension D2, expert E01')
+    """
+    return f"judgments {_label(node)}, expert {expert}"
+
+
+def delphi_argument(round_number: int) -> str:
+    """The argument name of Delphi round ``round_number`` (1-based) in evaluate()'s errors."""
+    return f"Delphi round {round_number}"
+
+
+def _label(node: str) -> str:
+    return "goal" if node == GOAL else f"dimension {node}"
+
+
+@dataclass(frozen=True, slots=True)
+class Meta:
+    """What the evaluation is about; shown in titles, never used in a figure."""
+
+    unit: str = ""
+    year: str = ""
+    evaluator: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {"unit": self.unit, "year": self.year, "evaluator": self.evaluator}
+
+
+@dataclass(frozen=True, slots=True)
+class RepairHint:
+    """One judgment to change: the pair (codes, 1-based row/column), its value now, the
+    suggested value on the 1-9 scale (never equal to the current one) and the CR after it."""
+
+    row: int
+    column: int
+    row_code: str
+    column_code: str
+    current: float
+    suggested: float
+    cr_after: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "row_code": self.row_code,
+                "column_code": self.column_code, "current": self.current, "suggested": self.suggested,
+                "cr_after": self.cr_after}
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixRepair:
+    """The core's minimal repair (:func:`bpm_xl.ahp.suggest_repair`) of one failing matrix:
+    the aggregate of a node (``expert`` None) or one expert's matrix."""
+
+    node: str
+    expert: str | None
+    cr: float
+    changes: tuple[RepairHint, ...]
+    cr_after: float
+    reached: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"node": self.node, "expert": self.expert, "cr": self.cr,
+                "changes": [c.to_dict() for c in self.changes], "cr_after": self.cr_after,
+                "reached": self.reached}
+
+
+def _hints(repair: ahp.Repair, children: Sequence[str]) -> tuple[RepairHint, ...]:
+    out = []
+    for j in repair.changes:
+        if math.isclose(j.value, j.scale_value, rel_tol=1e-9):
+            continue  # a change that changes nothing is no hint
+        out.append(RepairHint(int(j.row) + 1, int(j.col) + 1, children[j.row], children[j.col],
+                              float(j.value), float(j.scale_value), float(j.cr_after)))
+    return tuple(out)
+
+
+def _matrix_repair(node: str, expert: str | None, result: ahp.AhpResult, children: Sequence[str],
+                   s: "Settings") -> MatrixRepair | None:
+    if result.consistency_ratio < s.cr_threshold or len(children) <= 2:
+        return None
+    rep = ahp.suggest_repair(result, s.cr_threshold, s.method, s.random_index)
+    return MatrixRepair(node, expert, float(result.consistency_ratio), _hints(rep, children),
+                        float(rep.result.consistency_ratio), bool(rep.reached))
 EXPERT_WEIGHTINGS = ("authority", "equal")
 
 
@@ -64,27 +159,28 @@ class Settings:
     def __post_init__(self) -> None:
         if self.method not in ahp.METHODS:
             raise SettingsError(
-                f"settings: method is {self.method!r}; use one of {', '.join(ahp.METHODS)}"
+                f"settings: method is {self.method!r}; use one of {', '.join(ahp.METHODS)}", argument="method"
             )
         if self.random_index not in ahp.RI_TABLES:
             raise SettingsError(
-                f"settings: random_index is {self.random_index!r}; use one of {', '.join(ahp.RI_TABLES)}"
-            )
+                f"settings: random_index is {self.random_index!r}; use one of {', '.join(ahp.RI_TABLES)}",
+                argument="random_index")
         if self.aggregation not in AGGREGATIONS:
             raise SettingsError(
-                f"settings: aggregation is {self.aggregation!r}; use one of {', '.join(AGGREGATIONS)}"
-            )
+                f"settings: aggregation is {self.aggregation!r}; use one of {', '.join(AGGREGATIONS)}",
+                argument="aggregation")
         if self.expert_weighting not in EXPERT_WEIGHTINGS:
             raise SettingsError(
                 f"settings: expert_weighting is {self.expert_weighting!r}; "
-                f"use one of {', '.join(EXPERT_WEIGHTINGS)}"
+                f"use one of {', '.join(EXPERT_WEIGHTINGS)}", argument="expert_weighting"
             )
         if not (self.scale_max > self.scale_min):
             raise SettingsError(
-                f"settings: scale_max ({self.scale_max}) must be greater than scale_min ({self.scale_min})"
-            )
+                f"settings: scale_max ({self.scale_max}) must be greater than scale_min ({self.scale_min})",
+                argument="scale_max")
         if not (0 < self.cr_threshold < 1):
-            raise SettingsError(f"settings: cr_threshold is {self.cr_threshold}; it must lie between 0 and 1")
+            raise SettingsError(f"settings: cr_threshold is {self.cr_threshold}; it must lie between 0 and 1",
+                                argument="cr_threshold")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -131,6 +227,7 @@ class EvaluationInputs:
     title: str = ""
     delphi_sent: tuple[Any, ...] = ()
     delphi_returned: tuple[Any, ...] = ()
+    meta: Meta = Meta()
 
     def with_settings(self, **changes: Any) -> "EvaluationInputs":
         return replace(self, settings=replace(self.settings, **changes))
@@ -148,6 +245,8 @@ class NodeResult:
     weights: np.ndarray                # the node's local weights (AIJ result, or AIP when chosen)
     worst: tuple[ahp.Judgment, ...]    # most inconsistent judgments of the aggregate
     repair: ahp.Repair | None          # only when the aggregate's CR >= threshold
+    parsed: tuple[np.ndarray, ...] = ()          # each expert's matrix as parsed once (NaN = blank)
+    repairs: tuple[MatrixRepair, ...] = ()       # minimal repairs of the failing aggregate and experts
 
     @property
     def acceptable(self) -> bool:
@@ -187,6 +286,15 @@ class Evaluation:
     delphi: DelphiSummary | None
     fuzzy: scoring.FuzzyResult
     priorities: pd.DataFrame
+
+    @property
+    def meta(self) -> Meta:
+        return self.inputs.meta
+
+    @property
+    def repairs(self) -> tuple[MatrixRepair, ...]:
+        """Per failing matrix (each node's aggregate, then each expert's), the minimal repair."""
+        return tuple(r for nr in self.nodes.values() for r in nr.repairs)
 
     @property
     def score100(self) -> float:
@@ -239,7 +347,7 @@ def evaluate(inputs: EvaluationInputs) -> Evaluation:
     system = inputs.system
     experts = tuple(inputs.experts)
     if not experts:
-        raise MissingValueError("experts: the panel is empty; add at least one expert")
+        raise MissingValueError("experts: the panel is empty; add at least one expert", argument="experts")
     authority = delphi.authority([e.ca for e in experts], [e.cs for e in experts])
     if s.expert_weighting == "authority":
         ew = np.asarray(authority.cr, dtype=float)
@@ -267,12 +375,13 @@ def evaluate(inputs: EvaluationInputs) -> Evaluation:
     missing = [c for c in codes if c not in inputs.survey.columns]
     if missing:
         raise MissingValueError(
-            f"survey: no answer column for indicator {', '.join(missing)}; add the column or remove the indicator"
-        )
+            f"survey: no answer column for indicator {', '.join(missing)}; add the column or remove the indicator",
+            argument=SURVEY_ARGUMENT)
     survey = inputs.survey[list(codes)]
-    sc = scoring.indicator_scores(
-        survey.to_numpy(dtype=object), s.scale_min, s.scale_max, labels=list(codes), name="survey"
-    )
+    grades = np.arange(s.scale_max, s.scale_min - 1, -1, dtype=float)
+    if not np.allclose(grades, np.round(grades)) or len(grades) < 2:
+        raise SettingsError("settings: the fuzzy evaluation needs an integer answer scale", argument="scale_min")
+    sc, R = scoring.survey_summary(survey, s.scale_min, s.scale_max, labels=list(codes), name=SURVEY_ARGUMENT)
     means = np.asarray(sc.mean, dtype=float)
     counts = np.asarray(sc.count)
     gvec = np.array([gw[c] for c in codes])
@@ -319,10 +428,6 @@ def evaluate(inputs: EvaluationInputs) -> Evaluation:
 
     delphi_summary = _delphi(inputs, authority, s)
 
-    grades = np.arange(s.scale_max, s.scale_min - 1, -1, dtype=float)
-    if not np.allclose(grades, np.round(grades)) or len(grades) < 2:
-        raise SettingsError("settings: the fuzzy evaluation needs an integer answer scale")
-    R = scoring.membership_matrix(survey.to_numpy(dtype=object), s.scale_min, s.scale_max)
     fuzzy = scoring.fuzzy_evaluation(gvec, R, grade_values=grades)
 
     pri = scoring.improvement_priorities(
@@ -356,40 +461,47 @@ def _node(
     s: Settings,
 ) -> NodeResult:
     children = system.children(node)
-    label = "goal" if node == GOAL else f"dimension {node}"
+    label = _label(node)
     by_expert = judgments.get(node) or {}
     if not by_expert:
-        raise MissingValueError(f"judgments: no expert judged {label}; enter at least one matrix")
+        raise MissingValueError(f"judgments: no expert judged {label}; enter at least one matrix",
+                                argument=f"judgments {label}")
     codes, results, mats, wts = [], [], [], []
     for ecode, grid in by_expert.items():
         if ecode not in ew_by_code:
-            raise ModelError(f"judgments: expert {ecode!r} judged {label} but is not on the panel")
-        name = f"judgments {label}, expert {ecode}"
-        res = ahp.ahp_weights(grid, s.method, s.random_index, name=name)
-        if res.matrix.shape[0] != len(children):
+            raise ModelError(f"judgments: expert {ecode!r} judged {label} but is not on the panel",
+                             argument=judgment_argument(node, ecode))
+        name = judgment_argument(node, ecode)
+        parsed = ahp.parse_matrix(grid, name=name)  # once: weights, aggregation and sensitivity use it
+        if parsed.shape[0] != len(children):
             raise ModelError(
-                f"{name}: the matrix is {res.matrix.shape[0]} x {res.matrix.shape[0]} but {label} "
-                f"has {len(children)} elements; rebuild the workbook after changing the indicators"
+                f"{name}: the matrix is {parsed.shape[0]} x {parsed.shape[0]} but {label} "
+                f"has {len(children)} elements; rebuild the workbook after changing the indicators", argument=name
             )
         codes.append(ecode)
-        results.append(res)
+        results.append(ahp.weigh_parsed(parsed, s.method, s.random_index, name=name))
         # Aggregate what each expert actually judged: a pair an expert left blank is
         # aggregated over the experts who judged it (the same rule as =AHP_GROUP()).
-        mats.append(ahp.parse_matrix(grid, name=name))
+        mats.append(parsed)
         wts.append(ew_by_code[ecode])
     w = np.asarray(wts, dtype=float)
     w = w / w.sum()
-    agg_matrix = ahp.aggregate_judgments(mats, w, name=f"judgments {label}")
-    agg = ahp.ahp_weights(agg_matrix, s.method, s.random_index, name=f"aggregate of {label}")
+    agg_matrix = ahp.aggregate_parsed(mats, w, name=f"judgments {label}")
+    agg = ahp.weigh_parsed(agg_matrix, s.method, s.random_index, name=f"aggregate of {label}")
     if s.aggregation == "aip":
         weights = np.asarray(ahp.aggregate_priorities(np.stack([r.weights for r in results]), w))
     else:
         weights = np.asarray(agg.weights)
     n = len(children)
-    worst = ahp.inconsistent_judgments(agg.matrix, min(3, n * (n - 1) // 2), s.method, s.random_index) if n > 2 else ()
+    worst = ahp.inconsistent_judgments(agg, min(3, n * (n - 1) // 2), s.method, s.random_index) if n > 2 else ()
     repair = None
     if agg.consistency_ratio >= s.cr_threshold:
-        repair = ahp.suggest_repair(agg.matrix, s.cr_threshold, s.method, s.random_index)
+        repair = ahp.suggest_repair(agg, s.cr_threshold, s.method, s.random_index)
+    repairs = []
+    if repair is not None:
+        repairs.append(MatrixRepair(node, None, float(agg.consistency_ratio), _hints(repair, children),
+                                    float(repair.result.consistency_ratio), bool(repair.reached)))
+    repairs += [r for r in (_matrix_repair(node, e, res, children, s) for e, res in zip(codes, results)) if r]
     return NodeResult(
         node=node,
         children=children,
@@ -400,6 +512,8 @@ def _node(
         worst=tuple(worst),
         repair=repair,
         _threshold=s.cr_threshold,
+        parsed=tuple(mats),
+        repairs=tuple(repairs),
     )
 
 
@@ -410,9 +524,9 @@ def _delphi(inputs: EvaluationInputs, authority: delphi.AuthorityResult, s: Sett
     codes = list(inputs.system.codes)
     for k, frame in enumerate(inputs.delphi_rounds, start=1):
         cols = [c for c in codes if c in frame.columns]
-        name = f"Delphi round {k}"
+        name = delphi_argument(k)
         if not cols:
-            raise MissingValueError(f"{name}: no column matches an indicator code")
+            raise MissingValueError(f"{name}: no column matches an indicator code", argument=name)
         values = frame[cols].to_numpy(dtype=object)
         stats = delphi.indicator_stats(values, full_score=s.scale_max, labels=cols, name=name)
         kw = delphi.kendall_w(values, name=name) if values.shape[0] >= 2 and values.shape[1] >= 2 else None
@@ -493,6 +607,8 @@ def _to_dict(ev: Evaluation) -> dict[str, Any]:
     s = ev.settings
     out: dict[str, Any] = {
         "title": ev.inputs.title,
+        "meta": ev.meta.to_dict(),
+        "repairs": [r.to_dict() for r in ev.repairs],
         "settings": s.to_dict(),
         "total": ev.total,
         "score100": ev.rating.score100,

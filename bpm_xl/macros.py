@@ -25,7 +25,7 @@ import xlwings as xw
 from .errors import BpmError
 from .layout.labels import OUTPUT_ROLES, RESHAPED_INPUT_ROLES
 from .layout.types import SheetPlan, WorkbookPlan
-from .sheets.read import Grids, parse_names
+from .readers.workbook import Grids, parse_names
 
 __all__ = ["RebuildSummary", "rebuild", "main", "rebuild_script", "book_grids", "dense"]
 

@@ -12,16 +12,17 @@ this product from common budget-performance practice; it is not the study's own 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
 
 import pandas as pd
 
+from . import conversion
 from .errors import ModelError
 
 __all__ = [
     "GOAL",
     "PDCA_STAGES",
     "PDCA_LABELS",
+    "PDCA_ALIASES",
     "Dimension",
     "Indicator",
     "IndicatorSystem",
@@ -38,6 +39,8 @@ PDCA_LABELS: dict[str, tuple[str, str]] = {
     "check": ("检查", "Check"),
     "act": ("处理", "Act"),
 }
+#: The Chinese stage names typed in a sheet: 计划 -> plan, 执行 -> do, 检查 -> check, 处理 -> act.
+PDCA_ALIASES: dict[str, str] = {zh: key for key, (zh, _) in PDCA_LABELS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,13 +168,15 @@ class IndicatorSystem:
                 raise ModelError(f"{name}: the column {col!r} is missing")
         dims: dict[str, Dimension] = {}
         inds: list[Indicator] = []
+        at: list[int] = []
         for k, row in enumerate(frame.to_dict("records")):
             code = _text(row.get("code"))
             if not code:
                 continue
             dcode = _text(row.get("dimension"))
             if not dcode:
-                raise ModelError(f"{name}: row {k + 1} (indicator {code}) has no dimension code")
+                raise ModelError(f"{name}: row {k + 1} (indicator {code}) has no dimension code",
+                                 argument=name, row=k + 1)
             if dcode not in dims:
                 dims[dcode] = Dimension(
                     dcode,
@@ -179,6 +184,7 @@ class IndicatorSystem:
                     _text(row.get("dimension_en")) or _text(row.get("dimension_zh")) or dcode,
                 )
             pdca = (_text(row.get("pdca")) or "").lower()
+            pdca = PDCA_ALIASES.get(pdca, pdca)
             inds.append(
                 Indicator(
                     code,
@@ -188,17 +194,15 @@ class IndicatorSystem:
                     pdca,
                 )
             )
-        return cls(tuple(dims.values()), tuple(inds))
+            at.append(k + 1)
+        try:
+            return cls(tuple(dims.values()), tuple(inds))
+        except ModelError as exc:  # name the table's row, not the indicator's position
+            row = at[exc.row - 1] if exc.row and exc.row <= len(at) else exc.row
+            raise ModelError(exc.message, **{**exc.fields(), "argument": name, "row": row}) from None
 
 
-def _text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value != value:  # NaN
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+_text = conversion.text
 
 
 def _validate(system: IndicatorSystem) -> None:
@@ -214,19 +218,19 @@ def _validate(system: IndicatorSystem) -> None:
     dims = set(system.dimension_codes)
     for k, ind in enumerate(system.indicators):
         if not ind.code:
-            raise ModelError(f"indicator system: indicator {k + 1} has an empty code")
+            raise ModelError(f"indicator system: indicator {k + 1} has an empty code", row=k + 1)
         if ind.code in seen or ind.code == GOAL:
-            raise ModelError(f"indicator system: the code {ind.code!r} is used twice or is reserved")
+            raise ModelError(f"indicator system: the code {ind.code!r} is used twice or is reserved", row=k + 1)
         seen.add(ind.code)
         if ind.dimension not in dims:
             raise ModelError(
                 f"indicator system: indicator {ind.code} names dimension {ind.dimension!r}, "
-                f"which is not one of {', '.join(sorted(dims))}"
+                f"which is not one of {', '.join(sorted(dims))}", row=k + 1
             )
         if ind.pdca not in PDCA_STAGES:
             raise ModelError(
                 f"indicator system: indicator {ind.code} has PDCA stage {ind.pdca!r}; "
-                f"use one of {', '.join(PDCA_STAGES)}"
+                f"use one of {', '.join(PDCA_STAGES)} (or {', '.join(PDCA_ALIASES)})", row=k + 1
             )
     for d in system.dimensions:
         if not system.indicators_of(d.code):
@@ -286,8 +290,3 @@ def default_system() -> IndicatorSystem:
         for code, zh, en, stage in items
     )
     return IndicatorSystem(dims, inds)
-
-
-def system_from_rows(rows: Iterable[dict], name: str = "indicator system") -> IndicatorSystem:
-    """Convenience wrapper: :meth:`IndicatorSystem.from_frame` on a list of dicts."""
-    return IndicatorSystem.from_frame(pd.DataFrame(list(rows)), name=name)

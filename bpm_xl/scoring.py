@@ -16,19 +16,24 @@ Everything here is pure: numpy/pandas in, frozen results out, full precision, in
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Callable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from . import conversion
 from .errors import BpmError, MatrixShapeError, MissingValueError, ScaleError, SettingsError
 
 __all__ = [
     "Band",
     "RatingBands",
     "MOF_BANDS",
+    "RATING_DECIMALS",
+    "excel_round",
+    "reach",
+    "band_indices",
     "bands_from_table",
     "Rating",
     "rate",
@@ -36,6 +41,7 @@ __all__ = [
     "indicator_scores",
     "weighted_score",
     "membership_matrix",
+    "survey_summary",
     "FuzzyResult",
     "fuzzy_evaluation",
     "improvement_priorities",
@@ -44,164 +50,61 @@ __all__ = [
 WEIGHT_SUM_TOL = 1e-6
 """Weights (and membership rows) must sum to 1 within this absolute tolerance."""
 
-_BAND_EPS = 1e-9
-"""A 100-point score this close below a band's lower bound counts as reaching it (float noise)."""
+RATING_DECIMALS = 2
+"""The grade is decided on the 100-point score rounded half-up to this many decimals (the
+precision it is shown with everywhere); sheet formulas use ``ROUND(score100, 2)``."""
+
+
+def excel_round(x: float, decimals: int = RATING_DECIMALS) -> float:
+    """Round as Excel's ROUND does: on the 15-significant-digit decimal text, half away from zero.
+
+    Examples
+    --------
+    >>> excel_round(79.995), excel_round(79.9949999), excel_round(80 - 1e-9), excel_round(-2.675)
+    (80.0, 79.99, 80.0, -2.68)
+    """
+    if not math.isfinite(x):
+        return x
+    d = Decimal(f"{x:.15g}").quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return float(d)
+
+
+def reach(lower: float) -> float:
+    """The smallest 100-point score graded at a band with this lower bound (rounding half-up).
+
+    >>> reach(80.0)
+    79.995
+    """
+    return lower - 0.5 * 10.0 ** -RATING_DECIMALS
+
+
+def band_indices(score100: object, bands: "RatingBands") -> np.ndarray:
+    """0-based band index of each 100-point score: :meth:`RatingBands.band_of`, vectorised.
+
+    Scores whose rounding is decided within float noise of a half (x.xx5) go through
+    :func:`excel_round` one by one, so every score gets exactly the band ``band_of`` gives.
+
+    >>> band_indices([95.0, 80.0, 79.995, 79.9949, 10.0], MOF_BANDS).tolist()
+    [0, 1, 1, 2, 3]
+    """
+    s = np.asarray(score100, dtype=float)
+    scaled = s * 10.0 ** RATING_DECIMALS
+    rounded = np.floor(scaled + 0.5) / 10.0 ** RATING_DECIMALS
+    near = np.isfinite(s) & (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    if near.any():
+        rounded = np.where(near, np.vectorize(excel_round, otypes=[float])(np.where(near, s, 0.0)), rounded)
+    rounded = np.where(s < 0, -np.floor(-scaled + 0.5) / 10.0 ** RATING_DECIMALS, rounded) if (s < 0).any() \
+        else rounded
+    lowers = np.array([b.lower for b in bands.bands])
+    ok = rounded[..., None] >= lowers
+    return np.where(ok.any(axis=-1), ok.argmax(axis=-1), len(lowers) - 1)
 
 
 # --------------------------------------------------------------------------------------
-# Input conversion shared with delphi.py (private)
+# Input conversion: bpm_xl.conversion (the one converter)
 # --------------------------------------------------------------------------------------
-class _Text:
-    """Marker for a cell that is not a number (kept so the message can show it)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: object) -> None:
-        self.value = value
-
-
-def _cell(value: object) -> float | _Text:
-    """One cell as Excel delivers it: number, None, "", NaN, numeric text " 4 "."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return math.nan
-    if isinstance(value, (bool, np.bool_)):
-        return _Text(value)
-    if isinstance(value, numbers.Real):
-        return float(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return math.nan
-        try:
-            return float(text)
-        except ValueError:
-            return _Text(value)
-    return _Text(value)
-
-
-def _show(value: object) -> str:
-    """A cell value as a message shows it: 7, 4.5, 'abc', inf."""
-    if isinstance(value, _Text):
-        return repr(value.value)
-    if isinstance(value, float):
-        return f"{value:g}"
-    return repr(value)
-
-
-def _grid(
-    data: object, name: str
-) -> tuple[np.ndarray, list[list[float | _Text]] | None, tuple[str, ...] | None]:
-    """A 2-D range as a float array (NaN = blank) plus its cells when some are not numbers.
-
-    Returns ``(array, cells, column_labels)``; ``cells`` is ``None`` when every cell is a
-    number or blank. A 1-D input is one column (one indicator). Text cells are NaN in
-    ``array``; callers decide how to report them.
-    """
-    labels: tuple[str, ...] | None = None
-    if isinstance(data, pd.DataFrame):
-        labels = tuple(str(c) for c in data.columns)
-        raw = data.to_numpy(dtype=object)
-    elif isinstance(data, pd.Series):
-        raw = data.to_numpy(dtype=object)[:, None]
-    elif isinstance(data, np.ndarray):
-        raw = data
-    else:
-        rows = list(data) if not isinstance(data, (str, bytes)) else [data]
-        if rows and all(isinstance(r, (list, tuple, np.ndarray)) for r in rows):
-            lengths = {len(r) for r in rows}
-            if len(lengths) > 1:
-                raise MatrixShapeError(f"{name}: rows have different lengths {sorted(lengths)}")
-            raw = np.empty((len(rows), lengths.pop()), dtype=object)
-            for i, r in enumerate(rows):
-                raw[i, :] = list(r)
-        else:
-            raw = np.empty(len(rows), dtype=object)
-            raw[:] = rows
-    if raw.ndim == 0:
-        raw = raw.reshape(1, 1)
-    elif raw.ndim == 1:
-        raw = raw[:, None]
-    elif raw.ndim > 2:
-        raise MatrixShapeError(f"{name}: expected a 2-D range, got {raw.ndim} dimensions")
-    if raw.size == 0:
-        raise MatrixShapeError(f"{name}: the range is empty")
-    if raw.dtype.kind in "fiu":
-        return raw.astype(np.float64), None, labels
-    # Fast path (a survey of a million rows): cells that are all numbers or blanks are
-    # converted in C; only ranges holding text, booleans or odd types go cell by cell.
-    kind = pd.api.types.infer_dtype(raw.ravel(), skipna=True)
-    if kind in ("integer", "floating", "mixed-integer-float", "empty"):
-        try:  # numbers and NaN only: a plain cast
-            return raw.astype(np.float64), None, labels
-        except (TypeError, ValueError):  # None among them
-            flat = pd.to_numeric(pd.Series(raw.ravel(), dtype=object), errors="coerce").to_numpy(np.float64)
-            return flat.reshape(raw.shape), None, labels
-    cells = [[_cell(v) for v in row] for row in raw]
-    if not any(isinstance(v, _Text) for row in cells for v in row):
-        return np.array(cells, dtype=np.float64).reshape(raw.shape), None, labels
-    arr = np.array(
-        [[math.nan if isinstance(v, _Text) else v for v in row] for row in cells], dtype=np.float64
-    ).reshape(raw.shape)
-    return arr, cells, labels
-
-
-def _check_cells(
-    arr: np.ndarray,
-    cells: list[list[float | _Text]] | None,
-    valid: Callable[[np.ndarray], np.ndarray],
-    message: Callable[[int, int, str], str],
-) -> None:
-    """Raise ScaleError for the first cell (row-major) that is text or fails ``valid``.
-
-    ``valid`` maps the float array to a boolean mask (NaN cells are blank and pass).
-    """
-    bad = ~np.isnan(arr) & ~valid(arr)
-    if cells is not None:
-        for i, row in enumerate(cells):
-            for j, v in enumerate(row):
-                if isinstance(v, _Text):
-                    bad[i, j] = True
-    if bad.any():
-        i, j = (int(k) for k in np.argwhere(bad)[0])
-        shown = _show(cells[i][j]) if cells is not None else _show(float(arr[i, j]))
-        raise ScaleError(message(i, j, shown))
-
-
-def _vector(data: object, name: str, what: str = "values") -> np.ndarray:
-    """A 1-D float vector from a row, a column or a flat list; text -> ScaleError, blanks NaN."""
-    if isinstance(data, (pd.DataFrame, pd.Series)):
-        data = data.to_numpy(dtype=object)
-    if isinstance(data, numbers.Real) or isinstance(data, str) or data is None:
-        data = [data]
-    arr = np.asarray(data, dtype=object) if not isinstance(data, np.ndarray) else data
-    if arr.ndim == 2 and 1 not in arr.shape:
-        raise MatrixShapeError(
-            f"{name}: expected one row or one column, got {arr.shape[0]} rows x {arr.shape[1]} columns"
-        )
-    flat = arr.reshape(-1)
-    if flat.size == 0:
-        raise MatrixShapeError(f"{name}: the range is empty")
-    if flat.dtype.kind in "fiu":
-        return flat.astype(np.float64)
-    out = np.empty(flat.size)
-    for k, v in enumerate(flat):
-        c = _cell(v)
-        if isinstance(c, _Text):
-            raise ScaleError(f"{name}: position {k + 1} is {_show(c)}; {what} must be numbers")
-        out[k] = c
-    return out
-
-
-def _number(value: object, name: str) -> float:
-    """One scalar argument; numeric text accepted, blank -> MissingValueError, text -> ScaleError."""
-    if isinstance(value, np.ndarray) and value.size == 1:
-        value = value.reshape(-1)[0]
-    c = _cell(value)
-    if isinstance(c, _Text):
-        raise ScaleError(f"{name}: {_show(c)} is not a number")
-    if math.isnan(c):
-        raise MissingValueError(f"{name}: the value is blank")
-    return c
+_number = conversion.scalar
+_vector = conversion.vector
 
 
 def _check_weights(weights: np.ndarray, name: str) -> None:
@@ -226,21 +129,6 @@ def _check_scale(scale_min: float, scale_max: float) -> tuple[float, float]:
             f"scale_max: {hi:g} must be greater than scale_min {lo:g} (both finite)"
         )
     return lo, hi
-
-
-def _default_labels(n: int) -> tuple[str, ...]:
-    return tuple(str(k + 1) for k in range(n))
-
-
-def _labels(labels: object, n: int, fallback: tuple[str, ...] | None, name: str) -> tuple[str, ...]:
-    if labels is None:
-        return fallback if fallback is not None else _default_labels(n)
-    if isinstance(labels, str):
-        labels = [labels]
-    out = tuple("" if v is None else str(v) for v in np.asarray(labels, dtype=object).reshape(-1))
-    if len(out) != n:
-        raise MatrixShapeError(f"{name}: {len(out)} labels for {n} indicators")
-    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -279,8 +167,11 @@ class RatingBands:
 
     def __post_init__(self) -> None:
         if not self.bands:
-            raise SettingsError(f"bands: rating rule {self.name!r} has no bands")
+            raise SettingsError(f"bands: rating rule {self.name!r} has no bands", argument="bands")
         lowers = [b.lower for b in self.bands]
+        if not all(isinstance(x, (int, float)) and math.isfinite(x) for x in lowers):
+            raise SettingsError(f"bands: lower bounds of rule {self.name!r} must be finite numbers, got {lowers}",
+                                argument="bands")
         if any(a <= b for a, b in zip(lowers, lowers[1:])):
             raise SettingsError(
                 f"bands: lower bounds of rule {self.name!r} must be strictly descending, got {lowers}"
@@ -290,9 +181,18 @@ class RatingBands:
             raise SettingsError(f"bands: grades of rule {self.name!r} repeat: {grades}")
 
     def band_of(self, score100: float) -> Band:
-        """The band a 100-point score falls in (the lowest band for anything below it)."""
+        """The band of a 100-point score: the rating rule of bpm-xl, in this one place.
+
+        The score is rounded with :func:`excel_round` to ``RATING_DECIMALS`` (2) decimals, then
+        the band with the largest lower bound <= that rounded score is chosen; the lowest band
+        catches everything below (sheet formula: ``ROUND(score100, 2) >= lower``).
+
+        >>> [MOF_BANDS.band_of(x).grade for x in (80, 80 - 1e-9, 79.995, 79.9949999, -5)]
+        ['B', 'B', 'B', 'C', 'D']
+        """
+        x = excel_round(float(score100), RATING_DECIMALS)
         for band in self.bands:
-            if score100 + _BAND_EPS >= band.lower:
+            if x >= band.lower:
                 return band
         return self.bands[-1]
 
@@ -357,11 +257,12 @@ def bands_from_table(rows: object, name: str = "custom") -> RatingBands:
         if grade is None:
             raise SettingsError(f"bands: row {k + 1} has no grade")
         grade = str(grade).strip()
-        lower = _cell(cells[1])
-        if isinstance(lower, _Text) or not math.isfinite(lower):
+        lower = conversion.number(cells[1])
+        if isinstance(lower, conversion.Invalid) or not math.isfinite(lower):
             raise SettingsError(
-                f"bands: row {k + 1}, column 2 is {_show(lower) if isinstance(lower, _Text) else lower}; "
-                "the lower bound must be a number"
+                f"bands: row {k + 1}, column 2 is "
+                f"{conversion.show(lower) if isinstance(lower, conversion.Invalid) else lower}; "
+                "the lower bound must be a number", argument="bands", row=k + 1, column=2
             )
         label_zh = str(cells[2]).strip() if len(cells) > 2 and cells[2] is not None else grade
         label_en = str(cells[3]).strip() if len(cells) > 3 and cells[3] is not None else grade
@@ -475,32 +376,13 @@ def _survey(
 ) -> tuple[np.ndarray, tuple[str, ...] | None]:
     """Validated respondents x indicators float array (NaN = blank) and DataFrame labels."""
     lo, hi = _check_scale(scale_min, scale_max)
-    arr, cells, labels = _grid(responses, name)
     rule = (
         f"answers must be whole numbers between {lo:g} and {hi:g}"
         if integer
         else f"answers must be between {lo:g} and {hi:g}"
     )
-
-    def valid(a: np.ndarray) -> np.ndarray:
-        ok = (a >= lo) & (a <= hi)
-        if integer:
-            ok &= a == np.round(a)
-        return ok
-
-    _check_cells(
-        arr,
-        cells,
-        valid,
-        lambda i, j, shown: (
-            f"{name}: respondent {i + 1} (row {i + 1}), indicator {j + 1} (column {j + 1}) "
-            f"is {shown}; {rule}"
-        ),
-    )
-    empty = np.flatnonzero(np.isnan(arr).all(axis=0))
-    if empty.size:
-        j = empty[0]
-        raise MissingValueError(f"{name}: indicator {j + 1} (column {j + 1}) has no answers")
+    g = conversion.scale_table(responses, name, lo, hi, "respondent", rule, "answers", integer=integer)
+    arr, labels = g.values, g.labels
     return arr, labels
 
 
@@ -549,7 +431,7 @@ def indicator_scores(
     count = (~np.isnan(arr)).sum(axis=0)
     mean = np.nansum(arr, axis=0) / count
     return IndicatorScores(
-        labels=_labels(labels, arr.shape[1], frame_labels, "labels"),
+        labels=conversion.labels(labels, arr.shape[1], frame_labels, "labels"),
         mean=mean.astype(np.float64),
         count=count.astype(np.int64),
     )
@@ -640,9 +522,43 @@ def membership_matrix(
     if lo != round(lo) or hi != round(hi):
         raise SettingsError(f"scale_min, scale_max: {lo:g} and {hi:g} must be whole numbers")
     arr, _ = _survey(responses, lo, hi, name, integer=True)
-    grades = np.arange(hi, lo - 1, -1, dtype=np.float64)
-    counts = (arr[:, :, None] == grades[None, None, :]).sum(axis=0).astype(np.float64)
+    return _memberships(arr, lo, hi)
+
+
+def _memberships(arr: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Shares of each whole-number answer per indicator (columns hi .. lo) of a validated array."""
+    n_grades = int(hi - lo) + 1
+    have = ~np.isnan(arr)
+    idx = (hi - np.where(have, arr, hi)).astype(np.int64) + np.arange(arr.shape[1])[None, :] * n_grades
+    counts = np.bincount(idx[have], minlength=arr.shape[1] * n_grades).reshape(arr.shape[1], n_grades)
+    counts = counts.astype(np.float64)
     return counts / counts.sum(axis=1, keepdims=True)
+
+
+def survey_summary(responses: object, scale_min: float = 1, scale_max: float = 5,
+                   labels: Sequence[str] | None = None, name: str = "responses"
+                   ) -> tuple[IndicatorScores, np.ndarray]:
+    """:func:`indicator_scores` and :func:`membership_matrix` of one survey, converted and
+    checked once (what :func:`bpm_xl.evaluate` uses on a survey of 100,000 respondents).
+
+    >>> scores, r = survey_summary([[5, 4], [4, None], [3, "4"]])
+    >>> scores.mean.tolist(), r[1].tolist()
+    ([4.0, 4.0], [0.0, 1.0, 0.0, 0.0, 0.0])
+    """
+    lo, hi = _check_scale(scale_min, scale_max)
+    arr, frame_labels = _survey(responses, lo, hi, name)
+    count = (~np.isnan(arr)).sum(axis=0)
+    scores = IndicatorScores(labels=conversion.labels(labels, arr.shape[1], frame_labels, "labels"),
+                             mean=(np.nansum(arr, axis=0) / count).astype(np.float64), count=count.astype(np.int64))
+    if lo != round(lo) or hi != round(hi):
+        raise SettingsError(f"scale_min, scale_max: {lo:g} and {hi:g} must be whole numbers")
+    whole = np.isnan(arr) | (arr == np.round(arr))
+    if not whole.all():
+        i, j = (int(k) for k in np.argwhere(~whole)[0])
+        raise ScaleError(f"{name}: respondent {i + 1} (row {i + 1}), indicator {j + 1} (column {j + 1}) is "
+                         f"{arr[i, j]:g}; answers must be whole numbers between {lo:g} and {hi:g}",
+                         argument=name, row=i + 1, column=j + 1)
+    return scores, _memberships(arr, lo, hi)
 
 
 @dataclass(frozen=True, slots=True)
@@ -720,11 +636,12 @@ def fuzzy_evaluation(
     ([0.175, 0.53, 0.275, 0.02, 0.0], 1, 3.86)
     """
     w = _vector(weights, "weights", "weights")
-    arr, cells, _ = _grid(memberships, "memberships")
-    if cells is not None:
-        _check_cells(
-            arr,
-            cells,
+    g = conversion.table(memberships, "memberships")
+    arr = g.values
+    if g.invalid:
+        conversion.check_cells(
+            g,
+            "memberships",
             lambda a: np.ones(a.shape, bool),
             lambda i, j, shown: f"memberships: {_cell_ref(i, j)} is {shown}; memberships must be numbers",
         )
@@ -826,7 +743,7 @@ def improvement_priorities(
     w = _vector(weights, "weights", "weights")
     s = _vector(scores, "scores", "scores")
     n = w.size
-    lab = _labels(labels, n, None, "labels")
+    lab = conversion.labels(labels, n, None, "labels")
     if s.size != n:
         raise MatrixShapeError(f"scores: {s.size} scores for {n} weights; they must match")
     for arr, nm in ((w, "weights"), (s, "scores")):
@@ -845,7 +762,7 @@ def improvement_priorities(
     def extra(values: Sequence[str] | None, nm: str) -> list[str]:
         if values is None:
             return [""] * n
-        out = _labels(values, n, None, nm)
+        out = conversion.labels(values, n, None, nm)
         if len(out) != n:
             raise MatrixShapeError(f"{nm}: {len(out)} values for {n} indicators")
         return list(out)

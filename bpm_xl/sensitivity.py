@@ -68,7 +68,6 @@ Progress = Callable[[int, int], None]
 
 _CHUNK = 2500            # draws per vectorised block (bounds memory; fixed, so results are reproducible)
 _BOOT_CELLS = 4_000_000  # respondent bootstrap: draws x respondents counts held at once
-_BAND_EPS = 1e-9         # as scoring.RatingBands.band_of
 _LOG_SCALE = np.log(ahp.SAATY_SCALE)  # 1/9 ... 9, the 17 steps a judgment moves along
 
 
@@ -298,10 +297,7 @@ def grade_index(score100, bands: scoring.RatingBands) -> np.ndarray:
     >>> grade_index([95.0, 80.0, 79.99, 10.0], scoring.MOF_BANDS).tolist()
     [0, 1, 2, 3]
     """
-    s = np.asarray(score100, dtype=float)
-    lowers = np.array([b.lower for b in bands.bands])
-    ok = s[..., None] + _BAND_EPS >= lowers
-    return np.where(ok.any(axis=-1), ok.argmax(axis=-1), len(lowers) - 1)
+    return scoring.band_indices(score100, bands)
 
 
 def _shares(idx: np.ndarray, bands: scoring.RatingBands) -> dict[str, float]:
@@ -340,8 +336,8 @@ def _base(evaluation) -> tuple[list[_Node], dict[str, Any]]:
         n = len(nr.children)
         iu, ju = np.triu_indices(n, 1)
         mats = np.stack([np.asarray(r.matrix, dtype=float) for r in nr.expert_results])
-        given = np.stack([~np.isnan(ahp.parse_matrix(evaluation.inputs.judgments[code][e]))[iu, ju]
-                          for e in nr.expert_codes]) if n > 1 else np.zeros((len(nr.expert_codes), 0), bool)
+        given = np.stack([~np.isnan(m)[iu, ju] for m in nr.parsed]) if n > 1 \
+            else np.zeros((len(nr.expert_codes), 0), bool)  # the matrices evaluate() parsed
         logs = np.log(mats[:, iu, ju])
         sidx = np.abs(logs[..., None] - _LOG_SCALE).argmin(axis=-1)
         eidx = np.array([panel.index(e) for e in nr.expert_codes])
@@ -590,15 +586,15 @@ def weight_thresholds(dimension_weights, dimension_scores, scale_max: float = 5.
     Examples
     --------
     Two dimensions at 0.5 each scoring 4.6 and 3.6: T = 4.1 (82 points, B). Raising the first
-    to 0.9 gives 4.5 = 90 points (A); lowering it to 0.4 gives 4.0 = 80 points, and just below
-    that the rating falls to C.
+    to 0.89975 gives 4.49975 = 89.995 points, which rounds to 90.00 (A, the rating rule rounds
+    the 100-point score to 2 decimals); lowering it below 0.39975 (79.995 points) gives C.
 
     >>> up, = [d.increase for d in weight_thresholds([0.5, 0.5], [4.6, 3.6])][:1]
     >>> round(up.weight, 10), up.grade_after
-    (0.9, 'A')
+    (0.89975, 'A')
     >>> down = weight_thresholds([0.5, 0.5], [4.6, 3.6])[0].decrease
     >>> round(down.weight, 10), down.grade_after
-    (0.4, 'C')
+    (0.39975, 'C')
     """
     a = np.asarray(dimension_weights, dtype=float).ravel()
     sc = np.asarray(dimension_scores, dtype=float).ravel()
@@ -608,7 +604,8 @@ def weight_thresholds(dimension_weights, dimension_scores, scale_max: float = 5.
         raise ScaleError("dimension_weights: must be non-negative numbers summing to 1 (with finite scores)")
     labels = tuple(str(k + 1) for k in range(a.size)) if labels is None else tuple(labels)
     t = float(a @ sc)
-    lowers = np.array([b.lower for b in bands.bands]) / 100.0 * scale_max
+    # where the grade changes: the score that ROUND(score100, 2) lifts to a band's lower bound
+    lowers = np.array([scoring.reach(b.lower) for b in bands.bands]) / 100.0 * scale_max
     g0 = int(grade_index(t / scale_max * 100.0, bands))
     lower = lowers[g0] if g0 < len(lowers) - 1 else -math.inf   # the lowest band catches everything
     upper = lowers[g0 - 1] if g0 > 0 else math.inf

@@ -20,10 +20,8 @@ Files are written only through :mod:`bpm_xl.writers.safe` (temp file, fsync, ren
 backup that is never partial; a lock that keeps two rebuilds apart). Reading never looks at
 lock files: evaluate, report and export work on a workbook that is open elsewhere.
 
-During this wave the reader (``load_grids`` ... ``read_workbook``) and the layout/writer
-helpers (``plan_for`` ... ``vba_project``) still sit in this module; every job reaches them
-through the few functions in the section "calls into the other layers", which the lead
-re-points at ``bpm_xl.readers`` / ``bpm_xl.layout`` / ``bpm_xl.writers`` at merge.
+Every job reaches the other layers (``bpm_xl.readers.workbook``, ``bpm_xl.layout``,
+``bpm_xl.writers``) through the few functions in the section "calls into the other layers".
 """
 
 from __future__ import annotations
@@ -34,14 +32,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from xml.etree import ElementTree
 
 from .errors import BpmError, MissingValueError, NotConnectedError, WorkbookError
 from .layout import data_from_inputs, plan_workbook
 from .layout.collect import hub_extra_sheets
-from .layout.labels import SHEETS, USER_ROLES
+from .layout.labels import USER_ROLES
 from .layout.types import WorkbookData, WorkbookPlan
-from .sheets.read import Grids, parse_names, read_data, to_inputs
+from .readers.workbook import (
+    Grids,
+    check_file,
+    inputs_and_places,
+    lang_of,
+    load_grids,
+    read_data,
+    read_inputs,
+    read_workbook,
+    system_of,
+)
 from .writers import safe
 from .writers.portable import export_portable
 from .writers.vba import vba_project
@@ -157,99 +164,15 @@ def _bands_title(lang: str) -> str:
     return "财预〔2020〕10号" if lang == "zh" else "MOF 2020 No.10 (mof2020)"
 
 
-# ---------------------------------------------------------------------------------------
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise WorkbookError(f"{path}: no such file")
-    if path.is_dir():
-        raise WorkbookError(f"{path}: is a folder; give a workbook file (.xlsm or .xlsx)")
-    # a lock file (~$name, .~lock.name#) does not stop a read: only writes refuse (writers.safe)
-    if not zipfile.is_zipfile(path):
-        raise WorkbookError(f"{path}: the file is damaged or not an Excel workbook (not a zip container)")
-
-
-_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-
-
-def _defined_names(zf: zipfile.ZipFile, source: str) -> dict[str, str]:
-    try:
-        root = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-    except (KeyError, ElementTree.ParseError) as exc:
-        raise WorkbookError(f"{source}: the workbook part is damaged ({exc})") from None
-    out = {}
-    for dn in root.iterfind("m:definedNames/m:definedName", _NS):
-        if dn.get("localSheetId") is None and dn.text:
-            out[dn.get("name", "")] = dn.text
-    return out
-
-
-def load_grids(path: str | Path, formulas: bool = False) -> Grids:
-    """Every sheet's cells; ``formulas=True`` keeps formulas as text (for rewriting inputs)."""
-    path = Path(path)
-    _check_file(path)
-    source = path.name
-    try:
-        with zipfile.ZipFile(path) as zf:
-            names = parse_names(_defined_names(zf, source))
-        sheets: dict[str, list[list[Any]]] = {}
-        if formulas:
-            import openpyxl
-
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
-            try:
-                for ws in wb.worksheets:
-                    sheets[ws.title] = [list(r) for r in ws.iter_rows(values_only=True)]
-            finally:
-                wb.close()
-        else:
-            from python_calamine import CalamineWorkbook
-
-            cw = CalamineWorkbook.from_path(str(path))
-            for nm in cw.sheet_names:
-                sh = cw.get_sheet_by_name(nm)
-                rows = sh.to_python(skip_empty_area=False)
-                sheets[nm] = [[None if v == "" else v for v in row] for row in rows]
-    except WorkbookError:
-        raise
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise WorkbookError(f"{source}: the file cannot be read ({type(exc).__name__}: {exc})") from None
-    except Exception as exc:  # noqa: BLE001 - reader libraries raise their own types for damaged files
-        raise WorkbookError(f"{source}: the file cannot be read ({type(exc).__name__}: {exc})") from None
-    return Grids(sheets, names, source)
-
-
-def _lang_of(g: Grids) -> str:
-    ref = g.names.get("BPM_ROLE_GUIDE")
-    return "en" if ref and ref[0] == SHEETS["guide"]["en"] else "zh"
-
-
-def read_workbook(path: str | Path, formulas: bool = False) -> tuple[WorkbookData, Grids]:
-    g = load_grids(path, formulas=formulas)
-    try:
-        data = read_data(g)
-    except BpmError:
-        raise
-    except (IndexError, TypeError) as exc:
-        raise WorkbookError(f"{g.source}: the input sheets do not have the bpm-xl layout ({exc})") from None
-    return data, g
-
-
-def read_inputs(path: str | Path):
-    """Core EvaluationInputs from a workbook file's input sheets (cached cell values)."""
-    data, g = read_workbook(path, formulas=False)
-    return to_inputs(data, source=g.source)
-
-
 # =======================================================================================
 # Calls into the other layers, in one place (re-pointed by the lead at merge)
 # =======================================================================================
 def _read(path: Path, formulas: bool = False) -> tuple[WorkbookData, Grids]:
-    """-> bpm_xl.readers.workbook.read_workbook(path)."""
     return read_workbook(path, formulas=formulas)
 
 
 def _lang(g: Grids) -> str:
-    return _lang_of(g)
+    return lang_of(g)
 
 
 def _plan(data: WorkbookData, system: Any, lang: str, *, evaluation: Any = None, sensitivity: Any = None,
@@ -267,23 +190,6 @@ def _xlsx_bytes(plan: WorkbookPlan, vba: bytes | None) -> bytes:
 # =======================================================================================
 # Validation and evaluation: the one place for files
 # =======================================================================================
-def _system_of(data: WorkbookData, source: str) -> "IndicatorSystem":
-    import pandas as pd
-
-    from .model import IndicatorSystem
-
-    return IndicatorSystem.from_frame(pd.DataFrame(data.system_rows or [{"dimension": None, "code": None}]),
-                                      name=f"{source}: indicator sheet")
-
-
-def _located(exc: BpmError, data: WorkbookData, system: Any) -> BpmError:
-    """The error with the sheet and cell its row and column point at (when the reader knows)."""
-    from .sheets.read import locate
-
-    where = locate(str(exc), data, list(system.codes), {n: list(system.children(n)) for n in system.nodes()})
-    return exc if where == str(exc) else type(exc)(where)
-
-
 def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, str) and not v.strip())
 
@@ -307,31 +213,29 @@ def _blank_inputs(data: WorkbookData, system: Any) -> list[str]:
 def _check_entered(data: WorkbookData, system: Any, source: str) -> None:
     """Every value entered so far against its rule (the core's own checks); raises located."""
     from . import ahp, delphi, scoring
-    from .evaluation import Settings
-    from .model import GOAL
+    from .evaluation import SURVEY_ARGUMENT, Settings, delphi_argument, judgment_argument
 
     defaults = Settings()
     settings = {k: (getattr(defaults, k, v) if _blank(v) else v) for k, v in data.settings.items()}
     experts = [{**e, "ca": 0.5 if _blank(e.get("ca")) else e["ca"], "cs": 0.5 if _blank(e.get("cs")) else e["cs"]}
                for e in data.experts]
     filled = replace(data, settings=settings, experts=experts)
+    inputs, places = inputs_and_places(filled, source=source)  # raises located
     try:
-        inputs = to_inputs(filled, source=source)
         s = inputs.settings
         for node, per in inputs.judgments.items():
-            label = "goal" if node == GOAL else f"dimension {node}"
             for ecode, grid in per.items():
-                ahp.parse_matrix(grid, name=f"judgments {label}, expert {ecode}")
+                ahp.parse_matrix(grid, name=judgment_argument(node, ecode))
         if len(inputs.survey):
             scoring.indicator_scores(inputs.survey.to_numpy(dtype=object), s.scale_min, s.scale_max,
-                                     labels=list(system.codes), name="survey")
+                                     labels=list(system.codes), name=SURVEY_ARGUMENT)
         for k, frame in enumerate(inputs.delphi_rounds, start=1):
             delphi.indicator_stats(frame.to_numpy(dtype=object), full_score=s.scale_max,
-                                   labels=list(frame.columns), name=f"Delphi round {k}")
+                                   labels=list(frame.columns), name=delphi_argument(k))
     except (MissingValueError, NotConnectedError):
         return
     except BpmError as exc:
-        raise _located(exc, data, system) from None
+        raise places.locate(exc) from None
 
 
 def assess(data: WorkbookData, source: str = "workbook") -> Assessment:
@@ -342,12 +246,13 @@ def assess(data: WorkbookData, source: str = "workbook") -> Assessment:
     """
     from .evaluation import evaluate
 
-    system = _system_of(data, source)
+    system = system_of(data, source)
+    places = None
     try:
-        inputs = to_inputs(data, source=source)
+        inputs, places = inputs_and_places(data, source=source)
         return Assessment(system, inputs, evaluate(inputs))
     except BpmError as exc:
-        first = _located(exc, data, system)
+        first = exc if places is None else places.locate(exc)
     blanks = _blank_inputs(data, system)
     if not blanks:
         raise first
@@ -400,7 +305,7 @@ def load_source(source: "str | Path | EvaluationInputs", lang: str | None = None
         return data, system, lang, EXAMPLE
     if isinstance(source, (str, Path)):
         data, g = _read(Path(source))
-        return data, _system_of(data, g.source), lang or _lang(g), g.source
+        return data, system_of(data, g.source), lang or _lang(g), g.source
     return data_from_inputs(source), source.system, lang or "zh", "inputs"
 
 
@@ -484,7 +389,7 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
     map (replaced by ``survey_map`` when given: ``bpm-xl import-survey``), and a backup copy.
     """
     path = Path(path)
-    _check_file(path)
+    check_file(path)
     with safe.hold_lock(path):
         data, g = _read(path, formulas=True)   # formulas kept as text for rewriting the inputs
         values, _ = _read(path, formulas=False)

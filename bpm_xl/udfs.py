@@ -44,7 +44,7 @@ from typing import Any, TypeVar
 import numpy as np
 import xlwings as xw
 
-from . import ahp, delphi, scoring
+from . import ahp, conversion, delphi, scoring
 from .errors import BpmError, MatrixShapeError, SettingsError
 
 __all__ = [
@@ -117,15 +117,7 @@ def _excel_errors(f: _F) -> _F:
 # --------------------------------------------------------------------------------------
 # Conversion helpers (Excel values in, cell-ready values out)
 # --------------------------------------------------------------------------------------
-def _grid(value: Any) -> list[list[Any]]:
-    """Any argument as a 2D list: a blank single cell is ``[[None]]``, a scalar ``[[x]]``."""
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)):
-        if value and all(isinstance(row, (list, tuple)) for row in value):
-            return [list(row) for row in value]
-        return [list(value)]
-    return [[value]]
+_grid = conversion.as_rows
 
 
 def _is_row(grid: list[list[Any]]) -> bool:
@@ -173,10 +165,7 @@ def _is_code(value: Any) -> bool:
 
 def _option(value: Any, name: str, default: str) -> str:
     """A text option such as method or random_index; blank means the default."""
-    value = _scalar(value, name, default)
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip().lower()
+    return conversion.text(_scalar(value, name, default)).lower()
 
 
 def _whole(value: Any, name: str, default: int) -> Any:
@@ -220,13 +209,17 @@ def _table(rows: list[list[Any]]) -> list[list[Any]]:
     return [[_cell(v) for v in row] for row in rows]
 
 
-def _ahp(matrix: Any, method: Any = None, random_index: Any = None) -> ahp.AhpResult:
-    return ahp.ahp_weights(
-        _grid(matrix),
-        method=_option(method, "method", "eigen"),
-        random_index=_option(random_index, "random_index", "cn"),
-        name="matrix",
-    )
+def _any_n_table(n: int) -> str:
+    """An RI table for a result whose CR is not shown: "cn" where it has n, else the formula."""
+    return "cn" if n <= len(ahp.RANDOM_INDEX["cn"]) else "alonso_lamata"
+
+
+def _ahp(matrix: Any, method: Any = None, random_index: Any = None, *, ri: bool = True) -> ahp.AhpResult:
+    """One matrix through the core. Functions without a ``random_index`` argument (``ri=False``:
+    AHP_WEIGHTS, AHP_LAMBDA_MAX, AHP_CI need no RI) accept any n."""
+    grid = _grid(matrix)
+    table = _option(random_index, "random_index", "cn") if ri else _any_n_table(len(grid))
+    return ahp.ahp_weights(grid, method=_option(method, "method", "eigen"), random_index=table, name="matrix")
 
 
 # --------------------------------------------------------------------------------------
@@ -238,7 +231,7 @@ def _ahp(matrix: Any, method: Any = None, random_index: Any = None) -> ahp.AhpRe
 @_excel_errors
 def AHP_WEIGHTS(matrix, method="eigen"):
     """AHP权重. Priority weights of a pairwise comparison matrix: a column, one weight per matrix row, summing to 1."""
-    return _column(_ahp(matrix, method).weights)
+    return _column(_ahp(matrix, method, ri=False).weights)
 
 
 @xw.func
@@ -246,7 +239,7 @@ def AHP_WEIGHTS(matrix, method="eigen"):
 @_excel_errors
 def AHP_LAMBDA_MAX(matrix):
     """最大特征根. Largest eigenvalue (lambda max) of a pairwise comparison matrix."""
-    return _cell(_ahp(matrix).lambda_max)
+    return _cell(_ahp(matrix, ri=False).lambda_max)
 
 
 @xw.func
@@ -254,7 +247,7 @@ def AHP_LAMBDA_MAX(matrix):
 @_excel_errors
 def AHP_CI(matrix):
     """一致性指标CI. Consistency index (lambda max - n) / (n - 1) of a pairwise comparison matrix."""
-    return _cell(_ahp(matrix).consistency_index)
+    return _cell(_ahp(matrix, ri=False).consistency_index)
 
 
 @xw.func
@@ -341,7 +334,8 @@ def AHP_GROUP(matrices, expert_weights=None, method="aij", weight_method="eigen"
         return _table(ahp.aggregate_judgments(blocks, weights=weights, name="matrices").tolist())
     wm = _option(weight_method, "weight_method", "eigen")
     priorities = [
-        ahp.ahp_weights(b, method=wm, name=f"matrices: expert {e + 1}").weights for e, b in enumerate(blocks)
+        ahp.ahp_weights(b, method=wm, random_index=_any_n_table(n),
+                        name=f"matrices: expert {e + 1}").weights for e, b in enumerate(blocks)
     ]
     return _column(ahp.aggregate_priorities(priorities, weights=weights, name="weights"))
 

@@ -15,7 +15,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.formula import ArrayFormula
 
 from bpm_xl.layout.types import a1
-from bpm_xl.sheets.read import Grids
+from bpm_xl.readers.workbook import Grids
 
 SUPPORTED = {"setFormula", "setValues", "setFormulaArray", "sheetClearContents", "addSheet",
              "namesAdd", "setNameRefersTo", "setNumberFormat", "alert"}

@@ -77,7 +77,8 @@ def test_boolean_rejected(value):
 
 
 @pytest.mark.parametrize("value, shown", [(0, "0"), (-3, "-3"), ("-1/3", "-1/3"), (np.inf, "infinite"),
-                                          ("inf", "infinite")])
+                                          ("inf", '"inf"'), ("NaN", '"NaN"'), ("#DIV/0!", "the error value #DIV/0!"),
+                                          ("１／０", '"１／０"')])
 def test_zero_negative_infinite(value, shown):
     with pytest.raises(MatrixValueError, match=rf"^m: row 1, column 3 is {shown}; judgments must be positive"):
         parse_matrix([[1, 2, value], [None, 1, 2], [None, None, 1]], name="m")
@@ -111,9 +112,12 @@ def test_unknown_method_and_table():
 
 def test_size_limit_for_tabulated_tables():
     m = consistent(np.arange(1, 17))
-    with pytest.raises(SettingsError, match=r'table "cn" covers n = 1 to 15 but the matrix has '
-                                            r'n = 16; use random_index="alonso_lamata"'):
+    with pytest.raises(SettingsError, match=r'^random_index: no random index for n = 16 in table cn '
+                                            r'\(it covers n = 1 to 15\); use random_index alonso_lamata$'):
         ahp_weights(m)
+    with pytest.raises(SettingsError, match=r'^table: no random index for n = 17 in table saaty1980 .*; use table '
+                                            r'alonso_lamata$'):
+        random_index(17, "saaty1980")
     r = ahp_weights(m, random_index="alonso_lamata")
     np.testing.assert_allclose(r.weights, np.arange(1, 17) / np.arange(1, 17).sum(), atol=1e-12)
     assert r.consistency_ratio == 0.0
@@ -391,3 +395,25 @@ def test_global_weights_accepts_1d_numpy_arrays():
     # regression: 1-D float arrays were rejected as "not a 2D range" (found by the sensitivity work)
     got = global_weights(np.array([0.6, 0.4]), np.array([0.5, 0.5, 1.0]), np.array([1, 1, 2]))
     np.testing.assert_allclose(got, [0.3, 0.3, 0.4])
+
+
+def test_completion_of_a_9x9_chain_is_accurate_to_1e12():
+    # a(i, i+1) = 9 everywhere: the lambda-max-optimal completion is the consistent one, a(1, 9) = 9**8
+    n = 9
+    m = [[1 if i == j else (9 if j == i + 1 else None) for j in range(n)] for i in range(n)]
+    c = complete_matrix(m)
+    assert abs(c[0, n - 1] / 9**8 - 1) < 1e-12
+    expected = np.array([[9.0 ** (j - i) for j in range(n)] for i in range(n)])
+    np.testing.assert_allclose(c, expected, rtol=1e-12)
+
+
+def test_repairs_and_worst_take_a_result_whose_completion_exceeds_the_typed_range():
+    n = 12
+    m = [[1 if i == j else (2 if j == i + 1 else None) for j in range(n)] for i in range(n)]
+    m[0][2] = 9  # inconsistent with 2 * 2
+    res = ahp_weights(m)
+    assert res.matrix.max() > 1000  # completed values beyond 1000 are fine (only typed ones are limited)
+    from bpm_xl.ahp import inconsistent_judgments, suggest_repair
+
+    assert inconsistent_judgments(res, 2)
+    suggest_repair(res)

@@ -22,8 +22,6 @@ CORE = {"errors", "conversion", "ahp", "delphi", "scoring", "model", "evaluation
         "rectification"}
 SERVICE = {"service", "collect"}
 SHELLS = {"cli", "cli_collect", "console", "macros", "udfs", "winsetup"}
-#: modules still at their pre-wave paths, by the layer they move to
-OLD_PATHS = {"bpm_xl.sheets": "readers", "bpm_xl.sheets.read": "readers"}
 
 
 def module_name(path: Path) -> str:
@@ -39,8 +37,6 @@ def modules() -> dict[str, Path]:
 
 
 def layer(mod: str) -> str:
-    if mod in OLD_PATHS:
-        return OLD_PATHS[mod]
     parts = mod.split(".")
     if mod == "bpm_xl":
         return "core"  # the public core API

@@ -28,7 +28,7 @@ from bpm_xl.layout.types import Block, Formula, WorkbookPlan, a1, parse_ref
 from bpm_xl.model import IndicatorSystem
 from bpm_xl.service import example_workbook_data
 from tests.libreoffice import available
-from bpm_xl.sheets.read import to_inputs
+from bpm_xl.readers.workbook import to_inputs
 from bpm_xl.writers.portable import portable_plan
 from bpm_xl.writers.xlsx import write_workbook
 
@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_the_layout_imports_no_shell_and_no_writer():
     code = ("import sys, bpm_xl.layout; bad = [m for m in ('xlwings', 'bpm_xl.udfs', 'bpm_xl.macros', 'xlsxwriter', "
-            "'bpm_xl.writers', 'bpm_xl.sheets') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
+            "'bpm_xl.writers', 'bpm_xl.readers') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
     assert res.returncode == 0, res.stdout + res.stderr
 
@@ -269,8 +269,7 @@ def test_stored_rating_at_the_band_edges(band_edges, kind, case):
     plan, ev, _values, stored = band_edges[(kind, case)]
     sheet, r, c, _, _ = parse_ref(plan.names["BPM_RATING"])
     shown = stored[sheet][a1(r, c, absolute=False)].value
-    if not hasattr(scoring, "RATING_DECIMALS"):
-        pytest.skip("the core's rounded rating rule (scoring.RATING_DECIMALS) is not merged yet")
+    assert scoring.RATING_DECIMALS == 2
     assert ev.rating.grade == grade
     assert shown == grade
 

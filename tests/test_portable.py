@@ -23,7 +23,7 @@ from bpm_xl.layout import plan_workbook
 from bpm_xl.service import example_workbook_data, new_workbook
 from bpm_xl.service import export_file as export_portable
 from tests.libreoffice import available
-from bpm_xl.sheets.read import to_inputs
+from bpm_xl.readers.workbook import to_inputs
 from bpm_xl.writers.portable import CALC_SHEET, UDF_NAMES, portable_plan
 from bpm_xl.writers.xlsx import write_workbook
 

@@ -181,7 +181,7 @@ def test_answer_text():
 
 
 def test_answer_bool_is_not_a_number():
-    with pytest.raises(ScaleError, match=r"is True; answers must be between 1 and 5"):
+    with pytest.raises(ScaleError, match=r"is TRUE; answers must be between 1 and 5"):
         indicator_scores([[4, 5], [True, 5]])
 
 

@@ -197,8 +197,10 @@ def test_weight_threshold_flips_rating(example, result, eps):
 def test_weight_thresholds_formula_example():
     first = weight_thresholds([0.5, 0.5], [4.6, 3.6])[0]
     up, down = first.increase, first.decrease
-    assert up.weight == pytest.approx(0.9) and up.grade_after == "A"
-    assert down.weight == pytest.approx(0.4) and down.grade_after == "C"
+    # the grade follows ROUND(score100, 2): 89.995 points (weight 0.89975) already rate A,
+    # and below 79.995 points (weight 0.39975) the rating falls to C
+    assert up.weight == pytest.approx(0.89975, abs=1e-12) and up.grade_after == "A"
+    assert down.weight == pytest.approx(0.39975, abs=1e-12) and down.grade_after == "C"
 
 
 def test_weight_thresholds_equal_scores_never_change():

@@ -171,3 +171,58 @@ def test_ahp_absurd_magnitudes_are_a_cell_message(udf_call, func, args):
     # regression: 1e308 used to reach the eigen-decomposition and raise LinAlgError
     with pytest.raises(xw.XlwingsError, match=r"row \d+, column \d+ is .*between 1/1000 and 1000"):
         udf_call(func, *args)
+
+
+# Zero-column and empty ranges: one BpmError line, never ZeroDivisionError / IndexError.
+EMPTY = [[], [[]], [[], []]]
+
+
+@pytest.mark.parametrize("func", sorted(META))
+@pytest.mark.parametrize("empty", EMPTY, ids=["flat", "one-empty-row", "two-empty-rows"])
+def test_empty_ranges_are_one_line_errors(func, empty):
+    from bpm_xl.errors import BpmError
+
+    params = META[func]
+    required = sum(1 for p in params if not p.get("optional"))
+    good = {"AHP_GLOBAL_WEIGHTS": [[[0.5], [0.5]], [[1.0], [1.0]], [[1], [2]]]}.get(func, [[[1, 3], [None, 1]]] * required)
+    for k in range(required):
+        args = list(good[:required])
+        args[k] = empty
+        with pytest.raises((BpmError, xw.XlwingsError), match=r"^[^\n]+$"):
+            getattr(bpm_xl.udfs, func)(*args)
+
+
+@pytest.mark.parametrize("func", ["AHP_WEIGHTS", "AHP_LAMBDA_MAX", "AHP_CI"])
+def test_no_random_index_needed_for_any_n(func):
+    n = 17
+    m = [[1 if i == j else (1.5 ** (j - i)) for j in range(n)] for i in range(n)]
+    result = getattr(bpm_xl.udfs, func)(m)
+    json.dumps(result, allow_nan=False)
+
+
+@pytest.mark.parametrize("func", ["AHP_CR", "AHP_CONSISTENCY", "AHP_WORST"])
+def test_large_n_names_the_argument_the_function_has(func):
+    from bpm_xl.errors import SettingsError
+
+    n = 17
+    m = [[1 if i == j else (1.5 ** (j - i)) for j in range(n)] for i in range(n)]
+    with pytest.raises((SettingsError, xw.XlwingsError), match=r"^random_index: no random index for n = 17 in table cn .*use random_index alonso_lamata$"):
+        getattr(bpm_xl.udfs, func)(m)
+    getattr(bpm_xl.udfs, func)(m, *([[[3]]] if func == "AHP_WORST" else []), random_index="alonso_lamata")
+
+
+def test_aip_group_for_large_n():
+    n = 17
+    m = [[1 if i == j else (1.5 ** (j - i)) for j in range(n)] for i in range(n)]
+    out = bpm_xl.udfs.AHP_GROUP(m + m, None, "aip")
+    assert len(out) == n
+
+
+@pytest.mark.parametrize("value", [1e-320, "1e-320", 1e300, "1e-300"])
+@pytest.mark.parametrize("func", ["AHP_WEIGHTS", "AHP_LAMBDA_MAX", "AHP_CI", "AHP_CR", "AHP_CONSISTENCY",
+                                  "AHP_COMPLETE", "AHP_WORST", "AHP_GROUP"])
+def test_subnormal_and_huge_judgments_name_the_cell(func, value):
+    from bpm_xl.errors import MatrixValueError
+
+    with pytest.raises((MatrixValueError, xw.XlwingsError), match=r"row 1, column 2 is .*between 1/1000 and 1000"):
+        getattr(bpm_xl.udfs, func)([[1, value], [None, 1]])

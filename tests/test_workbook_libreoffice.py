@@ -18,7 +18,7 @@ from bpm_xl.layout import plan_workbook
 from bpm_xl.layout.types import Formula
 from bpm_xl.service import example_workbook_data
 from tests.libreoffice import available, recalculate
-from bpm_xl.sheets.read import to_inputs
+from bpm_xl.readers.workbook import to_inputs
 from bpm_xl.writers.xlsx import write_workbook
 
 from .workbook_harness import build_substituted, close, flat, read_values, rng

@@ -260,10 +260,12 @@ def _set(path: Path, sheet: str, cell: str, value) -> None:
 
 
 @pytest.mark.parametrize("sheet, cell, value, message", [
-    ("问卷", "C5", 6, r"sheet 问卷, cell C5 \(respondent 3, indicator F2\) is 6; answers must be between 1 and 5"),
-    ("问卷", "C5", "五", r"sheet 问卷, cell C5 .* is '五'"),
-    ("问卷", "C5", "4分", r"sheet 问卷, cell C5 .* is '4分'"),
-    ("判断矩阵", "D5", 0, r"sheet 判断矩阵, cell D5 \(expert E01, F vs C\) is 0; judgments must be positive"),
+    ("问卷", "C5", 6, r"sheet 问卷, cell C5: survey: respondent 3 \(row 3\), indicator 2 \(column 2\) is 6; "
+                     r"answers must be between 1 and 5"),
+    ("问卷", "C5", "五", r"sheet 问卷, cell C5: .* is '五'"),
+    ("问卷", "C5", "4分", r"sheet 问卷, cell C5: .* is '4分'"),
+    ("判断矩阵", "D5", 0, r"sheet 判断矩阵, cell D5: judgments goal, expert E01: row 1, column 2 is 0; "
+                        r"judgments must be positive"),
 ])
 def test_rebuild_refuses_invalid_input_exactly_as_evaluate_does(example, sheet, cell, value, message):
     """Before: rebuild wrote 0 into every output cell and exited 0. Now: the evaluate message, nothing written."""

@@ -1,0 +1,798 @@
+"""Read a bpm-xl workbook: file checks, bounded loading, sheets -> :class:`WorkbookData` -> core inputs.
+
+The reader works on plain grids (``sheet name -> 2D list of cell values``) and the defined
+names, so the same code reads a file (calamine / openpyxl) and a live workbook (xlwings).
+Sections are found through their defined names (``BPM_J_0`` ...), and every value is keyed
+by indicator, expert and respondent codes, so a rebuild after a change of the indicator list
+puts each value back where its codes are.
+
+Where each value came from is kept (``data.where``); :func:`inputs_and_places` turns it into
+:class:`Places`, which place a core error (its ``argument``, ``row``, ``column`` fields) in
+its file, sheet and cell. No message is parsed.
+
+Files from outside are checked before anything is loaded: foreign formats (.xls, .csv, .ods,
+renamed files) get a message saying what to do; zip members over 200 MiB or inflating more
+than 200:1 are refused; every sheet's XML is streamed once to find values far right of the
+columns the defined names cover (never read) or far below the sheet's rows (refused with the
+cell), so memory stays a small multiple of the file's real data. Lock files do not block
+reading (a read is a snapshot); writers refuse a file open elsewhere.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+from xml.etree import ElementTree
+
+import pandas as pd
+
+from .. import conversion
+from ..errors import BpmError, SettingsError, WorkbookError
+from ..layout.inputs import SETTING_KEYS
+from ..layout.types import Formula, WorkbookData, a1
+
+__all__ = ["Grids", "Places", "check_file", "parse_names", "parse_ref", "read_data", "to_inputs", "inputs_and_places",
+           "load_grids", "read_workbook", "read_inputs", "lang_of", "system_of"]
+
+_REF = re.compile(r"^=?'?(?P<sheet>.+?)'?!\$?(?P<c0>[A-Z]+)\$?(?P<r0>\d+)(?::\$?(?P<c1>[A-Z]+)\$?(?P<r1>\d+))?$")
+
+
+def _col_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ord(ch) - 64)
+    return n - 1
+
+
+def parse_ref(refers_to: str) -> tuple[str, int, int, int, int] | None:
+    m = _REF.match(refers_to.strip())
+    if not m:
+        return None
+    sheet = m.group("sheet").replace("''", "'")
+    r0, c0 = int(m.group("r0")) - 1, _col_index(m.group("c0"))
+    r1 = int(m.group("r1")) - 1 if m.group("r1") else r0
+    c1 = _col_index(m.group("c1")) if m.group("c1") else c0
+    return sheet, r0, c0, r1, c1
+
+
+def parse_names(names: Mapping[str, str]) -> dict[str, tuple[str, int, int, int, int]]:
+    out = {}
+    for k, v in names.items():
+        p = parse_ref(v)
+        if p is not None:
+            out[k.upper()] = p
+    return out
+
+
+@dataclass
+class Grids:
+    """Cell values by sheet name; rows may be ragged; missing cells read as None."""
+
+    sheets: dict[str, list[list[Any]]]
+    names: dict[str, tuple[str, int, int, int, int]]
+    source: str = "workbook"
+
+    def cell(self, sheet: str, r: int, c: int) -> Any:
+        rows = self.sheets.get(sheet)
+        if rows is None or r >= len(rows) or r < 0:
+            return None
+        row = rows[r]
+        if c >= len(row) or c < 0:
+            return None
+        v = row[c]
+        if isinstance(v, str) and v.strip() == "":
+            return None
+        return v
+
+    def nrows(self, sheet: str) -> int:
+        return len(self.sheets.get(sheet, []))
+
+    def name(self, key: str, required: bool = True) -> tuple[str, int, int, int, int] | None:
+        v = self.names.get(key)
+        if v is None and required:
+            raise WorkbookError(
+                f"the defined name {key} is missing; this is not a bpm-xl workbook "
+                f"or it was damaged (create one with 'bpm-xl new')", file=self.source
+            )
+        if v is not None and v[0] not in self.sheets:
+            raise WorkbookError(f"the sheet {v[0]!r} ({key}) is missing", file=self.source)
+        return v
+
+
+_text = conversion.text
+
+
+def _settings(g: Grids, where: dict[str, Any]) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    where["settings"] = {}
+    for key, nm, _ in SETTING_KEYS:
+        sh, r, c, _, _ = g.name(nm)
+        settings[key] = g.cell(sh, r, c)
+        where["settings"][key] = (sh, r, c)
+    return settings
+
+
+def _bands(g: Grids, where: dict[str, Any]) -> tuple[list[tuple[Any, ...]], str]:
+    bsh, br0, bc0, _, _ = g.name("BPM_BANDS")
+    where["bands"] = (bsh, br0, bc0)
+    bands = []
+    r = br0
+    while (grade := g.cell(bsh, r, bc0)) is not None:
+        bands.append((_text(grade), g.cell(bsh, r, bc0 + 1), _text(g.cell(bsh, r, bc0 + 2)),
+                      _text(g.cell(bsh, r, bc0 + 3))))
+        r += 1
+    nsh, nr, nc, _, _ = g.name("BPM_BANDS_NAME")
+    return bands, _text(g.cell(nsh, nr, nc)) or "custom"
+
+
+_SYSTEM_KEYS = ("dimension", "dimension_zh", "dimension_en", "code", "name_zh", "name_en", "pdca")
+
+
+def _system_rows(g: Grids, where: dict[str, Any]) -> list[dict[str, Any]]:
+    """Indicators: the header row of BPM_INDICATORS, then every row below with a value."""
+    ish, ir0, ic0, _, _ = g.name("BPM_INDICATORS")
+    rows, at = [], []
+    for r in range(ir0 + 1, g.nrows(ish)):
+        vals = [g.cell(ish, r, ic0 + j) for j in range(len(_SYSTEM_KEYS))]
+        if all(v is None for v in vals):
+            continue
+        rows.append({k: _text(v) for k, v in zip(_SYSTEM_KEYS, vals)})
+        at.append(r)
+    where["indicators"] = (ish, at, ic0)
+    return rows
+
+
+def _experts(g: Grids, where: dict[str, Any]) -> list[dict[str, Any]]:
+    esh, er0, ec0, _, _ = g.name("BPM_EXPERTS")
+    where["experts"] = (esh, ec0)
+    experts = []
+    for r in range(er0 + 1, g.nrows(esh)):
+        code = _text(g.cell(esh, r, ec0))
+        if code:
+            experts.append({"code": code, "name": _text(g.cell(esh, r, ec0 + 1)),
+                            "ca": g.cell(esh, r, ec0 + 2), "cs": g.cell(esh, r, ec0 + 3), "row": r})
+    return experts
+
+
+def _judgment_block(g: Grids, sh: str, top: int, c0: int, children: list[str]) -> dict[tuple[str, str], Any]:
+    cells: dict[tuple[str, str], Any] = {}
+    for i in range(len(children)):
+        rcode = _text(g.cell(sh, top + i, c0 - 1)) or children[i]
+        for j, cj in enumerate(children):
+            v = g.cell(sh, top + i, c0 + j)
+            if v is not None:
+                cells[(rcode, cj)] = v
+    return cells
+
+
+def _judgments(g: Grids, where: dict[str, Any]) -> dict[str, dict[str, dict[tuple[str, str], Any]]]:
+    judgments: dict[str, dict[str, dict[tuple[str, str], Any]]] = {}
+    where["judgments"] = {}
+    k = 0
+    while (ref := g.name(f"BPM_J_{k}", required=(k == 0))) is not None:
+        sh, r0, c0, r1, c1 = ref
+        node = _text(g.cell(sh, r0 - 2, c0 - 2))
+        n = c1 - c0 + 1
+        children = [_text(g.cell(sh, r0 - 1, c0 + j)) for j in range(n)]
+        per: dict[str, dict[tuple[str, str], Any]] = {}
+        tops: dict[str, int] = {}
+        for b in range((r1 - r0 + 1) // n):
+            top = r0 + b * n
+            ecode = _text(g.cell(sh, top, c0 - 2))
+            if ecode:
+                tops[ecode] = top
+                per[ecode] = _judgment_block(g, sh, top, c0, children)
+        judgments[node] = per
+        where["judgments"][node] = (sh, tops, {c: i for i, c in enumerate(children)},
+                                    {c: c0 + j for j, c in enumerate(children)})
+        k += 1
+    return judgments
+
+
+def _delphi_round(g: Grids, ref: tuple[str, int, int, int, int]):
+    sh, r0, c0, r1, c1 = ref
+    codes = [_text(g.cell(sh, r0 - 1, c)) for c in range(c0, c1 + 1)]
+    rd: dict[str, dict[str, Any]] = {}
+    rows_at: dict[str, int] = {}
+    last = min(max(r1, g.nrows(sh) - 1), r1 + 10000)
+    for r in range(r0, last + 1):
+        e = _text(g.cell(sh, r, c0 - 1))
+        if e:
+            rd[e] = {code: g.cell(sh, r, c0 + j) for j, code in enumerate(codes) if code}
+            rows_at[e] = r
+        elif r > r1:
+            break
+    return rd, (sh, rows_at, {c: c0 + j for j, c in enumerate(codes) if c})
+
+
+def _delphi(g: Grids, where: dict[str, Any]) -> tuple[list[dict[str, dict[str, Any]]], list[Any], list[Any]]:
+    delphi: list[dict[str, dict[str, Any]]] = []
+    where["delphi"] = []
+    k = 1
+    while (ref := g.name(f"BPM_DELPHI_{k}", required=False)) is not None:
+        rd, at = _delphi_round(g, ref)
+        delphi.append(rd)
+        where["delphi"].append(at)
+        k += 1
+    columns = []
+    for nm in ("BPM_DELPHI_SENT", "BPM_DELPHI_RETURNED"):
+        ref = g.name(nm, required=False)
+        columns.append([] if ref is None else [g.cell(ref[0], r, ref[2]) for r in range(ref[1], ref[3] + 1)])
+    return delphi, columns[0], columns[1]
+
+
+def _survey(g: Grids, where: dict[str, Any]) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Every row below the header with an answer or an id; answers typed in columns to the right
+    of the named range are not indicators yet."""
+    sh, r0, c0, r1, c1 = g.name("BPM_SURVEY")
+    scodes = [_text(g.cell(sh, r0 - 1, c)) for c in range(c0, c1 + 1)]
+    cols = [(code, c0 + j) for j, code in enumerate(scodes) if code]
+    rows = g.sheets.get(sh, [])
+    codes = [code for code, _ in cols]
+    pick = [c0 - 1, *(c for _, c in cols)] if c0 >= 1 else [*(c for _, c in cols)]
+    width = max(pick) + 1 if pick else 0
+    getter = operator.itemgetter(*pick) if len(pick) > 1 else (lambda row: (row[pick[0]],))
+    ids, survey, at = [], [], []
+    for r in range(r0, len(rows)):
+        row = rows[r]
+        if len(row) < width:
+            row = list(row) + [None] * (width - len(row))
+        vals = getter(row)  # C-level: 100,000 rows x 100 answers without a loop per cell
+        if str in set(map(type, vals)):
+            vals = tuple(map(_blank, vals))
+        rid, ans = (vals[0], vals[1:]) if c0 >= 1 else (None, vals)
+        if rid is None and ans.count(None) == len(ans):
+            continue
+        ids.append(rid)
+        survey.append(dict(zip(codes, ans)))
+        at.append(r)
+    where["survey"] = (sh, at, dict(cols))
+    return ids, survey
+
+
+def _blank(v: Any) -> Any:
+    return None if isinstance(v, str) and not v.strip() else v
+
+
+def _meta(g: Grids) -> dict[str, str]:
+    out = {}
+    for key in ("unit", "year", "evaluator"):
+        ref = g.names.get(f"BPM_{key.upper()}")
+        out[key] = _text(g.cell(ref[0], ref[1], ref[2])) if ref and ref[0] in g.sheets else ""
+    return out
+
+
+def read_data(g: Grids) -> WorkbookData:
+    """Everything the input sheets hold, and where each value came from (``data.where``)."""
+    where: dict[str, Any] = {"source": g.source}
+    settings = _settings(g, where)
+    bands, bands_name = _bands(g, where)
+    system_rows = _system_rows(g, where)
+    experts = _experts(g, where)
+    judgments = _judgments(g, where)
+    delphi, sent, returned = _delphi(g, where)
+    survey_ids, survey = _survey(g, where)
+    where["meta"] = _meta(g)
+    return WorkbookData(
+        settings=settings, bands=bands, bands_name=bands_name, system_rows=system_rows,
+        experts=experts, judgments=judgments, delphi=delphi, delphi_sent=sent,
+        delphi_returned=returned, survey_ids=survey_ids, survey=survey, where=where,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Sheets -> core inputs, with the place of every value
+def _number(v: Any, what: str, place: tuple[str, int, int] | None = None, source: str = "") -> float:
+    x = conversion.number(v)
+    if isinstance(x, conversion.Invalid) or x != x:
+        shown = "blank" if v is None else conversion.show(x)
+        err = SettingsError(f"{what} is {shown}; it must be a number")
+        raise _at(err, source, place) from None
+    return x
+
+
+def _at(exc: BpmError, source: str, place: tuple[str, int, int] | None) -> BpmError:
+    if place is None:
+        return exc.located(file=source)
+    sh, r, c = place
+    return exc.located(file=source, sheet=sh, cell=a1(r, c, absolute=False))
+
+
+@dataclass(frozen=True)
+class Places:
+    """Which cell each core argument's (row, column) came from: ``argument -> (sheet, cell_of)``.
+
+    ``cell_of(row, column)`` takes the 1-based row and column of a core error (``None`` when the
+    error names no cell) and returns the A1 cell, or ``None``.
+    """
+
+    source: str
+    by_argument: dict[str, tuple[str, Any]]
+
+    def locate(self, exc: BpmError) -> BpmError:
+        """The error placed at its file, sheet and cell (as is when the reader cannot place it)."""
+        if exc.sheet is not None:
+            return exc
+        hit = self.by_argument.get(exc.argument or "")
+        if hit is None:
+            return exc.located(file=self.source)
+        sheet, cell_of = hit
+        try:
+            cell = cell_of(exc.row, exc.column)
+        except (KeyError, IndexError, TypeError):
+            cell = None
+        return exc.located(file=self.source, sheet=sheet, cell=cell)
+
+
+def _settings_of(data: WorkbookData, source: str):
+    from ..evaluation import Settings
+    from ..scoring import Band, RatingBands
+
+    places = (data.where or {}).get("settings", {})
+    kw: dict[str, Any] = {}
+    for key, _, _ in SETTING_KEYS:
+        v = data.settings.get(key)
+        what = f"setting {key}"
+        if v is None:
+            raise _at(SettingsError(f"{what} is blank; fill it in on the settings sheet", argument=key),
+                      source, places.get(key))
+        kw[key] = _text(v).lower() if key in ("method", "random_index", "aggregation", "expert_weighting") \
+            else _number(v, what, places.get(key), source)
+    bsh, br0, bc0 = (data.where or {}).get("bands", (None, 0, 0))
+    try:
+        bands = RatingBands(data.bands_name, tuple(
+            Band(grade=_text(gr), label_zh=zh or _text(gr), label_en=en or _text(gr),
+                 lower=_number(lo, f"rating band {gr} lower bound",
+                               None if bsh is None else (bsh, br0 + k, bc0 + 1), source))
+            for k, (gr, lo, zh, en) in enumerate(data.bands)))
+    except BpmError as exc:
+        if exc.sheet is not None:
+            raise
+        raise _at(SettingsError(f"rating bands: {exc.message}"), source,
+                  None if bsh is None else (bsh, br0, bc0)) from None
+    try:
+        return Settings(bands=bands, **kw)
+    except BpmError as exc:
+        raise _at(exc, source, places.get(exc.argument or "")) from None
+
+
+def system_of(data: WorkbookData, source: str):
+    from ..errors import ModelError
+    from ..model import IndicatorSystem
+
+    try:
+        return IndicatorSystem.from_frame(pd.DataFrame(data.system_rows or [{"dimension": None, "code": None}]),
+                                          name="indicator sheet")
+    except ModelError as exc:
+        ish, at, ic0 = (data.where or {}).get("indicators", (None, [], 0))
+        place = None
+        if ish is not None and exc.row is not None and 0 < exc.row <= len(at):
+            place = (ish, at[exc.row - 1], ic0 + 3)
+        raise _at(exc, source, place) if place else exc.located(file=source, sheet=ish) from None
+
+
+def _experts_of(data: WorkbookData, source: str):
+    from ..evaluation import Expert
+
+    esh, ec0 = (data.where or {}).get("experts", (None, 0))
+
+    def place(e: dict[str, Any], k: int):
+        return None if esh is None or "row" not in e else (esh, e["row"], ec0 + k)
+
+    return tuple(
+        Expert(e["code"], e.get("name") or e["code"],
+               _number(e.get("ca"), f"expert {e['code']} Ca", place(e, 2), source),
+               _number(e.get("cs"), f"expert {e['code']} Cs", place(e, 3), source))
+        for e in data.experts
+    )
+
+
+def _cell_fn(rows: Sequence[int], cols: Sequence[int]):
+    def cell_of(r: int | None, c: int | None) -> str | None:
+        if r is None or c is None or rows[r - 1] < 0 or cols[c - 1] < 0:
+            return None  # not on the sheet (e.g. added by an update before a rebuild)
+        return a1(rows[r - 1], cols[c - 1], absolute=False)
+    return cell_of
+
+
+def _judgments_of(data: WorkbookData, system, experts, by_arg: dict[str, Any]):
+    from ..evaluation import judgment_argument
+
+    where = (data.where or {}).get("judgments", {})
+    judgments: dict[str, dict[str, list[list[Any]]]] = {}
+    for node in system.nodes():
+        children = list(system.children(node))
+        per = data.judgments.get(node, {})
+        judgments[node] = {}
+        sh, tops, row_of, col_of = where.get(node, (None, {}, {}, {}))
+        for e in experts:
+            cells = per.get(e.code)
+            if cells is None:
+                continue
+            # the diagonal is 1 unless the user typed something else there (then it is checked)
+            judgments[node][e.code] = [[cells.get((ri, cj), 1) if i == j else cells.get((ri, cj))
+                                        for j, cj in enumerate(children)] for i, ri in enumerate(children)]
+            if sh is not None and e.code in tops and all(c in row_of and c in col_of for c in children):
+                by_arg[judgment_argument(node, e.code)] = (sh, _cell_fn(
+                    [tops[e.code] + row_of[c] for c in children], [col_of[c] for c in children]))
+    return judgments
+
+
+def _rounds_of(data: WorkbookData, codes: list[str], by_arg: dict[str, Any]) -> tuple[pd.DataFrame, ...]:
+    from ..evaluation import delphi_argument
+
+    rounds = []
+    where = (data.where or {}).get("delphi", [])
+    for k, rd in enumerate(data.delphi):
+        if not rd:
+            continue
+        rounds.append(pd.DataFrame([[rd[e].get(c) for c in codes] for e in rd], columns=codes, index=list(rd),
+                                   dtype=object))
+        if k < len(where):
+            sh, rows_at, cols = where[k]
+            used = [c for c in codes if c in cols]
+            by_arg[delphi_argument(len(rounds))] = (sh, _cell_fn([rows_at.get(e, -1) for e in rd],
+                                                                  [cols.get(c, -1) for c in used]))
+    return tuple(rounds)
+
+
+def _survey_of(data: WorkbookData, codes: list[str], by_arg: dict[str, Any]) -> pd.DataFrame:
+    from ..evaluation import SURVEY_ARGUMENT
+
+    if len(codes) > 1 and all(len(row) == len(codes) for row in data.survey[:1]):
+        get = operator.itemgetter(*codes)
+        try:
+            cells = [get(row) for row in data.survey]  # C-level per row when every row has every code
+        except KeyError:
+            cells = [[row.get(c) for c in codes] for row in data.survey]
+    else:
+        cells = [[row.get(c) for c in codes] for row in data.survey]
+    survey = pd.DataFrame(cells, columns=codes, dtype=object)
+    if "survey" in (data.where or {}):
+        sh, rows, cols = data.where["survey"]
+        by_arg[SURVEY_ARGUMENT] = (sh, _cell_fn(rows, [cols.get(c, -1) for c in codes]))
+    return survey
+
+
+def inputs_and_places(data: WorkbookData, source: str = "workbook"):
+    """Core :class:`~bpm_xl.evaluation.EvaluationInputs` from what the sheets hold, and the
+    :class:`Places` that turn a core error into one naming file, sheet and cell."""
+    from ..evaluation import EvaluationInputs, Meta
+
+    settings = _settings_of(data, source)
+    system = system_of(data, source)
+    experts = _experts_of(data, source)
+    by_arg: dict[str, Any] = {}
+    codes = list(system.codes)
+    judgments = _judgments_of(data, system, experts, by_arg)
+    rounds = _rounds_of(data, codes, by_arg)
+    survey = _survey_of(data, codes, by_arg)
+    esh, ec0 = (data.where or {}).get("experts", (None, 0))
+    if esh is not None:
+        rows = [e.get("row", 0) for e in data.experts]
+        by_arg["ca"] = (esh, lambda r, c: a1(rows[r - 1], ec0 + 2, absolute=False) if r else None)
+        by_arg["cs"] = (esh, lambda r, c: a1(rows[r - 1], ec0 + 3, absolute=False) if r else None)
+    meta = Meta(**(data.where or {}).get("meta", {}))
+    inputs = EvaluationInputs(
+        system=system, settings=settings, experts=experts, judgments=judgments,
+        delphi_rounds=rounds, survey=survey, title=data.title,
+        delphi_sent=tuple(data.delphi_sent), delphi_returned=tuple(data.delphi_returned), meta=meta,
+    )
+    return inputs, Places(source, by_arg)
+
+
+def to_inputs(data: WorkbookData, source: str = "workbook"):
+    """Core :class:`~bpm_xl.evaluation.EvaluationInputs` from what the sheets hold."""
+    return inputs_and_places(data, source)[0]
+
+
+# ---------------------------------------------------------------------------------------
+# Files: checked before loading, read only where the defined names point
+MAX_MEMBER_BYTES = 200 * 1024 * 1024
+"""A zip member larger than this (uncompressed) is refused before anything is loaded; parts a
+reader holds whole in memory (shared strings, styles, the VBA project) are small in real files."""
+MAX_SHEET_BYTES = 4 * 1024 * 1024 * 1024
+"""Worksheet parts are streamed (never held whole): a 100,000-respondent x 100-indicator survey
+sheet is ~330 MiB of XML, a full 1,048,576-row one a few GiB; the compression-ratio check still
+applies to them."""
+MAX_RATIO = 200
+"""A member that inflates more than this (and to over 1 MiB) is refused as a zip bomb."""
+_RATIO_FLOOR = 1024 * 1024
+_COL_SLACK = 8            # columns read beyond the rightmost input column of a sheet
+_MIN_COLS = 64            # at least this many columns (guide and note sheets)
+_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+       "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+       "rel": "http://schemas.openxmlformats.org/package/2006/relationships"}
+
+_ADVICE = {
+    ".xls": "an Excel 97-2003 .xls file; open it in Excel and save it as .xlsm (File > Save As), "
+            "or in LibreOffice: File > Save As > Excel 2007-365 (.xlsm)",
+    ".csv": "a CSV file, not a workbook; import survey answers with 'bpm-xl import-survey', "
+            "or create a workbook with 'bpm-xl new'",
+    ".ods": "an OpenDocument spreadsheet; convert it in LibreOffice: File > Save As > Excel 2007-365 (.xlsm)",
+    ".txt": "a text file, not a workbook; import survey answers with 'bpm-xl import-survey'",
+}
+
+
+def _kind_of(path: Path) -> str | None:
+    """What a file that is not an .xlsx/.xlsm zip really is, from its first bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return ".xls"
+    if head.startswith(b"PK") or b"\0" in head:
+        return None
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return ".csv" if any(sep in text for sep in (",", "\t", ";")) else ".txt"
+    return None
+
+
+def check_file(path: Path) -> None:
+    """Refuse what is not a readable workbook, with what to do. Lock files do not block reading
+    (a read is a snapshot); only writers refuse a file that is open elsewhere."""
+    try:
+        if not path.exists():
+            raise WorkbookError("no such file", file=str(path))
+        if path.is_dir():
+            raise WorkbookError("is a folder, not a workbook file", file=str(path))
+        suffix = path.suffix.lower()
+        if suffix in (".xls", ".csv", ".ods", ".txt"):
+            raise WorkbookError(f"this is {_ADVICE[suffix]}", file=str(path))
+        if not zipfile.is_zipfile(path):
+            kind = _kind_of(path)
+            if kind:
+                raise WorkbookError(f"the file is named {path.suffix or 'without extension'} but is {_ADVICE[kind]}",
+                                    file=str(path))
+            raise WorkbookError("the file is damaged or not an Excel workbook (not a zip container); "
+                                "open it in Excel and save it as .xlsm", file=str(path))
+    except OSError as exc:
+        raise WorkbookError(f"cannot be read ({exc.strerror or exc})", file=str(path)) from None
+
+
+def _check_members(zf: zipfile.ZipFile, source: str) -> None:
+    names = set(zf.namelist())
+    if "mimetype" in names and "content.xml" in names:
+        raise WorkbookError(f"the file is named {Path(source).suffix} but is {_ADVICE['.ods']}", file=source)
+    if "xl/workbook.xml" not in names:
+        raise WorkbookError("the file is a zip archive but not an Excel workbook (no xl/workbook.xml); "
+                            "open it in Excel and save it as .xlsm", file=source)
+    for info in zf.infolist():
+        size, packed = info.file_size, max(info.compress_size, 1)
+        limit = MAX_SHEET_BYTES if info.filename.startswith("xl/worksheets/sheet") else MAX_MEMBER_BYTES
+        if size > limit:
+            raise WorkbookError(f"the part {info.filename} unpacks to {size / 2**20:,.0f} MiB (limit "
+                                f"{limit / 2**20:,.0f} MiB); the file is damaged or crafted", file=source)
+        if size > _RATIO_FLOOR and size / packed > MAX_RATIO:
+            raise WorkbookError(f"the part {info.filename} is compressed {size / packed:,.0f}:1 (limit {MAX_RATIO}:1); "
+                                "the file is damaged or crafted (a zip bomb)", file=source)
+
+
+def _xml(zf: zipfile.ZipFile, member: str, source: str):
+    try:
+        return ElementTree.fromstring(zf.read(member))
+    except (KeyError, ElementTree.ParseError) as exc:
+        raise WorkbookError(f"the part {member} is damaged ({exc})", file=source) from None
+
+
+def _defined_names(zf: zipfile.ZipFile, source: str) -> dict[str, str]:
+    root = _xml(zf, "xl/workbook.xml", source)
+    out = {}
+    for dn in root.iterfind("m:definedNames/m:definedName", _NS):
+        if dn.get("localSheetId") is None and dn.text:
+            out[dn.get("name", "")] = dn.text
+    return out
+
+
+def _sheet_parts(zf: zipfile.ZipFile, source: str) -> dict[str, str]:
+    """Sheet name -> zip member of its XML."""
+    root = _xml(zf, "xl/workbook.xml", source)
+    try:
+        rels = _xml(zf, "xl/_rels/workbook.xml.rels", source)
+    except WorkbookError:
+        return {}
+    target = {r.get("Id"): r.get("Target", "") for r in rels.iterfind("rel:Relationship", _NS)}
+    out = {}
+    for sh in root.iterfind("m:sheets/m:sheet", _NS):
+        t = target.get(sh.get(f"{{{_NS['r']}}}id"), "")
+        if t:
+            out[sh.get("name", "")] = t.lstrip("/") if t.startswith("/") else "xl/" + t
+    return out
+
+
+def _letters(col: int) -> str:
+    return a1(0, col, absolute=False)[:-1]
+
+
+def _greater(s: str, alphabet: str) -> str:
+    """A regex for strings over ``alphabet`` (no leading zero for digits) greater than ``s``
+    in (length, lexicographic) order: column letters beyond ``s``, row numbers beyond ``s``."""
+    first = alphabet[1:] if alphabet[0] == "0" else alphabet
+    alts = [f"[{first}][{alphabet}]{{{len(s)},}}"]
+    for i, ch in enumerate(s):
+        higher = alphabet[alphabet.index(ch) + 1:]
+        if higher:
+            alts.append(f"{re.escape(s[:i])}[{higher}][{alphabet}]{{{len(s) - i - 1}}}")
+    return "(?:" + "|".join(alts) + ")"
+
+
+_UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+_ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*? t="e"[^>]*>(.*?)</(?:\w+:)?c>', re.S)
+_V = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>]")
+
+
+def _scan(zf: zipfile.ZipFile, member: str, max_col: int):
+    """Stream a sheet's XML once: its row count, and the cells far outside what is read.
+
+    Returns ``(rows, far_row_cells, far_columns, errors)``: rows = number of ``<row>`` elements;
+    ``far_row_cells`` = cells within the read columns but below ``2 * rows + 1000`` (the
+    dense area a reader would allocate); ``far_columns`` = whether any cell lies right of
+    ``max_col``; ``errors`` = the cells holding an Excel error value ((row, col) -> "#N/A"), which
+    python-calamine would deliver as blanks.
+    """
+    cols_beyond = _greater(_letters(max_col), _UPPER).encode()
+    rows, far_columns, tail, plain = 0, False, b"", None
+    candidates: list[tuple[str, int]] = []
+    errors: dict[tuple[int, int], str] = {}
+    with zf.open(member) as fh:
+        while chunk := fh.read(1 << 22):
+            buf = tail + chunk
+            if plain is None:
+                plain = b"<sheetData" in buf or b"<worksheet" in buf
+            # fast patterns for cells written as <c r="A1" ...> (Excel, LibreOffice, XlsxWriter,
+            # openpyxl); any namespace prefix or attribute order takes the slower general ones
+            fast = plain and buf.count(b"<c ") == buf.count(b'<c r="')
+            cell = rb'<c r="' if fast else rb'<(?:\w+:)?c\b[^>]*?\br="'
+            rows += (chunk.count(b"<row ") + chunk.count(b"<row>")) if fast else len(_ROW.findall(chunk))
+            far_columns = far_columns or bool(re.search(cell + cols_beyond + rb"\d", buf))
+            # rows beyond twice the rows seen so far: rare in a real sheet, so this finds few
+            far_row = re.compile(cell + rb'([A-Z]{1,3})(' + _greater(str(2 * rows + 1000), "0123456789").encode()
+                                 + rb')"')
+            candidates += [(c.decode(), int(r)) for c, r in far_row.findall(buf)]
+            if b't="e"' in buf:
+                for c, r, inner in _ERROR_CELL.findall(buf):
+                    v = _V.search(inner)
+                    errors[(int(r) - 1, _col(c.decode()))] = v.group(1).decode() if v else "#VALUE!"
+            tail = buf[-64:]
+    limit = 2 * rows + 1000
+    far = sorted({(c, r) for c, r in candidates if r > limit and _col(c) <= max_col}, key=lambda x: x[1])
+    return rows, far, far_columns, errors
+
+
+def _col(letters: str) -> int:
+    return _col_index(letters)
+
+
+def _needed(names: dict[str, tuple[str, int, int, int, int]], sheets: Sequence[str]) -> dict[str, int]:
+    """Per sheet the rightmost column to read (0-based): a little beyond the defined names on it,
+    at least ``_MIN_COLS`` columns (the guide, notes and output sheets)."""
+    out: dict[str, int] = {sh: _MIN_COLS - 1 for sh in sheets}
+    for key, (sh, _, _, _, c1) in names.items():
+        if key.startswith("BPM_") and sh in out:
+            out[sh] = max(out[sh], c1 + _COL_SLACK)
+    return out
+
+
+def _far_cell_error(source: str, sheet: str, cells: list[tuple[str, int]], rows: int) -> WorkbookError:
+    c, r = cells[0]
+    return WorkbookError(f"a value lies at {c}{r}, far below the sheet's {rows:,} rows of data; delete "
+                         "it (or the rows between) and save the file", file=source, sheet=sheet, cell=f"{c}{r}")
+
+
+def _rows_openpyxl(path: Path, sheets: dict[str, tuple[int, int]], formulas: bool) -> dict[str, list[list[Any]]]:
+    import openpyxl
+
+    out = {}
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=not formulas, keep_links=False)
+    try:
+        for name, (max_col, max_row) in sheets.items():
+            ws = wb[name]
+            if formulas:  # a formula cell comes back as a Formula (written back as one); text stays text
+                rows = [[Formula(c.value) if c.data_type == "f" and isinstance(c.value, str) else c.value for c in r]
+                        for r in ws.iter_rows(min_row=1, max_row=max_row, max_col=max_col + 1)]
+            else:
+                rows = [list(r) for r in ws.iter_rows(min_row=1, max_row=max_row, max_col=max_col + 1,
+                                                      values_only=True)]
+            while rows and all(v is None for v in rows[-1]):
+                rows.pop()
+            out[name] = rows
+    finally:
+        wb.close()
+    return out
+
+
+def _rows_calamine(path: Path, sheets: dict[str, int]) -> dict[str, list[list[Any]]]:
+    from python_calamine import CalamineWorkbook
+
+    out = {}
+    cw = CalamineWorkbook.from_path(str(path))
+    try:
+        for name, max_col in sheets.items():
+            rows = cw.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            out[name] = [[None if v == "" else v for v in row[: max_col + 1]] for row in rows]
+    finally:
+        close = getattr(cw, "close", None)
+        if close:
+            close()
+    return out
+
+
+def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source: str) -> dict[str, list[list[Any]]]:
+    parts = _sheet_parts(zf, source)
+    needed = _needed(names, list(parts))
+    safe, bounded, errors = {}, {}, {}
+    for sh, max_col in needed.items():
+        member = parts.get(sh)
+        if member is None or member not in zf.namelist():
+            continue
+        rows, far_rows, far_columns, errors[sh] = _scan(zf, member, max_col)
+        if far_rows:
+            raise _far_cell_error(source, sh, far_rows, rows)
+        if far_columns or formulas:
+            bounded[sh] = (max_col, 2 * rows + 1000)
+        else:
+            safe[sh] = max_col
+    out = _rows_calamine(path, safe) if safe else {}
+    for sh in safe:  # calamine reads error cells as blanks: put the error values back
+        grid = out.get(sh, [])
+        for (r, c), text in errors[sh].items():
+            if r < len(grid) and c < len(grid[r]):
+                grid[r][c] = text
+    if bounded:
+        out.update(_rows_openpyxl(path, bounded, formulas))
+    return out
+
+
+def load_grids(path: str | Path, formulas: bool = False) -> Grids:
+    """The input sheets' cells (only the columns the defined names cover, never a sheet's whole
+    dimension); ``formulas=True`` keeps formulas as text (for rewriting inputs)."""
+    path = Path(path)
+    check_file(path)
+    source = path.name
+    try:
+        with zipfile.ZipFile(path) as zf:
+            _check_members(zf, source)
+            names = parse_names(_defined_names(zf, source))
+            sheets = _read_sheets(path, zf, names, formulas, source)
+    except WorkbookError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - zip and reader libraries raise their own types for damaged files
+        raise WorkbookError(f"the file cannot be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
+                            file=source) from None
+    return Grids(sheets, names, source)
+
+
+def lang_of(g: Grids) -> str:
+    """The edition of a workbook ("zh" or "en"), from the sheet its guide is on."""
+    from ..layout.labels import SHEETS
+
+    ref = g.names.get("BPM_ROLE_GUIDE")
+    return "en" if ref and ref[0] == SHEETS["guide"]["en"] else "zh"
+
+
+
+def read_workbook(path: str | Path, formulas: bool = False) -> tuple[WorkbookData, Grids]:
+    g = load_grids(path, formulas=formulas)
+    try:
+        data = read_data(g)
+    except BpmError as exc:
+        raise exc if exc.file else exc.located(file=g.source) from None
+    except (IndexError, TypeError) as exc:
+        raise WorkbookError(f"the input sheets do not have the bpm-xl layout ({exc})", file=g.source) from None
+    return data, g
+
+
+def read_inputs(path: str | Path):
+    """Core EvaluationInputs from a workbook file's input sheets (cached cell values)."""
+    data, g = read_workbook(path, formulas=False)
+    return to_inputs(data, source=g.source)
