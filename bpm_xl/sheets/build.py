@@ -238,10 +238,10 @@ def _overlay(sp: SheetPlan, grid: list[list[Any]]) -> None:
         sp.blocks.append(Block(r, c, [[v]], "input"))
 
 
-def write_workbook(plan: WorkbookPlan, target: str | Path | io.BytesIO, vba: bytes | None) -> None:
+def write_workbook(plan: WorkbookPlan, target: str | Path | io.BytesIO, vba: bytes | None, preserved: Any = None) -> None:
     from .xlsx import write_plan
 
-    write_plan(plan, target, vba_project=vba, created=_FIXED_DATE)
+    write_plan(plan, target, vba_project=vba, created=_FIXED_DATE, preserved=preserved)
 
 
 def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_module: bool = True,
@@ -397,6 +397,7 @@ def rebuild_file(path: str | Path, backup: bool = True) -> RebuildResult:
     and a backup copy; refuses (file unchanged) when the file is open, damaged or incomplete.
     """
     path = Path(path)
+    preserved = _preserved(path)
     data, g = read_workbook(path, formulas=True)
     lang = _lang_of(g)
     from ..model import IndicatorSystem
@@ -416,14 +417,54 @@ def rebuild_file(path: str | Path, backup: bool = True) -> RebuildResult:
     values, _ = read_workbook(path, formulas=False)
     ev, sens = evaluation_of(values, g.source)
     plan = plan_for(data, system, lang, extra, evaluation=ev, sensitivity=sens)
+    if not preserved.layout:
+        _check_names_without_record(preserved, plan, g.source)
     buf = io.BytesIO()
-    write_workbook(plan, buf, vba)
+    write_workbook(plan, buf, vba, preserved=preserved)
+    from ..writers.preserve import apply_package
+
+    content = apply_package(buf.getvalue(), preserved, g.source)
     bak = _backup_path(path) if backup else path
     if backup:
         shutil.copy2(path, bak)
-    _atomic_write(path, buf.getvalue())
+    _atomic_write(path, content)
     return RebuildResult(path, bak, tuple(s.name for s in plan.sheets), len(system.indicators),
                          len(data.experts), len(data.survey))
+
+
+def _preserved(path: Path):
+    """What the rebuild must keep (issue 11); refuses what it cannot keep and moved names.
+
+    Interim wiring on the old build path: the lead moves these calls into
+    ``service.rebuild_file`` / ``writers.xlsx`` (see bpm_xl/readers/preserve.py).
+    """
+    from ..readers.preserve import check_defined_names, check_name_sheets, read_preserved
+
+    _check_file(path)
+    preserved = read_preserved(path)
+    if preserved.unsupported:
+        raise WorkbookError(
+            f"{path.name}: {preserved.unsupported[0]} cannot be carried over by a rebuild yet; "
+            f"move that sheet to another workbook (or copy the workbook), rebuild, then move it back")
+    if preserved.layout:
+        check_defined_names(preserved.defined_names, preserved.layout, path.name)
+    else:
+        check_name_sheets(preserved.defined_names, path.name)
+    return preserved
+
+
+#: Names whose top-left cell depends on the shape of the inputs before them (not checked
+#: against a fresh plan when the file carries no layout record).
+_SHAPE_DEPENDENT = __import__("re").compile(r"^BPM_(J_[1-9]\d*|DELPHI_(?:[2-9]|\d{2,}))$")
+
+
+def _check_names_without_record(preserved, plan: WorkbookPlan, source: str) -> None:
+    """Files written before the layout record: names must sit where bpm-xl would put them."""
+    from ..readers.preserve import check_defined_names, layout_record
+
+    inputs = [sp.name for sp in plan.sheets if sp.kind == "input"]
+    expected = {k: v for k, v in layout_record(plan.names, inputs).items() if not _SHAPE_DEPENDENT.match(k)}
+    check_defined_names(preserved.defined_names, expected, source, positions_only=True)
 
 
 def _backup_path(path: Path) -> Path:

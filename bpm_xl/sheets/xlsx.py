@@ -136,8 +136,16 @@ def write_plan(
     vba_project: bytes | None = None,
     macro: str = "SampleCall",
     created=None,
+    preserved=None,
 ) -> None:
-    """Write ``plan`` to ``target`` (.xlsm when ``vba_project`` is given, else .xlsx)."""
+    """Write ``plan`` to ``target`` (.xlsm when ``vba_project`` is given, else .xlsx).
+
+    ``preserved`` (:class:`bpm_xl.readers.preserve.Preserved`): the user's sheets, notes, sheet
+    states and names of the workbook being rebuilt, put back in their places; protection and
+    user formula values are applied afterwards on the bytes (``writers.preserve.apply_package``).
+    """
+    from ..writers import preserve as keep
+
     opts = {"strings_to_numbers": False, "strings_to_formulas": False, "in_memory": True}
     wb = xlsxwriter.Workbook(target, opts)
     if vba_project is not None:
@@ -147,7 +155,14 @@ def write_plan(
         wb.set_properties({"created": created, "author": "bpm-xl", "title": "bpm-xl evaluation"})
     fm = _Formats(wb, plan.lang)
     sheets = {}
-    for sp in plan.sheets:
+    by_name = {sp.name: sp for sp in plan.sheets}
+    for item in keep.sheet_order(list(by_name), preserved):
+        if not isinstance(item, str):
+            fws = keep.add_foreign_sheet(wb, item, preserved.notes.get(item.name, ()))
+            if vba_project is not None:
+                fws.set_vba_name(f"UserSheet{len(wb.worksheets())}")
+            continue
+        sp = by_name[item]
         ws = wb.add_worksheet(sp.name)
         if vba_project is not None:
             ws.set_vba_name(f"Sheet{len(sheets) + 1}")
@@ -215,6 +230,16 @@ def write_plan(
             })
         if sp.role == "dashboard":
             ws.activate()
+        elif preserved is not None:
+            keep.apply_sheet_state(ws, preserved.sheet_states.get(sp.name))
+        if preserved is not None:
+            keep.add_comments(ws, preserved.notes.get(sp.name, ()))
+            if sp.name in preserved.extra_cells:
+                taken = {(b.row + i, b.col + j) for b in sp.blocks for i, row in enumerate(b.cells) for j in range(len(row))}
+                taken |= {(a.row + i, a.col + j) for a in sp.arrays for i in range(a.nrows) for j in range(a.ncols)}
+                keep.add_extra_cells(ws, preserved, sp.name, lambda r, c: (r, c) in taken)
     for name, refers in plan.names.items():
         wb.define_name(name, refers)
+    keep.add_user_names(wb, preserved, [*by_name, *(f.name for f in (preserved.foreign_sheets if preserved else ()))])
+    keep.record_layout(wb, plan.names, [sp.name for sp in plan.sheets if sp.kind == "input"])
     wb.close()
