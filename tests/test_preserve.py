@@ -23,8 +23,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Border, Font, PatternFill, Side
 from openpyxl.workbook.protection import WorkbookProtection
 
-from bpm_xl.readers.preserve import check_defined_names, read_preserved
 from bpm_xl.errors import WorkbookError
+from bpm_xl.readers.preserve import check_defined_names, read_preserved
 from bpm_xl.sheets.build import new_workbook
 
 from .hostile.conftest import Package, run, sha

@@ -39,26 +39,27 @@ import html
 import io
 import re
 import zipfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 from xml.etree import ElementTree
 
 from ..errors import WorkbookError
 
 __all__ = [
+    "LAYOUT_PREFIX",
     "CellStyle",
     "ForeignCell",
     "ForeignSheet",
-    "Note",
     "InputFormula",
+    "Note",
     "Preserved",
-    "read_preserved",
-    "owned_sheets",
     "check_defined_names",
     "check_name_sheets",
     "layout_record",
-    "LAYOUT_PREFIX",
+    "owned_sheets",
+    "read_preserved",
 ]
 
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -66,8 +67,8 @@ NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
       "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
       "cp": "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
       "vt": "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"}
-_M = "{%s}" % NS["m"]
-_R = "{%s}" % NS["r"]
+_M = "{" + NS["m"] + "}"
+_R = "{" + NS["r"] + "}"
 
 #: Custom document properties that record where bpm-xl wrote its input names.
 LAYOUT_PREFIX = "BPM_"
@@ -174,7 +175,7 @@ def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     if rel_part not in zf.namelist():
         return {}
     out = {}
-    for rel in ElementTree.fromstring(zf.read(rel_part)).iter("{%s}Relationship" % NS["rel"]):
+    for rel in ElementTree.fromstring(zf.read(rel_part)).iter("{" + NS["rel"] + "}Relationship"):
         target = rel.get("Target", "")
         if rel.get("TargetMode") == "External":
             member = target
@@ -222,9 +223,9 @@ def _sheet_of(refers_to: str) -> str | None:
     return (m.group(1) or m.group(2)).replace("''", "'")
 
 
-_RAW_PROTECT = re.compile(rb"<(?:\w+:)?sheetProtection\b[^>]*?(?:/>|>.*?</(?:\w+:)?sheetProtection>)", re.S)
-_RAW_RANGES = re.compile(rb"<(?:\w+:)?protectedRanges\b.*?</(?:\w+:)?protectedRanges>", re.S)
-_RAW_BOOK_PROTECT = re.compile(rb"<(?:\w+:)?workbookProtection\b[^>]*?(?:/>|>.*?</(?:\w+:)?workbookProtection>)", re.S)
+_RAW_PROTECT = re.compile(rb"<(?:\w+:)?sheetProtection\b[^>]*?(?:/>|>.*?</(?:\w+:)?sheetProtection>)", re.DOTALL)
+_RAW_RANGES = re.compile(rb"<(?:\w+:)?protectedRanges\b.*?</(?:\w+:)?protectedRanges>", re.DOTALL)
+_RAW_BOOK_PROTECT = re.compile(rb"<(?:\w+:)?workbookProtection\b[^>]*?(?:/>|>.*?</(?:\w+:)?workbookProtection>)", re.DOTALL)
 
 
 def _raw(pattern: re.Pattern, data: bytes) -> str | None:
@@ -482,7 +483,7 @@ def _slim(zf: zipfile.ZipFile, book_bytes: bytes, keep: set[str]) -> bytes:
         return m.group(0) if nm and html.unescape(nm.group(1)) in keep else ""
 
     text = re.sub(r"<(?:\w+:)?sheet\b[^>]*/>", sheet_el, text)
-    text = re.sub(r"<(?:\w+:)?definedNames>.*?</(?:\w+:)?definedNames>", "", text, flags=re.S)
+    text = re.sub(r"<(?:\w+:)?definedNames>.*?</(?:\w+:)?definedNames>", "", text, flags=re.DOTALL)
     text = re.sub(r'activeTab="\d+"', 'activeTab="0"', text)
     text = re.sub(r'firstSheet="\d+"', 'firstSheet="0"', text)
     out = io.BytesIO()
@@ -583,7 +584,7 @@ def _foreign_sheets(zf: zipfile.ZipFile, book_bytes: bytes, sheets: list[tuple[s
                         continue
                     formula = None
                     if isinstance(v, str) and c.data_type == "f":
-                        formula = v[1:] if v.startswith("=") else v
+                        formula = v.removeprefix("=")
                         v = vs.cell(c.row, c.column).value
                     elif hasattr(v, "text") and c.data_type == "f":   # ArrayFormula
                         formula = str(v.text).lstrip("=")
@@ -637,7 +638,7 @@ def layout_record(names: Mapping[str, str], input_sheets: Iterable[str]) -> dict
         if p is None or not k.upper().startswith(LAYOUT_PREFIX):
             continue
         if p[0] in inputs or k.upper().startswith("BPM_ROLE_"):
-            out[k] = v if v.startswith("=") else v
+            out[k] = v
     return out
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import os
+import re
 import shutil
 import tempfile
 import zipfile
@@ -455,7 +456,7 @@ def _preserved(path: Path):
 
 #: Names whose top-left cell depends on the shape of the inputs before them (not checked
 #: against a fresh plan when the file carries no layout record).
-_SHAPE_DEPENDENT = __import__("re").compile(r"^BPM_(J_[1-9]\d*|DELPHI_(?:[2-9]|\d{2,}))$")
+_SHAPE_DEPENDENT = re.compile(r"^BPM_(J_[1-9]\d*|DELPHI_(?:[2-9]|\d{2,}))$")
 
 
 def _check_names_without_record(preserved, plan: WorkbookPlan, source: str) -> None:

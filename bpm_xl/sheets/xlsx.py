@@ -237,7 +237,7 @@ def write_plan(
             if sp.name in preserved.extra_cells:
                 taken = {(b.row + i, b.col + j) for b in sp.blocks for i, row in enumerate(b.cells) for j in range(len(row))}
                 taken |= {(a.row + i, a.col + j) for a in sp.arrays for i in range(a.nrows) for j in range(a.ncols)}
-                keep.add_extra_cells(ws, preserved, sp.name, lambda r, c: (r, c) in taken)
+                keep.add_extra_cells(ws, preserved, sp.name, lambda r, c, taken=taken: (r, c) in taken)
     for name, refers in plan.names.items():
         wb.define_name(name, refers)
     keep.add_user_names(wb, preserved, [*by_name, *(f.name for f in (preserved.foreign_sheets if preserved else ()))])

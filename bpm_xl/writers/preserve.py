@@ -24,21 +24,22 @@ import io
 import math
 import re
 import zipfile
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from ..errors import WorkbookError
 from ..readers.preserve import ForeignSheet, Note, Preserved, layout_record
 
 __all__ = [
-    "sheet_order",
-    "add_foreign_sheet",
-    "add_foreign_sheets",
     "add_comments",
     "add_extra_cells",
-    "apply_sheet_state",
+    "add_foreign_sheet",
+    "add_foreign_sheets",
     "add_user_names",
-    "record_layout",
     "apply_package",
+    "apply_sheet_state",
+    "record_layout",
+    "sheet_order",
 ]
 
 
@@ -234,9 +235,9 @@ def _sheet_members(members: Mapping[str, bytes]) -> dict[str, str]:
 
 def _insert_after(xml: str, element: str, after: Sequence[str], drop: Sequence[str]) -> str:
     for tag in drop:
-        xml = re.sub(rf"<{tag}\b[^>]*?(?:/>|>.*?</{tag}>)", "", xml, flags=re.S)
+        xml = re.sub(rf"<{tag}\b[^>]*?(?:/>|>.*?</{tag}>)", "", xml, flags=re.DOTALL)
     for tag in after:
-        m = re.search(rf"<{tag}\b[^>]*?(?:/>|>.*?</{tag}>)", xml, flags=re.S)
+        m = re.search(rf"<{tag}\b[^>]*?(?:/>|>.*?</{tag}>)", xml, flags=re.DOTALL)
         if m:
             return xml[: m.end()] + element + xml[m.end():]
     raise WorkbookError(f"cannot place {element[:30]}...: none of {', '.join(after)} found")
@@ -258,11 +259,11 @@ def _cached_xml(v: Any) -> tuple[str, str] | None:
 
 def _restore_formula_values(xml: str, formulas: Iterable[Any], sheet: str, source: str, in_input_range: Any) -> str:
     for uf in formulas:
-        m = re.search(rf'<c r="{uf.cell}"(?P<attrs>(?:\s[^>]*?)?)(?:/>|>(?P<body>.*?)</c>)', xml, re.S)
+        m = re.search(rf'<c r="{uf.cell}"(?P<attrs>(?:\s[^>]*?)?)(?:/>|>(?P<body>.*?)</c>)', xml, re.DOTALL)
         body = (m.group("body") or "") if m else ""
-        fm = re.search(r"<f(?:\s[^>]*)?>(.*?)</f>", body, re.S)
+        fm = re.search(r"<f(?:\s[^>]*)?>(.*?)</f>", body, re.DOTALL)
         if m is None or fm is None or html.unescape(fm.group(1)) != uf.formula:
-            all_f = {html.unescape(x) for x in re.findall(r"<f(?:\s[^>]*)?>(.*?)</f>", xml, re.S)}
+            all_f = {html.unescape(x) for x in re.findall(r"<f(?:\s[^>]*)?>(.*?)</f>", xml, re.DOTALL)}
             if uf.formula in all_f and not in_input_range(uf.sheet, uf.cell):
                 continue   # one of bpm-xl's own formulas (outside the input ranges), laid out elsewhere now
             raise WorkbookError(
@@ -270,7 +271,7 @@ def _restore_formula_values(xml: str, formulas: Iterable[Any], sheet: str, sourc
                 f"move or be dropped by the rebuild; replace it by its value (Paste Special > Values) or move it "
                 f"off the input range, then rebuild")
         old = _cached_xml(uf.cached)
-        vm = re.search(r"<v>(.*?)</v>", body, re.S)
+        vm = re.search(r"<v>(.*?)</v>", body, re.DOTALL)
         new_v = vm.group(1) if vm else None
         if old is None or (new_v is not None and new_v not in ("0", "")):
             continue   # nothing to restore, or bpm-xl wrote a value of its own

@@ -26,9 +26,9 @@ import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 import pytest
 
@@ -115,7 +115,7 @@ def run_raw(args: Iterable[str | os.PathLike], cwd: Path) -> Run:
     env.pop("NO_COLOR", None)
     with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
         p = subprocess.Popen([*_command(), *args], cwd=cwd, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL,
-                             env=env, preexec_fn=_limit)
+                             env=env, preexec_fn=_limit)  # noqa: PLW1509 - the test process starts no threads here
         try:
             _, status, usage = _wait4(p, TIMEOUT)
         finally:
@@ -236,11 +236,11 @@ class Package:
 
     def shared_strings(self) -> list[str]:
         sst = self.text("xl/sharedStrings.xml")
-        return [html.unescape(re.sub(r"<[^>]+>", "", si)) for si in re.findall(r"<si>(.*?)</si>", sst, re.S)]
+        return [html.unescape(re.sub(r"<[^>]+>", "", si)) for si in re.findall(r"<si>(.*?)</si>", sst, re.DOTALL)]
 
     # ---- cells
     def cell_xml(self, sheet: str, ref: str) -> str | None:
-        m = re.search(rf'<c r="{ref}"(?:\s[^>]*?)?(?:/>|>.*?</c>)', self.text(self.sheet(sheet)), re.S)
+        m = re.search(rf'<c r="{ref}"(?:\s[^>]*?)?(?:/>|>.*?</c>)', self.text(self.sheet(sheet)), re.DOTALL)
         return m.group(0) if m else None
 
     def cell_text(self, sheet: str, ref: str) -> str | None:
@@ -250,7 +250,7 @@ class Package:
             return None
         if 't="s"' in x:
             return self.shared_strings()[int(re.search(r"<v>(\d+)</v>", x).group(1))]
-        m = re.search(r"<t[^>]*>(.*?)</t>", x, re.S) or re.search(r"<v>(.*?)</v>", x, re.S)
+        m = re.search(r"<t[^>]*>(.*?)</t>", x, re.DOTALL) or re.search(r"<v>(.*?)</v>", x, re.DOTALL)
         return html.unescape(m.group(1)) if m else None
 
     def set_cell(self, sheet: str, ref: str, value, kind: str | None = None) -> None:
@@ -288,7 +288,7 @@ class Package:
 
     def _insert_cell(self, xml: str, ref: str, new: str) -> str:
         col, row = split_ref(ref)
-        m = re.search(rf'<row r="{row}"(?:\s[^>]*)?(?:/>|>(.*?)</row>)', xml, re.S)
+        m = re.search(rf'<row r="{row}"(?:\s[^>]*)?(?:/>|>(.*?)</row>)', xml, re.DOTALL)
         if m is None:
             # a new row, placed before the first row with a larger number
             rows = [(int(r.group(1)), r.start()) for r in re.finditer(r'<row r="(\d+)"', xml)]
@@ -322,7 +322,7 @@ class Package:
     def replace_shared(self, old: str, new: str) -> int:
         """Change the shared string ``old`` everywhere it is used; returns its index."""
         sst = self.text("xl/sharedStrings.xml")
-        items = list(re.finditer(r"<si>(.*?)</si>", sst, re.S))
+        items = list(re.finditer(r"<si>(.*?)</si>", sst, re.DOTALL))
         for k, m in enumerate(items):
             if html.unescape(re.sub(r"<[^>]+>", "", m.group(1))) == old:
                 sst = sst[: m.start()] + f'<si><t xml:space="preserve">{_xml_text(new)}</t></si>' + sst[m.end():]
@@ -352,7 +352,7 @@ def sheet_formulas(path: Path) -> dict[str, list[str]]:
         for name in zf.namelist():
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 xml = zf.read(name).decode("utf-8", "replace")
-                out[name] = [html.unescape(m.group(1)) for m in re.finditer(r"<f(?:\s[^>]*)?>(.*?)</f>", xml, re.S)]
+                out[name] = [html.unescape(m.group(1)) for m in re.finditer(r"<f(?:\s[^>]*)?>(.*?)</f>", xml, re.DOTALL)]
     return out
 
 
@@ -394,15 +394,15 @@ def cell_texts(path: Path) -> set[str]:
         names = zf.namelist()
         if "xl/sharedStrings.xml" in names:
             sst = zf.read("xl/sharedStrings.xml").decode("utf-8", "replace")
-            for si in re.findall(r"<si>(.*?)</si>", sst, re.S):
+            for si in re.findall(r"<si>(.*?)</si>", sst, re.DOTALL):
                 out.add(_decode_x(html.unescape(re.sub(r"<[^>]+>", "", si))))
         for name in names:
             if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                 xml = zf.read(name).decode("utf-8", "replace")
-                for t in re.findall(r"<is>(.*?)</is>", xml, re.S):
+                for t in re.findall(r"<is>(.*?)</is>", xml, re.DOTALL):
                     out.add(_decode_x(html.unescape(re.sub(r"<[^>]+>", "", t))))
                 # formula results cached as text
-                for t in re.findall(r'<c [^>]*t="str"[^>]*>.*?<v>(.*?)</v>', xml, re.S):
+                for t in re.findall(r'<c [^>]*t="str"[^>]*>.*?<v>(.*?)</v>', xml, re.DOTALL):
                     out.add(_decode_x(html.unescape(t)))
     return out
 

@@ -132,7 +132,7 @@ def test_non_zip_is_refused(command, tmp_path):
 
 
 OLE2_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
-WHAT_TO_DO = re.compile(r"save|另存|import|导入|convert|转换|open it in|打开", re.I)
+WHAT_TO_DO = re.compile(r"save|另存|import|导入|convert|转换|open it in|打开", re.IGNORECASE)
 
 
 def _foreign(kind: str, path: Path) -> None:
@@ -165,5 +165,5 @@ def test_xlsx_renamed_xlsm_is_refused_by_rebuild(example, tmp_path):
     h = sha(tmp_path / "renamed.xlsm")
     r = run(["rebuild", "renamed.xlsm", "-q"], tmp_path, expect=(2,), inputs=["renamed.xlsm"])
     assert sha(tmp_path / "renamed.xlsm") == h
-    assert re.search(r"xlsx|macro|宏|VBA", r.err, re.I), r.err
+    assert re.search(r"xlsx|macro|宏|VBA", r.err, re.IGNORECASE), r.err
     assert not list(tmp_path.glob("renamed.backup*")), "no backup of a refused rebuild"

@@ -159,7 +159,7 @@ def test_json_has_no_raw_escapes(crafted, kind, tmp_path):
 
 @pytest.mark.parametrize("kind", LOCATIONS)
 def test_csv_cells_never_start_a_formula(crafted, kind, tmp_path):
-    book, placed = _copy(crafted, kind, tmp_path)
+    book, _ = _copy(crafted, kind, tmp_path)
     r = run(["evaluate", book.name, "--csv", "csv", "-q"], tmp_path, expect=_ok(kind), inputs=[book.name], unchanged=True)
     no_raw_escapes(r)
     if r.returncode != 0:
