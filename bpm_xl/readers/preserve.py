@@ -560,9 +560,13 @@ def _foreign_sheets(zf: zipfile.ZipFile, book_bytes: bytes, sheets: list[tuple[s
                     foreign: list[str]) -> tuple[ForeignSheet, ...]:
     import openpyxl
 
+    import warnings
+
     slim = _slim(zf, book_bytes, set(foreign))
-    wf = openpyxl.load_workbook(io.BytesIO(slim), data_only=False, keep_links=False)
-    wv = openpyxl.load_workbook(io.BytesIO(slim), data_only=True, keep_links=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # openpyxl's "extension not supported" notes: not for the user
+        wf = openpyxl.load_workbook(io.BytesIO(slim), data_only=False, keep_links=False)
+        wv = openpyxl.load_workbook(io.BytesIO(slim), data_only=True, keep_links=False)
     order = [s[0] for s in sheets]
     out = []
     try:
