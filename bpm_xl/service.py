@@ -27,6 +27,7 @@ Every job reaches the other layers (``bpm_xl.readers.workbook``, ``bpm_xl.layout
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -180,11 +181,48 @@ def _plan(data: WorkbookData, system: Any, lang: str, *, evaluation: Any = None,
     return plan_workbook(data, system, lang, evaluation=evaluation, sensitivity=sensitivity, extra=extra)
 
 
-def _xlsx_bytes(plan: WorkbookPlan, vba: bytes | None) -> bytes:
-    """-> bpm_xl.writers.xlsx.write_plan(plan, target, vba_project=, created=)."""
+def _xlsx_bytes(plan: WorkbookPlan, vba: bytes | None, preserved: Any = None) -> bytes:
+    """The file's bytes; with ``preserved`` (a rebuild) what the user owns is put back."""
     buf = io.BytesIO()
-    write_workbook(plan, buf, vba)
-    return buf.getvalue()
+    write_workbook(plan, buf, vba, preserved=preserved)
+    if preserved is None:
+        return buf.getvalue()
+    from .writers.preserve import apply_package
+
+    return apply_package(buf.getvalue(), preserved, preserved.source)
+
+
+def _preserved(path: Path) -> Any:
+    """What a rebuild must keep of ``path`` (issue 11); refuses what it cannot keep and moved names."""
+    from .readers.preserve import check_defined_names, check_name_sheets, read_preserved
+
+    preserved = read_preserved(path)
+    if preserved.unsupported:
+        raise WorkbookError(
+            f"{path.name}: {preserved.unsupported[0]} cannot be carried over by a rebuild yet; "
+            f"move that sheet to another workbook (or copy the workbook), rebuild, then move it back")
+    if preserved.layout:
+        check_defined_names(preserved.defined_names, preserved.layout, path.name)
+    else:
+        check_name_sheets(preserved.defined_names, path.name)
+    return preserved
+
+
+#: Names whose top-left cell depends on the shape of the inputs before them (not checked
+#: against a fresh plan when the file carries no layout record).
+_SHAPE_DEPENDENT = re.compile(r"^BPM_(J_[1-9]\d*|DELPHI_(?:[2-9]|\d{2,}))$")
+
+
+def _check_names_without_record(preserved: Any, plan: WorkbookPlan, source: str) -> None:
+    """Files written before the layout record: names must sit where bpm-xl would put them."""
+    if preserved.layout:
+        return
+    from .layout.preserve import layout_record
+    from .readers.preserve import check_defined_names
+
+    inputs = [sp.name for sp in plan.sheets if sp.kind == "input"]
+    expected = {k: v for k, v in layout_record(plan.names, inputs).items() if not _SHAPE_DEPENDENT.match(k)}
+    check_defined_names(preserved.defined_names, expected, source, positions_only=True)
 
 
 # =======================================================================================
@@ -391,7 +429,8 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
     path = Path(path)
     check_file(path)
     with safe.hold_lock(path):
-        data, g = _read(path, formulas=True)   # formulas kept as text for rewriting the inputs
+        preserved = _preserved(path)
+        data, g = _read(path, formulas=True)   # formulas kept as Formula for rewriting the inputs
         values, _ = _read(path, formulas=False)
         if update is not None:
             data, values = update(data), update(values)
@@ -401,7 +440,8 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
             vba = zf.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in zf.namelist() else None
         plan = _plan(data, a.system, _lang(g), evaluation=a.evaluation, sensitivity=sens, extra=_kept_sheets(g))
         plan.sheets.extend(hub_extra_sheets(g, _lang(g), survey_map))
-        content = _xlsx_bytes(plan, vba)
+        _check_names_without_record(preserved, plan, g.source)
+        content = _xlsx_bytes(plan, vba, preserved)
         bak = safe.backup_copy(path) if backup else None
         safe.atomic_write(path, content)
     return RebuildResult(path, bak, tuple(s.name for s in plan.sheets), len(a.system.indicators),

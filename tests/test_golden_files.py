@@ -14,6 +14,7 @@ the workbook layer must not change them, apart from these intentional difference
   ROUND(score100, 2) like the rating): the respondent-bootstrap share of the grade (E7,
   0.7281 -> 0.7319) and two weight thresholds at 79.995 points (C13, E14);
 - ``evaluate --json`` gains the core's ``meta`` and ``repairs``; every earlier number is equal to 1e-12;
+- every file carries the layout record (``docProps/custom.xml``, redteam's preservation);
 - the Rebuild button calls ``BpmRebuild`` (was xlwings' ``SampleCall``), a macro in the added
   VBA module ``bpm_xl_rebuild``; every other VBA module is unchanged.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import zipfile
 from pathlib import Path
 
@@ -81,10 +83,15 @@ def _differences(old: Path, new: Path, unknown_ok: bool = False) -> list[tuple]:
 def test_new_workbook_is_the_golden_file_but_for_the_intended_changes(tmp_path, golden, lang, example):
     path = new_workbook(tmp_path / golden, lang=lang, example=example, with_module=False)
     with zipfile.ZipFile(GOLDEN / golden) as za, zipfile.ZipFile(path) as zb:
-        assert za.namelist() == zb.namelist()
+        assert [n for n in zb.namelist() if n != CUSTOM] == za.namelist()
+        # the layout record (tests/test_preserve.py): custom properties naming bpm-xl's input names only
+        recorded = re.findall(r'name="([^"]+)"', zb.read(CUSTOM).decode())
+        assert {"BPM_SURVEY", "BPM_ROLE_GUIDE"} <= set(recorded) and all(n.startswith("BPM_") for n in recorded)
         # everything but the sheets (workbook, styles, names, charts, ...) byte for byte
         for name in za.namelist():
-            if name == "xl/vbaProject.bin":
+            if name in ("[Content_Types].xml", "_rels/.rels"):
+                assert za.read(name) == _without_custom(zb.read(name)), name
+            elif name == "xl/vbaProject.bin":
                 old, new = vba.module_sources(za.read(name)), vba.module_sources(zb.read(name))
                 assert new.pop(vba.REBUILD_MODULE) and new == old
             elif name.startswith("xl/drawings/vmlDrawing"):
@@ -96,6 +103,14 @@ def test_new_workbook_is_the_golden_file_but_for_the_intended_changes(tmp_path, 
     # the rating formula did change, in both rating cells
     new = read_cells(path)
     assert sum(1 for cells in new.values() for c in cells.values() if c.formula and RATING_FORMULA in c.formula) == 2
+
+
+CUSTOM = "docProps/custom.xml"
+
+
+def _without_custom(xml: bytes) -> bytes:
+    """[Content_Types].xml or _rels/.rels without the entry of the custom properties part."""
+    return re.sub(rb'<(?:Override|Relationship) [^>]*custom[.-]properties[^>]*/>', b"", xml)
 
 
 def test_the_golden_comparison_sees_a_changed_value(tmp_path):

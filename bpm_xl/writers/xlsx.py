@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -222,8 +223,17 @@ def write_plan(
     vba_project: bytes | None = None,
     macro: str = "SampleCall",
     created=None,
+    preserved=None,
 ) -> None:
-    """Write ``plan`` to ``target`` (.xlsm when ``vba_project`` is given, else .xlsx)."""
+    """Write ``plan`` to ``target`` (.xlsm when ``vba_project`` is given, else .xlsx).
+
+    ``preserved`` (:class:`bpm_xl.layout.preserve.Preserved`): the user's sheets, notes, sheet
+    states and names of the workbook being rebuilt, put back in their places; protection and
+    user formula values are applied afterwards on the bytes (``writers.preserve.apply_package``).
+    Every file records where its input names are (``writers.preserve.record_layout``).
+    """
+    from . import preserve as keep
+
     opts = {"strings_to_numbers": False, "strings_to_formulas": False, "in_memory": True}
     wb = xlsxwriter.Workbook(target, opts)
     if vba_project is not None:
@@ -232,19 +242,46 @@ def write_plan(
     if created is not None:
         wb.set_properties({"created": created, "author": "bpm-xl", "title": "bpm-xl evaluation"})
     fm = _Formats(wb, plan.lang)
-    for k, sp in enumerate(plan.sheets):
+    by_name = {sp.name: sp for sp in plan.sheets}
+    if preserved is not None:  # a sheet the plan writes (the hub's survey map) is ours, not a foreign copy
+        preserved = replace(preserved, foreign_sheets=tuple(f for f in preserved.foreign_sheets if f.name not in by_name))
+    written = 0
+    for item in keep.sheet_order(list(by_name), preserved):
+        if not isinstance(item, str):
+            fws = keep.add_foreign_sheet(wb, item, preserved.notes.get(item.name, ()))
+            if vba_project is not None:
+                fws.set_vba_name(f"UserSheet{len(wb.worksheets())}")
+            continue
+        sp = by_name[item]
         ws = wb.add_worksheet(sp.name)
+        written += 1
         if vba_project is not None:
-            ws.set_vba_name(f"Sheet{k + 1}")
+            ws.set_vba_name(f"Sheet{written}")
         _write_sheet(wb, ws, sp, fm, plan.lang, macro if vba_project is not None else None)
+        if preserved is not None:
+            _put_back(keep, ws, sp, preserved)
     for name, refers in plan.names.items():
         wb.define_name(name, refers)
+    keep.add_user_names(wb, preserved, [*by_name, *(f.name for f in (preserved.foreign_sheets if preserved else ()))])
+    keep.record_layout(wb, plan.names, [sp.name for sp in plan.sheets if sp.kind == "input"])
     wb.close()
 
 
-def write_workbook(plan: WorkbookPlan, target: str | Path | io.BytesIO, vba: bytes | None) -> None:
+def _put_back(keep, ws, sp, preserved) -> None:
+    """What the user had on one of bpm-xl's sheets: its state, notes, and cells beside the data."""
+    if sp.role != "dashboard":
+        keep.apply_sheet_state(ws, preserved.sheet_states.get(sp.name))
+    keep.add_comments(ws, preserved.notes.get(sp.name, ()))
+    if sp.name in preserved.extra_cells:
+        taken = {(b.row + i, b.col + j) for b in sp.blocks for i, row in enumerate(b.cells) for j in range(len(row))}
+        taken |= {(a.row + i, a.col + j) for a in sp.arrays for i in range(a.nrows) for j in range(a.ncols)}
+        keep.add_extra_cells(ws, preserved, sp.name, lambda r, c, taken=taken: (r, c) in taken)
+
+
+def write_workbook(plan: WorkbookPlan, target: str | Path | io.BytesIO, vba: bytes | None,
+                   preserved: Any = None) -> None:
     """Write ``plan`` with the fixed document date (same inputs, same bytes); the Rebuild
     button calls the project's BpmRebuild macro when it has one (older files: SampleCall)."""
     from .vba import button_macro
 
-    write_plan(plan, target, vba_project=vba, macro=button_macro(vba), created=FIXED_DATE)
+    write_plan(plan, target, vba_project=vba, macro=button_macro(vba), created=FIXED_DATE, preserved=preserved)
