@@ -293,21 +293,20 @@ def apply_forms(data: Any, forms: Sequence[Any]) -> tuple[Any, ChangeReport]:
         isheet = f.identity_sheet
         if f.fingerprint != fp:
             if (f.title or "") != (data.title or ""):
-                raise WorkbookError(f"{f.file}: sheet {isheet}, cell {_ident_cell('title')}: the form was made for "
-                                    f"another workbook ({f.title or 'untitled'!s}); collect it into that workbook")
-            raise WorkbookError(f"{f.file}: sheet {isheet}, cell {_ident_cell('fingerprint')}: the indicator system "
-                                f"changed since this form was sent (fingerprint {f.fingerprint} is not {fp}); "
-                                f"send a new form")
+                raise WorkbookError(f"the form was made for another workbook ({f.title or 'untitled'!s}); collect it "
+                                    "into that workbook", file=f.file, sheet=isheet, cell=_ident_cell("title"))
+            raise WorkbookError(f"the indicator system changed since this form was sent (fingerprint {f.fingerprint} is "
+                                f"not {fp}); send a new form", file=f.file, sheet=isheet, cell=_ident_cell("fingerprint"))
         if f.expert not in known:
-            raise WorkbookError(f"{f.file}: sheet {isheet}, cell {_ident_cell('expert')}: expert {f.expert} is not on "
-                                f"the Experts sheet; add the expert there first")
+            raise WorkbookError(f"expert {f.expert} is not on the Experts sheet; add the expert there first",
+                                file=f.file, sheet=isheet, cell=_ident_cell("expert"))
         if not 1 <= f.round <= len(data.delphi):
-            raise WorkbookError(f"{f.file}: sheet {isheet}, cell {_ident_cell('round')}: the form is for Delphi round "
-                                f"{f.round} but the workbook has {len(data.delphi)} round(s)")
+            raise WorkbookError(f"the form is for Delphi round {f.round} but the workbook has {len(data.delphi)} round(s)",
+                                file=f.file, sheet=isheet, cell=_ident_cell("round"))
         key = (f.expert, f.round)
         if key in seen:
-            raise WorkbookError(f"{f.file}: sheet {isheet}, cell {_ident_cell('expert')}: expert {f.expert}, round "
-                                f"{f.round} is also in {seen[key]}; collect one form per expert and round")
+            raise WorkbookError(f"expert {f.expert}, round {f.round} is also in {seen[key]}; collect one form per expert "
+                                "and round", file=f.file, sheet=isheet, cell=_ident_cell("expert"))
         seen[key] = f.file
         per_file.append((f.file, f.expert, f.round))
         e = f.expert
@@ -582,7 +581,7 @@ def apply_survey_import(data: Any, table: Any, given: list[tuple[str, str, bool]
         for q, m in mapping:
             x, problem = answer_value(row[q], lo, hi)
             if problem:
-                raise SurveyError(f"{table.where(k, q)}: {problem}")
+                raise table.error(k, q, problem)
             if x is not None and m.reverse:
                 x = lo + hi - x
             if x is not None and float(x).is_integer():

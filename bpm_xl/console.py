@@ -8,7 +8,6 @@ or ``[link=...]`` in a name prints as typed) and with control characters shown e
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -130,20 +129,14 @@ def _ratio(x: float) -> str:
     return f"1/{1 / x:.3g}"
 
 
-def repair_hint(node: Any) -> str:
-    """The core's minimal repair of a node's aggregate, only the changes that change something.
-
-    Empty when there is no repair or every suggested value equals the current one.
-    """
-    rep = getattr(node, "repair", None)
-    if rep is None:
+def repair_hint(rep: Any) -> str:
+    """The core's minimal repair of one failing matrix (:class:`bpm_xl.evaluation.MatrixRepair`,
+    from ``Evaluation.repairs``): the judgments to change and the CR after. Empty without one.
+    The core keeps only changes that change something."""
+    if rep is None or not rep.changes:
         return ""
-    kids = node.children
-    parts = [f"{kids[j.row]}:{kids[j.col]} {_ratio(j.value)} → {_ratio(j.scale_value)}"
-             for j in rep.changes if not math.isclose(j.value, j.scale_value, rel_tol=1e-9)]
-    if not parts:
-        return ""
-    return "; ".join(parts) + f" (CR {rep.result.consistency_ratio:.3f})"
+    parts = [f"{h.row_code}:{h.column_code} {_ratio(h.current)} → {_ratio(h.suggested)}" for h in rep.changes]
+    return "; ".join(parts) + f" (CR {rep.cr_after:.3f})"
 
 
 # ----------------------------------------------------------------------------- summary
@@ -197,16 +190,17 @@ def _consistency(console: "Console", ev: "Evaluation", lang: str) -> None:
         ("node", "left"), ("matrix", "left"), ("cr", "right"), ("status", "left"), ("repair", "left"))))
     fail = _t(label("fail", lang), "red")
     n_bad = n_all = 0
+    repairs = {(r.node, r.expert): r for r in ev.repairs}
     for code, nr in ev.nodes.items():
         cr = nr.aggregated.consistency_ratio
         name = ev.system.goal(lang) if code == GOAL else ev.system.label(code, lang)
         tc.add_row(_t(f"{code} {name}"), _t(label("aggregate", lang)), f"{cr:.4f}",
-                   fail if cr >= t else _t(label("ok", lang)), _t(repair_hint(nr) if cr >= t else ""))
+                   fail if cr >= t else _t(label("ok", lang)), _t(repair_hint(repairs.get((code, None)))))
         for ec, er in zip(nr.expert_codes, nr.expert_results):
             n_all += 1
             if er.consistency_ratio >= t:
                 n_bad += 1
-                tc.add_row("", _t(ec), f"{er.consistency_ratio:.4f}", fail, "")
+                tc.add_row("", _t(ec), f"{er.consistency_ratio:.4f}", fail, _t(repair_hint(repairs.get((code, ec)))))
     hcr = ev.hierarchy.consistency_ratio
     tc.add_row(_t(label("hier", lang)), "", f"{hcr:.4f}", _t(label("ok", lang)) if hcr < t else fail, "")
     console.print(tc)

@@ -24,7 +24,7 @@ import xlwings as xw
 
 from .errors import BpmError
 from .layout.labels import OUTPUT_ROLES, RESHAPED_INPUT_ROLES
-from .layout.types import SheetPlan, WorkbookPlan
+from .layout.types import Formula, SheetPlan, WorkbookPlan
 from .readers.workbook import Grids, parse_names
 
 __all__ = ["RebuildSummary", "rebuild", "main", "rebuild_script", "book_grids", "dense"]
@@ -71,17 +71,31 @@ def book_grids(book: Any) -> Grids:
     return Grids(sheets, parse_names(names), source=getattr(book, "name", "workbook"))
 
 
+def formula_cell(v: Any) -> Any:
+    """What ``Range.formula`` receives for one cell: a layout :class:`Formula` as a formula;
+    any other text behind Excel's text prefix ``'`` (so "=1+1", "1/3" or "TRUE" typed by a user
+    stays that text: text never becomes code or a number); blanks as ""; numbers as they are."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if isinstance(v, Formula):
+        return str(v)
+    if isinstance(v, str):
+        return "'" + v if v else ""
+    if isinstance(v, bool):
+        return "'" + str(v)
+    return v
+
+
 def dense(sp: SheetPlan) -> list[list[Any]]:
-    """The sheet's blocks as one rectangle from A1 (array formulas left empty)."""
+    """The sheet's blocks as one rectangle from A1 (array formulas left empty), each cell as
+    :func:`formula_cell` gives it."""
     nrows = max([b.row + b.nrows for b in sp.blocks] + [a.row + a.nrows for a in sp.arrays] + [1])
     ncols = max([b.col + b.ncols for b in sp.blocks] + [a.col + a.ncols for a in sp.arrays] + [1])
     grid: list[list[Any]] = [[""] * ncols for _ in range(nrows)]
     for b in sp.blocks:
         for i, row in enumerate(b.cells):
             for j, v in enumerate(row):
-                if v is None or (isinstance(v, float) and math.isnan(v)):
-                    v = ""
-                grid[b.row + i][b.col + j] = v
+                grid[b.row + i][b.col + j] = formula_cell(v)
     return grid
 
 

@@ -37,7 +37,12 @@ def replay(actions: list[dict[str, Any]], src: Path, dst: Path, names_before: li
             r0, c0 = act["start_row"], act["start_column"]
             for i, row in enumerate(act["values"]):
                 for j, v in enumerate(row):
-                    ws.cell(r0 + i + 1, c0 + j + 1).value = None if v == "" else v
+                    cell = ws.cell(r0 + i + 1, c0 + j + 1)
+                    if isinstance(v, str) and v.startswith("'"):  # Excel's text prefix: the rest is text
+                        cell.value = v[1:]
+                        cell.data_type = "s"
+                    else:
+                        cell.value = None if v == "" else v
         elif f == "setFormulaArray":
             r0, c0 = act["start_row"], act["start_column"]
             ref = f"{a1(r0, c0, False)}:{a1(r0 + act['row_count'] - 1, c0 + act['column_count'] - 1, False)}"

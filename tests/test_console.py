@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import replace
-from types import SimpleNamespace
 
 import pytest
 from rich.console import Console
@@ -100,21 +99,22 @@ def test_chinese_summary_has_no_raw_english_keys():
     assert "Bands (MOF 2020 No.10 (mof2020))" in en and "round 1" in en
 
 
-def test_repair_hints_only_when_they_change_something():
-    from bpm_xl import ahp
+def test_repair_hints_come_from_the_core_and_change_something():
+    from bpm_xl.evaluation import MatrixRepair
 
-    unchanged = SimpleNamespace(row=2, col=1, value=1 / 9, scale_value=1 / 9)
-    node = SimpleNamespace(children=("ZX1", "ZX2", "ZX3"),
-                           repair=SimpleNamespace(changes=(unchanged,), result=SimpleNamespace(consistency_ratio=0.148)))
-    assert repair_hint(node) == ""  # the old "ZX3:ZX2 1/9 → 1/9" is never printed
-    m = [[1, 1 / 2, 7], [2, 1, 1 / 9], [1 / 7, 9, 1]]
-    rep = ahp.suggest_repair(m)
-    hint = repair_hint(SimpleNamespace(children=("ZX1", "ZX2", "ZX3"), repair=rep))
-    assert hint and "→" in hint
-    for part in hint.split(" (CR")[0].split("; "):
-        before, after = part.split(" ", 1)[1].split(" → ")
-        assert before != after, hint
-    assert repair_hint(SimpleNamespace(children=("a",), repair=None)) == ""
+    ev = evaluate(load_example())
+    assert ev.repairs, "the example has failing matrices"
+    for rep in ev.repairs:
+        hint = repair_hint(rep)
+        assert hint and "→" in hint and f"(CR {rep.cr_after:.3f})" in hint
+        for part in hint.split(" (CR")[0].split("; "):
+            before, after = part.split(" ", 1)[1].split(" → ")
+            assert before != after, hint
+    assert repair_hint(None) == ""
+    assert repair_hint(MatrixRepair("F", None, 0.15, (), 0.15, False)) == ""  # no change: no hint
+    out = render(ev, "en", terminal=False)
+    expert = next(r for r in ev.repairs if r.expert is not None)
+    assert repair_hint(expert).split(" (CR")[0] in " ".join(out.split())  # per-expert hints are printed
 
 
 def test_the_cli_speaks_the_workbooks_language(tmp_path):

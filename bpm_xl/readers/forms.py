@@ -42,7 +42,7 @@ def _cell_name(r: int, c: int) -> str:
 
 
 def _fail(file: str, sheet: str, r: int, c: int, msg: str) -> FormError:
-    return FormError(f"{file}: sheet {sheet}, cell {_cell_name(r, c)}: {msg}")
+    return FormError(msg, file=file, sheet=sheet, cell=_cell_name(r, c))
 
 
 @dataclass(frozen=True)
@@ -70,11 +70,11 @@ def read_form_grids(path: str | Path) -> dict[str, list[list[Any]]]:
     path = Path(path)
     name = path.name
     if not path.exists():
-        raise FormError(f"{path}: no such file")
+        raise FormError("no such file", file=str(path))
     if path.is_dir():
-        raise FormError(f"{path}: is a directory; give a returned form (.xlsx)")
+        raise FormError("is a directory; give a returned form (.xlsx)", file=str(path))
     if not zipfile.is_zipfile(path):
-        raise FormError(f"{name}: not an Excel workbook (.xlsx); return the form as it was sent")
+        raise FormError("not an Excel workbook (.xlsx); return the form as it was sent", file=name)
     try:
         from python_calamine import CalamineWorkbook
 
@@ -85,7 +85,7 @@ def read_form_grids(path: str | Path) -> dict[str, list[list[Any]]]:
             out[nm] = [[None if v == "" else v for v in row] for row in rows]
         return out
     except Exception as exc:  # noqa: BLE001 - calamine raises its own types for damaged files
-        raise FormError(f"{name}: the file cannot be read ({type(exc).__name__}: {exc})") from None
+        raise FormError(f"the file cannot be read ({type(exc).__name__}: {exc})", file=name) from None
 
 
 def _get(grid: list[list[Any]], r: int, c: int) -> Any:
@@ -100,8 +100,8 @@ def _get(grid: list[list[Any]], r: int, c: int) -> Any:
 def read_identity(file: str, grids: dict[str, list[list[Any]]]) -> dict[str, Any]:
     sheet = SHEETS["identity"]["zh"]
     if sheet not in grids:
-        raise FormError(f"{file}: sheet {sheet} is missing: this is not a bpm-xl expert form "
-                        f"(send the expert the file 'bpm-xl forms' wrote)")
+        raise FormError(f"sheet {sheet} is missing: this is not a bpm-xl expert form "
+                        f"(send the expert the file 'bpm-xl forms' wrote)", file=file)
     g = grids[sheet]
     ident = {}
     for k, key in enumerate(IDENTITY_KEYS):
@@ -163,7 +163,7 @@ def read_answers(file: str, grids: dict[str, list[list[Any]]], ident: dict[str, 
     ps, rs = SHEETS["pairs"][lang], SHEETS["ratings"][lang]
     for s in (ps, rs):
         if s not in grids:
-            raise FormError(f"{file}: sheet {s} is missing; return the form with all its sheets")
+            raise FormError(f"sheet {s} is missing; return the form with all its sheets", file=file)
     pg, rg = grids[ps], grids[rs]
     cells: dict[Any, tuple[str, str]] = {}
     judgments: dict[str, dict[tuple[str, str], float | None]] = {}

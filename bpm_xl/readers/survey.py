@@ -102,11 +102,11 @@ class SurveyTable:
     kind: str                               # "wjx" | "tencent" | "plain"
     meta: tuple[str, ...] = field(default=())
 
-    def where(self, k: int, q: int) -> str:
-        """'file: sheet S, row R, column C (title)' of respondent k, question q (0-based)."""
-        sheet = f"sheet {self.sheet}, " if self.sheet else ""
-        return (f"{self.file}: {sheet}cell {column_letter(self.columns[q])}{self.file_rows[k]} "
-                f"(row {self.file_rows[k]}, column {column_letter(self.columns[q])} '{self.titles[q]}')")
+    def error(self, k: int, q: int, problem: str) -> "SurveyError":
+        """The error at respondent k, question q (0-based): file, sheet, cell, row, column, title."""
+        col = column_letter(self.columns[q])
+        return SurveyError(f"row {self.file_rows[k]}, column {col} '{self.titles[q]}': {problem}", file=self.file,
+                           sheet=self.sheet or None, cell=f"{col}{self.file_rows[k]}")
 
 
 def parse_seconds(v: Any) -> float | None:
@@ -204,8 +204,8 @@ def read_export(path: str | Path) -> SurveyTable:
     qcols = [c for c, (h, k) in enumerate(zip(head, kinds)) if k is None]
     for c in qcols:
         if head[c] == "":
-            raise SurveyError(f"{path.name}: {'sheet ' + sheet + ', ' if sheet else ''}cell {column_letter(c)}1 "
-                              f"(row 1, column {column_letter(c)}): the column has no title")
+            raise SurveyError(f"row 1, column {column_letter(c)}: the column has no title", file=path.name,
+                              sheet=sheet or None, cell=f"{column_letter(c)}1")
     idc = next((c for c, k in enumerate(kinds) if k == "id"), None)
     tc = next((c for c, k in enumerate(kinds) if k == "time"), None)
     ipc = next((c for c, k in enumerate(kinds) if k == "ip"), None)
@@ -216,9 +216,8 @@ def read_export(path: str | Path) -> SurveyTable:
             continue
         if len(row) > len(head) and any(v not in (None, "") for v in row[len(head):]):
             c = next(c for c in range(len(head), len(row)) if row[c] not in (None, ""))
-            raise SurveyError(f"{path.name}: {'sheet ' + sheet + ', ' if sheet else ''}cell {column_letter(c)}{r} "
-                              f"(row {r}, column {column_letter(c)}): a value beyond the titled columns; the row is "
-                              f"shifted")
+            raise SurveyError(f"row {r}, column {column_letter(c)}: a value beyond the titled columns; the row is "
+                              "shifted", file=path.name, sheet=sheet or None, cell=f"{column_letter(c)}{r}")
         rows.append(tuple(row[c] for c in qcols))
         file_rows.append(r)
         ids.append(row[idc] if idc is not None else r - 1)
@@ -226,9 +225,8 @@ def read_export(path: str | Path) -> SurveyTable:
         if tc is not None and row[tc] not in (None, ""):
             s = parse_seconds(row[tc])
             if s is None:
-                raise SurveyError(f"{path.name}: {'sheet ' + sheet + ', ' if sheet else ''}cell {column_letter(tc)}{r} "
-                                  f"(row {r}, column {column_letter(tc)} '{head[tc]}'): {row[tc]!r} is not a time "
-                                  f"(e.g. 312秒)")
+                raise SurveyError(f"row {r}, column {column_letter(tc)} '{head[tc]}': {row[tc]!r} is not a time "
+                                  "(e.g. 312秒)", file=path.name, sheet=sheet or None, cell=f"{column_letter(tc)}{r}")
         secs.append(s)
         ip = row[ipc] if ipc is not None else None
         ips.append(str(ip).split("(")[0].strip() if ip not in (None, "") else None)
