@@ -258,80 +258,84 @@ def _existing(p: Path) -> Path:
     return p
 
 
+def forms_cmd(
+    book: Path = typer.Argument(..., help="The hub workbook (.xlsm)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Directory to write the questionnaires into."),
+    round_: int = typer.Option(1, "--round", min=1, max=2, help="Delphi round of the questionnaires (1 or 2)."),
+    lang: str = typer.Option("zh", "--lang", "-l", help="Language of the questionnaires: zh or en."),
+    layout: str = typer.Option("row", "--layout", help="Pairwise layout: row (9-1-9 rows, default) or matrix."),
+) -> None:
+    """Write one questionnaire (.xlsx) per expert on the Experts sheet, pre-filled from the hub."""
+    with _errors(book):
+        if lang not in ("zh", "en"):
+            raise WorkbookError(f"--lang: {lang!r} is not zh or en")
+        if layout not in ("row", "matrix"):
+            raise WorkbookError(f"--layout: {layout!r} is not row or matrix")
+        files = write_forms(_existing(book), out, round_, lang, layout)
+    for p in files:
+        typer.echo(str(p))
+
+
+def collect_cmd(
+    book: Path = typer.Argument(..., help="The hub workbook (.xlsm)."),
+    forms: list[Path] = typer.Argument(..., help="Returned questionnaires (.xlsx)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Report what would change; write nothing."),
+) -> None:
+    """Write returned questionnaires' answers into the hub and rebuild it (backup kept)."""
+    with _errors(book, *forms):
+        _existing(book)
+        report, bak = collect_forms(book, forms, dry_run)
+    for line in report.lines():
+        typer.echo(line)
+    if dry_run:
+        typer.echo("dry run: nothing written")
+    elif bak is not None:
+        typer.echo(f"{book}: updated; backup: {bak}")
+
+
+def import_survey_cmd(
+    book: Path = typer.Argument(..., help="The hub workbook (.xlsm)."),
+    export: Path = typer.Argument(..., help="Survey export: 问卷星 / 腾讯问卷 .xlsx/.xls/.csv, or a plain CSV."),
+    map_: Path | None = typer.Option(None, "--map", help="CSV: question title, indicator code, reverse (yes/no)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the mapping and the screening; write nothing."),
+    screen: bool = typer.Option(False, "--screen", help="Drop the responses the screening flags."),
+    min_seconds: float | None = typer.Option(None, "--min-seconds", help="Too fast below this many seconds "
+                                                "(default: the survey map sheet's setting, else 60)."),
+) -> None:
+    """Fill the Survey sheet from a survey export (mapping guessed, saved in the hub, reused)."""
+    with _errors(book, export, map_):
+        _existing(book)
+        _existing(export)
+        if map_ is not None:
+            _existing(map_)
+        result, bak = import_survey(book, export, map_, dry_run, screen, min_seconds)
+    for line in result.lines():
+        typer.echo(line)
+    if dry_run:
+        typer.echo("dry run: nothing written")
+    elif bak is not None:
+        typer.echo(f"{book}: updated; backup: {bak}")
+
+
+def feedback_cmd(
+    book: Path = typer.Argument(..., help="The hub workbook (.xlsm)."),
+    out: Path = typer.Option(Path("."), "--out", "-o", help="Directory for consistency_feedback.csv/.xlsx."),
+    lang: str = typer.Option("zh", "--lang", "-l", help="zh or en."),
+) -> None:
+    """Per expert matrix that fails the CR threshold: the judgments to reconsider and suggested values."""
+    with _errors(book):
+        rows, files = write_feedback(_existing(book), out, lang)
+    typer.echo(f"{len({(r['expert'], r['node']) for r in rows})} matrix(es) to review, {len(rows)} judgment(s)")
+    for p in files:
+        typer.echo(str(p))
+
+
 def register(app: typer.Typer) -> None:
     """Add ``forms``, ``collect``, ``import-survey`` and ``feedback`` to ``app``."""
-
-    @app.command("forms")
-    def forms_cmd(
-        book: Path = typer.Argument(..., help="The hub workbook (.xlsm)."),
-        out: Path = typer.Option(..., "--out", "-o", help="Directory to write the questionnaires into."),
-        round_: int = typer.Option(1, "--round", min=1, max=2, help="Delphi round of the questionnaires (1 or 2)."),
-        lang: str = typer.Option("zh", "--lang", "-l", help="Language of the questionnaires: zh or en."),
-        layout: str = typer.Option("row", "--layout", help="Pairwise layout: row (9-1-9 rows, default) or matrix."),
-    ) -> None:
-        """Write one questionnaire (.xlsx) per expert on the Experts sheet, pre-filled from the hub."""
-        with _errors(book):
-            if lang not in ("zh", "en"):
-                raise WorkbookError(f"--lang: {lang!r} is not zh or en")
-            if layout not in ("row", "matrix"):
-                raise WorkbookError(f"--layout: {layout!r} is not row or matrix")
-            files = write_forms(_existing(book), out, round_, lang, layout)
-        for p in files:
-            typer.echo(str(p))
-
-    @app.command("collect")
-    def collect_cmd(
-        book: Path = typer.Argument(..., help="The hub workbook (.xlsm)."),
-        forms: list[Path] = typer.Argument(..., help="Returned questionnaires (.xlsx)."),
-        dry_run: bool = typer.Option(False, "--dry-run", help="Report what would change; write nothing."),
-    ) -> None:
-        """Write returned questionnaires' answers into the hub and rebuild it (backup kept)."""
-        with _errors(book, *forms):
-            _existing(book)
-            report, bak = collect_forms(book, forms, dry_run)
-        for line in report.lines():
-            typer.echo(line)
-        if dry_run:
-            typer.echo("dry run: nothing written")
-        elif bak is not None:
-            typer.echo(f"{book}: updated; backup: {bak}")
-
-    @app.command("import-survey")
-    def import_survey_cmd(
-        book: Path = typer.Argument(..., help="The hub workbook (.xlsm)."),
-        export: Path = typer.Argument(..., help="Survey export: 问卷星 / 腾讯问卷 .xlsx/.xls/.csv, or a plain CSV."),
-        map_: Path | None = typer.Option(None, "--map", help="CSV: question title, indicator code, reverse (yes/no)."),
-        dry_run: bool = typer.Option(False, "--dry-run", help="Print the mapping and the screening; write nothing."),
-        screen: bool = typer.Option(False, "--screen", help="Drop the responses the screening flags."),
-        min_seconds: float | None = typer.Option(None, "--min-seconds", help="Too fast below this many seconds "
-                                                    "(default: the survey map sheet's setting, else 60)."),
-    ) -> None:
-        """Fill the Survey sheet from a survey export (mapping guessed, saved in the hub, reused)."""
-        with _errors(book, export, map_):
-            _existing(book)
-            _existing(export)
-            if map_ is not None:
-                _existing(map_)
-            result, bak = import_survey(book, export, map_, dry_run, screen, min_seconds)
-        for line in result.lines():
-            typer.echo(line)
-        if dry_run:
-            typer.echo("dry run: nothing written")
-        elif bak is not None:
-            typer.echo(f"{book}: updated; backup: {bak}")
-
-    @app.command("feedback")
-    def feedback_cmd(
-        book: Path = typer.Argument(..., help="The hub workbook (.xlsm)."),
-        out: Path = typer.Option(Path("."), "--out", "-o", help="Directory for consistency_feedback.csv/.xlsx."),
-        lang: str = typer.Option("zh", "--lang", "-l", help="zh or en."),
-    ) -> None:
-        """Per expert matrix that fails the CR threshold: the judgments to reconsider and suggested values."""
-        with _errors(book):
-            rows, files = write_feedback(_existing(book), out, lang)
-        typer.echo(f"{len({(r['expert'], r['node']) for r in rows})} matrix(es) to review, {len(rows)} judgment(s)")
-        for p in files:
-            typer.echo(str(p))
+    app.command("forms")(forms_cmd)
+    app.command("collect")(collect_cmd)
+    app.command("import-survey")(import_survey_cmd)
+    app.command("feedback")(feedback_cmd)
 
 
 _ = os

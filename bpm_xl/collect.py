@@ -272,6 +272,78 @@ def _ident_cell(key: str) -> str:
     return f"B{IDENTITY_KEYS.index(key) + 1}"
 
 
+def _check_form(f: Any, data: Any, fp: str, known: dict[str, int], seen: dict[tuple[str, int], str]) -> None:
+    """Refuse a form that does not belong to this hub (located at its identity cell)."""
+    isheet = f.identity_sheet
+    if f.fingerprint != fp:
+        if (f.title or "") != (data.title or ""):
+            raise WorkbookError(f"the form was made for another workbook ({f.title or 'untitled'!s}); collect it "
+                                "into that workbook", file=f.file, sheet=isheet, cell=_ident_cell("title"))
+        raise WorkbookError(f"the indicator system changed since this form was sent (fingerprint {f.fingerprint} is "
+                            f"not {fp}); send a new form", file=f.file, sheet=isheet, cell=_ident_cell("fingerprint"))
+    if f.expert not in known:
+        raise WorkbookError(f"expert {f.expert} is not on the Experts sheet; add the expert there first",
+                            file=f.file, sheet=isheet, cell=_ident_cell("expert"))
+    if not 1 <= f.round <= len(data.delphi):
+        raise WorkbookError(f"the form is for Delphi round {f.round} but the workbook has {len(data.delphi)} round(s)",
+                            file=f.file, sheet=isheet, cell=_ident_cell("round"))
+    key = (f.expert, f.round)
+    if key in seen:
+        raise WorkbookError(f"expert {f.expert}, round {f.round} is also in {seen[key]}; collect one form per expert "
+                            "and round", file=f.file, sheet=isheet, cell=_ident_cell("expert"))
+    seen[key] = f.file
+
+
+def _put_judgments(new: Any, f: Any, system: Any, changes: list[Change]) -> None:
+    """The form's judgments into the upper triangle of its expert's matrices (by code)."""
+    e = f.expert
+    for node, children in hub_nodes(system):
+        answers = f.judgments.get(node, {})
+        per = new.judgments.setdefault(node, {})
+        cells = dict(per.get(e, {}))
+        for i, a in enumerate(children):
+            for b in children[i + 1:]:
+                if (a, b) not in answers:
+                    continue
+                v = answers[(a, b)]
+                old = _upper(cells, a, b)
+                if not _same(old, v):
+                    changes.append(Change(e, "judgments", f"{node} {a}/{b}", old, v))
+                cells.pop((b, a), None)
+                if v is None:
+                    cells.pop((a, b), None)
+                else:
+                    cells[(a, b)] = v
+        per[e] = cells
+
+
+def _put_ratings(new: Any, f: Any, changes: list[Change]) -> None:
+    """The form's Delphi ratings into that round's sheet."""
+    e = f.expert
+    rd = new.delphi[f.round - 1]
+    row = dict(rd.get(e, {}))
+    for code, v in f.ratings.items():
+        old = row.get(code)
+        old = None if old is None or old == "" else old
+        if not _same(old, v):
+            changes.append(Change(e, f"Delphi round {f.round}", code, old, v))
+        row[code] = _int(v)
+    if e in rd or any(v is not None for v in row.values()):
+        rd[e] = row
+
+
+def _put_authority(ex: dict[str, Any], f: Any, changes: list[Change], notes: list[str]) -> None:
+    """Ca and Cs onto the Experts sheet (a blank in the form leaves the hub's value)."""
+    for key, v in (("ca", f.ca), ("cs", f.cs)):
+        if v is None:
+            if ex.get(key) is None:
+                notes.append(f"{f.file}: expert {f.expert} left {key.capitalize()} blank")
+            continue
+        if not _same(ex.get(key), v):
+            changes.append(Change(f.expert, "experts", key.capitalize(), ex.get(key), v))
+            ex[key] = v
+
+
 def apply_forms(data: Any, forms: Sequence[Any]) -> tuple[Any, ChangeReport]:
     """Write returned forms' answers into a copy of ``data``; refuse what does not belong.
 
@@ -290,66 +362,11 @@ def apply_forms(data: Any, forms: Sequence[Any]) -> tuple[Any, ChangeReport]:
     seen: dict[tuple[str, int], str] = {}
     per_file = []
     for f in forms:
-        isheet = f.identity_sheet
-        if f.fingerprint != fp:
-            if (f.title or "") != (data.title or ""):
-                raise WorkbookError(f"the form was made for another workbook ({f.title or 'untitled'!s}); collect it "
-                                    "into that workbook", file=f.file, sheet=isheet, cell=_ident_cell("title"))
-            raise WorkbookError(f"the indicator system changed since this form was sent (fingerprint {f.fingerprint} is "
-                                f"not {fp}); send a new form", file=f.file, sheet=isheet, cell=_ident_cell("fingerprint"))
-        if f.expert not in known:
-            raise WorkbookError(f"expert {f.expert} is not on the Experts sheet; add the expert there first",
-                                file=f.file, sheet=isheet, cell=_ident_cell("expert"))
-        if not 1 <= f.round <= len(data.delphi):
-            raise WorkbookError(f"the form is for Delphi round {f.round} but the workbook has {len(data.delphi)} round(s)",
-                                file=f.file, sheet=isheet, cell=_ident_cell("round"))
-        key = (f.expert, f.round)
-        if key in seen:
-            raise WorkbookError(f"expert {f.expert}, round {f.round} is also in {seen[key]}; collect one form per expert "
-                                "and round", file=f.file, sheet=isheet, cell=_ident_cell("expert"))
-        seen[key] = f.file
+        _check_form(f, data, fp, known, seen)
         per_file.append((f.file, f.expert, f.round))
-        e = f.expert
-        # judgments
-        for node, children in hub_nodes(system):
-            answers = f.judgments.get(node, {})
-            per = new.judgments.setdefault(node, {})
-            cells = dict(per.get(e, {}))
-            for i, a in enumerate(children):
-                for b in children[i + 1:]:
-                    if (a, b) not in answers:
-                        continue
-                    v = answers[(a, b)]
-                    old = _upper(cells, a, b)
-                    if not _same(old, v):
-                        changes.append(Change(e, "judgments", f"{node} {a}/{b}", old, v))
-                    cells.pop((b, a), None)
-                    if v is None:
-                        cells.pop((a, b), None)
-                    else:
-                        cells[(a, b)] = v
-            per[e] = cells
-        # Delphi ratings of the form's round
-        rd = new.delphi[f.round - 1]
-        row = dict(rd.get(e, {}))
-        for code, v in f.ratings.items():
-            old = row.get(code)
-            old = None if old is None or old == "" else old
-            if not _same(old, v):
-                changes.append(Change(e, f"Delphi round {f.round}", code, old, v))
-            row[code] = _int(v)
-        if e in rd or any(v is not None for v in row.values()):
-            rd[e] = row
-        # authority
-        ex = new.experts[known[e]]
-        for key_, v in (("ca", f.ca), ("cs", f.cs)):
-            if v is None:
-                if ex.get(key_) is None:
-                    notes.append(f"{f.file}: expert {e} left {key_.capitalize()} blank")
-                continue
-            if not _same(ex.get(key_), v):
-                changes.append(Change(e, "experts", key_.capitalize(), ex.get(key_), v))
-                ex[key_] = v
+        _put_judgments(new, f, system, changes)
+        _put_ratings(new, f, changes)
+        _put_authority(new.experts[known[f.expert]], f, changes, notes)
     if not changes:
         return data, ChangeReport((), tuple(notes), tuple(per_file))
     return new, ChangeReport(tuple(changes), tuple(notes), tuple(per_file))
@@ -522,59 +539,49 @@ def _match(title: str, entries: list[tuple[str, str, bool]]) -> tuple[str, str, 
     return None
 
 
-def apply_survey_import(data: Any, table: Any, given: list[tuple[str, str, bool]] | None = None,
-                        saved: list[tuple[str, str, bool]] | None = None, screen: bool = False,
-                        min_seconds: float | None = None, max_missing_share: float = 0.5) -> tuple[Any, SurveyImport]:
-    """Map an export's questions onto indicators, screen the responses, and fill the Survey sheet."""
-    from .readers.survey import SurveyError, answer_value, column_letter
+def _entry(title: str, given: Any, saved: Any, codes: set[str], system: Any) -> MapEntry | None:
+    """How one question maps: --map first, else the map saved in the hub, else a guess."""
+    if given is not None:
+        m = _match(title, given)
+        return None if m is None else MapEntry(title, m[1], m[2], "--map")
+    if saved:
+        m = _match(title, saved)
+        if m is not None:
+            return MapEntry(title, m[1], m[2], "saved")
+    g = title if title in codes else guess_code(title, system)
+    return None if g is None else MapEntry(title, g, False, "guessed")
 
-    system = system_of(data)
+
+def _mapping(table: Any, given: Any, saved: Any, system: Any) -> tuple[list[tuple[int, MapEntry]], list[str]]:
+    """(question index, entry) of every mapped question, and the unmapped titles; refuses a
+    map naming an unknown indicator or one indicator twice."""
+    from .readers.survey import SurveyError, column_letter
+
     codes = set(system.codes)
-    lo = number(data.settings.get("scale_min"))
-    hi = number(data.settings.get("scale_max"))
-    lo = 1.0 if lo is None else lo
-    hi = 5.0 if hi is None else hi
-    min_seconds = 60.0 if min_seconds is None else float(min_seconds)
     mapping: list[tuple[int, MapEntry]] = []
     unmapped: list[str] = []
     used: dict[str, str] = {}
     for q, title in enumerate(table.titles):
-        entry = None
-        if given is not None:
-            m = _match(title, given)
-            if m is not None:
-                entry = MapEntry(title, m[1], m[2], "--map")
-        elif saved:
-            m = _match(title, saved)
-            if m is not None:
-                entry = MapEntry(title, m[1], m[2], "saved")
-        if entry is None and given is None:
-            g = title if title in codes else guess_code(title, system)
-            if g is not None:
-                entry = MapEntry(title, g, False, "guessed")
-        col = column_letter(table.columns[q])
+        entry = _entry(title, given, saved, codes, system)
         if entry is None or not entry.code:
             unmapped.append(title)
             continue
+        col = column_letter(table.columns[q])
         if entry.code not in codes:
-            raise SurveyError(f"{table.file}: column {col} '{title}': the map names the indicator {entry.code}, which "
-                              f"is not on the indicator sheet")
+            raise SurveyError(f"column {col} '{title}': the map names the indicator {entry.code}, which is not on the "
+                              "indicator sheet", file=table.file)
         if entry.code in used:
-            raise SurveyError(f"{table.file}: column {col} '{title}': indicator {entry.code} is already mapped from "
-                              f"'{used[entry.code]}'; map each indicator from one question (give --map)")
+            raise SurveyError(f"column {col} '{title}': indicator {entry.code} is already mapped from "
+                              f"'{used[entry.code]}'; map each indicator from one question (give --map)", file=table.file)
         used[entry.code] = title
         mapping.append((q, entry))
-    if not table.rows:
-        raise SurveyError(f"{table.file}: row 2: the export holds no responses")
-    if not mapping:
-        raise SurveyError(f"{table.file}: row 1: no question title names an indicator code or name; give the mapping "
-                          f"with --map MAP.csv (question, indicator, reverse)")
-    if given is not None:
-        titles = set(table.titles)
-        for t, c, _ in given:
-            if not any(_match(x, [(t, c, False)]) for x in titles):
-                raise SurveyError(f"--map: the question {t!r} is not a column of {table.file}")
-    # answers
+    return mapping, unmapped
+
+
+def _answers(table: Any, mapping: list[tuple[int, MapEntry]], lo: float, hi: float) -> list[dict[str, Any]]:
+    """Each response's answers by indicator code (reversed questions turned round)."""
+    from .readers.survey import answer_value
+
     answers: list[dict[str, Any]] = []
     for k, row in enumerate(table.rows):
         rec = {}
@@ -588,7 +595,12 @@ def apply_survey_import(data: Any, table: Any, given: list[tuple[str, str, bool]
                 x = int(x)
             rec[m.code] = x
         answers.append(rec)
-    # screening: counted always, applied with screen=True
+    return answers
+
+
+def _screen(table: Any, answers: list[dict[str, Any]], mapping: list[tuple[int, MapEntry]], min_seconds: float,
+            max_missing_share: float) -> tuple[dict[str, list[int]], set[int]]:
+    """The screening flags (file rows by reason) and the responses they flag."""
     flags: dict[str, list[int]] = {"duplicate": [], "too_fast": [], "straight_lining": [], "too_many_missing": []}
     seen = set()
     drop = set()
@@ -596,24 +608,52 @@ def apply_survey_import(data: Any, table: Any, given: list[tuple[str, str, bool]
     for k, rec in enumerate(answers):
         vals = tuple(rec[m.code] for _, m in mapping)
         fr = table.file_rows[k]
-        ip = table.ips[k]
-        if ip is not None:
-            key = (ip, vals)
+        reasons = []
+        if table.ips[k] is not None:
+            key = (table.ips[k], vals)
             if key in seen:
-                flags["duplicate"].append(fr)
-                drop.add(k)
+                reasons.append("duplicate")
             seen.add(key)
         s = table.seconds[k]
         if s is not None and s < min_seconds:
-            flags["too_fast"].append(fr)
-            drop.add(k)
+            reasons.append("too_fast")
         got = [v for v in vals if v is not None]
         if len(got) >= 3 and len(set(got)) == 1:
-            flags["straight_lining"].append(fr)
-            drop.add(k)
+            reasons.append("straight_lining")
         if nq and (nq - len(got)) / nq > max_missing_share:
-            flags["too_many_missing"].append(fr)
+            reasons.append("too_many_missing")
+        for r in reasons:
+            flags[r].append(fr)
             drop.add(k)
+    return flags, drop
+
+
+def apply_survey_import(data: Any, table: Any, given: list[tuple[str, str, bool]] | None = None,
+                        saved: list[tuple[str, str, bool]] | None = None, screen: bool = False,
+                        min_seconds: float | None = None, max_missing_share: float = 0.5) -> tuple[Any, SurveyImport]:
+    """Map an export's questions onto indicators, screen the responses, and fill the Survey sheet."""
+    from .readers.survey import SurveyError
+
+    system = system_of(data)
+    lo = number(data.settings.get("scale_min"))
+    hi = number(data.settings.get("scale_max"))
+    lo = 1.0 if lo is None else lo
+    hi = 5.0 if hi is None else hi
+    min_seconds = 60.0 if min_seconds is None else float(min_seconds)
+    mapping, unmapped = _mapping(table, given, saved, system)
+    if not table.rows:
+        raise SurveyError("row 2: the export holds no responses", file=table.file)
+    if not mapping:
+        raise SurveyError("row 1: no question title names an indicator code or name; give the mapping with --map "
+                          "MAP.csv (question, indicator, reverse)", file=table.file)
+    if given is not None:
+        titles = set(table.titles)
+        for t, c, _ in given:
+            if not any(_match(x, [(t, c, False)]) for x in titles):
+                raise SurveyError(f"--map: the question {t!r} is not a column of {table.file}")
+    answers = _answers(table, mapping, lo, hi)
+    # screening: counted always, applied with screen=True
+    flags, drop = _screen(table, answers, mapping, min_seconds, max_missing_share)
     keep = [k for k in range(len(answers)) if not (screen and k in drop)]
     ids = [table.ids[k] for k in keep]
     rows = [{c: answers[k].get(c) for c in system.codes} for k in keep]

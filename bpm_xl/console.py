@@ -8,7 +8,6 @@ or ``[link=...]`` in a name prints as typed) and with control characters shown e
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,26 +19,20 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["plain", "stdout", "stderr", "error_line", "print_summary", "print_lines", "label", "bands_title"]
 
 # bidirectional embeddings/overrides/isolates and other format characters that reorder text
-_BIDI = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
 
 
 def plain(text: Any) -> str:
-    """``text`` with every control character shown escaped, safe for a terminal.
+    """``text`` with every control character shown escaped, safe for a terminal
+    (:func:`bpm_xl.conversion.visible`, the one rule every writer uses).
 
     >>> plain("A\\x1b]8;;http://x\\x07B\\r")
     'A\\\\x1b]8;;http://x\\\\x07B\\\\r'
     >>> plain("[/] 新 工作簿")
     '[/] 新 工作簿'
     """
-    s = str(text)
-    out = []
-    for ch in s:
-        o = ord(ch)
-        if ch in "\r\n\t" or unicodedata.category(ch) == "Cc" or o in _BIDI:
-            out.append({"\r": "\\r", "\n": "\\n", "\t": "\\t"}.get(ch) or (f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"))
-        else:
-            out.append(ch)
-    return "".join(out)
+    from .conversion import visible
+
+    return visible(text)
 
 
 def stdout(quiet: bool = False) -> "Console":

@@ -37,7 +37,7 @@ import pandas as pd
 from .errors import BpmError, MatrixShapeError, MissingValueError, ScaleError
 
 __all__ = ["EXCEL_ERRORS", "Invalid", "Grid", "number", "show", "to_grid", "to_vector", "is_error_value",
-           "table", "check_cells", "vector", "scalar", "labels"]
+           "table", "check_cells", "vector", "scalar", "labels", "visible"]
 
 #: Excel's error values as text (what openpyxl and xlwings deliver for an error cell).
 EXCEL_ERRORS = frozenset({
@@ -341,3 +341,25 @@ def scale_table(data: Any, name: str, lo: float, hi: float, row_word: str, rule:
         raise MissingValueError(f"{name}: indicator {j + 1} (column {j + 1}) has no {empty_word}",
                                 argument=name, column=j + 1)
     return g
+
+
+#: Bidirectional controls: they reorder what a reader sees around them.
+_BIDI = {0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+
+
+def visible(text: Any, keep: str = "") -> str:
+    """``text`` with every control character (and bidi control) shown escaped (``\\x1b``,
+    ``\\r``): printed literally on a console, never raw in HTML. ``keep`` lists characters
+    left as they are (e.g. "\\n" for multi-line text).
+
+    >>> visible("A\\x1b]8;;http://x\\x07B\\r")
+    'A\\\\x1b]8;;http://x\\\\x07B\\\\r'
+    """
+    out = []
+    for ch in str(text):
+        o = ord(ch)
+        if ch not in keep and (ch in "\r\n\t" or unicodedata.category(ch) == "Cc" or o in _BIDI):
+            out.append({"\r": "\\r", "\n": "\\n", "\t": "\\t"}.get(ch) or (f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}"))
+        else:
+            out.append(ch)
+    return "".join(out)

@@ -155,50 +155,43 @@ def _on_scale(x: float) -> float | None:
     return None
 
 
-def read_answers(file: str, grids: dict[str, list[list[Any]]], ident: dict[str, Any], nodes: list[tuple[str, list[str]]],
-                 codes: list[str], scale_min: float, scale_max: float) -> FormAnswers:
-    """The answers of a form whose identity matched the hub (``nodes`` and ``codes`` are the hub's)."""
-    lang = ident["lang"] if ident["lang"] in ("zh", "en") else "zh"
-    lay: FormLayout = form_layout(nodes, codes, ident["layout"])
-    ps, rs = SHEETS["pairs"][lang], SHEETS["ratings"][lang]
-    for s in (ps, rs):
-        if s not in grids:
-            raise FormError(f"sheet {s} is missing; return the form with all its sheets", file=file)
-    pg, rg = grids[ps], grids[rs]
-    cells: dict[Any, tuple[str, str]] = {}
-    judgments: dict[str, dict[tuple[str, str], float | None]] = {}
-    for blk in lay.blocks:
-        per: dict[tuple[str, str], float | None] = {}
-        for p in blk.pairs:
-            if lay.layout == "row":
-                # the pair's two elements are named in columns B and T: check nothing moved
-                la, lb = _text(_get(pg, p.row, 1)), _text(_get(pg, p.row, 19))
-                if not (la == p.a or la.startswith(p.a + " ")) or not (lb == p.b or lb.startswith(p.b + " ")):
-                    raise _fail(file, ps, p.row, 1, f"expected the pair {p.a} / {p.b} on this row: rows were moved "
-                                                    f"or changed; use the form as it was sent")
-                marks = [k for k in range(17) if _get(pg, p.row, p.col + k) is not None]
-                cells[(blk.node, p.a, p.b)] = (ps, _cell_name(p.row, p.col))
-                if len(marks) > 1:
-                    where = ", ".join(_cell_name(p.row, p.col + k) for k in marks)
-                    raise _fail(file, ps, p.row, p.col + marks[1],
-                                f"{p.a} / {p.b} has {len(marks)} choices ({where}); choose one cell per row")
-                per[(p.a, p.b)] = ROW_SCALE_VALUES[marks[0]] if marks else None
-                if marks:
-                    cells[(blk.node, p.a, p.b)] = (ps, _cell_name(p.row, p.col + marks[0]))
-            else:
-                v = _get(pg, p.row, p.col)
-                cells[(blk.node, p.a, p.b)] = (ps, _cell_name(p.row, p.col))
-                if v is None:
-                    per[(p.a, p.b)] = None
-                    continue
-                x = _judgment(v)
-                s = _on_scale(x) if x is not None and x > 0 else None
-                if s is None:
-                    raise _fail(file, ps, p.row, p.col, f"{p.a} / {p.b} is {v!r}; a judgment must be one of "
-                                                        f"9, 8, ..., 2, 1, 1/2, ..., 1/9")
-                per[(p.a, p.b)] = s
-        judgments[blk.node] = per
+def _row_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells: dict) -> float | None:
+    """A pair on the 9-1-9 row layout: the one marked cell (none: blank)."""
+    # the pair's two elements are named in columns B and T: check nothing moved
+    la, lb = _text(_get(pg, p.row, 1)), _text(_get(pg, p.row, 19))
+    if not (la == p.a or la.startswith(p.a + " ")) or not (lb == p.b or lb.startswith(p.b + " ")):
+        raise _fail(file, ps, p.row, 1, f"expected the pair {p.a} / {p.b} on this row: rows were moved "
+                                        f"or changed; use the form as it was sent")
+    marks = [k for k in range(17) if _get(pg, p.row, p.col + k) is not None]
+    cells[(node, p.a, p.b)] = (ps, _cell_name(p.row, p.col))
+    if len(marks) > 1:
+        where = ", ".join(_cell_name(p.row, p.col + k) for k in marks)
+        raise _fail(file, ps, p.row, p.col + marks[1],
+                    f"{p.a} / {p.b} has {len(marks)} choices ({where}); choose one cell per row")
+    if not marks:
+        return None
+    cells[(node, p.a, p.b)] = (ps, _cell_name(p.row, p.col + marks[0]))
+    return ROW_SCALE_VALUES[marks[0]]
+
+
+def _matrix_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells: dict) -> float | None:
+    """A pair on the matrix layout: the typed judgment, on the 1-9 scale."""
+    v = _get(pg, p.row, p.col)
+    cells[(node, p.a, p.b)] = (ps, _cell_name(p.row, p.col))
+    if v is None:
+        return None
+    x = _judgment(v)
+    s = _on_scale(x) if x is not None and x > 0 else None
+    if s is None:
+        raise _fail(file, ps, p.row, p.col, f"{p.a} / {p.b} is {v!r}; a judgment must be one of "
+                                            f"9, 8, ..., 2, 1, 1/2, ..., 1/9")
+    return s
+
+
+def _ratings(file: str, rs: str, rg: list[list[Any]], lay: FormLayout, scale_min: float, scale_max: float,
+             cells: dict) -> dict[str, float | None]:
     ratings: dict[str, float | None] = {}
+    whole = float(scale_min).is_integer() and float(scale_max).is_integer()
     for code, r in lay.rating_rows.items():
         got = _text(_get(rg, r, 0))
         if got != code:
@@ -211,11 +204,15 @@ def read_answers(file: str, grids: dict[str, list[list[Any]]], ident: dict[str, 
             continue
         x = _judgment(v) if not isinstance(v, (int, float)) else float(v)
         if x is None or isinstance(v, bool) or not math.isfinite(x) or not (scale_min <= x <= scale_max) \
-                or (float(scale_min).is_integer() and float(scale_max).is_integer() and not float(x).is_integer()):
+                or (whole and not float(x).is_integer()):
             raise _fail(file, rs, r, lay.rating_col,
                         f"the rating of {code} is {v!r}; it must be a whole number from {scale_min:g} to {scale_max:g}")
         ratings[code] = x
-    auth = []
+    return ratings
+
+
+def _authority(file: str, rs: str, rg: list[list[Any]], lay: FormLayout, cells: dict) -> list[float | None]:
+    auth: list[float | None] = []
     for (r, c), what in ((lay.ca_cell, "Ca"), (lay.cs_cell, "Cs")):
         v = _get(rg, r, c)
         cells[what] = (rs, _cell_name(r, c))
@@ -226,6 +223,25 @@ def read_answers(file: str, grids: dict[str, list[list[Any]]], ident: dict[str, 
         if x is None or not (0 < x <= 1):
             raise _fail(file, rs, r, c, f"{what} is {v!r}; it must be a number greater than 0 and at most 1")
         auth.append(x)
+    return auth
+
+
+def read_answers(file: str, grids: dict[str, list[list[Any]]], ident: dict[str, Any], nodes: list[tuple[str, list[str]]],
+                 codes: list[str], scale_min: float, scale_max: float) -> FormAnswers:
+    """The answers of a form whose identity matched the hub (``nodes`` and ``codes`` are the hub's)."""
+    lang = ident["lang"] if ident["lang"] in ("zh", "en") else "zh"
+    lay: FormLayout = form_layout(nodes, codes, ident["layout"])
+    ps, rs = SHEETS["pairs"][lang], SHEETS["ratings"][lang]
+    for s in (ps, rs):
+        if s not in grids:
+            raise FormError(f"sheet {s} is missing; return the form with all its sheets", file=file)
+    pg, rg = grids[ps], grids[rs]
+    cells: dict[Any, tuple[str, str]] = {}
+    pair = _row_pair if lay.layout == "row" else _matrix_pair
+    judgments = {blk.node: {(p.a, p.b): pair(file, ps, pg, blk.node, p, cells) for p in blk.pairs}
+                 for blk in lay.blocks}
+    ratings = _ratings(file, rs, rg, lay, scale_min, scale_max, cells)
+    auth = _authority(file, rs, rg, lay, cells)
     return FormAnswers(file=file, expert=ident["expert"], round=ident["round"], fingerprint=ident["fingerprint"],
                        title=ident["title"], layout=lay.layout, lang=lang, judgments=judgments, ratings=ratings,
                        ca=auth[0], cs=auth[1], cells=cells, identity_sheet=ident["_sheet"])

@@ -298,16 +298,7 @@ def _read(zf: zipfile.ZipFile, source: str, input_sheets: Iterable[str] | None) 
                 if kind:
                     unsupported.append(f"sheet {name}: {kind.strip('/')}")
     foreign = _foreign_sheets(zf, book_bytes, sheets, foreign_names) if foreign_names else ()
-    extra: dict[str, tuple[ForeignCell, ...]] = {}
-    members = {s[0]: s[2] for s in sheets}
-    for role in _RESHAPED_ROLES:
-        sheet = _sheet_of(names.get(f"BPM_ROLE_{role}", ""))
-        if sheet and members.get(sheet) in zf.namelist():
-            right = _rightmost(names, sheet)
-            if right is not None:
-                cells = _cells_right_of(zf, members[sheet], right, sst)
-                if cells:
-                    extra[sheet] = cells
+    extra = _extra_cells(zf, names, sheets, sst)
     user_names = {k: v for k, v in names.items() if not k.upper().startswith(("BPM_", "_XLNM."))}
     return Preserved(
         source=source,
@@ -327,6 +318,21 @@ def _read(zf: zipfile.ZipFile, source: str, input_sheets: Iterable[str] | None) 
 
 
 _RESHAPED_ROLES = ("JUDGMENTS", "DELPHI", "SURVEY")
+
+
+def _extra_cells(zf: zipfile.ZipFile, names: Mapping[str, str], sheets: list[tuple[str, str, str]],
+                 sst: list[str]) -> dict[str, tuple[ForeignCell, ...]]:
+    """Cells to the right of bpm-xl's ranges on the reshaped input sheets, by sheet."""
+    extra: dict[str, tuple[ForeignCell, ...]] = {}
+    members = {s[0]: s[2] for s in sheets}
+    for role in _RESHAPED_ROLES:
+        sheet = _sheet_of(names.get(f"BPM_ROLE_{role}", ""))
+        if sheet and members.get(sheet) in zf.namelist():
+            right = _rightmost(names, sheet)
+            cells = _cells_right_of(zf, members[sheet], right, sst) if right is not None else ()
+            if cells:
+                extra[sheet] = cells
+    return extra
 
 
 def _rightmost(names: Mapping[str, str], sheet: str) -> int | None:
@@ -411,45 +417,50 @@ _BORDERS = {"thin": 1, "medium": 2, "dashed": 3, "dotted": 4, "thick": 5, "doubl
             "mediumDashDotDot": 12, "slantDashDot": 13}
 
 
+def _font_props(f: Any, p: dict[str, Any]) -> None:
+    for attr, key, value in (("b", "bold", True), ("i", "italic", True), ("u", "underline", 1),
+                             ("strike", "font_strikeout", True)):
+        if getattr(f, attr):
+            p[key] = value
+    if (col := _color(f.color)) and col != "#000000":
+        p["font_color"] = col
+    if f.name and f.name != "Calibri":
+        p["font_name"] = f.name
+    if f.sz and float(f.sz) != 11:
+        p["font_size"] = float(f.sz)
+
+
+def _border_props(b: Any, p: dict[str, Any]) -> None:
+    for side in ("left", "right", "top", "bottom"):
+        s = getattr(b, side)
+        if s is not None and s.style in _BORDERS:
+            p[side] = _BORDERS[s.style]
+            if col := _color(s.color):
+                p[f"{side}_color"] = col
+
+
+def _alignment_props(a: Any, p: dict[str, Any]) -> None:
+    if a.horizontal and a.horizontal != "general":
+        p["align"] = "center_across" if a.horizontal == "centerContinuous" else a.horizontal
+    if a.vertical:
+        p["valign"] = {"center": "vcenter", "top": "top", "bottom": "bottom"}.get(a.vertical, "vjustify")
+    if a.wrap_text:
+        p["text_wrap"] = True
+
+
 def _style(cell: Any) -> CellStyle | None:
     p: dict[str, Any] = {}
     if cell.number_format and cell.number_format != "General":
         p["num_format"] = cell.number_format
-    f = cell.font
-    if f is not None:
-        if f.b:
-            p["bold"] = True
-        if f.i:
-            p["italic"] = True
-        if f.u:
-            p["underline"] = 1
-        if f.strike:
-            p["font_strikeout"] = True
-        if (col := _color(f.color)) and col != "#000000":
-            p["font_color"] = col
-        if f.name and f.name != "Calibri":
-            p["font_name"] = f.name
-        if f.sz and float(f.sz) != 11:
-            p["font_size"] = float(f.sz)
+    if cell.font is not None:
+        _font_props(cell.font, p)
     fill = cell.fill
     if fill is not None and getattr(fill, "fill_type", None) == "solid" and (col := _color(fill.fgColor)):
         p["bg_color"] = col
-    b = cell.border
-    if b is not None:
-        for side in ("left", "right", "top", "bottom"):
-            s = getattr(b, side)
-            if s is not None and s.style in _BORDERS:
-                p[side] = _BORDERS[s.style]
-                if col := _color(s.color):
-                    p[f"{side}_color"] = col
-    a = cell.alignment
-    if a is not None:
-        if a.horizontal and a.horizontal != "general":
-            p["align"] = "center_across" if a.horizontal == "centerContinuous" else a.horizontal
-        if a.vertical:
-            p["valign"] = {"center": "vcenter", "top": "top", "bottom": "bottom"}.get(a.vertical, "vjustify")
-        if a.wrap_text:
-            p["text_wrap"] = True
+    if cell.border is not None:
+        _border_props(cell.border, p)
+    if cell.alignment is not None:
+        _alignment_props(cell.alignment, p)
     if cell.protection is not None and cell.protection.locked is False:
         p["locked"] = False
     return CellStyle(tuple(sorted(p.items()))) if p else None

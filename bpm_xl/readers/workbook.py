@@ -689,6 +689,21 @@ def _far_cell_error(source: str, sheet: str, cells: list[tuple[str, int]], rows:
                          "it (or the rows between) and save the file", file=source, sheet=sheet, cell=f"{c}{r}")
 
 
+def _unescape(v: Any) -> Any:
+    """Text as typed: openpyxl leaves the file's ``_xHHHH_`` escapes of control characters."""
+    if isinstance(v, str) and "_x" in v:
+        from openpyxl.utils.escape import unescape
+
+        return unescape(v)
+    return v
+
+
+def _openpyxl_value(c: Any) -> Any:
+    if c.data_type == "f" and isinstance(c.value, str):
+        return Formula(c.value)
+    return _unescape(c.value)
+
+
 def _rows_openpyxl(path: Path, sheets: dict[str, tuple[int, int]], formulas: bool) -> dict[str, list[list[Any]]]:
     import openpyxl
 
@@ -698,11 +713,11 @@ def _rows_openpyxl(path: Path, sheets: dict[str, tuple[int, int]], formulas: boo
         for name, (max_col, max_row) in sheets.items():
             ws = wb[name]
             if formulas:  # a formula cell comes back as a Formula (written back as one); text stays text
-                rows = [[Formula(c.value) if c.data_type == "f" and isinstance(c.value, str) else c.value for c in r]
+                rows = [[_openpyxl_value(c) for c in r]
                         for r in ws.iter_rows(min_row=1, max_row=max_row, max_col=max_col + 1)]
             else:
-                rows = [list(r) for r in ws.iter_rows(min_row=1, max_row=max_row, max_col=max_col + 1,
-                                                      values_only=True)]
+                rows = [[_unescape(v) for v in r] for r in ws.iter_rows(min_row=1, max_row=max_row,
+                                                                        max_col=max_col + 1, values_only=True)]
             while rows and all(v is None for v in rows[-1]):
                 rows.pop()
             out[name] = rows

@@ -257,6 +257,10 @@ def render(fig: Any, fmt: str = "png") -> bytes:
     with warnings.catch_warnings(), matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "bpm-xl"}):
         warnings.filterwarnings("ignore", message=r"Glyph .* missing from")
         fig.savefig(buf, format=fmt, bbox_inches="tight", metadata={"Date": None} if fmt == "svg" else None)
+    if fmt == "svg":  # user text in labels: control characters shown, never raw (not even valid XML)
+        from ..conversion import visible
+
+        return visible(buf.getvalue().decode("utf-8"), keep="\n\t\r").encode("utf-8")
     return buf.getvalue()
 
 

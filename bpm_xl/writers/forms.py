@@ -316,97 +316,148 @@ def write_form(spec: FormSpec, target: str | Path | io.BytesIO) -> None:
     wb.close()
 
 
-def _node_block(spec: FormSpec, tx: dict, F: dict, pairs: _Sheet, calc: _Sheet, blk: NodeBlock, k: int,
-                labels: dict[str, str], title: str, scale_vals: str, scale_labs: str, good: Any, bad: Any,
-                marked: Any) -> None:
+def _row_pairs(spec: FormSpec, tx: dict, F: dict, pairs: _Sheet, blk: NodeBlock, labels: dict[str, str],
+               scale_vals: str, marked: Any) -> tuple[list[str], list[float | None]]:
+    """The 9-1-9 rows of one block: the cells with each pair's live value, and the values."""
     ws = pairs.ws
-    n = len(blk.children)
-    P = len(blk.pairs)
-    pairs.text(blk.title_row, 0 if spec.layout == "matrix" else 1, tx["node"].format(k=k, title=title), F["sub"])
     prefill = spec.judgments.get(blk.node, {})
     offs = spec.off_scale.get(blk.node, {})
     sugg = spec.suggestions.get(blk.node, {})
-    # ---- the expert's cells and the live value of each pair (as the calc sheet reads it)
     value_cells: list[str] = []
     values: list[float | None] = []
-    if spec.layout == "row":
-        h = blk.header_row
-        ws.merge_range(h - 1, 2, h - 1, 9, None, F["dir"])
-        pairs.text(h - 1, 2, tx["left"], F["dir"])
-        pairs.text(h - 1, 10, tx["equal"], F["dir"])
-        ws.merge_range(h - 1, 11, h - 1, 18, None, F["dir"])
-        pairs.text(h - 1, 11, tx["right"], F["dir"])
-        pairs.text(h, 0, tx["no"], F["head"])
-        pairs.text(h, 1, tx["a"], F["head"])
-        for c, lab in enumerate(ROW_HEADER):
-            pairs.text(h, 2 + c, lab, F["head"])
-        pairs.text(h, 19, tx["b"], F["head"])
-        pairs.text(h, 20, tx["value"], F["head"])
-        for p_i, p in enumerate(blk.pairs):
-            r = p.row
-            pairs.num(r, 0, p_i + 1, F["center"])
-            pairs.text(r, 1, labels[p.a], F["label"])
-            pairs.text(r, 19, labels[p.b], F["label"])
-            chosen = _scale_index(prefill.get((p.a, p.b)))
-            for c in range(17):
-                fmt = F["input_mid"] if c == 8 else F["input"]
-                if chosen == c:
-                    pairs.text(r, 2 + c, "√", fmt)
+    h = blk.header_row
+    ws.merge_range(h - 1, 2, h - 1, 9, None, F["dir"])
+    pairs.text(h - 1, 2, tx["left"], F["dir"])
+    pairs.text(h - 1, 10, tx["equal"], F["dir"])
+    ws.merge_range(h - 1, 11, h - 1, 18, None, F["dir"])
+    pairs.text(h - 1, 11, tx["right"], F["dir"])
+    pairs.text(h, 0, tx["no"], F["head"])
+    pairs.text(h, 1, tx["a"], F["head"])
+    for c, lab in enumerate(ROW_HEADER):
+        pairs.text(h, 2 + c, lab, F["head"])
+    pairs.text(h, 19, tx["b"], F["head"])
+    pairs.text(h, 20, tx["value"], F["head"])
+    for p_i, p in enumerate(blk.pairs):
+        r = p.row
+        pairs.num(r, 0, p_i + 1, F["center"])
+        pairs.text(r, 1, labels[p.a], F["label"])
+        pairs.text(r, 19, labels[p.b], F["label"])
+        chosen = _scale_index(prefill.get((p.a, p.b)))
+        for c in range(17):
+            fmt = F["input_mid"] if c == 8 else F["input"]
+            if chosen == c:
+                pairs.text(r, 2 + c, "√", fmt)
+            else:
+                ws.write_blank(r, 2 + c, None, fmt)
+        rng = f"{_a1(r, 2)}:{_a1(r, 18)}"
+        f = (f'=IF(COUNTA({rng})=0,"",IF(COUNTA({rng})>1,"{tx["one_only"]}",'
+             f"SUMPRODUCT(({rng}<>\"\")*{scale_vals})))")
+        v = SCALE_VALUES[chosen] if chosen is not None else None
+        pairs.formula(r, 20, f, v if v is not None else "", F["value"])
+        if (p.a, p.b) in offs:
+            pairs.text(r, 21, tx["offscale"].format(v=offs[(p.a, p.b)]), F["note"])
+        elif (p.a, p.b) in sugg:
+            pairs.text(r, 21, tx["suggest"].format(v=_fmt_value(sugg[(p.a, p.b)])), F["suggest"])
+        value_cells.append(pairs.ref(r, 20))
+        values.append(v)
+    first, last = blk.pairs[0].row, blk.pairs[-1].row
+    ws.data_validation(first, 2, last, 18, {
+        "validate": "length", "criteria": "between", "minimum": 1, "maximum": 3,
+        "input_title": tx["mark"], "input_message": tx["mark_msg"], "error_message": tx["mark_msg"]})
+    ws.conditional_format(first, 2, last, 18, {"type": "no_blanks", "format": marked})
+    return value_cells, values
+
+
+def _matrix_pairs(spec: FormSpec, tx: dict, F: dict, pairs: _Sheet, blk: NodeBlock, labels: dict[str, str],
+                  scale_vals: str, scale_labs: str) -> tuple[list[str], list[float | None]]:
+    """One block as a matrix (upper triangle typed, lower computed): value cells and values."""
+    ws = pairs.ws
+    n = len(blk.children)
+    prefill = spec.judgments.get(blk.node, {})
+    value_cells: list[str] = []
+    values: list[float | None] = []
+    h = blk.header_row
+    pairs.text(h, 0, "", F["head"])
+    for j, c in enumerate(blk.children):
+        pairs.text(h, 2 + j, c, F["head"])
+        pairs.text(h + 1 + j, 0, labels[c], F["label"])
+        pairs.text(h + 1 + j, 1, c, F["center"])
+    pos = {(p.i, p.j): p for p in blk.pairs}
+    for i in range(n):
+        for j in range(n):
+            r, c = h + 1 + i, 2 + j
+            if i == j:
+                pairs.num(r, c, 1, F["diag"])
+            elif j > i:
+                p = pos[(i, j)]
+                chosen = _scale_index(prefill.get((p.a, p.b)))
+                if chosen is not None:
+                    pairs.text(r, c, SCALE_LABELS[chosen], F["input_text"])
                 else:
-                    ws.write_blank(r, 2 + c, None, fmt)
-            rng = f"{_a1(r, 2)}:{_a1(r, 18)}"
-            f = (f'=IF(COUNTA({rng})=0,"",IF(COUNTA({rng})>1,"{tx["one_only"]}",'
-                 f"SUMPRODUCT(({rng}<>\"\")*{scale_vals})))")
-            v = SCALE_VALUES[chosen] if chosen is not None else None
-            pairs.formula(r, 20, f, v if v is not None else "", F["value"])
-            if (p.a, p.b) in offs:
-                pairs.text(r, 21, tx["offscale"].format(v=offs[(p.a, p.b)]), F["note"])
-            elif (p.a, p.b) in sugg:
-                pairs.text(r, 21, tx["suggest"].format(v=_fmt_value(sugg[(p.a, p.b)])), F["suggest"])
-            value_cells.append(pairs.ref(r, 20))
-            values.append(v)
-        first, last = blk.pairs[0].row, blk.pairs[-1].row
-        ws.data_validation(first, 2, last, 18, {
-            "validate": "length", "criteria": "between", "minimum": 1, "maximum": 3,
-            "input_title": tx["mark"], "input_message": tx["mark_msg"], "error_message": tx["mark_msg"]})
-        ws.conditional_format(first, 2, last, 18, {"type": "no_blanks", "format": marked})
-    else:
-        h = blk.header_row
-        pairs.text(h, 0, "", F["head"])
-        for j, c in enumerate(blk.children):
-            pairs.text(h, 2 + j, c, F["head"])
-            pairs.text(h + 1 + j, 0, labels[c], F["label"])
-            pairs.text(h + 1 + j, 1, c, F["center"])
-        pos = {(p.i, p.j): p for p in blk.pairs}
+                    ws.write_blank(r, c, None, F["input_text"])
+                ws.data_validation(r, c, r, c, {"validate": "list", "source": list(SCALE_LABELS),
+                                                "input_title": tx["mark"], "error_message": tx["mark_msg"]})
+    for p in blk.pairs:
+        chosen = _scale_index(prefill.get((p.a, p.b)))
+        v = SCALE_VALUES[chosen] if chosen is not None else None
+        # the calc sheet converts the text "1/3" (or a number typed) into the judgment
+        cell = pairs.ref(p.row, p.col)
+        value_cells.append(cell)
+        values.append(v)
+    for i in range(n):
+        for j in range(i):
+            r, c = h + 1 + i, 2 + j
+            up = _a1(h + 1 + j, 2 + i)
+            f = f'=IF({up}="","",1/IFERROR(INDEX({scale_vals},MATCH(TRIM({up}&""),{scale_labs},0)),{up}))'
+            vv = values[next(q for q, pp in enumerate(blk.pairs) if (pp.i, pp.j) == (j, i))]
+            pairs.formula(r, c, f, (1 / vv) if vv is not None else "", F["value"])
+    return value_cells, values
+
+
+def _raw_weights(cs: _Sheet, F: dict, method: str, A: Any, m0: int, n: int, Aref: str, colsums: str
+                 ) -> tuple[Any, list[str]]:
+    """The unnormalised weights of the block's matrix by ``method``, and their formulas."""
+    colsum = A.sum(axis=0)
+    def row_of(i: int) -> str:
+        return f"{_a1(m0 + i, 1)}:{_a1(m0 + i, n)}"
+
+    if method == "eigen":
+        B = A / A.sum()
+        b0 = n + 3
         for i in range(n):
             for j in range(n):
-                r, c = h + 1 + i, 2 + j
-                if i == j:
-                    pairs.num(r, c, 1, F["diag"])
-                elif j > i:
-                    p = pos[(i, j)]
-                    chosen = _scale_index(prefill.get((p.a, p.b)))
-                    if chosen is not None:
-                        pairs.text(r, c, SCALE_LABELS[chosen], F["input_text"])
-                    else:
-                        ws.write_blank(r, c, None, F["input_text"])
-                    ws.data_validation(r, c, r, c, {"validate": "list", "source": list(SCALE_LABELS),
-                                                    "input_title": tx["mark"], "error_message": tx["mark_msg"]})
-        for p in blk.pairs:
-            chosen = _scale_index(prefill.get((p.a, p.b)))
-            v = SCALE_VALUES[chosen] if chosen is not None else None
-            # the calc sheet converts the text "1/3" (or a number typed) into the judgment
-            cell = pairs.ref(p.row, p.col)
-            value_cells.append(cell)
-            values.append(v)
-        for i in range(n):
-            for j in range(i):
-                r, c = h + 1 + i, 2 + j
-                up = _a1(h + 1 + j, 2 + i)
-                f = f'=IF({up}="","",1/IFERROR(INDEX({scale_vals},MATCH(TRIM({up}&""),{scale_labs},0)),{up}))'
-                vv = values[next(q for q, pp in enumerate(blk.pairs) if (pp.i, pp.j) == (j, i))]
-                pairs.formula(r, c, f, (1 / vv) if vv is not None else "", F["value"])
+                cs.formula(m0 + i, b0 + j, f"={_a1(m0 + i, 1 + j)}/SUM({Aref})", B[i, j], F["calc"])
+        prev = b0
+        for s in range(1, SQUARINGS + 1):
+            c0 = b0 + s * (n + 1)
+            Pr = f"{_a1(m0, prev)}:{_a1(m0 + n - 1, prev + n - 1)}"
+            M = B @ B
+            B = M / M.sum()
+            cs.ws.write_array_formula(m0, c0, m0 + n - 1, c0 + n - 1, f"{{=MMULT({Pr},{Pr})/SUM(MMULT({Pr},{Pr}))}}",
+                                      F["calc"], float(B[0, 0]))
+            for i in range(n):
+                for j in range(n):
+                    if i or j:
+                        cs.ws.write_number(m0 + i, c0 + j, float(B[i, j]), F["calc"])
+            prev = c0
+        raw = B.sum(axis=1)
+        last = f"{_a1(m0, prev)}:{_a1(m0 + n - 1, prev + n - 1)}"
+        rawf = [f"=SUM({_a1(m0 + i, prev)}:{_a1(m0 + i, prev + n - 1)})/SUM({last})" for i in range(n)]
+        raw = raw / B.sum()
+    elif method == "geomean":
+        raw = np.exp(np.log(A).mean(axis=1))
+        rawf = [f"=GEOMEAN({row_of(i)})" for i in range(n)]
+    else:
+        raw = (A / colsum).mean(axis=1)
+        rawf = [f"=SUMPRODUCT({row_of(i)}/{colsums})/{n}" for i in range(n)]
+    return raw, rawf
 
+
+def _node_calc(spec: FormSpec, tx: dict, F: dict, calc: _Sheet, blk: NodeBlock, labels: dict[str, str], title: str,
+               scale_vals: str, scale_labs: str, value_cells: list[str], values: list[float | None]) -> dict[str, Any]:
+    """The block on the calc sheet: values, matrix, weights, lambda, CR, the worst pair."""
+    n = len(blk.children)
+    P = len(blk.pairs)
     # ---- calc sheet: values, matrix, eigenvector (repeated squaring), lambda, CR, e_ij
     R = blk.calc_row
     cs = calc
@@ -449,42 +500,12 @@ def _node_block(spec: FormSpec, tx: dict, F: dict, pairs: _Sheet, calc: _Sheet, 
             else:
                 cs.formula(r, c, f"=1/{_a1(m0 + j, 1 + i)}", A[i, j], F["calc"])
     Aref = f"{_a1(m0, 1)}:{_a1(m0 + n - 1, n)}"
-    row_of = lambda i: f"{_a1(m0 + i, 1)}:{_a1(m0 + i, n)}"
     # colsums under the matrix
     colsum = A.sum(axis=0)
     for j in range(n):
         cs.formula(m0 + n, 1 + j, f"=SUM({_a1(m0, 1 + j)}:{_a1(m0 + n - 1, 1 + j)})", colsum[j], F["calc"])
     colsums = f"{_a1(m0 + n, 1)}:{_a1(m0 + n, n)}"
-    method = spec.method
-    if method == "eigen":
-        B = A / A.sum()
-        b0 = n + 3
-        for i in range(n):
-            for j in range(n):
-                cs.formula(m0 + i, b0 + j, f"={_a1(m0 + i, 1 + j)}/SUM({Aref})", B[i, j], F["calc"])
-        prev = b0
-        for s in range(1, SQUARINGS + 1):
-            c0 = b0 + s * (n + 1)
-            Pr = f"{_a1(m0, prev)}:{_a1(m0 + n - 1, prev + n - 1)}"
-            M = B @ B
-            B = M / M.sum()
-            cs.ws.write_array_formula(m0, c0, m0 + n - 1, c0 + n - 1, f"{{=MMULT({Pr},{Pr})/SUM(MMULT({Pr},{Pr}))}}",
-                                      F["calc"], float(B[0, 0]))
-            for i in range(n):
-                for j in range(n):
-                    if i or j:
-                        cs.ws.write_number(m0 + i, c0 + j, float(B[i, j]), F["calc"])
-            prev = c0
-        raw = B.sum(axis=1)
-        last = f"{_a1(m0, prev)}:{_a1(m0 + n - 1, prev + n - 1)}"
-        rawf = [f"=SUM({_a1(m0 + i, prev)}:{_a1(m0 + i, prev + n - 1)})/SUM({last})" for i in range(n)]
-        raw = raw / B.sum()
-    elif method == "geomean":
-        raw = np.exp(np.log(A).mean(axis=1))
-        rawf = [f"=GEOMEAN({row_of(i)})" for i in range(n)]
-    else:
-        raw = (A / colsum).mean(axis=1)
-        rawf = [f"=SUMPRODUCT({row_of(i)}/{colsums})/{n}" for i in range(n)]
+    raw, rawf = _raw_weights(cs, F, spec.method, A, m0, n, Aref, colsums)
     # columns after the squarings: raw, w, A.w
     cs.text(R + 1, wc, "raw", F["calc"])
     cs.text(R + 1, wc + 1, "w", F["calc"])
@@ -533,6 +554,23 @@ def _node_block(spec: FormSpec, tx: dict, F: dict, pairs: _Sheet, calc: _Sheet, 
     lr = f"{_a1(R + 2, x0)}:{_a1(R + 1 + P, x0)}"
     worst_label = tx["vs"].format(a=labels[blk.pairs[worst].a], b=labels[blk.pairs[worst].b])
     cs.formula(sr + 5, 1, f"=INDEX({lr},MATCH(MAX({er}),{er},0))", worst_label, F["calc"])
+    return {"sr": sr, "cr": cr, "answered": answered, "worst_label": worst_label}
+
+
+def _node_block(spec: FormSpec, tx: dict, F: dict, pairs: _Sheet, calc: _Sheet, blk: NodeBlock, k: int,
+                labels: dict[str, str], title: str, scale_vals: str, scale_labs: str, good: Any, bad: Any,
+                marked: Any) -> None:
+    ws = pairs.ws
+    P = len(blk.pairs)
+    pairs.text(blk.title_row, 0 if spec.layout == "matrix" else 1, tx["node"].format(k=k, title=title), F["sub"])
+    sugg = spec.suggestions.get(blk.node, {})
+    # ---- the expert's cells and the live value of each pair (as the calc sheet reads it)
+    if spec.layout == "row":
+        value_cells, values = _row_pairs(spec, tx, F, pairs, blk, labels, scale_vals, marked)
+    else:
+        value_cells, values = _matrix_pairs(spec, tx, F, pairs, blk, labels, scale_vals, scale_labs)
+    got = _node_calc(spec, tx, F, calc, blk, labels, title, scale_vals, scale_labs, value_cells, values)
+    sr, cr, answered, worst_label = got["sr"], got["cr"], got["answered"], got["worst_label"]
 
     # ---- the result line the expert sees
     rr = blk.result_row

@@ -249,43 +249,18 @@ def year_rows(c: nv.YearComparison, lang: str) -> tuple[list[str], list[list[str
     return head, rows
 
 
-def build_docx(ctx: ReportContext) -> bytes:
-    """The Word document as bytes."""
-    import datetime as _dt
-
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm
-
+def _basic(doc: Any, ctx: ReportContext) -> None:
+    """一、基本情况"""
     ev, lang, meta = ctx.evaluation, ctx.lang, ctx.meta
-    zh = lang == "zh"
-    doc = Document()
-    sec = doc.sections[0]
-    sec.page_height, sec.page_width = Cm(29.7), Cm(21.0)
-    sec.left_margin = sec.right_margin = Cm(2.6)
-    sec.top_margin, sec.bottom_margin = Cm(2.5), Cm(2.5)
-    _set_fonts(doc, lang)
-    _page_numbers(doc, lang)
-    title = nv.report_title(ev, meta, lang)
-    doc.core_properties.title = title
-    doc.core_properties.author = meta.get("evaluator") or "bpm-xl"
-    doc.core_properties.language = "zh-CN" if zh else "en-US"
-
-    h = doc.add_heading(title, level=0)
-    h.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    info = doc.add_paragraph()
-    info.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for key in ("unit", "year", "evaluator"):
-        info.add_run(f"{_t(key, lang)}{'：' if zh else ': '}{meta.get(key) or _t('todo', lang)}    ")
-    info.add_run(f"{_t('date', lang)}{'：' if zh else ': '}{_dt.date.today().isoformat()}")
-    note = charts.font_note(lang)
-
-    # 一、基本情况
     doc.add_heading(nv.heading("basic", lang), level=1)
     for p in nv.basic_info(ev, meta, lang):
         _para(doc, p)
 
-    # 二、评价工作开展情况
+
+def _work(doc: Any, ctx: ReportContext) -> None:
+    """二、评价工作开展情况"""
+    ev, lang = ctx.evaluation, ctx.lang
+    zh = lang == "zh"
     doc.add_heading(nv.heading("work", lang), level=1)
     doc.add_heading(_t("panel", lang), level=2)
     for p in nv.method_paragraphs(ev, lang):
@@ -311,7 +286,11 @@ def build_docx(ctx: ReportContext) -> bytes:
         _table(doc, ["轮次", "专家人数", "Kendall W", "χ²", "自由度", "P 值", "保留指标", "剔除指标"] if zh else
                ["Round", "Experts", "Kendall's W", "χ²", "df", "p", "Kept", "Removed"], rows, numeric_from=1)
 
-    # 三、综合评价结论
+
+def _conclusion(doc: Any, ctx: ReportContext) -> None:
+    """三、综合评价结论"""
+    ev, lang = ctx.evaluation, ctx.lang
+    zh = lang == "zh"
     doc.add_heading(nv.heading("conclusion", lang), level=1)
     doc.add_heading(_t("score_table", lang), level=2)
     head, rows, bold = score_rows(ev, lang)
@@ -330,7 +309,12 @@ def build_docx(ctx: ReportContext) -> bytes:
         doc.add_heading(_t("robust", lang), level=2)
         _para(doc, stmt)
 
-    # 四、绩效分析
+
+def _analysis(doc: Any, ctx: ReportContext) -> None:
+    """四、绩效分析"""
+    ev, lang = ctx.evaluation, ctx.lang
+    zh = lang == "zh"
+    note = charts.font_note(lang)
     doc.add_heading(nv.heading("analysis", lang), level=1)
     doc.add_heading(_t("dims_ind", lang), level=2)
     for p in nv.analysis(ev, lang):
@@ -363,12 +347,19 @@ def build_docx(ctx: ReportContext) -> bytes:
         _figure(doc, charts.year_bar(yrows, lang, this_label=c.this_label, prev_label=c.prev_label),
                 _t("fig", lang, n=n_fig, t=_t("yoy_chart", lang)))
 
-    # 五、主要经验做法
+
+def _experience(doc: Any, ctx: ReportContext) -> None:
+    """五、主要经验做法"""
+    ev, lang = ctx.evaluation, ctx.lang
     doc.add_heading(nv.heading("experience", lang), level=1)
     for p in nv.experience(ev, lang):
         _para(doc, p)
 
-    # 六、存在的问题及原因
+
+def _problems(doc: Any, ctx: ReportContext) -> None:
+    """六、存在的问题及原因"""
+    ev, lang = ctx.evaluation, ctx.lang
+    zh = lang == "zh"
     doc.add_heading(nv.heading("problems", lang), level=1)
     problems = nv.problems_by_stage(ev, lang)
     for k, (stage, texts) in enumerate(problems.items(), start=1):
@@ -393,7 +384,11 @@ def build_docx(ctx: ReportContext) -> bytes:
                         "These carried items refer to indicators removed this year; decide whether to keep them: ")
                   + ("、" if zh else ", ").join(i.indicator for i in ctx.removed_carried))
 
-    # 七、改进建议
+
+def _suggestions(doc: Any, ctx: ReportContext) -> None:
+    """七、改进建议"""
+    ev, lang = ctx.evaluation, ctx.lang
+    zh = lang == "zh"
     doc.add_heading(nv.heading("suggestions", lang), level=1)
     for k, (stage, text) in enumerate(nv.suggestions_by_stage(ev, lang).items(), start=1):
         _para(doc, f"（{k}）{text}" if zh else f"{k}. {text}")
@@ -404,7 +399,11 @@ def build_docx(ctx: ReportContext) -> bytes:
     else:
         _para(doc, _t("none", lang))
 
-    # 八、附件
+
+def _annex(doc: Any, ctx: ReportContext) -> None:
+    """八、附件"""
+    ev, lang = ctx.evaluation, ctx.lang
+    zh = lang == "zh"
     doc.add_heading(nv.heading("annex", lang), level=1)
     doc.add_heading(_t("annex1", lang), level=2)
     rows = []
@@ -440,6 +439,39 @@ def build_docx(ctx: ReportContext) -> bytes:
            f"weighted total = Σ global weight × score; 100-point score = total / {s.scale_max:g} × 100, rounded half-up "
            f"to 2 decimals before grading; weighted gap = global weight × ({s.scale_max:g} − score). Figures are "
            f"rounded for display; full precision is in the output of bpm-xl evaluate --json."))
+
+
+def build_docx(ctx: ReportContext) -> bytes:
+    """The Word document as bytes."""
+    import datetime as _dt
+
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    ev, lang, meta = ctx.evaluation, ctx.lang, ctx.meta
+    zh = lang == "zh"
+    doc = Document()
+    sec = doc.sections[0]
+    sec.page_height, sec.page_width = Cm(29.7), Cm(21.0)
+    sec.left_margin = sec.right_margin = Cm(2.6)
+    sec.top_margin, sec.bottom_margin = Cm(2.5), Cm(2.5)
+    _set_fonts(doc, lang)
+    _page_numbers(doc, lang)
+    title = nv.report_title(ev, meta, lang)
+    doc.core_properties.title = title
+    doc.core_properties.author = meta.get("evaluator") or "bpm-xl"
+    doc.core_properties.language = "zh-CN" if zh else "en-US"
+
+    h = doc.add_heading(title, level=0)
+    h.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    info = doc.add_paragraph()
+    info.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for key in ("unit", "year", "evaluator"):
+        info.add_run(f"{_t(key, lang)}{'：' if zh else ': '}{meta.get(key) or _t('todo', lang)}    ")
+    info.add_run(f"{_t('date', lang)}{'：' if zh else ': '}{_dt.date.today().isoformat()}")
+    for section in (_basic, _work, _conclusion, _analysis, _experience, _problems, _suggestions, _annex):
+        section(doc, ctx)
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..conversion import visible
 from . import charts, safe
 from . import narrative as nv
 
@@ -176,7 +177,8 @@ def _t(key: str, lang: str, **kw: Any) -> str:
 
 # --------------------------------------------------------------------------- formatting
 def _e(x: Any) -> str:
-    return html.escape(str(x), quote=True)
+    """User text as HTML text: escaped, control characters shown (never raw)."""
+    return html.escape(visible(x, keep="\n"), quote=True)
 
 
 def _num(x: Any, digits: int = 4) -> str:
