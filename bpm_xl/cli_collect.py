@@ -258,6 +258,16 @@ def _existing(p: Path) -> Path:
     return p
 
 
+def _print_outcome(result: Any, book: Path, bak: Path | None, dry_run: bool) -> None:
+    """What changed in the hub (``result.lines()``), and where the backup is."""
+    for line in result.lines():
+        typer.echo(line)
+    if dry_run:
+        typer.echo("dry run: nothing written")
+    elif bak is not None:
+        typer.echo(f"{book}: updated; backup: {bak}")
+
+
 def forms_cmd(
     book: Path = typer.Argument(..., help="The hub workbook (.xlsm)."),
     out: Path = typer.Option(..., "--out", "-o", help="Directory to write the questionnaires into."),
@@ -285,12 +295,7 @@ def collect_cmd(
     with _errors(book, *forms):
         _existing(book)
         report, bak = collect_forms(book, forms, dry_run)
-    for line in report.lines():
-        typer.echo(line)
-    if dry_run:
-        typer.echo("dry run: nothing written")
-    elif bak is not None:
-        typer.echo(f"{book}: updated; backup: {bak}")
+    _print_outcome(report, book, bak, dry_run)
 
 
 def import_survey_cmd(
@@ -309,12 +314,7 @@ def import_survey_cmd(
         if map_ is not None:
             _existing(map_)
         result, bak = import_survey(book, export, map_, dry_run, screen, min_seconds)
-    for line in result.lines():
-        typer.echo(line)
-    if dry_run:
-        typer.echo("dry run: nothing written")
-    elif bak is not None:
-        typer.echo(f"{book}: updated; backup: {bak}")
+    _print_outcome(result, book, bak, dry_run)
 
 
 def feedback_cmd(

@@ -226,7 +226,7 @@ def quote_text(s: str) -> str:
 _REF = re.compile(r"^=?'?(?P<sheet>.+?)'?!\$?(?P<c0>[A-Z]+)\$?(?P<r0>\d+)(?::\$?(?P<c1>[A-Z]+)\$?(?P<r1>\d+))?$")
 
 
-def _col_index(letters: str) -> int:
+def col_index(letters: str) -> int:
     n = 0
     for ch in letters:
         n = n * 26 + (ord(ch) - 64)
@@ -240,7 +240,7 @@ def parse_ref(refers_to: str) -> tuple[str, int, int, int, int] | None:
     if not m:
         return None
     sheet = m.group("sheet").replace("''", "'")
-    r0, c0 = int(m.group("r0")) - 1, _col_index(m.group("c0"))
+    r0, c0 = int(m.group("r0")) - 1, col_index(m.group("c0"))
     r1 = int(m.group("r1")) - 1 if m.group("r1") else r0
-    c1 = _col_index(m.group("c1")) if m.group("c1") else c0
+    c1 = col_index(m.group("c1")) if m.group("c1") else c0
     return sheet, r0, c0, r1, c1

@@ -33,31 +33,10 @@ import pandas as pd
 from .. import conversion
 from ..errors import BpmError, SettingsError, WorkbookError
 from ..layout.inputs import SETTING_KEYS
-from ..layout.types import Formula, WorkbookData, a1
+from ..layout.types import Formula, WorkbookData, col_index, a1, parse_ref
 
 __all__ = ["Grids", "Places", "check_file", "parse_names", "parse_ref", "read_data", "to_inputs", "inputs_and_places",
            "load_grids", "read_workbook", "read_inputs", "lang_of", "system_of"]
-
-_REF = re.compile(r"^=?'?(?P<sheet>.+?)'?!\$?(?P<c0>[A-Z]+)\$?(?P<r0>\d+)(?::\$?(?P<c1>[A-Z]+)\$?(?P<r1>\d+))?$")
-
-
-def _col_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ord(ch) - 64)
-    return n - 1
-
-
-def parse_ref(refers_to: str) -> tuple[str, int, int, int, int] | None:
-    m = _REF.match(refers_to.strip())
-    if not m:
-        return None
-    sheet = m.group("sheet").replace("''", "'")
-    r0, c0 = int(m.group("r0")) - 1, _col_index(m.group("c0"))
-    r1 = int(m.group("r1")) - 1 if m.group("r1") else r0
-    c1 = _col_index(m.group("c1")) if m.group("c1") else c0
-    return sheet, r0, c0, r1, c1
-
 
 def parse_names(names: Mapping[str, str]) -> dict[str, tuple[str, int, int, int, int]]:
     out = {}
@@ -670,7 +649,7 @@ def _scan(zf: zipfile.ZipFile, member: str, max_col: int):
 
 
 def _col(letters: str) -> int:
-    return _col_index(letters)
+    return col_index(letters)
 
 
 def _needed(names: dict[str, tuple[str, int, int, int, int]], sheets: Sequence[str]) -> dict[str, int]:
