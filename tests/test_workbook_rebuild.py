@@ -175,8 +175,9 @@ def test_macro_rebuild_writes_the_plan_in_few_round_trips(example, tmp_path):
     assert summary.problem is None
     actions = book.json()["actions"]
     funcs = [a["func"] for a in actions]
-    # per output sheet: clear, one bulk write, one number format; then the array formulas
-    assert funcs.count("setFormula") == len(OUTPUT_ROLES)
+    # per output sheet: clear, one bulk write, one number format; then the array formulas;
+    # and one write of the 整改清单's columns (its pre-filled rows follow the evaluation)
+    assert funcs.count("setFormula") == len(OUTPUT_ROLES) + 1
     assert funcs.count("sheetClearContents") == len(OUTPUT_ROLES)
     assert "setValues" not in funcs and "namesAdd" not in funcs  # nothing reshaped, no name moved
     assert len(actions) < 60

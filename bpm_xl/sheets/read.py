@@ -9,6 +9,7 @@ puts each value back where its codes are.
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence  # noqa: F401
@@ -16,7 +17,7 @@ from typing import Any, Mapping, Sequence  # noqa: F401
 import pandas as pd
 
 from ..errors import BpmError, SettingsError, WorkbookError
-from ..layout.inputs import SETTING_KEYS
+from ..layout.inputs import META_KEYS, SETTING_KEYS, SURVEY_KEYS
 from ..layout.types import WorkbookData, a1
 
 __all__ = ["Grids", "parse_names", "read_data", "to_inputs"]
@@ -116,6 +117,8 @@ def read_data(g: Grids) -> WorkbookData:
     nsh, nr, nc, _, _ = g.name("BPM_BANDS_NAME")
     bands_name = _text(g.cell(nsh, nr, nc)) or "custom"
 
+    settings.update(read_survey_settings(g))
+
     # indicators: header row of BPM_INDICATORS, then every row below with a code
     ish, ir0, ic0, _, _ = g.name("BPM_INDICATORS")
     keys = ("dimension", "dimension_zh", "dimension_en", "code", "name_zh", "name_en", "pdca")
@@ -124,7 +127,9 @@ def read_data(g: Grids) -> WorkbookData:
         vals = [g.cell(ish, r, ic0 + j) for j in range(7)]
         if all(v is None for v in vals):
             continue
-        system_rows.append({k: _text(v) for k, v in zip(keys, vals)})
+        row = {k: _text(v) for k, v in zip(keys, vals)}
+        row["pdca"] = _stage(row["pdca"])
+        system_rows.append(row)
 
     esh, er0, ec0, _, _ = g.name("BPM_EXPERTS")
     experts = []
@@ -211,7 +216,70 @@ def read_data(g: Grids) -> WorkbookData:
         settings=settings, bands=bands, bands_name=bands_name, system_rows=system_rows,
         experts=experts, judgments=judgments, delphi=delphi, delphi_sent=sent,
         delphi_returned=returned, survey_ids=survey_ids, survey=survey, where=where,
+        meta=read_meta(g), rectification=read_rectification(g), example=_is_example(g),
     )
+
+
+def _stage(v: str) -> str:
+    """计划/执行/检查/处理 (or Plan ...) as the model's stage code; other text unchanged."""
+    from ..model import PDCA_LABELS
+
+    low = v.strip().lower()
+    for code, (zh, en) in PDCA_LABELS.items():
+        if low in (code, zh, en.lower()):
+            return code
+    return v
+
+
+def read_survey_settings(g: Grids) -> dict[str, Any]:
+    """survey_min_seconds / survey_screen when the file has them and they are not blank
+    (older files lack them; a blank cell means the default)."""
+    out = {}
+    for key, nm, _ in SURVEY_KEYS:
+        if (ref := g.name(nm, required=False)) is not None and g.cell(ref[0], ref[1], ref[2]) is not None:
+            out[key] = g.cell(ref[0], ref[1], ref[2])
+    return out
+
+
+def read_meta(g: Grids) -> dict[str, Any]:
+    """unit / year / evaluator from BPM_UNIT, BPM_YEAR, BPM_EVALUATOR (absent: empty)."""
+    out: dict[str, Any] = {}
+    for key, nm in META_KEYS:
+        if (ref := g.name(nm, required=False)) is not None:
+            v = g.cell(ref[0], ref[1], ref[2])
+            if v is not None:
+                out[key] = int(v) if isinstance(v, float) and v.is_integer() else v
+    return out
+
+
+_RECT_FIELDS = ("problem", "stage", "indicator", "responsible", "deadline", "measure", "status")
+
+
+def read_rectification(g: Grids) -> list[dict[str, Any]]:
+    """The 整改清单 rows (BPM_RECTIFY: 问题 ... 状态), blank rows skipped, values as typed
+    (a deadline typed as a date stays a date); rows typed below the named range count too."""
+    ref = g.name("BPM_RECTIFY", required=False)
+    if ref is None:
+        return []
+    sh, r0, c0, _, _ = ref
+    rows = []
+    for r in range(r0, g.nrows(sh)):
+        vals = [g.cell(sh, r, c0 + j) for j in range(len(_RECT_FIELDS))]
+        if all(v is None for v in vals):
+            continue
+        row = {k: (v.date().isoformat() if isinstance(v, _dt.datetime) else v.isoformat() if isinstance(v, _dt.date)
+                   else v) for k, v in zip(_RECT_FIELDS, vals)}
+        if isinstance(row["stage"], str):
+            row["stage"] = _stage(row["stage"])
+        rows.append(row)
+    return rows
+
+
+def _is_example(g: Grids) -> bool:
+    ref = g.name("BPM_DATA", required=False)
+    if ref is None:
+        return False
+    return _text(g.cell(ref[0], ref[1], ref[2])).lower() in ("示例数据", "example data")
 
 
 def _number(v: Any, what: str) -> float:
