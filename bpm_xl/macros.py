@@ -177,6 +177,24 @@ def _write_columns(sheet: Any, sp: SheetPlan, old_rows: int) -> None:
     sheet.range((1, 1)).resize(len(grid), width).formula = grid
 
 
+def _write_status(existing: dict[str, Any], plan: WorkbookPlan) -> list[str]:
+    """What the file is (example / own / blank data), where the user sheets say it: the Guide's
+    own lines and the BPM_DATA cell on Settings; nothing else on those sheets is touched."""
+    done = []
+    for sp in plan.sheets:
+        if sp.role == "guide" and sp.name in existing:
+            _write_blocks(existing[sp.name], sp)
+            done.append(sp.name)
+    ref = plan.names.get("BPM_DATA")
+    where = parse_names({"BPM_DATA": ref}).get("BPM_DATA") if ref else None
+    if where and where[0] in existing:
+        settings = next(sp for sp in plan.sheets if sp.role == "settings")
+        value = next((b.cells[where[1] - b.row][where[2] - b.col] for b in settings.blocks
+                      if b.row <= where[1] < b.row + b.nrows and b.col <= where[2] < b.col + b.ncols), None)
+        existing[where[0]].range((where[1] + 1, where[2] + 1)).value = value
+    return done
+
+
 def _write(book: Any, plan: WorkbookPlan, g: Grids, force: tuple[str, ...] = ()) -> tuple[list[str], int]:
     existing = {sh.name: sh for sh in book.sheets}
     written: list[str] = []
@@ -211,6 +229,7 @@ def _write(book: Any, plan: WorkbookPlan, g: Grids, force: tuple[str, ...] = ())
         for a in sp.arrays:
             sheet.range((a.row + 1, a.col + 1)).resize(a.nrows, a.ncols).formula_array = a.formula
         written.append(sp.name)
+    written += _write_status(existing, plan)
     changed = 0
     current = {k: v for k, v in ((n.name, _safe_refers(n)) for n in book.names)}
     for name, refers in plan.names.items():

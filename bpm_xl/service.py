@@ -128,7 +128,7 @@ def example_workbook_data(lang: str = "zh") -> tuple[WorkbookData, Any]:
     raw = example_data()
     # judgments typed as text ("1/3") become numbers, shown by the fraction-formatted cells
     data = replace(data_from_inputs(inputs), delphi_sent=list(raw["delphi"]["sent"]), delphi_returned=list(raw["delphi"]["returned"]),
-                    bands_name=_bands_title(lang), title=inputs.title, example=True)
+                    bands_name=_bands_title(lang), title=inputs.title)
     return data, inputs.system
 
 

@@ -345,3 +345,25 @@ def test_the_macro_text_prefix_keeps_user_text_as_text():
     sp = SheetPlan("x", "x", "input")
     sp.add(0, 0, [["=1+1", Formula("=1+1"), "-3 记", None]])
     assert macros.dense(sp) == [["'=1+1", "=1+1", "'-3 记", ""]]
+
+
+def test_the_macro_rebuild_updates_the_data_kind_and_keeps_typed_rectification(example, tmp_path):
+    book = _copy(example, tmp_path)
+    names = _names(book)
+    wb = openpyxl.load_workbook(book, keep_vba=True)
+    sheet, r0, c0, _, _ = names["BPM_SURVEY"]
+    ws = wb[sheet]
+    ws.cell(r0 + 1, c0 + 1).value = 5 if ws.cell(r0 + 1, c0 + 1).value != 5 else 4
+    rs, q0, qc, _, _ = names["BPM_RECTIFY"]
+    wb[rs].cell(q0 + 1, qc + 4).value = "财政局预算科"
+    wb.save(book)
+    remote = xw.Book(json=payload_from_grids(load_grids(book), book_name=book.name))
+    summary = macros.rebuild(remote)
+    assert summary.problem is None
+    out = tmp_path / "replayed.xlsm"
+    replay(remote.json()["actions"], book, out)
+    data, _ = read_workbook(out)
+    assert "本单位录入的数据" in _guide(out)[1]
+    assert _cell(out, "BPM_DATA").value == "本单位数据"
+    assert data.rectification[0]["responsible"] == "财政局预算科"
+    assert len(data.rectification) == 5

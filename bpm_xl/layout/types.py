@@ -189,8 +189,8 @@ class WorkbookData:
     meta: dict[str, Any] = field(default_factory=dict)
     #: the 整改清单 rows (keys of bpm_xl.rectification.FIELDS), as typed on the sheet
     rectification: list[dict[str, Any]] = field(default_factory=list)
-    #: True when the file says it holds bpm-xl's example data (written by ``new``; a rebuild
-    #: keeps it only while the inputs still equal the example's)
+    #: True when the file's Settings (BPM_DATA) says it holds bpm-xl's example data; what the
+    #: layout writes there is decided from the inputs themselves (bpm_xl.layout.data.data_kind)
     example: bool = False
     #: where values were read from (sheet, rows, columns by code), to name cells in messages
     where: dict[str, Any] = field(default_factory=dict, compare=False)
