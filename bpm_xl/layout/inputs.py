@@ -337,6 +337,7 @@ def rectification_sheet(ctx: LayoutContext) -> SheetPlan:
         rs.add(2, 0, [[k + 1] for k in range(len(rows))], "rowhead")
         rs.add(2, 1, rows, "input")
     last = 2 + len(rows) + RECTIFY_SPARE_ROWS - 1
+    rs.add(2 + len(rows), 1, [[None] * 7 for _ in range(RECTIFY_SPARE_ROWS)], "input")   # green rows to type in
     ctx.put("BPM_RECTIFY", "rectification", 2, 1, last, 7)
     rs.validations.append(Validation(2, 2, last, 2, {"validate": "list", "source": pdca_choices(lang),
                                                        "error_type": "warning"}))
