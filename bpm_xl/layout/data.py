@@ -58,7 +58,18 @@ def data_from_inputs(inputs, bands_name: str | None = None) -> WorkbookData:
         survey_ids=ids,
         survey=survey,
         title=inputs.title,
+        meta=_meta_of(getattr(inputs, "meta", None)),
     )
+
+
+def _meta_of(meta: Any) -> dict[str, Any]:
+    """unit / year / evaluator of a core Meta (or a mapping), blanks left out."""
+    out = {}
+    for key in ("unit", "year", "evaluator"):
+        v = meta.get(key) if isinstance(meta, dict) else getattr(meta, key, None)
+        if v not in (None, ""):
+            out[key] = v
+    return out
 
 
 def _clean(v: Any) -> Any:
