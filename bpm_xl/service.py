@@ -451,13 +451,16 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
                          len(data.experts), len(data.survey), a.evaluation is not None, a.missing)
 
 
-def plan_book(grids: Grids) -> tuple[WorkbookPlan, Assessment]:
+def plan_book(grids: Grids, update: Callable[[WorkbookData], WorkbookData] | None = None
+              ) -> tuple[WorkbookPlan, Assessment]:
     """The plan the in-Excel macro writes into a live workbook, after the same validation.
 
     Formulas only (Excel computes every value itself); the sensitivity sheet holds values.
     Invalid input raises the located error before anything is planned.
     """
     data = read_data(grids)
+    if update is not None:  # e.g. returned expert forms (the in-Excel Collect button)
+        data = update(data)
     a = assess(data, grids.source)
     sens = sensitivity_of(a.inputs, a.evaluation) if a.evaluation is not None else None
     return _plan(data, a.system, _lang(grids), sensitivity=sens), a
@@ -485,7 +488,8 @@ def export_file(source: "str | Path | EvaluationInputs", out: str | Path | None 
 
 
 def write_report_files(evaluation: "Evaluation", out: str | Path, lang: str = "zh", *, pdf: bool = False,
-                       sensitivity: Any = None, fmt: str = "html", previous: "Evaluation | None" = None
+                       sensitivity: Any = None, fmt: str = "html", previous: "Evaluation | None" = None,
+                       rectification: Any = None, meta: Any = None, previous_rectification: Any = None
                        ) -> "ReportFiles":
     """The report of an evaluation (HTML, or Word with ``fmt="docx"``; a PDF with ``pdf``),
     each file written atomically; nothing is written when the output cannot be."""
@@ -496,7 +500,8 @@ def write_report_files(evaluation: "Evaluation", out: str | Path, lang: str = "z
     if pdf or fmt == "pdf":
         safe.check_writable(out.with_suffix(".pdf"))
     return write_report(evaluation.inputs, evaluation, sensitivity, out, fmt=fmt, lang=lang, previous=previous,
-                        pdf=pdf)
+                        pdf=pdf, rectification=rectification, meta=meta,
+                        previous_rectification=previous_rectification)
 
 
 def report_file(source: "str | Path", out: str | Path, *, lang: str | None = None, pdf: bool = False,
@@ -506,5 +511,9 @@ def report_file(source: "str | Path", out: str | Path, *, lang: str | None = Non
     workbook (evaluated the same way) for the year-over-year comparison."""
     done = evaluate_file(source, lang=lang, draws=draws, progress=progress)
     prev = evaluate_file(previous).evaluation if previous is not None else None
+    typed = _read(Path(source))[0] if not (isinstance(source, str) and source == EXAMPLE) else None
+    prev_typed = _read(Path(previous))[0] if previous is not None else None
     return write_report_files(done.evaluation, out, done.lang, pdf=pdf, sensitivity=done.sensitivity, fmt=fmt,
-                              previous=prev)
+                              previous=prev, rectification=typed.rectification if typed else None,
+                              meta=(typed.meta or None) if typed else None,
+                              previous_rectification=prev_typed.rectification if prev_typed else None)

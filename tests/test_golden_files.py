@@ -17,6 +17,15 @@ the workbook layer must not change them, apart from these intentional difference
 - every file carries the layout record (``docProps/custom.xml``, redteam's preservation);
 - the Rebuild button calls ``BpmRebuild`` (was xlwings' ``SampleCall``), a macro in the added
   VBA module ``bpm_xl_rebuild``; every other VBA module is unchanged.
+
+Wave 2 (sheets) regenerated the golden files from ``bpm-xl new`` / ``export`` of that branch, for
+these intended differences: Settings rows for unit / year / evaluator, survey screening and the
+data kind (the bands moved down); a 2x2 probe on Settings; the 整改清单 sheet; the dashboard's
+title formula, Python check cell, status line and the buttons beside Rebuild (BpmForms,
+BpmCollect, BpmReport in ``bpm_xl_rebuild``); the Guide's lines on what the file is; PDCA stages
+in Chinese on the indicator sheet; consistency blocks as four function rows plus native
+是/否 and RI-table rows; the headers 轮次 and P/D/C/A stage letters. The rules above still hold
+for the comparison against these files.
 """
 
 from __future__ import annotations
@@ -93,9 +102,7 @@ def test_new_workbook_is_the_golden_file_but_for_the_intended_changes(tmp_path, 
                 assert za.read(name) == _without_custom(zb.read(name)), name
             elif name == "xl/vbaProject.bin":
                 old, new = vba.module_sources(za.read(name)), vba.module_sources(zb.read(name))
-                assert new.pop(vba.REBUILD_MODULE) and new == old
-            elif name.startswith("xl/drawings/vmlDrawing"):
-                assert za.read(name) == zb.read(name).replace(b"BpmRebuild", b"SampleCall"), name
+                assert new.pop(vba.REBUILD_MODULE) == old.pop(vba.REBUILD_MODULE) and new == old
             elif not name.startswith("xl/worksheets/sheet"):
                 assert za.read(name) == zb.read(name), name
     diffs = _differences(GOLDEN / golden, path, unknown_ok=not example)

@@ -20,6 +20,7 @@ reading (a read is a snapshot); writers refuse a file open elsewhere.
 
 from __future__ import annotations
 
+import datetime as _dt
 import operator
 import re
 import zipfile
@@ -32,7 +33,7 @@ import pandas as pd
 
 from .. import conversion
 from ..errors import BpmError, SettingsError, WorkbookError
-from ..layout.inputs import SETTING_KEYS
+from ..layout.inputs import SETTING_KEYS, SURVEY_KEYS
 from ..layout.types import Formula, WorkbookData, col_index, a1, parse_ref
 
 __all__ = ["Grids", "Places", "check_file", "parse_names", "parse_ref", "read_data", "to_inputs", "inputs_and_places",
@@ -119,7 +120,9 @@ def _system_rows(g: Grids, where: dict[str, Any]) -> list[dict[str, Any]]:
         vals = [g.cell(ish, r, ic0 + j) for j in range(len(_SYSTEM_KEYS))]
         if all(v is None for v in vals):
             continue
-        rows.append({k: _text(v) for k, v in zip(_SYSTEM_KEYS, vals)})
+        row = {k: _text(v) for k, v in zip(_SYSTEM_KEYS, vals)}
+        row["pdca"] = _stage(row["pdca"])
+        rows.append(row)
         at.append(r)
     where["indicators"] = (ish, at, ic0)
     return rows
@@ -256,11 +259,70 @@ def read_data(g: Grids) -> WorkbookData:
     delphi, sent, returned = _delphi(g, where)
     survey_ids, survey = _survey(g, where)
     where["meta"] = _meta(g)
+    settings.update(read_survey_settings(g))
     return WorkbookData(
         settings=settings, bands=bands, bands_name=bands_name, system_rows=system_rows,
         experts=experts, judgments=judgments, delphi=delphi, delphi_sent=sent,
         delphi_returned=returned, survey_ids=survey_ids, survey=survey, where=where,
+        meta={k: v for k, v in where["meta"].items() if v}, rectification=read_rectification(g),
+        example=_is_example(g),
     )
+
+
+def _stage(v: str) -> str:
+    """计划/执行/检查/处理 (or Plan ...) as the model's stage code; other text unchanged."""
+    from ..model import PDCA_LABELS
+
+    low = v.strip().lower()
+    for code, (zh, en) in PDCA_LABELS.items():
+        if low in (code, zh, en.lower()):
+            return code
+    return v
+
+
+def read_survey_settings(g: Grids) -> dict[str, Any]:
+    """survey_min_seconds / survey_screen when the file has them and they are not blank
+    (older files lack them; a blank cell means the default)."""
+    out = {}
+    for key, nm, _ in SURVEY_KEYS:
+        if (ref := g.name(nm, required=False)) is not None and g.cell(ref[0], ref[1], ref[2]) is not None:
+            out[key] = g.cell(ref[0], ref[1], ref[2])
+    return out
+
+
+_RECT_FIELDS = ("problem", "stage", "indicator", "responsible", "deadline", "measure", "status")
+
+
+def _rect_value(v: Any) -> Any:
+    if isinstance(v, _dt.datetime):
+        return v.date().isoformat()
+    return v.isoformat() if isinstance(v, _dt.date) else v
+
+
+def read_rectification(g: Grids) -> list[dict[str, Any]]:
+    """The 整改清单 rows (BPM_RECTIFY: 问题 ... 状态), blank rows skipped, values as typed
+    (a deadline typed as a date stays a date); rows typed below the named range count too."""
+    ref = g.name("BPM_RECTIFY", required=False)
+    if ref is None:
+        return []
+    sh, r0, c0, _, _ = ref
+    rows = []
+    for r in range(r0, g.nrows(sh)):
+        vals = [g.cell(sh, r, c0 + j) for j in range(len(_RECT_FIELDS))]
+        if all(v is None for v in vals):
+            continue
+        row = {k: _rect_value(v) for k, v in zip(_RECT_FIELDS, vals)}
+        if isinstance(row["stage"], str):
+            row["stage"] = _stage(row["stage"])
+        rows.append(row)
+    return rows
+
+
+def _is_example(g: Grids) -> bool:
+    ref = g.name("BPM_DATA", required=False)
+    if ref is None:
+        return False
+    return _text(g.cell(ref[0], ref[1], ref[2])).lower() in ("示例数据", "example data")
 
 
 # ---------------------------------------------------------------------------------------

@@ -769,8 +769,8 @@ def _consistency_block(a: ArrayBlock, o: dict[str, Any], values: _Values) -> Blo
     cells = [F(f"={o['group']['lam']}"), F(f"={_ci(lam, n)}"), F(f"={o['ri']}"), F(f"={_cr(ci, ri, n)}"),
              F(f"={cr}<0.1"), F("=BPM_RI")]
     cached = [o["group"]["lam_v"], ci_v, o["ri_v"], cr_v, (cr_v < 0.1) if _isnum(cr_v) else NA, values.scalar("BPM_RI")]
-    return Block(a.row, a.col, [[lab, v] for lab, v in zip(CONSISTENCY_LABELS, cells)], a.style,
-                 cached=[[None, v] for v in cached])
+    return Block(a.row, a.col, [[lab, v] for lab, v in zip(CONSISTENCY_LABELS, cells)][: a.nrows], a.style,
+                 cached=[[None, v] for v in cached][: a.nrows])
 
 
 class _Replacer:
@@ -848,7 +848,9 @@ def portable_plan(plan: WorkbookPlan, system: Any = None) -> WorkbookPlan:
     formula carries the value it computes: the plan's own cached values (from the Evaluation)
     and, for the calculation sheet and the replaced calls, the mirrors in this module.
     """
-    p = copy.deepcopy(plan)
+    from ..layout import mark_portable
+
+    p = mark_portable(copy.deepcopy(plan))
     p.sheets = [s for s in p.sheets if s.role != "conf"]
     lang = p.lang if p.lang in _TEXT else "zh"
     calc = _Calc(lang, _Values(p))
