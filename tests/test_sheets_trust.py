@@ -59,7 +59,7 @@ def test_unit_year_evaluator_are_read_and_shown_in_the_dashboard_title(example, 
     _set(book, {"BPM_UNIT": "七里河区财政局", "BPM_YEAR": 2025, "BPM_EVALUATOR": "绩效科"})
     rebuild_file(book, backup=False)
     data, _ = read_workbook(book)
-    assert data.meta == {"unit": "七里河区财政局", "year": 2025, "evaluator": "绩效科"}
+    assert data.meta == {"unit": "七里河区财政局", "year": "2025", "evaluator": "绩效科"}
     cells = read_cells(book)
     title = cells["仪表盘"]["A1"]
     assert "BPM_UNIT" in title.formula and "BPM_YEAR" in title.formula
