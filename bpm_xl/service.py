@@ -333,7 +333,8 @@ def evaluate_file(source: "str | Path", *, lang: str | None = None, draws: int =
 
 
 def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_module: bool = True,
-                 evaluation: Any = None, sensitivity: Any = None, portable: bool = False) -> Path:
+                 evaluation: Any = None, sensitivity: Any = None, portable: bool = False,
+                 data: WorkbookData | None = None) -> Path:
     """Write a new evaluation workbook (.xlsm with the xlwings VBA project).
 
     The Rebuild button runs :data:`bpm_xl.writers.vba.REBUILD_MACRO`, which imports ``bpm_xl.macros``: any file

@@ -103,7 +103,7 @@ _TEXT = {
         "ranks": "德尔菲第 {k} 轮：秩（平均秩）与结",
         "scale": "1-9 标度",
         "parse": "节点 {node}：判断值的读取（文本如 1/3、１／３ 按 bpm-xl 的规则读取；无法读取的显示 #N/A 或 #VALUE!）",
-        "cell": "单元格", "reads": "读作", "text": "文本", "num": "分子", "den": "分母",
+        "cell": "单元格", "reads": "读作", "text": "文本", "num": "分子", "den": "分母", "rest": "去掉数字后",
     },
     "en": {
         "guide": "This file is a macro-free portable export (bpm-xl export --portable): every result is a native "
@@ -128,6 +128,7 @@ _TEXT = {
         "parse": "Node {node}: how each judgment reads (text such as 1/3 or full-width １／３ as bpm-xl reads it; "
                  "what cannot be read shows #N/A or #VALUE!)",
         "cell": "cell", "reads": "reads as", "text": "text", "num": "numerator", "den": "denominator",
+        "rest": "without digits",
     },
 }
 
@@ -355,18 +356,21 @@ def _rc(cell: str) -> tuple[int, int]:
 
 
 # ---------------------------------------------------------------------------------------
-# Judgments typed as text ("1/3", "１／３", " 1 / 3 "): read by native formulas as the core's
-# conversion reads them (bpm_xl.conversion.number: NFKC, trimmed, one "/" between two plain
-# decimal numbers). VALUE alone would not do: it reads "1/3" as a date and "5-" as -5. So the
-# text is folded to ASCII (full-width forms, the spaces NFKC maps to a space), trimmed, split
-# at "/", each part checked against [+-]digits[.digits][e[+-]digits] character by character
-# (SUBSTITUTE chains), and only then given to VALUE. Every step has its own cell, mirrored by
-# _parse_cells; an entry the formulas cannot read the same way as the core refuses the write.
+# Judgments typed as text ("1/3", "１／３", " 1 / 3 ", "0.5"): read by native formulas as the
+# core's conversion reads them (bpm_xl.conversion.number: NFKC, trimmed, one "/" between two
+# numbers). VALUE alone would not do: it reads "1/3" as a date and "5-" as -5. So the text is
+# folded to ASCII (full-width forms, the spaces NFKC maps to a space, tab and line breaks),
+# trimmed, split at "/", and each side must be digits with at most one decimal point (checked
+# by a SUBSTITUTE chain) before VALUE reads it. Every step has its own cell, mirrored by
+# _parse_cells. What the core reads as a number but these formulas do not (a sign, an
+# exponent, "①") refuses the write with the cell named (_check_readable): a portable file
+# never holds an entry its engines would read differently from ``bpm-xl evaluate``.
 _FOLD = ([(chr(0xFF10 + d), str(d)) for d in range(10)]
-         + [("\uff0f", "/"), ("\uff0e", "."), ("\uff0b", "+"), ("\uff0d", "-"), ("\uff45", "e"), ("\uff25", "E"),
-            ("\u3000", " "), ("\u00a0", " ")])
+         + [("\uff0f", "/"), ("\uff0e", "."), ("\u3000", " "), ("\u00a0", " ")])
 #: Control characters a paste may bring, as CHAR(n) in the formulas (codes below 128 only).
 _FOLD_CODES = (9, 10, 13)
+#: A typed number this large is refused (LibreOffice's VALUE of 400 digits is the largest double, not an error).
+_HUGE = 1e300
 
 
 def _fold_formula(x: str) -> str:
@@ -383,10 +387,6 @@ def _no_digits_formula(x: str) -> str:
     return x
 
 
-def _unsign_formula(x: str) -> str:
-    return f'IF(OR(LEFT({x},1)="+",LEFT({x},1)="-"),MID({x},2,LEN({x})),{x})'
-
-
 def _trim(s: str) -> str:
     """TRIM: no leading or trailing spaces, inner runs of spaces as one."""
     return " ".join(p for p in s.split(" ") if p)
@@ -396,31 +396,22 @@ def _no_digits(s: str) -> str:
     return s.translate({ord(d): None for d in "0123456789"})
 
 
-def _unsign(s: str) -> str:
-    return s[1:] if s[:1] in ("+", "-") else s
-
-
 def _part_cells(a: str) -> list[Any]:
-    """q (sign off), m (mantissa), x (exponent digits), value of one side of the "/"."""
-    q = _unsign(a)
-    k = next((i for i, ch in enumerate(q) if ch in "eE"), -1)
-    m = q if k < 0 else q[:k]
-    x = "" if q == "" else ("0" if k < 0 else _unsign(q[k + 1:]))
+    """One side of the "/": what is left without its digits, and the number it reads as."""
     if a == "":
-        return [q, m, x, ""]
-    dm = _no_digits(m)
-    if dm in ("", ".") and len(m) > len(dm) and len(x) > 0 and _no_digits(x) == "":
-        try:
-            return [q, m, x, _out(float(a))]
-        except ValueError:  # pragma: no cover - the checks above admit only what float() reads
-            return [q, m, x, NA]
-    return [q, m, x, NA]
+        return ["", ""]
+    rest = _no_digits(a)
+    if rest in ("", ".") and len(a) > len(rest):
+        v = float(a)
+        return [rest, v if abs(v) < _HUGE else NA]
+    return [rest, NA]
 
 
 def _parse_cells(v: Any) -> list[Any]:
-    """What the parse row of a judgment cell shows: value, t, a, b, then q, m, x, value of a and of b."""
+    """What the parse row of a judgment cell shows: value, text, numerator, denominator, then
+    (without digits, value) of the numerator and of the denominator."""
     if _isnum(v):
-        return [float(v), "", "", "", *_part_cells(""), *_part_cells("")]
+        return [float(v), "", "", "", "", "", "", ""]
     if v is None:
         s = ""
     elif isinstance(v, bool):
@@ -442,10 +433,10 @@ def _parse_cells(v: Any) -> list[Any]:
     pa, pb = _part_cells(a), _part_cells(b)
     if t == "":
         value: Any = ""
-    elif t.count("/") > 1 or not (_isnum(pa[3]) and _isnum(pb[3])) or pb[3] == 0:
+    elif t.count("/") > 1 or not (_isnum(pa[1]) and _isnum(pb[1])) or pb[1] == 0:
         value = NA
     else:
-        value = _out(pa[3] / pb[3])
+        value = _out(pa[1] / pb[1])
     return [value, t, a, b, *pa, *pb]
 
 
@@ -461,7 +452,8 @@ def _check_readable(v: Any, value: Any, sheet: str, r: int, c: int) -> None:
     if not _isnum(value) or not math.isclose(value, x, rel_tol=1e-15, abs_tol=0.0):
         raise WorkbookError(
             f'judgment "{v}" cannot be read by the formulas of a portable workbook (no macros); type it with '
-            f'digits 0-9 (or full-width digits), for example 3, 0.5 or 1/3', sheet=sheet, cell=a1(r, c, absolute=False))
+            f'digits and at most one decimal point, for example 3, 0.5 or 1/3 (full-width digits work too)',
+            sheet=sheet, cell=a1(r, c, absolute=False))
 
 
 def _parse_table(calc: _Calc, cells: list[tuple[int, int]], jsheet: str, label: str) -> dict[tuple[int, int], str]:
@@ -469,33 +461,28 @@ def _parse_table(calc: _Calc, cells: list[tuple[int, int]], jsheet: str, label: 
     r = calc.row
     calc.put(r, 0, [[calc.tx("parse", node=label)]], "subtitle")
     calc.put(r + 1, 0, [[calc.tx("cell"), calc.tx("reads"), calc.tx("text"), calc.tx("num"), calc.tx("den"),
-                         "±", "m", "e", "=", "±", "m", "e", "="]], "header")
+                         calc.tx("rest"), "=", calc.tx("rest"), "="]], "header")
     out: dict[tuple[int, int], str] = {}
     rows, cached = [], []
     d0 = r + 2
     for k, (jr, jc) in enumerate(cells):
         rr = d0 + k
         X = ref(jsheet, jr, jc)
-        T, A, B = a1(rr, 2), a1(rr, 3), a1(rr, 4)
+        T = a1(rr, 2)
         row: list[Any] = [
             f"{jsheet}!{a1(jr, jc, absolute=False)}",
             F(f'=IF(ISNUMBER({X}),{X},IF({T}="","",IF(LEN({T})-LEN(SUBSTITUTE({T},"/",""))>1,NA(),'
-              f"{a1(rr, 8)}/{a1(rr, 12)})))"),
+              f"{a1(rr, 6)}/{a1(rr, 8)})))"),
             F(f'=IF(ISNUMBER({X}),"",TRIM({_fold_formula(X)}))'),
             F(f'=IF({T}="","",IF(ISERROR(FIND("/",{T})),{T},TRIM(LEFT({T},FIND("/",{T})-1))))'),
             F(f'=IF({T}="","",IF(ISERROR(FIND("/",{T})),"1",TRIM(MID({T},FIND("/",{T})+1,LEN({T})))))'),
         ]
-        for P, c in ((A, 5), (B, 9)):
-            Q, M, E = a1(rr, c), a1(rr, c + 1), a1(rr, c + 2)
-            at_e = f'FIND("E",UPPER({Q}))'
-            mid = f"MID({Q},{at_e}+1,LEN({Q}))"
-            dm = _no_digits_formula(M)
+        for P, c in ((a1(rr, 3), 5), (a1(rr, 4), 7)):
+            R = a1(rr, c)
             row += [
-                F(f"={_unsign_formula(P)}"),
-                F(f"=IF(ISERROR({at_e}),{Q},LEFT({Q},{at_e}-1))"),
-                F(f'=IF({Q}="","",IF(ISERROR({at_e}),"0",{_unsign_formula(mid)}))'),
-                F(f'=IF({P}="","",IF(AND(OR({dm}="",{dm}="."),LEN({M})>LEN({dm}),LEN({E})>0,'
-                  f'{_no_digits_formula(E)}=""),VALUE({P}),NA()))'),
+                F(f"={_no_digits_formula(P)}"),
+                F(f'=IF({P}="","",IF(AND(OR({R}="",{R}="."),LEN({P})>LEN({R})),'
+                  f"IF(ABS(VALUE({P}))<{_HUGE:.0E},VALUE({P}),NA()),NA()))"),
             ]
         typed = calc.values.get(jsheet, jr, jc)
         shown = _parse_cells(typed)
