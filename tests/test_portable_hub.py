@@ -62,10 +62,10 @@ def _assert_portable(path: Path) -> None:
         members = zf.namelist()
         types = zf.read("[Content_Types].xml").decode()
         sheets_xml = [zf.read(m).decode() for m in members if m.startswith("xl/worksheets/sheet")]
+        book = zf.read("xl/workbook.xml").decode()
     assert not any("vba" in m.lower() for m in members)
     assert "macroEnabled" not in types
     assert not any("<sheetProtection" in x for x in sheets_xml)  # every sheet stays editable
-        book = zf.read("xl/workbook.xml").decode()
     names = _names(path)
     assert CALC_ROLE_NAME in names
     for role in ("GUIDE", "SETTINGS", "INDICATORS", "EXPERTS", "JUDGMENTS", "DELPHI", "SURVEY", "DASHBOARD"):
@@ -408,3 +408,17 @@ def test_the_native_parse_never_reads_a_number_the_core_does_not(typed):
 
         with pytest.raises(WorkbookError, match="cannot be read by the formulas"):
             _check_readable(typed, native, "J", 0, 0)
+
+
+def test_rebuild_never_leaves_an_xlsm_without_its_macros(grown, tmp_path):
+    """An .xlsm whose VBA project was lost (some programs drop it) gets bpm-xl's project back."""
+    path = tmp_path / "lost.xlsm"
+    with zipfile.ZipFile(grown["xlsm"]) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            if item.filename != "xl/vbaProject.bin":
+                dst.writestr(item, src.read(item.filename))
+    res = _cli("rebuild", path, "-q")
+    assert res.exit_code == 0, res.output
+    with zipfile.ZipFile(path) as zf:
+        assert "xl/vbaProject.bin" in zf.namelist()
+        assert "macroEnabled" in zf.read("[Content_Types].xml").decode()
