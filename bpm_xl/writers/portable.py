@@ -1,7 +1,11 @@
-"""The portable export: the workbook with every bpm-xl function call replaced by native formulas.
+"""The portable workbook: every bpm-xl function call replaced by native formulas.
 
-``bpm-xl export FILE --portable`` writes a macro-free .xlsx for readers without Python (a
-finance bureau, an auditor). Every output is a native formula that Excel 2010+, WPS and
+``bpm-xl export FILE --portable`` and ``bpm-xl new FILE.xlsx --portable`` write a macro-free
+.xlsx for people without Python (a bureau on WPS or LibreOffice, an auditor); it is a full hub:
+its input sheets stay editable, ``bpm-xl rebuild FILE.xlsx`` rebuilds it as a portable
+workbook (the defined name ``BPM_ROLE_CALC`` marks it), and evaluate/report/export read it.
+Judgments typed as text ("1/3", "１／３") are read by a parse table as the core reads them
+(see "Judgments typed as text" below). Every output is a native formula that Excel 2010+, WPS and
 LibreOffice 7.4 recalculate: only SUMPRODUCT, MMULT (entered as CSE array formulas), INDEX,
 MATCH, GEOMEAN, AVERAGE, STDEV, COUNTIF, RANK, CHIDIST, DEVSQ, LN, EXP, IF, ISNUMBER and the
 like; no LET, LAMBDA, SEQUENCE, FILTER or XLOOKUP. Intermediate tables live on an extra sheet
