@@ -249,3 +249,16 @@ def test_docx_report_writes_user_text_as_text(outcomes, book):
     assert fields == [], fields
     body = parts["word/document.xml"]
     assert "<script>" not in body and "<img" not in body
+
+
+@pytest.mark.parametrize("args", [
+    ["export", "book.xlsm", "--portable", "--out", "\x1b]8;;http://x\x07[/]\x1b[31m.txt", "-q"],
+    ["evaluate", "\x1b[31m[link=http://x]y[/link].xlsm"],
+    ["forms", "book.xlsm", "--out", "f", "--lang", "\x1b[31m[/]"],
+    ["forms", "\x1b[2J[/].xlsm", "--out", "f"],
+], ids=["export-out", "evaluate-missing", "forms-lang", "forms-missing"])
+def test_error_lines_quote_user_text_literally(example, args, tmp_path):
+    """An error that quotes what the user typed shows control characters escaped, markup as typed."""
+    r = run(args, tmp_path, expect=(2,), inputs=["book.xlsm"])
+    no_raw_escapes(r)
+    assert "\\x1b" in r.err, r.err
