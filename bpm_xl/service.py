@@ -487,14 +487,14 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
     kind = _hub_kind(path)
     with safe.hold_lock(path):
         data, g = _read(path, formulas=True)   # formulas kept as Formula for rewriting the inputs (parts checked)
+        with zipfile.ZipFile(path) as zf:      # a renamed file was refused by _hub_kind, before any evaluation
+            vba = zf.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in zf.namelist() else None
         values, _ = _read(path, formulas=False)
         preserved = _preserved(path)
         if update is not None:
             data, values = update(data), update(values)
         a = assess(values, g.source)
         sens = sensitivity_of(a.inputs, a.evaluation) if a.evaluation is not None else None
-        with zipfile.ZipFile(path) as zf:
-            vba = zf.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in zf.namelist() else None
         plan = _plan(data, a.system, _lang(g), evaluation=a.evaluation, sensitivity=sens, extra=_kept_sheets(g))
         plan.sheets.extend(hub_extra_sheets(g, _lang(g), survey_map))
         _check_names_without_record(preserved, plan, g.source)
