@@ -139,8 +139,37 @@ def _write_value(ws, r: int, c: int, v: Any, fmt, cached: Any = None) -> None:
         ws.write_string(r, c, str(v), fmt)
 
 
+def _write_plain_block(ws, b, fm, kind: str) -> None:
+    """A block without cached values or judgment styling (the survey, Delphi rounds...): the
+    same calls as :func:`_write_value`, with the formats looked up once per column and numbers
+    (the bulk of a large survey) written without the per-cell dispatch."""
+    fmts: dict[int, Any] = {}
+    write_number, write_blank = ws.write_number, ws.write_blank
+    for i, row in enumerate(b.cells):
+        r = b.row + i
+        for j, v in enumerate(row):
+            fmt = fmts.get(j)
+            if fmt is None:
+                fmt = fmts[j] = fm.get(b.col_styles.get(j, b.style), kind)
+            tv = type(v)
+            if tv is float:
+                if v == v:
+                    write_number(r, b.col + j, v, fmt)
+                else:
+                    write_blank(r, b.col + j, None, fmt)
+            elif tv is int:
+                write_number(r, b.col + j, v, fmt)
+            elif v is None:
+                write_blank(r, b.col + j, None, fmt)
+            else:
+                _write_value(ws, r, b.col + j, v, fmt)
+
+
 def _write_blocks(ws, sp, fm) -> None:
     for b in sp.blocks:
+        if b.cached is None and b.style != "judgment":
+            _write_plain_block(ws, b, fm, sp.kind)
+            continue
         for i, row in enumerate(b.cells):
             for j, v in enumerate(row):
                 style = b.col_styles.get(j, b.style)
