@@ -553,6 +553,27 @@ def section_sensitivity(sz) -> tuple[list[str], dict]:
     return lines, {"s": t}
 
 
+# ----------------------------------------------------------------------------- load (issue 11)
+def section_load(respondents, directory: Path, repeat: int) -> list[str]:
+    """bpm-xl evaluate / rebuild / export --portable of 100 indicators x N respondents x 50 experts."""
+    import load
+
+    rows = []
+    for n in respondents:
+        r = load.measure(directory, n, repeat=repeat)
+        row = [f"{n:,}", f"{r['size_mb']:.1f}"]
+        for name in load.COMMANDS:
+            x = r[name]
+            row.append(f"{x['s']:.1f} s / {x['rss_mib']:,.0f} MiB" + ("" if x["rc"] == 0 else f" (exit {x['rc']})"))
+        rows.append(row + [load.load_avg()])
+    return ["## File load (issue 11)", "",
+            "100 indicators (10 x 10) x N respondents x 50 experts, written by `benchmarks/load.py make` "
+            "(seeded synthetic inputs, outputs not yet filled). Each command runs in a fresh process under "
+            "`/usr/bin/time -v`: wall clock and maximum resident set size, best of "
+            f"{repeat}; rebuild on a fresh copy. Load average of the machine after each size in the last column.", ""
+            ] + table(["respondents", "file MB", "evaluate", "rebuild", "export --portable", "load avg"], rows)
+
+
 # ----------------------------------------------------------------------------- main
 WORKERS = {"dispatch": w_dispatch, "scores": w_scores, "read": w_read, "province": w_province,
            "rebuild": w_rebuild}
@@ -565,9 +586,18 @@ def main(argv=None) -> int:
     ap.add_argument("--readme", action="store_true", help="also copy the table into benchmarks/README.md")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("args", nargs="?", help=argparse.SUPPRESS)
+    ap.add_argument("--load", type=int, nargs="*", metavar="N",
+                    help="only the file-load scenario (issue 11) at these respondent counts "
+                         "(default 25000 50000 100000); prints the table")
+    ap.add_argument("--load-dir", type=Path, default=Path("/tmp/bpm-load"), help="where the load workbooks go")
+    ap.add_argument("--repeat", type=int, default=2, help="runs per load command (best is kept)")
     ns = ap.parse_args(argv)
     if ns.worker:
         print(json.dumps(WORKERS[ns.worker](json.loads(ns.args))))
+        return 0
+    if ns.load is not None:
+        lines = machine() + [""] + section_load(ns.load or [25_000, 50_000, 100_000], ns.load_dir, ns.repeat)
+        print("\n".join(lines))
         return 0
     mode = "quick" if ns.quick else "full"
     sz = SIZES[mode]

@@ -202,27 +202,29 @@ def demo(
 
 @app.command()
 def new(
-    path: Path = typer.Argument(..., help="The workbook to write (.xlsm)."),
+    path: Path = typer.Argument(..., help="The workbook to write (.xlsm; .xlsx with --portable)."),
     lang: Lang = _LangOpt,
     example: bool = typer.Option(True, "--example/--blank", help="Fill in the example data, or leave inputs empty."),
+    portable: bool = typer.Option(False, "--portable",
+                                  help="A macro-free .xlsx hub for WPS/LibreOffice/Excel without Python."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing file."),
     quiet: bool = _QuietOpt,
 ) -> None:
-    """Write a new evaluation workbook (.xlsm with the xlwings VBA project)."""
+    """Write a new evaluation workbook (.xlsm with the xlwings VBA project, or --portable .xlsx)."""
     lang = _lang_value(lang)
     with _user_errors(path):
         if path.exists() and not force:
             _fail(f"{path}: exists already; use --force to overwrite it or choose another name")
         from . import console, service
 
-        written = service.new_workbook(path, lang=lang, example=example)
+        written = service.new_workbook(path, lang=lang, example=example, portable=portable)
         if not quiet:
             console.print_lines(console.stdout(), [written])
 
 
 @app.command()
 def rebuild(
-    file: Path = typer.Argument(..., help="The workbook to rebuild (.xlsm)."),
+    file: Path = typer.Argument(..., help="The workbook to rebuild (.xlsm, or a portable .xlsx)."),
     quiet: bool = _QuietOpt,
 ) -> None:
     """Rebuild a workbook's output sheets from its inputs (a backup copy is kept)."""

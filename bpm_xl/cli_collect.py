@@ -229,8 +229,18 @@ def _same_survey(a: Any, b: Any) -> bool:
 
 # ----------------------------------------------------------------------------- typer
 def _fail(message: str) -> None:
-    typer.echo(f"bpm-xl: error: {' '.join(str(message).split())}", err=True)
+    """One line on stderr (user text shown literally, control characters escaped), exit 2."""
+    from .console import error_line
+
+    typer.echo(error_line(message), err=True)
     raise typer.Exit(2)
+
+
+def _echo(line: Any) -> None:
+    """A line of output that may quote user text (file names, codes): printed literally."""
+    from .console import plain
+
+    typer.echo(plain(line))
 
 
 @contextlib.contextmanager
@@ -244,10 +254,8 @@ def _errors(source: Any = None, *others: Any) -> Iterator[None]:
                                           for p in named):
             msg = f"{source}: {msg}"
         _fail(msg)
-    except PermissionError as exc:
-        _fail(f"{exc.filename or source}: permission denied; close the file if it is open and try again")
-    except IsADirectoryError as exc:
-        _fail(f"{exc.filename}: is a directory; give a file name")
+    except OSError as exc:
+        _fail(safe.os_error_message(exc, source))
 
 
 def _existing(p: Path) -> Path:
@@ -261,11 +269,11 @@ def _existing(p: Path) -> Path:
 def _print_outcome(result: Any, book: Path, bak: Path | None, dry_run: bool) -> None:
     """What changed in the hub (``result.lines()``), and where the backup is."""
     for line in result.lines():
-        typer.echo(line)
+        _echo(line)
     if dry_run:
         typer.echo("dry run: nothing written")
     elif bak is not None:
-        typer.echo(f"{book}: updated; backup: {bak}")
+        _echo(f"{book}: updated; backup: {bak}")
 
 
 def forms_cmd(
@@ -283,7 +291,7 @@ def forms_cmd(
             raise WorkbookError(f"--layout: {layout!r} is not row or matrix")
         files = write_forms(_existing(book), out, round_, lang, layout)
     for p in files:
-        typer.echo(str(p))
+        _echo(p)
 
 
 def collect_cmd(
@@ -327,7 +335,7 @@ def feedback_cmd(
         rows, files = write_feedback(_existing(book), out, lang)
     typer.echo(f"{len({(r['expert'], r['node']) for r in rows})} matrix(es) to review, {len(rows)} judgment(s)")
     for p in files:
-        typer.echo(str(p))
+        _echo(p)
 
 
 def register(app: typer.Typer) -> None:

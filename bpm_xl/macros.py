@@ -22,12 +22,15 @@ from typing import Any
 
 import xlwings as xw
 
-from .errors import BpmError
-from .layout.labels import OUTPUT_ROLES, RESHAPED_INPUT_ROLES
-from .layout.types import Formula, SheetPlan, WorkbookPlan
-from .readers.workbook import Grids, parse_names
+from pathlib import Path
 
-__all__ = ["RebuildSummary", "rebuild", "main", "rebuild_script", "book_grids", "dense"]
+from .errors import BpmError
+from .layout.labels import FORMS_DIR, OUTPUT_ROLES, RESHAPED_INPUT_ROLES, RETURNED_DIR
+from .layout.types import Formula, SheetPlan, WorkbookPlan
+from .readers.workbook import Grids, parse_names, read_data
+
+__all__ = ["RebuildSummary", "book_grids", "collect", "collect_main", "dense", "forms", "forms_main", "main",
+           "rebuild", "rebuild_script", "report", "report_main"]
 
 _NUMBER_FORMAT = "0.0000"
 
@@ -103,7 +106,7 @@ def _norm_ref(refers: str) -> str:
     return refers.replace("$", "").replace("'", "").lstrip("=").upper()
 
 
-def rebuild(book: Any) -> RebuildSummary:
+def rebuild(book: Any, update: Any = None, force: tuple[str, ...] = ()) -> RebuildSummary:
     """Rebuild the evaluation sheets of ``book`` (an ``xw.Book``) from its input sheets.
 
     Validation is the service's (:func:`bpm_xl.service.assess`, the same as ``bpm-xl
@@ -113,10 +116,10 @@ def rebuild(book: Any) -> RebuildSummary:
 
     g = book_grids(book)
     try:
-        plan, assessment = plan_book(g)
+        plan, assessment = plan_book(g, update=update)
     except BpmError as exc:
         return RebuildSummary((), 0, f"{exc} Nothing was written.", refused=True)
-    written, changed = _write(book, plan, g)
+    written, changed = _write(book, plan, g, force)
     return RebuildSummary(tuple(written), changed, assessment.missing)
 
 
@@ -157,13 +160,65 @@ def _code(v: Any) -> str:
     return str(v).strip()
 
 
-def _write(book: Any, plan: WorkbookPlan, g: Grids) -> tuple[list[str], int]:
+#: Input sheets the macro rewrites on every rebuild, cell by cell over bpm-xl's own blocks
+#: (the 整改清单 gains pre-filled rows; the rows typed there are read and written back as typed).
+ALWAYS_WRITTEN = ("rectification",)
+
+
+def _write_blocks(sheet: Any, sp: SheetPlan) -> None:
+    """Write ``sp``'s blocks where they are, leaving every other cell of the sheet alone."""
+    for b in sp.blocks:
+        if b.cells and b.ncols:
+            cells = [[formula_cell(v) for v in row] + [""] * (b.ncols - len(row)) for row in b.cells]
+            sheet.range((b.row + 1, b.col + 1)).resize(b.nrows, b.ncols).formula = cells
+
+
+def _write_columns(sheet: Any, sp: SheetPlan, old_rows: int) -> None:
+    """One write of bpm-xl's columns of ``sp`` (down to the sheet's old last row, so rows that
+    moved up leave no copy behind); the columns to the right stay as the user left them."""
+    grid = dense(sp)
+    width = max((b.col + b.ncols for b in sp.blocks), default=1)
+    grid = [row[:width] for row in grid] + [[""] * width for _ in range(max(0, old_rows - len(grid)))]
+    sheet.range((1, 1)).resize(len(grid), width).formula = grid
+
+
+def _write_status(existing: dict[str, Any], plan: WorkbookPlan) -> list[str]:
+    """What the file is (example / own / blank data), where the user sheets say it: the Guide's
+    own lines and the BPM_DATA cell on Settings; nothing else on those sheets is touched."""
+    done = []
+    for sp in plan.sheets:
+        if sp.role == "guide" and sp.name in existing:
+            _write_blocks(existing[sp.name], sp)
+            done.append(sp.name)
+    ref = plan.names.get("BPM_DATA")
+    where = parse_names({"BPM_DATA": ref}).get("BPM_DATA") if ref else None
+    if where and where[0] in existing:
+        settings = next(sp for sp in plan.sheets if sp.role == "settings")
+        value = next((b.cells[where[1] - b.row][where[2] - b.col] for b in settings.blocks
+                      if b.row <= where[1] < b.row + b.nrows and b.col <= where[2] < b.col + b.ncols), None)
+        existing[where[0]].range((where[1] + 1, where[2] + 1)).value = value
+    return done
+
+
+def _write(book: Any, plan: WorkbookPlan, g: Grids, force: tuple[str, ...] = ()) -> tuple[list[str], int]:
     existing = {sh.name: sh for sh in book.sheets}
     written: list[str] = []
     for sp in plan.sheets:
+        if sp.role in ALWAYS_WRITTEN or (sp.role in force and sp.role not in RESHAPED_INPUT_ROLES):
+            sheet = existing.get(sp.name) or book.sheets.add(sp.name, after=book.sheets[len(book.sheets) - 1])
+            existing[sp.name] = sheet
+            if sp.role in ALWAYS_WRITTEN:
+                _write_columns(sheet, sp, len(g.sheets.get(sp.name, [])))
+            else:
+                _write_blocks(sheet, sp)
+            written.append(sp.name)
+            continue
         if sp.role not in OUTPUT_ROLES and sp.role not in RESHAPED_INPUT_ROLES:
             continue
         if sp.role in RESHAPED_INPUT_ROLES and sp.name in existing and _layout_unchanged(sp, plan, g):
+            if sp.role in force:  # same layout, new values (returned forms): bpm-xl's blocks only
+                _write_blocks(existing[sp.name], sp)
+                written.append(sp.name)
             continue
         sheet = existing.get(sp.name)
         if sheet is None:
@@ -179,6 +234,7 @@ def _write(book: Any, plan: WorkbookPlan, g: Grids) -> tuple[list[str], int]:
         for a in sp.arrays:
             sheet.range((a.row + 1, a.col + 1)).resize(a.nrows, a.ncols).formula_array = a.formula
         written.append(sp.name)
+    written += _write_status(existing, plan)
     changed = 0
     current = {k: v for k, v in ((n.name, _safe_refers(n)) for n in book.names)}
     for name, refers in plan.names.items():
@@ -219,3 +275,79 @@ def main() -> None:
 def rebuild_script(book: xw.Book):
     """Office.js entry point (xlwings Server / Lite): rebuild the evaluation sheets."""
     _report(book, rebuild(book))
+
+
+# ---------------------------------------------------------------------------------------
+# The buttons beside Rebuild: small shells over the service (same pattern as BpmRebuild)
+def _path(book: Any) -> Path:
+    return Path(book.fullname)
+
+
+def forms(book: Any) -> str:
+    """生成专家问卷: one form per expert into the folder ``<name>_forms`` next to the workbook
+    (the workbook is saved first, so the forms carry what the sheets show)."""
+    from .cli_collect import write_forms  # noqa: PLC0415
+    from .service import lang_of_file  # noqa: PLC0415
+
+    book.save()
+    path = _path(book)
+    out = path.parent / FORMS_DIR.format(stem=path.stem)
+    files = write_forms(path, out, lang=lang_of_file(path))
+    return f"{len(files)} -> {out}"
+
+
+def collect(book: Any) -> str:
+    """收回问卷: every .xlsx in the folder ``<name>_returned`` next to the workbook is read,
+    checked and written into the judgment, Delphi and expert sheets, then the workbook is
+    rebuilt (invalid forms: a dialog, nothing written)."""
+    from .cli_collect import read_forms  # noqa: PLC0415
+    from .collect import apply_forms  # noqa: PLC0415
+
+    path = _path(book)
+    folder = path.parent / RETURNED_DIR.format(stem=path.stem)
+    files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".~")))
+    if not files:
+        return f"{folder}: no returned forms (.xlsx) found"
+    g = book_grids(book)
+    data = read_data(g)
+    returned = read_forms(data, files)          # raises BpmError naming file and cell
+    _, changes = apply_forms(data, returned)
+    if not changes.changes:
+        return "\n".join(changes.lines()) or "nothing to change"
+    summary = rebuild(book, update=lambda d: apply_forms(d, returned)[0],
+                      force=("judgments", "delphi", "experts"))
+    return summary.problem if summary.refused else "\n".join(changes.lines())
+
+
+def report(book: Any) -> str:
+    """生成Word报告: saves the workbook, then writes ``<name>_report.docx`` next to it."""
+    from .service import report_file  # noqa: PLC0415
+
+    book.save()
+    path = _path(book)
+    files = report_file(path, path.with_name(f"{path.stem}_report.docx"), fmt="docx")
+    return str(files.path)
+
+
+def _run(fn: Any) -> None:
+    book = xw.Book.caller()
+    try:
+        message = fn(book)
+    except BpmError as exc:
+        message = f"{exc} Nothing was written."
+    _report(book, RebuildSummary((), 0, message))
+
+
+def forms_main() -> None:
+    """The BpmForms macro (生成专家问卷)."""
+    _run(forms)
+
+
+def collect_main() -> None:
+    """The BpmCollect macro (收回问卷)."""
+    _run(collect)
+
+
+def report_main() -> None:
+    """The BpmReport macro (生成Word报告)."""
+    _run(report)

@@ -51,7 +51,7 @@ from .readers.workbook import (
     system_of,
 )
 from .writers import safe
-from .writers.portable import export_portable
+from .writers.portable import export_portable, portable_plan
 from .writers.vba import vba_project
 from .writers.xlsx import write_workbook
 
@@ -179,6 +179,11 @@ def _lang(g: Grids) -> str:
 def _plan(data: WorkbookData, system: Any, lang: str, *, evaluation: Any = None, sensitivity: Any = None,
           extra: dict[str, list[list[Any]]] | None = None) -> WorkbookPlan:
     return plan_workbook(data, system, lang, evaluation=evaluation, sensitivity=sensitivity, extra=extra)
+
+
+def _portable_plan(plan: WorkbookPlan, system: Any, shown: WorkbookPlan | None = None) -> WorkbookPlan:
+    """The macro-free form of ``plan``: every bpm-xl function call a native formula."""
+    return portable_plan(plan, system, shown)
 
 
 def _xlsx_bytes(plan: WorkbookPlan, vba: bytes | None, preserved: Any = None) -> bytes:
@@ -366,17 +371,24 @@ def evaluate_file(source: "str | Path", *, lang: str | None = None, draws: int =
 
 
 def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_module: bool = True,
-                 evaluation: Any = None, sensitivity: Any = None) -> Path:
+                 evaluation: Any = None, sensitivity: Any = None, portable: bool = False,
+                 data: WorkbookData | None = None) -> Path:
     """Write a new evaluation workbook (.xlsm with the xlwings VBA project).
 
     The Rebuild button runs :data:`bpm_xl.writers.vba.REBUILD_MACRO`, which imports ``bpm_xl.macros``: any file
     name works. With ``with_module`` the quickstart companion ``<stem>.py`` is also written
     (when absent and the stem is a Python name) for xlwings' own ``SampleCall`` macro.
+
+    With ``portable`` it is the portable hub instead: a macro-free .xlsx whose every output is
+    a native formula (WPS, LibreOffice, Excel without Python), rebuilt by :func:`rebuild_file`.
+    ``data`` (WorkbookData, e.g. read from another workbook) replaces the example or blank inputs.
     """
     path = Path(path)
-    if path.suffix.lower() != ".xlsm":
-        raise WorkbookError(f"{path}: a bpm-xl workbook must end in .xlsm (it carries macros)")
-    data, system = example_workbook_data(lang) if example else blank_workbook_data(lang)
+    _check_new_name(path, portable)
+    if data is not None:
+        system, example = system_of(data, path.name), False
+    else:
+        data, system = example_workbook_data(lang) if example else blank_workbook_data(lang)
     if example and evaluation is not None:
         ev, sens = evaluation, sensitivity  # the caller evaluated the same example already (bpm-xl demo)
     else:
@@ -384,12 +396,56 @@ def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_
         ev = a.evaluation
         sens = sensitivity_of(a.inputs, ev) if ev is not None else None
     plan = _plan(data, system, lang, evaluation=ev, sensitivity=sens)
+    if portable:
+        safe.atomic_write(path, _xlsx_bytes(_portable_plan(plan, system), None))
+        return path
     safe.atomic_write(path, _xlsx_bytes(plan, vba_project()))
     if with_module:
         companion = path.with_suffix(".py")
         if not companion.exists() and path.stem.isidentifier():
             safe.write_text(companion, companion_module())
     return path
+
+
+def _check_new_name(path: Path, portable: bool) -> None:
+    suffix = path.suffix.lower()
+    if portable and suffix != ".xlsx":
+        raise WorkbookError(f"{path}: a portable workbook (no macros) must end in .xlsx")
+    if not portable and suffix == ".xlsx":
+        raise WorkbookError(f"{path}: a workbook with macros must end in .xlsm; for a macro-free workbook "
+                            "(WPS, LibreOffice) add --portable")
+    if not portable and suffix != ".xlsm":
+        raise WorkbookError(f"{path}: a bpm-xl workbook must end in .xlsm (it carries macros), "
+                            "or .xlsx with --portable (no macros)")
+
+
+_MACRO_CONTENT = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
+def _hub_kind(path: Path) -> str:
+    """"macro" (.xlsm) or "portable" (.xlsx): what a rebuild writes. The name must match the
+    content, so a rebuild never turns one kind into a half of the other."""
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsm", ".xlsx"):
+        raise WorkbookError(f"{path.name}: rebuild writes .xlsm workbooks (with macros) or portable .xlsx "
+                            "workbooks (no macros); save the file as one of them first")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            types = zf.read("[Content_Types].xml").decode("utf-8", "replace")
+    except (KeyError, OSError, zipfile.BadZipFile) as exc:
+        raise WorkbookError(f"{path.name}: the file is damaged ({type(exc).__name__}: {exc})") from None
+    macro = _MACRO_CONTENT in types
+    if suffix == ".xlsm" and not macro:
+        raise WorkbookError(
+            f"{path.name}: the name says .xlsm but the file is a macro-free .xlsx workbook (renamed?); "
+            f"rename it to {path.stem}.xlsx and rebuild that (it stays a portable workbook without macros), "
+            f"or make a macro workbook with bpm-xl new NAME.xlsm and copy the input sheets into it")
+    if suffix == ".xlsx" and macro:
+        raise WorkbookError(
+            f"{path.name}: the name says .xlsx but the file is a macro workbook (.xlsm content, renamed?); "
+            f"rename it to {path.stem}.xlsm and rebuild that, or use bpm-xl export {path.stem}.xlsm --portable "
+            "for a macro-free copy")
+    return "macro" if macro else "portable"
 
 
 def companion_module() -> str:
@@ -428,36 +484,45 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
     """
     path = Path(path)
     check_file(path)
+    kind = _hub_kind(path)
     with safe.hold_lock(path):
         data, g = _read(path, formulas=True)   # formulas kept as Formula for rewriting the inputs (parts checked)
+        with zipfile.ZipFile(path) as zf:      # a renamed file was refused by _hub_kind, before any evaluation
+            vba = zf.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in zf.namelist() else None
         values, _ = _read(path, formulas=False)
         preserved = _preserved(path)
         if update is not None:
             data, values = update(data), update(values)
         a = assess(values, g.source)
         sens = sensitivity_of(a.inputs, a.evaluation) if a.evaluation is not None else None
-        with zipfile.ZipFile(path) as zf:
-            vba = zf.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in zf.namelist() else None
-        if vba is None and path.suffix.lower() == ".xlsm":
-            raise WorkbookError("the file has no macros (VBA project): it is an .xlsx renamed .xlsm; rename it back "
-                                "to .xlsx, or make a workbook with 'bpm-xl new' and copy the inputs over", file=path.name)
         plan = _plan(data, a.system, _lang(g), evaluation=a.evaluation, sensitivity=sens, extra=_kept_sheets(g))
         plan.sheets.extend(hub_extra_sheets(g, _lang(g), survey_map))
         _check_names_without_record(preserved, plan, g.source)
-        content = _xlsx_bytes(plan, vba, preserved)
+        if kind == "portable":  # stays macro-free: native formulas, values of user formulas as read
+            shown = _plan(values, a.system, _lang(g), extra=_kept_sheets(g))
+            try:
+                plan = _portable_plan(plan, a.system, shown)
+            except BpmError as exc:
+                raise exc.located(file=g.source) from None
+            content = _xlsx_bytes(plan, None, preserved)
+        else:
+            content = _xlsx_bytes(plan, vba if vba is not None else vba_project(), preserved)
         bak = safe.backup_copy(path) if backup else None
         safe.atomic_write(path, content)
     return RebuildResult(path, bak, tuple(s.name for s in plan.sheets), len(a.system.indicators),
                          len(data.experts), len(data.survey), a.evaluation is not None, a.missing)
 
 
-def plan_book(grids: Grids) -> tuple[WorkbookPlan, Assessment]:
+def plan_book(grids: Grids, update: Callable[[WorkbookData], WorkbookData] | None = None
+              ) -> tuple[WorkbookPlan, Assessment]:
     """The plan the in-Excel macro writes into a live workbook, after the same validation.
 
     Formulas only (Excel computes every value itself); the sensitivity sheet holds values.
     Invalid input raises the located error before anything is planned.
     """
     data = read_data(grids)
+    if update is not None:  # e.g. returned expert forms (the in-Excel Collect button)
+        data = update(data)
     a = assess(data, grids.source)
     sens = sensitivity_of(a.inputs, a.evaluation) if a.evaluation is not None else None
     return _plan(data, a.system, _lang(grids), sensitivity=sens), a
@@ -481,11 +546,16 @@ def export_file(source: "str | Path | EvaluationInputs", out: str | Path | None 
         source = load_example(lang=lang or "zh")  # as before: the example's inputs, not its workbook
     data, system, lang, name = load_source(source, lang)
     a = assess(data, name)  # invalid input refuses before anything is written
-    return export_portable(data, system, lang, out, evaluation=a.evaluation)
+    sens = sensitivity_of(a.inputs, a.evaluation) if a.evaluation is not None else None
+    try:
+        return export_portable(data, system, lang, out, evaluation=a.evaluation, sensitivity=sens)
+    except BpmError as exc:
+        raise exc if exc.file else exc.located(file=name) from None
 
 
 def write_report_files(evaluation: "Evaluation", out: str | Path, lang: str = "zh", *, pdf: bool = False,
-                       sensitivity: Any = None, fmt: str = "html", previous: "Evaluation | None" = None
+                       sensitivity: Any = None, fmt: str = "html", previous: "Evaluation | None" = None,
+                       rectification: Any = None, meta: Any = None, previous_rectification: Any = None
                        ) -> "ReportFiles":
     """The report of an evaluation (HTML, or Word with ``fmt="docx"``; a PDF with ``pdf``),
     each file written atomically; nothing is written when the output cannot be."""
@@ -496,7 +566,8 @@ def write_report_files(evaluation: "Evaluation", out: str | Path, lang: str = "z
     if pdf or fmt == "pdf":
         safe.check_writable(out.with_suffix(".pdf"))
     return write_report(evaluation.inputs, evaluation, sensitivity, out, fmt=fmt, lang=lang, previous=previous,
-                        pdf=pdf)
+                        pdf=pdf, rectification=rectification, meta=meta,
+                        previous_rectification=previous_rectification)
 
 
 def report_file(source: "str | Path", out: str | Path, *, lang: str | None = None, pdf: bool = False,
@@ -506,5 +577,9 @@ def report_file(source: "str | Path", out: str | Path, *, lang: str | None = Non
     workbook (evaluated the same way) for the year-over-year comparison."""
     done = evaluate_file(source, lang=lang, draws=draws, progress=progress)
     prev = evaluate_file(previous).evaluation if previous is not None else None
+    typed = _read(Path(source))[0] if not (isinstance(source, str) and source == EXAMPLE) else None
+    prev_typed = _read(Path(previous))[0] if previous is not None else None
     return write_report_files(done.evaluation, out, done.lang, pdf=pdf, sensitivity=done.sensitivity, fmt=fmt,
-                              previous=prev)
+                              previous=prev, rectification=typed.rectification if typed else None,
+                              meta=(typed.meta or None) if typed else None,
+                              previous_rectification=prev_typed.rectification if prev_typed else None)

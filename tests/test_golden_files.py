@@ -15,8 +15,23 @@ the workbook layer must not change them, apart from these intentional difference
   0.7281 -> 0.7319) and two weight thresholds at 79.995 points (C13, E14);
 - ``evaluate --json`` gains the core's ``meta`` and ``repairs``; every earlier number is equal to 1e-12;
 - every file carries the layout record (``docProps/custom.xml``, redteam's preservation);
+- the portable file is the portable hub (issue 10): its Guide says what it is, its
+  Sensitivity sheet is filled in, and its calculation sheet reads judgments typed as text
+  ("1/3") through a parse table, which moves that sheet's tables; so the Guide, Sensitivity
+  and calculation sheets, and formulas pointing into the calculation sheet, are not compared
+  cell by cell there (test_portable*.py check them against both engines); captions that
+  pointed at the Rebuild button say ``bpm-xl rebuild``;
 - the Rebuild button calls ``BpmRebuild`` (was xlwings' ``SampleCall``), a macro in the added
   VBA module ``bpm_xl_rebuild``; every other VBA module is unchanged.
+
+Wave 2 (sheets) regenerated the golden files from ``bpm-xl new`` / ``export`` of that branch, for
+these intended differences: Settings rows for unit / year / evaluator, survey screening and the
+data kind (the bands moved down); a 2x2 probe on Settings; the 整改清单 sheet; the dashboard's
+title formula, Python check cell, status line and the buttons beside Rebuild (BpmForms,
+BpmCollect, BpmReport in ``bpm_xl_rebuild``); the Guide's lines on what the file is; PDCA stages
+in Chinese on the indicator sheet; consistency blocks as four function rows plus native
+是/否 and RI-table rows; the headers 轮次 and P/D/C/A stage letters. The rules above still hold
+for the comparison against these files.
 """
 
 from __future__ import annotations
@@ -31,7 +46,9 @@ import pytest
 
 from bpm_xl import load_example
 from bpm_xl.service import new_workbook
+from bpm_xl.layout.labels import SHEETS
 from bpm_xl.writers import vba
+from bpm_xl.writers.portable import CALC_SHEET
 from tests.libreoffice import available
 from bpm_xl.service import export_file as export_portable
 
@@ -93,9 +110,7 @@ def test_new_workbook_is_the_golden_file_but_for_the_intended_changes(tmp_path, 
                 assert za.read(name) == _without_custom(zb.read(name)), name
             elif name == "xl/vbaProject.bin":
                 old, new = vba.module_sources(za.read(name)), vba.module_sources(zb.read(name))
-                assert new.pop(vba.REBUILD_MODULE) and new == old
-            elif name.startswith("xl/drawings/vmlDrawing"):
-                assert za.read(name) == zb.read(name).replace(b"BpmRebuild", b"SampleCall"), name
+                assert new.pop(vba.REBUILD_MODULE) == old.pop(vba.REBUILD_MODULE) and new == old
             elif not name.startswith("xl/worksheets/sheet"):
                 assert za.read(name) == zb.read(name), name
     diffs = _differences(GOLDEN / golden, path, unknown_ok=not example)
@@ -185,19 +200,25 @@ def test_portable_export_recalculates_to_the_golden_values(tmp_path):
     assert list(a) == list(b)
     formulas = read_cells(path)
     before = read_cells(GOLDEN / "example_portable.xlsx")
+    calc = CALC_SHEET["zh"]
+    hub = {calc, SHEETS["guide"]["zh"], SHEETS["sensitivity"]["zh"]}  # changed on purpose (issue 10)
     n = 0
-    for sheet in a:
+    for sheet in [s for s in a if s not in hub]:
         for r, (ra, rb) in enumerate(zip(a[sheet], b[sheet])):
             for c, (x, y) in enumerate(zip(ra, rb)):
                 n += 1
                 if isinstance(x, float) and isinstance(y, float):
                     assert math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-15), (sheet, r, c, x, y)
+                elif isinstance(x, str) and isinstance(y, str) and "重建" in x and "bpm-xl rebuild" in y:
+                    continue  # a caption that pointed at the macro workbook's Rebuild button
                 else:
                     assert x == y, (sheet, r, c, x, y)
-    assert n > 10000
+    assert n > 5000
     # formulas: identical text but for the rating
     for sheet, cells in before.items():
         for ref, c in cells.items():
+            if sheet in hub or (c.formula and f"'{calc}'!" in c.formula):
+                continue
             if c.formula and "COUNTIF(BPM_BAND_LOWERS" in c.formula:
                 assert RATING_FORMULA in formulas[sheet][ref].formula
             else:

@@ -132,6 +132,10 @@ def test_stored_values_of_the_excel_functions_are_what_they_return(lang, method,
             if a.transpose:
                 res = [list(r) for r in zip(*res)]
             assert a.cached is not None, u
+            # an array range shows the first rows of what the function returns (AHP_CONSISTENCY:
+            # λmax, CI, RI, CR; pass and RI table are native cells next to it)
+            assert len(res) >= a.nrows, u
+            res = res[: a.nrows]
             assert len(res) == len(a.cached) == a.nrows, u
             for got, want in zip(a.cached, res):
                 assert len(got) == len(want) == a.ncols

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import pytest
 import xlwings as xw
@@ -226,3 +227,32 @@ def test_subnormal_and_huge_judgments_name_the_cell(func, value):
 
     with pytest.raises((MatrixValueError, xw.XlwingsError), match=r"row 1, column 2 is .*between 1/1000 and 1000"):
         getattr(bpm_xl.udfs, func)([[1, value], [None, 1]])
+
+
+def _consistent(n: int) -> list[list[float]]:
+    return [[1 if i == j else (1.5 ** (j - i)) for j in range(n)] for i in range(n)]
+
+
+@pytest.mark.parametrize("func", ["AHP_WEIGHTS", "AHP_LAMBDA_MAX", "AHP_CI", "AHP_COMPLETE"])
+def test_any_n_through_the_office_js_dispatch(udf_call, func):
+    """n = 17 as Excel (Office.js, xlwings.server) sends it: weights need no random index."""
+    out = udf_call(func, _consistent(17))
+    json.dumps(out, allow_nan=False)
+    if func == "AHP_WEIGHTS":
+        w = [row[0] for row in out] if len(out) == 17 else out[0]
+        assert sum(w) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("func", ["AHP_CR", "AHP_CONSISTENCY", "AHP_WORST"])
+def test_large_n_message_through_the_office_js_dispatch(udf_call, func):
+    """The message names the table and n and advises only an argument the function has."""
+    with pytest.raises(xw.XlwingsError) as info:
+        udf_call(func, _consistent(17))
+    msg = str(info.value)
+    assert "no random index for n = 17 in table cn" in msg, msg
+    advised = set(re.findall(r"use (\w+) ", msg))
+    params = {p["name"] for p in META[func]}
+    assert advised and advised <= params, (msg, params)
+    before = {"AHP_CR": [], "AHP_CONSISTENCY": [], "AHP_WORST": [[[3]], [["eigen"]]]}[func]  # up to random_index
+    args = [_consistent(17), *before, [["alonso_lamata"]]]
+    json.dumps(udf_call(func, *args), allow_nan=False)

@@ -92,7 +92,10 @@ def substitute_udfs(plan: WorkbookPlan, values, udf_call: Callable[..., Any]) ->
             res = res if isinstance(res, list) else [[res]]
             if a.transpose:
                 res = [list(r) for r in zip(*res)]
-            assert len(res) == a.nrows and all(len(r) == a.ncols for r in res), (u.func, len(res), a.nrows, a.ncols)
+            # an array range shows the first rows of what the function returns (as Excel does)
+            assert len(res) >= a.nrows, (u.func, len(res), a.nrows)
+            res = res[: a.nrows]
+            assert all(len(r) == a.ncols for r in res), (u.func, len(res), a.nrows, a.ncols)
             sp.blocks.append(Block(a.row, a.col, [list(r) for r in res], a.style))
             for i, row in enumerate(res):
                 for j, v in enumerate(row):

@@ -23,10 +23,11 @@ from .inputs import (
     guide_sheet,
     indicators_sheet,
     judgments_sheet,
+    rectification_sheet,
     settings_sheet,
     survey_sheet,
 )
-from .labels import USER_ROLES
+from .labels import GUIDE_ROWS, USER_ROLES
 from .outputs import (
     dashboard_sheet,
     delphi_summary_sheet,
@@ -46,6 +47,7 @@ __all__ = [
     "WorkbookData",
     "WorkbookPlan",
     "data_from_inputs",
+    "mark_portable",
     "plan_workbook",
 ]
 
@@ -53,7 +55,7 @@ __all__ = [
 UDF_MODULE = "bpm_xl.udfs"
 #: Tab order: the dashboard and evaluation come first among outputs, as users see them.
 SHEET_ORDER = ("guide", "dashboard", "evaluation", "weights", "diagnosis", "delphi_summary", "sensitivity",
-               "settings", "indicators", "experts", "judgments", "delphi", "survey", "conf")
+               "settings", "indicators", "experts", "judgments", "delphi", "survey", "rectification", "conf")
 
 
 def _sheets(ctx: LayoutContext) -> list[SheetPlan]:
@@ -65,7 +67,7 @@ def _sheets(ctx: LayoutContext) -> list[SheetPlan]:
     return [
         guide_sheet(ctx), settings_sheet(ctx), indicators_sheet(ctx), experts_sheet(ctx), judgments, delphi, survey,
         weights, evaluation, delphi_summary_sheet(ctx, wl, prow), diagnosis_sheet(ctx, el), dashboard_sheet(ctx),
-        sensitivity_sheet(ctx.name("sensitivity"), ctx.lang, ctx.sensitivity, ctx.system),
+        sensitivity_sheet(ctx.name("sensitivity"), ctx.lang, ctx.sensitivity, ctx.system), rectification_sheet(ctx),
     ]
 
 
@@ -85,7 +87,27 @@ def plan_workbook(data: WorkbookData, system: Any, lang: str = "zh", evaluation:
         if extra and sp.role in USER_ROLES and sp.role in extra:
             overlay(sp, extra[sp.role])
     sheets.sort(key=lambda s: SHEET_ORDER.index(s.role))
-    return WorkbookPlan(ctx.lang, sheets, dict(ctx.names))
+    return WorkbookPlan(ctx.lang, sheets, dict(ctx.names), ctx.kind)
+
+
+def mark_portable(plan: WorkbookPlan) -> WorkbookPlan:
+    """Make ``plan``'s own words fit a portable (macro-free) workbook, in place: the Guide and
+    the dashboard say "portable", and the dashboard's Python check (it calls an Excel function
+    the portable file does not have) is dropped."""
+    from .labels import guide_lines
+    from .outputs import status_line
+
+    for sp in plan.sheets:
+        if sp.role == "guide" and sp.blocks and sp.blocks[0].style == "guide":
+            lines = guide_lines(plan.lang, plan.kind, portable=True)
+            sp.blocks[0] = Block(0, 0, [[line] for line in lines], "guide")
+        elif sp.role == "dashboard":
+            sp.blocks = [b for b in sp.blocks if b.style != "pycheck"]
+            for b in sp.blocks:
+                if (b.row, b.col, b.style) == (2, 0, "note"):
+                    b.cells = [[status_line(plan.lang, plan.kind, portable=True)]]
+            sp.button, sp.buttons = None, []
+    return plan
 
 
 def conf_sheet(lang: str, typed: list[list[Any]] | None = None) -> SheetPlan:
@@ -108,14 +130,19 @@ def overlay(sp: SheetPlan, grid: list[list[Any]]) -> None:
     """Keep what a user typed in a user sheet beyond the columns bpm-xl lays out (as typed:
     a value read from the file is never turned into a formula)."""
     if sp.role == "guide":
-        sp.blocks = [Block(0, 0, [[row[0] if row else None] for row in grid] or [[None]], "guide")]
-        extra_from = 1
+        # bpm-xl's own lines (the first GUIDE_ROWS rows of column A) are rewritten, so the
+        # Guide always says what the file now is; a user's notes below or beside them are kept
+        def kept(r: int, c: int) -> bool:
+            return c >= 1 or r >= GUIDE_ROWS
     else:
         extra_from = max((b.col + b.ncols for b in sp.blocks), default=0)
+
+        def kept(r: int, c: int) -> bool:
+            return c >= extra_from
     cells = {}
     for r, row in enumerate(grid):
         for c, v in enumerate(row):
-            if c >= extra_from and v is not None and v != "":
+            if kept(r, c) and v is not None and v != "":
                 cells[(r, c)] = v
     for (r, c), v in sorted(cells.items()):
         sp.blocks.append(Block(r, c, [[v]], "input"))

@@ -96,6 +96,14 @@ class CachedValues:
                 r.random_index_table)
         return [[lab, _cell(v)] for lab, v in zip(CONSISTENCY_LABELS, vals)]
 
+    def passes(self, node: str) -> Any:
+        """What the native pass cell shows: 是/否 (yes/no) by the threshold on Settings."""
+        cr = _cell(self.ev.nodes[node].aggregated.consistency_ratio)
+        if cr is None:
+            return None
+        ok = cr < float(self.ev.settings.cr_threshold)
+        return ("是" if ok else "否") if self.L == 0 else ("yes" if ok else "no")
+
     def worst(self, node: str) -> list[list[Any]]:
         rows = [[j.row + 1, j.col + 1, _cell(j.value), _cell(j.consistent_value), _cell(j.scale_value),
                  _cell(j.cr_after)] for j in self.ev.nodes[node].worst]

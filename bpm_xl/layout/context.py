@@ -32,6 +32,7 @@ class LayoutContext:
     evaluation: Any = None           # Evaluation of the same data, or None (a blank workbook)
     sensitivity: Any = None
     cache: Any = field(default=None, compare=False)   # CachedValues, when evaluation is given
+    kind: str = "blank"              # what the data is: "example", "own" or "blank" (data.data_kind)
 
     @property
     def ecodes(self) -> list[str]:
@@ -61,6 +62,7 @@ class LayoutContext:
 
 def make_context(data: WorkbookData, system: Any, lang: str, evaluation: Any = None, sensitivity: Any = None) -> LayoutContext:
     from .cached import CachedValues
+    from .data import data_kind
 
     if lang not in ("zh", "en"):
         lang = "zh"
@@ -70,4 +72,4 @@ def make_context(data: WorkbookData, system: Any, lang: str, evaluation: Any = N
         names.put(f"BPM_ROLE_{role.upper()}", nm, 0, 0)
     experts = tuple(e for e in data.experts if str(e.get("code", "")).strip())
     cache = CachedValues(evaluation, data, system, lang, experts) if evaluation is not None else None
-    return LayoutContext(data, system, lang, names, sheets, experts, evaluation, sensitivity, cache)
+    return LayoutContext(data, system, lang, names, sheets, experts, evaluation, sensitivity, cache, data_kind(data))

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from .types import WorkbookData
 
-__all__ = ["data_from_inputs"]
+__all__ = ["data_from_inputs", "data_kind", "has_answers", "matches_example"]
 
 
 def data_from_inputs(inputs, bands_name: str | None = None) -> WorkbookData:
@@ -57,7 +58,18 @@ def data_from_inputs(inputs, bands_name: str | None = None) -> WorkbookData:
         survey_ids=ids,
         survey=survey,
         title=inputs.title,
+        meta=_meta_of(getattr(inputs, "meta", None)),
     )
+
+
+def _meta_of(meta: Any) -> dict[str, Any]:
+    """unit / year / evaluator of a core Meta (or a mapping), blanks left out."""
+    out = {}
+    for key in ("unit", "year", "evaluator"):
+        v = meta.get(key) if isinstance(meta, dict) else getattr(meta, key, None)
+        if v not in (None, ""):
+            out[key] = v
+    return out
 
 
 def _clean(v: Any) -> Any:
@@ -84,3 +96,74 @@ def _number_or_text(v: str) -> Any:
     except (ValueError, ZeroDivisionError):
         return v
 
+
+
+# ---------------------------------------------------------------------------------------
+# What a file holds: bpm-xl's example, the bureau's own data, or nothing yet
+def _norm(v: Any) -> Any:
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        f = float(v)
+        return None if math.isnan(f) else round(f, 9)
+    s = str(v).strip()
+    n = _number_or_text(s)
+    return round(float(n), 9) if isinstance(n, (int, float)) else s.lower()
+
+
+def _stage(v: Any) -> Any:
+    from ..model import PDCA_LABELS
+
+    s = _norm(v)
+    for code, names in PDCA_LABELS.items():
+        if s in (code, names[0], str(names[1]).lower()):
+            return code
+    return s
+
+
+def _values(data: WorkbookData) -> tuple[Any, ...]:
+    """Judgments (off the diagonal), Delphi ratings and survey answers, normalised."""
+    judg = frozenset((node, e, a, b, _norm(v)) for node, per in data.judgments.items() for e, cells in per.items()
+                     for (a, b), v in cells.items() if a != b and _norm(v) is not None)
+    delphi = tuple(frozenset((e, c, _norm(v)) for e, vals in rd.items() for c, v in vals.items() if _norm(v) is not None)
+                   for rd in data.delphi)
+    survey = tuple(tuple(sorted((c, _norm(v)) for c, v in row.items() if _norm(v) is not None)) for row in data.survey)
+    return judg, tuple(d for d in delphi if d), tuple(r for r in survey if r)
+
+
+def _fingerprint(data: WorkbookData) -> tuple[Any, ...]:
+    settings = tuple(sorted((k, _norm(data.settings.get(k))) for k in (
+        "method", "random_index", "aggregation", "expert_weighting", "scale_min", "scale_max", "cr_threshold",
+        "min_mean", "max_cv")))
+    bands = tuple((_norm(g), _norm(lo)) for g, lo, *_ in data.bands)
+    system = tuple((_norm(r.get("dimension")), _norm(r.get("code")), _stage(r.get("pdca"))) for r in data.system_rows)
+    experts = tuple((_norm(e.get("code")), _norm(e.get("ca")), _norm(e.get("cs"))) for e in data.experts)
+    return (settings, bands, system, experts, *_values(data))
+
+
+@lru_cache(maxsize=1)
+def _example_fingerprint() -> tuple[Any, ...]:
+    from ..example import load_example
+
+    return _fingerprint(data_from_inputs(load_example()))
+
+
+def has_answers(data: WorkbookData) -> bool:
+    """True when any judgment, Delphi rating or survey answer has been entered."""
+    return any(bool(x) for x in _values(data))
+
+
+def matches_example(data: WorkbookData) -> bool:
+    """True when the inputs are bpm-xl's example (settings, indicators, panel and every value)."""
+    return _fingerprint(data) == _example_fingerprint()
+
+
+def data_kind(data: WorkbookData) -> str:
+    """"blank" (nothing entered yet), "example" (the inputs are bpm-xl's example, whoever wrote
+    the file: ``new``, a rebuild that changed nothing, ``export example``) or "own" (the
+    bureau's data: any input differs from the example)."""
+    if not has_answers(data):
+        return "blank"
+    return "example" if matches_example(data) else "own"

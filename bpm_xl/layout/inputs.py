@@ -9,20 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import GOAL, PDCA_STAGES
+from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 from .context import LayoutContext
-from .labels import GUIDE
+from .labels import guide_lines
 from .types import SURVEY_SPARE_ROWS, Formula, SheetPlan, Validation, a1, ref
 
 __all__ = [
+    "META_KEYS",
+    "RECTIFY_STATUS",
     "SETTING_CHOICES",
     "SETTING_KEYS",
+    "SURVEY_KEYS",
     "delphi_sheet",
     "experts_sheet",
     "guide_sheet",
     "indicators_sheet",
     "judgment_value",
     "judgments_sheet",
+    "pdca_choices",
+    "rectification_sheet",
     "settings_sheet",
     "survey_sheet",
 ]
@@ -44,14 +49,38 @@ SETTING_CHOICES = {
     "aggregation": ("aij", "aip"),
     "expert_weighting": ("authority", "equal"),
 }
+#: Survey-screening settings read by ``bpm-xl import-survey`` (optional: a blank cell means the default).
+SURVEY_KEYS = (
+    ("survey_min_seconds", "BPM_SURVEY_MIN_SECONDS", "survey_min_seconds_note"),
+    ("survey_screen", "BPM_SURVEY_SCREEN", "survey_screen_note"),
+)
+SURVEY_DEFAULT_MIN_SECONDS = 60
+#: unit / year / evaluator (the core reads them into Meta; the report and dashboard show them).
+META_KEYS = (("unit", "BPM_UNIT"), ("year", "BPM_YEAR"), ("evaluator", "BPM_EVALUATOR"))
+#: Status choices of the 整改清单 (anything else typed is kept as typed).
+RECTIFY_STATUS = {"zh": ("未整改", "整改中", "已整改"), "en": ("open", "in progress", "done")}
+#: Rows of the 整改清单 kept open for typing below the listed items (inside BPM_RECTIFY).
+RECTIFY_SPARE_ROWS = 30
 #: RI tables shown on the settings sheet (the portable export reads them from there).
 RI_TABLES_SHOWN = ("cn", "saaty1980", "saaty2005", "donegan_dodd")
 
 
 def guide_sheet(ctx: LayoutContext) -> SheetPlan:
     g = SheetPlan("guide", ctx.name("guide"), "input", widths={0: 120})
-    g.add(0, 0, [[line] for line in GUIDE[ctx.lang]], "guide")
+    g.add(0, 0, [[line] for line in guide_lines(ctx.lang, ctx.kind)], "guide")
     return g
+
+
+def pdca_choices(lang: str) -> list[str]:
+    """What the PDCA dropdowns offer: 计划/执行/检查/处理 in the Chinese edition."""
+    return [PDCA_LABELS[s][0] for s in PDCA_STAGES] if lang == "zh" else list(PDCA_STAGES)
+
+
+def _pdca_shown(v: Any, lang: str) -> Any:
+    """A stage as the edition shows it (a code of PDCA_STAGES in zh becomes 计划 ...)."""
+    if lang == "zh" and isinstance(v, str) and v.strip().lower() in PDCA_LABELS:
+        return PDCA_LABELS[v.strip().lower()][0]
+    return v
 
 
 def settings_sheet(ctx: LayoutContext) -> SheetPlan:
@@ -68,8 +97,25 @@ def settings_sheet(ctx: LayoutContext) -> SheetPlan:
         ctx.put(nm, "settings", 2 + k, 1)
         if key in SETTING_CHOICES:
             st.validations.append(Validation(2 + k, 1, 2 + k, 1, {"validate": "list", "source": list(SETTING_CHOICES[key])}))
+    r = 2 + len(SETTING_KEYS)
+    yes_no = [t("no"), t("yes")]
+    shown = {"survey_min_seconds": data.settings.get("survey_min_seconds", SURVEY_DEFAULT_MIN_SECONDS),
+             "survey_screen": data.settings.get("survey_screen", yes_no[0])}
+    for k, (key, nm, note) in enumerate(SURVEY_KEYS):
+        rows.append([t(key), shown[key], t(note)])
+        ctx.put(nm, "settings", r + k, 1)
+    st.validations.append(Validation(r + 1, 1, r + 1, 1, {"validate": "list", "source": yes_no}))
     st.add(2, 0, rows, "settings")
-    r = 2 + len(SETTING_KEYS) + 1
+    r += len(SURVEY_KEYS) + 1
+    st.add(r, 0, [[t("about_title")]], "subtitle")
+    meta = ctx.data.meta or {}
+    st.add(r + 1, 0, [[t(key), meta.get(key)] for key, _ in META_KEYS], "settings")
+    for k, (_, nm) in enumerate(META_KEYS):
+        ctx.put(nm, "settings", r + 1 + k, 1)
+    r += 1 + len(META_KEYS)
+    st.add(r, 0, [[t("data_kind"), t(f"data_{ctx.kind}"), t("data_kind_note")]], "meta")
+    ctx.put("BPM_DATA", "settings", r, 1)
+    r += 2
     st.add(r, 0, [[t("bands_name"), data.bands_name]], "settings")
     ctx.put("BPM_BANDS_NAME", "settings", r, 1)
     st.add(r + 1, 0, [[t("bands_title")]], "subtitle")
@@ -87,6 +133,10 @@ def settings_sheet(ctx: LayoutContext) -> SheetPlan:
     st.add(1, 5, [["n", *RI_TABLES_SHOWN]], "header")
     st.add(2, 5, [[n + 1, *[RANDOM_INDEX[tb][n] for tb in RI_TABLES_SHOWN]] for n in range(15)], "reference")
     ctx.put("BPM_RI_TABLE", "settings", 2, 6, 16, 9)
+    # a 2x2 matrix the dashboard's Python check hands to an Excel function (AHP_LAMBDA_MAX = 2)
+    st.add(18, 5, [[t("python_probe")]], "note")
+    st.add(19, 6, [[1, 1], [1, 1]], "reference")
+    ctx.put("BPM_PROBE", "settings", 19, 6, 20, 7)
     st.freeze = (2, 0)
     return st
 
@@ -99,9 +149,12 @@ def indicators_sheet(ctx: LayoutContext) -> SheetPlan:
     ind.add(1, 0, [[t(k) for k in ("dim_code", "dim_zh", "dim_en", "ind_code", "ind_zh", "ind_en", "pdca")]], "header")
     keys = ("dimension", "dimension_zh", "dimension_en", "code", "name_zh", "name_en", "pdca")
     irows = [[r.get(k) for k in keys] for r in ctx.data.system_rows]
+    for row in irows:
+        row[6] = _pdca_shown(row[6], ctx.lang)
     ind.add(2, 0, irows, "input")
     ctx.put("BPM_INDICATORS", "indicators", 1, 0, 1 + max(len(irows), 1), 6)
-    ind.validations.append(Validation(2, 6, 2 + max(len(irows), 1) + 200, 6, {"validate": "list", "source": list(PDCA_STAGES)}))
+    ind.validations.append(Validation(2, 6, 2 + max(len(irows), 1) + 200, 6,
+                                      {"validate": "list", "source": pdca_choices(ctx.lang)}))
     ind.freeze = (2, 0)
     return ind
 
@@ -177,7 +230,7 @@ def delphi_sheet(ctx: LayoutContext) -> tuple[SheetPlan, list[list[Any]]]:
     de = SheetPlan("delphi", ctx.name("delphi"), "input", widths={0: 12})
     de.add(0, 0, [[t("delphi_title")]], "title")
     n_rounds = max(len(data.delphi), 1)
-    de.add(1, 0, [[t("round", k=""), t("sent"), t("returned"), t("positive")]], "header")
+    de.add(1, 0, [[t("round_col"), t("sent"), t("returned"), t("positive")]], "header")
     prow = []
     for k in range(n_rounds):
         sent = data.delphi_sent[k] if k < len(data.delphi_sent) else None
@@ -193,9 +246,7 @@ def delphi_sheet(ctx: LayoutContext) -> tuple[SheetPlan, list[list[Any]]]:
         rd = data.delphi[k] if k < len(data.delphi) else {}
         de.add(r, 0, [[t("round", k=k + 1)]], "subtitle")
         de.add(r + 1, 0, [[t("expert"), *codes]], "header")
-        # experts of the round: those in the data (in panel order), else the panel
-        rexperts = [e for e in ecodes if e in rd] or ecodes
-        rexperts += [e for e in rd if e not in rexperts]
+        rexperts = round_experts(ecodes, rd)
         de.add(r + 2, 0, [[e] for e in rexperts], "rowhead")
         de.add(r + 2, 1, [[rd.get(e, {}).get(c) for c in codes] for e in rexperts], "input")
         last = r + 2 + max(len(rexperts), 1) - 1
@@ -206,6 +257,14 @@ def delphi_sheet(ctx: LayoutContext) -> tuple[SheetPlan, list[list[Any]]]:
     for c in range(1, len(codes) + 1):
         de.widths[c] = 7
     return de, prow
+
+
+def round_experts(panel: list[str], rd: dict[str, dict[str, Any]]) -> list[str]:
+    """The rows of a Delphi round: every expert of the panel (in panel order; a panel that
+    grew gets rows for its new experts), then anyone not on the panel who has a rating in the
+    round (nothing typed is dropped when the panel shrinks)."""
+    extra = [e for e, vals in rd.items() if e not in panel and any(v is not None and v != "" for v in vals.values())]
+    return list(panel) + extra
 
 
 def survey_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
@@ -248,3 +307,41 @@ def judgment_value(vals: dict, ri: str, cj: str, upper: bool = True) -> Any:
             except (ValueError, ZeroDivisionError):
                 return None
     return None
+
+
+_RECT_KEYS = ("problem", "stage", "indicator", "responsible", "deadline", "measure", "status")
+
+
+def rectification_sheet(ctx: LayoutContext) -> SheetPlan:
+    """整改清单: the bureau's rows as typed, then one pre-filled row per improvement priority
+    no typed row covers yet (:func:`bpm_xl.rectification.merge`); BPM_RECTIFY spans the rows."""
+    from .. import rectification as rect
+
+    t, lang = ctx.t, ctx.lang
+    rs = SheetPlan("rectification", ctx.name("rectification"), "input",
+                   widths={0: 6, 1: 72, 2: 10, 3: 8, 4: 16, 5: 12, 6: 60, 7: 10})
+    rs.add(0, 0, [[t("rect_title")]], "title")
+    rs.add(1, 0, [[t(k) for k in ("rect_no", "rect_problem", "rect_stage", "rect_indicator", "rect_responsible",
+                                  "rect_deadline", "rect_measure", "rect_status")]], "header")
+    typed = [r for r in ctx.data.rectification if any(r.get(k) not in (None, "") for k in _RECT_KEYS)]
+    pre = rect.prefill(ctx.evaluation, lang) if ctx.evaluation is not None else ()
+    covered = {str(r.get("indicator") or "").strip() for r in typed} | {str(r.get("problem") or "").strip() for r in typed}
+    rows = [[r.get(k) for k in _RECT_KEYS] for r in typed]
+    for it in pre:
+        if it.indicator not in covered and it.problem not in covered:
+            rows.append([it.problem, it.stage, it.indicator, it.responsible, it.deadline, it.measure, it.status])
+    for row in rows:
+        row[1] = _pdca_shown(row[1], lang)
+        row[:] = [None if isinstance(v, str) and not v.strip() else v for v in row]
+    if rows:
+        rs.add(2, 0, [[k + 1] for k in range(len(rows))], "rowhead")
+        rs.add(2, 1, rows, "input")
+    last = 2 + len(rows) + RECTIFY_SPARE_ROWS - 1
+    rs.add(2 + len(rows), 1, [[None] * 7 for _ in range(RECTIFY_SPARE_ROWS)], "input")   # green rows to type in
+    ctx.put("BPM_RECTIFY", "rectification", 2, 1, last, 7)
+    rs.validations.append(Validation(2, 2, last, 2, {"validate": "list", "source": pdca_choices(lang),
+                                                       "error_type": "warning"}))
+    rs.validations.append(Validation(2, 7, last, 7, {"validate": "list", "source": list(RECTIFY_STATUS[lang]),
+                                                       "error_type": "warning"}))
+    rs.freeze = (2, 0)
+    return rs

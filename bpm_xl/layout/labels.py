@@ -20,14 +20,16 @@ SHEETS: dict[str, dict[str, str]] = {
     "diagnosis": {"zh": "诊断", "en": "Diagnosis"},
     "dashboard": {"zh": "仪表盘", "en": "Dashboard"},
     "sensitivity": {"zh": "敏感性", "en": "Sensitivity"},
+    "rectification": {"zh": "整改清单", "en": "Rectification"},
 }
 
-INPUT_ROLES = ("guide", "settings", "indicators", "experts", "judgments", "delphi", "survey")
+INPUT_ROLES = ("guide", "settings", "indicators", "experts", "judgments", "delphi", "survey", "rectification")
 #: Input sheets whose layout follows the indicator list / panel; rebuild restructures them
 #: and carries every value entered for codes that still exist.
 RESHAPED_INPUT_ROLES = ("judgments", "delphi", "survey")
-#: Input sheets a rebuild never touches.
-USER_ROLES = ("guide", "settings", "indicators", "experts")
+#: Input sheets whose cells beyond bpm-xl's columns a rebuild keeps as typed (bpm-xl's own
+#: columns are laid out from what the reader found; the 整改清单 adds pre-filled rows).
+USER_ROLES = ("guide", "settings", "indicators", "experts", "rectification")
 OUTPUT_ROLES = ("weights", "evaluation", "delphi_summary", "diagnosis", "dashboard", "sensitivity")
 
 _T: dict[str, tuple[str, str]] = {
@@ -54,6 +56,24 @@ _T: dict[str, tuple[str, str]] = {
     "cr_threshold_note": ("CR 小于该值视为通过，通常 0.10", "CR below this passes; usually 0.10"),
     "min_mean": ("德尔菲筛选：均值下限", "Delphi screening: minimum mean"),
     "max_cv": ("德尔菲筛选：变异系数上限", "Delphi screening: maximum CV"),
+    "survey_min_seconds": ("问卷筛选：最短答题时间（秒）", "Survey screening: minimum answer time (seconds)"),
+    "survey_min_seconds_note": ("导入问卷时，答题用时少于该值的答卷计为“答题过快”", "import-survey counts answers faster than this as too fast"),
+    "survey_screen": ("问卷筛选：剔除可疑答卷", "Survey screening: drop flagged answers"),
+    "survey_screen_note": ("否：只报告重复、过快、同一答案、缺答过多的答卷；是：导入时剔除它们",
+                           "no: only report duplicates, too fast, straight-lining, too many missing; yes: drop them on import"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "about_title": ("评价信息（显示在仪表盘标题和报告中）", "About this evaluation (shown on the dashboard and in the report)"),
+    "unit": ("单位", "Unit"),
+    "year": ("年度", "Year"),
+    "evaluator": ("评价人", "Evaluator"),
+    "data_kind": ("本文件的数据", "Data in this file"),
+    "data_kind_note": ("由 bpm-xl 填写：示例数据 / 本单位数据 / 空白（改动输入后重建即变为本单位数据）",
+                       "Set by bpm-xl: example data / own data / blank (becomes own data once inputs change and you rebuild)"),
+    "data_example": ("示例数据", "example data"),
+    "data_own": ("本单位数据", "own data"),
+    "data_blank": ("空白", "blank"),
+    "python_probe": ("Python 检测（勿改）", "Python check (do not edit)"),
     "bands_title": ("评级标准（按百分制得分，从高到低）", "Rating bands (100-point score, highest first)"),
     "bands_name": ("评级标准名称", "Band set name"),
     "bands_name_value": ("财预〔2020〕10号", "MOF 2020 No.10"),
@@ -92,6 +112,7 @@ _T: dict[str, tuple[str, str]] = {
     # delphi
     "delphi_title": ("德尔菲专家咨询（指标重要性评分，1-5 分）", "Delphi consultation (importance ratings 1-5)"),
     "round": ("第 {k} 轮", "Round {k}"),
+    "round_col": ("轮次", "Round"),
     "sent": ("发放问卷数", "Questionnaires sent"),
     "returned": ("回收问卷数", "Questionnaires returned"),
     "positive": ("积极系数", "Positive coefficient"),
@@ -106,6 +127,8 @@ _T: dict[str, tuple[str, str]] = {
     "agg_matrix": ("群组判断矩阵", "Group judgment matrix"),
     "weight": ("权重", "Weight"),
     "consistency": ("一致性检验", "Consistency"),
+    "pass_row": ("通过（CR<阈值）", "Passes (CR < threshold)"),
+    "ri_table_row": ("RI 取值表", "RI table"),
     "worst": ("最不一致的判断（CR ≥ 阈值时建议修改）", "Most inconsistent judgments (revise when CR ≥ threshold)"),
     "expert_cr_title": ("各专家判断矩阵的一致性比率 CR", "Consistency ratio of each expert's matrices"),
     # evaluation
@@ -148,6 +171,26 @@ _T: dict[str, tuple[str, str]] = {
     "stage": ("阶段", "Stage"),
     # dashboard
     "dashboard_title": ("预算绩效管理评价仪表盘", "Budget performance evaluation dashboard"),
+    "dashboard_title_meta": ("预算绩效管理评价", "budget performance management evaluation"),
+    "python_missing": ("⚠ 此处不能运行本文件的 Python 函数：#VALUE!、#NAME? 和不随输入更新的数字由此而来。"
+                       "请用便携版 <文件名>_portable.xlsx（bpm-xl export 本文件 --portable 或 bpm-xl new --portable）",
+                       "⚠ Python functions cannot run here: #VALUE!/#NAME? cells and figures that do not follow edits "
+                       "come from this. Use <name>_portable.xlsx (bpm-xl export THIS --portable, or bpm-xl new --portable)"),
+    "forms_button": ("生成专家问卷", "Expert forms"),
+    "collect_button": ("收回问卷", "Collect forms"),
+    "report_button": ("生成Word报告", "Word report"),
+    # rectification
+    "rect_title": ("整改清单（问题、责任单位、整改时限、措施、状态；重建时按改进优先顺序补充，已填写的内容不会被覆盖）",
+                   "Rectification list (problem, responsible unit, deadline, measure, status; a rebuild adds the "
+                   "improvement priorities, never overwriting what you typed)"),
+    "rect_no": ("序号", "No."),
+    "rect_problem": ("问题", "Problem"),
+    "rect_stage": ("PDCA 阶段", "PDCA stage"),
+    "rect_indicator": ("指标", "Indicator"),
+    "rect_responsible": ("责任单位", "Responsible unit"),
+    "rect_deadline": ("整改时限", "Deadline"),
+    "rect_measure": ("整改措施", "Measure"),
+    "rect_status": ("状态", "Status"),
     "chart_dims": ("各维度得分（百分制）", "Dimension scores (100-point)"),
     "chart_gaps": ("各指标加权差距", "Weighted gap by indicator"),
     "chart_weights": ("指标综合权重", "Global weights of indicators"),
@@ -185,15 +228,68 @@ def sheet_name(role: str, lang: str) -> str:
     return SHEETS[role]["zh" if lang == "zh" else "en"]
 
 
+#: The VBA macros of the dashboard's buttons beside Rebuild (bpm_xl.writers.vba writes them).
+FORMS_MACRO = "BpmForms"
+COLLECT_MACRO = "BpmCollect"
+REPORT_MACRO = "BpmReport"
+#: Folders next to the workbook used by the in-Excel macros (forms out, returned forms in).
+FORMS_DIR = "{stem}_forms"
+RETURNED_DIR = "{stem}_returned"
+
+_KIND = {
+    "zh": {
+        "example": "本文件的数据：示例数据（bpm-xl 自带的示意数据，并非任何单位或七里河区研究的真实数据）。",
+        "own": "本文件的数据：本单位录入的数据（已不同于 bpm-xl 的示例数据）。",
+        "blank": "本文件的数据：空白，等待本单位填写。",
+        "xlsm": ("文件类型：含宏的 Excel 工作簿（.xlsm），其中的函数由 Python（bpm-xl + xlwings）计算。",
+                 "在 WPS、LibreOffice 或未装 bpm-xl 的 Excel 中请用便携版 <文件名>_portable.xlsx（bpm-xl export 本文件 --portable）。"),
+        "portable": ("文件类型：便携版工作簿（.xlsx，无宏），全部公式为 Excel/WPS/LibreOffice 通用的原生公式，改动输入后自动重算。",
+                     "增删指标或专家后运行 bpm-xl rebuild 本文件。"),
+    },
+    "en": {
+        "example": "Data in this file: example data (bpm-xl's illustrative data, not any unit's or the Qilihe District study's data).",
+        "own": "Data in this file: your own data (it no longer equals bpm-xl's example).",
+        "blank": "Data in this file: blank, waiting for your data.",
+        "xlsm": ("File type: macro workbook (.xlsm); its functions are computed by Python (bpm-xl + xlwings).",
+                 "In WPS, LibreOffice or Excel without bpm-xl use the portable <name>_portable.xlsx (bpm-xl export THIS --portable)."),
+        "portable": ("File type: portable workbook (.xlsx, no macros); every formula is native to Excel, WPS and LibreOffice.",
+                     "Figures follow your edits; after adding indicators or experts run bpm-xl rebuild THIS."),
+    },
+}
+
+
+def guide_lines(lang: str, kind: str = "blank", portable: bool = False) -> list[str]:
+    """The Guide: what the file is (``kind``: "example", "own" or "blank"; macro or portable
+    workbook), then how to use it."""
+    k = _KIND["zh" if lang == "zh" else "en"]
+    lines = GUIDE["zh" if lang == "zh" else "en"]
+    # lines marked MACRO_ONLY are about the macro workbook (enable macros, buttons)
+    body = [ln for ln in lines[1:] if not (portable and ln.startswith(MACRO_ONLY))]
+    return [lines[0], k[kind], *k["portable" if portable else "xlsm"], *(ln.removeprefix(MACRO_ONLY) for ln in body)]
+
+
+#: Marks a Guide line that only applies to the macro workbook (not shown in a portable one).
+MACRO_ONLY = "\x00"
+
+
+#: Rows of the Guide that belong to bpm-xl (rewritten by every rebuild); a user's notes below
+#: them or to the right are kept.
+GUIDE_ROWS = 40
+
 GUIDE: dict[str, list[str]] = {
     "zh": [
         "bpm-xl 预算绩效管理评价工作簿",
         "",
         "一、怎么用",
-        "1. 启用宏（本文件需要 Python 与 bpm-xl，见 README）。首次打开若提示“受保护的视图”，请点击“启用编辑”和“启用内容”。",
-        "2. 在绿色的输入表中填写：设置、指标体系、专家、判断矩阵、德尔菲、问卷。",
-        "3. 蓝色的输出表（权重、评价、德尔菲结果、诊断、仪表盘）随输入自动更新，无需任何操作。",
-        "4. 增删指标或专家后，点击“仪表盘”上的“重建评价表”按钮（或运行宏 SampleCall）。已录入的数据会按代码保留。",
+        MACRO_ONLY + "· 启用宏（本文件需要 Python 与 bpm-xl，见 README）。首次打开若提示“受保护的视图”，请点击“启用编辑”和“启用内容”。",
+        "· 在绿色的输入表中填写：设置（含单位、年度、评价人）、指标体系、专家、判断矩阵、德尔菲、问卷、整改清单。",
+        "· 蓝色的输出表（权重、评价、德尔菲结果、诊断、仪表盘）随输入自动更新，无需任何操作。",
+        MACRO_ONLY + "· 增删指标或专家后，点击“仪表盘”上的“重建评价表”按钮（宏 BpmRebuild）。已录入的数据会按代码保留。",
+        MACRO_ONLY + "· 仪表盘上的其他按钮（也可在“开发工具 → 宏”中运行）：",
+        MACRO_ONLY + "   生成专家问卷（宏 BpmForms）：为“专家”表中的每位专家生成一份问卷，放在本文件旁的文件夹“<文件名>_forms”。",
+        MACRO_ONLY + "   收回问卷（宏 BpmCollect）：把专家填好的问卷放进本文件旁的文件夹“<文件名>_returned”，点击后写入判断矩阵、德尔菲和专家表并重建。",
+        MACRO_ONLY + "   生成Word报告（宏 BpmReport）：先保存本文件，再在本文件旁写出“<文件名>_report.docx”（含整改清单）。",
+        MACRO_ONLY + "   没有 Excel 时，同样的操作用命令：bpm-xl forms / collect / report --docx（见 README）。",
         "",
         "二、判断矩阵",
         "只需填写上三角（行比列重要几倍），1-9 标度；1/3 这样的分数可以直接输入。下三角留空，系统自动取倒数。",
@@ -203,17 +299,20 @@ GUIDE: dict[str, list[str]] = {
         "权重：层次分析法，群组判断按专家权威系数加权几何平均集结，特征向量法求权重；RI 取值表见“设置”。",
         "得分：各指标问卷平均分 × 综合权重求和；百分制 = 得分 ÷ 满分 × 100。",
         "评级：默认财政部财预〔2020〕10号：优(A) ≥ 90，良(B) 80–90，中(C) 60–80，差(D) < 60。",
-        "",
-        "示例数据为示意数据，并非七里河区研究的原始数据。",
     ],
     "en": [
         "bpm-xl budget performance management evaluation workbook",
         "",
         "1. How to use it",
-        "1. Enable macros (this file needs Python and bpm-xl, see the README). In Protected View click Enable Editing, then Enable Content.",
-        "2. Fill in the green input sheets: Settings, Indicators, Experts, Judgments, Delphi, Survey.",
-        "3. The blue output sheets (Weights, Evaluation, Delphi results, Diagnosis, Dashboard) update by themselves.",
-        "4. After adding or removing indicators or experts, click Rebuild evaluation on the Dashboard (or run the macro SampleCall). Entered data is kept by code.",
+        MACRO_ONLY + "· Enable macros (this file needs Python and bpm-xl, see the README). In Protected View click Enable Editing, then Enable Content.",
+        "· Fill in the green input sheets: Settings (unit, year, evaluator), Indicators, Experts, Judgments, Delphi, Survey, Rectification.",
+        "· The blue output sheets (Weights, Evaluation, Delphi results, Diagnosis, Dashboard) update by themselves.",
+        MACRO_ONLY + "· After adding or removing indicators or experts, click Rebuild evaluation on the Dashboard (macro BpmRebuild). Entered data is kept by code.",
+        MACRO_ONLY + "· The other Dashboard buttons (also under Developer > Macros):",
+        MACRO_ONLY + "   Expert forms (macro BpmForms): one questionnaire per expert of the Experts sheet, in the folder <name>_forms next to this file.",
+        MACRO_ONLY + "   Collect forms (macro BpmCollect): put the returned forms in the folder <name>_returned next to this file; they are written to Judgments, Delphi and Experts, then rebuilt.",
+        MACRO_ONLY + "   Word report (macro BpmReport): saves this file, then writes <name>_report.docx next to it (with the rectification list).",
+        MACRO_ONLY + "   Without Excel the same steps are commands: bpm-xl forms / collect / report --docx (see the README).",
         "",
         "2. Judgment matrices",
         "Fill the upper triangle only (how many times the row matters more than the column) on the 1-9 scale; type fractions such as 1/3.",
@@ -223,7 +322,5 @@ GUIDE: dict[str, list[str]] = {
         "Weights: AHP; group judgments aggregated by the authority-weighted geometric mean; principal eigenvector; RI table on Settings.",
         "Score: survey mean of each indicator x global weight, summed; 100-point score = score / full score x 100.",
         "Rating: by default the Ministry of Finance rule (2020 No.10): A >= 90, B 80-90, C 60-80, D < 60.",
-        "",
-        "The example data is illustrative, not the Qilihe District study's data.",
     ],
 }

@@ -134,10 +134,14 @@ def _node_block(ctx: LayoutContext, W: SheetPlan, ti: int, node: str, r: int) ->
     ctx.put(f"BPM_W_{ti}", "weights", m0, wcol, m0 + n - 1, wcol)
     cc = wcol + 2
     cu = Udf("AHP_CONSISTENCY", (f"BPM_A_{ti}", "BPM_RI", "BPM_METHOD"))
-    W.arrays.append(ArrayBlock(m0, cc, CONSISTENCY_ROWS, 2, cu, cu.formula, "consistency",
-                               cached=cache.consistency(node) if cache else None))
+    # the function's first four rows (λmax, CI, RI, CR); whether it passes and the RI table
+    # are native cells in the edition's words (是/否, not TRUE)
+    W.arrays.append(ArrayBlock(m0, cc, CONSISTENCY_ROWS - 2, 2, cu, cu.formula, "consistency",
+                               cached=cache.consistency(node)[:CONSISTENCY_ROWS - 2] if cache else None))
     for k, what in enumerate(("LMAX", "CI", "RIV", "CR")):
         ctx.put(f"BPM_{what}_{ti}", "weights", m0 + k, cc + 1)
+    W.add(m0 + 4, cc, [[t("pass_row"), pass_formula(f"BPM_CR_{ti}", ctx.lang)], [t("ri_table_row"), F("=BPM_RI")]],
+          "consistency", cached=_cv(ctx, lambda: [[None, cache.passes(node)], [None, cache.ev.settings.random_index]]))
     W.widths.setdefault(cc, 16)
     W.widths.setdefault(cc + 1, 14)
     rr = m0 + max(n, CONSISTENCY_ROWS) + 1
@@ -175,6 +179,12 @@ def weights_sheet(ctx: LayoutContext, jblocks: dict[str, tuple[int, int, int]]) 
     for c in range(1, 20):
         W.widths.setdefault(c, 11)
     return W, WeightsLayout(e1, node_out)
+
+
+def pass_formula(cr: str, lang: str) -> Formula:
+    """是/否 (yes/no): the CR is below the threshold on Settings (an error CR shows its error)."""
+    yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+    return F(f'=IF({cr}<BPM_CR_THRESHOLD,"{yes}","{no}")')
 
 
 # ---------------------------------------------------------------------------------------
@@ -250,7 +260,7 @@ def _totals(ctx: LayoutContext, wl: WeightsLayout, i0: int, i1: int, r: int) -> 
 def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str, str]) -> tuple[SheetPlan, EvaluationLayout]:
     t, cache = ctx.t, ctx.cache
     E = SheetPlan("evaluation", ctx.name("evaluation"), "output",
-                  widths={0: 8, 1: 16, 2: 8, 3: 28, 4: 8, 5: 11, 6: 11, 7: 11, 8: 11, 9: 10, 10: 12})
+                  widths={0: 8, 1: 16, 2: 8, 3: 28, 4: 13, 5: 11, 6: 11, 7: 11, 8: 11, 9: 10, 10: 12})
     E.add(0, 0, [[t("evaluation_title")]], "title")
     E.add(1, 0, [[t("dimension"), "", t("code"), t("indicator"), "PDCA", t("local_weight"),
                   t("dim_weight"), t("global_weight"), t("mean_score"), t("answers"), t("weighted_score")]], "header")
@@ -308,7 +318,7 @@ def delphi_summary_sheet(ctx: LayoutContext, wl: WeightsLayout, prow: list[list[
     D = SheetPlan("delphi_summary", ctx.name("delphi_summary"), "output",
                   widths={0: 14, 1: 12, 2: 12, 3: 12, 4: 14, 5: 12})
     D.add(0, 0, [[t("delphi_summary_title")]], "title")
-    D.add(2, 0, [[t("round", k=""), t("positive")]], "header")
+    D.add(2, 0, [[t("round_col"), t("positive")]], "header")
     D.add(3, 0, [[k + 1, F(f"={ref(ctx.name('delphi'), 2 + k, 3)}")] for k in range(n_rounds)], "output",
           cached=_cv(ctx, lambda: [[None, v[0]] for v in cache.positive(prow)])).col_styles = {0: "int", 1: "pct"}
     r = 3 + n_rounds + 1
@@ -378,7 +388,7 @@ def diagnosis_sheet(ctx: LayoutContext, el: EvaluationLayout) -> SheetPlan:
     G.add(r + 1, 0, [["PDCA", t("stage"), t("weighted_gap"), t("share")]], "header")
     p0 = r + 2
     gaps = local(g0, 7, g1, 7)
-    prows = [[stg, PDCA_LABELS[stg][ctx.L],
+    prows = [[stg[0].upper(), PDCA_LABELS[stg][ctx.L],
               F(f"=SUMIF({local(g0, 3, g1, 3)},{a1(p0 + k, 1)},{gaps})"),
               F(f"={a1(p0 + k, 2)}/SUM({gaps})")] for k, stg in enumerate(PDCA_STAGES)]
     G.add(p0, 0, prows, "stagetable", cached=_cv(ctx, lambda: cache.stage_rows())).col_styles = {3: "pct"}
@@ -386,16 +396,76 @@ def diagnosis_sheet(ctx: LayoutContext, el: EvaluationLayout) -> SheetPlan:
     return G
 
 
+def _title_formula(ctx: LayoutContext) -> Formula:
+    plain, tail = ctx.t("dashboard_title"), ctx.t("dashboard_title_meta")
+    if ctx.lang == "zh":
+        body = f'TRIM(BPM_UNIT&" "&IF(BPM_YEAR="","",BPM_YEAR&"年度"))&{quote_text(tail)}'
+    else:
+        body = f'TRIM(BPM_UNIT&" "&BPM_YEAR)&{quote_text(" " + tail)}'
+    return F(f'=IF(AND(BPM_UNIT="",BPM_YEAR=""),{quote_text(plain)},{body})')
+
+
+def dashboard_title(meta: dict[str, Any], lang: str) -> str:
+    """What :func:`_title_formula` shows for ``meta`` (unit, year): its cached value."""
+    from .labels import t
+
+    unit, year = (_meta_text(meta.get(k)) for k in ("unit", "year"))
+    if not unit and not year:
+        return t("dashboard_title", lang)
+    if lang == "zh":
+        return f"{unit} {year + '年度' if year else ''}".strip() + t("dashboard_title_meta", lang)
+    return f"{unit} {year}".strip() + " " + t("dashboard_title_meta", lang)
+
+
+def _meta_text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return str(v).strip()
+
+
+#: What the Python check hands to an Excel function: the 2x2 matrix of ones on Settings (λmax 2).
+PYTHON_CHECK = "AHP_LAMBDA_MAX(BPM_PROBE)"
+
+
+def python_check_formula(lang: str) -> Formula:
+    """One visible cell: empty while the Excel functions run; where they cannot (WPS,
+    LibreOffice, Excel without bpm-xl) it says so and names the portable file. It trips on the
+    probe call failing, or on the total being #NAME? (a function unknown to the program)."""
+    from .labels import t
+
+    return F(f"=IF(OR(ISERROR({PYTHON_CHECK}),IFERROR(ERROR.TYPE(BPM_TOTAL)=5,FALSE)),"
+             f"{quote_text(t('python_missing', lang))},\"\")")
+
+
 def dashboard_sheet(ctx: LayoutContext) -> SheetPlan:
+    from .labels import COLLECT_MACRO, FORMS_MACRO, REPORT_MACRO
+
     t, cache = ctx.t, ctx.cache
-    B = SheetPlan("dashboard", ctx.name("dashboard"), "output", widths={0: 26, 1: 16, 2: 4})
-    B.add(0, 0, [[t("dashboard_title")]], "title")
-    B.add(2, 0, [[t("total"), F("=BPM_TOTAL")], [t("total100"), F("=BPM_SCORE100")],
+    B = SheetPlan("dashboard", ctx.name("dashboard"), "output", widths={0: 26, 1: 18, 2: 4})
+    B.add(0, 0, [[_title_formula(ctx)]], "title", cached=[[dashboard_title(ctx.data.meta or {}, ctx.lang)]])
+    # true cached value: the file is written by bpm-xl, whose function values are valid
+    B.add(1, 0, [[python_check_formula(ctx.lang)]], "pycheck", cached=[[""]])
+    B.add(2, 0, [[status_line(ctx.lang, ctx.kind)]], "note")
+    B.add(3, 0, [[t("total"), F("=BPM_TOTAL")], [t("total100"), F("=BPM_SCORE100")],
                  [t("rating"), F("=BPM_RATING")], [t("rating_label"), F("=BPM_RATING_LABEL")],
                  [t("bands_used"), F("=BPM_BANDS_NAME")]], "kpi",
           cached=_cv(ctx, lambda: [[None, v[0]] for v in cache.totals[:5]]))
-    B.button = (8, 0)
-    B.charts.append(Chart("column", t("chart_dims"), "=BPM_DIM_LABELS", "=BPM_DIM_SCORE100", (1, 3)))
-    B.charts.append(Chart("bar", t("chart_gaps"), "=BPM_RANKED_LABELS", "=BPM_RANKED_GAPS", (18, 3),
+    B.button = (9, 0)
+    B.buttons = [(12, 0, FORMS_MACRO, t("forms_button")), (14, 0, COLLECT_MACRO, t("collect_button")),
+                 (16, 0, REPORT_MACRO, t("report_button"))]
+    B.charts.append(Chart("column", t("chart_dims"), "=BPM_DIM_LABELS", "=BPM_DIM_SCORE100", (3, 3)))
+    B.charts.append(Chart("bar", t("chart_gaps"), "=BPM_RANKED_LABELS", "=BPM_RANKED_GAPS", (20, 3),
                           (560, max(320, 22 * len(ctx.codes) + 80))))
     return B
+
+
+def status_line(lang: str, kind: str, portable: bool = False) -> str:
+    """What the file is (example / own / blank data; macro or portable workbook), in one line."""
+    from .labels import _KIND
+
+    k = _KIND["zh" if lang == "zh" else "en"]
+    short = {"zh": ("含宏工作簿（需 Python）", "便携版（无宏）"), "en": ("macro workbook (needs Python)", "portable (no macros)")}
+    return k[kind].split("（")[0].split(" (")[0] + ("；" if lang == "zh" else "; ") + short[
+        "zh" if lang == "zh" else "en"][1 if portable else 0]

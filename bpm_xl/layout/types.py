@@ -141,6 +141,8 @@ class SheetPlan:
     charts: list[Chart] = field(default_factory=list)
     freeze: tuple[int, int] | None = None
     button: tuple[int, int] | None = None        # rebuild button anchor
+    #: further buttons: (row, col, VBA macro name, caption)
+    buttons: list[tuple[int, int, str, str]] = field(default_factory=list)
 
     def add(self, row: int, col: int, cells: list[list[Any]], style: str = "output",
             cached: list[list[Any]] | None = None) -> Block:
@@ -154,6 +156,7 @@ class WorkbookPlan:
     lang: str
     sheets: list[SheetPlan]
     names: dict[str, str]                       # defined name -> reference (with '=')
+    kind: str = "blank"                         # the data: "example", "own" or "blank"
 
     def sheet(self, role: str) -> SheetPlan:
         for s in self.sheets:
@@ -182,6 +185,13 @@ class WorkbookData:
     survey_ids: list[Any]
     survey: list[dict[str, Any]]
     title: str = ""
+    #: unit / year / evaluator of the evaluation (Settings rows BPM_UNIT, BPM_YEAR, BPM_EVALUATOR)
+    meta: dict[str, Any] = field(default_factory=dict)
+    #: the 整改清单 rows (keys of bpm_xl.rectification.FIELDS), as typed on the sheet
+    rectification: list[dict[str, Any]] = field(default_factory=list)
+    #: True when the file's Settings (BPM_DATA) says it holds bpm-xl's example data; what the
+    #: layout writes there is decided from the inputs themselves (bpm_xl.layout.data.data_kind)
+    example: bool = False
     #: where values were read from (sheet, rows, columns by code), to name cells in messages
     where: dict[str, Any] = field(default_factory=dict, compare=False)
 

@@ -20,6 +20,7 @@ reading (a read is a snapshot); writers refuse a file open elsewhere.
 
 from __future__ import annotations
 
+import datetime as _dt
 import operator
 import re
 import zipfile
@@ -32,7 +33,7 @@ import pandas as pd
 
 from .. import conversion
 from ..errors import BpmError, SettingsError, WorkbookError
-from ..layout.inputs import SETTING_KEYS
+from ..layout.inputs import SETTING_KEYS, SURVEY_KEYS
 from ..layout.types import Formula, WorkbookData, col_index, a1, parse_ref
 
 __all__ = ["Grids", "Places", "check_file", "parse_names", "parse_ref", "read_data", "to_inputs", "inputs_and_places",
@@ -119,7 +120,9 @@ def _system_rows(g: Grids, where: dict[str, Any]) -> list[dict[str, Any]]:
         vals = [g.cell(ish, r, ic0 + j) for j in range(len(_SYSTEM_KEYS))]
         if all(v is None for v in vals):
             continue
-        rows.append({k: _text(v) for k, v in zip(_SYSTEM_KEYS, vals)})
+        row = {k: _text(v) for k, v in zip(_SYSTEM_KEYS, vals)}
+        row["pdca"] = _stage(row["pdca"])
+        rows.append(row)
         at.append(r)
     where["indicators"] = (ish, at, ic0)
     return rows
@@ -256,11 +259,70 @@ def read_data(g: Grids) -> WorkbookData:
     delphi, sent, returned = _delphi(g, where)
     survey_ids, survey = _survey(g, where)
     where["meta"] = _meta(g)
+    settings.update(read_survey_settings(g))
     return WorkbookData(
         settings=settings, bands=bands, bands_name=bands_name, system_rows=system_rows,
         experts=experts, judgments=judgments, delphi=delphi, delphi_sent=sent,
         delphi_returned=returned, survey_ids=survey_ids, survey=survey, where=where,
+        meta={k: v for k, v in where["meta"].items() if v}, rectification=read_rectification(g),
+        example=_is_example(g),
     )
+
+
+def _stage(v: str) -> str:
+    """计划/执行/检查/处理 (or Plan ...) as the model's stage code; other text unchanged."""
+    from ..model import PDCA_LABELS
+
+    low = v.strip().lower()
+    for code, (zh, en) in PDCA_LABELS.items():
+        if low in (code, zh, en.lower()):
+            return code
+    return v
+
+
+def read_survey_settings(g: Grids) -> dict[str, Any]:
+    """survey_min_seconds / survey_screen when the file has them and they are not blank
+    (older files lack them; a blank cell means the default)."""
+    out = {}
+    for key, nm, _ in SURVEY_KEYS:
+        if (ref := g.name(nm, required=False)) is not None and g.cell(ref[0], ref[1], ref[2]) is not None:
+            out[key] = g.cell(ref[0], ref[1], ref[2])
+    return out
+
+
+_RECT_FIELDS = ("problem", "stage", "indicator", "responsible", "deadline", "measure", "status")
+
+
+def _rect_value(v: Any) -> Any:
+    if isinstance(v, _dt.datetime):
+        return v.date().isoformat()
+    return v.isoformat() if isinstance(v, _dt.date) else v
+
+
+def read_rectification(g: Grids) -> list[dict[str, Any]]:
+    """The 整改清单 rows (BPM_RECTIFY: 问题 ... 状态), blank rows skipped, values as typed
+    (a deadline typed as a date stays a date); rows typed below the named range count too."""
+    ref = g.name("BPM_RECTIFY", required=False)
+    if ref is None:
+        return []
+    sh, r0, c0, _, _ = ref
+    rows = []
+    for r in range(r0, g.nrows(sh)):
+        vals = [g.cell(sh, r, c0 + j) for j in range(len(_RECT_FIELDS))]
+        if all(v is None for v in vals):
+            continue
+        row = {k: _rect_value(v) for k, v in zip(_RECT_FIELDS, vals)}
+        if isinstance(row["stage"], str):
+            row["stage"] = _stage(row["stage"])
+        rows.append(row)
+    return rows
+
+
+def _is_example(g: Grids) -> bool:
+    ref = g.name("BPM_DATA", required=False)
+    if ref is None:
+        return False
+    return _text(g.cell(ref[0], ref[1], ref[2])).lower() in ("示例数据", "example data")
 
 
 # ---------------------------------------------------------------------------------------
@@ -613,14 +675,14 @@ _ROW = re.compile(rb"<(?:\w+:)?row[\s>]")
 def _scan(zf: zipfile.ZipFile, member: str, max_col: int):
     """Stream a sheet's XML once: its row count, and the cells far outside what is read.
 
-    Returns ``(rows, far_row_cells, far_columns, errors)``: rows = number of ``<row>`` elements;
+    Returns ``(rows, far_row_cells, far_columns, errors, formulas)``: rows = number of ``<row>`` elements;
     ``far_row_cells`` = cells within the read columns but below ``2 * rows + 1000`` (the
     dense area a reader would allocate); ``far_columns`` = whether any cell lies right of
     ``max_col``; ``errors`` = the cells holding an Excel error value ((row, col) -> "#N/A"), which
-    python-calamine would deliver as blanks.
+    python-calamine would deliver as blanks; ``formulas`` = whether the sheet may hold a formula.
     """
     cols_beyond = _greater(_letters(max_col), _UPPER).encode()
-    rows, far_columns, tail, plain = 0, False, b"", None
+    rows, far_columns, tail, plain, formulas = 0, False, b"", None, False
     candidates: list[tuple[str, int]] = []
     errors: dict[tuple[int, int], str] = {}
     with zf.open(member) as fh:
@@ -633,11 +695,17 @@ def _scan(zf: zipfile.ZipFile, member: str, max_col: int):
             fast = plain and buf.count(b"<c ") == buf.count(b'<c r="')
             cell = rb'<c r="' if fast else rb'<(?:\w+:)?c\b[^>]*?\br="'
             rows += (chunk.count(b"<row ") + chunk.count(b"<row>")) if fast else len(_ROW.findall(chunk))
-            far_columns = far_columns or bool(re.search(cell + cols_beyond + rb"\d", buf))
-            # rows beyond twice the rows seen so far: rare in a real sheet, so this finds few
-            far_row = re.compile(cell + rb'([A-Z]{1,3})(' + _greater(str(2 * rows + 1000), "0123456789").encode()
-                                 + rb')"')
-            candidates += [(c.decode(), int(r)) for c, r in far_row.findall(buf)]
+            # one pass for both: a cell right of the read columns (group 1), or a cell in a row
+            # beyond twice the rows seen so far (groups 2, 3; rare in a real sheet, so few)
+            far = re.compile(cell + rb"(?:(" + cols_beyond + rb")\d|([A-Z]{1,3})("
+                             + _greater(str(2 * rows + 1000), "0123456789").encode() + rb')")')
+            for beyond, c, r in far.findall(buf):
+                if beyond:
+                    far_columns = True
+                else:
+                    candidates.append((c.decode(), int(r)))
+            # any formula element (or a tag that starts like one): the formula reader reads this sheet
+            formulas = formulas or b"<f>" in buf or b"<f " in buf or b":f>" in buf or b":f " in buf
             if b't="e"' in buf:
                 for c, r, inner in _ERROR_CELL.findall(buf):
                     v = _V.search(inner)
@@ -645,7 +713,7 @@ def _scan(zf: zipfile.ZipFile, member: str, max_col: int):
             tail = buf[-64:]
     limit = 2 * rows + 1000
     far = sorted({(c, r) for c, r in candidates if r > limit and _col(c) <= max_col}, key=lambda x: x[1])
-    return rows, far, far_columns, errors
+    return rows, far, far_columns, errors, formulas
 
 
 def _col(letters: str) -> int:
@@ -713,7 +781,9 @@ def _rows_calamine(path: Path, sheets: dict[str, int]) -> dict[str, list[list[An
     try:
         for name, max_col in sheets.items():
             rows = cw.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            out[name] = [[None if v == "" else v for v in row[: max_col + 1]] for row in rows]
+            width = max_col + 1
+            # a row without an empty string (most survey rows) is only cut to width, not rebuilt per cell
+            out[name] = [[None if v == "" else v for v in row[:width]] if "" in row else row[:width] for row in rows]
     finally:
         close = getattr(cw, "close", None)
         if close:
@@ -724,15 +794,18 @@ def _rows_calamine(path: Path, sheets: dict[str, int]) -> dict[str, list[list[An
 def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source: str) -> dict[str, list[list[Any]]]:
     parts = _sheet_parts(zf, source)
     needed = _needed(names, list(parts))
+    survey_sheet = names.get("BPM_SURVEY", ("",))[0]
     safe, bounded, errors = {}, {}, {}
     for sh, max_col in needed.items():
         member = parts.get(sh)
         if member is None or member not in zf.namelist():
             continue
-        rows, far_rows, far_columns, errors[sh] = _scan(zf, member, max_col)
+        rows, far_rows, far_columns, errors[sh], has_formulas = _scan(zf, member, max_col)
         if far_rows:
             raise _far_cell_error(source, sh, far_rows, rows)
-        if far_columns or formulas:
+        # the survey sheet without a formula reads the same with formulas kept (answers as numbers,
+        # blanks as None): the fast reader reads it (100,000 respondents through openpyxl take minutes)
+        if far_columns or (formulas and (has_formulas or sh != survey_sheet)):
             bounded[sh] = (max_col, 2 * rows + 1000)
         else:
             safe[sh] = max_col

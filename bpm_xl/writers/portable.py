@@ -1,7 +1,11 @@
-"""The portable export: the workbook with every bpm-xl function call replaced by native formulas.
+"""The portable workbook: every bpm-xl function call replaced by native formulas.
 
-``bpm-xl export FILE --portable`` writes a macro-free .xlsx for readers without Python (a
-finance bureau, an auditor). Every output is a native formula that Excel 2010+, WPS and
+``bpm-xl export FILE --portable`` and ``bpm-xl new FILE.xlsx --portable`` write a macro-free
+.xlsx for people without Python (a bureau on WPS or LibreOffice, an auditor); it is a full hub:
+its input sheets stay editable, ``bpm-xl rebuild FILE.xlsx`` rebuilds it as a portable
+workbook (the defined name ``BPM_ROLE_CALC`` marks it), and evaluate/report/export read it.
+Judgments typed as text ("1/3", "１／３") are read by a parse table as the core reads them
+(see "Judgments typed as text" below). Every output is a native formula that Excel 2010+, WPS and
 LibreOffice 7.4 recalculate: only SUMPRODUCT, MMULT (entered as CSE array formulas), INDEX,
 MATCH, GEOMEAN, AVERAGE, STDEV, COUNTIF, RANK, CHIDIST, DEVSQ, LN, EXP, IF, ISNUMBER and the
 like; no LET, LAMBDA, SEQUENCE, FILTER or XLOOKUP. Intermediate tables live on an extra sheet
@@ -34,6 +38,7 @@ from __future__ import annotations
 import copy
 import io
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -60,10 +65,14 @@ from ..layout.types import (
     ref,
 )
 
-__all__ = ["CALC_SHEET", "SQUARINGS", "UDF_NAMES", "export_portable", "portable_plan"]
+__all__ = ["CALC_ROLE_NAME", "CALC_SHEET", "PORTABLE_GUIDE", "SQUARINGS", "UDF_NAMES", "export_portable",
+           "is_portable", "portable_bytes", "portable_plan"]
 
 #: The calculation sheet's name by language.
 CALC_SHEET = {"zh": "计算", "en": "Calc"}
+#: The defined name of the calculation sheet: it marks a workbook as portable (macro-free, native
+#: formulas) and makes the sheet one bpm-xl owns (rebuilt, never kept as a user's sheet).
+CALC_ROLE_NAME = "BPM_ROLE_CALC"
 #: Repeated squarings of the normalised matrix: B^(2^10), far past convergence for n <= 15.
 SQUARINGS = 10
 #: Every bpm-xl Excel function; none may appear in a portable file.
@@ -97,6 +106,8 @@ _TEXT = {
         "worst": "节点 {node}：最不一致判断",
         "ranks": "德尔菲第 {k} 轮：秩（平均秩）与结",
         "scale": "1-9 标度",
+        "parse": "节点 {node}：判断值的读取（文本如 1/3、１／３ 按 bpm-xl 的规则读取；无法读取的显示 #N/A 或 #VALUE!）",
+        "cell": "单元格", "reads": "读作", "text": "文本", "num": "分子", "den": "分母", "rest": "去掉数字后",
     },
     "en": {
         "guide": "This file is a macro-free portable export (bpm-xl export --portable): every result is a native "
@@ -118,6 +129,10 @@ _TEXT = {
         "worst": "Node {node}: most inconsistent judgments",
         "ranks": "Delphi round {k}: ranks (average) and ties",
         "scale": "1-9 scale",
+        "parse": "Node {node}: how each judgment reads (text such as 1/3 or full-width １／３ as bpm-xl reads it; "
+                 "what cannot be read shows #N/A or #VALUE!)",
+        "cell": "cell", "reads": "reads as", "text": "text", "num": "numerator", "den": "denominator",
+        "rest": "without digits",
     },
 }
 
@@ -330,30 +345,181 @@ class _Calc:
 
 # ---------------------------------------------------------------------------------------
 def _pair_value(up: Any, lo: Any) -> Any:
-    """IF(ISNUMBER(up),up,IF(ISNUMBER(lo),1/lo,""))"""
+    """IF(ISNUMBER(up),up,IF(ISNUMBER(lo),1/lo,up&lo)): "" when both are blank, else an error."""
     if _isnum(up):
         return float(up)
     if _isnum(lo):
         return 1 / float(lo) if lo != 0 else NA
-    return ""
+    return "" if up == "" and lo == "" else NA
 
 
-def _pairs_table(calc: _Calc, values: _Values, jref: str, n: int, k: int, pairs: list[tuple[int, int]], d0: int
-                 ) -> list[list[Any]]:
-    """Per expert and pair the typed value (upper wins, lower-only counts as 1/value), its log and a mask."""
+def _rc(cell: str) -> tuple[int, int]:
+    """(row, column), 0-based, of an A1 reference on the calculation sheet."""
+    _, r, c, _, _ = parse_ref(cell)
+    return r, c
+
+
+# ---------------------------------------------------------------------------------------
+# Judgments typed as text ("1/3", "１／３", " 1 / 3 ", "0.5"): read by native formulas as the
+# core's conversion reads them (bpm_xl.conversion.number: NFKC, trimmed, one "/" between two
+# numbers). VALUE alone would not do: it reads "1/3" as a date and "5-" as -5. So the text is
+# folded to ASCII (full-width forms, the spaces NFKC maps to a space, tab and line breaks),
+# trimmed, split at "/", and each side must be digits with at most one decimal point (checked
+# by a SUBSTITUTE chain) before VALUE reads it. Every step has its own cell, mirrored by
+# _parse_cells. What the core reads as a number but these formulas do not (a sign, an
+# exponent, "①") refuses the write with the cell named (_check_readable): a portable file
+# never holds an entry its engines would read differently from ``bpm-xl evaluate``.
+_FOLD = ([(chr(0xFF10 + d), str(d)) for d in range(10)]
+         + [("\uff0f", "/"), ("\uff0e", "."), ("\u3000", " "), ("\u00a0", " ")])
+#: Control characters a paste may bring, as CHAR(n) in the formulas (codes below 128 only).
+_FOLD_CODES = (9, 10, 13)
+#: A typed number this large is refused (LibreOffice's VALUE of 400 digits is the largest double, not an error).
+_HUGE = 1e300
+
+
+def _fold_formula(x: str) -> str:
+    for a, b in _FOLD:
+        x = f'SUBSTITUTE({x},"{a}","{b}")'
+    for code in _FOLD_CODES:
+        x = f'SUBSTITUTE({x},CHAR({code})," ")'
+    return x
+
+
+def _no_digits_formula(x: str) -> str:
+    for d in "0123456789":
+        x = f'SUBSTITUTE({x},"{d}","")'
+    return x
+
+
+def _trim(s: str) -> str:
+    """TRIM: no leading or trailing spaces, inner runs of spaces as one."""
+    return " ".join(p for p in s.split(" ") if p)
+
+
+def _no_digits(s: str) -> str:
+    return s.translate({ord(d): None for d in "0123456789"})
+
+
+def _part_cells(a: str) -> list[Any]:
+    """One side of the "/": what is left without its digits, and the number it reads as."""
+    if a == "":
+        return ["", ""]
+    rest = _no_digits(a)
+    if rest in ("", ".") and len(a) > len(rest):
+        v = float(a)
+        return [rest, v if abs(v) < _HUGE else NA]
+    return [rest, NA]
+
+
+def _parse_cells(v: Any) -> list[Any]:
+    """What the parse row of a judgment cell shows: value, text, numerator, denominator, then
+    (without digits, value) of the numerator and of the denominator."""
+    if _isnum(v):
+        return [float(v), "", "", "", "", "", "", ""]
+    if v is None:
+        s = ""
+    elif isinstance(v, bool):
+        s = "TRUE" if v else "FALSE"
+    else:
+        s = str(v)
+    for a_, b_ in _FOLD:
+        s = s.replace(a_, b_)
+    for code in _FOLD_CODES:
+        s = s.replace(chr(code), " ")
+    t = _trim(s)
+    if t == "":
+        a = b = ""
+    elif "/" in t:
+        k = t.index("/")
+        a, b = _trim(t[:k]), _trim(t[k + 1:])
+    else:
+        a, b = t, "1"
+    pa, pb = _part_cells(a), _part_cells(b)
+    if t == "":
+        value: Any = ""
+    elif t.count("/") > 1 or not (_isnum(pa[1]) and _isnum(pb[1])) or pb[1] == 0:
+        value = NA
+    else:
+        value = _out(pa[1] / pb[1])
+    return [value, t, a, b, *pa, *pb]
+
+
+def _check_readable(v: Any, value: Any, sheet: str, r: int, c: int) -> None:
+    """Refuse an entry the core reads as a number but the native formulas would not read the same."""
+    from ..conversion import Invalid, number
+
+    if not isinstance(v, str):
+        return
+    x = number(v)
+    if isinstance(x, Invalid) or math.isnan(x):
+        return  # the core refuses it or reads a blank; validation has the say
+    if not _isnum(value) or not math.isclose(value, x, rel_tol=1e-15, abs_tol=0.0):
+        raise WorkbookError(
+            f'judgment "{v}" cannot be read by the formulas of a portable workbook (no macros); type it with '
+            f'digits and at most one decimal point, for example 3, 0.5 or 1/3 (full-width digits work too)',
+            sheet=sheet, cell=a1(r, c, absolute=False))
+
+
+def _parse_table(calc: _Calc, cells: list[tuple[int, int]], jsheet: str, label: str) -> dict[tuple[int, int], str]:
+    """One row per judgment cell: what it reads as (column B), and the steps of reading its text."""
+    r = calc.row
+    calc.put(r, 0, [[calc.tx("parse", node=label)]], "subtitle")
+    calc.put(r + 1, 0, [[calc.tx("cell"), calc.tx("reads"), calc.tx("text"), calc.tx("num"), calc.tx("den"),
+                         calc.tx("rest"), "=", calc.tx("rest"), "="]], "header")
+    out: dict[tuple[int, int], str] = {}
+    rows, cached = [], []
+    d0 = r + 2
+    for k, (jr, jc) in enumerate(cells):
+        rr = d0 + k
+        X = ref(jsheet, jr, jc)
+        T = a1(rr, 2)
+        row: list[Any] = [
+            f"{jsheet}!{a1(jr, jc, absolute=False)}",
+            F(f'=IF(ISNUMBER({X}),{X},IF({T}="","",IF(LEN({T})-LEN(SUBSTITUTE({T},"/",""))>1,NA(),'
+              f"{a1(rr, 6)}/{a1(rr, 8)})))"),
+            F(f'=IF(ISNUMBER({X}),"",TRIM({_fold_formula(X)}))'),
+            F(f'=IF({T}="","",IF(ISERROR(FIND("/",{T})),{T},TRIM(LEFT({T},FIND("/",{T})-1))))'),
+            F(f'=IF({T}="","",IF(ISERROR(FIND("/",{T})),"1",TRIM(MID({T},FIND("/",{T})+1,LEN({T})))))'),
+        ]
+        for P, c in ((a1(rr, 3), 5), (a1(rr, 4), 7)):
+            R = a1(rr, c)
+            row += [
+                F(f"={_no_digits_formula(P)}"),
+                F(f'=IF({P}="","",IF(AND(OR({R}="",{R}="."),LEN({P})>LEN({R})),'
+                  f"IF(ABS(VALUE({P}))<{_HUGE:.0E},VALUE({P}),NA()),NA()))"),
+            ]
+        typed = calc.values.get(jsheet, jr, jc)
+        shown = _parse_cells(typed)
+        _check_readable(typed, shown[0], jsheet, jr, jc)
+        rows.append(row)
+        cached.append([None, *shown])
+        out[(jr, jc)] = calc.at(rr, 1)
+    calc.put(d0, 0, rows, cached=cached)
+    calc.row = d0 + len(cells) + 1
+    return out
+
+
+def _pairs_table(calc: _Calc, values: _Values, jref: str, n: int, k: int, pairs: list[tuple[int, int]], d0: int,
+                 parsed: dict[tuple[int, int], str]) -> list[list[Any]]:
+    """Per expert and pair the judgment read (upper wins, lower-only counts as 1/value), its log and a mask.
+
+    ``parsed`` maps a judgment cell (sheet row, column) to the cell of the parse table holding
+    what it reads as (:func:`_parse_table`): a number, "" for a blank, or an error.
+    """
     jsheet, r0, c0, _, _ = parse_ref(jref)
     rows, cached, vals = [], [], []
     for e in range(k):
         vrow, lrow, mrow, vv = [], [], [], []
         for p, (i, j) in enumerate(pairs):
-            up = ref(jsheet, r0 + e * n + i, c0 + j)
-            lo = ref(jsheet, r0 + e * n + j, c0 + i)
+            ur, uc, lr, lc = r0 + e * n + i, c0 + j, r0 + e * n + j, c0 + i
+            up, lo = parsed[(ur, uc)], parsed[(lr, lc)]
             v = calc.at(d0 + e, 1 + p)
-            vrow.append(F(f'=IF(ISNUMBER({up}),{up},IF(ISNUMBER({lo}),1/{lo},""))'))
-            lrow.append(F(f"=IF(ISNUMBER({v}),LN({v}),0)"))
+            # an unreadable entry (an error) on either side stays an error: U&L is "" only when both are blank
+            vrow.append(F(f"=IF(ISNUMBER({up}),{up},IF(ISNUMBER({lo}),1/{lo},{up}&{lo}))"))
+            lrow.append(F(f'=IF(ISNUMBER({v}),LN({v}),IF({v}="",0,NA()))'))
             mrow.append(F(f"=IF(ISNUMBER({v}),1,0)"))
-            vv.append(_pair_value(values.get(jsheet, r0 + e * n + i, c0 + j), values.get(jsheet, r0 + e * n + j, c0 + i)))
-        logs = [(math.log(v) if v > 0 else NA) if _isnum(v) else 0 for v in vv]
+            vv.append(_pair_value(calc.values.get(calc.sp.name, *_rc(up)), calc.values.get(calc.sp.name, *_rc(lo))))
+        logs = [(math.log(v) if v > 0 else NA) if _isnum(v) else (0 if v == "" else NA) for v in vv]
         masks = [1 if _isnum(v) else 0 for v in vv]
         rows.append([e + 1, *vrow, None, *lrow, None, *mrow])
         cached.append([None, *vv, None, *logs, None, *masks])
@@ -461,7 +627,13 @@ def _node(calc: _Calc, names: dict[str, str], t: int, label: str, ri_header: str
     calc.put(R + 1, 0, [[calc.tx("values"), *hdr, calc.tx("logs"), *hdr, calc.tx("mask"), *hdr]], "header")
     d0 = R + 2
     lc, mc = P + 2, 2 * P + 3
-    cached_pairs = _pairs_table(calc, values, names[f"BPM_J_{t}"], n, k, pairs, d0)
+    jsheet, jr0, jc0, _, _ = parse_ref(names[f"BPM_J_{t}"])
+    cells = [(jr0 + e * n + i, jc0 + j) for e in range(k) for i, j in pairs] + \
+            [(jr0 + e * n + j, jc0 + i) for e in range(k) for i, j in pairs]
+    calc.row = d0 + k + 3  # below the pairs table and the aggregate and RI rows
+    parsed = _parse_table(calc, sorted(cells), jsheet, label)
+    after = calc.row
+    cached_pairs = _pairs_table(calc, values, names[f"BPM_J_{t}"], n, k, pairs, d0, parsed)
     ew = values.nums(names["BPM_EW"]).reshape(-1)
     agg_row = d0 + k
     agg, agg_v = [], []
@@ -477,7 +649,7 @@ def _node(calc: _Calc, names: dict[str, str], t: int, label: str, ri_header: str
     riv = _ri_value(values, ri_header, n)
     calc.put(agg_row + 1, 0, [["RI", F(f'=IF(BPM_RI="alonso_lamata",IF({n}<=2,0,(1.7699*{n}-4.3513)/({n}-1)),'
                                        f"INDEX(BPM_RI_TABLE,{n},MATCH(BPM_RI,{ri_header},0)))")]], cached=[[None, riv]])
-    calc.row = agg_row + 3
+    calc.row = after
     # the group matrix (what the replaced =AHP_GROUP shows), weighed
     A = _matrix_from_pairs({pr: agg_v[p] for p, pr in enumerate(pairs)}, n)
     asheet, ar0, ac0, _, _ = parse_ref(names[f"BPM_A_{t}"])
@@ -769,8 +941,97 @@ def _consistency_block(a: ArrayBlock, o: dict[str, Any], values: _Values) -> Blo
     cells = [F(f"={o['group']['lam']}"), F(f"={_ci(lam, n)}"), F(f"={o['ri']}"), F(f"={_cr(ci, ri, n)}"),
              F(f"={cr}<0.1"), F("=BPM_RI")]
     cached = [o["group"]["lam_v"], ci_v, o["ri_v"], cr_v, (cr_v < 0.1) if _isnum(cr_v) else NA, values.scalar("BPM_RI")]
-    return Block(a.row, a.col, [[lab, v] for lab, v in zip(CONSISTENCY_LABELS, cells)], a.style,
-                 cached=[[None, v] for v in cached])
+    return Block(a.row, a.col, [[lab, v] for lab, v in zip(CONSISTENCY_LABELS, cells)][: a.nrows], a.style,
+                 cached=[[None, v] for v in cached][: a.nrows])
+
+
+def _portable_guide(sp: SheetPlan, lang: str) -> None:
+    """The Guide of a portable workbook: what the file is and how to work with it, first; the
+    macro workbook's lines about macros and the Rebuild button left out. Idempotent (a rebuild
+    keeps the Guide a user edited, and passes it through here again)."""
+    from ..layout.labels import GUIDE
+
+    macro_lines = {line for edition in GUIDE.values() for line in edition if _MACRO_WORDS.search(line)}
+    for edition in GUIDE.values():  # the macro workbook's "how to use" section (after the title)
+        first = edition.index("") if "" in edition else 0
+        end = edition.index("", first + 1) if "" in edition[first + 1:] else len(edition)
+        macro_lines.update(line for line in edition[first + 1:end] if line)
+    ours = {line for edition in PORTABLE_GUIDE.values() for line in edition if line}
+    ours |= {_TEXT[k]["guide"] for k in _TEXT}  # the note of exports written before the hub
+    lines: list[Any] = []
+    for b in sorted(sp.blocks, key=lambda b: (b.row, b.col)):
+        if b.col != 0:
+            continue
+        while len(lines) < b.row:
+            lines.append(None)
+        for row in b.cells:
+            lines.append(row[0] if row else None)
+    kept = [v for v in lines if not (isinstance(v, str) and (v in macro_lines or v in ours))]
+    while kept and kept[0] in (None, ""):
+        kept.pop(0)
+    title, rest = (kept[:1], kept[1:]) if kept else ([], [])
+    while rest and rest[0] in (None, ""):
+        rest.pop(0)
+    text = [*title, "", *PORTABLE_GUIDE[lang], "", *rest]
+    others = [b for b in sp.blocks if b.col != 0]
+    sp.blocks = [Block(0, 0, [[v] for v in text], "guide"), *others]
+
+
+#: The macro workbook's captions that point at its Rebuild button, as a portable workbook says them.
+_BUTTON_WORDS = (
+    ("请点击“重建评价表”", "请运行 bpm-xl rebuild 本文件"),
+    ("点击“重建评价表”", "运行 bpm-xl rebuild 本文件"),
+    ("请点击“重建”", "请运行 bpm-xl rebuild 本文件"),
+    ("click Rebuild evaluation", "run bpm-xl rebuild THIS_FILE"),
+    ("then click Rebuild", "then run bpm-xl rebuild THIS_FILE"),
+)
+_CAPTION_STYLES = ("title", "subtitle", "note", "header")
+
+
+def _no_button(sp: SheetPlan) -> None:
+    """Captions and notes (never what a user typed) say ``bpm-xl rebuild`` instead of the button."""
+    sp.button = None
+    for b in sp.blocks:
+        if b.style not in _CAPTION_STYLES:
+            continue
+        for row in b.cells:
+            for j, v in enumerate(row):
+                if isinstance(v, str) and not isinstance(v, Formula):
+                    for old, new in _BUTTON_WORDS:
+                        v = v.replace(old, new)
+                    row[j] = v
+
+
+_MACRO_WORDS = re.compile(r"宏|macro|Rebuild evaluation|重建评价表", re.IGNORECASE)
+
+#: What a portable workbook says about itself on its Guide (before the user's own lines).
+PORTABLE_GUIDE = {
+    "zh": [
+        "本文件是便携版评价工作簿（.xlsx，不含宏）：在 WPS、LibreOffice 或 Excel 中打开即可使用，无需 Python。",
+        "所有结果都是原生公式，打开或修改后由表格软件自动重算。",
+        "",
+        "一、怎么用（便携版）",
+        "1. 在绿色的输入表中填写或修改：设置、指标体系、专家、判断矩阵、德尔菲、问卷。蓝色的输出表随之自动更新。",
+        "2. 只有“形状”改变时才需要重建：新增或删除指标、专家，或问卷答卷超出预留的空行。",
+        "    保存后在命令行运行 bpm-xl rebuild 本文件.xlsx（已录入的数据按代码保留，并留有备份）。",
+        "3. 判断矩阵可输入 3、0.5、1/3 或全角的１／３；无法读取的输入显示 #N/A 或 #VALUE!，不会被悄悄略过。",
+        "4. 中间计算见“计算”工作表。bpm-xl evaluate / report / export 命令可直接读取本文件。",
+    ],
+    "en": [
+        "This is the portable evaluation workbook (.xlsx, no macros): it works in WPS, LibreOffice or Excel without Python.",
+        "Every result is a native formula the spreadsheet recalculates when you open or edit the file.",
+        "",
+        "1. How to use it (portable workbook)",
+        "1. Fill in or change the green input sheets: Settings, Indicators, Experts, Judgments, Delphi, Survey. "
+        "The blue output sheets follow by themselves.",
+        "2. Rebuild only when the SHAPE changes: an indicator or expert added or removed, or survey answers beyond "
+        "the spare rows.",
+        "    Save, then run bpm-xl rebuild THIS_FILE.xlsx (entered data is kept by code; a backup is made).",
+        "3. Judgments may be typed as 3, 0.5, 1/3 or full-width １／３; an entry that cannot be read shows #N/A or "
+        "#VALUE!, never silently skipped.",
+        "4. The intermediate tables are on the Calc sheet. bpm-xl evaluate / report / export read this file as it is.",
+    ],
+}
 
 
 class _Replacer:
@@ -837,19 +1098,51 @@ class _Replacer:
             sp.arrays.extend(self.extra)
             self.extra = []
         if sp.role == "guide":
-            last = max((b.row + b.nrows for b in sp.blocks), default=0)
-            sp.blocks.append(Block(last + 1, 0, [[self.calc.tx("guide")]], "note"))
+            _portable_guide(sp, self.calc.lang)
+        _no_button(sp)
 
 
-def portable_plan(plan: WorkbookPlan, system: Any = None) -> WorkbookPlan:
+def is_portable(names: dict[str, Any]) -> bool:
+    """Whether a workbook with these defined names is a portable one (it has the calculation sheet)."""
+    return any(k.upper() == CALC_ROLE_NAME for k in names)
+
+
+def _show_input_formulas(p: WorkbookPlan, shown: WorkbookPlan) -> None:
+    """A formula a user typed on an input sheet carries the value it showed when read (``shown``
+    is the plan of the same data read as values: same sheets, same cells)."""
+    by_name = {sp.name: sp for sp in shown.sheets}
+    for sp in p.sheets:
+        other = by_name.get(sp.name)
+        if sp.kind != "input" or other is None:
+            continue
+        cells = {}
+        for b in other.blocks:
+            for i, row in enumerate(b.cells):
+                for j, v in enumerate(row):
+                    cells[(b.row + i, b.col + j)] = v
+        for b in sp.blocks:
+            if b.cached is not None or not any(isinstance(v, Formula) for row in b.cells for v in row):
+                continue
+            b.cached = [[cells.get((b.row + i, b.col + j)) if isinstance(v, Formula) else None
+                         for j, v in enumerate(row)] for i, row in enumerate(b.cells)]
+
+
+def portable_plan(plan: WorkbookPlan, system: Any = None, shown: WorkbookPlan | None = None) -> WorkbookPlan:
     """A copy of ``plan`` in which every bpm-xl function call is a native formula.
 
     ``system`` (the IndicatorSystem) only names the nodes on the calculation sheet. Every
     formula carries the value it computes: the plan's own cached values (from the Evaluation)
     and, for the calculation sheet and the replaced calls, the mirrors in this module.
+    ``shown`` is the plan of the same data read as values (a rebuild): formulas a user typed on
+    the input sheets carry what they showed. A judgment typed as text that the native
+    formulas cannot read as the core does (e.g. "①/3") raises a located WorkbookError.
     """
-    p = copy.deepcopy(plan)
+    from ..layout import mark_portable
+
+    p = mark_portable(copy.deepcopy(plan))
     p.sheets = [s for s in p.sheets if s.role != "conf"]
+    if shown is not None:
+        _show_input_formulas(p, shown)
     lang = p.lang if p.lang in _TEXT else "zh"
     calc = _Calc(lang, _Values(p))
     names = p.names
@@ -877,24 +1170,33 @@ def portable_plan(plan: WorkbookPlan, system: Any = None) -> WorkbookPlan:
     for c in range(1, 200):
         calc.sp.widths.setdefault(c, 10)
     p.sheets.append(calc.sp)
+    p.names[CALC_ROLE_NAME] = ref(calc.sp.name, 0, 0)
     return p
 
 
 # ---------------------------------------------------------------------------------------
-def export_portable(data: Any, system: Any, lang: str, out: str | Path, evaluation: Any = None) -> Path:
+def portable_bytes(plan: WorkbookPlan, system: Any = None, shown: WorkbookPlan | None = None) -> bytes:
+    """The .xlsx bytes of the portable form of ``plan`` (no VBA project, no button)."""
+    from .xlsx import write_workbook
+
+    buf = io.BytesIO()
+    write_workbook(portable_plan(plan, system, shown), buf, None)
+    return buf.getvalue()
+
+
+def export_portable(data: Any, system: Any, lang: str, out: str | Path, evaluation: Any = None,
+                    sensitivity: Any = None) -> Path:
     """Write the macro-free portable .xlsx of ``data`` (WorkbookData) to ``out``; returns ``out``.
 
-    ``evaluation`` is the Evaluation of the same data (from the service): with it every
-    formula shows its true value before any recalculation. The file is written atomically.
+    ``evaluation`` (and ``sensitivity``) of the same data come from the service: with them every
+    formula, and the sensitivity sheet, show true values before any recalculation. The file is
+    written atomically.
     """
     from ..layout import plan_workbook
     from . import safe
-    from .xlsx import write_workbook
 
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
-        raise WorkbookError(f"{out}: a portable export must end in .xlsx")
-    plan = portable_plan(plan_workbook(data, system, lang, evaluation=evaluation), system)
-    buf = io.BytesIO()
-    write_workbook(plan, buf, None)
-    return safe.atomic_write(out, buf.getvalue())
+        raise WorkbookError(f"{out}: a portable workbook must end in .xlsx")
+    plan = plan_workbook(data, system, lang, evaluation=evaluation, sensitivity=sensitivity)
+    return safe.atomic_write(out, portable_bytes(plan, system))

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..conversion import visible
 from . import charts
 from . import narrative as nv
 from .narrative import fix
@@ -124,9 +125,15 @@ def _page_numbers(doc: Any, lang: str) -> None:
         p.add_run(" 页")
 
 
+def _text(v: Any) -> str:
+    """Text for a run: control characters (ESC, BEL, ...) shown escaped, as in the HTML report;
+    XML cannot hold them and python-docx refuses them. Line breaks and tabs stay."""
+    return "" if v is None else visible(v, keep="\n\t")
+
+
 def _para(doc: Any, text: str, *, bold: bool = False, italic: bool = False, style: str | None = None) -> Any:
     p = doc.add_paragraph(style=style)
-    run = p.add_run(str(text))
+    run = p.add_run(_text(text))
     run.bold = bold
     run.italic = italic
     if style is None and doc.styles["Normal"].font.size is not None:
@@ -152,7 +159,7 @@ def _table(doc: Any, head: Sequence[str], rows: Sequence[Sequence[Any]], *, widt
     tr_pr.append(rep)
     for cell, h in zip(hdr.cells, head):
         cell.text = ""
-        run = cell.paragraphs[0].add_run(str(h))
+        run = cell.paragraphs[0].add_run(_text(h))
         run.bold = True
         run.font.size = Pt(9)
         shd = OxmlElement("w:shd")
@@ -164,7 +171,7 @@ def _table(doc: Any, head: Sequence[str], rows: Sequence[Sequence[Any]], *, widt
         cells = t.add_row().cells
         for j, (cell, v) in enumerate(zip(cells, row)):
             par = cell.paragraphs[0]
-            run = par.add_run("" if v is None else str(v))
+            run = par.add_run(_text(v))
             run.font.size = Pt(9)
             run.bold = k in bold_rows
             if numeric_from is not None and j >= numeric_from:
@@ -188,7 +195,7 @@ def _figure(doc: Any, png: bytes, caption: str, width_cm: float = 15.0) -> None:
     doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     p = doc.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    r = p.add_run(caption)
+    r = p.add_run(_text(caption))
     r.font.size = Pt(9)
 
 
@@ -458,9 +465,9 @@ def build_docx(ctx: ReportContext) -> bytes:
     sec.top_margin, sec.bottom_margin = Cm(2.5), Cm(2.5)
     _set_fonts(doc, lang)
     _page_numbers(doc, lang)
-    title = nv.report_title(ev, meta, lang)
+    title = _text(nv.report_title(ev, meta, lang))
     doc.core_properties.title = title
-    doc.core_properties.author = meta.get("evaluator") or "bpm-xl"
+    doc.core_properties.author = _text(meta.get("evaluator")) or "bpm-xl"
     doc.core_properties.language = "zh-CN" if zh else "en-US"
 
     h = doc.add_heading(title, level=0)
@@ -468,7 +475,7 @@ def build_docx(ctx: ReportContext) -> bytes:
     info = doc.add_paragraph()
     info.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for key in ("unit", "year", "evaluator"):
-        info.add_run(f"{_t(key, lang)}{'：' if zh else ': '}{meta.get(key) or _t('todo', lang)}    ")
+        info.add_run(_text(f"{_t(key, lang)}{'：' if zh else ': '}{meta.get(key) or _t('todo', lang)}    "))
     info.add_run(f"{_t('date', lang)}{'：' if zh else ': '}{_dt.date.today().isoformat()}")
     for section in (_basic, _work, _conclusion, _analysis, _experience, _problems, _suggestions, _annex):
         section(doc, ctx)

@@ -50,6 +50,7 @@ __all__ = [
     "UdfInfo",
     "build_vba_project",
     "button_macro",
+    "project_macros",
     "check_vba_project",
     "embed_modules",
     "generate_macro_options",
@@ -615,14 +616,25 @@ def _olevba_problems(bin_bytes: bytes, sources: Mapping[str, str]) -> list[str]:
 REBUILD_MACRO = "BpmRebuild"
 REBUILD_MODULE = "bpm_xl_rebuild"
 REBUILD_TARGET = "bpm_xl.macros"
-REBUILD_VBA = (
-    "Option Explicit\n"
-    "\n"
-    f"Sub {REBUILD_MACRO}()\n"
-    "    'The Rebuild button: bpm-xl's rebuild of this workbook (needs Python with bpm-xl).\n"
-    f'    RunPython "import {REBUILD_TARGET}; {REBUILD_TARGET}.main()"\n'
-    "End Sub\n"
-)
+FORMS_MACRO, COLLECT_MACRO, REPORT_MACRO = "BpmForms", "BpmCollect", "BpmReport"  # = bpm_xl.layout.labels
+#: The buttons beside Rebuild, each a ``bpm_xl.macros`` function over the service (same pattern).
+MACRO_TARGETS = {
+    REBUILD_MACRO: ("main", "The Rebuild button: bpm-xl's rebuild of this workbook (needs Python with bpm-xl)."),
+    FORMS_MACRO: ("forms_main", "Expert forms: one questionnaire per expert, in the folder <name>_forms next to this file."),
+    COLLECT_MACRO: ("collect_main", "Collect: the returned forms in the folder <name>_returned next to this file."),
+    REPORT_MACRO: ("report_main", "Word report: saves this file, then writes <name>_report.docx next to it."),
+}
+
+
+def _macro_module() -> str:
+    lines = ["Option Explicit", ""]
+    for sub, (fn, doc) in MACRO_TARGETS.items():
+        lines += [f"Sub {sub}()", f"    '{doc}", f'    RunPython "import {REBUILD_TARGET}; {REBUILD_TARGET}.{fn}()"',
+                  "End Sub", ""]
+    return "\n".join(lines)
+
+
+REBUILD_VBA = _macro_module()
 
 
 @functools.lru_cache(maxsize=2)
@@ -639,3 +651,15 @@ def button_macro(vba: bytes | None) -> str:
         return REBUILD_MACRO if REBUILD_MODULE in module_sources(vba) else "SampleCall"
     except Exception:  # noqa: BLE001 - a project pyOpenVBA cannot parse keeps xlwings' macro
         return "SampleCall"
+
+
+@functools.lru_cache(maxsize=4)
+def project_macros(vba: bytes | None) -> frozenset[str]:
+    """The bpm-xl button macros a VBA project defines (empty for none or an older project)."""
+    if vba is None:
+        return frozenset()
+    try:
+        source = module_sources(vba).get(REBUILD_MODULE, "")
+    except Exception:  # noqa: BLE001 - a project pyOpenVBA cannot parse gets no extra buttons
+        return frozenset()
+    return frozenset(m for m in MACRO_TARGETS if f"Sub {m}()" in source)

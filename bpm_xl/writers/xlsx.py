@@ -81,6 +81,7 @@ _STYLE_PROPS: dict[str, dict[str, Any]] = {
     "reference": {"font_color": "#595959", "num_format": "0.0000", "border": 1, "border_color": "#D9D9D9"},
     "meta": {"italic": True, "font_color": "#404040"},
     "totallabel": {"bold": True, "bg_color": OUTPUT_HEAD, "border": 1},
+    "pycheck": {"bold": True, "font_color": "#C00000"},   # the dashboard's Python check (red)
     "kpi": {"bold": True, "font_size": 12, "bg_color": OUTPUT_FILL, "border": 1, "num_format": "0.0000"},
 }
 
@@ -138,8 +139,37 @@ def _write_value(ws, r: int, c: int, v: Any, fmt, cached: Any = None) -> None:
         ws.write_string(r, c, str(v), fmt)
 
 
+def _write_plain_block(ws, b, fm, kind: str) -> None:
+    """A block without cached values or judgment styling (the survey, Delphi rounds...): the
+    same calls as :func:`_write_value`, with the formats looked up once per column and numbers
+    (the bulk of a large survey) written without the per-cell dispatch."""
+    fmts: dict[int, Any] = {}
+    write_number, write_blank = ws.write_number, ws.write_blank
+    for i, row in enumerate(b.cells):
+        r = b.row + i
+        for j, v in enumerate(row):
+            fmt = fmts.get(j)
+            if fmt is None:
+                fmt = fmts[j] = fm.get(b.col_styles.get(j, b.style), kind)
+            tv = type(v)
+            if tv is float:
+                if v == v:
+                    write_number(r, b.col + j, v, fmt)
+                else:
+                    write_blank(r, b.col + j, None, fmt)
+            elif tv is int:
+                write_number(r, b.col + j, v, fmt)
+            elif v is None:
+                write_blank(r, b.col + j, None, fmt)
+            else:
+                _write_value(ws, r, b.col + j, v, fmt)
+
+
 def _write_blocks(ws, sp, fm) -> None:
     for b in sp.blocks:
+        if b.cached is None and b.style != "judgment":
+            _write_plain_block(ws, b, fm, sp.kind)
+            continue
         for i, row in enumerate(b.cells):
             for j, v in enumerate(row):
                 style = b.col_styles.get(j, b.style)
@@ -193,7 +223,7 @@ def _write_charts(wb, ws, sp) -> None:
         ws.insert_chart(ch.anchor[0], ch.anchor[1], chart)
 
 
-def _write_sheet(wb, ws, sp, fm, lang: str, macro: str | None) -> None:
+def _write_sheet(wb, ws, sp, fm, lang: str, macro: str | None, macros: frozenset[str] = frozenset()) -> None:
     ws.set_tab_color(INPUT_HEAD if sp.kind == "input" else OUTPUT_HEAD)
     ws.set_paper(9)  # A4
     ws.set_landscape()
@@ -213,6 +243,9 @@ def _write_sheet(wb, ws, sp, fm, lang: str, macro: str | None) -> None:
         ws.insert_button(sp.button[0], sp.button[1], {
             "macro": macro, "caption": t("rebuild", lang), "width": 180, "height": 36,
         })
+    for row, col, name, caption in sp.buttons:
+        if name in macros:  # only macros the file's VBA project has
+            ws.insert_button(row, col, {"macro": name, "caption": caption, "width": 180, "height": 36})
     if sp.role == "dashboard":
         ws.activate()
 
@@ -224,6 +257,7 @@ def write_plan(
     macro: str = "SampleCall",
     created=None,
     preserved=None,
+    macros: frozenset[str] = frozenset(),
 ) -> None:
     """Write ``plan`` to ``target`` (.xlsm when ``vba_project`` is given, else .xlsx).
 
@@ -257,7 +291,8 @@ def write_plan(
         written += 1
         if vba_project is not None:
             ws.set_vba_name(f"Sheet{written}")
-        _write_sheet(wb, ws, sp, fm, plan.lang, macro if vba_project is not None else None)
+        _write_sheet(wb, ws, sp, fm, plan.lang, macro if vba_project is not None else None,
+                     macros if vba_project is not None else frozenset())
         if preserved is not None:
             _put_back(keep, ws, sp, preserved)
     for name, refers in plan.names.items():
@@ -282,6 +317,7 @@ def write_workbook(plan: WorkbookPlan, target: str | Path | io.BytesIO, vba: byt
                    preserved: Any = None) -> None:
     """Write ``plan`` with the fixed document date (same inputs, same bytes); the Rebuild
     button calls the project's BpmRebuild macro when it has one (older files: SampleCall)."""
-    from .vba import button_macro
+    from .vba import button_macro, project_macros
 
-    write_plan(plan, target, vba_project=vba, macro=button_macro(vba), created=FIXED_DATE, preserved=preserved)
+    write_plan(plan, target, vba_project=vba, macro=button_macro(vba), created=FIXED_DATE, preserved=preserved,
+               macros=project_macros(vba))

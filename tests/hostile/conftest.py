@@ -144,18 +144,81 @@ def _wait4(p: subprocess.Popen, timeout: float):
         time.sleep(0.02)
 
 
+class _StderrWarnings:
+    """Warnings and log records go to the (captured) stderr as in a fresh ``bpm-xl`` process:
+    Python's default filters, the last-resort log handler at WARNING."""
+
+    def __enter__(self):
+        import logging
+        import warnings
+
+        self._cw = warnings.catch_warnings()
+        self._cw.__enter__()
+        warnings.resetwarnings()
+        warnings.simplefilter("default")
+        for cat in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+            warnings.filterwarnings("ignore", category=cat)
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+        warnings.showwarning = show
+        class _Now(logging.Handler):
+            def emit(self, record):  # sys.stderr at emit time: the runner's
+                sys.stderr.write(self.format(record) + "\n")
+
+        self._handler = _Now(logging.WARNING)
+        logging.getLogger().addHandler(self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        import logging
+
+        logging.getLogger().removeHandler(self._handler)
+        self._cw.__exit__(*exc)
+
+
+def run_inproc(args: Iterable[str | os.PathLike], cwd: Path) -> Run:
+    """Run ``bpm-xl args`` in this process (typer's CliRunner) in ``cwd``: no interpreter start,
+    no imports. An exception that escapes the command is reported as a traceback on stderr
+    (the generic assertions fail on it). No memory figure: tests of memory bounds use
+    :func:`run_raw` (a subprocess with an address-space cap)."""
+    import traceback
+
+    from typer.testing import CliRunner
+
+    from bpm_xl.cli import app
+
+    args = tuple(str(a) for a in args)
+    runner = CliRunner(env={"COLUMNS": "200", "TERM": "xterm-256color", "NO_COLOR": None, "FORCE_COLOR": None})
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with _StderrWarnings():
+            res = runner.invoke(app, list(args), catch_exceptions=True)
+    finally:
+        os.chdir(old)
+    err, code = res.stderr_bytes, res.exit_code
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        err += "".join(traceback.format_exception(*res.exc_info)).encode("utf-8", "replace")
+        code = 1
+    return Run(args, code, res.stdout_bytes, err, float("nan"))
+
+
 def run(args: Iterable[str | os.PathLike], cwd: Path, expect: Iterable[int] = (0,),
-        inputs: Iterable[Path] = (), unchanged: bool | None = None) -> Run:
+        inputs: Iterable[Path] = (), unchanged: bool | None = None, isolated: bool = False) -> Run:
     """Run ``bpm-xl`` and apply the generic assertions.
 
     - exit status in ``expect``;
     - no "Traceback" on stdout or stderr;
     - on failure (exit != 0): stderr is exactly one line starting with "bpm-xl: error:";
     - ``inputs`` byte-identical after the run when it failed (or always, with ``unchanged=True``).
+
+    In this process by default; ``isolated=True`` runs a subprocess (memory bound, peak RSS).
     """
     inputs = [Path(cwd, p) for p in inputs]
     before = {p: sha(p) for p in inputs if p.exists()}
-    r = run_raw(args, cwd)
+    r = run_raw(args, cwd) if isolated else run_inproc(args, cwd)
     assert "Traceback" not in r.out and "Traceback" not in r.err, str(r)
     assert r.returncode in tuple(expect), str(r)
     if r.returncode != 0:
@@ -415,7 +478,7 @@ def pristine(tmp_path_factory) -> dict[str, Path]:
     out = {}
     for key, args in (("zh", ["new", "ex_zh.xlsm", "-q"]), ("en", ["new", "ex_en.xlsm", "--lang", "en", "-q"]),
                       ("blank", ["new", "blank.xlsm", "--blank", "-q"])):
-        r = run_raw(args, d)
+        r = run_inproc(args, d)
         assert r.returncode == 0, str(r)
         out[key] = d / args[1]
     return out

@@ -46,17 +46,19 @@ def stray(pristine, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_stray_far_cell_is_read_within_bounds(stray, command, tmp_path):
     shutil.copy2(stray, tmp_path / "book.xlsm")
-    r = run(COMMANDS[command], tmp_path, expect=(0, 2), inputs=["book.xlsm"], unchanged=command != "rebuild")
+    r = run(COMMANDS[command], tmp_path, expect=(0, 2), inputs=["book.xlsm"], unchanged=command != "rebuild",
+            isolated=True)
     _bounded(r)
 
 
 def test_ordinary_runs_stay_within_the_bound(example, tmp_path):
     """The bound is not a trick: a normal evaluate and rebuild of the example stay under it."""
     for command in ("evaluate", "rebuild"):
-        r = run(COMMANDS[command], tmp_path, expect=(0,))
+        r = run(COMMANDS[command], tmp_path, expect=(0,), isolated=True)
         _bounded(r)
 
 
@@ -101,17 +103,21 @@ def vba_bomb(pristine, tmp_path_factory) -> Path:
                       b"", b"\0", b"")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["evaluate", "rebuild"])
 def test_shared_strings_bomb_is_refused_or_bounded(sst_bomb, command, tmp_path):
     shutil.copy2(sst_bomb, tmp_path / "book.xlsm")
-    r = run(COMMANDS[command], tmp_path, expect=(0, 2), inputs=["book.xlsm"], unchanged=command != "rebuild")
+    r = run(COMMANDS[command], tmp_path, expect=(0, 2), inputs=["book.xlsm"], unchanged=command != "rebuild",
+            isolated=True)
     _bounded(r)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["evaluate", "rebuild"])
 def test_vba_project_bomb_is_refused_or_bounded(vba_bomb, command, tmp_path):
     shutil.copy2(vba_bomb, tmp_path / "book.xlsm")
-    r = run(COMMANDS[command], tmp_path, expect=(0, 2), inputs=["book.xlsm"], unchanged=command != "rebuild")
+    r = run(COMMANDS[command], tmp_path, expect=(0, 2), inputs=["book.xlsm"], unchanged=command != "rebuild",
+            isolated=True)
     _bounded(r)
     if command == "rebuild" and r.returncode == 0:
         # a rebuild must not carry the bomb forward into the new file

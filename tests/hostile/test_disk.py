@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import _command, run, run_raw, sha
+from .conftest import _command, run, run_inproc, sha
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -127,7 +127,7 @@ def _backup_names(pristine: Path, tmp_path: Path) -> tuple[str, str | None]:
     probe.mkdir()
     shutil.copy2(pristine, probe / "book.xlsm")
     t0 = dt.datetime.now()
-    r = run_raw(["rebuild", "book.xlsm", "-q"], probe)
+    r = run_inproc(["rebuild", "book.xlsm", "-q"], probe)
     t1 = dt.datetime.now()
     assert r.returncode == 0, str(r)
     new = [p.name for p in probe.iterdir() if p.name not in ("book.xlsm", "book.py") and not p.name.startswith((".", "~"))]

@@ -1,13 +1,16 @@
 """Text never becomes code: hostile text in every user-text place, through every writer/printer.
 
-Each location gets the payload list (as shared or inline strings, edited into the input sheets
-of a ``bpm-xl new`` workbook); then rebuild, export --portable, evaluate (console, --json,
---csv) and report run on a copy. Checked on what they write:
-- no ``<f>`` element made of a payload in any written sheet (workbook, portable export);
+The payload list goes into every user-text place at once (indicator and dimension names,
+expert names, respondent IDs, the guide, the bands name and labels: one workbook), and into
+the codes (a second workbook: codes are identifiers and may be refused). Each command runs
+once per workbook (module fixture): rebuild, export --portable, forms, evaluate (console,
+--json, --csv), report (HTML and --docx). Checked on what they write:
+- no ``<f>`` element made of a payload in any written sheet (workbook, portable export, forms);
 - the payload still arrives as text (a rebuild keeps it: it was not simply dropped);
 - no raw ESC/BEL on stdout/stderr, no rich MarkupError, no traceback;
 - CSV cells never start with = + - @ TAB CR (the usual '-prefix);
-- HTML escaped (no <script>/<img> tags from user text).
+- HTML escaped (no <script>/<img> tags from user text), no raw control characters;
+- docx: no field (DDE/formula) made of a payload, no raw control characters.
 Names must be accepted (exit 0). Codes with formula leaders may be refused cleanly (exit 2,
 one line, file unchanged) instead of being written as text.
 """
@@ -16,7 +19,9 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -25,6 +30,7 @@ from .conftest import (
     CSV_LEADERS,
     PAYLOADS,
     Package,
+    carries_payload,
     cell_texts,
     live_formulas,
     no_raw_escapes,
@@ -36,9 +42,8 @@ DIMENSION_FIRST_ROWS = (3, 8, 13, 18)  # the first row of each of the four dimen
 CODES = [f"{d}{k}" for d in "FCPL" for k in range(1, 6)]
 
 
-def _craft(kind: str, src: Path, dst: Path) -> list[str]:
-    """Write a crafted copy of ``src``; returns the payloads it holds."""
-    pkg = Package(src)
+def _place(pkg: Package, kind: str) -> list[str]:
+    """Put the payloads into one kind of place of ``pkg``; returns the payloads placed."""
     placed: list[str] = []
     if kind == "indicator_names":          # inline strings, zh and en names
         for p, r in zip(PAYLOADS, INDICATOR_ROWS):
@@ -75,96 +80,131 @@ def _craft(kind: str, src: Path, dst: Path) -> list[str]:
             placed.append(PAYLOADS[(k * 3) % len(PAYLOADS)])
     else:
         raise ValueError(kind)
-    pkg.save(dst)
     return placed
 
 
-LOCATIONS = ("indicator_names", "dimension_names", "expert_names", "codes", "respondent_ids", "guide", "bands")
+
+NAME_PLACES = ("indicator_names", "dimension_names", "expert_names", "respondent_ids", "guide", "bands")
+#: the crafted workbooks: every name place at once, and the codes
+BOOKS = {"names": NAME_PLACES, "codes": ("codes",)}
 #: where a refusal (exit 2, one line, file unchanged) is as good as text: codes are identifiers.
 MAY_REFUSE = {"codes"}
+#: kinds whose text the portable export shows (names and codes; not the guide, IDs or bands)
+SHOWN_BY_EXPORT = {"indicator_names", "dimension_names", "expert_names", "codes"}
+
+COMMANDS = {
+    "rebuild": ["rebuild", "book.xlsm", "-q"],
+    "export": ["export", "book.xlsm", "--portable", "--out", "out.xlsx", "-q"],
+    "forms": ["forms", "book.xlsm", "--out", "forms"],
+    "console": ["evaluate", "book.xlsm"],
+    "json": ["evaluate", "book.xlsm", "--json"],
+    "csv": ["evaluate", "book.xlsm", "--csv", "csv", "-q"],
+    "html": ["report", "book.xlsm", "--out", "r.html", "--draws", "0", "-q"],
+    "docx": ["report", "book.xlsm", "--docx", "--out", "r.docx", "--draws", "0", "-q"],
+}
+
+
+class Outcome:
+    """One command on a fresh copy of a crafted book: the run, its directory, what was placed."""
+
+    def __init__(self, book: str, command: str, r, d: Path, placed: dict[str, list[str]]) -> None:
+        self.book, self.command, self.r, self.dir, self.placed = book, command, r, d, placed
+
+    @property
+    def ok(self) -> bool:
+        return self.r.returncode == 0
+
+    def all_placed(self, kinds=None) -> list[str]:
+        return [p for k, ps in self.placed.items() if kinds is None or k in kinds for p in ps]
 
 
 @pytest.fixture(scope="module")
-def crafted(pristine, tmp_path_factory):
-    d = tmp_path_factory.mktemp("injection")
-    cache: dict[str, tuple[Path, list[str]]] = {}
+def outcomes(pristine, tmp_path_factory):
+    """(book, command) -> Outcome, each command run once per crafted book."""
+    base = tmp_path_factory.mktemp("injection")
+    books: dict[str, tuple[Path, dict[str, list[str]]]] = {}
+    cache: dict[tuple[str, str], Outcome] = {}
 
-    def get(kind: str) -> tuple[Path, list[str]]:
-        if kind not in cache:
-            dst = d / f"{kind}.xlsm"
-            cache[kind] = (dst, _craft(kind, pristine["zh"], dst))
-        return cache[kind]
+    def get(book: str, command: str) -> Outcome:
+        if book not in books:
+            pkg = Package(pristine["zh"])
+            placed = {kind: _place(pkg, kind) for kind in BOOKS[book]}
+            books[book] = (pkg.save(base / f"{book}.xlsm"), placed)
+        if (book, command) not in cache:
+            src, placed = books[book]
+            d = base / f"{book}-{command}"
+            d.mkdir()
+            shutil.copy2(src, d / "book.xlsm")
+            expect = (0, 2) if book in MAY_REFUSE else (0,)
+            r = run(COMMANDS[command], d, expect=expect, inputs=["book.xlsm"], unchanged=command != "rebuild")
+            no_raw_escapes(r)
+            cache[book, command] = Outcome(book, command, r, d, placed)
+        return cache[book, command]
 
     return get
 
 
-def _copy(crafted, kind: str, tmp_path: Path) -> tuple[Path, list[str]]:
-    src, placed = crafted(kind)
-    return Path(shutil.copy2(src, tmp_path / "book.xlsm")), placed
+@pytest.mark.parametrize("book", list(BOOKS))
+def test_rebuild_writes_user_text_as_text(outcomes, book):
+    o = outcomes(book, "rebuild")
+    if o.ok:
+        assert live_formulas(o.dir / "book.xlsm") == []
+        texts = cell_texts(o.dir / "book.xlsm")
+        assert [p for p in o.all_placed() if p not in texts and p.strip() not in texts] == [], \
+            "user text dropped by the rebuild"
 
 
-def _ok(kind: str) -> tuple[int, ...]:
-    return (0, 2) if kind in MAY_REFUSE else (0,)
-
-
-def _arrived(path: Path, placed: list[str]) -> list[str]:
-    """Payloads that do not arrive as text anywhere in the written workbook."""
-    texts = cell_texts(path)
-    return [p for p in placed if p not in texts and p.strip() not in texts]
-
-
-@pytest.mark.parametrize("kind", LOCATIONS)
-def test_rebuild_writes_user_text_as_text(crafted, kind, tmp_path):
-    book, placed = _copy(crafted, kind, tmp_path)
-    r = run(["rebuild", book.name, "-q"], tmp_path, expect=_ok(kind), inputs=[book.name])
-    no_raw_escapes(r)
-    if r.returncode == 0:
-        assert live_formulas(book) == []
-        assert _arrived(book, placed) == [], "user text dropped by the rebuild"
-
-
-@pytest.mark.parametrize("kind", LOCATIONS)
-def test_portable_export_writes_user_text_as_text(crafted, kind, tmp_path):
-    book, placed = _copy(crafted, kind, tmp_path)
-    r = run(["export", book.name, "--portable", "--out", "out.xlsx", "-q"], tmp_path, expect=_ok(kind),
-            inputs=[book.name], unchanged=True)
-    no_raw_escapes(r)
-    if r.returncode == 0:
-        out = tmp_path / "out.xlsx"
-        assert live_formulas(out) == []
-        if kind not in ("guide", "respondent_ids", "bands"):   # the export shows names and codes
-            assert _arrived(out, placed) == [], "user text missing from the export"
-    else:
-        assert not (tmp_path / "out.xlsx").exists()
-
-
-@pytest.mark.parametrize("kind", LOCATIONS)
-def test_console_prints_user_text_literally(crafted, kind, tmp_path):
-    book, _ = _copy(crafted, kind, tmp_path)
-    r = run(["evaluate", book.name], tmp_path, expect=_ok(kind), inputs=[book.name], unchanged=True)
-    no_raw_escapes(r)
-    if r.returncode == 0 and kind == "dimension_names":
-        # the summary shows dimension names and codes: the rich markup payloads appear literally
-        assert "[/]" in r.out or "[bold red]x" in r.out or "[link=http://x]y[/link]" in r.out, r.out
-
-
-@pytest.mark.parametrize("kind", LOCATIONS)
-def test_json_has_no_raw_escapes(crafted, kind, tmp_path):
-    book, _ = _copy(crafted, kind, tmp_path)
-    r = run(["evaluate", book.name, "--json"], tmp_path, expect=_ok(kind), inputs=[book.name], unchanged=True)
-    no_raw_escapes(r)
-    if r.returncode == 0:
-        json.loads(r.out)
-
-
-@pytest.mark.parametrize("kind", LOCATIONS)
-def test_csv_cells_never_start_a_formula(crafted, kind, tmp_path):
-    book, _ = _copy(crafted, kind, tmp_path)
-    r = run(["evaluate", book.name, "--csv", "csv", "-q"], tmp_path, expect=_ok(kind), inputs=[book.name], unchanged=True)
-    no_raw_escapes(r)
-    if r.returncode != 0:
+@pytest.mark.parametrize("book", list(BOOKS))
+def test_portable_export_writes_user_text_as_text(outcomes, book):
+    o = outcomes(book, "export")
+    out = o.dir / "out.xlsx"
+    if not o.ok:
+        assert not out.exists()
         return
-    files = sorted((tmp_path / "csv").glob("*.csv"))
+    assert live_formulas(out) == []
+    texts = cell_texts(out)
+    assert [p for p in o.all_placed(SHOWN_BY_EXPORT) if p not in texts and p.strip() not in texts] == [], \
+        "user text missing from the export"
+
+
+@pytest.mark.parametrize("book", list(BOOKS))
+def test_forms_write_user_text_as_text(outcomes, book):
+    o = outcomes(book, "forms")
+    if not o.ok:
+        return
+    files = sorted((o.dir / "forms").glob("*.xlsx"))
+    assert files, o.r
+    assert [(f.name, live) for f in files for live in live_formulas(f)] == []
+    texts = set().union(*(cell_texts(f) for f in files))
+    # every expert gets a form and the forms show the indicator names
+    wanted = o.all_placed({"indicator_names", "expert_names"})
+    missing = [p for p in wanted if p not in texts and p.strip() not in texts
+               and not any(p in t for t in texts)]
+    assert missing == [], "user text missing from the forms"
+
+
+@pytest.mark.parametrize("book", list(BOOKS))
+def test_console_prints_user_text_literally(outcomes, book):
+    o = outcomes(book, "console")
+    if o.ok and book == "names":
+        # the summary shows dimension names and codes: the rich markup payloads appear literally
+        out = o.r.out
+        assert "[/]" in out or "[bold red]x" in out or "[link=http://x]y[/link]" in out, out
+
+
+@pytest.mark.parametrize("book", list(BOOKS))
+def test_json_has_no_raw_escapes(outcomes, book):
+    o = outcomes(book, "json")
+    if o.ok:
+        json.loads(o.r.out)
+
+
+@pytest.mark.parametrize("book", list(BOOKS))
+def test_csv_cells_never_start_a_formula(outcomes, book):
+    o = outcomes(book, "csv")
+    if not o.ok:
+        return
+    files = sorted((o.dir / "csv").glob("*.csv"))
     assert files
     bad = []
     for f in files:
@@ -180,23 +220,45 @@ def test_csv_cells_never_start_a_formula(crafted, kind, tmp_path):
     assert bad == [], bad[:10]
 
 
-@pytest.mark.parametrize("kind", LOCATIONS)
-def test_html_report_escapes_user_text(crafted, kind, tmp_path):
-    book, _ = _copy(crafted, kind, tmp_path)
-    r = run(["report", book.name, "--out", "r.html", "--draws", "0", "-q"], tmp_path, expect=_ok(kind),
-            inputs=[book.name], unchanged=True)
-    no_raw_escapes(r)
-    if r.returncode != 0:
+@pytest.mark.parametrize("book", list(BOOKS))
+def test_html_report_escapes_user_text(outcomes, book):
+    o = outcomes(book, "html")
+    if not o.ok:
         return
-    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    text = (o.dir / "r.html").read_text(encoding="utf-8")
     assert "<script>alert(1)" not in text
     assert "<img src=x" not in text
-
-
-@pytest.mark.parametrize("kind", ["indicator_names", "expert_names"])
-def test_html_report_has_no_raw_control_characters(crafted, kind, tmp_path):
-    """ESC/BEL are not valid HTML characters: shown escaped (or dropped), never raw."""
-    book, _ = _copy(crafted, kind, tmp_path)
-    run(["report", book.name, "--out", "r.html", "--draws", "0", "-q"], tmp_path, expect=(0,), inputs=[book.name])
-    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    # ESC/BEL are not valid HTML characters: shown escaped (or dropped), never raw
     assert "\x1b" not in text and "\x07" not in text
+
+
+@pytest.mark.parametrize("book", list(BOOKS))
+def test_docx_report_writes_user_text_as_text(outcomes, book):
+    o = outcomes(book, "docx")
+    if not o.ok:
+        return
+    with zipfile.ZipFile(o.dir / "r.docx") as zf:
+        parts = {n: zf.read(n).decode("utf-8", "replace") for n in zf.namelist() if n.endswith(".xml")}
+    fields = []
+    for name, xml in parts.items():
+        assert "\x1b" not in xml and "\x07" not in xml, name
+        for m in re.finditer(r"<w:instrText[^>]*>(.*?)</w:instrText>|<w:fldSimple [^>]*w:instr=\"([^\"]*)\"", xml, re.S):
+            instr = m.group(1) or m.group(2) or ""
+            if carries_payload(instr) or "DDE" in instr.upper():
+                fields.append((name, instr))
+    assert fields == [], fields
+    body = parts["word/document.xml"]
+    assert "<script>" not in body and "<img" not in body
+
+
+@pytest.mark.parametrize("args", [
+    ["export", "book.xlsm", "--portable", "--out", "\x1b]8;;http://x\x07[/]\x1b[31m.txt", "-q"],
+    ["evaluate", "\x1b[31m[link=http://x]y[/link].xlsm"],
+    ["forms", "book.xlsm", "--out", "f", "--lang", "\x1b[31m[/]"],
+    ["forms", "\x1b[2J[/].xlsm", "--out", "f"],
+], ids=["export-out", "evaluate-missing", "forms-lang", "forms-missing"])
+def test_error_lines_quote_user_text_literally(example, args, tmp_path):
+    """An error that quotes what the user typed shows control characters escaped, markup as typed."""
+    r = run(args, tmp_path, expect=(2,), inputs=["book.xlsm"])
+    no_raw_escapes(r)
+    assert "\\x1b" in r.err, r.err
