@@ -129,7 +129,7 @@ def main() -> None:
         except subprocess.CalledProcessError as exc:  # a bpm-xl without `new --portable`
             print(f"render_sheets: no portable hub ({exc.stderr.decode().strip()})", file=sys.stderr)
         else:
-            made += render_book(hub, work, out, f"_portable_{a.lang}", a.dpi, sheets=(("dashboard", "dashboard", 900),))
+            made += render_book(hub, work, out, f"_portable_{a.lang}", a.dpi, sheets=(("dashboard", "dashboard", 900), ("weights", "weights", 900)))
         # an expert's questionnaire as sent (pre-filled for the first expert): the pairwise sheet
         run("forms", str(book), "--out", str(work / "forms"), "--lang", a.lang, cwd=work)
         form = sorted((work / "forms").glob("*.xlsx"))[0]
