@@ -141,6 +141,9 @@ def _sheet_of(refers_to: str) -> str | None:
     return (m.group(1) or m.group(2)).replace("''", "'")
 
 
+#: Any element named ``f`` (a formula), with or without a namespace prefix; ``<formula1>`` of a
+#: data validation is not one.
+_HAS_F = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _RAW_PROTECT = re.compile(rb"<(?:\w+:)?sheetProtection\b[^>]*?(?:/>|>.*?</(?:\w+:)?sheetProtection>)", re.DOTALL)
 _RAW_RANGES = re.compile(rb"<(?:\w+:)?protectedRanges\b.*?</(?:\w+:)?protectedRanges>", re.DOTALL)
 _RAW_BOOK_PROTECT = re.compile(rb"<(?:\w+:)?workbookProtection\b[^>]*?(?:/>|>.*?</(?:\w+:)?workbookProtection>)", re.DOTALL)
@@ -289,7 +292,7 @@ def _read(zf: zipfile.ZipFile, source: str, input_sheets: Iterable[str] | None) 
         n = _notes(zf, member)
         if n:
             notes[name] = n
-        if name in input_sheets and b"<f" in data:
+        if name in input_sheets and _HAS_F.search(data):
             formulas.extend(_input_formulas(zf, name, member, sst))
         if name not in owned:
             foreign_names.append(name)
@@ -342,8 +345,39 @@ def _rightmost(names: Mapping[str, str], sheet: str) -> int | None:
     return max(cols) if cols else None
 
 
+_ODD_CELL = re.compile(rb"<c[\t\r\n>/]|<\w+:c[\s>/]")
+_ODD_REF = re.compile(rb'<c r="(?![A-Z]{1,3}[0-9]+")')
+
+
+def _letters(c: int) -> str:
+    out = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _maybe_right_of(data: bytes, right: int) -> bool:
+    """False only when no cell of the sheet XML ``data`` lies right of column ``right``.
+
+    A scan of the raw bytes, without parsing, when every cell starts ``<c r="A1"`` (as Excel and
+    bpm-xl write it); any other spelling answers True, and the full parse decides.
+    """
+    if _ODD_CELL.search(data) or data.count(b"<c ") != data.count(b'<c r="') or _ODD_REF.search(data):
+        return True
+    s = _letters(right)
+    alts = [f"[A-Z]{{{len(s) + 1},}}"]
+    for i, ch in enumerate(s):
+        if ch != "Z":
+            alts.append(f"{s[:i]}[{chr(ord(ch) + 1)}-Z][A-Z]{{{len(s) - i - 1}}}")
+    return re.search(('<c r="(?:' + "|".join(alts) + ')[0-9]').encode(), data) is not None
+
+
 def _cells_right_of(zf: zipfile.ZipFile, member: str, right: int, sst: list[str]) -> tuple[ForeignCell, ...]:
     """Values and formulas (with cached values) of the cells right of column ``right``."""
+    if not _maybe_right_of(zf.read(member), right):
+        return ()
     out = []
     with zf.open(member) as fh:
         for _, el in ElementTree.iterparse(fh, events=("end",)):
