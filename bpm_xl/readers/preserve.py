@@ -45,6 +45,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from ..errors import WorkbookError
+from ..layout.types import col_letter
 from ..layout.preserve import (
     LAYOUT_PREFIX,
     CellStyle,
@@ -349,15 +350,6 @@ _ODD_CELL = re.compile(rb"<c[\t\r\n>/]|<\w+:c[\s>/]")
 _ODD_REF = re.compile(rb'<c r="(?![A-Z]{1,3}[0-9]+")')
 
 
-def _letters(c: int) -> str:
-    out = ""
-    c += 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def _maybe_right_of(data: bytes, right: int) -> bool:
     """False only when no cell of the sheet XML ``data`` lies right of column ``right``.
 
@@ -366,7 +358,7 @@ def _maybe_right_of(data: bytes, right: int) -> bool:
     """
     if _ODD_CELL.search(data) or data.count(b"<c ") != data.count(b'<c r="') or _ODD_REF.search(data):
         return True
-    s = _letters(right)
+    s = col_letter(right)
     alts = [f"[A-Z]{{{len(s) + 1},}}"]
     for i, ch in enumerate(s):
         if ch != "Z":
