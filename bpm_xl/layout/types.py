@@ -11,8 +11,11 @@ start with ``=`` (an indicator name, a code typed by a user) stays text in every
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Self
+
+import numpy as np
 
 __all__ = [
     "CONSISTENCY_ROWS",
@@ -23,6 +26,7 @@ __all__ = [
     "Chart",
     "Formula",
     "SheetPlan",
+    "SurveyTable",
     "Udf",
     "Validation",
     "WorkbookData",
@@ -165,6 +169,62 @@ class WorkbookPlan:
         raise KeyError(role)
 
 
+class SurveyTable(Sequence):
+    """Survey answers held as numbers: one row per respondent, one column per code (NaN = blank).
+
+    What the file reader returns for a survey whose answer cells are all numbers or blanks (a
+    survey of 100,000 respondents is one float array, not a dict per respondent). It is a
+    sequence of ``{code: answer}`` dicts like the general reader's list (a blank is ``None``),
+    so every consumer reads it the same way; :meth:`matrix` gives the array for the writers.
+
+    >>> t = SurveyTable(("A", "B"), np.array([[4.0, np.nan], [5.0, 3.0]]))
+    >>> len(t), t[0], t == [{"A": 4.0, "B": None}, {"A": 5.0, "B": 3.0}]
+    (2, {'A': 4.0, 'B': None}, True)
+    >>> t.matrix(["B", "C"]).tolist()
+    [[nan, nan], [3.0, nan]]
+    """
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self, codes: Sequence[str], values: np.ndarray) -> None:
+        self.codes = tuple(codes)
+        self.values = np.asarray(values, dtype=np.float64).reshape(-1, len(self.codes))
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def _row(self, i: int) -> dict[str, Any]:
+        return {c: (None if v != v else v) for c, v in zip(self.codes, self.values[i].tolist())}
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self._row(k) for k in range(*i.indices(len(self)))]
+        return self._row(range(len(self))[i])
+
+    def __iter__(self):
+        for k in range(len(self)):
+            yield self._row(k)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SurveyTable):
+            return self.codes == other.codes and np.array_equal(self.values, other.values, equal_nan=True)
+        return isinstance(other, list) and list(self) == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"SurveyTable({len(self)} respondents x {len(self.codes)} codes)"
+
+    def matrix(self, codes: Sequence[str]) -> np.ndarray:
+        """The answers of ``codes`` in that order (NaN for a code the table does not have)."""
+        at = {c: j for j, c in enumerate(self.codes)}
+        out = np.full((len(self), len(codes)), np.nan)
+        for j, c in enumerate(codes):
+            if c in at:
+                out[:, j] = self.values[:, at[c]]
+        return out
+
+
 @dataclass(frozen=True)
 class WorkbookData:
     """What the input sheets hold, by code (so it survives changes of the indicator list).
@@ -183,7 +243,8 @@ class WorkbookData:
     delphi_sent: list[Any]
     delphi_returned: list[Any]
     survey_ids: list[Any]
-    survey: list[dict[str, Any]]
+    #: a list of {code: answer} dicts, or a SurveyTable (numbers only, from a large file)
+    survey: "list[dict[str, Any]] | SurveyTable"
     title: str = ""
     #: unit / year / evaluator of the evaluation (Settings rows BPM_UNIT, BPM_YEAR, BPM_EVALUATOR)
     meta: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,278 @@
+"""A vectorised reader of the numbers in one worksheet's XML (the survey of a large workbook).
+
+python-calamine and openpyxl build one Python object per cell; a survey of 100,000
+respondents x 100 indicators has ten million cells. This reader streams the sheet's XML in
+chunks and finds cells, references and values with numpy over the bytes, so the answers land
+in a float array without a Python step per cell.
+
+It reads only the common shape of a cell, the one Excel, LibreOffice, WPS, XlsxWriter and
+openpyxl write::
+
+    <c r="B3" s="5"><v>4</v></c>      <c r="B4" s="5"/>      <c r="A3" s="2" t="s"><v>17</v></c>
+
+Anything else in the sheet's data (a formula, an inline string, a namespace prefix, a cell
+without its reference, a rich-text run) makes :func:`read_numeric_sheet` return ``None`` and
+the caller reads the sheet with the general readers, which apply every rule. Inside the block
+(the survey's answer columns) only numbers and blanks are taken here; a cell of any other type
+there (text, an error value, a boolean) also returns ``None``, so "NaN" text or ``#N/A`` is
+refused by the general path with its cell, never read as a blank.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+__all__ = ["NumericSheet", "read_numeric_sheet"]
+
+_CHUNK = 1 << 24
+_LT, _C, _V, _SP, _SLASH, _GT, _R, _O = (ord(ch) for ch in "<cv />ro")
+_A, _Z, _ZERO = ord("A"), ord("Z"), ord("0")
+
+
+@dataclass
+class NumericSheet:
+    """What :func:`read_numeric_sheet` found.
+
+    ``block`` holds the numbers of rows ``row0 ..`` and columns ``col0 .. col0 + width - 1``
+    (NaN = blank); ``rows`` is the number of rows below ``row0`` that hold a cell of the
+    block; ``cells`` every other cell (0-based (row, column) -> value; shared strings resolved
+    by the caller through ``strings``: a value ``("s", index)``); ``row_count`` the number of
+    ``<row>`` elements; ``far_columns`` whether any cell lies right of ``max_col``; ``max_row``
+    the largest row index of any cell within the read columns.
+    """
+
+    row0: int
+    col0: int
+    block: np.ndarray
+    rows: int
+    cells: dict[tuple[int, int], Any]
+    row_count: int
+    far_columns: bool
+    max_row: int
+
+
+class _Unsupported(Exception):
+    """The sheet has a shape this reader leaves to the general readers."""
+
+
+def _sheet_data(fh) -> tuple[bytes, bool]:
+    """Skip to the first byte inside ``<sheetData>``; (first bytes, whether sheetData exists)."""
+    buf = b""
+    while True:
+        chunk = fh.read(_CHUNK)
+        buf += chunk
+        at = buf.find(b"<sheetData")
+        if at >= 0:
+            end = buf.find(b">", at)
+            if end >= 0:
+                if buf[end - 1] == _SLASH:
+                    return b"", False
+                return buf[end + 1:], True
+        if not chunk:
+            return b"", False
+        buf = buf[-64:] if at < 0 else buf
+
+
+def _columns(a: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """0-based column of the letters at ``p`` (1-3 letters), and where the row digits start."""
+    l0 = a[p].astype(np.int64) - _A + 1
+    l1 = a[p + 1].astype(np.int64)
+    l2 = a[p + 2].astype(np.int64)
+    is1 = (l1 >= _A) & (l1 <= _Z)
+    is2 = is1 & (l2 >= _A) & (l2 <= _Z)
+    if not ((l0 >= 1) & (l0 <= 26)).all():
+        raise _Unsupported
+    col = np.where(is2, (l0 * 26 + (l1 - _A + 1)) * 26 + (l2 - _A + 1),
+                   np.where(is1, l0 * 26 + (l1 - _A + 1), l0)) - 1
+    return col, p + 1 + is1 + is2
+
+
+def _digits(a: np.ndarray, q: np.ndarray, most: int, stop: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The unsigned integer written at ``q`` (at most ``most`` digits) and its length."""
+    value = np.zeros(len(q), np.int64)
+    length = np.zeros(len(q), np.int64)
+    going = np.ones(len(q), bool)
+    for k in range(most):
+        d = a[q + k].astype(np.int64) - _ZERO
+        going &= (d >= 0) & (d <= 9)
+        if not going.any():
+            break
+        value = np.where(going, value * 10 + d, value)
+        length += going
+    if stop is not None and not (a[q + length] == stop).all():
+        raise _Unsupported
+    return value, length
+
+
+def _rows_of(buf: bytes, a: np.ndarray, lt: np.ndarray, is_row: np.ndarray, cs: np.ndarray,
+             q: np.ndarray) -> np.ndarray:
+    """The 0-based row of every cell: its ``<row r="N">`` element's number, after checking
+    that the cell's own reference carries the same digits (8 bytes compared at once)."""
+    rp = lt[is_row]
+    if not ((a[rp + 4] == _SP) & (a[rp + 5] == _R) & (a[rp + 6] == ord("=")) & (a[rp + 7] == ord('"'))).all():
+        raise _Unsupported  # a row without its number first
+    number, length = _digits(a, rp + 8, 7, stop=ord('"'))
+    owner = np.searchsorted(rp, cs, side="right") - 1
+    if len(cs) and owner.min() < 0:
+        raise _Unsupported
+    window = np.ndarray((len(a) - 7,), dtype="<u8", buffer=a, strides=(1,))
+    mask = (np.uint64(1) << (np.uint64(8) * (length[owner] + 1).astype(np.uint64))) - np.uint64(1)
+    if not ((window[q] & mask) == (window[rp[owner] + 8] & mask)).all():
+        raise _Unsupported  # a cell whose reference names another row than its row element
+    return number[owner] - 1
+
+
+def _values(buf: bytes, a: np.ndarray, vs: np.ndarray, ve: np.ndarray) -> np.ndarray:
+    """Numbers between ``vs`` and ``ve``: whole numbers of up to 15 digits by numpy, any other
+    number text (a sign, a point, an exponent) through ``float`` (few in a survey)."""
+    out = np.full(len(vs), np.nan)
+    if not len(vs):
+        return out
+    d = a[vs].astype(np.int64) - _ZERO
+    one = (ve - vs == 1) & (d >= 0) & (d <= 9)  # most answers: one digit
+    out[one] = d[one]
+    rest = np.flatnonzero(~one)
+    value, length = _digits(a, vs[rest], 15)
+    whole = (length == ve[rest] - vs[rest]) & (length > 0)
+    out[rest[whole]] = value[whole]
+    for i in rest[~whole]:
+        text = buf[vs[i]:ve[i]]
+        try:
+            out[i] = float(text)
+        except ValueError:
+            raise _Unsupported from None
+    return out
+
+
+def _parse(buf: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list, int]:
+    """Cells of complete rows in ``buf``: (rows, cols, numbers, has-number, other cells, row elements).
+
+    Every tag is found from its ``<`` (exact: ``<`` cannot occur inside XML text or attribute
+    values); only ``<row``, ``<c ``, ``<v>`` and their end tags may occur. ``other``:
+    (row, col, type, text) of cells with a ``t`` other than ``n``.
+    """
+    a = np.frombuffer(buf + b"\0" * 16, np.uint8)  # padding: look-ahead never runs off the end
+    lt = np.flatnonzero(a == _LT)
+    n1, n2 = a[lt + 1], a[lt + 2]
+    end = n1 == _SLASH
+    e2 = n2[end]
+    if not (((n1 == _C) & (n2 == _SP)) | ((n1 == _V) & (n2 == _GT)) | ((n1 == _R) & (n2 == _O)) | end).all() \
+            or not ((e2 == _C) | (e2 == _V) | (e2 == _R)).all():
+        raise _Unsupported  # a formula, an inline string, a prefix, "<c>" without a reference ...
+    rows_elements = int(((n1 == _R) & ~end).sum())
+    cs = lt[n1 == _C]
+    if not ((a[cs + 3] == _R) & (a[cs + 4] == ord("=")) & (a[cs + 5] == ord('"'))).all():
+        raise _Unsupported  # a cell without its reference first
+    col, q = _columns(a, cs + 6)
+    row = _rows_of(buf, a, lt, (n1 == _R) & ~end, cs, q)
+    vo = lt[n1 == _V]
+    vc = lt[end][e2 == _V]
+    if len(vo) != len(vc):
+        raise _Unsupported
+    owner = np.searchsorted(cs, vo, side="right") - 1
+    if len(owner) and (owner.min() < 0 or (len(owner) > 1 and (np.diff(owner) == 0).any())):
+        raise _Unsupported  # a value outside a cell, or two in one
+    vs, ve = vo + 3, vc
+    # cell types: " t=" inside a start tag ("t" is rare in a sheet's data: a few passes over few)
+    tpos = np.flatnonzero(a == ord("t"))
+    tpos = tpos[(tpos > 0) & (a[tpos - 1] == _SP) & (a[tpos + 1] == ord("=")) & (a[tpos + 2] == ord('"'))]
+    other = []
+    typed_v = np.zeros(len(vo), bool)
+    if len(tpos):
+        towner = np.searchsorted(cs, tpos, side="right") - 1
+        ok = towner >= 0
+        tpos, towner = tpos[ok], towner[ok]
+        plain = (a[tpos + 3] == ord("n")) & (a[tpos + 4] == ord('"'))
+        where_v = np.full(len(cs), -1)
+        where_v[owner] = np.arange(len(owner))
+        for k in np.flatnonzero(~plain):
+            i = int(towner[k])
+            tname = buf[tpos[k] + 3:buf.find(b'"', tpos[k] + 3)].decode("ascii", "replace")
+            j = int(where_v[i])
+            if j >= 0:
+                typed_v[j] = True
+            other.append((int(row[i]), int(col[i]), tname, buf[vs[j]:ve[j]].decode("utf-8") if j >= 0 else ""))
+    numbers = np.full(len(cs), np.nan)
+    numbers[owner[~typed_v]] = _values(buf, a, vs[~typed_v], ve[~typed_v])
+    numeric = np.zeros(len(cs), bool)
+    numeric[owner[~typed_v]] = True
+    return row, col, numbers, numeric, other, rows_elements
+
+
+def _complete_rows(fh, first: bytes):
+    """Chunks of the sheet's data that end after a ``</row>``; stops at ``</sheetData>``."""
+    tail = first
+    while True:
+        chunk = fh.read(_CHUNK)
+        buf = tail + chunk
+        stop = buf.find(b"</sheetData>")
+        if stop >= 0:
+            yield buf[:stop]
+            return
+        if not chunk:
+            raise _Unsupported  # no end of the sheet's data: damaged; the general readers say so
+        cut = buf.rfind(b"</row>")
+        if cut < 0:
+            tail = buf
+            continue
+        yield buf[:cut + 6]
+        tail = buf[cut + 6:]
+
+
+class _Block:
+    """A float array that grows by rows (the number of respondents is not known before)."""
+
+    def __init__(self, width: int, rows: int) -> None:
+        self.data = np.full((max(rows, 16), width), np.nan)
+        self.rows = 0
+
+    def put(self, r: np.ndarray, c: np.ndarray, v: np.ndarray) -> None:
+        if not len(r):
+            return
+        need = int(r.max()) + 1
+        if need > len(self.data):
+            grown = np.full((max(need, 2 * len(self.data)), self.data.shape[1]), np.nan)
+            grown[: len(self.data)] = self.data
+            self.data = grown
+        self.data[r, c] = v
+        self.rows = max(self.rows, need)
+
+
+def read_numeric_sheet(zf: zipfile.ZipFile, member: str, row0: int, col0: int, col1: int,
+                       max_col: int, rows_hint: int = 1024) -> NumericSheet | None:
+    """The block ``row0.., col0..col1`` of a sheet as numbers, the other cells up to ``max_col``
+    as they are; ``None`` when the sheet has a shape this reader does not take (see the module
+    docstring), or a cell in the block is not a number or a blank. ``rows_hint``: the rows the
+    block is expected to have (its defined name), allocated at once."""
+    block = _Block(col1 - col0 + 1, min(rows_hint, 1 << 20))
+    cells: dict[tuple[int, int], Any] = {}
+    row_count, far_columns, max_row = 0, False, -1
+    try:
+        with zf.open(member) as fh:
+            first, found = _sheet_data(fh)
+            if not found:
+                return NumericSheet(row0, col0, block.data[:0], 0, cells, 0, False, -1)
+            for buf in _complete_rows(fh, first):
+                row, col, numbers, has_number, other, n_rows = _parse(buf)
+                row_count += n_rows
+                far_columns = far_columns or bool((col > max_col).any())
+                keep = col <= max_col
+                if keep.any():
+                    max_row = max(max_row, int(row[keep].max()))
+                inb = keep & (row >= row0) & (col >= col0) & (col <= col1)
+                for r, c, tname, text in other:
+                    if row0 <= r and col0 <= c <= col1:
+                        return None  # text, an error value or a boolean among the answers
+                    if c <= max_col:
+                        cells[(r, c)] = ("s", text) if tname == "s" else (tname, text)
+                block.put(row[inb] - row0, col[inb] - col0, numbers[inb])
+                rest = keep & ~inb & has_number
+                for r, c, v in zip(row[rest].tolist(), col[rest].tolist(), numbers[rest].tolist()):
+                    cells[(r, c)] = v
+    except _Unsupported:
+        return None
+    return NumericSheet(row0, col0, block.data[: block.rows], block.rows, cells, row_count, far_columns, max_row)
