@@ -547,9 +547,11 @@ def survey_summary(responses: object, scale_min: float = 1, scale_max: float = 5
     """
     lo, hi = _check_scale(scale_min, scale_max)
     arr, frame_labels = _survey(responses, lo, hi, name)
-    count = (~np.isnan(arr)).sum(axis=0)
+    answered = ~np.isnan(arr)
+    count = answered.sum(axis=0)
     scores = IndicatorScores(labels=conversion.labels(labels, arr.shape[1], frame_labels, "labels"),
-                             mean=(np.nansum(arr, axis=0) / count).astype(np.float64), count=count.astype(np.int64))
+                             mean=(np.sum(arr, axis=0, where=answered) / count).astype(np.float64),
+                             count=count.astype(np.int64))
     if lo != round(lo) or hi != round(hi):
         raise SettingsError(f"scale_min, scale_max: {lo:g} and {hi:g} must be whole numbers")
     whole = np.isnan(arr) | (arr == np.round(arr))

@@ -189,6 +189,7 @@ class SurveyTable(Sequence):
     def __init__(self, codes: Sequence[str], values: np.ndarray) -> None:
         self.codes = tuple(codes)
         self.values = np.asarray(values, dtype=np.float64).reshape(-1, len(self.codes))
+        self.values.flags.writeable = False  # shared, never copied: nobody may change it
 
     def __len__(self) -> int:
         return len(self.values)
@@ -216,7 +217,10 @@ class SurveyTable(Sequence):
         return f"SurveyTable({len(self)} respondents x {len(self.codes)} codes)"
 
     def matrix(self, codes: Sequence[str]) -> np.ndarray:
-        """The answers of ``codes`` in that order (NaN for a code the table does not have)."""
+        """The answers of ``codes`` in that order (NaN for a code the table does not have);
+        the table's own read-only array when ``codes`` are its codes."""
+        if tuple(codes) == self.codes:
+            return self.values
         at = {c: j for j, c in enumerate(self.codes)}
         out = np.full((len(self), len(codes)), np.nan)
         for j, c in enumerate(codes):

@@ -28,7 +28,7 @@ import numpy as np
 
 __all__ = ["NumericSheet", "read_numeric_sheet"]
 
-_CHUNK = 1 << 24
+_CHUNK = 1 << 23
 _LT, _C, _V, _SP, _SLASH, _GT, _R, _O = (ord(ch) for ch in "<cv />ro")
 _A, _Z, _ZERO = ord("A"), ord("Z"), ord("0")
 
@@ -63,7 +63,7 @@ def _sheet_data(fh) -> tuple[bytes, bool]:
     """Skip to the first byte inside ``<sheetData>``; (first bytes, whether sheetData exists)."""
     buf = b""
     while True:
-        chunk = fh.read(_CHUNK)
+        chunk = _read(fh)
         buf += chunk
         at = buf.find(b"<sheetData")
         if at >= 0:
@@ -96,34 +96,33 @@ def _digits(a: np.ndarray, q: np.ndarray, most: int, stop: int | None = None) ->
     value = np.zeros(len(q), np.int64)
     length = np.zeros(len(q), np.int64)
     going = np.ones(len(q), bool)
+    last = len(a) - 1
     for k in range(most):
-        d = a[q + k].astype(np.int64) - _ZERO
+        d = a[np.minimum(q + k, last)].astype(np.int64) - _ZERO
         going &= (d >= 0) & (d <= 9)
         if not going.any():
             break
         value = np.where(going, value * 10 + d, value)
         length += going
-    if stop is not None and not (a[q + length] == stop).all():
+    if stop is not None and not (a[np.minimum(q + length, last)] == stop).all():
         raise _Unsupported
     return value, length
 
 
-def _rows_of(buf: bytes, a: np.ndarray, lt: np.ndarray, is_row: np.ndarray, cs: np.ndarray,
-             q: np.ndarray) -> np.ndarray:
-    """The 0-based row of every cell: its ``<row r="N">`` element's number, after checking
-    that the cell's own reference carries the same digits (8 bytes compared at once)."""
-    rp = lt[is_row]
+def _rows_of(a: np.ndarray, rp: np.ndarray, cell_row: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The 0-based row of every cell: its ``<row r="N">`` element's number (``cell_row``: the
+    index of the cell's row element), after checking that the cell's own reference carries
+    the same digits (8 bytes compared at once)."""
     if not ((a[rp + 4] == _SP) & (a[rp + 5] == _R) & (a[rp + 6] == ord("=")) & (a[rp + 7] == ord('"'))).all():
         raise _Unsupported  # a row without its number first
     number, length = _digits(a, rp + 8, 7, stop=ord('"'))
-    owner = np.searchsorted(rp, cs, side="right") - 1
-    if len(cs) and owner.min() < 0:
-        raise _Unsupported
+    if len(cell_row) and cell_row.min() < 0:
+        raise _Unsupported  # a cell before any row
     window = np.ndarray((len(a) - 7,), dtype="<u8", buffer=a, strides=(1,))
-    mask = (np.uint64(1) << (np.uint64(8) * (length[owner] + 1).astype(np.uint64))) - np.uint64(1)
-    if not ((window[q] & mask) == (window[rp[owner] + 8] & mask)).all():
+    mask = (np.uint64(1) << (np.uint64(8) * (length[cell_row] + 1).astype(np.uint64))) - np.uint64(1)
+    if not ((window[q] & mask) == (window[rp[cell_row] + 8] & mask)).all():
         raise _Unsupported  # a cell whose reference names another row than its row element
-    return number[owner] - 1
+    return number[cell_row] - 1
 
 
 def _values(buf: bytes, a: np.ndarray, vs: np.ndarray, ve: np.ndarray) -> np.ndarray:
@@ -148,66 +147,82 @@ def _values(buf: bytes, a: np.ndarray, vs: np.ndarray, ve: np.ndarray) -> np.nda
     return out
 
 
+def _typed(buf: bytes, a: np.ndarray, lt: np.ndarray, cell_k: np.ndarray, row: np.ndarray, col: np.ndarray,
+           where_v: np.ndarray, vs: np.ndarray, ve: np.ndarray) -> tuple[list, np.ndarray]:
+    """Cells with a type other than ``n``: ((row, col, type, text), ...) and which values they own."""
+    tpos = np.flatnonzero(a == ord("t"))  # "t" is rare in a sheet's data
+    tpos = tpos[(tpos > 0) & (a[tpos - 1] == _SP) & (a[tpos + 1] == ord("=")) & (a[tpos + 2] == ord('"'))]
+    other, typed_v = [], np.zeros(len(vs), bool)
+    if not len(tpos):
+        return other, typed_v
+    cs = lt[cell_k]
+    owner = np.searchsorted(cs, tpos, side="right") - 1
+    ok = (owner >= 0) & (tpos < lt[np.minimum(cell_k[np.maximum(owner, 0)] + 1, len(lt) - 1)])
+    tpos, owner = tpos[ok], owner[ok]  # only inside a cell's start tag
+    plain = (a[tpos + 3] == ord("n")) & (a[tpos + 4] == ord('"'))
+    for k in np.flatnonzero(~plain):
+        i = int(owner[k])
+        tname = buf[tpos[k] + 3:buf.find(b'"', tpos[k] + 3)].decode("ascii", "replace")
+        j = int(where_v[i])
+        if j >= 0:
+            typed_v[j] = True
+        other.append((int(row[i]), int(col[i]), tname, buf[vs[j]:ve[j]].decode("utf-8") if j >= 0 else ""))
+    return other, typed_v
+
+
 def _parse(buf: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list, int]:
     """Cells of complete rows in ``buf``: (rows, cols, numbers, has-number, other cells, row elements).
 
     Every tag is found from its ``<`` (exact: ``<`` cannot occur inside XML text or attribute
-    values); only ``<row``, ``<c ``, ``<v>`` and their end tags may occur. ``other``:
-    (row, col, type, text) of cells with a ``t`` other than ``n``.
+    values); only ``<row``, ``<c ``, ``<v>`` and their end tags may occur, and a ``<v>`` only
+    right after its cell's start tag. ``other``: (row, col, type, text) of cells with a ``t``
+    other than ``n``.
     """
-    a = np.frombuffer(buf + b"\0" * 16, np.uint8)  # padding: look-ahead never runs off the end
+    a = np.frombuffer(buf, np.uint8)
     lt = np.flatnonzero(a == _LT)
+    if not len(lt) or lt[-1] + 3 > len(a):
+        raise _Unsupported  # a chunk ends with "</row>"
     n1, n2 = a[lt + 1], a[lt + 2]
-    end = n1 == _SLASH
+    is_c, is_v, is_r, end = (n1 == _C) & (n2 == _SP), (n1 == _V) & (n2 == _GT), (n1 == _R) & (n2 == _O), n1 == _SLASH
     e2 = n2[end]
-    if not (((n1 == _C) & (n2 == _SP)) | ((n1 == _V) & (n2 == _GT)) | ((n1 == _R) & (n2 == _O)) | end).all() \
-            or not ((e2 == _C) | (e2 == _V) | (e2 == _R)).all():
+    if not (is_c | is_v | is_r | end).all() or not ((e2 == _C) | (e2 == _V) | (e2 == _R)).all():
         raise _Unsupported  # a formula, an inline string, a prefix, "<c>" without a reference ...
-    rows_elements = int(((n1 == _R) & ~end).sum())
-    cs = lt[n1 == _C]
+    cell_k = np.flatnonzero(is_c)
+    cs = lt[cell_k]
     if not ((a[cs + 3] == _R) & (a[cs + 4] == ord("=")) & (a[cs + 5] == ord('"'))).all():
         raise _Unsupported  # a cell without its reference first
     col, q = _columns(a, cs + 6)
-    row = _rows_of(buf, a, lt, (n1 == _R) & ~end, cs, q)
-    vo = lt[n1 == _V]
-    vc = lt[end][e2 == _V]
-    if len(vo) != len(vc):
-        raise _Unsupported
-    owner = np.searchsorted(cs, vo, side="right") - 1
-    if len(owner) and (owner.min() < 0 or (len(owner) > 1 and (np.diff(owner) == 0).any())):
-        raise _Unsupported  # a value outside a cell, or two in one
-    vs, ve = vo + 3, vc
-    # cell types: " t=" inside a start tag ("t" is rare in a sheet's data: a few passes over few)
-    tpos = np.flatnonzero(a == ord("t"))
-    tpos = tpos[(tpos > 0) & (a[tpos - 1] == _SP) & (a[tpos + 1] == ord("=")) & (a[tpos + 2] == ord('"'))]
-    other = []
-    typed_v = np.zeros(len(vo), bool)
-    if len(tpos):
-        towner = np.searchsorted(cs, tpos, side="right") - 1
-        ok = towner >= 0
-        tpos, towner = tpos[ok], towner[ok]
-        plain = (a[tpos + 3] == ord("n")) & (a[tpos + 4] == ord('"'))
-        where_v = np.full(len(cs), -1)
-        where_v[owner] = np.arange(len(owner))
-        for k in np.flatnonzero(~plain):
-            i = int(towner[k])
-            tname = buf[tpos[k] + 3:buf.find(b'"', tpos[k] + 3)].decode("ascii", "replace")
-            j = int(where_v[i])
-            if j >= 0:
-                typed_v[j] = True
-            other.append((int(row[i]), int(col[i]), tname, buf[vs[j]:ve[j]].decode("utf-8") if j >= 0 else ""))
+    row = _rows_of(a, lt[is_r], (np.cumsum(is_r) - 1)[cell_k], q)
+    vk = np.flatnonzero(is_v)
+    if len(vk) and (vk[0] == 0 or vk[-1] + 1 >= len(lt) or not is_c[vk - 1].all()
+                    or not (end[vk + 1] & (n2[vk + 1] == _V)).all()):
+        raise _Unsupported  # a value not right inside its cell
+    owner = (np.cumsum(is_c) - 1)[vk - 1]
+    vs, ve = lt[vk] + 3, lt[vk + 1]
+    where_v = np.full(len(cs), -1)
+    where_v[owner] = np.arange(len(owner))
+    other, typed_v = _typed(buf, a, lt, cell_k, row, col, where_v, vs, ve)
     numbers = np.full(len(cs), np.nan)
     numbers[owner[~typed_v]] = _values(buf, a, vs[~typed_v], ve[~typed_v])
     numeric = np.zeros(len(cs), bool)
     numeric[owner[~typed_v]] = True
-    return row, col, numbers, numeric, other, rows_elements
+    return row, col, numbers, numeric, other, int(is_r.sum())
+
+
+def _read(fh) -> bytes:
+    """About ``_CHUNK`` bytes, read in 1 MiB pieces (zipfile copies less than for one big read)."""
+    pieces, n = [], 0
+    while n < _CHUNK and (piece := fh.read(1 << 20)):
+        pieces.append(piece)
+        n += len(piece)
+    return b"".join(pieces)
 
 
 def _complete_rows(fh, first: bytes):
     """Chunks of the sheet's data that end after a ``</row>``; stops at ``</sheetData>``."""
     tail = first
     while True:
-        chunk = fh.read(_CHUNK)
+        chunk = _read(fh)
         buf = tail + chunk
         stop = buf.find(b"</sheetData>")
         if stop >= 0:
@@ -221,6 +236,42 @@ def _complete_rows(fh, first: bytes):
             continue
         yield buf[:cut + 6]
         tail = buf[cut + 6:]
+
+
+def _prefetched(chunks):
+    """The chunks of a generator, produced one ahead in a thread: unpacking the next chunk
+    (zlib releases the GIL) overlaps with parsing this one (numpy releases it too)."""
+    import queue
+    import threading
+
+    q: queue.Queue = queue.Queue(maxsize=1)
+    done = object()
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            for chunk in chunks:
+                if stop.is_set():
+                    return
+                q.put(chunk)
+            q.put(done)
+        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
+            q.put(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    try:
+        while (item := q.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # let a producer blocked on put() finish
+            try:
+                q.get_nowait()
+            except queue.Empty:
+                worker.join(0.01)
 
 
 class _Block:
@@ -256,7 +307,7 @@ def read_numeric_sheet(zf: zipfile.ZipFile, member: str, row0: int, col0: int, c
             first, found = _sheet_data(fh)
             if not found:
                 return NumericSheet(row0, col0, block.data[:0], 0, cells, 0, False, -1)
-            for buf in _complete_rows(fh, first):
+            for buf in _prefetched(_complete_rows(fh, first)):
                 row, col, numbers, has_number, other, n_rows = _parse(buf)
                 row_count += n_rows
                 far_columns = far_columns or bool((col > max_col).any())

@@ -24,7 +24,7 @@ import datetime as _dt
 import operator
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 from xml.etree import ElementTree
@@ -34,7 +34,7 @@ import pandas as pd
 from .. import conversion
 from ..errors import BpmError, SettingsError, WorkbookError
 from ..layout.inputs import SETTING_KEYS, SURVEY_KEYS
-from ..layout.types import Formula, WorkbookData, col_index, a1, parse_ref
+from ..layout.types import Formula, SurveyTable, WorkbookData, col_index, a1, parse_ref
 
 __all__ = ["Grids", "Places", "check_file", "parse_names", "parse_ref", "read_data", "to_inputs", "inputs_and_places",
            "load_grids", "read_workbook", "read_inputs", "lang_of", "system_of"]
@@ -50,13 +50,24 @@ def parse_names(names: Mapping[str, str]) -> dict[str, tuple[str, int, int, int,
 
 @dataclass
 class Grids:
-    """Cell values by sheet name; rows may be ragged; missing cells read as None."""
+    """Cell values by sheet name; rows may be ragged; missing cells read as None.
+
+    ``blocks``: sheet -> (first row, first column, float array) of numbers read as one array
+    (a large survey, see :mod:`bpm_xl.readers.sheetxml`); those cells are not in ``sheets``
+    and :meth:`cell` reads them from the array (NaN as None).
+    """
 
     sheets: dict[str, list[list[Any]]]
     names: dict[str, tuple[str, int, int, int, int]]
     source: str = "workbook"
+    blocks: dict[str, tuple[int, int, Any]] = field(default_factory=dict)
 
     def cell(self, sheet: str, r: int, c: int) -> Any:
+        if sheet in self.blocks:
+            r0, c0, arr = self.blocks[sheet]
+            if 0 <= r - r0 < arr.shape[0] and 0 <= c - c0 < arr.shape[1]:
+                v = float(arr[r - r0, c - c0])
+                return None if v != v else v
         rows = self.sheets.get(sheet)
         if rows is None or r >= len(rows) or r < 0:
             return None
@@ -69,7 +80,8 @@ class Grids:
         return v
 
     def nrows(self, sheet: str) -> int:
-        return len(self.sheets.get(sheet, []))
+        block = self.blocks.get(sheet)
+        return max(len(self.sheets.get(sheet, [])), block[0] + block[2].shape[0] if block else 0)
 
     def name(self, key: str, required: bool = True) -> tuple[str, int, int, int, int] | None:
         v = self.names.get(key)
@@ -213,6 +225,8 @@ def _survey(g: Grids, where: dict[str, Any]) -> tuple[list[Any], list[dict[str, 
     sh, r0, c0, r1, c1 = g.name("BPM_SURVEY")
     scodes = [_text(g.cell(sh, r0 - 1, c)) for c in range(c0, c1 + 1)]
     cols = [(code, c0 + j) for j, code in enumerate(scodes) if code]
+    if sh in g.blocks and g.blocks[sh][:2] == (r0, c0):
+        return _survey_table(g, where, sh, cols)
     rows = g.sheets.get(sh, [])
     codes = [code for code, _ in cols]
     pick = [c0 - 1, *(c for _, c in cols)] if c0 >= 1 else [*(c for _, c in cols)]
@@ -234,6 +248,35 @@ def _survey(g: Grids, where: dict[str, Any]) -> tuple[list[Any], list[dict[str, 
         at.append(r)
     where["survey"] = (sh, at, dict(cols))
     return ids, survey
+
+
+def _survey_table(g: Grids, where: dict[str, Any], sh: str, cols: list[tuple[str, int]]
+                  ) -> tuple[list[Any], SurveyTable]:
+    """:func:`_survey` of answers read as one array: the same rows (an id or an answer), as a
+    :class:`SurveyTable` (numpy over the array, a Python step per respondent only for the id)."""
+    import numpy as np
+
+    r0, c0, arr = g.blocks[sh]
+    rows = g.sheets.get(sh, [])
+    n = max(arr.shape[0], len(rows) - r0)
+    idc = c0 - 1
+    rows = rows + [[]] * (r0 + n - len(rows))
+    ids = [_blank(row[idc]) if len(row) > idc else None for row in rows[r0:r0 + n]] if idc >= 0 else [None] * n
+    # a code typed twice keeps its last column, like the dict of the general reader
+    last = {code: c - c0 for code, c in cols}
+    picked = list(last.values())
+    if n == arr.shape[0] and picked == list(range(arr.shape[1])):
+        answers = arr  # the usual case: no copy of the array
+    else:
+        answers = np.full((n, len(picked)), np.nan)
+        answers[: arr.shape[0]] = arr[:, picked]
+    keep = ~np.isnan(answers).all(axis=1)
+    if idc >= 0:
+        keep |= np.fromiter((i is not None for i in ids), bool, count=n)
+    at = (np.flatnonzero(keep) + r0).tolist()
+    where["survey"] = (sh, at, dict(cols))
+    table = SurveyTable(list(last), answers if len(at) == n else answers[keep])
+    return ids if len(at) == n else [ids[r - r0] for r in at], table
 
 
 def _blank(v: Any) -> Any:
@@ -481,18 +524,23 @@ def _rounds_of(data: WorkbookData, codes: list[str], by_arg: dict[str, Any]) -> 
     return tuple(rounds)
 
 
+def _survey_frame(survey: Any, codes: list[str]) -> pd.DataFrame:
+    """Respondents x codes: floats from a :class:`SurveyTable`, the values as typed otherwise."""
+    if isinstance(survey, SurveyTable):
+        return pd.DataFrame(survey.matrix(codes), columns=codes, copy=False)
+    if len(codes) > 1 and all(len(row) == len(codes) for row in survey[:1]):
+        get = operator.itemgetter(*codes)
+        try:
+            return pd.DataFrame([get(row) for row in survey], columns=codes, dtype=object)  # C-level per row
+        except KeyError:
+            pass
+    return pd.DataFrame([[row.get(c) for c in codes] for row in survey], columns=codes, dtype=object)
+
+
 def _survey_of(data: WorkbookData, codes: list[str], by_arg: dict[str, Any]) -> pd.DataFrame:
     from ..evaluation import SURVEY_ARGUMENT
 
-    if len(codes) > 1 and all(len(row) == len(codes) for row in data.survey[:1]):
-        get = operator.itemgetter(*codes)
-        try:
-            cells = [get(row) for row in data.survey]  # C-level per row when every row has every code
-        except KeyError:
-            cells = [[row.get(c) for c in codes] for row in data.survey]
-    else:
-        cells = [[row.get(c) for c in codes] for row in data.survey]
-    survey = pd.DataFrame(cells, columns=codes, dtype=object)
+    survey = _survey_frame(data.survey, codes)
     if "survey" in (data.where or {}):
         sh, rows, cols = data.where["survey"]
         by_arg[SURVEY_ARGUMENT] = (sh, _cell_fn(rows, [cols.get(c, -1) for c in codes]))
@@ -791,14 +839,80 @@ def _rows_calamine(path: Path, sheets: dict[str, int]) -> dict[str, list[list[An
     return out
 
 
-def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source: str) -> dict[str, list[list[Any]]]:
+_M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
+    """The shared strings as Excel shows them (runs joined, phonetic guides left out)."""
+    if "xl/sharedStrings.xml" not in zf.namelist():
+        return []
+    out = []
+    with zf.open("xl/sharedStrings.xml") as fh:
+        for _, el in ElementTree.iterparse(fh, events=("end",)):
+            if el.tag == _M + "si":
+                parts = []
+                for child in el:
+                    if child.tag == _M + "t":
+                        parts.append(child.text or "")
+                    elif child.tag == _M + "r":
+                        parts.extend(t.text or "" for t in child.iter(_M + "t"))
+                out.append(_unescape("".join(parts)))
+                el.clear()
+    return out
+
+
+_TYPED = {"s", "str", "e", "b"}
+
+
+def _typed_value(kind: str, text: str, strings: list[str]) -> Any:
+    if kind == "s":
+        return strings[int(text)] if text.isdigit() and int(text) < len(strings) else None
+    if kind == "b":
+        return text.strip() == "1"
+    return text  # an error value ("#N/A") or a formula's text result
+
+
+def _numeric_survey(zf: zipfile.ZipFile, member: str, ref: tuple[str, int, int, int, int], max_col: int
+                    ) -> tuple[list[list[Any]], tuple[int, int, Any]] | None:
+    """The survey sheet through the vectorised reader: (grid of the cells outside the answer
+    block, (row, column, answers array)); None when the general readers must read it."""
+    from .sheetxml import read_numeric_sheet
+
+    _, r0, c0, r1, c1 = ref
+    ns = read_numeric_sheet(zf, member, r0, c0, c1, max_col, rows_hint=r1 - r0 + 1)
+    if ns is None or ns.max_row > 2 * ns.row_count + 1000:
+        return None  # the general readers apply every rule and name the far cell
+    if any(isinstance(v, tuple) and v[0] not in _TYPED for v in ns.cells.values()):
+        return None
+    strings = _shared_strings(zf) if any(isinstance(v, tuple) and v[0] == "s" for v in ns.cells.values()) else []
+    grid: list[list[Any]] = []
+    for (r, c), v in sorted(ns.cells.items()):
+        if isinstance(v, tuple):
+            v = _typed_value(v[0], v[1], strings)
+        if v == "":
+            v = None
+        if len(grid) <= r:
+            grid.extend([] for _ in range(r + 1 - len(grid)))
+        row = grid[r]
+        if len(row) <= c:
+            row.extend([None] * (c + 1 - len(row)))
+        row[c] = v
+    return grid, (r0, c0, ns.block)
+
+
+def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source: str
+                 ) -> tuple[dict[str, list[list[Any]]], dict[str, tuple[int, int, Any]]]:
     parts = _sheet_parts(zf, source)
     needed = _needed(names, list(parts))
-    survey_sheet = names.get("BPM_SURVEY", ("",))[0]
-    safe, bounded, errors = {}, {}, {}
+    survey = names.get("BPM_SURVEY")
+    survey_sheet = survey[0] if survey else ""
+    safe, bounded, errors, fast, blocks = {}, {}, {}, {}, {}
     for sh, max_col in needed.items():
         member = parts.get(sh)
         if member is None or member not in zf.namelist():
+            continue
+        if sh == survey_sheet and (numeric := _numeric_survey(zf, member, survey, max_col)) is not None:
+            fast[sh], blocks[sh] = numeric
             continue
         rows, far_rows, far_columns, errors[sh], has_formulas = _scan(zf, member, max_col)
         if far_rows:
@@ -817,7 +931,8 @@ def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source:
                 grid[r][c] = text
     if bounded:
         out.update(_rows_openpyxl(path, bounded, formulas))
-    return out
+    out.update(fast)
+    return out, blocks
 
 
 def load_grids(path: str | Path, formulas: bool = False) -> Grids:
@@ -830,13 +945,13 @@ def load_grids(path: str | Path, formulas: bool = False) -> Grids:
         with zipfile.ZipFile(path) as zf:
             _check_members(zf, source)
             names = parse_names(_defined_names(zf, source))
-            sheets = _read_sheets(path, zf, names, formulas, source)
+            sheets, blocks = _read_sheets(path, zf, names, formulas, source)
     except WorkbookError:
         raise
     except Exception as exc:  # noqa: BLE001 - zip and reader libraries raise their own types for damaged files
         raise WorkbookError(f"the file cannot be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
                             file=source) from None
-    return Grids(sheets, names, source)
+    return Grids(sheets, names, source, blocks)
 
 
 def lang_of(g: Grids) -> str:
