@@ -403,6 +403,25 @@ def _global(nodes: list[_Node], local: dict[str, np.ndarray], info) -> tuple[np.
 
 
 # ----------------------------------------------------------------------------- judgments
+def _perturbed(node: _Node, d: int, probability: float, rng: np.random.Generator) -> np.ndarray:
+    """``d`` draws of the node's log judgments, each typed judgment moved one scale step with
+    ``probability`` (down or up with equal chance). One uniform number per judgment decides
+    both: below ``probability / 2`` one step down, below ``probability`` one step up."""
+    k, p = node.logs.shape
+    if not (probability > 0 and p):
+        return np.broadcast_to(node.logs, (d, k, p))
+    u = rng.random(d * k * p, dtype=np.float32)
+    hit = u < probability
+    if not node.given.all():
+        hit &= np.broadcast_to(node.given, (d, k, p)).ravel()
+    at = np.flatnonzero(hit)
+    kp = at % (k * p)  # the (expert, pair) of each moved judgment
+    step = np.where(u[at] < probability / 2, -1, 1)
+    logs = np.repeat(node.logs[None], d, axis=0)
+    logs.reshape(-1)[at] = _LOG_SCALE[np.clip(node.scale_idx.reshape(-1)[kp] + step, 0, _LOG_SCALE.size - 1)]
+    return logs
+
+
 def judgment_sensitivity(evaluation, draws: int = 10000, mode: str = "perturb", probability: float = 0.2,
                          rng: np.random.Generator | int | None = None,
                          progress: Progress | None = None, done: int = 0, total: int | None = None
@@ -448,12 +467,7 @@ def judgment_sensitivity(evaluation, draws: int = 10000, mode: str = "perturb", 
         for node in nodes:
             k, p = node.logs.shape
             if mode == "perturb":
-                logs = np.broadcast_to(node.logs, (d, k, p))
-                if probability > 0 and p:
-                    move = (rng.random((d, k, p)) < probability) & node.given
-                    step = np.where(rng.random((d, k, p)) < 0.5, -1, 1)
-                    moved = _LOG_SCALE[np.clip(node.scale_idx + step, 0, _LOG_SCALE.size - 1)]
-                    logs = np.where(move, moved, logs)
+                logs = _perturbed(node, d, probability, rng)
                 wts = np.broadcast_to(node.panel_weights, (d, k))
             else:
                 logs = np.broadcast_to(node.logs, (d, k, p))
@@ -515,7 +529,7 @@ def respondent_sensitivity(evaluation, draws: int = 10000, level: float = 0.95,
     _, info = _base(evaluation)
     s = info["settings"]
     survey = evaluation.inputs.survey[list(info["codes"])]
-    x, _ = scoring._survey(survey.to_numpy(dtype=object), s.scale_min, s.scale_max, "survey")
+    x, _ = scoring._survey(survey, s.scale_min, s.scale_max, "survey")  # floats stay floats (no boxing)
     r = x.shape[0]
     have = (~np.isnan(x)).astype(float)
     x0 = np.where(np.isnan(x), 0.0, x)

@@ -168,8 +168,8 @@ def _bands_title(lang: str) -> str:
 # =======================================================================================
 # Calls into the other layers, in one place (re-pointed by the lead at merge)
 # =======================================================================================
-def _read(path: Path, formulas: bool = False) -> tuple[WorkbookData, Grids]:
-    return read_workbook(path, formulas=formulas)
+def _read(path: Path, formulas: bool = False, reuse: Grids | None = None) -> tuple[WorkbookData, Grids]:
+    return read_workbook(path, formulas=formulas, reuse=reuse)
 
 
 def _lang(g: Grids) -> str:
@@ -489,7 +489,7 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
         data, g = _read(path, formulas=True)   # formulas kept as Formula for rewriting the inputs (parts checked)
         with zipfile.ZipFile(path) as zf:      # a renamed file was refused by _hub_kind, before any evaluation
             vba = zf.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in zf.namelist() else None
-        values, _ = _read(path, formulas=False)
+        values, _ = _read(path, formulas=False, reuse=g)
         preserved = _preserved(path)
         if update is not None:
             data, values = update(data), update(values)

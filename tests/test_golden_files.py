@@ -13,6 +13,10 @@ the workbook layer must not change them, apart from these intentional difference
 - three figures of the sensitivity sheet (core's band-edge fix: the sensitivity analysis rates
   ROUND(score100, 2) like the rating): the respondent-bootstrap share of the grade (E7,
   0.7281 -> 0.7319) and two weight thresholds at 79.995 points (C13, E14);
+- the judgment-perturbation figures of the sensitivity sheet (row 5 and the weight distribution
+  table, C18:E37 for 20 indicators): issue 11 draws one uniform number (float32) per judgment to
+  decide both whether and which way it moves (it drew two float64 numbers), so this Monte Carlo
+  part follows a new random stream; its figures move within their sampling noise (< 1%);
 - ``evaluate --json`` gains the core's ``meta`` and ``repairs``; every earlier number is equal to 1e-12;
 - every file carries the layout record (``docProps/custom.xml``, redteam's preservation);
 - the portable file is the portable hub (issue 10): its Guide says what it is, its
@@ -90,8 +94,18 @@ def _differences(old: Path, new: Path, unknown_ok: bool = False) -> list[tuple]:
                 if (sheet, ref) in BAND_EDGE_CELLS and x.formula is None and y.formula is None \
                         and isinstance(y.value, float) and abs(x.value - y.value) < 0.01:
                     continue  # sensitivity figures of the band-edge fix
+                if _perturbation_cell(sheet, ref) and x.formula is None and y.formula is None \
+                        and isinstance(y.value, float) and math.isclose(x.value, y.value, rel_tol=0.01):
+                    continue  # the perturbation's new random stream (issue 11)
             out.append((sheet, ref, x, y))
     return out
+
+
+def _perturbation_cell(sheet: str, ref: str) -> bool:
+    """The perturbation part of the sensitivity sheet: B5:D5 and C18:E37."""
+    m = re.fullmatch(r"([A-Z]+)(\d+)", ref)
+    col, row = m.group(1), int(m.group(2))
+    return sheet in ("敏感性", "Sensitivity") and ((row == 5 and col in "BCD") or (18 <= row <= 37 and col in "CDE"))
 
 
 @pytest.mark.parametrize(("golden", "lang", "example"), [

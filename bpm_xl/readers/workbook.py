@@ -900,7 +900,7 @@ def _numeric_survey(zf: zipfile.ZipFile, member: str, ref: tuple[str, int, int, 
     return grid, (r0, c0, ns.block)
 
 
-def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source: str
+def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source: str, reuse: Grids | None = None
                  ) -> tuple[dict[str, list[list[Any]]], dict[str, tuple[int, int, Any]]]:
     parts = _sheet_parts(zf, source)
     needed = _needed(names, list(parts))
@@ -910,6 +910,9 @@ def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source:
     for sh, max_col in needed.items():
         member = parts.get(sh)
         if member is None or member not in zf.namelist():
+            continue
+        if reuse is not None and sh in reuse.blocks:  # numbers only: the same with or without formulas
+            fast[sh], blocks[sh] = reuse.sheets[sh], reuse.blocks[sh]
             continue
         if sh == survey_sheet and (numeric := _numeric_survey(zf, member, survey, max_col)) is not None:
             fast[sh], blocks[sh] = numeric
@@ -935,9 +938,11 @@ def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source:
     return out, blocks
 
 
-def load_grids(path: str | Path, formulas: bool = False) -> Grids:
+def load_grids(path: str | Path, formulas: bool = False, reuse: Grids | None = None) -> Grids:
     """The input sheets' cells (only the columns the defined names cover, never a sheet's whole
-    dimension); ``formulas=True`` keeps formulas as text (for rewriting inputs)."""
+    dimension); ``formulas=True`` keeps formulas as text (for rewriting inputs). ``reuse``: the
+    grids of the same file read a moment before (a rebuild reads it with and without formulas):
+    its survey block, numbers only, is taken as it is instead of being read again."""
     path = Path(path)
     check_file(path)
     source = path.name
@@ -945,7 +950,7 @@ def load_grids(path: str | Path, formulas: bool = False) -> Grids:
         with zipfile.ZipFile(path) as zf:
             _check_members(zf, source)
             names = parse_names(_defined_names(zf, source))
-            sheets, blocks = _read_sheets(path, zf, names, formulas, source)
+            sheets, blocks = _read_sheets(path, zf, names, formulas, source, reuse)
     except WorkbookError:
         raise
     except Exception as exc:  # noqa: BLE001 - zip and reader libraries raise their own types for damaged files
@@ -963,8 +968,9 @@ def lang_of(g: Grids) -> str:
 
 
 
-def read_workbook(path: str | Path, formulas: bool = False) -> tuple[WorkbookData, Grids]:
-    g = load_grids(path, formulas=formulas)
+def read_workbook(path: str | Path, formulas: bool = False, reuse: Grids | None = None
+                  ) -> tuple[WorkbookData, Grids]:
+    g = load_grids(path, formulas=formulas, reuse=reuse)
     try:
         data = read_data(g)
     except BpmError as exc:
