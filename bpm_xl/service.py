@@ -197,11 +197,12 @@ def _xlsx_bytes(plan: WorkbookPlan, vba: bytes | None, preserved: Any = None) ->
     return apply_package(buf.getvalue(), preserved, preserved.source)
 
 
-def _preserved(path: Path) -> Any:
-    """What a rebuild must keep of ``path`` (issue 11); refuses what it cannot keep and moved names."""
+def _preserved(path: Path, g: Grids | None = None) -> Any:
+    """What a rebuild must keep of ``path`` (issue 11); refuses what it cannot keep and moved names.
+    ``g``: the file's grids just read (a sheet they streamed is not read again)."""
     from .readers.preserve import check_defined_names, check_name_sheets, read_preserved
 
-    preserved = read_preserved(path)
+    preserved = read_preserved(path, known=g.facts if g is not None else None)
     if preserved.unsupported:
         raise WorkbookError(
             f"{path.name}: {preserved.unsupported[0]} cannot be carried over by a rebuild yet; "
@@ -490,7 +491,7 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
         with zipfile.ZipFile(path) as zf:      # a renamed file was refused by _hub_kind, before any evaluation
             vba = zf.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in zf.namelist() else None
         values, _ = _read(path, formulas=False, reuse=g)
-        preserved = _preserved(path)
+        preserved = _preserved(path, g)
         if update is not None:
             data, values = update(data), update(values)
         a = assess(values, g.source)

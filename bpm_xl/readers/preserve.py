@@ -243,17 +243,20 @@ def _layout(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def read_preserved(path: str | Path, input_sheets: Iterable[str] | None = None) -> Preserved:
+def read_preserved(path: str | Path, input_sheets: Iterable[str] | None = None,
+                   known: Mapping[str, Any] | None = None) -> Preserved:
     """Read what a rebuild of ``path`` must keep.
 
     ``input_sheets``: the names of bpm-xl's input sheets (formulas there are recorded);
-    by default the sheets of the input roles found through ``BPM_ROLE_*``.
+    by default the sheets of the input roles found through ``BPM_ROLE_*``. ``known``: sheet
+    name -> :class:`~bpm_xl.readers.sheetxml.SheetFacts` of sheets the workbook reader has
+    just streamed (a large survey): they are not read again.
     """
     path = Path(path)
     source = path.name
     try:
         with zipfile.ZipFile(path) as zf:
-            return _read(zf, source, input_sheets)
+            return _read(zf, source, input_sheets, known or {})
     except WorkbookError:
         raise
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError, OSError) as exc:
@@ -263,7 +266,8 @@ def read_preserved(path: str | Path, input_sheets: Iterable[str] | None = None) 
 _INPUT_ROLES = ("GUIDE", "SETTINGS", "INDICATORS", "EXPERTS", "JUDGMENTS", "DELPHI", "SURVEY")
 
 
-def _read(zf: zipfile.ZipFile, source: str, input_sheets: Iterable[str] | None) -> Preserved:
+def _read(zf: zipfile.ZipFile, source: str, input_sheets: Iterable[str] | None,
+          known: Mapping[str, Any]) -> Preserved:
     book_bytes = zf.read("xl/workbook.xml")
     book = ElementTree.fromstring(book_bytes)
     names: dict[str, str] = {}
@@ -285,7 +289,9 @@ def _read(zf: zipfile.ZipFile, source: str, input_sheets: Iterable[str] | None) 
     for name, state, member in sheets:
         if member not in zf.namelist():
             continue
-        data = zf.read(member)
+        fact = known.get(name)
+        fact = fact if fact is not None and fact.member == member else None
+        data = fact.after if fact is not None else zf.read(member)  # protection lies after the cells
         raw = _raw(_RAW_PROTECT, data)
         if raw:
             ranges = _raw(_RAW_RANGES, data)
@@ -293,7 +299,7 @@ def _read(zf: zipfile.ZipFile, source: str, input_sheets: Iterable[str] | None) 
         n = _notes(zf, member)
         if n:
             notes[name] = n
-        if name in input_sheets and _HAS_F.search(data):
+        if name in input_sheets and fact is None and _HAS_F.search(data):
             formulas.extend(_input_formulas(zf, name, member, sst))
         if name not in owned:
             foreign_names.append(name)
@@ -302,7 +308,7 @@ def _read(zf: zipfile.ZipFile, source: str, input_sheets: Iterable[str] | None) 
                 if kind:
                     unsupported.append(f"sheet {name}: {kind.strip('/')}")
     foreign = _foreign_sheets(zf, book_bytes, sheets, foreign_names) if foreign_names else ()
-    extra = _extra_cells(zf, names, sheets, sst)
+    extra = _extra_cells(zf, names, sheets, sst, known)
     user_names = {k: v for k, v in names.items() if not k.upper().startswith(("BPM_", "_XLNM."))}
     return Preserved(
         source=source,
@@ -325,15 +331,19 @@ _RESHAPED_ROLES = ("JUDGMENTS", "DELPHI", "SURVEY")
 
 
 def _extra_cells(zf: zipfile.ZipFile, names: Mapping[str, str], sheets: list[tuple[str, str, str]],
-                 sst: list[str]) -> dict[str, tuple[ForeignCell, ...]]:
-    """Cells to the right of bpm-xl's ranges on the reshaped input sheets, by sheet."""
+                 sst: list[str], known: Mapping[str, Any]) -> dict[str, tuple[ForeignCell, ...]]:
+    """Cells to the right of bpm-xl's ranges on the reshaped input sheets, by sheet (a sheet
+    whose facts say no cell lies there is not read)."""
     extra: dict[str, tuple[ForeignCell, ...]] = {}
     members = {s[0]: s[2] for s in sheets}
     for role in _RESHAPED_ROLES:
         sheet = _sheet_of(names.get(f"BPM_ROLE_{role}", ""))
         if sheet and members.get(sheet) in zf.namelist():
             right = _rightmost(names, sheet)
-            cells = _cells_right_of(zf, members[sheet], right, sst) if right is not None else ()
+            fact = known.get(sheet)
+            if right is None or (fact is not None and fact.member == members[sheet] and fact.rightmost <= right):
+                continue
+            cells = _cells_right_of(zf, members[sheet], right, sst)
             if cells:
                 extra[sheet] = cells
     return extra

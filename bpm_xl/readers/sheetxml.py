@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["NumericSheet", "read_numeric_sheet"]
+__all__ = ["NumericSheet", "SheetFacts", "read_numeric_sheet"]
 
 _CHUNK = 1 << 23
 _LT, _C, _V, _SP, _SLASH, _GT, _R, _O = (ord(ch) for ch in "<cv />ro")
@@ -42,7 +42,8 @@ class NumericSheet:
     block; ``cells`` every other cell (0-based (row, column) -> value; shared strings resolved
     by the caller through ``strings``: a value ``("s", index)``); ``row_count`` the number of
     ``<row>`` elements; ``far_columns`` whether any cell lies right of ``max_col``; ``max_row``
-    the largest row index of any cell within the read columns.
+    the largest row index of any cell within the read columns; ``after`` the XML after the
+    cells.
     """
 
     row0: int
@@ -53,14 +54,36 @@ class NumericSheet:
     row_count: int
     far_columns: bool
     max_row: int
+    #: the sheet's XML after ``</sheetData>`` (where its protection is), for the rebuild's
+    #: preservation reader, which then need not read the sheet again
+    after: bytes = b""
+
+    def facts(self, member: str) -> SheetFacts:
+        """The :class:`SheetFacts` of the sheet read (``member``: its zip member)."""
+        cols = [c for _, c in self.cells]
+        if self.rows:
+            cols.append(self.col0 + self.block.shape[1] - 1)
+        rightmost = (1 << 14) if self.far_columns else max(cols, default=-1)
+        return SheetFacts(member, self.after, rightmost)
+
+
+@dataclass(frozen=True)
+class SheetFacts:
+    """What a rebuild's preservation reader needs of a sheet the vectorised reader has read:
+    its zip ``member``, the XML ``after`` its cells, and ``rightmost``, the largest column
+    index of any cell (no formula exists there: the vectorised reader takes no sheet with one)."""
+
+    member: str
+    after: bytes
+    rightmost: int
 
 
 class _Unsupported(Exception):
     """The sheet has a shape this reader leaves to the general readers."""
 
 
-def _sheet_data(fh) -> tuple[bytes, bool]:
-    """Skip to the first byte inside ``<sheetData>``; (first bytes, whether sheetData exists)."""
+def _sheet_data(fh) -> bytes:
+    """Skip to the first byte inside ``<sheetData>``; the bytes read after it."""
     buf = b""
     while True:
         chunk = _read(fh)
@@ -70,10 +93,10 @@ def _sheet_data(fh) -> tuple[bytes, bool]:
             end = buf.find(b">", at)
             if end >= 0:
                 if buf[end - 1] == _SLASH:
-                    return b"", False
-                return buf[end + 1:], True
+                    raise _Unsupported  # "<sheetData/>": no cells; the general readers read it
+                return buf[end + 1:]
         if not chunk:
-            return b"", False
+            raise _Unsupported  # a prefixed "<x:sheetData>" (or none): the general readers read it
         buf = buf[-64:] if at < 0 else buf
 
 
@@ -218,8 +241,9 @@ def _read(fh) -> bytes:
     return b"".join(pieces)
 
 
-def _complete_rows(fh, first: bytes):
-    """Chunks of the sheet's data that end after a ``</row>``; stops at ``</sheetData>``."""
+def _complete_rows(fh, first: bytes, after: list[bytes]):
+    """Chunks of the sheet's data that end after a ``</row>``; stops at ``</sheetData>`` and
+    puts the XML after it (protection, merged cells ...; small) into ``after``."""
     tail = first
     while True:
         chunk = _read(fh)
@@ -227,6 +251,7 @@ def _complete_rows(fh, first: bytes):
         stop = buf.find(b"</sheetData>")
         if stop >= 0:
             yield buf[:stop]
+            after.append(buf[stop:] + fh.read())
             return
         if not chunk:
             raise _Unsupported  # no end of the sheet's data: damaged; the general readers say so
@@ -304,10 +329,9 @@ def read_numeric_sheet(zf: zipfile.ZipFile, member: str, row0: int, col0: int, c
     row_count, far_columns, max_row = 0, False, -1
     try:
         with zf.open(member) as fh:
-            first, found = _sheet_data(fh)
-            if not found:
-                return NumericSheet(row0, col0, block.data[:0], 0, cells, 0, False, -1)
-            for buf in _prefetched(_complete_rows(fh, first)):
+            first = _sheet_data(fh)
+            after: list[bytes] = []
+            for buf in _prefetched(_complete_rows(fh, first, after)):
                 row, col, numbers, has_number, other, n_rows = _parse(buf)
                 row_count += n_rows
                 far_columns = far_columns or bool((col > max_col).any())
@@ -326,4 +350,5 @@ def read_numeric_sheet(zf: zipfile.ZipFile, member: str, row0: int, col0: int, c
                     cells[(r, c)] = v
     except _Unsupported:
         return None
-    return NumericSheet(row0, col0, block.data[: block.rows], block.rows, cells, row_count, far_columns, max_row)
+    return NumericSheet(row0, col0, block.data[: block.rows], block.rows, cells, row_count, far_columns, max_row,
+                        after[0] if after else b"")

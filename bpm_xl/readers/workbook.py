@@ -61,6 +61,8 @@ class Grids:
     names: dict[str, tuple[str, int, int, int, int]]
     source: str = "workbook"
     blocks: dict[str, tuple[int, int, Any]] = field(default_factory=dict)
+    #: sheet -> :class:`~bpm_xl.readers.sheetxml.SheetFacts` of the sheets read as one array
+    facts: dict[str, Any] = field(default_factory=dict)
 
     def cell(self, sheet: str, r: int, c: int) -> Any:
         if sheet in self.blocks:
@@ -873,9 +875,9 @@ def _typed_value(kind: str, text: str, strings: list[str]) -> Any:
 
 
 def _numeric_survey(zf: zipfile.ZipFile, member: str, ref: tuple[str, int, int, int, int], max_col: int
-                    ) -> tuple[list[list[Any]], tuple[int, int, Any]] | None:
+                    ) -> tuple[list[list[Any]], tuple[int, int, Any], Any] | None:
     """The survey sheet through the vectorised reader: (grid of the cells outside the answer
-    block, (row, column, answers array)); None when the general readers must read it."""
+    block, (row, column, answers array), its SheetFacts); None when the general readers must read it."""
     from .sheetxml import read_numeric_sheet
 
     _, r0, c0, r1, c1 = ref
@@ -897,25 +899,25 @@ def _numeric_survey(zf: zipfile.ZipFile, member: str, ref: tuple[str, int, int, 
         if len(row) <= c:
             row.extend([None] * (c + 1 - len(row)))
         row[c] = v
-    return grid, (r0, c0, ns.block)
+    return grid, (r0, c0, ns.block), ns.facts(member)
 
 
 def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source: str, reuse: Grids | None = None
-                 ) -> tuple[dict[str, list[list[Any]]], dict[str, tuple[int, int, Any]]]:
+                 ) -> tuple[dict[str, list[list[Any]]], dict[str, tuple[int, int, Any]], dict[str, Any]]:
     parts = _sheet_parts(zf, source)
     needed = _needed(names, list(parts))
     survey = names.get("BPM_SURVEY")
     survey_sheet = survey[0] if survey else ""
-    safe, bounded, errors, fast, blocks = {}, {}, {}, {}, {}
+    safe, bounded, errors, fast, blocks, facts = {}, {}, {}, {}, {}, {}
     for sh, max_col in needed.items():
         member = parts.get(sh)
         if member is None or member not in zf.namelist():
             continue
         if reuse is not None and sh in reuse.blocks:  # numbers only: the same with or without formulas
-            fast[sh], blocks[sh] = reuse.sheets[sh], reuse.blocks[sh]
+            fast[sh], blocks[sh], facts[sh] = reuse.sheets[sh], reuse.blocks[sh], reuse.facts[sh]
             continue
         if sh == survey_sheet and (numeric := _numeric_survey(zf, member, survey, max_col)) is not None:
-            fast[sh], blocks[sh] = numeric
+            fast[sh], blocks[sh], facts[sh] = numeric
             continue
         rows, far_rows, far_columns, errors[sh], has_formulas = _scan(zf, member, max_col)
         if far_rows:
@@ -935,7 +937,7 @@ def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source:
     if bounded:
         out.update(_rows_openpyxl(path, bounded, formulas))
     out.update(fast)
-    return out, blocks
+    return out, blocks, facts
 
 
 def load_grids(path: str | Path, formulas: bool = False, reuse: Grids | None = None) -> Grids:
@@ -950,13 +952,13 @@ def load_grids(path: str | Path, formulas: bool = False, reuse: Grids | None = N
         with zipfile.ZipFile(path) as zf:
             _check_members(zf, source)
             names = parse_names(_defined_names(zf, source))
-            sheets, blocks = _read_sheets(path, zf, names, formulas, source, reuse)
+            sheets, blocks, facts = _read_sheets(path, zf, names, formulas, source, reuse)
     except WorkbookError:
         raise
     except Exception as exc:  # noqa: BLE001 - zip and reader libraries raise their own types for damaged files
         raise WorkbookError(f"the file cannot be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
                             file=source) from None
-    return Grids(sheets, names, source, blocks)
+    return Grids(sheets, names, source, blocks, facts)
 
 
 def lang_of(g: Grids) -> str:

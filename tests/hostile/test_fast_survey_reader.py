@@ -86,6 +86,9 @@ CASES = {
                                                                         ' s="19" t="s"'))), False),
     "a formula answer": (
         lambda pkg: _edit(pkg, lambda x: _replace_cell(x, "C4", '<c r="C4" s="19"><f>2+2</f><v>4</v></c>')), False),
+    "namespace prefixes (x:c, x:v)": (
+        lambda pkg: _edit(pkg, lambda x: re.sub(r"<(/?)(worksheet|sheetData|row|c|v)([ >/])", r"<\1x:\2\3",
+                                                x.replace('<worksheet xmlns="', '<x:worksheet xmlns:x="'))), False),
     "rows without numbers": (
         lambda pkg: _edit(pkg, lambda x: re.sub(r'<row r="\d+"', "<row", x)), False),
 }
