@@ -124,14 +124,44 @@ def test_killed_rebuild_leaves_the_original_or_the_new_file(tmp_path, book):
         time.sleep(delay)
         proc.kill()
         proc.wait()
-        lock = tmp_path / f"~${book.name}"
-        if lock.exists():  # left by the killed run: the next rebuild would say so; clear it as a user would
-            lock.unlink()
-        assert zipfile.is_zipfile(book)
+        assert zipfile.is_zipfile(book)  # a lock the killed run left is removed by the next run (below)
         for p in tmp_path.glob("book.backup-*.xlsm"):
             assert zipfile.is_zipfile(p), p
     rebuild_file(book)
     assert zipfile.is_zipfile(book)
+
+
+@pytest.mark.parametrize("alive", [False, True])
+def test_a_lock_left_by_a_killed_run_is_removed_only_when_its_process_has_ended(tmp_path, book, alive):
+    import socket
+
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        if not alive:
+            proc.kill()
+            proc.wait()
+        lock = tmp_path / f"~${book.name}"
+        lock.write_text(f"bpm-xl {proc.pid} {socket.gethostname()}\n")
+        before = book.read_bytes()
+        if alive:  # a bpm-xl run still working on the file: refused, nothing touched
+            with pytest.raises(safe.FileWriteError, match="open in Excel"):
+                rebuild_file(book)
+            assert lock.exists() and book.read_bytes() == before
+        else:
+            rebuild_file(book)
+            assert not lock.exists()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_a_lock_of_another_machine_or_program_is_never_removed(tmp_path, book):
+    lock = tmp_path / f"~${book.name}"
+    for text in ("bpm-xl 999999999 some-other-host\n", "bpm-xl 999999999\n", "Zhang San"):
+        lock.write_text(text)
+        with pytest.raises(safe.FileWriteError, match="open in Excel"):
+            rebuild_file(book)
+        assert lock.read_text() == text
 
 
 # ----------------------------------------------------------------------------- backups

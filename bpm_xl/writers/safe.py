@@ -25,7 +25,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import secrets
+import socket
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -129,11 +131,39 @@ def _lock_message(path: Path, lock: Path) -> str:
             f"If no one has it open, the lock is left from a crash: delete {lock} and run again")
 
 
+def _lock_text() -> str:
+    return f"bpm-xl {os.getpid()} {socket.gethostname()}\n"
+
+
+def _stale(lock: Path) -> bool:
+    """True for a lock a bpm-xl process on this machine wrote and that process has ended (a
+    run killed before it could remove its lock); another program's lock is never stale here."""
+    try:
+        with open(lock, "rb") as fh:
+            text = fh.read(200).decode("utf-8", "replace")
+    except OSError:
+        return False
+    m = re.fullmatch(r"bpm-xl (\d+) (\S+)\n", text)
+    if m is None or m.group(2) != socket.gethostname() or int(m.group(1)) == os.getpid():
+        return False
+    try:
+        os.kill(int(m.group(1)), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def check_writable(path: Path) -> None:
-    """Refuse (FileWriteError) when ``path`` is locked by another program or read-only."""
+    """Refuse (FileWriteError) when ``path`` is locked by another program or read-only. A lock
+    left by a killed bpm-xl run on this machine (its process has ended) is removed."""
     for lock in lock_files(path):
         if lock in _HELD:
             continue
+        if lock.name.startswith("~$") and os.path.lexists(lock) and _stale(lock):
+            with contextlib.suppress(OSError):
+                os.unlink(lock)
         if os.path.lexists(lock):
             raise FileWriteError(_lock_message(path, lock))
     try:
@@ -163,7 +193,7 @@ def hold_lock(path: Path) -> Iterator[Path]:
         raise FileWriteError(os_error_message(exc, lock)) from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(f"bpm-xl {os.getpid()}\n".encode())
+            fh.write(_lock_text().encode())
         _HELD.add(lock)
         yield lock
     finally:
