@@ -18,10 +18,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import xlsxwriter
 
 from ..layout.labels import t
 from ..layout.types import Formula, WorkbookPlan
+from . import bulk
 
 __all__ = ["FIXED_DATE", "write_plan", "write_workbook"]
 
@@ -142,27 +144,45 @@ def _write_value(ws, r: int, c: int, v: Any, fmt, cached: Any = None) -> None:
 def _write_plain_block(ws, b, fm, kind: str) -> None:
     """A block without cached values or judgment styling (the survey, Delphi rounds...): the
     same calls as :func:`_write_value`, with the formats looked up once per column and numbers
-    (the bulk of a large survey) written without the per-cell dispatch."""
+    (the bulk of a large survey) written without the per-cell dispatch. A large float array
+    (a survey read as a SurveyTable) is written by :mod:`.bulk` after its first row."""
     fmts: dict[int, Any] = {}
+
+    def fmt_of(j: int) -> Any:
+        fmt = fmts.get(j)
+        if fmt is None:
+            fmt = fmts[j] = fm.get(b.col_styles.get(j, b.style), kind)
+        return fmt
+
+    cells = b.cells
+    if isinstance(cells, np.ndarray):
+        if bulk.bulk_ok(cells):
+            _write_plain_rows(ws, b.row, b.col, cells[:1].tolist(), fmt_of)
+            formats = [fmt_of(j) for j in range(cells.shape[1])]
+            ws.bpm_deferred = [*getattr(ws, "bpm_deferred", []), bulk.defer(ws, 0, b.row, b.col, cells, formats)]
+            return
+        cells = cells.tolist()
+    _write_plain_rows(ws, b.row, b.col, cells, fmt_of)
+
+
+def _write_plain_rows(ws, row0: int, col0: int, cells, fmt_of) -> None:
     write_number, write_blank = ws.write_number, ws.write_blank
-    for i, row in enumerate(b.cells):
-        r = b.row + i
+    for i, row in enumerate(cells):
+        r = row0 + i
         for j, v in enumerate(row):
-            fmt = fmts.get(j)
-            if fmt is None:
-                fmt = fmts[j] = fm.get(b.col_styles.get(j, b.style), kind)
+            fmt = fmt_of(j)
             tv = type(v)
             if tv is float:
                 if v == v:
-                    write_number(r, b.col + j, v, fmt)
+                    write_number(r, col0 + j, v, fmt)
                 else:
-                    write_blank(r, b.col + j, None, fmt)
+                    write_blank(r, col0 + j, None, fmt)
             elif tv is int:
-                write_number(r, b.col + j, v, fmt)
+                write_number(r, col0 + j, v, fmt)
             elif v is None:
-                write_blank(r, b.col + j, None, fmt)
+                write_blank(r, col0 + j, None, fmt)
             else:
-                _write_value(ws, r, b.col + j, v, fmt)
+                _write_value(ws, r, col0 + j, v, fmt)
 
 
 def _write_blocks(ws, sp, fm) -> None:
@@ -300,6 +320,18 @@ def write_plan(
     keep.add_user_names(wb, preserved, [*by_name, *(f.name for f in (preserved.foreign_sheets if preserved else ()))])
     keep.record_layout(wb, plan.names, [sp.name for sp in plan.sheets if sp.kind == "input"])
     wb.close()
+    bulk.splice_package(target, _deferred(wb))
+
+
+def _deferred(wb) -> list[bulk.Deferred]:
+    """The array blocks left to :mod:`.bulk`, with the number of their sheet's part."""
+    out, k = [], 0
+    for ws in wb.worksheets():
+        if ws.is_chartsheet:
+            continue
+        k += 1
+        out += [replace(d, index=k) for d in getattr(ws, "bpm_deferred", ())]
+    return out
 
 
 def _put_back(keep, ws, sp, preserved) -> None:
@@ -308,9 +340,20 @@ def _put_back(keep, ws, sp, preserved) -> None:
         keep.apply_sheet_state(ws, preserved.sheet_states.get(sp.name))
     keep.add_comments(ws, preserved.notes.get(sp.name, ()))
     if sp.name in preserved.extra_cells:
-        taken = {(b.row + i, b.col + j) for b in sp.blocks for i, row in enumerate(b.cells) for j in range(len(row))}
-        taken |= {(a.row + i, a.col + j) for a in sp.arrays for i in range(a.nrows) for j in range(a.ncols)}
-        keep.add_extra_cells(ws, preserved, sp.name, lambda r, c, taken=taken: (r, c) in taken)
+        keep.add_extra_cells(ws, preserved, sp.name, _taken(sp))
+
+
+def _taken(sp):
+    """Whether the plan writes cell (row, col) of ``sp``: rectangles (a survey of any size is
+    one), and the cells of the few ragged blocks."""
+    rects = [(a.row, a.row + a.nrows, a.col, a.col + a.ncols) for a in sp.arrays]
+    cells = set()
+    for b in sp.blocks:
+        if b.rectangular():
+            rects.append((b.row, b.row + b.nrows, b.col, b.col + b.ncols))
+        else:
+            cells |= {(b.row + i, b.col + j) for i, row in enumerate(b.cells) for j in range(len(row))}
+    return lambda r, c: (r, c) in cells or any(r0 <= r < r1 and c0 <= c < c1 for r0, r1, c0, c1 in rects)
 
 
 def write_workbook(plan: WorkbookPlan, target: str | Path | io.BytesIO, vba: bytes | None,
