@@ -16,14 +16,13 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..layout.types import col_letter
 
-__all__ = ["BULK_MIN_ROWS", "ZIP_LEVEL", "Deferred", "defer", "splice", "splice_package"]
+__all__ = ["BULK_MIN_ROWS", "ZIP_LEVEL", "Deferred", "defer", "splice", "splice_bytes"]
 
 #: Arrays with fewer rows are written cell by cell (nothing to gain).
 BULK_MIN_ROWS = 3
@@ -158,11 +157,10 @@ def splice(xml: bytes, blocks: list[Deferred], write: Any) -> None:
     write(xml[pos:])
 
 
-def splice_package(target: str | Path | io.BytesIO, blocks: list[Deferred]) -> None:
-    """Rewrite the package XlsxWriter wrote to ``target`` with the deferred blocks' cells."""
+def splice_bytes(data: bytes, blocks: list[Deferred]) -> bytes:
+    """The package ``data`` (as XlsxWriter wrote it) with the deferred blocks' cells."""
     if not blocks:
-        return
-    data = target.getvalue() if isinstance(target, io.BytesIO) else Path(target).read_bytes()
+        return data
     by_member: dict[str, list[Deferred]] = {}
     for d in blocks:
         by_member.setdefault(f"xl/worksheets/sheet{d.index}.xml", []).append(d)
@@ -183,12 +181,7 @@ def splice_package(target: str | Path | io.BytesIO, blocks: list[Deferred]) -> N
                 buf = _Buffered(fh)
                 splice(xml, mine, buf.write)
                 buf.flush()
-    if isinstance(target, io.BytesIO):
-        target.seek(0)
-        target.truncate()
-        target.write(out.getvalue())
-    else:
-        Path(target).write_bytes(out.getvalue())
+    return out.getvalue()
 
 
 class _Buffered:

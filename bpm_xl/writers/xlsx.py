@@ -283,7 +283,7 @@ def write_plan(
 
     ``preserved`` (:class:`bpm_xl.layout.preserve.Preserved`): the user's sheets, notes, sheet
     states and names of the workbook being rebuilt, put back in their places; protection and
-    user formula values are applied afterwards on the bytes (``writers.preserve.apply_package``).
+    user formula values are applied on the finished bytes (``writers.preserve.apply_package``).
     Every file records where its input names are (``writers.preserve.record_layout``).
     """
     from . import preserve as keep
@@ -320,7 +320,27 @@ def write_plan(
     keep.add_user_names(wb, preserved, [*by_name, *(f.name for f in (preserved.foreign_sheets if preserved else ()))])
     keep.record_layout(wb, plan.names, [sp.name for sp in plan.sheets if sp.kind == "input"])
     wb.close()
-    bulk.splice_package(target, _deferred(wb))
+    _finish(target, preserved, _deferred(wb))
+
+
+def _finish(target, preserved, deferred: list[bulk.Deferred]) -> None:
+    """What XlsxWriter cannot write, on the package it wrote: protection and the values of
+    user formulas (``writers.preserve.apply_package``), then the cells of large array blocks
+    (``writers.bulk``, last: the package step then handles a small sheet part)."""
+    if preserved is None and not deferred:
+        return
+    from . import preserve as keep
+
+    data = target.getvalue() if isinstance(target, io.BytesIO) else Path(target).read_bytes()
+    if preserved is not None:
+        data = keep.apply_package(data, preserved, preserved.source)
+    data = bulk.splice_bytes(data, deferred)
+    if isinstance(target, io.BytesIO):
+        target.seek(0)
+        target.truncate()
+        target.write(data)
+    else:
+        Path(target).write_bytes(data)
 
 
 def _deferred(wb) -> list[bulk.Deferred]:
