@@ -136,3 +136,46 @@ def test_rebuild_with_a_survey_table_keeps_the_users_cell_right_of_the_block(tmp
     assert slow.read_bytes() != fast.read_bytes()   # the bulk path was taken
     ws = openpyxl.load_workbook(fast)["问卷"]
     assert ws["W5"].value == "复核：王五" and ws["X9"].value == 7.25
+
+
+def test_the_quick_cell_writer_writes_xlsxwriters_bytes(example, monkeypatch):
+    """writers.xlsxfast (formula preparation and cell XML) against XlsxWriter's own code: a
+    workbook with values (formulas with number, text, error and boolean results) and its
+    portable form, every part identical."""
+    from bpm_xl import service as svc
+    from bpm_xl.writers import xlsxfast
+    from bpm_xl.writers.portable import portable_plan
+
+    system, data = example
+    a = svc.assess(data, "example")
+    plan = plan_workbook(data, system, "zh", evaluation=a.evaluation, sensitivity=svc.sensitivity_of(a.inputs, a.evaluation))
+
+    def both():
+        out = []
+        for p in (plan, portable_plan(plan, system)):
+            buf = io.BytesIO()
+            write_workbook(p, buf, None)
+            out.append(_members(buf.getvalue()))
+        return out
+
+    quick = both()
+    monkeypatch.setattr(xlsxfast, "install", lambda ws: None)
+    for fast, slow in zip(quick, both()):
+        assert list(fast) == list(slow)
+        for name in fast:
+            assert fast[name] == slow[name], name
+    formulas = b"".join(v for k, v in quick[1].items() if k.startswith("xl/worksheets/"))
+    assert formulas.count(b"<f>") > 1000 and b't="str"' in formulas   # the fast path had work to do
+
+
+def test_dynamic_functions_still_take_xlsxwriters_path():
+    import xlsxwriter
+
+    from bpm_xl.writers.xlsxfast import install
+
+    ws = xlsxwriter.Workbook(io.BytesIO()).add_worksheet()
+    slow = ws._prepare_formula
+    install(ws)
+    for f in ("=SUM(A1)", "{=XLOOKUP(1,A:A,B:B)}", "=IF(1,DROP(A1:A3,1))", "=MYDROP(1)", "=A.SINGLE(1)",
+              "=_xlfn.SORT(A1)", '="FILTER("&A1', "=LET(x,1,x)"):
+        assert ws._prepare_formula(f) == slow(f), f

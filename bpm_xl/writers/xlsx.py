@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import math
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ import xlsxwriter
 
 from ..layout.labels import t
 from ..layout.types import Formula, WorkbookPlan
-from . import bulk
+from . import bulk, xlsxfast
 
 __all__ = ["FIXED_DATE", "write_plan", "write_workbook"]
 
@@ -244,58 +243,8 @@ def _write_charts(wb, ws, sp) -> None:
         ws.insert_chart(ch.anchor[0], ch.anchor[1], chart)
 
 
-def _dynamic_names() -> tuple[frozenset[str], tuple[str, ...]] | None:
-    """The functions XlsxWriter's ``_prepare_formula`` rewrites when future functions are off
-    (it tries 29 ``re.sub`` on every formula: most of the time of a portable file's 650,000
-    formulas), read from its source so that it is that version's list: (names it rewrites
-    after a word boundary, texts that send a formula the slow way). None when the source does
-    not read as expected: every formula then takes XlsxWriter's own path."""
-    import inspect
-
-    try:
-        src = inspect.getsource(xlsxwriter.worksheet.Worksheet._prepare_formula)
-    except (OSError, TypeError):
-        return None
-    head = src.split("if not self.use_future_functions", 1)
-    subs = re.findall(r're\.sub\(r"([^"]+)",', head[0]) if len(head) == 2 else []
-    names, texts = set(), []
-    for pat in subs:
-        m = re.fullmatch(r"\\b([A-Z][A-Z0-9.]*)\\\(", pat)
-        if m and "." not in m.group(1):
-            names.add(m.group(1))
-        elif pat == r"\SINGLE\(":   # (sic) any non-space character before INGLE(
-            texts.append("INGLE(")
-        else:
-            return None
-    return (frozenset(names), tuple(texts)) if len(names) > 10 else None
-
-
-_DYNAMIC = _dynamic_names()
-_CALLED = re.compile(r"(\w+)\(")   # each whole word before "(": what a \bNAME\( pattern can match
-
-
-def _quick_formulas(ws) -> None:
-    """XlsxWriter's formula preparation, skipped where it would change nothing (same text)."""
-    slow = ws._prepare_formula
-    if _DYNAMIC is None:
-        return
-    names, texts = _DYNAMIC
-
-    def prepare(formula, expand_future_functions=False):
-        if (expand_future_functions or ws.use_future_functions or any(t in formula for t in texts)
-                or not names.isdisjoint(_CALLED.findall(formula))):
-            return slow(formula, expand_future_functions)
-        if formula.startswith("{"):
-            formula = formula[1:]
-        if formula.startswith("="):
-            formula = formula[1:]
-        return formula[:-1] if formula.endswith("}") else formula
-
-    ws._prepare_formula = prepare
-
-
 def _write_sheet(wb, ws, sp, fm, lang: str, macro: str | None, macros: frozenset[str] = frozenset()) -> None:
-    _quick_formulas(ws)
+    xlsxfast.install(ws)
     ws.set_tab_color(INPUT_HEAD if sp.kind == "input" else OUTPUT_HEAD)
     ws.set_paper(9)  # A4
     ws.set_landscape()
