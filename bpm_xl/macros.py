@@ -96,7 +96,7 @@ def dense(sp: SheetPlan) -> list[list[Any]]:
     ncols = max([b.col + b.ncols for b in sp.blocks] + [a.col + a.ncols for a in sp.arrays] + [1])
     grid: list[list[Any]] = [[""] * ncols for _ in range(nrows)]
     for b in sp.blocks:
-        for i, row in enumerate(b.cells):
+        for i, row in enumerate(b.rows()):
             for j, v in enumerate(row):
                 grid[b.row + i][b.col + j] = formula_cell(v)
     return grid
@@ -168,8 +168,8 @@ ALWAYS_WRITTEN = ("rectification",)
 def _write_blocks(sheet: Any, sp: SheetPlan) -> None:
     """Write ``sp``'s blocks where they are, leaving every other cell of the sheet alone."""
     for b in sp.blocks:
-        if b.cells and b.ncols:
-            cells = [[formula_cell(v) for v in row] + [""] * (b.ncols - len(row)) for row in b.cells]
+        if b.nrows and b.ncols:
+            cells = [[formula_cell(v) for v in row] + [""] * (b.ncols - len(row)) for row in b.rows()]
             sheet.range((b.row + 1, b.col + 1)).resize(b.nrows, b.ncols).formula = cells
 
 

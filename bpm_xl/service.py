@@ -189,12 +189,8 @@ def _portable_plan(plan: WorkbookPlan, system: Any, shown: WorkbookPlan | None =
 def _xlsx_bytes(plan: WorkbookPlan, vba: bytes | None, preserved: Any = None) -> bytes:
     """The file's bytes; with ``preserved`` (a rebuild) what the user owns is put back."""
     buf = io.BytesIO()
-    write_workbook(plan, buf, vba, preserved=preserved)
-    if preserved is None:
-        return buf.getvalue()
-    from .writers.preserve import apply_package
-
-    return apply_package(buf.getvalue(), preserved, preserved.source)
+    write_workbook(plan, buf, vba, preserved=preserved)  # protection and user formula values included
+    return buf.getvalue()
 
 
 def _preserved(path: Path, g: Grids | None = None) -> Any:

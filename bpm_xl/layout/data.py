@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from functools import lru_cache
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 
-from .types import WorkbookData
+from .types import SurveyTable, WorkbookData
 
 __all__ = ["data_from_inputs", "data_kind", "has_answers", "matches_example"]
 
@@ -123,24 +124,50 @@ def _stage(v: Any) -> Any:
     return s
 
 
-def _values(data: WorkbookData) -> tuple[Any, ...]:
-    """Judgments (off the diagonal), Delphi ratings and survey answers, normalised."""
+def _judg_delphi(data: WorkbookData) -> tuple[Any, ...]:
+    """Judgments (off the diagonal) and Delphi ratings, normalised."""
     judg = frozenset((node, e, a, b, _norm(v)) for node, per in data.judgments.items() for e, cells in per.items()
                      for (a, b), v in cells.items() if a != b and _norm(v) is not None)
     delphi = tuple(frozenset((e, c, _norm(v)) for e, vals in rd.items() for c, v in vals.items() if _norm(v) is not None)
                    for rd in data.delphi)
-    survey = tuple(tuple(sorted((c, _norm(v)) for c, v in row.items() if _norm(v) is not None)) for row in data.survey)
-    return judg, tuple(d for d in delphi if d), tuple(r for r in survey if r)
+    return judg, tuple(d for d in delphi if d)
 
 
-def _fingerprint(data: WorkbookData) -> tuple[Any, ...]:
+def _answered_rows(survey: Any) -> Any:
+    """The survey rows with an answer, or (a SurveyTable) the positions of those rows (numpy)."""
+    if isinstance(survey, SurveyTable):
+        return np.flatnonzero((~np.isnan(survey.values)).any(axis=1))
+    return None
+
+
+def _survey_rows(survey: Any) -> Iterator[tuple[Any, ...]]:
+    """The survey's answered rows, normalised, one by one (a caller can stop early)."""
+    rows = _answered_rows(survey)
+    source = (survey[int(i)] for i in rows) if rows is not None else survey
+    for row in source:
+        r = tuple(sorted((c, _norm(v)) for c, v in row.items() if _norm(v) is not None))
+        if r:
+            yield r
+
+
+def _values(data: WorkbookData) -> tuple[Any, ...]:
+    """Judgments (off the diagonal), Delphi ratings and survey answers, normalised."""
+    return (*_judg_delphi(data), tuple(_survey_rows(data.survey)))
+
+
+def _head(data: WorkbookData) -> tuple[Any, ...]:
+    """Settings, bands, indicators and panel, normalised (the fingerprint without the values)."""
     settings = tuple(sorted((k, _norm(data.settings.get(k))) for k in (
         "method", "random_index", "aggregation", "expert_weighting", "scale_min", "scale_max", "cr_threshold",
         "min_mean", "max_cv")))
     bands = tuple((_norm(g), _norm(lo)) for g, lo, *_ in data.bands)
     system = tuple((_norm(r.get("dimension")), _norm(r.get("code")), _stage(r.get("pdca"))) for r in data.system_rows)
     experts = tuple((_norm(e.get("code")), _norm(e.get("ca")), _norm(e.get("cs"))) for e in data.experts)
-    return (settings, bands, system, experts, *_values(data))
+    return settings, bands, system, experts
+
+
+def _fingerprint(data: WorkbookData) -> tuple[Any, ...]:
+    return (*_head(data), *_values(data))
 
 
 @lru_cache(maxsize=1)
@@ -152,12 +179,29 @@ def _example_fingerprint() -> tuple[Any, ...]:
 
 def has_answers(data: WorkbookData) -> bool:
     """True when any judgment, Delphi rating or survey answer has been entered."""
-    return any(bool(x) for x in _values(data))
+    if any(bool(x) for x in _judg_delphi(data)):
+        return True
+    rows = _answered_rows(data.survey)
+    if rows is not None:
+        return bool(len(rows))
+    return next(_survey_rows(data.survey), None) is not None
 
 
 def matches_example(data: WorkbookData) -> bool:
-    """True when the inputs are bpm-xl's example (settings, indicators, panel and every value)."""
-    return _fingerprint(data) == _example_fingerprint()
+    """True when the inputs are bpm-xl's example (settings, indicators, panel and every value).
+
+    The same comparison as of the two fingerprints, in steps that stop at the first
+    difference: a large survey is read only as far as it agrees with the example's.
+    """
+    example = _example_fingerprint()
+    if (*_head(data), *_judg_delphi(data)) != example[:-1]:
+        return False
+    want = example[-1]
+    rows = _answered_rows(data.survey)
+    if rows is not None and len(rows) != len(want):
+        return False
+    got = _survey_rows(data.survey)
+    return all(next(got, None) == w for w in want) and next(got, None) is None
 
 
 def data_kind(data: WorkbookData) -> str:

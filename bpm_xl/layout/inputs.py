@@ -12,7 +12,7 @@ from typing import Any
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 from .context import LayoutContext
 from .labels import guide_lines
-from .types import SURVEY_SPARE_ROWS, Formula, SheetPlan, Validation, a1, ref
+from .types import SURVEY_SPARE_ROWS, Formula, SheetPlan, SurveyTable, Validation, a1, ref
 
 __all__ = [
     "META_KEYS",
@@ -275,7 +275,10 @@ def survey_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
     sv.add(1, 0, [[t("respondent"), *codes]], "header")
     n_resp = len(data.survey)
     sv.add(2, 0, [[rid] for rid in data.survey_ids], "rowhead")
-    sv.add(2, 1, [[ans.get(c) for c in codes] for ans in data.survey], "input")
+    if isinstance(data.survey, SurveyTable):  # a large numeric survey stays one array (writers.bulk)
+        sv.add(2, 1, data.survey.matrix(codes), "input")
+    else:
+        sv.add(2, 1, [[ans.get(c) for c in codes] for ans in data.survey], "input")
     s_last = 2 + n_resp + SURVEY_SPARE_ROWS - 1
     ctx.put("BPM_SURVEY", "survey", 2, 1, s_last, len(codes))
     sv.validations.append(Validation(2, 1, s_last, len(codes), {"validate": "decimal", "criteria": "between",

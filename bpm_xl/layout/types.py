@@ -79,11 +79,15 @@ class Udf:
 
 @dataclass
 class Block:
-    """A rectangle of values and :class:`Formula` cells written in one go."""
+    """A rectangle of values and :class:`Formula` cells written in one go.
+
+    ``cells`` is a list of rows, or (a large survey) a 2-D float array, NaN for a blank: the
+    writers take the array as it is; :meth:`rows` gives it as lists for everything else.
+    """
 
     row: int
     col: int
-    cells: list[list[Any]]
+    cells: "list[list[Any]] | np.ndarray"
     style: str = "output"
     udfs: dict[tuple[int, int], Udf] = field(default_factory=dict)  # scalar UDF cells (relative)
     col_styles: dict[int, str] = field(default_factory=dict)         # per-column style overrides
@@ -95,7 +99,19 @@ class Block:
 
     @property
     def ncols(self) -> int:
+        if isinstance(self.cells, np.ndarray):
+            return self.cells.shape[1] if self.cells.ndim == 2 else 0
         return max((len(r) for r in self.cells), default=0)
+
+    def rows(self) -> list[list[Any]]:
+        """The cells as lists of rows (an array's NaN as ``None``, its numbers as floats)."""
+        if isinstance(self.cells, np.ndarray):
+            return [[None if v != v else v for v in row] for row in self.cells.tolist()]
+        return self.cells
+
+    def rectangular(self) -> bool:
+        """Whether every row has :attr:`ncols` cells (an array always has)."""
+        return isinstance(self.cells, np.ndarray) or len({len(r) for r in self.cells}) <= 1
 
 
 @dataclass

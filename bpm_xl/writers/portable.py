@@ -181,6 +181,7 @@ class _Values:
 
     def __init__(self, plan: WorkbookPlan) -> None:
         self.v: dict[tuple[str, int, int], Any] = {}
+        self.arrays: list[tuple[str, int, int, np.ndarray]] = []   # float blocks (a large survey), NaN blank
         self.names = plan.names
         for sp in plan.sheets:
             for b in sp.blocks:
@@ -190,6 +191,9 @@ class _Values:
                     self.grid(sp.name, a.row, a.col, a.cached)
 
     def block(self, sheet: str, r: int, c: int, cells: list[list[Any]], cached: list[list[Any]] | None) -> None:
+        if isinstance(cells, np.ndarray):  # numbers only: kept as the array, read by get()
+            self.arrays.append((sheet, r, c, cells))
+            return
         for i, row in enumerate(cells):
             for j, v in enumerate(row):
                 if isinstance(v, Formula):
@@ -202,7 +206,13 @@ class _Values:
                 self.v[(sheet, r + i, c + j)] = v
 
     def get(self, sheet: str, r: int, c: int) -> Any:
-        return self.v.get((sheet, r, c))
+        v = self.v.get((sheet, r, c))
+        if v is None:
+            for s, r0, c0, arr in self.arrays:
+                if s == sheet and 0 <= r - r0 < arr.shape[0] and 0 <= c - c0 < arr.shape[1]:
+                    x = float(arr[r - r0, c - c0])
+                    return None if x != x else x
+        return v
 
     def at(self, refers: str) -> list[list[Any]]:
         sheet, r0, c0, r1, c1 = parse_ref(refers)
@@ -1115,16 +1125,31 @@ def _show_input_formulas(p: WorkbookPlan, shown: WorkbookPlan) -> None:
         other = by_name.get(sp.name)
         if sp.kind != "input" or other is None:
             continue
-        cells = {}
+        cells, arrays = {}, []
         for b in other.blocks:
+            if isinstance(b.cells, np.ndarray):
+                arrays.append(b)
+                continue
             for i, row in enumerate(b.cells):
                 for j, v in enumerate(row):
                     cells[(b.row + i, b.col + j)] = v
         for b in sp.blocks:
-            if b.cached is not None or not any(isinstance(v, Formula) for row in b.cells for v in row):
+            if (b.cached is not None or isinstance(b.cells, np.ndarray)
+                    or not any(isinstance(v, Formula) for row in b.cells for v in row)):
                 continue
-            b.cached = [[cells.get((b.row + i, b.col + j)) if isinstance(v, Formula) else None
+            b.cached = [[_shown_at(cells, arrays, b.row + i, b.col + j) if isinstance(v, Formula) else None
                          for j, v in enumerate(row)] for i, row in enumerate(b.cells)]
+
+
+def _shown_at(cells: dict[tuple[int, int], Any], arrays: list[Block], r: int, c: int) -> Any:
+    """The value ``shown`` has at (r, c): its list blocks' cells, else its float arrays' (NaN: None)."""
+    if (r, c) in cells:
+        return cells[(r, c)]
+    for b in arrays:
+        if 0 <= r - b.row < b.cells.shape[0] and 0 <= c - b.col < b.cells.shape[1]:
+            x = float(b.cells[r - b.row, c - b.col])
+            return None if x != x else x
+    return None
 
 
 def portable_plan(plan: WorkbookPlan, system: Any = None, shown: WorkbookPlan | None = None) -> WorkbookPlan:

@@ -18,10 +18,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import xlsxwriter
 
 from ..layout.labels import t
 from ..layout.types import Formula, WorkbookPlan
+from . import bulk, xlsxfast
 
 __all__ = ["FIXED_DATE", "write_plan", "write_workbook"]
 
@@ -142,27 +144,45 @@ def _write_value(ws, r: int, c: int, v: Any, fmt, cached: Any = None) -> None:
 def _write_plain_block(ws, b, fm, kind: str) -> None:
     """A block without cached values or judgment styling (the survey, Delphi rounds...): the
     same calls as :func:`_write_value`, with the formats looked up once per column and numbers
-    (the bulk of a large survey) written without the per-cell dispatch."""
+    (the bulk of a large survey) written without the per-cell dispatch. A large float array
+    (a survey read as a SurveyTable) is written by :mod:`.bulk` after its first row."""
     fmts: dict[int, Any] = {}
+
+    def fmt_of(j: int) -> Any:
+        fmt = fmts.get(j)
+        if fmt is None:
+            fmt = fmts[j] = fm.get(b.col_styles.get(j, b.style), kind)
+        return fmt
+
+    cells = b.cells
+    if isinstance(cells, np.ndarray):
+        if bulk.bulk_ok(cells):
+            _write_plain_rows(ws, b.row, b.col, cells[:1].tolist(), fmt_of)
+            formats = [fmt_of(j) for j in range(cells.shape[1])]
+            ws.bpm_deferred = [*getattr(ws, "bpm_deferred", []), bulk.defer(ws, 0, b.row, b.col, cells, formats)]
+            return
+        cells = cells.tolist()
+    _write_plain_rows(ws, b.row, b.col, cells, fmt_of)
+
+
+def _write_plain_rows(ws, row0: int, col0: int, cells, fmt_of) -> None:
     write_number, write_blank = ws.write_number, ws.write_blank
-    for i, row in enumerate(b.cells):
-        r = b.row + i
+    for i, row in enumerate(cells):
+        r = row0 + i
         for j, v in enumerate(row):
-            fmt = fmts.get(j)
-            if fmt is None:
-                fmt = fmts[j] = fm.get(b.col_styles.get(j, b.style), kind)
+            fmt = fmt_of(j)
             tv = type(v)
             if tv is float:
                 if v == v:
-                    write_number(r, b.col + j, v, fmt)
+                    write_number(r, col0 + j, v, fmt)
                 else:
-                    write_blank(r, b.col + j, None, fmt)
+                    write_blank(r, col0 + j, None, fmt)
             elif tv is int:
-                write_number(r, b.col + j, v, fmt)
+                write_number(r, col0 + j, v, fmt)
             elif v is None:
-                write_blank(r, b.col + j, None, fmt)
+                write_blank(r, col0 + j, None, fmt)
             else:
-                _write_value(ws, r, b.col + j, v, fmt)
+                _write_value(ws, r, col0 + j, v, fmt)
 
 
 def _write_blocks(ws, sp, fm) -> None:
@@ -224,6 +244,7 @@ def _write_charts(wb, ws, sp) -> None:
 
 
 def _write_sheet(wb, ws, sp, fm, lang: str, macro: str | None, macros: frozenset[str] = frozenset()) -> None:
+    xlsxfast.install(ws)
     ws.set_tab_color(INPUT_HEAD if sp.kind == "input" else OUTPUT_HEAD)
     ws.set_paper(9)  # A4
     ws.set_landscape()
@@ -263,7 +284,7 @@ def write_plan(
 
     ``preserved`` (:class:`bpm_xl.layout.preserve.Preserved`): the user's sheets, notes, sheet
     states and names of the workbook being rebuilt, put back in their places; protection and
-    user formula values are applied afterwards on the bytes (``writers.preserve.apply_package``).
+    user formula values are applied on the finished bytes (``writers.preserve.apply_package``).
     Every file records where its input names are (``writers.preserve.record_layout``).
     """
     from . import preserve as keep
@@ -300,6 +321,38 @@ def write_plan(
     keep.add_user_names(wb, preserved, [*by_name, *(f.name for f in (preserved.foreign_sheets if preserved else ()))])
     keep.record_layout(wb, plan.names, [sp.name for sp in plan.sheets if sp.kind == "input"])
     wb.close()
+    _finish(target, preserved, _deferred(wb))
+
+
+def _finish(target, preserved, deferred: list[bulk.Deferred]) -> None:
+    """What XlsxWriter cannot write, on the package it wrote: protection and the values of
+    user formulas (``writers.preserve.apply_package``), then the cells of large array blocks
+    (``writers.bulk``, last: the package step then handles a small sheet part)."""
+    if preserved is None and not deferred:
+        return
+    from . import preserve as keep
+
+    data = target.getvalue() if isinstance(target, io.BytesIO) else Path(target).read_bytes()
+    if preserved is not None:
+        data = keep.apply_package(data, preserved, preserved.source)
+    data = bulk.splice_bytes(data, deferred)
+    if isinstance(target, io.BytesIO):
+        target.seek(0)
+        target.truncate()
+        target.write(data)
+    else:
+        Path(target).write_bytes(data)
+
+
+def _deferred(wb) -> list[bulk.Deferred]:
+    """The array blocks left to :mod:`.bulk`, with the number of their sheet's part."""
+    out, k = [], 0
+    for ws in wb.worksheets():
+        if ws.is_chartsheet:
+            continue
+        k += 1
+        out += [replace(d, index=k) for d in getattr(ws, "bpm_deferred", ())]
+    return out
 
 
 def _put_back(keep, ws, sp, preserved) -> None:
@@ -308,9 +361,20 @@ def _put_back(keep, ws, sp, preserved) -> None:
         keep.apply_sheet_state(ws, preserved.sheet_states.get(sp.name))
     keep.add_comments(ws, preserved.notes.get(sp.name, ()))
     if sp.name in preserved.extra_cells:
-        taken = {(b.row + i, b.col + j) for b in sp.blocks for i, row in enumerate(b.cells) for j in range(len(row))}
-        taken |= {(a.row + i, a.col + j) for a in sp.arrays for i in range(a.nrows) for j in range(a.ncols)}
-        keep.add_extra_cells(ws, preserved, sp.name, lambda r, c, taken=taken: (r, c) in taken)
+        keep.add_extra_cells(ws, preserved, sp.name, _taken(sp))
+
+
+def _taken(sp):
+    """Whether the plan writes cell (row, col) of ``sp``: rectangles (a survey of any size is
+    one), and the cells of the few ragged blocks."""
+    rects = [(a.row, a.row + a.nrows, a.col, a.col + a.ncols) for a in sp.arrays]
+    cells = set()
+    for b in sp.blocks:
+        if b.rectangular():
+            rects.append((b.row, b.row + b.nrows, b.col, b.col + b.ncols))
+        else:
+            cells |= {(b.row + i, b.col + j) for i, row in enumerate(b.cells) for j in range(len(row))}
+    return lambda r, c: (r, c) in cells or any(r0 <= r < r1 and c0 <= c < c1 for r0, r1, c0, c1 in rects)
 
 
 def write_workbook(plan: WorkbookPlan, target: str | Path | io.BytesIO, vba: bytes | None,

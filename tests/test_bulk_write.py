@@ -1,0 +1,181 @@
+"""A survey held as a SurveyTable is written by writers.bulk (its cells spliced into the sheet XML):
+the file must be the one the cell-by-cell path writes for the same answers as a list of dicts.
+
+Compared part by part after decompression (the spliced sheet part is compressed at another
+level, so the zip bytes legitimately differ), then read back with openpyxl and python-calamine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import math
+import shutil
+import zipfile
+
+import numpy as np
+import openpyxl
+import pytest
+
+from bpm_xl import service
+from bpm_xl.example import load_example
+from bpm_xl.layout import plan_workbook
+from bpm_xl.layout.data import data_from_inputs, data_kind
+from bpm_xl.layout.types import SurveyTable
+from bpm_xl.writers.xlsx import write_workbook
+
+#: Answers the fast path must write as XlsxWriter does: whole, halves, thirds, 17 digits, tiny, large.
+ODD = [3.5, 1 / 3, 0.1 + 0.2, 1e-7, 1234567.125, 2.0000000000000004, 4.0]
+
+
+def _table(rows: list[dict]) -> SurveyTable:
+    codes = list(dict.fromkeys(c for r in rows for c in r))
+    return SurveyTable(codes, np.array([[math.nan if r.get(c) is None else float(r[c]) for c in codes] for r in rows]))
+
+
+@pytest.fixture(scope="module")
+def example():
+    inputs = load_example()
+    return inputs.system, data_from_inputs(inputs)
+
+
+def _odd_survey(data) -> list[dict]:
+    rows = [dict(r) for r in data.survey]
+    codes = list(rows[0])
+    for k, v in enumerate(ODD):                 # odd numbers here and there
+        rows[3 + k][codes[k % len(codes)]] = v
+    rows[5][codes[0]] = None                    # blanks inside a row
+    rows[5][codes[-1]] = None
+    rows[7] = {c: None for c in codes}           # a respondent id with no answers
+    rows[-1] = {c: None for c in codes}          # ... also the last row
+    return rows
+
+
+def _members(raw: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        return {i.filename: z.read(i.filename) for i in z.infolist()}
+
+
+def _write(system, data) -> bytes:
+    buf = io.BytesIO()
+    write_workbook(plan_workbook(data, system, "zh"), buf, None)
+    return buf.getvalue()
+
+
+def test_a_survey_table_writes_the_same_parts_as_the_list(example):
+    system, data = example
+    rows = _odd_survey(data)
+    slow = _write(system, dataclasses.replace(data, survey=rows))
+    fast = _write(system, dataclasses.replace(data, survey=_table(rows)))
+    a, b = _members(slow), _members(fast)
+    assert list(a) == list(b)
+    for name in a:
+        assert a[name] == b[name], name
+    assert slow != fast   # the survey part took the other path (compressed at bulk.ZIP_LEVEL)
+
+
+def test_the_spliced_sheet_reads_back_in_openpyxl_and_calamine(example, tmp_path):
+    system, data = example
+    rows = _odd_survey(data)
+    path = tmp_path / "fast.xlsx"
+    path.write_bytes(_write(system, dataclasses.replace(data, survey=_table(rows))))
+    codes = list(rows[0])
+    # XlsxWriter writes a number with 16 significant digits (0.1 + 0.2 reads back as 0.3); so does bulk
+    want = [[None if r.get(c) is None else float(format(r[c], ".16G")) for c in codes] for r in rows]
+    ws = openpyxl.load_workbook(path)["问卷"]
+    got = [[ws.cell(3 + i, 2 + j).value for j in range(len(codes))] for i in range(len(rows))]
+    assert got == want
+    styles = {ws.cell(3 + i, 2 + j).style_id for i in range(len(rows)) for j in range(len(codes))}
+    assert len(styles) == 1 and ws.cell(3 + 7, 2).style_id in styles   # blanks carry the input style
+    assert ws.max_row == 2 + len(rows)
+
+    calamine = pytest.importorskip("python_calamine")
+    sheet = calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("问卷").to_python()
+    grid = [[None if v == "" else v for v in row[1:1 + len(codes)]] for row in sheet[2:2 + len(rows)]]
+    assert grid == want
+
+
+def test_data_kind_of_a_survey_table_is_the_lists(example):
+    _, data = example
+    table = _table(list(data.survey))
+    assert data_kind(data) == data_kind(dataclasses.replace(data, survey=table)) == "example"
+    changed = table.values.copy()
+    changed[150, 3] = 1.0 if changed[150, 3] != 1.0 else 2.0
+    own = dataclasses.replace(data, survey=SurveyTable(table.codes, changed))
+    assert data_kind(own) == "own"
+    longer = SurveyTable(table.codes, np.vstack([table.values, np.full((4, len(table.codes)), np.nan)]))
+    assert data_kind(dataclasses.replace(data, survey=longer)) == "example"   # blank rows: still the example
+    blank = dataclasses.replace(data, judgments={}, delphi=[],
+                                survey=SurveyTable(table.codes, np.full(table.values.shape, np.nan)))
+    assert data_kind(blank) == "blank"
+    assert data_kind(dataclasses.replace(blank, survey=[{c: None for c in table.codes}] * 3)) == "blank"
+
+
+def test_rebuild_with_a_survey_table_keeps_the_users_cell_right_of_the_block(tmp_path, monkeypatch):
+    book = service.new_workbook(tmp_path / "book.xlsm", lang="zh", example=True, with_module=False)
+    wb = openpyxl.load_workbook(book, keep_vba=True)
+    wb["问卷"]["W5"] = "复核：王五"            # beyond the survey columns (B..U)
+    wb["问卷"]["X9"] = 7.25
+    wb.save(book)
+    slow, fast = tmp_path / "slow.xlsm", tmp_path / "fast.xlsm"
+    shutil.copy2(book, slow)
+    shutil.copy2(book, fast)
+    service.rebuild_file(slow, backup=False)
+    read = service._read
+
+    def as_table(path, formulas=False):
+        data, g = read(path, formulas=formulas)
+        return dataclasses.replace(data, survey=_table(list(data.survey))), g
+
+    monkeypatch.setattr(service, "_read", as_table)
+    service.rebuild_file(fast, backup=False)
+    a, b = _members(slow.read_bytes()), _members(fast.read_bytes())
+    assert list(a) == list(b)
+    for name in a:
+        assert a[name] == b[name], name
+    assert slow.read_bytes() != fast.read_bytes()   # the bulk path was taken
+    ws = openpyxl.load_workbook(fast)["问卷"]
+    assert ws["W5"].value == "复核：王五" and ws["X9"].value == 7.25
+
+
+def test_the_quick_cell_writer_writes_xlsxwriters_bytes(example, monkeypatch):
+    """writers.xlsxfast (formula preparation and cell XML) against XlsxWriter's own code: a
+    workbook with values (formulas with number, text, error and boolean results) and its
+    portable form, every part identical."""
+    from bpm_xl import service as svc
+    from bpm_xl.writers import xlsxfast
+    from bpm_xl.writers.portable import portable_plan
+
+    system, data = example
+    a = svc.assess(data, "example")
+    plan = plan_workbook(data, system, "zh", evaluation=a.evaluation, sensitivity=svc.sensitivity_of(a.inputs, a.evaluation))
+
+    def both():
+        out = []
+        for p in (plan, portable_plan(plan, system)):
+            buf = io.BytesIO()
+            write_workbook(p, buf, None)
+            out.append(_members(buf.getvalue()))
+        return out
+
+    quick = both()
+    monkeypatch.setattr(xlsxfast, "install", lambda ws: None)
+    for fast, slow in zip(quick, both()):
+        assert list(fast) == list(slow)
+        for name in fast:
+            assert fast[name] == slow[name], name
+    formulas = b"".join(v for k, v in quick[1].items() if k.startswith("xl/worksheets/"))
+    assert formulas.count(b"<f>") > 1000 and b't="str"' in formulas   # the fast path had work to do
+
+
+def test_dynamic_functions_still_take_xlsxwriters_path():
+    import xlsxwriter
+
+    from bpm_xl.writers.xlsxfast import install
+
+    ws = xlsxwriter.Workbook(io.BytesIO()).add_worksheet()
+    slow = ws._prepare_formula
+    install(ws)
+    for f in ("=SUM(A1)", "{=XLOOKUP(1,A:A,B:B)}", "=IF(1,DROP(A1:A3,1))", "=MYDROP(1)", "=A.SINGLE(1)",
+              "=_xlfn.SORT(A1)", '="FILTER("&A1', "=LET(x,1,x)"):
+        assert ws._prepare_formula(f) == slow(f), f
