@@ -173,9 +173,39 @@ def test_dynamic_functions_still_take_xlsxwriters_path():
 
     from bpm_xl.writers.xlsxfast import install
 
-    ws = xlsxwriter.Workbook(io.BytesIO()).add_worksheet()
+    ws, plain = (xlsxwriter.Workbook(io.BytesIO()).add_worksheet() for _ in range(2))
     slow = ws._prepare_formula
     install(ws)
-    for f in ("=SUM(A1)", "{=XLOOKUP(1,A:A,B:B)}", "=IF(1,DROP(A1:A3,1))", "=MYDROP(1)", "=A.SINGLE(1)",
-              "=_xlfn.SORT(A1)", '="FILTER("&A1', "=LET(x,1,x)"):
+    formulas = ("=SUM(A1)", "{=XLOOKUP(1,A:A,B:B)}", "=IF(1,DROP(A1:A3,1))", "=MYDROP(1)", "=A.SINGLE(1)",
+                "=SINGLE(A1)", "=_xlfn.SORT(A1)", '="FILTER("&A1', "=LET(x,1,x)", "={1,2}", "SUM(B2)", "{=SUM(A1:A2)}")
+    for k, f in enumerate(formulas):
         assert ws._prepare_formula(f) == slow(f), f
+        assert ws.write_formula(k, 0, f, None, 3) == plain.write_formula(k, 0, f, None, 3), f
+        assert ws.table[k] == plain.table[k], f
+    assert (ws.dim_rowmin, ws.dim_rowmax, ws.dim_colmin, ws.dim_colmax) == (
+        plain.dim_rowmin, plain.dim_rowmax, plain.dim_colmin, plain.dim_colmax)
+
+
+def test_copy_member_writes_the_bytes_writestr_writes():
+    import os
+
+    from bpm_xl.writers.bulk import copy_member
+
+    src = io.BytesIO()
+    with zipfile.ZipFile(src, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, data in (("a.xml", b"<x/>" * 50000), ("中文/b.bin", os.urandom(5000)), ("c", b"")):
+            zi = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(zi, data)
+    zin = zipfile.ZipFile(io.BytesIO(src.getvalue()))
+    raw, again = io.BytesIO(), io.BytesIO()
+    with zipfile.ZipFile(raw, "w") as zo:
+        for info in zin.infolist():
+            copy_member(zin, info, zo)
+    with zipfile.ZipFile(again, "w") as zo:
+        for info in zin.infolist():
+            zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+            zi.compress_type, zi.external_attr = info.compress_type, info.external_attr
+            zo.writestr(zi, zin.read(info.filename))
+    assert raw.getvalue() == again.getvalue()
+    assert zipfile.ZipFile(raw).testzip() is None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ import numpy as np
 
 from ..layout.types import col_letter
 
-__all__ = ["BULK_MIN_ROWS", "ZIP_LEVEL", "Deferred", "defer", "splice", "splice_bytes"]
+__all__ = ["BULK_MIN_ROWS", "ZIP_LEVEL", "Deferred", "copy_member", "defer", "splice", "splice_bytes"]
 
 #: Arrays with fewer rows are written cell by cell (nothing to gain).
 BULK_MIN_ROWS = 3
@@ -172,7 +173,7 @@ def splice_bytes(data: bytes, blocks: list[Deferred]) -> bytes:
             zi.external_attr = info.external_attr
             mine = by_member.get(info.filename)
             if mine is None:
-                zo.writestr(zi, zin.read(info.filename))
+                copy_member(zin, info, zo)
                 continue
             xml = zin.read(info.filename)
             zi._compresslevel = ZIP_LEVEL  # noqa: SLF001 - zipfile's way to set one member's level
@@ -182,6 +183,32 @@ def splice_bytes(data: bytes, blocks: list[Deferred]) -> bytes:
                 splice(xml, mine, buf.write)
                 buf.flush()
     return out.getvalue()
+
+
+def copy_member(zin: zipfile.ZipFile, info: zipfile.ZipInfo, zo: zipfile.ZipFile) -> None:
+    """Append member ``info`` of ``zin`` to ``zo`` as ``writestr`` would (same local header, same
+    central directory entry), its compressed bytes copied as they are: no second deflate of a
+    large part (XlsxWriter and ``writestr`` both compress with zipfile's default level).
+
+    Uses zipfile's writer state (``fp``, ``filelist``, ``start_dir``) as ``writestr`` does."""
+    fp = zin.fp
+    fp.seek(info.header_offset)
+    head = fp.read(zipfile.sizeFileHeader)
+    name_len, extra_len = struct.unpack("<HH", head[26:30])
+    fp.seek(info.header_offset + zipfile.sizeFileHeader + name_len + extra_len)
+    raw = fp.read(info.compress_size)
+    zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    zi.compress_type, zi.external_attr = info.compress_type, info.external_attr
+    zi.CRC, zi.compress_size, zi.file_size = info.CRC, info.compress_size, info.file_size
+    zi.flag_bits = 0
+    zi.header_offset = zo.fp.tell()
+    zo._writecheck(zi)  # noqa: SLF001
+    zo._didModify = True  # noqa: SLF001
+    zo.fp.write(zi.FileHeader(False))
+    zo.fp.write(raw)
+    zo.filelist.append(zi)
+    zo.NameToInfo[zi.filename] = zi
+    zo.start_dir = zo.fp.tell()
 
 
 class _Buffered:

@@ -7,6 +7,8 @@ worksheet object only, each falling back to XlsxWriter's own code for anything e
 - ``_prepare_formula`` tries 29 ``re.sub`` (the dynamic-array functions) on every formula:
   skipped when the formula calls none of those functions (the list is read from XlsxWriter's
   source, so it is that version's);
+- ``_write_formula`` checks each formula for dynamic-array functions (one more regex) before
+  preparing and storing it: a formula calling none of them is stored as XlsxWriter stores it;
 - ``_write_cell`` builds each cell's attributes with escaping and dispatch: numbers, styled
   blanks and formulas with a format are written with the same text directly.
 """
@@ -18,6 +20,7 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import CellFormulaTuple
 
 __all__ = ["install"]
 
@@ -28,6 +31,7 @@ _ERRORS = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#
 def install(ws: Any) -> None:
     """Make ``ws`` (an XlsxWriter worksheet) write formulas and cells faster, same bytes."""
     _quick_formulas(ws)
+    _quick_formula_cells(ws)
     _quick_cells(ws)
 
 
@@ -47,18 +51,20 @@ def _dynamic_names() -> tuple[frozenset[str], tuple[str, ...]] | None:
     subs = re.findall(r're\.sub\(r"([^"]+)",', head[0]) if len(head) == 2 else []
     names, texts = set(), []
     for pat in subs:
-        m = re.fullmatch(r"\\b([A-Z][A-Z0-9.]*)\\\(", pat)
-        if m and "." not in m.group(1):
+        m = re.fullmatch(r"\\b([A-Z][A-Z0-9]*)\\\(", pat)
+        if m:
             names.add(m.group(1))
         elif pat == r"\SINGLE\(":   # (sic) any non-space character before INGLE(
             texts.append("INGLE(")
         else:
             return None
-    return (frozenset(names), tuple(texts)) if len(names) > 10 else None
+    return (frozenset(names), tuple(texts)) if len(names) > 10 and len(texts) == 1 else None
 
 
 _DYNAMIC = _dynamic_names()
-_CALLED = re.compile(r"(\w+)\(")   # each whole word before "(": what a \bNAME\( pattern can match
+#: Each whole word of capitals and digits before "(": the only text a ``\bNAME\(`` pattern of
+#: those lists can match (NAME is capitals and digits; a word starts after a non-word character).
+_CALLED = re.compile(r"(?<!\w)([A-Z][A-Z0-9]*+)\(")
 
 
 def _quick_formulas(ws) -> None:
@@ -79,6 +85,41 @@ def _quick_formulas(ws) -> None:
         return formula[:-1] if formula.endswith("}") else formula
 
     ws._prepare_formula = prepare
+
+
+def _dynamic_array_names() -> frozenset[str] | None:
+    """The functions for which XlsxWriter writes a dynamic array formula (its
+    ``re_dynamic_function``), or None when that pattern does not read as a list of names."""
+    pattern = getattr(xlsxwriter.worksheet, "re_dynamic_function", None)
+    if pattern is None:
+        return None
+    names = re.findall(r"\\b([A-Z][A-Z0-9]*)\\\(", pattern.pattern)
+    rest = re.sub(r"\\b[A-Z][A-Z0-9]*\\\(|[\s|]", "", pattern.pattern)
+    return frozenset(names) if names and not rest else None
+
+
+_ARRAY_NAMES = _dynamic_array_names()
+
+
+def _quick_formula_cells(ws: Any) -> None:
+    """A formula calling no dynamic-array function, stored as XlsxWriter's ``_write_formula``
+    stores it (after ``_prepare_formula``: without its leading ``=`` and a trailing ``}``)."""
+    if _DYNAMIC is None or _ARRAY_NAMES is None:
+        return
+    slow = ws._write_formula
+    names, (text,) = _DYNAMIC[0] | _ARRAY_NAMES, _DYNAMIC[1]
+
+    def write_formula(row: int, col: int, formula: str, cell_format: Any = None, value: Any = 0) -> int:
+        if (not formula or ws.constant_memory or ws.use_future_functions or formula.startswith("{")
+                or text in formula or not names.isdisjoint(_CALLED.findall(formula))):
+            return slow(row, col, formula, cell_format, value)
+        if ws._check_dimensions(row, col):
+            return -1
+        f = formula[1:] if formula.startswith("=") else formula
+        ws.table[row][col] = CellFormulaTuple(f[:-1] if f.endswith("}") else f, cell_format, value)
+        return 0
+
+    ws._write_formula = write_formula
 
 
 def _quick_cells(ws: Any) -> None:
