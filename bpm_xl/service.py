@@ -34,11 +34,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from .errors import BpmError, MissingValueError, NotConnectedError, WorkbookError
 from .layout import data_from_inputs, plan_workbook
 from .layout.collect import hub_extra_sheets
 from .layout.labels import USER_ROLES
-from .layout.types import WorkbookData, WorkbookPlan
+from .layout.types import SurveyTable, WorkbookData, WorkbookPlan
 from .readers.workbook import (
     Grids,
     check_file,
@@ -245,7 +247,10 @@ def _blank_inputs(data: WorkbookData, system: Any) -> list[str]:
             for b in kids[i + 1:]:
                 if all(_blank(cells.get((a, b))) and _blank(cells.get((b, a))) for cells in per.values()):
                     out.append(f"judgment {a} vs {b}")
-    answered = {c for row in data.survey for c, v in row.items() if not _blank(v)}
+    if isinstance(data.survey, SurveyTable):
+        answered = {c for c, any_ in zip(data.survey.codes, ~np.isnan(data.survey.values).all(axis=0)) if any_}
+    else:
+        answered = {c for row in data.survey for c, v in row.items() if not _blank(v)}
     out += [f"survey answers for {c}" for c in system.codes if c not in answered]
     return out
 

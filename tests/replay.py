@@ -81,7 +81,8 @@ def payload_from_grids(grids: Grids, book_name: str = "bpm_evaluation.xlsm") -> 
                       "scope_sheet_name": None, "scope_sheet_index": None,
                       "refers_to": f"={q}!{a1(r0, c0)}" + ("" if (r0, c0) == (r1, c1) else ":" + a1(r1, c1))})
     sheets = []
-    for nm, rows in grids.sheets.items():
+    for nm in grids.sheets:
+        rows = grids.rows(nm)  # a survey read as one array included
         width = max((len(r) for r in rows), default=0)
         vals = [[("" if v is None else v) for v in list(r) + [None] * (width - len(r))] for r in rows]
         sheets.append({"name": nm, "values": vals or [[""]], "pictures": [], "tables": []})

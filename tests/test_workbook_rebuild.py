@@ -7,6 +7,8 @@ it byte-identical.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import hashlib
 import zipfile
 from pathlib import Path
@@ -66,7 +68,7 @@ def _user_sheet_values(path: Path) -> dict[str, list]:
     out = {}
     for role in USER_ROLES:
         sheet = g.names[f"BPM_ROLE_{role.upper()}"][0]
-        out[role] = g.sheets[sheet]
+        out[role] = g.rows(sheet)  # a survey read as one array included
     return out
 
 
@@ -310,20 +312,24 @@ def test_a_blank_workbook_is_laid_out_and_a_bad_value_in_it_still_refuses(tmp_pa
 
 
 def test_rebuild_update_hook_is_applied_before_validation(example):
+    def answer(value):
+        def update(data):  # a file's survey rows are read-only: a change is a new WorkbookData
+            rows = [dict(r) for r in data.survey]
+            rows[0]["F1"] = value
+            return replace(data, survey=rows)
+        return update
+
     def bad_answer(data):
-        data.survey[0]["F1"] = 6
-        return data
+        with pytest.raises(TypeError):  # changing a row in place fails loudly, never silently
+            data.survey[0]["F1"] = 6
+        return answer(6)(data)
 
     h = sha(example)
     with pytest.raises(Exception, match="is 6; answers must be between 1 and 5"):
         rebuild_file(example, update=bad_answer)
     assert sha(example) == h
 
-    def fine(data):
-        data.survey[0]["F1"] = 1
-        return data
-
-    assert rebuild_file(example, update=fine, backup=False).evaluated
+    assert rebuild_file(example, update=answer(1), backup=False).evaluated
     assert _by_code(example).survey[0]["F1"] == 1
 
 

@@ -11,8 +11,9 @@ start with ``=`` (an indicator name, a code typed by a user) stays text in every
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Self
 
 import numpy as np
@@ -191,10 +192,11 @@ class SurveyTable(Sequence):
     What the file reader returns for a survey whose answer cells are all numbers or blanks (a
     survey of 100,000 respondents is one float array, not a dict per respondent). It is a
     sequence of ``{code: answer}`` dicts like the general reader's list (a blank is ``None``),
-    so every consumer reads it the same way; :meth:`matrix` gives the array for the writers.
+    so every consumer reads it the same way (the rows are read-only mappings: change the data
+    with :func:`dataclasses.replace`); :meth:`matrix` gives the array for the writers.
 
     >>> t = SurveyTable(("A", "B"), np.array([[4.0, np.nan], [5.0, 3.0]]))
-    >>> len(t), t[0], t == [{"A": 4.0, "B": None}, {"A": 5.0, "B": 3.0}]
+    >>> len(t), dict(t[0]), t == [{"A": 4.0, "B": None}, {"A": 5.0, "B": 3.0}]
     (2, {'A': 4.0, 'B': None}, True)
     >>> t.matrix(["B", "C"]).tolist()
     [[nan, nan], [3.0, nan]]
@@ -210,8 +212,10 @@ class SurveyTable(Sequence):
     def __len__(self) -> int:
         return len(self.values)
 
-    def _row(self, i: int) -> dict[str, Any]:
-        return {c: (None if v != v else v) for c, v in zip(self.codes, self.values[i].tolist())}
+    def _row(self, i: int) -> Mapping[str, Any]:
+        # read-only: a change must go through a new WorkbookData (dataclasses.replace), never
+        # into a row that is built afresh on every access and would silently drop it
+        return MappingProxyType({c: (None if v != v else v) for c, v in zip(self.codes, self.values[i].tolist())})
 
     def __getitem__(self, i):  # type: ignore[override]
         if isinstance(i, slice):

@@ -81,6 +81,19 @@ class Grids:
             return None
         return v
 
+    def rows(self, sheet: str) -> list[list[Any]]:
+        """The sheet's cells as one grid, the numbers of its block included (NaN as None):
+        what ``sheets[sheet]`` alone held before blocks (for code that needs every cell)."""
+        rows = [list(r) for r in self.sheets.get(sheet, [])]
+        if sheet in self.blocks:
+            r0, c0, arr = self.blocks[sheet]
+            rows.extend([] for _ in range(r0 + arr.shape[0] - len(rows)))
+            for i, vals in enumerate(arr.tolist()):
+                row = rows[r0 + i]
+                row.extend([None] * (c0 + len(vals) - len(row)))
+                row[c0:c0 + len(vals)] = [None if v != v else v for v in vals]
+        return rows
+
     def nrows(self, sheet: str) -> int:
         block = self.blocks.get(sheet)
         return max(len(self.sheets.get(sheet, [])), block[0] + block[2].shape[0] if block else 0)
@@ -937,7 +950,7 @@ def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source:
     if bounded:
         out.update(_rows_openpyxl(path, bounded, formulas))
     out.update(fast)
-    return out, blocks, facts
+    return {sh: out[sh] for sh in needed if sh in out}, blocks, facts  # in the workbook's sheet order
 
 
 def load_grids(path: str | Path, formulas: bool = False, reuse: Grids | None = None) -> Grids:

@@ -125,7 +125,14 @@ def test_cells_outside_the_block_read_through_grids(example, monkeypatch):
     """Grids.cell reads the block's numbers (NaN as None) and the other cells alike."""
     g, _ = _read(example, True, monkeypatch)
     g_slow, _ = _read(example, False, monkeypatch)
+    assert list(g.sheets) == list(g_slow.sheets)  # the workbook's sheet order (payloads index by it)
     assert g.nrows(SHEET) == g_slow.nrows(SHEET)
+
+    def padded(rows):
+        width = max(len(r) for r in rows)
+        return [list(r) + [None] * (width - len(r)) for r in rows]
+
+    assert padded(g.rows(SHEET)) == padded(g_slow.rows(SHEET)) == padded(g_slow.sheets[SHEET])
     for r in range(g.nrows(SHEET) + 2):
         for c in range(24):
             assert g.cell(SHEET, r, c) == g_slow.cell(SHEET, r, c), (r, c)
