@@ -209,3 +209,33 @@ def test_copy_member_writes_the_bytes_writestr_writes():
             zo.writestr(zi, zin.read(info.filename))
     assert raw.getvalue() == again.getvalue()
     assert zipfile.ZipFile(raw).testzip() is None
+
+
+def test_the_quick_rows_write_xlsxwriters_rows_and_spans(monkeypatch):
+    """Rows with cells far apart, notes beyond the cells, row formats and heights, blank rows
+    with a format only: the same sheet XML with and without writers.xlsxfast."""
+    import xlsxwriter
+
+    from bpm_xl.writers import xlsxfast
+
+    def sheet(quick: bool) -> bytes:
+        buf = io.BytesIO()
+        wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+        ws = wb.add_worksheet()
+        if quick:
+            xlsxfast.install(ws)
+        bold = wb.add_format({"bold": True})
+        for r in range(0, 70, 3):
+            ws.write_number(r, r % 7, r * 0.5, bold)
+            ws.write_formula(r, 40 + r % 5, f"=A{r + 1}*2", bold, r if r % 2 else "x")
+            ws.write_blank(r + 1, 3, None, bold)
+        ws.write_string(5, 60, "far right")
+        ws.write_comment(20, 90, "a note beyond every cell")
+        ws.write_comment(71, 2, "a note on an empty row")
+        ws.set_row(33, 30, bold)
+        ws.set_row(75, None, bold)
+        ws.write_boolean(2, 1, True)
+        wb.close()
+        return _members(buf.getvalue())["xl/worksheets/sheet1.xml"]
+
+    assert sheet(True) == sheet(False)
