@@ -239,3 +239,24 @@ def test_the_quick_rows_write_xlsxwriters_rows_and_spans(monkeypatch):
         return _members(buf.getvalue())["xl/worksheets/sheet1.xml"]
 
     assert sheet(True) == sheet(False)
+
+
+def test_libreoffice_reads_the_spliced_survey(example, tmp_path):
+    """LibreOffice (no recalculation) opens the file and saves the survey's answers as written."""
+    from .libreoffice import available, convert
+
+    if not available():
+        pytest.skip("LibreOffice is not installed")
+    system, data = example
+    rows = _odd_survey(data)
+    path = tmp_path / "fast.xlsx"
+    path.write_bytes(_write(system, dataclasses.replace(data, survey=_table(rows))))
+    again = convert(path, tmp_path / "lo", "xlsx", recalc=False)
+    ws = openpyxl.load_workbook(again)["问卷"]
+    codes = list(rows[0])
+    got = [[ws.cell(3 + i, 2 + j).value for j in range(len(codes))] for i in range(len(rows))]
+    want = [[None if r.get(c) is None else float(format(r[c], ".16G")) for c in codes] for r in rows]
+    assert [[v is None for v in row] for row in got] == [[v is None for v in row] for row in want]
+    as_float = lambda g: np.array([[math.nan if v is None else v for v in row] for row in g], dtype=float)  # noqa: E731
+    # LibreOffice saves a number with 15 significant digits (1/3 comes back as 0.333333333333333)
+    np.testing.assert_allclose(as_float(got), as_float(want), rtol=1e-14)
