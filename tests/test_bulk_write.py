@@ -209,3 +209,54 @@ def test_copy_member_writes_the_bytes_writestr_writes():
             zo.writestr(zi, zin.read(info.filename))
     assert raw.getvalue() == again.getvalue()
     assert zipfile.ZipFile(raw).testzip() is None
+
+
+def test_the_quick_rows_write_xlsxwriters_rows_and_spans(monkeypatch):
+    """Rows with cells far apart, notes beyond the cells, row formats and heights, blank rows
+    with a format only: the same sheet XML with and without writers.xlsxfast."""
+    import xlsxwriter
+
+    from bpm_xl.writers import xlsxfast
+
+    def sheet(quick: bool) -> bytes:
+        buf = io.BytesIO()
+        wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+        ws = wb.add_worksheet()
+        if quick:
+            xlsxfast.install(ws)
+        bold = wb.add_format({"bold": True})
+        for r in range(0, 70, 3):
+            ws.write_number(r, r % 7, r * 0.5, bold)
+            ws.write_formula(r, 40 + r % 5, f"=A{r + 1}*2", bold, r if r % 2 else "x")
+            ws.write_blank(r + 1, 3, None, bold)
+        ws.write_string(5, 60, "far right")
+        ws.write_comment(20, 90, "a note beyond every cell")
+        ws.write_comment(71, 2, "a note on an empty row")
+        ws.set_row(33, 30, bold)
+        ws.set_row(75, None, bold)
+        ws.write_boolean(2, 1, True)
+        wb.close()
+        return _members(buf.getvalue())["xl/worksheets/sheet1.xml"]
+
+    assert sheet(True) == sheet(False)
+
+
+def test_libreoffice_reads_the_spliced_survey(example, tmp_path):
+    """LibreOffice (no recalculation) opens the file and saves the survey's answers as written."""
+    from .libreoffice import available, convert
+
+    if not available():
+        pytest.skip("LibreOffice is not installed")
+    system, data = example
+    rows = _odd_survey(data)
+    path = tmp_path / "fast.xlsx"
+    path.write_bytes(_write(system, dataclasses.replace(data, survey=_table(rows))))
+    again = convert(path, tmp_path / "lo", "xlsx", recalc=False)
+    ws = openpyxl.load_workbook(again)["问卷"]
+    codes = list(rows[0])
+    got = [[ws.cell(3 + i, 2 + j).value for j in range(len(codes))] for i in range(len(rows))]
+    want = [[None if r.get(c) is None else float(format(r[c], ".16G")) for c in codes] for r in rows]
+    assert [[v is None for v in row] for row in got] == [[v is None for v in row] for row in want]
+    as_float = lambda g: np.array([[math.nan if v is None else v for v in row] for row in g], dtype=float)  # noqa: E731
+    # LibreOffice saves a number with 15 significant digits (1/3 comes back as 0.333333333333333)
+    np.testing.assert_allclose(as_float(got), as_float(want), rtol=1e-14)

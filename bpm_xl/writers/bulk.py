@@ -27,8 +27,8 @@ __all__ = ["BULK_MIN_ROWS", "ZIP_LEVEL", "Deferred", "copy_member", "defer", "sp
 
 #: Arrays with fewer rows are written cell by cell (nothing to gain).
 BULK_MIN_ROWS = 3
-#: zlib level of a spliced sheet part: 1 compresses a 340 MB survey sheet about 3x faster
-#: than the default 6, for a file about 1.3x larger.
+#: zlib level of a spliced sheet part. Measured on the 341 MB survey part of 100,000 x 100:
+#: level 1 takes 1.1 s CPU for 43.6 MB, level 6 (zipfile's default) 6.0 s for 31.8 MB.
 ZIP_LEVEL = 1
 _CHUNK = 2048          # rows formatted at a time (memory stays bounded)
 _TABLE_MAX = 2_000_000  # (columns x distinct values) strings looked up; beyond it, cell by cell

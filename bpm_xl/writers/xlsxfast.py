@@ -9,6 +9,8 @@ worksheet object only, each falling back to XlsxWriter's own code for anything e
   source, so it is that version's);
 - ``_write_formula`` checks each formula for dynamic-array functions (one more regex) before
   preparing and storing it: a formula calling none of them is stored as XlsxWriter stores it;
+- ``_write_rows`` and ``_calculate_spans`` look at every column between the sheet's first and
+  last for every row: the columns a row has, in order, give the same rows and spans;
 - ``_write_cell`` builds each cell's attributes with escaping and dispatch: numbers, styled
   blanks and formulas with a format are written with the same text directly.
 """
@@ -33,6 +35,7 @@ def install(ws: Any) -> None:
     _quick_formulas(ws)
     _quick_formula_cells(ws)
     _quick_cells(ws)
+    _quick_rows(ws)
 
 
 def _dynamic_names() -> tuple[frozenset[str], tuple[str, ...]] | None:
@@ -155,3 +158,53 @@ def _quick_cells(ws: Any) -> None:
             ws.fh.write(f'<c r="{letter}{row + 1}" s="{s}"{t}><f>{escape(cell.formula)}</f><v>{escape(value)}</v></c>')
 
     ws._write_cell = write_cell
+
+
+def _columns(cells: dict[int, Any], lo: int, hi: int) -> list[int]:
+    """The columns of one row of a worksheet table (or of its comments) within [lo, hi], in order."""
+    return sorted(c for c in cells if lo <= c <= hi)
+
+
+def _quick_rows(ws: Any) -> None:
+    """XlsxWriter's ``_calculate_spans`` and ``_write_rows`` over the columns each row has
+    (theirs test every column of the sheet's range, for every row)."""
+
+    def calculate_spans() -> None:
+        spans: dict[int, str] = {}
+        span_min = span_max = None
+        lo, hi = ws.dim_colmin, ws.dim_colmax
+        for row_num in range(ws.dim_rowmin, ws.dim_rowmax + 1):
+            for source in (ws.table, ws.comments):
+                cols = _columns(source[row_num], lo, hi) if row_num in source else ()
+                if cols and span_min is None:
+                    span_min, span_max = cols[0], cols[-1]
+                elif cols:
+                    span_min, span_max = min(span_min, cols[0]), max(span_max, cols[-1])
+            if ((row_num + 1) % 16 == 0 or row_num == ws.dim_rowmax) and span_min is not None:
+                spans[int(row_num / 16)] = f"{span_min + 1}:{span_max + 1}"
+                span_min = None
+        ws.row_spans = spans
+
+    def write_rows() -> None:
+        calculate_spans()
+        lo, hi = ws.dim_colmin, ws.dim_colmax
+        for row_num in range(ws.dim_rowmin, ws.dim_rowmax + 1):
+            if not (row_num in ws.row_info or row_num in ws.comments or ws.table[row_num]):
+                continue
+            span = ws.row_spans.get(int(row_num / 16))
+            info = ws.row_info[row_num] if row_num in ws.row_info else None
+            cells = ws.table[row_num]
+            if not cells:
+                ws._write_empty_row(row_num, span, info)
+                continue
+            if info is None:
+                ws._write_row(row_num, span)
+            else:
+                ws._write_row(row_num, span, info)
+            for col_num in _columns(cells, lo, hi):
+                ws._write_cell(row_num, col_num, cells[col_num])
+            ws._xml_end_tag("row")
+
+    if not ws.constant_memory:
+        ws._calculate_spans = calculate_spans
+        ws._write_rows = write_rows
