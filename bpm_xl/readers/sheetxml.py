@@ -10,7 +10,8 @@ openpyxl write::
 
     <c r="B3" s="5"><v>4</v></c>      <c r="B4" s="5"/>      <c r="A3" s="2" t="s"><v>17</v></c>
 
-Anything else in the sheet's data (a formula, an inline string, a namespace prefix, a cell
+and plain inline strings (``<c r="A3" t="inlineStr"><is><t>R-001</t></is></c>``, as openpyxl
+writes text). Anything else in the sheet's data (a formula, a namespace prefix, a cell
 without its reference, a rich-text run) makes :func:`read_numeric_sheet` return ``None`` and
 the caller reads the sheet with the general readers, which apply every rule. Inside the block
 (the survey's answer columns) only numbers and blanks are taken here; a cell of any other type
@@ -20,6 +21,7 @@ refused by the general path with its cell, never read as a blank.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +33,7 @@ __all__ = ["NumericSheet", "SheetFacts", "read_numeric_sheet"]
 _CHUNK = 1 << 23
 _LT, _C, _V, _SP, _SLASH, _GT, _R, _O = (ord(ch) for ch in "<cv />ro")
 _A, _Z, _ZERO = ord("A"), ord("Z"), ord("0")
+_I, _S, _T = ord("i"), ord("s"), ord("t")
 
 
 @dataclass
@@ -189,8 +192,24 @@ def _typed(buf: bytes, a: np.ndarray, lt: np.ndarray, cell_k: np.ndarray, row: n
         j = int(where_v[i])
         if j >= 0:
             typed_v[j] = True
-        other.append((int(row[i]), int(col[i]), tname, buf[vs[j]:ve[j]].decode("utf-8") if j >= 0 else ""))
+            text = buf[vs[j]:ve[j]].decode("utf-8")
+        elif tname == "inlineStr":
+            text = _inline_text(buf, int(lt[cell_k[i]]))
+        else:
+            text = ""
+        other.append((int(row[i]), int(col[i]), tname, text))
     return other, typed_v
+
+
+def _inline_text(buf: bytes, start: int) -> str:
+    """The text of the plain inline string of the cell starting at ``start``."""
+    import html
+
+    end = buf.find(b"</c>", start)
+    m = re.search(rb"<is><t(?: [^>]*)?>(.*?)</t></is>|<is><t(?: [^>]*)?/></is>", buf[start:end], re.S)
+    if m is None:
+        raise _Unsupported
+    return html.unescape((m.group(1) or b"").decode("utf-8"))
 
 
 def _parse(buf: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list, int]:
@@ -207,9 +226,13 @@ def _parse(buf: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, 
         raise _Unsupported  # a chunk ends with "</row>"
     n1, n2 = a[lt + 1], a[lt + 2]
     is_c, is_v, is_r, end = (n1 == _C) & (n2 == _SP), (n1 == _V) & (n2 == _GT), (n1 == _R) & (n2 == _O), n1 == _SLASH
+    # plain inline strings (<is><t>text</t></is>, as openpyxl writes text) are read per cell;
+    # rich-text runs and phonetic guides are not
+    inline = ((n1 == _I) & (n2 == _S)) | ((n1 == _T) & ((n2 == _GT) | (n2 == _SP)))
     e2 = n2[end]
-    if not (is_c | is_v | is_r | end).all() or not ((e2 == _C) | (e2 == _V) | (e2 == _R)).all():
-        raise _Unsupported  # a formula, an inline string, a prefix, "<c>" without a reference ...
+    if not (is_c | is_v | is_r | inline | end).all() \
+            or not ((e2 == _C) | (e2 == _V) | (e2 == _R) | (e2 == _I) | (e2 == _T)).all():
+        raise _Unsupported  # a formula, rich text, a prefix, "<c>" without a reference ...
     cell_k = np.flatnonzero(is_c)
     cs = lt[cell_k]
     if not ((a[cs + 3] == _R) & (a[cs + 4] == ord("=")) & (a[cs + 5] == ord('"'))).all():

@@ -876,7 +876,7 @@ def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
     return out
 
 
-_TYPED = {"s", "str", "e", "b"}
+_TYPED = {"s", "str", "e", "b", "inlineStr"}
 
 
 def _typed_value(kind: str, text: str, strings: list[str]) -> Any:
@@ -884,6 +884,8 @@ def _typed_value(kind: str, text: str, strings: list[str]) -> Any:
         return strings[int(text)] if text.isdigit() and int(text) < len(strings) else None
     if kind == "b":
         return text.strip() == "1"
+    if kind == "inlineStr":
+        return _unescape(text)
     return text  # an error value ("#N/A") or a formula's text result
 
 

@@ -72,6 +72,12 @@ CASES = {
         lambda pkg: _edit(pkg, lambda x: _replace_cell(_replace_cell(_replace_cell(
             x, "A3", _cell("A3", f"<v>{_shared(pkg, 'R-001')}</v>", ' s="13" t="s"')),
             "A4", _cell("A4", "<v>#N/A</v>", ' t="e"')), "A5", _cell("A5", "<v>1</v>", ' t="b"'))), True),
+    "an inline-string id with an entity (openpyxl writes text so)": (
+        lambda pkg: _edit(pkg, lambda x: _replace_cell(
+            x, "A3", '<c r="A3" t="inlineStr"><is><t xml:space="preserve">R&amp;001 </t></is></c>')), True),
+    "a rich-text inline id": (
+        lambda pkg: _edit(pkg, lambda x: _replace_cell(
+            x, "A3", '<c r="A3" t="inlineStr"><is><r><rPr><b/></rPr><t>R1</t></r></is></c>')), False),
     "attributes before the reference": (
         lambda pkg: _edit(pkg, lambda x: _replace_cell(x, "C4", '<c s="19" r="C4"><v>3</v></c>')), False),
     "a reference naming another row": (
@@ -146,3 +152,15 @@ def test_a_value_far_below_is_refused_like_before(example, monkeypatch, tmp_path
     pkg.save(example)
     with pytest.raises(wbr.WorkbookError, match="C900000"):
         wbr.load_grids(example)
+
+
+def test_a_file_saved_by_openpyxl_is_read_the_same(example, monkeypatch):
+    """openpyxl writes every text as an inline string: still the vectorised reader, same data."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(example, keep_vba=True)
+    wb[SHEET]["W5"] = "复核：王五"  # a note right of the survey
+    wb.save(example)
+    g, data = _read(example, True, monkeypatch)
+    _, slow = _read(example, False, monkeypatch)
+    assert SHEET in g.blocks and data == slow and data.survey_ids == slow.survey_ids
