@@ -262,3 +262,15 @@ def test_libreoffice_reads_the_spliced_survey(example, tmp_path):
     as_float = lambda g: np.array([[math.nan if v is None else v for v in row] for row in g], dtype=float)  # noqa: E731
     # LibreOffice saves a number with 15 significant digits (1/3 comes back as 0.333333333333333)
     np.testing.assert_allclose(as_float(got), as_float(want), rtol=1e-14)
+
+
+def test_the_macro_writes_a_survey_table_as_it_writes_the_list(example):
+    """macros.dense (what the in-Excel rebuild writes) takes the array block as lists, NaN blank."""
+    from bpm_xl.macros import dense
+
+    system, data = example
+    rows = _odd_survey(data)
+    as_list = plan_workbook(dataclasses.replace(data, survey=rows), system, "zh").sheet("survey")
+    as_table = plan_workbook(dataclasses.replace(data, survey=_table(rows)), system, "zh").sheet("survey")
+    assert any(isinstance(b.cells, np.ndarray) for b in as_table.blocks)
+    assert dense(as_table) == dense(as_list)

@@ -185,10 +185,24 @@ def _write_plain_rows(ws, row0: int, col0: int, cells, fmt_of) -> None:
                 _write_value(ws, r, col0 + j, v, fmt)
 
 
+def _write_cached_block(ws, b, fm, kind: str) -> None:
+    """A block with cached values (not judgments): :func:`_write_value` for every cell, with the
+    formats looked up once per column (the portable calculation sheet has a million such cells)."""
+    fmts = [fm.get(b.col_styles.get(j, b.style), kind) for j in range(b.ncols)]
+    for i, row in enumerate(b.cells):
+        cached = b.cached[i] if i < len(b.cached) else ()
+        r = b.row + i
+        for j, v in enumerate(row):
+            _write_value(ws, r, b.col + j, v, fmts[j], cached[j] if j < len(cached) else None)
+
+
 def _write_blocks(ws, sp, fm) -> None:
     for b in sp.blocks:
         if b.cached is None and b.style != "judgment":
             _write_plain_block(ws, b, fm, sp.kind)
+            continue
+        if b.style != "judgment" and not isinstance(b.cells, np.ndarray):
+            _write_cached_block(ws, b, fm, sp.kind)
             continue
         for i, row in enumerate(b.cells):
             for j, v in enumerate(row):
