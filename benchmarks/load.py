@@ -52,8 +52,9 @@ def make(directory: Path, respondents: int, experts: int = 50) -> Path:
     return path
 
 
-def _timed(args: list[str]) -> tuple[float, float, int, str]:
-    """(wall s, peak RSS MiB, exit status, stderr tail) of ``bpm-xl args`` in a fresh process."""
+def _timed(args: list[str]) -> tuple[float, float, int, str, float]:
+    """(wall s, peak RSS MiB, exit status, stderr tail, CPU s = user + system) of ``bpm-xl args``
+    in a fresh process (CPU time is what a busy machine changes least)."""
     cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "bpm_xl.cli", *args]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     t = time.perf_counter()
@@ -62,7 +63,8 @@ def _timed(args: list[str]) -> tuple[float, float, int, str]:
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
     rss = int(m.group(1)) / 1024 if m else float("nan")
     tail = p.stderr.split("\tCommand being timed")[0].strip().splitlines()[-1:] if p.returncode else []
-    return wall, rss, p.returncode, " ".join(tail)
+    cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([\d.]+)", p.stderr))
+    return wall, rss, p.returncode, " ".join(tail), cpu
 
 
 def measure(directory: Path, respondents: int, commands=("evaluate", "rebuild", "export"), repeat: int = 2) -> dict:
@@ -79,7 +81,7 @@ def measure(directory: Path, respondents: int, commands=("evaluate", "rebuild", 
             r = _timed(COMMANDS[name](f, directory))
             if best is None or r[0] < best[0]:
                 best = r
-        out[name] = {"s": best[0], "rss_mib": best[1], "rc": best[2], "err": best[3]}
+        out[name] = {"s": best[0], "rss_mib": best[1], "rc": best[2], "err": best[3], "cpu": best[4]}
     return out
 
 
@@ -107,8 +109,8 @@ def main(argv=None) -> int:
         r = measure(ns.dir, n, ns.commands, ns.repeat)
         for name in ns.commands:
             x = r[name]
-            print(f"{n:>7} {name:<9} {x['s']:7.2f} s {x['rss_mib']:7.0f} MiB rc={x['rc']} load={load_avg()} {x['err']}",
-                  flush=True)
+            print(f"{n:>7} {name:<9} {x['s']:7.2f} s (CPU {x['cpu']:6.2f} s) {x['rss_mib']:7.0f} MiB rc={x['rc']} "
+                  f"load={load_avg()} {x['err']}", flush=True)
     return 0
 
 

@@ -564,12 +564,13 @@ def section_load(respondents, directory: Path, repeat: int) -> list[str]:
         row = [f"{n:,}", f"{r['size_mb']:.1f}"]
         for name in load.COMMANDS:
             x = r[name]
-            row.append(f"{x['s']:.1f} s / {x['rss_mib']:,.0f} MiB" + ("" if x["rc"] == 0 else f" (exit {x['rc']})"))
+            row.append(f"{x['s']:.1f} s (CPU {x['cpu']:.1f} s) / {x['rss_mib']:,.0f} MiB"
+                       + ("" if x["rc"] == 0 else f" (exit {x['rc']})"))
         rows.append(row + [load.load_avg()])
     return ["## File load (issue 11)", "",
             "100 indicators (10 x 10) x N respondents x 50 experts, written by `benchmarks/load.py make` "
             "(seeded synthetic inputs, outputs not yet filled). Each command runs in a fresh process under "
-            "`/usr/bin/time -v`: wall clock and maximum resident set size, best of "
+            "`/usr/bin/time -v`: wall clock (CPU = user + system), maximum resident set size, best of "
             f"{repeat}; rebuild on a fresh copy. Load average of the machine after each size in the last column.", ""
             ] + table(["respondents", "file MB", "evaluate", "rebuild", "export --portable", "load avg"], rows)
 
