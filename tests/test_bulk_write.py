@@ -140,6 +140,54 @@ def test_rebuild_with_a_survey_table_keeps_the_users_cell_right_of_the_block(tmp
     assert ws["W5"].value == "复核：王五" and ws["X9"].value == 7.25
 
 
+def test_the_quick_cell_writer_writes_xlsxwriters_bytes(example, monkeypatch):
+    """writers.xlsxfast (formula preparation and cell XML) against XlsxWriter's own code: a
+    workbook with values (formulas with number, text, error and boolean results) and its
+    portable form, every part identical."""
+    from bpm_xl import service as svc
+    from bpm_xl.writers import xlsxfast
+    from bpm_xl.writers.portable import portable_plan
+
+    system, data = example
+    a = svc.assess(data, "example")
+    plan = plan_workbook(data, system, "zh", evaluation=a.evaluation, sensitivity=svc.sensitivity_of(a.inputs, a.evaluation))
+
+    def both():
+        out = []
+        for p in (plan, portable_plan(plan, system)):
+            buf = io.BytesIO()
+            write_workbook(p, buf, None)
+            out.append(_members(buf.getvalue()))
+        return out
+
+    quick = both()
+    monkeypatch.setattr(xlsxfast, "install", lambda ws: None)
+    for fast, slow in zip(quick, both()):
+        assert list(fast) == list(slow)
+        for name in fast:
+            assert fast[name] == slow[name], name
+    formulas = b"".join(v for k, v in quick[1].items() if k.startswith("xl/worksheets/"))
+    assert formulas.count(b"<f>") > 1000 and b't="str"' in formulas   # the fast path had work to do
+
+
+def test_dynamic_functions_still_take_xlsxwriters_path():
+    import xlsxwriter
+
+    from bpm_xl.writers.xlsxfast import install
+
+    ws, plain = (xlsxwriter.Workbook(io.BytesIO()).add_worksheet() for _ in range(2))
+    slow = ws._prepare_formula
+    install(ws)
+    formulas = ("=SUM(A1)", "{=XLOOKUP(1,A:A,B:B)}", "=IF(1,DROP(A1:A3,1))", "=MYDROP(1)", "=A.SINGLE(1)",
+                "=SINGLE(A1)", "=_xlfn.SORT(A1)", '="FILTER("&A1', "=LET(x,1,x)", "={1,2}", "SUM(B2)", "{=SUM(A1:A2)}")
+    for k, f in enumerate(formulas):
+        assert ws._prepare_formula(f) == slow(f), f
+        assert ws.write_formula(k, 0, f, None, 3) == plain.write_formula(k, 0, f, None, 3), f
+        assert ws.table[k] == plain.table[k], f
+    assert (ws.dim_rowmin, ws.dim_rowmax, ws.dim_colmin, ws.dim_colmax) == (
+        plain.dim_rowmin, plain.dim_rowmax, plain.dim_colmin, plain.dim_colmax)
+
+
 def test_copy_member_writes_the_bytes_writestr_writes():
     import os
 
@@ -163,6 +211,36 @@ def test_copy_member_writes_the_bytes_writestr_writes():
             zo.writestr(zi, zin.read(info.filename))
     assert raw.getvalue() == again.getvalue()
     assert zipfile.ZipFile(raw).testzip() is None
+
+
+def test_the_quick_rows_write_xlsxwriters_rows_and_spans(monkeypatch):
+    """Rows with cells far apart, notes beyond the cells, row formats and heights, blank rows
+    with a format only: the same sheet XML with and without writers.xlsxfast."""
+    import xlsxwriter
+
+    from bpm_xl.writers import xlsxfast
+
+    def sheet(quick: bool) -> bytes:
+        buf = io.BytesIO()
+        wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+        ws = wb.add_worksheet()
+        if quick:
+            xlsxfast.install(ws)
+        bold = wb.add_format({"bold": True})
+        for r in range(0, 70, 3):
+            ws.write_number(r, r % 7, r * 0.5, bold)
+            ws.write_formula(r, 40 + r % 5, f"=A{r + 1}*2", bold, r if r % 2 else "x")
+            ws.write_blank(r + 1, 3, None, bold)
+        ws.write_string(5, 60, "far right")
+        ws.write_comment(20, 90, "a note beyond every cell")
+        ws.write_comment(71, 2, "a note on an empty row")
+        ws.set_row(33, 30, bold)
+        ws.set_row(75, None, bold)
+        ws.write_boolean(2, 1, True)
+        wb.close()
+        return _members(buf.getvalue())["xl/worksheets/sheet1.xml"]
+
+    assert sheet(True) == sheet(False)
 
 
 def test_libreoffice_reads_the_spliced_survey(example, tmp_path):

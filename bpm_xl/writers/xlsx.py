@@ -23,7 +23,7 @@ import xlsxwriter
 
 from ..layout.labels import t
 from ..layout.types import Formula, WorkbookPlan
-from . import bulk
+from . import bulk, xlsxfast
 
 __all__ = ["FIXED_DATE", "write_plan", "write_workbook"]
 
@@ -258,6 +258,7 @@ def _write_charts(wb, ws, sp) -> None:
 
 
 def _write_sheet(wb, ws, sp, fm, lang: str, macro: str | None, macros: frozenset[str] = frozenset()) -> None:
+    xlsxfast.install(ws)
     ws.set_tab_color(INPUT_HEAD if sp.kind == "input" else OUTPUT_HEAD)
     ws.set_paper(9)  # A4
     ws.set_landscape()
