@@ -30,8 +30,16 @@ __all__ = ["install"]
 _ERRORS = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
 
 
+#: XlsxWriter releases whose private methods these replacements were written and tested
+#: against (tests/test_bulk_write.py compares every part with XlsxWriter's own output); with
+#: any other release nothing is replaced and XlsxWriter writes every cell itself.
+TESTED_XLSXWRITER = ("3.3.",)
+
+
 def install(ws: Any) -> None:
     """Make ``ws`` (an XlsxWriter worksheet) write formulas and cells faster, same bytes."""
+    if not xlsxwriter.__version__.startswith(TESTED_XLSXWRITER):
+        return
     _quick_formulas(ws)
     _quick_formula_cells(ws)
     _quick_cells(ws)
