@@ -799,9 +799,13 @@ def _far_cell_error(source: str, sheet: str, cells: list[tuple[str, int]], rows:
                          "it (or the rows between) and save the file", file=source, sheet=sheet, cell=f"{c}{r}")
 
 
+_ESCAPE = re.compile("_x[0-9A-Fa-f]{4}_")
+
+
 def _unescape(v: Any) -> Any:
-    """Text as typed: openpyxl leaves the file's ``_xHHHH_`` escapes of control characters."""
-    if isinstance(v, str) and "_x" in v:
+    """Text as typed: openpyxl leaves the file's ``_xHHHH_`` escapes of control characters
+    (openpyxl's own unescape, imported only when a text holds such an escape)."""
+    if isinstance(v, str) and "_x" in v and _ESCAPE.search(v):
         from openpyxl.utils.escape import unescape
 
         return unescape(v)
@@ -903,7 +907,7 @@ def _numeric_survey(zf: zipfile.ZipFile, member: str, ref: tuple[str, int, int, 
         return None
     strings = _shared_strings(zf) if any(isinstance(v, tuple) and v[0] == "s" for v in ns.cells.values()) else []
     grid: list[list[Any]] = []
-    for (r, c), v in sorted(ns.cells.items()):
+    for (r, c), v in ns.cells.items():  # every cell has its own place: no order needed
         if isinstance(v, tuple):
             v = _typed_value(v[0], v[1], strings)
         if v == "":
