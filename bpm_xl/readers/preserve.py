@@ -45,6 +45,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from ..errors import WorkbookError
+from .workbook import shared_strings
 from ..layout.types import col_letter
 from ..layout.preserve import (
     LAYOUT_PREFIX,
@@ -217,18 +218,6 @@ def _input_formulas(zf: zipfile.ZipFile, sheet: str, member: str, shared_strings
     return out
 
 
-def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
-    if "xl/sharedStrings.xml" not in zf.namelist():
-        return []
-    out = []
-    with zf.open("xl/sharedStrings.xml") as fh:
-        for _, el in ElementTree.iterparse(fh, events=("end",)):
-            if el.tag == _M + "si":
-                out.append("".join(t.text or "" for t in el.iter(_M + "t")))
-                el.clear()
-    return out
-
-
 def _layout(zf: zipfile.ZipFile) -> dict[str, str]:
     if "docProps/custom.xml" not in zf.namelist():
         return {}
@@ -280,7 +269,7 @@ def _read(zf: zipfile.ZipFile, source: str, input_sheets: Iterable[str] | None,
         input_sheets = {_sheet_of(names[f"BPM_ROLE_{r}"]) for r in _INPUT_ROLES if f"BPM_ROLE_{r}" in names}
     input_sheets = set(input_sheets)
 
-    sst = _shared_strings(zf)
+    sst = shared_strings(zf)
     notes: dict[str, tuple[Note, ...]] = {}
     protection: dict[str, str] = {}
     formulas: list[InputFormula] = []

@@ -37,7 +37,7 @@ from ..layout.inputs import SETTING_KEYS, SURVEY_KEYS
 from ..layout.types import Formula, SurveyTable, WorkbookData, col_index, a1, parse_ref
 
 __all__ = ["Grids", "Places", "check_file", "parse_names", "parse_ref", "read_data", "to_inputs", "inputs_and_places",
-           "load_grids", "read_workbook", "read_inputs", "lang_of", "system_of"]
+           "load_grids", "read_workbook", "read_inputs", "lang_of", "system_of", "shared_strings"]
 
 def parse_names(names: Mapping[str, str]) -> dict[str, tuple[str, int, int, int, int]]:
     out = {}
@@ -861,8 +861,9 @@ def _rows_calamine(path: Path, sheets: dict[str, int]) -> dict[str, list[list[An
 _M = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
-def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
-    """The shared strings as Excel shows them (runs joined, phonetic guides left out)."""
+def shared_strings(zf: zipfile.ZipFile) -> list[str]:
+    """The shared strings as Excel shows them (runs joined, phonetic guides left out, ``_xHHHH_``
+    escapes undone): the one reading of xl/sharedStrings.xml for every reader."""
     if "xl/sharedStrings.xml" not in zf.namelist():
         return []
     out = []
@@ -905,7 +906,7 @@ def _numeric_survey(zf: zipfile.ZipFile, member: str, ref: tuple[str, int, int, 
         return None  # the general readers apply every rule and name the far cell
     if any(isinstance(v, tuple) and v[0] not in _TYPED for v in ns.cells.values()):
         return None
-    strings = _shared_strings(zf) if any(isinstance(v, tuple) and v[0] == "s" for v in ns.cells.values()) else []
+    strings = shared_strings(zf) if any(isinstance(v, tuple) and v[0] == "s" for v in ns.cells.values()) else []
     grid: list[list[Any]] = []
     for (r, c), v in ns.cells.items():  # every cell has its own place: no order needed
         if isinstance(v, tuple):
