@@ -34,8 +34,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from .errors import BpmError, MissingValueError, NotConnectedError, WorkbookError
 from .layout import data_from_inputs, plan_workbook
 from .layout.collect import hub_extra_sheets
@@ -248,7 +246,7 @@ def _blank_inputs(data: WorkbookData, system: Any) -> list[str]:
                 if all(_blank(cells.get((a, b))) and _blank(cells.get((b, a))) for cells in per.values()):
                     out.append(f"judgment {a} vs {b}")
     if isinstance(data.survey, SurveyTable):
-        answered = {c for c, any_ in zip(data.survey.codes, ~np.isnan(data.survey.values).all(axis=0)) if any_}
+        answered = data.survey.answered_codes()
     else:
         answered = {c for row in data.survey for c, v in row.items() if not _blank(v)}
     out += [f"survey answers for {c}" for c in system.codes if c not in answered]

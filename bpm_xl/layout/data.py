@@ -135,9 +135,7 @@ def _judg_delphi(data: WorkbookData) -> tuple[Any, ...]:
 
 def _answered_rows(survey: Any) -> Any:
     """The survey rows with an answer, or (a SurveyTable) the positions of those rows (numpy)."""
-    if isinstance(survey, SurveyTable):
-        return np.flatnonzero((~np.isnan(survey.values)).any(axis=1))
-    return None
+    return survey.answered_rows() if isinstance(survey, SurveyTable) else None
 
 
 def _survey_rows(survey: Any) -> Iterator[tuple[Any, ...]]:

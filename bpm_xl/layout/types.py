@@ -236,6 +236,14 @@ class SurveyTable(Sequence):
     def __repr__(self) -> str:
         return f"SurveyTable({len(self)} respondents x {len(self.codes)} codes)"
 
+    def answered_rows(self) -> np.ndarray:
+        """Positions of the respondents with at least one answer."""
+        return np.flatnonzero((~np.isnan(self.values)).any(axis=1))
+
+    def answered_codes(self) -> set[str]:
+        """The codes with at least one answer."""
+        return {c for c, any_ in zip(self.codes, (~np.isnan(self.values)).any(axis=0).tolist()) if any_}
+
     def matrix(self, codes: Sequence[str]) -> np.ndarray:
         """The answers of ``codes`` in that order (NaN for a code the table does not have);
         the table's own read-only array when ``codes`` are its codes."""
