@@ -23,12 +23,11 @@ import xlsxwriter
 
 from ..layout.labels import t
 from ..layout.types import Formula, WorkbookPlan
-from . import bulk, xlsxfast
+from . import bulk, direct, xlsxfast
+from .direct import UNKNOWN, cache as _cache
 
 __all__ = ["FIXED_DATE", "write_plan", "write_workbook"]
 
-#: The stored value of a formula whose value is not known when the file is written.
-UNKNOWN = "#N/A"
 #: Fixed document dates, so the same inputs give the same bytes (the shipped workbook is checked).
 FIXED_DATE = _dt.datetime(2026, 1, 1, 0, 0, 0)
 
@@ -118,13 +117,6 @@ class _Formats:
         return fmt
 
 
-def _cache(v: Any) -> Any:
-    """A cached formula result as XlsxWriter stores it (numbers, text, booleans)."""
-    if v is None or (isinstance(v, float) and not math.isfinite(v)):
-        return None
-    return v
-
-
 def _write_value(ws, r: int, c: int, v: Any, fmt, cached: Any = None) -> None:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         ws.write_blank(r, c, None, fmt)
@@ -196,8 +188,12 @@ def _write_cached_block(ws, b, fm, kind: str) -> None:
             _write_value(ws, r, b.col + j, v, fmts[j], cached[j] if j < len(cached) else None)
 
 
-def _write_blocks(ws, sp, fm) -> None:
+def _write_blocks(ws, sp, fm, fast: direct.Direct | None = None) -> None:
     for b in sp.blocks:
+        if (fast is not None and b.style != "judgment" and not isinstance(b.cells, np.ndarray)
+                and fast.block(b.row, b.col, b.cells, b.cached,
+                               [fm.get(b.col_styles.get(j, b.style), sp.kind) for j in range(b.ncols)])):
+            continue
         if b.cached is None and b.style != "judgment":
             _write_plain_block(ws, b, fm, sp.kind)
             continue
@@ -227,9 +223,11 @@ def _write_cached(ws, r: int, c: int, v: Any, fmt) -> None:
         ws.write_string(r, c, str(v), fmt)
 
 
-def _write_arrays(ws, sp, fm) -> None:
+def _write_arrays(ws, sp, fm, fast: direct.Direct | None = None) -> None:
     for a in sp.arrays:
         fmt = fm.get(a.style, sp.kind)
+        if fast is not None and fast.array(a.row, a.col, a.nrows, a.ncols, a.formula, fmt, a.cached):
+            continue
         first = _cache(a.cached[0][0]) if a.cached else None
         ws.write_array_formula(a.row, a.col, a.row + a.nrows - 1, a.col + a.ncols - 1, "{" + a.formula + "}",
                                fmt, first if first is not None else UNKNOWN)
@@ -257,7 +255,32 @@ def _write_charts(wb, ws, sp) -> None:
         ws.insert_chart(ch.anchor[0], ch.anchor[1], chart)
 
 
-def _write_sheet(wb, ws, sp, fm, lang: str, macro: str | None, macros: frozenset[str] = frozenset()) -> None:
+def _direct_wanted(sp, charted: frozenset[str]) -> bool:
+    """Whether the sheet's list blocks and arrays are rendered by :mod:`.direct`: a large sheet
+    no chart takes its data from (XlsxWriter caches a chart's data from its table)."""
+    if sp.name in charted or "*" in charted:
+        return False
+    cells = sum(a.nrows * a.ncols for a in sp.arrays)
+    cells += sum(len(r) for b in sp.blocks if not isinstance(b.cells, np.ndarray) for r in b.cells)
+    return cells >= direct.DIRECT_MIN_CELLS
+
+
+def _charted(plan: WorkbookPlan) -> frozenset[str]:
+    """The sheets some chart of the plan takes categories or values from."""
+    from ..layout.types import parse_ref
+
+    out = set()
+    for sp in plan.sheets:
+        for ch in sp.charts:
+            for refers in (ch.categories, ch.values):
+                refers = plan.names.get(refers.lstrip("="), refers) if isinstance(refers, str) else ""
+                parsed = parse_ref(refers)
+                out.add(parsed[0] if parsed else "*")   # a reference not read: no sheet is rendered directly
+    return frozenset(out)
+
+
+def _write_sheet(wb, ws, sp, fm, lang: str, macro: str | None, macros: frozenset[str] = frozenset(),
+                 charted: frozenset[str] = frozenset()) -> None:
     xlsxfast.install(ws)
     ws.set_tab_color(INPUT_HEAD if sp.kind == "input" else OUTPUT_HEAD)
     ws.set_paper(9)  # A4
@@ -265,8 +288,9 @@ def _write_sheet(wb, ws, sp, fm, lang: str, macro: str | None, macros: frozenset
     ws.fit_to_pages(1, 0)
     for c, w in sp.widths.items():
         ws.set_column(c, c, w)
-    _write_blocks(ws, sp, fm)
-    _write_arrays(ws, sp, fm)
+    fast = direct.install(ws) if _direct_wanted(sp, charted) else None
+    _write_blocks(ws, sp, fm, fast)
+    _write_arrays(ws, sp, fm, fast)
     for v in sp.validations:
         ws.data_validation(v.row, v.col, v.last_row, v.last_col, dict(v.options))
     if sp.freeze:
@@ -315,6 +339,7 @@ def write_plan(
     if preserved is not None:  # a sheet the plan writes (the hub's survey map) is ours, not a foreign copy
         preserved = replace(preserved, foreign_sheets=tuple(f for f in preserved.foreign_sheets if f.name not in by_name))
     written = 0
+    charted = _charted(plan)
     for item in keep.sheet_order(list(by_name), preserved):
         if not isinstance(item, str):
             fws = keep.add_foreign_sheet(wb, item, preserved.notes.get(item.name, ()))
@@ -327,7 +352,7 @@ def write_plan(
         if vba_project is not None:
             ws.set_vba_name(f"Sheet{written}")
         _write_sheet(wb, ws, sp, fm, plan.lang, macro if vba_project is not None else None,
-                     macros if vba_project is not None else frozenset())
+                     macros if vba_project is not None else frozenset(), charted)
         if preserved is not None:
             _put_back(keep, ws, sp, preserved)
     for name, refers in plan.names.items():

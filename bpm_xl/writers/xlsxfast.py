@@ -24,10 +24,10 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import CellFormulaTuple
 
-__all__ = ["install"]
+__all__ = ["ERRORS", "dynamic_array", "install", "needs_preparation", "tested"]
 
 #: The cached results XlsxWriter writes with t="e" (worksheet._write_cell).
-_ERRORS = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
+ERRORS = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!"))
 
 
 #: XlsxWriter releases whose private methods these replacements were written and tested
@@ -36,9 +36,14 @@ _ERRORS = frozenset(("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#
 TESTED_XLSXWRITER = ("3.3.",)
 
 
+def tested() -> bool:
+    """Whether the installed XlsxWriter is a release these replacements were tested against."""
+    return xlsxwriter.__version__.startswith(TESTED_XLSXWRITER)
+
+
 def install(ws: Any) -> None:
     """Make ``ws`` (an XlsxWriter worksheet) write formulas and cells faster, same bytes."""
-    if not xlsxwriter.__version__.startswith(TESTED_XLSXWRITER):
+    if not tested():
         return
     _quick_formulas(ws)
     _quick_formula_cells(ws)
@@ -112,6 +117,39 @@ def _dynamic_array_names() -> frozenset[str] | None:
 _ARRAY_NAMES = _dynamic_array_names()
 
 
+def needs_preparation(formulas: list[str]) -> bool:
+    """Whether XlsxWriter would change any of ``formulas`` beyond removing a leading ``=`` (or
+    ``{=``) and a trailing ``}``: one calls a function XlsxWriter rewrites (future functions) or
+    writes as a dynamic array, or the lists of those functions could not be read from this
+    XlsxWriter.
+
+    Many formulas differ only in their row numbers, so the check runs on their distinct
+    skeletons, each digit 1-9 written as 0 (UTF-8 bytes: a digit byte is never part of another
+    character). The skeleton keeps every character's class (a digit stays a word character),
+    so a name that matches in a formula matches, with its digits as 0, in its skeleton: the
+    answer errs only towards True (XlsxWriter's own path)."""
+    if _DYNAMIC is None or _ARRAY_NAMES is None:
+        return True
+    if not formulas:
+        return False
+    data = "\n".join(formulas).encode()
+    if len(formulas) > 8:
+        data = b"\n".join(set(data.translate(_ZEROS).split(b"\n")))
+    text = data.decode()
+    return any(t in text for t in _DYNAMIC[1]) or not _ZERO_NAMES.isdisjoint(_CALLED.findall(text))
+
+
+_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+#: The names of both lists with their digits as 0 (compared with skeletons, see needs_preparation).
+_ZERO_NAMES = frozenset(n.translate(str.maketrans("123456789", "000000000"))
+                        for n in ((_DYNAMIC[0] if _DYNAMIC else frozenset()) | (_ARRAY_NAMES or frozenset())))
+
+
+def dynamic_array(text: str) -> bool:
+    """Whether XlsxWriter writes a formula of ``text`` as a dynamic array formula."""
+    return _ARRAY_NAMES is None or not _ARRAY_NAMES.isdisjoint(_CALLED.findall(text))
+
+
 def _quick_formula_cells(ws: Any) -> None:
     """A formula calling no dynamic-array function, stored as XlsxWriter's ``_write_formula``
     stores it (after ``_prepare_formula``: without its leading ``=`` and a trailing ``}``)."""
@@ -162,7 +200,7 @@ def _quick_cells(ws: Any) -> None:
             if isinstance(value, bool):
                 value, t = (1 if value else 0), ' t="b"'
             elif isinstance(value, str) and value:
-                t = ' t="e"' if value in _ERRORS else ' t="str"'
+                t = ' t="e"' if value in ERRORS else ' t="str"'
             ws.fh.write(f'<c r="{letter}{row + 1}" s="{s}"{t}><f>{escape(cell.formula)}</f><v>{escape(value)}</v></c>')
 
     ws._write_cell = write_cell
