@@ -49,6 +49,7 @@ __all__ = [
     "data_from_inputs",
     "mark_portable",
     "plan_workbook",
+    "with_sensitivity",
 ]
 
 #: The module xlwings imports the Excel functions from (written into the xlwings.conf sheet).
@@ -88,6 +89,17 @@ def plan_workbook(data: WorkbookData, system: Any, lang: str = "zh", evaluation:
             overlay(sp, extra[sp.role])
     sheets.sort(key=lambda s: SHEET_ORDER.index(s.role))
     return WorkbookPlan(ctx.lang, sheets, dict(ctx.names), ctx.kind)
+
+
+def with_sensitivity(plan: WorkbookPlan, sensitivity: Any, system: Any) -> WorkbookPlan:
+    """``plan`` (planned without a sensitivity result) with its sensitivity sheet made from
+    ``sensitivity``, in place: what :func:`plan_workbook` plans with it. The sheet holds values
+    only and no other sheet refers to it, so the result of the analysis can arrive last (the
+    export computes it on another core while the rest is planned, also in portable form)."""
+    for k, sp in enumerate(plan.sheets):
+        if sp.role == "sensitivity":
+            plan.sheets[k] = sensitivity_sheet(sp.name, plan.lang, sensitivity, system)
+    return plan
 
 
 def mark_portable(plan: WorkbookPlan) -> WorkbookPlan:

@@ -1214,14 +1214,29 @@ def export_portable(data: Any, system: Any, lang: str, out: str | Path, evaluati
     """Write the macro-free portable .xlsx of ``data`` (WorkbookData) to ``out``; returns ``out``.
 
     ``evaluation`` (and ``sensitivity``) of the same data come from the service: with them every
-    formula, and the sensitivity sheet, show true values before any recalculation. The file is
-    written atomically.
+    formula, and the sensitivity sheet, show true values before any recalculation.
+    ``sensitivity`` may also be a function returning it (an analysis still running elsewhere):
+    it is called once everything else is planned. The file is written atomically.
     """
-    from ..layout import plan_workbook
+    from ..layout import plan_workbook, with_sensitivity
     from . import safe
 
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
         raise WorkbookError(f"{out}: a portable workbook must end in .xlsx")
-    plan = plan_workbook(data, system, lang, evaluation=evaluation, sensitivity=sensitivity)
-    return safe.atomic_write(out, portable_bytes(plan, system))
+    pending = sensitivity if callable(sensitivity) else None
+    plan = plan_workbook(data, system, lang, evaluation=evaluation, sensitivity=None if pending else sensitivity)
+    p = portable_plan(plan, system)
+    if pending is not None:
+        # the sensitivity sheet holds values only (no function call, no array): its portable
+        # form is what _Replacer.sheet does to such a sheet, its captions' words
+        with_sensitivity(p, pending(), system)
+        sp = p.sheet("sensitivity")
+        if any(b.udfs for b in sp.blocks) or sp.arrays:
+            raise RuntimeError("portable: the sensitivity sheet must hold values only")
+        _no_button(sp)
+    from .xlsx import write_workbook
+
+    buf = io.BytesIO()
+    write_workbook(p, buf, None)
+    return safe.atomic_write(out, buf.getvalue())

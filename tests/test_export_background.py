@@ -1,0 +1,81 @@
+"""The export computes the sensitivity analysis in a forked process while it plans and writes
+(service._Background): the file must be the one the sequential path writes, and whatever goes
+wrong in the child, the caller gets exactly what the function gives in this process."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from bpm_xl import service
+
+forks = pytest.mark.skipif(not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
+                           reason="the background process runs on Linux with two or more cores")
+
+
+class _Here(service._Background):
+    """The sequential path: never forks."""
+
+    def __init__(self, fn, *args):
+        self.fn, self.args, self.proc, self.recv, self.here = fn, args, None, None, True
+
+
+@forks
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_background_export_writes_the_sequential_file(tmp_path, monkeypatch, lang):
+    made = []
+    real = service._Background
+
+    class Spy(real):
+        def __init__(self, fn, *args):
+            super().__init__(fn, *args)
+            made.append(self)
+
+    monkeypatch.setattr(service, "_Background", Spy)
+    fast = service.export_file(service.EXAMPLE, tmp_path / "fast.xlsx", lang=lang)
+    assert len(made) == 1 and made[0].here is False      # the child's result was used
+    monkeypatch.setattr(service, "_Background", _Here)
+    slow = service.export_file(service.EXAMPLE, tmp_path / "slow.xlsx", lang=lang)
+    assert fast.read_bytes() == slow.read_bytes()
+
+
+def _boom(x):
+    raise ValueError(f"bad {x}")
+
+
+def _unpicklable(x):
+    return lambda: x
+
+
+def _twice(x):
+    return 2 * x
+
+
+@forks
+def test_a_result_comes_back_from_the_child():
+    job = service._Background(_twice, 21)
+    assert job.result() == 42 and job.here is False
+
+
+@forks
+def test_a_failure_in_the_child_is_raised_here_as_the_function_raises_it():
+    job = service._Background(_boom, 1)
+    with pytest.raises(ValueError, match="bad 1"):
+        job.result()
+    assert job.here is True
+
+
+@forks
+def test_a_result_that_cannot_be_sent_is_computed_here():
+    job = service._Background(_unpicklable, 5)
+    assert job.result()() == 5 and job.here is True
+
+
+@forks
+def test_close_without_result_ends_the_child():
+    job = service._Background(_twice, 1)
+    proc = job.proc
+    job.close()
+    assert proc is not None and not proc.is_alive()
