@@ -364,35 +364,50 @@ def _base(evaluation) -> tuple[list[_Node], dict[str, Any]]:
 def _node_weights(node: _Node, logs: np.ndarray, wts: np.ndarray, s) -> np.ndarray:
     """Local weights of one node for a block of draws.
 
-    logs: D x K x P log judgments; wts: D x K expert weights (rows with a positive sum).
+    logs: D x K x P log judgments, or K x P when every draw has the same (the bootstrap over
+    experts); wts: D x K expert weights (rows with a positive sum).
     """
-    d, k, p = logs.shape
+    d = wts.shape[0]
     n = node.n
     if n == 1:
         return np.ones((d, 1))
-    iu, ju = np.triu_indices(n, 1)
     wn = wts / wts.sum(axis=1, keepdims=True)
     if s.aggregation == "aij":
-        # as evaluate(): a pair is aggregated over the experts who judged it; a pair no drawn
-        # expert judged takes the weighted mean of the experts' completed values instead
-        g = np.einsum("dk,dkp->dp", wn, logs)
-        wg = wn[:, :, None] * node.given[None, :, :]
-        den = wg.sum(axis=1)
-        have = den > 0
-        if not node.given.all():
-            num = np.einsum("dkp,dkp->dp", wg, logs)
-            g = np.where(have, num / np.where(have, den, 1.0), g)
-        m = np.ones((d, n, n))
-        m[:, iu, ju] = np.exp(g)
-        m[:, ju, iu] = np.exp(-g)
-        return ahp.ahp_batch(m, s.method, s.random_index).weights
-    m = np.ones((d * k, n, n))
-    flat = logs.reshape(d * k, p)
+        return _from_group_logs(node, _group_logs(node, wn, logs), s)
+    k, p = node.logs.shape
+    iu, ju = np.triu_indices(n, 1)
+    flat = logs if logs.ndim == 2 else logs.reshape(d * k, p)   # each expert's matrix once, or per draw
+    m = np.ones((len(flat), n, n))
     m[:, iu, ju] = np.exp(flat)
     m[:, ju, iu] = np.exp(-flat)
-    w = ahp.ahp_batch(m, s.method, s.random_index).weights.reshape(d, k, n)
-    g = np.exp(np.einsum("dk,dkn->dn", wn, np.log(w)))
+    w = ahp.ahp_batch(m, s.method, s.random_index).weights
+    lw = np.log(w)
+    g = np.exp(wn @ lw if logs.ndim == 2 else np.einsum("dk,dkn->dn", wn, lw.reshape(d, k, n)))
     return g / g.sum(axis=1, keepdims=True)
+
+
+def _group_logs(node: _Node, wn: np.ndarray, logs: np.ndarray) -> np.ndarray:
+    """D x P logs of the group judgments (AIJ): as evaluate(), a pair is aggregated over the
+    experts who judged it; a pair no drawn expert judged takes the weighted mean of the
+    experts' completed values instead."""
+    same = logs.ndim == 2
+    g = wn @ logs if same else np.einsum("dk,dkp->dp", wn, logs)
+    if not node.given.all():
+        den = wn @ node.given
+        num = wn @ (node.given * logs) if same else np.einsum("dk,dkp->dp", wn[:, :, None] * node.given[None], logs)
+        have = den > 0
+        g = np.where(have, num / np.where(have, den, 1.0), g)
+    return g
+
+
+def _from_group_logs(node: _Node, g: np.ndarray, s) -> np.ndarray:
+    """Weights of the D group matrices whose upper-triangle logs are ``g`` (D x P)."""
+    n = node.n
+    iu, ju = np.triu_indices(n, 1)
+    m = np.ones((len(g), n, n))
+    m[:, iu, ju] = np.exp(g)
+    m[:, ju, iu] = np.exp(-g)
+    return ahp.ahp_batch(m, s.method, s.random_index).weights
 
 
 def _global(nodes: list[_Node], local: dict[str, np.ndarray], info) -> tuple[np.ndarray, np.ndarray]:
@@ -403,13 +418,15 @@ def _global(nodes: list[_Node], local: dict[str, np.ndarray], info) -> tuple[np.
 
 
 # ----------------------------------------------------------------------------- judgments
-def _perturbed(node: _Node, d: int, probability: float, rng: np.random.Generator) -> np.ndarray:
-    """``d`` draws of the node's log judgments, each typed judgment moved one scale step with
-    ``probability`` (down or up with equal chance). One uniform number per judgment decides
-    both: below ``probability / 2`` one step down, below ``probability`` one step up."""
+def _moves(node: _Node, d: int, probability: float, rng: np.random.Generator
+           ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Which typed judgments move in ``d`` draws, each with ``probability`` (down or up one
+    scale step with equal chance): (flat index into D x K x P, its (expert, pair) index, the
+    new log). One uniform number per judgment decides both: below ``probability / 2`` one
+    step down, below ``probability`` one step up. None when nothing can move."""
     k, p = node.logs.shape
     if not (probability > 0 and p):
-        return np.broadcast_to(node.logs, (d, k, p))
+        return None
     u = rng.random(d * k * p, dtype=np.float32)
     hit = u < probability
     if not node.given.all():
@@ -417,9 +434,40 @@ def _perturbed(node: _Node, d: int, probability: float, rng: np.random.Generator
     at = np.flatnonzero(hit)
     kp = at % (k * p)  # the (expert, pair) of each moved judgment
     step = np.where(u[at] < probability / 2, -1, 1)
+    return at, kp, _LOG_SCALE[np.clip(node.scale_idx.reshape(-1)[kp] + step, 0, _LOG_SCALE.size - 1)]
+
+
+def _perturbed(node: _Node, d: int, probability: float, rng: np.random.Generator) -> np.ndarray:
+    """``d`` draws of the node's log judgments (D x K x P), moved as :func:`_moves` says."""
+    k, p = node.logs.shape
+    moves = _moves(node, d, probability, rng)
+    if moves is None:
+        return np.broadcast_to(node.logs, (d, k, p))
+    at, _, new = moves
     logs = np.repeat(node.logs[None], d, axis=0)
-    logs.reshape(-1)[at] = _LOG_SCALE[np.clip(node.scale_idx.reshape(-1)[kp] + step, 0, _LOG_SCALE.size - 1)]
+    logs.reshape(-1)[at] = new
     return logs
+
+
+def _perturbed_aij(node: _Node, d: int, probability: float, rng: np.random.Generator, s) -> np.ndarray:
+    """Local weights of ``d`` perturbed draws under AIJ, without the D x K x P logs: the group
+    logs are linear in the experts' logs, so each draw's are the base ones plus the moved
+    judgments' changes, weighted (and divided by the pair's judged weight where not every
+    expert judged it). The same draws as :func:`_perturbed` (the same random numbers)."""
+    k, p = node.logs.shape
+    wn = (node.panel_weights / node.panel_weights.sum())[None]
+    moves = _moves(node, d, probability, rng)
+    if node.n == 1:
+        return np.ones((d, 1))
+    g = np.repeat(_group_logs(node, wn, node.logs), d, axis=0)
+    if moves is not None:
+        at, kp, new = moves
+        change = wn[0, kp // p] * (new - node.logs.reshape(-1)[kp])
+        pair = kp % p
+        if not node.given.all():
+            change = change / (wn @ node.given)[0, pair]   # moved judgments are typed: the pair's weight > 0
+        g.reshape(-1)[:] += np.bincount(at // (k * p) * p + pair, weights=change, minlength=d * p)
+    return _from_group_logs(node, g, s)
 
 
 def judgment_sensitivity(evaluation, draws: int = 10000, mode: str = "perturb", probability: float = 0.2,
@@ -466,11 +514,14 @@ def judgment_sensitivity(evaluation, draws: int = 10000, mode: str = "perturb", 
             if mode == "bootstrap" else None
         for node in nodes:
             k, p = node.logs.shape
+            if mode == "perturb" and s.aggregation == "aij":
+                local[node.node] = _perturbed_aij(node, d, probability, rng, s)
+                continue
             if mode == "perturb":
                 logs = _perturbed(node, d, probability, rng)
                 wts = np.broadcast_to(node.panel_weights, (d, k))
             else:
-                logs = np.broadcast_to(node.logs, (d, k, p))
+                logs = node.logs          # the same judgments in every draw; the panel is drawn
                 wts = counts[:, node.expert_idx] * node.panel_weights
                 empty = wts.sum(axis=1) <= 0   # none of this node's judges drawn: keep the base panel
                 if empty.any():
