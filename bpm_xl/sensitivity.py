@@ -394,7 +394,7 @@ def _group_logs(node: _Node, wn: np.ndarray, logs: np.ndarray) -> np.ndarray:
     g = wn @ logs if same else np.einsum("dk,dkp->dp", wn, logs)
     if not node.given.all():
         den = wn @ node.given
-        num = wn @ (node.given * logs) if same else np.einsum("dk,dkp->dp", wn[:, :, None] * node.given[None], logs)
+        num = wn @ (node.given * logs) if same else np.einsum("dkp,dkp->dp", wn[:, :, None] * node.given[None], logs)
         have = den > 0
         g = np.where(have, num / np.where(have, den, 1.0), g)
     return g

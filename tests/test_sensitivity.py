@@ -283,3 +283,55 @@ def test_respondent_draws_budget_caps_large_surveys_and_is_recorded():
     assert respondent_draws_for(20_000) == 1_000
     r = analyse(load_example(), draws=300, respondent_draws=120)
     assert r.respondents.draws == 120 and r.judgments_perturb.draws == 300
+
+
+@pytest.mark.parametrize("blank_pairs", [False, True])
+def test_the_sparse_aij_perturbation_is_the_dense_one(blank_pairs):
+    """_perturbed_aij (base group logs plus the moved judgments' weighted changes) gives the
+    weights the dense path gives (every draw's D x K x P logs aggregated), from the same random
+    numbers; with pairs some experts left blank the change is divided by the pair's weight."""
+    from bpm_xl import sensitivity as se
+
+    inputs = consistent_inputs(n_experts=5, seed=3)
+    if blank_pairs:
+        rng = np.random.default_rng(4)
+        mats = {}
+        for node, per_expert in inputs.judgments.items():
+            mats[node] = {}
+            for code, m in per_expert.items():
+                m = np.array(m, dtype=float)
+                n = len(m)
+                if n > 2 and rng.random() < 0.6:      # one pair left blank on both sides
+                    i, j = 0, int(rng.integers(1, n))
+                    m[i, j] = m[j, i] = np.nan
+                mats[node][code] = m
+        inputs = inputs.__class__(**{**inputs.__dict__, "judgments": mats})
+    ev = evaluate(inputs)
+    nodes, info = se._base(ev)
+    s = info["settings"]
+    assert blank_pairs == any(not nd.given.all() for nd in nodes)
+    for node in nodes:
+        k, _ = node.logs.shape
+        sparse = se._perturbed_aij(node, 300, 0.3, np.random.default_rng(11), s)
+        logs = se._perturbed(node, 300, 0.3, np.random.default_rng(11))
+        dense = se._node_weights(node, np.ascontiguousarray(logs), np.broadcast_to(node.panel_weights, (300, k)), s)
+        np.testing.assert_allclose(sparse, dense, rtol=1e-12, atol=1e-15)
+        assert node.n == 1 or np.ptp(dense, axis=0).max() > 1e-3   # the draws do move
+
+
+def test_the_expert_bootstrap_weighs_the_judgments_as_every_draw_would():
+    """The bootstrap passes the judgments once (K x P); the weights are those of the same
+    judgments repeated for every draw, under both aggregations."""
+    from bpm_xl import sensitivity as se
+
+    for aggregation in ("aij", "aip"):
+        ev = evaluate(consistent_inputs(n_experts=4, seed=5, aggregation=aggregation))
+        nodes, info = se._base(ev)
+        rng = np.random.default_rng(2)
+        for node in nodes:
+            k, p = node.logs.shape
+            wts = rng.random((50, k)) + 0.1
+            once = se._node_weights(node, node.logs, wts, info["settings"])
+            each = se._node_weights(node, np.ascontiguousarray(np.broadcast_to(node.logs, (50, k, p))), wts,
+                                    info["settings"])
+            np.testing.assert_allclose(once, each, rtol=1e-12, atol=1e-15)
