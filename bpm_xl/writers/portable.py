@@ -1218,19 +1218,19 @@ def export_portable(data: Any, system: Any, lang: str, out: str | Path, evaluati
     ``sensitivity`` may also be a function returning it (an analysis still running elsewhere):
     it is called once everything else is planned. The file is written atomically.
     """
-    from ..layout import plan_workbook, with_sensitivity
+    from .. import layout
     from . import safe
 
     out = Path(out)
     if out.suffix.lower() != ".xlsx":
         raise WorkbookError(f"{out}: a portable workbook must end in .xlsx")
     pending = sensitivity if callable(sensitivity) else None
-    plan = plan_workbook(data, system, lang, evaluation=evaluation, sensitivity=None if pending else sensitivity)
+    plan = layout.plan_workbook(data, system, lang, evaluation=evaluation, sensitivity=None if pending else sensitivity)
     p = portable_plan(plan, system)
     if pending is not None:
         # the sensitivity sheet holds values only (no function call, no array): its portable
         # form is what _Replacer.sheet does to such a sheet, its captions' words
-        with_sensitivity(p, pending(), system)
+        layout.with_sensitivity(p, pending(), system)
         sp = p.sheet("sensitivity")
         if any(b.udfs for b in sp.blocks) or sp.arrays:
             raise RuntimeError("portable: the sensitivity sheet must hold values only")
