@@ -879,9 +879,16 @@ def _kendall_values(ranks: list[list[Any]], ties: list[list[Any]], complete: boo
         return [R, NA, NA, n - 1, NA]
     w = min(max(12 * S / den, 0.0), 1.0)
     chi2 = m * (n - 1) * w
-    from scipy.stats import chi2 as _chi2  # local: scipy is slow to import
+    return [R, w, chi2, n - 1, _out(_chi2_sf(chi2, n - 1))]
 
-    return [R, w, chi2, n - 1, _out(_chi2.sf(chi2, n - 1))]
+
+def _chi2_sf(x: float, df: int) -> float:
+    """CHIDIST(x, df): the chi-square survival function (NaN without a degree of freedom), as
+    scipy.stats.chi2.sf gives it; scipy.special's chdtrc is the same function without the 1-2 s
+    import of scipy.stats."""
+    from scipy.special import chdtrc  # local: scipy is slow to import
+
+    return float(chdtrc(df, x)) if df > 0 else math.nan
 
 
 def _kendall(calc: _Calc, names, dname: str) -> tuple[list[Formula], list[Any]]:
