@@ -326,3 +326,26 @@ def test_the_chidist_mirror_is_scipy_stats_chi2_sf():
         for x in (0.0, 1e-9, 0.1, 1.0, 2.5, 7.3, 16.92, 33.3, 150.0, 1e4, math.inf):
             want, got = float(chi2.sf(x, df)), _chi2_sf(x, df)
             assert got == want or (math.isnan(got) and math.isnan(want)), (x, df, got, want)
+
+
+def test_what_the_mirrors_read_is_what_was_written_last():
+    from bpm_xl.layout.types import Formula, SheetPlan, WorkbookPlan
+    from bpm_xl.writers.portable import _Values
+
+    sp = SheetPlan("s", "S", "input")
+    sp.add(0, 0, [[1, Formula("=A1"), "x"], [None, 2.5]], cached=[[None, 7]])   # A1=1 B1 shows 7; B2=2.5
+    sp.add(1, 4, np.array([[1.0, np.nan], [3.0, 4.0]]))                          # float block E2:F3
+    values = _Values(WorkbookPlan("en", [sp], {"R": "='S'!$A$1:$C$2"}))
+    assert values.at("'S'!$A$1:$C$2") == [[1, 7, "x"], [None, 2.5, None]]
+    values.block("S", 0, 1, [[Formula("=Z9"), None]], [[8]])       # a later write wins, a formula shows its cache
+    values.block("S", 1, 1, [[Formula("=Z9")]], None)               # a formula without a cached value shows blank
+    assert values.at("'S'!$A$1:$D$2") == [[1, 8, None, None], [None, None, None, None]]
+    values.grid("S", 2, 5, [[Formula("=raw"), 9]])                  # grid values as they are, beside the array
+    assert values.at("'S'!$E$2:$G$3") == [[1.0, None, None], [3.0, Formula("=raw"), 9]]
+    values.block("S", 2, 4, [[None]], None)                         # a blank written over the array shows the array
+    assert values.get("S", 2, 4) == 3.0 and values.get("S", 9, 9) is None
+    assert values.nums("'S'!$E$2:$F$3").tolist()[0][0] == 1.0 and math.isnan(values.nums("'S'!$F$2")[0][0])
+    mutable = [[5, 6]]
+    values.block("S", 5, 0, mutable, None)
+    mutable[0][0] = 0                                               # what was written is kept as it was
+    assert values.get("S", 5, 0) == 5

@@ -176,11 +176,22 @@ def _concat(v: Any) -> str:
     return "" if v is None else str(v)
 
 
+#: A segment of a row written by :meth:`_Values.grid`: its values as they are (no formula in it is resolved).
+_RAW = object()
+
+
 class _Values:
-    """What every cell of the plan shows: typed values, and the cached values of formulas."""
+    """What every cell of the plan shows: typed values, and the cached values of formulas.
+
+    Kept by row: per (sheet, row) the segments written there, in order, each
+    ``(first column, end column, cells, cached)``; a later segment covering a cell wins, as a
+    later write does. A block's formula cell shows its cached value (``None`` without one);
+    ``cached`` is ``_RAW`` for a segment of plain values (:meth:`grid`). The rows are copied
+    when written, so a later change of a plan's block does not change what was recorded.
+    """
 
     def __init__(self, plan: WorkbookPlan) -> None:
-        self.v: dict[tuple[str, int, int], Any] = {}
+        self.rows: dict[tuple[str, int], list[tuple[int, int, list[Any], Any]]] = {}
         self.arrays: list[tuple[str, int, int, np.ndarray]] = []   # float blocks (a large survey), NaN blank
         self.names = plan.names
         for sp in plan.sheets:
@@ -190,23 +201,35 @@ class _Values:
                 if a.cached:
                     self.grid(sp.name, a.row, a.col, a.cached)
 
+    def _segment(self, sheet: str, r: int, c: int, row: list[Any], cached: Any) -> None:
+        if len(row) == 0:
+            return
+        segs = self.rows.get((sheet, r))
+        if segs is None:
+            self.rows[(sheet, r)] = [(c, c + len(row), list(row), cached)]
+        else:
+            segs.append((c, c + len(row), list(row), cached))
+
     def block(self, sheet: str, r: int, c: int, cells: list[list[Any]], cached: list[list[Any]] | None) -> None:
         if isinstance(cells, np.ndarray):  # numbers only: kept as the array, read by get()
             self.arrays.append((sheet, r, c, cells))
             return
+        nc = len(cached) if cached is not None else 0
         for i, row in enumerate(cells):
-            for j, v in enumerate(row):
-                if isinstance(v, Formula):
-                    v = cached[i][j] if cached is not None and i < len(cached) and j < len(cached[i]) else None
-                self.v[(sheet, r + i, c + j)] = v
+            self._segment(sheet, r + i, c, row, list(cached[i]) if i < nc else None)
 
     def grid(self, sheet: str, r: int, c: int, values: list[list[Any]]) -> None:
         for i, row in enumerate(values):
-            for j, v in enumerate(row):
-                self.v[(sheet, r + i, c + j)] = v
+            self._segment(sheet, r + i, c, row, _RAW)
 
     def get(self, sheet: str, r: int, c: int) -> Any:
-        v = self.v.get((sheet, r, c))
+        v = None
+        for c0, c1, cells, cached in reversed(self.rows.get((sheet, r), ())):
+            if c0 <= c < c1:
+                v = cells[c - c0]
+                if cached is not _RAW and isinstance(v, Formula):
+                    v = cached[c - c0] if cached is not None and c - c0 < len(cached) else None
+                break
         if v is None:
             for s, r0, c0, arr in self.arrays:
                 if s == sheet and 0 <= r - r0 < arr.shape[0] and 0 <= c - c0 < arr.shape[1]:
