@@ -349,3 +349,25 @@ def test_what_the_mirrors_read_is_what_was_written_last():
     values.block("S", 5, 0, mutable, None)
     mutable[0][0] = 0                                               # what was written is kept as it was
     assert values.get("S", 5, 0) == 5
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_portable_transform_leaves_the_callers_plan_as_it_was(lang):
+    # portable_plan changes a copy in place (calls replaced in cells, captions about the Rebuild
+    # button, the Guide, the dashboard's buttons, cached values of typed formulas); the plan it
+    # was given, shared with the macro workbook's writer, must not change
+    import pickle
+
+    from bpm_xl.writers.portable import _BUTTON_WORDS, _CAPTION_STYLES
+
+    data, system = example_workbook_data(lang)
+    plan = plan_workbook(data, system, lang, evaluation=evaluate(to_inputs(data)))
+    shown = plan_workbook(data, system, lang)
+    blocks = [(sp, b) for sp in plan.sheets for b in sp.blocks]
+    assert any(b.udfs for _, b in blocks) and any(sp.buttons for sp in plan.sheets)
+    assert any(b.style in _CAPTION_STYLES and any(isinstance(v, str) and old in v for row in b.cells for v in row)
+               for _, b in blocks for old, _ in _BUTTON_WORDS)
+    before = pickle.dumps(plan)
+    for p in (portable_plan(plan, system), portable_plan(plan, system, shown)):
+        assert p.names is not plan.names and not {id(b) for s in p.sheets for b in s.blocks} & {id(b) for _, b in blocks}
+    assert pickle.dumps(plan) == before

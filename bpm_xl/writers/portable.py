@@ -39,6 +39,7 @@ import copy
 import io
 import math
 import re
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -191,7 +192,7 @@ class _Values:
     """
 
     def __init__(self, plan: WorkbookPlan) -> None:
-        self.rows: dict[tuple[str, int], list[tuple[int, int, list[Any], Any]]] = {}
+        self.rows: dict[tuple[str, int], list[tuple[int, int, tuple[Any, ...], Any]]] = {}
         self.arrays: list[tuple[str, int, int, np.ndarray]] = []   # float blocks (a large survey), NaN blank
         self.names = plan.names
         for sp in plan.sheets:
@@ -206,9 +207,9 @@ class _Values:
             return
         segs = self.rows.get((sheet, r))
         if segs is None:
-            self.rows[(sheet, r)] = [(c, c + len(row), list(row), cached)]
+            self.rows[(sheet, r)] = [(c, c + len(row), tuple(row), cached)]
         else:
-            segs.append((c, c + len(row), list(row), cached))
+            segs.append((c, c + len(row), tuple(row), cached))
 
     def block(self, sheet: str, r: int, c: int, cells: list[list[Any]], cached: list[list[Any]] | None) -> None:
         if isinstance(cells, np.ndarray):  # numbers only: kept as the array, read by get()
@@ -216,7 +217,7 @@ class _Values:
             return
         nc = len(cached) if cached is not None else 0
         for i, row in enumerate(cells):
-            self._segment(sheet, r + i, c, row, list(cached[i]) if i < nc else None)
+            self._segment(sheet, r + i, c, row, tuple(cached[i]) if i < nc else None)
 
     def grid(self, sheet: str, r: int, c: int, values: list[list[Any]]) -> None:
         for i, row in enumerate(values):
@@ -1182,6 +1183,30 @@ def _shown_at(cells: dict[tuple[int, int], Any], arrays: list[Block], r: int, c:
     return None
 
 
+def _rows_copy(rows: Any) -> Any:
+    """Rows of a block the transform may change in place: each list row copied (its values are
+    numbers, text or formulas, never changed in place); a float array is shared (never changed)."""
+    if rows is None or isinstance(rows, np.ndarray):
+        return rows
+    return [r.copy() if type(r) is list else copy.deepcopy(r) for r in rows]
+
+
+def _own_copy(plan: WorkbookPlan) -> WorkbookPlan:
+    """A copy of ``plan`` that :func:`portable_plan` and :func:`~bpm_xl.layout.mark_portable` may
+    change without changing ``plan``: they reassign, append to and replace items of the lists of
+    sheets, blocks and arrays, the names, a block's attributes, and cells of a block's rows (the
+    calls replaced in cells, the captions about the Rebuild button). So plan, sheets, blocks, their
+    lists, dicts and rows are new; the cell values, float arrays (a large survey), array formulas,
+    validations and charts, which nothing changes, are shared (copy.deepcopy took a second for a
+    survey of 100,000 respondents)."""
+    return replace(plan, names=dict(plan.names), sheets=[
+        replace(sp, blocks=[replace(b, cells=_rows_copy(b.cells), cached=_rows_copy(b.cached), udfs=dict(b.udfs),
+                                    col_styles=dict(b.col_styles)) for b in sp.blocks],
+                arrays=list(sp.arrays), widths=dict(sp.widths), validations=list(sp.validations),
+                charts=list(sp.charts), buttons=list(sp.buttons))
+        for sp in plan.sheets])
+
+
 def portable_plan(plan: WorkbookPlan, system: Any = None, shown: WorkbookPlan | None = None) -> WorkbookPlan:
     """A copy of ``plan`` in which every bpm-xl function call is a native formula.
 
@@ -1194,7 +1219,7 @@ def portable_plan(plan: WorkbookPlan, system: Any = None, shown: WorkbookPlan | 
     """
     from ..layout import mark_portable
 
-    p = mark_portable(copy.deepcopy(plan))
+    p = mark_portable(_own_copy(plan))
     p.sheets = [s for s in p.sheets if s.role != "conf"]
     if shown is not None:
         _show_input_formulas(p, shown)
