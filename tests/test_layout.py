@@ -24,7 +24,7 @@ import pytest
 
 from bpm_xl import evaluate, scoring
 from bpm_xl.layout import plan_workbook
-from bpm_xl.layout.types import Block, Formula, WorkbookPlan, a1, parse_ref
+from bpm_xl.layout.types import Block, Formula, WorkbookPlan, a1, col_index, col_letter, parse_ref, ref
 from bpm_xl.model import IndicatorSystem
 from bpm_xl.service import example_workbook_data
 from tests.libreoffice import available
@@ -61,6 +61,30 @@ def test_formula_is_the_only_formula_type():
     assert isinstance(copy.deepcopy(f), Formula)
     assert Formula("A1") == "=A1"
     assert not isinstance("=SUM(A1:A2)", Formula)
+
+
+def _letters_by_hand(col: int) -> str:
+    """Column letters as bijective base 26, written out independently of bpm_xl."""
+    n, out = col + 1, []
+    while n > 0:
+        n -= 1
+        out.append(chr(ord("A") + n % 26))
+        n //= 26
+    return "".join(reversed(out))
+
+
+def test_column_letters_and_references_for_every_column_and_beyond_xfd():
+    # the letters are a looked-up table up to XFD and computed beyond it: same answer everywhere
+    for col in range(16384 + 800):
+        letters = _letters_by_hand(col)
+        assert col_letter(col) == letters, col
+        assert col_index(letters) == col
+        assert a1(col, col) == f"${letters}${col + 1}"
+        assert a1(7, col, absolute=False) == f"{letters}8"
+    assert col_letter(16383) == "XFD" and col_letter(16384) == "XFE" and col_letter(-1) == ""
+    assert ref("Sheet", 2, 3) == "'Sheet'!$D$3" == ref("Sheet", 2, 3, 2, 3)
+    assert ref("it's", 0, 0, 9, 16384) == "'it''s'!$A$1:$XFE$10"
+    assert parse_ref(ref("it's", 0, 0, 9, 16384)) == ("it's", 0, 0, 9, 16384)
 
 
 # ---------------------------------------------------------------------------------------

@@ -313,3 +313,84 @@ def test_the_export_opened_without_recalculation_shows_the_evaluate_json_figures
     assert close(dash[k][1], want["total"]) and close(dash[k + 1][1], want["score100"])
     assert dash[k + 2][1] == want["rating"]["grade"]
     assert dash[k + 3][1] == want["rating"]["label_zh"]
+
+
+def test_the_chidist_mirror_is_scipy_stats_chi2_sf():
+    # the Kendall p-value on the calculation sheet comes from scipy.special (scipy.stats is slow to
+    # import): it must be the very value scipy.stats.chi2.sf gives, an error where that gives NaN
+    from scipy.stats import chi2
+
+    from bpm_xl.writers.portable import _chi2_sf
+
+    for df in (0, 1, 2, 3, 9, 14, 49):
+        for x in (0.0, 1e-9, 0.1, 1.0, 2.5, 7.3, 16.92, 33.3, 150.0, 1e4, math.inf):
+            want, got = float(chi2.sf(x, df)), _chi2_sf(x, df)
+            assert got == want or (math.isnan(got) and math.isnan(want)), (x, df, got, want)
+
+
+def test_what_the_mirrors_read_is_what_was_written_last():
+    from bpm_xl.layout.types import Formula, SheetPlan, WorkbookPlan
+    from bpm_xl.writers.portable import _Values
+
+    sp = SheetPlan("s", "S", "input")
+    sp.add(0, 0, [[1, Formula("=A1"), "x"], [None, 2.5]], cached=[[None, 7]])   # A1=1 B1 shows 7; B2=2.5
+    sp.add(1, 4, np.array([[1.0, np.nan], [3.0, 4.0]]))                          # float block E2:F3
+    values = _Values(WorkbookPlan("en", [sp], {"R": "='S'!$A$1:$C$2"}))
+    assert values.at("'S'!$A$1:$C$2") == [[1, 7, "x"], [None, 2.5, None]]
+    values.block("S", 0, 1, [[Formula("=Z9"), None]], [[8]])       # a later write wins, a formula shows its cache
+    values.block("S", 1, 1, [[Formula("=Z9")]], None)               # a formula without a cached value shows blank
+    assert values.at("'S'!$A$1:$D$2") == [[1, 8, None, None], [None, None, None, None]]
+    values.grid("S", 2, 5, [[Formula("=raw"), 9]])                  # grid values as they are, beside the array
+    assert values.at("'S'!$E$2:$G$3") == [[1.0, None, None], [3.0, Formula("=raw"), 9]]
+    values.block("S", 2, 4, [[None]], None)                         # a blank written over the array shows the array
+    assert values.get("S", 2, 4) == 3.0 and values.get("S", 9, 9) is None
+    assert values.nums("'S'!$E$2:$F$3").tolist()[0][0] == 1.0 and math.isnan(values.nums("'S'!$F$2")[0][0])
+    mutable = [[5, 6]]
+    values.block("S", 5, 0, mutable, None)
+    mutable[0][0] = 0                                               # what was written is kept as it was
+    assert values.get("S", 5, 0) == 5
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_portable_transform_leaves_the_callers_plan_as_it_was(lang):
+    # portable_plan changes a copy in place (calls replaced in cells, captions about the Rebuild
+    # button, the Guide, the dashboard's buttons, cached values of typed formulas); the plan it
+    # was given, shared with the macro workbook's writer, must not change
+    import pickle
+
+    from bpm_xl.writers.portable import _BUTTON_WORDS, _CAPTION_STYLES
+
+    data, system = example_workbook_data(lang)
+    plan = plan_workbook(data, system, lang, evaluation=evaluate(to_inputs(data)))
+    shown = plan_workbook(data, system, lang)
+    blocks = [(sp, b) for sp in plan.sheets for b in sp.blocks]
+    assert any(b.udfs for _, b in blocks) and any(sp.buttons for sp in plan.sheets)
+    assert any(b.style in _CAPTION_STYLES and any(isinstance(v, str) and old in v for row in b.cells for v in row)
+               for _, b in blocks for old, _ in _BUTTON_WORDS)
+    before = pickle.dumps(plan)
+    for p in (portable_plan(plan, system), portable_plan(plan, system, shown)):
+        assert p.names is not plan.names and not {id(b) for s in p.sheets for b in s.blocks} & {id(b) for _, b in blocks}
+    assert pickle.dumps(plan) == before
+
+
+def test_the_cycle_collector_is_as_it_was_after_the_transform():
+    import gc
+
+    from bpm_xl.writers.portable import _cycle_collection_paused
+
+    data, system = example_workbook_data("en")
+    plan = plan_workbook(data, system, "en")
+    assert gc.isenabled()
+    portable_plan(plan, system)
+    assert gc.isenabled()
+    with pytest.raises(KeyError):
+        with _cycle_collection_paused():
+            assert not gc.isenabled()
+            raise KeyError("refused")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        portable_plan(plan, system)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -11,6 +11,7 @@ start with ``=`` (an indicator name, a code typed by a user) stays text in every
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -291,7 +292,11 @@ class WorkbookData:
 
 # ---------------------------------------------------------------------------------------
 # A1 helpers
-def col_letter(col: int) -> str:
+#: Columns of an Excel sheet (A..XFD); their letters are looked up, not computed.
+EXCEL_COLUMNS = 16384
+
+
+def _letters(col: int) -> str:
     s = ""
     col += 1
     while col:
@@ -300,16 +305,45 @@ def col_letter(col: int) -> str:
     return s
 
 
+_LETTERS = tuple(_letters(c) for c in range(EXCEL_COLUMNS))
+_ABSOLUTE = tuple(f"${s}$" for s in _LETTERS)
+
+
+def col_letter(col: int) -> str:
+    """The letters of a 0-based column; beyond XFD (which Excel does not have) they are computed alike.
+
+    >>> col_letter(0), col_letter(25), col_letter(26), col_letter(16383), col_letter(16384), col_letter(-1)
+    ('A', 'Z', 'AA', 'XFD', 'XFE', '')
+    """
+    if 0 <= col < EXCEL_COLUMNS:
+        return _LETTERS[col]
+    return _letters(col)
+
+
 def a1(row: int, col: int, absolute: bool = True) -> str:
-    d = "$" if absolute else ""
-    return f"{d}{col_letter(col)}{d}{row + 1}"
+    """``$C$2`` (or ``C2``) for 0-based (row, col).
+
+    >>> a1(1, 2), a1(1, 2, absolute=False), a1(0, 16384)
+    ('$C$2', 'C2', '$XFE$1')
+    """
+    if absolute:
+        if 0 <= col < EXCEL_COLUMNS:
+            return f"{_ABSOLUTE[col]}{row + 1}"
+        return f"${_letters(col)}${row + 1}"
+    return f"{col_letter(col)}{row + 1}"
 
 
+@lru_cache(maxsize=1024)
 def _q(sheet: str) -> str:
     return "'" + sheet.replace("'", "''") + "'"
 
 
 def ref(sheet: str, r0: int, c0: int, r1: int | None = None, c1: int | None = None) -> str:
+    """``'Sheet'!$A$1`` or ``'Sheet'!$A$1:$B$2`` (0-based corners; a one-cell range as one cell).
+
+    >>> ref("it's", 0, 0), ref("S", 0, 0, 1, 1), ref("S", 2, 3, 2, 3)
+    ("'it''s'!$A$1", "'S'!$A$1:$B$2", "'S'!$D$3")
+    """
     if r1 is None or (r1 == r0 and c1 == c0):
         return f"{_q(sheet)}!{a1(r0, c0)}"
     return f"{_q(sheet)}!{a1(r0, c0)}:{a1(r1, c1)}"

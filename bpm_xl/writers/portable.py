@@ -36,9 +36,13 @@ what each cell shows; errors are cached as Excel error values such as ``#N/A``).
 from __future__ import annotations
 
 import copy
+import gc
 import io
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -176,11 +180,22 @@ def _concat(v: Any) -> str:
     return "" if v is None else str(v)
 
 
+#: A segment of a row written by :meth:`_Values.grid`: its values as they are (no formula in it is resolved).
+_RAW = object()
+
+
 class _Values:
-    """What every cell of the plan shows: typed values, and the cached values of formulas."""
+    """What every cell of the plan shows: typed values, and the cached values of formulas.
+
+    Kept by row: per (sheet, row) the segments written there, in order, each
+    ``(first column, end column, cells, cached)``; a later segment covering a cell wins, as a
+    later write does. A block's formula cell shows its cached value (``None`` without one);
+    ``cached`` is ``_RAW`` for a segment of plain values (:meth:`grid`). The rows are copied
+    when written, so a later change of a plan's block does not change what was recorded.
+    """
 
     def __init__(self, plan: WorkbookPlan) -> None:
-        self.v: dict[tuple[str, int, int], Any] = {}
+        self.rows: dict[tuple[str, int], list[tuple[int, int, tuple[Any, ...], Any]]] = {}
         self.arrays: list[tuple[str, int, int, np.ndarray]] = []   # float blocks (a large survey), NaN blank
         self.names = plan.names
         for sp in plan.sheets:
@@ -190,23 +205,35 @@ class _Values:
                 if a.cached:
                     self.grid(sp.name, a.row, a.col, a.cached)
 
+    def _segment(self, sheet: str, r: int, c: int, row: list[Any], cached: Any) -> None:
+        if len(row) == 0:
+            return
+        segs = self.rows.get((sheet, r))
+        if segs is None:
+            self.rows[(sheet, r)] = [(c, c + len(row), tuple(row), cached)]
+        else:
+            segs.append((c, c + len(row), tuple(row), cached))
+
     def block(self, sheet: str, r: int, c: int, cells: list[list[Any]], cached: list[list[Any]] | None) -> None:
         if isinstance(cells, np.ndarray):  # numbers only: kept as the array, read by get()
             self.arrays.append((sheet, r, c, cells))
             return
+        nc = len(cached) if cached is not None else 0
         for i, row in enumerate(cells):
-            for j, v in enumerate(row):
-                if isinstance(v, Formula):
-                    v = cached[i][j] if cached is not None and i < len(cached) and j < len(cached[i]) else None
-                self.v[(sheet, r + i, c + j)] = v
+            self._segment(sheet, r + i, c, row, tuple(cached[i]) if i < nc else None)
 
     def grid(self, sheet: str, r: int, c: int, values: list[list[Any]]) -> None:
         for i, row in enumerate(values):
-            for j, v in enumerate(row):
-                self.v[(sheet, r + i, c + j)] = v
+            self._segment(sheet, r + i, c, row, _RAW)
 
     def get(self, sheet: str, r: int, c: int) -> Any:
-        v = self.v.get((sheet, r, c))
+        v = None
+        for c0, c1, cells, cached in reversed(self.rows.get((sheet, r), ())):
+            if c0 <= c < c1:
+                v = cells[c - c0]
+                if cached is not _RAW and isinstance(v, Formula):
+                    v = cached[c - c0] if cached is not None and c - c0 < len(cached) else None
+                break
         if v is None:
             for s, r0, c0, arr in self.arrays:
                 if s == sheet and 0 <= r - r0 < arr.shape[0] and 0 <= c - c0 < arr.shape[1]:
@@ -387,18 +414,34 @@ _FOLD_CODES = (9, 10, 13)
 _HUGE = 1e300
 
 
+def _substitutions(steps: list[str]) -> tuple[str, str]:
+    """SUBSTITUTE(...SUBSTITUTE(x, step 1)..., last step) as the text before and after x (built once:
+    the parse table has a chain for each of its cells)."""
+    return "SUBSTITUTE(" * len(steps), "".join(f",{step})" for step in steps)
+
+
+_FOLD_CHAIN = _substitutions([f'"{a}","{b}"' for a, b in _FOLD] + [f'CHAR({code})," "' for code in _FOLD_CODES])
+_NO_DIGITS_CHAIN = _substitutions([f'"{d}",""' for d in "0123456789"])
+
+
 def _fold_formula(x: str) -> str:
-    for a, b in _FOLD:
-        x = f'SUBSTITUTE({x},"{a}","{b}")'
-    for code in _FOLD_CODES:
-        x = f'SUBSTITUTE({x},CHAR({code})," ")'
-    return x
+    """``x`` with _FOLD's characters and the _FOLD_CODES replaced, one SUBSTITUTE each.
+
+    >>> f = _fold_formula("A1")
+    >>> f.startswith("SUBSTITUTE(" * 17 + 'A1,"０","0"),"１","1"),'), f.endswith(',CHAR(10)," "),CHAR(13)," ")')
+    (True, True)
+    """
+    return f"{_FOLD_CHAIN[0]}{x}{_FOLD_CHAIN[1]}"
 
 
 def _no_digits_formula(x: str) -> str:
-    for d in "0123456789":
-        x = f'SUBSTITUTE({x},"{d}","")'
-    return x
+    """``x`` without its digits.
+
+    >>> _no_digits_formula("A1").endswith('SUBSTITUTE(A1,"0",""),"1",""),"2",""),"3",""),"4",""),"5",""),"6",""),'
+    ...                                   '"7",""),"8",""),"9","")')
+    True
+    """
+    return f"{_NO_DIGITS_CHAIN[0]}{x}{_NO_DIGITS_CHAIN[1]}"
 
 
 def _trim(s: str) -> str:
@@ -879,9 +922,16 @@ def _kendall_values(ranks: list[list[Any]], ties: list[list[Any]], complete: boo
         return [R, NA, NA, n - 1, NA]
     w = min(max(12 * S / den, 0.0), 1.0)
     chi2 = m * (n - 1) * w
-    from scipy.stats import chi2 as _chi2  # local: scipy is slow to import
+    return [R, w, chi2, n - 1, _out(_chi2_sf(chi2, n - 1))]
 
-    return [R, w, chi2, n - 1, _out(_chi2.sf(chi2, n - 1))]
+
+def _chi2_sf(x: float, df: int) -> float:
+    """CHIDIST(x, df): the chi-square survival function (NaN without a degree of freedom), as
+    scipy.stats.chi2.sf gives it; scipy.special's chdtrc is the same function without the 1-2 s
+    import of scipy.stats."""
+    from scipy.special import chdtrc  # local: scipy is slow to import
+
+    return float(chdtrc(df, x)) if df > 0 else math.nan
 
 
 def _kendall(calc: _Calc, names, dname: str) -> tuple[list[Formula], list[Any]]:
@@ -1152,6 +1202,30 @@ def _shown_at(cells: dict[tuple[int, int], Any], arrays: list[Block], r: int, c:
     return None
 
 
+def _rows_copy(rows: Any) -> Any:
+    """Rows of a block the transform may change in place: each list row copied (its values are
+    numbers, text or formulas, never changed in place); a float array is shared (never changed)."""
+    if rows is None or isinstance(rows, np.ndarray):
+        return rows
+    return [r.copy() if type(r) is list else copy.deepcopy(r) for r in rows]
+
+
+def _own_copy(plan: WorkbookPlan) -> WorkbookPlan:
+    """A copy of ``plan`` that :func:`portable_plan` and :func:`~bpm_xl.layout.mark_portable` may
+    change without changing ``plan``: they reassign, append to and replace items of the lists of
+    sheets, blocks and arrays, the names, a block's attributes, and cells of a block's rows (the
+    calls replaced in cells, the captions about the Rebuild button). So plan, sheets, blocks, their
+    lists, dicts and rows are new; the cell values, float arrays (a large survey), array formulas,
+    validations and charts, which nothing changes, are shared (copy.deepcopy took a second for a
+    survey of 100,000 respondents)."""
+    return replace(plan, names=dict(plan.names), sheets=[
+        replace(sp, blocks=[replace(b, cells=_rows_copy(b.cells), cached=_rows_copy(b.cached), udfs=dict(b.udfs),
+                                    col_styles=dict(b.col_styles)) for b in sp.blocks],
+                arrays=list(sp.arrays), widths=dict(sp.widths), validations=list(sp.validations),
+                charts=list(sp.charts), buttons=list(sp.buttons))
+        for sp in plan.sheets])
+
+
 def portable_plan(plan: WorkbookPlan, system: Any = None, shown: WorkbookPlan | None = None) -> WorkbookPlan:
     """A copy of ``plan`` in which every bpm-xl function call is a native formula.
 
@@ -1162,9 +1236,28 @@ def portable_plan(plan: WorkbookPlan, system: Any = None, shown: WorkbookPlan | 
     the input sheets carry what they showed. A judgment typed as text that the native
     formulas cannot read as the core does (e.g. "①/3") raises a located WorkbookError.
     """
+    with _cycle_collection_paused():
+        return _portable_plan(plan, system, shown)
+
+
+@contextmanager
+def _cycle_collection_paused() -> Iterator[None]:
+    """Python's cycle collector paused (as it was before, afterwards): the transform makes about a
+    million small containers (rows, formulas) and no garbage cycles, and the collector's repeated
+    full scans of them took half of its time for 100,000 respondents."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _portable_plan(plan: WorkbookPlan, system: Any, shown: WorkbookPlan | None) -> WorkbookPlan:
     from ..layout import mark_portable
 
-    p = mark_portable(copy.deepcopy(plan))
+    p = mark_portable(_own_copy(plan))
     p.sheets = [s for s in p.sheets if s.role != "conf"]
     if shown is not None:
         _show_input_formulas(p, shown)
