@@ -371,26 +371,3 @@ def test_the_portable_transform_leaves_the_callers_plan_as_it_was(lang):
     for p in (portable_plan(plan, system), portable_plan(plan, system, shown)):
         assert p.names is not plan.names and not {id(b) for s in p.sheets for b in s.blocks} & {id(b) for _, b in blocks}
     assert pickle.dumps(plan) == before
-
-
-def test_the_cycle_collector_is_as_it_was_after_the_transform():
-    import gc
-
-    from bpm_xl.writers.portable import _cycle_collection_paused
-
-    data, system = example_workbook_data("en")
-    plan = plan_workbook(data, system, "en")
-    assert gc.isenabled()
-    portable_plan(plan, system)
-    assert gc.isenabled()
-    with pytest.raises(KeyError):
-        with _cycle_collection_paused():
-            assert not gc.isenabled()
-            raise KeyError("refused")
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        portable_plan(plan, system)
-        assert not gc.isenabled()
-    finally:
-        gc.enable()

@@ -36,12 +36,9 @@ what each cell shows; errors are cached as Excel error values such as ``#N/A``).
 from __future__ import annotations
 
 import copy
-import gc
 import io
 import math
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -1236,25 +1233,6 @@ def portable_plan(plan: WorkbookPlan, system: Any = None, shown: WorkbookPlan | 
     the input sheets carry what they showed. A judgment typed as text that the native
     formulas cannot read as the core does (e.g. "①/3") raises a located WorkbookError.
     """
-    with _cycle_collection_paused():
-        return _portable_plan(plan, system, shown)
-
-
-@contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
-    """Python's cycle collector paused (as it was before, afterwards): the transform makes about a
-    million small containers (rows, formulas) and no garbage cycles, and the collector's repeated
-    full scans of them took half of its time for 100,000 respondents."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _portable_plan(plan: WorkbookPlan, system: Any, shown: WorkbookPlan | None) -> WorkbookPlan:
     from ..layout import mark_portable
 
     p = mark_portable(_own_copy(plan))
