@@ -563,7 +563,7 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
     path = Path(path)
     check_file(path)
     kind = _hub_kind(path)
-    with safe.hold_lock(path):
+    with safe.hold_lock(path), _large_job():
         data, g = _read(path, formulas=True)   # formulas kept as Formula for rewriting the inputs (parts checked)
         with zipfile.ZipFile(path) as zf:      # a renamed file was refused by _hub_kind, before any evaluation
             vba = zf.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in zf.namelist() else None

@@ -79,3 +79,21 @@ def test_close_without_result_ends_the_child():
     proc = job.proc
     job.close()
     assert proc is not None and not proc.is_alive()
+
+
+def test_the_garbage_collector_is_as_it_was_after_a_large_job():
+    import gc
+
+    assert gc.isenabled()
+    with pytest.raises(KeyError):
+        with service._large_job():
+            assert not gc.isenabled()
+            raise KeyError("refused")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with service._large_job():
+            pass
+        assert not gc.isenabled()          # paused before: still paused
+    finally:
+        gc.enable()
