@@ -709,7 +709,8 @@ def weight_thresholds(dimension_weights, dimension_scores, scale_max: float = 5.
 # ----------------------------------------------------------------------------- all
 def analyse(inputs, draws: int = 10000, seed: int = 20261126, progress: Progress | None = None, *,
             probability: float = 0.2, level: float = 0.95, evaluation=None,
-            respondent_draws: int | None = None) -> SensitivityResult:
+            respondent_draws: int | None = None,
+            parts: tuple[str, ...] = ("perturb", "bootstrap", "respondents")) -> SensitivityResult:
     """Judgment, respondent and weight sensitivity of one evaluation.
 
     Parameters
@@ -733,6 +734,11 @@ def analyse(inputs, draws: int = 10000, seed: int = 20261126, progress: Progress
         Draws of the respondent bootstrap when it should differ from ``draws``: its cost grows
         with respondents x draws, so the workbook caps it for very large surveys
         (:func:`respondent_draws_for`). The result records both counts.
+    parts : tuple of str
+        The Monte Carlo parts to compute ("perturb", "bootstrap", "respondents"); the others
+        are None. Each part draws from its own stream, so a part is the same whether computed
+        alone or with the others (the export computes them in two processes and joins them
+        with :func:`dataclasses.replace`).
 
     Returns
     -------
@@ -751,12 +757,16 @@ def analyse(inputs, draws: int = 10000, seed: int = 20261126, progress: Progress
     ev = evaluate(inputs) if evaluation is None else evaluation
     ss = np.random.SeedSequence(int(seed)).spawn(3)
     total = 3 * draws
+    unknown = set(parts) - {"perturb", "bootstrap", "respondents"}
+    if unknown:
+        raise SettingsError(f"parts: unknown part {sorted(unknown)[0]!r}; choose perturb, bootstrap or respondents")
     pert = judgment_sensitivity(ev, draws, "perturb", probability, np.random.default_rng(ss[0]),
-                                progress, 0, total)
+                                progress, 0, total) if "perturb" in parts else None
     boot = judgment_sensitivity(ev, draws, "bootstrap", probability, np.random.default_rng(ss[1]),
-                                progress, draws, total)
+                                progress, draws, total) if "bootstrap" in parts else None
     rdraws = draws if respondent_draws is None else _check_draws(respondent_draws)
-    resp = respondent_sensitivity(ev, rdraws, level, np.random.default_rng(ss[2]), progress, 2 * draws, total)
+    resp = respondent_sensitivity(ev, rdraws, level, np.random.default_rng(ss[2]), progress, 2 * draws,
+                                  total) if "respondents" in parts else None
     s = ev.settings
     dt = ev.dimension_table
     wt = weight_thresholds(dt["weight"].to_numpy(float), dt["score"].to_numpy(float), s.scale_max, s.bands,

@@ -317,14 +317,34 @@ def evaluate_data(data: WorkbookData, source: str = "workbook") -> "Evaluation":
 
 
 def sensitivity_of(inputs: "EvaluationInputs", evaluation: "Evaluation", draws: int = SENSITIVITY_DRAWS,
-                   progress: Callable[[int, int], None] | None = None) -> "SensitivityResult | None":
-    """The sensitivity analysis of an evaluation (None for ``draws <= 0``): the one place."""
+                   progress: Callable[[int, int], None] | None = None,
+                   parts: tuple[str, ...] = ("perturb", "bootstrap", "respondents")) -> "SensitivityResult | None":
+    """The sensitivity analysis of an evaluation (None for ``draws <= 0``): the one place.
+    ``parts``: the Monte Carlo parts computed (see :func:`bpm_xl.sensitivity.analyse`)."""
     if draws <= 0:
         return None
     from .sensitivity import analyse, respondent_draws_for
 
     return analyse(inputs, draws=draws, seed=SENSITIVITY_SEED, evaluation=evaluation, progress=progress,
-                   respondent_draws=respondent_draws_for(len(inputs.survey), draws))
+                   respondent_draws=respondent_draws_for(len(inputs.survey), draws), parts=parts)
+
+
+class _SensitivityInBackground:
+    """:func:`sensitivity_of` computed by two background processes (:class:`_Background`):
+    the expert judgments' parts in one, the respondent bootstrap in the other; each part draws
+    from its own stream, so the joined result is the one :func:`sensitivity_of` gives."""
+
+    def __init__(self, inputs: "EvaluationInputs", evaluation: "Evaluation") -> None:
+        self.jobs = [_Background(sensitivity_of, inputs, evaluation, SENSITIVITY_DRAWS, None, part)
+                     for part in (("perturb", "bootstrap"), ("respondents",))]
+
+    def result(self) -> "SensitivityResult":
+        judged, answered = (job.result() for job in self.jobs)
+        return replace(judged, respondents=answered.respondents)
+
+    def close(self) -> None:
+        for job in self.jobs:
+            job.close()
 
 
 class _Background:
@@ -624,7 +644,7 @@ def export_file(source: "str | Path | EvaluationInputs", out: str | Path | None 
         source = load_example(lang=lang or "zh")  # as before: the example's inputs, not its workbook
     data, system, lang, name = load_source(source, lang)
     a = assess(data, name)  # invalid input refuses before anything is written
-    sens = _Background(sensitivity_of, a.inputs, a.evaluation) if a.evaluation is not None else None
+    sens = _SensitivityInBackground(a.inputs, a.evaluation) if a.evaluation is not None else None
     try:
         with _large_job():
             return export_portable(data, system, lang, out, evaluation=a.evaluation,

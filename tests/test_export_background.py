@@ -35,7 +35,7 @@ def test_the_background_export_writes_the_sequential_file(tmp_path, monkeypatch,
 
     monkeypatch.setattr(service, "_Background", Spy)
     fast = service.export_file(service.EXAMPLE, tmp_path / "fast.xlsx", lang=lang)
-    assert len(made) == 1 and made[0].here is False      # the child's result was used
+    assert len(made) == 2 and not any(m.here for m in made)   # both children's results were used
     monkeypatch.setattr(service, "_Background", _Here)
     slow = service.export_file(service.EXAMPLE, tmp_path / "slow.xlsx", lang=lang)
     assert fast.read_bytes() == slow.read_bytes()
@@ -97,3 +97,21 @@ def test_the_garbage_collector_is_as_it_was_after_a_large_job():
         assert not gc.isenabled()          # paused before: still paused
     finally:
         gc.enable()
+
+
+def test_the_parts_computed_apart_join_to_the_whole_analysis():
+    import json
+    from dataclasses import replace
+
+    from bpm_xl.example import load_example
+    from bpm_xl.sensitivity import analyse
+
+    inputs = load_example()
+    whole = analyse(inputs, draws=300)
+    judged = analyse(inputs, draws=300, parts=("perturb", "bootstrap"))
+    answered = analyse(inputs, draws=300, parts=("respondents",))
+    assert judged.respondents is None and answered.judgments_perturb is None
+    joined = replace(judged, respondents=answered.respondents)
+    assert json.dumps(joined.to_dict(), sort_keys=True) == json.dumps(whole.to_dict(), sort_keys=True)
+    with pytest.raises(service.BpmError, match="unknown part"):
+        analyse(inputs, draws=300, parts=("judgments",))
