@@ -129,7 +129,7 @@ def test_rebuild_with_a_survey_table_keeps_the_users_cell_right_of_the_block(tmp
 
     deferred = []
     splice = bulk.splice_bytes
-    monkeypatch.setattr(bulk, "splice_bytes", lambda data, blocks: (deferred.extend(blocks), splice(data, blocks))[1])
+    monkeypatch.setattr(bulk, "splice_bytes", lambda data, blocks, directs=None: (deferred.extend(blocks), splice(data, blocks, directs))[1])
     service.rebuild_file(fast, backup=False)  # the vectorised reader's SurveyTable, the bulk writer
     assert deferred  # the bulk path was taken
     a, b = _members(slow.read_bytes()), _members(fast.read_bytes())

@@ -158,31 +158,51 @@ def splice(xml: bytes, blocks: list[Deferred], write: Any) -> None:
     write(xml[pos:])
 
 
-def splice_bytes(data: bytes, blocks: list[Deferred]) -> bytes:
-    """The package ``data`` (as XlsxWriter wrote it) with the deferred blocks' cells."""
-    if not blocks:
+def splice_bytes(data: bytes, blocks: list[Deferred], directs: dict[int, Any] | None = None) -> bytes:
+    """The package ``data`` (as XlsxWriter wrote it) with the deferred blocks' cells and the
+    rows of the sheets :mod:`.direct` renders (``directs``: sheet number -> its renderer)."""
+    directs = directs or {}
+    if not blocks and not directs:
         return data
     by_member: dict[str, list[Deferred]] = {}
     for d in blocks:
         by_member.setdefault(f"xl/worksheets/sheet{d.index}.xml", []).append(d)
+    rendered = {f"xl/worksheets/sheet{k}.xml": r for k, r in directs.items()}
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zo:
         for info in zin.infolist():
             zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
             zi.compress_type = info.compress_type
             zi.external_attr = info.external_attr
-            mine = by_member.get(info.filename)
-            if mine is None:
+            mine, rows = by_member.get(info.filename), rendered.get(info.filename)
+            if mine is None and rows is None:
                 copy_member(zin, info, zo)
                 continue
             xml = zin.read(info.filename)
             zi._compresslevel = ZIP_LEVEL  # noqa: SLF001 - zipfile's way to set one member's level
-            size = len(xml) + sum(d.values.size * 32 for d in mine)
+            size = len(xml) + sum(d.values.size * 32 for d in mine or ()) + (rows.cells() * 200 if rows else 0)
             with zo.open(zi, "w", force_zip64=size > 1 << 30) as fh:
-                buf = _Buffered(fh)
-                splice(xml, mine, buf.write)
-                buf.flush()
+                buf = _Threaded(fh)
+                try:
+                    if rows is not None:
+                        _splice_rows(xml, rows, buf)
+                    else:
+                        splice(xml, mine, buf.write)
+                finally:
+                    buf.close()
     return out.getvalue()
+
+
+def _splice_rows(xml: bytes, rows: Any, buf: _Threaded) -> None:
+    """The sheet ``xml`` with its rows (rendered by ``rows.stream``) where the marker is."""
+    from .direct import MARKER
+
+    at = xml.find(MARKER.encode())
+    if at < 0 or xml.find(MARKER.encode(), at + 1) >= 0:
+        raise RuntimeError("direct: the rows' place is not once in the sheet XML")
+    buf.write(xml[:at])
+    rows.stream(lambda text: buf.write(text.encode()))
+    buf.write(xml[at + len(MARKER):])
 
 
 def copy_member(zin: zipfile.ZipFile, info: zipfile.ZipInfo, zo: zipfile.ZipFile) -> None:
@@ -211,11 +231,29 @@ def copy_member(zin: zipfile.ZipFile, info: zipfile.ZipInfo, zo: zipfile.ZipFile
     zo.start_dir = zo.fp.tell()
 
 
-class _Buffered:
-    """Joins small writes into large ones (zlib is called per write)."""
+class _Threaded:
+    """Joins small writes into large ones and hands them to a thread that writes them to
+    ``fh`` (a zip member: zlib and crc32 release the GIL, so deflating one chunk overlaps with
+    formatting the next). :meth:`close` writes the rest and waits; it raises what the writing
+    raised."""
 
-    def __init__(self, fh: Any, size: int = 1 << 20) -> None:
+    def __init__(self, fh: Any, size: int = 1 << 22) -> None:
+        import queue
+        import threading
+
         self.fh, self.size, self.parts, self.n = fh, size, [], 0
+        self.error: BaseException | None = None
+        self.queue: queue.Queue = queue.Queue(maxsize=3)
+        self.worker = threading.Thread(target=self._run, daemon=True)
+        self.worker.start()
+
+    def _run(self) -> None:
+        while (chunk := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.fh.write(chunk)
+                except BaseException as exc:  # noqa: BLE001 - raised by close() in the caller's thread
+                    self.error = exc
 
     def write(self, b: bytes) -> None:
         self.parts.append(b)
@@ -224,5 +262,17 @@ class _Buffered:
             self.flush()
 
     def flush(self) -> None:
-        self.fh.write(b"".join(self.parts))
+        if self.error is not None:
+            raise self.error
+        if self.parts:
+            self.queue.put(b"".join(self.parts))
         self.parts, self.n = [], 0
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self.queue.put(None)
+            self.worker.join()
+        if self.error is not None:
+            raise self.error

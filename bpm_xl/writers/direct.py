@@ -32,12 +32,14 @@ from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 from ..layout.types import Formula
 from . import xlsxfast
 
-__all__ = ["DIRECT_MIN_CELLS", "UNKNOWN", "Direct", "cache", "install"]
+__all__ = ["DIRECT_MIN_CELLS", "MARKER", "UNKNOWN", "Direct", "cache", "install"]
 
 #: The stored value of a formula whose value is not known when the file is written.
 UNKNOWN = "#N/A"
 #: Sheets with fewer cells in list blocks and arrays are written through XlsxWriter (nothing to gain).
 DIRECT_MIN_CELLS = 20_000
+#: Where the rows go in the sheet XML XlsxWriter writes (a comment: no cell text can hold "<").
+MARKER = "<!--bpm-xl rows-->"
 #: The cached results XlsxWriter writes with t="e" (``Worksheet._write_cell``).
 _ERRORS = xlsxfast.ERRORS
 _INFS = (math.inf, -math.inf)
@@ -164,8 +166,9 @@ class Direct:
         self.seq = 0
         self._letters: dict[int, str] = {}
         self._render_cell = ws._write_cell     # XlsxWriter's (or xlsxfast's) cell writer
-        self._head: tuple[int, int] | None = None
+        self.program: list[tuple[int, str, Any]] = []
         ws._write_rows = self.write_rows
+        ws.bpm_direct = self
 
     def letters(self, c0: int, n: int) -> list[str]:
         out = []
@@ -277,15 +280,7 @@ class Direct:
     # ------------------------------------------------------------------ rendering (close time)
     def xlsxwriter_cell(self, item: tuple[int, int, Any]) -> str:
         """One cell rendered by XlsxWriter's own cell writer."""
-        ws = self.ws
-        fh = ws.fh
-        buf = _Collect()
-        ws.fh = buf
-        try:
-            self._render_cell(*item)
-        finally:
-            ws.fh = fh
-        return buf.text()
+        return self._xlsxwriter_xml(self._render_cell, *item)
 
     def _spans(self, lo: int, hi: int) -> dict[int, str]:
         """XlsxWriter's row spans (per 16 rows, first:last column with a cell) over both stores."""
@@ -311,58 +306,114 @@ class Direct:
         else:
             s[0], s[1] = min(s[0], a), max(s[1], b)
 
-    def _cells(self, r: int, segs, cells: dict[int, Any], lo: int, hi: int) -> list[str]:
-        """The cells of row ``r`` in column order: rendered segments and XlsxWriter's cells."""
-        rs = str(r + 1)
+    def _row_items(self, r: int, segs, cells: dict[int, Any], lo: int, hi: int) -> list[Any]:
+        """The cells of row ``r`` in column order, each a segment still to render (``(rows, i)``,
+        its styles assigned now) or rendered XML (XlsxWriter's own cells, rendered now): every
+        style index is assigned here, in XlsxWriter's order (row by row, left to right)."""
         table_cols = sorted(c for c in cells if lo <= c <= hi) if cells else []
         clean = all(segs[k][1] < segs[k + 1][0] for k in range(len(segs) - 1)) and not any(
             c0 <= c <= c1 for c in table_cols for c0, c1, *_ in segs)
         if clean and all(lo <= s[0] and s[1] <= hi for s in segs):
-            out: list[str] = []
+            out: list[Any] = []
             t = 0
-            for c0, _c1, _seq, rows, i in segs:
+            for c0, c1, _seq, rows, i in segs:
                 while t < len(table_cols) and table_cols[t] < c0:
                     out.append(self.xlsxwriter_cell((r, table_cols[t], cells[table_cols[t]])))
                     t += 1
-                out += rows.render(i, rs)
+                rows.style(c1 - c0 + 1)
+                out.append((rows, i))
             out += [self.xlsxwriter_cell((r, c, cells[c])) for c in table_cols[t:]]
             return out
         # overlapping writes: per column the latest (XlsxWriter's table holds only writes made
-        # after every segment stored over it, see _place)
-        best: dict[int, str] = {}
+        # after every segment stored over it, see _place); rendered now, column by column
+        rs = str(r + 1)
+        best: dict[int, Any] = {}
         for c0, _c1, _seq, rows, i in sorted(segs, key=lambda s: s[2]):
-            for j, xml in enumerate(rows.render(i, rs)):
-                best[c0 + j] = xml
+            for j in range(_c1 - c0 + 1):
+                best[c0 + j] = (rows, i, j)
         out = []
         for c in sorted(set(best) | set(table_cols)):
             if not lo <= c <= hi:
                 continue
-            out.append(self.xlsxwriter_cell((r, c, cells[c])) if c in cells else best[c])
+            if c in cells:
+                out.append(self.xlsxwriter_cell((r, c, cells[c])))
+            else:
+                rows, i, j = best[c]
+                rows.style(j + 1)
+                out.append(rows.render(i, rs)[j])
         return out
 
     def write_rows(self) -> None:
-        """``Worksheet._write_rows`` over both stores, in XlsxWriter's bytes."""
+        """In place of ``Worksheet._write_rows`` (XlsxWriter is writing the sheet): assign the
+        style indices and spans as XlsxWriter would, and write :data:`MARKER` where the rows go;
+        :meth:`stream` writes them into the package afterwards (:func:`bulk.splice_bytes`)."""
         ws = self.ws
         lo, hi = ws.dim_colmin, ws.dim_colmax
         spans = self._spans(lo, hi)
         ws.row_spans = spans
         table, comments, info = ws.table, ws.comments, ws.row_info
         rows = set(self.rows) | {r for r, c in table.items() if c} | set(comments) | set(info)
-        write = ws.fh.write
+        quick = self._quick_heads()
+        program = []
         for r in sorted(x for x in rows if ws.dim_rowmin <= x <= ws.dim_rowmax):  # as XlsxWriter's loop
             span = spans.get(r // 16)
             row_info = info.get(r)
             cells = table.get(r)
             segs = self.rows.get(r)
             if not cells and not segs:
-                ws._write_empty_row(r, span, row_info)
+                program.append((r, self._xlsxwriter_xml(ws._write_empty_row, r, span, row_info), ()))
                 continue
-            if row_info is None:
-                ws._write_row(r, span)
+            if row_info is None and quick:
+                head = f'<row r="{r + 1}" spans="{span}">' if span else f'<row r="{r + 1}">'
             else:
-                ws._write_row(r, span, row_info)
-            write("".join(self._cells(r, segs or [], cells or {}, lo, hi)))
-            ws._xml_end_tag("row")
+                head = self._xlsxwriter_xml(ws._write_row, r, span, row_info)
+            program.append((r, head, self._row_items(r, segs or [], cells or {}, lo, hi)))
+        self.program = program
+        ws.fh.write(MARKER)
+
+    def _quick_heads(self) -> bool:
+        """Whether a row without row settings starts as ``<row r=".." spans="..">`` in this
+        worksheet (XlsxWriter adds heights or an Excel 2010 attribute when so configured)."""
+        ws = self.ws
+        return (self._xlsxwriter_xml(ws._write_row, 0, "1:1") == '<row r="1" spans="1:1">'
+                and self._xlsxwriter_xml(ws._write_row, 0, None) == '<row r="1">')
+
+    def _xlsxwriter_xml(self, method, *args) -> str:
+        ws = self.ws
+        fh, ws.fh = ws.fh, _Collect()
+        try:
+            method(*args)
+            return ws.fh.text()
+        finally:
+            ws.fh = fh
+
+    def stream(self, write) -> None:
+        """Write the rows (XlsxWriter's bytes) in chunks of text to ``write``."""
+        out: list[str] = []
+        size = 0
+        for r, head, items in self.program:
+            rs = str(r + 1)
+            out.append(head)
+            if not items and not head.endswith("/>"):
+                out.append("</row>")
+                continue
+            for item in items:
+                if type(item) is str:
+                    out.append(item)
+                else:
+                    out.append("".join(item[0].render(item[1], rs)))
+            if items:
+                out.append("</row>")
+            size += 1
+            if size >= 512:
+                write("".join(out))
+                out, size = [], 0
+        if out:
+            write("".join(out))
+
+    def cells(self) -> int:
+        """An estimate of the cells stored (for the zip's 64-bit sizes)."""
+        return sum(c1 - c0 + 1 for segs in self.rows.values() for c0, c1, *_ in segs)
 
 
 class _Collect:

@@ -257,9 +257,10 @@ def _write_charts(wb, ws, sp) -> None:
 
 def _direct_wanted(sp, charted: frozenset[str]) -> bool:
     """Whether the sheet's list blocks and arrays are rendered by :mod:`.direct`: a large sheet
-    no chart takes its data from (XlsxWriter caches a chart's data from its table)."""
-    if sp.name in charted or "*" in charted:
-        return False
+    no chart takes its data from (XlsxWriter caches a chart's data from its table) and whose
+    XML the rebuild's package step does not edit (``charted`` names those sheets too)."""
+    if sp.name in charted or "*" in charted or any(isinstance(b.cells, np.ndarray) for b in sp.blocks):
+        return False   # (a sheet with a float-array block is spliced by .bulk)
     cells = sum(a.nrows * a.ncols for a in sp.arrays)
     cells += sum(len(r) for b in sp.blocks if not isinstance(b.cells, np.ndarray) for r in b.cells)
     return cells >= direct.DIRECT_MIN_CELLS
@@ -340,6 +341,8 @@ def write_plan(
         preserved = replace(preserved, foreign_sheets=tuple(f for f in preserved.foreign_sheets if f.name not in by_name))
     written = 0
     charted = _charted(plan)
+    if preserved is not None:   # sheets whose XML writers.preserve.apply_package edits
+        charted |= frozenset(preserved.sheet_protection) | {uf.sheet for uf in preserved.input_formulas}
     for item in keep.sheet_order(list(by_name), preserved):
         if not isinstance(item, str):
             fws = keep.add_foreign_sheet(wb, item, preserved.notes.get(item.name, ()))
@@ -360,27 +363,40 @@ def write_plan(
     keep.add_user_names(wb, preserved, [*by_name, *(f.name for f in (preserved.foreign_sheets if preserved else ()))])
     keep.record_layout(wb, plan.names, [sp.name for sp in plan.sheets if sp.kind == "input"])
     wb.close()
-    _finish(target, preserved, _deferred(wb))
+    _finish(target, preserved, _deferred(wb), _directs(wb))
 
 
-def _finish(target, preserved, deferred: list[bulk.Deferred]) -> None:
+def _finish(target, preserved, deferred: list[bulk.Deferred], directs: dict[int, direct.Direct]) -> None:
     """What XlsxWriter cannot write, on the package it wrote: protection and the values of
     user formulas (``writers.preserve.apply_package``), then the cells of large array blocks
-    (``writers.bulk``, last: the package step then handles a small sheet part)."""
-    if preserved is None and not deferred:
+    (``writers.bulk``) and the rows :mod:`.direct` renders, last: the package step then
+    handles small sheet parts."""
+    if preserved is None and not deferred and not directs:
         return
     from . import preserve as keep
 
     data = target.getvalue() if isinstance(target, io.BytesIO) else Path(target).read_bytes()
     if preserved is not None:
         data = keep.apply_package(data, preserved, preserved.source)
-    data = bulk.splice_bytes(data, deferred)
+    data = bulk.splice_bytes(data, deferred, directs)
     if isinstance(target, io.BytesIO):
         target.seek(0)
         target.truncate()
         target.write(data)
     else:
         Path(target).write_bytes(data)
+
+
+def _directs(wb) -> dict[int, direct.Direct]:
+    """The sheets whose rows :mod:`.direct` renders, by the number of their sheet's part."""
+    out, k = {}, 0
+    for ws in wb.worksheets():
+        if ws.is_chartsheet:
+            continue
+        k += 1
+        if getattr(ws, "bpm_direct", None) is not None:
+            out[k] = ws.bpm_direct
+    return out
 
 
 def _deferred(wb) -> list[bulk.Deferred]:
