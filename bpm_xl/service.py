@@ -359,7 +359,7 @@ class _Background:
     def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
         self.fn, self.args, self.proc, self.recv = fn, args, None, None
         self.here = True    # whether the result was computed in this process (tests look)
-        if not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2:
+        if not self.possible():
             return
         import multiprocessing
 
@@ -371,6 +371,15 @@ class _Background:
             send.close()
         except OSError:
             self.close()
+
+    @staticmethod
+    def possible() -> bool:
+        """Linux, two or more cores for this process, and no other thread (a forked child of a
+        threaded process could find a lock held by a thread it does not have)."""
+        import threading
+
+        return (sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) >= 2
+                and threading.active_count() == 1)
 
     def result(self) -> Any:
         ok, value = False, None

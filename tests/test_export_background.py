@@ -4,15 +4,16 @@ wrong in the child, the caller gets exactly what the function gives in this proc
 
 from __future__ import annotations
 
-import os
+import subprocess
 import sys
 
 import pytest
 
 from bpm_xl import service
 
-forks = pytest.mark.skipif(not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2,
-                           reason="the background process runs on Linux with two or more cores")
+forks = pytest.mark.skipif(not service._Background.possible(),
+                           reason="the background process runs on Linux with two or more cores, in a process "
+                                  "without other threads")
 
 
 class _Here(service._Background):
@@ -115,3 +116,25 @@ def test_the_parts_computed_apart_join_to_the_whole_analysis():
     assert json.dumps(joined.to_dict(), sort_keys=True) == json.dumps(whole.to_dict(), sort_keys=True)
     with pytest.raises(service.BpmError, match="unknown part"):
         analyse(inputs, draws=300, parts=("judgments",))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or len(__import__("os").sched_getaffinity(0)) < 2,
+                    reason="the background process runs on Linux with two or more cores")
+def test_the_command_line_export_uses_the_background_processes(tmp_path):
+    """In a fresh process (as the command line runs) the export takes both results from the
+    background processes."""
+    script = f"""
+import bpm_xl.service as s
+made = []
+real = s._Background
+class Spy(real):
+    def __init__(self, fn, *args):
+        super().__init__(fn, *args)
+        made.append(self)
+s._Background = Spy
+s.export_file(s.EXAMPLE, {str(tmp_path / "x.xlsx")!r}, lang="en")
+print(len(made), [m.here for m in made])
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "2 [False, False]"
