@@ -366,7 +366,8 @@ class _Background:
         ctx = multiprocessing.get_context("fork")
         try:
             self.recv, send = ctx.Pipe(duplex=False)
-            self.proc = ctx.Process(target=_background_child, args=(send, fn, args), daemon=True)
+            _LISTENING.add(self.recv)
+            self.proc = ctx.Process(target=_background_child, args=(send, fn, args, os.getpid()), daemon=True)
             self.proc.start()
             send.close()
         except OSError:
@@ -400,20 +401,49 @@ class _Background:
         if self.proc is not None:
             self.proc.join()
         if self.recv is not None:
+            _LISTENING.discard(self.recv)
             self.recv.close()
         self.proc = self.recv = None
 
 
-def _background_child(send: Any, fn: Callable[..., Any], args: tuple) -> None:
+#: The parent's ends of the background pipes: a child closes its copies, so that once the parent
+#: is gone nobody holds a pipe's reading end (a send then fails instead of waiting forever).
+_LISTENING: set[Any] = set()
+
+
+def _end_with_parent(parent: int) -> None:
+    """Linux: this child is killed when its parent ends (``prctl(PR_SET_PDEATHSIG, SIGKILL)``);
+    if the parent already ended, end now. Best effort: without libc's prctl, the child ends
+    after its computation, when the send fails."""
+    import ctypes
+    import signal
+
     try:
-        value = fn(*args)
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+def _background_child(send: Any, fn: Callable[..., Any], args: tuple, parent: int) -> None:
+    """The child's whole work: the result or (False, None), and nothing on the terminal (the
+    parent may have ended: Ctrl+C reaches the whole process group)."""
+    _end_with_parent(parent)
+    for conn in list(_LISTENING):
+        conn.close()
+    try:
+        reply = (True, fn(*args))
     except BaseException:  # noqa: BLE001 - the parent computes it again and raises it there
-        send.send((False, None))
-        return
-    try:
-        send.send((True, value))
-    except Exception:  # noqa: BLE001 - not picklable: the parent computes it
-        send.send((False, None))
+        reply = (False, None)
+    for attempt in (reply, (False, None)):   # a result that cannot be pickled: computed there
+        try:
+            send.send(attempt)
+            return
+        except (OSError, EOFError):
+            return    # the parent is gone or stopped listening
+        except BaseException:  # noqa: BLE001 - not picklable, or interrupted while sending
+            continue
 
 
 @contextmanager

@@ -138,3 +138,58 @@ print(len(made), [m.here for m in made])
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "2 [False, False]"
+
+
+def _big_after(seconds):
+    import time
+
+    time.sleep(seconds)
+    return b"x" * (4 << 20)     # more than a pipe holds: the send must find a reader or fail
+
+
+@forks
+def test_a_child_whose_parent_stopped_listening_ends_instead_of_waiting(monkeypatch):
+    """Without the parent-death signal (as where libc's prctl is missing), a child that cannot
+    send its result ends: no other child holds a copy of the pipe's reading end."""
+    monkeypatch.setattr(service, "_end_with_parent", lambda parent: None)
+    quick = service._Background(_big_after, 0.3)
+    slow = service._Background(_big_after, 8)         # holds copies of quick's pipe unless it closes them
+    try:
+        quick.recv.close()                              # the parent "is gone" for quick's child
+        service._LISTENING.discard(quick.recv)
+        quick.proc.join(5)
+        assert not quick.proc.is_alive()
+    finally:
+        quick.recv = None
+        quick.close()
+        slow.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or len(__import__("os").sched_getaffinity(0)) < 2,
+                    reason="the background process runs on Linux with two or more cores")
+def test_a_child_ends_when_its_parent_is_killed():
+    import os
+    import signal
+    import time
+
+    script = """
+import time, bpm_xl.service as s
+job = s._Background(time.sleep, 60)
+print(job.proc.pid, flush=True)
+time.sleep(60)
+"""
+    p = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = int(p.stdout.readline())
+    os.kill(p.pid, signal.SIGKILL)
+    p.wait()
+    for _ in range(50):
+        try:
+            state = open(f"/proc/{child}/stat").read().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            break
+        if state == "Z":   # ended, not yet reaped by init
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(child, signal.SIGKILL)
+        pytest.fail("the background child outlived its killed parent")
