@@ -1273,10 +1273,14 @@ def portable_plan(plan: WorkbookPlan, system: Any = None, shown: WorkbookPlan | 
 # ---------------------------------------------------------------------------------------
 def portable_bytes(plan: WorkbookPlan, system: Any = None, shown: WorkbookPlan | None = None) -> bytes:
     """The .xlsx bytes of the portable form of ``plan`` (no VBA project, no button)."""
+    return _xlsx_bytes(portable_plan(plan, system, shown))
+
+
+def _xlsx_bytes(p: WorkbookPlan) -> bytes:
     from .xlsx import write_workbook
 
     buf = io.BytesIO()
-    write_workbook(portable_plan(plan, system, shown), buf, None)
+    write_workbook(p, buf, None)
     return buf.getvalue()
 
 
@@ -1306,8 +1310,4 @@ def export_portable(data: Any, system: Any, lang: str, out: str | Path, evaluati
         if any(b.udfs for b in sp.blocks) or sp.arrays:
             raise RuntimeError("portable: the sensitivity sheet must hold values only")
         _no_button(sp)
-    from .xlsx import write_workbook
-
-    buf = io.BytesIO()
-    write_workbook(p, buf, None)
-    return safe.atomic_write(out, buf.getvalue())
+    return safe.atomic_write(out, _xlsx_bytes(p))
