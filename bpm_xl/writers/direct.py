@@ -27,9 +27,9 @@ import re
 from bisect import insort
 from typing import Any
 
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_rowcol_to_cell
 
-from ..layout.types import Formula
+from ..layout.types import Formula, col_letter
 from . import xlsxfast
 
 __all__ = ["DIRECT_MIN_CELLS", "MARKER", "UNKNOWN", "Direct", "cache", "install"]
@@ -80,7 +80,7 @@ class _Rows:
 
     def __init__(self, direct: Direct, c0: int, fmts: list[Any]) -> None:
         self.direct, self.c0, self.fmts = direct, c0, fmts
-        self.letters = direct.letters(c0, len(fmts))
+        self.letters = [col_letter(c) for c in range(c0, c0 + len(fmts))]
         self.styles: list[str] = []
 
     def style(self, width: int) -> list[str]:
@@ -164,20 +164,10 @@ class Direct:
         self.ws = ws
         self.rows: dict[int, list[tuple[int, int, int, Any, int]]] = {}   # row -> (c0, c1, seq, rows, i)
         self.seq = 0
-        self._letters: dict[int, str] = {}
         self._render_cell = ws._write_cell     # XlsxWriter's (or xlsxfast's) cell writer
         self.program: list[tuple[int, str, Any]] = []
         ws._write_rows = self.write_rows
         ws.bpm_direct = self
-
-    def letters(self, c0: int, n: int) -> list[str]:
-        out = []
-        for c in range(c0, c0 + n):
-            s = self._letters.get(c)
-            if s is None:
-                s = self._letters[c] = xl_col_to_name(c)
-            out.append(s)
-        return out
 
     # ------------------------------------------------------------------ storing (write time)
     def _fits(self, r0: int, c0: int, r1: int, c1: int) -> bool:

@@ -255,11 +255,11 @@ def _write_charts(wb, ws, sp) -> None:
         ws.insert_chart(ch.anchor[0], ch.anchor[1], chart)
 
 
-def _direct_wanted(sp, charted: frozenset[str]) -> bool:
+def _direct_wanted(sp, xlsxwriter_sheets: frozenset[str]) -> bool:
     """Whether the sheet's list blocks and arrays are rendered by :mod:`.direct`: a large sheet
     no chart takes its data from (XlsxWriter caches a chart's data from its table) and whose
-    XML the rebuild's package step does not edit (``charted`` names those sheets too)."""
-    if sp.name in charted or "*" in charted or any(isinstance(b.cells, np.ndarray) for b in sp.blocks):
+    XML the rebuild's package step does not edit (``xlsxwriter_sheets``: those and the charts' sheets)."""
+    if sp.name in xlsxwriter_sheets or "*" in xlsxwriter_sheets or any(isinstance(b.cells, np.ndarray) for b in sp.blocks):
         return False   # (a sheet with a float-array block is spliced by .bulk)
     cells = sum(a.nrows * a.ncols for a in sp.arrays)
     cells += sum(len(r) for b in sp.blocks if not isinstance(b.cells, np.ndarray) for r in b.cells)
@@ -281,7 +281,7 @@ def _charted(plan: WorkbookPlan) -> frozenset[str]:
 
 
 def _write_sheet(wb, ws, sp, fm, lang: str, macro: str | None, macros: frozenset[str] = frozenset(),
-                 charted: frozenset[str] = frozenset()) -> None:
+                 xlsxwriter_sheets: frozenset[str] = frozenset()) -> None:
     xlsxfast.install(ws)
     ws.set_tab_color(INPUT_HEAD if sp.kind == "input" else OUTPUT_HEAD)
     ws.set_paper(9)  # A4
@@ -289,7 +289,7 @@ def _write_sheet(wb, ws, sp, fm, lang: str, macro: str | None, macros: frozenset
     ws.fit_to_pages(1, 0)
     for c, w in sp.widths.items():
         ws.set_column(c, c, w)
-    fast = direct.install(ws) if _direct_wanted(sp, charted) else None
+    fast = direct.install(ws) if _direct_wanted(sp, xlsxwriter_sheets) else None
     _write_blocks(ws, sp, fm, fast)
     _write_arrays(ws, sp, fm, fast)
     for v in sp.validations:
@@ -340,9 +340,9 @@ def write_plan(
     if preserved is not None:  # a sheet the plan writes (the hub's survey map) is ours, not a foreign copy
         preserved = replace(preserved, foreign_sheets=tuple(f for f in preserved.foreign_sheets if f.name not in by_name))
     written = 0
-    charted = _charted(plan)
+    xlsxwriter_sheets = _charted(plan)
     if preserved is not None:   # sheets whose XML writers.preserve.apply_package edits
-        charted |= frozenset(preserved.sheet_protection) | {uf.sheet for uf in preserved.input_formulas}
+        xlsxwriter_sheets |= frozenset(preserved.sheet_protection) | {uf.sheet for uf in preserved.input_formulas}
     for item in keep.sheet_order(list(by_name), preserved):
         if not isinstance(item, str):
             fws = keep.add_foreign_sheet(wb, item, preserved.notes.get(item.name, ()))
@@ -355,7 +355,7 @@ def write_plan(
         if vba_project is not None:
             ws.set_vba_name(f"Sheet{written}")
         _write_sheet(wb, ws, sp, fm, plan.lang, macro if vba_project is not None else None,
-                     macros if vba_project is not None else frozenset(), charted)
+                     macros if vba_project is not None else frozenset(), xlsxwriter_sheets)
         if preserved is not None:
             _put_back(keep, ws, sp, preserved)
     for name, refers in plan.names.items():
