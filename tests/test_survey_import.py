@@ -272,6 +272,7 @@ def test_unreadable_files_are_refused(h, tmp_path):
     _refused(h, [str(none), "--map", str(m)], "X9", "not on the indicator sheet")
 
 
+@pytest.mark.libreoffice
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_xls_export_through_calamine(h, indicators, tmp_path):
     from tests.libreoffice import convert
