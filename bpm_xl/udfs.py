@@ -494,7 +494,7 @@ def BPM_PRIORITIES(labels, weights, scores, scale_max=5):
 # Data indicators
 # --------------------------------------------------------------------------------------
 @xw.func
-@xw.arg("value", doc="The measured value, e.g. 0.93 (93%); for yesno 是/否, yes/no, 1/0 or TRUE/FALSE")
+@xw.arg("value", ndim=2, doc="The measured value, e.g. 0.93 (93%); for yesno 是/否, yes/no, 1/0 or TRUE/FALSE")
 @xw.arg("method", doc="Scoring method: linear, ratio, steps, deduct or yesno (线性, 比率, 分档, 扣分, 是否)")
 @xw.arg("p1", ndim=2, doc="linear: value scoring 0; ratio: target; deduct: threshold; steps: range of bounds; yesno: blank")
 @xw.arg("p2", ndim=2, doc="linear: value scoring full; deduct: share of the mark lost per unit short; steps: range of fractions")
