@@ -19,6 +19,11 @@ loss per unit of 0 or less, a negative value under ratio, a yes/no answer that i
 NaN. Booleans are not numbers here (LibreOffice's ISNUMBER(TRUE) is TRUE; Excel's and
 Gnumeric's is FALSE): numbers are tested by ISNUMBER and NOT ISLOGICAL.
 
+One difference from the core, on the safe side: numeric text in a cell ("0.95" typed into a
+text-formatted cell) is a number to the core (:mod:`bpm_xl.conversion`) but an error value to
+the formula. Converting it natively (VALUE, --) depends on the spreadsheet's locale and reads
+"1/3" as a date, so the formula shows #N/A instead of a number that might be wrong.
+
 Examples
 --------
 >>> e = score_formula("ratio", "higher", "B2", p1="C2", scale=100)
@@ -38,9 +43,9 @@ from typing import Any
 
 import numpy as np
 
-from .datascore import DIRECTIONS, METHODS, NO_WORDS, YES_WORDS
+from .datascore import DIRECTIONS, METHODS, NO_WORDS, YES_WORDS, DataRule
 
-__all__ = ["Expr", "fraction_formula", "score_formula"]
+__all__ = ["Expr", "fraction_formula", "score_formula", "rule_formula"]
 
 Env = Mapping[str, Any]
 
@@ -369,3 +374,18 @@ def score_formula(method: str, direction: str, value: Any, p1: Any = None, p2: A
             raise ValueError(f"the scale maximum must be above 0, not {scale!r}")
         return _guarded(body if float(scale) == 1 else body * s, guards)
     return _guarded(body * s, [*guards, *_numbers(s), s > 0])
+
+
+def rule_formula(rule: DataRule, value: Any, p1: Any = None, p2: Any = None, *, bounds: Sequence[Any] | None = None,
+                 fractions: Sequence[Any] | None = None, scale: Any = 5) -> Expr:
+    """:func:`score_formula` for a validated rule: parameters not given as references are written
+    as the rule's numbers (literals), e.g. a steps table typed once into the formula.
+
+    >>> from bpm_xl.datascore import data_rule
+    >>> rule_formula(data_rule("steps", [0.95, 0.9], [1, 0.8]), "B2", scale=100).formula
+    '=IF(AND(ISNUMBER(B2),NOT(ISLOGICAL(B2))),IF(B2>=0.95,1,IF(B2>=0.9,0.8,0))*100,NA())'
+    """
+    return score_formula(rule.method, rule.direction, value,
+                         rule.p1 if p1 is None else p1, rule.p2 if p2 is None else p2,
+                         bounds=rule.bounds if bounds is None else bounds,
+                         fractions=rule.fractions if fractions is None else fractions, scale=scale)

@@ -18,8 +18,8 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from bpm_xl.dataformula import score_formula
-from bpm_xl.datascore import data_score
+from bpm_xl.dataformula import rule_formula, score_formula
+from bpm_xl.datascore import data_rule, data_score
 from bpm_xl.errors import BpmError
 from tests import libreoffice
 from tests.datascore_cases import Case, invalid_case, random_case
@@ -48,6 +48,15 @@ VALID = EDGES + [random_case(random.Random(seed)) for seed in range(300)]
 INVALID = [invalid_case(random.Random(10_000 + seed)) for seed in range(80)]
 CASES = VALID + INVALID
 FIRST_BOUND, FIRST_FRACTION, RESULT = 4, 10, 16  # columns E.., K.., Q
+#: rules written into the formula as numbers (negative literals, exponents), value in column A
+LITERAL = [
+    (data_rule("linear", -3, 2.5e-7), v) for v in (-3, -1.5, 2.5e-7, 1e-9, 7)
+] + [
+    (data_rule("steps", [1e-5, -0.5, -1.25], [1, 0.5, 0.125]), v)
+    for v in (1e-5, 0, -0.5, -2)
+] + [
+    (data_rule("deduct", -2, 0.125, "lower"), v) for v in (-2, 0, 10)
+]
 
 
 def _write(ws, row: int, col: int, v) -> None:
@@ -87,6 +96,11 @@ def book(tmp_path_factory):
             cells[xlsxwriter.utility.xl_rowcol_to_cell(row, FIRST_FRACTION + k)] = [f]
         cached = e.evaluate(cells)[0]
         ws.write_formula(row, RESULT, e.formula, None, "#N/A" if math.isnan(cached) else cached)
+    for k, (rule, v) in enumerate(LITERAL):
+        row = len(CASES) + k
+        _write(ws, row, 0, v)
+        e = rule_formula(rule, f"A{row + 1}", scale=100)
+        ws.write_formula(row, RESULT, e.formula, None, e.evaluate({f"A{row + 1}": [v]})[0])
     wb.close()
     return path
 
@@ -102,6 +116,12 @@ def _check(path) -> None:
             continue
         assert isinstance(got, (int, float)) and not isinstance(got, bool), (row + 1, c, got)
         assert got == pytest.approx(expected, rel=1e-12, abs=1e-12), (row + 1, c)
+    for k, (rule, v) in enumerate(LITERAL):
+        params = (rule.bounds, rule.fractions) if rule.method == "steps" else (rule.p1, rule.p2)
+        expected = data_score(v, rule.method, *params, scale_max=100,
+                              direction=None if rule.method == "linear" else rule.direction).score
+        got = ws.cell(len(CASES) + k + 1, RESULT + 1).value
+        assert got == pytest.approx(expected, rel=1e-12, abs=1e-12), (rule, v, got)
 
 
 def test_the_cached_values_are_the_core_scores(book):
