@@ -125,6 +125,16 @@ class DataRule:
     bounds: tuple[float, ...] = ()
     fractions: tuple[float, ...] = ()
 
+    def describe(self, lang: str = "zh") -> str:
+        """The scoring standard as one line for a report (zh or en).
+
+        >>> data_rule("steps", [0.95, 0.9], [1, 0.8]).describe()
+        '分档：≥0.95 得满分的100%；≥0.9 得满分的80%；以下得0'
+        >>> data_rule("deduct", 0.95, 10).describe("en")
+        'deduct: full marks at 0.95 or more; each 0.01 less loses 10% of the mark'
+        """
+        return _describe(self, lang == "en")
+
     def parameters(self) -> dict[str, Any]:
         """The parameters by their meaning, e.g. ``{"target": 0.95}`` (for results and reports)."""
         if self.method == "steps":
@@ -134,6 +144,40 @@ class DataRule:
             if meaning is not None:
                 out[meaning] = v
         return out
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.4g}%"
+
+
+def _unit(per: float) -> float:
+    """A round step of the value for a deduction's wording: the loss per step is 1 % to 10 % where it can be."""
+    return 10.0 ** math.floor(math.log10(0.1 / per) + 1e-9)
+
+
+def _describe(r: DataRule, en: bool) -> str:
+    hi = r.direction == "higher"
+    name = METHOD_LABELS[r.method][1 if en else 0]
+    if r.method == "linear":
+        text = (f"0 at {r.p1:g}, full marks at {r.p2:g}, in proportion between" if en
+                else f"{r.p1:g} 得0，{r.p2:g} 得满分，其间按比例")
+    elif r.method == "ratio":
+        text = ((f"value / {r.p1:g}, at most full marks" if hi else f"{r.p1:g} / value, at most full marks") if en
+                else (f"实际值 / {r.p1:g}，最高满分" if hi else f"{r.p1:g} / 实际值（越低越好），最高满分"))
+    elif r.method == "steps":
+        op = "≥" if hi else "≤"
+        parts = [(f"{op}{b:g}: {_pct(f)} of the mark" if en else f"{op}{b:g} 得满分的{_pct(f)}")
+                 for b, f in zip(r.bounds, r.fractions)]
+        rest = ("otherwise 0" if en else ("以下得0" if hi else "以上得0"))
+        text = ("; " if en else "；").join([*parts, rest])
+    elif r.method == "deduct":
+        u = _unit(r.p2)
+        text = ((f"full marks at {r.p1:g} or {'more' if hi else 'less'}; each {u:g} {'less' if hi else 'more'} loses "
+                 f"{_pct(r.p2 * u)} of the mark") if en
+                else f"{'≥' if hi else '≤'}{r.p1:g} 得满分，每{'低' if hi else '高'} {u:g} 扣满分的{_pct(r.p2 * u)}")
+    else:
+        text = ("yes: full marks, no: 0" if hi else "no: full marks, yes: 0") if en else ("是得满分，否得0" if hi else "否得满分，是得0")
+    return f"{name}: {text}" if en else f"{name}：{text}"
 
 
 @dataclass(frozen=True, slots=True)

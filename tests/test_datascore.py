@@ -252,3 +252,19 @@ def test_table_refusals_name_the_indicator():
     assert (e.value.argument, e.value.row) == ("values", 2)
     with pytest.raises(MatrixShapeError, match=r"^values: 1 values for 2 scoring standards"):
         score_data([0.9], rules)
+
+
+@pytest.mark.parametrize("rule, zh, en", [
+    (data_rule("linear", 0.2, 0.05), "线性：0.2 得0，0.05 得满分，其间按比例",
+     "linear: 0 at 0.2, full marks at 0.05, in proportion between"),
+    (data_rule("ratio", 0.05, None, "lower"), "比率：0.05 / 实际值（越低越好），最高满分", "ratio: 0.05 / value, at most full marks"),
+    (data_rule("steps", [0.05, 0.1], [1, 0.7], "lower"), "分档：≤0.05 得满分的100%；≤0.1 得满分的70%；以上得0",
+     "steps: ≤0.05: 100% of the mark; ≤0.1: 70% of the mark; otherwise 0"),
+    (data_rule("deduct", 95, 0.1), "扣分：≥95 得满分，每低 1 扣满分的10%",
+     "deduct: full marks at 95 or more; each 1 less loses 10% of the mark"),
+    (data_rule("deduct", 0.05, 2, "lower"), "扣分：≤0.05 得满分，每高 0.01 扣满分的2%",
+     "deduct: full marks at 0.05 or less; each 0.01 more loses 2% of the mark"),
+    (data_rule("yesno", None, None, "lower"), "是否：否得满分，是得0", "yes/no: no: full marks, yes: 0"),
+], ids=["linear", "ratio", "steps", "deduct", "deduct-lower", "yesno"])
+def test_the_standard_in_words_for_reports(rule, zh, en):
+    assert (rule.describe(), rule.describe("en")) == (zh, en)

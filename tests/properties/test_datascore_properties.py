@@ -89,3 +89,15 @@ def test_vectorised_mirror_over_many_cases():
     x = [0.95, 0.9, 0.8999, 1.2, 0.5, None, "95%", True]
     got = e.evaluate({"X": x})
     assert got[:5].tolist() == [100.0, 80.0, 60.0, 100.0, 0.0] and np.isnan(got[5:]).all()
+
+
+@FAST
+@given(st.lists(st.integers(0, 2**64), min_size=1, max_size=12))
+def test_a_table_scores_as_its_rows_one_by_one(seeds):
+    from bpm_xl.datascore import data_rule, score_data
+
+    rows = [random_case(random.Random(s)) for s in seeds]
+    rows += rows[:2]  # indicators sharing a rule are scored together
+    rules = [data_rule(*c.args()[1:], direction=c.direction_arg()) for c in rows]
+    table = score_data([c.value for c in rows], rules, scale_max=10)
+    assert table.scores.tolist() == [data_score(*c.args(), scale_max=10, direction=c.direction_arg()).score for c in rows]
