@@ -239,8 +239,10 @@ def _blank(value: Any, name: str) -> bool:
 def _refuse_text(c: conversion.Invalid, name: str, what: str, arg: str) -> BpmError:
     raw = c.value
     if isinstance(raw, str) and raw.strip().endswith(("%", "％")) and not c.is_error:
-        return ScaleError(f"{name}: {conversion.show(raw)} is text, not a number; type it as a number (0.95, or 95% "
-                          f"in a cell that is not formatted as text), in the same unit as the parameters",
+        x = conversion.number(raw.strip()[:-1])
+        example = f"{x / 100:g}" if isinstance(x, float) and math.isfinite(x) else "0.95"
+        return ScaleError(f"{name}: {conversion.show(raw)} is text, not a number; type it as the number {example} (a "
+                          f"percent in a cell that is not formatted as text), in the same unit as the parameters",
                           argument=arg)
     return ScaleError(f"{name}: {conversion.show(c)} is not a number; {what} must be a number", argument=arg)
 

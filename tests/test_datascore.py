@@ -153,13 +153,15 @@ def _params(rule):
 
 # ------------------------------------------------------------------ refusals, each with its place
 def test_value_typed_as_percent_text_is_refused_with_a_hint():
-    with pytest.raises(ScaleError, match=r"^value: '95%' is text, not a number; type it as a number \(0\.95") as e:
+    with pytest.raises(ScaleError, match=r"^value: '95%' is text, not a number; type it as the number 0\.95 \(a percent") as e:
         data_score("95%", "ratio", 0.95)
     assert e.value.argument == "value"
     with pytest.raises(ScaleError, match=r"^p1 \(target\): '95%' is text") as e:
         data_score(0.9, "ratio", "95%")
     assert e.value.argument == "p1"
-    with pytest.raises(ScaleError, match=r"^p1 \(bounds\): position 2: '90%' is text") as e:
+    with pytest.raises(ScaleError, match=r"^p1 \(target\): '８０％' is text, not a number; type it as the number 0\.8 "):
+        data_score(0.9, "ratio", "８０％")  # full-width, as a Chinese input method types it
+    with pytest.raises(ScaleError, match=r"^p1 \(bounds\): position 2: '90%' is text.*the number 0\.9 ") as e:
         data_score(0.9, "steps", [0.95, "90%"], [1, 0.5])
     assert (e.value.argument, e.value.row) == ("p1", 2)
 

@@ -64,7 +64,7 @@ def test_the_function_is_the_core(udf_call, seed):
 
 
 @pytest.mark.parametrize("args, message", [
-    (("95%", "ratio", 0.95), r"^value: '95%' is text, not a number; type it as a number \(0\.95"),
+    (("95%", "ratio", 0.95), r"^value: '95%' is text, not a number; type it as the number 0\.95 \(a percent"),
     ((None, "ratio", 0.95), r"^value: the value is blank; type the measured value$"),
     ((0.9, "ratio"), r"^p1 \(target\): the target is blank; ratio needs it$"),
     ((0.9, "steps", [[0.8], [0.9]], [[0.5], [1]]), r"^p1 \(bounds\): position 2 \(0\.9\) is above position 1 \(0\.8\); "
