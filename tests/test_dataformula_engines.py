@@ -1,7 +1,10 @@
 """The data scoring formulas recalculated by LibreOffice and Gnumeric agree with the core.
 
 One workbook holds a few hundred cases, one row each (the cells, then the native formula over
-them, cached with the mirror's value); each engine recalculates it once. Valid cases must give
+them); each engine recalculates it once from a copy whose cached values are all -1, so what is
+checked is the engine's own result. The copy cached with the mirror's values is checked too.
+Engines: LibreOffice, Gnumeric, and formulon (an Excel 365 calculation engine, for Excel's
+semantics). Valid cases must give
 the core's score, refused ones an error value. The cases are the property tests' (drawn from
 fixed seeds) plus the named edges: exactly at a bound, beyond a cap, reversed direction,
 below every step.
@@ -78,9 +81,8 @@ def _formula(c: Case, row: int):
                                     for k in range(len(c.fractions))])
 
 
-@pytest.fixture(scope="module")
-def book(tmp_path_factory):
-    path = tmp_path_factory.mktemp("datascore") / "cases.xlsx"
+def _build(path, cache: bool):
+    """The cases workbook; ``cache=False`` caches -1 in every formula, so an engine's result is its own."""
     wb = xlsxwriter.Workbook(str(path))
     ws = wb.add_worksheet("Cases")
     for row, c in enumerate(CASES):
@@ -95,14 +97,24 @@ def book(tmp_path_factory):
             cells[xlsxwriter.utility.xl_rowcol_to_cell(row, FIRST_BOUND + k)] = [b]
             cells[xlsxwriter.utility.xl_rowcol_to_cell(row, FIRST_FRACTION + k)] = [f]
         cached = e.evaluate(cells)[0]
-        ws.write_formula(row, RESULT, e.formula, None, "#N/A" if math.isnan(cached) else cached)
+        ws.write_formula(row, RESULT, e.formula, None, ("#N/A" if math.isnan(cached) else cached) if cache else -1)
     for k, (rule, v) in enumerate(LITERAL):
         row = len(CASES) + k
         _write(ws, row, 0, v)
         e = rule_formula(rule, f"A{row + 1}", scale=100)
-        ws.write_formula(row, RESULT, e.formula, None, e.evaluate({f"A{row + 1}": [v]})[0])
+        ws.write_formula(row, RESULT, e.formula, None, e.evaluate({f"A{row + 1}": [v]})[0] if cache else -1)
     wb.close()
     return path
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory):
+    return _build(tmp_path_factory.mktemp("datascore") / "cases.xlsx", cache=True)
+
+
+@pytest.fixture(scope="module")
+def uncached(tmp_path_factory):
+    return _build(tmp_path_factory.mktemp("datascore") / "uncached.xlsx", cache=False)
 
 
 def _check(path) -> None:
@@ -130,13 +142,41 @@ def test_the_cached_values_are_the_core_scores(book):
 
 @pytest.mark.libreoffice
 @pytest.mark.skipif(not libreoffice.available(), reason="LibreOffice (soffice) is not installed")
-def test_libreoffice_recalculates_the_core_scores(book, tmp_path):
-    _check(libreoffice.recalculate(book, tmp_path))
+def test_libreoffice_recalculates_the_core_scores(uncached, tmp_path):
+    _check(libreoffice.recalculate(uncached, tmp_path))
 
 
 @pytest.mark.gnumeric
 @pytest.mark.skipif(shutil.which("ssconvert") is None, reason="Gnumeric (ssconvert) is not installed")
-def test_gnumeric_recalculates_the_core_scores(book, tmp_path):
+def test_gnumeric_recalculates_the_core_scores(uncached, tmp_path):
     out = tmp_path / "gnumeric.xlsx"
-    subprocess.run(["ssconvert", "--recalc", str(book), str(out)], capture_output=True, timeout=300, check=True)
+    subprocess.run(["ssconvert", "--recalc", str(uncached), str(out)], capture_output=True, timeout=300, check=True)
     _check(out)
+
+
+def test_formulon_excels_semantics_computes_the_core_scores(uncached):
+    """formulon (an Excel 365 calculation engine) stands in for Excel: ISNUMBER(TRUE) is FALSE there,
+    TRUE there in LibreOffice; both must give the core's scores."""
+    import formulon
+
+    wb = formulon.Workbook.load(uncached.read_bytes())
+    wb.recalc()
+
+    def shown(row: int):
+        v = wb.get_value(0, row, RESULT)
+        if v.kind == formulon.ValueKind.ERROR:
+            return "#error"
+        return v.number if v.kind == formulon.ValueKind.NUMBER else (v.kind, v.boolean, v.text)
+
+    for row, c in enumerate(CASES):
+        try:
+            expected = data_score(*c.args(), scale_max=c.scale, direction=c.direction_arg()).score
+        except BpmError:
+            assert shown(row) == "#error", (row + 1, c, shown(row))
+            continue
+        assert shown(row) == pytest.approx(expected, rel=1e-12, abs=1e-12), (row + 1, c, shown(row))
+    for k, (rule, v) in enumerate(LITERAL):
+        params = (rule.bounds, rule.fractions) if rule.method == "steps" else (rule.p1, rule.p2)
+        expected = data_score(v, rule.method, *params, scale_max=100,
+                              direction=None if rule.method == "linear" else rule.direction).score
+        assert shown(len(CASES) + k) == pytest.approx(expected, rel=1e-12, abs=1e-12), (rule, v)
