@@ -287,13 +287,19 @@ def _direction(direction: Any) -> str | None:
                         argument="direction")
 
 
+def _at(data: Any, k: int) -> dict[str, int]:
+    """The place of item ``k`` (0-based) of a steps range: its column in a range of one row, else its row."""
+    shape = np.shape(np.asarray(data, dtype=object)) if isinstance(data, (list, tuple, np.ndarray)) else ()
+    return {"column": k + 1} if len(shape) == 2 and shape[0] == 1 and shape[1] > 1 else {"row": k + 1}
+
+
 def _vector(data: Any, name: str, what: str, arg: str) -> np.ndarray:
-    """A steps column: numbers, trailing blanks dropped, no blank inside."""
+    """A steps row or column: numbers, trailing blanks dropped, no blank inside."""
     g = conversion.to_vector(data, arg)
     if g.invalid:
         _, k, v = g.invalid[0]
         exc = _refuse_text(v, name, what, arg)
-        raise type(exc)(f"{name}: position {k + 1}: {exc.message.split(': ', 1)[1]}", argument=arg, row=k + 1)
+        raise type(exc)(f"{name}: position {k + 1}: {exc.message.split(': ', 1)[1]}", argument=arg, **_at(data, k))
     vals = g.values
     filled = np.flatnonzero(~np.isnan(vals))
     vals = vals[: filled[-1] + 1] if filled.size else vals[:0]
@@ -303,11 +309,11 @@ def _vector(data: Any, name: str, what: str, arg: str) -> np.ndarray:
     if blank.size:
         k = int(blank[0])
         raise MissingValueError(f"{name}: position {k + 1} is blank; fill it or remove the step", argument=arg,
-                                row=k + 1)
+                                **_at(data, k))
     bad = np.flatnonzero(~np.isfinite(vals))
     if bad.size:
         k = int(bad[0])
-        raise ScaleError(f"{name}: position {k + 1} is not a finite number", argument=arg, row=k + 1)
+        raise ScaleError(f"{name}: position {k + 1} is not a finite number", argument=arg, **_at(data, k))
     return vals
 
 
@@ -335,12 +341,12 @@ def _steps(p1: Any, p2: Any, direction: str, names: tuple[str, str]) -> DataRule
                  else "with direction lower, list the upper bounds from the lowest up")
         word = "repeats" if a == b else ("is above" if higher else "is below")
         raise ScoringRuleError(f"{b_name}: position {k + 1} ({b:g}) {word} position {k} ({a:g}); {order}",
-                               argument=names[0], row=k + 1)
+                               argument=names[0], **_at(p1, k))
     out = np.flatnonzero((fracs < 0) | (fracs > 1))
     if out.size:
         k = int(out[0])
         raise ScoringRuleError(f"{f_name}: position {k + 1} is {fracs[k]:g}; fractions of the full mark must be "
-                               f"between 0 and 1", argument=names[1], row=k + 1)
+                               f"between 0 and 1", argument=names[1], **_at(p2, k))
     return DataRule("steps", direction, bounds=tuple(bounds.tolist()), fractions=tuple(fracs.tolist()))
 
 

@@ -270,3 +270,15 @@ def test_table_refusals_name_the_indicator():
 ], ids=["linear", "ratio", "steps", "deduct", "deduct-lower", "yesno"])
 def test_the_standard_in_words_for_reports(rule, zh, en):
     assert (rule.describe(), rule.describe("en")) == (zh, en)
+
+
+def test_a_steps_table_typed_as_a_row_names_the_column():
+    with pytest.raises(ScoringRuleError, match=r"^p1 \(bounds\): position 3 \(0\.9\) repeats position 2") as e:
+        data_score(0.9, "steps", [[0.95, 0.9, 0.9]], [[1, 0.8, 0.6]])
+    assert (e.value.row, e.value.column) == (None, 3)
+    with pytest.raises(ScoringRuleError, match=r"^p2 \(fractions\): position 2 is 2") as e:
+        data_score(0.9, "steps", [[0.95], [0.9]], [[1, 2]])
+    assert (e.value.row, e.value.column) == (None, 2)
+    with pytest.raises(MissingValueError, match=r"^p1 \(bounds\): position 2 is blank") as e:
+        data_score(0.9, "steps", [[0.95], [None], [0.8]], [[1], [0.8], [0.6]])
+    assert (e.value.row, e.value.column) == (2, None)
