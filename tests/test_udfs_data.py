@@ -12,7 +12,7 @@ import pytest
 import xlwings as xw
 
 from bpm_xl.datascore import data_score
-from tests.datascore_cases import random_case
+from tests.datascore_cases import random_case, reference_fraction
 
 
 def cell(v):
@@ -55,12 +55,13 @@ def test_edges_through_the_dispatch(udf_call, args, expected):
     assert score(udf_call, *args) == pytest.approx(expected, abs=1e-12)
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_the_function_is_the_core(udf_call, seed):
+@pytest.mark.parametrize("seed", range(60))
+def test_the_function_is_the_core_and_the_rules(udf_call, seed):
     c = random_case(random.Random(seed))
     p1, p2 = ([[b] for b in c.bounds], [[f] for f in c.fractions]) if c.method == "steps" else (c.p1, c.p2)
     got = score(udf_call, c.value, c.method, p1, p2, c.scale, c.direction_arg())
     assert got == data_score(*c.args(), scale_max=c.scale, direction=c.direction_arg()).score
+    assert got == pytest.approx(reference_fraction(c) * c.scale, rel=1e-12, abs=1e-12)  # the rules as stated
 
 
 @pytest.mark.parametrize("args, message", [
