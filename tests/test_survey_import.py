@@ -120,7 +120,7 @@ def test_wjx_export_with_skip_codes_duplicates_and_a_too_fast_row(h, indicators,
     rows[-1][0] = len(rows)
     rows[12][2] = "25秒"                               # too fast
     f = _xlsx(tmp_path / "wjx.xlsx", head, rows)
-    result, bak = import_survey(h, f)
+    result, bak = import_survey(h, f, first_option=None if text else "非常不满意")
     assert bak is not None
     assert result.kind == "wjx"
     assert [m.code for m in result.mapping] == [c for c, _ in indicators]
@@ -139,9 +139,9 @@ def test_screen_applies_the_rules(h, indicators, tmp_path):
     rows.append(list(rows[10]))
     rows[12][2] = "0:25"
     f = _xlsx(tmp_path / "wjx.xlsx", head, rows)
-    r = CliRunner().invoke(app, ["import-survey", str(h), str(f), "--screen"])
+    r = CliRunner().invoke(app, ["import-survey", str(h), str(f), "--screen", "--first-option", "非常不满意"])
     assert r.exit_code == 0, r.output
-    assert "screening applied: 27 of 31 respondent(s) kept" in r.output
+    assert "已按筛查剔除：保留 27 / 31 份答卷" in r.output
     keep = [a for k, a in enumerate(ans) if k not in (6, 8, 12)]
     assert _survey(h) == _expected(keep)
 
@@ -151,11 +151,13 @@ def test_dry_run_prints_the_mapping_and_writes_nothing(h, indicators, tmp_path):
     head, rows = _wjx_rows(indicators, [list(a) for a in ans])
     f = _xlsx(tmp_path / "wjx.xlsx", head, rows)
     before = h.read_bytes()
-    r = CliRunner().invoke(app, ["import-survey", str(h), str(f), "--dry-run"])
+    r = CliRunner().invoke(app, ["import-survey", str(h), str(f), "--dry-run", "--first-option", "very dissatisfied"])
     assert r.exit_code == 0, r.output
-    assert "1、您对“预算编制科学性”的满意程度 -> F1 [guessed]" in r.output
-    assert "duplicate submissions (same IP and answers): 0" in r.output
-    assert "dry run: nothing written" in r.output
+    mean = np.mean([int(a[0]) for a in ans])
+    assert (f"1、您对“预算编制科学性”的满意程度 -> F1 [按题目猜测]: 选项序号，选项1 = 非常不满意（--first-option）；"
+            f"均值 {mean:.4g}（12 个回答）") in r.output
+    assert "重复提交（同一IP且答案相同）: 0" in r.output
+    assert "试运行：未写入任何文件" in r.output
     assert h.read_bytes() == before
 
 
@@ -166,7 +168,7 @@ def test_tencent_export(h, indicators, tmp_path):
     rows = [[k + 1, "2025-03-01 10:00:00", "2025-03-01 10:05:00", "5分12秒", "中国", "甘肃", "兰州", f"1.2.3.{k}",
              *map(int, a)] for k, a in enumerate(ans)]
     f = _xlsx(tmp_path / "tencent.xlsx", head, rows)
-    result, _ = import_survey(h, f)
+    result, _ = import_survey(h, f, first_option="非常不满意")
     assert result.kind == "tencent"
     assert [m.code for m in result.mapping] == [c for c, _ in indicators]
     assert result.flags["too_fast"] == ()
@@ -280,7 +282,7 @@ def test_xls_export_through_calamine(h, indicators, tmp_path):
     head, rows = _wjx_rows(indicators, [list(a) for a in ans])
     x = _xlsx(tmp_path / "src" / "wjx.xlsx" if (tmp_path / "src").mkdir() is None else None, head, rows)
     xls = convert(x, tmp_path, "xls", recalc=False)
-    result, _ = import_survey(h, xls)
+    result, _ = import_survey(h, xls, first_option="非常不满意")
     assert result.kind == "wjx"
     assert _survey(h) == _expected([list(a) for a in ans])
 
