@@ -710,6 +710,11 @@ def export_file(source: "str | Path | EvaluationInputs", out: str | Path | None 
         from .example import load_example
 
         source = load_example(lang=lang or "zh")  # as before: the example's inputs, not its workbook
+    if isinstance(source, (str, Path)):
+        from .readers.preserve import check_names_of
+
+        check_file(Path(source))
+        check_names_of(source)  # a removed, moved or narrowed input name: refused as rebuild refuses it
     data, system, lang, name = load_source(source, lang)
     a = assess(data, name)  # invalid input refuses before anything is written
     sens = _SensitivityInBackground(a.inputs, a.evaluation) if a.evaluation is not None else None
