@@ -289,6 +289,19 @@ def test_xls_export_through_calamine(h, indicators, tmp_path):
     assert _survey(h) == _expected([list(a) for a in ans])
 
 
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_an_error_value_in_an_xls_export_is_refused_with_its_cell(h, indicators, tmp_path):
+    """calamine reads an .xls error cell as a blank: the BIFF records say it is #N/A."""
+    from tests.libreoffice import convert
+
+    ans = [list(map(int, a)) for a in _answers(6, len(indicators), seed=22)]
+    head, rows = _wjx_rows(indicators, ans, text=True)
+    rows[3][8] = "#N/A"                                # an error cell (openpyxl writes it as one)
+    (tmp_path / "src").mkdir()
+    xls = convert(_xlsx(tmp_path / "src" / "wjx.xlsx", head, rows), tmp_path, "xls", recalc=False)
+    _refused(h, [str(xls)], "wjx.xls", "cell I5", "#N/A")
+
+
 def test_empty_and_shifted_exports_are_refused(h, indicators, tmp_path):
     head = ["序号", "所用时间", "来自IP"] + [c for c, _ in indicators]
     f = tmp_path / "empty.csv"
@@ -431,3 +444,26 @@ def test_html_saved_as_xls_gets_advice(h, tmp_path):
     f.write_text("<html><head><meta charset='utf-8'></head><body><table><tr><td>序号</td></tr></table></body></html>",
                  encoding="utf-8")
     _refused(h, [str(f)], "问卷星.xls", "HTML", ".xlsx", "CSV")
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_the_xls_error_scan_follows_no_crafted_chain(indicators, tmp_path):
+    """A sector chain that loops, or a header that lies, ends the scan (no errors found, no hang);
+    reading the file is then python-calamine's job."""
+    import struct
+
+    from bpm_xl.readers.biff import first_sheet_errors
+    from tests.libreoffice import convert
+
+    head, rows = _wjx_rows(indicators, [[3] * len(indicators)], text=True)
+    rows[0][6] = "#DIV/0!"
+    (tmp_path / "src").mkdir()
+    data = bytearray(convert(_xlsx(tmp_path / "src" / "e.xlsx", head, rows), tmp_path, "xls", recalc=False).read_bytes())
+    assert first_sheet_errors(bytes(data)) == {(1, 6): "#DIV/0!"}
+    fat0 = struct.unpack_from("<I", data, 0x4C)[0]
+    start = struct.unpack_from("<I", data, 0x30)[0]
+    looped = bytearray(data)
+    struct.pack_into("<I", looped, (fat0 + 1) * 512 + 4 * start, start)   # the directory chain points to itself
+    assert first_sheet_errors(bytes(looped)) == {}
+    assert first_sheet_errors(bytes(data[:600])) == {}
+    assert first_sheet_errors(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600) == {}

@@ -206,6 +206,9 @@ def _read_calamine(path: Path) -> tuple[list[list[Any]], str]:
     """The first sheet of an .xls or .ods file (python-calamine), its size checked first."""
     from python_calamine import CalamineWorkbook
 
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise SurveyError(f"the file is {path.stat().st_size / 2**20:,.0f} MiB (limit {MAX_CSV_BYTES / 2**20:,.0f} "
+                          "MiB); export only the answers, or split the file", file=path.name)
     cw = CalamineWorkbook.from_path(str(path))
     try:
         name = cw.sheet_names[0]
@@ -218,7 +221,14 @@ def _read_calamine(path: Path) -> tuple[list[list[Any]], str]:
         rows = sheet.to_python(skip_empty_area=False)
     finally:
         cw.close()
-    return [[None if v == "" else v for v in r] for r in rows], name
+    grid = [[None if v == "" else v for v in r] for r in rows]
+    if path.suffix.lower() != ".ods":  # calamine reads error cells as blanks: put the error values back
+        from .biff import first_sheet_errors
+
+        for (r, c), text in first_sheet_errors(path.read_bytes()).items():
+            if r < len(grid) and c < len(grid[r]):
+                grid[r][c] = text
+    return grid, name
 
 
 def _read_grid(path: Path) -> tuple[list[list[Any]], str | None]:
