@@ -467,3 +467,22 @@ def test_the_xls_error_scan_follows_no_crafted_chain(indicators, tmp_path):
     assert first_sheet_errors(bytes(looped)) == {}
     assert first_sheet_errors(bytes(data[:600])) == {}
     assert first_sheet_errors(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600) == {}
+
+
+def test_an_import_is_computed_once(h, indicators, tmp_path, monkeypatch):
+    """The service computes the import once and hands its rows to the one rebuild."""
+    import bpm_xl.collect as collect
+
+    calls = []
+    real = collect.apply_survey_import
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(collect, "apply_survey_import", counted)
+    ans = [list(map(int, a)) for a in _answers(7, len(indicators), seed=12)]
+    head, rows = _wjx_rows(indicators, ans, text=True)
+    _, bak = import_survey(h, _xlsx(tmp_path / "t.xlsx", head, rows))
+    assert bak is not None and len(calls) == 1
+    assert _survey(h) == _expected(ans)
