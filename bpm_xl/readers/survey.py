@@ -197,7 +197,7 @@ def _sniff(path: Path) -> str:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "ole"
     probe = head.lstrip(b"\xef\xbb\xbf\xff\xfe\r\n\t ").lower().replace(b"\x00", b"")
-    if probe.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<meta", b"<head", b"<body")):
+    if probe.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<meta", b"<head", b"<body", b"<!--")):
         return "html"
     return "text"
 
@@ -237,9 +237,9 @@ def _read_grid(path: Path) -> tuple[list[list[Any]], str | None]:
     suffix = path.suffix.lower()
     kind = _sniff(path)
     if kind == "html":
-        raise SurveyError(f"the file is named {suffix or 'without extension'} but is a web page (HTML), as 问卷星 "
-                          "sometimes serves its .xls download; export the answers again as .xlsx (按选项文本/序号下载 "
-                          "Excel) or CSV", file=path.name)
+        raise SurveyError(f"the file is named {suffix or 'without extension'} but is a web page or XML text "
+                          "(HTML/XML), not an Excel workbook, as 问卷星 sometimes serves its .xls download; export the "
+                          "answers again as .xlsx (按选项文本/序号下载 Excel) or CSV", file=path.name)
     if kind == "text" and suffix in (".csv", ".txt", ""):
         return _read_csv(path), None
     if suffix not in (".xlsx", ".xls", ".xlsm", ".ods", ".csv", ".txt"):
