@@ -4,8 +4,15 @@ Formats: .xlsx and .xls (python-calamine), .csv in UTF-8 (with or without BOM) o
 The first row holds the titles. Leading metadata columns (序号, 提交答卷时间, 所用时间, 来源,
 来源详情, 来自IP, and 腾讯问卷's 编号, 开始答题时间, 结束答题时间, 答题时长, IP ...) are recognised
 and kept out of the answers; the time taken and the IP are kept per respondent for screening.
-Answers stay as they come (code, option text, skip code); :func:`answer_value` turns one into
-a number on the scale. Errors name the file, (sheet,) row and column.
+Answers stay as they come (code, option text, skip code); :func:`read_answer` turns one into
+a number on the scale by the one converter's rule (what the hub's survey sheet accepts) and says
+whether it was an option number or option text. Errors name the file, (sheet,) row and column.
+
+Every file passes the door of the other incoming workbooks: an .xlsx through
+:func:`bpm_xl.readers.workbook.read_sheets` (zip limits, far cells refused with their cell, error
+values kept as text), an .xls/.ods size-checked before its cells are read (error values of an
+.xls from its BIFF records, :mod:`bpm_xl.readers.biff`), a CSV bounded in size and field length
+and read with any line ending and strict quoting; an HTML page named .xls is recognised.
 """
 
 from __future__ import annotations
