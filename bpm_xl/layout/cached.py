@@ -14,7 +14,8 @@ import numpy as np
 
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 
-__all__ = ["CONSISTENCY_LABELS", "DROP", "KEEP", "KENDALL_LABELS", "STATS_HEADER", "WORST_HEADER", "CachedValues"]
+__all__ = ["CONSISTENCY_LABELS", "DROP", "KEEP", "KENDALL_LABELS", "STATS_HEADER", "WORST_HEADER", "CachedValues",
+           "positive"]
 
 # the labels the Excel functions return (bpm_xl.udfs); the layout must not import the shell
 KEEP = "保留 keep"
@@ -147,7 +148,7 @@ class CachedValues:
 
     # ------------------------------------------------------------------ Delphi
     def positive(self, prow: list[list[Any]]) -> list[list[Any]]:
-        return [[_ratio(r[2], r[1])] for r in prow]
+        return positive(prow)
 
     def _round(self, k: int) -> Any:
         d = self.ev.delphi
@@ -207,6 +208,13 @@ class CachedValues:
             v = float(sum(dc[k][7] for k, c in enumerate(self.codes) if self.system.indicator(c).pdca == stg))
             out.append([None, None, v, v / total])
         return out
+
+
+def positive(prow: list[list[Any]]) -> list[list[Any]]:
+    """The positive coefficient of each Delphi round (rows: round, sent, returned): returned /
+    sent, None (#N/A) where sent is not a positive number. Needs no evaluation: a hub not
+    evaluated yet shows it too."""
+    return [[_ratio(r[2], r[1])] for r in prow]
 
 
 def _num(v: Any) -> float | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
+from .cached import positive
 from .context import LayoutContext
 from .types import (
     CONSISTENCY_ROWS,
@@ -320,7 +321,7 @@ def delphi_summary_sheet(ctx: LayoutContext, wl: WeightsLayout, prow: list[list[
     D.add(0, 0, [[t("delphi_summary_title")]], "title")
     D.add(2, 0, [[t("round_col"), t("positive")]], "header")
     D.add(3, 0, [[k + 1, F(f"={ref(ctx.name('delphi'), 2 + k, 3)}")] for k in range(n_rounds)], "output",
-          cached=_cv(ctx, lambda: [[None, v[0]] for v in cache.positive(prow)])).col_styles = {0: "int", 1: "pct"}
+          cached=[[None, v[0]] for v in positive(prow)]).col_styles = {0: "int", 1: "pct"}
     r = 3 + n_rounds + 1
     D.add(r, 0, [[t("authority_title")]], "subtitle")
     wname = ctx.name("weights")

@@ -109,6 +109,7 @@ _TEXT = {
         "scale": "1-9 标度",
         "parse": "节点 {node}：判断值的读取（文本如 1/3、１／３ 按 bpm-xl 的规则读取；无法读取的显示 #N/A 或 #VALUE!）",
         "cell": "单元格", "reads": "读作", "text": "文本", "num": "分子", "den": "分母", "rest": "去掉数字后",
+        "num_v": "分子数值", "den_v": "分母数值",
     },
     "en": {
         "guide": "This file is a macro-free portable export (bpm-xl export --portable): every result is a native "
@@ -133,7 +134,7 @@ _TEXT = {
         "parse": "Node {node}: how each judgment reads (text such as 1/3 or full-width １／３ as bpm-xl reads it; "
                  "what cannot be read shows #N/A or #VALUE!)",
         "cell": "cell", "reads": "reads as", "text": "text", "num": "numerator", "den": "denominator",
-        "rest": "without digits",
+        "rest": "without digits", "num_v": "numerator value", "den_v": "denominator value",
     },
 }
 
@@ -515,7 +516,7 @@ def _parse_table(calc: _Calc, cells: list[tuple[int, int]], jsheet: str, label: 
     r = calc.row
     calc.put(r, 0, [[calc.tx("parse", node=label)]], "subtitle")
     calc.put(r + 1, 0, [[calc.tx("cell"), calc.tx("reads"), calc.tx("text"), calc.tx("num"), calc.tx("den"),
-                         calc.tx("rest"), "=", calc.tx("rest"), "="]], "header")
+                         calc.tx("rest"), calc.tx("num_v"), calc.tx("rest"), calc.tx("den_v")]], "header")
     out: dict[tuple[int, int], str] = {}
     rows, cached = [], []
     d0 = r + 2
@@ -1166,7 +1167,9 @@ def is_portable(names: dict[str, Any]) -> bool:
 
 def _show_input_formulas(p: WorkbookPlan, shown: WorkbookPlan) -> None:
     """A formula a user typed on an input sheet carries the value it showed when read (``shown``
-    is the plan of the same data read as values: same sheets, same cells)."""
+    is the plan of the same data read as values: same sheets, same cells). A formula of bpm-xl's
+    own layout is a formula in ``shown`` too: it carries the value ``shown`` caches for it (the
+    value computed from what was read), never its own text."""
     by_name = {sp.name: sp for sp in shown.sheets}
     for sp in p.sheets:
         other = by_name.get(sp.name)
@@ -1179,6 +1182,8 @@ def _show_input_formulas(p: WorkbookPlan, shown: WorkbookPlan) -> None:
                 continue
             for i, row in enumerate(b.cells):
                 for j, v in enumerate(row):
+                    if isinstance(v, Formula):
+                        v = _cached_at(b, i, j)
                     cells[(b.row + i, b.col + j)] = v
         for b in sp.blocks:
             if (b.cached is not None or isinstance(b.cells, np.ndarray)
@@ -1186,6 +1191,14 @@ def _show_input_formulas(p: WorkbookPlan, shown: WorkbookPlan) -> None:
                 continue
             b.cached = [[_shown_at(cells, arrays, b.row + i, b.col + j) if isinstance(v, Formula) else None
                          for j, v in enumerate(row)] for i, row in enumerate(b.cells)]
+
+
+def _cached_at(b: Block, i: int, j: int) -> Any:
+    """The cached value of cell (i, j) of block ``b`` (None: not known)."""
+    if b.cached is None or i >= len(b.cached) or j >= len(b.cached[i]):
+        return None
+    v = b.cached[i][j]
+    return None if isinstance(v, Formula) else v
 
 
 def _shown_at(cells: dict[tuple[int, int], Any], arrays: list[Block], r: int, c: int) -> Any:
