@@ -46,6 +46,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import ranking
 from ..errors import WorkbookError
 from ..layout.cached import (
     CONSISTENCY_LABELS,
@@ -743,11 +744,9 @@ def _worst_values(o: dict[str, Any], lnscale: list[Any]) -> list[list[Any]]:
         rows.append([i + 1, j + 1, a, w[i], w[j], eij, eji, max(eij, eji), None, flip, rw, cl,
                      1 / a if flip else a, ratio, _snap(ratio, lnscale)])
     E = [r[7] for r in rows]
-    for p, r in enumerate(rows):
-        if _isnum(r[7]) and all(_isnum(x) for x in E):
-            r[8] = sum(1 for x in E if x > r[7]) + sum(1 for x in E[:p] if x == r[7]) + 1
-        else:
-            r[8] = NA
+    ranks = ranking.descending_ranks(E) if all(_isnum(x) for x in E) else [NA] * len(rows)
+    for r, k in zip(rows, ranks):
+        r[8] = k
     return rows
 
 
@@ -762,6 +761,7 @@ def _worst(calc: _Calc, o: dict[str, Any], aname: str, count: int, scale: str, l
                          "row", "col", "value", "w_row/w_col", "1-9"]], "header")
     p0 = r + 2
     E = calc.rng(p0, 8, p0 + P - 1, 8)
+    seq = calc.rng(p0, 0, p0 + P - 1, 0)   # the pairs' order: row, then column
     vals = _worst_values(o, [v for row in calc.values.at(lnscale) for v in row])
     rows = []
     for p in range(P):
@@ -770,7 +770,6 @@ def _worst(calc: _Calc, o: dict[str, Any], aname: str, count: int, scale: str, l
         def at(c: int, rr: int = rr) -> str:
             return a1(rr, c)
 
-        prefix = f"SUMPRODUCT(--({calc.rng(p0, 8, rr - 1, 8)}={at(8)}))" if p else "0"
         rows.append([
             p + 1, vals[p][0], vals[p][1],
             F(f"=INDEX({aname},{at(1)},{at(2)})"),
@@ -779,7 +778,7 @@ def _worst(calc: _Calc, o: dict[str, Any], aname: str, count: int, scale: str, l
             F(f"={at(3)}*{at(5)}/{at(4)}"),
             F(f"=(1/{at(3)})*{at(4)}/{at(5)}"),
             F(f"=MAX({at(6)},{at(7)})"),
-            F(f"=SUMPRODUCT(--({E}>{at(8)}))+{prefix}+1"),
+            F("=" + ranking.native_rank(E, at(8), seq, at(0))),   # ties: the lower row, then column
             F(f"=IF({at(6)}<1,1,0)"),
             F(f"=IF({at(10)}=1,{at(2)},{at(1)})"),
             F(f"=IF({at(10)}=1,{at(1)},{at(2)})"),

@@ -1,0 +1,241 @@
+"""Ties ranked by one rule (bpm_xl.ranking) in the core, the numpy mirror and the native formulas.
+
+The worst-judgment table: errors within a relative 1e-12 are tied and go to the lower row, then
+the lower column (of the pair i < j). Every 3x3 matrix has its three errors tied (each is the
+cube root of the cycle product); circulant matrices (a_ij depends on j - i mod n) with their
+rows and columns permuted plant ties at any size. The core, the portable export's mirror (its
+cached values) and LibreOffice's and Gnumeric's recalculation of its native formulas must give
+the same rows, and every row's position and codes must belong to one pair.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bpm_xl import ahp, ranking, service
+from bpm_xl.evaluation import EvaluationInputs, Expert, evaluate
+from bpm_xl.example import load_example
+from bpm_xl.model import GOAL, Dimension, Indicator, IndicatorSystem
+from bpm_xl.writers.portable import _SAATY, _worst_values
+from tests.libreoffice import available, convert
+from tests.workbook_harness import read_values
+from tests.xlsx_cells import read_cells, split
+
+SCALE = [1 / 9, 1 / 7, 1 / 5, 1 / 3, 1 / 2, 2, 3, 5, 7, 9]
+
+
+# ------------------------------------------------------------------------------ the rule
+def test_values_within_the_tolerance_are_tied_and_keep_their_order():
+    x = 2.0
+    noisy = [x * (1 + 3e-16), x, x * (1 - 5e-16), 1.5, x * (1 + 1e-9)]
+    assert ranking.descending_ranks(noisy) == [2, 3, 4, 5, 1]
+    assert ranking.descending_order(noisy) == [4, 0, 1, 2, 3]
+    # clearly different values: larger first, whatever their order
+    assert ranking.descending_order([1.0, 3.0, 2.0]) == [1, 2, 0]
+    assert ranking.descending_ranks([1.0, 1.0 + 2e-12]) == [2, 1]
+
+
+def test_the_native_rank_formula_is_the_rule():
+    assert ranking.native_rank("E1:E3", "E1", "A1:A3", "A1") == (
+        "SUMPRODUCT(--(E1:E3-E1>1E-12*E1:E3))+SUMPRODUCT((E1:E3-E1<=1E-12*E1:E3)*(E1-E1:E3<=1E-12*E1)"
+        "*(A1:A3<A1))+1")
+    assert float(ranking.TIE_RTOL_TEXT) == ranking.TIE_RTOL
+
+
+# ------------------------------------------------------------------------------ matrices
+def _three(rng) -> np.ndarray:
+    a, b, c = rng.choice(SCALE, 3)
+    m = np.array([[1, a, b], [1 / a, 1, c], [1 / b, 1 / c, 1]], dtype=float)
+    return m
+
+
+def _circulant(rng, n: int) -> np.ndarray:
+    """A reciprocal circulant matrix, rows and columns permuted: errors of one offset are tied."""
+    c = {k: float(rng.choice(SCALE)) for k in range(1, n // 2 + 1)}
+    for k in range(1, n // 2 + 1):
+        c[n - k] = 1 / c[k] if n - k != k else 1.0
+    m = np.array([[1.0 if i == j else c[(j - i) % n] for j in range(n)] for i in range(n)])
+    if n % 2 == 0:   # the middle offset must be its own reciprocal: 1
+        for i in range(n):
+            m[i, (i + n // 2) % n] = 1.0
+    p = rng.permutation(n)
+    return m[np.ix_(p, p)]
+
+
+def _tie_groups(errs: list[float]) -> int:
+    """How many pairs share their error with another pair (exact arithmetic ties found)."""
+    return sum(1 for p, x in enumerate(errs) if any(q != p and math.isclose(x, y, rel_tol=1e-9)
+                                                    for q, y in enumerate(errs)))
+
+
+def _errors(m: np.ndarray) -> tuple[list[tuple[int, int]], list[float]]:
+    w = ahp.ahp_weights(m).weights
+    n = len(w)
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    return pairs, [max(m[i, j] * w[j] / w[i], m[j, i] * w[i] / w[j]) for i, j in pairs]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_3x3_matrix_lists_its_tied_judgments_by_row_then_column(seed):
+    m = _three(np.random.default_rng(seed))
+    pairs, errs = _errors(m)
+    assert _tie_groups(errs) == 3 or max(errs) < 1 + 1e-9   # inconsistent: all three tied
+    got = ahp.inconsistent_judgments(m, count=None)
+    assert [tuple(sorted((j.row, j.col))) for j in got] == [(0, 1), (0, 2), (1, 2)]
+    # each reported orientation has e >= 1 and belongs to its pair
+    for j in got:
+        assert j.error >= 1 - 1e-12
+        assert j.value == pytest.approx(m[j.row, j.col], rel=1e-15)
+
+
+def _mirror_rows(m: np.ndarray, method: str = "eigen") -> list[list]:
+    """The portable mirror's per-pair table for matrix ``m`` (weights as the core gives them)."""
+    w = ahp.ahp_weights(m, method=method).weights
+    n = len(w)
+    o = {"A": m.tolist(), "group": {"chosen_v": list(w)}, "pairs": [(i, j) for i in range(n) for j in range(i + 1, n)]}
+    return _worst_values(o, [math.log(v) for v in _SAATY])
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_core_and_mirror_agree_on_planted_ties(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 8))
+    m = _circulant(rng, n) if n > 3 else _three(rng)
+    pairs, errs = _errors(m)
+    if n > 3:
+        assert _tie_groups(errs) >= 2, "a circulant matrix plants ties"
+    core = ahp.inconsistent_judgments(m, count=None)
+    rows = _mirror_rows(m)
+    by_rank = sorted(rows, key=lambda r: r[8])
+    assert [r[8] for r in by_rank] == list(range(1, len(pairs) + 1))   # a permutation
+    assert [(r[10] - 1, r[11] - 1) for r in by_rank] == [(j.row, j.col) for j in core]
+    # the rule by hand: ranked by error, ties (to 1e-9 here: far wider than any noise, far
+    # narrower than any real difference) by the lower row, then the lower column
+    expect = sorted(range(len(pairs)), key=lambda p: (-round(errs[p], 9), pairs[p]))
+    assert [tuple(sorted((j.row, j.col))) for j in core] == [pairs[p] for p in expect]
+
+
+def test_noise_in_the_last_place_does_not_reorder_tied_errors():
+    # the same tied errors, one nudged by a few units in the last place either way
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        e = float(rng.uniform(1, 9))
+        vals = [e * (1 + float(rng.integers(-8, 9)) * 2.2e-16) for _ in range(4)]
+        assert ranking.descending_order(vals) == [0, 1, 2, 3]
+
+
+# ------------------------------------------------------------------------------ engines
+def _system() -> IndicatorSystem:
+    dims = (Dimension("A", "甲", "A"), Dimension("B", "乙", "B"), Dimension("C", "丙", "C"))
+    sizes = {"A": 3, "B": 4, "C": 5}
+    inds = tuple(Indicator(f"{d}{k}", f"{d}{k}", f"{d}{k}", d, ("plan", "do", "check", "act")[k % 4])
+                 for d in sizes for k in range(1, sizes[d] + 1))
+    return IndicatorSystem(dims, inds)
+
+
+def _tied_inputs(seed: int) -> EvaluationInputs:
+    """Two experts giving the same matrices (AIJ keeps them): GOAL 3x3, B a permuted 4x4
+    circulant, C a permuted 5x5 circulant, A a 3x3."""
+    rng = np.random.default_rng(seed)
+    system = _system()
+    base = load_example()
+    mats = {GOAL: _three(rng), "A": _three(rng), "B": _circulant(rng, 4), "C": _circulant(rng, 5)}
+    experts = (Expert("E01", "", 0.8, 0.9), Expert("E02", "", 0.6, 0.7))
+    judgments = {node: {e.code: m.copy() for e in experts} for node, m in mats.items()}
+    codes = list(system.codes)
+    survey = pd.DataFrame(rng.integers(1, 6, size=(12, len(codes))).astype(float), columns=codes)
+    delphi = pd.DataFrame(rng.integers(3, 6, size=(2, len(codes))).astype(float), columns=codes,
+                          index=[e.code for e in experts])
+    return replace(base, system=system, experts=experts, judgments=judgments, delphi_rounds=(delphi,),
+                   survey=survey, delphi_sent=(2,), delphi_returned=(2,))
+
+
+@pytest.fixture(scope="module")
+def tied_exports(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("ties")
+    out = []
+    for seed in (1, 2):
+        inputs = _tied_inputs(seed)
+        path = service.export_file(inputs, tmp / f"tied-{seed}.xlsx")
+        out.append((inputs, evaluate(inputs), path))
+    return out
+
+
+def _tables(path: Path, values: dict | None = None) -> list[list[tuple]]:
+    """The worst-judgment tables of the weights sheet as stored (or as ``values`` give them):
+    per table, rows of (row, column, current value, row code, column code)."""
+    name = "权重"
+    grid = {split(ref): c.value for ref, c in read_cells(path)[name].items()}
+    if values is not None:
+        grid = {(r, c): v for r, row in enumerate(values[name]) for c, v in enumerate(row) if v is not None}
+    heads = sorted(rc for rc, v in grid.items() if v == "行代码 row")
+    tables = []
+    for r, c in heads:
+        rows = []
+        k = r + 1
+        while isinstance(grid.get((k, 0)), (int, float)):
+            rows.append((grid[(k, 0)], grid[(k, 1)], grid[(k, 2)], grid.get((k, c)), grid.get((k, c + 1))))
+            k += 1
+        tables.append(rows)
+    return tables
+
+
+def _expected(inputs, ev) -> list[list[tuple]]:
+    out = []
+    for node in inputs.system.nodes():
+        nr = ev.nodes[node]
+        out.append([(j.row + 1, j.col + 1, j.value, nr.children[j.row], nr.children[j.col]) for j in nr.worst])
+    return out
+
+
+def _same(got: list[list[tuple]], want: list[list[tuple]]) -> None:
+    assert len(got) == len(want)
+    for g, w in zip(got, want):
+        assert [x[:2] + x[3:] for x in g] == [x[:2] + x[3:] for x in w]
+        for x, y in zip(g, w):
+            assert x[2] == pytest.approx(y[2], rel=1e-12)
+
+
+def test_the_stored_tables_follow_the_rule_and_pair_positions_with_their_codes(tied_exports):
+    for inputs, ev, path in tied_exports:
+        want = _expected(inputs, ev)
+        # every node's table here has ties (3x3: all; circulants: planted)
+        for node in inputs.system.nodes():
+            m = np.asarray(ev.nodes[node].aggregated.matrix)
+            assert _tie_groups(_errors(m)[1]) >= 2
+        _same(_tables(path), want)
+
+
+def _codes_agree(tables: list[list[tuple]], inputs) -> None:
+    for node, rows in zip(inputs.system.nodes(), tables):
+        children = list(inputs.system.children(node))
+        for r, c, _v, rc, cc in rows:
+            assert (children[int(r) - 1], children[int(c) - 1]) == (rc, cc)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not available(), reason="LibreOffice is not installed")
+def test_libreoffice_recalculates_the_same_tables(tied_exports, tmp_path):
+    for inputs, ev, path in tied_exports:
+        out = convert(path, tmp_path / path.stem, "xlsx")
+        got = _tables(path, read_values(out))
+        _codes_agree(got, inputs)
+        _same(got, _expected(inputs, ev))
+
+
+@pytest.mark.skipif(shutil.which("ssconvert") is None, reason="Gnumeric (ssconvert) is not installed")
+def test_gnumeric_recalculates_the_same_tables(tied_exports, tmp_path):
+    for inputs, ev, path in tied_exports:
+        out = tmp_path / path.name
+        subprocess.run(["ssconvert", "--recalc", str(path), str(out)], capture_output=True, timeout=300, check=True)
+        got = _tables(path, read_values(out))
+        _codes_agree(got, inputs)
+        _same(got, _expected(inputs, ev))
