@@ -239,3 +239,82 @@ def test_gnumeric_recalculates_the_same_tables(tied_exports, tmp_path):
         got = _tables(path, read_values(out))
         _codes_agree(got, inputs)
         _same(got, _expected(inputs, ev))
+
+
+# ------------------------------------------------------------------------------ expert forms
+def _form_worst(path: Path, values: dict | None = None) -> list[tuple[object, list]]:
+    """Per node block of a form's calculation sheet: (the worst-pair cell's value, pair labels)."""
+    from bpm_xl.layout.forms import SHEETS
+
+    name = SHEETS["calc"]["zh"]
+    grid = {split(ref): c.value for ref, c in read_cells(path)[name].items()}
+    if values is not None:
+        grid = {(r, c): v for r, row in enumerate(values[name]) for c, v in enumerate(row) if v not in (None, "")}
+    out = []
+    for (r, c), v in sorted(grid.items()):
+        if v == "pair":
+            labels, k = [], r + 1
+            while isinstance(grid.get((k, c)), str):
+                labels.append(grid[(k, c)])
+                k += 1
+            worst = next(grid.get((rr, 1)) for (rr, cc), x in sorted(grid.items()) if rr > r and cc == 0 and x == "worst")
+            out.append((worst, labels))
+    return out
+
+
+@pytest.fixture(scope="module")
+def tied_form(tmp_path_factory):
+    """An expert's form whose GOAL (4x4) and F (5x5) judgments are permuted circulants."""
+    from bpm_xl.collect import form_specs
+    from bpm_xl.writers.forms import write_form
+
+    tmp = tmp_path_factory.mktemp("tied-form")
+    hub = tmp / "hub.xlsm"
+    service.new_workbook(hub, example=True, with_module=False)
+    data, _ = service.read_workbook(hub)
+    spec = form_specs(data, 1, "zh", "row")[0]
+    rng = np.random.default_rng(11)
+    judg = {k: dict(v) for k, v in spec.judgments.items()}
+    mats = {}
+    for node, title, children in spec.nodes:
+        if node not in (GOAL, "F"):
+            continue
+        codes = [c for c, _ in children]
+        while True:
+            m = _circulant(rng, len(codes))
+            if ahp.ahp_weights(m).consistency_ratio > 0.05:   # inconsistent enough to name a pair
+                break
+        mats[node] = (codes, m)
+        judg[node] = {(codes[i], codes[j]): float(m[i, j]) for i in range(len(codes)) for j in range(i + 1, len(codes))}
+    path = tmp / "form.xlsx"
+    write_form(replace(spec, judgments=judg), path)
+    return path, mats
+
+
+def test_a_form_names_the_tied_worst_pair_by_row_then_column(tied_form):
+    path, mats = tied_form
+    blocks = _form_worst(path)
+    assert len(blocks) >= 2
+    for node, (codes, m) in mats.items():
+        j = ahp.inconsistent_judgments(m, count=1)[0]
+        i, k = sorted((j.row, j.col))
+        pairs = [(a, b) for a in range(len(codes)) for b in range(a + 1, len(codes))]
+        hit = [b for b in blocks if len(b[1]) == len(pairs) and b[0] == b[1][pairs.index((i, k))]]
+        assert hit, (node, blocks)
+        assert _tie_groups(_errors(m)[1]) >= 2
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not available(), reason="LibreOffice is not installed")
+def test_libreoffice_names_the_same_worst_pair_in_the_form(tied_form, tmp_path):
+    path, _ = tied_form
+    out = convert(path, tmp_path, "xlsx")
+    assert [b[0] for b in _form_worst(out, read_values(out))] == [b[0] for b in _form_worst(path)]
+
+
+@pytest.mark.skipif(shutil.which("ssconvert") is None, reason="Gnumeric (ssconvert) is not installed")
+def test_gnumeric_names_the_same_worst_pair_in_the_form(tied_form, tmp_path):
+    path, _ = tied_form
+    out = tmp_path / path.name
+    subprocess.run(["ssconvert", "--recalc", str(path), str(out)], capture_output=True, timeout=300, check=True)
+    assert [b[0] for b in _form_worst(out, read_values(out))] == [b[0] for b in _form_worst(path)]
