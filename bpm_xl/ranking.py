@@ -53,17 +53,16 @@ def descending_order(values: Sequence[float]) -> list[int]:
     return sorted(range(len(ranks)), key=lambda p: (ranks[p], p))
 
 
-def native_rank(values: str, value: str, index: str | None = None, position: str | None = None) -> str:
+def native_rank(values: str, value: str, earlier: str | None = None) -> str:
     """The formula (without "=") ranking ``value`` among ``values`` by the rule of this module.
 
-    ``values``: the range of all figures; ``value``: the cell of this one; ``index`` and
-    ``position``: a range of the figures' positions in the given order and this figure's
-    position (the tie-break; without them ties are not broken). SUMPRODUCT only: Excel 2010,
-    WPS, LibreOffice 7.4 and Gnumeric evaluate it as it is (no array entry, no LET).
+    ``values``: the range of all figures; ``value``: the cell of this one; ``earlier``: the
+    range of the figures before it in the given order (None for the first). SUMPRODUCT only:
+    Excel 2010, WPS, LibreOffice 7.4 and Gnumeric evaluate it as it is (no array entry, no LET).
     """
     t = TIE_RTOL_TEXT
     ahead = f"SUMPRODUCT(--({values}-{value}>{t}*{values}))"
-    if index is None:
+    if earlier is None:
         return f"{ahead}+1"
-    tied = f"SUMPRODUCT(({values}-{value}<={t}*{values})*({value}-{values}<={t}*{value})*({index}<{position}))"
+    tied = f"SUMPRODUCT(({earlier}-{value}<={t}*{earlier})*({value}-{earlier}<={t}*{value}))"
     return f"{ahead}+{tied}+1"

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import ranking
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 
 __all__ = ["CONSISTENCY_LABELS", "DROP", "KEEP", "KENDALL_LABELS", "STATS_HEADER", "WORST_HEADER", "CachedValues",
@@ -184,8 +185,7 @@ class CachedValues:
         wg = [r[7] * (smax - r[8]) for r in ec]
         total = float(sum(wg))
         out = []
-        for k in range(len(self.codes)):
-            rank = 1 + sum(1 for x in wg if x > wg[k]) + sum(1 for x in wg[:k] if x == wg[k])
+        for k, rank in enumerate(ranking.descending_ranks(wg)):   # ties: the indicator listed first
             out.append([None] * 4 + [ec[k][7], ec[k][8], smax - ec[k][8], wg[k], wg[k] / total, rank])
         return out
 

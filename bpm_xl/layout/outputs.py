@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .. import ranking
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 from .cached import positive
 from .context import LayoutContext
@@ -350,7 +351,7 @@ def _diagnosis_rows(ctx: LayoutContext, el: EvaluationLayout, g0: int, g1: int) 
             F(f"=BPM_SCALE_MAX-{a1(rr, 5)}"),
             F(f"={a1(rr, 4)}*{a1(rr, 6)}"),
             F(f"={a1(rr, 7)}/SUM({gaps})"),
-            F(f"=RANK({a1(rr, 7)},{gaps})+COUNTIF({local(g0, 7, rr, 7) if k else a1(g0, 7)},{a1(rr, 7)})-1"),
+            F("=" + ranking.native_rank(gaps, a1(rr, 7), local(g0, 7, rr - 1, 7) if k else None)),
         ])
     return rows
 

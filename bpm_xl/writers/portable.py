@@ -761,7 +761,6 @@ def _worst(calc: _Calc, o: dict[str, Any], aname: str, count: int, scale: str, l
                          "row", "col", "value", "w_row/w_col", "1-9"]], "header")
     p0 = r + 2
     E = calc.rng(p0, 8, p0 + P - 1, 8)
-    seq = calc.rng(p0, 0, p0 + P - 1, 0)   # the pairs' order: row, then column
     vals = _worst_values(o, [v for row in calc.values.at(lnscale) for v in row])
     rows = []
     for p in range(P):
@@ -778,7 +777,7 @@ def _worst(calc: _Calc, o: dict[str, Any], aname: str, count: int, scale: str, l
             F(f"={at(3)}*{at(5)}/{at(4)}"),
             F(f"=(1/{at(3)})*{at(4)}/{at(5)}"),
             F(f"=MAX({at(6)},{at(7)})"),
-            F("=" + ranking.native_rank(E, at(8), seq, at(0))),   # ties: the lower row, then column
+            F("=" + ranking.native_rank(E, at(8), calc.rng(p0, 8, rr - 1, 8) if p else None)),  # ties: row, column
             F(f"=IF({at(6)}<1,1,0)"),
             F(f"=IF({at(10)}=1,{at(2)},{at(1)})"),
             F(f"=IF({at(10)}=1,{at(1)},{at(2)})"),
