@@ -749,7 +749,8 @@ def ahp_batch(matrices, method: str = "eigen", random_index: str = "cn") -> Batc
 
 # ----------------------------------------------------------------------------- diagnosis
 def _snap(x: float) -> float:
-    return float(SAATY_SCALE[int(np.argmin(np.abs(_LOG_SCALE - math.log(x))))])
+    """The 1-9 scale value nearest to ``x`` in log terms; midway: the lower one (bpm_xl.ranking)."""
+    return float(SAATY_SCALE[ranking.nearest(np.abs(_LOG_SCALE - math.log(x)).tolist())])
 
 
 def _set_pair(a: np.ndarray, i: int, j: int, value: float) -> np.ndarray:

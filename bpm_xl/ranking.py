@@ -14,6 +14,10 @@ its native formulas (:func:`native_rank` writes them), so the stored values and 
 recalculation agree on the order.
 
 The figures ranked are positive (judgment errors are at least 1; weighted gaps at least 0).
+The same tolerance picks the nearest of a list (:func:`nearest`): the smallest distance, ties
+to the one listed first (snapping a consistent value to the 1-9 scale: a value midway, in log
+terms, between two scale values, such as the square root of 2, goes to the lower one).
+
 Figures that are distinct but closer than the tolerance (never seen in practice) are ranked
 as tied; a chain of three such figures may then give two of them one rank in the native
 formulas, where the core still gives a strict order.
@@ -23,7 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["TIE_RTOL", "TIE_RTOL_TEXT", "clearly_larger", "descending_order", "descending_ranks", "native_rank"]
+__all__ = ["TIE_RTOL", "TIE_RTOL_TEXT", "clearly_larger", "descending_order", "descending_ranks", "native_nearest",
+           "native_rank", "nearest"]
 
 #: relative tolerance within which two figures are tied
 TIE_RTOL = 1e-12
@@ -66,3 +71,18 @@ def native_rank(values: str, value: str, earlier: str | None = None) -> str:
         return f"{ahead}+1"
     tied = f"SUMPRODUCT(({earlier}-{value}<={t}*{earlier})*({value}-{earlier}<={t}*{value}))"
     return f"{ahead}+{tied}+1"
+
+
+def nearest(distances: Sequence[float]) -> int:
+    """Index of the smallest of ``distances`` (non-negative); distances tied with it (within
+    the tolerance) go to the one listed first."""
+    d = [float(x) for x in distances]
+    low = min(d)
+    return next(k for k, x in enumerate(d) if not clearly_larger(x, low))
+
+
+def native_nearest(values: str, distances: str) -> str:
+    """The formula (without "=", entered as an array formula) giving the item of ``values`` at
+    :func:`nearest` of the array expression ``distances`` (one per item)."""
+    t = TIE_RTOL_TEXT
+    return f"INDEX({values},MATCH(1,(({distances})-MIN({distances})<={t}*({distances}))*1,0))"

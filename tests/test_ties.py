@@ -398,3 +398,75 @@ def test_gnumeric_ranks_tied_gaps_as_stored(tied_gaps, tmp_path):
     out = tmp_path / path.name
     subprocess.run(["ssconvert", "--recalc", str(path), str(out)], capture_output=True, timeout=300, check=True)
     _diagnosis_follows_the_rule(*_diagnosis(path, read_values(out)), ev)
+
+
+# ------------------------------------------------------------------------------ snapping to 1-9
+def test_a_value_midway_between_two_scale_values_snaps_to_the_lower_one():
+    d = math.log(2) / 2
+    assert ranking.nearest([1.0, d * (1 + 4e-16), d, 0.9]) == 1
+    assert ranking.nearest([1.0, d, d * (1 + 4e-16), 0.9]) == 1
+    assert ranking.nearest([0.3, 0.0, 0.2]) == 1
+    # one judgment of 2, the rest indifferent, weighed by the geometric mean: w1 / w2 = sqrt(2)
+    m = np.ones((4, 4))
+    m[0, 1], m[1, 0] = 2.0, 0.5
+    j = ahp.inconsistent_judgments(m, count=1, method="geomean")[0]
+    assert (j.row, j.col) == (0, 1) and j.consistent_value == pytest.approx(math.sqrt(2), rel=1e-15)
+    assert j.scale_value == 1.0
+    for noise in (-2, -1, 1, 2):   # whichever side of sqrt(2) the arithmetic lands on
+        assert ahp._snap(math.sqrt(2) * (1 + noise * 2.2e-16)) == 1.0
+        assert ahp._snap(math.sqrt(0.5) * (1 + noise * 2.2e-16)) == 0.5
+
+
+@pytest.fixture(scope="module")
+def midway_export(tmp_path_factory):
+    inputs = _tied_inputs(4)
+    m = np.ones((4, 4))
+    m[0, 1], m[1, 0] = 2.0, 0.5
+    judgments = dict(inputs.judgments)
+    judgments["B"] = {e.code: m.copy() for e in inputs.experts}
+    inputs = replace(inputs, judgments=judgments, settings=replace(inputs.settings, method="geomean"))
+    path = service.export_file(inputs, tmp_path_factory.mktemp("midway") / "midway.xlsx")
+    return inputs, evaluate(inputs), path
+
+
+def _scale_column(path: Path, values: dict | None = None) -> list:
+    name = "权重"
+    grid = {split(ref): c.value for ref, c in read_cells(path)[name].items()}
+    if values is not None:
+        grid = {(r, c): v for r, row in enumerate(values[name]) for c, v in enumerate(row) if v is not None}
+    out = []
+    for r, _c in sorted(rc for rc, v in grid.items() if v == "行代码 row"):
+        k = r + 1
+        while isinstance(grid.get((k, 0)), (int, float)):
+            out.append((grid[(k, 0)], grid[(k, 1)], grid[(k, 4)]))
+            k += 1
+    return out
+
+
+def _same_scale(got: list, want: list) -> None:
+    """Same pairs, same scale values (files keep 15 significant digits: 1/9 reads 0.111111111111111)."""
+    assert len(got) == len(want)
+    assert [x for row in got for x in row] == pytest.approx([x for row in want for x in row], rel=1e-14)
+
+
+def test_the_stored_scale_values_are_the_cores(midway_export):
+    inputs, ev, path = midway_export
+    want = [(j.row + 1, j.col + 1, j.scale_value) for node in inputs.system.nodes() for j in ev.nodes[node].worst]
+    assert (1, 2, 1.0) in want   # node B's pair 1-2: sqrt(2), midway between 1 and 2
+    _same_scale(_scale_column(path), want)
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not available(), reason="LibreOffice is not installed")
+def test_libreoffice_snaps_midway_values_as_stored(midway_export, tmp_path):
+    _inputs, _ev, path = midway_export
+    out = convert(path, tmp_path, "xlsx")
+    _same_scale(_scale_column(path, read_values(out)), _scale_column(path))
+
+
+@pytest.mark.skipif(shutil.which("ssconvert") is None, reason="Gnumeric (ssconvert) is not installed")
+def test_gnumeric_snaps_midway_values_as_stored(midway_export, tmp_path):
+    _inputs, _ev, path = midway_export
+    out = tmp_path / path.name
+    subprocess.run(["ssconvert", "--recalc", str(path), str(out)], capture_output=True, timeout=300, check=True)
+    _same_scale(_scale_column(path, read_values(out)), _scale_column(path))

@@ -721,11 +721,10 @@ def _node(calc: _Calc, names: dict[str, str], t: int, label: str, ri_header: str
 
 
 def _snap(ratio: Any, lnscale: list[Any]) -> Any:
-    """INDEX(scale,MATCH(MIN(ABS(lnscale-LN(x))),ABS(lnscale-LN(x)),0)): the nearest 1-9 value in log terms."""
+    """The nearest 1-9 value in log terms, midway the lower one (ranking.native_nearest over ABS(lnscale-LN(x)))."""
     if not _isnum(ratio) or ratio <= 0:
         return NA
-    d = [abs(v - math.log(ratio)) for v in lnscale]
-    return _SAATY[d.index(min(d))]
+    return _SAATY[ranking.nearest([abs(v - math.log(ratio)) for v in lnscale])]
 
 
 def _worst_values(o: dict[str, Any], lnscale: list[Any]) -> list[list[Any]]:
@@ -787,7 +786,7 @@ def _worst(calc: _Calc, o: dict[str, Any], aname: str, count: int, scale: str, l
     calc.put(p0, 0, rows, cached=[[None, *v[:14]] for v in vals])
     for p in range(P):
         x = f"LN({a1(p0 + p, 14)})"
-        calc.array(p0 + p, 15, 1, 1, f"=INDEX({scale},MATCH(MIN(ABS({lnscale}-{x})),ABS({lnscale}-{x}),0))",
+        calc.array(p0 + p, 15, 1, 1, "=" + ranking.native_nearest(scale, f"ABS({lnscale}-{x})"),
                    [[vals[p][14]]])
     calc.row = p0 + P + 1
     ranks = calc.rng(p0, 9, p0 + P - 1, 9)
