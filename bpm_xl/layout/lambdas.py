@@ -40,8 +40,8 @@ from .cached import KENDALL_LABELS
 __all__ = ["POWER_STEPS", "SQUARINGS", "LambdaName", "NAMES", "alonso_lamata_ri", "eigen_mirror", "library",
            "stored"]
 
-#: Normalised squarings of the matrix: B ~ A^(2^12); see the module docstring.
-SQUARINGS = 12
+#: Normalised squarings of the matrix: B ~ A^(2^16); see the module docstring.
+SQUARINGS = 16
 #: Power steps after the squarings (each removes the rounding the squarings left).
 POWER_STEPS = 3
 
