@@ -53,7 +53,7 @@ FUTURE = {
 }
 #: Functions every Excel since 2007 has (no prefix). A name outside both sets is a typing error here.
 LEGACY = frozenset({
-    "ABS", "AND", "AVERAGE", "COLUMNS", "EXP", "FIND", "IF", "IFERROR", "INDEX", "INT", "ISBLANK", "ISERROR",
+    "ABS", "AND", "AVERAGE", "ISTEXT", "COLUMNS", "EXP", "FIND", "IF", "IFERROR", "INDEX", "INT", "ISBLANK", "ISERROR",
     "ISLOGICAL", "ISNA", "ISNUMBER", "LEFT", "LEN", "LN", "LOWER", "MATCH", "MAX", "MID", "MIN", "MMULT", "MOD",
     "NA", "NOT", "OR", "ROUND", "ROWS", "SUBSTITUTE", "SUM", "SUMPRODUCT", "SUMSQ", "TRANSPOSE", "TRIM", "VALUE",
     "CHOOSE", "COUNTA",
@@ -176,45 +176,47 @@ def alonso_lamata_ri(n: str) -> str:
 
 
 # ------------------------------------------------------------------------------ pieces
-_CELL = (
-    # one cell of a judgment range: the value (> 0), 0 for a blank, -1 for what cannot be read
-    'rd, LAMBDA(x, IF(ISNUMBER(x), IF(x>0, x, -1), IF(OR(ISLOGICAL(x), ISERROR(x)), -1, '
-    'LET(t, TRIM(REDUCE(SUBSTITUTE(x, UNICHAR(12288), " "), SEQUENCE(15, 1, 65291), '
-    'LAMBDA(s, k, SUBSTITUTE(s, UNICHAR(k), UNICHAR(k-65248))))), '
-    'sl, IFERROR(FIND("/", t), 0), '
-    'IF(t="", 0, IFERROR(LET(q, IF(sl=0, nm(t), IF(ISERROR(FIND("/", t, sl+1)), '
-    'nm(LEFT(t, sl-1))/nm(MID(t, sl+1, LEN(t))), NA())), IF(q>0, q, -1)), -1)))))),'
-)
-_NUMBER_TEXT = (
-    # numeric text: only digits, point, sign and exponent letters, then VALUE
-    'nm, LAMBDA(s, LET(u, TRIM(s), IF(SUM(--ISERROR(FIND(MID(u, SEQUENCE(LEN(u)), 1), "0123456789.eE+-")))>0, '
-    'NA(), VALUE(u)))),'
-)
+#: The characters numeric text may hold (then VALUE reads it), as the core's number rule allows.
+_NUMBER_CHARS = "0123456789.eE+-"
 
 
-def _pair() -> str:
-    """One cell of the reciprocal matrix from the typed upper (``up``) and lower (``lo``) value
-    of its pair (``ab``: the cell is in the upper triangle): -1 invalid, 0 missing."""
-    lim = _num(ahp.JUDGMENT_LIMIT)
-    tol = _num(ahp.RECIPROCAL_TOL)
+def _read(arg: str) -> str:
+    """LET lines that read every cell of ``arg`` at once into ``v``: the value (> 0), 0 for a
+    blank, -1 for what the core refuses (text that is not a number or a fraction, a logical, an
+    error value, zero or a negative). Full-width forms (U+FF0B..U+FF19, U+3000) read as ASCII,
+    as the core's NFKC normalisation reads them."""
+    chars = len(_NUMBER_CHARS)
+    number = f"IF(ISNUMBER({arg}), IF({arg}>0, {arg}, -1), IF(ISLOGICAL({arg})+ISERROR({arg}), -1, "
     return (
-        f"pf, LAMBDA(up, lo, ab, IF(OR(up<0, lo<0, up>{lim}, lo>{lim}, AND(up>0, up<1/{lim}), AND(lo>0, lo<1/{lim})), -1, "
-        f"IF(AND(up>0, lo>0, ABS(up*lo-1)>{tol}), -1, "
-        "IF(up>0, IF(ab, up, 1/up), IF(lo>0, IF(ab, 1/lo, lo), 0))))),"
+        f"v, IF(OR(ISTEXT({arg})), LET("
+        f'tx, TRIM(REDUCE(SUBSTITUTE({arg}&"", UNICHAR(12288), " "), SEQUENCE(15, 1, 65291), '
+        "LAMBDA(s, k, SUBSTITUTE(s, UNICHAR(k), UNICHAR(k-65248))))), "
+        f'nt, LAMBDA(s, LET(u, TRIM(s), IF((LEN(u)>0)*(LEN(REDUCE(u, MID("{_NUMBER_CHARS}", SEQUENCE({chars}), 1), '
+        'LAMBDA(q, ch, SUBSTITUTE(q, ch, ""))))=0), VALUE(u), NA()))), '
+        'sl, IFERROR(FIND("/", tx), 0), '
+        "tv, IF(sl=0, nt(tx), IF(ISERROR(FIND(\"/\", tx, sl+1)), nt(LEFT(tx, sl-1))/nt(MID(tx, sl+1, LEN(tx))), NA())), "
+        f'{number}IF(tx="", 0, IFERROR(IF(tv>0, tv, -1), -1))))), '
+        # no text: numbers, blanks (0), logicals and errors (-1)
+        f"{number}IF(ISBLANK({arg}), 0, -1)))), "
     )
 
 
 def _stack(arg: str) -> str:
     """LET lines that read ``arg``, a stack of k n x n matrices (k = 1 for one matrix), into
-    ``sm``: each cell the reciprocal value, -1 invalid, 0 missing pair."""
+    ``sm``: each cell its value in the reciprocal matrix, -1 where the core refuses the cell or
+    its pair, 0 for a pair blank on both sides. The upper triangle wins; a blank lower cell is the
+    reciprocal of the upper one, a typed lower value is kept when the upper one is blank."""
+    lim = _num(ahp.JUDGMENT_LIMIT)
+    tol = _num(ahp.RECIPROCAL_TOL)
     dtol = _num(ahp.DIAGONAL_TOL)
     return (
-        f"{_NUMBER_TEXT} {_CELL} {_pair()} "
-        f"v, MAP({arg}, rd), "
-        "sm, MAKEARRAY(ROWS(v), n, LAMBDA(ro, j, LET(e, INT((ro-1)/n), i, ro-e*n, "
-        "p, INDEX(v, ro, j), q, INDEX(v, e*n+j, i), "
-        f"IF(i=j, IF(p=0, 1, IF(AND(p>0, ABS(p-1)<={dtol}), 1, -1)), "
-        "IF(i<j, pf(p, q, TRUE), pf(q, p, FALSE)))))), "
+        f"{_read(arg)}"
+        "ro, SEQUENCE(ROWS(v)), j, SEQUENCE(1, n), e, INT((ro-1)/n), i, ro-e*n, "
+        "q, INDEX(v, e*n+j, i+0*j), ab, i<j, up, IF(ab, v, q), lo, IF(ab, q, v), "
+        f"bad, (up<0)+(lo<0)+(up>{lim})+(lo>{lim})+(up>0)*(up<1/{lim})+(lo>0)*(lo<1/{lim})"
+        f"+(up>0)*(lo>0)*(ABS(up*lo-1)>{tol}), "
+        f"sm, IF(i=j, IF(v=0, 1, IF((v>0)*(ABS(v-1)<={dtol}), 1, -1)), IF(bad>0, -1, "
+        "IF(up>0, IF(ab, up, 1/up), IF(lo>0, IF(ab, 1/lo, lo), 0)))), "
     )
 
 
