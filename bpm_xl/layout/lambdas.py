@@ -37,7 +37,7 @@ import numpy as np
 from .. import ahp, scoring
 from .cached import KENDALL_LABELS
 
-__all__ = ["POWER_STEPS", "SQUARINGS", "LambdaName", "NAMES", "alonso_lamata_ri", "eigen_mirror", "library",
+__all__ = ["POWER_STEPS", "SQUARINGS", "LambdaName", "NAMES", "alonso_lamata_ri", "defined_names", "eigen_mirror", "library",
            "stored"]
 
 #: Normalised squarings of the matrix: B ~ A^(2^16); see the module docstring.
@@ -409,6 +409,11 @@ def library() -> tuple[LambdaName, ...]:
         _score(),
         _rating(),
     )
+
+
+def defined_names() -> dict[str, str]:
+    """Every LAMBDA name and its stored text with "=", as a plan's names hold them."""
+    return {x.name: "=" + x.stored for x in library()}
 
 
 #: The names of the library, in order.

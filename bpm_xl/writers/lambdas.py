@@ -23,7 +23,7 @@ from .. import ahp, delphi, scoring
 from ..layout.cached import KENDALL_LABELS
 from ..layout.lambdas import NAMES, library
 
-__all__ = ["add_comments", "define_names", "has_names", "library_bytes", "write_library"]
+__all__ = ["add_comments", "define_names", "describe", "has_names", "library_bytes", "write_library"]
 
 _TEXT = {
     "zh": {
@@ -130,6 +130,20 @@ def add_comments(data: bytes, lang: str) -> bytes:
             body = new_book.encode("utf-8") if info.filename == "xl/workbook.xml" else src.read(info.filename)
             dst.writestr(info, body, compress_type=info.compress_type)
     return out.getvalue()
+
+
+def describe(target: str | Path | io.BytesIO, lang: str) -> None:
+    """:func:`add_comments` on a package XlsxWriter just wrote to ``target`` (a path or a buffer)."""
+    data = target.getvalue() if isinstance(target, io.BytesIO) else Path(target).read_bytes()
+    new = add_comments(data, lang)
+    if new is data:
+        return
+    if isinstance(target, io.BytesIO):
+        target.seek(0)
+        target.truncate()
+        target.write(new)
+    else:
+        Path(target).write_bytes(new)
 
 
 # ------------------------------------------------------------------------------ library workbook

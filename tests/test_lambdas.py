@@ -1,0 +1,460 @@
+"""The functions as LAMBDA names (bpm_xl/layout/lambdas.py), recalculated by formulon.
+
+formulon (pinned in the test extras) is an Excel 365 engine compiled to WebAssembly; it is the
+only engine here that has LAMBDA. Each test builds one small workbook, so formulon starts once
+per module fixture (~5 s) and recalculates in seconds:
+
+* 2,000 random Saaty matrices n = 2..15 (full, upper triangle as numbers, upper triangle as text
+  such as "1/3") and every judgment matrix of the study's example: AHP_WEIGHTS, AHP_LAMBDA_MAX
+  and AHP_CR equal the core to 1e-9;
+* hostile input gives an error value, never a number, where the core refuses it too;
+* input the core reads gives the core's numbers (full-width text, rounded reciprocals ...);
+* the function library ``bpm-xl functions`` writes: every example equals its Python twin
+  (bpm_xl.udfs called on the same cells) and its cached value.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import formulon
+import numpy as np
+import openpyxl
+import pytest
+import xlsxwriter
+import xlwings
+
+from bpm_xl import ahp, delphi, scoring, udfs
+from bpm_xl.errors import (
+    MatrixShapeError,
+    MatrixValueError,
+    MissingValueError,
+    NotReciprocalError,
+    ScaleError,
+    SettingsError,
+)
+from bpm_xl.example import load_example
+from bpm_xl.layout import lambdas
+from bpm_xl.writers.lambdas import add_comments, define_names
+
+pytestmark = pytest.mark.formulon
+
+_ERRORS = {e.value: "#" + e.name for e in formulon.ErrorCode}
+
+
+def value(fw, r: int, c: int, sheet: int = 0):
+    """A recalculated cell: a float, text, a bool, None (blank) or the error as "#NA", "#VALUE" ..."""
+    v = fw.get_value(sheet, r, c)
+    if v.number is not None:
+        return v.number
+    if v.text is not None:
+        return v.text
+    if v.error_code is not None:
+        return _ERRORS.get(v.error_code, f"#{v.error_code}")
+    return v.boolean
+
+
+def is_error(x) -> bool:
+    return isinstance(x, str) and x.startswith("#")
+
+
+def recalc(data: bytes):
+    fw = formulon.Workbook.load(data)
+    fw.recalc()
+    return fw
+
+
+class _Book:
+    """A one-sheet workbook with the LAMBDA names; ``put`` writes a range, ``call`` a formula."""
+
+    def __init__(self) -> None:
+        self.buf = io.BytesIO()
+        self.wb = xlsxwriter.Workbook(self.buf, {"in_memory": True, "strings_to_numbers": False})
+        self.ws = self.wb.add_worksheet()
+        define_names(self.wb)
+        self.row = 0
+
+    def put(self, cells, col: int = 0) -> str:
+        """Write a 2-D list at the next free row; returns its A1 range."""
+        r0 = self.row
+        for i, row in enumerate(cells):
+            for j, v in enumerate(row):
+                if v is None:
+                    continue
+                if isinstance(v, bool):
+                    self.ws.write_boolean(r0 + i, col + j, v)
+                elif isinstance(v, str) and v.startswith("="):
+                    self.ws.write_formula(r0 + i, col + j, v)
+                elif isinstance(v, str):
+                    self.ws.write_string(r0 + i, col + j, v)
+                else:
+                    self.ws.write_number(r0 + i, col + j, float(v))
+        self.row += max(len(cells), 1)
+        width = max(len(r) for r in cells)
+        return xlsxwriter.utility.xl_range_abs(r0, col, r0 + len(cells) - 1, col + width - 1)
+
+    def call(self, r: int, c: int, formula: str, rows: int = 1, cols: int = 1) -> tuple[int, int]:
+        self.ws.write_dynamic_array_formula(r, c, r + rows - 1, c + cols - 1, formula)
+        return r, c
+
+    def bytes(self) -> bytes:
+        self.wb.close()
+        return self.buf.getvalue()
+
+
+# ----------------------------------------------------------------------------- the text
+def test_stored_form_prefixes_new_functions_and_parameters():
+    assert lambdas.stored("=LAMBDA(x, [y], LET(z, x + 1, IF(ISOMITTED(y), z, SEQUENCE(z))))") == (
+        "_xlfn.LAMBDA(_xlpm.x,[_xlpm.y],_xlfn.LET(_xlpm.z,_xlpm.x+1,"
+        "IF(_xlfn.ISOMITTED(_xlpm.y),_xlpm.z,_xlfn.SEQUENCE(_xlpm.z))))")
+    # a number's exponent is not a parameter named e; text stays text
+    assert lambdas.stored('=LAMBDA(e, e*1E-9&"e")') == '_xlfn.LAMBDA(_xlpm.e,_xlpm.e*1E-9&"e")'
+
+
+def test_stored_form_refuses_an_unknown_function():
+    with pytest.raises(ValueError, match="unknown function 'SQRTT'"):
+        lambdas.stored("=LAMBDA(x, SQRTT(x))")
+
+
+def test_every_name_fits_excel_and_takes_the_python_arguments():
+    import inspect
+
+    for x in lambdas.library():
+        assert len(x.stored) < 8192, x.name  # Excel's limit for a name's formula
+        assert x.stored.startswith("_xlfn.LAMBDA(_xlpm.")
+        py = list(inspect.signature(getattr(udfs, x.name)).parameters)
+        assert [p.strip("[]") for p in x.params] == py, x.name
+        assert len(x.comment_zh) < 256 and len(x.comment_en) < 256  # Name Manager's comment limit
+
+
+def test_constants_come_from_the_core():
+    text = lambdas.library()[3].text  # AHP_CR
+    for table in ("cn", "saaty1980", "saaty2005", "donegan_dodd"):
+        row = ",".join(str(int(v)) if float(v).is_integer() else repr(v) for v in ahp.RANDOM_INDEX[table])
+        assert row in text, table
+    slope, intercept = ahp.ALONSO_LAMATA
+    assert lambdas.alonso_lamata_ri("7") == f"IF(7<=2,0,({slope!r}*7-{intercept!r})/(7-1))"
+    assert (slope * 7 - intercept) / 6 == ahp.random_index(7, "alonso_lamata")
+    assert repr(ahp.JUDGMENT_LIMIT).rstrip("0").rstrip(".") in text and repr(ahp.RECIPROCAL_TOL) in text
+
+
+def test_comments_are_written_as_name_manager_comments():
+    b = _Book()
+    data = add_comments(b.bytes(), "en")
+    book = zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml").decode()
+    for x in lambdas.library():
+        m = re.search(rf'<definedName name="{x.name}" comment="([^"]*)">_xlfn\.LAMBDA\(', book)
+        assert m, x.name
+    assert 'comment="Priority weights of a pairwise comparison matrix' in book
+
+
+# ----------------------------------------------------------------------------- the iteration
+def _random(rng, n, values=ahp.SAATY_SCALE):
+    a = np.ones((n, n))
+    iu = np.triu_indices(n, 1)
+    a[iu] = rng.choice(values, size=len(iu[0]))
+    a[iu[1], iu[0]] = 1 / a[iu]
+    return a
+
+
+def test_squarings_reach_the_eigenvector_of_extreme_matrices():
+    """Judgments of 1000, 1 and 1/1000 (the limit) give |lambda_2| / lambda_max up to ~0.9985, which
+    A^(2^16) still separates; 8 squarings (A^256) would not (the numpy mirror of the formula)."""
+    rng = np.random.default_rng(3)
+    worst, short = 0.0, 0.0
+    for _ in range(200):
+        a = _random(rng, int(rng.integers(3, 16)), np.array([1000, 1, 1 / 1000]))
+        r = ahp.ahp_weights(a)
+        w, lam = lambdas.eigen_mirror(a)
+        worst = max(worst, np.abs(w - r.weights).max(), abs(lam - r.lambda_max) / r.lambda_max)
+        short = max(short, np.abs(lambdas.eigen_mirror(a, squarings=8)[0] - r.weights).max())
+    assert worst < 1e-12
+    assert short > 1e-6
+
+
+# ----------------------------------------------------------------------------- 2,000 matrices
+def _text(v: float) -> str:
+    return str(int(round(v))) if v >= 1 else f"1/{int(round(1 / v))}"
+
+
+@pytest.fixture(scope="module")
+def random_book():
+    """2,000 random matrices (n = 2..15) and the example's, each with AHP_WEIGHTS, _LAMBDA_MAX, _CR."""
+    rng = np.random.default_rng(2026)
+    cases = []
+    for k in range(2000):
+        a = _random(rng, int(rng.integers(2, 16)))
+        n = len(a)
+        style = k % 3  # full matrix, upper triangle of numbers, upper triangle of text
+        cells = [[(a[i, j] if style == 0 else None if j < i else a[i, j] if style == 1 else _text(a[i, j]))
+                  for j in range(n)] for i in range(n)]
+        cases.append(cells)
+    example = load_example()
+    cases += [m for node in example.judgments.values() for m in node.values()]
+    b = _Book()
+    where = []
+    for cells in cases:
+        r0 = b.row
+        rng_ = b.put(cells)
+        n = len(cells)
+        b.call(r0, 16, f"=AHP_WEIGHTS({rng_})", rows=n)
+        b.call(r0, 17, f"=AHP_LAMBDA_MAX({rng_})")
+        b.call(r0, 18, f"=AHP_CR({rng_})")
+        where.append((r0, n))
+    return recalc(b.bytes()), cases, where
+
+
+def _results(random_book):
+    """(core result, formulon, first row, n) of every complete matrix; an incomplete one (the
+    example's expert E07 on P leaves a pair blank: the core completes it) shows #N/A in all three."""
+    fw, cases, where = random_book
+    complete = 0
+    for cells, (r0, n) in zip(cases, where):
+        core = ahp.ahp_weights(cells)
+        if core.n_missing:
+            assert [value(fw, r0, c) for c in (16, 17, 18)] == ["#NA"] * 3
+            continue
+        complete += 1
+        yield core, fw, r0, n
+    assert complete >= 2000 + 70
+
+
+def test_weights_equal_the_core_on_2000_matrices_and_the_example(random_book):
+    worst = 0.0
+    for core, fw, r0, n in _results(random_book):
+        got = np.array([value(fw, r0 + i, 16) for i in range(n)], dtype=float)
+        worst = max(worst, float(np.abs(got - core.weights).max()))
+    assert worst < 1e-9
+
+
+def test_lambda_max_equals_the_core_on_2000_matrices_and_the_example(random_book):
+    worst = max(abs(value(fw, r0, 17) - core.lambda_max) for core, fw, r0, n in _results(random_book))
+    assert worst < 1e-9
+
+
+def test_cr_equals_the_core_on_2000_matrices_and_the_example(random_book):
+    worst = max(abs(value(fw, r0, 18) - core.consistency_ratio) for core, fw, r0, n in _results(random_book))
+    assert worst < 1e-9
+
+
+# ----------------------------------------------------------------------------- the edges
+# (id, cells, the core's refusal); each is called through AHP_WEIGHTS, _LAMBDA_MAX, _CI, _CR, _COMPLETE
+HOSTILE = [
+    ("not square", [[1, 2, 3], [None, 1, 2]], MatrixShapeError, "must be a square range"),
+    ("empty", [[None, None], [None, None]], MatrixShapeError, "is empty"),
+    ("zero", [[1, 0], [None, 1]], MatrixValueError, "is 0"),
+    ("negative", [[1, -3], [None, 1]], MatrixValueError, "is -3"),
+    ("zero as text", [[1, "0"], [None, 1]], MatrixValueError, "is 0"),
+    ("zero denominator", [[1, "1/0"], [None, 1]], MatrixValueError, '"1/0"'),
+    ("not reciprocal", [[1, 3, 2], [3, 1, 2], [None, None, 1]], NotReciprocalError, "it should be 1/3"),
+    ("diagonal", [[2, 3], [None, 1]], MatrixValueError, "the diagonal must be 1"),
+    ("text", [[1, "abc"], [None, 1]], MatrixValueError, '"abc"'),
+    ("percent", [[1, "3%"], [None, 1]], MatrixValueError, '"3%"'),
+    ("date-like", [[1, "1-2"], [None, 1]], MatrixValueError, '"1-2"'),
+    ("two slashes", [[1, "1/2/3"], [None, 1]], MatrixValueError, '"1/2/3"'),
+    ("beyond the limit", [[1, 2000], [None, 1]], MatrixValueError, "must lie between"),
+    ("below the limit", [[1, "1/2000"], [None, 1]], MatrixValueError, "must lie between"),
+    ("logical", [[1, True], [None, 1]], MatrixValueError, "TRUE"),
+    ("error value", [[1, "=NA()"], [None, 1]], MatrixValueError, "the error value #N/A"),
+]
+HOSTILE_CORE = {"error value": [[1, "#N/A"], [None, 1]]}  # what the core receives for =NA()
+FUNCS = ("AHP_WEIGHTS", "AHP_LAMBDA_MAX", "AHP_CI", "AHP_CR", "AHP_COMPLETE")
+
+# input the core reads: the LAMBDA must give the core's weights
+READ_ALIKE = [
+    ("fraction text", [[1, "1/3", 2], [None, 1, 4], [None, None, 1]]),
+    ("spaces", [[1, " 1 / 3 ", " 2 "], [None, 1, 4], [None, None, 1]]),
+    ("full-width", [[1, "１／３", "２"], [None, 1, "４"], [None, None, 1]]),
+    ("rounded reciprocal", [[1, 3, 2], [0.33, 1, 4], [0.5, 0.25, 1]]),
+    ("lower only", [[1, None, None], ["1/3", 1, None], [0.5, 0.25, 1]]),
+    ("mixed", [[None, 3, None], [None, None, 4], [0.5, None, None]]),
+    ("exponent and sign", [[1, "3e0", "+2"], [None, 1, "4.0"], [None, None, 1]]),
+    ("one by one", [[1]]),
+]
+
+
+@pytest.fixture(scope="module")
+def edge_book():
+    b = _Book()
+    at = {}
+    for cid, cells, *_ in HOSTILE + [(c, m) for c, m in READ_ALIKE]:
+        r0 = b.row
+        rng_ = b.put(cells)
+        n = max(len(cells), len(cells[0]))
+        for k, f in enumerate(FUNCS):
+            b.call(r0, 20 + 20 * k, f"={f}({rng_})")  # each spills freely: 20 columns apart
+        b.row = r0 + max(n, 3) + 1
+        at[cid] = (r0, n)
+    # options, the table's end, and the other functions' refusals
+    r0 = b.row
+    good = b.put([[1, 3, 5], [None, 1, 2], [None, None, 1]])
+    b.call(r0, 20, f'=AHP_WEIGHTS({good},"foo")')
+    b.call(r0, 21, f'=AHP_CR({good},"nosuchtable")')
+    b.call(r0, 22, f'=AHP_CR({good},"alonso_lamata","geomean")')
+    b.call(r0, 23, f'=AHP_WEIGHTS({good},"ARITH ")')
+    b.row = r0 + 4
+    at["options"] = (r0, 3)
+    r16 = b.row
+    big = b.put([[1.2 ** (j - i) for j in range(16)] for i in range(16)])
+    b.call(r16, 20, f"=AHP_CR({big})")
+    b.call(r16, 21, f'=AHP_CR({big},"alonso_lamata")')
+    b.call(r16, 22, f"=AHP_WEIGHTS({big})", rows=16)
+    at["n16"] = (r16, 16)
+    r3 = b.row
+    blank_pair = b.put([[1, 2, None], [None, 1, 3], [None, None, 1]])
+    b.call(r3, 20, f"=AHP_WEIGHTS({blank_pair})")
+    b.call(r3, 21, f"=AHP_COMPLETE({blank_pair})")
+    b.call(r3, 22, f"=AHP_GROUP({blank_pair})", rows=3, cols=3)
+    b.row = r3 + 4
+    at["blank pair"] = (r3, 3)
+    ro = b.row
+    ratings = b.put([[1, 2, 3], [2, None, 3]])
+    ca = b.put([[0.5], [1.5]])
+    cs = b.put([[0.5], [0.5]])
+    w = b.put([[0.5, 0.4]])
+    s = b.put([[4, 3]])
+    stack = b.put([[1, 2], [None, 1], [1, 3]])
+    b.call(ro, 20, f"=KENDALL_W({ratings})", rows=4, cols=2)
+    b.call(ro, 23, f"=DELPHI_AUTHORITY({ca},{cs})", rows=2)
+    b.call(ro, 24, f"=BPM_SCORE({w},{s})")
+    b.call(ro, 25, "=BPM_RATING(6)")
+    b.call(ro, 26, f"=AHP_GROUP({stack})", rows=2, cols=2)
+    b.call(ro, 27, '=BPM_RATING(4.0296,5,{"A",90;"B",80;"A",60})')
+    at["others"] = (ro, 0)
+    return recalc(b.bytes()), at
+
+
+@pytest.mark.parametrize("cid, cells, error, match", HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_matrix_gives_error_values_as_the_core_refuses(edge_book, cid, cells, error, match):
+    with pytest.raises(error, match=match):
+        ahp.ahp_weights(HOSTILE_CORE.get(cid, cells))
+    fw, at = edge_book
+    r0, _ = at[cid]
+    got = [value(fw, r0, 20 + 20 * k) for k in range(len(FUNCS))]
+    assert all(is_error(g) for g in got), got
+
+
+@pytest.mark.parametrize("cid, cells", READ_ALIKE, ids=[c for c, _ in READ_ALIKE])
+def test_input_the_core_reads_gives_the_core_s_numbers(edge_book, cid, cells):
+    fw, at = edge_book
+    r0, n = at[cid]
+    core = ahp.ahp_weights(cells, random_index="cn")
+    assert value(fw, r0, 20) == pytest.approx(core.weights[0], abs=1e-12)
+    assert value(fw, r0, 40) == pytest.approx(core.lambda_max, abs=1e-12)
+    assert value(fw, r0, 60) == pytest.approx(core.consistency_index, abs=1e-12)
+    assert value(fw, r0, 80) == pytest.approx(core.consistency_ratio, abs=1e-12)
+    complete = np.array([[value(fw, r0 + i, 100 + j) for j in range(n)] for i in range(n)])
+    assert np.abs(complete - core.matrix).max() < 1e-15
+
+
+def test_options_read_as_the_core_reads_them(edge_book):
+    fw, at = edge_book
+    r0, _ = at["options"]
+    good = [[1, 3, 5], [None, 1, 2], [None, None, 1]]
+    with pytest.raises(SettingsError, match='unknown method "foo"'):
+        ahp.ahp_weights(good, method="foo")
+    with pytest.raises(SettingsError, match='unknown table "nosuchtable"'):
+        ahp.ahp_weights(good, random_index="nosuchtable")
+    assert value(fw, r0, 20) == "#VALUE"
+    assert value(fw, r0, 21) == "#VALUE"
+    assert value(fw, r0, 22) == pytest.approx(
+        ahp.ahp_weights(good, method="geomean", random_index="alonso_lamata").consistency_ratio, abs=1e-12)
+    assert value(fw, r0, 23) == pytest.approx(ahp.ahp_weights(good, method="arith").weights[0], abs=1e-15)
+
+
+def test_n_beyond_the_table_is_an_error_for_cr_only(edge_book):
+    fw, at = edge_book
+    r0, n = at["n16"]
+    big = [[1.2 ** (j - i) for j in range(16)] for i in range(16)]
+    with pytest.raises(SettingsError, match="no random index for n = 16"):
+        ahp.ahp_weights(big, random_index="cn")
+    assert value(fw, r0, 20) == "#NA"
+    assert value(fw, r0, 21) == pytest.approx(ahp.ahp_weights(big, random_index="alonso_lamata").consistency_ratio,
+                                              abs=1e-12)
+    weights = np.array([value(fw, r0 + i, 22) for i in range(16)])
+    assert np.abs(weights - ahp.ahp_weights(big, random_index="alonso_lamata").weights).max() < 1e-12
+
+
+def test_a_pair_blank_on_both_sides_is_refused_where_the_core_completes_it(edge_book):
+    """The documented difference: the core completes the pair (lambda-max-optimal); a formula has
+    no optimiser, so the LAMBDA edition shows #N/A rather than a different number. AHP_GROUP
+    (aij) leaves a pair nobody judged empty, as the Python function does."""
+    fw, at = edge_book
+    r0, _ = at["blank pair"]
+    cells = [[1, 2, None], [None, 1, 3], [None, None, 1]]
+    assert ahp.ahp_weights(cells).n_missing == 1
+    assert value(fw, r0, 20) == "#NA"
+    assert value(fw, r0, 21) == "#NA"
+    assert value(fw, r0, 24) in ("", None)  # AHP_GROUP's row 1, column 3
+    assert udfs.AHP_GROUP(cells)[0][2] == ""
+
+
+def test_other_functions_refuse_as_the_core_does(edge_book):
+    fw, at = edge_book
+    r0, _ = at["others"]
+    with pytest.raises(MissingValueError, match="is blank"):
+        delphi.kendall_w([[1, 2, 3], [2, None, 3]])
+    with pytest.raises(ScaleError, match="must be between 0 and 1"):
+        delphi.authority([0.5, 1.5], [0.5, 0.5])
+    with pytest.raises(ScaleError):
+        scoring.weighted_score([0.5, 0.4], [4, 3])
+    with pytest.raises(ScaleError):
+        scoring.rate(6)
+    # the shape rule lives in the Python function (its error is the runtime's cell error)
+    with pytest.raises((MatrixShapeError, xlwings.XlwingsError), match="not a multiple"):
+        udfs.AHP_GROUP([[1, 2], [None, 1], [1, 3]])
+    with pytest.raises(SettingsError, match="appears more than once"):
+        scoring.bands_from_table([("A", 90), ("B", 80), ("A", 60)])
+    for c in (20, 23, 24, 25, 26, 27):
+        assert is_error(value(fw, r0, c)), c
+
+
+# ----------------------------------------------------------------------------- the library
+_CALL = re.compile(r"^=?([A-Z_]+)\((.*)\)$")
+
+
+def _args(text: str, sheet) -> list:
+    out = []
+    for a in text.split(","):
+        a = a.strip()
+        if a.startswith('"'):
+            out.append(a.strip('"'))
+        elif ":" in a:
+            out.append([[c.value for c in row] for row in sheet[a.replace("$", "")]])
+        else:
+            out.append(sheet[a.replace("$", "")].value)
+    return out
+
+
+def test_the_function_library_shows_what_the_python_twins_give(tmp_path):
+    from bpm_xl import service
+
+    path = service.write_functions(tmp_path / "bpm_functions.xlsx", lang="en")
+    data = path.read_bytes()
+    fw = recalc(data)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    cached = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    si = book.sheetnames.index("Examples")
+    sheet, shown = book["Examples"], cached["Examples"]
+    names = set()
+    for row in sheet.iter_rows():
+        for c in row:
+            f = getattr(c.value, "text", None)
+            if not f:
+                continue
+            name, argtext = _CALL.match(f).groups()
+            names.add(name)
+            twin = getattr(udfs, name)(*_args(argtext, shown))
+            grid = twin if isinstance(twin, list) else [[twin]]
+            for i, trow in enumerate(grid):
+                for j, want in enumerate(trow):
+                    got = value(fw, c.row - 1 + i, c.column - 1 + j, sheet=si)
+                    stored = shown.cell(c.row + i, c.column + j).value
+                    if isinstance(want, str):
+                        assert got == want == stored, (name, i, j)
+                    else:
+                        assert got == pytest.approx(want, abs=1e-9), (name, i, j)
+                        assert stored == pytest.approx(want, abs=1e-12), (name, i, j)
+    assert names == set(lambdas.NAMES)
