@@ -83,6 +83,8 @@ DIAGONAL_TOL = 1e-9         # |a_ii - 1| allowed on the diagonal
 #: Alonso and Lamata (2006): lambda_bar(n) = 2.7699 n - 4.3513, so the RI is
 #: (SLOPE n - INTERCEPT) / (n - 1) with these two numbers.
 ALONSO_LAMATA = (1.7699, 4.3513)
+#: A consistency ratio below this is acceptable (Saaty's rule).
+CR_ACCEPTABLE = 0.10
 _RECIPROCAL_TOL = RECIPROCAL_TOL
 _DIAGONAL_TOL = DIAGONAL_TOL
 _RULE = "judgments must be positive numbers such as 3 or 1/3"
@@ -106,8 +108,8 @@ class AhpResult:
 
     @property
     def acceptable(self) -> bool:
-        """``True`` when the consistency ratio is below 0.10."""
-        return self.consistency_ratio < 0.10
+        """``True`` when the consistency ratio is below 0.10 (:data:`CR_ACCEPTABLE`)."""
+        return self.consistency_ratio < CR_ACCEPTABLE
 
 
 @dataclass(frozen=True, slots=True)

@@ -260,7 +260,7 @@ HOSTILE = [
     ("error value", [[1, "=NA()"], [None, 1]], MatrixValueError, "the error value #N/A"),
 ]
 HOSTILE_CORE = {"error value": [[1, "#N/A"], [None, 1]]}  # what the core receives for =NA()
-FUNCS = ("AHP_WEIGHTS", "AHP_LAMBDA_MAX", "AHP_CI", "AHP_CR", "AHP_COMPLETE")
+FUNCS = ("AHP_WEIGHTS", "AHP_LAMBDA_MAX", "AHP_CI", "AHP_CR", "AHP_COMPLETE", "AHP_CONSISTENCY")
 
 # input the core reads: the LAMBDA must give the core's weights
 READ_ALIKE = [
@@ -285,7 +285,7 @@ def edge_book():
         n = max(len(cells), len(cells[0]))
         for k, f in enumerate(FUNCS):
             b.call(r0, 20 + 20 * k, f"={f}({rng_})")  # each spills freely: 20 columns apart
-        b.row = r0 + max(n, 3) + 1
+        b.row = r0 + max(n, 6) + 1  # AHP_CONSISTENCY spills 6 rows
         at[cid] = (r0, n)
     # options, the table's end, and the other functions' refusals
     r0 = b.row
@@ -322,7 +322,15 @@ def edge_book():
     b.call(ro, 25, "=BPM_RATING(6)")
     b.call(ro, 26, f"=AHP_GROUP({stack})", rows=2, cols=2)
     b.call(ro, 27, '=BPM_RATING(4.0296,5,{"A",90;"B",80;"A",60})')
+    answers = b.put([[1, 5], [7, None]])
+    b.call(ro, 28, f"=BPM_INDICATOR_SCORES({answers})", cols=2)
     at["others"] = (ro, 0)
+    rb = b.row
+    bands = b.put(BANDS)
+    for k, (score, top) in enumerate(RATED):
+        b.call(rb, 20 + k, f"=BPM_RATING({score},{top},{bands})")
+        b.call(rb + 1, 20 + k, f"=BPM_RATING({score},{top})")
+    at["bands"] = (rb, 0)
     return recalc(b.bytes()), at
 
 
@@ -347,6 +355,10 @@ def test_input_the_core_reads_gives_the_core_s_numbers(edge_book, cid, cells):
     assert value(fw, r0, 80) == pytest.approx(core.consistency_ratio, abs=1e-12)
     complete = np.array([[value(fw, r0 + i, 100 + j) for j in range(n)] for i in range(n)])
     assert np.abs(complete - core.matrix).max() < 1e-15
+    table = [value(fw, r0 + i, 121) for i in range(6)]
+    assert table[:4] == pytest.approx([core.lambda_max, core.consistency_index, core.random_index,
+                                       core.consistency_ratio], abs=1e-12)
+    assert table[4:] == [core.acceptable, "cn"]
 
 
 def test_options_read_as_the_core_reads_them(edge_book):
@@ -407,8 +419,24 @@ def test_other_functions_refuse_as_the_core_does(edge_book):
         udfs.AHP_GROUP([[1, 2], [None, 1], [1, 3]])
     with pytest.raises(SettingsError, match="appears more than once"):
         scoring.bands_from_table([("A", 90), ("B", 80), ("A", 60)])
-    for c in (20, 23, 24, 25, 26, 27):
+    with pytest.raises(ScaleError, match="answers must be between 1 and 5"):
+        scoring.indicator_scores([[1, 5], [7, None]])
+    for c in (20, 23, 24, 25, 26, 27, 28):
         assert is_error(value(fw, r0, c)), c
+
+
+BANDS = [["A", 90, "优"], ["B", 80, "良"], [None, None, None], ["D", 0, "差"], ["C", 60, "中"]]
+RATED = [(4.0296, 5), (79.995, 100), (79.994999, 100), (59.99, 100), (100, 100), (0, 5)]
+
+
+def test_rating_bands_as_the_core_grades(edge_book):
+    """Bands typed in any order with a blank row, the grade decided on ROUND(score100, 2)."""
+    fw, at = edge_book
+    rb, _ = at["bands"]
+    rule = scoring.bands_from_table(BANDS)
+    for k, (score, top) in enumerate(RATED):
+        assert value(fw, rb, 20 + k) == scoring.rate(score, top, rule).grade, (score, top)
+        assert value(fw, rb + 1, 20 + k) == scoring.rate(score, top).grade, (score, top)
 
 
 # ----------------------------------------------------------------------------- the library
@@ -458,3 +486,97 @@ def test_the_function_library_shows_what_the_python_twins_give(tmp_path):
                         assert got == pytest.approx(want, abs=1e-9), (name, i, j)
                         assert stored == pytest.approx(want, abs=1e-12), (name, i, j)
     assert names == set(lambdas.NAMES)
+
+
+# ----------------------------------------------------------------------------- the portable files
+def _named_cells(book, name: str) -> list[tuple[int, int, int]]:
+    """(sheet index, row, column) 0-based of every cell of a workbook-level defined name."""
+    dest = list(book.defined_names[name].destinations)
+    out = []
+    for title, ref in dest:
+        si = book.sheetnames.index(title)
+        cells = book[title][ref.replace("$", "")]
+        rows = cells if isinstance(cells, tuple) else ((cells,),)
+        for row in rows:
+            for c in row if isinstance(row, tuple) else (row,):
+                out.append((si, c.row - 1, c.column - 1))
+    return out
+
+
+def _every_formula_shows_its_cached_value(data: bytes, fw) -> int:
+    """Every formula cell of the file (array ranges cell by cell) recalculated equals its cached value."""
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    shown = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+    errors = {"#N/A": "#NA", "#DIV/0!": "#DIV0", "#VALUE!": "#VALUE", "#NUM!": "#NUM"}
+    count, bad = 0, []
+    for si, ws in enumerate(book.worksheets):
+        for row in ws.iter_rows():
+            for c in row:
+                v = c.value
+                ref = v.ref if hasattr(v, "ref") else c.coordinate if isinstance(v, str) and v.startswith("=") else None
+                if ref is None:
+                    continue
+                for srow in shown.worksheets[si][ref] if ":" in ref else ((shown.worksheets[si][ref],),):
+                    for sc in srow:
+                        want, got = sc.value, value(fw, sc.row - 1, sc.column - 1, si)
+                        count += 1
+                        if isinstance(want, (int, float)) and not isinstance(want, bool) and isinstance(got, float):
+                            ok = abs(got - want) <= 1e-9 * max(1.0, abs(want))
+                        else:
+                            ok = errors.get(want, "" if want is None else want) == ("" if got is None else got)
+                        if not ok:
+                            bad.append((ws.title, sc.coordinate, want, got))
+    assert not bad, bad[:10]
+    return count
+
+
+@pytest.fixture(scope="module")
+def evaluate_json():
+    import json
+
+    from typer.testing import CliRunner
+
+    from bpm_xl.cli import app
+
+    res = CliRunner().invoke(app, ["evaluate", "example", "--json"])
+    assert res.exit_code == 0, res.output
+    return json.loads(res.output)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["export", "hub"])
+def test_the_portable_files_recalculated_by_formulon_equal_evaluate_json(tmp_path, evaluate_json, kind):
+    """The portable export and hub (native formulas, ~42,000 formula cells, 0.6 MB; formulon takes
+    ~35 s of CPU to load one) recalculated by an Excel 365 engine: total, grade and every weight
+    as ``evaluate --json``, every formula its cached value, and a LAMBDA name typed into a new cell
+    weighs the hub's judgments as the core does."""
+    from bpm_xl import service
+
+    if kind == "export":
+        path = service.export_file("example", tmp_path / "ex.xlsx", lang="zh")
+    else:
+        path = service.new_workbook(tmp_path / "hub.xlsx", lang="zh", portable=True)
+    data = path.read_bytes()
+    fw = recalc(data)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert set(lambdas.NAMES) - {"BPM_RATING"} <= set(book.defined_names)  # BPM_RATING: the grade cell
+
+    def at(name):
+        return [value(fw, r, c, si) for si, r, c in _named_cells(book, name)]
+
+    want = evaluate_json
+    assert at("BPM_TOTAL")[0] == pytest.approx(want["total"], abs=1e-12)
+    assert at("BPM_RATING")[0] == want["rating"]["grade"]
+    weights = [x["global_weight"] for x in want["indicators"]]
+    assert np.abs(np.array(at("BPM_GLOBAL_W"), dtype=float) - weights).max() < 1e-12
+    assert _every_formula_shows_its_cached_value(data, fw) > 30000
+
+    # a clerk's own cell: =AHP_WEIGHTS over expert 1's judgments on the first node
+    si, r0, c0 = _named_cells(book, "BPM_J_0")[0]
+    n = len([1 for _, r, _ in _named_cells(book, "BPM_J_0") if r == r0])
+    judged = [[book.worksheets[si].cell(r0 + 1 + i, c0 + 1 + j).value for j in range(n)] for i in range(n)]
+    free = book.worksheets[si].max_column + 2
+    fw.set_formula(si, r0, free, f"=AHP_WEIGHTS({xlsxwriter.utility.xl_range_abs(r0, c0, r0 + n - 1, c0 + n - 1)})")
+    fw.recalc()
+    got = [value(fw, r0 + i, free, si) for i in range(n)]
+    assert np.abs(np.array(got) - ahp.ahp_weights(judged).weights).max() < 1e-9

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ahp, scoring
-from .cached import KENDALL_LABELS
+from .cached import CONSISTENCY_LABELS, KENDALL_LABELS
 
 __all__ = ["POWER_STEPS", "SQUARINGS", "LambdaName", "NAMES", "alonso_lamata_ri", "defined_names", "eigen_mirror", "library",
            "stored"]
@@ -277,6 +277,34 @@ def _ahp_name(name: str, params: tuple[str, ...], result: str, zh: str, en: str,
     return LambdaName(name, params, f"=LAMBDA({', '.join(params)}, {body})", zh, en)
 
 
+def _consistency() -> LambdaName:
+    labels = ";".join(f'"{x}"' for x in CONSISTENCY_LABELS)
+    table = (f"MAKEARRAY({len(CONSISTENCY_LABELS)}, 2, LAMBDA(i, j, IF(j=1, INDEX({{{labels}}}, i), "
+             f"CHOOSE(i, lam, ci, ri, cr, cr<{_num(ahp.CR_ACCEPTABLE)}, tb))))")
+    body = _matrix_body("matrix", _ahp_tail(f"cr, IF(n<=2, 0, IF(ri>0, ci/ri, 0)), {table}", table="random_index"))
+    return LambdaName(
+        "AHP_CONSISTENCY", ("matrix", "[random_index]", "[method]"),
+        f"=LAMBDA(matrix, [random_index], [method], {body})",
+        "一致性检验：λmax、CI、RI、CR、是否通过（CR<0.10）与所用 RI 表，两列表。",
+        "Consistency check as a 2-column table: lambda max, CI, RI, CR, pass (CR < 0.10) and the RI table used.")
+
+
+def _indicator_scores() -> LambdaName:
+    body = (
+        'LET(lo, IF(ISOMITTED(scale_min), 1, IF(scale_min&""="", 1, scale_min)), '
+        'hi, IF(ISOMITTED(scale_max), 5, IF(scale_max&""="", 5, scale_max)), x, responses, '
+        "IF(OR(NOT(ISNUMBER(lo)), NOT(ISNUMBER(hi))), #VALUE!, IF(lo>=hi, #VALUE!, "
+        "IF(OR(NOT(ISNUMBER(x)+ISBLANK(x))), #VALUE!, IF(OR(ISNUMBER(x)*((x<lo)+(x>hi))), #VALUE!, "
+        "LET(o, SEQUENCE(1, ROWS(x), 1, 0), cnt, MMULT(o, --ISNUMBER(x)), "
+        "IF(OR(cnt=0), #VALUE!, MMULT(o, IF(ISNUMBER(x), x, 0))/cnt)))))))"
+    )
+    return LambdaName(
+        "BPM_INDICATOR_SCORES", ("responses", "[scale_min]", "[scale_max]"),
+        f"=LAMBDA(responses, [scale_min], [scale_max], {body})",
+        "指标得分：每个指标（列）的平均答案，空白跳过；结果为一行，位于各指标列之下。",
+        "Mean answer of each indicator: a row, one value under each column of responses; blanks skipped.")
+
+
 def _complete() -> LambdaName:
     return LambdaName(
         "AHP_COMPLETE", ("matrix",), f"=LAMBDA(matrix, {_matrix_body('matrix', 'a')})",
@@ -402,10 +430,12 @@ def library() -> tuple[LambdaName, ...]:
                   "一致性比率 CR = CI / RI（RI 表：cn 默认、saaty1980、saaty2005、donegan_dodd、alonso_lamata），低于 0.10 可接受。",
                   "Consistency ratio CI / RI (tables cn default, saaty1980, saaty2005, donegan_dodd, alonso_lamata); "
                   "acceptable below 0.10.", table="random_index"),
+        _consistency(),
         _complete(),
         _group(),
         _kendall(),
         _authority(),
+        _indicator_scores(),
         _score(),
         _rating(),
     )

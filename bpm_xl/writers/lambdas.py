@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .. import ahp, delphi, scoring
-from ..layout.cached import KENDALL_LABELS
+from ..layout.cached import CONSISTENCY_LABELS, KENDALL_LABELS
 from ..layout.lambdas import NAMES, library
 
 __all__ = ["add_comments", "define_names", "describe", "has_names", "library_bytes", "write_library"]
@@ -33,6 +33,8 @@ _TEXT = {
         "matrix": "专家 {e} 对“{node}”的判断矩阵（上三角，文本如 1/2 照样读取）",
         "weights": "AHP_WEIGHTS", "lam": "AHP_LAMBDA_MAX", "ci": "AHP_CI", "cr": "AHP_CR",
         "cr2": "AHP_CR(…,\"saaty1980\",\"geomean\")", "complete": "AHP_COMPLETE",
+        "consistency": "AHP_CONSISTENCY", "survey": "满意度问卷答案（前 {m} 位受访者 × 指标，1–5 分）",
+        "scores": "BPM_INDICATOR_SCORES",
         "authority": "专家权威系数：Ca、Cs 与 DELPHI_AUTHORITY",
         "stack": "全部专家的判断矩阵（上下堆叠）", "group": "AHP_GROUP（aij，权威系数加权）",
         "aip": "AHP_GROUP(…,\"aip\")",
@@ -62,6 +64,8 @@ _TEXT = {
         "matrix": "Expert {e}'s judgments on \"{node}\" (upper triangle; text such as 1/2 is read)",
         "weights": "AHP_WEIGHTS", "lam": "AHP_LAMBDA_MAX", "ci": "AHP_CI", "cr": "AHP_CR",
         "cr2": "AHP_CR(...,\"saaty1980\",\"geomean\")", "complete": "AHP_COMPLETE",
+        "consistency": "AHP_CONSISTENCY", "survey": "Survey answers (first {m} respondents x indicators, 1-5)",
+        "scores": "BPM_INDICATOR_SCORES",
         "authority": "Expert authority: Ca, Cs and DELPHI_AUTHORITY",
         "stack": "Every expert's matrix, stacked", "group": "AHP_GROUP (aij, weighted by authority)",
         "aip": "AHP_GROUP(...,\"aip\")",
@@ -222,7 +226,15 @@ def _ahp_examples(sh: _Sheet, tx: dict[str, Any], inputs: Any, node: str, row: i
     c2 = c + len(calls) + 1
     sh.text(row, c2, tx["complete"], "header")
     sh.call(m0, c2, f"=AHP_COMPLETE({rng})", _grid(ahp.complete_matrix(typed)))
-    return m0 + n + 1
+    c3 = c2 + n + 1
+    sh.text(row, c3, tx["consistency"], "header")
+    sh.call(m0, c3, f"=AHP_CONSISTENCY({rng})", [[CONSISTENCY_LABELS[0], r.lambda_max],
+                                                 [CONSISTENCY_LABELS[1], r.consistency_index],
+                                                 [CONSISTENCY_LABELS[2], r.random_index],
+                                                 [CONSISTENCY_LABELS[3], r.consistency_ratio],
+                                                 [CONSISTENCY_LABELS[4], bool(r.acceptable)],
+                                                 [CONSISTENCY_LABELS[5], r.random_index_table]])
+    return m0 + max(n, len(CONSISTENCY_LABELS)) + 1
 
 
 def _group_examples(sh: _Sheet, tx: dict[str, Any], inputs: Any, node: str, row: int) -> int:
@@ -278,6 +290,25 @@ def _delphi_examples(sh: _Sheet, tx: dict[str, Any], inputs: Any, row: int) -> i
     return row + 3 + m
 
 
+_SURVEY_ROWS = 30
+
+
+def _survey_examples(sh: _Sheet, tx: dict[str, Any], inputs: Any, row: int) -> int:
+    """The first respondents' answers and BPM_INDICATOR_SCORES under them."""
+    answers = inputs.survey.iloc[:_SURVEY_ROWS]
+    m, n = answers.shape
+    sh.text(row, 0, tx["survey"].format(m=m), "subtitle")
+    sh.values(row + 1, 1, [[str(c) for c in answers.columns]])
+    values = answers.to_numpy(dtype=float)
+    sh.values(row + 2, 1, [[None if v != v else v for v in r] for r in values.tolist()])
+    rng = _a1(row + 2, 1, row + 1 + m, n)
+    out = row + 2 + m
+    sh.text(out, 0, tx["scores"], "header")
+    means = scoring.indicator_scores(values).mean
+    sh.call(out, 1, f"=BPM_INDICATOR_SCORES({rng})", [[float(v) for v in means]])
+    return out + 2
+
+
 def _score_examples(sh: _Sheet, tx: dict[str, Any], evaluation: Any, row: int) -> int:
     t = evaluation.indicator_table
     codes = [str(c) for c in t["code"]]
@@ -326,6 +357,7 @@ def library_bytes(lang: str, inputs: Any, evaluation: Any) -> bytes:
     row = _ahp_examples(ex, tx, inputs, node, 3)
     row = _group_examples(ex, tx, inputs, node, row)
     row = _delphi_examples(ex, tx, inputs, row)
+    row = _survey_examples(ex, tx, inputs, row)
     _score_examples(ex, tx, evaluation, row)
     ex.ws.set_column(0, 0, 12)
     ex.ws.set_column(1, 40, 11)
