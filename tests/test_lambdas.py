@@ -15,6 +15,7 @@ per module fixture (~5 s) and recalculates in seconds:
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import zipfile
@@ -580,3 +581,30 @@ def test_the_portable_files_recalculated_by_formulon_equal_evaluate_json(tmp_pat
     fw.recalc()
     got = [value(fw, r0 + i, free, si) for i in range(n)]
     assert np.abs(np.array(got) - ahp.ahp_weights(judged).weights).max() < 1e-9
+
+
+@pytest.mark.slow
+def test_a_rebuilt_portable_hub_has_each_name_once_with_its_comment(tmp_path):
+    """A rebuild reads the hub's names back as names it did not lay out; the plan writes the LAMBDA
+    names again, so the copies read back must not be written a second time (Excel would refuse
+    the file); a name of the user's own survives."""
+    from bpm_xl import service
+
+    path = service.new_workbook(tmp_path / "hub.xlsx", lang="en", portable=True)
+    with zipfile.ZipFile(path) as zf:
+        members = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    book = members["xl/workbook.xml"].decode()
+    mine = '<definedName name="MY_RATE">0.5</definedName>'
+    members["xl/workbook.xml"] = book.replace("<definedNames>", "<definedNames>" + mine, 1).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, body in members.items():
+            zf.writestr(name, body)
+    service.rebuild_file(path, backup=False)
+    book = zipfile.ZipFile(path).read("xl/workbook.xml").decode()
+    for x in lambdas.library():
+        if x.name == "BPM_RATING":
+            assert book.count('<definedName name="BPM_RATING">') == 1  # the grade cell
+            continue
+        assert book.count(f'<definedName name="{x.name}"') == 1, x.name
+        assert f'<definedName name="{x.name}" comment="{x.comment_en}">_xlfn.LAMBDA(' in html.unescape(book)
+    assert mine in book
