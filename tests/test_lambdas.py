@@ -608,3 +608,22 @@ def test_a_rebuilt_portable_hub_has_each_name_once_with_its_comment(tmp_path):
         assert book.count(f'<definedName name="{x.name}"') == 1, x.name
         assert f'<definedName name="{x.name}" comment="{x.comment_en}">_xlfn.LAMBDA(' in html.unescape(book)
     assert mine in book
+
+
+def test_the_functions_command_writes_the_library_and_refuses_another_suffix(tmp_path):
+    from typer.testing import CliRunner
+
+    from bpm_xl.cli import app
+
+    res = CliRunner().invoke(app, ["functions", "--out", str(tmp_path / "lib.xlsx"), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    book = openpyxl.load_workbook(tmp_path / "lib.xlsx")
+    assert book.sheetnames == ["How to use", "Examples", "Functions"]
+    assert set(lambdas.NAMES) == set(book.defined_names)
+    res = CliRunner().invoke(app, ["functions", "--out", str(tmp_path / "lib.xlsm")])
+    assert res.exit_code == 2
+    assert "must end in .xlsx" in res.output
+    assert not (tmp_path / "lib.xlsm").exists()
+    res = CliRunner().invoke(app, ["functions", "--out", str(tmp_path / "zh.xlsx")])
+    assert res.exit_code == 0, res.output
+    assert openpyxl.load_workbook(tmp_path / "zh.xlsx").sheetnames == ["使用说明", "示例", "函数"]
