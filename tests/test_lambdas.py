@@ -114,9 +114,11 @@ def test_stored_form_prefixes_new_functions_and_parameters():
     assert lambdas.stored('=LAMBDA(e, e*1E-9&"e")') == '_xlfn.LAMBDA(_xlpm.e,_xlpm.e*1E-9&"e")'
 
 
-def test_stored_form_refuses_an_unknown_function():
+def test_stored_form_refuses_an_unknown_function_and_a_name_excel_reads_as_a_cell():
     with pytest.raises(ValueError, match="unknown function 'SQRTT'"):
         lambdas.stored("=LAMBDA(x, SQRTT(x))")
+    with pytest.raises(ValueError, match="'d2' reads as a cell reference"):
+        lambdas.stored("=LAMBDA(x, LET(d2, x, d2))")
 
 
 def test_every_name_fits_excel_and_takes_the_python_arguments():
@@ -332,6 +334,12 @@ def edge_book():
         b.call(rb, 20 + k, f"=BPM_RATING({score},{top},{bands})")
         b.call(rb + 1, 20 + k, f"=BPM_RATING({score},{top})")
     at["bands"] = (rb, 0)
+    rs = b.row
+    for k, cells in enumerate(STATS_CASES):
+        rng_ = b.put(cells)
+        b.call(rs, 20 + 6 * k, f"=DELPHI_STATS({rng_})", rows=len(cells[0]) + 1, cols=5)
+    b.row = max(b.row, rs + 4)
+    at["stats"] = (rs, 0)
     return recalc(b.bytes()), at
 
 
@@ -424,6 +432,27 @@ def test_other_functions_refuse_as_the_core_does(edge_book):
         scoring.indicator_scores([[1, 5], [7, None]])
     for c in (20, 23, 24, 25, 26, 27, 28):
         assert is_error(value(fw, r0, c)), c
+
+
+STATS_CASES = [[[5, 4], [4, None], [5, None]], [[5, 4], [4, 6]], [[5, "x"], [4, 3]]]
+
+
+def test_delphi_stats_as_the_python_function(edge_book):
+    """A single rating has no SD (an empty text cell, as the Python function shows); a rating off
+    the scale or text is refused."""
+    fw, at = edge_book
+    rs, _ = at["stats"]
+    want = udfs.DELPHI_STATS(STATS_CASES[0])
+    got = [[value(fw, rs + i, 20 + j) for j in range(5)] for i in range(len(want))]
+    assert got[0] == want[0]
+    assert want[2][2:4] == ["", ""] == got[2][2:4]  # indicator 2 has one rating
+    for g, w in zip(got[1:], want[1:]):
+        for x, y in zip(g, w):
+            assert x == y == "" or x == pytest.approx(y, abs=1e-12)
+    for k in (1, 2):
+        with pytest.raises(ScaleError, match="ratings must be between 1 and 5"):
+            delphi.indicator_stats(STATS_CASES[k])
+        assert is_error(value(fw, rs, 20 + 6 * k))
 
 
 BANDS = [["A", 90, "优"], ["B", 80, "良"], [None, None, None], ["D", 0, "差"], ["C", 60, "中"]]

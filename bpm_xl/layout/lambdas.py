@@ -35,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import ahp, scoring
-from .cached import CONSISTENCY_LABELS, KENDALL_LABELS
+from .cached import CONSISTENCY_LABELS, KENDALL_LABELS, STATS_HEADER
 
 __all__ = ["POWER_STEPS", "SQUARINGS", "LambdaName", "NAMES", "alonso_lamata_ri", "defined_names", "eigen_mirror", "library",
            "stored"]
@@ -55,7 +55,7 @@ FUTURE = {
 LEGACY = frozenset({
     "ABS", "AND", "AVERAGE", "ISTEXT", "COLUMNS", "EXP", "FIND", "IF", "IFERROR", "INDEX", "INT", "ISBLANK", "ISERROR",
     "ISLOGICAL", "ISNA", "ISNUMBER", "LEFT", "LEN", "LN", "LOWER", "MATCH", "MAX", "MID", "MIN", "MMULT", "MOD",
-    "NA", "NOT", "OR", "ROUND", "ROWS", "SUBSTITUTE", "SUM", "SUMPRODUCT", "SUMSQ", "TRANSPOSE", "TRIM", "VALUE",
+    "NA", "NOT", "OR", "ROUND", "ROWS", "SQRT", "SUBSTITUTE", "SUM", "SUMPRODUCT", "SUMSQ", "TRANSPOSE", "TRIM", "VALUE",
     "CHOOSE", "COUNTA",
 })
 
@@ -122,7 +122,10 @@ def _declared(tokens: list[str]) -> set[str]:
         for w in heads:
             if len(w) != 1:
                 raise ValueError(f"{t}: a declared name must be one word, got {''.join(w)!r}")
-            names.add(w[0].strip("[]").lower())
+            name = w[0].strip("[]").lower()
+            if re.fullmatch(r"[a-z]{1,3}\d+|r|c|r\d*c\d*", name):
+                raise ValueError(f"{t}: {name!r} reads as a cell reference in Excel; choose another name")
+            names.add(name)
     return names
 
 
@@ -342,6 +345,27 @@ def _group() -> LambdaName:
         "of judgments (a matrix), aip of their weights (a column).")
 
 
+def _delphi_stats() -> LambdaName:
+    header = ",".join(f'"{x}"' for x in STATS_HEADER)
+    body = (
+        'LET(top, IF(ISOMITTED(full_score), 5, IF(full_score&""="", 5, full_score)), x, ratings, '
+        "IF(NOT(ISNUMBER(top)), #VALUE!, IF(top<=1, #VALUE!, "
+        "IF(OR(NOT(ISNUMBER(x)+ISBLANK(x))), #VALUE!, IF(OR(ISNUMBER(x)*((x<1)+(x>top))), #VALUE!, "
+        "LET(o, SEQUENCE(1, ROWS(x), 1, 0), pr, --ISNUMBER(x), cnt, MMULT(o, pr), "
+        "IF(OR(cnt=0), #VALUE!, "
+        "LET(mn, MMULT(o, IF(pr, x, 0))/cnt, dv, MMULT(o, IF(pr, (x-mn)^2, 0)), "
+        'sd, IF(cnt>1, SQRT(dv/IF(cnt>1, cnt-1, 1)), ""), cv, IF(ISNUMBER(sd), IF(mn<>0, sd/IF(mn<>0, mn, 1), ""), ""), '
+        "fr, MMULT(o, pr*(x>=top-1E-9))/cnt, "
+        f"MAKEARRAY(1+COLUMNS(x), {len(STATS_HEADER)}, LAMBDA(i, j, IF(i=1, INDEX({{{header}}}, j), "
+        "CHOOSE(j, i-1, INDEX(mn, 1, i-1), INDEX(sd, 1, i-1), INDEX(cv, 1, i-1), INDEX(fr, 1, i-1)))))))))))))"
+    )
+    return LambdaName(
+        "DELPHI_STATS", ("ratings", "[full_score]"), f"=LAMBDA(ratings, [full_score], {body})",
+        "德尔菲统计：每个指标一行（含表头）：指标、均值、标准差、变异系数、满分频率；空白跳过。",
+        "Per indicator, one row each with header: indicator, mean, SD, coefficient of variation, full-score "
+        "frequency; blanks skipped.")
+
+
 def _kendall() -> LambdaName:
     labels = ";".join(f'"{x}"' for x in KENDALL_LABELS)
     body = (
@@ -433,6 +457,7 @@ def library() -> tuple[LambdaName, ...]:
         _consistency(),
         _complete(),
         _group(),
+        _delphi_stats(),
         _kendall(),
         _authority(),
         _indicator_scores(),

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .. import ahp, delphi, scoring
-from ..layout.cached import CONSISTENCY_LABELS, KENDALL_LABELS
+from ..layout.cached import CONSISTENCY_LABELS, KENDALL_LABELS, STATS_HEADER
 from ..layout.lambdas import NAMES, library
 
 __all__ = ["add_comments", "define_names", "describe", "has_names", "library_bytes", "write_library"]
@@ -38,7 +38,7 @@ _TEXT = {
         "authority": "专家权威系数：Ca、Cs 与 DELPHI_AUTHORITY",
         "stack": "全部专家的判断矩阵（上下堆叠）", "group": "AHP_GROUP（aij，权威系数加权）",
         "aip": "AHP_GROUP(…,\"aip\")",
-        "delphi": "德尔菲第 1 轮评分（专家 × 指标）", "kendall": "KENDALL_W",
+        "delphi": "德尔菲第 1 轮评分（专家 × 指标）", "kendall": "KENDALL_W", "stats": "DELPHI_STATS",
         "score": "指标组合权重与得分", "total": "BPM_SCORE", "rating": "BPM_RATING",
         "code": "指标", "weight": "权重", "mean": "得分", "expert": "专家",
         "name": "名称", "args": "参数", "desc": "说明", "text": "公式（Excel 名称管理器中所见）",
@@ -69,7 +69,7 @@ _TEXT = {
         "authority": "Expert authority: Ca, Cs and DELPHI_AUTHORITY",
         "stack": "Every expert's matrix, stacked", "group": "AHP_GROUP (aij, weighted by authority)",
         "aip": "AHP_GROUP(...,\"aip\")",
-        "delphi": "Delphi round 1 ratings (experts x indicators)", "kendall": "KENDALL_W",
+        "delphi": "Delphi round 1 ratings (experts x indicators)", "kendall": "KENDALL_W", "stats": "DELPHI_STATS",
         "score": "Indicators' global weights and scores", "total": "BPM_SCORE", "rating": "BPM_RATING",
         "code": "indicator", "weight": "weight", "mean": "score", "expert": "expert",
         "name": "name", "args": "arguments", "desc": "description", "text": "formula (as Excel's Name Manager shows it)",
@@ -283,11 +283,16 @@ def _delphi_examples(sh: _Sheet, tx: dict[str, Any], inputs: Any, row: int) -> i
     sh.values(row + 2, 1, ratings.to_numpy(dtype=float).tolist())
     rng = _a1(row + 2, 1, row + 1 + m, n)
     kw = delphi.kendall_w(ratings.to_numpy(dtype=float))
+    st = delphi.indicator_stats(ratings.to_numpy(dtype=float))
+    stats = [list(STATS_HEADER)] + [[float(k + 1), st.mean[k], st.sd[k], st.cv[k], st.full_score_frequency[k]]
+                                    for k in range(n)]
     c = n + 2
     sh.text(row, c, tx["kendall"], "header")
     sh.call(row + 2, c, f"=KENDALL_W({rng})", [[KENDALL_LABELS[0], kw.w], [KENDALL_LABELS[1], kw.chi2],
                                                 [KENDALL_LABELS[2], float(kw.df)], [KENDALL_LABELS[3], kw.p]])
-    return row + 3 + m
+    sh.text(row, c + 3, tx["stats"], "header")
+    sh.call(row + 2, c + 3, f"=DELPHI_STATS({rng})", [[("" if v != v else v) for v in r] for r in stats])
+    return row + 3 + max(m, n + 1)
 
 
 _SURVEY_ROWS = 30
