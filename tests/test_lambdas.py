@@ -206,16 +206,15 @@ def random_book():
         b.call(r0, 17, f"=AHP_LAMBDA_MAX({rng_})")
         b.call(r0, 18, f"=AHP_CR({rng_})")
         where.append((r0, n))
-    return recalc(b.bytes()), cases, where
+    return recalc(b.bytes()), [ahp.ahp_weights(cells) for cells in cases], where
 
 
 def _results(random_book):
     """(core result, formulon, first row, n) of every complete matrix; an incomplete one (the
     example's expert E07 on P leaves a pair blank: the core completes it) shows #N/A in all three."""
-    fw, cases, where = random_book
+    fw, cores, where = random_book
     complete = 0
-    for cells, (r0, n) in zip(cases, where):
-        core = ahp.ahp_weights(cells)
+    for core, (r0, n) in zip(cores, where):
         if core.n_missing:
             assert [value(fw, r0, c) for c in (16, 17, 18)] == ["#NA"] * 3
             continue
