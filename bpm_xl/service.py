@@ -759,3 +759,18 @@ def report_file(source: "str | Path", out: str | Path, *, lang: str | None = Non
                               previous=prev, rectification=typed.rectification if typed else None,
                               meta=(typed.meta or None) if typed else None,
                               previous_rectification=prev_typed.rectification if prev_typed else None)
+
+
+def write_functions(out: str | Path = "bpm_functions.xlsx", *, lang: str = "zh") -> Path:
+    """The LAMBDA function library (``bpm-xl functions``): the names, worked examples on the
+    study's example (cached values from the core) and how to bring the names elsewhere."""
+    from .evaluation import evaluate
+    from .example import load_example
+    from .writers.lambdas import write_library
+
+    out = Path(out)
+    if out.suffix.lower() != ".xlsx":
+        raise WorkbookError(f"{out}: the function library must end in .xlsx")
+    safe.check_writable(out)
+    inputs = load_example(lang=lang)
+    return write_library(out, lang, inputs, evaluate(inputs))

@@ -44,7 +44,7 @@ def test_cli_module_imports_light():
 def test_help_lists_every_command(runner):
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for cmd in ("demo", "new", "rebuild", "evaluate", "export", "report", "excel-setup"):
+    for cmd in ("demo", "new", "rebuild", "evaluate", "export", "functions", "report", "excel-setup"):
         assert cmd in result.output
 
 

@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import ranking
+from .. import ahp, ranking
 from ..errors import WorkbookError
 from ..layout.cached import (
     CONSISTENCY_LABELS,
@@ -56,6 +56,7 @@ from ..layout.cached import (
     STATS_HEADER,
     WORST_HEADER,
 )
+from ..layout.lambdas import alonso_lamata_ri, defined_names
 from ..layout.types import (
     ArrayBlock,
     Block,
@@ -593,7 +594,7 @@ def _aggregate(ew: np.ndarray, logs: list[Any], masks: list[int]) -> Any:
 def _ri_value(values: _Values, ri_header: str, n: int) -> Any:
     table = values.scalar("BPM_RI")
     if _is(table, "alonso_lamata"):
-        return 0 if n <= 2 else (1.7699 * n - 4.3513) / (n - 1)
+        return ahp.random_index(n, "alonso_lamata") if n > 2 else 0
     header = [str(h).lower() if h is not None else "" for h in values.at(ri_header)[0]]
     rows = values.at(values.names["BPM_RI_TABLE"])
     if not isinstance(table, str) or table.lower() not in header or n > len(rows):
@@ -699,7 +700,7 @@ def _node(calc: _Calc, names: dict[str, str], t: int, label: str, ri_header: str
     # RI of this node
     ri_cell = calc.at(agg_row + 1, 1)
     riv = _ri_value(values, ri_header, n)
-    calc.put(agg_row + 1, 0, [["RI", F(f'=IF(BPM_RI="alonso_lamata",IF({n}<=2,0,(1.7699*{n}-4.3513)/({n}-1)),'
+    calc.put(agg_row + 1, 0, [["RI", F(f'=IF(BPM_RI="alonso_lamata",{alonso_lamata_ri(str(n))},'
                                        f"INDEX(BPM_RI_TABLE,{n},MATCH(BPM_RI,{ri_header},0)))")]], cached=[[None, riv]])
     calc.row = after
     # the group matrix (what the replaced =AHP_GROUP shows), weighed
@@ -1277,6 +1278,10 @@ def portable_plan(plan: WorkbookPlan, system: Any = None, shown: WorkbookPlan | 
         calc.sp.widths.setdefault(c, 10)
     p.sheets.append(calc.sp)
     p.names[CALC_ROLE_NAME] = ref(calc.sp.name, 0, 0)
+    # the functions as LAMBDA names, for Excel 365 without Python; a name the hub already gives a
+    # cell (BPM_RATING: the grade) stays the cell's
+    taken = {k.upper() for k in p.names}
+    p.names.update({k: v for k, v in defined_names().items() if k.upper() not in taken})
     return p
 
 

@@ -190,12 +190,17 @@ def apply_sheet_state(ws: Any, state: str | None) -> None:
         ws.very_hidden()
 
 
-def add_user_names(wb: Any, preserved: Preserved | None, sheet_names: Iterable[str]) -> None:
-    """The user's own workbook-level names that still point at an existing sheet (or at none)."""
+def add_user_names(wb: Any, preserved: Preserved | None, sheet_names: Iterable[str],
+                   taken: Iterable[str] = ()) -> None:
+    """The user's own workbook-level names that still point at an existing sheet (or at none);
+    a name in ``taken`` (the plan writes it, e.g. a LAMBDA function) is the plan's."""
     if preserved is None:
         return
     existing = set(sheet_names)
+    ours = {k.upper() for k in taken}
     for name, refers in preserved.user_names.items():
+        if name.upper() in ours:
+            continue
         m = re.match(r"^=?(?:'((?:[^']|'')+)'|([^'!]+))!", refers)
         if m and (m.group(1) or m.group(2)).replace("''", "'") not in existing:
             continue

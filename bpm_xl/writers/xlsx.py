@@ -23,7 +23,7 @@ import xlsxwriter
 
 from ..layout.labels import t
 from ..layout.types import Formula, WorkbookPlan
-from . import bulk, direct, xlsxfast
+from . import bulk, direct, lambdas, xlsxfast
 from .direct import UNKNOWN, cache as _cache
 
 __all__ = ["FIXED_DATE", "write_plan", "write_workbook"]
@@ -360,10 +360,13 @@ def write_plan(
             _put_back(keep, ws, sp, preserved)
     for name, refers in plan.names.items():
         wb.define_name(name, refers)
-    keep.add_user_names(wb, preserved, [*by_name, *(f.name for f in (preserved.foreign_sheets if preserved else ()))])
+    keep.add_user_names(wb, preserved, [*by_name, *(f.name for f in (preserved.foreign_sheets if preserved else ()))],
+                        taken=plan.names)
     keep.record_layout(wb, plan.names, [sp.name for sp in plan.sheets if sp.kind == "input"])
     wb.close()
     _finish(target, preserved, _deferred(wb), _directs(wb), _known_formulas(plan) if preserved is not None else None)
+    if lambdas.has_names(plan.names):  # the LAMBDA names' descriptions, which XlsxWriter cannot write
+        lambdas.describe(target, plan.lang)
 
 
 def _known_formulas(plan: WorkbookPlan) -> dict[str, frozenset[str]]:
