@@ -497,6 +497,20 @@ def test_an_xls_export_reads_as_the_same_export_saved_as_xlsx(indicators, tmp_pa
     assert got.rows[1][5] is True and got.rows[0][2] is None
 
 
+def test_an_xls_export_over_the_size_limit_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    """The size is checked before xlrd opens the file: a bare header over the limit is refused
+    for its size (opened, it is refused as unreadable)."""
+    from bpm_xl.readers import survey
+
+    f = tmp_path / "big.xls"
+    f.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 4088)
+    with pytest.raises(survey.SurveyError, match="cannot be read"):
+        survey.read_export(f)
+    monkeypatch.setattr(survey, "MAX_CSV_BYTES", 4095)
+    with pytest.raises(survey.SurveyError, match=r"big\.xls: the file is .* MiB \(limit"):
+        survey.read_export(f)
+
+
 def test_an_import_is_computed_once(h, indicators, tmp_path, monkeypatch):
     """The service computes the import once and hands its rows to the one rebuild."""
     import bpm_xl.collect as collect
