@@ -261,7 +261,7 @@ def _xls_value(ctype: int, value: Any, datemode: int) -> Any:
         return bool(value)
     if ctype == xlrd.XL_CELL_DATE and value >= 0:  # (a negative number is no date: the number)
         try:
-            stamp = xlrd.xldate.xldate_as_datetime(value, datemode)
+            stamp = xlrd.xldate_as_datetime(value, datemode)
         except (ValueError, OverflowError):  # a date format on a number no date can hold: the number
             return float(value)
         if value < 1:
