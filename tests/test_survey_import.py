@@ -278,7 +278,7 @@ def test_unreadable_files_are_refused(h, tmp_path):
 
 @pytest.mark.libreoffice
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
-def test_xls_export_through_calamine(h, indicators, tmp_path):
+def test_xls_export_imports_as_the_xlsx_does(h, indicators, tmp_path):
     from tests.libreoffice import convert
 
     ans = _answers(6, len(indicators), seed=21)
@@ -290,9 +290,10 @@ def test_xls_export_through_calamine(h, indicators, tmp_path):
     assert _survey(h) == _expected([list(a) for a in ans])
 
 
+@pytest.mark.libreoffice
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
 def test_an_error_value_in_an_xls_export_is_refused_with_its_cell(h, indicators, tmp_path):
-    """calamine reads an .xls error cell as a blank: the BIFF records say it is #N/A."""
+    """An .xls error cell is its error value (xlrd gives the cell's type), never a blank."""
     from tests.libreoffice import convert
 
     ans = [list(map(int, a)) for a in _answers(6, len(indicators), seed=22)]
@@ -447,27 +448,67 @@ def test_html_saved_as_xls_gets_advice(h, tmp_path):
     _refused(h, [str(f)], "问卷星.xls", "HTML", ".xlsx", "CSV")
 
 
+@pytest.mark.libreoffice
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
-def test_the_xls_error_scan_follows_no_crafted_chain(indicators, tmp_path):
-    """A sector chain that loops, or a header that lies, ends the scan (no errors found, no hang);
-    reading the file is then python-calamine's job."""
+def test_a_crafted_xls_export_is_refused_with_its_file(h, indicators, tmp_path):
+    """A compound file whose directory chain loops (python-calamine allocated until the process
+    died), one cut short, one that is only a header: one line naming the file, the hub untouched."""
     import struct
 
-    from bpm_xl.readers.biff import first_sheet_errors
     from tests.libreoffice import convert
 
     head, rows = _wjx_rows(indicators, [[3] * len(indicators)], text=True)
     rows[0][6] = "#DIV/0!"
     (tmp_path / "src").mkdir()
-    data = bytearray(convert(_xlsx(tmp_path / "src" / "e.xlsx", head, rows), tmp_path, "xls", recalc=False).read_bytes())
-    assert first_sheet_errors(bytes(data)) == {(1, 6): "#DIV/0!"}
+    xls = convert(_xlsx(tmp_path / "src" / "e.xlsx", head, rows), tmp_path, "xls", recalc=False)
+    _refused(h, [str(xls)], "e.xls", "cell G2", "#DIV/0!")
+    data = bytearray(xls.read_bytes())
     fat0 = struct.unpack_from("<I", data, 0x4C)[0]
     start = struct.unpack_from("<I", data, 0x30)[0]
-    looped = bytearray(data)
-    struct.pack_into("<I", looped, (fat0 + 1) * 512 + 4 * start, start)   # the directory chain points to itself
-    assert first_sheet_errors(bytes(looped)) == {}
-    assert first_sheet_errors(bytes(data[:600])) == {}
-    assert first_sheet_errors(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600) == {}
+    struct.pack_into("<I", data, (fat0 + 1) * 512 + 4 * start, start)   # the directory chain points to itself
+    crafted = {"looped.xls": bytes(data), "cut.xls": xls.read_bytes()[:600],
+               "header.xls": bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600}
+    for name, content in crafted.items():
+        (tmp_path / name).write_bytes(content)
+        _refused(h, [str(tmp_path / name)], name, "cannot be read")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_an_xls_export_reads_as_the_same_export_saved_as_xlsx(indicators, tmp_path):
+    """Numbers, dates, times taken, text, skip codes, booleans, error values and blanks read from
+    an .xls (xlrd) as from the .xlsx it was saved from."""
+    import datetime as dt
+
+    from bpm_xl.readers.survey import read_export
+    from tests.libreoffice import convert
+
+    head, rows = _wjx_rows(indicators, [[5, 4, None, -2, "#N/A", 1] + [3] * (len(indicators) - 6),
+                                        [1, 2.5, "满意", -3, "#DIV/0!", True] + [None] * (len(indicators) - 6)])
+    rows[0][1], rows[1][1] = dt.datetime(2024, 3, 5, 10, 11, 12), dt.date(2024, 3, 6)
+    rows[0][2], rows[1][2] = dt.time(0, 5, 12), 312
+    rows[0][8] = None                                   # a blank answer
+    (tmp_path / "src").mkdir()
+    xlsx = _xlsx(tmp_path / "src" / "wjx.xlsx", head, rows)
+    xls = convert(xlsx, tmp_path, "xls", recalc=False)
+    want, got = read_export(xlsx), read_export(xls)
+    assert replace(got, file="wjx.xlsx") == want
+    assert got.seconds == (312.0, 312.0) and got.rows[0][4] == "#N/A" and got.rows[1][4] == "#DIV/0!"
+    assert got.rows[1][5] is True and got.rows[0][2] is None
+
+
+def test_an_xls_export_over_the_size_limit_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    """The size is checked before xlrd opens the file: a bare header over the limit is refused
+    for its size (opened, it is refused as unreadable)."""
+    from bpm_xl.readers import survey
+
+    f = tmp_path / "big.xls"
+    f.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 4088)
+    with pytest.raises(survey.SurveyError, match="cannot be read"):
+        survey.read_export(f)
+    monkeypatch.setattr(survey, "MAX_CSV_BYTES", 4095)
+    with pytest.raises(survey.SurveyError, match=r"big\.xls: the file is .* MiB \(limit"):
+        survey.read_export(f)
 
 
 def test_an_import_is_computed_once(h, indicators, tmp_path, monkeypatch):

@@ -1,7 +1,7 @@
 """Read a survey export: 问卷星 (code or text export), 腾讯问卷, or a plain CSV.
 
-Formats: .xlsx and .xls (python-calamine), .csv in UTF-8 (with or without BOM) or GBK/GB18030.
-The first row holds the titles. Leading metadata columns (序号, 提交答卷时间, 所用时间, 来源,
+Formats: .xlsx and .ods (python-calamine), .xls (xlrd), .csv in UTF-8 (with or without BOM) or
+GBK/GB18030. The first row holds the titles. Leading metadata columns (序号, 提交答卷时间, 所用时间, 来源,
 来源详情, 来自IP, and 腾讯问卷's 编号, 开始答题时间, 结束答题时间, 答题时长, IP ...) are recognised
 and kept out of the answers; the time taken and the IP are kept per respondent for screening.
 Answers stay as they come (code, option text, skip code); :func:`read_answer` turns one into
@@ -10,9 +10,9 @@ whether it was an option number or option text. Errors name the file, (sheet,) r
 
 Every file passes the door of the other incoming workbooks: an .xlsx through
 :func:`bpm_xl.readers.workbook.read_sheets` (zip limits, far cells refused with their cell, error
-values kept as text), an .xls/.ods size-checked before its cells are read (error values of an
-.xls from its BIFF records, :mod:`bpm_xl.readers.biff`), a CSV bounded in size and field length
-and read with any line ending and strict quoting; an HTML page named .xls is recognised.
+values kept as text), an .xls (xlrd: values with their types, error values as text) or .ods
+size-checked before its cells are read, a CSV bounded in size and field length and read with
+any line ending and strict quoting; an HTML page named .xls is recognised.
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def parse_seconds(v: Any) -> float | None:
 MAX_CSV_BYTES = 200 * 1024 * 1024
 #: the longest CSV field (characters): an answer longer than this is a damaged file
 MAX_FIELD = 131072
-#: the most cells of an .xls/.ods sheet read (no streaming check is possible for them)
+#: the most cells of an .xls/.ods sheet read (checked once the sheet is parsed: no streaming check)
 MAX_CELLS = 20_000_000
 
 
@@ -209,33 +209,87 @@ def _sniff(path: Path) -> str:
     return "text"
 
 
-def _read_calamine(path: Path) -> tuple[list[list[Any]], str]:
-    """The first sheet of an .xls or .ods file (python-calamine), its size checked first."""
-    from python_calamine import CalamineWorkbook
-
+def _too_large(path: Path) -> None:
     if path.stat().st_size > MAX_CSV_BYTES:
         raise SurveyError(f"the file is {path.stat().st_size / 2**20:,.0f} MiB (limit {MAX_CSV_BYTES / 2**20:,.0f} "
                           "MiB); export only the answers, or split the file", file=path.name)
+
+
+def _too_wide(path: Path, sheet: str, height: int, width: int) -> None:
+    if width > 2048 or height * max(width, 1) > MAX_CELLS:
+        end = column_letter(max(width - 1, 0)) + str(height)
+        raise SurveyError(f"the sheet reaches {end} ({height:,} rows x {width:,} columns); delete the values far "
+                          "from the answers, or export the survey as .xlsx or CSV", file=path.name, sheet=sheet,
+                          cell=end)
+
+
+def _read_ods(path: Path) -> tuple[list[list[Any]], str]:
+    """The first sheet of an .ods file (python-calamine), its size checked first."""
+    from python_calamine import CalamineWorkbook
+
+    _too_large(path)
     cw = CalamineWorkbook.from_path(str(path))
     try:
         name = cw.sheet_names[0]
         sheet = cw.get_sheet_by_name(name)
-        if sheet.width > 2048 or sheet.height * max(sheet.width, 1) > MAX_CELLS:
-            end = column_letter(max(sheet.width - 1, 0)) + str(sheet.height)
-            raise SurveyError(f"the sheet reaches {end} ({sheet.height:,} rows x {sheet.width:,} columns); delete the "
-                              "values far from the answers, or export the survey as .xlsx or CSV",
-                              file=path.name, sheet=name, cell=end)
+        _too_wide(path, name, sheet.height, sheet.width)
         rows = sheet.to_python(skip_empty_area=False)
     finally:
         cw.close()
-    grid = [[None if v == "" else v for v in r] for r in rows]
-    if path.suffix.lower() != ".ods":  # calamine reads error cells as blanks: put the error values back
-        from .biff import first_sheet_errors
+    return [[None if v == "" else v for v in r] for r in rows], name
 
-        for (r, c), text in first_sheet_errors(path.read_bytes()).items():
-            if r < len(grid) and c < len(grid[r]):
-                grid[r][c] = text
-    return grid, name
+
+class _Discard:
+    """xlrd's log: its warnings about a damaged file are not the user's output."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def _xls_value(ctype: int, value: Any, datemode: int) -> Any:
+    """One .xls cell as the same cell of an .xlsx export reads: numbers as floats, dates as
+    date/time/datetime, booleans as bool, error values as their text ("#N/A"), blanks as None."""
+    import datetime as dt
+
+    import xlrd
+
+    if ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if ctype == xlrd.XL_CELL_ERROR:  # an error code of no name is still an error, never a blank
+        return xlrd.error_text_from_code.get(value, "#VALUE!")
+    if ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(value)
+    if ctype == xlrd.XL_CELL_DATE and value >= 0:  # (a negative number is no date: the number)
+        try:
+            stamp = xlrd.xldate_as_datetime(value, datemode)
+        except (ValueError, OverflowError):  # a date format on a number no date can hold: the number
+            return float(value)
+        if value < 1:
+            return stamp.time()
+        return stamp.date() if stamp.time() == dt.time() else stamp
+    if ctype == xlrd.XL_CELL_TEXT:
+        return value if value != "" else None
+    return float(value)
+
+
+def _read_xls(path: Path) -> tuple[list[list[Any]], str]:
+    """The first sheet of an .xls file (xlrd), its size checked first: the one reader of the
+    format, values with their types, so an error cell reads as its text (#N/A), never a blank.
+
+    Only the first sheet is parsed (``on_demand``), formats are skipped (``formatting_info``
+    False: blank formatted cells are not kept) and rows hold only up to their last cell
+    (``ragged_rows``); xlrd bounds a BIFF8 sheet to 65,536 rows x 256 columns and refuses a
+    compound file whose sector chains loop or run past its end."""
+    import xlrd
+
+    _too_large(path)
+    with xlrd.open_workbook(str(path), on_demand=True, formatting_info=False, ragged_rows=True,
+                            logfile=_Discard()) as book:
+        sheet = book.sheet_by_index(0)
+        _too_wide(path, sheet.name, sheet.nrows, sheet.ncols)
+        grid = [[_xls_value(t, v, book.datemode) for t, v in zip(sheet.row_types(r), sheet.row_values(r))]
+                for r in range(sheet.nrows)]
+        return grid, sheet.name
 
 
 def _read_grid(path: Path) -> tuple[list[list[Any]], str | None]:
@@ -260,10 +314,10 @@ def _read_grid(path: Path) -> tuple[list[list[Any]], str | None]:
         raise SurveyError(f"the file is named {suffix} but holds text; name it .csv if it is a CSV export",
                           file=path.name)
     try:
-        return _read_calamine(path)
+        return _read_xls(path) if kind == "ole" else _read_ods(path)
     except SurveyError:
         raise
-    except Exception as exc:  # noqa: BLE001 - calamine's own error types
+    except Exception as exc:  # noqa: BLE001 - xlrd's and calamine's own error types
         raise SurveyError(f"the file cannot be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
                           file=path.name) from None
 
