@@ -628,6 +628,24 @@ def _screen(table: Any, answers: list[dict[str, Any]], mapping: list[tuple[int, 
     return flags, drop
 
 
+_REASONS = {"duplicate": ("重复提交", "duplicates"), "too_fast": ("答题过快", "too fast"),
+            "straight_lining": ("所有题目同一答案", "straight-lining"), "too_many_missing": ("缺答过半", "over half missing")}
+
+
+def _collection_facts(data: Any, received: int, flags: dict[str, list[int]], drop: set[int], screen: bool
+                      ) -> dict[str, Any]:
+    """What the report states about the survey's collection (Settings rows BPM_SURVEY_*): received,
+    screened out, and the screening by reason, in the workbook's language."""
+    zh = str(data.settings.get("survey_screen") or "否").strip() in ("是", "否")
+    parts = [f"{_REASONS[k][0 if zh else 1]} {len(v)}" + (" 份" if zh else "") for k, v in flags.items() if v]
+    if not parts:
+        text = "未发现可疑答卷" if zh else "nothing flagged"
+    else:
+        text = ("；" if zh else "; ").join(parts)
+        text += ("（已剔除）" if screen else "（标记但未剔除）") if zh else (" (removed)" if screen else " (flagged, kept)")
+    return {"survey_received": received, "survey_excluded": len(drop) if screen else 0, "survey_reasons": text}
+
+
 def apply_survey_import(data: Any, table: Any, given: list[tuple[str, str, bool]] | None = None,
                         saved: list[tuple[str, str, bool]] | None = None, screen: bool = False,
                         min_seconds: float | None = None, max_missing_share: float = 0.5) -> tuple[Any, SurveyImport]:
@@ -658,6 +676,7 @@ def apply_survey_import(data: Any, table: Any, given: list[tuple[str, str, bool]
     ids = [table.ids[k] for k in keep]
     rows = [{c: answers[k].get(c) for c in system.codes} for k in keep]
     new = with_survey(data, ids, rows)
+    new = replace(new, meta={**(new.meta or {}), **_collection_facts(data, len(answers), flags, drop, screen)})
     result = SurveyImport(table.file, table.kind, tuple(m for _, m in mapping), tuple(unmapped), len(answers),
                           {k: tuple(v) for k, v in flags.items()}, screen, len(keep), min_seconds,
                           replaced=len(data.survey))

@@ -697,8 +697,8 @@ def export_file(source: "str | Path | EvaluationInputs", out: str | Path | None 
 
 def write_report_files(evaluation: "Evaluation", out: str | Path, lang: str = "zh", *, pdf: bool = False,
                        sensitivity: Any = None, fmt: str = "html", previous: "Evaluation | None" = None,
-                       rectification: Any = None, meta: Any = None, previous_rectification: Any = None
-                       ) -> "ReportFiles":
+                       rectification: Any = None, meta: Any = None, previous_rectification: Any = None,
+                       measures: Any = None, audit: Any = None) -> "ReportFiles":
     """The report of an evaluation (HTML, or Word with ``fmt="docx"``; a PDF with ``pdf``),
     each file written atomically; nothing is written when the output cannot be."""
     from .writers.report import write_report
@@ -709,7 +709,7 @@ def write_report_files(evaluation: "Evaluation", out: str | Path, lang: str = "z
         safe.check_writable(out.with_suffix(".pdf"))
     return write_report(evaluation.inputs, evaluation, sensitivity, out, fmt=fmt, lang=lang, previous=previous,
                         pdf=pdf, rectification=rectification, meta=meta,
-                        previous_rectification=previous_rectification)
+                        previous_rectification=previous_rectification, measures=measures, audit=audit)
 
 
 def report_file(source: "str | Path", out: str | Path, *, lang: str | None = None, pdf: bool = False,
@@ -721,7 +721,13 @@ def report_file(source: "str | Path", out: str | Path, *, lang: str | None = Non
     prev = evaluate_file(previous).evaluation if previous is not None else None
     typed = _read(Path(source))[0] if not (isinstance(source, str) and source == EXAMPLE) else None
     prev_typed = _read(Path(previous))[0] if previous is not None else None
+    audit = {}
+    if typed is not None:
+        import hashlib
+
+        audit = {"file": Path(source).name, "sha256": hashlib.sha256(Path(source).read_bytes()).hexdigest()}
     return write_report_files(done.evaluation, out, done.lang, pdf=pdf, sensitivity=done.sensitivity, fmt=fmt,
                               previous=prev, rectification=typed.rectification if typed else None,
                               meta=(typed.meta or None) if typed else None,
-                              previous_rectification=prev_typed.rectification if prev_typed else None)
+                              previous_rectification=prev_typed.rectification if prev_typed else None,
+                              measures=typed.measures if typed else None, audit=audit)

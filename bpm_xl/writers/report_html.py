@@ -721,12 +721,38 @@ def _analysis_html(ev: Any, lang: str) -> str:
     return f"<h3>{_t('analysis', lang)}</h3>" + "".join(f"<p>{_e(p)}</p>" for p in paras)
 
 
-def _rectification_html(ev: Any, lang: str, items: Sequence[Any], closed: Sequence[Any]) -> str:
+def _story_html(ctx: Any) -> str:
+    """The report's story, as the Word report tells it: the same paragraphs from the narrative."""
+    from .texts import T
+
+    ev, lang, meta = ctx.evaluation, ctx.lang, ctx.meta
+    f = ctx.findings
+    P = lambda ps: "".join(f"<p>{_e(p)}</p>" for p in ps)  # noqa: E731
+    out = [f"<h2>{_e(T('h_basic', lang))}</h2>", P(nv.basic_info(ev, meta, lang) + nv.scope_info(ev, meta, lang)),
+           f"<h2>{_e(T('h_work', lang))}</h2>", P(nv.method_paragraphs(ev, lang) + [nv.survey_paragraph(ev, meta, lang)]),
+           f"<h2>{_e(T('h_conclusion', lang))}</h2>", P(nv.conclusion(ev, lang)),
+           f"<h2>{_e(T('h_analysis', lang))}</h2>", P(nv.rule_paragraphs(ev, f, lang) + nv.analysis(ev, lang, f)),
+           f"<h2>{_e(T('h_experience', lang))}</h2>", P(nv.experience(ev, lang, f)),
+           f"<h2>{_e(T('h_problems', lang))}</h2>", P([nv.problems_intro(f, lang)])]
+    by_stage, tail = nv.problems_by_stage(ev, lang, f)
+    for stage, texts in by_stage.items():
+        out.append(f"<h3>{_e(nv.stage_short(stage, lang))}</h3>" + P(texts))
+    out.append(P(tail))
+    if ctx.previous is not None or ctx.closed_last_year or ctx.open_last_year:
+        out.append(P([nv.last_year_sentence(len(ctx.open_last_year), len(ctx.closed_last_year), lang)]))
+    out += [f"<h2>{_e(T('h_suggestions', lang))}</h2>", P(nv.suggestions(ev, lang, f, ctx.measures or {}))]
+    sign = [T("sign_body", lang, body=meta.get("evaluator") or T("todo", lang)), T("sign_head", lang) + "＿" * 8,
+            T("sign_date", lang, date=meta.get("report_date") or T("todo", lang))]
+    out.append("<div style='text-align:right;margin:2em 0'>" + "".join(f"<p>{_e(x)}</p>" for x in sign) + "</div>")
+    return "".join(out)
+
+
+def _rectification_html(ev: Any, lang: str, items: Sequence[Any], closed: Sequence[Any], found: Any = None) -> str:
     from .report_docx import rectification_rows
 
     if not items and not closed:
         return ""
-    head, rows = rectification_rows(items, ev, lang)
+    head, rows = rectification_rows(items, ev, lang, found)
     out = [f"<h2 id='rectification'>{_t('rect', lang)}</h2>"]
     if rows:
         out.append(_table([_e(h) for h in head], [[_e(c) for c in r] for r in rows]))
@@ -757,7 +783,7 @@ def _yoy_html(comparison: Any, lang: str, fmt: str) -> str:
 
 def render_html(evaluation: Any, lang: str = "zh", sensitivity: Any = None, *, meta: Mapping[str, str] | None = None,
                 previous: Any = None, comparison: Any = None, items: Sequence[Any] = (), closed: Sequence[Any] = (),
-                chart_format: str = "svg") -> str:
+                chart_format: str = "svg", context: Any = None) -> str:
     """The whole report as one self-contained HTML document (no external links or scripts).
 
     Parameters
@@ -776,6 +802,9 @@ def render_html(evaluation: Any, lang: str = "zh", sensitivity: Any = None, *, m
         This year's 整改清单 and the items closed since last year.
     chart_format : {"svg", "png"}
         Inline SVG with live text (default) or PNG (for LibreOffice's PDF conversion).
+    context : report_docx.ReportContext, optional
+        What the Word report shows (from :func:`report.report_context`); the page then opens with
+        the same story (基本情况 ... 改进建议 and the 落款) before the detailed sections.
 
     Returns
     -------
@@ -793,10 +822,12 @@ def render_html(evaluation: Any, lang: str = "zh", sensitivity: Any = None, *, m
     title = nv.report_title(ev, meta, lang) if any(meta.values()) else (ev.inputs.title or _t("report", lang))
     who = " · ".join(v for v in (meta["unit"], meta["year"], meta["evaluator"]) if v)
     labels = (comparison.this_label, comparison.prev_label) if comparison is not None else None
+    found = context.findings if context is not None else None
     body = [
         f"<h1>{_e(title)}</h1>",
         f"<p class='note'>{_e(who + ' · ' if who else '')}{_e(_t('report', lang))} · "
         f"{_e(_t('generated', lang, v=__version__))}</p>",
+        _story_html(context) if context is not None else "",
         _summary(ev, ev.to_dict(), lang),
         _analysis_html(ev, lang),
         _tree(ev, lang),
@@ -806,7 +837,7 @@ def render_html(evaluation: Any, lang: str = "zh", sensitivity: Any = None, *, m
         _charts_html(ev, lang, chart_format, previous, labels),
         _yoy_html(comparison, lang, chart_format),
         _improve(ev, lang),
-        _rectification_html(ev, lang, items, closed),
+        _rectification_html(ev, lang, items, closed, found),
         _sensitivity(ev, sensitivity, lang, chart_format),
         _methods(ev, lang),
     ]
