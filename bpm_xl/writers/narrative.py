@@ -489,8 +489,6 @@ def suggestions(ev: Any, lang: str, found: Any, measures: Mapping[str, str], top
                 ms.append(m)
         measure = T("semi", lang).join(ms) + T("stop", lang)
         out.append(variant("suggest", n - 1, lang, n=n, stage=stage_word(st, lang), items=items, measure=measure))
-    if len(found.problems) > len(shown):
-        out.append(T("suggest_more", lang))
     out.append(T("suggest_list", lang))
     return out
 

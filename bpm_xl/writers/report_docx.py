@@ -204,7 +204,10 @@ def rectification_rows(items: Sequence[Any], ev: Any, lang: str, found: Any = No
     """The 整改清单: indicator, what the figures show, measure, responsible unit, deadline, status."""
     head = [T(k, lang) for k in ("th_no", "th_id", "th_indicator", "th_figures", "th_measure", "th_responsible",
                                  "th_deadline", "th_status")]
+    from .. import rectification as rect
+
     todo = T("todo", lang)
+    generated = {i.indicator: i.problem for i in rect.prefill(ev, lang, findings=found)} if found is not None else {}
     rows = []
     for k, it in enumerate(items, start=1):
         ind = it.indicator
@@ -220,7 +223,8 @@ def rectification_rows(items: Sequence[Any], ev: Any, lang: str, found: Any = No
             figures = T("fig_answers", lang, score=fix(f.score, 2), s100=fix(f.score100, 1), lost=fix(f.points_lost, 2),
                         share=pct(f.low_share) if f.low_share == f.low_share else "—", lo=lo, lo2=lo + 1,
                         expert=T("fig_expert", lang, mean=fix(view[0], 2)) if view else "")
-            problem = figures if it.source == "prefilled" else f"{problem}\n{figures}"
+            own = it.source != "prefilled" and problem and problem != generated.get(it.indicator)
+            problem = f"{problem}\n{figures}" if own else figures
         problem += T("carried_mark", lang) if it.source == "carried" else ""
         rows.append([str(k), it.id or "", ind, problem, it.measure or todo, it.responsible or todo,
                      it.deadline or todo, it.status or todo])
@@ -442,7 +446,7 @@ def _annex(doc: Any, ctx: ReportContext) -> None:
     doc.add_heading(T("annex1", lang), level=2)
     head, rows = rectification_rows(ctx.items, ev, lang, ctx.findings)
     if rows:
-        _table(doc, head, rows, widths=(1.0, 1.8, 3.4, 6.4, 7.0, 2.4, 1.9, 1.6))
+        _table(doc, head, rows, widths=(1.1, 1.9, 3.4, 6.2, 7.0, 2.4, 1.9, 1.6))
     else:
         _para(doc, T("none", lang))
     _landscape(doc, False)
