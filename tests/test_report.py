@@ -155,13 +155,14 @@ def test_pdf(tmp_path, ev_zh):
 
 
 # ----------------------------------------------------------------------------- rectification list
-def test_rectification_prefill_follows_the_priorities(ev_zh):
+def test_rectification_prefill_follows_the_problems(ev_zh):
     from bpm_xl import rectification as rect
+    from bpm_xl.findings import classify
 
     items = rect.prefill(ev_zh, "zh", top=5)
-    top = list(ev_zh.priorities["label"][:5])
+    top = [f.code for f in classify(ev_zh).problems[:5]]
     assert [i.indicator for i in items] == top
-    assert [i.stage for i in items] == list(ev_zh.priorities["stage"][:5])
+    assert [i.stage for i in items] == [f.stage for f in classify(ev_zh).problems[:5]]
     assert all(i.status == "未整改" and not i.closed and i.source == "prefilled" for i in items)
     assert all(not i.responsible and not i.deadline for i in items)  # the bureau's to fill
 
