@@ -229,3 +229,41 @@ def test_html_tells_the_same_story(tmp_path, ev):
     for p in nv.experience(ev, "zh", ctx.findings) + [nv.problems_intro(ctx.findings, "zh")]:
         assert p.replace("“", "").replace("”", "")[:20] in page.replace("“", "").replace("”", "")
     assert "评价单位（盖章）" in page
+
+
+@pytest.mark.parametrize("screen", [True, False], ids=["screen", "no-screen"])
+def test_survey_import_then_report_counts_what_came_back(tmp_path, screen):
+    """The issue's reproduction: 50 responses came back, 2 duplicates and 2 too fast. With
+    --screen the report said "收回 46 份"; it must say 50 received, 4 screened out, 46 used."""
+    import docx as _docx
+    from typer.testing import CliRunner
+
+    from bpm_xl.cli import app
+    from bpm_xl.service import new_workbook, read_workbook, report_file
+    from tests.test_survey_import import _answers, _wjx_rows, _xlsx
+
+    hub = new_workbook(tmp_path / "hub.xlsm", lang="zh", example=True, with_module=False)
+    data, _ = read_workbook(hub)
+    indicators = [(r["code"], r["name_zh"]) for r in data.system_rows]
+    ans = [list(r) for r in _answers(48, len(indicators), seed=3)]
+    head, rows = _wjx_rows(indicators, ans)
+    for k in (5, 9):                                   # two duplicate submissions: same IP and answers
+        rows.append(list(rows[k]))
+        rows[-1][0] = len(rows)
+    rows[20][2] = "20秒"                               # two too fast
+    rows[30][2] = "15秒"
+    assert len(rows) == 50
+    f = _xlsx(tmp_path / "wjx.xlsx", head, rows)
+    res = CliRunner().invoke(app, ["import-survey", str(hub), str(f)] + (["--screen"] if screen else []))
+    assert res.exit_code == 0, res.output
+    meta = read_workbook(hub)[0].meta
+    assert meta["survey_received"] == "50" and meta["survey_excluded"] == ("4" if screen else "0")
+    out = report_file(hub, tmp_path / "r.docx", fmt="docx", draws=0)
+    text = "\n".join(p.text for p in _docx.Document(str(out.path)).paragraphs)
+    assert "共收回答卷 50 份" in text
+    if screen:
+        assert "重复提交 2 份；答题过快 2 份（已剔除）；剔除 4 份，有效答卷 46 份" in text
+        assert "纳入计算的答卷 46 份" in text
+    else:
+        assert "重复提交 2 份；答题过快 2 份（标记但未剔除）；剔除 0 份，有效答卷 50 份" in text
+        assert "纳入计算的答卷 50 份" in text
