@@ -267,3 +267,46 @@ def test_survey_import_then_report_counts_what_came_back(tmp_path, screen):
     else:
         assert "重复提交 2 份；答题过快 2 份（标记但未剔除）；剔除 0 份，有效答卷 50 份" in text
         assert "纳入计算的答卷 50 份" in text
+
+
+@pytest.mark.parametrize("name", ["hub.xlsm", "hub.xlsx"], ids=["macro", "portable"])
+def test_report_fields_and_measures_are_kept_by_rebuild_and_read(tmp_path, name):
+    """The Settings rows the report states (date, 基本情况, problem line) and an edited 整改措施库
+    row survive a rebuild of either hub kind, and the report uses them."""
+    import docx as _docx
+    import openpyxl
+
+    from bpm_xl.readers.preserve import parse_refers
+    from bpm_xl.service import new_workbook, read_workbook, rebuild_file, report_file
+
+    hub = new_workbook(tmp_path / name, lang="zh", example=True, portable=name.endswith(".xlsx"),
+                       **({} if name.endswith(".xlsx") else {"with_module": False}))
+    wb = openpyxl.load_workbook(hub, keep_vba=name.endswith(".xlsm"))
+
+    def put(nm, value, dc=0):
+        sheet, r0, c0, _, _ = parse_refers(wb.defined_names[nm].attr_text)
+        wb[sheet].cell(r0 + 1, c0 + 1 + dc).value = value
+
+    put("BPM_REPORT_DATE", "2026年3月31日")
+    put("BPM_FUNCTIONS", "负责全区财政预算编制和执行")
+    put("BPM_PROBLEM_LINE", 78)
+    put("BPM_EVALUATOR", "某区财政局绩效科")
+    sheet, r0, c0, _, _ = parse_refers(wb.defined_names["BPM_MEASURES"].attr_text)
+    codes = [wb[sheet].cell(r0 + 1 + k, c0 + 1).value for k in range(20)]
+    row = codes.index("P5")
+    wb[sheet].cell(r0 + 1 + row, c0 + 3).value = "本局自定：建立整改销号台账，每季度通报"
+    wb.save(hub)
+    rebuild_file(hub, backup=False)
+    data = read_workbook(hub)[0]
+    assert data.meta["report_date"] == "2026年3月31日" and data.meta["functions"] == "负责全区财政预算编制和执行"
+    assert float(data.meta["problem_line"]) == 78
+    assert data.measures["P5"] == "本局自定：建立整改销号台账，每季度通报"
+    out = report_file(hub, tmp_path / "r.docx", fmt="docx", draws=0)
+    doc = _docx.Document(str(out.path))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "报告日期：2026年3月31日" in text and "职能与机构：负责全区财政预算编制和执行" in text
+    assert "百分制得分低于 78 分的指标" in text
+    # 七 takes each problem's measure from the library (the 整改清单's rows, once written, are the bureau's)
+    assert classify(evaluate(load_example()), 78).kind("P5") == "problem"
+    seven = text[text.index("七、改进建议"):text.index("评价单位（盖章）")]
+    assert "本局自定：建立整改销号台账，每季度通报" in seven
