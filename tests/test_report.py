@@ -51,11 +51,12 @@ def test_key_numbers(ev_zh, html_zh):
 
 
 def test_sections_present(html_zh):
-    for heading in ("评价结论", "指标体系与权重", "一致性检验", "德尔菲", "指标得分", "图表", "改进建议（PDCA）",
+    for heading in ("评价结论", "指标体系与权重", "一致性检验", "德尔菲", "指标得分", "图表", "改进建议（按管理环节）",
                     "敏感性分析", "附录：方法、公式与设置"):
         assert heading in html_zh, heading
-    for stage in ("计划（Plan）", "执行（Do）", "检查（Check）", "处理（Act）"):
+    for stage in ("计划：", "执行：", "检查：", "处理："):   # the stages in Chinese, no English beside them
         assert stage in html_zh
+    assert "（Plan）" not in html_zh and "Kendall" not in html_zh.split("附录：方法")[0]
     # methods appendix: formulas, RI table and settings
     for formula in ("CI = max(0, (λmax − n) / (n − 1))", "CR = CI / RI", "W = 12 S / (m²(n³ − n) − m Σ T)",
                     "χ² = m (n − 1) W", "B = W · R", "Crₖ = (Caₖ + Csₖ) / 2"):

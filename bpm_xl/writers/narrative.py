@@ -278,7 +278,8 @@ def _nth(seq: Sequence[Any], k: int) -> float | None:
 
 # --------------------------------------------------------------------------- 三、综合评价结论
 def _rule_name(bands: Any, lang: str) -> str:
-    return T("rule_mof", lang) if bands.name == "mof2020" else T("rule_custom", lang, name=bands.name)
+    mof = bands.name == "mof2020" or "财预〔2020〕10" in str(bands.name)
+    return T("rule_mof", lang) if mof else T("rule_custom", lang, name=bands.name)
 
 
 def _band_text(ev: Any, lang: str) -> str:

@@ -343,7 +343,7 @@ def _analysis(doc: Any, ctx: ReportContext) -> None:
     if ctx.comparison is not None:
         this_label, prev_label = ctx.comparison.this_label, ctx.comparison.prev_label
     for key, png in (("radar", charts.radar(ev, lang, ctx.previous, this_label=this_label, prev_label=prev_label)),
-                     ("gaps", charts.gap_bar(ev, lang)), ("resp", charts.respondent_histogram(ev, lang))):
+                     ("gaps", charts.gap_bar(ev, lang, top=12, codes=[f.code for f in ctx.findings.problems])), ("resp", charts.respondent_histogram(ev, lang))):
         n_fig += 1
         _figure(doc, png, T("fig", lang, n=n_fig, t=T(key, lang)), 12.5 if key == "radar" else 15.0)
     if ctx.comparison is not None:
@@ -459,7 +459,7 @@ def _annex(doc: Any, ctx: ReportContext) -> None:
             rows.append([rr["code"], rr["name_zh"] if zh else rr["name_en"], nv.stage_short(rr["pdca"], lang),
                          fix(rr["local_weight"], 4), fix(rr["global_weight"], 4)])
     _table(doc, [T(k, lang) for k in ("th_code", "th_name", "th_stage", "th_local", "th_weight_global")], rows,
-           numeric_from=3)
+           numeric_from=3, widths=(1.4, 6.2, 2.2, 3.0, 3.0))
     doc.add_heading(T("annex3", lang), level=2)
     from ..model import GOAL
 
@@ -473,7 +473,7 @@ def _annex(doc: Any, ctx: ReportContext) -> None:
                      T("yes" if ag.consistency_ratio < t_ else "no", lang)])
     rows.append([T("th_hier", lang), "", "", "", "", fix(ev.hierarchy.consistency_ratio, 4), ""])
     _table(doc, [T(k, lang) for k in ("th_matrix", "th_order", "th_lambda", "th_ci", "th_ri", "th_crr", "th_pass")],
-           rows, numeric_from=1)
+           rows, numeric_from=1, widths=(4.0, 1.2, 2.2, 2.2, 2.4, 2.4, 1.4))
     if zh:
         doc.add_heading(T("annex4", lang), level=2)
         _table(doc, [T("th_term", lang), T("th_meaning", lang)], [list(g) for g in GLOSSARY], widths=(4.5, 11.3))
