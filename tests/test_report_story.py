@@ -310,3 +310,36 @@ def test_report_fields_and_measures_are_kept_by_rebuild_and_read(tmp_path, name)
     assert classify(evaluate(load_example()), 78).kind("P5") == "problem"
     seven = text[text.index("七、改进建议"):text.index("评价单位（盖章）")]
     assert "本局自定：建立整改销号台账，每季度通报" in seven
+
+
+def _frames(ev, paragraphs):
+    """Each clause of a section with its figures, codes, names and stage words taken out: what is
+    left is the sentence frame a reader recognises."""
+    names = sorted({ev.system.label(c, "zh") for c in ev.system.codes} |
+                   {d.name("zh") for d in ev.system.dimensions}, key=len, reverse=True)
+    out = []
+    for p in paragraphs:
+        for clause in re.split(r"[。；]", p):
+            t = clause
+            for n in names:
+                t = t.replace(n, "〈名〉")
+            t = re.sub(r"[A-Z]+\d*", "〈码〉", t)
+            t = re.sub(r"\d+(?:\.\d+)?%?", "〈数〉", t)
+            t = re.sub("计划|执行|检查|处理", "〈环节〉", t)
+            if t.strip():
+                out.append(t.strip())
+    return out
+
+
+@pytest.mark.parametrize("seed", [None, *range(30)])
+def test_no_sentence_frame_three_times_in_a_section(ev, seed):
+    e = ev if seed is None else _random_evaluation(ev, np.random.default_rng(seed))
+    f = classify(e)
+    by_stage, tail = nv.problems_by_stage(e, "zh", f)
+    sections = {"五": nv.experience(e, "zh", f), "六": [p for ps in by_stage.values() for p in ps] + tail,
+                "七": nv.suggestions(e, "zh", f, rect.library_for(e.system, None, "zh")),
+                "二": nv.method_paragraphs(e, "zh")}
+    for name, paras in sections.items():
+        frames = _frames(e, paras)
+        worst = max((frames.count(x), x) for x in frames) if frames else (0, "")
+        assert worst[0] < 3, (name, worst)

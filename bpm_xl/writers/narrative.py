@@ -422,15 +422,23 @@ def expert_view(ev: Any, code: str) -> tuple[float, float] | None:
     return float(st.loc[code, "mean"]), low
 
 
-def cause(ev: Any, f: Any, lang: str) -> str:
-    """What the figures say about why an indicator loses points."""
+def cause(ev: Any, f: Any, lang: str, used: dict[str, int] | None = None) -> str:
+    """What the figures say about why an indicator loses points. ``used`` counts the wordings a
+    section has taken so far (each kind of clause takes the next one, so no frame repeats early)."""
+    used = {} if used is None else used
+
+    def nxt(key: str) -> int:
+        used[key] = used.get(key, -1) + 1
+        return used[key]
+
     parts = []
+    lo = ev.settings.scale_min
     if math.isfinite(f.low_share):
-        key = "cause_low" if f.low_share >= 0.15 else "cause_low_few"
-        parts.append(_low_clause(f, ev, lang, key))
+        key = "cause_low" if f.low_share >= 0.15 else "cause_few"
+        parts.append(variant(key, nxt(key), lang, share=pct(f.low_share), lo=lo, lo2=lo + 1))
     view = expert_view(ev, f.code)
     if view is not None and view[0] >= 4:
-        parts.append(T("cause_expert", lang, mean=fix(view[0], 2), low=fix(view[1], 0)))
+        parts.append(variant("cause_expert", nxt("cause_expert"), lang, mean=fix(view[0], 2), low=fix(view[1], 0)))
     if not parts:
         return ""
     text = T("cause_join", lang).join(parts) + T("cause_end", lang)
@@ -447,13 +455,14 @@ def problems_by_stage(ev: Any, lang: str, found: Any = None, top: int = 5) -> tu
     rest = [f for f in found.problems if f not in shown]
     rank_lost = {f.code: i + 1 for i, f in enumerate(sorted(found.all, key=lambda x: -x.points_lost))}
     out: dict[str, list[str]] = {}
+    used: dict[str, int] = {}
     for i, f in enumerate(shown):
         vs = T("vs_dim_below" if f.score < f.dimension_mean else "vs_dim_above", lang, dmean=fix(f.dimension_mean, 2))
         lowest = T("lowest_mark", lang, k=found.lowest) if f.rank_low <= found.lowest else ""
         out.setdefault(f.stage if f.stage in STAGES else "act", []).append(variant(
             "problem", i, lang, code=f.code, name=_name(ev, f.code, lang), score=fix(f.score, 2), s100=fix(f.score100, 1),
             lost=fix(f.points_lost, 2), share=pct(f.share_lost), rank=rank_lost[f.code], vs_dim=vs, lowest=lowest,
-            weight=fix(f.weight, 4), line=found.line, cause=cause(ev, f, lang)).strip())
+            weight=fix(f.weight, 4), line=found.line, cause=cause(ev, f, lang, used)).strip())
     ordered = {s_: out[s_] for s_ in STAGES if s_ in out}
     tail = []
     if rest:
