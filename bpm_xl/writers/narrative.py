@@ -145,10 +145,6 @@ def _name(ev: Any, code: str, lang: str) -> str:
     return ev.system.label(code, lang)
 
 
-def _q(text: str, lang: str) -> str:
-    return f"“{text}”" if lang == "zh" else f"'{text}'"
-
-
 def _or_todo(v: str, lang: str) -> str:
     return v if v else T("todo", lang)
 
@@ -508,24 +504,14 @@ def sensitivity_statement(ev: Any, sensitivity: Any, lang: str) -> str | None:
     sd = sensitivity
     if sd is None or not hasattr(sd, "judgments_perturb"):
         return None
-    zh = lang == "zh"
-    parts = [("判断扰动" if zh else "judgment perturbation", sd.judgments_perturb),
-             ("专家重抽样" if zh else "panel bootstrap", sd.judgments_bootstrap),
-             ("答卷重抽样" if zh else "respondent bootstrap", sd.respondents)]
+    parts = [(T("sens_perturb", lang), sd.judgments_perturb), (T("sens_panel", lang), sd.judgments_bootstrap),
+             (T("sens_resp", lang), sd.respondents)]
     stays = [float(p.rating_stays) for _, p in parts]
     lo = min(stays)
-    label = ev.rating.label_zh if zh else ev.rating.label_en
-    if zh:
-        each = "、".join(f"{n} {pct(v)}" for (n, _), v in zip(parts, stays))
-        verdict = ("评价等级稳定" if lo >= 0.95 else "评价等级较稳定" if lo >= 0.8 else
-                   "评价等级对输入较敏感，引用等级时应同时说明得分区间")
-        return (f"敏感性分析（每种情形 {sd.draws} 次模拟）显示，评价等级保持为{_q(label, lang)}的比例为：{each}；"
-                f"百分制得分 95% 区间最宽为 {_widest(parts)}。{verdict}。")
-    each = ", ".join(f"{n} {pct(v)}" for (n, _), v in zip(parts, stays))
-    verdict = ("The grade is stable" if lo >= 0.95 else "The grade is fairly stable" if lo >= 0.8 else
-               "The grade is sensitive to the inputs; quote the score interval with it")
-    return (f"Sensitivity analysis ({sd.draws} draws each): the grade stays {_q(label, lang)} in {each} of the draws; "
-            f"the widest 95% interval of the 100-point score is {_widest(parts)}. {verdict}.")
+    label = ev.rating.label_zh if lang == "zh" else ev.rating.label_en
+    each = T("sep", lang).join(f"{n} {pct(v)}" for (n, _), v in zip(parts, stays))
+    verdict = T("sens_stable" if lo >= 0.95 else "sens_fair" if lo >= 0.8 else "sens_sensitive", lang)
+    return T("sensitivity", lang, draws=sd.draws, label=label, each=each, widest=_widest(parts), verdict=verdict)
 
 
 def _widest(parts: Sequence[tuple[str, Any]]) -> str:
@@ -596,37 +582,26 @@ def compare_years(ev: Any, previous: Any, this_label: str = "", prev_label: str 
 
 
 def year_labels(meta: Mapping[str, str], prev_meta: Mapping[str, str], lang: str) -> tuple[str, str]:
-    zh = lang == "zh"
     y, py = meta.get("year", ""), prev_meta.get("year", "")
     if y and not py and y.isdigit():
         py = str(int(y) - 1)
-    this = (f"{y}年" if zh else y) if y else ("本年" if zh else "This year")
-    prev = (f"{py}年" if zh else py) if py else ("上年" if zh else "Last year")
+    this = T("year_of", lang, y=y) if y else T("this_year", lang)
+    prev = T("year_of", lang, y=py) if py else T("last_year_label", lang)
     return this, prev
 
 
 def year_sentences(cmp_: YearComparison, lang: str) -> list[str]:
     zh = lang == "zh"
     d = float(fix(cmp_.score100_now, 2)) - float(fix(cmp_.score100_prev, 2))
-    move = (("提高" if d > 0 else "下降" if d < 0 else "持平") if zh else
-            ("up" if d > 0 else "down" if d < 0 else "unchanged"))
-    out = []
-    if zh:
-        out.append(f"与{cmp_.prev_label}相比，百分制得分由 {fix(cmp_.score100_prev, 2)} 分变为 {fix(cmp_.score100_now, 2)} 分"
-                   f"（{move}{'' if d == 0 else ' ' + fix(abs(d), 2) + ' 分'}），评价等级由{_q(cmp_.label_prev[0], lang)}"
-                   f"（{cmp_.grade_prev}）{'保持为' if cmp_.grade_prev == cmp_.grade_now else '变为'}"
-                   f"{_q(cmp_.label_now[0], lang)}（{cmp_.grade_now}）。")
-    else:
-        out.append(f"Compared with {cmp_.prev_label}, the 100-point score went from {fix(cmp_.score100_prev, 2)} to "
-                   f"{fix(cmp_.score100_now, 2)} ({move}{'' if d == 0 else ' ' + fix(abs(d), 2)}); the grade "
-                   f"{'stays' if cmp_.grade_prev == cmp_.grade_now else 'changed from ' + _q(cmp_.label_prev[1], lang) + ' (' + cmp_.grade_prev + ') to'} "
-                   f"{_q(cmp_.label_now[1], lang)} ({cmp_.grade_now}).")
+    move = T("yoy_up" if d > 0 else "yoy_down" if d < 0 else "yoy_same", lang, d=fix(abs(d), 2))
+    same = cmp_.grade_prev == cmp_.grade_now
+    out = [T("yoy_same_grade" if same else "yoy_new_grade", lang, prev=cmp_.prev_label, a=fix(cmp_.score100_prev, 2),
+             b=fix(cmp_.score100_now, 2), move=move, gp=cmp_.grade_prev, lp=cmp_.label_prev[0 if zh else 1],
+             gn=cmp_.grade_now, ln=cmp_.label_now[0 if zh else 1])]
     if cmp_.added or cmp_.removed:
         def names(xs: Sequence[tuple[str, str, str]]) -> str:
-            return ("、" if zh else ", ").join(f"{c} {zhn if zh else enn}" for c, zhn, enn in xs) or ("无" if zh else "none")
-        out.append(f"指标体系变化：新增 {names(cmp_.added)}；删除 {names(cmp_.removed)}。两年总分的可比性受此影响。" if zh else
-                   f"Indicator changes: added {names(cmp_.added)}; removed {names(cmp_.removed)}. This limits how far the "
-                   "two totals compare.")
+            return T("sep", lang).join(f"{c} {zhn if zh else enn}" for c, zhn, enn in xs) or T("none", lang)
+        out.append(T("yoy_changed", lang, added=names(cmp_.added), removed=names(cmp_.removed)))
     else:
-        out.append("两年指标体系相同。" if zh else "The indicator system is the same in both years.")
+        out.append(T("yoy_unchanged", lang))
     return out

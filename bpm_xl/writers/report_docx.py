@@ -181,9 +181,8 @@ def _figure(doc: Any, png: bytes, caption: str, width_cm: float = 15.0) -> None:
 def score_rows(ev: Any, lang: str) -> tuple[list[str], list[list[str]], list[int]]:
     """The score table: dimensions with their indicators, then the total (display rounding)."""
     zh = lang == "zh"
-    head = (["编码", "维度 / 指标", "维度权重 / 局部权重", "全局权重", "得分", "加权得分", "百分制得分"] if zh else
-            ["Code", "Dimension / indicator", "Dimension / local weight", "Global weight", "Score", "Weighted score",
-             "100-point score"])
+    head = [T(k, lang) for k in ("th_code", "th_dim_ind", "th_weight_local", "th_weight_global", "th_score", "th_weighted",
+                                 "th_score100")]
     it = ev.indicator_table
     rows, bold = [], []
     for _, d in ev.dimension_table.iterrows():
@@ -194,7 +193,7 @@ def score_rows(ev: Any, lang: str) -> tuple[list[str], list[list[str]], list[int
             rows.append([r["code"], r["name_zh"] if zh else r["name_en"], fix(r["local_weight"], 4),
                          fix(r["global_weight"], 4), fix(r["mean_score"], 4), fix(r["weighted_score"], 4), ""])
     bold.append(len(rows))
-    rows.append(["", "合计" if zh else "Total", fix(ev.dimension_table["weight"].sum(), 4),
+    rows.append(["", T("th_total", lang), fix(ev.dimension_table["weight"].sum(), 4),
                  fix(it["global_weight"].sum(), 4), "", fix(ev.total, 4), fix(ev.score100, 2)])
     return head, rows, bold
 
@@ -214,7 +213,7 @@ def rectification_rows(items: Sequence[Any], ev: Any, lang: str, found: Any = No
         if ind and ind in ev.system.codes:
             ind = f"{ind} {ev.system.label(ind, lang)}"
             if it.stage:
-                ind += f"（{nv.stage_short(it.stage, lang)}）" if lang == "zh" else f" ({nv.stage_short(it.stage, lang)})"
+                ind += T("paren", lang, x=nv.stage_short(it.stage, lang))
         f = found.get(it.indicator) if found is not None and it.indicator else None
         problem = it.problem
         if f is not None:
@@ -233,9 +232,9 @@ def rectification_rows(items: Sequence[Any], ev: Any, lang: str, found: Any = No
 
 def year_rows(c: nv.YearComparison, lang: str) -> tuple[list[str], list[list[str]]]:
     zh = lang == "zh"
-    head = (["编码", "维度", f"{c.prev_label}权重", f"{c.this_label}权重", f"{c.prev_label}得分", f"{c.this_label}得分", "变化"]
-            if zh else ["Code", "Dimension", f"Weight {c.prev_label}", f"Weight {c.this_label}",
-                        f"Score {c.prev_label}", f"Score {c.this_label}", "Change"])
+    head = [T("th_code", lang), T("th_dimension", lang), T("th_yoy_weight", lang, y=c.prev_label),
+            T("th_yoy_weight", lang, y=c.this_label), T("th_yoy_score", lang, y=c.prev_label),
+            T("th_yoy_score", lang, y=c.this_label), T("th_change", lang)]
     rows = []
     for r in c.rows:
         ch = r.change
@@ -243,9 +242,9 @@ def year_rows(c: nv.YearComparison, lang: str) -> tuple[list[str], list[list[str
                      fix(r.score100_prev, 2), fix(r.score100_now, 2),
                      "—" if ch is None else ("+" if ch > 0 else "") + fix(ch, 2)])
     d = c.score100_now - c.score100_prev
-    rows.append(["", "总分（百分制）" if zh else "Total (100-point)", "", "", fix(c.score100_prev, 2), fix(c.score100_now, 2),
+    rows.append(["", T("th_total100", lang), "", "", fix(c.score100_prev, 2), fix(c.score100_now, 2),
                  ("+" if d > 0 else "") + fix(d, 2)])
-    rows.append(["", "评价等级" if zh else "Grade", "", "", f"{c.grade_prev} {c.label_prev[0 if zh else 1]}",
+    rows.append(["", T("th_grade", lang), "", "", f"{c.grade_prev} {c.label_prev[0 if zh else 1]}",
                  f"{c.grade_now} {c.label_now[0 if zh else 1]}", ""])
     return head, rows
 
