@@ -146,7 +146,9 @@ def _table(doc: Any, head: Sequence[str], rows: Sequence[Sequence[Any]], *, widt
         shd.set(qn("w:fill"), "DDEBF7")
         cell._tc.get_or_add_tcPr().append(shd)
     for k, row in enumerate(rows):
-        cells = t.add_row().cells
+        added = t.add_row()
+        added._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row stays on one page
+        cells = added.cells
         for j, (cell, v) in enumerate(zip(cells, row)):
             par = cell.paragraphs[0]
             run = par.add_run(_text(v))
