@@ -449,27 +449,20 @@ def _sensitivity(ev: Any, sensitivity: Any, lang: str, fmt: str = "svg") -> str:
     if not hasattr(sd, "judgments_perturb"):  # anything else with to_dict(): a generic rendering
         body = _generic(sd.to_dict() if hasattr(sd, "to_dict") else sd, lang)
         return f"<h2 id='sensitivity'>{_t('sensitivity', lang)}</h2>" + body
-    zh = lang == "zh"
     p = sd.judgments_perturb
     parts = [f"<h2 id='sensitivity'>{_t('sensitivity', lang)}</h2>"]
-    note = (f"每部分 {sd.draws} 次抽样，随机种子 {sd.seed}。判断扰动：每个专家判断以概率 {p.probability:g} 在 Saaty "
-            "1–9 标度上上下移动一格；专家重抽样：专家组有放回重抽样；答卷重抽样：受访者有放回重抽样（权重不变）。"
-            "区间为 2.5%–97.5% 分位数。" if zh else
-            f"{sd.draws} draws per part, seed {sd.seed}. Judgment perturbation: each judgment moves one step on the "
-            f"Saaty 1-9 scale with probability {p.probability:g}; panel bootstrap: experts resampled with "
-            "replacement; respondent bootstrap: respondents resampled with replacement (weights held). "
-            "Intervals are the 2.5th-97.5th percentiles.")
+    note = T("html.sens_note", lang, draws=sd.draws, seed=sd.seed, prob=f"{p.probability:g}")
     parts.append(f"<p class='note'>{_e(note)}</p>")
-    parts_ = [("判断扰动" if zh else "Judgment perturbation", p),
-              ("专家重抽样" if zh else "Panel bootstrap", sd.judgments_bootstrap),
-              ("答卷重抽样" if zh else "Respondent bootstrap", sd.respondents)]
+    parts_ = [(T("html.judgment_perturbation", lang), p),
+              (T("html.panel_bootstrap", lang), sd.judgments_bootstrap),
+              (T("html.respondent_bootstrap", lang), sd.respondents)]
     grades = list(sd.grades)
     rows = []
     for name, part in parts_:
         rows.append([_e(name), _num(part.score100.mean, 2), f"{_num(part.score100.low, 2)} – {_num(part.score100.high, 2)}",
                      f"{part.rating_stays * 100:.1f}%"] + [f"{part.grade_shares.get(g, 0.0) * 100:.1f}%" for g in grades])
-    parts.append(_table(["", ("百分制均值" if zh else "Mean (100-pt)"), ("95% 区间" if zh else "95% interval"),
-                         ("等级不变" if zh else "Rating unchanged")] + [_e(g) for g in grades], rows))
+    parts.append(_table(["", (T("html.mean_100_pt", lang)), (T("html.95_interval", lang)),
+                         (T("html.rating_unchanged", lang))] + [_e(g) for g in grades], rows))
     # dimension weights under judgment uncertainty
     rows = []
     dw = dict(zip(ev.dimension_table["dimension"], ev.dimension_table["weight"]))
@@ -478,21 +471,18 @@ def _sensitivity(ev: Any, sensitivity: Any, lang: str, fmt: str = "svg") -> str:
         rows.append([_e(d), _e(ev.system.label(d, lang)), _num(dw.get(d)),
                      f"{_num(p.dimension_weight_low[k])} – {_num(p.dimension_weight_high[k])}",
                      f"{_num(b.dimension_weight_low[k])} – {_num(b.dimension_weight_high[k])}"])
-    parts.append(f"<h3>{'维度权重的稳定性' if zh else 'Stability of the dimension weights'}</h3>")
+    parts.append(f"<h3>{T('html.stability_of_the_dimension_weights', lang)}</h3>")
     parts.append(_table([_t("code", lang), _t("dimension", lang), _t("weight", lang),
-                         "判断扰动 95%" if zh else "Perturbation 95%", "专家重抽样 95%" if zh else "Bootstrap 95%"], rows))
+                         T("html.perturbation_95", lang), T("html.bootstrap_95", lang)], rows))
     # weight thresholds
     rows = []
     for w in sd.weights:
         rows.append([_e(w.dimension), _e(ev.system.label(w.dimension, lang)), _num(w.weight), _num(w.score, 4),
                      _e(w.increase.text), _e(w.decrease.text)])
-    parts.append(f"<h3>{'改变评价等级所需的维度权重变化' if zh else 'Dimension weight change that would change the rating'}</h3>")
-    parts.append("<p class='note'>" + _e(
-        "其余维度按比例调整；“none within [0,1]” 表示该方向上任何权重都不会改变等级。" if zh else
-        "The other dimensions are rescaled proportionally; 'none within [0,1]' means no weight in that direction "
-        "changes the rating.") + "</p>")
+    parts.append(f"<h3>{T('html.dimension_weight_change_that_would_chang', lang)}</h3>")
+    parts.append("<p class='note'>" + _e(T("html.sens_rescaled", lang)) + "</p>")
     parts.append(_table([_t("code", lang), _t("dimension", lang), _t("weight", lang), _t("dim_score", lang),
-                         "增加" if zh else "Increase", "减少" if zh else "Decrease"], rows))
+                         T("html.increase", lang), T("html.decrease", lang)], rows))
     chart = charts.sensitivity_histogram(ev, sd, lang, fmt=fmt)
     if chart:
         parts.append(_img(chart, fmt, "sensitivity"))
@@ -503,65 +493,48 @@ def _methods(ev: Any, lang: str) -> str:
     from .. import ahp
 
     s = ev.settings
-    zh = lang == "zh"
     F = lambda x: f"<span class='formula'>{x}</span>"
     items: list[tuple[str, str]] = []
-    method_text = {
-        "eigen": ("特征向量法：A w = λmax w，w 取主特征向量并归一化（Σ wᵢ = 1）。",
-                  "Principal eigenvector: A w = λmax w, w normalised to Σ wᵢ = 1."),
-        "geomean": ("几何平均法：wᵢ = (Π_j aᵢⱼ)^(1/n) / Σ_k (Π_j aₖⱼ)^(1/n)；λmax = (1/n) Σᵢ (A w)ᵢ / wᵢ。",
-                    "Row geometric mean: wᵢ = (Π_j aᵢⱼ)^(1/n) / Σ_k (Π_j aₖⱼ)^(1/n); λmax = (1/n) Σᵢ (A w)ᵢ / wᵢ."),
-        "arith": ("算术平均法（列归一化后按行平均）：wᵢ = (1/n) Σ_j aᵢⱼ / Σ_k aₖⱼ；λmax = (1/n) Σᵢ (A w)ᵢ / wᵢ。",
-                  "Column-normalised row average: wᵢ = (1/n) Σ_j aᵢⱼ / Σ_k aₖⱼ; λmax = (1/n) Σᵢ (A w)ᵢ / wᵢ."),
-    }[s.method]
-    items.append(("AHP 权重" if zh else "AHP weights", method_text[0 if zh else 1]))
-    items.append(("一致性" if zh else "Consistency",
+    items.append((T("html.ahp_weights", lang), T(f"html.method_{s.method}", lang)))
+    items.append((T("html.m_consistency", lang),
                   F("CI = max(0, (λmax − n) / (n − 1))") + ", " + F("CR = CI / RI") +
-                  ("；n ≤ 2 时 CR = 0；CR < " if zh else "; CR = 0 for n ≤ 2; acceptable when CR < ")
-                  + f"{s.cr_threshold:g}" + ("为可接受。" if zh else ".")))
-    items.append(("缺失判断" if zh else "Missing judgments",
-                  "空白判断按 λmax 最小原则补全（Bozóki, Fülöp, Rónyai 2010），只填写上三角时下三角取倒数 aⱼᵢ = 1/aᵢⱼ。" if zh
-                  else "Blank judgments are completed by minimising λmax (Bozóki, Fülöp, Rónyai 2010); a blank lower "
-                       "triangle is filled with reciprocals aⱼᵢ = 1/aᵢⱼ."))
-    items.append(("专家权重" if zh else "Expert weights",
+                  (T("html.cr_0_for_n_2_acceptable_when_cr", lang))
+                  + f"{s.cr_threshold:g}" + (T("html.acceptable_end", lang))))
+    items.append((T("html.missing_judgments", lang),
+                  T("html.missing_text", lang)))
+    items.append((T("html.expert_weights", lang),
                   (F("Crₖ = (Caₖ + Csₖ) / 2") + ", " + F("λₖ = Crₖ / Σ Cr")) if s.expert_weighting == "authority"
                   else F("λₖ = 1 / m")))
-    agg = (F("āᵢⱼ = Π_k aᵢⱼ⁽ᵏ⁾^λₖ") + (" （AIJ，加权几何平均，权重取自集结矩阵）" if zh else
-                                        " (AIJ, weighted geometric mean; weights from the aggregated matrix)"))
+    agg = F("āᵢⱼ = Π_k aᵢⱼ⁽ᵏ⁾^λₖ") + T("html.aij_text", lang)
     if s.aggregation == "aip":
-        agg = (F("wᵢ ∝ Π_k (wᵢ⁽ᵏ⁾)^λₖ") + (" （AIP，各专家权重的加权几何平均后归一化）；一致性仍以 AIJ 集结矩阵检验。" if zh else
-                                            " (AIP, weighted geometric mean of the experts' priorities, normalised); "
-                                            "consistency is still checked on the AIJ matrix."))
-    items.append(("群组集结" if zh else "Group aggregation", agg))
-    items.append(("全局权重" if zh else "Global weights",
-                  F("Wᵢ = w_d × wᵢ|d") + ("（维度权重 × 维度内局部权重）" if zh else " (dimension weight × local weight)")))
-    items.append(("层次总排序" if zh else "Hierarchy CR",
-                  F("CR = Σ_d w_d CI_d / Σ_d w_d RI_d") + ("，d 为各维度判断矩阵。" if zh else ", over the dimension matrices d.")))
-    items.append(("指标得分" if zh else "Indicator scores",
-                  F("sᵢ = (1/Nᵢ) Σ_r x_ri") + ("，跳过空白答卷；答案须在 " if zh else ", blanks skipped; answers must lie in ")
+        agg = F("wᵢ ∝ Π_k (wᵢ⁽ᵏ⁾)^λₖ") + T("html.aip_text", lang)
+    items.append((T("html.group_aggregation", lang), agg))
+    items.append((T("html.global_weights", lang),
+                  F("Wᵢ = w_d × wᵢ|d") + (T("html.dimension_weight_local_weight", lang))))
+    items.append((T("html.hierarchy_cr", lang),
+                  F("CR = Σ_d w_d CI_d / Σ_d w_d RI_d") + (T("html.over_the_dimension_matrices_d", lang))))
+    items.append((T("html.indicator_scores", lang),
+                  F("sᵢ = (1/Nᵢ) Σ_r x_ri") + (T("html.blanks_skipped_answers_must_lie_in", lang))
                   + f"[{s.scale_min:g}, {s.scale_max:g}]"))
-    items.append(("总分与等级" if zh else "Total and rating",
+    items.append((T("html.total_and_rating", lang),
                   F("S = Σᵢ Wᵢ sᵢ") + ", " + F(f"S₁₀₀ = S / {s.scale_max:g} × 100") +
-                  ("；等级取 S₁₀₀ 达到的最高下限（规则 " if zh else "; the grade is the highest band whose lower bound S₁₀₀ reaches (rule ")
-                  + _e(s.bands.name) + ("）。" if zh else ").")))
-    items.append(("维度得分" if zh else "Dimension scores",
+                  (T("html.the_grade_is_the_highest_band_whose_lowe", lang))
+                  + _e(s.bands.name) + (T("html.x_", lang))))
+    items.append((T("html.dimension_scores", lang),
                   F("S_d = Σ_{i∈d} wᵢ|d sᵢ") + ", " + F("S_d,100 = S_d / max × 100") + ", " + F("contribution_d = w_d S_d")))
-    items.append(("德尔菲统计" if zh else "Delphi statistics",
+    items.append((T("html.delphi_statistics", lang),
                   F("mean, SD (n − 1), CV = SD / mean") + ", " + F("full-score frequency = #(x = max) / n") +
-                  ("；筛选：均值 ≥ " if zh else "; screening: mean ≥ ") + f"{s.min_mean:g}" +
-                  (" 且 CV ≤ " if zh else " and CV ≤ ") + f"{s.max_cv:g}"))
-    items.append(("Kendall W", F("W = 12 S / (m²(n³ − n) − m Σ T)") + ", " + F("T = Σ (t³ − t)") + ", " +
+                  (T("html.screening_mean", lang)) + f"{s.min_mean:g}" +
+                  (T("html.and_cv", lang)) + f"{s.max_cv:g}"))
+    items.append((T("html.kendall_w", lang), F("W = 12 S / (m²(n³ − n) − m Σ T)") + ", " + F("T = Σ (t³ − t)") + ", " +
                   F("χ² = m (n − 1) W") + ", " + F("df = n − 1") +
-                  ("；每位专家的评分先转为秩（并列取平均秩）。" if zh else "; each expert's ratings are ranked first (ties get average ranks).")))
-    items.append(("权威系数" if zh else "Authority",
-                  F("Cr = (Ca + Cs) / 2") + ("；Ca：实践经验 .5/.4/.3、理论分析 .3/.2/.1、参考文献 .1、直觉 .1；"
-                                             "Cs：很熟悉 1、熟悉 .8、一般 .5、不太熟悉 .3、不熟悉 .1。" if zh else
-                                             "; Ca: practical experience .5/.4/.3, theory .3/.2/.1, literature .1, intuition .1; "
-                                             "Cs: very familiar 1, familiar .8, moderately .5, less .3, unfamiliar .1.")))
-    items.append(("模糊综合评价" if zh else "Fuzzy evaluation",
+                  (T("html.each_expert_s_ratings_are_ranked_first_t", lang))))
+    items.append((T("html.m_authority", lang),
+                  F("Cr = (Ca + Cs) / 2") + T("html.authority_text", lang)))
+    items.append((T("html.fuzzy_evaluation", lang),
                   F("rᵢg = #(x_ri = g) / Nᵢ") + ", " + F("B = W · R") + ", " + F("score = B · V") +
-                  ("，按最大隶属度定级。" if zh else ", grade by maximum membership.")))
-    items.append(("改进优先级" if zh else "Priorities",
+                  (T("html.grade_by_maximum_membership", lang))))
+    items.append((T("html.priorities", lang),
                   F(f"gapᵢ = {s.scale_max:g} − sᵢ") + ", " + F("weighted gapᵢ = Wᵢ × gapᵢ") + ", " +
                   F("shareᵢ = weighted gapᵢ / Σ weighted gap") + ", " + F("S + Σ weighted gap = max")))
     rows = [[f"<b>{_e(k)}</b>", v] for k, v in items]
@@ -626,10 +599,8 @@ def _rectification_html(ev: Any, lang: str, items: Sequence[Any], closed: Sequen
     if rows:
         out.append(_table([_e(h) for h in head], [[_e(c) for c in r] for r in rows]))
     if closed:
-        zh = lang == "zh"
-        out.append(f"<h3>{'上年已完成整改事项' if zh else 'Closed since last year'}</h3>")
-        out.append(_table([_e(h) for h in (["问题", "指标", "责任单位", "状态"] if zh else
-                                           ["Problem", "Indicator", "Responsible", "Status"])],
+        out.append(f"<h3>{T('html.closed_since_last_year', lang)}</h3>")
+        out.append(_table([_e(T(k, lang)) for k in ("th_figures", "th_indicator", "th_responsible", "th_status")],
                           [[_e(i.problem), _e(i.indicator), _e(i.responsible), _e(i.status)] for i in closed]))
     return "".join(out)
 
