@@ -157,17 +157,17 @@ def stage_word(stage: str, lang: str) -> str:
 # --------------------------------------------------------------------------- 一、基本情况
 def basic_info(ev: Any, meta: Mapping[str, str], lang: str) -> list[str]:
     """The unit: who, what it does, its budget (each 待填写 when Settings leaves it blank)."""
-    out = [T("unit_line", lang, unit=_or_todo(meta.get("unit", ""), lang), year=_or_todo(meta.get("year", ""), lang))
-           + T("functions", lang, v=_or_todo(meta.get("functions", ""), lang))
-           + T("budget", lang, v=_or_todo(meta.get("budget", ""), lang))]
-    return out
+    j = T("sentence_join", lang)
+    return [j.join((T("unit_line", lang, unit=_or_todo(meta.get("unit", ""), lang), year=_or_todo(meta.get("year", ""), lang)),
+                    T("functions", lang, v=_or_todo(meta.get("functions", ""), lang)),
+                    T("budget", lang, v=_or_todo(meta.get("budget", ""), lang))))]
 
 
 def scope_info(ev: Any, meta: Mapping[str, str], lang: str) -> list[str]:
     sys_ = ev.system
     dims = T("sep", lang).join(d.name(lang) for d in sys_.dimensions)
-    out = [T("scope", lang, v=_or_todo(meta.get("scope", ""), lang))
-           + T("organisation", lang, v=_or_todo(meta.get("organisation", ""), lang))]
+    out = [T("sentence_join", lang).join((T("scope", lang, v=_or_todo(meta.get("scope", ""), lang)),
+                                          T("organisation", lang, v=_or_todo(meta.get("organisation", ""), lang))))]
     if ev.inputs.title:
         out.append(T("subject", lang, v=ev.inputs.title))
     out.append(T("system", lang, n_dim=len(sys_.dimensions), dims=dims, n_ind=len(sys_.indicators)))

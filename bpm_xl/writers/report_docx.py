@@ -19,7 +19,7 @@ from ..conversion import visible
 from . import charts
 from . import narrative as nv
 from .narrative import fix, pct
-from .texts import GLOSSARY, T
+from .texts import T, glossary
 
 __all__ = ["ReportContext", "build_docx"]
 
@@ -475,9 +475,8 @@ def _annex(doc: Any, ctx: ReportContext) -> None:
     rows.append([T("th_hier", lang), "", "", "", "", fix(ev.hierarchy.consistency_ratio, 4), ""])
     _table(doc, [T(k, lang) for k in ("th_matrix", "th_order", "th_lambda", "th_ci", "th_ri", "th_crr", "th_pass")],
            rows, numeric_from=1, widths=(4.0, 1.2, 2.2, 2.2, 2.4, 2.4, 1.4))
-    if zh:
-        doc.add_heading(T("annex4", lang), level=2)
-        _table(doc, [T("th_term", lang), T("th_meaning", lang)], [list(g) for g in GLOSSARY], widths=(4.5, 11.3))
+    doc.add_heading(T("annex4", lang), level=2)
+    _table(doc, [T("th_term", lang), T("th_meaning", lang)], [list(g) for g in glossary(lang)], widths=(4.5, 11.3))
     doc.add_heading(T("annex5", lang), level=2)
     _para(doc, T("audit_intro", lang))
     _table(doc, [T("th_item", lang), T("th_value", lang)], audit_rows(ctx), widths=(3.5, 12.3))

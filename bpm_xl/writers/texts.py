@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["CATALOGUE", "GLOSSARY", "T", "has", "variant"]
+__all__ = ["CATALOGUE", "GLOSSARY", "GLOSSARY_EN", "T", "glossary", "has", "variant"]
 
 CATALOGUE: dict[str, tuple[str, str]] = {
     # ------------------------------------------------------------------ title page, 落款
@@ -321,10 +321,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fig_answers": ("得分 {score}；百分制 {s100}；失分 {lost}；{share} 的受访者给出 {lo:g}–{lo2:g} 分{expert}",
                     "score {score}; {s100} on 100; {lost} points lost; {share} answered {lo:g}-{lo2:g}{expert}"),
     "fig_expert": ("；专家重要性评分均值 {mean}", "; experts' importance rating {mean}"),
-    "stage_plan": ("计划", "plan"),
-    "stage_do": ("执行", "do"),
-    "stage_check": ("检查", "check"),
-    "stage_act": ("处理", "act"),
+    "stage_plan": ("计划", "Plan"),
+    "stage_do": ("执行", "Do"),
+    "stage_check": ("检查", "Check"),
+    "stage_act": ("处理", "Act"),
+    "sentence_join": ("", " "),
     # ------------------------------------------------------------------ 附件5 (audit)
     "audit_intro": ("本附件供复核使用，说明报告中每个数字的来源和重现方法。", "This annex tells an auditor where every figure comes from and how to reproduce it."),
     "audit_version": ("生成软件", "Software"),
@@ -561,6 +562,36 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ("计划、执行、检查、处理", "预算绩效管理的四个环节：计划（目标设定、预算编制与制度设计）、执行（预算执行、运行监控与能力建设）、"
      "检查（绩效评价与效益核查）、处理（结果应用、整改与问责），循环推进。"),
 )
+
+
+#: Annex 4 of the English edition: the same terms.
+GLOSSARY_EN: tuple[tuple[str, str], ...] = (
+    ("Analytic hierarchy process", "The goal is split into dimensions and indicators; experts compare the elements of "
+     "each level in pairs, and the weights are computed from these judgment matrices."),
+    ("Judgment matrix", "One expert's pairwise comparisons on the 1-9 scale; each entry says how much more important "
+     "the row's element is than the column's."),
+    ("Aggregation of judgments (AIJ)", "The weighted geometric mean of the experts' judgments of each pair: the "
+     "group's judgment matrix."),
+    ("Principal eigenvector method", "The weights are the normalised eigenvector of the largest eigenvalue."),
+    ("Consistency ratio CR", "CI divided by the random index RI; below 0.1 the matrix passes."),
+    ("Random index RI", "The mean consistency index of random matrices of the same order, from a published table."),
+    ("Hierarchy CR", "The consistency of the whole system: the dimension matrices' CI and RI weighted by the dimension weights."),
+    ("Delphi method", "Anonymous rounds of expert ratings with feedback, until opinions converge; used to settle the indicators."),
+    ("Authority coefficient", "The mean of an expert's basis and familiarity coefficients; 0.7 or more is usually acceptable."),
+    ("Kendall's W", "How far the experts agree on the ranking of the indicators, 0-1; significant when the "
+     "chi-squared test gives p < 0.05."),
+    ("Coefficient of variation", "Standard deviation over mean of the experts' ratings; smaller means more agreement."),
+    ("Global weight", "An indicator's weight in the whole system: its dimension's weight times its weight within the dimension."),
+    ("Points lost", "What an indicator below the top of the scale costs the 100-point total: global weight × "
+     "(top − score) / top × 100."),
+    ("Problem line", "The 100-point score below which an indicator is a problem; set on the Settings sheet, 80 by default."),
+    ("Plan, do, check, act", "The four stages of budget performance management: targets and budgets, execution and "
+     "monitoring, evaluation, and use of the results."),
+)
+
+
+def glossary(lang: str) -> tuple[tuple[str, str], ...]:
+    return GLOSSARY if lang == "zh" else GLOSSARY_EN
 
 
 def T(key: str, lang: str, **kw: Any) -> str:
