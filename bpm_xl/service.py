@@ -712,6 +712,19 @@ def write_report_files(evaluation: "Evaluation", out: str | Path, lang: str = "z
                         previous_rectification=previous_rectification, measures=measures, audit=audit)
 
 
+def _check_problem_line(data: WorkbookData, g: Grids) -> None:
+    """The problem line on Settings is a 100-point score or blank; else refused at its cell."""
+    from .findings import problem_line
+    from .layout.types import a1
+
+    try:
+        problem_line((data.meta or {}).get("problem_line"))
+    except BpmError as exc:
+        ref = g.names.get("BPM_PROBLEM_LINE")
+        raise exc.located(file=g.source, sheet=ref[0] if ref else None,
+                          cell=a1(ref[1], ref[2], absolute=False) if ref else None) from None
+
+
 def report_file(source: "str | Path", out: str | Path, *, lang: str | None = None, pdf: bool = False,
                 draws: int = SENSITIVITY_DRAWS, progress: Callable[[int, int], None] | None = None,
                 fmt: str = "html", previous: "str | Path | None" = None) -> "ReportFiles":
@@ -719,7 +732,10 @@ def report_file(source: "str | Path", out: str | Path, *, lang: str | None = Non
     workbook (evaluated the same way) for the year-over-year comparison."""
     done = evaluate_file(source, lang=lang, draws=draws, progress=progress)
     prev = evaluate_file(previous).evaluation if previous is not None else None
-    typed = _read(Path(source))[0] if not (isinstance(source, str) and source == EXAMPLE) else None
+    typed = None
+    if not (isinstance(source, str) and source == EXAMPLE):
+        typed, g = _read(Path(source))
+        _check_problem_line(typed, g)
     prev_typed = _read(Path(previous))[0] if previous is not None else None
     audit = {}
     if typed is not None:

@@ -343,3 +343,26 @@ def test_no_sentence_frame_three_times_in_a_section(ev, seed):
         frames = _frames(e, paras)
         worst = max((frames.count(x), x) for x in frames) if frames else (0, "")
         assert worst[0] < 3, (name, worst)
+
+
+def test_a_bad_problem_line_is_refused_at_its_cell(tmp_path):
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from bpm_xl.cli import app
+    from bpm_xl.readers.preserve import parse_refers
+    from bpm_xl.service import new_workbook
+
+    hub = new_workbook(tmp_path / "hub.xlsm", lang="zh", example=True, with_module=False)
+    wb = openpyxl.load_workbook(hub, keep_vba=True)
+    sheet, r0, c0, _, _ = parse_refers(wb.defined_names["BPM_PROBLEM_LINE"].attr_text)
+    wb[sheet].cell(r0 + 1, c0 + 1).value = "八十"
+    wb.save(hub)
+    before = hub.read_bytes()
+    out = tmp_path / "r.docx"
+    res = CliRunner().invoke(app, ["report", str(hub), "--docx", "--out", str(out), "--draws", "0", "--quiet"])
+    assert res.exit_code == 2
+    from bpm_xl.layout.types import a1
+
+    assert f"{sheet}!{a1(r0, c0, absolute=False)}" in res.output or a1(r0, c0, absolute=False) in res.output
+    assert "problem_line" in res.output and not out.exists() and hub.read_bytes() == before
