@@ -229,6 +229,10 @@ def test_html_tells_the_same_story(tmp_path, ev):
     for p in nv.experience(ev, "zh", ctx.findings) + [nv.problems_intro(ctx.findings, "zh")]:
         assert p.replace("“", "").replace("”", "")[:20] in page.replace("“", "").replace("”", "")
     assert "评价单位（盖章）" in page
+    # the detailed section's first table lists problems only (a strength is never a priority there)
+    table = page.split("存在问题的指标中失分最多的")[1].split("<h3>")[0]
+    codes = set(re.findall(r"<td>([A-Z]\d+)</td>", table))
+    assert codes and codes <= {f.code for f in ctx.findings.problems}
 
 
 @pytest.mark.parametrize("screen", [True, False], ids=["screen", "no-screen"])

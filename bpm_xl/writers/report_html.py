@@ -373,9 +373,14 @@ def _charts_html(ev: Any, lang: str, fmt: str, previous: Any = None, labels: tup
     return "".join(parts)
 
 
-def _improve(ev: Any, lang: str, top: int = 5) -> str:
+def _improve(ev: Any, lang: str, top: int = 5, found: Any = None) -> str:
+    """Points lost by stage; the highlighted rows and the first table are the problems of the
+    report's one rule (bpm_xl.findings.classify), never a strength."""
+    from ..findings import classify
     from ..model import PDCA_STAGES
 
+    found = found if found is not None else classify(ev)
+    problems = [f.code for f in found.problems]
     pr = ev.priorities
     scale = ev.settings.scale_max
     parts = [f"<h2 id='improve'>{_t('improve', lang)}</h2><p class='note'>{_t('improve_note', lang)}</p>"]
@@ -388,10 +393,11 @@ def _improve(ev: Any, lang: str, top: int = 5) -> str:
                 _num(r["score"], 3), _num(r["gap"], 3), _num(r["weighted_gap"], 4),
                 _num(r["weighted_gap"] / scale * 100, 2), f"{float(r['share']) * 100:.1f}%"]
 
-    k = min(top, len(pr))
+    shown = pr[pr["label"].isin(problems[:top])]
+    k = len(shown)
     parts.append(f"<h3>{_t('top', lang, k=k)}</h3>")
     parts.append(_table(head[:2] + [head[2], _t("stage", lang)] + head[7:9],
-                        [row(r)[:3] + [_e(_stage_name(r["stage"], lang))] + row(r)[7:9] for _, r in pr.head(k).iterrows()]))
+                        [row(r)[:3] + [_e(_stage_name(r["stage"], lang))] + row(r)[7:9] for _, r in shown.iterrows()]))
     for stage in PDCA_STAGES:
         part = pr[pr["stage"] == stage]
         if part.empty:
@@ -399,7 +405,7 @@ def _improve(ev: Any, lang: str, top: int = 5) -> str:
         text = T(f"html.stage_{stage}", lang)
         tot = float(part["weighted_gap"].sum())
         parts.append(f"<h3>{_e(text)}</h3>")
-        classes = ["hit" if int(r["rank"]) <= k else "" for _, r in part.iterrows()]
+        classes = ["hit" if r["label"] in problems else "" for _, r in part.iterrows()]
         parts.append(_table(head, [row(r) for _, r in part.iterrows()], row_classes=classes))
         parts.append(f"<p class='note'>{_e(_t('stage_total', lang, x=f'{tot:.4f}', y=f'{tot / scale * 100:.2f}'))}</p>")
     return "".join(parts)
@@ -669,14 +675,14 @@ def render_html(evaluation: Any, lang: str = "zh", sensitivity: Any = None, *, m
         f"{_e(_t('generated', lang, v=__version__))}</p>",
         _story_html(context) if context is not None else "",
         _summary(ev, ev.to_dict(), lang),
-        _analysis_html(ev, lang),
+        _analysis_html(ev, lang) if context is None else "",
         _tree(ev, lang),
         _consistency(ev, lang),
         _delphi(ev, lang),
         _scores(ev, lang),
         _charts_html(ev, lang, chart_format, previous, labels),
         _yoy_html(comparison, lang, chart_format),
-        _improve(ev, lang),
+        _improve(ev, lang, found=found),
         _rectification_html(ev, lang, items, closed, found),
         _sensitivity(ev, sensitivity, lang, chart_format),
         _methods(ev, lang),

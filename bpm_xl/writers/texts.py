@@ -458,7 +458,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                      "Gap = top of scale − score; weighted gap = global weight × gap, the points the "
                      "indicator costs the total; 100-point loss = weighted gap / top of scale × 100. "
                      "Listed by plan-do-check-act stage."),
-    "html.top": ("优先改进（前 {k} 项）", "Top {k} priorities"),
+    "html.top": ("存在问题的指标中失分最多的 {k} 项", "The {k} problems that cost most"),
     "html.rank": ("排名", "Rank"),
     "html.gap": ("差距", "Gap"),
     "html.wgap": ("加权差距", "Weighted gap"),
