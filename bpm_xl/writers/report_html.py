@@ -356,7 +356,8 @@ def _scores(ev: Any, lang: str) -> str:
     return "".join(parts)
 
 
-def _charts_html(ev: Any, lang: str, fmt: str, previous: Any = None, labels: tuple[str, str] | None = None) -> str:
+def _charts_html(ev: Any, lang: str, fmt: str, previous: Any = None, labels: tuple[str, str] | None = None,
+                 found: Any = None) -> str:
     this_label, prev_label = labels or (None, None)
     parts = [f"<h2 id='charts'>{_t('charts', lang)}</h2>"]
     note = charts.font_note(lang)
@@ -365,7 +366,8 @@ def _charts_html(ev: Any, lang: str, fmt: str, previous: Any = None, labels: tup
     for key, data in (
         ("chart_radar", charts.radar(ev, lang, previous, this_label=this_label, prev_label=prev_label, fmt=fmt)),
         ("chart_dims", charts.dimension_bar(ev, lang, fmt=fmt)),
-        ("chart_gaps", charts.gap_bar(ev, lang, fmt=fmt)),
+        ("chart_gaps", charts.gap_bar(ev, lang, fmt=fmt, top=12,
+                                      codes=None if found is None else [f.code for f in found.problems])),
         ("chart_resp", charts.respondent_histogram(ev, lang, fmt=fmt)),
         ("chart_weights", charts.weight_bar(ev, lang, fmt=fmt)),
     ):
@@ -680,7 +682,7 @@ def render_html(evaluation: Any, lang: str = "zh", sensitivity: Any = None, *, m
         _consistency(ev, lang),
         _delphi(ev, lang),
         _scores(ev, lang),
-        _charts_html(ev, lang, chart_format, previous, labels),
+        _charts_html(ev, lang, chart_format, previous, labels, found),
         _yoy_html(comparison, lang, chart_format),
         _improve(ev, lang, found=found),
         _rectification_html(ev, lang, items, closed, found),

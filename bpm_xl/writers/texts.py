@@ -445,7 +445,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "html.fuzzy_score": ("模糊评价分 B·V", "Fuzzy score B·V"),
     "html.charts": ("六、图表", "6. Charts"),
     "html.chart_dims": ("各维度百分制得分", "Dimension scores (100-point)"),
-    "html.chart_gaps": ("加权差距（失分）最大的指标", "Largest weighted gaps (points lost)"),
+    "html.chart_gaps": ("失分最多的指标", "Indicators that cost the most points"),
     "html.chart_weights": ("指标全局权重分布", "Global weights of the indicators"),
     "html.chart_radar": ("各维度百分制得分雷达图", "Radar of the dimension scores (100-point)"),
     "html.chart_resp": ("受访者百分制得分分布", "Distribution of the respondents' 100-point scores"),
