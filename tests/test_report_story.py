@@ -64,6 +64,8 @@ def test_no_indicator_is_both_strength_and_problem_and_the_lowest_are_problems(e
     five = "".join(nv.experience(e, "zh", f))
     for code in problems:
         assert not re.search(rf"(?<![A-Z0-9]){code}(?![0-9])", five), code
+    seven = "".join(nv.suggestions(e, "zh", f, rect.library_for(e.system, None, "zh")))
+    assert set(re.findall(r"(?<![A-Z0-9])([A-Z]\d+)(?![0-9])", seven)) <= set(problems)
     # the 整改清单's pre-filled rows are the problems, in the same order
     assert [i.indicator for i in rect.prefill(e, "zh", findings=f)] == problems
 
