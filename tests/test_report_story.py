@@ -372,3 +372,24 @@ def test_a_bad_problem_line_is_refused_at_its_cell(tmp_path):
 
     assert f"{sheet}!{a1(r0, c0, absolute=False)}" in res.output or a1(r0, c0, absolute=False) in res.output
     assert "problem_line" in res.output and not out.exists() and hub.read_bytes() == before
+
+
+def test_a_report_date_typed_as_a_date(tmp_path):
+    import datetime as dt
+
+    import docx as _docx
+    import openpyxl
+
+    from bpm_xl.readers.preserve import parse_refers
+    from bpm_xl.service import new_workbook, read_workbook, report_file
+
+    hub = new_workbook(tmp_path / "hub.xlsm", lang="zh", example=True, with_module=False)
+    wb = openpyxl.load_workbook(hub, keep_vba=True)
+    sheet, r0, c0, _, _ = parse_refers(wb.defined_names["BPM_REPORT_DATE"].attr_text)
+    wb[sheet].cell(r0 + 1, c0 + 1).value = dt.datetime(2026, 3, 31)
+    wb[sheet].cell(r0 + 1, c0 + 1).number_format = "yyyy-mm-dd"
+    wb.save(hub)
+    assert read_workbook(hub)[0].meta["report_date"] == "2026-03-31"
+    out = report_file(hub, tmp_path / "r.docx", fmt="docx", draws=0)
+    texts = [p.text for p in _docx.Document(str(out.path)).paragraphs]
+    assert "报告日期：2026年3月31日" in texts

@@ -303,7 +303,7 @@ def _meta(g: Grids) -> dict[str, str]:
     out = {}
     for key, name, *_ in META_KEYS + REPORT_KEYS:
         ref = g.names.get(name)
-        out[key] = _text(g.cell(ref[0], ref[1], ref[2])) if ref and ref[0] in g.sheets else ""
+        out[key] = _text(_rect_value(g.cell(ref[0], ref[1], ref[2]))) if ref and ref[0] in g.sheets else ""
     return out
 
 

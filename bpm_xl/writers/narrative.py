@@ -32,6 +32,7 @@ __all__ = [
     "fix",
     "heading",
     "meta_of",
+    "date_text",
     "method_paragraphs",
     "p_text",
     "pct",
@@ -127,6 +128,17 @@ def meta_of(meta: Any, evaluation: Any = None) -> dict[str, str]:
             v = v.isoformat()[:10]
         out[key] = "" if v is None else str(v).strip()
     return out
+
+
+def date_text(value: str, lang: str) -> str:
+    """A date typed on Settings as the report prints it: 2026-03-31 -> 2026年3月31日 (zh); any
+    other text as typed."""
+    import re
+
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value or "")
+    if not m or lang != "zh":
+        return value
+    return f"{int(m.group(1))}年{int(m.group(2))}月{int(m.group(3))}日"
 
 
 def report_title(evaluation: Any, meta: Mapping[str, str], lang: str) -> str:

@@ -421,7 +421,7 @@ def _signature(doc: Any, ctx: ReportContext) -> None:
     doc.add_paragraph()
     for text in (T("sign_body", lang, body=meta.get("evaluator") or T("todo", lang)),
                  T("sign_head", lang) + "＿" * 8,
-                 T("sign_date", lang, date=meta.get("report_date") or T("todo", lang))):
+                 T("sign_date", lang, date=nv.date_text(meta.get("report_date", ""), lang) or T("todo", lang))):
         p = doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         p.paragraph_format.space_before = Pt(6)
@@ -520,7 +520,8 @@ def _title_page(doc: Any, ctx: ReportContext, title: str) -> None:
     for key, field in (("tp_unit", "unit"), ("tp_year", "year"), ("tp_evaluator", "evaluator"), ("tp_date", "report_date")):
         p = doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        r = p.add_run(_text(f"{T(key, lang)}{sep}{meta.get(field) or T('todo', lang)}"))
+        value = nv.date_text(meta.get(field, ""), lang) if field == "report_date" else meta.get(field)
+        r = p.add_run(_text(f"{T(key, lang)}{sep}{value or T('todo', lang)}"))
         r.font.size = Pt(14)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 

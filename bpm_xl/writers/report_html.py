@@ -592,7 +592,7 @@ def _story_html(ctx: Any) -> str:
         out.append(P([nv.last_year_sentence(len(ctx.open_last_year), len(ctx.closed_last_year), lang)]))
     out += [f"<h2>{_e(T('h_suggestions', lang))}</h2>", P(nv.suggestions(ev, lang, f, ctx.measures or {}))]
     sign = [T("sign_body", lang, body=meta.get("evaluator") or T("todo", lang)), T("sign_head", lang) + "＿" * 8,
-            T("sign_date", lang, date=meta.get("report_date") or T("todo", lang))]
+            T("sign_date", lang, date=nv.date_text(meta.get("report_date", ""), lang) or T("todo", lang))]
     out.append("<div style='text-align:right;margin:2em 0'>" + "".join(f"<p>{_e(x)}</p>" for x in sign) + "</div>")
     return "".join(out)
 
