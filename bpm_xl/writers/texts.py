@@ -338,10 +338,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                          "Weights and 5-point scores to 4 decimals, 100-point scores to 2, rounded half-up as Excel's ROUND; "
                          "the grade is decided on the 100-point score rounded to 2 decimals."),
     "audit_reproduce": ("重现方法", "How to reproduce"),
-    "audit_reproduce_v": ("在装有 bpm-xl {v} 的计算机上运行 `bpm-xl evaluate {file} --json`，输出即本报告全部数字的完整精度值；"
-                          "`bpm-xl report {file} --docx` 重新生成本报告。工作簿的“评价”“权重”“诊断”工作表以公式给出同样的数字。",
-                          "With bpm-xl {v} installed, `bpm-xl evaluate {file} --json` prints every figure of this report at full "
-                          "precision; `bpm-xl report {file} --docx` writes this report again. The workbook's Evaluation, "
+    "audit_reproduce_v": ("在装有 bpm-xl {v} 的计算机上运行命令 bpm-xl evaluate {file} --json，输出即本报告全部数字的完整精度值；"
+                          "运行命令 bpm-xl report {file} --docx 重新生成本报告。工作簿的“评价”“权重”“诊断”工作表以公式给出同样的数字。",
+                          "With bpm-xl {v} installed, the command bpm-xl evaluate {file} --json prints every figure of this report "
+                          "at full precision; bpm-xl report {file} --docx writes this report again. The workbook's Evaluation, "
                           "Weights and Diagnosis sheets give the same figures as formulas."),
     "audit_formulas": ("计算公式", "Formulas"),
     "audit_formulas_v": ("指标得分 = 有效答卷的平均分；全局权重 = 维度权重 × 维度内局部权重；加权总分 = Σ 全局权重 × 指标得分；"
