@@ -771,18 +771,25 @@ _REASONS = {"duplicate": ("重复提交", "duplicates"), "too_fast": ("答题过
             "straight_lining": ("所有题目同一答案", "straight-lining"), "too_many_missing": ("缺答过半", "over half missing")}
 
 
-def _collection_facts(received: int, flags: dict[str, list[int]], drop: set[int], screen: bool, lang: str
-                      ) -> dict[str, Any]:
+def collection_facts(result: "SurveyImport", lang: str = "zh") -> dict[str, Any]:
     """What the report states about the survey's collection (Settings rows BPM_SURVEY_*): received,
     screened out, and the screening by reason, in the workbook's language."""
     zh = lang == "zh"
-    parts = [f"{_REASONS[k][0 if zh else 1]} {len(v)}" + (" 份" if zh else "") for k, v in flags.items() if v]
+    parts = [f"{_REASONS[k][0 if zh else 1]} {len(v)}" + (" 份" if zh else "")
+             for k, v in result.flags.items() if v and k in _REASONS]
     if not parts:
         text = "未发现可疑答卷" if zh else "nothing flagged"
     else:
         text = ("；" if zh else "; ").join(parts)
-        text += ("（已剔除）" if screen else "（标记但未剔除）") if zh else (" (removed)" if screen else " (flagged, kept)")
-    return {"survey_received": received, "survey_excluded": len(drop) if screen else 0, "survey_reasons": text}
+        text += ("（已剔除）" if result.screened else "（标记但未剔除）") if zh else (
+            " (removed)" if result.screened else " (flagged, kept)")
+    return {"survey_received": result.respondents,
+            "survey_excluded": result.respondents - result.kept if result.screened else 0, "survey_reasons": text}
+
+
+def with_collection_facts(data: Any, result: "SurveyImport", lang: str = "zh") -> Any:
+    """``data`` with the survey's collection facts on its Settings rows (the report reads them)."""
+    return replace(data, meta={**(data.meta or {}), **collection_facts(result, lang)})
 
 
 def _scale(data: Any) -> tuple[float, float]:
@@ -826,7 +833,6 @@ def apply_survey_import(data: Any, table: Any, given: list[tuple[Any, ...]] | No
     ids = [table.ids[k] for k in keep]
     rows = [{c: answers[k].get(c) for c in system.codes} for k in keep]
     new = with_survey(data, ids, rows)
-    new = replace(new, meta={**(new.meta or {}), **_collection_facts(len(answers), flags, drop, screen, lang)})
     result = SurveyImport(table.file, table.kind, tuple(m for _, m in mapping), tuple(unmapped), len(answers),
                           {k: tuple(v) for k, v in flags.items()}, screen, len(keep), min_seconds,
                           replaced=len(data.survey), lang=lang, ids=tuple(ids), rows=tuple(rows))
@@ -873,5 +879,5 @@ def survey_import(values: Any, sheets: dict[str, Any], table: Any, given: list[t
     return result, grid
 
 
-__all__ += ["MAP_HEAD", "MapEntry", "SurveyImport", "apply_survey_import", "guess_code", "same_survey",
-            "survey_import"]
+__all__ += ["MAP_HEAD", "MapEntry", "SurveyImport", "apply_survey_import", "collection_facts", "guess_code",
+            "same_survey", "survey_import", "with_collection_facts"]

@@ -659,7 +659,7 @@ def import_survey_file(book: str | Path, export: str | Path, map_csv: str | Path
     survey map saved. ``first_option``: the text of option 1 of a code export (非常满意 or
     非常不满意; "very satisfied" / "very dissatisfied"). Returns (SurveyImport, backup or None);
     nothing is written on a dry run or when the hub already holds these answers."""
-    from .collect import survey_import, with_survey
+    from .collect import survey_import, with_collection_facts, with_survey
     from .readers.survey import first_option as order_of
     from .readers.survey import read_export, read_map_csv
 
@@ -676,7 +676,9 @@ def import_survey_file(book: str | Path, export: str | Path, map_csv: str | Path
     if dry_run or grid is None:
         return result, None
     ids, rows = list(result.ids), list(result.rows)
-    return result, rebuild_file(book, update=lambda d: with_survey(d, ids, rows), survey_map=grid).backup
+    lang = _lang(g)
+    return result, rebuild_file(book, update=lambda d: with_collection_facts(with_survey(d, ids, rows), result, lang),
+                                survey_map=grid).backup
 
 
 def plan_book(grids: Grids, update: Callable[[WorkbookData], WorkbookData] | None = None

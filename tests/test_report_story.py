@@ -260,7 +260,8 @@ def test_survey_import_then_report_counts_what_came_back(tmp_path, screen):
     rows[30][2] = "15秒"
     assert len(rows) == 50
     f = _xlsx(tmp_path / "wjx.xlsx", head, rows)
-    res = CliRunner().invoke(app, ["import-survey", str(hub), str(f)] + (["--screen"] if screen else []))
+    res = CliRunner().invoke(app, ["import-survey", str(hub), str(f), "--first-option", "非常不满意"]
+                             + (["--screen"] if screen else []))
     assert res.exit_code == 0, res.output
     meta = read_workbook(hub)[0].meta
     assert meta["survey_received"] == "50" and meta["survey_excluded"] == ("4" if screen else "0")
