@@ -767,6 +767,31 @@ def _screen(table: Any, answers: list[dict[str, Any]], mapping: list[tuple[int, 
     return flags, drop
 
 
+_REASONS = {"duplicate": ("重复提交", "duplicates"), "too_fast": ("答题过快", "too fast"),
+            "straight_lining": ("所有题目同一答案", "straight-lining"), "too_many_missing": ("缺答过半", "over half missing")}
+
+
+def collection_facts(result: "SurveyImport", lang: str = "zh") -> dict[str, Any]:
+    """What the report states about the survey's collection (Settings rows BPM_SURVEY_*): received,
+    screened out, and the screening by reason, in the workbook's language."""
+    zh = lang == "zh"
+    parts = [f"{_REASONS[k][0 if zh else 1]} {len(v)}" + (" 份" if zh else "")
+             for k, v in result.flags.items() if v and k in _REASONS]
+    if not parts:
+        text = "未发现可疑答卷" if zh else "nothing flagged"
+    else:
+        text = ("；" if zh else "; ").join(parts)
+        text += ("（已剔除）" if result.screened else "（标记但未剔除）") if zh else (
+            " (removed)" if result.screened else " (flagged, kept)")
+    return {"survey_received": result.respondents,
+            "survey_excluded": result.respondents - result.kept if result.screened else 0, "survey_reasons": text}
+
+
+def with_collection_facts(data: Any, result: "SurveyImport", lang: str = "zh") -> Any:
+    """``data`` with the survey's collection facts on its Settings rows (the report reads them)."""
+    return replace(data, meta={**(data.meta or {}), **collection_facts(result, lang)})
+
+
 def _scale(data: Any) -> tuple[float, float]:
     lo = number(data.settings.get("scale_min"))
     hi = number(data.settings.get("scale_max"))
@@ -854,5 +879,5 @@ def survey_import(values: Any, sheets: dict[str, Any], table: Any, given: list[t
     return result, grid
 
 
-__all__ += ["MAP_HEAD", "MapEntry", "SurveyImport", "apply_survey_import", "guess_code", "same_survey",
-            "survey_import"]
+__all__ += ["MAP_HEAD", "MapEntry", "SurveyImport", "apply_survey_import", "collection_facts", "guess_code",
+            "same_survey", "survey_import", "with_collection_facts"]

@@ -161,8 +161,9 @@ def _code(v: Any) -> str:
 
 
 #: Input sheets the macro rewrites on every rebuild, cell by cell over bpm-xl's own blocks
-#: (the 整改清单 gains pre-filled rows; the rows typed there are read and written back as typed).
-ALWAYS_WRITTEN = ("rectification",)
+#: (the 整改清单 gains pre-filled rows, the 整改措施库 new indicators; the rows typed there are read and
+#: written back as typed).
+ALWAYS_WRITTEN = ("rectification", "measures")
 
 
 def _write_blocks(sheet: Any, sp: SheetPlan) -> None:

@@ -659,7 +659,7 @@ def import_survey_file(book: str | Path, export: str | Path, map_csv: str | Path
     survey map saved. ``first_option``: the text of option 1 of a code export (非常满意 or
     非常不满意; "very satisfied" / "very dissatisfied"). Returns (SurveyImport, backup or None);
     nothing is written on a dry run or when the hub already holds these answers."""
-    from .collect import survey_import, with_survey
+    from .collect import survey_import, with_collection_facts, with_survey
     from .readers.survey import first_option as order_of
     from .readers.survey import read_export, read_map_csv
 
@@ -676,7 +676,9 @@ def import_survey_file(book: str | Path, export: str | Path, map_csv: str | Path
     if dry_run or grid is None:
         return result, None
     ids, rows = list(result.ids), list(result.rows)
-    return result, rebuild_file(book, update=lambda d: with_survey(d, ids, rows), survey_map=grid).backup
+    lang = _lang(g)
+    return result, rebuild_file(book, update=lambda d: with_collection_facts(with_survey(d, ids, rows), result, lang),
+                                survey_map=grid).backup
 
 
 def plan_book(grids: Grids, update: Callable[[WorkbookData], WorkbookData] | None = None
@@ -731,8 +733,8 @@ def export_file(source: "str | Path | EvaluationInputs", out: str | Path | None 
 
 def write_report_files(evaluation: "Evaluation", out: str | Path, lang: str = "zh", *, pdf: bool = False,
                        sensitivity: Any = None, fmt: str = "html", previous: "Evaluation | None" = None,
-                       rectification: Any = None, meta: Any = None, previous_rectification: Any = None
-                       ) -> "ReportFiles":
+                       rectification: Any = None, meta: Any = None, previous_rectification: Any = None,
+                       measures: Any = None, audit: Any = None) -> "ReportFiles":
     """The report of an evaluation (HTML, or Word with ``fmt="docx"``; a PDF with ``pdf``),
     each file written atomically; nothing is written when the output cannot be."""
     from .writers.report import write_report
@@ -743,7 +745,20 @@ def write_report_files(evaluation: "Evaluation", out: str | Path, lang: str = "z
         safe.check_writable(out.with_suffix(".pdf"))
     return write_report(evaluation.inputs, evaluation, sensitivity, out, fmt=fmt, lang=lang, previous=previous,
                         pdf=pdf, rectification=rectification, meta=meta,
-                        previous_rectification=previous_rectification)
+                        previous_rectification=previous_rectification, measures=measures, audit=audit)
+
+
+def _check_problem_line(data: WorkbookData, g: Grids) -> None:
+    """The problem line on Settings is a 100-point score or blank; else refused at its cell."""
+    from .findings import problem_line
+    from .layout.types import a1
+
+    try:
+        problem_line((data.meta or {}).get("problem_line"))
+    except BpmError as exc:
+        ref = g.names.get("BPM_PROBLEM_LINE")
+        raise exc.located(file=g.source, sheet=ref[0] if ref else None,
+                          cell=a1(ref[1], ref[2], absolute=False) if ref else None) from None
 
 
 def report_file(source: "str | Path", out: str | Path, *, lang: str | None = None, pdf: bool = False,
@@ -753,12 +768,21 @@ def report_file(source: "str | Path", out: str | Path, *, lang: str | None = Non
     workbook (evaluated the same way) for the year-over-year comparison."""
     done = evaluate_file(source, lang=lang, draws=draws, progress=progress)
     prev = evaluate_file(previous).evaluation if previous is not None else None
-    typed = _read(Path(source))[0] if not (isinstance(source, str) and source == EXAMPLE) else None
+    typed = None
+    if not (isinstance(source, str) and source == EXAMPLE):
+        typed, g = _read(Path(source))
+        _check_problem_line(typed, g)
     prev_typed = _read(Path(previous))[0] if previous is not None else None
+    audit = {}
+    if typed is not None:
+        import hashlib
+
+        audit = {"file": Path(source).name, "sha256": hashlib.sha256(Path(source).read_bytes()).hexdigest()}
     return write_report_files(done.evaluation, out, done.lang, pdf=pdf, sensitivity=done.sensitivity, fmt=fmt,
                               previous=prev, rectification=typed.rectification if typed else None,
                               meta=(typed.meta or None) if typed else None,
-                              previous_rectification=prev_typed.rectification if prev_typed else None)
+                              previous_rectification=prev_typed.rectification if prev_typed else None,
+                              measures=typed.measures if typed else None, audit=audit)
 
 
 def write_functions(out: str | Path = "bpm_functions.xlsx", *, lang: str = "zh") -> Path:

@@ -39,6 +39,12 @@ BpmCollect, BpmReport in ``bpm_xl_rebuild``); the Guide's lines on what the file
 in Chinese on the indicator sheet; consistency blocks as four function rows plus native
 是/否 and RI-table rows; the headers 轮次 and P/D/C/A stage letters. The rules above still hold
 for the comparison against these files.
+
+The report round regenerated them again for these intended differences: Settings rows 报告信息
+below the rating bands (report date, 基本情况 fields, problem line, the survey's collection) and the
+evaluator row captioned 评价单位（落款）; the 整改清单's 事项编号 column and one pre-filled row per
+problem of ``bpm_xl.findings.classify`` (was: per top-5 weighted gap), with the measure of the new
+整改措施库 sheet (one row per indicator).
 """
 
 from __future__ import annotations

@@ -51,11 +51,12 @@ def test_key_numbers(ev_zh, html_zh):
 
 
 def test_sections_present(html_zh):
-    for heading in ("评价结论", "指标体系与权重", "一致性检验", "德尔菲", "指标得分", "图表", "改进建议（PDCA）",
+    for heading in ("评价结论", "指标体系与权重", "一致性检验", "德尔菲", "指标得分", "图表", "改进建议（按管理环节）",
                     "敏感性分析", "附录：方法、公式与设置"):
         assert heading in html_zh, heading
-    for stage in ("计划（Plan）", "执行（Do）", "检查（Check）", "处理（Act）"):
+    for stage in ("计划：", "执行：", "检查：", "处理："):   # the stages in Chinese, no English beside them
         assert stage in html_zh
+    assert "（Plan）" not in html_zh and "Kendall" not in html_zh.split("附录：方法")[0]
     # methods appendix: formulas, RI table and settings
     for formula in ("CI = max(0, (λmax − n) / (n − 1))", "CR = CI / RI", "W = 12 S / (m²(n³ − n) − m Σ T)",
                     "χ² = m (n − 1) W", "B = W · R", "Crₖ = (Caₖ + Csₖ) / 2"):
@@ -155,13 +156,14 @@ def test_pdf(tmp_path, ev_zh):
 
 
 # ----------------------------------------------------------------------------- rectification list
-def test_rectification_prefill_follows_the_priorities(ev_zh):
+def test_rectification_prefill_follows_the_problems(ev_zh):
     from bpm_xl import rectification as rect
+    from bpm_xl.findings import classify
 
     items = rect.prefill(ev_zh, "zh", top=5)
-    top = list(ev_zh.priorities["label"][:5])
+    top = [f.code for f in classify(ev_zh).problems[:5]]
     assert [i.indicator for i in items] == top
-    assert [i.stage for i in items] == list(ev_zh.priorities["stage"][:5])
+    assert [i.stage for i in items] == [f.stage for f in classify(ev_zh).problems[:5]]
     assert all(i.status == "未整改" and not i.closed and i.source == "prefilled" for i in items)
     assert all(not i.responsible and not i.deadline for i in items)  # the bureau's to fill
 

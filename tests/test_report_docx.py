@@ -46,11 +46,10 @@ def _headings(doc, level: int) -> list[str]:
     return [p.text for p in doc.paragraphs if p.style.name == f"Heading {level}"]
 
 
-def _table_with(doc, first_header: str, second_header: str):
-    for t in doc.tables:
-        cells = [c.text for c in t.rows[0].cells]
-        if cells[:2] == [first_header, second_header]:
-            return t
+def _table_with(doc, first_header: str, second_header: str, index: int = 0):
+    found = [t for t in doc.tables if [c.text for c in t.rows[0].cells][:2] == [first_header, second_header]]
+    if len(found) > index:
+        return found[index]
     raise AssertionError(f"no table headed {first_header}, {second_header}")
 
 
@@ -115,16 +114,18 @@ def test_rectification_list_prefilled_and_typed_rows_kept(tmp_path, json_example
     typed = [{"problem": "预算执行进度偏慢，=cmd|' /C calc'!A0 {PAGE}", "stage": "执行", "indicator": "F2",
               "responsible": "预算科", "deadline": "2026-06-30", "measure": "按月调度", "status": "整改中"},
              {"problem": "", "indicator": ""}]  # a blank row is dropped
-    _, path, doc = _build(tmp_path, "zh", rectification=typed)
-    t = _table_with(doc, "序号", "问题")
+    ev, path, doc = _build(tmp_path, "zh", rectification=typed)
+    t = _table_with(doc, "序号", "事项编号")
     rows = _rows(t)
-    top5 = [p["label"] for p in json_example["priorities"][:5]]
-    assert top5[0] == "F2"
-    # the typed row first and as typed; pre-filled rows for the other top priorities, never a second F2
-    assert rows[0][1] == typed[0]["problem"] and rows[0][2] == "执行" and rows[0][4:] == [
-        "预算科", "2026-06-30", "按月调度", "整改中"]
-    assert [r[3].split()[0] for r in rows] == top5
-    assert all(r[4] == "待填写" and r[7] == "未整改" for r in rows[1:])
+    from bpm_xl.findings import classify
+
+    problems = [f.code for f in classify(ev).problems]
+    assert "F2" not in problems  # F2 reaches the line: typed by the bureau, kept all the same
+    # the typed row first and as typed; pre-filled rows for the problems, never a second F2
+    assert rows[0][3].split("\n")[0] == typed[0]["problem"] and rows[0][2] == "F2 预算执行进度（执行）"
+    assert rows[0][4:] == ["按月调度", "预算科", "2026-06-30", "整改中"]
+    assert [r[2].split()[0] for r in rows] == ["F2"] + problems
+    assert all(r[5] == "待填写" and r[7] == "未整改" for r in rows[1:])
     # user text stays text: no field code anywhere in the body
     body = zipfile.ZipFile(path).read("word/document.xml").decode("utf-8")
     assert "instrText" not in body and "fldSimple" not in body and "fldChar" not in body
@@ -135,7 +136,7 @@ def test_charts_present(tmp_path):
     assert len(doc.inline_shapes) == 3
     captions = [p.text for p in doc.paragraphs if p.text.startswith("图")]
     assert captions[0] == "图1 各维度百分制得分雷达图"
-    assert any("加权差距" in c for c in captions) and any("受访者" in c for c in captions)
+    assert any("失分" in c for c in captions) and any("受访者" in c for c in captions)
     media = [n for n in zipfile.ZipFile(path).namelist() if n.startswith("word/media/")]
     assert len(media) == 3 and all(zipfile.ZipFile(path).read(n)[:8] == b"\x89PNG\r\n\x1a\n" for n in media)
 
@@ -228,7 +229,7 @@ def test_previous_year_comparison_and_carried_items(tmp_path, two_years):
     files = write_report(ev_this.inputs, ev_this, None, tmp_path / "r.docx", fmt="docx", lang="zh",
                          previous=ev_last, previous_rectification=last_list, meta={"year": 2025})
     doc = docx.Document(str(files.path))
-    assert "（三）与上年比较" in _headings(doc, 2)
+    assert "（四）与上年比较" in _headings(doc, 2)
     t = _table_with(doc, "编码", "维度")
     head = [c.text for c in t.rows[0].cells]
     assert head[2:6] == ["2024年权重", "2025年权重", "2024年得分", "2025年得分"]
@@ -246,12 +247,14 @@ def test_previous_year_comparison_and_carried_items(tmp_path, two_years):
     # radar with two series and the year chart: four pictures
     assert len(doc.inline_shapes) == 4
     # carried forward: the two open items are in this year's list, marked; the closed one is listed as closed
-    lst = _rows(_table_with(doc, "序号", "问题"))
-    carried = [r for r in lst if r[1].endswith("（上年结转）")]
-    assert [r[1] for r in carried] == ["部门参与不足（上年结转）", "公众参与评价少（上年结转）"]
-    assert carried[0][4] == "绩效科" and carried[0][7] == "整改中"
-    closed = _rows(_table_with(doc, "序号", "上年问题（已整改）"))
-    assert closed == [["1", "预算执行进度偏慢", "F2", "预算科", "已完成"]]
+    lst = _rows(_table_with(doc, "序号", "事项编号", index=1))  # after 六's table of closed items
+    carried = [r for r in lst if r[3].endswith("（上年结转）")]
+    assert sorted(r[3].split("\n")[0] for r in carried) == ["公众参与评价少", "部门参与不足"]
+    c4 = next(r for r in carried if r[2].startswith("C4"))
+    assert c4[5] == "绩效科" and c4[7] == "整改中"
+    assert sum(1 for r in lst if r[2].startswith("C5")) == 1  # carried, not listed twice
+    closed = _rows(_table_with(doc, "序号", "事项编号"))
+    assert [r[2:4] + r[4:] for r in closed] == [["F2", "预算执行进度偏慢", "预算科", "已完成"]]
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "已完成整改 1 项，尚未完成 2 项" in text and "新增 F6 绩效自评质量" in text
 
@@ -263,7 +266,7 @@ def test_cli_report_docx_with_previous(tmp_path, two_years):
                                    "--draws", "0", "--quiet"])
     assert res.exit_code == 0, res.output
     doc = docx.Document(io.BytesIO(out.read_bytes()))
-    assert "（三）与上年比较" in _headings(doc, 2)
+    assert "（四）与上年比较" in _headings(doc, 2)
     res = CliRunner().invoke(app, ["report", str(this), "--docx", "--previous", str(tmp_path / "none.xlsm"),
                                    "--out", str(tmp_path / "x.docx"), "--draws", "0"])
     assert res.exit_code == 2 and "none.xlsm" in res.output and not (tmp_path / "x.docx").exists()

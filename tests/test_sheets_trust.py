@@ -89,9 +89,13 @@ def _rect_rows(path: Path) -> list[dict]:
 
 def test_rectification_is_prefilled_and_what_the_bureau_typed_wins(example, tmp_path):
     rows = _rect_rows(example)
+    from bpm_xl.findings import classify
+
     ev = evaluate_file(example).evaluation
-    top = [str(x) for x in ev.priorities.head(5)["label"]]
+    top = [f.code for f in classify(ev).problems]   # one row per problem of the report's rule
     assert [r["indicator"] for r in rows] == top
+    ids = [r["id"] for r in rows]
+    assert all(ids) and len(set(ids)) == len(ids)
     assert all(r["status"] == "未整改" and r["stage"] in ("plan", "do", "check", "act") for r in rows)
     book = _copy(example, tmp_path)
     sheet, r0, c0, _, _ = _names(book)["BPM_RECTIFY"]
@@ -112,6 +116,8 @@ def test_rectification_is_prefilled_and_what_the_bureau_typed_wins(example, tmp_
     assert [r["indicator"] for r in after].count(top[0]) == 1
     assert any(r["problem"] == "绩效目标未细化" and r["stage"] == "plan" and r["deadline"] == "2026-06-30" for r in after)
     assert len(after) == len(rows) + 1
+    # every item keeps its own ID (事项编号) through rebuilds; the new row gets a new one
+    assert [r["id"] for r in after if r["id"] in ids] == ids and len({r["id"] for r in after}) == len(after)
     # dropdowns: stage in Chinese, status 未整改/整改中/已整改
     sheet_xml = _sheet_xml(book, sheet)
     assert "计划,执行,检查,处理" in sheet_xml and "未整改,整改中,已整改" in sheet_xml
@@ -366,4 +372,8 @@ def test_the_macro_rebuild_updates_the_data_kind_and_keeps_typed_rectification(e
     assert "本单位录入的数据" in _guide(out)[1]
     assert _cell(out, "BPM_DATA").value == "本单位数据"
     assert data.rectification[0]["responsible"] == "财政局预算科"
-    assert len(data.rectification) == 5
+    from bpm_xl.findings import classify
+
+    problems = {f.code for e in (evaluate_file(example).evaluation, evaluate_file(out).evaluation)
+                for f in classify(e).problems}
+    assert sorted(r["indicator"] for r in data.rectification) == sorted(problems)  # one row each, none twice

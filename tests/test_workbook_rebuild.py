@@ -178,9 +178,10 @@ def test_macro_rebuild_writes_the_plan_in_few_round_trips(example, tmp_path):
     actions = book.json()["actions"]
     funcs = [a["func"] for a in actions]
     # per output sheet: clear, one bulk write, one number format; then the array formulas;
-    # one write of the 整改清单's columns (its pre-filled rows follow the evaluation) and of the
-    # Guide's own lines (they say what the file holds), one value for BPM_DATA on Settings
-    assert funcs.count("setFormula") == len(OUTPUT_ROLES) + 2
+    # one write of the 整改清单's columns (its pre-filled rows follow the evaluation), of the
+    # 整改措施库's (a new indicator gets its row) and of the Guide's own lines (they say what the
+    # file holds), one value for BPM_DATA on Settings
+    assert funcs.count("setFormula") == len(OUTPUT_ROLES) + 3
     assert funcs.count("setValues") == 1
     assert funcs.count("sheetClearContents") == len(OUTPUT_ROLES)
     assert "namesAdd" not in funcs  # nothing reshaped, no name moved

@@ -23,6 +23,7 @@ from .inputs import (
     guide_sheet,
     indicators_sheet,
     judgments_sheet,
+    measures_sheet,
     rectification_sheet,
     settings_sheet,
     survey_sheet,
@@ -56,7 +57,8 @@ __all__ = [
 UDF_MODULE = "bpm_xl.udfs"
 #: Tab order: the dashboard and evaluation come first among outputs, as users see them.
 SHEET_ORDER = ("guide", "dashboard", "evaluation", "weights", "diagnosis", "delphi_summary", "sensitivity",
-               "settings", "indicators", "experts", "judgments", "delphi", "survey", "rectification", "conf")
+               "settings", "indicators", "experts", "judgments", "delphi", "survey", "rectification", "measures",
+               "conf")
 
 
 def _sheets(ctx: LayoutContext) -> list[SheetPlan]:
@@ -69,6 +71,7 @@ def _sheets(ctx: LayoutContext) -> list[SheetPlan]:
         guide_sheet(ctx), settings_sheet(ctx), indicators_sheet(ctx), experts_sheet(ctx), judgments, delphi, survey,
         weights, evaluation, delphi_summary_sheet(ctx, wl, prow), diagnosis_sheet(ctx, el), dashboard_sheet(ctx),
         sensitivity_sheet(ctx.name("sensitivity"), ctx.lang, ctx.sensitivity, ctx.system), rectification_sheet(ctx),
+        measures_sheet(ctx),
     ]
 
 

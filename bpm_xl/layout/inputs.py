@@ -17,6 +17,7 @@ from .types import SURVEY_SPARE_ROWS, Formula, SheetPlan, SurveyTable, Validatio
 
 __all__ = [
     "META_KEYS",
+    "REPORT_KEYS",
     "RECTIFY_STATUS",
     "SETTING_CHOICES",
     "SETTING_KEYS",
@@ -27,6 +28,7 @@ __all__ = [
     "indicators_sheet",
     "judgment_value",
     "judgments_sheet",
+    "measures_sheet",
     "pdca_choices",
     "rectification_sheet",
     "settings_sheet",
@@ -58,6 +60,21 @@ SURVEY_KEYS = (
 SURVEY_DEFAULT_MIN_SECONDS = 60
 #: unit / year / evaluator (the core reads them into Meta; the report and dashboard show them).
 META_KEYS = (("unit", "BPM_UNIT"), ("year", "BPM_YEAR"), ("evaluator", "BPM_EVALUATOR"))
+#: What the report states beyond the figures (optional; blank shows as 待填写 in the report), below the
+#: rating bands: the title page and 落款, 基本情况, the problem line, and the survey's collection facts
+#: (written by the survey import).
+REPORT_KEYS = (
+    ("report_date", "BPM_REPORT_DATE", "meta_note"),
+    ("functions", "BPM_FUNCTIONS", "meta_note"),
+    ("budget", "BPM_BUDGET", "meta_note"),
+    ("scope", "BPM_SCOPE", "meta_note"),
+    ("organisation", "BPM_ORGANISATION", "meta_note"),
+    ("problem_line", "BPM_PROBLEM_LINE", "problem_line_note"),
+    ("survey_sent", "BPM_SURVEY_SENT", "meta_note"),
+    ("survey_received", "BPM_SURVEY_RECEIVED", "survey_import_note"),
+    ("survey_excluded", "BPM_SURVEY_EXCLUDED", "survey_import_note"),
+    ("survey_reasons", "BPM_SURVEY_REASONS", "survey_import_note"),
+)
 #: Status choices of the 整改清单 (anything else typed is kept as typed).
 RECTIFY_STATUS = {"zh": ("未整改", "整改中", "已整改"), "en": ("open", "in progress", "done")}
 #: Rows of the 整改清单 kept open for typing below the listed items (inside BPM_RECTIFY).
@@ -129,6 +146,12 @@ def settings_sheet(ctx: LayoutContext) -> SheetPlan:
     ctx.put("BPM_BAND_LOWERS", "settings", b0, 1, b1, 1)
     lc = 2 if ctx.lang == "zh" else 3
     ctx.put("BPM_BAND_LABELS", "settings", b0, lc, b1, lc)
+    # what the report states beyond the figures: below the bands, so no earlier row moves
+    r = b1 + 2
+    st.add(r, 0, [[t("report_info_title")]], "subtitle")
+    st.add(r + 1, 0, [[t(key), meta.get(key), t(note)] for key, _, note in REPORT_KEYS], "settings")
+    for k, (_, nm, _) in enumerate(REPORT_KEYS):
+        ctx.put(nm, "settings", r + 1 + k, 1)
     # RI reference table (read only; the portable export computes CR from it)
     st.add(0, 5, [["RI"]], "subtitle")
     st.add(1, 5, [["n", *RI_TABLES_SHOWN]], "header")
@@ -313,7 +336,18 @@ def judgment_value(vals: dict, ri: str, cj: str, upper: bool = True) -> Any:
     return None
 
 
-_RECT_KEYS = ("problem", "stage", "indicator", "responsible", "deadline", "measure", "status")
+_RECT_KEYS = ("problem", "stage", "indicator", "responsible", "deadline", "measure", "status", "id")
+
+
+def _findings(ctx: LayoutContext) -> Any:
+    """The classification the report uses, with the problem line typed on Settings."""
+    from ..findings import classify, problem_line
+
+    try:
+        line = problem_line((ctx.data.meta or {}).get("problem_line"))
+    except ValueError:
+        line = None
+    return classify(ctx.evaluation) if line is None else classify(ctx.evaluation, line)
 
 
 def rectification_sheet(ctx: LayoutContext) -> SheetPlan:
@@ -323,29 +357,55 @@ def rectification_sheet(ctx: LayoutContext) -> SheetPlan:
 
     t, lang = ctx.t, ctx.lang
     rs = SheetPlan("rectification", ctx.name("rectification"), "input",
-                   widths={0: 6, 1: 72, 2: 10, 3: 8, 4: 16, 5: 12, 6: 60, 7: 10})
+                   widths={0: 6, 1: 72, 2: 10, 3: 8, 4: 16, 5: 12, 6: 60, 7: 10, 8: 12})
     rs.add(0, 0, [[t("rect_title")]], "title")
     rs.add(1, 0, [[t(k) for k in ("rect_no", "rect_problem", "rect_stage", "rect_indicator", "rect_responsible",
-                                  "rect_deadline", "rect_measure", "rect_status")]], "header")
+                                  "rect_deadline", "rect_measure", "rect_status", "rect_id")]], "header")
     typed = [r for r in ctx.data.rectification if any(r.get(k) not in (None, "") for k in _RECT_KEYS)]
-    pre = rect.prefill(ctx.evaluation, lang) if ctx.evaluation is not None else ()
+    pre = (rect.prefill(ctx.evaluation, lang, findings=_findings(ctx),
+                        measures=rect.library_for(ctx.system, ctx.data.measures, lang))
+           if ctx.evaluation is not None else ())
     covered = {str(r.get("indicator") or "").strip() for r in typed} | {str(r.get("problem") or "").strip() for r in typed}
     rows = [[r.get(k) for k in _RECT_KEYS] for r in typed]
     for it in pre:
         if it.indicator not in covered and it.problem not in covered:
-            rows.append([it.problem, it.stage, it.indicator, it.responsible, it.deadline, it.measure, it.status])
-    for row in rows:
+            rows.append([it.problem, it.stage, it.indicator, it.responsible, it.deadline, it.measure, it.status, None])
+    ids = rect.assign_ids([{"id": row[7]} for row in rows], (ctx.data.meta or {}).get("year", ""))
+    for row, item_id in zip(rows, ids):
+        row[7] = item_id
         row[1] = _pdca_shown(row[1], lang)
         row[:] = [None if isinstance(v, str) and not v.strip() else v for v in row]
     if rows:
         rs.add(2, 0, [[k + 1] for k in range(len(rows))], "rowhead")
         rs.add(2, 1, rows, "input")
     last = 2 + len(rows) + RECTIFY_SPARE_ROWS - 1
-    rs.add(2 + len(rows), 1, [[None] * 7 for _ in range(RECTIFY_SPARE_ROWS)], "input")   # green rows to type in
-    ctx.put("BPM_RECTIFY", "rectification", 2, 1, last, 7)
+    rs.add(2 + len(rows), 1, [[None] * 8 for _ in range(RECTIFY_SPARE_ROWS)], "input")   # green rows to type in
+    ctx.put("BPM_RECTIFY", "rectification", 2, 1, last, 8)
     rs.validations.append(Validation(2, 2, last, 2, {"validate": "list", "source": pdca_choices(lang),
                                                        "error_type": "warning"}))
     rs.validations.append(Validation(2, 7, last, 7, {"validate": "list", "source": list(RECTIFY_STATUS[lang]),
                                                        "error_type": "warning"}))
     rs.freeze = (2, 0)
     return rs
+
+
+def measures_sheet(ctx: LayoutContext) -> SheetPlan:
+    """整改措施库: one measure per indicator (the text typed, else the default system's measure),
+    then rows kept for codes the system no longer has; BPM_MEASURES spans code .. measure."""
+    from .. import rectification as rect
+
+    t = ctx.t
+    ms = SheetPlan("measures", ctx.name("measures"), "input", widths={0: 10, 1: 26, 2: 90})
+    ms.add(0, 0, [[t("measures_title")]], "title")
+    ms.add(1, 0, [[t("measure_code"), t("measure_name"), t("measure_text")]], "header")
+    typed = ctx.data.measures or {}
+    library = rect.library_for(ctx.system, typed, ctx.lang)
+    rows = [[c, ctx.system.label(c, ctx.lang), library.get(c) or None] for c in ctx.codes]
+    rows += [[c, None, v] for c, v in typed.items() if c not in library and v not in (None, "")]
+    if rows:
+        ms.add(2, 0, rows, "input")
+    last = 2 + len(rows) + 20 - 1
+    ms.add(2 + len(rows), 0, [[None] * 3 for _ in range(20)], "input")
+    ctx.put("BPM_MEASURES", "measures", 2, 0, last, 2)
+    ms.freeze = (2, 0)
+    return ms

@@ -21,15 +21,17 @@ SHEETS: dict[str, dict[str, str]] = {
     "dashboard": {"zh": "仪表盘", "en": "Dashboard"},
     "sensitivity": {"zh": "敏感性", "en": "Sensitivity"},
     "rectification": {"zh": "整改清单", "en": "Rectification"},
+    "measures": {"zh": "整改措施库", "en": "Measures"},
 }
 
-INPUT_ROLES = ("guide", "settings", "indicators", "experts", "judgments", "delphi", "survey", "rectification")
+INPUT_ROLES = ("guide", "settings", "indicators", "experts", "judgments", "delphi", "survey", "rectification",
+               "measures")
 #: Input sheets whose layout follows the indicator list / panel; rebuild restructures them
 #: and carries every value entered for codes that still exist.
 RESHAPED_INPUT_ROLES = ("judgments", "delphi", "survey")
 #: Input sheets whose cells beyond bpm-xl's columns a rebuild keeps as typed (bpm-xl's own
 #: columns are laid out from what the reader found; the 整改清单 adds pre-filled rows).
-USER_ROLES = ("guide", "settings", "indicators", "experts", "rectification")
+USER_ROLES = ("guide", "settings", "indicators", "experts", "rectification", "measures")
 OUTPUT_ROLES = ("weights", "evaluation", "delphi_summary", "diagnosis", "dashboard", "sensitivity")
 
 _T: dict[str, tuple[str, str]] = {
@@ -66,7 +68,22 @@ _T: dict[str, tuple[str, str]] = {
     "about_title": ("评价信息（显示在仪表盘标题和报告中）", "About this evaluation (shown on the dashboard and in the report)"),
     "unit": ("单位", "Unit"),
     "year": ("年度", "Year"),
-    "evaluator": ("评价人", "Evaluator"),
+    "evaluator": ("评价单位（落款）", "Evaluating body (signs the report)"),
+    "report_info_title": ("报告信息（显示在评价报告中）", "Report details (shown in the evaluation report)"),
+    "report_date": ("报告日期", "Report date"),
+    "functions": ("被评价单位职能与机构", "Functions and organisation of the unit"),
+    "budget": ("年度预算规模", "Annual budget"),
+    "scope": ("纳入评价的部门和项目数量", "Departments and projects covered"),
+    "organisation": ("评价组织方式", "How the evaluation was organised"),
+    "problem_line": ("问题判定线（百分制）", "Problem line (100-point)"),
+    "survey_sent": ("问卷发放份数", "Questionnaires sent"),
+    "survey_received": ("问卷收回份数", "Questionnaires received"),
+    "survey_excluded": ("筛除份数", "Responses screened out"),
+    "survey_reasons": ("筛查情况", "Screening"),
+    "meta_note": ("留空时报告显示“待填写”", "left blank, the report shows 'to fill in'"),
+    "problem_line_note": ("百分制得分低于此线的指标（以及得分最低的 3 项）列为问题；留空取 80（良）",
+                          "indicators scoring below this (and the 3 lowest) are problems; blank means 80"),
+    "survey_import_note": ("导入问卷时由 bpm-xl 填写，可修改", "filled in by import-survey; you may edit"),
     "data_kind": ("本文件的数据", "Data in this file"),
     "data_kind_note": ("由 bpm-xl 填写：示例数据 / 本单位数据 / 空白（改动输入后重建即变为本单位数据）",
                        "Set by bpm-xl: example data / own data / blank (becomes own data once inputs change and you rebuild)"),
@@ -191,6 +208,13 @@ _T: dict[str, tuple[str, str]] = {
     "rect_deadline": ("整改时限", "Deadline"),
     "rect_measure": ("整改措施", "Measure"),
     "rect_status": ("状态", "Status"),
+    "rect_id": ("事项编号", "Item ID"),
+    "measures_title": ("整改措施库（每项指标成为问题时写入整改清单和报告的措施，可修改；重建时保留）",
+                       "Measures library (the measure the rectification list and the report give when an indicator "
+                       "is a problem; edit freely, rebuilds keep it)"),
+    "measure_code": ("指标编码", "Indicator"),
+    "measure_name": ("指标名称", "Name"),
+    "measure_text": ("整改措施", "Measure"),
     "chart_dims": ("各维度得分（百分制）", "Dimension scores (100-point)"),
     "chart_gaps": ("各指标加权差距", "Weighted gap by indicator"),
     "chart_weights": ("指标综合权重", "Global weights of indicators"),

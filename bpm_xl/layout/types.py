@@ -283,6 +283,8 @@ class WorkbookData:
     meta: dict[str, Any] = field(default_factory=dict)
     #: the 整改清单 rows (keys of bpm_xl.rectification.FIELDS), as typed on the sheet
     rectification: list[dict[str, Any]] = field(default_factory=list)
+    #: the 整改措施库 rows: indicator code -> measure text as typed (blank: the default measure)
+    measures: dict[str, Any] = field(default_factory=dict)
     #: True when the file's Settings (BPM_DATA) says it holds bpm-xl's example data; what the
     #: layout writes there is decided from the inputs themselves (bpm_xl.layout.data.data_kind)
     example: bool = False

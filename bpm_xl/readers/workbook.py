@@ -24,7 +24,7 @@ import datetime as _dt
 import operator
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 from xml.etree import ElementTree
@@ -33,7 +33,7 @@ import pandas as pd
 
 from .. import conversion
 from ..errors import BpmError, SettingsError, WorkbookError
-from ..layout.inputs import SETTING_KEYS, SURVEY_KEYS
+from ..layout.inputs import META_KEYS, REPORT_KEYS, SETTING_KEYS, SURVEY_KEYS
 from ..layout.types import Formula, SurveyTable, WorkbookData, col_index, a1, parse_ref
 
 __all__ = ["Grids", "Places", "check_file", "parse_names", "parse_ref", "read_data", "to_inputs", "inputs_and_places",
@@ -300,10 +300,26 @@ def _blank(v: Any) -> Any:
 
 
 def _meta(g: Grids) -> dict[str, str]:
+    """The Settings rows about the evaluation and its report (layout.inputs META_KEYS, REPORT_KEYS)."""
     out = {}
-    for key in ("unit", "year", "evaluator"):
-        ref = g.names.get(f"BPM_{key.upper()}")
-        out[key] = _text(g.cell(ref[0], ref[1], ref[2])) if ref and ref[0] in g.sheets else ""
+    for key, name, *_ in META_KEYS + REPORT_KEYS:
+        ref = g.names.get(name)
+        out[key] = _text(_rect_value(g.cell(ref[0], ref[1], ref[2]))) if ref and ref[0] in g.sheets else ""
+    return out
+
+
+def read_measures(g: Grids) -> dict[str, Any]:
+    """The 整改措施库 rows (BPM_MEASURES: code, name, measure) by code, as typed; rows typed
+    below the named range count too."""
+    ref = g.name("BPM_MEASURES", required=False)
+    if ref is None:
+        return {}
+    sh, r0, c0, _, _ = ref
+    out: dict[str, Any] = {}
+    for r in range(r0, g.nrows(sh)):
+        code = _text(g.cell(sh, r, c0))
+        if code:
+            out[code] = _blank(g.cell(sh, r, c0 + 2))
     return out
 
 
@@ -324,6 +340,7 @@ def read_data(g: Grids) -> WorkbookData:
         experts=experts, judgments=judgments, delphi=delphi, delphi_sent=sent,
         delphi_returned=returned, survey_ids=survey_ids, survey=survey, where=where,
         meta={k: v for k, v in where["meta"].items() if v}, rectification=read_rectification(g),
+        measures=read_measures(g),
         example=_is_example(g),
     )
 
@@ -349,7 +366,7 @@ def read_survey_settings(g: Grids) -> dict[str, Any]:
     return out
 
 
-_RECT_FIELDS = ("problem", "stage", "indicator", "responsible", "deadline", "measure", "status")
+_RECT_FIELDS = ("problem", "stage", "indicator", "responsible", "deadline", "measure", "status", "id")
 
 
 def _rect_value(v: Any) -> Any:
@@ -368,7 +385,7 @@ def read_rectification(g: Grids) -> list[dict[str, Any]]:
     rows = []
     for r in range(r0, g.nrows(sh)):
         vals = [g.cell(sh, r, c0 + j) for j in range(len(_RECT_FIELDS))]
-        if all(v is None for v in vals):
+        if all(v is None for v in vals[:-1]):  # an ID alone is no item
             continue
         row = {k: _rect_value(v) for k, v in zip(_RECT_FIELDS, vals)}
         if isinstance(row["stage"], str):
@@ -581,7 +598,8 @@ def inputs_and_places(data: WorkbookData, source: str = "workbook"):
         rows = [e.get("row", 0) for e in data.experts]
         by_arg["ca"] = (esh, lambda r, c: a1(rows[r - 1], ec0 + 2, absolute=False) if r else None)
         by_arg["cs"] = (esh, lambda r, c: a1(rows[r - 1], ec0 + 3, absolute=False) if r else None)
-    meta = Meta(**(data.where or {}).get("meta", {}))
+    own = {f.name for f in fields(Meta)}
+    meta = Meta(**{k: v for k, v in (data.where or {}).get("meta", {}).items() if k in own})
     inputs = EvaluationInputs(
         system=system, settings=settings, experts=experts, judgments=judgments,
         delphi_rounds=rounds, survey=survey, title=data.title,

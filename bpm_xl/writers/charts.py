@@ -326,10 +326,12 @@ def radar(ev: Any, lang: str, previous: Any = None, *, this_label: str | None = 
         return render(fig, fmt)
 
 
-def gap_bar(ev: Any, lang: str, top: int = 10, fmt: str = "png") -> bytes:
-    """Indicators with the largest weighted gaps (100-point points lost), coloured by dimension."""
+def gap_bar(ev: Any, lang: str, top: int = 10, fmt: str = "png", codes: Sequence[str] | None = None) -> bytes:
+    """Indicators with the largest weighted gaps (100-point points lost), coloured by dimension;
+    with ``codes`` only those indicators (the report's problems), in the priorities' order."""
     with _style(lang) as ll:
-        pr = ev.priorities.head(top)
+        pr = ev.priorities
+        pr = (pr[pr["label"].isin(list(codes))] if codes is not None else pr).head(top)
         dims = [d.code for d in ev.system.dimensions]
         dcolor = {d: COLORS[k % len(COLORS)] for k, d in enumerate(dims)}
         scale = ev.settings.scale_max

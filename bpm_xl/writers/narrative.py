@@ -1,4 +1,7 @@
-"""Figures -> sentences: the text the HTML and Word reports share, in Chinese and English.
+"""Figures -> sentences: the story the HTML and Word reports share, in Chinese and English.
+
+The wording lives in :mod:`bpm_xl.writers.texts`; which indicators are strengths and which are
+problems comes from :func:`bpm_xl.findings.classify`, here only put into sentences.
 
 Everything here is pure (an :class:`~bpm_xl.evaluation.Evaluation` in, plain strings out) so a
 director can edit the wording in Word and a test can check every number. Numbers are shown
@@ -15,6 +18,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
+from .texts import T, variant
+
 __all__ = [
     "OUTLINE",
     "YearComparison",
@@ -27,6 +32,7 @@ __all__ = [
     "fix",
     "heading",
     "meta_of",
+    "date_text",
     "method_paragraphs",
     "p_text",
     "pct",
@@ -34,7 +40,13 @@ __all__ = [
     "report_title",
     "sensitivity_statement",
     "stage_name",
-    "suggestions_by_stage",
+    "suggestions",
+    "survey_facts",
+    "survey_paragraph",
+    "scope_info",
+    "rule_paragraphs",
+    "round_sentence",
+    "significant",
     "year_sentences",
 ]
 
@@ -50,8 +62,6 @@ OUTLINE = (
 )
 
 STAGES = ("plan", "do", "check", "act")
-_STAGE = {"plan": ("计划（Plan）", "Plan"), "do": ("执行（Do）", "Do"), "check": ("检查（Check）", "Check"),
-          "act": ("处理（Act）", "Act")}
 
 
 def heading(key: str, lang: str) -> str:
@@ -62,14 +72,11 @@ def heading(key: str, lang: str) -> str:
 
 
 def stage_short(stage: str, lang: str) -> str:
-    """计划 / 执行 / 检查 / 处理 (Plan / Do / Check / Act), for narrow table columns."""
-    zh, en = _STAGE.get(stage, (stage, stage))
-    return zh.split("（")[0] if lang == "zh" else en
+    """计划 / 执行 / 检查 / 处理 (plan / do / check / act), for narrow table columns."""
+    return T(f"stage_{stage}", lang) if stage in STAGES else stage
 
 
-def stage_name(stage: str, lang: str) -> str:
-    zh, en = _STAGE.get(stage, (stage, stage))
-    return zh if lang == "zh" else en
+stage_name = stage_short
 
 
 # --------------------------------------------------------------------------- numbers
@@ -102,126 +109,171 @@ def p_text(p: float) -> str:
 
 
 # --------------------------------------------------------------------------- meta and title
+META_FIELDS = ("unit", "year", "evaluator", "report_date", "functions", "budget", "scope", "organisation",
+               "problem_line", "survey_sent", "survey_received", "survey_excluded", "survey_reasons")
+
+
 def meta_of(meta: Any, evaluation: Any = None) -> dict[str, str]:
-    """unit / year / evaluator as text from a Meta object or mapping (falls back to
+    """The report's facts from Settings (unit, year, evaluator, report date, 基本情况 fields, the
+    problem line, the survey's collection) as text from a Meta object or mapping (falls back to
     ``evaluation.meta``); missing fields are ""."""
     if meta is None and evaluation is not None:
         meta = getattr(evaluation, "meta", None) or getattr(getattr(evaluation, "inputs", None), "meta", None)
     out = {}
-    for key in ("unit", "year", "evaluator"):
+    for key in META_FIELDS:
         v = meta.get(key) if isinstance(meta, Mapping) else getattr(meta, key, None)
         if isinstance(v, float) and v.is_integer():
             v = int(v)
+        if hasattr(v, "isoformat") and not isinstance(v, str):
+            v = v.isoformat()[:10]
         out[key] = "" if v is None else str(v).strip()
     return out
+
+
+def date_text(value: str, lang: str) -> str:
+    """A date typed on Settings as the report prints it: 2026-03-31 -> 2026年3月31日 (zh); any
+    other text as typed."""
+    import re
+
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", value or "")
+    if not m or lang != "zh":
+        return value
+    return f"{int(m.group(1))}年{int(m.group(2))}月{int(m.group(3))}日"
 
 
 def report_title(evaluation: Any, meta: Mapping[str, str], lang: str) -> str:
     """"<unit><year>年度预算绩效管理评价报告" (or the workbook's title when no unit is given)."""
     unit, year = meta.get("unit", ""), meta.get("year", "")
-    if lang == "zh":
-        if unit or year:
-            return f"{unit}{year + '年度' if year else ''}预算绩效管理评价报告"
-        return evaluation.inputs.title or "预算绩效管理评价报告"
-    if unit or year:
-        return "Budget performance management evaluation report" + (f": {unit}" if unit else "") + (
-            f", {year}" if year else "")
-    return evaluation.inputs.title or "Budget performance management evaluation report"
+    if unit and year:
+        return T("title_unit_year", lang, unit=unit, year=year)
+    if unit:
+        return T("title_unit", lang, unit=unit)
+    if year:
+        return T("title_year", lang, year=year)
+    return evaluation.inputs.title or T("title_plain", lang)
 
 
 def _name(ev: Any, code: str, lang: str) -> str:
     return ev.system.label(code, lang)
 
 
-def _q(text: str, lang: str) -> str:
-    return f"“{text}”" if lang == "zh" else f"'{text}'"
+def _or_todo(v: str, lang: str) -> str:
+    return v if v else T("todo", lang)
 
 
-# --------------------------------------------------------------------------- sections
+def stage_word(stage: str, lang: str) -> str:
+    """计划 / 执行 / 检查 / 处理 (plan / do / check / act)."""
+    return T(f"stage_{stage}", lang) if stage in STAGES else stage
+
+
+# --------------------------------------------------------------------------- 一、基本情况
 def basic_info(ev: Any, meta: Mapping[str, str], lang: str) -> list[str]:
-    zh = lang == "zh"
+    """The unit: who, what it does, its budget (each 待填写 when Settings leaves it blank)."""
+    j = T("sentence_join", lang)
+    return [j.join((T("unit_line", lang, unit=_or_todo(meta.get("unit", ""), lang), year=_or_todo(meta.get("year", ""), lang)),
+                    T("functions", lang, v=_or_todo(meta.get("functions", ""), lang)),
+                    T("budget", lang, v=_or_todo(meta.get("budget", ""), lang))))]
+
+
+def scope_info(ev: Any, meta: Mapping[str, str], lang: str) -> list[str]:
     sys_ = ev.system
-    n_dim, n_ind = len(sys_.dimensions), len(sys_.indicators)
-    dims = "、".join(d.name("zh") for d in sys_.dimensions) if zh else ", ".join(d.name("en") for d in sys_.dimensions)
-    out = []
-    if zh:
-        who = meta.get("unit") or "（被评价单位，请填写）"
-        year = meta.get("year") or "（年度，请填写）"
-        out.append(f"被评价单位：{who}。评价年度：{year}。评价人：{meta.get('evaluator') or '（请填写）'}。")
-        if ev.inputs.title:
-            out.append(f"评价对象：{ev.inputs.title}。")
-        out.append(f"本次评价采用 {n_dim} 个维度（{dims}）、{n_ind} 项指标构成的预算绩效管理评价指标体系，"
-                   f"各指标按计划—执行—检查—处理（PDCA）环节归类。")
-    else:
-        out.append(f"Unit evaluated: {meta.get('unit') or '(to be filled in)'}. Year: {meta.get('year') or '(to be filled in)'}. "
-                   f"Evaluator: {meta.get('evaluator') or '(to be filled in)'}.")
-        if ev.inputs.title:
-            out.append(f"Subject: {ev.inputs.title}.")
-        out.append(f"The evaluation uses an indicator system of {n_dim} dimensions ({dims}) and {n_ind} indicators, "
-                   "each assigned to a plan-do-check-act (PDCA) stage.")
+    dims = T("sep", lang).join(d.name(lang) for d in sys_.dimensions)
+    out = [T("sentence_join", lang).join((T("scope", lang, v=_or_todo(meta.get("scope", ""), lang)),
+                                          T("organisation", lang, v=_or_todo(meta.get("organisation", ""), lang))))]
+    if ev.inputs.title:
+        out.append(T("subject", lang, v=ev.inputs.title))
+    out.append(T("system", lang, n_dim=len(sys_.dimensions), dims=dims, n_ind=len(sys_.indicators)))
     return out
 
 
-def _survey_count(ev: Any) -> int:
-    return len(ev.inputs.survey)
-
-
+# --------------------------------------------------------------------------- 二、评价工作开展情况
 def method_paragraphs(ev: Any, lang: str) -> list[str]:
-    """Method and panel: experts, Delphi rounds, W and p, authority, screening, AHP, respondents."""
-    zh = lang == "zh"
+    """Method and panel: experts, Delphi rounds (forms, W, χ², p, significance), authority."""
     s = ev.settings
-    n_exp = len(ev.inputs.experts)
-    out = []
-    method = {"eigen": ("特征向量法", "principal eigenvector"), "geomean": ("几何平均法", "row geometric mean"),
-              "arith": ("算术平均法", "column-normalised row average")}[s.method][0 if zh else 1]
-    weighting = ("按专家权威系数加权" if s.expert_weighting == "authority" else "等权") if zh else (
-        "weighted by authority" if s.expert_weighting == "authority" else "equally weighted")
-    if zh:
-        out.append(f"评价采用德尔菲法确定指标、层次分析法（AHP）确定权重、问卷调查采集评分的方法。专家组共 {n_exp} 人，"
-                   f"各专家判断矩阵{weighting}后集结（{'AIJ，判断加权几何平均' if s.aggregation == 'aij' else 'AIP，权重加权几何平均'}），"
-                   f"权重按{method}计算，随机一致性指标取 {s.random_index} 表，一致性比例 CR < {s.cr_threshold:g} 为可接受。")
-    else:
-        out.append(f"Indicators were settled by Delphi consultation, weighted by the analytic hierarchy process (AHP) and "
-                   f"scored by a survey. The panel has {n_exp} experts, {weighting}; their judgments are aggregated "
-                   f"({'AIJ, weighted geometric mean of judgments' if s.aggregation == 'aij' else 'AIP, weighted geometric mean of priorities'}), "
-                   f"weights by the {method} method, random index table {s.random_index}, acceptable when CR < {s.cr_threshold:g}.")
+    out = [T("method", lang, n=len(ev.inputs.experts),
+             weighting=T("weighting_authority" if s.expert_weighting == "authority" else "weighting_equal", lang),
+             aip=T("aip", lang) if s.aggregation == "aip" else "", method=T(f"m_{s.method}", lang),
+             ri=T(f"ri_{s.random_index}", lang), t=s.cr_threshold)]
     d = ev.delphi
-    if d is not None:
-        a = d.authority
-        for rd in d.rounds:
-            kept = int(rd.screen.to_frame()["keep"].sum())
-            total = len(rd.screen.to_frame())
-            k = rd.kendall
-            sent = _nth(ev.inputs.delphi_sent, rd.number - 1)
-            back = _nth(ev.inputs.delphi_returned, rd.number - 1)
-            if zh:
-                t = f"第 {rd.number} 轮德尔菲咨询：{rd.n_experts} 位专家评分"
-                if sent and back:
-                    t += f"（发出问卷 {sent:g} 份，收回 {back:g} 份，回收率 {pct(back / sent)}）"
-                if k is not None:
-                    t += f"，Kendall 协调系数 W = {fix(k.w, 4)}（χ² = {fix(k.chi2, 2)}，自由度 {k.df}，{p_text(k.p)}）"
-                t += f"；按均值 ≥ {s.min_mean:g} 且变异系数 ≤ {s.max_cv:g} 筛选，{total} 项指标保留 {kept} 项、剔除 {total - kept} 项。"
-            else:
-                t = f"Delphi round {rd.number}: {rd.n_experts} experts rated the indicators"
-                if sent and back:
-                    t += f" ({sent:g} questionnaires sent, {back:g} returned, {pct(back / sent)})"
-                if k is not None:
-                    t += f"; Kendall's W = {fix(k.w, 4)} (χ² = {fix(k.chi2, 2)}, df {k.df}, {p_text(k.p)})"
-                t += (f"; screening by mean ≥ {s.min_mean:g} and CV ≤ {s.max_cv:g} kept {kept} of {total} indicators"
-                      f" and removed {total - kept}.")
-            out.append(t)
-        level = ("较高" if a.panel_cr >= 0.7 else "偏低") if zh else ("adequate" if a.panel_cr >= 0.7 else "low")
-        out.append(f"专家权威系数 Cr = {fix(a.panel_cr, 3)}（判断依据 Ca = {fix(a.panel_ca, 3)}，熟悉程度 Cs = "
-                   f"{fix(a.panel_cs, 3)}），权威程度{level}（一般以 Cr ≥ 0.7 为可接受）。" if zh else
-                   f"Expert authority Cr = {fix(a.panel_cr, 3)} (basis Ca = {fix(a.panel_ca, 3)}, familiarity Cs = "
-                   f"{fix(a.panel_cs, 3)}), {level} (Cr ≥ 0.7 is usually taken as acceptable).")
-    n = _survey_count(ev)
-    answers = ev.indicator_table["answers"]
-    out.append(f"问卷调查共收回 {n} 份答卷，各指标有效答卷 {int(answers.min())}–{int(answers.max())} 份，"
-               f"按 {s.scale_min:g}–{s.scale_max:g} 分量表评分。" if zh else
-               f"The survey has {n} respondents; each indicator has {int(answers.min())}-{int(answers.max())} valid "
-               f"answers on a {s.scale_min:g}-{s.scale_max:g} scale.")
+    if d is None:
+        return out
+    for k, rd in enumerate(d.rounds):
+        out.append(round_sentence(ev, rd, k, lang))
+    a = d.authority
+    out.append(T("authority", lang, cr=fix(a.panel_cr, 3), ca=fix(a.panel_ca, 3), cs=fix(a.panel_cs, 3),
+                 level=T("authority_ok" if a.panel_cr >= 0.7 else "authority_low", lang)))
     return out
+
+
+def significant(kendall: Any, alpha: float = 0.05) -> bool | None:
+    """Whether Kendall's W is significant (p < alpha); None when not computed."""
+    if kendall is None or kendall.p is None or not math.isfinite(float(kendall.p)):
+        return None
+    return float(kendall.p) < alpha
+
+
+def round_sentence(ev: Any, rd: Any, k: int, lang: str) -> str:
+    s = ev.settings
+    scr = rd.screen.to_frame()
+    kept, total = int(scr["keep"].sum()), len(scr)
+    sent = _nth(ev.inputs.delphi_sent, rd.number - 1)
+    back = _nth(ev.inputs.delphi_returned, rd.number - 1)
+    forms = (T("forms", lang, sent=f"{sent:g}", back=f"{back:g}", rate=pct(back / sent)) if sent and back
+             else T("forms_todo", lang))
+    if lang == "zh" and sent and back:
+        forms = "：" + forms if k % 3 == 2 else "，" + forms if k % 3 == 0 else "（" + forms + "）"
+    kd = rd.kendall
+    removed = T("removed", lang, n=total - kept) if total > kept else ""
+    if kd is None:
+        return T("round#1", lang, k=rd.number, forms=forms, n=rd.n_experts, w="—", chi2="—", df="—", p="—",
+                 sig=T("no_kendall", lang), m=s.min_mean, cv=s.max_cv, total=total, kept=kept, removed=removed)
+    sig = T("sig_yes" if significant(kd) else "sig_no", lang)
+    return variant("round", k, lang, k=rd.number, forms=forms, n=rd.n_experts, w=fix(kd.w, 4), chi2=fix(kd.chi2, 2),
+                   df=kd.df, p=p_text(kd.p), sig=sig, m=s.min_mean, cv=s.max_cv, total=total, kept=kept,
+                   removed=removed)
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyFacts:
+    """What the report says about the survey's collection."""
+
+    received: int
+    excluded: int
+    valid: int
+    used: int
+    sent: int | None
+    reasons: str           # as typed on Settings (the survey import writes it); "" when never screened
+
+
+def _int(v: Any) -> int | None:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return int(x) if math.isfinite(x) and x >= 0 and x.is_integer() else None
+
+
+def survey_facts(ev: Any, meta: Mapping[str, str]) -> SurveyFacts:
+    """Received / screened out / valid / used: the survey sheet holds what was used; Settings
+    holds what came back and the screening (the import records them)."""
+    used = len(ev.inputs.survey)
+    received = _int(meta.get("survey_received"))
+    received = used if received is None or received < used else received
+    excluded = _int(meta.get("survey_excluded"))
+    excluded = received - used if excluded is None else excluded
+    return SurveyFacts(received, excluded, received - excluded, used, _int(meta.get("survey_sent")) or None,
+                       meta.get("survey_reasons", ""))
+
+
+def survey_paragraph(ev: Any, meta: Mapping[str, str], lang: str) -> str:
+    f = survey_facts(ev, meta)
+    s = ev.settings
+    answers = ev.indicator_table["answers"]
+    rate = T("survey_rate", lang, sent=f.sent, rate=pct(f.received / f.sent)) if f.sent else ""
+    screening = (T("screening", lang, reasons=f.reasons, excluded=f.excluded, valid=f.valid) if f.reasons or f.excluded
+                 else T("screening_none", lang))
+    return T("survey", lang, received=f.received, rate=rate, screening=screening, used=f.used,
+             lo=int(answers.min()), hi=int(answers.max()), smin=s.scale_min, smax=s.scale_max)
 
 
 def _nth(seq: Sequence[Any], k: int) -> float | None:
@@ -232,14 +284,21 @@ def _nth(seq: Sequence[Any], k: int) -> float | None:
     return v if math.isfinite(v) and v > 0 else None
 
 
+# --------------------------------------------------------------------------- 三、综合评价结论
+def _rule_name(bands: Any, lang: str) -> str:
+    mof = bands.name == "mof2020" or "财预〔2020〕10" in str(bands.name)
+    return T("rule_mof", lang) if mof else T("rule_custom", lang, name=bands.name)
+
+
 def _band_text(ev: Any, lang: str) -> str:
     bands = ev.rating.bands.bands
     parts = []
     for k, b in enumerate(bands):
         label = b.label_zh if lang == "zh" else b.label_en
-        hi = "" if k == 0 else (f"，< {bands[k - 1].lower:g}" if lang == "zh" else f", < {bands[k - 1].lower:g}")
-        parts.append(f"{b.grade} {label}（≥ {b.lower:g}{hi}）" if lang == "zh" else f"{b.grade} {label} (≥ {b.lower:g}{hi})")
-    return "；".join(parts) if lang == "zh" else "; ".join(parts)
+        rng = (T("range_top", lang, lo=b.lower) if k == 0 else
+               T("range_mid", lang, lo=b.lower, hi=bands[k - 1].lower))
+        parts.append(f"{label}：{rng}" if lang == "zh" else f"{label}: {rng}")
+    return T("semi", lang).join(parts)
 
 
 def conclusion(ev: Any, lang: str) -> list[str]:
@@ -247,151 +306,208 @@ def conclusion(ev: Any, lang: str) -> list[str]:
     s = ev.settings
     r = ev.rating
     label = r.label_zh if lang == "zh" else r.label_en
-    band = next(b for b in r.bands.bands if b.grade == r.grade)
-    if lang == "zh":
-        return [f"综合评价加权总分为 {fix(ev.total, 4)} 分（{s.scale_min:g}–{s.scale_max:g} 分制），折合百分制 "
-                f"{fix(ev.score100, 2)} 分，评价等级为{_q(label, lang)}（{r.grade}）：按 {r.bands.name} 规则，"
-                f"百分制得分（保留两位小数）达到 {band.lower:g} 分（含）即为该等级。",
-                f"等级划分：{_band_text(ev, lang)}。"]
-    return [f"The weighted total score is {fix(ev.total, 4)} (on a {s.scale_min:g}-{s.scale_max:g} scale), "
-            f"{fix(ev.score100, 2)} on 100 points, rated {_q(label, lang)} ({r.grade}): under the {r.bands.name} rule a "
-            f"100-point score (rounded to 2 decimals) of {band.lower:g} or more earns this grade.",
-            f"Rating bands: {_band_text(ev, lang)}."]
+    bands = r.bands.bands
+    k = next(i for i, b in enumerate(bands) if b.grade == r.grade)
+    rng = T("range_top", lang, lo=bands[k].lower) if k == 0 else T("range_mid", lang, lo=bands[k].lower,
+                                                                     hi=bands[k - 1].lower)
+    return [T("conclusion", lang, total=fix(ev.total, 4), smin=s.scale_min, smax=s.scale_max, s100=fix(ev.score100, 2),
+              label=label, rule=_rule_name(r.bands, lang), range=rng),
+            T("bands", lang, bands=_band_text(ev, lang))]
 
 
-def analysis(ev: Any, lang: str, k: int = 3) -> list[str]:
-    """Dimension by dimension, strongest and weakest indicators, largest weighted gaps,
-    consistency caveats."""
-    zh = lang == "zh"
-    out = []
+# --------------------------------------------------------------------------- 四、绩效分析
+def rule_paragraphs(ev: Any, found: Any, lang: str) -> list[str]:
+    lost = sum(f.points_lost for f in found.problems)
+    all_lost = sum(f.points_lost for f in found.all)
+    return [T("rule", lang, line=found.line, k=found.lowest),
+            T("rule_count", lang, n_s=len(found.strengths), n_p=len(found.problems), lost=fix(lost, 2),
+              share=pct(lost / all_lost) if all_lost > 0 else pct(0))]
+
+
+def _ind(ev: Any, f: Any, lang: str, digits: int = 2) -> str:
+    return (f"{f.code} {_name(ev, f.code, lang)}（{fix(f.score, digits)}）" if lang == "zh" else
+            f"{f.code} {_name(ev, f.code, lang)} ({fix(f.score, digits)})")
+
+
+def analysis(ev: Any, lang: str, found: Any = None) -> list[str]:
+    """Dimensions (best, worst, below the line, heaviest), the lowest and highest indicators,
+    and the consistency of the weights."""
+    from ..findings import classify
+
+    found = found if found is not None else classify(ev)
     dt = ev.dimension_table
-    sep = "；" if zh else "; "
-    parts = []
-    for _, d in dt.iterrows():
-        nm = _name(ev, d["dimension"], lang)
-        parts.append(f"{nm}权重 {fix(d['weight'], 4)}，得分 {fix(d['score'], 4)}（百分制 {fix(d['score100'], 2)}），"
-                     f"对总分贡献 {fix(d['contribution'], 4)}" if zh else
-                     f"{nm}: weight {fix(d['weight'], 4)}, score {fix(d['score'], 4)} ({fix(d['score100'], 2)} on 100), "
-                     f"contribution {fix(d['contribution'], 4)}")
-    out.append(("分维度看：" if zh else "By dimension: ") + sep.join(parts) + ("。" if zh else "."))
+    out = []
     best = dt.loc[dt["score100"].idxmax()]
     worst = dt.loc[dt["score100"].idxmin()]
+    text = ""
     if best["dimension"] != worst["dimension"]:
-        out.append(f"{_name(ev, best['dimension'], lang)}表现最好（百分制 {fix(best['score100'], 2)}），"
-                   f"{_name(ev, worst['dimension'], lang)}相对薄弱（百分制 {fix(worst['score100'], 2)}）。" if zh else
-                   f"{_name(ev, best['dimension'], lang)} is strongest ({fix(best['score100'], 2)} on 100) and "
-                   f"{_name(ev, worst['dimension'], lang)} weakest ({fix(worst['score100'], 2)}).")
-    it = ev.indicator_table.sort_values("mean_score", ascending=False, kind="stable")
-    k = min(k, len(it))
-
-    def lst(rows: Any) -> str:
-        items = [f"{r['code']} {_name(ev, r['code'], lang)}（{fix(r['mean_score'], 4)}）" if zh else
-                 f"{r['code']} {_name(ev, r['code'], lang)} ({fix(r['mean_score'], 4)})" for _, r in rows.iterrows()]
-        return "、".join(items) if zh else ", ".join(items)
-
-    out.append(f"分指标看，得分最高的 {k} 项指标为 {lst(it.head(k))}；得分最低的 {k} 项为 {lst(it.tail(k).iloc[::-1])}"
-               f"（满分 {ev.settings.scale_max:g}）。" if zh else
-               f"By indicator, the {k} highest scores are {lst(it.head(k))}; the {k} lowest are "
-               f"{lst(it.tail(k).iloc[::-1])} (top of scale {ev.settings.scale_max:g}).")
-    pr = ev.priorities.head(k)
-    scale = ev.settings.scale_max
-    gaps = [f"{r['label']} {_name(ev, r['label'], lang)}（加权差距 {fix(r['weighted_gap'], 4)}，百分制失分 "
-            f"{fix(r['weighted_gap'] / scale * 100, 2)}，占全部失分 {pct(r['share'])}）" if zh else
-            f"{r['label']} {_name(ev, r['label'], lang)} (weighted gap {fix(r['weighted_gap'], 4)}, "
-            f"{fix(r['weighted_gap'] / scale * 100, 2)} points of 100, {pct(r['share'])} of all points lost)"
-            for _, r in pr.iterrows()]
-    out.append((f"加权差距（全局权重 × 与满分的差距）最大的 {len(gaps)} 项指标为 " + "、".join(gaps) +
-                "，是提升总分的重点。") if zh else
-               (f"The {len(gaps)} largest weighted gaps (global weight × distance to the top of the scale) are "
-                + "; ".join(gaps) + "; these are where the total can gain most."))
+        text += T("dims_best_worst", lang, n=len(dt), best=_name(ev, best["dimension"], lang), best_s=fix(best["score100"], 2),
+                  worst=_name(ev, worst["dimension"], lang), worst_s=fix(worst["score100"], 2))
+    below = [f"{_name(ev, d['dimension'], lang)}（{fix(d['score100'], 2)}）" if lang == "zh" else
+             f"{_name(ev, d['dimension'], lang)} ({fix(d['score100'], 2)})"
+             for _, d in dt.iterrows() if float(d["score100"]) < found.line]
+    text += (T("dims_below", lang, line=found.line, names=T("sep", lang).join(below)) if below else
+             T("dims_none_below", lang, line=found.line))
+    heavy = dt.loc[dt["weight"].idxmax()]
+    text += T("dims_heaviest", lang, name=_name(ev, heavy["dimension"], lang), w=fix(heavy["weight"], 4),
+              c=fix(heavy["contribution"], 4))
+    out.append(text)
+    lows = sorted(found.all, key=lambda f: f.rank_low)
+    k = found.lowest
+    text = T("lowest", lang, k=k, items=T("sep", lang).join(_ind(ev, f, lang) for f in lows[:k]),
+             top=ev.settings.scale_max) if k else ""
+    if found.strengths:
+        text += T("highest", lang, items=T("sep", lang).join(_ind(ev, f, lang) for f in found.strengths[:3]))
+    if text:
+        out.append(text)
     out += consistency_caveats(ev, lang)
     return out
 
 
 def consistency_caveats(ev: Any, lang: str) -> list[str]:
-    zh = lang == "zh"
+    from ..model import GOAL
+
     t = ev.settings.cr_threshold
     bad = ev.inconsistent_nodes()
     crs = [nr.aggregated.consistency_ratio for nr in ev.nodes.values()]
     out = []
     if not bad:
-        out.append(f"各集结判断矩阵均通过一致性检验（最大 CR = {fix(max(crs), 4)} < {t:g}），层次总排序 CR = "
-                   f"{fix(ev.hierarchy.consistency_ratio, 4)}，权重可以采用。" if zh else
-                   f"Every aggregated judgment matrix passes the consistency check (largest CR = {fix(max(crs), 4)} < {t:g}); "
-                   f"the hierarchy CR is {fix(ev.hierarchy.consistency_ratio, 4)}, so the weights can be used.")
+        out.append(T("consistency_ok", lang, cr=fix(max(crs), 4), t=t, h=fix(ev.hierarchy.consistency_ratio, 4)))
     else:
-        names = [f"{nr.node}（CR = {fix(nr.aggregated.consistency_ratio, 4)}）" if zh else
-                 f"{nr.node} (CR = {fix(nr.aggregated.consistency_ratio, 4)})" for nr in bad]
-        out.append(f"注意：{'、'.join(names)} 的集结判断矩阵未通过一致性检验（CR ≥ {t:g}），相关权重应谨慎解读，"
-                   f"建议按附件中的修正建议请专家复核。" if zh else
-                   f"Caution: the aggregated matrices of {', '.join(names)} fail the consistency check (CR ≥ {t:g}); read "
-                   f"those weights with care and ask the experts to review the judgments suggested in the annex.")
+        names = [T("goal", lang) if nr.node == GOAL else _name(ev, nr.node, lang) for nr in bad]
+        out.append(T("consistency_bad", lang, names=T("sep", lang).join(names), t=t))
     experts = sorted({ec for nr in ev.nodes.values() for ec, r in zip(nr.expert_codes, nr.expert_results)
                       if r.consistency_ratio >= t})
     if experts:
-        out.append(f"另有专家 {'、'.join(experts)} 的个人判断矩阵 CR ≥ {t:g}，其判断仍按专家权重参与集结。" if zh else
-                   f"Expert(s) {', '.join(experts)} have individual matrices with CR ≥ {t:g}; their judgments still enter "
-                   "the aggregate with the expert's weight.")
+        out.append(T("consistency_experts", lang, n=len(experts), names=T("sep", lang).join(experts)))
     return out
 
 
-def experience(ev: Any, lang: str, k: int = 3) -> list[str]:
-    """Good practice suggested by the strongest indicators, as a starting point to edit."""
-    zh = lang == "zh"
-    it = ev.indicator_table.sort_values("mean_score", ascending=False, kind="stable").head(k)
-    out = []
-    for _, r in it.iterrows():
-        out.append(f"{r['code']} {_name(ev, r['code'], lang)}得分 {fix(r['mean_score'], 4)}，在全部指标中位居前列，"
-                   f"相关做法（{stage_name(r['pdca'], lang)}环节）可总结推广。" if zh else
-                   f"{r['code']} {_name(ev, r['code'], lang)} scores {fix(r['mean_score'], 4)}, among the best; the "
-                   f"practice behind it ({stage_name(r['pdca'], lang)} stage) is worth describing and spreading.")
-    out.append("【请结合实际补充具体做法、制度文件和成效。】" if zh else
-               "[Add the concrete practices, rules and results here before signing.]")
+# --------------------------------------------------------------------------- 五、主要经验做法
+def _low_clause(f: Any, ev: Any, lang: str, key: str = "low_share_few") -> str:
+    if not math.isfinite(f.low_share):
+        return ""
+    lo = ev.settings.scale_min
+    return T(key, lang, share=pct(f.low_share), lo=lo, lo2=lo + 1)
+
+
+def experience(ev: Any, lang: str, found: Any = None, k: int = 3) -> list[str]:
+    """The strengths (at or above the line, never problems), the best first."""
+    from ..findings import classify
+
+    found = found if found is not None else classify(ev)
+    if not found.strengths:
+        return [T("strengths_none", lang, line=found.line)]
+    stages = []
+    for f in found.strengths:
+        if f.stage and f.stage not in stages:
+            stages.append(f.stage)
+    counts = {st: sum(1 for f in found.strengths if f.stage == st) for st in stages}
+    top_stages = [st for st in stages if counts[st] == max(counts.values())]
+    out = [T("strengths_count", lang, n=len(found.strengths), line=found.line,
+             stages=T("sep", lang).join(stage_word(st, lang) for st in top_stages))]
+    for i, f in enumerate(found.strengths[:k]):
+        low = _low_clause(f, ev, lang) if f.low_share < 0.1 else ""
+        out.append(variant("strength", i, lang, name=_name(ev, f.code, lang), code=f.code, score=fix(f.score, 2),
+                           s100=fix(f.score100, 1), low=low, stage=stage_word(f.stage, lang), dmean=fix(f.dimension_mean, 2)))
     return out
 
 
-def problems_by_stage(ev: Any, lang: str, top: int = 5) -> dict[str, list[str]]:
-    """The top priorities' problems and their causes (what the figures show), by PDCA stage."""
-    zh = lang == "zh"
-    scale = ev.settings.scale_max
+# --------------------------------------------------------------------------- 六、存在的问题及原因
+def expert_view(ev: Any, code: str) -> tuple[float, float] | None:
+    """(mean, lowest) of the last Delphi round's ratings of an indicator, when there is one."""
+    d = ev.delphi
+    if d is None or not d.rounds:
+        return None
+    st = d.rounds[-1].stats.to_frame().set_index("label")
+    if code not in st.index:
+        return None
+    frame = ev.inputs.delphi_rounds[-1] if ev.inputs.delphi_rounds else None
+    low = float("nan")
+    if frame is not None and code in frame.columns:
+        col = frame[code].astype(float)
+        low = float(col.min())
+    return float(st.loc[code, "mean"]), low
+
+
+def cause(ev: Any, f: Any, lang: str, used: dict[str, int] | None = None) -> str:
+    """What the figures say about why an indicator loses points. ``used`` counts the wordings a
+    section has taken so far (each kind of clause takes the next one, so no frame repeats early)."""
+    used = {} if used is None else used
+
+    def nxt(key: str) -> int:
+        used[key] = used.get(key, -1) + 1
+        return used[key]
+
+    parts = []
+    lo = ev.settings.scale_min
+    if math.isfinite(f.low_share):
+        key = "cause_low" if f.low_share >= 0.15 else "cause_few"
+        parts.append(variant(key, nxt(key), lang, share=pct(f.low_share), lo=lo, lo2=lo + 1))
+    view = expert_view(ev, f.code)
+    if view is not None and view[0] >= 4:
+        parts.append(variant("cause_expert", nxt("cause_expert"), lang, mean=fix(view[0], 2), low=fix(view[1], 0)))
+    if not parts:
+        return ""
+    text = T("cause_join", lang).join(parts) + T("cause_end", lang)
+    return text[0].upper() + text[1:] if lang == "en" else text
+
+
+def problems_by_stage(ev: Any, lang: str, found: Any = None, top: int = 5) -> tuple[dict[str, list[str]], list[str]]:
+    """The problems that cost most (the first ``top``) and the lowest-scoring ones, by stage, in
+    varied frames; and one sentence on the remaining problems (all are in Annex 1)."""
+    from ..findings import classify
+
+    found = found if found is not None else classify(ev)
+    shown = [f for i, f in enumerate(found.problems) if i < top or f.rank_low <= found.lowest]
+    rest = [f for f in found.problems if f not in shown]
+    rank_lost = {f.code: i + 1 for i, f in enumerate(sorted(found.all, key=lambda x: -x.points_lost))}
     out: dict[str, list[str]] = {}
-    it = ev.indicator_table.set_index("code")
-    for _, r in ev.priorities.head(top).iterrows():
-        if float(r["weighted_gap"]) <= 0:
-            continue
-        code = r["label"]
-        row = it.loc[code]
-        out.setdefault(r["stage"] or "act", []).append(
-            f"{code} {_name(ev, code, lang)}：得分 {fix(r['score'], 4)}，距满分差 {fix(r['gap'], 4)}，全局权重 "
-            f"{fix(r['weight'], 4)}，使总分损失 {fix(r['weighted_gap'] / scale * 100, 2)} 分（百分制，"
-            f"占全部失分 {pct(r['share'])}），有效答卷 {int(row['answers'])} 份。"
-            f"【原因分析：请结合调研情况填写。】" if zh else
-            f"{code} {_name(ev, code, lang)}: score {fix(r['score'], 4)}, {fix(r['gap'], 4)} below the top, global weight "
-            f"{fix(r['weight'], 4)}, costing {fix(r['weighted_gap'] / scale * 100, 2)} points of 100 "
-            f"({pct(r['share'])} of all points lost), {int(row['answers'])} valid answers. "
-            f"[Causes: fill in from the fieldwork.]")
-    return {s: out[s] for s in STAGES if s in out} | {s: v for s, v in out.items() if s not in STAGES}
+    used: dict[str, int] = {}
+    for i, f in enumerate(shown):
+        vs = T("vs_dim_below" if f.score < f.dimension_mean else "vs_dim_above", lang, dmean=fix(f.dimension_mean, 2))
+        lowest = T("lowest_mark", lang, k=found.lowest) if f.rank_low <= found.lowest else ""
+        out.setdefault(f.stage if f.stage in STAGES else "act", []).append(variant(
+            "problem", i, lang, code=f.code, name=_name(ev, f.code, lang), score=fix(f.score, 2), s100=fix(f.score100, 1),
+            lost=fix(f.points_lost, 2), share=pct(f.share_lost), rank=rank_lost[f.code], vs_dim=vs, lowest=lowest,
+            weight=fix(f.weight, 4), line=found.line, cause=cause(ev, f, lang, used)).strip())
+    ordered = {s_: out[s_] for s_ in STAGES if s_ in out}
+    tail = []
+    if rest:
+        tail.append(T("others", lang, items=T("sep", lang).join(_ind(ev, f, lang) for f in rest), line=found.line,
+                      lost=fix(sum(f.points_lost for f in rest), 2)))
+    return ordered, tail
 
 
-_SUGGEST = {
-    "plan": ("在计划环节，完善绩效目标设定与预算编制：{items}。", "Plan: refine targets and budget preparation for {items}."),
-    "do": ("在执行环节，加强预算执行与运行监控：{items}。", "Do: strengthen execution and monitoring for {items}."),
-    "check": ("在检查环节，健全绩效评价与效益核查：{items}。", "Check: improve evaluation and results checks for {items}."),
-    "act": ("在处理环节，强化结果应用、整改与问责：{items}。", "Act: use the results, rectify and hold to account for {items}."),
-}
+def problems_intro(found: Any, lang: str) -> str:
+    return T("problems_intro", lang, n=len(found.problems), lost=fix(sum(f.points_lost for f in found.problems), 2))
 
 
-def suggestions_by_stage(ev: Any, lang: str, top: int = 5) -> dict[str, str]:
-    zh = lang == "zh"
-    groups: dict[str, list[str]] = {}
-    for _, r in ev.priorities.head(top).iterrows():
-        if float(r["weighted_gap"]) > 0:
-            groups.setdefault(r["stage"] or "act", []).append(f"{r['label']} {_name(ev, r['label'], lang)}")
-    out = {}
-    for s in STAGES:
-        if s in groups:
-            items = "、".join(groups[s]) if zh else ", ".join(groups[s])
-            out[s] = _SUGGEST[s][0 if zh else 1].format(items=items)
+def last_year_sentence(n_open: int, n_closed: int, lang: str) -> str:
+    return T("last_year", lang, total=n_open + n_closed, closed=n_closed, open=n_open)
+
+
+# --------------------------------------------------------------------------- 七、改进建议
+def suggestions(ev: Any, lang: str, found: Any, measures: Mapping[str, str], top: int = 5) -> list[str]:
+    """One recommendation per stage of the problems discussed in 六, with each indicator's measure."""
+    from .. import rectification as rect
+
+    shown = [f for i, f in enumerate(found.problems) if i < top or f.rank_low <= found.lowest]
+    groups: dict[str, list[Any]] = {}
+    for f in shown:
+        groups.setdefault(f.stage if f.stage in STAGES else "act", []).append(f)
+    out = []
+    for n, st in enumerate([s_ for s_ in STAGES if s_ in groups], start=1):
+        fs = groups[st]
+        items = T("sep", lang).join(f"{f.code} {_name(ev, f.code, lang)}" for f in fs)
+        ms = []
+        for f in fs:
+            m = rect.measure_for(f.code, f.stage, lang, measures).rstrip("。.")
+            if m not in ms:
+                ms.append(m)
+        measure = T("semi", lang).join(ms) + T("stop", lang)
+        out.append(variant("suggest", n - 1, lang, n=n, stage=stage_word(st, lang), items=items, measure=measure))
+    out.append(T("suggest_list", lang))
     return out
 
 
@@ -400,24 +516,14 @@ def sensitivity_statement(ev: Any, sensitivity: Any, lang: str) -> str | None:
     sd = sensitivity
     if sd is None or not hasattr(sd, "judgments_perturb"):
         return None
-    zh = lang == "zh"
-    parts = [("判断扰动" if zh else "judgment perturbation", sd.judgments_perturb),
-             ("专家重抽样" if zh else "panel bootstrap", sd.judgments_bootstrap),
-             ("答卷重抽样" if zh else "respondent bootstrap", sd.respondents)]
+    parts = [(T("sens_perturb", lang), sd.judgments_perturb), (T("sens_panel", lang), sd.judgments_bootstrap),
+             (T("sens_resp", lang), sd.respondents)]
     stays = [float(p.rating_stays) for _, p in parts]
     lo = min(stays)
-    label = ev.rating.label_zh if zh else ev.rating.label_en
-    if zh:
-        each = "、".join(f"{n} {pct(v)}" for (n, _), v in zip(parts, stays))
-        verdict = ("评价等级稳定" if lo >= 0.95 else "评价等级较稳定" if lo >= 0.8 else
-                   "评价等级对输入较敏感，引用等级时应同时说明得分区间")
-        return (f"敏感性分析（每种情形 {sd.draws} 次模拟）显示，评价等级保持为{_q(label, lang)}的比例为：{each}；"
-                f"百分制得分 95% 区间最宽为 {_widest(parts)}。{verdict}。")
-    each = ", ".join(f"{n} {pct(v)}" for (n, _), v in zip(parts, stays))
-    verdict = ("The grade is stable" if lo >= 0.95 else "The grade is fairly stable" if lo >= 0.8 else
-               "The grade is sensitive to the inputs; quote the score interval with it")
-    return (f"Sensitivity analysis ({sd.draws} draws each): the grade stays {_q(label, lang)} in {each} of the draws; "
-            f"the widest 95% interval of the 100-point score is {_widest(parts)}. {verdict}.")
+    label = ev.rating.label_zh if lang == "zh" else ev.rating.label_en
+    each = T("sep", lang).join(f"{n} {pct(v)}" for (n, _), v in zip(parts, stays))
+    verdict = T("sens_stable" if lo >= 0.95 else "sens_fair" if lo >= 0.8 else "sens_sensitive", lang)
+    return T("sensitivity", lang, draws=sd.draws, label=label, each=each, widest=_widest(parts), verdict=verdict)
 
 
 def _widest(parts: Sequence[tuple[str, Any]]) -> str:
@@ -488,37 +594,26 @@ def compare_years(ev: Any, previous: Any, this_label: str = "", prev_label: str 
 
 
 def year_labels(meta: Mapping[str, str], prev_meta: Mapping[str, str], lang: str) -> tuple[str, str]:
-    zh = lang == "zh"
     y, py = meta.get("year", ""), prev_meta.get("year", "")
     if y and not py and y.isdigit():
         py = str(int(y) - 1)
-    this = (f"{y}年" if zh else y) if y else ("本年" if zh else "This year")
-    prev = (f"{py}年" if zh else py) if py else ("上年" if zh else "Last year")
+    this = T("year_of", lang, y=y) if y else T("this_year", lang)
+    prev = T("year_of", lang, y=py) if py else T("last_year_label", lang)
     return this, prev
 
 
 def year_sentences(cmp_: YearComparison, lang: str) -> list[str]:
     zh = lang == "zh"
     d = float(fix(cmp_.score100_now, 2)) - float(fix(cmp_.score100_prev, 2))
-    move = (("提高" if d > 0 else "下降" if d < 0 else "持平") if zh else
-            ("up" if d > 0 else "down" if d < 0 else "unchanged"))
-    out = []
-    if zh:
-        out.append(f"与{cmp_.prev_label}相比，百分制得分由 {fix(cmp_.score100_prev, 2)} 分变为 {fix(cmp_.score100_now, 2)} 分"
-                   f"（{move}{'' if d == 0 else ' ' + fix(abs(d), 2) + ' 分'}），评价等级由{_q(cmp_.label_prev[0], lang)}"
-                   f"（{cmp_.grade_prev}）{'保持为' if cmp_.grade_prev == cmp_.grade_now else '变为'}"
-                   f"{_q(cmp_.label_now[0], lang)}（{cmp_.grade_now}）。")
-    else:
-        out.append(f"Compared with {cmp_.prev_label}, the 100-point score went from {fix(cmp_.score100_prev, 2)} to "
-                   f"{fix(cmp_.score100_now, 2)} ({move}{'' if d == 0 else ' ' + fix(abs(d), 2)}); the grade "
-                   f"{'stays' if cmp_.grade_prev == cmp_.grade_now else 'changed from ' + _q(cmp_.label_prev[1], lang) + ' (' + cmp_.grade_prev + ') to'} "
-                   f"{_q(cmp_.label_now[1], lang)} ({cmp_.grade_now}).")
+    move = T("yoy_up" if d > 0 else "yoy_down" if d < 0 else "yoy_same", lang, d=fix(abs(d), 2))
+    same = cmp_.grade_prev == cmp_.grade_now
+    out = [T("yoy_same_grade" if same else "yoy_new_grade", lang, prev=cmp_.prev_label, a=fix(cmp_.score100_prev, 2),
+             b=fix(cmp_.score100_now, 2), move=move, gp=cmp_.grade_prev, lp=cmp_.label_prev[0 if zh else 1],
+             gn=cmp_.grade_now, ln=cmp_.label_now[0 if zh else 1])]
     if cmp_.added or cmp_.removed:
         def names(xs: Sequence[tuple[str, str, str]]) -> str:
-            return ("、" if zh else ", ").join(f"{c} {zhn if zh else enn}" for c, zhn, enn in xs) or ("无" if zh else "none")
-        out.append(f"指标体系变化：新增 {names(cmp_.added)}；删除 {names(cmp_.removed)}。两年总分的可比性受此影响。" if zh else
-                   f"Indicator changes: added {names(cmp_.added)}; removed {names(cmp_.removed)}. This limits how far the "
-                   "two totals compare.")
+            return T("sep", lang).join(f"{c} {zhn if zh else enn}" for c, zhn, enn in xs) or T("none", lang)
+        out.append(T("yoy_changed", lang, added=names(cmp_.added), removed=names(cmp_.removed)))
     else:
-        out.append("两年指标体系相同。" if zh else "The indicator system is the same in both years.")
+        out.append(T("yoy_unchanged", lang))
     return out

@@ -37,37 +37,52 @@ def _typed_rows(rows: Any, holder: Any) -> Any:
 def report_context(evaluation: Any, lang: str = "zh", *, inputs: Any = None, sensitivity: Any = None,
                    previous: Any = None, rectification: Sequence[Mapping[str, Any]] | None = None,
                    previous_rectification: Sequence[Mapping[str, Any]] | None = None,
-                   meta: Any = None, top: int = 5) -> Any:
-    """Everything a report shows, decided once (see :class:`report_docx.ReportContext`)."""
+                   meta: Any = None, top: int | None = None, measures: Mapping[str, Any] | None = None,
+                   audit: Mapping[str, str] | None = None) -> Any:
+    """Everything a report shows, decided once (see :class:`report_docx.ReportContext`): the
+    classification of the indicators (:func:`bpm_xl.findings.classify`, with the problem line
+    typed on Settings), the 整改清单 (typed rows, then one row per problem, then last year's
+    open items by their key) and the audit trail."""
+    from .. import __version__
+    from ..findings import classify, problem_line
     from .report_docx import ReportContext
 
     ev = evaluation
     m = nv.meta_of(meta if meta is not None else getattr(inputs, "meta", None), ev)
+    found = classify(ev, problem_line(m.get("problem_line")))
+    library = rect.library_for(ev.system, measures, lang)
     prev = previous
     comparison = None
     carried = rect.CarryForward((), (), ())
+    typed = _typed_rows(rectification, inputs if inputs is not None else ev)
+    items = rect.merge(typed, rect.prefill(ev, lang, top, findings=found, measures=library))
     if prev is not None:
         pm = nv.meta_of(None, prev)
         this_label, prev_label = nv.year_labels(m, pm, lang)
         comparison = nv.compare_years(ev, prev, this_label, prev_label)
         last = _typed_rows(previous_rectification, prev)
         if last is None:  # last year's list not kept: what last year's figures called for, status unknown
-            last = rect.prefill(prev, lang, top)
-        carried = rect.carry_forward(last, ev.system.codes)
-    typed = _typed_rows(rectification, inputs if inputs is not None else ev)
-    items = rect.merge(typed, rect.prefill(ev, lang, top))
-    have = {(i.indicator, i.problem) for i in items}
-    items += tuple(i for i in carried.open if (i.indicator, i.problem) not in have)
+            last = rect.prefill(prev, lang)
+        carried = rect.carry_forward(last, ev.system.codes, items)
+        items = rect.with_carried(items, carried.open)
+    au = {"version": __version__, **{k: str(v) for k, v in (audit or {}).items() if v}}
+    # the hub's evaluation ID, wherever the evaluation carries one (omitted when there is none)
+    ev_id = next((getattr(o, "evaluation_id", None) for o in (ev, getattr(ev, "inputs", None), getattr(ev, "meta", None))
+                  if getattr(o, "evaluation_id", None)), None)
+    if ev_id and "evaluation_id" not in au:
+        au["evaluation_id"] = str(ev_id)
     return ReportContext(evaluation=ev, lang=lang, meta=m, sensitivity=sensitivity, previous=prev,
                          comparison=comparison, items=items, closed_last_year=carried.closed,
-                         removed_carried=carried.indicator_removed)
+                         removed_carried=carried.indicator_removed, open_last_year=carried.open, findings=found,
+                         measures=library, audit=au)
 
 
 def write_report(inputs: Any, evaluation: Any, sensitivity: Any, out: str | os.PathLike, *, fmt: str = "html",
                  lang: str = "zh", previous: Any = None,
                  rectification: Sequence[Mapping[str, Any]] | None = None, meta: Any = None,
                  previous_rectification: Sequence[Mapping[str, Any]] | None = None,
-                 pdf: bool = False) -> ReportFiles:
+                 pdf: bool = False, measures: Mapping[str, Any] | None = None,
+                 audit: Mapping[str, str] | None = None) -> ReportFiles:
     """Write the evaluation report.
 
     Parameters
@@ -92,6 +107,10 @@ def write_report(inputs: Any, evaluation: Any, sensitivity: Any, out: str | os.P
         Last year's list (default: what last year's workbook holds, else its priorities).
     pdf : bool
         With ``fmt="html"``: also a PDF of the HTML page. With ``fmt="docx"``: also a PDF of the .docx.
+    measures : mapping, optional
+        The workbook's 整改措施库 (indicator code -> measure); blank entries take the default.
+    audit : mapping, optional
+        file, sha256, evaluation_id of the workbook, for the audit annex.
 
     Returns
     -------
@@ -111,11 +130,12 @@ def write_report(inputs: Any, evaluation: Any, sensitivity: Any, out: str | os.P
                             "the report without --pdf and print it to PDF")
     out = Path(out)
     ctx = report_context(evaluation, lang, inputs=inputs, sensitivity=sensitivity, previous=previous,
-                         rectification=rectification, previous_rectification=previous_rectification, meta=meta)
+                         rectification=rectification, previous_rectification=previous_rectification, meta=meta,
+                         measures=measures, audit=audit)
     if fmt == "html":
         return report_html.write_html(evaluation, out, lang, pdf=pdf, sensitivity=sensitivity, meta=ctx.meta,
                                       previous=ctx.previous, comparison=ctx.comparison, items=ctx.items,
-                                      closed=ctx.closed_last_year)
+                                      closed=ctx.closed_last_year, context=ctx)
     data = report_docx.build_docx(ctx)
     docx_path = out if fmt == "docx" else out.with_suffix(".docx")
     safe.atomic_write(docx_path, data)

@@ -18,7 +18,8 @@ from typing import Any
 from ..conversion import visible
 from . import charts
 from . import narrative as nv
-from .narrative import fix
+from .narrative import fix, pct
+from .texts import T, glossary
 
 __all__ = ["ReportContext", "build_docx"]
 
@@ -36,37 +37,14 @@ class ReportContext:
     items: tuple = ()                          # rectification.Item: this year's list
     closed_last_year: tuple = ()               # rectification.Item closed since last year
     removed_carried: tuple = ()                # carried items whose indicator is gone
-
-
-_T = {
-    "unit": ("被评价单位", "Unit evaluated"), "year": ("评价年度", "Year"), "evaluator": ("评价人", "Evaluator"),
-    "date": ("报告日期", "Date"),
-    "panel": ("（一）评价方法与专家组", "2.1 Method and panel"),
-    "experts_table": ("专家组成员及权威系数", "Panel members and authority"),
-    "delphi_table": ("德尔菲咨询各轮情况", "Delphi rounds"),
-    "score_table": ("（一）评分结果", "3.1 Scores"),
-    "grade": ("（二）评价等级", "3.2 Grade"),
-    "robust": ("（三）结论的稳定性", "3.3 How firm the grade is"),
-    "dims_ind": ("（一）分维度、分指标分析", "4.1 By dimension and indicator"),
-    "charts": ("（二）图表", "4.2 Charts"),
-    "yoy": ("（三）与上年比较", "4.3 Compared with last year"),
-    "list": ("问题清单及整改清单", "List of problems and rectification"),
-    "annex1": ("附件1：指标体系与权重", "Annex 1: indicator system and weights"),
-    "annex2": ("附件2：判断矩阵一致性检验", "Annex 2: consistency of the judgment matrices"),
-    "annex3": ("附件3：评分方法说明", "Annex 3: how the scores are computed"),
-    "radar": ("各维度百分制得分雷达图", "Radar of the dimension scores (100-point)"),
-    "gaps": ("加权差距（失分）最大的指标", "Largest weighted gaps (points lost)"),
-    "resp": ("受访者百分制得分分布", "Distribution of the respondents' 100-point scores"),
-    "yoy_chart": ("与上年得分对比", "Scores this year and last year"),
-    "fig": ("图{n} {t}", "Figure {n}. {t}"),
-    "todo": ("待填写", "to fill in"),
-    "none": ("无", "None"),
-}
+    open_last_year: tuple = ()                 # rectification.Item of last year still open
+    findings: Any = None                       # findings.Findings: strengths and problems
+    measures: Mapping[str, str] | None = None  # the measures library by indicator code
+    audit: Mapping[str, str] | None = None     # version, file, sha256, evaluation_id
 
 
 def _t(key: str, lang: str, **kw: Any) -> str:
-    s = _T[key][0 if lang == "zh" else 1]
-    return s.format(**kw) if kw else s
+    return T(key, lang, **kw)
 
 
 # --------------------------------------------------------------------------- docx helpers
@@ -168,7 +146,9 @@ def _table(doc: Any, head: Sequence[str], rows: Sequence[Sequence[Any]], *, widt
         shd.set(qn("w:fill"), "DDEBF7")
         cell._tc.get_or_add_tcPr().append(shd)
     for k, row in enumerate(rows):
-        cells = t.add_row().cells
+        added = t.add_row()
+        added._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row stays on one page
+        cells = added.cells
         for j, (cell, v) in enumerate(zip(cells, row)):
             par = cell.paragraphs[0]
             run = par.add_run(_text(v))
@@ -203,9 +183,8 @@ def _figure(doc: Any, png: bytes, caption: str, width_cm: float = 15.0) -> None:
 def score_rows(ev: Any, lang: str) -> tuple[list[str], list[list[str]], list[int]]:
     """The score table: dimensions with their indicators, then the total (display rounding)."""
     zh = lang == "zh"
-    head = (["编码", "维度 / 指标", "维度权重 / 局部权重", "全局权重", "得分", "加权得分", "百分制得分"] if zh else
-            ["Code", "Dimension / indicator", "Dimension / local weight", "Global weight", "Score", "Weighted score",
-             "100-point score"])
+    head = [T(k, lang) for k in ("th_code", "th_dim_ind", "th_weight_local", "th_weight_global", "th_score", "th_weighted",
+                                 "th_score100")]
     it = ev.indicator_table
     rows, bold = [], []
     for _, d in ev.dimension_table.iterrows():
@@ -216,32 +195,48 @@ def score_rows(ev: Any, lang: str) -> tuple[list[str], list[list[str]], list[int
             rows.append([r["code"], r["name_zh"] if zh else r["name_en"], fix(r["local_weight"], 4),
                          fix(r["global_weight"], 4), fix(r["mean_score"], 4), fix(r["weighted_score"], 4), ""])
     bold.append(len(rows))
-    rows.append(["", "合计" if zh else "Total", fix(ev.dimension_table["weight"].sum(), 4),
+    rows.append(["", T("th_total", lang), fix(ev.dimension_table["weight"].sum(), 4),
                  fix(it["global_weight"].sum(), 4), "", fix(ev.total, 4), fix(ev.score100, 2)])
     return head, rows, bold
 
 
-def rectification_rows(items: Sequence[Any], ev: Any, lang: str) -> tuple[list[str], list[list[str]]]:
-    zh = lang == "zh"
-    head = (["序号", "问题", "PDCA 环节", "指标", "责任单位", "整改时限", "整改措施", "整改状态"] if zh else
-            ["No.", "Problem", "PDCA stage", "Indicator", "Responsible unit", "Deadline", "Measure", "Status"])
-    todo = _t("todo", lang)
+def rectification_rows(items: Sequence[Any], ev: Any, lang: str, found: Any = None
+                       ) -> tuple[list[str], list[list[str]]]:
+    """The 整改清单: indicator, what the figures show, measure, responsible unit, deadline, status."""
+    head = [T(k, lang) for k in ("th_no", "th_id", "th_indicator", "th_figures", "th_measure", "th_responsible",
+                                 "th_deadline", "th_status")]
+    from .. import rectification as rect
+
+    todo = T("todo", lang)
+    generated = {i.indicator: i.problem for i in rect.prefill(ev, lang, findings=found)} if found is not None else {}
     rows = []
     for k, it in enumerate(items, start=1):
         ind = it.indicator
         if ind and ind in ev.system.codes:
             ind = f"{ind} {ev.system.label(ind, lang)}"
-        src = {"carried": "（上年结转）" if zh else " (carried from last year)"}.get(it.source, "")
-        rows.append([str(k), it.problem + src, nv.stage_short(it.stage, lang) if it.stage else "", ind,
-                     it.responsible or todo, it.deadline or todo, it.measure or todo, it.status or todo])
+            if it.stage:
+                ind += T("paren", lang, x=nv.stage_short(it.stage, lang))
+        f = found.get(it.indicator) if found is not None and it.indicator else None
+        problem = it.problem
+        if f is not None:
+            lo = ev.settings.scale_min
+            view = nv.expert_view(ev, f.code)
+            figures = T("fig_answers", lang, score=fix(f.score, 2), s100=fix(f.score100, 1), lost=fix(f.points_lost, 2),
+                        share=pct(f.low_share) if f.low_share == f.low_share else "—", lo=lo, lo2=lo + 1,
+                        expert=T("fig_expert", lang, mean=fix(view[0], 2)) if view else "")
+            own = it.source != "prefilled" and problem and problem != generated.get(it.indicator)
+            problem = f"{problem}\n{figures}" if own else figures
+        problem += T("carried_mark", lang) if it.source == "carried" else ""
+        rows.append([str(k), it.id or "", ind, problem, it.measure or todo, it.responsible or todo,
+                     it.deadline or todo, it.status or todo])
     return head, rows
 
 
 def year_rows(c: nv.YearComparison, lang: str) -> tuple[list[str], list[list[str]]]:
     zh = lang == "zh"
-    head = (["编码", "维度", f"{c.prev_label}权重", f"{c.this_label}权重", f"{c.prev_label}得分", f"{c.this_label}得分", "变化"]
-            if zh else ["Code", "Dimension", f"Weight {c.prev_label}", f"Weight {c.this_label}",
-                        f"Score {c.prev_label}", f"Score {c.this_label}", "Change"])
+    head = [T("th_code", lang), T("th_dimension", lang), T("th_yoy_weight", lang, y=c.prev_label),
+            T("th_yoy_weight", lang, y=c.this_label), T("th_yoy_score", lang, y=c.prev_label),
+            T("th_yoy_score", lang, y=c.this_label), T("th_change", lang)]
     rows = []
     for r in c.rows:
         ch = r.change
@@ -249,27 +244,34 @@ def year_rows(c: nv.YearComparison, lang: str) -> tuple[list[str], list[list[str
                      fix(r.score100_prev, 2), fix(r.score100_now, 2),
                      "—" if ch is None else ("+" if ch > 0 else "") + fix(ch, 2)])
     d = c.score100_now - c.score100_prev
-    rows.append(["", "总分（百分制）" if zh else "Total (100-point)", "", "", fix(c.score100_prev, 2), fix(c.score100_now, 2),
+    rows.append(["", T("th_total100", lang), "", "", fix(c.score100_prev, 2), fix(c.score100_now, 2),
                  ("+" if d > 0 else "") + fix(d, 2)])
-    rows.append(["", "评价等级" if zh else "Grade", "", "", f"{c.grade_prev} {c.label_prev[0 if zh else 1]}",
+    rows.append(["", T("th_grade", lang), "", "", f"{c.grade_prev} {c.label_prev[0 if zh else 1]}",
                  f"{c.grade_now} {c.label_now[0 if zh else 1]}", ""])
     return head, rows
+
+
+def _cn(k: int) -> str:
+    return "一二三四五六七八九十"[k - 1] if 1 <= k <= 10 else str(k)
 
 
 def _basic(doc: Any, ctx: ReportContext) -> None:
     """一、基本情况"""
     ev, lang, meta = ctx.evaluation, ctx.lang, ctx.meta
-    doc.add_heading(nv.heading("basic", lang), level=1)
+    doc.add_heading(T("h_basic", lang), level=1)
+    doc.add_heading(T("h_unit", lang), level=2)
     for p in nv.basic_info(ev, meta, lang):
+        _para(doc, p)
+    doc.add_heading(T("h_scope", lang), level=2)
+    for p in nv.scope_info(ev, meta, lang):
         _para(doc, p)
 
 
 def _work(doc: Any, ctx: ReportContext) -> None:
     """二、评价工作开展情况"""
     ev, lang = ctx.evaluation, ctx.lang
-    zh = lang == "zh"
-    doc.add_heading(nv.heading("work", lang), level=1)
-    doc.add_heading(_t("panel", lang), level=2)
+    doc.add_heading(T("h_work", lang), level=1)
+    doc.add_heading(T("h_panel", lang), level=2)
     for p in nv.method_paragraphs(ev, lang):
         _para(doc, p)
     a = ev.delphi.authority if ev.delphi is not None else None
@@ -277,56 +279,64 @@ def _work(doc: Any, ctx: ReportContext) -> None:
     for k, e in enumerate(ev.inputs.experts):
         rows.append([e.code, e.name, fix(e.ca, 2), fix(e.cs, 2), fix((e.ca + e.cs) / 2, 3) if a is None else fix(a.cr[k], 3),
                      fix(ev.expert_weights[k], 4)])
-    _para(doc, _t("experts_table", lang), bold=True, style="Normal")
-    _table(doc, ["编码", "姓名", "判断依据 Ca", "熟悉程度 Cs", "权威系数 Cr", "权重"] if zh else
-           ["Code", "Name", "Basis Ca", "Familiarity Cs", "Authority Cr", "Weight"], rows, numeric_from=2)
+    _para(doc, T("experts_table", lang), bold=True, style="Normal")
+    _table(doc, [T(k, lang) for k in ("th_code", "th_expert_name", "th_ca", "th_cs", "th_cr", "th_w")], rows,
+           numeric_from=2)
     if ev.delphi is not None:
         rows = []
         for rd in ev.delphi.rounds:
             scr = rd.screen.to_frame()
             kept = int(scr["keep"].sum())
             k = rd.kendall
-            rows.append([str(rd.number), str(rd.n_experts), "—" if k is None else fix(k.w, 4),
-                         "—" if k is None else fix(k.chi2, 2), "—" if k is None else str(k.df),
-                         "—" if k is None else nv.p_text(k.p), str(kept), str(len(scr) - kept)])
-        _para(doc, _t("delphi_table", lang), bold=True, style="Normal")
-        _table(doc, ["轮次", "专家人数", "Kendall W", "χ²", "自由度", "P 值", "保留指标", "剔除指标"] if zh else
-               ["Round", "Experts", "Kendall's W", "χ²", "df", "p", "Kept", "Removed"], rows, numeric_from=1)
+            sent = nv._nth(ev.inputs.delphi_sent, rd.number - 1)
+            back = nv._nth(ev.inputs.delphi_returned, rd.number - 1)
+            sig = nv.significant(k)
+            rows.append([str(rd.number), "—" if sent is None else f"{sent:g}", "—" if back is None else f"{back:g}",
+                         str(rd.n_experts), "—" if k is None else fix(k.w, 4), "—" if k is None else fix(k.chi2, 2),
+                         "—" if k is None else str(k.df), "—" if k is None else nv.p_text(k.p).replace("p ", ""),
+                         "—" if sig is None else T("yes" if sig else "no", lang), str(kept), str(len(scr) - kept)])
+        _para(doc, T("delphi_table", lang), bold=True, style="Normal")
+        _table(doc, [T(k, lang) for k in ("th_round", "th_sent", "th_returned", "th_experts", "th_kendall", "th_chi2",
+                                          "th_df", "th_p", "th_sig", "th_kept", "th_removed")], rows, numeric_from=1)
+    doc.add_heading(T("h_survey", lang), level=2)
+    _para(doc, nv.survey_paragraph(ev, ctx.meta, lang))
 
 
 def _conclusion(doc: Any, ctx: ReportContext) -> None:
     """三、综合评价结论"""
     ev, lang = ctx.evaluation, ctx.lang
     zh = lang == "zh"
-    doc.add_heading(nv.heading("conclusion", lang), level=1)
-    doc.add_heading(_t("score_table", lang), level=2)
+    doc.add_heading(T("h_conclusion", lang), level=1)
+    doc.add_heading(T("h_scores", lang), level=2)
     head, rows, bold = score_rows(ev, lang)
     _table(doc, head, rows, bold_rows=bold, numeric_from=2, widths=(1.3, 4.6, 2.2, 1.9, 1.7, 1.9, 2.0))
-    doc.add_heading(_t("grade", lang), level=2)
+    doc.add_heading(T("h_grade", lang), level=2)
     for p in nv.conclusion(ev, lang):
         _para(doc, p)
     r = ev.rating
     bands = r.bands.bands
     rows = [[b.grade, b.label_zh if zh else b.label_en, f"≥ {b.lower:g}" + ("" if k == 0 else f", < {bands[k - 1].lower:g}"),
              "◀" if b.grade == r.grade else ""] for k, b in enumerate(bands)]
-    _table(doc, ["等级", "名称", "百分制区间", "本次"] if zh else ["Grade", "Label", "100-point range", "This evaluation"],
+    _table(doc, [T(k, lang) for k in ("th_grade", "th_label", "th_range", "th_this")],
            rows, bold_rows=[k for k, b in enumerate(bands) if b.grade == r.grade])
     stmt = nv.sensitivity_statement(ev, ctx.sensitivity, lang)
     if stmt:
-        doc.add_heading(_t("robust", lang), level=2)
+        doc.add_heading(T("h_robust", lang), level=2)
         _para(doc, stmt)
 
 
 def _analysis(doc: Any, ctx: ReportContext) -> None:
     """四、绩效分析"""
     ev, lang = ctx.evaluation, ctx.lang
-    zh = lang == "zh"
     note = charts.font_note(lang)
-    doc.add_heading(nv.heading("analysis", lang), level=1)
-    doc.add_heading(_t("dims_ind", lang), level=2)
-    for p in nv.analysis(ev, lang):
+    doc.add_heading(T("h_analysis", lang), level=1)
+    doc.add_heading(T("h_rule", lang), level=2)
+    for p in nv.rule_paragraphs(ev, ctx.findings, lang):
         _para(doc, p)
-    doc.add_heading(_t("charts", lang), level=2)
+    doc.add_heading(T("h_dims", lang), level=2)
+    for p in nv.analysis(ev, lang, ctx.findings):
+        _para(doc, p)
+    doc.add_heading(T("h_charts", lang), level=2)
     if note:
         _para(doc, note, italic=True)
     n_fig = 0
@@ -334,129 +344,200 @@ def _analysis(doc: Any, ctx: ReportContext) -> None:
     if ctx.comparison is not None:
         this_label, prev_label = ctx.comparison.this_label, ctx.comparison.prev_label
     for key, png in (("radar", charts.radar(ev, lang, ctx.previous, this_label=this_label, prev_label=prev_label)),
-                     ("gaps", charts.gap_bar(ev, lang)), ("resp", charts.respondent_histogram(ev, lang))):
+                     ("gaps", charts.gap_bar(ev, lang, top=12, codes=[f.code for f in ctx.findings.problems])), ("resp", charts.respondent_histogram(ev, lang))):
         n_fig += 1
-        _figure(doc, png, _t("fig", lang, n=n_fig, t=_t(key, lang)), 12.5 if key == "radar" else 15.0)
+        _figure(doc, png, T("fig", lang, n=n_fig, t=T(key, lang)), 12.5 if key == "radar" else 15.0)
     if ctx.comparison is not None:
         c = ctx.comparison
-        doc.add_heading(_t("yoy", lang), level=2)
+        doc.add_heading(T("h_yoy", lang), level=2)
         for p in nv.year_sentences(c, lang):
             _para(doc, p)
         head, rows = year_rows(c, lang)
         _table(doc, head, rows, numeric_from=2, bold_rows=[len(rows) - 2, len(rows) - 1])
         if c.added or c.removed:
-            rows = [["新增" if zh else "Added", code, zhn if zh else enn] for code, zhn, enn in c.added] + \
-                   [["删除" if zh else "Removed", code, zhn if zh else enn] for code, zhn, enn in c.removed]
-            _table(doc, ["变化", "编码", "指标"] if zh else ["Change", "Code", "Indicator"], rows)
+            rows = [[T("th_added", lang), code, zhn if lang == "zh" else enn] for code, zhn, enn in c.added] + \
+                   [[T("th_removed_ind", lang), code, zhn if lang == "zh" else enn] for code, zhn, enn in c.removed]
+            _table(doc, [T("th_change", lang), T("th_code", lang), T("th_indicator", lang)], rows)
         yrows = [(rw.name_zh, rw.name_en, rw.score100_prev, rw.score100_now) for rw in c.rows]
         yrows.append(("总分", "Total", c.score100_prev, c.score100_now))
         n_fig += 1
         _figure(doc, charts.year_bar(yrows, lang, this_label=c.this_label, prev_label=c.prev_label),
-                _t("fig", lang, n=n_fig, t=_t("yoy_chart", lang)))
+                T("fig", lang, n=n_fig, t=T("yoy_chart", lang)))
 
 
 def _experience(doc: Any, ctx: ReportContext) -> None:
     """五、主要经验做法"""
-    ev, lang = ctx.evaluation, ctx.lang
-    doc.add_heading(nv.heading("experience", lang), level=1)
-    for p in nv.experience(ev, lang):
+    doc.add_heading(T("h_experience", ctx.lang), level=1)
+    for p in nv.experience(ctx.evaluation, ctx.lang, ctx.findings):
         _para(doc, p)
 
 
 def _problems(doc: Any, ctx: ReportContext) -> None:
     """六、存在的问题及原因"""
     ev, lang = ctx.evaluation, ctx.lang
-    zh = lang == "zh"
-    doc.add_heading(nv.heading("problems", lang), level=1)
-    problems = nv.problems_by_stage(ev, lang)
-    for k, (stage, texts) in enumerate(problems.items(), start=1):
-        doc.add_heading((f"（{'一二三四五六'[k - 1]}）{nv.stage_name(stage, lang)}环节" if zh else
-                         f"6.{k} {nv.stage_name(stage, lang)}"), level=2)
+    doc.add_heading(T("h_problems", lang), level=1)
+    _para(doc, nv.problems_intro(ctx.findings, lang))
+    by_stage, tail = nv.problems_by_stage(ev, lang, ctx.findings)
+    k = 0
+    for stage, texts in by_stage.items():
+        k += 1
+        doc.add_heading(T("h_stage", lang, n=_cn(k) if lang == "zh" else k, stage=nv.stage_short(stage, lang)), level=2)
         for p in texts:
             _para(doc, p)
-    if ctx.previous is not None or ctx.closed_last_year:
-        k = len(problems) + 1
-        doc.add_heading(f"（{'一二三四五六'[k - 1]}）上年问题整改情况" if zh else f"6.{k} Last year's items", level=2)
-        carried = [i for i in ctx.items if i.source == "carried"]
-        _para(doc, (f"上年问题清单中已完成整改 {len(ctx.closed_last_year)} 项，尚未完成 {len(carried)} 项（已结转列入本年整改清单）。"
-                    if zh else f"Of last year's list, {len(ctx.closed_last_year)} item(s) were closed and {len(carried)} "
-                    "remain open (carried into this year's list)."))
+    if tail:
+        k += 1
+        doc.add_heading(T("h_others", lang, n=_cn(k) if lang == "zh" else k), level=2)
+        for p in tail:
+            _para(doc, p)
+    if ctx.previous is not None or ctx.closed_last_year or ctx.open_last_year:
+        k += 1
+        doc.add_heading(T("h_last_year", lang, n=_cn(k) if lang == "zh" else k), level=2)
+        _para(doc, nv.last_year_sentence(len(ctx.open_last_year), len(ctx.closed_last_year), lang))
         if ctx.closed_last_year:
-            rows = [[str(k), i.problem, i.indicator, i.responsible, i.status]
-                    for k, i in enumerate(ctx.closed_last_year, start=1)]
-            _table(doc, ["序号", "上年问题（已整改）", "指标", "责任单位", "状态"] if zh else
-                   ["No.", "Last year's problem (closed)", "Indicator", "Responsible", "Status"], rows)
+            _para(doc, T("last_year_table", lang), bold=True, style="Normal")
+            rows = [[str(n), i.id, i.indicator, i.problem, i.responsible, i.status]
+                    for n, i in enumerate(ctx.closed_last_year, start=1)]
+            _table(doc, [T(x, lang) for x in ("th_no", "th_id", "th_indicator", "th_figures", "th_responsible",
+                                              "th_status")], rows)
         if ctx.removed_carried:
-            _para(doc, ("以下结转事项对应的指标本年已删除，请确认是否继续跟踪：" if zh else
-                        "These carried items refer to indicators removed this year; decide whether to keep them: ")
-                  + ("、" if zh else ", ").join(i.indicator for i in ctx.removed_carried))
+            _para(doc, T("removed_carried", lang, items=T("sep", lang).join(i.indicator for i in ctx.removed_carried)))
 
 
 def _suggestions(doc: Any, ctx: ReportContext) -> None:
     """七、改进建议"""
-    ev, lang = ctx.evaluation, ctx.lang
-    zh = lang == "zh"
-    doc.add_heading(nv.heading("suggestions", lang), level=1)
-    for k, (stage, text) in enumerate(nv.suggestions_by_stage(ev, lang).items(), start=1):
-        _para(doc, f"（{k}）{text}" if zh else f"{k}. {text}")
-    _para(doc, _t("list", lang), bold=True, style="Normal")
-    head, rows = rectification_rows(ctx.items, ev, lang)
-    if rows:
-        _table(doc, head, rows, widths=(1.0, 3.9, 1.2, 2.0, 1.9, 1.9, 2.5, 1.4))
-    else:
-        _para(doc, _t("none", lang))
+    doc.add_heading(T("h_suggestions", ctx.lang), level=1)
+    for p in nv.suggestions(ctx.evaluation, ctx.lang, ctx.findings, ctx.measures or {}):
+        _para(doc, p)
+
+
+def _signature(doc: Any, ctx: ReportContext) -> None:
+    """落款: the annexes listed, the evaluating body, the head's signature, the date."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    lang, meta = ctx.lang, ctx.meta
+    doc.add_paragraph()
+    _para(doc, T("annex_list", lang))
+    doc.add_paragraph()
+    for text in (T("sign_body", lang, body=meta.get("evaluator") or T("todo", lang)),
+                 T("sign_head", lang) + "＿" * 8,
+                 T("sign_date", lang, date=nv.date_text(meta.get("report_date", ""), lang) or T("todo", lang))):
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        p.paragraph_format.space_before = Pt(6)
+        p.add_run(_text(text))
+
+
+def _landscape(doc: Any, on: bool) -> None:
+    from docx.enum.section import WD_ORIENT, WD_SECTION
+    from docx.shared import Cm
+
+    sec = doc.add_section(WD_SECTION.NEW_PAGE)
+    sec.orientation = WD_ORIENT.LANDSCAPE if on else WD_ORIENT.PORTRAIT
+    long_, short = Cm(29.7), Cm(21.0)
+    sec.page_width, sec.page_height = (long_, short) if on else (short, long_)
 
 
 def _annex(doc: Any, ctx: ReportContext) -> None:
-    """八、附件"""
+    """八、附件: the 整改清单 (landscape), indicators and weights, consistency, glossary, audit trail."""
     ev, lang = ctx.evaluation, ctx.lang
     zh = lang == "zh"
-    doc.add_heading(nv.heading("annex", lang), level=1)
-    doc.add_heading(_t("annex1", lang), level=2)
+    _landscape(doc, True)
+    doc.add_heading(T("h_annex", lang), level=1)
+    doc.add_heading(T("annex1", lang), level=2)
+    head, rows = rectification_rows(ctx.items, ev, lang, ctx.findings)
+    if rows:
+        _table(doc, head, rows, widths=(1.1, 1.9, 3.4, 6.2, 7.0, 2.4, 1.9, 1.6))
+    else:
+        _para(doc, T("none", lang))
+    _landscape(doc, False)
+    doc.add_heading(T("annex2", lang), level=2)
     rows = []
     it = ev.indicator_table
     for _, d in ev.dimension_table.iterrows():
         rows.append([d["dimension"], ev.system.label(d["dimension"], lang), "", fix(d["weight"], 4), fix(d["weight"], 4)])
         for _, rr in it[it["dimension"] == d["dimension"]].iterrows():
-            rows.append([rr["code"], rr["name_zh"] if zh else rr["name_en"], nv.stage_name(rr["pdca"], lang),
+            rows.append([rr["code"], rr["name_zh"] if zh else rr["name_en"], nv.stage_short(rr["pdca"], lang),
                          fix(rr["local_weight"], 4), fix(rr["global_weight"], 4)])
-    _table(doc, ["编码", "名称", "PDCA 环节", "局部权重", "全局权重"] if zh else
-           ["Code", "Name", "PDCA stage", "Local weight", "Global weight"], rows, numeric_from=3)
-    doc.add_heading(_t("annex2", lang), level=2)
+    _table(doc, [T(k, lang) for k in ("th_code", "th_name", "th_stage", "th_local", "th_weight_global")], rows,
+           numeric_from=3, widths=(1.4, 6.2, 2.2, 3.0, 3.0))
+    doc.add_heading(T("annex3", lang), level=2)
     from ..model import GOAL
 
     rows = []
     t_ = ev.settings.cr_threshold
     for code, nr in ev.nodes.items():
         ag = nr.aggregated
-        name = ev.system.goal(lang) if code == GOAL else ev.system.label(code, lang)
-        rows.append([f"{code} {name}", str(len(nr.children)), fix(ag.lambda_max, 4), fix(ag.consistency_index, 4),
+        name = ev.system.goal(lang) if code == GOAL else f"{code} {ev.system.label(code, lang)}"
+        rows.append([name, str(len(nr.children)), fix(ag.lambda_max, 4), fix(ag.consistency_index, 4),
                      fix(ag.random_index, 4), fix(ag.consistency_ratio, 4),
-                     ("是" if zh else "yes") if ag.consistency_ratio < t_ else ("否" if zh else "no")])
-    rows.append(["层次总排序" if zh else "Hierarchy", "", "", "", "", fix(ev.hierarchy.consistency_ratio, 4), ""])
-    _table(doc, ["判断矩阵" if zh else "Matrix", "n", "λmax", "CI", "RI", "CR", "通过" if zh else "Passes"], rows,
-           numeric_from=1)
-    doc.add_heading(_t("annex3", lang), level=2)
+                     T("yes" if ag.consistency_ratio < t_ else "no", lang)])
+    rows.append([T("th_hier", lang), "", "", "", "", fix(ev.hierarchy.consistency_ratio, 4), ""])
+    _table(doc, [T(k, lang) for k in ("th_matrix", "th_order", "th_lambda", "th_ci", "th_ri", "th_crr", "th_pass")],
+           rows, numeric_from=1, widths=(4.0, 1.2, 2.2, 2.2, 2.4, 2.4, 1.4))
+    doc.add_heading(T("annex4", lang), level=2)
+    _table(doc, [T("th_term", lang), T("th_meaning", lang)], [list(g) for g in glossary(lang)], widths=(4.5, 11.3))
+    doc.add_heading(T("annex5", lang), level=2)
+    _para(doc, T("audit_intro", lang))
+    _table(doc, [T("th_item", lang), T("th_value", lang)], audit_rows(ctx), widths=(3.5, 12.3))
+
+
+def audit_rows(ctx: ReportContext) -> list[list[str]]:
+    """附件5: software, workbook and its SHA-256, evaluation ID, settings, rounding, how to reproduce."""
+    lang, ev = ctx.lang, ctx.evaluation
+    au = dict(ctx.audit or {})
     s = ev.settings
-    _para(doc, (f"指标得分为有效答卷的平均分；全局权重 = 维度权重 × 维度内局部权重；加权总分 = Σ 全局权重 × 指标得分；"
-                f"百分制得分 = 加权总分 / {s.scale_max:g} × 100，保留两位小数（四舍五入）后按等级划分定级；"
-                f"加权差距 = 全局权重 ×（{s.scale_max:g} − 指标得分）。表中数字为四舍五入后的显示值，"
-                f"完整精度见 bpm-xl evaluate --json 输出。") if zh else
-          (f"An indicator's score is the mean of its valid answers; global weight = dimension weight × local weight; "
-           f"weighted total = Σ global weight × score; 100-point score = total / {s.scale_max:g} × 100, rounded half-up "
-           f"to 2 decimals before grading; weighted gap = global weight × ({s.scale_max:g} − score). Figures are "
-           f"rounded for display; full precision is in the output of bpm-xl evaluate --json."))
+    rows = [[T("audit_version", lang), f"bpm-xl {au.get('version', '')}"],
+            [T("audit_file", lang), au.get("file") or "example"],
+            [T("audit_sha", lang), au.get("sha256") or T("sha_none", lang)]]
+    if au.get("evaluation_id"):
+        rows.append([T("audit_id", lang), au["evaluation_id"]])
+    rows.append([T("audit_settings", lang),
+                 f"method={s.method}, random_index={s.random_index}, aggregation={s.aggregation}, "
+                 f"expert_weighting={s.expert_weighting}, scale={s.scale_min:g}-{s.scale_max:g}, "
+                 f"cr_threshold={s.cr_threshold:g}, min_mean={s.min_mean:g}, max_cv={s.max_cv:g}, "
+                 f"bands={s.bands.name}, problem_line={ctx.findings.line:g}, lowest={ctx.findings.lowest}"])
+    rows.append([T("audit_formulas", lang), T("audit_formulas_v", lang, top=s.scale_max)])
+    rows.append([T("audit_rounding", lang), T("audit_rounding_v", lang)])
+    rows.append([T("audit_reproduce", lang), T("audit_reproduce_v", lang, v=au.get("version", ""),
+                                               file=au.get("file") or "example")])
+    return rows
+
+
+def _title_page(doc: Any, ctx: ReportContext, title: str) -> None:
+    """Title (unit and year), 被评价单位, 评价单位, 报告日期; then a page break."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.shared import Pt
+
+    lang, meta = ctx.lang, ctx.meta
+    for _ in range(6):
+        doc.add_paragraph()
+    h = doc.add_heading(title, level=0)
+    h.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for _ in range(8):
+        doc.add_paragraph()
+    sep = T("colon", lang)
+    for key, field in (("tp_unit", "unit"), ("tp_year", "year"), ("tp_evaluator", "evaluator"), ("tp_date", "report_date")):
+        p = doc.add_paragraph()
+        p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        value = nv.date_text(meta.get(field, ""), lang) if field == "report_date" else meta.get(field)
+        r = p.add_run(_text(f"{T(key, lang)}{sep}{value or T('todo', lang)}"))
+        r.font.size = Pt(14)
+    doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
 def build_docx(ctx: ReportContext) -> bytes:
     """The Word document as bytes."""
-    import datetime as _dt
-
     from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm
 
     ev, lang, meta = ctx.evaluation, ctx.lang, ctx.meta
+    if ctx.findings is None:
+        from dataclasses import replace
+
+        from ..findings import classify
+
+        ctx = replace(ctx, findings=classify(ev))
     zh = lang == "zh"
     doc = Document()
     sec = doc.sections[0]
@@ -469,15 +550,8 @@ def build_docx(ctx: ReportContext) -> bytes:
     doc.core_properties.title = title
     doc.core_properties.author = _text(meta.get("evaluator")) or "bpm-xl"
     doc.core_properties.language = "zh-CN" if zh else "en-US"
-
-    h = doc.add_heading(title, level=0)
-    h.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    info = doc.add_paragraph()
-    info.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for key in ("unit", "year", "evaluator"):
-        info.add_run(_text(f"{_t(key, lang)}{'：' if zh else ': '}{meta.get(key) or _t('todo', lang)}    "))
-    info.add_run(f"{_t('date', lang)}{'：' if zh else ': '}{_dt.date.today().isoformat()}")
-    for section in (_basic, _work, _conclusion, _analysis, _experience, _problems, _suggestions, _annex):
+    _title_page(doc, ctx, title)
+    for section in (_basic, _work, _conclusion, _analysis, _experience, _problems, _suggestions, _signature, _annex):
         section(doc, ctx)
     buf = io.BytesIO()
     doc.save(buf)
