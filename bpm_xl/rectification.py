@@ -111,8 +111,11 @@ def _fmt(x: float, digits: int) -> str:
 
 
 def prefill(evaluation: Any, lang: str = "zh", top: int = 5) -> tuple[Item, ...]:
-    """One open item per top-``top`` improvement priority with a positive weighted gap."""
+    """One open item per top-``top`` improvement priority with a positive weighted gap
+    (none while the scores wait for the survey: there are no priorities yet)."""
     ev = evaluation
+    if ev.priorities is None:
+        return ()
     scale = float(ev.settings.scale_max)
     items = []
     for _, r in ev.priorities.head(top).iterrows():
