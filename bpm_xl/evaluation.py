@@ -416,9 +416,8 @@ def evaluate(inputs: EvaluationInputs) -> Evaluation:
     if not np.allclose(grades, np.round(grades)) or len(grades) < 2:
         raise SettingsError("settings: the fuzzy evaluation needs an integer answer scale", argument="scale_min")
     if len(survey):
-        with np.errstate(invalid="ignore", divide="ignore"):  # 0/0 of an unanswered indicator: pending below
-            sc, R = scoring.survey_summary(survey, s.scale_min, s.scale_max, labels=list(codes),
-                                           name=SURVEY_ARGUMENT)
+        sc, R = scoring.survey_summary(survey, s.scale_min, s.scale_max, labels=list(codes),
+                                       name=SURVEY_ARGUMENT, allow_empty=True)  # unanswered: pending below
         means = np.asarray(sc.mean, dtype=float)
         counts = np.asarray(sc.count)
     else:  # no survey imported yet: every indicator's score is pending

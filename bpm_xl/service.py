@@ -46,7 +46,7 @@ from .errors import BpmError, MissingValueError, NotConnectedError, WorkbookErro
 from .layout import data_from_inputs, plan_workbook
 from .layout.collect import hub_extra_sheets
 from .layout.labels import USER_ROLES
-from .layout.types import SurveyTable, WorkbookData, WorkbookPlan
+from .layout.types import WorkbookData, WorkbookPlan
 from .readers.workbook import (
     Grids,
     check_file,
@@ -264,15 +264,6 @@ def _blank_inputs(data: WorkbookData, system: Any) -> list[str]:
     return out
 
 
-def _unanswered(data: WorkbookData, system: Any) -> list[str]:
-    """The indicators no survey respondent has answered yet (their scores are pending)."""
-    if isinstance(data.survey, SurveyTable):
-        answered = data.survey.answered_codes()
-    else:
-        answered = {c for row in data.survey for c, v in row.items() if not _blank(v)}
-    return [c for c in system.codes if c not in answered]
-
-
 def _listed(source: str, what: str, items: list[str]) -> str:
     return (f"{source}: {what}: {', '.join(items[:3])}"
             + (f" and {len(items) - 3} more" if len(items) > 3 else ""))
@@ -312,7 +303,7 @@ def assess(data: WorkbookData, source: str = "workbook") -> Assessment:
 
     See the module docstring for the rule. The problems are listed first: the blank required
     inputs (:func:`_blank_inputs`) and the indicators without a survey answer
-    (:func:`_unanswered`). Unanswered indicators do not stop the evaluation (the core marks
+    (:func:`bpm_xl.layout.data.unanswered`, named in ``missing``). Unanswered indicators do not stop the evaluation (the core marks
     their scores, the total and the grade pending). An evaluation that fails while a required
     input is blank is incomplete, once every value entered so far passes its rule
     (:func:`_check_entered`); one that fails with nothing blank is invalid. An invalid input

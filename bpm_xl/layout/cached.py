@@ -176,6 +176,17 @@ class CachedValues:
         kw = rd.kendall
         return [[lab, _cell(v)] for lab, v in zip(KENDALL_LABELS, (kw.w, kw.chi2, kw.df, kw.p))]
 
+    def kendall_verdict(self, k: int) -> Any:
+        """What the verdict cell under Kendall's W shows: significant or 专家意见协调程度不显著."""
+        from ..delphi import NOT_SIGNIFICANT
+        from .labels import t
+
+        rd = self._round(k)
+        if rd is None or rd.kendall is None or list(rd.stats.labels) != self.codes or not np.isfinite(rd.kendall.p):
+            return None
+        lang = "zh" if self.L == 0 else "en"
+        return t("kendall_significant", lang) if rd.kendall.significant else NOT_SIGNIFICANT[self.L]
+
     # ------------------------------------------------------------------ diagnosis
     @cached_property
     def diagnosis_rows(self) -> list[list[Any]]:
