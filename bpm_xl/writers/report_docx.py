@@ -448,6 +448,23 @@ def _annex(doc: Any, ctx: ReportContext) -> None:
            f"rounded for display; full precision is in the output of bpm-xl evaluate --json."))
 
 
+_PENDING = {"zh": ("待问卷：本报告尚不完整",
+                    "以下指标尚无问卷答案：{codes}。指标得分、维度得分、综合加权总分、百分制得分和评价等级，"
+                    "以及评价结论、问题、建议和附表中的得分，待问卷导入后计算；上文的专家、权重和德尔菲统计已计算。"),
+            "en": ("Pending survey: this report is not complete yet",
+                   "No survey answers yet for: {codes}. The indicator and dimension scores, the weighted total, "
+                   "the 100-point score and the grade, and with them the conclusion, problems, suggestions and "
+                   "the score tables, are computed once the survey is imported; the panel, weights and Delphi "
+                   "statistics above are computed.")}
+
+
+def _pending(doc: Any, ctx: ReportContext) -> None:
+    """The scores wait for the survey: which parts of the report are pending."""
+    head, text = _PENDING["zh" if ctx.lang == "zh" else "en"]
+    doc.add_heading(head, level=1)
+    _para(doc, text.format(codes=", ".join(ctx.evaluation.pending)))
+
+
 def build_docx(ctx: ReportContext) -> bytes:
     """The Word document as bytes."""
     import datetime as _dt
@@ -477,7 +494,10 @@ def build_docx(ctx: ReportContext) -> bytes:
     for key in ("unit", "year", "evaluator"):
         info.add_run(_text(f"{_t(key, lang)}{'：' if zh else ': '}{meta.get(key) or _t('todo', lang)}    "))
     info.add_run(f"{_t('date', lang)}{'：' if zh else ': '}{_dt.date.today().isoformat()}")
-    for section in (_basic, _work, _conclusion, _analysis, _experience, _problems, _suggestions, _annex):
+    sections = (_basic, _work, _conclusion, _analysis, _experience, _problems, _suggestions, _annex)
+    if ev.pending:   # no scores yet: the parts that need them are said to be pending
+        sections = (_basic, _work, _pending)
+    for section in sections:
         section(doc, ctx)
     buf = io.BytesIO()
     doc.save(buf)
