@@ -214,6 +214,14 @@ def test_the_portable_hub_recalculates_to_its_stored_values(hubs, tmp_path):
     assert "待问卷：20 个指标尚无问卷答案" in _texts(computed, "dashboard")
 
 
+def test_rebuild_says_the_scores_wait_for_the_survey(hub, tmp_path):
+    h = _copy(hub, tmp_path)
+    r = CliRunner().invoke(app, ["rebuild", str(h)])
+    assert r.exit_code == 0, r.output
+    assert f"scores pending the survey: {h.name}: no survey answers yet for: F1, F2, F3 and 17 more" in r.output
+    assert "not evaluated yet" not in r.output
+
+
 def test_reports_say_which_parts_are_pending(hub, tmp_path):
     r = CliRunner().invoke(app, ["report", str(hub), "--out", str(tmp_path / "r.html"), "--draws", "0", "-q"])
     assert r.exit_code == 0, r.output
