@@ -285,9 +285,9 @@ def _check_entered(data: WorkbookData, system: Any, source: str) -> None:
         for node, per in inputs.judgments.items():
             for ecode, grid in per.items():
                 ahp.parse_matrix(grid, name=judgment_argument(node, ecode))
-        if len(inputs.survey):
-            scoring.indicator_scores(inputs.survey.to_numpy(dtype=object), s.scale_min, s.scale_max,
-                                     labels=list(system.codes), name=SURVEY_ARGUMENT)
+        if len(inputs.survey):  # the rule evaluate() applies; an unanswered indicator is pending, not wrong
+            scoring.survey_summary(inputs.survey.to_numpy(dtype=object), s.scale_min, s.scale_max,
+                                   labels=list(system.codes), name=SURVEY_ARGUMENT, allow_empty=True)
         for k, frame in enumerate(inputs.delphi_rounds, start=1):
             delphi.indicator_stats(frame.to_numpy(dtype=object), full_score=s.scale_max,
                                    labels=list(frame.columns), name=delphi_argument(k))
