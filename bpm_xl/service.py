@@ -302,9 +302,9 @@ def assess(data: WorkbookData, source: str = "workbook") -> Assessment:
     figures) or invalid (raises).
 
     See the module docstring for the rule. The problems are listed first: the blank required
-    inputs (:func:`_blank_inputs`) and the indicators without a survey answer
-    (:func:`bpm_xl.layout.data.unanswered`, named in ``missing``). Unanswered indicators do not stop the evaluation (the core marks
-    their scores, the total and the grade pending). An evaluation that fails while a required
+    inputs (:func:`_blank_inputs`); the indicators without a survey answer are the core's
+    ``Evaluation.pending`` (named in ``missing``) and do not stop the evaluation (the core
+    marks their scores, the total and the grade pending). An evaluation that fails while a required
     input is blank is incomplete, once every value entered so far passes its rule
     (:func:`_check_entered`); one that fails with nothing blank is invalid. An invalid input
     raises the same located :class:`~bpm_xl.errors.BpmError` as ``bpm-xl evaluate``.
