@@ -119,6 +119,20 @@ def _verdicts(values: dict) -> list:
     return [v for row in sheet for v in row if v in (SIGNIFICANT, NOT_SIGNIFICANT)]
 
 
+def _differences(stored: dict, computed: dict, sheets: list[str]) -> list[tuple]:
+    """Cells whose stored value is not what the spreadsheet computes (numbers to 1e-9)."""
+    differ = []
+    for sheet in sheets:
+        for r, row in enumerate(stored[sheet]):
+            for c, v in enumerate(row):
+                w = computed[sheet][r][c] if r < len(computed[sheet]) and c < len(computed[sheet][r]) else None
+                same = (math.isclose(v, w, rel_tol=1e-9, abs_tol=1e-12) if isinstance(v, float)
+                        and isinstance(w, (int, float)) else (v if v != "" else None) == (w if w != "" else None))
+                if not same:
+                    differ.append((sheet, r, c, v, w))
+    return differ
+
+
 def _texts(values: dict, sheet_role: str) -> str:
     return "\n".join(str(v) for row in values[SHEETS[sheet_role]["zh"]] for v in row if isinstance(v, str))
 
@@ -200,15 +214,7 @@ def test_the_portable_hub_recalculates_to_its_stored_values(hubs, tmp_path):
     hub = hubs("portable")
     out = recalculate(hub, tmp_path / "lo")
     stored, computed = read_values(hub), read_values(out)
-    differ = []
-    for sheet, rows in stored.items():
-        for r, row in enumerate(rows):
-            for c, v in enumerate(row):
-                w = computed[sheet][r][c] if r < len(computed[sheet]) and c < len(computed[sheet][r]) else None
-                same = (math.isclose(v, w, rel_tol=1e-9, abs_tol=1e-12) if isinstance(v, float)
-                        and isinstance(w, (int, float)) else (v if v != "" else None) == (w if w != "" else None))
-                if not same:
-                    differ.append((sheet, r, c, v, w))
+    differ = _differences(stored, computed, list(stored))
     assert not differ, differ[:5]
     assert _verdicts(computed) == [NOT_SIGNIFICANT, SIGNIFICANT]
     assert "待问卷：20 个指标尚无问卷答案" in _texts(computed, "dashboard")
@@ -253,3 +259,30 @@ def test_after_the_survey_is_imported_everything_is_complete(hub, tmp_path):
     assert "待问卷" not in _texts(values, "evaluation") + _texts(values, "dashboard")
     r = CliRunner().invoke(app, ["evaluate", str(h)])
     assert r.exit_code == 0 and "待问卷" not in r.output and f"{d['score100']:.2f}" in r.output
+
+
+# ----------------------------------------------------------------------------- a partly answered survey
+@pytest.mark.libreoffice
+@pytest.mark.skipif(not available(), reason="LibreOffice is not installed")
+def test_a_partly_answered_survey_leaves_those_indicators_their_dimensions_and_the_total_pending(hubs, tmp_path):
+    """F1 and C3 unanswered: their scores, dimensions F and C, the total and the grade are
+    pending; P and L are scored. The portable hub stores what LibreOffice computes."""
+    from dataclasses import replace
+
+    h = _copy(hubs("portable"), tmp_path)
+    ex = data_from_inputs(load_example())
+    rows = [{k: (None if k in ("F1", "C3") else v) for k, v in r.items()} for r in ex.survey[:40]]
+    _write_hub(h, lambda d: replace(d, survey_ids=list(ex.survey_ids)[:40], survey=rows))
+    d = _json(h)
+    assert d["status"] == "pending_survey" and d["pending_indicators"] == ["F1", "C3"]
+    assert d["total"] is None and d["rating"] is None
+    by_code = {r["code"]: r for r in d["indicators"]}
+    assert by_code["F1"]["mean_score"] is None and isinstance(by_code["F2"]["mean_score"], float)
+    dims = {r["dimension"]: r for r in d["dimensions"]}
+    assert dims["F"]["score"] is None and dims["C"]["score"] is None
+    assert isinstance(dims["P"]["score"], float) and isinstance(dims["L"]["score"], float)
+    out = recalculate(h, tmp_path / "lo")
+    stored, computed = read_values(h), read_values(out)
+    differ = _differences(stored, computed, list(stored))
+    assert not differ, differ[:5]
+    assert "待问卷：2 个指标尚无问卷答案" in _texts(computed, "dashboard")
