@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import conversion
+from . import conversion, ranking
 from .errors import (
     BpmError,
     MatrixShapeError,
@@ -749,7 +749,8 @@ def ahp_batch(matrices, method: str = "eigen", random_index: str = "cn") -> Batc
 
 # ----------------------------------------------------------------------------- diagnosis
 def _snap(x: float) -> float:
-    return float(SAATY_SCALE[int(np.argmin(np.abs(_LOG_SCALE - math.log(x))))])
+    """The 1-9 scale value nearest to ``x`` in log terms; midway: the lower one (bpm_xl.ranking)."""
+    return float(SAATY_SCALE[ranking.nearest(np.abs(_LOG_SCALE - math.log(x)).tolist())])
 
 
 def _set_pair(a: np.ndarray, i: int, j: int, value: float) -> np.ndarray:
@@ -783,7 +784,10 @@ def inconsistent_judgments(matrix, count: int | None = 3, method: str = "eigen",
                            random_index: str = "cn", name: str = "matrix") -> tuple[Judgment, ...]:
     """The judgments that contribute most to inconsistency.
 
-    Pairs are ranked by e_ij = a_ij w_j / w_i (reported in the orientation where e >= 1).
+    Pairs are ranked by e_ij = a_ij w_j / w_i (reported in the orientation where e >= 1),
+    largest first. Errors within a relative 1e-12 of each other are tied (those of a 3x3 matrix
+    always are) and go to the lower row, then the lower column (of the pair i < j):
+    :mod:`bpm_xl.ranking`, the rule the workbook's formulas follow too.
 
     Parameters
     ----------
@@ -815,7 +819,7 @@ def inconsistent_judgments(matrix, count: int | None = 3, method: str = "eigen",
     n = a.shape[0]
     pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
     err = [max(a[i, j] * w[j] / w[i], a[j, i] * w[i] / w[j]) for i, j in pairs]
-    order = sorted(range(len(pairs)), key=lambda p: -err[p])
+    order = ranking.descending_order(err)
     if count is not None:
         order = order[:count]
     return tuple(_judgment(a, w, *pairs[p], res.method, res.random_index_table) for p in order)

@@ -12,9 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from .. import ranking
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 
-__all__ = ["CONSISTENCY_LABELS", "DROP", "KEEP", "KENDALL_LABELS", "STATS_HEADER", "WORST_HEADER", "CachedValues"]
+__all__ = ["CONSISTENCY_LABELS", "DROP", "KEEP", "KENDALL_LABELS", "STATS_HEADER", "WORST_HEADER", "CachedValues",
+           "positive"]
 
 # the labels the Excel functions return (bpm_xl.udfs); the layout must not import the shell
 KEEP = "保留 keep"
@@ -148,7 +150,7 @@ class CachedValues:
 
     # ------------------------------------------------------------------ Delphi
     def positive(self, prow: list[list[Any]]) -> list[list[Any]]:
-        return [[_ratio(r[2], r[1])] for r in prow]
+        return positive(prow)
 
     def _round(self, k: int) -> Any:
         d = self.ev.delphi
@@ -196,8 +198,8 @@ class CachedValues:
         total = float(sum(wg))
         pending = bool(np.isnan(total))  # RANK over a range holding #N/A is #N/A, so is every share
         out = []
-        for k in range(len(self.codes)):
-            rank = None if pending else 1 + sum(1 for x in wg if x > wg[k]) + sum(1 for x in wg[:k] if x == wg[k])
+        ranks = [None] * len(wg) if pending else ranking.descending_ranks(wg)   # ties: the indicator listed first
+        for k, rank in enumerate(ranks):
             out.append([None] * 4 + [ec[k][7], ec[k][8], smax - ec[k][8], wg[k], wg[k] / total, rank])
         return out
 
@@ -222,6 +224,13 @@ class CachedValues:
             v = float(sum(dc[k][7] for k, c in enumerate(self.codes) if self.system.indicator(c).pdca == stg))
             out.append([None, None, v, v / total])
         return out
+
+
+def positive(prow: list[list[Any]]) -> list[list[Any]]:
+    """The positive coefficient of each Delphi round (rows: round, sent, returned): returned /
+    sent, None (#N/A) where sent is not a positive number. Needs no evaluation: a hub not
+    evaluated yet shows it too."""
+    return [[_ratio(r[2], r[1])] for r in prow]
 
 
 def _num(v: Any) -> float | None:

@@ -364,10 +364,28 @@ def write_plan(
     keep.add_user_names(wb, preserved, [*by_name, *(f.name for f in (preserved.foreign_sheets if preserved else ()))])
     keep.record_layout(wb, plan.names, [sp.name for sp in plan.sheets if sp.kind == "input"])
     wb.close()
-    _finish(target, preserved, _deferred(wb), _directs(wb))
+    _finish(target, preserved, _deferred(wb), _directs(wb), _known_formulas(plan) if preserved is not None else None)
 
 
-def _finish(target, preserved, deferred: list[bulk.Deferred], directs: dict[int, direct.Direct]) -> None:
+def _known_formulas(plan: WorkbookPlan) -> dict[str, frozenset[str]]:
+    """Per input sheet, the formula cells the plan writes with a value it computed (its blocks
+    with cached values): a rebuild never puts an old value read from the file over them."""
+    from ..layout.preserve import cell_a1
+
+    out: dict[str, frozenset[str]] = {}
+    for sp in plan.sheets:
+        if sp.kind != "input":
+            continue
+        cells = {cell_a1(b.row + i, b.col + j) for b in sp.blocks
+                 if b.cached is not None and not isinstance(b.cells, np.ndarray)
+                 for i, row in enumerate(b.cells) for j, v in enumerate(row) if isinstance(v, Formula)}
+        if cells:
+            out[sp.name] = frozenset(cells)
+    return out
+
+
+def _finish(target, preserved, deferred: list[bulk.Deferred], directs: dict[int, direct.Direct],
+            known: dict[str, frozenset[str]] | None = None) -> None:
     """What XlsxWriter cannot write, on the package it wrote: protection and the values of
     user formulas (``writers.preserve.apply_package``), then the cells of large array blocks
     (``writers.bulk``) and the rows :mod:`.direct` renders, last: the package step then
@@ -378,7 +396,7 @@ def _finish(target, preserved, deferred: list[bulk.Deferred], directs: dict[int,
 
     data = target.getvalue() if isinstance(target, io.BytesIO) else Path(target).read_bytes()
     if preserved is not None:
-        data = keep.apply_package(data, preserved, preserved.source)
+        data = keep.apply_package(data, preserved, preserved.source, known)
     data = bulk.splice_bytes(data, deferred, directs)
     if isinstance(target, io.BytesIO):
         target.seek(0)
