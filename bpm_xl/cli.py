@@ -248,6 +248,8 @@ def rebuild(
             lines = [f"{res.path}: {len(res.sheets_written)} sheets written ({', '.join(res.sheets_written)})"]
             if not res.evaluated:
                 lines.append(f"not evaluated yet: {res.problem}")
+            elif res.status == "pending_survey":
+                lines.append(f"scores pending the survey: {res.problem}")
             if res.backup is not None:
                 lines.append(f"backup: {res.backup}")
             console.print_lines(console.stdout(), lines)

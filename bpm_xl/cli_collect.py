@@ -112,12 +112,15 @@ def collect_forms(book: Path, files: list[Path], dry_run: bool = False) -> tuple
 
 
 # ----------------------------------------------------------------------------- feedback
-def write_feedback(book: Path, out: Path, lang: str = "zh") -> tuple[list[dict[str, Any]], list[Path]]:
+def write_feedback(book: Path, out: Path, lang: str | None = None) -> tuple[list[dict[str, Any]], list[Path]]:
+    """The consistency feedback of the hub's expert matrices (``lang``: default the workbook's).
+    Needs the judgments only: it works before any survey is imported."""
     from .collect import feedback_rows, system_of
-    from .service import read_workbook  # CORE-MERGE: readers.workbook
+    from .service import lang_of_file, read_workbook  # CORE-MERGE: readers.workbook
     from .service import evaluate_data
 
     data, g = read_workbook(book, formulas=False)
+    lang = lang or lang_of_file(book)
     ev = evaluate_data(data, g.source)
     rows = feedback_rows(ev, system_of(data), lang)
     out.mkdir(parents=True, exist_ok=True)
@@ -287,15 +290,25 @@ def import_survey_cmd(
     _print_outcome(result, book, bak, dry_run)
 
 
+#: What ``feedback`` prints, in the workbook's language (or --lang).
+_FEEDBACK_LINE = {"zh": "{m} 个专家矩阵需复核，共 {j} 个判断", "en": "{m} matrix(es) to review, {j} judgment(s)"}
+
+
 def feedback_cmd(
     book: Path = typer.Argument(..., help="The hub workbook (.xlsm)."),
     out: Path = typer.Option(Path("."), "--out", "-o", help="Directory for consistency_feedback.csv/.xlsx."),
-    lang: str = typer.Option("zh", "--lang", "-l", help="zh or en."),
+    lang: str | None = typer.Option(None, "--lang", "-l", help="zh or en (default: the workbook's language)."),
 ) -> None:
     """Per expert matrix that fails the CR threshold: the judgments to reconsider and suggested values."""
     with _errors(book):
-        rows, files = write_feedback(_existing(book), out, lang)
-    typer.echo(f"{len({(r['expert'], r['node']) for r in rows})} matrix(es) to review, {len(rows)} judgment(s)")
+        if lang not in (None, "zh", "en"):
+            raise WorkbookError(f"--lang: {lang!r} is not zh or en")
+        _existing(book)
+        from .service import lang_of_file
+
+        lang = lang or lang_of_file(book)
+        rows, files = write_feedback(book, out, lang)
+    typer.echo(_FEEDBACK_LINE[lang].format(m=len({(r["expert"], r["node"]) for r in rows}), j=len(rows)))
     for p in files:
         _echo(p)
 

@@ -99,6 +99,12 @@ _S: dict[str, tuple[str, str]] = {
     "sens_b": ("专家重抽样", "panel bootstrap"),
     "sens_r": ("答卷重抽样", "respondent bootstrap"),
     "stays": ("等级不变", "rating unchanged"),
+    "pending": ("待问卷", "pending survey"),
+    "pending_note": ("问卷尚未导入或有指标无人作答（{codes}）：指标得分、总分、百分制得分和等级待问卷导入后计算；"
+                     "权重、一致性检验和德尔菲统计已计算。",
+                     "No survey answers yet for {codes}: indicator scores, total, 100-point score and grade "
+                     "are pending the survey; weights, consistency and Delphi figures are computed."),
+    "not_significant": ("专家意见协调程度不显著", "expert agreement not significant"),
 }
 
 #: Known band-set names as the edition shows them.
@@ -156,6 +162,16 @@ def _headline(console: "Console", ev: "Evaluation", lang: str) -> None:
     zh = lang == "zh"
     if ev.inputs.title:
         console.print(_t(ev.inputs.title, "bold"))
+    if r is None:   # scores pending the survey: said, never shown as 0
+        bands = ", ".join(f"{b.grade} {b.label_zh if zh else b.label_en} ≥ {b.lower:g}" for b in s.bands.bands)
+        pending = _t(label("pending", lang), "bold yellow")
+        console.print(Text.assemble(f"{label('total', lang)}: ", pending, f" / {s.scale_max:g}   ",
+                                    f"{label('score100', lang)}: ", pending.copy(), "   ",
+                                    f"{label('rating', lang)}: ", pending.copy()))
+        console.print(_t(f"{bands_title(s.bands.name, lang)}: {bands}"))
+        codes = ", ".join(ev.pending[:5]) + (f" … ({len(ev.pending)})" if len(ev.pending) > 5 else "")
+        console.print(_t(label("pending_note", lang, codes=codes), "yellow"))
+        return
     console.print(Text.assemble(
         f"{label('total', lang)}: ", _t(f"{ev.total:.4f}", "bold"), f" / {s.scale_max:g}   ",
         f"{label('score100', lang)}: ", _t(f"{ev.score100:.2f}", "bold"), "   ",
@@ -169,9 +185,14 @@ def _dimensions(console: "Console", ev: "Evaluation", lang: str) -> None:
         ("code", "left"), ("name", "left"), ("weight", "right"), ("score", "right"), ("score100", "right"),
         ("contribution", "right"))))
     name_col = "name_zh" if lang == "zh" else "name_en"
+    pending = label("pending", lang)
+
+    def num(x: Any, fmt: str) -> str:
+        return pending if x != x else format(x, fmt)   # NaN: the dimension waits for the survey
+
     for _, d in ev.dimension_table.iterrows():
-        tb.add_row(_t(d["dimension"]), _t(d[name_col]), f"{d['weight']:.4f}", f"{d['score']:.4f}",
-                   f"{d['score100']:.2f}", f"{d['contribution']:.4f}")
+        tb.add_row(_t(d["dimension"]), _t(d[name_col]), f"{d['weight']:.4f}", num(d["score"], ".4f"),
+                   num(d["score100"], ".2f"), num(d["contribution"], ".4f"))
     console.print(tb)
 
 
@@ -206,8 +227,9 @@ def _delphi(console: "Console", ev: "Evaluation", lang: str) -> None:
     parts = []
     for k, rd in enumerate(ev.delphi.rounds, start=1):
         if rd.kendall is not None:
+            flag = "" if rd.kendall.significant else f", {label('not_significant', lang)}"
             parts.append(f"{label('round', lang, k=rd.number or k)}: {label('kendall', lang)} = {rd.kendall.w:.4f} "
-                         f"(χ² = {rd.kendall.chi2:.2f}, p = {rd.kendall.p:.4g})")
+                         f"(χ² = {rd.kendall.chi2:.2f}, p = {rd.kendall.p:.4g}{flag})")
     parts.append(f"{label('authority', lang)} = {ev.delphi.authority.panel_cr:.4f}")
     console.print(_t(f"{label('delphi', lang)}: " + "; ".join(parts)))
 
@@ -215,6 +237,9 @@ def _delphi(console: "Console", ev: "Evaluation", lang: str) -> None:
 def _priorities(console: "Console", ev: "Evaluation", lang: str, top: int) -> None:
     from .model import PDCA_LABELS
 
+    if ev.priorities is None:   # weighted gaps need every score
+        console.print(_t(f"{label('priorities', lang)}: {label('pending', lang)}"))
+        return
     tp = _table(label("priorities", lang), tuple((label(k, lang), j) for k, j in (
         ("rank", "right"), ("code", "left"), ("name", "left"), ("stage", "left"), ("wgap", "right"), ("loss", "right"))))
     for _, p in ev.priorities.head(top).iterrows():

@@ -323,10 +323,11 @@ def text(value: Any) -> str:
 
 
 def scale_table(data: Any, name: str, lo: float, hi: float, row_word: str, rule: str, empty_word: str,
-                integer: bool = False) -> Grid:
+                integer: bool = False, allow_empty: bool = False) -> Grid:
     """Answers or ratings (rows: respondents or experts, columns: indicators) on a scale lo .. hi:
     text, error values and values off the scale refused with row and column, and every column
-    must hold at least one value (survey answers and Delphi ratings share this rule)."""
+    must hold at least one value (survey answers and Delphi ratings share this rule), unless
+    ``allow_empty`` (a survey not fully in yet: its empty columns are pending, not wrong)."""
     g = table(data, name)
 
     def valid(a: np.ndarray) -> np.ndarray:
@@ -336,7 +337,7 @@ def scale_table(data: Any, name: str, lo: float, hi: float, row_word: str, rule:
     check_cells(g, name, valid, lambda i, j, shown: (
         f"{name}: {row_word} {i + 1} (row {i + 1}), indicator {j + 1} (column {j + 1}) is {shown}; {rule}"))
     empty = np.flatnonzero(np.isnan(g.values).all(axis=0))
-    if empty.size:
+    if empty.size and not allow_empty:
         j = int(empty[0])
         raise MissingValueError(f"{name}: indicator {j + 1} (column {j + 1}) has no {empty_word}",
                                 argument=name, column=j + 1)

@@ -33,6 +33,8 @@ __all__ = [
     "authority",
     "IndicatorStats",
     "indicator_stats",
+    "KENDALL_ALPHA",
+    "NOT_SIGNIFICANT",
     "KendallResult",
     "kendall_w",
     "ScreenResult",
@@ -343,7 +345,8 @@ class KendallResult:
     """Kendall's coefficient of concordance with its chi-square test.
 
     ``w`` is tie-corrected; ``w_uncorrected`` is ``12 S / (m^2 (n^3 - n))``.
-    ``chi2 = m (n - 1) w``, ``df = n - 1``, ``p`` its upper-tail probability.
+    ``chi2 = m (n - 1) w``, ``df = n - 1``, ``p`` its upper-tail probability;
+    ``significant``: ``p < KENDALL_ALPHA``.
     """
 
     w: float
@@ -353,6 +356,18 @@ class KendallResult:
     m: int
     n: int
     w_uncorrected: float
+
+    @property
+    def significant(self) -> bool:
+        """The experts' agreement is significant: ``p < KENDALL_ALPHA`` (a NaN p is not)."""
+        return bool(self.p < KENDALL_ALPHA)
+
+
+#: Significance level of Kendall's W test: the agreement is significant when p < 0.05, as
+#: Delphi studies report it; otherwise flagged with :data:`NOT_SIGNIFICANT`.
+KENDALL_ALPHA = 0.05
+#: The flag of a W that is not significant, in Chinese and English.
+NOT_SIGNIFICANT = ("专家意见协调程度不显著", "expert agreement not significant")
 
 
 def kendall_w(ratings: object, name: str = "ratings") -> KendallResult:

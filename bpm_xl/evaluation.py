@@ -13,6 +13,9 @@ Steps, in order:
    matrix, its most inconsistent judgments and a repair suggestion when CR >= threshold;
 3. global weights = dimension weight x local weight; the hierarchy's overall CR;
 4. survey answers -> indicator mean scores -> weighted total, 100-point score and rating;
+   an indicator nobody has answered yet (no survey imported, or a question left out) is
+   *pending*: its score is NaN, and the total, rating, fuzzy evaluation and priorities are
+   None until every indicator has an answer (``Evaluation.status`` says which);
 5. Delphi rounds: per-indicator statistics, Kendall's W, screening, comparison of rounds;
 6. fuzzy comprehensive evaluation from the survey's answer shares;
 7. improvement priorities (weighted gaps) with dimension and PDCA stage.
@@ -46,9 +49,18 @@ __all__ = [
     "DelphiSummary",
     "Evaluation",
     "evaluate",
+    "COMPLETE",
+    "PENDING_SURVEY",
 ]
 
 AGGREGATIONS = ("aij", "aip")
+
+#: ``Evaluation.status``: every figure computed.
+COMPLETE = "complete"
+#: ``Evaluation.status``: weights, consistency and Delphi figures computed; the scores of the
+#: indicators nobody has answered yet, the total, rating, fuzzy evaluation and priorities wait
+#: for the survey.
+PENDING_SURVEY = "pending_survey"
 
 #: The argument name of the survey in evaluate()'s errors (readers map it to cells).
 SURVEY_ARGUMENT = "survey"
@@ -259,9 +271,16 @@ class NodeResult:
 class DelphiRound:
     number: int
     stats: delphi.IndicatorStats
-    kendall: delphi.KendallResult
+    kendall: delphi.KendallResult | None
     screen: delphi.ScreenResult
     n_experts: int
+
+    @property
+    def kendall_significant(self) -> bool | None:
+        """Whether the experts' agreement is significant (Kendall's W test, p below
+        :data:`bpm_xl.delphi.KENDALL_ALPHA`); None without a W (fewer than 2 experts or indicators).
+        False is reported as 专家意见协调程度不显著 (expert agreement not significant)."""
+        return None if self.kendall is None else self.kendall.significant
 
 
 @dataclass(frozen=True)
@@ -273,7 +292,13 @@ class DelphiSummary:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """All figures of one evaluation; ``to_dict()`` is the JSON the CLI prints."""
+    """All figures of one evaluation; ``to_dict()`` is the JSON the CLI prints.
+
+    ``status`` is :data:`COMPLETE`, or :data:`PENDING_SURVEY` while some indicator has no
+    survey answer (``pending`` names them): then their ``mean_score`` and ``weighted_score``
+    are NaN, a dimension holding one has NaN scores, and ``total``, ``rating``, ``fuzzy`` and
+    ``priorities`` are None. Weights, consistency and the Delphi figures are always computed.
+    """
 
     inputs: EvaluationInputs
     expert_weights: np.ndarray
@@ -281,11 +306,20 @@ class Evaluation:
     hierarchy: ahp.HierarchyResult
     indicator_table: pd.DataFrame
     dimension_table: pd.DataFrame
-    total: float
-    rating: scoring.Rating
+    total: float | None
+    rating: scoring.Rating | None
     delphi: DelphiSummary | None
-    fuzzy: scoring.FuzzyResult
-    priorities: pd.DataFrame
+    fuzzy: scoring.FuzzyResult | None
+    priorities: pd.DataFrame | None
+    pending: tuple[str, ...] = ()     # indicator codes without any survey answer yet
+
+    @property
+    def status(self) -> str:
+        return PENDING_SURVEY if self.pending else COMPLETE
+
+    @property
+    def complete(self) -> bool:
+        return not self.pending
 
     @property
     def meta(self) -> Meta:
@@ -297,8 +331,8 @@ class Evaluation:
         return tuple(r for nr in self.nodes.values() for r in nr.repairs)
 
     @property
-    def score100(self) -> float:
-        return self.rating.score100
+    def score100(self) -> float | None:
+        return None if self.rating is None else self.rating.score100
 
     @property
     def settings(self) -> Settings:
@@ -381,12 +415,22 @@ def evaluate(inputs: EvaluationInputs) -> Evaluation:
     grades = np.arange(s.scale_max, s.scale_min - 1, -1, dtype=float)
     if not np.allclose(grades, np.round(grades)) or len(grades) < 2:
         raise SettingsError("settings: the fuzzy evaluation needs an integer answer scale", argument="scale_min")
-    sc, R = scoring.survey_summary(survey, s.scale_min, s.scale_max, labels=list(codes), name=SURVEY_ARGUMENT)
-    means = np.asarray(sc.mean, dtype=float)
-    counts = np.asarray(sc.count)
+    if len(survey):
+        sc, R = scoring.survey_summary(survey, s.scale_min, s.scale_max, labels=list(codes),
+                                       name=SURVEY_ARGUMENT, allow_empty=True)  # unanswered: pending below
+        means = np.asarray(sc.mean, dtype=float)
+        counts = np.asarray(sc.count)
+    else:  # no survey imported yet: every indicator's score is pending
+        means = np.full(len(codes), np.nan)
+        counts = np.zeros(len(codes), dtype=np.int64)
+        R = None
+    means = np.where(counts > 0, means, np.nan)
+    pending = tuple(c for c, n in zip(codes, counts) if n == 0)
     gvec = np.array([gw[c] for c in codes])
-    total = scoring.weighted_score(gvec, means, name_w="global weights", name_s="indicator scores")
-    rating = scoring.rate(total, s.scale_max, s.bands)
+    total = rating = fuzzy = pri = None
+    if not pending:
+        total = float(scoring.weighted_score(gvec, means, name_w="global weights", name_s="indicator scores"))
+        rating = scoring.rate(total, s.scale_max, s.bands)
 
     dim_w = dict(zip(nodes[GOAL].children, nodes[GOAL].weights))
     rows = []
@@ -411,14 +455,15 @@ def evaluate(inputs: EvaluationInputs) -> Evaluation:
     drows = []
     for d in system.dimensions:
         part = ind_table[ind_table["dimension"] == d.code]
-        own = float((part["local_weight"] * part["mean_score"]).sum())
+        # a dimension with a pending indicator is pending (NaN), never a partial sum
+        own = float((part["local_weight"] * part["mean_score"]).sum(min_count=len(part), skipna=False))
         drows.append(
             {
                 "dimension": d.code,
                 "name_zh": d.name_zh,
                 "name_en": d.name_en,
                 "weight": float(dim_w[d.code]),
-                "contribution": float(part["weighted_score"].sum()),
+                "contribution": float(part["weighted_score"].sum(min_count=len(part), skipna=False)),
                 "score": own,
                 "score100": own / s.scale_max * 100.0,
                 "cr": float(nodes[d.code].aggregated.consistency_ratio),
@@ -428,16 +473,16 @@ def evaluate(inputs: EvaluationInputs) -> Evaluation:
 
     delphi_summary = _delphi(inputs, authority, s)
 
-    fuzzy = scoring.fuzzy_evaluation(gvec, R, grade_values=grades)
-
-    pri = scoring.improvement_priorities(
-        list(codes),
-        gvec,
-        means,
-        scale_max=s.scale_max,
-        dimensions=[system.indicator(c).dimension for c in codes],
-        stages=[system.indicator(c).pdca for c in codes],
-    )
+    if not pending:
+        fuzzy = scoring.fuzzy_evaluation(gvec, R, grade_values=grades)
+        pri = scoring.improvement_priorities(
+            list(codes),
+            gvec,
+            means,
+            scale_max=s.scale_max,
+            dimensions=[system.indicator(c).dimension for c in codes],
+            stages=[system.indicator(c).pdca for c in codes],
+        )
     return Evaluation(
         inputs=inputs,
         expert_weights=ew,
@@ -445,11 +490,12 @@ def evaluate(inputs: EvaluationInputs) -> Evaluation:
         hierarchy=hier,
         indicator_table=ind_table,
         dimension_table=dim_table,
-        total=float(total),
+        total=total,
         rating=rating,
         delphi=delphi_summary,
         fuzzy=fuzzy,
         priorities=pri,
+        pending=pending,
     )
 
 
@@ -610,9 +656,11 @@ def _to_dict(ev: Evaluation) -> dict[str, Any]:
         "meta": ev.meta.to_dict(),
         "repairs": [r.to_dict() for r in ev.repairs],
         "settings": s.to_dict(),
+        "status": ev.status,
+        "pending_indicators": list(ev.pending),
         "total": ev.total,
-        "score100": ev.rating.score100,
-        "rating": {
+        "score100": ev.score100,
+        "rating": None if ev.rating is None else {
             "grade": ev.rating.grade,
             "label_zh": ev.rating.label_zh,
             "label_en": ev.rating.label_en,
@@ -630,13 +678,13 @@ def _to_dict(ev: Evaluation) -> dict[str, Any]:
         },
         "indicators": _frame_records(ev.indicator_table),
         "dimensions": _frame_records(ev.dimension_table),
-        "fuzzy": {
+        "fuzzy": None if ev.fuzzy is None else {
             "b": [float(v) for v in ev.fuzzy.b],
             "grade_index": int(ev.fuzzy.grade_index),
             "score": _f(ev.fuzzy.score),
             "grade_values": [float(v) for v in ev.fuzzy.grade_values] if ev.fuzzy.grade_values is not None else None,
         },
-        "priorities": _frame_records(ev.priorities),
+        "priorities": None if ev.priorities is None else _frame_records(ev.priorities),
         "pdca": {k: {"zh": v[0], "en": v[1]} for k, v in PDCA_LABELS.items()},
     }
     for code, nr in ev.nodes.items():
@@ -681,6 +729,10 @@ def _to_dict(ev: Evaluation) -> dict[str, Any]:
                         "chi2": float(r.kendall.chi2),
                         "df": int(r.kendall.df),
                         "p": float(r.kendall.p),
+                        "alpha": delphi.KENDALL_ALPHA,
+                        "significant": bool(r.kendall.significant),
+                        "flag_zh": None if r.kendall.significant else delphi.NOT_SIGNIFICANT[0],
+                        "flag_en": None if r.kendall.significant else delphi.NOT_SIGNIFICANT[1],
                     },
                     "screen": _frame_records(r.screen.to_frame()),
                 }

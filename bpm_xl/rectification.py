@@ -196,10 +196,12 @@ def _fmt(x: float, digits: int) -> str:
 def prefill(evaluation: Any, lang: str = "zh", top: int | None = None, *, findings: Any = None,
             measures: Any = None) -> tuple[Item, ...]:
     """One open item per problem of :func:`bpm_xl.findings.classify` (ranked by points lost;
-    the first ``top`` when given), with the measure from the library ``measures``."""
+    the first ``top`` when given), with the measure from the library ``measures``; none while the scores wait for the survey."""
     from .findings import classify
 
     ev = evaluation
+    if ev.pending:   # the scores wait for the survey: no problems to list yet
+        return ()
     found = findings if findings is not None else classify(ev)
     scale = float(ev.settings.scale_max)
     items = []

@@ -372,7 +372,8 @@ class IndicatorScores:
 
 
 def _survey(
-    responses: object, scale_min: float, scale_max: float, name: str, integer: bool = False
+    responses: object, scale_min: float, scale_max: float, name: str, integer: bool = False,
+    allow_empty: bool = False,
 ) -> tuple[np.ndarray, tuple[str, ...] | None]:
     """Validated respondents x indicators float array (NaN = blank) and DataFrame labels."""
     lo, hi = _check_scale(scale_min, scale_max)
@@ -381,7 +382,8 @@ def _survey(
         if integer
         else f"answers must be between {lo:g} and {hi:g}"
     )
-    g = conversion.scale_table(responses, name, lo, hi, "respondent", rule, "answers", integer=integer)
+    g = conversion.scale_table(responses, name, lo, hi, "respondent", rule, "answers", integer=integer,
+                               allow_empty=allow_empty)
     arr, labels = g.values, g.labels
     return arr, labels
 
@@ -536,22 +538,25 @@ def _memberships(arr: np.ndarray, lo: float, hi: float) -> np.ndarray:
 
 
 def survey_summary(responses: object, scale_min: float = 1, scale_max: float = 5,
-                   labels: Sequence[str] | None = None, name: str = "responses"
+                   labels: Sequence[str] | None = None, name: str = "responses", allow_empty: bool = False
                    ) -> tuple[IndicatorScores, np.ndarray]:
     """:func:`indicator_scores` and :func:`membership_matrix` of one survey, converted and
     checked once (what :func:`bpm_xl.evaluate` uses on a survey of 100,000 respondents).
+    With ``allow_empty`` an indicator nobody answered has count 0 and a NaN mean and
+    memberships (pending) instead of being refused.
 
     >>> scores, r = survey_summary([[5, 4], [4, None], [3, "4"]])
     >>> scores.mean.tolist(), r[1].tolist()
     ([4.0, 4.0], [0.0, 1.0, 0.0, 0.0, 0.0])
     """
     lo, hi = _check_scale(scale_min, scale_max)
-    arr, frame_labels = _survey(responses, lo, hi, name)
+    arr, frame_labels = _survey(responses, lo, hi, name, allow_empty=allow_empty)
     answered = ~np.isnan(arr)
     count = answered.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):  # 0/0: an indicator nobody answered (allow_empty)
+        mean = (np.sum(arr, axis=0, where=answered) / count).astype(np.float64)
     scores = IndicatorScores(labels=conversion.labels(labels, arr.shape[1], frame_labels, "labels"),
-                             mean=(np.sum(arr, axis=0, where=answered) / count).astype(np.float64),
-                             count=count.astype(np.int64))
+                             mean=mean, count=count.astype(np.int64))
     if lo != round(lo) or hi != round(hi):
         raise SettingsError(f"scale_min, scale_max: {lo:g} and {hi:g} must be whole numbers")
     whole = np.isnan(arr) | (arr == np.round(arr))
@@ -560,7 +565,8 @@ def survey_summary(responses: object, scale_min: float = 1, scale_max: float = 5
         raise ScaleError(f"{name}: respondent {i + 1} (row {i + 1}), indicator {j + 1} (column {j + 1}) is "
                          f"{arr[i, j]:g}; answers must be whole numbers between {lo:g} and {hi:g}",
                          argument=name, row=i + 1, column=j + 1)
-    return scores, _memberships(arr, lo, hi)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return scores, _memberships(arr, lo, hi)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,14 @@ draws/seed defaults exist here once (:func:`sensitivity_of`).
 Validation, the same for every job (:func:`assess`):
 
 - **complete**: the inputs evaluate; the figures are written as the cached values.
+- **pending survey**: everything but the survey is there (no survey imported yet, or an
+  indicator nobody answered): weights, consistency and the Delphi figures are evaluated and
+  written; the scores of the unanswered indicators, the total and the grade are pending
+  (``Evaluation.status``; #N/A in the sheets, null in the JSON, 待问卷 in the summaries).
 - **incomplete**: a required input is still blank (a setting, an expert's Ca or Cs, a
-  judgment pair no expert has given, an indicator nobody answered yet, no survey answer at
-  all) *and* every value entered so far passes its rule. The workbook is laid out without
-  figures (the formulas compute once the inputs are there). A blank workbook is incomplete.
+  judgment pair no expert has given) *and* every value entered so far passes its rule. The
+  workbook is laid out without figures (the formulas compute once the inputs are there). A
+  blank workbook is incomplete.
 - **invalid**: an entered value breaks a rule (an answer 6, 五 or 4分, a judgment 0, an
   unknown method ...). The job refuses with the located :class:`~bpm_xl.errors.BpmError`
   (file, sheet, cell, rule) and writes nothing.
@@ -42,7 +46,7 @@ from .errors import BpmError, MissingValueError, NotConnectedError, WorkbookErro
 from .layout import data_from_inputs, plan_workbook
 from .layout.collect import hub_extra_sheets
 from .layout.labels import USER_ROLES
-from .layout.types import SurveyTable, WorkbookData, WorkbookPlan
+from .layout.types import WorkbookData, WorkbookPlan
 from .readers.workbook import (
     Grids,
     check_file,
@@ -108,18 +112,25 @@ class RebuildResult:
     experts: int
     respondents: int
     evaluated: bool               # False: inputs incomplete, laid out without figures
-    problem: str | None = None    # what is still missing when not evaluated
+    problem: str | None = None    # what is still missing (not evaluated) or unanswered (scores pending)
+    status: str = "complete"      # Assessment.status: "complete", "pending_survey" or "incomplete"
 
 
 @dataclass(frozen=True)
 class Assessment:
-    """What the inputs allow: an evaluation (complete) or the first thing still missing."""
+    """What the inputs allow: an evaluation (complete, or with the survey's part pending) or
+    the first thing still missing."""
 
     system: "IndicatorSystem"
     inputs: "EvaluationInputs | None"
     evaluation: "Evaluation | None"
-    missing: str | None = None          # which required inputs are still blank (incomplete)
+    missing: str | None = None          # what is still blank (incomplete) or unanswered (pending survey)
     error: BpmError | None = None       # the located reason evaluate() gave (incomplete)
+
+    @property
+    def status(self) -> str:
+        """"incomplete" (nothing evaluated), or the evaluation's status ("complete", "pending_survey")."""
+        return "incomplete" if self.evaluation is None else self.evaluation.status
 
 
 @dataclass(frozen=True)
@@ -240,7 +251,8 @@ def _blank(v: Any) -> bool:
 
 
 def _blank_inputs(data: WorkbookData, system: Any) -> list[str]:
-    """The required inputs that are still blank (what makes a workbook incomplete)."""
+    """The required inputs that are still blank (what makes a workbook incomplete). Survey
+    answers are not among them: their absence leaves the scores pending, not the evaluation."""
     out = [f"setting {k}" for k, v in data.settings.items() if _blank(v)]
     out += [f"expert {e['code']} {k.capitalize()}" for e in data.experts for k in ("ca", "cs") if _blank(e.get(k))]
     for node in system.nodes():
@@ -250,12 +262,12 @@ def _blank_inputs(data: WorkbookData, system: Any) -> list[str]:
             for b in kids[i + 1:]:
                 if all(_blank(cells.get((a, b))) and _blank(cells.get((b, a))) for cells in per.values()):
                     out.append(f"judgment {a} vs {b}")
-    if isinstance(data.survey, SurveyTable):
-        answered = data.survey.answered_codes()
-    else:
-        answered = {c for row in data.survey for c, v in row.items() if not _blank(v)}
-    out += [f"survey answers for {c}" for c in system.codes if c not in answered]
     return out
+
+
+def _listed(source: str, what: str, items: list[str]) -> str:
+    return (f"{source}: {what}: {', '.join(items[:3])}"
+            + (f" and {len(items) - 3} more" if len(items) > 3 else ""))
 
 
 def _check_entered(data: WorkbookData, system: Any, source: str) -> None:
@@ -274,9 +286,9 @@ def _check_entered(data: WorkbookData, system: Any, source: str) -> None:
         for node, per in inputs.judgments.items():
             for ecode, grid in per.items():
                 ahp.parse_matrix(grid, name=judgment_argument(node, ecode))
-        if len(inputs.survey):
-            scoring.indicator_scores(inputs.survey.to_numpy(dtype=object), s.scale_min, s.scale_max,
-                                     labels=list(system.codes), name=SURVEY_ARGUMENT)
+        if len(inputs.survey):  # the rule evaluate() applies; an unanswered indicator is pending, not wrong
+            scoring.survey_summary(inputs.survey.to_numpy(dtype=object), s.scale_min, s.scale_max,
+                                   labels=list(system.codes), name=SURVEY_ARGUMENT, allow_empty=True)
         for k, frame in enumerate(inputs.delphi_rounds, start=1):
             delphi.indicator_stats(frame.to_numpy(dtype=object), full_score=s.scale_max,
                                    labels=list(frame.columns), name=delphi_argument(k))
@@ -287,26 +299,33 @@ def _check_entered(data: WorkbookData, system: Any, source: str) -> None:
 
 
 def assess(data: WorkbookData, source: str = "workbook") -> Assessment:
-    """Complete (evaluated), incomplete (laid out without figures) or invalid (raises).
+    """Complete, pending survey (evaluated but for the scores), incomplete (laid out without
+    figures) or invalid (raises).
 
-    See the module docstring for the rule. An invalid input raises the same located
-    :class:`~bpm_xl.errors.BpmError` as ``bpm-xl evaluate``.
+    See the module docstring for the rule. The problems are listed first: the blank required
+    inputs (:func:`_blank_inputs`); the indicators without a survey answer are the core's
+    ``Evaluation.pending`` (named in ``missing``) and do not stop the evaluation (the core
+    marks their scores, the total and the grade pending). An evaluation that fails while a required
+    input is blank is incomplete, once every value entered so far passes its rule
+    (:func:`_check_entered`); one that fails with nothing blank is invalid. An invalid input
+    raises the same located :class:`~bpm_xl.errors.BpmError` as ``bpm-xl evaluate``.
     """
     from .evaluation import evaluate
 
     system = system_of(data, source)
+    blanks = _blank_inputs(data, system)
     places = None
     try:
         inputs, places = inputs_and_places(data, source=source)
-        return Assessment(system, inputs, evaluate(inputs))
+        ev = evaluate(inputs)
     except BpmError as exc:
         first = exc if places is None else places.locate(exc)
-    blanks = _blank_inputs(data, system)
-    if not blanks:
-        raise first
-    _check_entered(data, system, source)
-    return Assessment(system, None, None, f"{source}: still blank: {', '.join(blanks[:3])}"
-                      + (f" and {len(blanks) - 3} more" if len(blanks) > 3 else ""), first)
+        if not blanks:
+            raise first from None
+        _check_entered(data, system, source)
+        return Assessment(system, None, None, _listed(source, "still blank", blanks), first)
+    pending = _listed(source, "no survey answers yet for", list(ev.pending)) if ev.pending else None
+    return Assessment(system, inputs, ev, pending)
 
 
 def evaluate_data(data: WorkbookData, source: str = "workbook") -> "Evaluation":
@@ -320,9 +339,10 @@ def evaluate_data(data: WorkbookData, source: str = "workbook") -> "Evaluation":
 def sensitivity_of(inputs: "EvaluationInputs", evaluation: "Evaluation", draws: int = SENSITIVITY_DRAWS,
                    progress: Callable[[int, int], None] | None = None,
                    parts: tuple[str, ...] = ("perturb", "bootstrap", "respondents")) -> "SensitivityResult | None":
-    """The sensitivity analysis of an evaluation (None for ``draws <= 0``): the one place.
-    ``parts``: the Monte Carlo parts computed (see :func:`bpm_xl.sensitivity.analyse`)."""
-    if draws <= 0:
+    """The sensitivity analysis of an evaluation (None for ``draws <= 0`` and while the
+    scores are pending: it varies the total and the grade). ``parts``: the Monte Carlo parts
+    computed (see :func:`bpm_xl.sensitivity.analyse`)."""
+    if draws <= 0 or evaluation.pending:
         return None
     from .sensitivity import analyse, respondent_draws_for
 
@@ -648,7 +668,7 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
         bak = safe.backup_copy(path) if backup else None
         safe.atomic_write(path, content)
     return RebuildResult(path, bak, tuple(s.name for s in plan.sheets), len(a.system.indicators),
-                         len(data.experts), len(data.survey), a.evaluation is not None, a.missing)
+                         len(data.experts), len(data.survey), a.evaluation is not None, a.missing, a.status)
 
 
 def import_survey_file(book: str | Path, export: str | Path, map_csv: str | Path | None = None, *,
@@ -719,7 +739,8 @@ def export_file(source: "str | Path | EvaluationInputs", out: str | Path | None 
         check_names_of(source)  # a removed, moved or narrowed input name: refused as rebuild refuses it
     data, system, lang, name = load_source(source, lang)
     a = assess(data, name)  # invalid input refuses before anything is written
-    sens = _SensitivityInBackground(a.inputs, a.evaluation) if a.evaluation is not None else None
+    sens = _SensitivityInBackground(a.inputs, a.evaluation) if a.evaluation is not None \
+        and a.evaluation.complete else None
     try:
         with _large_job():
             return export_portable(data, system, lang, out, evaluation=a.evaluation,

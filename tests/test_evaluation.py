@@ -56,7 +56,10 @@ def test_example_equals_the_golden_json_apart_from_added_fields(inputs):
     now = evaluate(inputs).to_dict()
     now = json.loads(json.dumps(now, ensure_ascii=False, default=lambda x: x.tolist()).replace("NaN", "null"))
     _same(golden, now)
-    assert set(now) - set(golden) == {"meta", "repairs"}
+    # added since: meta and repairs; the status of the scores (complete, pending_survey) and
+    # the indicators still without survey answers (none in the example)
+    assert set(now) - set(golden) == {"meta", "repairs", "status", "pending_indicators"}
+    assert now["status"] == "complete" and now["pending_indicators"] == []
 
 
 def test_meta_is_carried_and_never_changes_a_figure(inputs):
@@ -167,8 +170,6 @@ CASES = [
     ("survey text", lambda x: _survey(x, 2, 0, "五"), ScaleError, r"^survey: respondent 3 .* is '五'; answers", None),
     ("survey column missing", lambda x: replace(x, survey=x.survey.drop(columns=["F3"])), MissingValueError,
      r"^survey: no answer column for indicator F3; add the column or remove the indicator$", None),
-    ("survey indicator without answers", lambda x: replace(x, survey=x.survey.assign(F3=None)), MissingValueError,
-     r"^survey: indicator 3 \(column 3\) has no answers$", ("survey", None, 3)),
     ("Delphi rating out of scale", lambda x: _delphi(x, 0, 1, 9), ScaleError,
      r"^Delphi round 1: expert 1 \(row 1\), indicator 2 \(column 2\) is 9; ratings must be between 1 and 5$",
      ("Delphi round 1", 1, 2)),
@@ -179,6 +180,34 @@ CASES = [
     ("fuzzy needs an integer scale", lambda x: x.with_settings(scale_max=5.5), SettingsError,
      r"^settings: the fuzzy evaluation needs an integer answer scale$", None),
 ]
+
+
+def test_an_indicator_nobody_answered_is_pending_and_so_is_the_total(inputs):
+    """Not an error: its score, its dimension's score, the total, grade, fuzzy evaluation and
+    priorities wait for the survey (NaN / None, never 0); every other figure is computed."""
+    full = evaluate(inputs)
+    ev = evaluate(replace(inputs, survey=inputs.survey.assign(F3=None)))
+    assert ev.status == "pending_survey" and ev.pending == ("F3",) and not ev.complete
+    assert ev.total is None and ev.rating is None and ev.score100 is None and ev.fuzzy is None
+    assert ev.priorities is None
+    tb = ev.indicator_table.set_index("code")
+    assert math.isnan(tb.loc["F3", "mean_score"]) and tb.loc["F3", "answers"] == 0
+    assert math.isnan(tb.loc["F3", "weighted_score"])
+    assert tb.loc["F1", "mean_score"] == full.indicator_table.set_index("code").loc["F1", "mean_score"]
+    dims = ev.dimension_table.set_index("dimension")
+    assert math.isnan(dims.loc["F", "score"]) and math.isnan(dims.loc["F", "contribution"])
+    assert dims.loc["C", "score"] == full.dimension_table.set_index("dimension").loc["C", "score"]
+    np.testing.assert_array_equal(ev.hierarchy.global_weights, full.hierarchy.global_weights)
+    d = ev.to_dict()
+    assert (d["status"], d["pending_indicators"], d["total"], d["score100"], d["rating"]) == (
+        "pending_survey", ["F3"], None, None, None)
+
+
+def test_no_survey_at_all_leaves_every_score_pending(inputs):
+    ev = evaluate(replace(inputs, survey=inputs.survey.iloc[:0]))
+    assert ev.pending == tuple(inputs.system.codes) and ev.total is None
+    assert ev.indicator_table["mean_score"].isna().all() and (ev.indicator_table["answers"] == 0).all()
+    assert ev.delphi is not None and ev.nodes["GOAL"].weights.sum() == pytest.approx(1)
 
 
 @pytest.mark.parametrize("make, error, message, fields", [c[1:] for c in CASES], ids=[c[0] for c in CASES])

@@ -18,6 +18,9 @@ the workbook layer must not change them, apart from these intentional difference
   decide both whether and which way it moves (it drew two float64 numbers), so this Monte Carlo
   part follows a new random stream; its figures move within their sampling noise (< 1%);
 - ``evaluate --json`` gains the core's ``meta`` and ``repairs``; every earlier number is equal to 1e-12;
+- the Delphi results sheet gains, under each round's Kendall W, a verdict row: a label and a
+  formula saying 专家意见协调程度显著 / 不显著 by p < 0.05 (``KENDALL_VERDICT``), so a W that is
+  not significant is flagged; nothing else on that sheet moves;
 - every file carries the layout record (``docProps/custom.xml``, redteam's preservation);
 - the portable file is the portable hub (issue 10): its Guide says what it is, its
   Sensitivity sheet is filled in, and its calculation sheet reads judgments typed as text
@@ -49,6 +52,7 @@ problem of ``bpm_xl.findings.classify`` (was: per top-5 weighted gap), with the 
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import re
@@ -73,6 +77,28 @@ GOLDEN = Path(__file__).parent / "data" / "golden"
 RATING_FORMULA = "SUMPRODUCT(1-(ROUND("
 
 
+#: The verdict row under each Kendall W (label, formula and what it shows): added on purpose.
+KENDALL_VERDICT = ("协调程度 (p<0.05)", "Agreement (p<0.05)", "专家意见协调程度显著", "专家意见协调程度不显著",
+                   "expert agreement significant", "expert agreement not significant")
+
+
+def _kendall_verdict(x, y) -> bool:
+    """A cell the golden file lacks that is part of the Kendall verdict row: its label, or
+    its formula (showing a verdict, or #N/A without a W)."""
+    if x is not None or y is None:
+        return False
+    if y.formula is None:
+        return y.value in KENDALL_VERDICT[:2]
+    return (KENDALL_VERDICT[3] in y.formula or KENDALL_VERDICT[5] in y.formula) and (
+        y.value in KENDALL_VERDICT or y.value == "#N/A")
+
+
+def _strings(xml: bytes) -> list[str]:
+    """The shared strings, without the added verdict row's."""
+    found = (html.unescape(t) for t in re.findall(r"<t(?: [^>]*)?>([^<]*)</t>", xml.decode()))
+    return [t for t in found if t not in KENDALL_VERDICT]
+
+
 def _close(a, b, rel=1e-12) -> bool:
     return isinstance(a, float) and isinstance(b, float) and math.isclose(a, b, rel_tol=rel, abs_tol=1e-15)
 
@@ -90,7 +116,7 @@ def _differences(old: Path, new: Path, unknown_ok: bool = False) -> list[tuple]:
     for sheet in a:
         for ref in sorted(set(a[sheet]) | set(b[sheet])):
             x, y = a[sheet].get(ref), b[sheet].get(ref)
-            if x == y:
+            if x == y or _kendall_verdict(x, y):
                 continue
             if x is not None and y is not None:
                 if y.formula and RATING_FORMULA in y.formula and "COUNTIF(BPM_BAND_LOWERS" in (x.formula or "") \
@@ -142,6 +168,8 @@ def test_new_workbook_is_the_golden_file_but_for_the_intended_changes(tmp_path, 
             elif name == "xl/vbaProject.bin":
                 old, new = vba.module_sources(za.read(name)), vba.module_sources(zb.read(name))
                 assert new.pop(vba.REBUILD_MODULE) == old.pop(vba.REBUILD_MODULE) and new == old
+            elif name == "xl/sharedStrings.xml":   # the same strings but for the verdict row's
+                assert _strings(za.read(name)) == _strings(zb.read(name))
             elif not name.startswith("xl/worksheets/sheet"):
                 assert za.read(name) == zb.read(name), name
     diffs = _differences(GOLDEN / golden, path, unknown_ok=not example)
@@ -187,7 +215,9 @@ def test_evaluate_json_of_the_example_is_unchanged():
     res = CliRunner().invoke(app, ["evaluate", "example", "--json"])
     assert res.exit_code == 0, res.output
     new = json.loads(res.output)
-    assert set(new) - {"meta", "repairs"} == set(json.loads((GOLDEN / "example.json").read_text(encoding="utf-8")))
+    # added: meta and repairs (core), status and pending_indicators (scores pending the survey)
+    assert set(new) - {"meta", "repairs", "status", "pending_indicators"} == set(
+        json.loads((GOLDEN / "example.json").read_text(encoding="utf-8")))
     assert _json_differences(json.loads((GOLDEN / "example.json").read_text(encoding="utf-8")), new) == []
     assert new["repairs"] and new["meta"] is not None  # the fields the core added this round
 
@@ -242,6 +272,8 @@ def test_portable_export_recalculates_to_the_golden_values(tmp_path):
                     assert math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-15), (sheet, r, c, x, y)
                 elif isinstance(x, str) and isinstance(y, str) and "重建" in x and "bpm-xl rebuild" in y:
                     continue  # a caption that pointed at the macro workbook's Rebuild button
+                elif x is None and y in KENDALL_VERDICT and sheet == SHEETS["delphi_summary"]["zh"]:
+                    continue  # the verdict row under each Kendall W (added)
                 else:
                     assert x == y, (sheet, r, c, x, y)
     assert n > 5000

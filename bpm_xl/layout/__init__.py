@@ -69,7 +69,7 @@ def _sheets(ctx: LayoutContext) -> list[SheetPlan]:
     evaluation, el = evaluation_sheet(ctx, wl, survey_col)
     return [
         guide_sheet(ctx), settings_sheet(ctx), indicators_sheet(ctx), experts_sheet(ctx), judgments, delphi, survey,
-        weights, evaluation, delphi_summary_sheet(ctx, wl, prow), diagnosis_sheet(ctx, el), dashboard_sheet(ctx),
+        weights, evaluation, delphi_summary_sheet(ctx, wl, prow), diagnosis_sheet(ctx, el), dashboard_sheet(ctx, el),
         sensitivity_sheet(ctx.name("sensitivity"), ctx.lang, ctx.sensitivity, ctx.system), rectification_sheet(ctx),
         measures_sheet(ctx),
     ]

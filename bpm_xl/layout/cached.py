@@ -140,10 +140,11 @@ class CachedValues:
     @cached_property
     def totals(self) -> list[list[Any]]:
         """Total, 100-point score, grade, label, band set, CR of the goal, hierarchy CR."""
-        total = float(sum(r[10] for r in self.indicator_rows))
+        total = float(sum(r[10] for r in self.indicator_rows))   # NaN (#N/A) while a score is pending
         rating = self.ev.rating
-        label = rating.label_zh if self.L == 0 else rating.label_en
-        return [[total], [total / float(self.ev.settings.scale_max) * 100], [rating.grade], [label],
+        grade = None if rating is None else rating.grade
+        label = None if rating is None else rating.label_zh if self.L == 0 else rating.label_en
+        return [[total], [total / float(self.ev.settings.scale_max) * 100], [grade], [label],
                 [self.data.bands_name], [float(self.ev.nodes[GOAL].aggregated.consistency_ratio)],
                 [float(self.ev.hierarchy.consistency_ratio)]]
 
@@ -177,6 +178,17 @@ class CachedValues:
         kw = rd.kendall
         return [[lab, _cell(v)] for lab, v in zip(KENDALL_LABELS, (kw.w, kw.chi2, kw.df, kw.p))]
 
+    def kendall_verdict(self, k: int) -> Any:
+        """What the verdict cell under Kendall's W shows: significant or 专家意见协调程度不显著."""
+        from ..delphi import NOT_SIGNIFICANT
+        from .labels import t
+
+        rd = self._round(k)
+        if rd is None or rd.kendall is None or list(rd.stats.labels) != self.codes or not np.isfinite(rd.kendall.p):
+            return None
+        lang = "zh" if self.L == 0 else "en"
+        return t("kendall_significant", lang) if rd.kendall.significant else NOT_SIGNIFICANT[self.L]
+
     # ------------------------------------------------------------------ diagnosis
     @cached_property
     def diagnosis_rows(self) -> list[list[Any]]:
@@ -184,14 +196,18 @@ class CachedValues:
         smax = float(self.ev.settings.scale_max)
         wg = [r[7] * (smax - r[8]) for r in ec]
         total = float(sum(wg))
+        pending = bool(np.isnan(total))  # RANK over a range holding #N/A is #N/A, so is every share
         out = []
-        for k, rank in enumerate(ranking.descending_ranks(wg)):   # ties: the indicator listed first
+        ranks = [None] * len(wg) if pending else ranking.descending_ranks(wg)   # ties: the indicator listed first
+        for k, rank in enumerate(ranks):
             out.append([None] * 4 + [ec[k][7], ec[k][8], smax - ec[k][8], wg[k], wg[k] / total, rank])
         return out
 
     def ranked_rows(self, lang: str) -> list[list[Any]]:
         dc = self.diagnosis_rows
         by_rank = {row[9]: k for k, row in enumerate(dc)}
+        if None in by_rank:   # scores pending: MATCH over #N/A ranks is #N/A
+            return [[None] * 7 for _ in self.codes]
         out = []
         for q in range(len(self.codes)):
             k = by_rank[q + 1]

@@ -11,7 +11,7 @@ import numpy as np
 
 from .types import SurveyTable, WorkbookData
 
-__all__ = ["data_from_inputs", "data_kind", "has_answers", "matches_example"]
+__all__ = ["data_from_inputs", "data_kind", "has_answers", "matches_example", "unanswered"]
 
 
 def data_from_inputs(inputs, bands_name: str | None = None) -> WorkbookData:
@@ -183,6 +183,17 @@ def has_answers(data: WorkbookData) -> bool:
     if rows is not None:
         return bool(len(rows))
     return next(_survey_rows(data.survey), None) is not None
+
+
+def unanswered(data: WorkbookData, codes: Any) -> list[str]:
+    """The indicators (of ``codes``, in order) that no survey respondent has answered yet:
+    their scores are pending (the evaluation's status is then "pending_survey")."""
+    if isinstance(data.survey, SurveyTable):
+        answered = data.survey.answered_codes()
+    else:
+        answered = {c for row in data.survey for c, v in row.items()
+                    if v is not None and not (isinstance(v, str) and not v.strip())}
+    return [c for c in codes if c not in answered]
 
 
 def matches_example(data: WorkbookData) -> bool:

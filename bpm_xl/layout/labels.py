@@ -176,6 +176,12 @@ _T: dict[str, tuple[str, str]] = {
     "panel": ("专家组均值", "Panel mean"),
     "stats": ("指标评分统计", "Rating statistics"),
     "kendall": ("肯德尔协调系数", "Kendall's W"),
+    "kendall_verdict": ("协调程度 (p<0.05)", "Agreement (p<0.05)"),
+    "kendall_significant": ("专家意见协调程度显著", "expert agreement significant"),
+    "pending_note": ("待问卷：", "Pending survey: "),
+    "pending_tail": (" 个指标尚无问卷答案，其得分、维度得分、总分和等级在问卷导入后计算（权重和一致性检验已计算）",
+                     " indicator(s) have no survey answers yet; their scores, the dimension scores, the total "
+                     "and the grade are computed once the survey is imported (weights and consistency are computed)"),
     "screen": ("指标筛选（均值 ≥ 下限 且 CV ≤ 上限）", "Screening (mean ≥ minimum and CV ≤ maximum)"),
     # diagnosis
     "diagnosis_title": ("改进诊断（按加权差距排序，PDCA 循环）", "Where to improve (ranked by weighted gap, PDCA)"),

@@ -55,6 +55,7 @@ class WeightsLayout:
 @dataclass(frozen=True)
 class EvaluationLayout:
     i0: int                                  # first indicator row
+    answers: str = ""                        # the column of answer counts, as a reference from another sheet
 
 
 def _cv(ctx: LayoutContext, fn, *args) -> Any:
@@ -290,8 +291,26 @@ def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str
     for k, nm in enumerate(("BPM_TOTAL", "BPM_SCORE100", "BPM_RATING", "BPM_RATING_LABEL")):
         ctx.put(nm, "evaluation", r + k, 5)
     ctx.put("BPM_HIERARCHY_CR", "evaluation", r + 6, 5)
+    pending = pending_note(ctx, local(i0, 9, i1, 9))
+    if pending is not None:
+        E.add(r + 7, 3, [[pending[0]]], "pending", cached=[[pending[1]]])
     E.freeze = (2, 0)
-    return E, EvaluationLayout(i0)
+    return E, EvaluationLayout(i0, ref(ctx.name("evaluation"), i0, 9, i1, 9))
+
+
+def pending_note(ctx: LayoutContext, answers: str) -> tuple[Formula, str] | None:
+    """The visible note of a hub whose survey is not (fully) in yet: a formula over the answer
+    counts (``answers``: the evaluation sheet's column of COUNTs) that says how many indicators
+    wait for the survey and is empty once each has an answer, and its value now. None when
+    every indicator is answered, and in a blank hub (nothing to evaluate yet)."""
+    from .data import unanswered
+
+    n = len(unanswered(ctx.data, ctx.codes))
+    if not n or ctx.kind == "blank":
+        return None
+    head, tail = ctx.t("pending_note"), ctx.t("pending_tail")
+    formula = F(f'=IF(COUNTIF({answers},0)=0,"",{quote_text(head)}&COUNTIF({answers},0)&{quote_text(tail)})')
+    return formula, f"{head}{n}{tail}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -311,7 +330,20 @@ def _delphi_round_block(ctx: LayoutContext, D: SheetPlan, k: int, r: int) -> int
     ku = Udf("KENDALL_W", (nm,))
     D.add(r, 8, [[t("kendall")]], "subtitle")
     D.arrays.append(ArrayBlock(r + 1, 8, 4, 2, ku, ku.formula, "kendall", cached=cache.kendall(k) if cache else None))
+    # whether the agreement is significant (p, the function's fourth row, below the level):
+    # a W that is not is flagged 专家意见协调程度不显著
+    D.add(r + 5, 8, [[t("kendall_verdict"), kendall_verdict_formula(a1(r + 4, 9), ctx.lang)]], "consistency",
+          cached=_cv(ctx, lambda: [[None, cache.kendall_verdict(k)]]))
     return r + len(codes) + 3
+
+
+def kendall_verdict_formula(p: str, lang: str) -> Formula:
+    """专家意见协调程度显著 / 不显著 by the p value in cell ``p`` (an error p shows its error)."""
+    from ..delphi import KENDALL_ALPHA, NOT_SIGNIFICANT
+    from .labels import t
+
+    no = NOT_SIGNIFICANT[0 if lang == "zh" else 1]
+    return F(f'=IF({p}<{KENDALL_ALPHA!r},{quote_text(t("kendall_significant", lang))},{quote_text(no)})')
 
 
 def delphi_summary_sheet(ctx: LayoutContext, wl: WeightsLayout, prow: list[list[Any]]) -> SheetPlan:
@@ -441,7 +473,7 @@ def python_check_formula(lang: str) -> Formula:
              f"{quote_text(t('python_missing', lang))},\"\")")
 
 
-def dashboard_sheet(ctx: LayoutContext) -> SheetPlan:
+def dashboard_sheet(ctx: LayoutContext, el: EvaluationLayout | None = None) -> SheetPlan:
     from .labels import COLLECT_MACRO, FORMS_MACRO, REPORT_MACRO
 
     t, cache = ctx.t, ctx.cache
@@ -454,6 +486,9 @@ def dashboard_sheet(ctx: LayoutContext) -> SheetPlan:
                  [t("rating"), F("=BPM_RATING")], [t("rating_label"), F("=BPM_RATING_LABEL")],
                  [t("bands_used"), F("=BPM_BANDS_NAME")]], "kpi",
           cached=_cv(ctx, lambda: [[None, v[0]] for v in cache.totals[:5]]))
+    pending = pending_note(ctx, el.answers) if el is not None else None
+    if pending is not None:   # the scores wait for the survey: said above the buttons
+        B.add(8, 0, [[pending[0]]], "pending", cached=[[pending[1]]])
     B.button = (9, 0)
     B.buttons = [(12, 0, FORMS_MACRO, t("forms_button")), (14, 0, COLLECT_MACRO, t("collect_button")),
                  (16, 0, REPORT_MACRO, t("report_button"))]

@@ -48,6 +48,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "increase_grade": ("升至等级", "Grade after increase"), "decrease_delta": ("降档所需减量", "Decrease needed"),
     "decrease_to": ("降至", "Decrease to"), "decrease_grade": ("降至等级", "Grade after decrease"),
     # summary rows
+    "status": ("状态（complete 完成 / pending_survey 待问卷）", "Status (complete / pending_survey)"),
     "total": ("加权总分", "Weighted total"), "grade": ("评价等级", "Grade"), "hierarchy_cr": ("层次总排序 CR", "Hierarchy CR"),
     "aggregate": ("集结", "aggregate"), "expert_weighting": ("专家权重方式", "Expert weighting"),
     "aggregation": ("集结方式", "Aggregation"), "scale_min": ("量表下限", "Scale minimum"), "scale_max": ("量表上限", "Scale maximum"),
@@ -78,8 +79,9 @@ def result_tables(ev: "Evaluation", sensitivity: Any = None) -> dict[str, "pd.Da
     tables: dict[str, pd.DataFrame] = {
         "indicators": ev.indicator_table,
         "dimensions": ev.dimension_table,
-        "priorities": ev.priorities,
     }
+    if ev.priorities is not None:   # none while the scores wait for the survey
+        tables["priorities"] = ev.priorities
     rows = []
     for code, nr in ev.nodes.items():
         for matrix, r in (("aggregate", nr.aggregated), *zip(nr.expert_codes, nr.expert_results)):
@@ -91,9 +93,11 @@ def result_tables(ev: "Evaluation", sensitivity: Any = None) -> dict[str, "pd.Da
         [{"code": e.code, "name": e.name, "ca": e.ca, "cs": e.cs, "weight": float(w)}
          for e, w in zip(ev.inputs.experts, ev.expert_weights)])
     tables["summary"] = pd.DataFrame([
+        {"key": "status", "value": ev.status},   # complete, or pending_survey (total, score100, grade blank)
         {"key": "total", "value": ev.total}, {"key": "score100", "value": ev.score100},
-        {"key": "grade", "value": ev.rating.grade}, {"key": "hierarchy_cr", "value": ev.hierarchy.consistency_ratio},
-        *({"key": f"band_{b.grade}", "value": b.lower} for b in ev.rating.bands.bands),
+        {"key": "grade", "value": None if ev.rating is None else ev.rating.grade},
+        {"key": "hierarchy_cr", "value": ev.hierarchy.consistency_ratio},
+        *({"key": f"band_{b.grade}", "value": b.lower} for b in ev.settings.bands.bands),
         *({"key": k, "value": v} for k, v in ev.settings.to_dict().items() if k != "bands"),
     ])
     if ev.delphi is not None:

@@ -39,6 +39,60 @@ cjk_font_family = charts.cjk_font_family
 
 LANGS = ("zh", "en")
 
+#: A report of an evaluation whose scores wait for the survey: what is pending, what is not.
+_PENDING = {
+    "pending": ("待问卷", "pending survey"),
+    "pending_title": ("待问卷：本报告尚不完整", "Pending survey: this report is not complete yet"),
+    "pending_text": ("以下指标尚无问卷答案：{codes}。待问卷导入后计算的部分：指标得分（上列指标）、维度得分、"
+                     "综合加权总分、百分制得分和评价等级、模糊综合评价、改进建议（PDCA）、整改清单预填、图表和敏感性分析。"
+                     "已计算的部分：指标权重、一致性检验和德尔菲专家咨询统计。",
+                     "No survey answers yet for: {codes}. Pending the survey: the indicator scores (those "
+                     "listed), the dimension scores, the weighted total, the 100-point score and the grade, the "
+                     "fuzzy evaluation, the improvement priorities (PDCA), the prefilled rectification list, the "
+                     "charts and the sensitivity analysis. Computed: the weights, the consistency checks and the "
+                     "Delphi statistics."),
+}
+
+
+def _pending_mark(x: Any, digits: int, lang: str) -> str:
+    """A figure, or 待问卷 (pending survey) where it is not known yet: never 0."""
+    if x is None or (isinstance(x, float) and x != x):
+        return f"<span class='pending'>{_e(_PENDING['pending'][0 if lang == 'zh' else 1])}</span>"
+    return _num(x, digits)
+
+
+def _pending_html(ev: Any, lang: str) -> str:
+    """The summary and the scores of an evaluation whose scores wait for the survey."""
+    L = 0 if lang == "zh" else 1
+    s = ev.settings
+    codes = ", ".join(ev.pending)
+    parts = [f"<h2 id='pending'>{_e(_PENDING['pending_title'][L])}</h2>",
+             f"<p class='pending'>{_e(_PENDING['pending_text'][L].format(codes=codes))}</p>",
+             f"<h2 id='summary'>{_t('summary', lang)}</h2>",
+             "<table class='kpi' border='1' cellspacing='0' cellpadding='4'><tbody>"
+             f"<tr><th>{_t('total', lang)}{_e(_t('on_scale', lang, lo=s.scale_min, hi=s.scale_max))}</th>"
+             f"<td><b>{_pending_mark(ev.total, 4, lang)}</b></td></tr>"
+             f"<tr><th>{_t('score100', lang)}</th><td><b>{_pending_mark(ev.score100, 2, lang)}</b></td></tr>"
+             f"<tr><th>{_t('rating', lang)}</th><td><b>{_pending_mark(None, 0, lang)}</b></td></tr>"
+             f"<tr><th>{_t('hier_cr', lang)}</th><td>{_num(ev.hierarchy.consistency_ratio, 4)}</td></tr>"
+             "</tbody></table>"]
+    it = ev.indicator_table
+    rows = [[_e(r["code"]), _e(r["name_zh"] if lang == "zh" else r["name_en"]), str(int(r["answers"])),
+             _pending_mark(r["mean_score"], 4, lang), _num(r["global_weight"]), _pending_mark(r["weighted_score"], 4, lang)]
+            for _, r in it.iterrows()]
+    parts.append(f"<h2 id='scores'>{_t('scores', lang)}</h2>")
+    parts.append(_table([_t("code", lang), _t("name", lang), _t("answers", lang), _t("mean_score", lang),
+                         _t("global_w", lang), _t("weighted_score", lang)], rows,
+                        foot=[_t("sum", lang), "", "", "", _num(it["global_weight"].sum()), _pending_mark(None, 4, lang)]))
+    dt = ev.dimension_table
+    rows = [[_e(r["dimension"]), _e(r["name_zh"] if lang == "zh" else r["name_en"]), _num(r["weight"]),
+             _pending_mark(r["score"], 4, lang), _pending_mark(r["score100"], 2, lang),
+             _pending_mark(r["contribution"], 4, lang)] for _, r in dt.iterrows()]
+    parts.append(_table([_t("code", lang), _t("dimension", lang), _t("weight", lang), _t("dim_score", lang),
+                         _t("dim_score100", lang), _t("contribution", lang)], rows))
+    return "".join(parts)
+
+
 
 def _t(key: str, lang: str, **kw: Any) -> str:
     return T("html." + key, lang, **kw)
@@ -671,6 +725,15 @@ def render_html(evaluation: Any, lang: str = "zh", sensitivity: Any = None, *, m
     who = " · ".join(v for v in (meta["unit"], meta["year"], meta["evaluator"]) if v)
     labels = (comparison.this_label, comparison.prev_label) if comparison is not None else None
     found = context.findings if context is not None else None
+    if ev.pending:   # scores wait for the survey: what is computed, and which parts are pending
+        body = [f"<h1>{_e(title)}</h1>",
+                f"<p class='note'>{_e(who + ' · ' if who else '')}{_e(_t('report', lang))} · "
+                f"{_e(_t('generated', lang, v=__version__))}</p>",
+                _pending_html(ev, lang), _tree(ev, lang), _consistency(ev, lang), _delphi(ev, lang), _methods(ev, lang)]
+        return ("<!DOCTYPE html>\n"
+                f"<html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
+                f"<title>{_e(title)}</title><style>{_CSS}.pending{{color:#C00000;font-weight:bold}}</style></head>"
+                "<body>\n" + "\n".join(b for b in body if b) + "\n</body></html>\n")
     body = [
         f"<h1>{_e(title)}</h1>",
         f"<p class='note'>{_e(who + ' · ' if who else '')}{_e(_t('report', lang))} · "

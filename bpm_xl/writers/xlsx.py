@@ -83,6 +83,7 @@ _STYLE_PROPS: dict[str, dict[str, Any]] = {
     "meta": {"italic": True, "font_color": "#404040"},
     "totallabel": {"bold": True, "bg_color": OUTPUT_HEAD, "border": 1},
     "pycheck": {"bold": True, "font_color": "#C00000"},   # the dashboard's Python check (red)
+    "pending": {"bold": True, "font_color": "#C00000"},   # scores waiting for the survey (red)
     "kpi": {"bold": True, "font_size": 12, "bg_color": OUTPUT_FILL, "border": 1, "num_format": "0.0000"},
 }
 
