@@ -200,7 +200,7 @@ def prefill(evaluation: Any, lang: str = "zh", top: int | None = None, *, findin
     from .findings import classify
 
     ev = evaluation
-    if ev.pending:   # the scores wait for the survey: no problems to list yet
+    if getattr(ev, "pending", ()):   # the scores wait for the survey: no problems to list yet
         return ()
     found = findings if findings is not None else classify(ev)
     scale = float(ev.settings.scale_max)
