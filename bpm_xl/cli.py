@@ -246,6 +246,9 @@ def rebuild(
             res = service.rebuild_file(file)
         if not quiet:
             lines = [f"{res.path}: {len(res.sheets_written)} sheets written ({', '.join(res.sheets_written)})"]
+            if res.identity_added:
+                lines.append(f"the workbook had no evaluation ID (written by an earlier bpm-xl); it now has "
+                             f"{res.identity_added}")
             if not res.evaluated:
                 lines.append(f"not evaluated yet: {res.problem}")
             if res.backup is not None:

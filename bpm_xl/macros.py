@@ -16,6 +16,7 @@ never written.
 
 from __future__ import annotations
 
+import datetime
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -27,7 +28,7 @@ from pathlib import Path
 from .errors import BpmError
 from .layout.labels import FORMS_DIR, OUTPUT_ROLES, RESHAPED_INPUT_ROLES, RETURNED_DIR
 from .layout.types import Formula, SheetPlan, WorkbookPlan
-from .readers.workbook import Grids, parse_names, read_data
+from .readers.workbook import Grids, lang_of, parse_constants, parse_names, read_data
 
 __all__ = ["RebuildSummary", "book_grids", "collect", "collect_main", "dense", "forms", "forms_main", "main",
            "rebuild", "rebuild_script", "report", "report_main"]
@@ -71,7 +72,8 @@ def book_grids(book: Any) -> Grids:
             continue
         if refers:
             names[n.name] = refers
-    return Grids(sheets, parse_names(names), source=getattr(book, "name", "workbook"))
+    return Grids(sheets, parse_names(names), source=getattr(book, "name", "workbook"),
+                 constants=parse_constants(names))
 
 
 def formula_cell(v: Any) -> Any:
@@ -310,12 +312,14 @@ def collect(book: Any) -> str:
         return f"{folder}: no returned forms (.xlsx) found"
     g = book_grids(book)
     data = read_data(g)
-    returned = read_forms(data, files)          # raises BpmError naming file and cell
-    _, changes = apply_forms(data, returned)
-    if not changes.changes:
+    lang = lang_of(g)
+    returned = read_forms(data, files, lang)    # raises BpmError naming file and cell
+    now = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    _, changes = apply_forms(data, returned, lang, now=now)
+    if not (changes.changes or changes.logged):
         return "\n".join(changes.lines()) or "nothing to change"
-    summary = rebuild(book, update=lambda d: apply_forms(d, returned)[0],
-                      force=("judgments", "delphi", "experts"))
+    summary = rebuild(book, update=lambda d: apply_forms(d, returned, lang, now=now)[0],
+                      force=("judgments", "delphi", "experts", "collected"))
     return summary.problem if summary.refused else "\n".join(changes.lines())
 
 

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import BpmError, MissingValueError, NotConnectedError, WorkbookError
 from .layout import data_from_inputs, plan_workbook
 from .layout.collect import hub_extra_sheets
+from .layout.identity import new_identity
 from .layout.labels import USER_ROLES
 from .layout.types import SurveyTable, WorkbookData, WorkbookPlan
 from .readers.workbook import (
@@ -108,6 +109,7 @@ class RebuildResult:
     respondents: int
     evaluated: bool               # False: inputs incomplete, laid out without figures
     problem: str | None = None    # what is still missing when not evaluated
+    identity_added: str | None = None   # the evaluation ID given to a file that had none
 
 
 @dataclass(frozen=True)
@@ -526,6 +528,7 @@ def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_
         system, example = system_of(data, path.name), False
     else:
         data, system = example_workbook_data(lang) if example else blank_workbook_data(lang)
+    data = replace(data, identity=new_identity(), collected=[])   # a new hub is a new evaluation
     if example and evaluation is not None:
         ev, sens = evaluation, sensitivity  # the caller evaluated the same example already (bpm-xl demo)
     else:
@@ -628,6 +631,7 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
             vba = zf.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in zf.namelist() else None
         values, _ = _read(path, formulas=False, reuse=g)
         preserved = _preserved(path, g)
+        data, values, added = _with_identity(data, values)
         if update is not None:
             data, values = update(data), update(values)
         a = assess(values, g.source)
@@ -647,7 +651,16 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
         bak = safe.backup_copy(path) if backup else None
         safe.atomic_write(path, content)
     return RebuildResult(path, bak, tuple(s.name for s in plan.sheets), len(a.system.indicators),
-                         len(data.experts), len(data.survey), a.evaluation is not None, a.missing)
+                         len(data.experts), len(data.survey), a.evaluation is not None, a.missing, added)
+
+
+def _with_identity(data: WorkbookData, values: WorkbookData) -> tuple[WorkbookData, WorkbookData, str | None]:
+    """A file written before hubs had an evaluation ID gets one (the same in both readings);
+    returns the new ID too (None when the file had one)."""
+    if values.identity:
+        return data, values, None
+    ident = new_identity()
+    return replace(data, identity=ident), replace(values, identity=ident), ident["evaluation"]
 
 
 def plan_book(grids: Grids, update: Callable[[WorkbookData], WorkbookData] | None = None
@@ -658,6 +671,7 @@ def plan_book(grids: Grids, update: Callable[[WorkbookData], WorkbookData] | Non
     Invalid input raises the located error before anything is planned.
     """
     data = read_data(grids)
+    data = _with_identity(data, data)[0]
     if update is not None:  # e.g. returned expert forms (the in-Excel Collect button)
         data = update(data)
     a = assess(data, grids.source)

@@ -17,8 +17,10 @@ from typing import Any
 
 from ..errors import WorkbookError
 from ..layout.forms import (
+    EVALUATION_KEYS,
     FORM_KIND,
     IDENTITY_KEYS,
+    SEAL_KEY,
     ROW_SCALE_VALUES,
     SCALE_VALUES,
     SHEETS,
@@ -26,7 +28,7 @@ from ..layout.forms import (
     form_layout,
 )
 
-__all__ = ["FormAnswers", "FormError", "read_answers", "read_form_grids", "read_identity"]
+__all__ = ["FormAnswers", "FormError", "identity_fields", "read_answers", "read_form_grids", "read_identity"]
 
 
 class FormError(WorkbookError):
@@ -63,6 +65,14 @@ class FormAnswers:
     #: (sheet, cell) of each answer, for messages
     cells: dict[Any, tuple[str, str]] = field(default_factory=dict, compare=False)
     identity_sheet: str = "_bpm_form"
+    #: the evaluation the form was made for ("" on forms written before forms named it), and
+    #: the seal of its identity sheet with the rows it covers (see bpm_xl.layout.identity.seal)
+    evaluation: str = ""
+    created: str = ""
+    unit: str = ""
+    year: str = ""
+    seal: str = ""
+    sealed_rows: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
 
 
 def read_form_grids(path: str | Path) -> dict[str, list[list[Any]]]:
@@ -110,9 +120,10 @@ def read_identity(file: str, grids: dict[str, list[list[Any]]]) -> dict[str, Any
         ident[key] = _get(g, k, 1)
     if ident["kind"] != FORM_KIND:
         raise _fail(file, sheet, 0, 1, "this is not a bpm-xl expert form")
+    _evaluation_rows(file, sheet, g, ident)
     try:
         ident["round"] = int(float(ident["round"]))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise _fail(file, sheet, IDENTITY_KEYS.index("round"), 1, f"round is {ident['round']!r}") from None
     ident["expert"] = _text(ident["expert"])
     ident["fingerprint"] = _text(ident["fingerprint"])
@@ -121,6 +132,26 @@ def read_identity(file: str, grids: dict[str, list[list[Any]]]) -> dict[str, Any
     ident["lang"] = _text(ident["lang"]) or "zh"
     ident["_sheet"] = sheet
     return ident
+
+
+def _evaluation_rows(file: str, sheet: str, g: list[list[Any]], ident: dict[str, Any]) -> None:
+    """The rows after IDENTITY_KEYS (forms of version 2 on): the evaluation and the seal, with
+    the rows the seal covers (as read). Forms written before have none (evaluation "")."""
+    rows = [(key, ident[key]) for key in IDENTITY_KEYS]
+    for key in (*EVALUATION_KEYS, SEAL_KEY):
+        ident[key] = ""
+    k0 = len(IDENTITY_KEYS)
+    if _get(g, k0, 0) is None:
+        ident["_sealed"] = ()
+        return
+    for k, key in enumerate((*EVALUATION_KEYS, SEAL_KEY), start=k0):
+        if _get(g, k, 0) != key:
+            raise _fail(file, sheet, k, 0, f"expected {key!r}: the form's identity sheet was changed")
+        v = _get(g, k, 1)
+        if key != SEAL_KEY:
+            rows.append((key, v))
+        ident[key] = _text(v)
+    ident["_sealed"] = tuple(rows)
 
 
 def _text(v: Any) -> str:
@@ -244,7 +275,13 @@ def read_answers(file: str, grids: dict[str, list[list[Any]]], ident: dict[str, 
     auth = _authority(file, rs, rg, lay, cells)
     return FormAnswers(file=file, expert=ident["expert"], round=ident["round"], fingerprint=ident["fingerprint"],
                        title=ident["title"], layout=lay.layout, lang=lang, judgments=judgments, ratings=ratings,
-                       ca=auth[0], cs=auth[1], cells=cells, identity_sheet=ident["_sheet"])
+                       ca=auth[0], cs=auth[1], cells=cells, **identity_fields(ident))
+
+
+def identity_fields(ident: dict[str, Any]) -> dict[str, Any]:
+    """The :class:`FormAnswers` fields that come from the identity sheet alone."""
+    return {"identity_sheet": ident["_sheet"], "evaluation": ident["evaluation"], "created": ident["created"],
+            "unit": ident["unit"], "year": ident["year"], "seal": ident["seal"], "sealed_rows": ident["_sealed"]}
 
 
 def _fraction_text(x: float) -> str:

@@ -1017,7 +1017,7 @@ def _portable_guide(sp: SheetPlan, lang: str) -> None:
     ours |= {_TEXT[k]["guide"] for k in _TEXT}  # the note of exports written before the hub
     lines: list[Any] = []
     for b in sorted(sp.blocks, key=lambda b: (b.row, b.col)):
-        if b.col != 0:
+        if b.col != 0 or b.style == "meta":  # "meta": the evaluation's ID lines, kept in their place
             continue
         while len(lines) < b.row:
             lines.append(None)
@@ -1030,7 +1030,7 @@ def _portable_guide(sp: SheetPlan, lang: str) -> None:
     while rest and rest[0] in (None, ""):
         rest.pop(0)
     text = [*title, "", *PORTABLE_GUIDE[lang], "", *rest]
-    others = [b for b in sp.blocks if b.col != 0]
+    others = [b for b in sp.blocks if b.col != 0 or b.style == "meta"]
     sp.blocks = [Block(0, 0, [[v] for v in text], "guide"), *others]
 
 
