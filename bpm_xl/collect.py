@@ -288,7 +288,8 @@ class ChangeReport:
             out.append(_msg("cr_head", lang, t=self.threshold))
         for m in self.matrices:
             if m.cr is None:
-                out.append(f"  {m.expert} {m.node}: {_msg('cr_none', lang, why=m.problem)}")
+                why = _msg("cr_none", lang, why=m.problem) if m.problem else _msg("unanswered", lang)
+                out.append(f"  {m.expert} {m.node}: {why}")
                 continue
             verdict = _msg("pass" if m.passed else "fail", lang)
             extra = _msg("completed", lang, k=m.completed) if m.completed else ""
@@ -318,6 +319,7 @@ _MSGS: dict[str, tuple[str, str]] = {
     "all_in": ("第 {r} 轮问卷已全部收回", "round {r}: every expert's form is in"),
     "cr_head": ("收回矩阵的一致性（阈值 CR < {t:g}）：", "consistency of the collected matrices (threshold CR < {t:g}):"),
     "cr_none": ("无法计算 CR（{why}）", "CR cannot be computed ({why})"),
+    "unanswered": ("未作答", "not answered"),
     "pass": ("通过", "pass"),
     "fail": ("未通过", "fail"),
     "completed": ("（{k} 对空缺，按补全计算）", " ({k} blank pair(s), completed)"),
@@ -615,6 +617,9 @@ def _matrix_checks(data: Any, f: Any, system: Any) -> list[MatrixCheck]:
                 v = _upper(cells, a, children[j])
                 grid[i][j] = v
                 blank += v is None
+        if blank == n * (n - 1) // 2:
+            out.append(MatrixCheck(f.expert, f.round, node, None, None, blank))
+            continue
         try:
             res = ahp_weights(grid, method, table)
         except BpmError as exc:

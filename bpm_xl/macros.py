@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import xlwings as xw
@@ -26,7 +26,7 @@ import xlwings as xw
 from pathlib import Path
 
 from .errors import BpmError
-from .layout.labels import FORMS_DIR, OUTPUT_ROLES, RESHAPED_INPUT_ROLES, RETURNED_DIR
+from .layout.labels import FORMS_DIR, GUIDE_ROWS, OUTPUT_ROLES, RESHAPED_INPUT_ROLES, RETURNED_DIR
 from .layout.types import Formula, SheetPlan, WorkbookPlan
 from .readers.workbook import Grids, lang_of, parse_constants, parse_names, read_data
 
@@ -184,13 +184,28 @@ def _write_columns(sheet: Any, sp: SheetPlan, old_rows: int) -> None:
     sheet.range((1, 1)).resize(len(grid), width).formula = grid
 
 
+def _write_guide(sheet: Any, sp: SheetPlan) -> None:
+    """The Guide's own rows (the first GUIDE_ROWS of column A: its lines and the evaluation's ID)
+    in one write; anything else the plan holds there (a user's notes) block by block."""
+    column: list[list[Any]] = [[""] for _ in range(GUIDE_ROWS)]
+    rest = []
+    for b in sp.blocks:
+        if b.col == 0 and b.row + b.nrows <= GUIDE_ROWS:
+            for i, row in enumerate(b.rows()):
+                column[b.row + i][0] = formula_cell(row[0] if row else None)
+        else:
+            rest.append(b)
+    sheet.range((1, 1)).resize(GUIDE_ROWS, 1).formula = column
+    _write_blocks(sheet, replace(sp, blocks=rest))
+
+
 def _write_status(existing: dict[str, Any], plan: WorkbookPlan) -> list[str]:
     """What the file is (example / own / blank data), where the user sheets say it: the Guide's
     own lines and the BPM_DATA cell on Settings; nothing else on those sheets is touched."""
     done = []
     for sp in plan.sheets:
         if sp.role == "guide" and sp.name in existing:
-            _write_blocks(existing[sp.name], sp)
+            _write_guide(existing[sp.name], sp)
             done.append(sp.name)
     ref = plan.names.get("BPM_DATA")
     where = parse_names({"BPM_DATA": ref}).get("BPM_DATA") if ref else None

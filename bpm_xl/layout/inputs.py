@@ -70,7 +70,7 @@ def guide_sheet(ctx: LayoutContext) -> SheetPlan:
     g = SheetPlan("guide", ctx.name("guide"), "input", widths={0: 120})
     g.add(0, 0, [[line] for line in guide_lines(ctx.lang, ctx.kind)], "guide")
     if ctx.data.identity:
-        g.add(GUIDE_IDENTITY_ROW, 0, guide_identity_rows(ctx.data.identity, ctx.data.meta or {}, ctx.lang), "meta")
+        g.add(GUIDE_IDENTITY_ROW, 0, guide_identity_rows(ctx.data.identity, ctx.data.meta or {}, ctx.lang), "guide")
     return g
 
 
