@@ -324,9 +324,10 @@ _MSGS: dict[str, tuple[str, str]] = {
     "fail": ("未通过", "fail"),
     "completed": ("（{k} 对空缺，按补全计算）", " ({k} blank pair(s), completed)"),
     "no_identity": (
-        "工作簿还没有评价编号（由较早版本的 bpm-xl 生成）；请先运行一次 bpm-xl rebuild 本工作簿，再生成问卷",
-        "the workbook has no evaluation ID yet (written by an earlier bpm-xl); run bpm-xl rebuild on it once, "
-        "then make the forms"),
+        "工作簿还没有评价编号（由较早版本的 bpm-xl 生成，或是随程序提供的模板）；请先重建一次（点击“重建评价表”，"
+        "或运行 bpm-xl rebuild 本工作簿）并保存，再生成问卷",
+        "the workbook has no evaluation ID yet (written by an earlier bpm-xl, or the template shipped with it); "
+        "rebuild it once (the Rebuild evaluation button, or bpm-xl rebuild on it) and save it, then make the forms"),
     "other_evaluation": (
         "这份问卷属于另一次评价（{theirs}），不是本工作簿的评价（{ours}）；请收回到生成它的工作簿。"
         "如果本工作簿是重新创建的、确认要接收这份问卷，请加 --adopt",

@@ -154,7 +154,7 @@ def test_a_hub_written_before_it_had_an_id_gets_one_on_its_first_rebuild_and_say
     pkg.set_text("xl/workbook.xml", xml)
     pkg.save(hub)
     assert _ident(hub) == {}
-    with pytest.raises(WorkbookError, match="还没有评价编号.*bpm-xl rebuild"):
+    with pytest.raises(WorkbookError, match="还没有评价编号.*重建评价表.*bpm-xl rebuild"):
         write_forms(hub, tmp_path / "f", 1, "en")
     r = CliRunner().invoke(app, ["rebuild", str(hub)])
     assert r.exit_code == 0, r.output
