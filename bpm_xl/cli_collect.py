@@ -117,8 +117,12 @@ def collect_forms(book: Path, files: list[Path], dry_run: bool = False, adopt: b
     _, report = apply_forms(values, forms, lang, adopt, now)          # refuses before anything is written
     if dry_run or not (report.changes or report.logged):
         return report, None
-    bak = _write_hub(book, lambda d: apply_forms(d, forms, lang, adopt, now)[0])
-    return report, bak
+    from dataclasses import replace
+
+    from .service import rebuild_file
+
+    res = rebuild_file(book, update=lambda d: apply_forms(d, forms, lang, adopt, now)[0])
+    return replace(report, identity_added=res.identity_added or ""), res.backup
 
 
 def form_files(args: list[Path]) -> list[Path]:

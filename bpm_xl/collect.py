@@ -250,6 +250,8 @@ class ChangeReport:
     missing: tuple[tuple[int, tuple[str, ...]], ...] = ()
     lang: str = "en"
     threshold: float = 0.10
+    #: the evaluation ID the hub was given by this collection (a hub written before hubs had one)
+    identity_added: str = ""
 
     @property
     def overwritten(self) -> tuple[Change, ...]:
@@ -280,6 +282,8 @@ class ChangeReport:
             out.append(_msg("logged", lang, n=len(self.logged), sheet=LOG_SHEET.get(lang, LOG_SHEET["zh"])))
         for r, who in self.missing:
             out.append(_msg("missing", lang, r=r, who=", ".join(who)) if who else _msg("all_in", lang, r=r))
+        if self.identity_added:
+            out.append(_msg("identity_added", lang, id=self.identity_added))
         return out
 
     def _matrix_lines(self, lang: str) -> list[str]:
@@ -320,6 +324,8 @@ _MSGS: dict[str, tuple[str, str]] = {
     "cr_head": ("收回矩阵的一致性（阈值 CR < {t:g}）：", "consistency of the collected matrices (threshold CR < {t:g}):"),
     "cr_none": ("无法计算 CR（{why}）", "CR cannot be computed ({why})"),
     "unanswered": ("未作答", "not answered"),
+    "identity_added": ("工作簿原来没有评价编号（由较早版本的 bpm-xl 生成），现在的编号是 {id}",
+                       "the workbook had no evaluation ID (written by an earlier bpm-xl); it now has {id}"),
     "pass": ("通过", "pass"),
     "fail": ("未通过", "fail"),
     "completed": ("（{k} 对空缺，按补全计算）", " ({k} blank pair(s), completed)"),

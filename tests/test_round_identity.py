@@ -145,8 +145,8 @@ def test_a_form_written_before_forms_were_sealed_is_refused_unless_adopted(two):
     assert read_workbook(a)[0].collected[0]["file"] == fa.name, r.output
 
 
-def test_a_hub_written_before_it_had_an_id_gets_one_on_its_first_rebuild_and_says_so(tmp_path):
-    hub = _hub(tmp_path / "old.xlsm", "七里河区财政局", 2025)
+def _strip_identity(hub: Path) -> None:
+    """The hub as a bpm-xl from before hubs had an evaluation ID wrote it."""
     pkg = Package(hub)
     xml = pkg.text("xl/workbook.xml")
     for name in IDENTITY_NAMES.values():
@@ -154,6 +154,11 @@ def test_a_hub_written_before_it_had_an_id_gets_one_on_its_first_rebuild_and_say
     pkg.set_text("xl/workbook.xml", xml)
     pkg.save(hub)
     assert _ident(hub) == {}
+
+
+def test_a_hub_written_before_it_had_an_id_gets_one_on_its_first_rebuild_and_says_so(tmp_path):
+    hub = _hub(tmp_path / "old.xlsm", "七里河区财政局", 2025)
+    _strip_identity(hub)
     with pytest.raises(WorkbookError, match="还没有评价编号.*重建评价表.*bpm-xl rebuild"):
         write_forms(hub, tmp_path / "f", 1, "en")
     r = CliRunner().invoke(app, ["rebuild", str(hub)])
@@ -162,6 +167,19 @@ def test_a_hub_written_before_it_had_an_id_gets_one_on_its_first_rebuild_and_say
     assert ident and f"had no evaluation ID (written by an earlier bpm-xl); it now has {ident['evaluation']}" in r.output
     r = CliRunner().invoke(app, ["rebuild", str(hub)])
     assert _ident(hub) == ident and "evaluation ID" not in r.output
+
+
+def test_collect_into_a_hub_without_an_id_gives_it_one_and_says_so(tmp_path):
+    hub = _hub(tmp_path / "old.xlsm", "七里河区财政局", 2025)
+    form = _fill(write_forms(hub, tmp_path / "f", 1)[0], hub)
+    _strip_identity(hub)
+    for b in hub.parent.glob("*.backup-*"):
+        b.unlink()
+    _refused(hub, form, must=("另一次评价", "--adopt"))        # its ID is not the hub's (the hub has none)
+    r = _collect(hub, form, "--adopt")
+    ident = _ident(hub)
+    assert ident and f"工作簿原来没有评价编号（由较早版本的 bpm-xl 生成），现在的编号是 {ident['evaluation']}" in r.output
+    assert read_workbook(hub)[0].collected[0]["evaluation"] == ident["evaluation"]
 
 
 # ----------------------------------------------------------------------------- rounds
