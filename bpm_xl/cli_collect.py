@@ -96,7 +96,7 @@ def read_forms(book_values: Any, files: list[Path], lang: str | None = None, ado
             out.append(bare)
             continue
         out.append(read_answers(f.name, grids, ident, hub_nodes(system), list(system.codes),
-                                1.0 if lo is None else lo, 5.0 if hi is None else hi))
+                                1.0 if lo is None else lo, 5.0 if hi is None else hi, lang or "zh"))
     return out
 
 

@@ -259,7 +259,7 @@ def test_refuses_an_off_scale_rating(hub, one, tmp_path):
     lay = form_layout(hub_nodes(system), list(system.codes))
     fill_form(one, hub_nodes(system), list(system.codes), ratings={"C2": 7})
     cell = f"D{lay.rating_rows['C2'] + 1}"
-    _refused(_copy(hub, tmp_path), [one], f"sheet {SHEETS['ratings']['zh']}, cell {cell}", "C2 is 7")
+    _refused(_copy(hub, tmp_path), [one], f"sheet {SHEETS['ratings']['zh']}, cell {cell}", "C2 的评分是 7")
 
 
 def test_refuses_two_choices_in_one_row(hub, one, tmp_path):
@@ -272,7 +272,7 @@ def test_refuses_two_choices_in_one_row(hub, one, tmp_path):
     ws.cell(p.row + 1, p.col + 1).value = "√"
     ws.cell(p.row + 1, p.col + 17).value = "x"
     wb.save(one)
-    _refused(_copy(hub, tmp_path), [one], f"sheet {SHEETS['pairs']['zh']}, cell", "L1 / L2 has 3 choices")
+    _refused(_copy(hub, tmp_path), [one], f"sheet {SHEETS['pairs']['zh']}, cell", "L1 / L2 选了 3 格")
 
 
 def test_refuses_authority_out_of_range_and_shifted_rows(hub, one, tmp_path):
@@ -280,7 +280,7 @@ def test_refuses_authority_out_of_range_and_shifted_rows(hub, one, tmp_path):
     system = system_of(data)
     lay = form_layout(hub_nodes(system), list(system.codes))
     fill_form(one, hub_nodes(system), list(system.codes), ca=2)
-    _refused(_copy(hub, tmp_path), [one], f"cell D{lay.ca_cell[0] + 1}", "Ca is 2")
+    _refused(_copy(hub, tmp_path), [one], f"cell D{lay.ca_cell[0] + 1}", "Ca 填的是 2")
 
 
 def test_refuses_a_file_that_is_not_a_form(hub, tmp_path):

@@ -234,6 +234,9 @@ def test_english_hub_speaks_english(tmp_path):
     assert "round 1 still missing: E02, E03" in r.output and "dry run: nothing written" in r.output
     assert re.search(r"E01 GOAL: CR \d\.\d{4} (pass|fail)", r.output), r.output
     _refused(hub, g, must=("belongs to another evaluation", "Chengguan finance bureau", "--adopt"))
+    nodes, codes = _nodes(hub)
+    fill_form(f, nodes, codes, ratings={codes[0]: 7}, lang="en")
+    _refused(hub, f, must=(f"the rating of {codes[0]} is 7.0; it must be a whole number from 1 to 5",))
 
 
 # ----------------------------------------------------------------------------- folders and wildcards

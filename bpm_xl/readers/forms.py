@@ -186,26 +186,48 @@ def _on_scale(x: float) -> float | None:
     return None
 
 
-def _row_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells: dict) -> float | None:
+#: The messages about a form's answers, in both editions (key -> (zh, en)); the workbook's language is used.
+_M: dict[str, tuple[str, str]] = {
+    "moved": ("这一行应是 {a} / {b} 的比较：行被移动或修改过；请使用发出时的问卷",
+              "expected the pair {a} / {b} on this row: rows were moved or changed; use the form as it was sent"),
+    "choices": ("{a} / {b} 选了 {n} 格（{where}）；每行只选一格", "{a} / {b} has {n} choices ({where}); choose one cell per row"),
+    "judgment": ("{a} / {b} 填的是 {v!r}；判断值必须是 9, 8, ..., 2, 1, 1/2, ..., 1/9 之一",
+                 "{a} / {b} is {v!r}; a judgment must be one of 9, 8, ..., 2, 1, 1/2, ..., 1/9"),
+    "indicator": ("这里应是指标 {code}，实际是 {got}；请使用发出时的问卷",
+                  "expected the indicator {code} here, found {got}; use the form as it was sent"),
+    "nothing": ("空白", "nothing"),
+    "rating": ("{code} 的评分是 {v!r}；必须是 {lo:g} 到 {hi:g} 之间的整数",
+               "the rating of {code} is {v!r}; it must be a whole number from {lo:g} to {hi:g}"),
+    "authority": ("{what} 填的是 {v!r}；必须是大于 0、不超过 1 的数",
+                  "{what} is {v!r}; it must be a number greater than 0 and at most 1"),
+    "sheet": ("缺少工作表 {s}；请把问卷的所有工作表一并发回", "sheet {s} is missing; return the form with all its sheets"),
+}
+
+
+def _m(key: str, lang: str, **kw: Any) -> str:
+    return _M[key][0 if lang == "zh" else 1].format(**kw)
+
+
+def _row_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells: dict, lang: str = "en"
+              ) -> float | None:
     """A pair on the 9-1-9 row layout: the one marked cell (none: blank)."""
     # the pair's two elements are named in columns B and T: check nothing moved
     la, lb = _text(_get(pg, p.row, 1)), _text(_get(pg, p.row, 19))
     if not (la == p.a or la.startswith(p.a + " ")) or not (lb == p.b or lb.startswith(p.b + " ")):
-        raise _fail(file, ps, p.row, 1, f"expected the pair {p.a} / {p.b} on this row: rows were moved "
-                                        f"or changed; use the form as it was sent")
+        raise _fail(file, ps, p.row, 1, _m("moved", lang, a=p.a, b=p.b))
     marks = [k for k in range(17) if _get(pg, p.row, p.col + k) is not None]
     cells[(node, p.a, p.b)] = (ps, _cell_name(p.row, p.col))
     if len(marks) > 1:
         where = ", ".join(_cell_name(p.row, p.col + k) for k in marks)
-        raise _fail(file, ps, p.row, p.col + marks[1],
-                    f"{p.a} / {p.b} has {len(marks)} choices ({where}); choose one cell per row")
+        raise _fail(file, ps, p.row, p.col + marks[1], _m("choices", lang, a=p.a, b=p.b, n=len(marks), where=where))
     if not marks:
         return None
     cells[(node, p.a, p.b)] = (ps, _cell_name(p.row, p.col + marks[0]))
     return ROW_SCALE_VALUES[marks[0]]
 
 
-def _matrix_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells: dict) -> float | None:
+def _matrix_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells: dict, lang: str = "en"
+                 ) -> float | None:
     """A pair on the matrix layout: the typed judgment, on the 1-9 scale."""
     v = _get(pg, p.row, p.col)
     cells[(node, p.a, p.b)] = (ps, _cell_name(p.row, p.col))
@@ -214,20 +236,18 @@ def _matrix_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cel
     x = _judgment(v)
     s = _on_scale(x) if x is not None and x > 0 else None
     if s is None:
-        raise _fail(file, ps, p.row, p.col, f"{p.a} / {p.b} is {v!r}; a judgment must be one of "
-                                            f"9, 8, ..., 2, 1, 1/2, ..., 1/9")
+        raise _fail(file, ps, p.row, p.col, _m("judgment", lang, a=p.a, b=p.b, v=v))
     return s
 
 
 def _ratings(file: str, rs: str, rg: list[list[Any]], lay: FormLayout, scale_min: float, scale_max: float,
-             cells: dict) -> dict[str, float | None]:
+             cells: dict, lang: str = "en") -> dict[str, float | None]:
     ratings: dict[str, float | None] = {}
     whole = float(scale_min).is_integer() and float(scale_max).is_integer()
     for code, r in lay.rating_rows.items():
         got = _text(_get(rg, r, 0))
         if got != code:
-            raise _fail(file, rs, r, 0, f"expected the indicator {code} here, found {got or 'nothing'}; "
-                                        f"use the form as it was sent")
+            raise _fail(file, rs, r, 0, _m("indicator", lang, code=code, got=got or _m("nothing", lang)))
         v = _get(rg, r, lay.rating_col)
         cells[("rating", code)] = (rs, _cell_name(r, lay.rating_col))
         if v is None:
@@ -236,13 +256,13 @@ def _ratings(file: str, rs: str, rg: list[list[Any]], lay: FormLayout, scale_min
         x = _judgment(v) if not isinstance(v, (int, float)) else float(v)
         if x is None or isinstance(v, bool) or not math.isfinite(x) or not (scale_min <= x <= scale_max) \
                 or (whole and not float(x).is_integer()):
-            raise _fail(file, rs, r, lay.rating_col,
-                        f"the rating of {code} is {v!r}; it must be a whole number from {scale_min:g} to {scale_max:g}")
+            raise _fail(file, rs, r, lay.rating_col, _m("rating", lang, code=code, v=v, lo=scale_min, hi=scale_max))
         ratings[code] = x
     return ratings
 
 
-def _authority(file: str, rs: str, rg: list[list[Any]], lay: FormLayout, cells: dict) -> list[float | None]:
+def _authority(file: str, rs: str, rg: list[list[Any]], lay: FormLayout, cells: dict, lang: str = "en"
+               ) -> list[float | None]:
     auth: list[float | None] = []
     for (r, c), what in ((lay.ca_cell, "Ca"), (lay.cs_cell, "Cs")):
         v = _get(rg, r, c)
@@ -252,27 +272,28 @@ def _authority(file: str, rs: str, rg: list[list[Any]], lay: FormLayout, cells: 
             continue
         x = float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else _judgment(v)
         if x is None or not (0 < x <= 1):
-            raise _fail(file, rs, r, c, f"{what} is {v!r}; it must be a number greater than 0 and at most 1")
+            raise _fail(file, rs, r, c, _m("authority", lang, what=what, v=v))
         auth.append(x)
     return auth
 
 
 def read_answers(file: str, grids: dict[str, list[list[Any]]], ident: dict[str, Any], nodes: list[tuple[str, list[str]]],
-                 codes: list[str], scale_min: float, scale_max: float) -> FormAnswers:
-    """The answers of a form whose identity matched the hub (``nodes`` and ``codes`` are the hub's)."""
+                 codes: list[str], scale_min: float, scale_max: float, hub_lang: str = "en") -> FormAnswers:
+    """The answers of a form whose identity matched the hub (``nodes`` and ``codes`` are the hub's);
+    refusals in ``hub_lang``, the workbook's language."""
     lang = ident["lang"] if ident["lang"] in ("zh", "en") else "zh"
     lay: FormLayout = form_layout(nodes, codes, ident["layout"])
     ps, rs = SHEETS["pairs"][lang], SHEETS["ratings"][lang]
     for s in (ps, rs):
         if s not in grids:
-            raise FormError(f"sheet {s} is missing; return the form with all its sheets", file=file)
+            raise FormError(_m("sheet", hub_lang, s=s), file=file)
     pg, rg = grids[ps], grids[rs]
     cells: dict[Any, tuple[str, str]] = {}
     pair = _row_pair if lay.layout == "row" else _matrix_pair
-    judgments = {blk.node: {(p.a, p.b): pair(file, ps, pg, blk.node, p, cells) for p in blk.pairs}
+    judgments = {blk.node: {(p.a, p.b): pair(file, ps, pg, blk.node, p, cells, hub_lang) for p in blk.pairs}
                  for blk in lay.blocks}
-    ratings = _ratings(file, rs, rg, lay, scale_min, scale_max, cells)
-    auth = _authority(file, rs, rg, lay, cells)
+    ratings = _ratings(file, rs, rg, lay, scale_min, scale_max, cells, hub_lang)
+    auth = _authority(file, rs, rg, lay, cells, hub_lang)
     return FormAnswers(file=file, expert=ident["expert"], round=ident["round"], fingerprint=ident["fingerprint"],
                        title=ident["title"], layout=lay.layout, lang=lang, judgments=judgments, ratings=ratings,
                        ca=auth[0], cs=auth[1], cells=cells, **identity_fields(ident))
