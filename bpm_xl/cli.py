@@ -217,6 +217,9 @@ def new(
     portable: bool = typer.Option(False, "--portable",
                                   help="A macro-free .xlsx hub for WPS/LibreOffice/Excel without Python."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing file."),
+    template: bool = typer.Option(False, "--template", hidden=True,
+                                  help="No evaluation ID (the shipped workbook: each copy gets its own on its first "
+                                       "rebuild)."),
     quiet: bool = _QuietOpt,
 ) -> None:
     """Write a new evaluation workbook (.xlsm with the xlwings VBA project, or --portable .xlsx)."""
@@ -226,7 +229,7 @@ def new(
             _fail(f"{path}: exists already; use --force to overwrite it or choose another name")
         from . import console, service
 
-        written = service.new_workbook(path, lang=lang, example=example, portable=portable)
+        written = service.new_workbook(path, lang=lang, example=example, portable=portable, template=template)
         if not quiet:
             console.print_lines(console.stdout(), [written])
 
@@ -246,6 +249,9 @@ def rebuild(
             res = service.rebuild_file(file)
         if not quiet:
             lines = [f"{res.path}: {len(res.sheets_written)} sheets written ({', '.join(res.sheets_written)})"]
+            if res.identity_added:
+                lines.append(f"the workbook had no evaluation ID (written by an earlier bpm-xl); it now has "
+                             f"{res.identity_added}")
             if not res.evaluated:
                 lines.append(f"not evaluated yet: {res.problem}")
             elif res.status == "pending_survey":

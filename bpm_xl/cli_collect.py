@@ -69,9 +69,11 @@ def _safe_name(s: str) -> str:
 
 
 # ----------------------------------------------------------------------------- collect
-def read_forms(book_values: Any, files: list[Path]) -> list[Any]:
-    from .collect import hub_nodes, number, system_of
-    from .readers.forms import read_answers, read_form_grids, read_identity
+def read_forms(book_values: Any, files: list[Path], lang: str | None = None, adopt: bool = False) -> list[Any]:
+    """The returned forms' answers; a form of another evaluation or with a broken seal is refused
+    (:func:`bpm_xl.collect.check_identity`) before its answers are read."""
+    from .collect import check_identity, hub_nodes, number, system_of
+    from .readers.forms import identity_fields, read_answers, read_form_grids, read_identity
 
     system = system_of(book_values)
     lo = number(book_values.settings.get("scale_min"))
@@ -83,32 +85,69 @@ def read_forms(book_values: Any, files: list[Path]) -> list[Any]:
     for f in files:
         grids = read_form_grids(f)
         ident = read_identity(f.name, grids)
+        from .readers.forms import FormAnswers
+
+        bare = FormAnswers(file=f.name, expert=ident["expert"], round=ident["round"],
+                           fingerprint=ident["fingerprint"], title=ident["title"], layout=ident["layout"],
+                           lang=ident["lang"], judgments={}, ratings={}, ca=None, cs=None, **identity_fields(ident))
+        check_identity(bare, book_values, lang or "zh", adopt)
         if ident["fingerprint"] != fp:
             # identity checks (another workbook / changed system) come first, with the cell
-            from .readers.forms import FormAnswers
-
-            out.append(FormAnswers(file=f.name, expert=ident["expert"], round=ident["round"],
-                                   fingerprint=ident["fingerprint"], title=ident["title"], layout=ident["layout"],
-                                   lang=ident["lang"], judgments={}, ratings={}, ca=None, cs=None,
-                                   identity_sheet=ident["_sheet"]))
+            out.append(bare)
             continue
         out.append(read_answers(f.name, grids, ident, hub_nodes(system), list(system.codes),
-                                1.0 if lo is None else lo, 5.0 if hi is None else hi))
+                                1.0 if lo is None else lo, 5.0 if hi is None else hi, lang or "zh"))
     return out
 
 
-def collect_forms(book: Path, files: list[Path], dry_run: bool = False) -> tuple[Any, Path | None]:
-    """Collect returned forms into the hub; returns (ChangeReport, backup or None)."""
+def collect_forms(book: Path, files: list[Path], dry_run: bool = False, adopt: bool = False
+                  ) -> tuple[Any, Path | None]:
+    """Collect returned forms into the hub; returns (ChangeReport, backup or None). The hub is
+    written when a cell changes or a form is recorded on the 收回记录 sheet for the first time."""
+    import datetime as _dt
+
     from .collect import apply_forms
+    from .readers.workbook import lang_of
     from .service import read_workbook  # CORE-MERGE: readers.workbook
 
-    values, _ = read_workbook(book, formulas=False)
-    forms = read_forms(values, files)
-    _, report = apply_forms(values, forms)          # refuses before anything is written
-    if dry_run or not report.changes:
+    values, g = read_workbook(book, formulas=False)
+    lang = lang_of(g)
+    forms = read_forms(values, files, lang, adopt)
+    now = _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    _, report = apply_forms(values, forms, lang, adopt, now)          # refuses before anything is written
+    if dry_run or not (report.changes or report.logged):
         return report, None
-    bak = _write_hub(book, lambda d: apply_forms(d, forms)[0])
-    return report, bak
+    from dataclasses import replace
+
+    from .service import rebuild_file
+
+    res = rebuild_file(book, update=lambda d: apply_forms(d, forms, lang, adopt, now)[0])
+    return replace(report, identity_added=res.identity_added or ""), res.backup
+
+
+def form_files(args: list[Path]) -> list[Path]:
+    """The returned forms named on the command line: files, folders (every .xlsx in them, Office
+    lock files ``~$...`` left out) and wildcards (``回收/*.xlsx``: cmd.exe and PowerShell pass
+    them on unexpanded), in order, each once. A folder or wildcard that gives no form is refused."""
+    import glob
+
+    out: list[Path] = []
+    for a in args:
+        text = str(a)
+        if a.is_dir():
+            found = sorted(p for p in a.iterdir() if p.suffix.lower() == ".xlsx" and p.is_file()
+                           and not p.name.startswith(("~$", ".~")))
+            if not found:
+                raise WorkbookError(f"{a}: the folder holds no returned form (.xlsx)")
+        elif not a.exists() and glob.has_magic(text):
+            found = sorted(Path(p) for p in glob.glob(text) if not Path(p).name.startswith(("~$", ".~"))
+                           and Path(p).is_file())
+            if not found:
+                raise WorkbookError(f"{text}: no file matches")
+        else:
+            found = [a]
+        out.extend(p for p in found if p not in out)
+    return out
 
 
 # ----------------------------------------------------------------------------- feedback
@@ -259,14 +298,25 @@ def forms_cmd(
 
 def collect_cmd(
     book: Path = typer.Argument(..., help="The hub workbook (.xlsm)."),
-    forms: list[Path] = typer.Argument(..., help="Returned questionnaires (.xlsx)."),
+    forms: list[Path] = typer.Argument(..., help="Returned questionnaires (.xlsx), folders of them, or wildcards "
+                                                 "such as 回收/*.xlsx."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Report what would change; write nothing."),
+    adopt: bool = typer.Option(False, "--adopt", help="Take in forms of another evaluation of the same indicator "
+                                                      "system, or without a seal (the hub was re-created)."),
 ) -> None:
     """Write returned questionnaires' answers into the hub and rebuild it (backup kept)."""
     with _errors(book, *forms):
         _existing(book)
-        report, bak = collect_forms(book, forms, dry_run)
-    _print_outcome(report, book, bak, dry_run)
+        files = form_files(forms)
+    with _errors(book, *files):
+        report, bak = collect_forms(book, files, dry_run, adopt)
+    for line in report.lines():
+        _echo(line)
+    zh = report.lang == "zh"
+    if dry_run:
+        typer.echo("试运行：未写入任何文件" if zh else "dry run: nothing written")
+    elif bak is not None:
+        _echo(f"{book}：已更新；备份：{bak}" if zh else f"{book}: updated; backup: {bak}")
 
 
 def import_survey_cmd(

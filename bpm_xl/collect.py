@@ -20,13 +20,16 @@ from typing import Any
 
 from .errors import WorkbookError
 from .layout.collect import MAP_SHEET
-from .layout.forms import IDENTITY_KEYS, SCALE_VALUES, FormSpec, fingerprint, node_title
+from .layout.forms import EVALUATION_KEYS, IDENTITY_KEYS, SCALE_VALUES, SEAL_KEY, FormSpec, fingerprint, node_title
+from .layout.identity import LOG_SHEET
 
 __all__ = [
     "MAP_SHEET",
     "Change",
     "ChangeReport",
+    "MatrixCheck",
     "apply_forms",
+    "check_identity",
     "feedback_rows",
     "form_specs",
     "hub_nodes",
@@ -115,6 +118,8 @@ def form_specs(data: Any, round_: int = 1, lang: str = "zh", layout: str = "row"
     lo = 1.0 if lo is None else lo
     hi = 5.0 if hi is None else hi
     thr = number(s.get("cr_threshold")) or 0.10
+    if not data.identity:
+        raise WorkbookError(_msg("no_identity", _lang(data)))
     if round_ < 1 or round_ > max(len(data.delphi), 1):
         raise WorkbookError(f"--round {round_}: the workbook has {len(data.delphi)} Delphi round(s)")
     if round_ >= 2 and not any(number(v) is not None for row in data.delphi[0].values() for v in row.values()):
@@ -157,7 +162,9 @@ def form_specs(data: Any, round_: int = 1, lang: str = "zh", layout: str = "row"
             title=data.title or "", fingerprint=fp, method=method, random_index=table, ri=ri, cr_threshold=thr,
             scale_min=lo, scale_max=hi, nodes=tuple(nodes), indicators=indicators, judgments=judg, off_scale=off,
             ratings={k: v for k, v in rd.items() if v is not None}, ca=number(e.get("ca")), cs=number(e.get("cs")),
-            panel=panel, own_round1=own1, suggestions=sugg))
+            panel=panel, own_round1=own1, suggestions=sugg, evaluation=data.identity["evaluation"],
+            created=data.identity["created"], unit=_meta_text(data, "unit"), year=_meta_text(data, "year"),
+            key=data.identity["secret"]))
     return specs
 
 
@@ -218,34 +225,179 @@ class Change:
 
 
 @dataclass(frozen=True)
+class MatrixCheck:
+    """The consistency of one collected expert matrix (the core's ahp_weights over the hub's
+    matrix after collection: blank pairs completed as the evaluation completes them)."""
+
+    expert: str
+    round: int
+    node: str
+    cr: float | None          # None: cannot be computed (problem says why)
+    passed: bool | None
+    completed: int = 0        # pairs left blank and completed
+    problem: str = ""
+
+
+@dataclass(frozen=True)
 class ChangeReport:
     changes: tuple[Change, ...]
     notes: tuple[str, ...] = ()
     per_file: tuple[tuple[str, str, int], ...] = ()   # (file, expert, round)
+    #: rows added to the 收回记录 sheet (a form already logged that changes nothing adds none)
+    logged: tuple[dict[str, Any], ...] = ()
+    matrices: tuple[MatrixCheck, ...] = ()
+    #: per round collected now: the experts of the Experts sheet with no form of that round yet
+    missing: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    lang: str = "en"
+    threshold: float = 0.10
+    #: the evaluation ID the hub was given by this collection (a hub written before hubs had one)
+    identity_added: str = ""
 
     @property
     def overwritten(self) -> tuple[Change, ...]:
         return tuple(c for c in self.changes if c.old is not None)
 
-    def lines(self) -> list[str]:
+    def lines(self, lang: str | None = None) -> list[str]:
+        """The report in the workbook's language (``lang`` overrides it)."""
+        lang = lang or self.lang
         out = []
         by: dict[tuple[str, str], list[Change]] = {}
         for c in self.changes:
             by.setdefault((c.expert, c.sheet), []).append(c)
         for f, e, r in self.per_file:
-            out.append(f"{f}: expert {e}, round {r}")
+            out.append(_msg("per_file", lang, f=f, e=e, r=r))
         if not self.changes:
-            out.append("no change: the workbook already holds these answers")
+            out.append(_msg("no_change", lang))
         for (e, sh), cs in by.items():
             ow = [c for c in cs if c.old is not None]
-            line = f"expert {e}, {sh}: {len(cs)} cell(s)"
+            line = _msg("cells", lang, e=e, sh=_sheet_word(sh, lang), n=len(cs))
             if ow:
                 shown = "; ".join(f"{c.what} {_show(c.old)} -> {_show(c.new)}" for c in ow[:6])
-                more = f" (+{len(ow) - 6} more)" if len(ow) > 6 else ""
-                line += f", overwriting {len(ow)}: {shown}{more}"
+                more = _msg("more", lang, n=len(ow) - 6) if len(ow) > 6 else ""
+                line += _msg("overwriting", lang, n=len(ow), shown=shown, more=more)
             out.append(line)
         out.extend(self.notes)
+        out.extend(self._matrix_lines(lang))
+        if self.logged:
+            out.append(_msg("logged", lang, n=len(self.logged), sheet=LOG_SHEET.get(lang, LOG_SHEET["zh"])))
+        for r, who in self.missing:
+            out.append(_msg("missing", lang, r=r, who=", ".join(who)) if who else _msg("all_in", lang, r=r))
+        if self.identity_added:
+            out.append(_msg("identity_added", lang, id=self.identity_added))
         return out
+
+    def _matrix_lines(self, lang: str) -> list[str]:
+        out = []
+        if self.matrices:
+            out.append(_msg("cr_head", lang, t=self.threshold))
+        for m in self.matrices:
+            if m.cr is None:
+                why = _msg("cr_none", lang, why=m.problem) if m.problem else _msg("unanswered", lang)
+                out.append(f"  {m.expert} {m.node}: {why}")
+                continue
+            verdict = _msg("pass" if m.passed else "fail", lang)
+            extra = _msg("completed", lang, k=m.completed) if m.completed else ""
+            out.append(f"  {m.expert} {m.node}: CR {m.cr:.4f} {verdict}{extra}")
+        return out
+
+
+_SHEET_WORDS = {"judgments": ("判断矩阵", "judgments"), "experts": ("专家", "experts")}
+
+
+def _sheet_word(sheet: str, lang: str) -> str:
+    if sheet.startswith("Delphi round "):
+        return f"德尔菲第 {sheet.rsplit(' ', 1)[1]} 轮" if lang == "zh" else sheet
+    pair = _SHEET_WORDS.get(sheet)
+    return sheet if pair is None else pair[0 if lang == "zh" else 1]
+
+
+#: The messages of collecting forms, in both editions: key -> (zh, en).
+_MSGS: dict[str, tuple[str, str]] = {
+    "per_file": ("{f}：专家 {e}，第 {r} 轮", "{f}: expert {e}, round {r}"),
+    "no_change": ("没有改动：工作簿中已是这些答案", "no change: the workbook already holds these answers"),
+    "cells": ("专家 {e}，{sh}：{n} 个单元格", "expert {e}, {sh}: {n} cell(s)"),
+    "overwriting": ("，覆盖 {n} 个：{shown}{more}", ", overwriting {n}: {shown}{more}"),
+    "more": ("（另有 {n} 个）", " (+{n} more)"),
+    "logged": ("已记入“{sheet}”表：{n} 份问卷", "recorded on the {sheet} sheet: {n} form(s)"),
+    "missing": ("第 {r} 轮尚未收回：{who}", "round {r} still missing: {who}"),
+    "all_in": ("第 {r} 轮问卷已全部收回", "round {r}: every expert's form is in"),
+    "cr_head": ("收回矩阵的一致性（阈值 CR < {t:g}）：", "consistency of the collected matrices (threshold CR < {t:g}):"),
+    "cr_none": ("无法计算 CR（{why}）", "CR cannot be computed ({why})"),
+    "unanswered": ("未作答", "not answered"),
+    "identity_added": ("工作簿原来没有评价编号（由较早版本的 bpm-xl 生成），现在的编号是 {id}",
+                       "the workbook had no evaluation ID (written by an earlier bpm-xl); it now has {id}"),
+    "pass": ("通过", "pass"),
+    "fail": ("未通过", "fail"),
+    "completed": ("（{k} 对空缺，按补全计算）", " ({k} blank pair(s), completed)"),
+    "no_identity": (
+        "工作簿还没有评价编号（由较早版本的 bpm-xl 生成，或是随程序提供的模板）；请先重建一次（点击“重建评价表”，"
+        "或运行 bpm-xl rebuild 本工作簿）并保存，再生成问卷",
+        "the workbook has no evaluation ID yet (written by an earlier bpm-xl, or the template shipped with it); "
+        "rebuild it once (the Rebuild evaluation button, or bpm-xl rebuild on it) and save it, then make the forms"),
+    "other_evaluation": (
+        "这份问卷属于另一次评价（{theirs}），不是本工作簿的评价（{ours}）；请收回到生成它的工作簿。"
+        "如果本工作簿是重新创建的、确认要接收这份问卷，请加 --adopt",
+        "the form belongs to another evaluation ({theirs}), not to this workbook's ({ours}); collect it into "
+        "the workbook that made it. If this workbook was re-created and you mean to take the form in, add --adopt"),
+    "unsealed": (
+        "这份问卷由较早版本的 bpm-xl 生成，没有评价编号和签名，无法确认属于本评价；请用 bpm-xl forms 重新发给专家，"
+        "或确认无误后加 --adopt 收回",
+        "the form was made by an earlier bpm-xl, without the evaluation ID and seal, so it cannot be checked "
+        "against this evaluation; send the expert a new form (bpm-xl forms), or add --adopt if you are sure it "
+        "belongs here"),
+    "broken_seal": (
+        "问卷的隐藏表（专家编号、轮次、评价编号或指标体系）在发出后被修改过，签名不符；请重新发给专家一份问卷",
+        "the form's hidden sheet (expert, round, evaluation or indicator system) was changed after the form was "
+        "sent: its seal does not match; send the expert a new form"),
+    "another_workbook": ("这份问卷是为另一个工作簿（{title}）生成的；请收回到那个工作簿",
+                         "the form was made for another workbook ({title}); collect it into that workbook"),
+    "system_changed": ("问卷发出后指标体系改变了（指纹 {theirs} 不是 {ours}）；请重新发问卷",
+                       "the indicator system changed since this form was sent (fingerprint {theirs} is not "
+                       "{ours}); send a new form"),
+    "unknown_expert": ("专家 {e} 不在“专家”表中；请先在那里添加该专家",
+                       "expert {e} is not on the Experts sheet; add the expert there first"),
+    "bad_round": ("问卷是德尔菲第 {r} 轮的，但工作簿只有 {n} 轮",
+                  "the form is for Delphi round {r} but the workbook has {n} round(s)"),
+    "twice": ("专家 {e} 第 {r} 轮的问卷也在 {other} 中；每位专家每轮只收回一份",
+              "expert {e}, round {r} is also in {other}; collect one form per expert and round"),
+    "earlier_round": (
+        "这是专家 {e} 第 {r} 轮的问卷，但该专家第 {later} 轮的问卷（{file}，{time} 收回）已经收回；轮次只能向前，"
+        "较早一轮的问卷不能覆盖较晚一轮的答案",
+        "this is expert {e}'s round-{r} form, but their round-{later} form ({file}, collected {time}) is in "
+        "already; rounds only move forward, so an earlier round cannot overwrite a later one"),
+    "unnamed": ("未命名", "untitled"),
+    "unit_unknown": ("单位未填", "unit not given"),
+    "year_unknown": ("年度未填", "year not given"),
+    "evaluation": ("{unit}，{year}，创建于 {created}，编号 {id}", "{unit}, {year}, created {created}, ID {id}"),
+    "adopted": ("{f}：按 --adopt 接收了另一次评价（{theirs}）的问卷", "{f}: taken in with --adopt from another "
+                "evaluation ({theirs})"),
+    "adopted_note": ("按 --adopt 接收，原评价编号 {id}", "taken in with --adopt; its evaluation ID {id}"),
+}
+
+
+def _msg(key: str, lang: str, **kw: Any) -> str:
+    text = _MSGS[key][0 if lang == "zh" else 1]
+    return text.format(**kw) if kw else text
+
+
+def _lang(data: Any) -> str:
+    """The edition of the hub ``data`` was read from (from the sheet its values came from)."""
+    from .layout.labels import SHEETS
+
+    sh = ((data.where or {}).get("settings") or {}).get("method", (None,))[0]
+    return "en" if sh == SHEETS["settings"]["en"] else "zh"
+
+
+def _meta_text(data: Any, key: str) -> str:
+    v = (data.meta or {}).get(key)
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return "" if v is None else str(v).strip()
+
+
+def _describe(evaluation: str, unit: str, year: str, created: str, lang: str) -> str:
+    return _msg("evaluation", lang, unit=unit or _msg("unit_unknown", lang), year=year or _msg("year_unknown", lang),
+                created=created or "?", id=evaluation or "?")
 
 
 def _show(v: Any) -> str:
@@ -269,29 +421,70 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _ident_cell(key: str) -> str:
-    return f"B{IDENTITY_KEYS.index(key) + 1}"
+    keys = (*IDENTITY_KEYS, *EVALUATION_KEYS, SEAL_KEY)
+    return f"B{keys.index(key) + 1}"
 
 
-def _check_form(f: Any, data: Any, fp: str, known: dict[str, int], seen: dict[tuple[str, int], str]) -> None:
-    """Refuse a form that does not belong to this hub (located at its identity cell)."""
+def check_identity(f: Any, data: Any, lang: str = "zh", adopt: bool = False) -> bool:
+    """Refuse a form of another evaluation (unless ``adopt``), a form without a seal (unless
+    ``adopt``) and a form whose seal does not match its identity sheet. Returns True when the
+    form was adopted from another evaluation (or has no seal)."""
+    from .layout.identity import seal
+
+    isheet = f.identity_sheet
+    ours = data.identity or {}
+    if not f.evaluation or not f.seal:
+        if adopt:
+            return True
+        raise WorkbookError(_msg("unsealed", lang), file=f.file, sheet=isheet, cell=_ident_cell("evaluation"))
+    if f.evaluation != ours.get("evaluation"):
+        if adopt:
+            return True
+        theirs = _describe(f.evaluation, f.unit, f.year, f.created, lang)
+        mine = _describe(ours.get("evaluation", ""), _meta_text(data, "unit"), _meta_text(data, "year"),
+                         ours.get("created", ""), lang)
+        raise WorkbookError(_msg("other_evaluation", lang, theirs=theirs, ours=mine), file=f.file, sheet=isheet,
+                            cell=_ident_cell("evaluation"))
+    if not ours.get("secret") or seal(ours["secret"], f.sealed_rows) != f.seal:
+        raise WorkbookError(_msg("broken_seal", lang), file=f.file, sheet=isheet, cell=_ident_cell(SEAL_KEY))
+    return False
+
+
+def _check_form(f: Any, data: Any, fp: str, known: dict[str, int], seen: dict[tuple[str, int], str],
+                lang: str = "zh", adopt: bool = False) -> bool:
+    """Refuse a form that does not belong to this hub (located at its identity cell); True when
+    it was taken in with ``adopt``."""
+    adopted = check_identity(f, data, lang, adopt)
     isheet = f.identity_sheet
     if f.fingerprint != fp:
         if (f.title or "") != (data.title or ""):
-            raise WorkbookError(f"the form was made for another workbook ({f.title or 'untitled'!s}); collect it "
-                                "into that workbook", file=f.file, sheet=isheet, cell=_ident_cell("title"))
-        raise WorkbookError(f"the indicator system changed since this form was sent (fingerprint {f.fingerprint} is "
-                            f"not {fp}); send a new form", file=f.file, sheet=isheet, cell=_ident_cell("fingerprint"))
+            raise WorkbookError(_msg("another_workbook", lang, title=f.title or _msg("unnamed", lang)),
+                                file=f.file, sheet=isheet, cell=_ident_cell("title"))
+        raise WorkbookError(_msg("system_changed", lang, theirs=f.fingerprint, ours=fp),
+                            file=f.file, sheet=isheet, cell=_ident_cell("fingerprint"))
     if f.expert not in known:
-        raise WorkbookError(f"expert {f.expert} is not on the Experts sheet; add the expert there first",
-                            file=f.file, sheet=isheet, cell=_ident_cell("expert"))
+        raise WorkbookError(_msg("unknown_expert", lang, e=f.expert), file=f.file, sheet=isheet,
+                            cell=_ident_cell("expert"))
     if not 1 <= f.round <= len(data.delphi):
-        raise WorkbookError(f"the form is for Delphi round {f.round} but the workbook has {len(data.delphi)} round(s)",
+        raise WorkbookError(_msg("bad_round", lang, r=f.round, n=len(data.delphi)),
                             file=f.file, sheet=isheet, cell=_ident_cell("round"))
     key = (f.expert, f.round)
     if key in seen:
-        raise WorkbookError(f"expert {f.expert}, round {f.round} is also in {seen[key]}; collect one form per expert "
-                            "and round", file=f.file, sheet=isheet, cell=_ident_cell("expert"))
+        raise WorkbookError(_msg("twice", lang, e=f.expert, r=f.round, other=seen[key]), file=f.file, sheet=isheet,
+                            cell=_ident_cell("expert"))
     seen[key] = f.file
+    later = [row for row in data.collected if row.get("expert") == f.expert and _round_of(row) > f.round]
+    if later:
+        last = max(later, key=_round_of)
+        raise WorkbookError(_msg("earlier_round", lang, e=f.expert, r=f.round, later=_round_of(last),
+                                 file=last.get("file") or "?", time=last.get("time") or "?"),
+                            file=f.file, sheet=isheet, cell=_ident_cell("round"))
+    return adopted
+
+
+def _round_of(row: dict[str, Any]) -> int:
+    v = row.get("round")
+    return v if isinstance(v, int) else 0
 
 
 def _put_judgments(new: Any, f: Any, system: Any, changes: list[Change]) -> None:
@@ -344,15 +537,26 @@ def _put_authority(ex: dict[str, Any], f: Any, changes: list[Change], notes: lis
             ex[key] = v
 
 
-def apply_forms(data: Any, forms: Sequence[Any]) -> tuple[Any, ChangeReport]:
+def apply_forms(data: Any, forms: Sequence[Any], lang: str | None = None, adopt: bool = False,
+                now: str | None = None) -> tuple[Any, ChangeReport]:
     """Write returned forms' answers into a copy of ``data``; refuse what does not belong.
 
-    Each form must carry the hub's indicator-system fingerprint, name an expert on the
-    Experts sheet and a Delphi round the hub has. Judgments are written in the upper
-    triangle (by code), ratings into that round's Delphi sheet, Ca and Cs onto the Experts
-    sheet (a blank Ca or Cs in the form leaves the hub's value). A pair left blank in the
-    form is blank in the hub (the core completes it).
+    Each form must belong to this evaluation (its ID and an intact seal: :func:`check_identity`;
+    ``adopt`` takes in forms of another evaluation or without a seal), carry the hub's
+    indicator-system fingerprint, name an expert on the Experts sheet and a Delphi round the
+    hub has, and not be of an earlier round than a form already collected for that expert.
+    Judgments are written in the upper triangle (by code), ratings into that round's Delphi
+    sheet, Ca and Cs onto the Experts sheet (a blank Ca or Cs in the form leaves the hub's
+    value). A pair left blank in the form is blank in the hub (the core completes it). Forms
+    are applied in round order, so a later round's answers win within one call.
+
+    Every form is recorded on the 收回记录 sheet (``data.collected``), except a form that
+    changes nothing when that expert's round is recorded already: collecting the same form
+    again changes nothing at all.
     """
+    import datetime as _dt
+
+    lang = lang or _lang(data)
     system = system_of(data)
     fp = fingerprint(data.system_rows)
     known = {e["code"]: k for k, e in enumerate(data.experts)}
@@ -360,16 +564,77 @@ def apply_forms(data: Any, forms: Sequence[Any]) -> tuple[Any, ChangeReport]:
     changes: list[Change] = []
     notes: list[str] = []
     seen: dict[tuple[str, int], str] = {}
-    per_file = []
-    for f in forms:
-        _check_form(f, data, fp, known, seen)
+    adopted = {f.file: _check_form(f, data, fp, known, seen, lang, adopt) for f in forms}
+    now = now or _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    per_file, logged, checks = [], [], []
+    for f in sorted(forms, key=lambda f: f.round):
         per_file.append((f.file, f.expert, f.round))
-        _put_judgments(new, f, system, changes)
-        _put_ratings(new, f, changes)
-        _put_authority(new.experts[known[f.expert]], f, changes, notes)
-    if not changes:
-        return data, ChangeReport((), tuple(notes), tuple(per_file))
-    return new, ChangeReport(tuple(changes), tuple(notes), tuple(per_file))
+        mine: list[Change] = []
+        _put_judgments(new, f, system, mine)
+        _put_ratings(new, f, mine)
+        _put_authority(new.experts[known[f.expert]], f, mine, notes)
+        changes.extend(mine)
+        checks.extend(_matrix_checks(new, f, system))
+        if adopted[f.file]:
+            notes.append(_msg("adopted", lang, f=f.file, theirs=_describe(f.evaluation, f.unit, f.year, f.created,
+                                                                          lang)))
+        done = any(r.get("expert") == f.expert and _round_of(r) == f.round for r in data.collected)
+        if mine or not done:
+            logged.append({"time": now, "file": f.file, "expert": f.expert, "round": f.round, "cells": len(mine),
+                           "evaluation": (data.identity or {}).get("evaluation", ""),
+                           "note": _msg("adopted_note", lang, id=f.evaluation or "-") if adopted[f.file] else ""})
+    new.collected.extend(logged)
+    missing = _missing(new, sorted({f.round for f in forms}))
+    thr = number(data.settings.get("cr_threshold")) or 0.10
+    report = ChangeReport(tuple(changes), tuple(notes), tuple(per_file), tuple(logged), tuple(checks), missing,
+                          lang, thr)
+    if not changes and not logged:
+        return data, report
+    return new, report
+
+
+def _missing(data: Any, rounds: list[int]) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    out = []
+    for r in rounds:
+        got = {row.get("expert") for row in data.collected if _round_of(row) == r}
+        out.append((r, tuple(e["code"] for e in data.experts if e["code"] not in got)))
+    return tuple(out)
+
+
+def _matrix_checks(data: Any, f: Any, system: Any) -> list[MatrixCheck]:
+    """CR and verdict of each of the form's expert's matrices as the hub now holds them (the
+    core's ahp_weights with the hub's method, RI table and threshold)."""
+    from .ahp import ahp_weights
+    from .errors import BpmError
+
+    s = data.settings
+    method = str(s.get("method") or "eigen").strip().lower()
+    table = str(s.get("random_index") or "cn").strip().lower()
+    thr = number(s.get("cr_threshold")) or 0.10
+    out = []
+    for node, children in hub_nodes(system):
+        if node not in f.judgments or len(children) < 2:
+            continue
+        cells = data.judgments.get(node, {}).get(f.expert, {})
+        n = len(children)
+        grid: list[list[Any]] = [[1.0 if i == j else None for j in range(n)] for i in range(n)]
+        blank = 0
+        for i, a in enumerate(children):
+            for j in range(i + 1, n):
+                v = _upper(cells, a, children[j])
+                grid[i][j] = v
+                blank += v is None
+        if blank == n * (n - 1) // 2:
+            out.append(MatrixCheck(f.expert, f.round, node, None, None, blank))
+            continue
+        try:
+            res = ahp_weights(grid, method, table)
+        except BpmError as exc:
+            out.append(MatrixCheck(f.expert, f.round, node, None, None, blank, exc.message))
+            continue
+        cr = float(res.consistency_ratio)
+        out.append(MatrixCheck(f.expert, f.round, node, cr, cr < thr, int(res.n_missing)))
+    return out
 
 
 def _int(v: Any) -> Any:

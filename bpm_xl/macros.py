@@ -16,8 +16,9 @@ never written.
 
 from __future__ import annotations
 
+import datetime
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import xlwings as xw
@@ -25,9 +26,9 @@ import xlwings as xw
 from pathlib import Path
 
 from .errors import BpmError
-from .layout.labels import FORMS_DIR, OUTPUT_ROLES, RESHAPED_INPUT_ROLES, RETURNED_DIR
+from .layout.labels import FORMS_DIR, GUIDE_ROWS, OUTPUT_ROLES, RESHAPED_INPUT_ROLES, RETURNED_DIR
 from .layout.types import Formula, SheetPlan, WorkbookPlan
-from .readers.workbook import Grids, parse_names, read_data
+from .readers.workbook import Grids, lang_of, parse_constants, parse_names, read_data
 
 __all__ = ["RebuildSummary", "book_grids", "collect", "collect_main", "dense", "forms", "forms_main", "main",
            "rebuild", "rebuild_script", "report", "report_main"]
@@ -71,7 +72,8 @@ def book_grids(book: Any) -> Grids:
             continue
         if refers:
             names[n.name] = refers
-    return Grids(sheets, parse_names(names), source=getattr(book, "name", "workbook"))
+    return Grids(sheets, parse_names(names), source=getattr(book, "name", "workbook"),
+                 constants=parse_constants(names))
 
 
 def formula_cell(v: Any) -> Any:
@@ -183,13 +185,28 @@ def _write_columns(sheet: Any, sp: SheetPlan, old_rows: int) -> None:
     sheet.range((1, 1)).resize(len(grid), width).formula = grid
 
 
+def _write_guide(sheet: Any, sp: SheetPlan) -> None:
+    """The Guide's own rows (the first GUIDE_ROWS of column A: its lines and the evaluation's ID)
+    in one write; anything else the plan holds there (a user's notes) block by block."""
+    column: list[list[Any]] = [[""] for _ in range(GUIDE_ROWS)]
+    rest = []
+    for b in sp.blocks:
+        if b.col == 0 and b.row + b.nrows <= GUIDE_ROWS:
+            for i, row in enumerate(b.rows()):
+                column[b.row + i][0] = formula_cell(row[0] if row else None)
+        else:
+            rest.append(b)
+    sheet.range((1, 1)).resize(GUIDE_ROWS, 1).formula = column
+    _write_blocks(sheet, replace(sp, blocks=rest))
+
+
 def _write_status(existing: dict[str, Any], plan: WorkbookPlan) -> list[str]:
     """What the file is (example / own / blank data), where the user sheets say it: the Guide's
     own lines and the BPM_DATA cell on Settings; nothing else on those sheets is touched."""
     done = []
     for sp in plan.sheets:
         if sp.role == "guide" and sp.name in existing:
-            _write_blocks(existing[sp.name], sp)
+            _write_guide(existing[sp.name], sp)
             done.append(sp.name)
     ref = plan.names.get("BPM_DATA")
     where = parse_names({"BPM_DATA": ref}).get("BPM_DATA") if ref else None
@@ -311,12 +328,14 @@ def collect(book: Any) -> str:
         return f"{folder}: no returned forms (.xlsx) found"
     g = book_grids(book)
     data = read_data(g)
-    returned = read_forms(data, files)          # raises BpmError naming file and cell
-    _, changes = apply_forms(data, returned)
-    if not changes.changes:
+    lang = lang_of(g)
+    returned = read_forms(data, files, lang)    # raises BpmError naming file and cell
+    now = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    _, changes = apply_forms(data, returned, lang, now=now)
+    if not (changes.changes or changes.logged):
         return "\n".join(changes.lines()) or "nothing to change"
-    summary = rebuild(book, update=lambda d: apply_forms(d, returned)[0],
-                      force=("judgments", "delphi", "experts"))
+    summary = rebuild(book, update=lambda d: apply_forms(d, returned, lang, now=now)[0],
+                      force=("judgments", "delphi", "experts", "collected"))
     return summary.problem if summary.refused else "\n".join(changes.lines())
 
 

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import BpmError, MissingValueError, NotConnectedError, WorkbookError
 from .layout import data_from_inputs, plan_workbook
 from .layout.collect import hub_extra_sheets
+from .layout.identity import new_identity
 from .layout.labels import USER_ROLES
 from .layout.types import WorkbookData, WorkbookPlan
 from .readers.workbook import (
@@ -114,6 +115,7 @@ class RebuildResult:
     evaluated: bool               # False: inputs incomplete, laid out without figures
     problem: str | None = None    # what is still missing (not evaluated) or unanswered (scores pending)
     status: str = "complete"      # Assessment.status: "complete", "pending_survey" or "incomplete"
+    identity_added: str | None = None   # the evaluation ID given to a file that had none
 
 
 @dataclass(frozen=True)
@@ -530,7 +532,7 @@ def evaluate_file(source: "str | Path", *, lang: str | None = None, draws: int =
 
 def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_module: bool = True,
                  evaluation: Any = None, sensitivity: Any = None, portable: bool = False,
-                 data: WorkbookData | None = None) -> Path:
+                 data: WorkbookData | None = None, template: bool = False) -> Path:
     """Write a new evaluation workbook (.xlsm with the xlwings VBA project).
 
     The Rebuild button runs :data:`bpm_xl.writers.vba.REBUILD_MACRO`, which imports ``bpm_xl.macros``: any file
@@ -540,6 +542,11 @@ def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_
     With ``portable`` it is the portable hub instead: a macro-free .xlsx whose every output is
     a native formula (WPS, LibreOffice, Excel without Python), rebuilt by :func:`rebuild_file`.
     ``data`` (WorkbookData, e.g. read from another workbook) replaces the example or blank inputs.
+
+    Every new hub is a new evaluation: a new evaluation ID, creation time and form key (so
+    its forms are never collected into another hub), and no collection log. A ``template``
+    (the workbook shipped in the repository, copied by every user) has none, so each copy gets
+    its own ID on its first rebuild.
     """
     path = Path(path)
     _check_new_name(path, portable)
@@ -547,6 +554,7 @@ def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_
         system, example = system_of(data, path.name), False
     else:
         data, system = example_workbook_data(lang) if example else blank_workbook_data(lang)
+    data = replace(data, identity={} if template else new_identity(), collected=[])
     if example and evaluation is not None:
         ev, sens = evaluation, sensitivity  # the caller evaluated the same example already (bpm-xl demo)
     else:
@@ -649,6 +657,7 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
             vba = zf.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in zf.namelist() else None
         values, _ = _read(path, formulas=False, reuse=g)
         preserved = _preserved(path, g)
+        data, values, added = _with_identity(data, values)
         if update is not None:
             data, values = update(data), update(values)
         a = assess(values, g.source)
@@ -668,7 +677,7 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
         bak = safe.backup_copy(path) if backup else None
         safe.atomic_write(path, content)
     return RebuildResult(path, bak, tuple(s.name for s in plan.sheets), len(a.system.indicators),
-                         len(data.experts), len(data.survey), a.evaluation is not None, a.missing, a.status)
+                         len(data.experts), len(data.survey), a.evaluation is not None, a.missing, a.status, added)
 
 
 def import_survey_file(book: str | Path, export: str | Path, map_csv: str | Path | None = None, *,
@@ -701,6 +710,15 @@ def import_survey_file(book: str | Path, export: str | Path, map_csv: str | Path
                                 survey_map=grid).backup
 
 
+def _with_identity(data: WorkbookData, values: WorkbookData) -> tuple[WorkbookData, WorkbookData, str | None]:
+    """A file written before hubs had an evaluation ID gets one (the same in both readings);
+    returns the new ID too (None when the file had one)."""
+    if values.identity:
+        return data, values, None
+    ident = new_identity()
+    return replace(data, identity=ident), replace(values, identity=ident), ident["evaluation"]
+
+
 def plan_book(grids: Grids, update: Callable[[WorkbookData], WorkbookData] | None = None
               ) -> tuple[WorkbookPlan, Assessment]:
     """The plan the in-Excel macro writes into a live workbook, after the same validation.
@@ -709,6 +727,7 @@ def plan_book(grids: Grids, update: Callable[[WorkbookData], WorkbookData] | Non
     Invalid input raises the located error before anything is planned.
     """
     data = read_data(grids)
+    data = _with_identity(data, data)[0]
     if update is not None:  # e.g. returned expert forms (the in-Excel Collect button)
         data = update(data)
     a = assess(data, grids.source)

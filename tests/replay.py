@@ -80,6 +80,10 @@ def payload_from_grids(grids: Grids, book_name: str = "bpm_evaluation.xlsm") -> 
         names.append({"name": name, "sheet_index": order.index(sheet), "address": addr, "book_scope": True,
                       "scope_sheet_name": None, "scope_sheet_index": None,
                       "refers_to": f"={q}!{a1(r0, c0)}" + ("" if (r0, c0) == (r1, c1) else ":" + a1(r1, c1))})
+    for name, text in grids.constants.items():  # the hub's identity: names holding text
+        names.append({"name": name, "sheet_index": None, "address": None, "book_scope": True,
+                      "scope_sheet_name": None, "scope_sheet_index": None,
+                      "refers_to": '="' + text.replace('"', '""') + '"'})
     sheets = []
     for nm in grids.sheets:
         rows = grids.rows(nm)  # a survey read as one array included

@@ -72,11 +72,18 @@ def test_clearing_an_expert_then_collecting_the_prefilled_form_restores_the_eval
     assert h.read_bytes() == data
 
 
-def test_collecting_all_unchanged_forms_changes_nothing(hub, forms1, tmp_path):
+def test_collecting_all_unchanged_forms_changes_no_answer_and_only_records_them(hub, forms1, tmp_path):
     h = _copy(hub, tmp_path)
     report, bak = collect_forms(h, forms1)
-    assert report.changes == () and bak is None
-    assert h.read_bytes() == hub.read_bytes()
+    # the first time, the forms are recorded on 收回记录 (every expert is in) and nothing else changes
+    assert report.changes == () and bak is not None and len(report.logged) == len(forms1)
+    assert _ev_dict(h) == _ev_dict(hub)
+    assert report.missing == ((1, ()),)
+    # the second time nothing at all: no answer, no record, the file byte for byte
+    data = h.read_bytes()
+    report2, bak2 = collect_forms(h, forms1)
+    assert report2.changes == () and report2.logged == () and bak2 is None
+    assert h.read_bytes() == data
 
 
 def test_dry_run_reports_overwrites_and_writes_nothing(hub, forms1, tmp_path):
@@ -87,9 +94,9 @@ def test_dry_run_reports_overwrites_and_writes_nothing(hub, forms1, tmp_path):
     fill_form(Path(f), hub_nodes(system), list(system.codes), {"GOAL": {("F", "C"): 1 / 3}}, ratings={"F1": 1})
     r = CliRunner().invoke(app, ["collect", str(h), str(f), "--dry-run"])
     assert r.exit_code == 0, r.output
-    assert "expert E01, judgments: 1 cell(s), overwriting 1: GOAL F/C 2 -> 1/3" in r.output
-    assert "expert E01, Delphi round 1: 1 cell(s), overwriting 1: F1 4 -> 1" in r.output
-    assert "dry run: nothing written" in r.output
+    assert "专家 E01，判断矩阵：1 个单元格，覆盖 1 个：GOAL F/C 2 -> 1/3" in r.output
+    assert "专家 E01，德尔菲第 1 轮：1 个单元格，覆盖 1 个：F1 4 -> 1" in r.output
+    assert "试运行：未写入任何文件" in r.output
     assert h.read_bytes() == hub.read_bytes()
     assert list(tmp_path.glob("*.backup-*")) == []
 
@@ -206,14 +213,25 @@ def one(forms1, tmp_path) -> Path:
     return Path(shutil.copy2(forms1[4], tmp_path / forms1[4].name))
 
 
-def test_refuses_unknown_expert(hub, one, tmp_path):
-    _edit(one, SHEETS["identity"]["zh"], "B3", "E99")
-    _refused(_copy(hub, tmp_path), [one], one.name, "sheet _bpm_form, cell B3", "E99 is not on the Experts sheet")
+def test_refuses_an_expert_no_longer_on_the_experts_sheet(hub, one, tmp_path):
+    h = _copy(hub, tmp_path)
+
+    def drop(d):
+        d.experts[:] = [e for e in d.experts if e["code"] != "E05"]
+        return d
+
+    _write_hub(h, drop)
+    for b in tmp_path.glob("*.backup-*"):
+        b.unlink()
+    _refused(h, [one], one.name, "sheet _bpm_form, cell B3", "专家 E05 不在“专家”表中")
 
 
-def test_refuses_another_round(hub, one, tmp_path):
-    _edit(one, SHEETS["identity"]["zh"], "B5", 3)
-    _refused(_copy(hub, tmp_path), [one], "cell B5", "round 3")
+@pytest.mark.parametrize(("cell", "value"), [("B3", "E99"), ("B3", "E04"), ("B5", 3), ("B5", 2), ("B6", "0123456789abcdef")],
+                         ids=["expert E99", "expert E05->E04", "round 3", "round 1->2", "fingerprint"])
+def test_refuses_an_edited_identity_sheet(hub, one, tmp_path, cell, value):
+    """Any edit of the hidden sheet breaks its seal (E05's answers never land on E04)."""
+    _edit(one, SHEETS["identity"]["zh"], cell, value)
+    _refused(_copy(hub, tmp_path), [one], one.name, "sheet _bpm_form, cell B18", "签名不符")
 
 
 def test_refuses_a_changed_indicator_system(hub, one, tmp_path):
@@ -226,13 +244,13 @@ def test_refuses_a_changed_indicator_system(hub, one, tmp_path):
     _write_hub(h, rename)
     for b in tmp_path.glob("*.backup-*"):
         b.unlink()
-    _refused(h, [one], "cell B6", "indicator system changed")
+    _refused(h, [one], "cell B6", "问卷发出后指标体系改变了")
 
 
 def test_refuses_a_form_of_another_workbook(hub, one, tmp_path):
     _edit(one, SHEETS["identity"]["zh"], "B6", "0123456789abcdef")
     _edit(one, SHEETS["identity"]["zh"], "B7", "另一个项目")
-    _refused(_copy(hub, tmp_path), [one], "cell B7", "another workbook")
+    _refused(_copy(hub, tmp_path), [one], "cell B18", "签名不符")
 
 
 def test_refuses_an_off_scale_rating(hub, one, tmp_path):
@@ -241,7 +259,7 @@ def test_refuses_an_off_scale_rating(hub, one, tmp_path):
     lay = form_layout(hub_nodes(system), list(system.codes))
     fill_form(one, hub_nodes(system), list(system.codes), ratings={"C2": 7})
     cell = f"D{lay.rating_rows['C2'] + 1}"
-    _refused(_copy(hub, tmp_path), [one], f"sheet {SHEETS['ratings']['zh']}, cell {cell}", "C2 is 7")
+    _refused(_copy(hub, tmp_path), [one], f"sheet {SHEETS['ratings']['zh']}, cell {cell}", "C2 的评分是 7")
 
 
 def test_refuses_two_choices_in_one_row(hub, one, tmp_path):
@@ -254,7 +272,7 @@ def test_refuses_two_choices_in_one_row(hub, one, tmp_path):
     ws.cell(p.row + 1, p.col + 1).value = "√"
     ws.cell(p.row + 1, p.col + 17).value = "x"
     wb.save(one)
-    _refused(_copy(hub, tmp_path), [one], f"sheet {SHEETS['pairs']['zh']}, cell", "L1 / L2 has 3 choices")
+    _refused(_copy(hub, tmp_path), [one], f"sheet {SHEETS['pairs']['zh']}, cell", "L1 / L2 选了 3 格")
 
 
 def test_refuses_authority_out_of_range_and_shifted_rows(hub, one, tmp_path):
@@ -262,7 +280,7 @@ def test_refuses_authority_out_of_range_and_shifted_rows(hub, one, tmp_path):
     system = system_of(data)
     lay = form_layout(hub_nodes(system), list(system.codes))
     fill_form(one, hub_nodes(system), list(system.codes), ca=2)
-    _refused(_copy(hub, tmp_path), [one], f"cell D{lay.ca_cell[0] + 1}", "Ca is 2")
+    _refused(_copy(hub, tmp_path), [one], f"cell D{lay.ca_cell[0] + 1}", "Ca 填的是 2")
 
 
 def test_refuses_a_file_that_is_not_a_form(hub, tmp_path):

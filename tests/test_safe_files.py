@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -143,9 +144,11 @@ def test_a_lock_left_by_a_killed_run_is_removed_only_when_its_process_has_ended(
         lock = tmp_path / f"~${book.name}"
         lock.write_text(f"bpm-xl {proc.pid} {socket.gethostname()}\n")
         before = book.read_bytes()
-        if alive:  # a bpm-xl run still working on the file: refused, nothing touched
-            with pytest.raises(safe.FileWriteError, match="open in Excel"):
+        if alive:  # a bpm-xl run still working on the file: refused, nothing touched, its lock not to be deleted
+            with pytest.raises(safe.FileWriteError, match=f"another bpm-xl run is writing this file \\(process "
+                                                          f"{proc.pid}\\); wait") as err:
                 rebuild_file(book)
+            assert "delete" not in str(err.value) and "Excel" not in str(err.value)
             assert lock.exists() and book.read_bytes() == before
         else:
             rebuild_file(book)
@@ -157,11 +160,31 @@ def test_a_lock_left_by_a_killed_run_is_removed_only_when_its_process_has_ended(
 
 def test_a_lock_of_another_machine_or_program_is_never_removed(tmp_path, book):
     lock = tmp_path / f"~${book.name}"
-    for text in ("bpm-xl 999999999 some-other-host\n", "bpm-xl 999999999\n", "Zhang San"):
+    for text, said in (("bpm-xl 999999999 some-other-host 2026-12-07T09:30:00\n",
+                        "another bpm-xl run is writing this file (process 999999999 on the computer some-other-host, "
+                        "started 2026-12-07 09:30:00); wait"),
+                       ("bpm-xl 999999999 some-other-host\n", "another bpm-xl run is writing this file"),
+                       ("bpm-xl 999999999\n", "open in Excel"), ("Zhang San", "open in Excel")):
         lock.write_text(text)
-        with pytest.raises(safe.FileWriteError, match="open in Excel"):
+        with pytest.raises(safe.FileWriteError, match=re.escape(said)) as err:
             rebuild_file(book)
+        assert ("delete" in str(err.value)) == (said == "open in Excel")
         assert lock.read_text() == text
+
+
+def test_the_lock_records_its_owner_and_a_stale_one_is_described_as_stale(tmp_path, book):
+    import socket
+
+    with safe.hold_lock(book) as lock:
+        pid, host, started = safe.lock_owner(lock)
+        assert (pid, host) == (os.getpid(), socket.gethostname())
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", started)
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    lock.write_text(f"bpm-xl {proc.pid} {socket.gethostname()} 2026-12-07T09:30:00\n")
+    said = safe.lock_message(book, lock)
+    assert said == (f"{book}: a stale lock {lock} is left by a bpm-xl run that has ended (process {proc.pid}, "
+                    f"started 2026-12-07 09:30:00); delete it and run again")
 
 
 # ----------------------------------------------------------------------------- backups
@@ -196,8 +219,9 @@ def test_two_rebuilds_are_kept_apart(book):
     with safe.hold_lock(book) as lock:
         assert lock.name == "~$book.xlsm"
         h = sha(book)
-        with pytest.raises(FileWriteError, match="open in Excel"):
+        with pytest.raises(FileWriteError, match="another bpm-xl run is writing this file") as err:
             rebuild_file(book)
+        assert "delete" not in str(err.value)
         assert sha(book) == h
     assert not lock.exists()
     rebuild_file(book)  # lock released

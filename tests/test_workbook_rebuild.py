@@ -46,10 +46,16 @@ def example(tmp_path) -> Path:
     return new_workbook(tmp_path / "bpm_evaluation.xlsm", lang="zh", example=True)
 
 
-def test_new_workbook_is_deterministic_and_carries_the_vba_project(tmp_path):
-    a = new_workbook(tmp_path / "a" / "bpm_evaluation.xlsm")
-    b = new_workbook(tmp_path / "b" / "bpm_evaluation.xlsm")
+def test_new_workbook_is_deterministic_but_for_its_identity_and_carries_the_vba_project(tmp_path):
+    a = new_workbook(tmp_path / "a" / "bpm_evaluation.xlsm", template=True)
+    b = new_workbook(tmp_path / "b" / "bpm_evaluation.xlsm", template=True)
     assert sha(a) == sha(b)
+    # two hubs made with new are two evaluations: their IDs (and form keys) differ
+    c = new_workbook(tmp_path / "c" / "bpm_evaluation.xlsm")
+    d = new_workbook(tmp_path / "d" / "bpm_evaluation.xlsm")
+    ic, id_ = read_workbook(c)[0].identity, read_workbook(d)[0].identity
+    assert ic["evaluation"] != id_["evaluation"] and ic["secret"] != id_["secret"]
+    assert read_workbook(a)[0].identity == {}
     assert b"xlwings" in vba_bin(a)
     assert (tmp_path / "a" / "bpm_evaluation.py").read_text(encoding="utf-8").count("def") == 0  # imports main
 

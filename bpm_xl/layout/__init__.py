@@ -36,6 +36,7 @@ from .outputs import (
     evaluation_sheet,
     weights_sheet,
 )
+from .identity import identity_names, log_sheet
 from .sensitivity import sensitivity_sheet
 from .types import Block, Formula, SheetPlan, WorkbookData, WorkbookPlan
 
@@ -57,7 +58,7 @@ __all__ = [
 UDF_MODULE = "bpm_xl.udfs"
 #: Tab order: the dashboard and evaluation come first among outputs, as users see them.
 SHEET_ORDER = ("guide", "dashboard", "evaluation", "weights", "diagnosis", "delphi_summary", "sensitivity",
-               "settings", "indicators", "experts", "judgments", "delphi", "survey", "rectification", "measures",
+               "settings", "indicators", "experts", "judgments", "delphi", "survey", "rectification", "measures", "collected",
                "conf")
 
 
@@ -87,6 +88,9 @@ def plan_workbook(data: WorkbookData, system: Any, lang: str = "zh", evaluation:
     ctx = make_context(data, system, lang, evaluation, sensitivity)
     sheets = _sheets(ctx)
     sheets.append(conf_sheet(ctx.lang, (extra or {}).get("conf")))
+    if data.collected:
+        sheets.append(log_sheet(data.collected, ctx.lang))
+    ctx.names.update(identity_names(data.identity))
     for sp in sheets:
         if extra and sp.role in USER_ROLES and sp.role in extra:
             overlay(sp, extra[sp.role])

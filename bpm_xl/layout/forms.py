@@ -22,7 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .identity import seal
+
 __all__ = [
+    "EVALUATION_KEYS",
+    "SEAL_KEY",
     "FORM_KIND",
     "FORM_VERSION",
     "IDENTITY_KEYS",
@@ -40,7 +44,8 @@ __all__ = [
 ]
 
 FORM_KIND = "bpm-xl expert form"
-FORM_VERSION = 1
+#: 2: the identity sheet also names the evaluation (ID, created, unit, year) and ends with its seal
+FORM_VERSION = 2
 
 #: the 17 judgments of the 1-9 scale, from 9 down to 1/9 (the order of the row layout)
 SCALE_VALUES: tuple[float, ...] = tuple([float(k) for k in range(9, 1, -1)] + [1.0] + [1 / k for k in range(2, 10)])
@@ -61,6 +66,10 @@ SHEETS = {
 #: rows of the identity sheet: key in column A, value in column B
 IDENTITY_KEYS = ("kind", "version", "expert", "expert_name", "round", "fingerprint", "title", "layout", "lang",
                  "method", "random_index", "scale_min", "scale_max")
+#: rows after IDENTITY_KEYS on forms of version 2 and later: the evaluation, then the seal
+#: (HMAC-SHA256 of every row above it, keyed by the hub's secret: bpm_xl.layout.identity.seal)
+EVALUATION_KEYS = ("evaluation", "created", "unit", "year")
+SEAL_KEY = "seal"
 
 
 @dataclass(frozen=True)
@@ -197,6 +206,13 @@ class FormSpec:
     #: judgments to reconsider when the form was sent (node -> (a, b) -> suggested a_ab), from the
     #: core's suggest_repair over the pre-filled matrices that fail the CR threshold
     suggestions: dict[str, dict[tuple[str, str], float]] = field(default_factory=dict)
+    #: the evaluation the form belongs to (the hub's ID, created, unit, year) and the hub's
+    #: secret that seals the identity sheet (never written)
+    evaluation: str = ""
+    created: str = ""
+    unit: str = ""
+    year: str = ""
+    key: str = field(default="", repr=False)
 
     def layout_(self) -> FormLayout:
         return form_layout([(n, [c for c, _ in ch]) for n, _, ch in self.nodes],
@@ -207,4 +223,6 @@ class FormSpec:
                 "round": self.round, "fingerprint": self.fingerprint, "title": self.title, "layout": self.layout,
                 "lang": self.lang, "method": self.method, "random_index": self.random_index,
                 "scale_min": self.scale_min, "scale_max": self.scale_max}
-        return [(k, vals[k]) for k in IDENTITY_KEYS]
+        vals.update(evaluation=self.evaluation, created=self.created, unit=self.unit, year=self.year)
+        rows = [(k, vals[k]) for k in (*IDENTITY_KEYS, *EVALUATION_KEYS)]
+        return [*rows, (SEAL_KEY, seal(self.key, rows))]

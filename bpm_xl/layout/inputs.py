@@ -12,6 +12,7 @@ from typing import Any
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 from .cached import positive
 from .context import LayoutContext
+from .identity import GUIDE_IDENTITY_ROW, guide_identity_rows
 from .labels import guide_lines
 from .types import SURVEY_SPARE_ROWS, Formula, SheetPlan, SurveyTable, Validation, a1, ref
 
@@ -86,6 +87,8 @@ RI_TABLES_SHOWN = ("cn", "saaty1980", "saaty2005", "donegan_dodd")
 def guide_sheet(ctx: LayoutContext) -> SheetPlan:
     g = SheetPlan("guide", ctx.name("guide"), "input", widths={0: 120})
     g.add(0, 0, [[line] for line in guide_lines(ctx.lang, ctx.kind)], "guide")
+    if ctx.data.identity:
+        g.add(GUIDE_IDENTITY_ROW, 0, guide_identity_rows(ctx.data.identity, ctx.data.meta or {}, ctx.lang), "guide")
     return g
 
 

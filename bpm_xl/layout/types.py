@@ -288,6 +288,11 @@ class WorkbookData:
     #: True when the file's Settings (BPM_DATA) says it holds bpm-xl's example data; what the
     #: layout writes there is decided from the inputs themselves (bpm_xl.layout.data.data_kind)
     example: bool = False
+    #: the evaluation's identity: evaluation (uuid), created, secret ({} for files written before
+    #: hubs had one); see bpm_xl.layout.identity
+    identity: dict[str, str] = field(default_factory=dict)
+    #: the 收回记录 rows (keys of bpm_xl.layout.identity.LOG_COLUMNS), oldest first
+    collected: list[dict[str, Any]] = field(default_factory=list)
     #: where values were read from (sheet, rows, columns by code), to name cells in messages
     where: dict[str, Any] = field(default_factory=dict, compare=False)
 

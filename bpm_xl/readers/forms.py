@@ -17,8 +17,10 @@ from typing import Any
 
 from ..errors import WorkbookError
 from ..layout.forms import (
+    EVALUATION_KEYS,
     FORM_KIND,
     IDENTITY_KEYS,
+    SEAL_KEY,
     ROW_SCALE_VALUES,
     SCALE_VALUES,
     SHEETS,
@@ -26,7 +28,7 @@ from ..layout.forms import (
     form_layout,
 )
 
-__all__ = ["FormAnswers", "FormError", "read_answers", "read_form_grids", "read_identity"]
+__all__ = ["FormAnswers", "FormError", "identity_fields", "read_answers", "read_form_grids", "read_identity"]
 
 
 class FormError(WorkbookError):
@@ -63,6 +65,14 @@ class FormAnswers:
     #: (sheet, cell) of each answer, for messages
     cells: dict[Any, tuple[str, str]] = field(default_factory=dict, compare=False)
     identity_sheet: str = "_bpm_form"
+    #: the evaluation the form was made for ("" on forms written before forms named it), and
+    #: the seal of its identity sheet with the rows it covers (see bpm_xl.layout.identity.seal)
+    evaluation: str = ""
+    created: str = ""
+    unit: str = ""
+    year: str = ""
+    seal: str = ""
+    sealed_rows: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
 
 
 def read_form_grids(path: str | Path) -> dict[str, list[list[Any]]]:
@@ -104,6 +114,7 @@ def read_identity(file: str, grids: dict[str, list[list[Any]]]) -> dict[str, Any
         ident[key] = _get(g, k, 1)
     if ident["kind"] != FORM_KIND:
         raise _fail(file, sheet, 0, 1, "this is not a bpm-xl expert form")
+    _evaluation_rows(file, sheet, g, ident)
     try:
         ident["round"] = int(float(ident["round"]))
     except (TypeError, ValueError, OverflowError):
@@ -118,6 +129,26 @@ def read_identity(file: str, grids: dict[str, list[list[Any]]]) -> dict[str, Any
     ident["lang"] = _text(ident["lang"]) or "zh"
     ident["_sheet"] = sheet
     return ident
+
+
+def _evaluation_rows(file: str, sheet: str, g: list[list[Any]], ident: dict[str, Any]) -> None:
+    """The rows after IDENTITY_KEYS (forms of version 2 on): the evaluation and the seal, with
+    the rows the seal covers (as read). Forms written before have none (evaluation "")."""
+    rows = [(key, ident[key]) for key in IDENTITY_KEYS]
+    for key in (*EVALUATION_KEYS, SEAL_KEY):
+        ident[key] = ""
+    k0 = len(IDENTITY_KEYS)
+    if _get(g, k0, 0) is None:
+        ident["_sealed"] = ()
+        return
+    for k, key in enumerate((*EVALUATION_KEYS, SEAL_KEY), start=k0):
+        if _get(g, k, 0) != key:
+            raise _fail(file, sheet, k, 0, f"expected {key!r}: the form's identity sheet was changed")
+        v = _get(g, k, 1)
+        if key != SEAL_KEY:
+            rows.append((key, v))
+        ident[key] = _text(v)
+    ident["_sealed"] = tuple(rows)
 
 
 def _text(v: Any) -> str:
@@ -152,21 +183,42 @@ def _on_scale(x: float) -> float | None:
     return None
 
 
-def _row_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells: dict) -> float | None:
+#: The messages about a form's answers, in both editions (key -> (zh, en)); the workbook's language is used.
+_M: dict[str, tuple[str, str]] = {
+    "moved": ("这一行应是 {a} / {b} 的比较：行被移动或修改过；请使用发出时的问卷",
+              "expected the pair {a} / {b} on this row: rows were moved or changed; use the form as it was sent"),
+    "choices": ("{a} / {b} 选了 {n} 格（{where}）；每行只选一格", "{a} / {b} has {n} choices ({where}); choose one cell per row"),
+    "judgment": ("{a} / {b} 填的是 {v!r}；判断值必须是 9, 8, ..., 2, 1, 1/2, ..., 1/9 之一",
+                 "{a} / {b} is {v!r}; a judgment must be one of 9, 8, ..., 2, 1, 1/2, ..., 1/9"),
+    "indicator": ("这里应是指标 {code}，实际是 {got}；请使用发出时的问卷",
+                  "expected the indicator {code} here, found {got}; use the form as it was sent"),
+    "nothing": ("空白", "nothing"),
+    "rating": ("{code} 的评分是 {v!r}；必须是 {lo:g} 到 {hi:g} 之间的整数",
+               "the rating of {code} is {v!r}; it must be a whole number from {lo:g} to {hi:g}"),
+    "authority": ("{what} 填的是 {v!r}；必须是大于 0、不超过 1 的数",
+                  "{what} is {v!r}; it must be a number greater than 0 and at most 1"),
+    "sheet": ("缺少工作表 {s}；请把问卷的所有工作表一并发回", "sheet {s} is missing; return the form with all its sheets"),
+}
+
+
+def _m(key: str, lang: str, **kw: Any) -> str:
+    return _M[key][0 if lang == "zh" else 1].format(**kw)
+
+
+def _row_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells: dict, lang: str = "en"
+              ) -> float | None:
     """A pair on the 9-1-9 row layout: the one marked cell (none: blank)."""
     # the pair's two elements are named in columns B and T: check nothing moved
     la, lb = _text(_get(pg, p.row, 1)), _text(_get(pg, p.row, 19))
     if not (la == p.a or la.startswith(p.a + " ")) or not (lb == p.b or lb.startswith(p.b + " ")):
-        raise _fail(file, ps, p.row, 1, f"expected the pair {p.a} / {p.b} on this row: rows were moved "
-                                        f"or changed; use the form as it was sent")
+        raise _fail(file, ps, p.row, 1, _m("moved", lang, a=p.a, b=p.b))
     marks = [k for k in range(17) if _get(pg, p.row, p.col + k) is not None]
     for k in marks:
         _no_error(file, ps, pg, p.row, p.col + k, f"{p.a} / {p.b}")
     cells[(node, p.a, p.b)] = (ps, _cell_name(p.row, p.col))
     if len(marks) > 1:
         where = ", ".join(_cell_name(p.row, p.col + k) for k in marks)
-        raise _fail(file, ps, p.row, p.col + marks[1],
-                    f"{p.a} / {p.b} has {len(marks)} choices ({where}); choose one cell per row")
+        raise _fail(file, ps, p.row, p.col + marks[1], _m("choices", lang, a=p.a, b=p.b, n=len(marks), where=where))
     if not marks:
         return None
     cells[(node, p.a, p.b)] = (ps, _cell_name(p.row, p.col + marks[0]))
@@ -183,7 +235,8 @@ def _no_error(file: str, sheet: str, grid: list[list[Any]], r: int, c: int, what
                                        "enter the answer again")
 
 
-def _matrix_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells: dict) -> float | None:
+def _matrix_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells: dict, lang: str = "en"
+                 ) -> float | None:
     """A pair on the matrix layout: the typed judgment, on the 1-9 scale."""
     v = _get(pg, p.row, p.col)
     cells[(node, p.a, p.b)] = (ps, _cell_name(p.row, p.col))
@@ -193,20 +246,18 @@ def _matrix_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cel
     x = _judgment(v)
     s = _on_scale(x) if x is not None and x > 0 else None
     if s is None:
-        raise _fail(file, ps, p.row, p.col, f"{p.a} / {p.b} is {v!r}; a judgment must be one of "
-                                            f"9, 8, ..., 2, 1, 1/2, ..., 1/9")
+        raise _fail(file, ps, p.row, p.col, _m("judgment", lang, a=p.a, b=p.b, v=v))
     return s
 
 
 def _ratings(file: str, rs: str, rg: list[list[Any]], lay: FormLayout, scale_min: float, scale_max: float,
-             cells: dict) -> dict[str, float | None]:
+             cells: dict, lang: str = "en") -> dict[str, float | None]:
     ratings: dict[str, float | None] = {}
     whole = float(scale_min).is_integer() and float(scale_max).is_integer()
     for code, r in lay.rating_rows.items():
         got = _text(_get(rg, r, 0))
         if got != code:
-            raise _fail(file, rs, r, 0, f"expected the indicator {code} here, found {got or 'nothing'}; "
-                                        f"use the form as it was sent")
+            raise _fail(file, rs, r, 0, _m("indicator", lang, code=code, got=got or _m("nothing", lang)))
         v = _get(rg, r, lay.rating_col)
         cells[("rating", code)] = (rs, _cell_name(r, lay.rating_col))
         _no_error(file, rs, rg, r, lay.rating_col, f"the rating of {code}")
@@ -216,13 +267,13 @@ def _ratings(file: str, rs: str, rg: list[list[Any]], lay: FormLayout, scale_min
         x = _judgment(v) if not isinstance(v, (int, float)) else float(v)
         if x is None or isinstance(v, bool) or not math.isfinite(x) or not (scale_min <= x <= scale_max) \
                 or (whole and not float(x).is_integer()):
-            raise _fail(file, rs, r, lay.rating_col,
-                        f"the rating of {code} is {v!r}; it must be a whole number from {scale_min:g} to {scale_max:g}")
+            raise _fail(file, rs, r, lay.rating_col, _m("rating", lang, code=code, v=v, lo=scale_min, hi=scale_max))
         ratings[code] = x
     return ratings
 
 
-def _authority(file: str, rs: str, rg: list[list[Any]], lay: FormLayout, cells: dict) -> list[float | None]:
+def _authority(file: str, rs: str, rg: list[list[Any]], lay: FormLayout, cells: dict, lang: str = "en"
+               ) -> list[float | None]:
     auth: list[float | None] = []
     for (r, c), what in ((lay.ca_cell, "Ca"), (lay.cs_cell, "Cs")):
         v = _get(rg, r, c)
@@ -233,30 +284,37 @@ def _authority(file: str, rs: str, rg: list[list[Any]], lay: FormLayout, cells: 
             continue
         x = float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else _judgment(v)
         if x is None or not (0 < x <= 1):
-            raise _fail(file, rs, r, c, f"{what} is {v!r}; it must be a number greater than 0 and at most 1")
+            raise _fail(file, rs, r, c, _m("authority", lang, what=what, v=v))
         auth.append(x)
     return auth
 
 
 def read_answers(file: str, grids: dict[str, list[list[Any]]], ident: dict[str, Any], nodes: list[tuple[str, list[str]]],
-                 codes: list[str], scale_min: float, scale_max: float) -> FormAnswers:
-    """The answers of a form whose identity matched the hub (``nodes`` and ``codes`` are the hub's)."""
+                 codes: list[str], scale_min: float, scale_max: float, hub_lang: str = "en") -> FormAnswers:
+    """The answers of a form whose identity matched the hub (``nodes`` and ``codes`` are the hub's);
+    refusals in ``hub_lang``, the workbook's language."""
     lang = ident["lang"] if ident["lang"] in ("zh", "en") else "zh"
     lay: FormLayout = form_layout(nodes, codes, ident["layout"])
     ps, rs = SHEETS["pairs"][lang], SHEETS["ratings"][lang]
     for s in (ps, rs):
         if s not in grids:
-            raise FormError(f"sheet {s} is missing; return the form with all its sheets", file=file)
+            raise FormError(_m("sheet", hub_lang, s=s), file=file)
     pg, rg = grids[ps], grids[rs]
     cells: dict[Any, tuple[str, str]] = {}
     pair = _row_pair if lay.layout == "row" else _matrix_pair
-    judgments = {blk.node: {(p.a, p.b): pair(file, ps, pg, blk.node, p, cells) for p in blk.pairs}
+    judgments = {blk.node: {(p.a, p.b): pair(file, ps, pg, blk.node, p, cells, hub_lang) for p in blk.pairs}
                  for blk in lay.blocks}
-    ratings = _ratings(file, rs, rg, lay, scale_min, scale_max, cells)
-    auth = _authority(file, rs, rg, lay, cells)
+    ratings = _ratings(file, rs, rg, lay, scale_min, scale_max, cells, hub_lang)
+    auth = _authority(file, rs, rg, lay, cells, hub_lang)
     return FormAnswers(file=file, expert=ident["expert"], round=ident["round"], fingerprint=ident["fingerprint"],
                        title=ident["title"], layout=lay.layout, lang=lang, judgments=judgments, ratings=ratings,
-                       ca=auth[0], cs=auth[1], cells=cells, identity_sheet=ident["_sheet"])
+                       ca=auth[0], cs=auth[1], cells=cells, **identity_fields(ident))
+
+
+def identity_fields(ident: dict[str, Any]) -> dict[str, Any]:
+    """The :class:`FormAnswers` fields that come from the identity sheet alone."""
+    return {"identity_sheet": ident["_sheet"], "evaluation": ident["evaluation"], "created": ident["created"],
+            "unit": ident["unit"], "year": ident["year"], "seal": ident["seal"], "sealed_rows": ident["_sealed"]}
 
 
 def _fraction_text(x: float) -> str:

@@ -568,8 +568,11 @@ def check_defined_names(current: Mapping[str, str], written: Mapping[str, str], 
     ``current``: the workbook's names now; ``written``: where bpm-xl wrote them (the layout
     record, or with ``positions_only`` the layout it would write for the data it read, for files
     without a record). Raises :class:`WorkbookError` (one line, the name and where it points
-    now); returns None when every name is where bpm-xl left it or only grew.
+    now); returns None when every name is where bpm-xl left it or only grew. A sheet renamed in
+    Excel (its names then point to the new name, at the same cells) is named as such, with the
+    name to give it back.
     """
+    _check_renamed_sheets(current, written, source)
     for name in sorted(written):
         want = parse_refers(written[name])
         if want is None:
@@ -617,6 +620,29 @@ def check_names_of(path: str | Path) -> None:
         check_defined_names(names, layout, path.name)
     else:
         check_name_sheets(names, path.name)
+
+
+def _check_renamed_sheets(current: Mapping[str, str], written: Mapping[str, str], source: str) -> None:
+    """Refuse with the rename to undo when a sheet bpm-xl wrote names into has no name left
+    in it and all its names now point to one other sheet at the same cells (Excel renames the
+    sheet in every name that points into it)."""
+    now = {k: parse_refers(v) for k, v in current.items()}
+    still = {p[0] for p in now.values() if p is not None}
+    moved: dict[str, set[str]] = {}
+    for name, refers in written.items():
+        want = parse_refers(refers)
+        if want is None or want[0] in still:
+            continue
+        got = now.get(name)
+        if got is None or (got[1], got[2]) != (want[1], want[2]):
+            moved.setdefault(want[0], set()).add("")   # not a plain rename
+            continue
+        moved.setdefault(want[0], set()).add(got[0])
+    for old, new in sorted(moved.items()):
+        if len(new) == 1 and "" not in new:
+            raise WorkbookError(
+                f"{source}: the sheet {old} was renamed to {next(iter(new))}; rename it back to {old} "
+                "(right-click the sheet tab > Rename), then run again")
 
 
 _NAME_ROLES = ((r"BPM_INDICATORS", "INDICATORS"), (r"BPM_EXPERTS", "EXPERTS"), (r"BPM_J_\d+", "JUDGMENTS"),

@@ -33,12 +33,25 @@ import pandas as pd
 
 from .. import conversion
 from ..errors import BpmError, SettingsError, WorkbookError
+from ..layout.identity import LOG_SHEET, identity_from_constants, read_log
 from ..layout.inputs import META_KEYS, REPORT_KEYS, SETTING_KEYS, SURVEY_KEYS
 from ..layout.types import Formula, SurveyTable, WorkbookData, col_index, a1, parse_ref
 
-__all__ = ["Grids", "Places", "check_file", "parse_names", "parse_ref", "read_data", "to_inputs", "inputs_and_places",
-           "load_grids", "read_workbook", "read_inputs", "lang_of", "system_of", "shared_strings",
+__all__ = ["Grids", "Places", "check_file", "parse_constants", "parse_names", "parse_ref", "read_data", "to_inputs",
+           "inputs_and_places", "load_grids", "read_workbook", "read_inputs", "lang_of", "system_of", "shared_strings",
            "read_sheets", "MAX_SHEET_COLUMNS"]
+
+def parse_constants(names: Mapping[str, str]) -> dict[str, str]:
+    """The defined names that hold a text constant (the hub's identity), upper-cased -> text."""
+    from ..layout.identity import constant_text
+
+    out = {}
+    for k, v in names.items():
+        text = constant_text(v)
+        if text is not None:
+            out[k.upper()] = text
+    return out
+
 
 def parse_names(names: Mapping[str, str]) -> dict[str, tuple[str, int, int, int, int]]:
     out = {}
@@ -64,6 +77,8 @@ class Grids:
     blocks: dict[str, tuple[int, int, Any]] = field(default_factory=dict)
     #: sheet -> :class:`~bpm_xl.readers.sheetxml.SheetFacts` of the sheets read as one array
     facts: dict[str, Any] = field(default_factory=dict)
+    #: defined names holding a text constant (``="..."``), upper-cased name -> the text
+    constants: dict[str, str] = field(default_factory=dict)
 
     def cell(self, sheet: str, r: int, c: int) -> Any:
         if sheet in self.blocks:
@@ -341,8 +356,16 @@ def read_data(g: Grids) -> WorkbookData:
         delphi_returned=returned, survey_ids=survey_ids, survey=survey, where=where,
         meta={k: v for k, v in where["meta"].items() if v}, rectification=read_rectification(g),
         measures=read_measures(g),
-        example=_is_example(g),
+        example=_is_example(g), identity=identity_from_constants(g.constants), collected=_log(g),
     )
+
+
+def _log(g: Grids) -> list[dict[str, Any]]:
+    """The 收回记录 rows (either edition's sheet name)."""
+    for nm in LOG_SHEET.values():
+        if nm in g.sheets:
+            return read_log(g.sheets[nm])
+    return []
 
 
 def _stage(v: str) -> str:
@@ -990,14 +1013,15 @@ def load_grids(path: str | Path, formulas: bool = False, reuse: Grids | None = N
     try:
         with zipfile.ZipFile(path) as zf:
             _check_members(zf, source)
-            names = parse_names(_defined_names(zf, source))
+            raw_names = _defined_names(zf, source)
+            names = parse_names(raw_names)
             sheets, blocks, facts = _read_sheets(path, zf, names, formulas, source, reuse)
     except WorkbookError:
         raise
     except Exception as exc:  # noqa: BLE001 - zip and reader libraries raise their own types for damaged files
         raise WorkbookError(f"the file cannot be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
                             file=source) from None
-    return Grids(sheets, names, source, blocks, facts)
+    return Grids(sheets, names, source, blocks, facts, parse_constants(raw_names))
 
 
 # ---------------------------------------------------------------------------------------

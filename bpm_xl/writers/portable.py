@@ -1001,6 +1001,13 @@ def _consistency_block(a: ArrayBlock, o: dict[str, Any], values: _Values) -> Blo
                  cached=[[None, v] for v in cached][: a.nrows])
 
 
+def _identity_lines(b: Block) -> bool:
+    """The Guide's lines naming the evaluation (kept in their place, not part of the text flow)."""
+    from ..layout.identity import GUIDE_IDENTITY_ROW
+
+    return b.style == "guide" and b.row == GUIDE_IDENTITY_ROW
+
+
 def _portable_guide(sp: SheetPlan, lang: str) -> None:
     """The Guide of a portable workbook: what the file is and how to work with it, first; the
     macro workbook's lines about macros and the Rebuild button left out. Idempotent (a rebuild
@@ -1016,7 +1023,7 @@ def _portable_guide(sp: SheetPlan, lang: str) -> None:
     ours |= {_TEXT[k]["guide"] for k in _TEXT}  # the note of exports written before the hub
     lines: list[Any] = []
     for b in sorted(sp.blocks, key=lambda b: (b.row, b.col)):
-        if b.col != 0:
+        if b.col != 0 or _identity_lines(b):
             continue
         while len(lines) < b.row:
             lines.append(None)
@@ -1029,7 +1036,7 @@ def _portable_guide(sp: SheetPlan, lang: str) -> None:
     while rest and rest[0] in (None, ""):
         rest.pop(0)
     text = [*title, "", *PORTABLE_GUIDE[lang], "", *rest]
-    others = [b for b in sp.blocks if b.col != 0]
+    others = [b for b in sp.blocks if b.col != 0 or _identity_lines(b)]
     sp.blocks = [Block(0, 0, [[v] for v in text], "guide"), *others]
 
 

@@ -15,7 +15,9 @@ Rules (issue 11, "refuse, don't damage"):
 - Lock files: Office's ``~$<name>`` (for long names Office drops the first two characters:
   ``~$<name[2:]>``) and LibreOffice's ``.~lock.<name>#``. A write refuses while one exists;
   :func:`hold_lock` creates ``~$<name>`` for the length of a job so two rebuilds cannot
-  overlap. Reading never looks at locks.
+  overlap, holding its owner (``bpm-xl <pid> <host> <start time>``), so the refusal says which
+  run is writing (and not to delete its lock), and a lock whose run has ended is known as stale
+  (and removed). Reading never looks at locks.
 - A read-only target (no write permission bits) is refused.
 - :func:`os_error_message` turns any OSError into one line naming the path and the cause.
 """
@@ -43,6 +45,8 @@ __all__ = [
     "hold_lock",
     "check_writable",
     "lock_files",
+    "lock_message",
+    "lock_owner",
     "clean_stale_temps",
     "os_error_message",
     "FileWriteError",
@@ -126,33 +130,61 @@ def lock_files(path: Path) -> list[Path]:
 _HELD: set[Path] = set()
 
 
-def _lock_message(path: Path, lock: Path) -> str:
-    return (f"{path}: the file is open in Excel, WPS or LibreOffice ({lock.name} exists); close it and try again. "
-            f"If no one has it open, the lock is left from a crash: delete {lock} and run again")
+def lock_message(path: Path, lock: Path) -> str:
+    """Why ``path`` cannot be written while ``lock`` exists, with the advice that fits its owner:
+    another bpm-xl run that is writing (wait; never delete its lock), a bpm-xl run that has ended
+    (a stale lock: delete it), or Excel, WPS or LibreOffice (close the file)."""
+    owner = lock_owner(lock)
+    if owner is None:
+        return (f"{path}: the file is open in Excel, WPS or LibreOffice ({lock.name} exists); close it and try "
+                f"again. If no one has it open, the lock is left from a crash: delete {lock} and run again")
+    pid, host, started = owner
+    since = f", started {started.replace('T', ' ')}" if started else ""
+    if host == socket.gethostname() and not _alive(pid):
+        return (f"{path}: a stale lock {lock} is left by a bpm-xl run that has ended (process {pid}{since}); "
+                f"delete it and run again")
+    where = "" if host == socket.gethostname() else f" on the computer {host}"
+    return (f"{path}: another bpm-xl run is writing this file (process {pid}{where}{since}); wait until it has "
+            f"finished, then run again")
 
 
 def _lock_text() -> str:
-    return f"bpm-xl {os.getpid()} {socket.gethostname()}\n"
+    started = time.strftime("%Y-%m-%dT%H:%M:%S")
+    return f"bpm-xl {os.getpid()} {socket.gethostname()} {started}\n"
+
+
+def lock_owner(lock: Path) -> tuple[int, str, str] | None:
+    """(process id, host, start time or "") of a lock a bpm-xl run wrote; None for any other lock."""
+    try:
+        with open(lock, "rb") as fh:
+            text = fh.read(200).decode("utf-8", "replace")
+    except OSError:
+        return None
+    m = re.fullmatch(r"bpm-xl (\d+) (\S+)(?: (\S+))?\n", text)
+    if m is None:
+        return None
+    return int(m.group(1)), m.group(2), m.group(3) or ""
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _stale(lock: Path) -> bool:
     """True for a lock a bpm-xl process on this machine wrote and that process has ended (a
     run killed before it could remove its lock); another program's lock is never stale here."""
-    try:
-        with open(lock, "rb") as fh:
-            text = fh.read(200).decode("utf-8", "replace")
-    except OSError:
+    owner = lock_owner(lock)
+    if owner is None or owner[1] != socket.gethostname():
         return False
-    m = re.fullmatch(r"bpm-xl (\d+) (\S+)\n", text)
-    if m is None or m.group(2) != socket.gethostname() or int(m.group(1)) == os.getpid():
-        return False
-    try:
-        os.kill(int(m.group(1)), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
+    return not _alive(owner[0])
 
 
 def check_writable(path: Path) -> None:
@@ -165,7 +197,7 @@ def check_writable(path: Path) -> None:
             with contextlib.suppress(OSError):
                 os.unlink(lock)
         if os.path.lexists(lock):
-            raise FileWriteError(_lock_message(path, lock))
+            raise FileWriteError(lock_message(path, lock))
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -188,7 +220,7 @@ def hold_lock(path: Path) -> Iterator[Path]:
     try:
         fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
     except FileExistsError:
-        raise FileWriteError(_lock_message(path, lock)) from None
+        raise FileWriteError(lock_message(path, lock)) from None
     except OSError as exc:
         raise FileWriteError(os_error_message(exc, lock)) from None
     try:

@@ -1,0 +1,178 @@
+"""Who an evaluation is, and what came back into it (pure data, no file access).
+
+- **The evaluation's identity.** ``bpm-xl new`` gives every hub an evaluation ID (a uuid), the
+  time it was created and a secret key, kept as three defined names holding text constants
+  (:data:`IDENTITY_NAMES`); a rebuild, export, collect and import write them back as read, so
+  a copy of a hub shares them and a new hub never does. The 说明 sheet shows the ID with the
+  unit and the year (:func:`guide_identity_rows`).
+- **The seal of a form.** A questionnaire's hidden identity sheet (evaluation ID, expert, round,
+  indicator fingerprint, ...) ends with an HMAC-SHA256 digest of its other rows keyed by the
+  hub's secret (:func:`seal`), so an edit of any of them is seen when the form comes back.
+- **The collection log.** Every collected form is a row of the 收回记录 sheet
+  (:data:`LOG_SHEET`, :func:`log_sheet` / :func:`read_log`); rebuilds lay it out again from
+  what they read, so it is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .types import Block, SheetPlan
+
+__all__ = [
+    "IDENTITY_NAMES",
+    "LOG_COLUMNS",
+    "LOG_SHEET",
+    "canonical",
+    "constant_text",
+    "guide_identity_rows",
+    "identity_from_constants",
+    "identity_names",
+    "log_sheet",
+    "new_identity",
+    "read_log",
+    "seal",
+]
+
+#: identity key -> the defined name holding it (a text constant, ``="..."``)
+IDENTITY_NAMES = {"evaluation": "BPM_EVALUATION_ID", "created": "BPM_EVALUATION_CREATED", "secret": "BPM_FORM_KEY"}
+
+#: the hub sheet listing every collected form (kept by rebuilds)
+LOG_SHEET = {"zh": "收回记录", "en": "Collected forms"}
+#: its columns, in order
+LOG_COLUMNS = ("time", "file", "expert", "round", "cells", "evaluation", "note")
+_LOG_HEAD = {
+    "zh": ["收回时间", "问卷文件", "专家", "轮次", "改动单元格数", "评价编号", "说明"],
+    "en": ["collected at", "form file", "expert", "round", "cells changed", "evaluation ID", "note"],
+}
+
+#: the first row of the 说明 sheet's identity lines (inside the rows bpm-xl rewrites)
+GUIDE_IDENTITY_ROW = 34
+
+
+def new_identity(now: _dt.datetime | None = None) -> dict[str, str]:
+    """A fresh evaluation ID, its creation time (local, to the second) and a 256-bit secret."""
+    now = now or _dt.datetime.now()
+    return {"evaluation": str(uuid.uuid4()), "created": now.strftime("%Y-%m-%d %H:%M:%S"),
+            "secret": secrets.token_hex(32)}
+
+
+def constant_text(refers_to: str) -> str | None:
+    """The text of a defined name that holds a text constant (``="abc"``), else None."""
+    m = re.fullmatch(r'\s*=?\s*"((?:[^"]|"")*)"\s*', refers_to or "")
+    return m.group(1).replace('""', '"') if m else None
+
+
+def identity_from_constants(constants: Mapping[str, str]) -> dict[str, str]:
+    """The hub's identity from its text-constant names; {} when any part is missing (a file
+    written before hubs had one)."""
+    out = {}
+    for key, name in IDENTITY_NAMES.items():
+        v = constants.get(name)
+        if not v:
+            return {}
+        out[key] = v
+    if not re.fullmatch(r"[0-9a-f]{32,128}", out["secret"]):
+        return {}
+    return out
+
+
+def identity_names(identity: Mapping[str, str]) -> dict[str, str]:
+    """The defined names that keep ``identity`` (text constants)."""
+    out = {}
+    for key, name in IDENTITY_NAMES.items():
+        v = str(identity.get(key) or "")
+        if v:
+            out[name] = '="' + v.replace('"', '""') + '"'
+    return out
+
+
+def guide_identity_rows(identity: Mapping[str, str], meta: Mapping[str, Any], lang: str) -> list[list[str]]:
+    """The 说明 sheet's lines naming this evaluation: ID, created, unit and year."""
+    unit = _text(meta.get("unit"))
+    year = _text(meta.get("year"))
+    if lang == "zh":
+        return [["本评价"],
+                [f"评价编号：{identity.get('evaluation', '')}"],
+                [f"创建时间：{identity.get('created', '')}"],
+                [f"被评价单位：{unit or '（未填写，见“设置”）'}　评价年度：{year or '（未填写）'}"],
+                ["专家问卷带有此编号并加密签名，只能收回到本评价（本文件及其副本）；bpm-xl new 新建的工作簿有新的编号。"]]
+    return [["This evaluation"],
+            [f"Evaluation ID: {identity.get('evaluation', '')}"],
+            [f"Created: {identity.get('created', '')}"],
+            [f"Unit: {unit or '(not filled in, see Settings)'}   Year: {year or '(not filled in)'}"],
+            ["Expert forms carry this ID, sealed, and are collected into this evaluation only (this file and its "
+             "copies); a workbook made with bpm-xl new has a new ID."]]
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+# ----------------------------------------------------------------------------- the seal
+def canonical(v: Any) -> str:
+    """A form identity value as text, the same whether written or read back (1 and 1.0 alike)."""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, (int, float)):
+        x = float(v)
+        return str(int(x)) if x.is_integer() else repr(x)
+    return "" if v is None else str(v).strip()
+
+
+def seal(secret: str, rows: Sequence[tuple[str, Any]]) -> str:
+    """HMAC-SHA256 (hex) of a form's identity rows (key, value), keyed by the hub's secret."""
+    text = json.dumps([[k, canonical(v)] for k, v in rows], ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(bytes.fromhex(secret), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+# ----------------------------------------------------------------------------- the log
+def log_sheet(rows: Sequence[Mapping[str, Any]], lang: str) -> SheetPlan:
+    """The 收回记录 sheet: a header and one row per collected form (oldest first)."""
+    lang = lang if lang in LOG_SHEET else "zh"
+    sp = SheetPlan("collected", LOG_SHEET[lang], "input",
+                   widths={0: 20, 1: 36, 2: 10, 3: 8, 4: 14, 5: 38, 6: 40})
+    sp.blocks.append(Block(0, 0, [list(_LOG_HEAD[lang])], "header"))
+    if rows:
+        sp.blocks.append(Block(1, 0, [[_cell(r.get(k)) for k in LOG_COLUMNS] for r in rows], "input"))
+    return sp
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return "" if v is None else v
+
+
+def read_log(grid: Sequence[Sequence[Any]] | None) -> list[dict[str, Any]]:
+    """The rows of a 收回记录 sheet (header skipped, blank rows skipped); round and cells as ints
+    where they are whole numbers."""
+    out = []
+    for row in list(grid or [])[1:]:
+        vals = list(row) + [None] * (len(LOG_COLUMNS) - len(row))
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in vals[:len(LOG_COLUMNS)]):
+            continue
+        rec = {k: vals[i] for i, k in enumerate(LOG_COLUMNS)}
+        for k in ("round", "cells"):
+            v = rec[k]
+            try:
+                x = float(v)
+                rec[k] = int(x) if x.is_integer() else v
+            except (TypeError, ValueError):
+                pass
+        for k in ("time", "file", "expert", "evaluation", "note"):
+            rec[k] = _text(rec[k])
+        out.append(rec)
+    return out
