@@ -568,7 +568,9 @@ def _rounds_of(data: WorkbookData, codes: list[str], by_arg: dict[str, Any]) -> 
     rounds = []
     where = (data.where or {}).get("delphi", [])
     for k, rd in enumerate(data.delphi):
-        if not rd:
+        # a round whose block holds no rating at all has not been held yet (round 2 before its forms
+        # come back): it is left out, not refused as "an indicator with no ratings"
+        if all(_blank(v) is None for per in rd.values() for v in per.values()):
             continue
         rounds.append(pd.DataFrame([[rd[e].get(c) for c in codes] for e in rd], columns=codes, index=list(rd),
                                    dtype=object))
