@@ -231,6 +231,7 @@ def test_libreoffice_recalculates_the_same_tables(tied_exports, tmp_path):
         _same(got, _expected(inputs, ev))
 
 
+@pytest.mark.gnumeric
 @pytest.mark.skipif(shutil.which("ssconvert") is None, reason="Gnumeric (ssconvert) is not installed")
 def test_gnumeric_recalculates_the_same_tables(tied_exports, tmp_path):
     for inputs, ev, path in tied_exports:
@@ -312,6 +313,7 @@ def test_libreoffice_names_the_same_worst_pair_in_the_form(tied_form, tmp_path):
     assert [b[0] for b in _form_worst(out, read_values(out))] == [b[0] for b in _form_worst(path)]
 
 
+@pytest.mark.gnumeric
 @pytest.mark.skipif(shutil.which("ssconvert") is None, reason="Gnumeric (ssconvert) is not installed")
 def test_gnumeric_names_the_same_worst_pair_in_the_form(tied_form, tmp_path):
     path, _ = tied_form
@@ -392,6 +394,7 @@ def test_libreoffice_ranks_tied_gaps_as_stored(tied_gaps, tmp_path):
     _diagnosis_follows_the_rule(*_diagnosis(path, read_values(out)), ev)
 
 
+@pytest.mark.gnumeric
 @pytest.mark.skipif(shutil.which("ssconvert") is None, reason="Gnumeric (ssconvert) is not installed")
 def test_gnumeric_ranks_tied_gaps_as_stored(tied_gaps, tmp_path):
     _inputs, ev, path = tied_gaps
@@ -464,6 +467,7 @@ def test_libreoffice_snaps_midway_values_as_stored(midway_export, tmp_path):
     _same_scale(_scale_column(path, read_values(out)), _scale_column(path))
 
 
+@pytest.mark.gnumeric
 @pytest.mark.skipif(shutil.which("ssconvert") is None, reason="Gnumeric (ssconvert) is not installed")
 def test_gnumeric_snaps_midway_values_as_stored(midway_export, tmp_path):
     _inputs, _ev, path = midway_export
