@@ -817,7 +817,8 @@ def report_file(source: "str | Path", out: str | Path, *, lang: str | None = Non
     if typed is not None:
         import hashlib
 
-        audit = {"file": Path(source).name, "sha256": hashlib.sha256(Path(source).read_bytes()).hexdigest()}
+        audit = {"file": Path(source).name, "sha256": hashlib.sha256(Path(source).read_bytes()).hexdigest(),
+                 "evaluation_id": (typed.identity or {}).get("evaluation")}
     return write_report_files(done.evaluation, out, done.lang, pdf=pdf, sensitivity=done.sensitivity, fmt=fmt,
                               previous=prev, rectification=typed.rectification if typed else None,
                               meta=(typed.meta or None) if typed else None,

@@ -397,15 +397,10 @@ def test_a_report_date_typed_as_a_date(tmp_path):
 
 
 def test_audit_annex_has_the_evaluation_id_when_there_is_one(ev):
-    from types import SimpleNamespace
-
     from bpm_xl.writers.report_docx import audit_rows
 
     plain = report_context(ev, "zh", audit={"file": "a.xlsm", "sha256": "ab" * 32})
     rows = dict(audit_rows(plain))
     assert rows["工作簿 SHA-256"] == "ab" * 32 and "评价编号" not in rows
-    with_id = SimpleNamespace(**{k: getattr(ev, k) for k in ("inputs", "indicator_table", "dimension_table", "settings",
-                                                               "system", "priorities", "delphi", "meta")},
-                              evaluation_id="EV-2025-0001")
-    ctx = report_context(with_id, "zh")
-    assert dict(audit_rows(replace(plain, audit=ctx.audit)))["评价编号"] == "EV-2025-0001"
+    with_id = report_context(ev, "zh", audit={"file": "a.xlsm", "sha256": "ab" * 32, "evaluation_id": "EV-2025-0001"})
+    assert dict(audit_rows(with_id))["评价编号"] == "EV-2025-0001"

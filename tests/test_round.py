@@ -14,9 +14,10 @@ Every refusal is checked the same way: exit status 2, one line, the hub byte for
 from __future__ import annotations
 
 import json
-import shutil
+import re
 from pathlib import Path
 
+import docx
 import numpy as np
 import openpyxl
 import pytest
@@ -27,6 +28,7 @@ from bpm_xl.collect import hub_nodes, system_of
 from bpm_xl.service import read_workbook
 
 from .form_helpers import fill_form
+from .test_report_story import SYMBOLS, _body_and_annex
 from .libreoffice import available, convert
 
 DIMENSIONS = [("D", "决策", "Decision"), ("M", "管理", "Management"), ("R", "效果", "Results")]
@@ -223,6 +225,14 @@ def test_a_whole_round_on_a_blank_hub(kind, tmp_path):
         assert dash["百分制得分"] == pytest.approx(by_reversed["score100"], rel=1e-12)
         assert dash["评级"] == by_reversed["rating"]["grade"]
 
-    # the report
+    # the report: a title page, the 落款, no method word in Latin letters in the body
     _ok("report", hub, "--docx", "--out", tmp_path / "报告.docx", "--draws", "0", "-q")
-    assert (tmp_path / "报告.docx").stat().st_size > 10_000
+    doc = docx.Document(str(tmp_path / "报告.docx"))
+    texts = [p.text for p in doc.paragraphs]
+    assert [p.text for p in doc.paragraphs if p.style.name == "Title"]
+    assert any(t.startswith("评价单位（盖章）") for t in texts) and any(t.startswith("负责人（签字）") for t in texts)
+    body, audit = _body_and_annex(doc)
+    allowed = set(codes) | {"D", "M", "R", *EXPERTS, by_reversed["rating"]["grade"], "A", "B", "C"} | SYMBOLS
+    assert {w for t in body for w in re.findall(r"[A-Za-z]+[A-Za-z0-9]*", t)} - allowed == set()
+    ident = read_workbook(hub)[0].identity
+    assert ident["evaluation"] and ident["evaluation"] in "\n".join(audit)   # the auditor's annex names it

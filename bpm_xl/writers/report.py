@@ -66,11 +66,6 @@ def report_context(evaluation: Any, lang: str = "zh", *, inputs: Any = None, sen
         carried = rect.carry_forward(last, ev.system.codes, items)
         items = rect.with_carried(items, carried.open)
     au = {"version": __version__, **{k: str(v) for k, v in (audit or {}).items() if v}}
-    # the hub's evaluation ID, wherever the evaluation carries one (omitted when there is none)
-    ev_id = next((getattr(o, "evaluation_id", None) for o in (ev, getattr(ev, "inputs", None), getattr(ev, "meta", None))
-                  if getattr(o, "evaluation_id", None)), None)
-    if ev_id and "evaluation_id" not in au:
-        au["evaluation_id"] = str(ev_id)
     return ReportContext(evaluation=ev, lang=lang, meta=m, sensitivity=sensitivity, previous=prev,
                          comparison=comparison, items=items, closed_last_year=carried.closed,
                          removed_carried=carried.indicator_removed, open_last_year=carried.open, findings=found,
