@@ -410,8 +410,11 @@ class Direct:
         return True
 
     def size(self) -> int:
-        """An estimate of the rendered part's size in bytes (for the zip's 64-bit sizes)."""
-        return sum((s.r1 - s.r0 + 1) * len(s.fmts) for s in self.segments) * 200
+        """An estimate of the rendered part's size in bytes, on the high side (a part over
+        2 GiB needs the zip's 64-bit sizes): 32 bytes a number of a float array, 200 a cell of
+        a list block or an array, 16 MiB for the rest of the part."""
+        return (sum((s.r1 - s.r0 + 1) * len(s.fmts) * (32 if isinstance(s, _Numbers) else 200) for s in self.segments)
+                + (16 << 20))
 
     # ------------------------------------------------------------------ rendering (package time)
     def write_part(self, xml: bytes, write: Callable[[bytes], None]) -> None:
