@@ -361,9 +361,14 @@ class _SensitivityInBackground:
 
     @staticmethod
     def possible() -> bool:
-        """Two or more cores for this process."""
+        """Two or more cores for this process, which is not itself a worker. (As with any use of
+        "spawn": a script that calls :func:`export_file` at its top level must do so under
+        ``if __name__ == "__main__":``, since each worker imports the main module; the
+        ``bpm-xl`` command does.)"""
+        import multiprocessing
+
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-        return cores >= 2
+        return cores >= 2 and multiprocessing.parent_process() is None
 
     def _part(self, k: int) -> "SensitivityResult":
         if k < len(self.futures):
