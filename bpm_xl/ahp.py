@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import conversion
+from . import conversion, ranking
 from .errors import (
     BpmError,
     MatrixShapeError,
@@ -78,8 +78,15 @@ METHODS = ("eigen", "geomean", "arith")
 SAATY_SCALE: np.ndarray = np.array([1.0 / k for k in range(9, 1, -1)] + [float(k) for k in range(1, 10)])
 SAATY_SCALE.flags.writeable = False
 
-_RECIPROCAL_TOL = 0.05      # |a_ij * a_ji - 1| allowed, so 0.33 passes for 1/3
-_DIAGONAL_TOL = 1e-9
+RECIPROCAL_TOL = 0.05       # |a_ij * a_ji - 1| allowed, so 0.33 passes for 1/3
+DIAGONAL_TOL = 1e-9         # |a_ii - 1| allowed on the diagonal
+#: Alonso and Lamata (2006): lambda_bar(n) = 2.7699 n - 4.3513, so the RI is
+#: (SLOPE n - INTERCEPT) / (n - 1) with these two numbers.
+ALONSO_LAMATA = (1.7699, 4.3513)
+#: A consistency ratio below this is acceptable (Saaty's rule).
+CR_ACCEPTABLE = 0.10
+_RECIPROCAL_TOL = RECIPROCAL_TOL
+_DIAGONAL_TOL = DIAGONAL_TOL
 _RULE = "judgments must be positive numbers such as 3 or 1/3"
 _LOG_SCALE = np.log(SAATY_SCALE)
 
@@ -101,8 +108,8 @@ class AhpResult:
 
     @property
     def acceptable(self) -> bool:
-        """``True`` when the consistency ratio is below 0.10."""
-        return self.consistency_ratio < 0.10
+        """``True`` when the consistency ratio is below 0.10 (:data:`CR_ACCEPTABLE`)."""
+        return self.consistency_ratio < CR_ACCEPTABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +177,8 @@ def _check_method(method) -> str:
 def _ri(n: int, table: str, argument: str = "random_index") -> float:
     if table == "alonso_lamata":
         # Alonso and Lamata (2006): lambda_bar(n) = 2.7699 n - 4.3513, RI = (lambda_bar - n)/(n - 1)
-        return 0.0 if n <= 2 else (1.7699 * n - 4.3513) / (n - 1)
+        slope, intercept = ALONSO_LAMATA
+        return 0.0 if n <= 2 else (slope * n - intercept) / (n - 1)
     values = RANDOM_INDEX[table]
     if n > len(values):
         raise SettingsError(f"{argument}: no random index for n = {n} in table {table} (it covers n = 1 to "
@@ -749,7 +757,8 @@ def ahp_batch(matrices, method: str = "eigen", random_index: str = "cn") -> Batc
 
 # ----------------------------------------------------------------------------- diagnosis
 def _snap(x: float) -> float:
-    return float(SAATY_SCALE[int(np.argmin(np.abs(_LOG_SCALE - math.log(x))))])
+    """The 1-9 scale value nearest to ``x`` in log terms; midway: the lower one (bpm_xl.ranking)."""
+    return float(SAATY_SCALE[ranking.nearest(np.abs(_LOG_SCALE - math.log(x)).tolist())])
 
 
 def _set_pair(a: np.ndarray, i: int, j: int, value: float) -> np.ndarray:
@@ -783,7 +792,10 @@ def inconsistent_judgments(matrix, count: int | None = 3, method: str = "eigen",
                            random_index: str = "cn", name: str = "matrix") -> tuple[Judgment, ...]:
     """The judgments that contribute most to inconsistency.
 
-    Pairs are ranked by e_ij = a_ij w_j / w_i (reported in the orientation where e >= 1).
+    Pairs are ranked by e_ij = a_ij w_j / w_i (reported in the orientation where e >= 1),
+    largest first. Errors within a relative 1e-12 of each other are tied (those of a 3x3 matrix
+    always are) and go to the lower row, then the lower column (of the pair i < j):
+    :mod:`bpm_xl.ranking`, the rule the workbook's formulas follow too.
 
     Parameters
     ----------
@@ -815,7 +827,7 @@ def inconsistent_judgments(matrix, count: int | None = 3, method: str = "eigen",
     n = a.shape[0]
     pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
     err = [max(a[i, j] * w[j] / w[i], a[j, i] * w[i] / w[j]) for i, j in pairs]
-    order = sorted(range(len(pairs)), key=lambda p: -err[p])
+    order = ranking.descending_order(err)
     if count is not None:
         order = order[:count]
     return tuple(_judgment(a, w, *pairs[p], res.method, res.random_index_table) for p in order)

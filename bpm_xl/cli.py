@@ -304,6 +304,21 @@ def export(
 
 
 @app.command()
+def functions(
+    out: Path = typer.Option(Path("bpm_functions.xlsx"), "--out", "-o", help="The library workbook to write (.xlsx)."),
+    lang: Lang = _LangOpt,
+    quiet: bool = _QuietOpt,
+) -> None:
+    """Write the functions as LAMBDA names for Excel 365 without Python, with worked examples."""
+    with _user_errors(out):
+        from . import console, service
+
+        written = service.write_functions(out, lang=_lang_value(lang))
+        if not quiet:
+            console.print_lines(console.stdout(), [written])
+
+
+@app.command()
 def report(
     file: str = typer.Argument(..., help="A workbook (.xlsm/.xlsx) or the word 'example'."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="The file to write (default report.html / report.docx)."),

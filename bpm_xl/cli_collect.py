@@ -177,54 +177,13 @@ def _csv_safe(v: Any) -> Any:
 
 # ----------------------------------------------------------------------------- survey
 def import_survey(book: Path, export: Path, map_csv: Path | None = None, dry_run: bool = False,
-                  screen: bool = False, min_seconds: float | None = None) -> tuple[Any, Path | None]:
-    from .collect import MAP_SHEET, apply_survey_import, map_sheet_rows, read_map_sheet
-    from .readers.survey import read_export, read_map_csv
-    from .service import read_workbook  # CORE-MERGE: readers.workbook
+                  screen: bool = False, min_seconds: float | None = None,
+                  first_option: str | None = None) -> tuple[Any, Path | None]:
+    """The service's survey import (computed once, written by the one rebuild)."""
+    from .service import import_survey_file
 
-    values, g = read_workbook(book, formulas=False)
-    # Settings keys the hub may carry (survey_min_seconds, survey_screen); the options win
-    from .collect import number
-
-    if min_seconds is None:
-        min_seconds = number(values.settings.get("survey_min_seconds"))
-    if not screen:
-        flag = str(values.settings.get("survey_screen") or "").strip().lower()
-        screen = flag in ("1", "yes", "true", "是", "on")
-    table = read_export(export)
-    saved = None
-    for nm in MAP_SHEET.values():
-        if nm in g.sheets:
-            saved = read_map_sheet(g.sheets[nm])
-            break
-    given = read_map_csv(map_csv) if map_csv is not None else None
-    new_values, result = apply_survey_import(values, table, given=given, saved=saved, screen=screen,
-                                             min_seconds=min_seconds)
-    grid = map_sheet_rows(result.mapping)
-    saved_grid = read_map_sheet(grid)
-    same = (_same_survey(values, new_values) and saved is not None
-            and [(t, c, r) for t, c, r in saved] == saved_grid)
-    if same:
-        from dataclasses import replace
-
-        result = replace(result, changed=False)
-    if dry_run or same:
-        return result, None
-    bak = _write_hub(book, lambda d: apply_survey_import(d, table, given=given, saved=saved, screen=screen,
-                                                         min_seconds=min_seconds)[0], survey_map=grid)
-    return result, bak
-
-
-def _same_survey(a: Any, b: Any) -> bool:
-    from .collect import _same
-
-    if len(a.survey) != len(b.survey) or not all(_same(x, y) for x, y in zip(a.survey_ids, b.survey_ids)):
-        return False
-    for ra, rb in zip(a.survey, b.survey):
-        for k in set(ra) | set(rb):
-            if not _same(ra.get(k), rb.get(k)):
-                return False
-    return True
+    return import_survey_file(book, export, map_csv, first_option=first_option, dry_run=dry_run, screen=screen,
+                              min_seconds=min_seconds)
 
 
 # ----------------------------------------------------------------------------- typer
@@ -268,12 +227,13 @@ def _existing(p: Path) -> Path:
 
 def _print_outcome(result: Any, book: Path, bak: Path | None, dry_run: bool) -> None:
     """What changed in the hub (``result.lines()``), and where the backup is."""
+    zh = getattr(result, "lang", None) == "zh"   # a result that knows the hub's language speaks it
     for line in result.lines():
         _echo(line)
     if dry_run:
-        typer.echo("dry run: nothing written")
+        typer.echo("试运行：未写入任何文件" if zh else "dry run: nothing written")
     elif bak is not None:
-        _echo(f"{book}: updated; backup: {bak}")
+        _echo(f"{book}：已更新；备份：{bak}" if zh else f"{book}: updated; backup: {bak}")
 
 
 def forms_cmd(
@@ -314,6 +274,8 @@ def import_survey_cmd(
     screen: bool = typer.Option(False, "--screen", help="Drop the responses the screening flags."),
     min_seconds: float | None = typer.Option(None, "--min-seconds", help="Too fast below this many seconds "
                                                 "(default: the survey map sheet's setting, else 60)."),
+    first_option: str | None = typer.Option(None, "--first-option", help="Code exports (option numbers): the text "
+                                            "of option 1, 非常满意 (best first) or 非常不满意 (worst first)."),
 ) -> None:
     """Fill the Survey sheet from a survey export (mapping guessed, saved in the hub, reused)."""
     with _errors(book, export, map_):
@@ -321,7 +283,7 @@ def import_survey_cmd(
         _existing(export)
         if map_ is not None:
             _existing(map_)
-        result, bak = import_survey(book, export, map_, dry_run, screen, min_seconds)
+        result, bak = import_survey(book, export, map_, dry_run, screen, min_seconds, first_option)
     _print_outcome(result, book, bak, dry_run)
 
 

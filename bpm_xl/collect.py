@@ -413,16 +413,30 @@ def feedback_rows(evaluation: Any, system: Any, lang: str = "zh") -> list[dict[s
 
 
 # ------------------------------------------------------------------------------- survey map sheet
+#: the hub's survey-map sheet: question, indicator, reverse, and the first option of a code export
+MAP_HEAD = ["问卷题目 question", "指标代码 indicator", "反向计分 reverse", "选项1 first option"]
+#: how the sheet (and the messages) name the two orders of a code export's options
+FIRST_TEXT = {"high": ("非常满意", "very satisfied"), "low": ("非常不满意", "very dissatisfied")}
+
+
 def map_sheet_rows(mapping: Iterable[Any], lang: str = "zh") -> list[list[Any]]:
-    """The hub's survey-map sheet: header, then (question title, indicator code, reverse)."""
-    head = (["问卷题目 question", "指标代码 indicator", "反向计分 reverse"])
-    rows: list[list[Any]] = [head]
+    """The hub's survey-map sheet: header, then (question title, indicator code, reverse, first
+    option). The first option is the order used for a question answered with option numbers
+    (the text of option 1: 非常满意 or 非常不满意), blank for one answered with option text."""
+    rows: list[list[Any]] = [list(MAP_HEAD)]
+    k = 0 if lang == "zh" else 1
     for m in mapping:
-        rows.append([m.title, m.code, "是 yes" if m.reverse else "否 no"])
+        first = getattr(m, "first", None)
+        rows.append([m.title, m.code, "是 yes" if m.reverse else "否 no",
+                     FIRST_TEXT[first][k] if first in FIRST_TEXT else None])
     return rows
 
 
-def read_map_sheet(grid: list[list[Any]] | None) -> list[tuple[str, str, bool]]:
+def read_map_sheet(grid: list[list[Any]] | None) -> list[tuple[str, str, bool, str | None]]:
+    """(title, code, reverse, first option) per row of the saved map; the first option is None
+    where the sheet has none (a map saved before the column existed, or a text question)."""
+    from .readers.survey import first_option
+
     if not grid:
         return []
     out = []
@@ -431,7 +445,11 @@ def read_map_sheet(grid: list[list[Any]] | None) -> list[tuple[str, str, bool]]:
             continue
         code = str(row[1]).strip() if len(row) > 1 and row[1] is not None else ""
         rev = str(row[2]).strip().lower() if len(row) > 2 and row[2] is not None else ""
-        out.append((str(row[0]).strip(), code, rev.startswith(("是", "y", "1", "true", "反"))))
+        try:
+            first = first_option(row[3]) if len(row) > 3 else None
+        except ValueError:
+            first = None
+        out.append((str(row[0]).strip(), code, rev.startswith(("是", "y", "1", "true", "反")), first))
     return out
 
 
@@ -449,7 +467,47 @@ class MapEntry:
     title: str
     code: str
     reverse: bool
-    source: str          # "--map" | "saved" | "guessed"
+    source: str                 # "--map" | "saved" | "guessed"
+    first: str | None = None    # order of a code question's options: "high" | "low" (None: text or unknown)
+    how: str = "text"           # "code" (option numbers) | "text" (option text) | "none" (no answer)
+    first_source: str = ""      # where the order came from: "--map" | "--first-option" | "saved" | "plain"
+    mean: float | None = None   # mean of the values imported (after order and reverse)
+    count: int = 0              # answers behind the mean
+
+
+_LINES = {
+    "head": ("{file}：{kind}导出，{n} 份答卷", "{file}: {kind} export, {n} respondent(s)"),
+    "kinds": ({"wjx": "问卷星", "tencent": "腾讯问卷", "plain": "普通表格"},
+              {"wjx": "问卷星", "tencent": "腾讯问卷", "plain": "plain table"}),
+    "mapping": ("题目 -> 指标：", "question -> indicator:"),
+    "reverse": ("（反向计分）", " (reverse-scored)"),
+    "source": ({"--map": "--map", "saved": "已保存的映射", "guessed": "按题目猜测"},
+               {"--map": "--map", "saved": "saved", "guessed": "guessed"}),
+    "text": ("选项文本", "option text"),
+    "code": ("选项序号，选项1 = {first}（{src}）", "option numbers, option 1 = {first} ({src})"),
+    "plain": ("数字按分值读取（普通表格）", "numbers read as scores (plain table)"),
+    "none": ("无作答", "no answers"),
+    "first_src": ({"--map": "--map", "--first-option": "--first-option", "saved": "已保存的映射"},
+                  {"--map": "--map", "--first-option": "--first-option", "saved": "saved map"}),
+    "mean": ("均值 {m}（{n} 个回答）", "mean {m} ({n} answers)"),
+    "unmapped": ("（未映射，忽略）", "(not mapped, ignored)"),
+    "screening": ("筛查：", "screening:"),
+    "duplicate": ("重复提交（同一IP且答案相同）", "duplicate submissions (same IP and answers)"),
+    "too_fast": ("答题过快（少于 {s:g} 秒）", "too fast (under {s:g} s)"),
+    "straight_lining": ("全部答案相同", "straight-lining (all answers equal)"),
+    "too_many_missing": ("缺答过多（超过一半）", "too many missing answers (over half)"),
+    "rows": ("（第 {rows} 行）", " (rows {rows})"),
+    "applied": ("已按筛查剔除：保留 {k} / {n} 份答卷", "screening applied: {k} of {n} respondent(s) kept"),
+    "not_applied": ("未按筛查剔除（可用 --screen）：全部 {n} 份答卷导入",
+                    "screening not applied (use --screen): all {n} respondent(s) imported"),
+    "no_change": ("无变化：工作簿已含这些答卷", "no change: the workbook already holds these answers"),
+    "replaced": ("问卷表原有的 {k} 份答卷被本次导出替换", "the Survey sheet's {k} earlier respondent(s) are replaced by this export"),
+}
+
+
+def _say(key: str, lang: str, **kw: Any) -> Any:
+    text = _LINES[key][0 if lang == "zh" else 1]
+    return text.format(**kw) if kw and isinstance(text, str) else text
 
 
 @dataclass(frozen=True)
@@ -465,32 +523,46 @@ class SurveyImport:
     min_seconds: float
     changed: bool = True
     replaced: int = 0                     # respondents the Survey sheet held before
+    lang: str = "zh"                      # the hub's language: the language of lines()
+    ids: tuple[Any, ...] = field(default=(), repr=False, compare=False)        # respondents imported
+    rows: tuple[dict[str, Any], ...] = field(default=(), repr=False, compare=False)
+
+    def _how(self, m: MapEntry) -> str:
+        lang = self.lang
+        if m.how == "code" and m.first_source == "plain":
+            return _say("plain", lang)
+        if m.how == "code":
+            first = FIRST_TEXT.get(m.first or "", ("?", "?"))[0 if lang == "zh" else 1]
+            return _say("code", lang, first=first, src=_say("first_src", lang).get(m.first_source, m.first_source))
+        return _say(m.how if m.how in ("text", "none") else "text", lang)
 
     def lines(self) -> list[str]:
-        kinds = {"wjx": "问卷星", "tencent": "腾讯问卷", "plain": "plain table"}
-        out = [f"{self.file}: {kinds.get(self.kind, self.kind)} export, {self.respondents} respondent(s)",
-               "question -> indicator:"]
+        lang = self.lang
+        kinds = _say("kinds", lang)
+        out = [_say("head", lang, file=self.file, kind=kinds.get(self.kind, self.kind), n=self.respondents),
+               _say("mapping", lang)]
+        sep = "；" if lang == "zh" else "; "
         for m in self.mapping:
-            out.append(f"  {m.title} -> {m.code}{' (reverse-scored)' if m.reverse else ''} [{m.source}]")
+            src = _say("source", lang).get(m.source, m.source)
+            mean = "" if m.mean is None else sep + _say("mean", lang, m=f"{m.mean:.4g}", n=m.count)
+            out.append(f"  {m.title} -> {m.code}{_say('reverse', lang) if m.reverse else ''} [{src}]: "
+                       f"{self._how(m)}{mean}")
         for t in self.unmapped:
-            out.append(f"  {t} -> (not mapped, ignored)")
-        names = {"duplicate": "duplicate submissions (same IP and answers)",
-                 "too_fast": f"too fast (under {self.min_seconds:g} s)",
-                 "straight_lining": "straight-lining (all answers equal)",
-                 "too_many_missing": "too many missing answers (over half)"}
-        out.append("screening:")
-        for k, label in names.items():
+            out.append(f"  {t} -> {_say('unmapped', lang)}")
+        out.append(_say("screening", lang))
+        for k in ("duplicate", "too_fast", "straight_lining", "too_many_missing"):
             rows = self.flags.get(k, ())
             shown = ", ".join(str(r) for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
-            out.append(f"  {label}: {len(rows)}" + (f" (rows {shown})" if rows else ""))
+            label = _say(k, lang, s=self.min_seconds) if k == "too_fast" else _say(k, lang)
+            out.append(f"  {label}: {len(rows)}" + (_say("rows", lang, rows=shown) if rows else ""))
         if self.screened:
-            out.append(f"screening applied: {self.kept} of {self.respondents} respondent(s) kept")
+            out.append(_say("applied", lang, k=self.kept, n=self.respondents))
         else:
-            out.append(f"screening not applied (use --screen): all {self.respondents} respondent(s) imported")
+            out.append(_say("not_applied", lang, n=self.respondents))
         if not self.changed:
-            out.append("no change: the workbook already holds these answers")
+            out.append(_say("no_change", lang))
         elif self.replaced:
-            out.append(f"the Survey sheet's {self.replaced} earlier respondent(s) are replaced by this export")
+            out.append(_say("replaced", lang, k=self.replaced))
         return out
 
 
@@ -522,7 +594,7 @@ def guess_code(title: str, system: Any) -> str | None:
     return best
 
 
-def _match(title: str, entries: list[tuple[str, str, bool]]) -> tuple[str, str, bool] | None:
+def _match(title: str, entries: list[tuple[Any, ...]]) -> tuple[Any, ...] | None:
     from .readers.survey import question_number
 
     for e in entries:
@@ -539,20 +611,36 @@ def _match(title: str, entries: list[tuple[str, str, bool]]) -> tuple[str, str, 
     return None
 
 
-def _entry(title: str, given: Any, saved: Any, codes: set[str], system: Any) -> MapEntry | None:
-    """How one question maps: --map first, else the map saved in the hub, else a guess."""
+def _entry(title: str, given: Any, saved: Any, codes: set[str], system: Any, first: str | None) -> MapEntry | None:
+    """How one question maps: --map first, else the map saved in the hub, else a guess; and the
+    order of its options if it turns out to be answered with option numbers (``first``: the
+    --first-option stated on the command line)."""
     if given is not None:
         m = _match(title, given)
-        return None if m is None else MapEntry(title, m[1], m[2], "--map")
+        if m is None:
+            return None
+        rev, row_first = (m[2], m[3]) if len(m) > 3 else (m[2], None)
+        if row_first is not None:
+            order, src = row_first, "--map"
+        elif first is not None:
+            order, src = first, "--first-option"
+        elif rev is not None:      # a stated reverse: option numbers read as scores, then turned round if yes
+            order, src = "low", "--map"
+        else:
+            order, src = None, ""
+        return MapEntry(title, m[1], bool(rev), "--map", order, first_source=src)
     if saved:
         m = _match(title, saved)
         if m is not None:
-            return MapEntry(title, m[1], m[2], "saved")
+            saved_first = m[3] if len(m) > 3 else None
+            order, src = (first, "--first-option") if first is not None else (saved_first, "saved" if saved_first else "")
+            return MapEntry(title, m[1], bool(m[2]), "saved", order, first_source=src)
     g = title if title in codes else guess_code(title, system)
-    return None if g is None else MapEntry(title, g, False, "guessed")
+    return None if g is None else MapEntry(title, g, False, "guessed", first, first_source="--first-option" if first else "")
 
 
-def _mapping(table: Any, given: Any, saved: Any, system: Any) -> tuple[list[tuple[int, MapEntry]], list[str]]:
+def _mapping(table: Any, given: Any, saved: Any, system: Any, first: str | None = None
+             ) -> tuple[list[tuple[int, MapEntry]], list[str]]:
     """(question index, entry) of every mapped question, and the unmapped titles; refuses a
     map naming an unknown indicator or one indicator twice."""
     from .readers.survey import SurveyError, column_letter
@@ -562,7 +650,7 @@ def _mapping(table: Any, given: Any, saved: Any, system: Any) -> tuple[list[tupl
     unmapped: list[str] = []
     used: dict[str, str] = {}
     for q, title in enumerate(table.titles):
-        entry = _entry(title, given, saved, codes, system)
+        entry = _entry(title, given, saved, codes, system, first)
         if entry is None or not entry.code:
             unmapped.append(title)
             continue
@@ -578,24 +666,75 @@ def _mapping(table: Any, given: Any, saved: Any, system: Any) -> tuple[list[tupl
     return mapping, unmapped
 
 
-def _answers(table: Any, mapping: list[tuple[int, MapEntry]], lo: float, hi: float) -> list[dict[str, Any]]:
-    """Each response's answers by indicator code (reversed questions turned round)."""
-    from .readers.survey import answer_value
+def _read_column(table: Any, q: int, lo: float, hi: float) -> tuple[list[float | None], list[bool]]:
+    """One question's answers read by the one rule (refusals located): values and which were option numbers."""
+    from .readers.survey import CODE, read_answer
 
-    answers: list[dict[str, Any]] = []
+    vals: list[float | None] = []
+    coded: list[bool] = []
     for k, row in enumerate(table.rows):
-        rec = {}
-        for q, m in mapping:
-            x, problem = answer_value(row[q], lo, hi)
-            if problem:
-                raise table.error(k, q, problem)
+        x, how, problem = read_answer(row[q], lo, hi)
+        if problem:
+            raise table.error(k, q, problem)
+        vals.append(x)
+        coded.append(how == CODE)
+    return vals, coded
+
+
+def _unknown_order(table: Any, missing: list[tuple[int, MapEntry]], lang: str) -> Any:
+    """The refusal of a code export whose order of options nobody stated (names the questions)."""
+    from .readers.survey import SurveyError, column_letter
+
+    word = "{c} 列" if lang == "zh" else "column {c}"
+    shown = ", ".join(f"{word.format(c=column_letter(table.columns[q]))} '{m.title}'" for q, m in missing[:3])
+    more = len(missing) - 3
+    if lang == "zh":
+        msg = (f"{len(missing)} 道题的答案是选项序号（{shown}{f' 等另 {more} 道' if more > 0 else ''}），但不知道选项的顺序："
+               "请用 --first-option 说明选项1的文字（--first-option 非常满意：选项1最好；--first-option 非常不满意：选项1最差），"
+               "或在 --map 中填写反向计分列（或选项1列）")
+    else:
+        msg = (f"the answers of {len(missing)} question(s) are option numbers ({shown}"
+               f"{f' and {more} more' if more > 0 else ''}) and the order of the options is not known; state the "
+               "text of option 1 with --first-option 非常满意 (option 1 is the best; very satisfied) or --first-option "
+               "非常不满意 (option 1 is the worst; very dissatisfied), or give --map with the reverse column (or the "
+               "first-option column)")
+    return SurveyError(msg, file=table.file)
+
+
+def _answers(table: Any, mapping: list[tuple[int, MapEntry]], lo: float, hi: float, lang: str = "en"
+             ) -> tuple[list[dict[str, Any]], list[tuple[int, MapEntry]]]:
+    """Each response's answers by indicator code, option numbers put in the order stated and
+    reversed questions turned round; and the mapping with each question's order and mean."""
+    columns = []
+    done: list[tuple[int, MapEntry]] = []
+    missing = []
+    for q, m in mapping:
+        vals, coded = _read_column(table, q, lo, hi)
+        how = "code" if any(coded) else ("text" if any(v is not None for v in vals) else "none")
+        first, src = m.first, m.first_source
+        if how == "code" and first is None:
+            if table.kind == "plain":   # a table of scores typed as numbers, as on the hub's survey sheet
+                first, src = "low", "plain"
+            else:
+                missing.append((q, m))
+        out = []
+        for x, c in zip(vals, coded):
+            if x is not None and c and first == "high":
+                x = lo + hi - x
             if x is not None and m.reverse:
                 x = lo + hi - x
             if x is not None and float(x).is_integer():
                 x = int(x)
-            rec[m.code] = x
-        answers.append(rec)
-    return answers
+            out.append(x)
+        got = [x for x in out if x is not None]
+        mean = sum(got) / len(got) if got else None
+        columns.append(out)
+        done.append((q, replace(m, first=first if how == "code" else None, how=how,
+                                first_source=src if how == "code" else "", mean=mean, count=len(got))))
+    if missing:
+        raise _unknown_order(table, missing, lang)
+    answers = [{m.code: col[k] for (_, m), col in zip(done, columns)} for k in range(len(table.rows))]
+    return answers, done
 
 
 def _screen(table: Any, answers: list[dict[str, Any]], mapping: list[tuple[int, MapEntry]], min_seconds: float,
@@ -628,19 +767,30 @@ def _screen(table: Any, answers: list[dict[str, Any]], mapping: list[tuple[int, 
     return flags, drop
 
 
-def apply_survey_import(data: Any, table: Any, given: list[tuple[str, str, bool]] | None = None,
-                        saved: list[tuple[str, str, bool]] | None = None, screen: bool = False,
-                        min_seconds: float | None = None, max_missing_share: float = 0.5) -> tuple[Any, SurveyImport]:
-    """Map an export's questions onto indicators, screen the responses, and fill the Survey sheet."""
+def _scale(data: Any) -> tuple[float, float]:
+    lo = number(data.settings.get("scale_min"))
+    hi = number(data.settings.get("scale_max"))
+    return (1.0 if lo is None else lo), (5.0 if hi is None else hi)
+
+
+def apply_survey_import(data: Any, table: Any, given: list[tuple[Any, ...]] | None = None,
+                        saved: list[tuple[Any, ...]] | None = None, screen: bool = False,
+                        min_seconds: float | None = None, max_missing_share: float = 0.5,
+                        first: str | None = None, lang: str = "zh") -> tuple[Any, SurveyImport]:
+    """Map an export's questions onto indicators, screen the responses, and fill the Survey sheet.
+
+    A question answered with option numbers (a code export of 问卷星 / 腾讯问卷) is imported only
+    when the order of its options is known: the first-option column of ``given`` (--map) or of the
+    ``saved`` map, ``first`` (--first-option: "high" when option 1 is the best, "low" when it is the
+    worst), or a stated reverse in ``given``; otherwise a located refusal names the questions.
+    Option text needs nothing. A plain table's numbers are scores, as on the hub's survey sheet.
+    """
     from .readers.survey import SurveyError
 
     system = system_of(data)
-    lo = number(data.settings.get("scale_min"))
-    hi = number(data.settings.get("scale_max"))
-    lo = 1.0 if lo is None else lo
-    hi = 5.0 if hi is None else hi
+    lo, hi = _scale(data)
     min_seconds = 60.0 if min_seconds is None else float(min_seconds)
-    mapping, unmapped = _mapping(table, given, saved, system)
+    mapping, unmapped = _mapping(table, given, saved, system, first)
     if not table.rows:
         raise SurveyError("row 2: the export holds no responses", file=table.file)
     if not mapping:
@@ -648,10 +798,10 @@ def apply_survey_import(data: Any, table: Any, given: list[tuple[str, str, bool]
                           "MAP.csv (question, indicator, reverse)", file=table.file)
     if given is not None:
         titles = set(table.titles)
-        for t, c, _ in given:
+        for t, c, *_ in given:
             if not any(_match(x, [(t, c, False)]) for x in titles):
                 raise SurveyError(f"--map: the question {t!r} is not a column of {table.file}")
-    answers = _answers(table, mapping, lo, hi)
+    answers, mapping = _answers(table, mapping, lo, hi, lang)
     # screening: counted always, applied with screen=True
     flags, drop = _screen(table, answers, mapping, min_seconds, max_missing_share)
     keep = [k for k in range(len(answers)) if not (screen and k in drop)]
@@ -660,8 +810,49 @@ def apply_survey_import(data: Any, table: Any, given: list[tuple[str, str, bool]
     new = with_survey(data, ids, rows)
     result = SurveyImport(table.file, table.kind, tuple(m for _, m in mapping), tuple(unmapped), len(answers),
                           {k: tuple(v) for k, v in flags.items()}, screen, len(keep), min_seconds,
-                          replaced=len(data.survey))
+                          replaced=len(data.survey), lang=lang, ids=tuple(ids), rows=tuple(rows))
     return new, result
 
 
-__all__ += ["MapEntry", "SurveyImport", "apply_survey_import", "guess_code"]
+def same_survey(a: Any, b: Any) -> bool:
+    """The survey of two WorkbookData alike: the same respondents, ids and answers."""
+    if len(a.survey) != len(b.survey) or not all(_same(x, y) for x, y in zip(a.survey_ids, b.survey_ids)):
+        return False
+    for ra, rb in zip(a.survey, b.survey):
+        for k in set(ra) | set(rb):
+            if not _same(ra.get(k), rb.get(k)):
+                return False
+    return True
+
+
+def survey_import(values: Any, sheets: dict[str, Any], table: Any, given: list[tuple[Any, ...]] | None = None,
+                  first: str | None = None, screen: bool = False, min_seconds: float | None = None,
+                  lang: str = "zh") -> tuple[SurveyImport, list[list[Any]] | None]:
+    """A survey import computed once: the result and the survey-map sheet to save (None when the
+    hub already holds these answers and this map: nothing to write).
+
+    ``values``: the hub's data (cached values); ``sheets``: its sheets by name (for the saved map).
+    Settings the hub may carry (survey_min_seconds, survey_screen) apply unless given here.
+    """
+    if min_seconds is None:
+        min_seconds = number(values.settings.get("survey_min_seconds"))
+    if not screen:
+        flag = str(values.settings.get("survey_screen") or "").strip().lower()
+        screen = flag in ("1", "yes", "true", "是", "on")
+    saved = None
+    for nm in MAP_SHEET.values():
+        if nm in sheets:
+            saved = read_map_sheet(sheets[nm])
+            break
+    new_values, result = apply_survey_import(values, table, given=given, saved=saved, screen=screen,
+                                             min_seconds=min_seconds, first=first, lang=lang)
+    grid = map_sheet_rows(result.mapping, lang)
+    unchanged = (same_survey(values, new_values) and saved is not None
+                 and [tuple(r) for r in saved] == [tuple(r) for r in read_map_sheet(grid)])
+    if unchanged:
+        return replace(result, changed=False), None
+    return result, grid
+
+
+__all__ += ["MAP_HEAD", "MapEntry", "SurveyImport", "apply_survey_import", "guess_code", "same_survey",
+            "survey_import"]

@@ -20,6 +20,7 @@ Any other exception is a bug and must stay visible.
         ├── ScaleError              a rating or survey answer outside its scale
         ├── SettingsError           an unknown method, RI table, band definition ...
         ├── ModelError              the indicator system is inconsistent
+        ├── ScoringRuleError        a data indicator's scoring standard (评分标准) is inconsistent
         └── WorkbookError           a workbook file is missing, damaged, locked, or lacks a sheet
 """
 
@@ -35,6 +36,7 @@ __all__ = [
     "ScaleError",
     "SettingsError",
     "ModelError",
+    "ScoringRuleError",
     "WorkbookError",
     "cell_ref",
 ]
@@ -127,6 +129,11 @@ class SettingsError(BpmError):
 
 class ModelError(BpmError):
     """The indicator system is inconsistent (duplicate codes, unknown parent ...)."""
+
+
+class ScoringRuleError(BpmError):
+    """A data indicator's scoring standard cannot be applied: bounds out of order, a fraction
+    outside 0..1, a parameter the method does not take, two equal values where a range is needed."""
 
 
 class WorkbookError(BpmError):

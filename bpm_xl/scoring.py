@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import conversion
+from . import conversion, ranking
 from .errors import BpmError, MatrixShapeError, MissingValueError, ScaleError, SettingsError
 
 __all__ = [
@@ -703,7 +703,9 @@ def improvement_priorities(
 
     ``gap = scale_max - score``, ``weighted_gap = weight * gap``,
     ``share = weighted_gap / sum(weighted_gap)`` (0 everywhere when every score is at the
-    top), ``rank`` 1 = largest weighted gap (ties share the smaller rank).
+    top), ``rank`` 1 = largest weighted gap (ties share the smaller rank). Weighted gaps within a
+    relative 1e-12 of each other are tied (:mod:`bpm_xl.ranking`, the rule of the workbook's
+    formulas): equal weights computed two ways differ in the last digits.
 
     Parameters
     ----------
@@ -785,5 +787,6 @@ def improvement_priorities(
             "share": share,
         }
     )
-    df["rank"] = df["weighted_gap"].rank(method="min", ascending=False).astype(np.int64)
-    return df.sort_values("weighted_gap", ascending=False, kind="mergesort").reset_index(drop=True)
+    wgl = wg.tolist()
+    df["rank"] = np.array([1 + sum(1 for y in wgl if ranking.clearly_larger(y, x)) for x in wgl], dtype=np.int64)
+    return df.iloc[ranking.descending_order(wgl)].reset_index(drop=True)

@@ -77,6 +77,7 @@ __all__ = [
     "load_source",
     "new_workbook",
     "rebuild_file",
+    "import_survey_file",
     "plan_book",
     "evaluate_file",
     "export_file",
@@ -597,6 +598,34 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
                          len(data.experts), len(data.survey), a.evaluation is not None, a.missing)
 
 
+def import_survey_file(book: str | Path, export: str | Path, map_csv: str | Path | None = None, *,
+                       first_option: str | None = None, dry_run: bool = False, screen: bool = False,
+                       min_seconds: float | None = None) -> tuple[Any, Path | None]:
+    """Fill a hub's survey sheet from a survey export (``bpm-xl import-survey``): the import is
+    computed once (:func:`bpm_xl.collect.survey_import`), then written by the one rebuild with the
+    survey map saved. ``first_option``: the text of option 1 of a code export (非常满意 or
+    非常不满意; "very satisfied" / "very dissatisfied"). Returns (SurveyImport, backup or None);
+    nothing is written on a dry run or when the hub already holds these answers."""
+    from .collect import survey_import, with_survey
+    from .readers.survey import first_option as order_of
+    from .readers.survey import read_export, read_map_csv
+
+    try:
+        first = order_of(first_option)
+    except ValueError:
+        raise WorkbookError(f"--first-option: {first_option!r} is not the text of the best or the worst option; "
+                            "write 非常满意 (option 1 is the best) or 非常不满意 (option 1 is the worst)") from None
+    book = Path(book)
+    values, g = _read(book)
+    table = read_export(Path(export))
+    given = read_map_csv(Path(map_csv)) if map_csv is not None else None
+    result, grid = survey_import(values, g.sheets, table, given, first, screen, min_seconds, _lang(g))
+    if dry_run or grid is None:
+        return result, None
+    ids, rows = list(result.ids), list(result.rows)
+    return result, rebuild_file(book, update=lambda d: with_survey(d, ids, rows), survey_map=grid).backup
+
+
 def plan_book(grids: Grids, update: Callable[[WorkbookData], WorkbookData] | None = None
               ) -> tuple[WorkbookPlan, Assessment]:
     """The plan the in-Excel macro writes into a live workbook, after the same validation.
@@ -628,6 +657,11 @@ def export_file(source: "str | Path | EvaluationInputs", out: str | Path | None 
         from .example import load_example
 
         source = load_example(lang=lang or "zh")  # as before: the example's inputs, not its workbook
+    if isinstance(source, (str, Path)):
+        from .readers.preserve import check_names_of
+
+        check_file(Path(source))
+        check_names_of(source)  # a removed, moved or narrowed input name: refused as rebuild refuses it
     data, system, lang, name = load_source(source, lang)
     a = assess(data, name)  # invalid input refuses before anything is written
     sens = _SensitivityInBackground(a.inputs, a.evaluation) if a.evaluation is not None else None
@@ -672,3 +706,18 @@ def report_file(source: "str | Path", out: str | Path, *, lang: str | None = Non
                               previous=prev, rectification=typed.rectification if typed else None,
                               meta=(typed.meta or None) if typed else None,
                               previous_rectification=prev_typed.rectification if prev_typed else None)
+
+
+def write_functions(out: str | Path = "bpm_functions.xlsx", *, lang: str = "zh") -> Path:
+    """The LAMBDA function library (``bpm-xl functions``): the names, worked examples on the
+    study's example (cached values from the core) and how to bring the names elsewhere."""
+    from .evaluation import evaluate
+    from .example import load_example
+    from .writers.lambdas import write_library
+
+    out = Path(out)
+    if out.suffix.lower() != ".xlsx":
+        raise WorkbookError(f"{out}: the function library must end in .xlsx")
+    safe.check_writable(out)
+    inputs = load_example(lang=lang)
+    return write_library(out, lang, inputs, evaluate(inputs))

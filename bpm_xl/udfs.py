@@ -44,7 +44,7 @@ from typing import Any, TypeVar
 import numpy as np
 import xlwings as xw
 
-from . import ahp, conversion, delphi, scoring
+from . import ahp, conversion, datascore, delphi, scoring
 from .errors import BpmError, MatrixShapeError, SettingsError
 
 __all__ = [
@@ -66,6 +66,7 @@ __all__ = [
     "BPM_RATING",
     "BPM_FUZZY",
     "BPM_PRIORITIES",
+    "DATA_SCORE",
 ]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -487,3 +488,21 @@ def BPM_PRIORITIES(labels, weights, scores, scale_max=5):
     header = ["排名 rank", "指标 indicator", "权重 weight", "得分 score", "差距 gap", "加权差距 weighted gap", "占比 share"]
     cols = ["rank", "label", "weight", "score", "gap", "weighted_gap", "share"]
     return _table([header, *df[cols].to_numpy(dtype=object).tolist()])
+
+
+# --------------------------------------------------------------------------------------
+# Data indicators
+# --------------------------------------------------------------------------------------
+@xw.func
+@xw.arg("value", ndim=2, doc="The measured value, e.g. 0.93 (93%); for yesno 是/否, yes/no, 1/0 or TRUE/FALSE")
+@xw.arg("method", doc="Scoring method: linear, ratio, steps, deduct or yesno (线性, 比率, 分档, 扣分, 是否)")
+@xw.arg("p1", ndim=2, doc="linear: value scoring 0; ratio: target; deduct: threshold; steps: range of bounds; yesno: blank")
+@xw.arg("p2", ndim=2, doc="linear: value scoring full; deduct: share of the mark lost per unit short; steps: range of fractions")
+@xw.arg("scale_max", doc="Top of the score's scale (default 5; use 100 for points)")
+@xw.arg("direction", doc="higher (正向, default) or lower (逆向): which way is better for ratio, steps, deduct, yesno")
+@_excel_errors
+def DATA_SCORE(value, method, p1=None, p2=None, scale_max=5, direction=None):
+    """数据指标得分. Score of a measured value by its scoring standard: the fraction of the full mark (0 to 1) times scale_max."""
+    r = datascore.data_score(_scalar(value, "value"), _scalar(method, "method"), p1, p2,
+                             scale_max=_scalar(scale_max, "scale_max", 5), direction=_scalar(direction, "direction"))
+    return _cell(r.score)

@@ -14,11 +14,64 @@ os.environ.setdefault("XLWINGS_ON_SERVER", "true")
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
 
 import json  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
+
+#: the spreadsheet engines a test may start, and the marker such a test must carry
+ENGINES = {"soffice": "libreoffice", "libreoffice": "libreoffice", "ssconvert": "gnumeric"}
+_ENGINE_LOG: list[Path] = []
+
+
+def pytest_configure(config):
+    """Put a recording shim for each engine first on PATH.
+
+    Every start of LibreOffice or Gnumeric, by a test, a fixture or bpm-xl itself, is logged with
+    the test that was running (pytest's PYTEST_CURRENT_TEST, inherited by children); the
+    ``_engine_markers`` fixture then fails a test that started an engine it is not marked for.
+    In CI the engines must be installed: a missing one is an error, never a run of skips.
+    """
+    shim = Path(tempfile.mkdtemp(prefix="bpm-engines-"))
+    log = shim / "started.log"
+    log.touch()
+    missing = []
+    for exe in ENGINES:
+        real = shutil.which(exe)
+        if real is None:
+            missing.append(exe)
+            continue
+        wrapper = shim / exe
+        wrapper.write_text(f"#!/bin/sh\nprintf '%s\\n' \"{exe} $PYTEST_CURRENT_TEST\" >> \"{log}\"\nexec \"{real}\" \"$@\"\n")
+        wrapper.chmod(0o755)
+    os.environ["PATH"] = f"{shim}{os.pathsep}{os.environ.get('PATH', '')}"
+    _ENGINE_LOG.append(log)
+    if os.environ.get("CI") and {"soffice", "ssconvert"} & set(missing):
+        raise pytest.UsageError(f"CI needs LibreOffice and Gnumeric; not on PATH: {', '.join(missing)}")
+
+
+def pytest_unconfigure(config):
+    for log in _ENGINE_LOG:
+        shutil.rmtree(log.parent, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _engine_markers(request):
+    """Fail a test that started LibreOffice or Gnumeric without the marker that says so."""
+    yield
+    if not _ENGINE_LOG:
+        return
+    nodeid = request.node.nodeid
+    started = set()
+    for line in _ENGINE_LOG[0].read_text(encoding="utf-8", errors="replace").splitlines():
+        exe, _, test = line.partition(" ")
+        if test.startswith(nodeid + " ("):
+            started.add(ENGINES[exe])
+    unmarked = sorted(m for m in started if request.node.get_closest_marker(m) is None)
+    assert not unmarked, f"{nodeid} starts {', '.join(unmarked)} but is not marked @pytest.mark.{unmarked[0]}"
 
 
 @pytest.fixture(scope="session")

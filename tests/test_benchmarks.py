@@ -11,7 +11,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-pytest.importorskip("ahpy")
 
 
 def test_benchmarks_quick_run_writes_the_table(tmp_path):

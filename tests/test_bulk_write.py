@@ -155,6 +155,7 @@ def test_rebuild_with_a_survey_table_keeps_the_users_cell_right_of_the_block(tmp
     assert ws["W5"].value == "复核：王五" and ws["X9"].value == 7.25
 
 
+@pytest.mark.libreoffice
 def test_libreoffice_reads_the_spliced_survey(example, tmp_path):
     """LibreOffice (no recalculation) opens the file and saves the survey's answers as written."""
     from .libreoffice import available, convert

@@ -44,7 +44,7 @@ def test_cli_module_imports_light():
 def test_help_lists_every_command(runner):
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for cmd in ("demo", "new", "rebuild", "evaluate", "export", "report", "excel-setup"):
+    for cmd in ("demo", "new", "rebuild", "evaluate", "export", "functions", "report", "excel-setup"):
         assert cmd in result.output
 
 
@@ -135,7 +135,6 @@ def test_evaluate_missing_file(runner, tmp_path):
 
 
 def test_evaluate_damaged_file(runner, tmp_path):
-    pytest.importorskip("bpm_xl.service")
     bad = tmp_path / "bad.xlsm"
     bad.write_text("not a workbook", encoding="utf-8")
     result = runner.invoke(app, ["evaluate", str(bad)])
@@ -164,12 +163,7 @@ def test_bad_lang_is_a_usage_error(runner):
 
 
 # ----------------------------------------------------------------------------- workbook commands
-def _build():
-    return pytest.importorskip("bpm_xl.service")
-
-
 def test_new_example_and_blank(runner, tmp_path):
-    _build()
     path = tmp_path / "book.xlsm"
     result = runner.invoke(app, ["new", str(path), "--lang", "en"])
     assert result.exit_code == 0, result.output
@@ -189,13 +183,11 @@ def test_new_refuses_to_overwrite(runner, tmp_path):
 
 
 def test_new_wrong_suffix(runner, tmp_path):
-    _build()
     result = runner.invoke(app, ["new", str(tmp_path / "book.xlsx")])
     assert_user_error(result, "book.xlsx", ".xlsm")
 
 
 def test_new_then_evaluate_matches_example(runner, tmp_path):
-    _build()
     path = tmp_path / "book.xlsm"
     assert runner.invoke(app, ["new", str(path), "-q"]).exit_code == 0
     a = json.loads(runner.invoke(app, ["evaluate", str(path), "--json"]).stdout)
@@ -205,7 +197,6 @@ def test_new_then_evaluate_matches_example(runner, tmp_path):
 
 
 def test_rebuild(runner, tmp_path):
-    _build()
     path = tmp_path / "book.xlsm"
     assert runner.invoke(app, ["new", str(path), "-q"]).exit_code == 0
     result = runner.invoke(app, ["rebuild", str(path), "-q"])
@@ -216,7 +207,6 @@ def test_rebuild(runner, tmp_path):
 
 
 def test_rebuild_missing_and_damaged(runner, tmp_path):
-    _build()
     result = runner.invoke(app, ["rebuild", str(tmp_path / "none.xlsm")])
     assert_user_error(result, "none.xlsm", "no such file")
     bad = tmp_path / "bad.xlsm"
@@ -226,8 +216,6 @@ def test_rebuild_missing_and_damaged(runner, tmp_path):
 
 
 def test_export_portable(runner, tmp_path):
-    _build()
-    pytest.importorskip("bpm_xl.writers.portable")
     out = tmp_path / "p.xlsx"
     result = runner.invoke(app, ["export", "example", "--portable", "--out", str(out), "-q"])
     assert result.exit_code == 0, result.output
@@ -242,8 +230,6 @@ def test_export_portable(runner, tmp_path):
 def test_export_needs_a_format_and_an_xlsx(runner, tmp_path):
     result = runner.invoke(app, ["export", "example"])
     assert_user_error(result, "--portable")
-    _build()
-    pytest.importorskip("bpm_xl.writers.portable")
     result = runner.invoke(app, ["export", "example", "--portable", "--out", str(tmp_path / "x.xlsm")])
     assert_user_error(result, "x.xlsm", ".xlsx")
     result = runner.invoke(app, ["export", str(tmp_path / "none.xlsm"), "--portable"])
@@ -274,7 +260,6 @@ def test_report_pdf_without_libreoffice(runner, tmp_path, monkeypatch):
 
 # ----------------------------------------------------------------------------- demo
 def test_demo(runner, tmp_path):
-    _build()
     out = tmp_path / "demo"
     result = runner.invoke(app, ["demo", "--out", str(out), "--draws", "500"])
     assert result.exit_code == 0, result.output
@@ -287,7 +272,6 @@ def test_demo(runner, tmp_path):
 
 
 def test_demo_json(runner, tmp_path):
-    _build()
     result = runner.invoke(app, ["demo", "--out", str(tmp_path / "d"), "--json", "--draws", "0"])
     assert result.exit_code == 0, result.output
     d = json.loads(result.stdout)
@@ -304,7 +288,6 @@ def test_demo_out_is_a_file(runner, tmp_path):
 @pytest.mark.slow
 def test_demo_console_script(tmp_path):
     """The installed console script, in a fresh process, as the README shows it."""
-    _build()
     exe = shutil.which("bpm-xl", path=os.path.dirname(sys.executable)) or shutil.which("bpm-xl")
     if exe is None:
         pytest.skip("bpm-xl console script not installed (pip install -e .)")
@@ -377,7 +360,6 @@ def test_excel_setup_windows_check_only_finds_missing_conf(runner, monkeypatch, 
 
 
 def test_excel_setup_checks_workbook(runner, monkeypatch, tmp_path):
-    _build()
     monkeypatch.setattr(winsetup, "_platform", lambda: "linux")
     book = tmp_path / "book.xlsm"
     assert runner.invoke(app, ["new", str(book), "-q"]).exit_code == 0

@@ -164,12 +164,14 @@ needs_lo = pytest.mark.skipif(not libreoffice.available(), reason="LibreOffice n
 
 
 @needs_lo
+@pytest.mark.libreoffice
 def test_libreoffice_recalculation_keeps_every_cached_value(forms1, tmp_path):
     out = libreoffice.recalculate(forms1[3], tmp_path)
     assert compare_cached(forms1[3], out) == []
 
 
 @needs_lo
+@pytest.mark.libreoffice
 @pytest.mark.parametrize("layout", ["row", "matrix"])
 def test_live_cr_of_a_filled_form_equals_the_core(hub, tmp_path, layout):
     """An expert changes judgments (an inconsistent set) in the form; LibreOffice's live CR = core CR."""
@@ -208,6 +210,7 @@ def test_live_cr_of_a_filled_form_equals_the_core(hub, tmp_path, layout):
 
 
 @needs_lo
+@pytest.mark.libreoffice
 def test_blank_pair_shows_incomplete_not_zero(hub, tmp_path):
     files = write_forms(hub, tmp_path / "f", 1, "zh", "row")
     lay, data, system = _layout(hub)

@@ -279,6 +279,7 @@ def test_every_formula_carries_the_value_libreoffice_computes(recalculated):
 
 
 @pytest.mark.libreoffice
+@pytest.mark.gnumeric
 @pytest.mark.skipif(shutil.which("ssconvert") is None, reason="Gnumeric (ssconvert) is not installed")
 @pytest.mark.parametrize("case", ["zh-eigen-aij", "en-eigen-aip"])
 def test_every_formula_carries_the_value_gnumeric_computes(all_cases, tmp_path, case):

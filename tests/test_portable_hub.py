@@ -269,6 +269,7 @@ def test_rebuild_keeps_the_hub_portable_and_every_entered_value(grown):
 
 @needs_lo
 @pytest.mark.libreoffice
+@pytest.mark.gnumeric
 def test_libreoffice_recalculation_of_the_grown_hub_equals_evaluate_of_the_same_xlsm(grown, engines, evaluated):
     xlsm = service.evaluate_file(grown["xlsm"]).evaluation
     assert math.isclose(xlsm.total, evaluated["total"], rel_tol=1e-12)
@@ -281,6 +282,7 @@ def test_libreoffice_recalculation_of_the_grown_hub_equals_evaluate_of_the_same_
 
 @needs_lo
 @pytest.mark.libreoffice
+@pytest.mark.gnumeric
 def test_the_rebuilt_hub_opened_without_recalculation_shows_the_evaluate_json_figures(engines, evaluated):
     dash = _kpi(read_values(engines["shown"])["仪表盘"])
     assert math.isclose(dash[2][1], evaluated["total"], rel_tol=1e-12)
@@ -292,6 +294,7 @@ def test_the_rebuilt_hub_opened_without_recalculation_shows_the_evaluate_json_fi
 @needs_lo
 @needs_gnumeric
 @pytest.mark.libreoffice
+@pytest.mark.gnumeric
 @pytest.mark.parametrize("engine", ["lo", "gnumeric"])
 @pytest.mark.parametrize("key", ["hub", "export"])
 def test_both_engines_reproduce_evaluate_with_text_fractions(grown, engines, evaluated, engine, key):
@@ -391,6 +394,7 @@ def parsed(tmp_path_factory):
 
 
 @pytest.mark.libreoffice
+@pytest.mark.gnumeric
 @pytest.mark.parametrize("engine", ["lo", "gnumeric"])
 def test_parse_formulas_show_what_their_mirror_says(parsed, engine):
     path, outs, _at = parsed

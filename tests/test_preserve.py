@@ -164,6 +164,7 @@ def test_rebuild_is_idempotent_with_preserved_content(rebuilt, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.libreoffice
 def test_libreoffice_without_recalculation_shows_the_kept_content(rebuilt, tmp_path):
     from tests import libreoffice
 

@@ -21,7 +21,7 @@ from bpm_xl.example import load_example
 from bpm_xl.writers.narrative import OUTLINE, fix
 from bpm_xl.writers.report import write_report
 
-docx = pytest.importorskip("docx")
+import docx  # noqa: E402
 
 DIMS = ("F", "C", "P", "L")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -120,7 +121,7 @@ def test_wjx_export_with_skip_codes_duplicates_and_a_too_fast_row(h, indicators,
     rows[-1][0] = len(rows)
     rows[12][2] = "25秒"                               # too fast
     f = _xlsx(tmp_path / "wjx.xlsx", head, rows)
-    result, bak = import_survey(h, f)
+    result, bak = import_survey(h, f, first_option=None if text else "非常不满意")
     assert bak is not None
     assert result.kind == "wjx"
     assert [m.code for m in result.mapping] == [c for c, _ in indicators]
@@ -139,9 +140,9 @@ def test_screen_applies_the_rules(h, indicators, tmp_path):
     rows.append(list(rows[10]))
     rows[12][2] = "0:25"
     f = _xlsx(tmp_path / "wjx.xlsx", head, rows)
-    r = CliRunner().invoke(app, ["import-survey", str(h), str(f), "--screen"])
+    r = CliRunner().invoke(app, ["import-survey", str(h), str(f), "--screen", "--first-option", "非常不满意"])
     assert r.exit_code == 0, r.output
-    assert "screening applied: 27 of 31 respondent(s) kept" in r.output
+    assert "已按筛查剔除：保留 27 / 31 份答卷" in r.output
     keep = [a for k, a in enumerate(ans) if k not in (6, 8, 12)]
     assert _survey(h) == _expected(keep)
 
@@ -151,11 +152,13 @@ def test_dry_run_prints_the_mapping_and_writes_nothing(h, indicators, tmp_path):
     head, rows = _wjx_rows(indicators, [list(a) for a in ans])
     f = _xlsx(tmp_path / "wjx.xlsx", head, rows)
     before = h.read_bytes()
-    r = CliRunner().invoke(app, ["import-survey", str(h), str(f), "--dry-run"])
+    r = CliRunner().invoke(app, ["import-survey", str(h), str(f), "--dry-run", "--first-option", "very dissatisfied"])
     assert r.exit_code == 0, r.output
-    assert "1、您对“预算编制科学性”的满意程度 -> F1 [guessed]" in r.output
-    assert "duplicate submissions (same IP and answers): 0" in r.output
-    assert "dry run: nothing written" in r.output
+    mean = np.mean([int(a[0]) for a in ans])
+    assert (f"1、您对“预算编制科学性”的满意程度 -> F1 [按题目猜测]: 选项序号，选项1 = 非常不满意（--first-option）；"
+            f"均值 {mean:.4g}（12 个回答）") in r.output
+    assert "重复提交（同一IP且答案相同）: 0" in r.output
+    assert "试运行：未写入任何文件" in r.output
     assert h.read_bytes() == before
 
 
@@ -166,7 +169,7 @@ def test_tencent_export(h, indicators, tmp_path):
     rows = [[k + 1, "2025-03-01 10:00:00", "2025-03-01 10:05:00", "5分12秒", "中国", "甘肃", "兰州", f"1.2.3.{k}",
              *map(int, a)] for k, a in enumerate(ans)]
     f = _xlsx(tmp_path / "tencent.xlsx", head, rows)
-    result, _ = import_survey(h, f)
+    result, _ = import_survey(h, f, first_option="非常不满意")
     assert result.kind == "tencent"
     assert [m.code for m in result.mapping] == [c for c, _ in indicators]
     assert result.flags["too_fast"] == ()
@@ -228,6 +231,7 @@ def test_map_csv_with_reverse_scoring_is_saved_and_reused(h, indicators, tmp_pat
 
 def _refused(h: Path, args: list[str], *must: str) -> None:
     before = h.read_bytes()
+    backups = sorted(h.parent.glob("*.backup-*"))
     r = CliRunner().invoke(app, ["import-survey", str(h), *args])
     assert r.exit_code == 2, r.output
     line = r.output.strip()
@@ -235,7 +239,7 @@ def _refused(h: Path, args: list[str], *must: str) -> None:
     for m in must:
         assert m in line, line
     assert h.read_bytes() == before
-    assert list(h.parent.glob("*.backup-*")) == []
+    assert sorted(h.parent.glob("*.backup-*")) == backups
 
 
 def test_bad_answer_names_row_and_column_and_leaves_the_hub_byte_identical(h, indicators, tmp_path):
@@ -272,17 +276,32 @@ def test_unreadable_files_are_refused(h, tmp_path):
     _refused(h, [str(none), "--map", str(m)], "X9", "not on the indicator sheet")
 
 
+@pytest.mark.libreoffice
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
-def test_xls_export_through_calamine(h, indicators, tmp_path):
+def test_xls_export_imports_as_the_xlsx_does(h, indicators, tmp_path):
     from tests.libreoffice import convert
 
     ans = _answers(6, len(indicators), seed=21)
     head, rows = _wjx_rows(indicators, [list(a) for a in ans])
     x = _xlsx(tmp_path / "src" / "wjx.xlsx" if (tmp_path / "src").mkdir() is None else None, head, rows)
     xls = convert(x, tmp_path, "xls", recalc=False)
-    result, _ = import_survey(h, xls)
+    result, _ = import_survey(h, xls, first_option="非常不满意")
     assert result.kind == "wjx"
     assert _survey(h) == _expected([list(a) for a in ans])
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_an_error_value_in_an_xls_export_is_refused_with_its_cell(h, indicators, tmp_path):
+    """An .xls error cell is its error value (xlrd gives the cell's type), never a blank."""
+    from tests.libreoffice import convert
+
+    ans = [list(map(int, a)) for a in _answers(6, len(indicators), seed=22)]
+    head, rows = _wjx_rows(indicators, ans, text=True)
+    rows[3][8] = "#N/A"                                # an error cell (openpyxl writes it as one)
+    (tmp_path / "src").mkdir()
+    xls = convert(_xlsx(tmp_path / "src" / "wjx.xlsx", head, rows), tmp_path, "xls", recalc=False)
+    _refused(h, [str(xls)], "wjx.xls", "cell I5", "#N/A")
 
 
 def test_empty_and_shifted_exports_are_refused(h, indicators, tmp_path):
@@ -297,3 +316,215 @@ def test_empty_and_shifted_exports_are_refused(h, indicators, tmp_path):
     f = tmp_path / "blank.csv"
     f.write_text("", encoding="utf-8")
     _refused(h, [str(f)], "blank.csv", "row 1")
+
+
+# --------------------------------------------------------------------------------- order of options
+def _grade(path: Path) -> tuple[float, str]:
+    from bpm_xl.service import evaluate_file
+
+    ev = evaluate_file(path).evaluation
+    return ev.score100, ev.rating.grade
+
+
+def _reversed_codes(answers):
+    """A code export whose option 1 is 非常满意: the code of score v is 6 - v."""
+    return [[None if v is None else 6 - int(v) for v in row] for row in answers]
+
+
+def test_a_reversed_code_export_with_first_option_grades_as_the_text_export(h, indicators, tmp_path):
+    # answers leaning to satisfied (mostly 4 and 5): reversed codes read as scores would grade far lower
+    rng = np.random.default_rng(19)
+    ans = [[int(x) for x in row] for row in rng.choice([2, 3, 4, 4, 5, 5], size=(40, len(indicators)))]
+    head, rows = _wjx_rows(indicators, ans, text=True)
+    text_export = _xlsx(tmp_path / "text.xlsx", head, rows)
+    head, rows = _wjx_rows(indicators, _reversed_codes(ans))
+    code_export = _xlsx(tmp_path / "code.xlsx", head, rows)
+    import_survey(h, text_export)
+    by_text = _grade(h)
+    r = CliRunner().invoke(app, ["import-survey", str(h), str(code_export), "--first-option", "非常满意"])
+    assert r.exit_code == 0, r.output
+    assert _grade(h) == pytest.approx(by_text)
+    assert _survey(h) == _expected(ans)
+    # the other order on the same file gives another grade: the statement is what decides
+    import_survey(h, code_export, first_option="非常不满意")
+    assert _grade(h)[0] < by_text[0] - 10
+
+
+def test_a_code_export_without_the_order_is_refused_naming_the_questions(h, indicators, tmp_path):
+    ans = _answers(8, len(indicators))
+    head, rows = _wjx_rows(indicators, [list(a) for a in ans])
+    f = _xlsx(tmp_path / "code.xlsx", head, rows)
+    _refused(h, [str(f)], "code.xlsx", "G 列 '1、您对“预算编制科学性”的满意程度'", "--first-option 非常满意",
+             "--first-option 非常不满意", "选项序号")
+    _refused(h, [str(f), "--first-option", "满意"], "--first-option", "'满意'")
+
+
+def test_the_saved_map_carries_the_order_and_a_map_without_it_is_not_trusted(h, indicators, tmp_path):
+    ans = [list(map(int, a)) for a in _answers(10, len(indicators), seed=4)]
+    head, rows = _wjx_rows(indicators, _reversed_codes(ans))
+    f = _xlsx(tmp_path / "code.xlsx", head, rows)
+    import_survey(h, f, first_option="very satisfied")
+    wb = openpyxl.load_workbook(h)
+    sheet = wb["问卷映射"]
+    assert sheet["D1"].value == "选项1 first option"
+    assert [sheet.cell(r, 4).value for r in range(2, 2 + len(indicators))] == ["非常满意"] * len(indicators)
+    assert _survey(h) == _expected(ans)
+    # the next import of the same export reuses the saved order: nothing to state, nothing changes
+    result, bak = import_survey(h, f)
+    assert {(m.first, m.first_source) for m in result.mapping} == {("high", "saved")}
+    assert result.changed is False and bak is None
+    # a map saved without the order (an earlier version's three columns) does not say it: refused
+    from bpm_xl.service import rebuild_file
+
+    old = [["问卷题目 question", "指标代码 indicator", "反向计分 reverse"]] + [[t, c, "否 no"] for t, (c, _) in
+                                                                       zip(head[6:], indicators)]
+    rebuild_file(h, survey_map=old, backup=False)
+    _refused(h, [str(f)], "--first-option")
+
+
+def test_map_states_the_order_by_its_reverse_or_first_option_column(h, indicators, tmp_path):
+    ans = [list(map(int, a)) for a in _answers(10, 3, seed=2)]
+    head = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "1、预算公开", "2、资金浪费", "3、参与评价"]
+    rows = [[k + 1, "2025/3/1 10:00:00", "300秒", "微信", "N/A", f"1.1.1.{k}", *a] for k, a in enumerate(ans)]
+    f = _xlsx(tmp_path / "code.xlsx", head, rows)
+    m = tmp_path / "map.csv"
+    m.write_text("question,indicator,reverse\n1,C2,\n2,F4,yes\n3,C5,no\n", encoding="utf-8")
+    _refused(h, [str(f), "--map", str(m)], "1 道题", "G 列 '1、预算公开'")
+    m.write_text("question,indicator,reverse,first option\n1,C2,,非常满意\n2,F4,yes,\n3,C5,no,\n", encoding="utf-8")
+    result, _ = import_survey(h, f, map_csv=m)
+    assert [(x.code, x.first, x.first_source) for x in result.mapping] == [
+        ("C2", "high", "--map"), ("F4", "low", "--map"), ("C5", "low", "--map")]
+    got = read_inputs(h).survey[["C2", "F4", "C5"]].to_numpy(dtype=float).tolist()
+    assert got == [[float(6 - a[0]), float(6 - a[1]), float(a[2])] for a in ans]
+    m.write_text("1,C2,no,好坏\n", encoding="utf-8")
+    _refused(h, [str(f), "--map", str(m)], "map.csv", "column D", "好坏")
+
+
+def test_text_exports_need_no_order_and_the_dry_run_shows_it(h, indicators, tmp_path):
+    ans = [list(map(int, a)) for a in _answers(6, len(indicators), seed=8)]
+    head, rows = _wjx_rows(indicators, ans, text=True)
+    f = _xlsx(tmp_path / "text.xlsx", head, rows)
+    r = CliRunner().invoke(app, ["import-survey", str(h), str(f), "--dry-run"])
+    assert r.exit_code == 0, r.output
+    mean = np.mean([a[1] for a in ans])
+    assert f"2、您对“预算执行进度”的满意程度 -> F2 [按题目猜测]: 选项文本；均值 {mean:.4g}（6 个回答）" in r.output
+
+
+# --------------------------------------------------------------------------------- one rule for an answer
+def test_an_answer_is_what_the_hub_reads_as_one(h, indicators, tmp_path):
+    """"4分" is refused by the hub's survey sheet and by an import alike; "４" (full width) is 4 in both."""
+    from bpm_xl.errors import BpmError
+    from bpm_xl.service import assess
+
+    data, _ = read_workbook(h)
+    bad = [dict(r) for r in data.survey]
+    bad[0]["F1"] = "4分"
+    with pytest.raises(BpmError, match="4分"):
+        assess(replace(data, survey=bad), "hub.xlsm")
+    ans = [list(map(int, a)) for a in _answers(5, len(indicators))]
+    head, rows = _wjx_rows(indicators, ans, text=True)
+    rows[1][6] = "4分"
+    _refused(h, [str(_xlsx(tmp_path / "fen.xlsx", head, rows))], "cell G3", "'4分' is not an answer")
+    rows[1][6] = "４"
+    import_survey(h, _xlsx(tmp_path / "wide.xlsx", head, rows), first_option="非常不满意")  # a number: an option code
+    assert _survey(h)[1][0] == 4.0
+
+
+def test_tencent_user_columns_are_metadata(h, indicators, tmp_path):
+    ans = _answers(5, len(indicators), seed=6)
+    head = ["编号", "用户类型", "用户标识", "开始答题时间", "结束答题时间", "答题时长"]
+    head += [f"第{q + 1}题：{code} {name}" for q, (code, name) in enumerate(indicators)]
+    rows = [[k + 1, "微信用户", f"oX{k:04d}", "2025-03-01 10:00:00", "2025-03-01 10:05:00", "5分12秒",
+             *(TEXT[int(v)] for v in a)] for k, a in enumerate(ans)]
+    result, _ = import_survey(h, _xlsx(tmp_path / "tencent.xlsx", head, rows))
+    assert result.kind == "tencent" and result.unmapped == ()
+    assert [m.code for m in result.mapping] == [c for c, _ in indicators]
+
+
+def test_html_saved_as_xls_gets_advice(h, tmp_path):
+    f = tmp_path / "问卷星.xls"
+    f.write_text("<html><head><meta charset='utf-8'></head><body><table><tr><td>序号</td></tr></table></body></html>",
+                 encoding="utf-8")
+    _refused(h, [str(f)], "问卷星.xls", "HTML", ".xlsx", "CSV")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_a_crafted_xls_export_is_refused_with_its_file(h, indicators, tmp_path):
+    """A compound file whose directory chain loops (python-calamine allocated until the process
+    died), one cut short, one that is only a header: one line naming the file, the hub untouched."""
+    import struct
+
+    from tests.libreoffice import convert
+
+    head, rows = _wjx_rows(indicators, [[3] * len(indicators)], text=True)
+    rows[0][6] = "#DIV/0!"
+    (tmp_path / "src").mkdir()
+    xls = convert(_xlsx(tmp_path / "src" / "e.xlsx", head, rows), tmp_path, "xls", recalc=False)
+    _refused(h, [str(xls)], "e.xls", "cell G2", "#DIV/0!")
+    data = bytearray(xls.read_bytes())
+    fat0 = struct.unpack_from("<I", data, 0x4C)[0]
+    start = struct.unpack_from("<I", data, 0x30)[0]
+    struct.pack_into("<I", data, (fat0 + 1) * 512 + 4 * start, start)   # the directory chain points to itself
+    crafted = {"looped.xls": bytes(data), "cut.xls": xls.read_bytes()[:600],
+               "header.xls": bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 600}
+    for name, content in crafted.items():
+        (tmp_path / name).write_bytes(content)
+        _refused(h, [str(tmp_path / name)], name, "cannot be read")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_an_xls_export_reads_as_the_same_export_saved_as_xlsx(indicators, tmp_path):
+    """Numbers, dates, times taken, text, skip codes, booleans, error values and blanks read from
+    an .xls (xlrd) as from the .xlsx it was saved from."""
+    import datetime as dt
+
+    from bpm_xl.readers.survey import read_export
+    from tests.libreoffice import convert
+
+    head, rows = _wjx_rows(indicators, [[5, 4, None, -2, "#N/A", 1] + [3] * (len(indicators) - 6),
+                                        [1, 2.5, "满意", -3, "#DIV/0!", True] + [None] * (len(indicators) - 6)])
+    rows[0][1], rows[1][1] = dt.datetime(2024, 3, 5, 10, 11, 12), dt.date(2024, 3, 6)
+    rows[0][2], rows[1][2] = dt.time(0, 5, 12), 312
+    rows[0][8] = None                                   # a blank answer
+    (tmp_path / "src").mkdir()
+    xlsx = _xlsx(tmp_path / "src" / "wjx.xlsx", head, rows)
+    xls = convert(xlsx, tmp_path, "xls", recalc=False)
+    want, got = read_export(xlsx), read_export(xls)
+    assert replace(got, file="wjx.xlsx") == want
+    assert got.seconds == (312.0, 312.0) and got.rows[0][4] == "#N/A" and got.rows[1][4] == "#DIV/0!"
+    assert got.rows[1][5] is True and got.rows[0][2] is None
+
+
+def test_an_xls_export_over_the_size_limit_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
+    """The size is checked before xlrd opens the file: a bare header over the limit is refused
+    for its size (opened, it is refused as unreadable)."""
+    from bpm_xl.readers import survey
+
+    f = tmp_path / "big.xls"
+    f.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 4088)
+    with pytest.raises(survey.SurveyError, match="cannot be read"):
+        survey.read_export(f)
+    monkeypatch.setattr(survey, "MAX_CSV_BYTES", 4095)
+    with pytest.raises(survey.SurveyError, match=r"big\.xls: the file is .* MiB \(limit"):
+        survey.read_export(f)
+
+
+def test_an_import_is_computed_once(h, indicators, tmp_path, monkeypatch):
+    """The service computes the import once and hands its rows to the one rebuild."""
+    import bpm_xl.collect as collect
+
+    calls = []
+    real = collect.apply_survey_import
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(collect, "apply_survey_import", counted)
+    ans = [list(map(int, a)) for a in _answers(7, len(indicators), seed=12)]
+    head, rows = _wjx_rows(indicators, ans, text=True)
+    _, bak = import_survey(h, _xlsx(tmp_path / "t.xlsx", head, rows))
+    assert bak is not None and len(calls) == 1
+    assert _survey(h) == _expected(ans)

@@ -101,6 +101,10 @@ SCRIPT = textwrap.dedent(
         "scores": call_udf("BPM_INDICATOR_SCORES", ((5.0, 4.0), (4.0, None), (3.0, "4")), MISSING, MISSING),
         "single_cell": call_udf("DELPHI_AUTHORITY", 0.94375, 0.775),
         "bad": call_udf("AHP_WEIGHTS", ((1.0, 3.0), (3.0, 1.0)), MISSING),
+        "data_steps": call_udf("DATA_SCORE", 0.91, "steps", ((0.95,), (0.9,), (0.8,)), ((1.0,), (0.8,), (0.6,)),
+                               100.0, MISSING),
+        "data_yesno": call_udf("DATA_SCORE", "否", "yesno", MISSING, MISSING, MISSING, "逆向"),
+        "data_bad": call_udf("DATA_SCORE", 0.91, "steps", ((0.8,), (0.9,)), ((0.5,), (1.0,)), MISSING, MISSING),
     }
     meta = {
         name: {
@@ -134,6 +138,7 @@ SIGNATURES = {
     "BPM_RATING": "score, Optional scale_max, Optional bands",
     "BPM_FUZZY": "weights, memberships",
     "BPM_PRIORITIES": "labels, weights, scores, Optional scale_max",
+    "DATA_SCORE": "value, method, Optional p1, Optional p2, Optional scale_max, Optional direction",
 }
 
 
@@ -176,6 +181,8 @@ def test_calls_as_classic_excel_makes_them(classic, reference_cases):
     assert calls["rating"]["value"] == [["B"]]
     assert calls["scores"]["value"] == [[4.0, 4.0]]
     assert calls["single_cell"]["value"] == [[pytest.approx(0.859375)]]
+    assert calls["data_steps"]["value"] == [[80.0]]  # 0.91 reaches the bound 0.9: 80 % of 100
+    assert calls["data_yesno"]["value"] == [[5.0]]   # 否 is full marks when lower is better; scale 5 by default
 
 
 def test_bad_input_shows_the_short_message(classic):
@@ -185,12 +192,13 @@ def test_bad_input_shows_the_short_message(classic):
     assert bad["error"] == "COMException"
     assert re.match(r"^matrix: row 1, column 2 is 3 but row 2, column 1 is 3", bad["description"])
     assert "\n" not in bad["description"]
+    data = classic["calls"]["data_bad"]
+    assert data["error"] == "COMException"
+    assert data["description"].startswith("p1 (bounds): position 2 (0.9) is above position 1 (0.8)")
 
 
-def test_bpm_xl_vba_generator_agrees_if_present(classic):
-    vba_mod = pytest.importorskip("bpm_xl.writers.vba")
-    generate = getattr(vba_mod, "generate_udf_wrapper", None)
-    if generate is None:
-        pytest.skip("bpm_xl.writers.vba has no generate_udf_wrapper")
-    text = generate("bpm_xl.udfs", workbook_name="bpm_xl.xlsm")
+def test_bpm_xl_vba_generator_agrees(classic):
+    from bpm_xl.writers.vba import generate_udf_wrapper
+
+    text = generate_udf_wrapper("bpm_xl.udfs", workbook_name="bpm_xl.xlsm")
     assert dict(re.findall(r"^Function (\w+)\((.*)\)$", text, flags=re.M)) == SIGNATURES

@@ -42,6 +42,7 @@ FUNCTIONS = {  # Excel name -> the parameters Excel shows (optional ones marked)
     "BPM_RATING": ["score", "scale_max?", "bands?"],
     "BPM_FUZZY": ["weights", "memberships"],
     "BPM_PRIORITIES": ["labels", "weights", "scores", "scale_max?"],
+    "DATA_SCORE": ["value", "method", "p1?", "p2?", "scale_max?", "direction?"],
 }
 RI_TABLES = ("cn", "saaty1980", "saaty2005", "donegan_dodd", "alonso_lamata")
 

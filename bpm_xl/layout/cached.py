@@ -12,9 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from .. import ranking
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 
-__all__ = ["CONSISTENCY_LABELS", "DROP", "KEEP", "KENDALL_LABELS", "STATS_HEADER", "WORST_HEADER", "CachedValues"]
+__all__ = ["CONSISTENCY_LABELS", "DROP", "KEEP", "KENDALL_LABELS", "STATS_HEADER", "WORST_HEADER", "CachedValues",
+           "positive"]
 
 # the labels the Excel functions return (bpm_xl.udfs); the layout must not import the shell
 KEEP = "保留 keep"
@@ -147,7 +149,7 @@ class CachedValues:
 
     # ------------------------------------------------------------------ Delphi
     def positive(self, prow: list[list[Any]]) -> list[list[Any]]:
-        return [[_ratio(r[2], r[1])] for r in prow]
+        return positive(prow)
 
     def _round(self, k: int) -> Any:
         d = self.ev.delphi
@@ -183,8 +185,7 @@ class CachedValues:
         wg = [r[7] * (smax - r[8]) for r in ec]
         total = float(sum(wg))
         out = []
-        for k in range(len(self.codes)):
-            rank = 1 + sum(1 for x in wg if x > wg[k]) + sum(1 for x in wg[:k] if x == wg[k])
+        for k, rank in enumerate(ranking.descending_ranks(wg)):   # ties: the indicator listed first
             out.append([None] * 4 + [ec[k][7], ec[k][8], smax - ec[k][8], wg[k], wg[k] / total, rank])
         return out
 
@@ -207,6 +208,13 @@ class CachedValues:
             v = float(sum(dc[k][7] for k, c in enumerate(self.codes) if self.system.indicator(c).pdca == stg))
             out.append([None, None, v, v / total])
         return out
+
+
+def positive(prow: list[list[Any]]) -> list[list[Any]]:
+    """The positive coefficient of each Delphi round (rows: round, sent, returned): returned /
+    sent, None (#N/A) where sent is not a positive number. Needs no evaluation: a hub not
+    evaluated yet shows it too."""
+    return [[_ratio(r[2], r[1])] for r in prow]
 
 
 def _num(v: Any) -> float | None:

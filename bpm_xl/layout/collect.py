@@ -32,7 +32,7 @@ def hub_extra_sheets(g: Any, lang: str, survey_map: list[list[Any]] | None = Non
                 break
     if not grid:
         return []
-    sp = SheetPlan("survey_map", MAP_SHEET.get(lang, MAP_SHEET["zh"]), "input", widths={0: 48, 1: 16, 2: 14})
+    sp = SheetPlan("survey_map", MAP_SHEET.get(lang, MAP_SHEET["zh"]), "input", widths={0: 48, 1: 16, 2: 14, 3: 16})
     sp.blocks.append(Block(0, 0, [grid[0]], "header"))
     if len(grid) > 1:
         sp.blocks.append(Block(1, 0, [list(r) + [None] * (3 - len(r)) for r in grid[1:]], "input"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
+from .cached import positive
 from .context import LayoutContext
 from .labels import guide_lines
 from .types import SURVEY_SPARE_ROWS, Formula, SheetPlan, SurveyTable, Validation, a1, ref
@@ -238,7 +239,7 @@ def delphi_sheet(ctx: LayoutContext) -> tuple[SheetPlan, list[list[Any]]]:
         prow.append([k + 1, sent, ret])
     de.add(2, 0, prow, "input")
     de.add(2, 3, [[Formula(f"=IF({a1(2 + k, 1)}>0,{a1(2 + k, 2)}/{a1(2 + k, 1)},NA())")] for k in range(n_rounds)],
-           "pct_formula", cached=ctx.cache.positive(prow) if ctx.cache else None)
+           "pct_formula", cached=positive(prow))
     ctx.put("BPM_DELPHI_SENT", "delphi", 2, 1, 1 + n_rounds, 1)
     ctx.put("BPM_DELPHI_RETURNED", "delphi", 2, 2, 1 + n_rounds, 2)
     r = 2 + n_rounds + 1

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .. import ranking
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
+from .cached import positive
 from .context import LayoutContext
 from .types import (
     CONSISTENCY_ROWS,
@@ -320,7 +322,7 @@ def delphi_summary_sheet(ctx: LayoutContext, wl: WeightsLayout, prow: list[list[
     D.add(0, 0, [[t("delphi_summary_title")]], "title")
     D.add(2, 0, [[t("round_col"), t("positive")]], "header")
     D.add(3, 0, [[k + 1, F(f"={ref(ctx.name('delphi'), 2 + k, 3)}")] for k in range(n_rounds)], "output",
-          cached=_cv(ctx, lambda: [[None, v[0]] for v in cache.positive(prow)])).col_styles = {0: "int", 1: "pct"}
+          cached=[[None, v[0]] for v in positive(prow)]).col_styles = {0: "int", 1: "pct"}
     r = 3 + n_rounds + 1
     D.add(r, 0, [[t("authority_title")]], "subtitle")
     wname = ctx.name("weights")
@@ -349,7 +351,7 @@ def _diagnosis_rows(ctx: LayoutContext, el: EvaluationLayout, g0: int, g1: int) 
             F(f"=BPM_SCALE_MAX-{a1(rr, 5)}"),
             F(f"={a1(rr, 4)}*{a1(rr, 6)}"),
             F(f"={a1(rr, 7)}/SUM({gaps})"),
-            F(f"=RANK({a1(rr, 7)},{gaps})+COUNTIF({local(g0, 7, rr, 7) if k else a1(g0, 7)},{a1(rr, 7)})-1"),
+            F("=" + ranking.native_rank(gaps, a1(rr, 7), local(g0, 7, rr - 1, 7) if k else None)),
         ])
     return rows
 

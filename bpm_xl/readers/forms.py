@@ -66,7 +66,11 @@ class FormAnswers:
 
 
 def read_form_grids(path: str | Path) -> dict[str, list[list[Any]]]:
-    """Every sheet's values (cached values; formulas are not needed)."""
+    """Every sheet's values (cached values; formulas are not needed), through the guards every
+    workbook that comes in passes (:func:`bpm_xl.readers.workbook.read_sheets`): a zip bomb or a
+    far stray cell is refused before anything is loaded, and an error value reads as its text."""
+    from .workbook import read_sheets
+
     path = Path(path)
     name = path.name
     if not path.exists():
@@ -75,17 +79,7 @@ def read_form_grids(path: str | Path) -> dict[str, list[list[Any]]]:
         raise FormError("is a directory; give a returned form (.xlsx)", file=str(path))
     if not zipfile.is_zipfile(path):
         raise FormError("not an Excel workbook (.xlsx); return the form as it was sent", file=name)
-    try:
-        from python_calamine import CalamineWorkbook
-
-        cw = CalamineWorkbook.from_path(str(path))
-        out = {}
-        for nm in cw.sheet_names:
-            rows = cw.get_sheet_by_name(nm).to_python(skip_empty_area=False)
-            out[nm] = [[None if v == "" else v for v in row] for row in rows]
-        return out
-    except Exception as exc:  # noqa: BLE001 - calamine raises its own types for damaged files
-        raise FormError(f"the file cannot be read ({type(exc).__name__}: {exc})", file=name) from None
+    return read_sheets(path, error=FormError)
 
 
 def _get(grid: list[list[Any]], r: int, c: int) -> Any:
@@ -112,12 +106,15 @@ def read_identity(file: str, grids: dict[str, list[list[Any]]]) -> dict[str, Any
         raise _fail(file, sheet, 0, 1, "this is not a bpm-xl expert form")
     try:
         ident["round"] = int(float(ident["round"]))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise _fail(file, sheet, IDENTITY_KEYS.index("round"), 1, f"round is {ident['round']!r}") from None
     ident["expert"] = _text(ident["expert"])
     ident["fingerprint"] = _text(ident["fingerprint"])
     ident["title"] = _text(ident["title"])
     ident["layout"] = _text(ident["layout"]) or "row"
+    if ident["layout"] not in ("row", "matrix"):
+        raise _fail(file, sheet, IDENTITY_KEYS.index("layout"), 1,
+                    f"layout is {ident['layout']!r}, not row or matrix: the form's identity sheet was changed")
     ident["lang"] = _text(ident["lang"]) or "zh"
     ident["_sheet"] = sheet
     return ident
@@ -163,6 +160,8 @@ def _row_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells:
         raise _fail(file, ps, p.row, 1, f"expected the pair {p.a} / {p.b} on this row: rows were moved "
                                         f"or changed; use the form as it was sent")
     marks = [k for k in range(17) if _get(pg, p.row, p.col + k) is not None]
+    for k in marks:
+        _no_error(file, ps, pg, p.row, p.col + k, f"{p.a} / {p.b}")
     cells[(node, p.a, p.b)] = (ps, _cell_name(p.row, p.col))
     if len(marks) > 1:
         where = ", ".join(_cell_name(p.row, p.col + k) for k in marks)
@@ -174,10 +173,21 @@ def _row_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells:
     return ROW_SCALE_VALUES[marks[0]]
 
 
+def _no_error(file: str, sheet: str, grid: list[list[Any]], r: int, c: int, what: str) -> None:
+    """Refuse an Excel error value (#N/A, #DIV/0! ...) in an answer cell: never a blank or a mark."""
+    from ..conversion import is_error_value
+
+    v = _get(grid, r, c)
+    if v is not None and is_error_value(v):
+        raise _fail(file, sheet, r, c, f"{what} holds the error value {str(v).strip()}; clear the cell and "
+                                       "enter the answer again")
+
+
 def _matrix_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells: dict) -> float | None:
     """A pair on the matrix layout: the typed judgment, on the 1-9 scale."""
     v = _get(pg, p.row, p.col)
     cells[(node, p.a, p.b)] = (ps, _cell_name(p.row, p.col))
+    _no_error(file, ps, pg, p.row, p.col, f"{p.a} / {p.b}")
     if v is None:
         return None
     x = _judgment(v)
@@ -199,6 +209,7 @@ def _ratings(file: str, rs: str, rg: list[list[Any]], lay: FormLayout, scale_min
                                         f"use the form as it was sent")
         v = _get(rg, r, lay.rating_col)
         cells[("rating", code)] = (rs, _cell_name(r, lay.rating_col))
+        _no_error(file, rs, rg, r, lay.rating_col, f"the rating of {code}")
         if v is None:
             ratings[code] = None
             continue
@@ -216,6 +227,7 @@ def _authority(file: str, rs: str, rg: list[list[Any]], lay: FormLayout, cells: 
     for (r, c), what in ((lay.ca_cell, "Ca"), (lay.cs_cell, "Cs")):
         v = _get(rg, r, c)
         cells[what] = (rs, _cell_name(r, c))
+        _no_error(file, rs, rg, r, c, what)
         if v is None:
             auth.append(None)
             continue

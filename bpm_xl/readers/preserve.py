@@ -69,6 +69,7 @@ __all__ = [
     "Note",
     "Preserved",
     "check_defined_names",
+    "check_names_of",
     "check_name_sheets",
     "layout_record",
     "owned_sheets",
@@ -597,6 +598,25 @@ def check_defined_names(current: Mapping[str, str], written: Mapping[str, str], 
             f"{source}: the defined name {name} was {what}: it points to {_show(now_text)}, "
             f"bpm-xl wrote it as {_show(written[name])}; undo the change or restore the name "
             f"(Formulas > Name Manager), then rebuild")
+
+
+def check_names_of(path: str | Path) -> None:
+    """The defined-name checks of a rebuild, for jobs that only read a hub (export): a name bpm-xl
+    relies on that was removed, moved or narrowed is refused (against the layout record; files
+    written before the record: moves to another sheet and removals)."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+            layout = _layout(zf)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as exc:
+        raise WorkbookError(f"{path.name}: the file cannot be read ({type(exc).__name__}: {exc})") from None
+    names = {dn.get("name", ""): dn.text for dn in book.iterfind("m:definedNames/m:definedName", NS)
+             if dn.get("localSheetId") is None and dn.text}
+    if layout:
+        check_defined_names(names, layout, path.name)
+    else:
+        check_name_sheets(names, path.name)
 
 
 _NAME_ROLES = ((r"BPM_INDICATORS", "INDICATORS"), (r"BPM_EXPERTS", "EXPERTS"), (r"BPM_J_\d+", "JUDGMENTS"),

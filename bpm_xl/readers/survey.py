@@ -1,11 +1,18 @@
 """Read a survey export: 问卷星 (code or text export), 腾讯问卷, or a plain CSV.
 
-Formats: .xlsx and .xls (python-calamine), .csv in UTF-8 (with or without BOM) or GBK/GB18030.
-The first row holds the titles. Leading metadata columns (序号, 提交答卷时间, 所用时间, 来源,
+Formats: .xlsx and .ods (python-calamine), .xls (xlrd), .csv in UTF-8 (with or without BOM) or
+GBK/GB18030. The first row holds the titles. Leading metadata columns (序号, 提交答卷时间, 所用时间, 来源,
 来源详情, 来自IP, and 腾讯问卷's 编号, 开始答题时间, 结束答题时间, 答题时长, IP ...) are recognised
 and kept out of the answers; the time taken and the IP are kept per respondent for screening.
-Answers stay as they come (code, option text, skip code); :func:`answer_value` turns one into
-a number on the scale. Errors name the file, (sheet,) row and column.
+Answers stay as they come (code, option text, skip code); :func:`read_answer` turns one into
+a number on the scale by the one converter's rule (what the hub's survey sheet accepts) and says
+whether it was an option number or option text. Errors name the file, (sheet,) row and column.
+
+Every file passes the door of the other incoming workbooks: an .xlsx through
+:func:`bpm_xl.readers.workbook.read_sheets` (zip limits, far cells refused with their cell, error
+values kept as text), an .xls (xlrd: values with their types, error values as text) or .ods
+size-checked before its cells are read, a CSV bounded in size and field length and read with
+any line ending and strict quoting; an HTML page named .xls is recognised.
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ __all__ = [
     "SurveyTable",
     "answer_value",
     "column_letter",
+    "first_option",
+    "read_answer",
+    "yes_no",
     "parse_seconds",
     "question_number",
     "read_export",
@@ -46,7 +56,7 @@ META_IP = ("来自ip", "ip", "ip地址", "来源ip", "填写者ip")
 META_OTHER = ("提交答卷时间", "开始答题时间", "结束答题时间", "提交时间", "来源", "来源详情", "地理位置国家和地区",
               "地理位置省", "地理位置市", "省份", "城市", "自定义字段", "用户id", "昵称", "总分", "微信昵称", "答题设备",
               "操作系统", "浏览器", "填写设备", "start time", "end time", "submitted", "source", "status", "状态",
-              "答卷状态", "渠道", "来源渠道", "设备")
+              "答卷状态", "渠道", "来源渠道", "设备", "用户类型", "用户标识", "user type", "user id")
 
 #: skip codes of 问卷星 (-2: not shown by logic, -3: skipped) and blank-like text
 SKIP = {"-2", "-3", "(跳过)", "(空)", "跳过", "", "-", "—", "n/a", "na"}
@@ -132,43 +142,184 @@ def parse_seconds(v: Any) -> float | None:
         return None
 
 
-def _read_csv(path: Path) -> list[list[Any]]:
-    raw = path.read_bytes()
-    text = None
+#: the largest CSV read (bytes): a survey export of 100,000 respondents is a few tens of MB
+MAX_CSV_BYTES = 200 * 1024 * 1024
+#: the longest CSV field (characters): an answer longer than this is a damaged file
+MAX_FIELD = 131072
+#: the most cells of an .xls/.ods sheet read (checked once the sheet is parsed: no streaming check)
+MAX_CELLS = 20_000_000
+
+
+def _decode(path: Path, raw: bytes) -> str:
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            text = raw.decode(enc)
-            break
+            return raw.decode(enc)
         except UnicodeDecodeError:
             continue
-    if text is None:  # pragma: no cover - gb18030 decodes any byte string
-        raise SurveyError(f"{path.name}: not a text file in UTF-8 or GBK")
+    raise SurveyError("not a text file in UTF-8 or GBK", file=path.name)  # pragma: no cover - gb18030 decodes any bytes
+
+
+def _read_csv(path: Path) -> list[list[Any]]:
+    """A CSV's rows: any line ending (CR LF, LF, CR), strict quoting; a quote that never closes,
+    a field over :data:`MAX_FIELD` characters or any other quoting error refused with its line."""
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise SurveyError(f"the file is {path.stat().st_size / 2**20:,.0f} MiB (limit {MAX_CSV_BYTES / 2**20:,.0f} "
+                          "MiB); export only the answers, or split the file", file=path.name)
+    text = _decode(path, path.read_bytes())
     if "\x00" in text:
-        raise SurveyError(f"{path.name}: row 1: the file holds binary data; export the survey as CSV or Excel")
+        raise SurveyError("row 1: the file holds binary data; export the survey as CSV or Excel", file=path.name)
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
-        delim = dialect.delimiter
+        delim = csv.Sniffer().sniff(text[:4096], delimiters=",\t;").delimiter
     except csv.Error:
         delim = ","
-    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delim)]
+    rows: list[list[Any]] = []
+    old = csv.field_size_limit(MAX_FIELD)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True)
+    start = 1
+    try:
+        for row in reader:
+            rows.append(list(row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        why = str(exc)
+        if "field larger" in why:
+            why = f"a field is longer than {MAX_FIELD:,} characters"
+        elif "end of data" in why or "EOF" in why:
+            why = "a quote (\") opened here is never closed"
+        else:
+            why = f"the quoting is broken ({why})"
+        raise SurveyError(f"line {start}: {why}; nothing was imported. Export the survey again (CSV or .xlsx)",
+                          file=path.name) from None
+    finally:
+        csv.field_size_limit(old)
+    return rows
+
+
+def _sniff(path: Path) -> str:
+    """What the file really is, from its first bytes: "zip", "ole" (.xls), "html" or "text"."""
+    with open(path, "rb") as fh:
+        head = fh.read(2048)
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "ole"
+    probe = head.lstrip(b"\xef\xbb\xbf\xff\xfe\r\n\t ").lower().replace(b"\x00", b"")
+    if probe.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<meta", b"<head", b"<body", b"<!--")):
+        return "html"
+    return "text"
+
+
+def _too_large(path: Path) -> None:
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise SurveyError(f"the file is {path.stat().st_size / 2**20:,.0f} MiB (limit {MAX_CSV_BYTES / 2**20:,.0f} "
+                          "MiB); export only the answers, or split the file", file=path.name)
+
+
+def _too_wide(path: Path, sheet: str, height: int, width: int) -> None:
+    if width > 2048 or height * max(width, 1) > MAX_CELLS:
+        end = column_letter(max(width - 1, 0)) + str(height)
+        raise SurveyError(f"the sheet reaches {end} ({height:,} rows x {width:,} columns); delete the values far "
+                          "from the answers, or export the survey as .xlsx or CSV", file=path.name, sheet=sheet,
+                          cell=end)
+
+
+def _read_ods(path: Path) -> tuple[list[list[Any]], str]:
+    """The first sheet of an .ods file (python-calamine), its size checked first."""
+    from python_calamine import CalamineWorkbook
+
+    _too_large(path)
+    cw = CalamineWorkbook.from_path(str(path))
+    try:
+        name = cw.sheet_names[0]
+        sheet = cw.get_sheet_by_name(name)
+        _too_wide(path, name, sheet.height, sheet.width)
+        rows = sheet.to_python(skip_empty_area=False)
+    finally:
+        cw.close()
+    return [[None if v == "" else v for v in r] for r in rows], name
+
+
+class _Discard:
+    """xlrd's log: its warnings about a damaged file are not the user's output."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def _xls_value(ctype: int, value: Any, datemode: int) -> Any:
+    """One .xls cell as the same cell of an .xlsx export reads: numbers as floats, dates as
+    date/time/datetime, booleans as bool, error values as their text ("#N/A"), blanks as None."""
+    import datetime as dt
+
+    import xlrd
+
+    if ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if ctype == xlrd.XL_CELL_ERROR:  # an error code of no name is still an error, never a blank
+        return xlrd.error_text_from_code.get(value, "#VALUE!")
+    if ctype == xlrd.XL_CELL_BOOLEAN:
+        return bool(value)
+    if ctype == xlrd.XL_CELL_DATE and value >= 0:  # (a negative number is no date: the number)
+        try:
+            stamp = xlrd.xldate_as_datetime(value, datemode)
+        except (ValueError, OverflowError):  # a date format on a number no date can hold: the number
+            return float(value)
+        if value < 1:
+            return stamp.time()
+        return stamp.date() if stamp.time() == dt.time() else stamp
+    if ctype == xlrd.XL_CELL_TEXT:
+        return value if value != "" else None
+    return float(value)
+
+
+def _read_xls(path: Path) -> tuple[list[list[Any]], str]:
+    """The first sheet of an .xls file (xlrd), its size checked first: the one reader of the
+    format, values with their types, so an error cell reads as its text (#N/A), never a blank.
+
+    Only the first sheet is parsed (``on_demand``), formats are skipped (``formatting_info``
+    False: blank formatted cells are not kept) and rows hold only up to their last cell
+    (``ragged_rows``); xlrd bounds a BIFF8 sheet to 65,536 rows x 256 columns and refuses a
+    compound file whose sector chains loop or run past its end."""
+    import xlrd
+
+    _too_large(path)
+    with xlrd.open_workbook(str(path), on_demand=True, formatting_info=False, ragged_rows=True,
+                            logfile=_Discard()) as book:
+        sheet = book.sheet_by_index(0)
+        _too_wide(path, sheet.name, sheet.nrows, sheet.ncols)
+        grid = [[_xls_value(t, v, book.datemode) for t, v in zip(sheet.row_types(r), sheet.row_values(r))]
+                for r in range(sheet.nrows)]
+        return grid, sheet.name
 
 
 def _read_grid(path: Path) -> tuple[list[list[Any]], str | None]:
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        return _read_csv(path), None
-    if suffix not in (".xlsx", ".xls", ".xlsm", ".ods"):
-        raise SurveyError(f"{path.name}: unknown kind of file ({suffix or 'no extension'}); give the export as "
-                          f".xlsx, .xls or .csv")
-    try:
-        from python_calamine import CalamineWorkbook
+    from .workbook import read_sheets
 
-        cw = CalamineWorkbook.from_path(str(path))
-        name = cw.sheet_names[0]
-        rows = cw.get_sheet_by_name(name).to_python(skip_empty_area=False)
-    except Exception as exc:  # noqa: BLE001 - calamine's own error types
-        raise SurveyError(f"{path.name}: the file cannot be read ({type(exc).__name__}: {exc})") from None
-    return [list(r) for r in rows], name
+    suffix = path.suffix.lower()
+    kind = _sniff(path)
+    if kind == "html":
+        raise SurveyError(f"the file is named {suffix or 'without extension'} but is a web page or XML text "
+                          "(HTML/XML), not an Excel workbook, as 问卷星 sometimes serves its .xls download; export the "
+                          "answers again as .xlsx (按选项文本/序号下载 Excel) or CSV", file=path.name)
+    if kind == "text" and suffix in (".csv", ".txt", ""):
+        return _read_csv(path), None
+    if suffix not in (".xlsx", ".xls", ".xlsm", ".ods", ".csv", ".txt"):
+        raise SurveyError(f"unknown kind of file ({suffix or 'no extension'}); give the export as .xlsx, .xls or .csv",
+                          file=path.name)
+    if kind == "zip" and suffix != ".ods":
+        sheets = read_sheets(path, error=SurveyError, first_only=True)
+        name = next(iter(sheets), None)
+        return ([[v for v in r] for r in sheets[name]] if name is not None else []), name
+    if kind == "text":
+        raise SurveyError(f"the file is named {suffix} but holds text; name it .csv if it is a CSV export",
+                          file=path.name)
+    try:
+        return _read_xls(path) if kind == "ole" else _read_ods(path)
+    except SurveyError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - xlrd's and calamine's own error types
+        raise SurveyError(f"the file cannot be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
+                          file=path.name) from None
 
 
 def _is_meta(title: str) -> str | None:
@@ -234,40 +385,91 @@ def read_export(path: str | Path) -> SurveyTable:
                        tuple(ids), tuple(secs), tuple(ips), kind, tuple(h for h, k in zip(head, kinds) if k))
 
 
-def answer_value(v: Any, scale_min: float, scale_max: float) -> tuple[float | None, str | None]:
-    """(value, problem): a number on the scale, None for a skip code or blank; problem text when unreadable."""
+#: how an answer was given: an option number (a code export, or a plain table of scores) or option text
+CODE, TEXT = "code", "text"
+
+
+def read_answer(v: Any, scale_min: float, scale_max: float) -> tuple[float | None, str | None, str | None]:
+    """(value, how, problem) of one answer: how is :data:`CODE` (a number, taken as it is) or
+    :data:`TEXT` (option text, turned into its place on the scale, the best option the top);
+    value None for a skip code or a blank; problem when the answer is not one.
+
+    A number is what the one converter (:func:`bpm_xl.conversion.number`) reads as one, as on the
+    hub's survey sheet: "4" and "４" are 4; "4分", "五" are not answers (refused, as the hub
+    refuses them). An Excel error value (#N/A ...) is refused, never a missing answer.
+    """
+    from ..conversion import Invalid, is_error_value, number, show
+
     if v is None:
-        return None, None
-    if isinstance(v, bool):
-        return None, f"{v!r} is not an answer"
-    if isinstance(v, (int, float)):
-        x = float(v)
-        if x in (-2.0, -3.0):
-            return None, None
-    else:
-        s = str(v).strip()
+        return None, None, None
+    if is_error_value(v):
+        return None, None, f"the cell holds {show(v)}, not an answer; fix the export (or blank the cell)"
+    if isinstance(v, str):
+        s = v.strip()
         if s.lower() in SKIP:
-            return None, None
+            return None, None, None
         if "┋" in s or "|" in s:
-            return None, f"{s!r} is a multiple-choice answer; map only single-choice rating questions"
-        if s in TEXT_SCALE or s.lower() in TEXT_SCALE:
-            pos = TEXT_SCALE.get(s, TEXT_SCALE.get(s.lower()))
+            return None, None, f"{s!r} is a multiple-choice answer; map only single-choice rating questions"
+        pos = TEXT_SCALE.get(s, TEXT_SCALE.get(s.lower()))
+        if pos is not None:
             # a 5-level text scale maps onto the workbook's scale_min .. scale_max
-            x = scale_min + (pos - 1) * (scale_max - scale_min) / 4
-            return x, None
-        m = re.fullmatch(r"[（(]?(-?\d+(?:\.\d+)?)[)）]?\s*分?", s)
-        if not m:
-            return None, f"{s!r} is not an answer on the {scale_min:g}-{scale_max:g} scale"
-        x = float(m.group(1))
-        if x in (-2.0, -3.0):
-            return None, None
+            return scale_min + (pos - 1) * (scale_max - scale_min) / 4, TEXT, None
+    x = number(v)
+    if isinstance(x, Invalid):
+        return None, None, f"{show(x)} is not an answer on the {scale_min:g}-{scale_max:g} scale (a number or " \
+                           "an option text such as 满意)"
+    if x in (-2.0, -3.0):
+        return None, None, None
     if not math.isfinite(x) or not (scale_min <= x <= scale_max):
-        return None, f"{v!r} is off the {scale_min:g}-{scale_max:g} scale"
-    return x, None
+        return None, None, f"{show(v) if not isinstance(v, str) else repr(v)} is off the {scale_min:g}-{scale_max:g} scale"
+    return x, CODE, None
 
 
-def read_map_csv(path: str | Path) -> list[tuple[str, str, bool]]:
-    """A --map CSV: question title (or number), indicator code, reverse (yes/no); a header row is allowed."""
+def answer_value(v: Any, scale_min: float, scale_max: float) -> tuple[float | None, str | None]:
+    """(value, problem): :func:`read_answer` without the way the answer was given."""
+    x, _, problem = read_answer(v, scale_min, scale_max)
+    return x, problem
+
+
+#: the first option of a code export: the best (非常满意 listed first) or the worst (非常不满意 first)
+HIGH, LOW = "high", "low"
+_YES = ("yes", "y", "是", "true", "1", "反向", "是yes")
+_NO = ("no", "n", "否", "false", "0", "否no", "正向")
+
+
+def first_option(v: Any) -> str | None:
+    """The order of a code export's options from the text of option 1: :data:`HIGH` for the best
+    option of a scale (非常满意, 非常同意, very satisfied ...), :data:`LOW` for the worst (非常不满意,
+    very dissatisfied ...); None for a blank; ValueError for anything else."""
+    s = " ".join(str(v).split()) if v is not None else ""
+    if not s:
+        return None
+    if s.lower() in (HIGH, LOW):
+        return s.lower()
+    pos = TEXT_SCALE.get(s, TEXT_SCALE.get(s.lower()))
+    if pos == 5:
+        return HIGH
+    if pos == 1:
+        return LOW
+    raise ValueError(s)
+
+
+def yes_no(v: Any) -> bool | None:
+    """A reverse cell: True (是 / yes), False (否 / no), None when blank; ValueError otherwise."""
+    s = re.sub(r"\s+", "", str(v)).lower() if v is not None else ""
+    if not s:
+        return None
+    if s in _YES:
+        return True
+    if s in _NO:
+        return False
+    raise ValueError(s)
+
+
+def read_map_csv(path: str | Path) -> list[tuple[str, str, bool | None, str | None]]:
+    """A --map CSV: question title (or number), indicator code, reverse (yes/no), and optionally
+    the first option (非常满意 / 非常不满意: the text of option 1 of a code export); a header row is
+    allowed. Reverse and first option are None where left blank."""
     path = Path(path)
     rows = _read_csv(path)
     out = []
@@ -276,10 +478,17 @@ def read_map_csv(path: str | Path) -> list[tuple[str, str, bool]]:
             continue
         title = str(row[0]).strip()
         code = str(row[1]).strip() if len(row) > 1 else ""
-        rev = str(row[2]).strip().lower() if len(row) > 2 else ""
         if r == 1 and (_norm(title) in ("question", "title", "题目", "问卷题目", "问卷题目question") or "question" in _norm(title)):
             continue
-        if rev not in ("", "yes", "no", "y", "n", "是", "否", "true", "false", "1", "0", "反向", "是yes", "否no"):
-            raise SurveyError(f"{path.name}: row {r}, column C: reverse is {row[2]!r}; write yes or no")
-        out.append((title, code, rev.startswith(("y", "是", "t", "1", "反"))))
+        try:
+            rev = yes_no(row[2] if len(row) > 2 else None)
+        except ValueError:
+            raise SurveyError(f"row {r}, column C: reverse is {row[2]!r}; write yes or no", file=path.name,
+                              cell=f"C{r}") from None
+        try:
+            first = first_option(row[3] if len(row) > 3 else None)
+        except ValueError:
+            raise SurveyError(f"row {r}, column D: the first option is {row[3]!r}; write the text of option 1, "
+                              "非常满意 or 非常不满意", file=path.name, cell=f"D{r}") from None
+        out.append((title, code, rev, first))
     return out

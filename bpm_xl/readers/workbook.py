@@ -37,7 +37,8 @@ from ..layout.inputs import SETTING_KEYS, SURVEY_KEYS
 from ..layout.types import Formula, SurveyTable, WorkbookData, col_index, a1, parse_ref
 
 __all__ = ["Grids", "Places", "check_file", "parse_names", "parse_ref", "read_data", "to_inputs", "inputs_and_places",
-           "load_grids", "read_workbook", "read_inputs", "lang_of", "system_of", "shared_strings"]
+           "load_grids", "read_workbook", "read_inputs", "lang_of", "system_of", "shared_strings",
+           "read_sheets", "MAX_SHEET_COLUMNS"]
 
 def parse_names(names: Mapping[str, str]) -> dict[str, tuple[str, int, int, int, int]]:
     out = {}
@@ -979,6 +980,67 @@ def load_grids(path: str | Path, formulas: bool = False, reuse: Grids | None = N
         raise WorkbookError(f"the file cannot be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
                             file=source) from None
     return Grids(sheets, names, source, blocks, facts)
+
+
+# ---------------------------------------------------------------------------------------
+# The one door for other workbooks that come in (returned forms, survey exports)
+MAX_SHEET_COLUMNS = 2048
+"""A workbook that comes in (not a hub) is read up to this column; a value further right is
+refused with its cell (a real survey export has a few hundred columns at most)."""
+
+
+def _far_right(zf: zipfile.ZipFile, member: str, max_col: int) -> str:
+    """The first cell right of ``max_col`` in a sheet's XML (for the message)."""
+    beyond = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="(' + _greater(_letters(max_col), _UPPER).encode() + rb')(\d+)"')
+    tail = b""
+    with zf.open(member) as fh:
+        while chunk := fh.read(1 << 22):
+            m = beyond.search(tail + chunk)
+            if m:
+                return m.group(1).decode() + m.group(2).decode()
+            tail = chunk[-64:]
+    return _letters(max_col + 1) + "1"  # pragma: no cover - _scan found one
+
+
+def read_sheets(path: str | Path, *, error: type[WorkbookError] = WorkbookError, first_only: bool = False,
+                max_col: int = MAX_SHEET_COLUMNS - 1) -> dict[str, list[list[Any]]]:
+    """Every sheet's cached values of a workbook that comes in (a returned form, a survey export),
+    through the guards of the hub reader: zip members bounded (size and compression ratio), each
+    sheet's XML streamed once before anything is loaded, a value far below the data or right of
+    column ``max_col`` refused with its cell (never a grid allocated up to it), and Excel error
+    values kept as their text ("#N/A"), never read as blanks. Blank cells read as None.
+    ``first_only``: the first sheet only. Raises ``error`` (a WorkbookError) naming the file."""
+    path = Path(path)
+    source = path.name
+    try:
+        with zipfile.ZipFile(path) as zf:
+            _check_members(zf, source)
+            parts = _sheet_parts(zf, source)
+            wanted = [sh for sh, member in parts.items() if member in zf.namelist()]
+            errors: dict[str, dict[tuple[int, int], str]] = {}
+            for sh in wanted[:1] if first_only else wanted:
+                rows, far_rows, far_columns, errors[sh], _ = _scan(zf, parts[sh], max_col)
+                if far_rows:
+                    raise _far_cell_error(source, sh, far_rows, rows)
+                if far_columns:
+                    cell = _far_right(zf, parts[sh], max_col)
+                    raise WorkbookError(f"a value lies at {cell}, right of column {_letters(max_col)} (the last "
+                                        "column read); delete it and save the file", file=source, sheet=sh, cell=cell)
+        out = _rows_calamine(path, {sh: max_col for sh in errors})
+    except WorkbookError as exc:
+        raise exc if isinstance(exc, error) else error(exc.message, **exc.fields()) from None
+    except Exception as exc:  # noqa: BLE001 - zip and reader libraries raise their own types for damaged files
+        raise error(f"the file cannot be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
+                    file=source) from None
+    for sh, errs in errors.items():  # calamine reads error cells as blanks: put the error values back
+        grid = out.setdefault(sh, [])
+        for (r, c), text in errs.items():
+            if r >= len(grid):
+                grid.extend([] for _ in range(r + 1 - len(grid)))
+            if c >= len(grid[r]):
+                grid[r] = list(grid[r]) + [None] * (c + 1 - len(grid[r]))
+            grid[r][c] = text
+    return {sh: out[sh] for sh in errors}
 
 
 def lang_of(g: Grids) -> str:

@@ -60,9 +60,12 @@ _NO_CELLS: dict[int, str] = {}
 
 def cache(v: Any) -> Any:
     """A cached formula result as stored (numbers, text, booleans); None for a value not
-    known (missing, NaN or infinite)."""
+    known (missing, NaN or infinite). A formula is never a value: its text would show in
+    every application that displays cached values (a bug in the plan, refused here)."""
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return None
+    if isinstance(v, Formula):
+        raise TypeError(f"a formula's cached value is the formula {v[:60]}")
     return v
 
 

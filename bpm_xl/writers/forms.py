@@ -19,6 +19,7 @@ import numpy as np
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell as _a1
 
+from .. import ranking
 from ..layout.forms import (
     ROW_HEADER,
     SCALE_LABELS,
@@ -549,11 +550,15 @@ def _node_calc(spec: FormSpec, tx: dict, F: dict, calc: _Sheet, blk: NodeBlock, 
              f"{_a1(m0 + j, 1 + i)}*{_a1(m0 + i, wc + 1)}/{_a1(m0 + j, wc + 1)})")
         cs.formula(R + 2 + q, x0 + 2, f, e, F["calc"])
     er = f"{_a1(R + 2, x0 + 2)}:{_a1(R + 1 + P, x0 + 2)}"
-    worst = int(np.argmax(es))
+    # the first pair (row, then column) whose e is tied with the largest: bpm_xl.ranking's rule
+    worst = next(q for q, e in enumerate(es) if not ranking.clearly_larger(max(es), e))
     cs.text(sr + 5, 0, "worst", F["calc"])
     lr = f"{_a1(R + 2, x0)}:{_a1(R + 1 + P, x0)}"
     worst_label = tx["vs"].format(a=labels[blk.pairs[worst].a], b=labels[blk.pairs[worst].b])
-    cs.formula(sr + 5, 1, f"=INDEX({lr},MATCH(MAX({er}),{er},0))", worst_label, F["calc"])
+    tol = ranking.TIE_RTOL_TEXT
+    cs.ws.write_array_formula(sr + 5, 1, sr + 5, 1, f"{{=INDEX({lr},MATCH(1,(MAX({er})-{er}<={tol}*MAX({er}))*1,0))}}",
+                              F["calc"], worst_label)
+    cs.values[(sr + 5, 1)] = worst_label
     return {"sr": sr, "cr": cr, "answered": answered, "worst_label": worst_label}
 
 

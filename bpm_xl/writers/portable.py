@@ -46,6 +46,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import ahp, ranking
 from ..errors import WorkbookError
 from ..layout.cached import (
     CONSISTENCY_LABELS,
@@ -55,6 +56,7 @@ from ..layout.cached import (
     STATS_HEADER,
     WORST_HEADER,
 )
+from ..layout.lambdas import alonso_lamata_ri, defined_names
 from ..layout.types import (
     ArrayBlock,
     Block,
@@ -109,6 +111,7 @@ _TEXT = {
         "scale": "1-9 标度",
         "parse": "节点 {node}：判断值的读取（文本如 1/3、１／３ 按 bpm-xl 的规则读取；无法读取的显示 #N/A 或 #VALUE!）",
         "cell": "单元格", "reads": "读作", "text": "文本", "num": "分子", "den": "分母", "rest": "去掉数字后",
+        "num_v": "分子数值", "den_v": "分母数值",
     },
     "en": {
         "guide": "This file is a macro-free portable export (bpm-xl export --portable): every result is a native "
@@ -133,7 +136,7 @@ _TEXT = {
         "parse": "Node {node}: how each judgment reads (text such as 1/3 or full-width １／３ as bpm-xl reads it; "
                  "what cannot be read shows #N/A or #VALUE!)",
         "cell": "cell", "reads": "reads as", "text": "text", "num": "numerator", "den": "denominator",
-        "rest": "without digits",
+        "rest": "without digits", "num_v": "numerator value", "den_v": "denominator value",
     },
 }
 
@@ -515,7 +518,7 @@ def _parse_table(calc: _Calc, cells: list[tuple[int, int]], jsheet: str, label: 
     r = calc.row
     calc.put(r, 0, [[calc.tx("parse", node=label)]], "subtitle")
     calc.put(r + 1, 0, [[calc.tx("cell"), calc.tx("reads"), calc.tx("text"), calc.tx("num"), calc.tx("den"),
-                         calc.tx("rest"), "=", calc.tx("rest"), "="]], "header")
+                         calc.tx("rest"), calc.tx("num_v"), calc.tx("rest"), calc.tx("den_v")]], "header")
     out: dict[tuple[int, int], str] = {}
     rows, cached = [], []
     d0 = r + 2
@@ -591,7 +594,7 @@ def _aggregate(ew: np.ndarray, logs: list[Any], masks: list[int]) -> Any:
 def _ri_value(values: _Values, ri_header: str, n: int) -> Any:
     table = values.scalar("BPM_RI")
     if _is(table, "alonso_lamata"):
-        return 0 if n <= 2 else (1.7699 * n - 4.3513) / (n - 1)
+        return ahp.random_index(n, "alonso_lamata") if n > 2 else 0
     header = [str(h).lower() if h is not None else "" for h in values.at(ri_header)[0]]
     rows = values.at(values.names["BPM_RI_TABLE"])
     if not isinstance(table, str) or table.lower() not in header or n > len(rows):
@@ -697,7 +700,7 @@ def _node(calc: _Calc, names: dict[str, str], t: int, label: str, ri_header: str
     # RI of this node
     ri_cell = calc.at(agg_row + 1, 1)
     riv = _ri_value(values, ri_header, n)
-    calc.put(agg_row + 1, 0, [["RI", F(f'=IF(BPM_RI="alonso_lamata",IF({n}<=2,0,(1.7699*{n}-4.3513)/({n}-1)),'
+    calc.put(agg_row + 1, 0, [["RI", F(f'=IF(BPM_RI="alonso_lamata",{alonso_lamata_ri(str(n))},'
                                        f"INDEX(BPM_RI_TABLE,{n},MATCH(BPM_RI,{ri_header},0)))")]], cached=[[None, riv]])
     calc.row = after
     # the group matrix (what the replaced =AHP_GROUP shows), weighed
@@ -719,11 +722,10 @@ def _node(calc: _Calc, names: dict[str, str], t: int, label: str, ri_header: str
 
 
 def _snap(ratio: Any, lnscale: list[Any]) -> Any:
-    """INDEX(scale,MATCH(MIN(ABS(lnscale-LN(x))),ABS(lnscale-LN(x)),0)): the nearest 1-9 value in log terms."""
+    """The nearest 1-9 value in log terms, midway the lower one (ranking.native_nearest over ABS(lnscale-LN(x)))."""
     if not _isnum(ratio) or ratio <= 0:
         return NA
-    d = [abs(v - math.log(ratio)) for v in lnscale]
-    return _SAATY[d.index(min(d))]
+    return _SAATY[ranking.nearest([abs(v - math.log(ratio)) for v in lnscale])]
 
 
 def _worst_values(o: dict[str, Any], lnscale: list[Any]) -> list[list[Any]]:
@@ -742,11 +744,9 @@ def _worst_values(o: dict[str, Any], lnscale: list[Any]) -> list[list[Any]]:
         rows.append([i + 1, j + 1, a, w[i], w[j], eij, eji, max(eij, eji), None, flip, rw, cl,
                      1 / a if flip else a, ratio, _snap(ratio, lnscale)])
     E = [r[7] for r in rows]
-    for p, r in enumerate(rows):
-        if _isnum(r[7]) and all(_isnum(x) for x in E):
-            r[8] = sum(1 for x in E if x > r[7]) + sum(1 for x in E[:p] if x == r[7]) + 1
-        else:
-            r[8] = NA
+    ranks = ranking.descending_ranks(E) if all(_isnum(x) for x in E) else [NA] * len(rows)
+    for r, k in zip(rows, ranks):
+        r[8] = k
     return rows
 
 
@@ -769,7 +769,6 @@ def _worst(calc: _Calc, o: dict[str, Any], aname: str, count: int, scale: str, l
         def at(c: int, rr: int = rr) -> str:
             return a1(rr, c)
 
-        prefix = f"SUMPRODUCT(--({calc.rng(p0, 8, rr - 1, 8)}={at(8)}))" if p else "0"
         rows.append([
             p + 1, vals[p][0], vals[p][1],
             F(f"=INDEX({aname},{at(1)},{at(2)})"),
@@ -778,7 +777,7 @@ def _worst(calc: _Calc, o: dict[str, Any], aname: str, count: int, scale: str, l
             F(f"={at(3)}*{at(5)}/{at(4)}"),
             F(f"=(1/{at(3)})*{at(4)}/{at(5)}"),
             F(f"=MAX({at(6)},{at(7)})"),
-            F(f"=SUMPRODUCT(--({E}>{at(8)}))+{prefix}+1"),
+            F("=" + ranking.native_rank(E, at(8), calc.rng(p0, 8, rr - 1, 8) if p else None)),  # ties: row, column
             F(f"=IF({at(6)}<1,1,0)"),
             F(f"=IF({at(10)}=1,{at(2)},{at(1)})"),
             F(f"=IF({at(10)}=1,{at(1)},{at(2)})"),
@@ -788,7 +787,7 @@ def _worst(calc: _Calc, o: dict[str, Any], aname: str, count: int, scale: str, l
     calc.put(p0, 0, rows, cached=[[None, *v[:14]] for v in vals])
     for p in range(P):
         x = f"LN({a1(p0 + p, 14)})"
-        calc.array(p0 + p, 15, 1, 1, f"=INDEX({scale},MATCH(MIN(ABS({lnscale}-{x})),ABS({lnscale}-{x}),0))",
+        calc.array(p0 + p, 15, 1, 1, "=" + ranking.native_nearest(scale, f"ABS({lnscale}-{x})"),
                    [[vals[p][14]]])
     calc.row = p0 + P + 1
     ranks = calc.rng(p0, 9, p0 + P - 1, 9)
@@ -1166,7 +1165,9 @@ def is_portable(names: dict[str, Any]) -> bool:
 
 def _show_input_formulas(p: WorkbookPlan, shown: WorkbookPlan) -> None:
     """A formula a user typed on an input sheet carries the value it showed when read (``shown``
-    is the plan of the same data read as values: same sheets, same cells)."""
+    is the plan of the same data read as values: same sheets, same cells). A formula of bpm-xl's
+    own layout is a formula in ``shown`` too: it carries the value ``shown`` caches for it (the
+    value computed from what was read), never its own text."""
     by_name = {sp.name: sp for sp in shown.sheets}
     for sp in p.sheets:
         other = by_name.get(sp.name)
@@ -1179,6 +1180,8 @@ def _show_input_formulas(p: WorkbookPlan, shown: WorkbookPlan) -> None:
                 continue
             for i, row in enumerate(b.cells):
                 for j, v in enumerate(row):
+                    if isinstance(v, Formula):
+                        v = _cached_at(b, i, j)
                     cells[(b.row + i, b.col + j)] = v
         for b in sp.blocks:
             if (b.cached is not None or isinstance(b.cells, np.ndarray)
@@ -1186,6 +1189,14 @@ def _show_input_formulas(p: WorkbookPlan, shown: WorkbookPlan) -> None:
                 continue
             b.cached = [[_shown_at(cells, arrays, b.row + i, b.col + j) if isinstance(v, Formula) else None
                          for j, v in enumerate(row)] for i, row in enumerate(b.cells)]
+
+
+def _cached_at(b: Block, i: int, j: int) -> Any:
+    """The cached value of cell (i, j) of block ``b`` (None: not known)."""
+    if b.cached is None or i >= len(b.cached) or j >= len(b.cached[i]):
+        return None
+    v = b.cached[i][j]
+    return None if isinstance(v, Formula) else v
 
 
 def _shown_at(cells: dict[tuple[int, int], Any], arrays: list[Block], r: int, c: int) -> Any:
@@ -1267,6 +1278,10 @@ def portable_plan(plan: WorkbookPlan, system: Any = None, shown: WorkbookPlan | 
         calc.sp.widths.setdefault(c, 10)
     p.sheets.append(calc.sp)
     p.names[CALC_ROLE_NAME] = ref(calc.sp.name, 0, 0)
+    # the functions as LAMBDA names, for Excel 365 without Python; a name the hub already gives a
+    # cell (BPM_RATING: the grade) stays the cell's
+    taken = {k.upper() for k in p.names}
+    p.names.update({k: v for k, v in defined_names().items() if k.upper() not in taken})
     return p
 
 

@@ -195,12 +195,17 @@ def apply_sheet_state(ws: Any, state: str | None) -> None:
         ws.very_hidden()
 
 
-def add_user_names(wb: Any, preserved: Preserved | None, sheet_names: Iterable[str]) -> None:
-    """The user's own workbook-level names that still point at an existing sheet (or at none)."""
+def add_user_names(wb: Any, preserved: Preserved | None, sheet_names: Iterable[str],
+                   taken: Iterable[str] = ()) -> None:
+    """The user's own workbook-level names that still point at an existing sheet (or at none);
+    a name in ``taken`` (the plan writes it, e.g. a LAMBDA function) is the plan's."""
     if preserved is None:
         return
     existing = set(sheet_names)
+    ours = {k.upper() for k in taken}
     for name, refers in preserved.user_names.items():
+        if name.upper() in ours:
+            continue
         m = re.match(r"^=?(?:'((?:[^']|'')+)'|([^'!]+))!", refers)
         if m and (m.group(1) or m.group(2)).replace("''", "'") not in existing:
             continue
@@ -267,7 +272,8 @@ def _cached_xml(v: Any) -> tuple[str, str] | None:
     return ' t="str"', html.escape(s, quote=False)
 
 
-def _restore_formula_values(xml: str, formulas: Iterable[Any], sheet: str, source: str, in_input_range: Any) -> str:
+def _restore_formula_values(xml: str, formulas: Iterable[Any], sheet: str, source: str, in_input_range: Any,
+                            known: frozenset[str] = frozenset()) -> str:
     for uf in formulas:
         m = re.search(rf'<c r="{uf.cell}"(?P<attrs>(?:\s[^>]*?)?)(?:/>|>(?P<body>.*?)</c>)', xml, re.DOTALL)
         body = (m.group("body") or "") if m else ""
@@ -280,6 +286,8 @@ def _restore_formula_values(xml: str, formulas: Iterable[Any], sheet: str, sourc
                 f"{source}: sheet {sheet}, cell {uf.cell}: the formula ={uf.formula} typed into an input cell would "
                 f"move or be dropped by the rebuild; replace it by its value (Paste Special > Values) or move it "
                 f"off the input range, then rebuild")
+        if uf.cell in known:
+            continue   # the plan computed this formula's value (one of bpm-xl's own): it is true now
         old = _cached_xml(uf.cached)
         vm = re.search(r"<v>(.*?)</v>", body, re.DOTALL)
         new_v = vm.group(1) if vm else None
@@ -292,10 +300,13 @@ def _restore_formula_values(xml: str, formulas: Iterable[Any], sheet: str, sourc
     return xml
 
 
-def apply_package(data: bytes, preserved: Preserved | None, source: str | None = None) -> bytes:
+def apply_package(data: bytes, preserved: Preserved | None, source: str | None = None,
+                  known: Mapping[str, frozenset[str]] | None = None) -> bytes:
     """The new package with protection and user formula values put back.
 
-    ``data``: the bytes XlsxWriter wrote. Raises :class:`WorkbookError` when a formula typed into
+    ``data``: the bytes XlsxWriter wrote. ``known``: sheet -> cells (A1) whose formula the plan
+    wrote with the value it computed; the value read from the old file never replaces it (it may
+    be stale: the inputs changed since). Raises :class:`WorkbookError` when a formula typed into
     an input cell would move or be dropped (see :mod:`bpm_xl.readers.preserve`).
     """
     if preserved is None:
@@ -320,7 +331,8 @@ def apply_package(data: bytes, preserved: Preserved | None, source: str | None =
             continue
         xml = members[member].decode("utf-8")
         if name in by_sheet:
-            xml = _restore_formula_values(xml, by_sheet[name], name, source, preserved.in_input_range)
+            xml = _restore_formula_values(xml, by_sheet[name], name, source, preserved.in_input_range,
+                                          (known or {}).get(name, frozenset()))
         if name in preserved.sheet_protection:
             xml = _insert_after(xml, preserved.sheet_protection[name], _WS_AFTER,
                                 drop=("sheetProtection", "protectedRanges"))

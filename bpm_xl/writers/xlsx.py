@@ -23,7 +23,7 @@ import xlsxwriter
 
 from ..layout.labels import t
 from ..layout.types import Formula, WorkbookPlan
-from . import bulk, direct
+from . import bulk, direct, lambdas
 from .direct import UNKNOWN, cache as _cache
 
 __all__ = ["FIXED_DATE", "write_plan", "write_workbook"]
@@ -352,13 +352,33 @@ def write_plan(
             _put_back(keep, ws, sp, preserved)
     for name, refers in plan.names.items():
         wb.define_name(name, refers)
-    keep.add_user_names(wb, preserved, [*by_name, *(f.name for f in (preserved.foreign_sheets if preserved else ()))])
+    keep.add_user_names(wb, preserved, [*by_name, *(f.name for f in (preserved.foreign_sheets if preserved else ()))],
+                        taken=plan.names)
     keep.record_layout(wb, plan.names, [sp.name for sp in plan.sheets if sp.kind == "input"])
     wb.close()
-    _finish(target, preserved, directs)
+    _finish(target, preserved, directs, _known_formulas(plan) if preserved is not None else None)
+    if lambdas.has_names(plan.names):  # the LAMBDA names' descriptions, which XlsxWriter cannot write
+        lambdas.describe(target, plan.lang)
 
 
-def _finish(target, preserved, directs: dict[str, direct.Direct]) -> None:
+def _known_formulas(plan: WorkbookPlan) -> dict[str, frozenset[str]]:
+    """Per input sheet, the formula cells the plan writes with a value it computed (its blocks
+    with cached values): a rebuild never puts an old value read from the file over them."""
+    from ..layout.preserve import cell_a1
+
+    out: dict[str, frozenset[str]] = {}
+    for sp in plan.sheets:
+        if sp.kind != "input":
+            continue
+        cells = {cell_a1(b.row + i, b.col + j) for b in sp.blocks
+                 if b.cached is not None and not isinstance(b.cells, np.ndarray)
+                 for i, row in enumerate(b.cells) for j, v in enumerate(row) if isinstance(v, Formula)}
+        if cells:
+            out[sp.name] = frozenset(cells)
+    return out
+
+
+def _finish(target, preserved, directs: dict[str, direct.Direct], known: dict[str, frozenset[str]] | None = None) -> None:
     """What XlsxWriter cannot write, on the package it wrote: protection and the values of
     user formulas (``writers.preserve.apply_package``), then the large blocks :mod:`.direct`
     renders (``directs``: sheet name -> its blocks), merged into their sheets' parts."""
@@ -368,7 +388,7 @@ def _finish(target, preserved, directs: dict[str, direct.Direct]) -> None:
 
     data = target.getvalue() if isinstance(target, io.BytesIO) else Path(target).read_bytes()
     if preserved is not None:
-        data = keep.apply_package(data, preserved, preserved.source)
+        data = keep.apply_package(data, preserved, preserved.source, known)
     if directs:
         members = keep.sheet_members(data)
         data = bulk.replace_parts(data, {members[name]: (d.write_part, d.size()) for name, d in directs.items()})
