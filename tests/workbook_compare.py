@@ -70,3 +70,21 @@ def differences(a: str | Path | bytes, b: str | Path | bytes, limit: int = 20) -
                     if len(out) >= limit:
                         return out
     return out
+
+
+def style_differences(a: str | Path | bytes, b: str | Path | bytes, limit: int = 20) -> list[str]:
+    """Cells whose look differs between ``a`` and ``b`` (values and formulas not compared)."""
+    out: list[str] = []
+    fa, fb = _load(a, False), _load(b, False)
+    for name in fa.sheetnames:
+        if name not in fb.sheetnames:
+            continue
+        wa, wb_ = fa[name], fb[name]
+        rows, cols = max(wa.max_row, wb_.max_row), max(wa.max_column, wb_.max_column)
+        for ra, rb in zip(wa.iter_rows(1, rows, 1, cols), wb_.iter_rows(1, rows, 1, cols)):
+            for c1, c2 in zip(ra, rb):
+                if (c1.has_style or c2.has_style) and _style(c1) != _style(c2):
+                    out.append(f"{name}!{c1.coordinate}: {_style(c1)} != {_style(c2)}")
+                    if len(out) >= limit:
+                        return out
+    return out
