@@ -34,7 +34,6 @@ import gc
 import io
 import os
 import re
-import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -353,120 +352,68 @@ def sensitivity_of(inputs: "EvaluationInputs", evaluation: "Evaluation", draws: 
 
 
 class _SensitivityInBackground:
-    """:func:`sensitivity_of` computed by two background processes (:class:`_Background`):
-    the expert judgments' parts in one, the respondent bootstrap in the other; each part draws
-    from its own stream, so the joined result is the one :func:`sensitivity_of` gives."""
+    """:func:`sensitivity_of` computed by two worker processes while this one plans and
+    writes the portable workbook (the analysis takes ~8 s at 100,000 respondents): the expert
+    judgments' parts in one, the respondent bootstrap in the other. ``concurrent.futures``
+    with the "spawn" start method, the same on Windows, macOS and Linux: a worker is a fresh
+    interpreter that is sent the inputs; each ends after its part. Each part draws from its
+    own stream, so the joined result is the one :func:`sensitivity_of` gives. With fewer than
+    two cores, or whatever goes wrong over there (a worker that cannot start or dies, a result
+    or an input that cannot be sent, an error in the part), the part is computed here instead,
+    so the caller gets exactly what :func:`sensitivity_of` gives here, errors included. The
+    workers only compute: they hold no lock and write no file."""
+
+    PARTS = (("perturb", "bootstrap"), ("respondents",))
 
     def __init__(self, inputs: "EvaluationInputs", evaluation: "Evaluation") -> None:
-        self.jobs = [_Background(sensitivity_of, inputs, evaluation, SENSITIVITY_DRAWS, None, part)
-                     for part in (("perturb", "bootstrap"), ("respondents",))]
-
-    def result(self) -> "SensitivityResult":
-        judged, answered = (job.result() for job in self.jobs)
-        return replace(judged, respondents=answered.respondents)
-
-    def close(self) -> None:
-        for job in self.jobs:
-            job.close()
-
-
-class _Background:
-    """``fn(*args)`` computed in a forked process while this one goes on (Linux with two or more
-    cores: the export computes the sensitivity analysis, ~8 s at 100,000 respondents, while it
-    plans and writes the portable workbook). :meth:`result` waits for it. Whatever goes wrong
-    over there (no fork, a failure, a result that cannot be sent back), the result is computed
-    here instead, so the caller gets exactly ``fn(*args)``, errors included. The child only
-    computes: it holds no lock and writes no file; :meth:`close` ends it if its result is
-    never asked for."""
-
-    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
-        self.fn, self.args, self.proc, self.recv = fn, args, None, None
-        self.here = True    # whether the result was computed in this process (tests look)
+        self.args = (inputs, evaluation, SENSITIVITY_DRAWS, None)
+        self.futures: list[Any] = []
+        self.here = [True] * len(self.PARTS)   # whether each part was computed in this process (tests look)
+        self.pool: Any = None
         if not self.possible():
             return
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-        ctx = multiprocessing.get_context("fork")
         try:
-            self.recv, send = ctx.Pipe(duplex=False)
-            _LISTENING.add(self.recv)
-            self.proc = ctx.Process(target=_background_child, args=(send, fn, args, os.getpid()), daemon=True)
-            self.proc.start()
-            send.close()
-        except OSError:
+            self.pool = ProcessPoolExecutor(max_workers=len(self.PARTS), mp_context=multiprocessing.get_context("spawn"))
+            self.futures = [self.pool.submit(sensitivity_of, *self.args, part) for part in self.PARTS]
+            self.pool.shutdown(wait=False)     # no more work: each worker ends after its part
+        except Exception:  # noqa: BLE001 - no worker could be started: every part is computed here
             self.close()
 
     @staticmethod
     def possible() -> bool:
-        """Linux, two or more cores for this process, and no other thread (a forked child of a
-        threaded process could find a lock held by a thread it does not have)."""
-        import threading
+        """Two or more cores for this process, which is not itself a worker. (As with any use of
+        "spawn": a script that calls :func:`export_file` at its top level must do so under
+        ``if __name__ == "__main__":``, since each worker imports the main module; the
+        ``bpm-xl`` command does.)"""
+        import multiprocessing
 
-        return (sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) >= 2
-                and threading.active_count() == 1)
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return cores >= 2 and multiprocessing.parent_process() is None
 
-    def result(self) -> Any:
-        ok, value = False, None
-        if self.proc is not None:
+    def _part(self, k: int) -> "SensitivityResult":
+        if k < len(self.futures):
             try:
-                ok, value = self.recv.recv()
-            except (EOFError, OSError, ValueError, TypeError, AttributeError, ImportError):
-                ok = False    # died or sent what cannot be read: computed here
-            self.close()
-        if ok:
-            self.here = False
-            return value
-        return self.fn(*self.args)
+                value = self.futures[k].result()
+                self.here[k] = False
+                return value
+            except Exception:  # noqa: BLE001 - computed here again: its error, if any, is raised here
+                pass
+        return sensitivity_of(*self.args, self.PARTS[k])
+
+    def result(self) -> "SensitivityResult":
+        judged, answered = (self._part(k) for k in range(len(self.PARTS)))
+        return replace(judged, respondents=answered.respondents)
 
     def close(self) -> None:
-        if self.proc is not None and self.proc.is_alive():
-            self.proc.terminate()
-        if self.proc is not None:
-            self.proc.join()
-        if self.recv is not None:
-            _LISTENING.discard(self.recv)
-            self.recv.close()
-        self.proc = self.recv = None
-
-
-#: The parent's ends of the background pipes: a child closes its copies, so that once the parent
-#: is gone nobody holds a pipe's reading end (a send then fails instead of waiting forever).
-_LISTENING: set[Any] = set()
-
-
-def _end_with_parent(parent: int) -> None:
-    """Linux: this child is killed when its parent ends (``prctl(PR_SET_PDEATHSIG, SIGKILL)``);
-    if the parent already ended, end now. Best effort: without libc's prctl, the child ends
-    after its computation, when the send fails."""
-    import ctypes
-    import signal
-
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:
-        os._exit(0)
-
-
-def _background_child(send: Any, fn: Callable[..., Any], args: tuple, parent: int) -> None:
-    """The child's whole work: the result or (False, None), and nothing on the terminal (the
-    parent may have ended: Ctrl+C reaches the whole process group)."""
-    _end_with_parent(parent)
-    for conn in list(_LISTENING):
-        conn.close()
-    try:
-        reply = (True, fn(*args))
-    except BaseException:  # noqa: BLE001 - the parent computes it again and raises it there
-        reply = (False, None)
-    for attempt in (reply, (False, None)):   # a result that cannot be pickled: computed there
-        try:
-            send.send(attempt)
-            return
-        except (OSError, EOFError):
-            return    # the parent is gone or stopped listening
-        except BaseException:  # noqa: BLE001 - not picklable, or interrupted while sending
-            continue
+        """Cancel what has not started; a worker still computing ends when its part is done."""
+        for f in self.futures:
+            f.cancel()
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = None
 
 
 @contextmanager

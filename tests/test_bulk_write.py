@@ -22,7 +22,11 @@ from bpm_xl.example import load_example
 from bpm_xl.layout import plan_workbook
 from bpm_xl.layout.data import data_from_inputs, data_kind
 from bpm_xl.layout.types import SurveyTable
+from bpm_xl.writers import bulk, direct
 from bpm_xl.writers.xlsx import write_workbook
+
+from .workbook_compare import differences
+from .xlsx_cells import read_cells
 
 #: Answers the fast path must write as XlsxWriter does: whole, halves, thirds, 17 digits, tiny, large.
 ODD = [3.5, 1 / 3, 0.1 + 0.2, 1e-7, 1234567.125, 2.0000000000000004, 4.0]
@@ -56,22 +60,36 @@ def _members(raw: bytes) -> dict[str, bytes]:
         return {i.filename: z.read(i.filename) for i in z.infolist()}
 
 
+def _cells(raw: bytes) -> dict:
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as d:
+        (Path(d) / "x.xlsx").write_bytes(raw)
+        return read_cells(Path(d) / "x.xlsx")
+
+
 def _write(system, data) -> bytes:
     buf = io.BytesIO()
     write_workbook(plan_workbook(data, system, "zh"), buf, None)
     return buf.getvalue()
 
 
-def test_a_survey_table_writes_the_same_parts_as_the_list(example):
+def test_a_survey_table_reads_as_the_list_written_cell_by_cell(example, monkeypatch):
+    """The survey as a float array (rendered by writers.bulk, a chunk of rows at a time) and as
+    a list written by XlsxWriter cell by cell: every cell the same, look included."""
     system, data = example
     rows = _odd_survey(data)
-    slow = _write(system, dataclasses.replace(data, survey=rows))
+    with monkeypatch.context() as m:          # the list, written by XlsxWriter only
+        m.setattr(direct, "DIRECT_MIN_CELLS", 10**12)
+        slow = _write(system, dataclasses.replace(data, survey=rows))
+    chunks = []
+    real = bulk.rows_xml
+    monkeypatch.setattr(bulk, "rows_xml", lambda chunk, *a: (chunks.append(chunk.shape), real(chunk, *a))[1])
     fast = _write(system, dataclasses.replace(data, survey=_table(rows)))
-    a, b = _members(slow), _members(fast)
-    assert list(a) == list(b)
-    for name in a:
-        assert a[name] == b[name], name
-    assert slow != fast   # the survey part took the other path (compressed at bulk.ZIP_LEVEL)
+    assert chunks == [(len(rows), len(rows[0]))]   # the survey took the vectorised path
+    assert differences(fast, slow) == []
+    assert _cells(fast) == _cells(slow)
 
 
 def test_the_spliced_sheet_reads_back_in_openpyxl_and_calamine(example, tmp_path):
@@ -124,123 +142,17 @@ def test_rebuild_with_a_survey_table_keeps_the_users_cell_right_of_the_block(tmp
 
     with monkeypatch.context() as m:  # the general readers: the survey as a list, written cell by cell
         m.setattr(wbr, "_numeric_survey", lambda *a, **k: None)
+        m.setattr(direct, "DIRECT_MIN_CELLS", 10**12)
         service.rebuild_file(slow, backup=False)
-    from bpm_xl.writers import bulk
-
-    deferred = []
-    splice = bulk.splice_bytes
-    monkeypatch.setattr(bulk, "splice_bytes", lambda data, blocks, directs=None: (deferred.extend(blocks), splice(data, blocks, directs))[1])
+    chunks = []
+    real = bulk.rows_xml
+    monkeypatch.setattr(bulk, "rows_xml", lambda chunk, *a: (chunks.append(chunk.shape), real(chunk, *a))[1])
     service.rebuild_file(fast, backup=False)  # the vectorised reader's SurveyTable, the bulk writer
-    assert deferred  # the bulk path was taken
-    a, b = _members(slow.read_bytes()), _members(fast.read_bytes())
-    assert list(a) == list(b)
-    for name in a:
-        assert a[name] == b[name], name
+    assert chunks  # the bulk path was taken
+    assert differences(fast.read_bytes(), slow.read_bytes()) == []
+    assert _cells(fast.read_bytes()) == _cells(slow.read_bytes())
     ws = openpyxl.load_workbook(fast)["问卷"]
     assert ws["W5"].value == "复核：王五" and ws["X9"].value == 7.25
-
-
-def test_the_quick_cell_writer_writes_xlsxwriters_bytes(example, monkeypatch):
-    """writers.xlsxfast (formula preparation and cell XML) against XlsxWriter's own code: a
-    workbook with values (formulas with number, text, error and boolean results) and its
-    portable form, every part identical."""
-    from bpm_xl import service as svc
-    from bpm_xl.writers import xlsxfast
-    from bpm_xl.writers.portable import portable_plan
-
-    system, data = example
-    a = svc.assess(data, "example")
-    plan = plan_workbook(data, system, "zh", evaluation=a.evaluation, sensitivity=svc.sensitivity_of(a.inputs, a.evaluation))
-
-    def both():
-        out = []
-        for p in (plan, portable_plan(plan, system)):
-            buf = io.BytesIO()
-            write_workbook(p, buf, None)
-            out.append(_members(buf.getvalue()))
-        return out
-
-    quick = both()
-    monkeypatch.setattr(xlsxfast, "install", lambda ws: None)
-    for fast, slow in zip(quick, both()):
-        assert list(fast) == list(slow)
-        for name in fast:
-            assert fast[name] == slow[name], name
-    formulas = b"".join(v for k, v in quick[1].items() if k.startswith("xl/worksheets/"))
-    assert formulas.count(b"<f>") > 1000 and b't="str"' in formulas   # the fast path had work to do
-
-
-def test_dynamic_functions_still_take_xlsxwriters_path():
-    import xlsxwriter
-
-    from bpm_xl.writers.xlsxfast import install
-
-    ws, plain = (xlsxwriter.Workbook(io.BytesIO()).add_worksheet() for _ in range(2))
-    slow = ws._prepare_formula
-    install(ws)
-    formulas = ("=SUM(A1)", "{=XLOOKUP(1,A:A,B:B)}", "=IF(1,DROP(A1:A3,1))", "=MYDROP(1)", "=A.SINGLE(1)",
-                "=SINGLE(A1)", "=_xlfn.SORT(A1)", '="FILTER("&A1', "=LET(x,1,x)", "={1,2}", "SUM(B2)", "{=SUM(A1:A2)}")
-    for k, f in enumerate(formulas):
-        assert ws._prepare_formula(f) == slow(f), f
-        assert ws.write_formula(k, 0, f, None, 3) == plain.write_formula(k, 0, f, None, 3), f
-        assert ws.table[k] == plain.table[k], f
-    assert (ws.dim_rowmin, ws.dim_rowmax, ws.dim_colmin, ws.dim_colmax) == (
-        plain.dim_rowmin, plain.dim_rowmax, plain.dim_colmin, plain.dim_colmax)
-
-
-def test_copy_member_writes_the_bytes_writestr_writes():
-    import os
-
-    from bpm_xl.writers.bulk import copy_member
-
-    src = io.BytesIO()
-    with zipfile.ZipFile(src, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for name, data in (("a.xml", b"<x/>" * 50000), ("中文/b.bin", os.urandom(5000)), ("c", b"")):
-            zi = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(zi, data)
-    zin = zipfile.ZipFile(io.BytesIO(src.getvalue()))
-    raw, again = io.BytesIO(), io.BytesIO()
-    with zipfile.ZipFile(raw, "w") as zo:
-        for info in zin.infolist():
-            copy_member(zin, info, zo)
-    with zipfile.ZipFile(again, "w") as zo:
-        for info in zin.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-            zi.compress_type, zi.external_attr = info.compress_type, info.external_attr
-            zo.writestr(zi, zin.read(info.filename))
-    assert raw.getvalue() == again.getvalue()
-    assert zipfile.ZipFile(raw).testzip() is None
-
-
-def test_the_quick_rows_write_xlsxwriters_rows_and_spans(monkeypatch):
-    """Rows with cells far apart, notes beyond the cells, row formats and heights, blank rows
-    with a format only: the same sheet XML with and without writers.xlsxfast."""
-    import xlsxwriter
-
-    from bpm_xl.writers import xlsxfast
-
-    def sheet(quick: bool) -> bytes:
-        buf = io.BytesIO()
-        wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-        ws = wb.add_worksheet()
-        if quick:
-            xlsxfast.install(ws)
-        bold = wb.add_format({"bold": True})
-        for r in range(0, 70, 3):
-            ws.write_number(r, r % 7, r * 0.5, bold)
-            ws.write_formula(r, 40 + r % 5, f"=A{r + 1}*2", bold, r if r % 2 else "x")
-            ws.write_blank(r + 1, 3, None, bold)
-        ws.write_string(5, 60, "far right")
-        ws.write_comment(20, 90, "a note beyond every cell")
-        ws.write_comment(71, 2, "a note on an empty row")
-        ws.set_row(33, 30, bold)
-        ws.set_row(75, None, bold)
-        ws.write_boolean(2, 1, True)
-        wb.close()
-        return _members(buf.getvalue())["xl/worksheets/sheet1.xml"]
-
-    assert sheet(True) == sheet(False)
 
 
 @pytest.mark.libreoffice
@@ -275,3 +187,26 @@ def test_the_macro_writes_a_survey_table_as_it_writes_the_list(example):
     as_table = plan_workbook(dataclasses.replace(data, survey=_table(rows)), system, "zh").sheet("survey")
     assert any(isinstance(b.cells, np.ndarray) for b in as_table.blocks)
     assert dense(as_table) == dense(as_list)
+
+
+def test_replace_parts_keeps_every_other_member_as_it_was():
+    import os
+    import zlib
+
+    src = io.BytesIO()
+    with zipfile.ZipFile(src, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name, data in (("a.xml", b"<x/>" * 50000), ("中文/b.bin", os.urandom(5000)), ("c", b""), ("big.xml", b"<y/>")):
+            zi = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(zi, data)
+    out = bulk.replace_parts(src.getvalue(), {"big.xml": (lambda xml, write: [write(xml[:2]), write(b"z" * 10**6), write(xml[2:])], 10**6)})
+    a, b = zipfile.ZipFile(src), zipfile.ZipFile(io.BytesIO(out))
+    assert b.testzip() is None
+    assert [(i.filename, i.date_time, i.external_attr, i.compress_type) for i in a.infolist()] == \
+        [(i.filename, i.date_time, i.external_attr, i.compress_type) for i in b.infolist()]
+    for name in ("a.xml", "中文/b.bin", "c"):
+        assert a.read(name) == b.read(name)
+        assert a.getinfo(name).compress_size == b.getinfo(name).compress_size   # zlib's default level, as before
+    assert b.read("big.xml") == b"<y" + b"z" * 10**6 + b"/>"
+    level1 = len(zlib.compress(b"<y" + b"z" * 10**6 + b"/>", bulk.ZIP_LEVEL)) - 6   # raw deflate: no zlib header/trailer
+    assert b.getinfo("big.xml").compress_size == level1

@@ -23,6 +23,7 @@ import html
 import io
 import math
 import re
+import weakref
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -39,6 +40,7 @@ __all__ = [
     "apply_package",
     "apply_sheet_state",
     "record_layout",
+    "sheet_members",
     "sheet_order",
 ]
 
@@ -85,11 +87,14 @@ class _FormatCache:
         return self.cache[style]
 
 
+#: One format cache per workbook being written (kept here, not on XlsxWriter's object).
+_CACHES: weakref.WeakKeyDictionary[Any, _FormatCache] = weakref.WeakKeyDictionary()
+
+
 def _formats(wb: Any) -> _FormatCache:
-    fc = getattr(wb, "_bpm_preserve_formats", None)
+    fc = _CACHES.get(wb)
     if fc is None:
-        fc = _FormatCache(wb)
-        wb._bpm_preserve_formats = fc
+        fc = _CACHES[wb] = _FormatCache(wb)
     return fc
 
 
@@ -216,6 +221,12 @@ def record_layout(wb: Any, names: Mapping[str, str], input_sheets: Iterable[str]
 # --------------------------------------------------------------------------------- package level
 _WS_AFTER = ("sheetCalcPr", "sheetData")            # sheetProtection goes right after these
 _BOOK_AFTER = ("workbookPr", "fileSharing", "fileVersion")
+
+
+def sheet_members(data: bytes) -> dict[str, str]:
+    """Sheet name -> the package member holding its XML, of the package ``data``."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return _sheet_members({n: z.read(n) for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")})
 
 
 def _sheet_members(members: Mapping[str, bytes]) -> dict[str, str]:

@@ -23,7 +23,7 @@ import xlsxwriter
 
 from ..layout.labels import t
 from ..layout.types import Formula, WorkbookPlan
-from . import bulk, direct, lambdas, xlsxfast
+from . import bulk, direct, lambdas
 from .direct import UNKNOWN, cache as _cache
 
 __all__ = ["FIXED_DATE", "write_plan", "write_workbook"]
@@ -134,11 +134,11 @@ def _write_value(ws, r: int, c: int, v: Any, fmt, cached: Any = None) -> None:
         ws.write_string(r, c, str(v), fmt)
 
 
-def _write_plain_block(ws, b, fm, kind: str) -> None:
+def _write_plain_block(ws, b, fm, kind: str, fast: direct.Direct | None = None) -> None:
     """A block without cached values or judgment styling (the survey, Delphi rounds...): the
     same calls as :func:`_write_value`, with the formats looked up once per column and numbers
     (the bulk of a large survey) written without the per-cell dispatch. A large float array
-    (a survey read as a SurveyTable) is written by :mod:`.bulk` after its first row."""
+    (a survey read as a SurveyTable) on a sheet :mod:`.direct` renders is stored there."""
     fmts: dict[int, Any] = {}
 
     def fmt_of(j: int) -> Any:
@@ -149,10 +149,8 @@ def _write_plain_block(ws, b, fm, kind: str) -> None:
 
     cells = b.cells
     if isinstance(cells, np.ndarray):
-        if bulk.bulk_ok(cells):
-            _write_plain_rows(ws, b.row, b.col, cells[:1].tolist(), fmt_of)
-            formats = [fmt_of(j) for j in range(cells.shape[1])]
-            ws.bpm_deferred = [*getattr(ws, "bpm_deferred", []), bulk.defer(ws, 0, b.row, b.col, cells, formats)]
+        if fast is not None and bulk.bulk_ok(cells) and fast.numbers(b.row, b.col, cells,
+                                                                     [fmt_of(j) for j in range(cells.shape[1])]):
             return
         cells = cells.tolist()
     _write_plain_rows(ws, b.row, b.col, cells, fmt_of)
@@ -196,7 +194,7 @@ def _write_blocks(ws, sp, fm, fast: direct.Direct | None = None) -> None:
                                [fm.get(b.col_styles.get(j, b.style), sp.kind) for j in range(b.ncols)])):
             continue
         if b.cached is None and b.style != "judgment":
-            _write_plain_block(ws, b, fm, sp.kind)
+            _write_plain_block(ws, b, fm, sp.kind, fast)
             continue
         if b.style != "judgment" and not isinstance(b.cells, np.ndarray):
             _write_cached_block(ws, b, fm, sp.kind)
@@ -256,17 +254,6 @@ def _write_charts(wb, ws, sp) -> None:
         ws.insert_chart(ch.anchor[0], ch.anchor[1], chart)
 
 
-def _direct_wanted(sp, xlsxwriter_sheets: frozenset[str]) -> bool:
-    """Whether the sheet's list blocks and arrays are rendered by :mod:`.direct`: a large sheet
-    no chart takes its data from (XlsxWriter caches a chart's data from its table) and whose
-    XML the rebuild's package step does not edit (``xlsxwriter_sheets``: those and the charts' sheets)."""
-    if sp.name in xlsxwriter_sheets or "*" in xlsxwriter_sheets or any(isinstance(b.cells, np.ndarray) for b in sp.blocks):
-        return False   # (a sheet with a float-array block is spliced by .bulk)
-    cells = sum(a.nrows * a.ncols for a in sp.arrays)
-    cells += sum(len(r) for b in sp.blocks if not isinstance(b.cells, np.ndarray) for r in b.cells)
-    return cells >= direct.DIRECT_MIN_CELLS
-
-
 def _charted(plan: WorkbookPlan) -> frozenset[str]:
     """The sheets some chart of the plan takes categories or values from."""
     from ..layout.types import parse_ref
@@ -282,15 +269,16 @@ def _charted(plan: WorkbookPlan) -> frozenset[str]:
 
 
 def _write_sheet(wb, ws, sp, fm, lang: str, macro: str | None, macros: frozenset[str] = frozenset(),
-                 xlsxwriter_sheets: frozenset[str] = frozenset()) -> None:
-    xlsxfast.install(ws)
+                 xlsxwriter_sheets: frozenset[str] = frozenset()) -> direct.Direct | None:
+    """Write one sheet of the plan; returns the :class:`direct.Direct` holding its large
+    blocks (rendered when the package is finished), if it has one."""
     ws.set_tab_color(INPUT_HEAD if sp.kind == "input" else OUTPUT_HEAD)
     ws.set_paper(9)  # A4
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     for c, w in sp.widths.items():
         ws.set_column(c, c, w)
-    fast = direct.install(ws) if _direct_wanted(sp, xlsxwriter_sheets) else None
+    fast = direct.Direct(ws, _write_value, _write_cached) if direct.wanted(sp, xlsxwriter_sheets) else None
     _write_blocks(ws, sp, fm, fast)
     _write_arrays(ws, sp, fm, fast)
     for v in sp.validations:
@@ -309,6 +297,7 @@ def _write_sheet(wb, ws, sp, fm, lang: str, macro: str | None, macros: frozenset
             ws.insert_button(row, col, {"macro": name, "caption": caption, "width": 180, "height": 36})
     if sp.role == "dashboard":
         ws.activate()
+    return fast
 
 
 def write_plan(
@@ -342,8 +331,9 @@ def write_plan(
         preserved = replace(preserved, foreign_sheets=tuple(f for f in preserved.foreign_sheets if f.name not in by_name))
     written = 0
     xlsxwriter_sheets = _charted(plan)
-    if preserved is not None:   # sheets whose XML writers.preserve.apply_package edits
-        xlsxwriter_sheets |= frozenset(preserved.sheet_protection) | {uf.sheet for uf in preserved.input_formulas}
+    if preserved is not None:   # sheets whose cells writers.preserve.apply_package edits
+        xlsxwriter_sheets |= {uf.sheet for uf in preserved.input_formulas}
+    directs: dict[str, direct.Direct] = {}
     for item in keep.sheet_order(list(by_name), preserved):
         if not isinstance(item, str):
             fws = keep.add_foreign_sheet(wb, item, preserved.notes.get(item.name, ()))
@@ -355,8 +345,10 @@ def write_plan(
         written += 1
         if vba_project is not None:
             ws.set_vba_name(f"Sheet{written}")
-        _write_sheet(wb, ws, sp, fm, plan.lang, macro if vba_project is not None else None,
-                     macros if vba_project is not None else frozenset(), xlsxwriter_sheets)
+        fast = _write_sheet(wb, ws, sp, fm, plan.lang, macro if vba_project is not None else None,
+                            macros if vba_project is not None else frozenset(), xlsxwriter_sheets)
+        if fast is not None:
+            directs[sp.name] = fast
         if preserved is not None:
             _put_back(keep, ws, sp, preserved)
     for name, refers in plan.names.items():
@@ -365,7 +357,7 @@ def write_plan(
                         taken=plan.names)
     keep.record_layout(wb, plan.names, [sp.name for sp in plan.sheets if sp.kind == "input"])
     wb.close()
-    _finish(target, preserved, _deferred(wb), _directs(wb), _known_formulas(plan) if preserved is not None else None)
+    _finish(target, preserved, directs, _known_formulas(plan) if preserved is not None else None)
     if lambdas.has_names(plan.names):  # the LAMBDA names' descriptions, which XlsxWriter cannot write
         lambdas.describe(target, plan.lang)
 
@@ -387,49 +379,26 @@ def _known_formulas(plan: WorkbookPlan) -> dict[str, frozenset[str]]:
     return out
 
 
-def _finish(target, preserved, deferred: list[bulk.Deferred], directs: dict[int, direct.Direct],
-            known: dict[str, frozenset[str]] | None = None) -> None:
+def _finish(target, preserved, directs: dict[str, direct.Direct], known: dict[str, frozenset[str]] | None = None) -> None:
     """What XlsxWriter cannot write, on the package it wrote: protection and the values of
-    user formulas (``writers.preserve.apply_package``), then the cells of large array blocks
-    (``writers.bulk``) and the rows :mod:`.direct` renders, last: the package step then
-    handles small sheet parts."""
-    if preserved is None and not deferred and not directs:
+    user formulas (``writers.preserve.apply_package``), then the large blocks :mod:`.direct`
+    renders (``directs``: sheet name -> its blocks), merged into their sheets' parts."""
+    if preserved is None and not directs:
         return
     from . import preserve as keep
 
     data = target.getvalue() if isinstance(target, io.BytesIO) else Path(target).read_bytes()
     if preserved is not None:
         data = keep.apply_package(data, preserved, preserved.source, known)
-    data = bulk.splice_bytes(data, deferred, directs)
+    if directs:
+        members = keep.sheet_members(data)
+        data = bulk.replace_parts(data, {members[name]: (d.write_part, d.size()) for name, d in directs.items()})
     if isinstance(target, io.BytesIO):
         target.seek(0)
         target.truncate()
         target.write(data)
     else:
         Path(target).write_bytes(data)
-
-
-def _directs(wb) -> dict[int, direct.Direct]:
-    """The sheets whose rows :mod:`.direct` renders, by the number of their sheet's part."""
-    out, k = {}, 0
-    for ws in wb.worksheets():
-        if ws.is_chartsheet:
-            continue
-        k += 1
-        if getattr(ws, "bpm_direct", None) is not None:
-            out[k] = ws.bpm_direct
-    return out
-
-
-def _deferred(wb) -> list[bulk.Deferred]:
-    """The array blocks left to :mod:`.bulk`, with the number of their sheet's part."""
-    out, k = [], 0
-    for ws in wb.worksheets():
-        if ws.is_chartsheet:
-            continue
-        k += 1
-        out += [replace(d, index=k) for d in getattr(ws, "bpm_deferred", ())]
-    return out
 
 
 def _put_back(keep, ws, sp, preserved) -> None:
