@@ -37,7 +37,7 @@ def _write_hub(path: Path, update: Callable[[Any], Any], survey_map: list[list[A
 # ----------------------------------------------------------------------------- forms
 def write_forms(book: Path, out: Path, round_: int = 1, lang: str = "zh", layout: str = "row") -> list[Path]:
     from .collect import form_specs
-    from .service import read_workbook  # CORE-MERGE: readers.workbook
+    from .service import read_workbook
     from .service import evaluation_of
     from .writers.forms import form_bytes
 
@@ -108,7 +108,7 @@ def collect_forms(book: Path, files: list[Path], dry_run: bool = False, adopt: b
 
     from .collect import apply_forms
     from .readers.workbook import lang_of
-    from .service import read_workbook  # CORE-MERGE: readers.workbook
+    from .service import read_workbook
 
     values, g = read_workbook(book, formulas=False)
     lang = lang_of(g)
@@ -155,7 +155,7 @@ def write_feedback(book: Path, out: Path, lang: str | None = None) -> tuple[list
     """The consistency feedback of the hub's expert matrices (``lang``: default the workbook's).
     Needs the judgments only: it works before any survey is imported."""
     from .collect import feedback_rows, system_of
-    from .service import lang_of_file, read_workbook  # CORE-MERGE: readers.workbook
+    from .service import lang_of_file, read_workbook
     from .service import evaluate_data
 
     data, g = read_workbook(book, formulas=False)

@@ -211,7 +211,7 @@ def _xlsx_bytes(plan: WorkbookPlan, vba: bytes | None, preserved: Any = None) ->
 
 
 def _preserved(path: Path, g: Grids | None = None) -> Any:
-    """What a rebuild must keep of ``path`` (issue 11); refuses what it cannot keep and moved names.
+    """What a rebuild must keep of ``path``; refuses what it cannot keep and moved names.
     ``g``: the file's grids just read (a sheet they streamed is not read again)."""
     from .readers.preserve import check_defined_names, check_name_sheets, read_preserved
 

@@ -2,7 +2,7 @@
 
 bpm-xl owns its own sheets (found through the ``BPM_ROLE_*`` defined names, plus
 ``xlwings.conf``), the ``BPM_*`` defined names and the cells it lays out. Everything else in a
-workbook belongs to the user and must survive a rebuild (issue 11): extra sheets with their
+workbook belongs to the user and must survive a rebuild: extra sheets with their
 cells, formulas, number formats, basic fonts/fills/borders/alignment, column widths, row
 heights, merged ranges, freeze panes, tab colour and visibility; cell notes (comments) on any
 sheet, ours included; sheet and workbook protection (the raw XML elements, password hashes

@@ -1,6 +1,6 @@
 """Safe file writing: every file bpm-xl writes goes through :func:`atomic_write`.
 
-Rules (issue 11, "refuse, don't damage"):
+Rules ("refuse, don't damage"):
 
 - The new content goes to a temp file in the target's directory, named
   ``.<target name>.<random>.bpm-tmp``; it is fsynced and renamed over the target in one
