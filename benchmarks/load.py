@@ -1,4 +1,4 @@
-"""File load: ``bpm-xl evaluate``, ``rebuild`` and ``export --portable`` of a large workbook (issue 11).
+"""File load: ``bpm-xl evaluate``, ``rebuild`` and ``export --portable`` of a large workbook.
 
     python benchmarks/load.py make DIR --respondents 100000    # write DIR/load_100000.xlsm (seeded)
     python benchmarks/load.py run DIR --respondents 25000 50000 100000 [--repeat 2]

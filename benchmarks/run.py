@@ -553,7 +553,7 @@ def section_sensitivity(sz) -> tuple[list[str], dict]:
     return lines, {"s": t}
 
 
-# ----------------------------------------------------------------------------- load (issue 11)
+# ----------------------------------------------------------------------------- load
 def section_load(respondents, directory: Path, repeat: int) -> list[str]:
     """bpm-xl evaluate / rebuild / export --portable of 100 indicators x N respondents x 50 experts."""
     import load
@@ -567,7 +567,7 @@ def section_load(respondents, directory: Path, repeat: int) -> list[str]:
             row.append(f"{x['s']:.1f} s (CPU {x['cpu']:.1f} s) / {x['rss_mib']:,.0f} MiB"
                        + ("" if x["rc"] == 0 else f" (exit {x['rc']})"))
         rows.append(row + [load.load_avg()])
-    return ["## File load (issue 11)", "",
+    return ["## File load", "",
             "100 indicators (10 x 10) x N respondents x 50 experts, written by `benchmarks/load.py make` "
             "(seeded synthetic inputs, outputs not yet filled). Each command runs in a fresh process under "
             "`/usr/bin/time -v`: wall clock (CPU = user + system), maximum resident set size, best of "
@@ -588,7 +588,7 @@ def main(argv=None) -> int:
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("args", nargs="?", help=argparse.SUPPRESS)
     ap.add_argument("--load", type=int, nargs="*", metavar="N",
-                    help="only the file-load scenario (issue 11) at these respondent counts "
+                    help="only the file-load scenario at these respondent counts "
                          "(default 25000 50000 100000); prints the table")
     ap.add_argument("--load-dir", type=Path, default=Path("/tmp/bpm-load"), help="where the load workbooks go")
     ap.add_argument("--repeat", type=int, default=2, help="runs per load command (best is kept)")

@@ -14,7 +14,7 @@ the workbook layer must not change them, apart from these intentional difference
   ROUND(score100, 2) like the rating): the respondent-bootstrap share of the grade (E7,
   0.7281 -> 0.7319) and two weight thresholds at 79.995 points (C13, E14);
 - the judgment-perturbation figures of the sensitivity sheet (row 5 and the weight distribution
-  table, C18:E37 for 20 indicators): issue 11 draws one uniform number (float32) per judgment to
+  table, C18:E37 for 20 indicators): the load work draws one uniform number (float32) per judgment to
   decide both whether and which way it moves (it drew two float64 numbers), so this Monte Carlo
   part follows a new random stream; its figures move within their sampling noise (< 1%);
 - ``evaluate --json`` gains the core's ``meta`` and ``repairs``; every earlier number is equal to 1e-12;
@@ -22,7 +22,7 @@ the workbook layer must not change them, apart from these intentional difference
   formula saying 专家意见协调程度显著 / 不显著 by p < 0.05 (``KENDALL_VERDICT``), so a W that is
   not significant is flagged; nothing else on that sheet moves;
 - every file carries the layout record (``docProps/custom.xml``, redteam's preservation);
-- the portable file is the portable hub (issue 10): its Guide says what it is, its
+- the portable file is the portable hub: its Guide says what it is, its
   Sensitivity sheet is filled in, and its calculation sheet reads judgments typed as text
   ("1/3") through a parse table, which moves that sheet's tables; so the Guide, Sensitivity
   and calculation sheets, and formulas pointing into the calculation sheet, are not compared
@@ -145,7 +145,7 @@ def _differences(old: Path, new: Path, unknown_ok: bool = False) -> list[tuple]:
                     continue  # sensitivity figures of the band-edge fix
                 if _perturbation_cell(sheet, ref) and x.formula is None and y.formula is None \
                         and isinstance(y.value, float) and math.isclose(x.value, y.value, rel_tol=0.01):
-                    continue  # the perturbation's new random stream (issue 11)
+                    continue  # the perturbation's new random stream
             out.append((sheet, ref, x, y))
     return out
 
@@ -290,7 +290,7 @@ def test_portable_export_recalculates_to_the_golden_values(tmp_path):
     formulas = read_cells(path)
     before = read_cells(GOLDEN / "example_portable.xlsx")
     calc = CALC_SHEET["zh"]
-    hub = {calc, SHEETS["guide"]["zh"], SHEETS["sensitivity"]["zh"]}  # changed on purpose (issue 10)
+    hub = {calc, SHEETS["guide"]["zh"], SHEETS["sensitivity"]["zh"]}  # changed on purpose
     n = 0
     for sheet in [s for s in a if s not in hub]:
         for r, (ra, rb) in enumerate(zip(a[sheet], b[sheet])):

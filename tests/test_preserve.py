@@ -1,4 +1,4 @@
-"""Rebuild keeps what it does not own (issue 11): the data-safety and moved-name tests.
+"""Rebuild keeps what it does not own: the data-safety and moved-name tests.
 
 A workbook is given what a user adds: an extra sheet (values, a formula, a merged range,
 number format, font, fill, border, width, height, freeze panes), a hidden extra sheet, notes on

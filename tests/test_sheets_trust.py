@@ -1,5 +1,5 @@
 """Settings (unit, year, evaluator, survey screening), the 整改清单, panel growth, the Chinese
-edition's words, the dashboard's Python check and the buttons beside Rebuild (issues 10, 13, 14)."""
+edition's words, the dashboard's Python check and the buttons beside Rebuild."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Black-box attack tests: the ``bpm-xl`` command line against crafted files (issue 11).
+"""Black-box attack tests: the ``bpm-xl`` command line against crafted files.
 
 Everything here goes through the command line and the files it writes, never through internal
 APIs, so the tests hold whatever the package layout. Crafted files start from ``bpm-xl new``

@@ -17,7 +17,7 @@ import pytest
 
 from .conftest import Package, run, sha
 
-#: Peak resident memory any run may take on these files (issue 11: the stray-cell file < 300 MB).
+#: Peak resident memory any run may take on these files (the stray-cell file < 300 MB).
 RSS_LIMIT_MB = 300
 #: Uncompressed size of the bomb members (bytes); a few hundred KB on disk.
 BOMB_SIZE = 250 * 1024 * 1024
