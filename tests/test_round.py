@@ -157,6 +157,8 @@ def test_a_whole_round_on_a_blank_hub(kind, tmp_path):
     _ok("new", hub, "--blank", *(["--portable"] if portable else []), "-q")
     _type_system(hub)
     _ok("rebuild", hub, "-q")
+    if portable:
+        _shown(hub, tmp_path)
     data, _ = read_workbook(hub)
     system = system_of(data)
     nodes, codes = hub_nodes(system), list(system.codes)
@@ -210,6 +212,8 @@ def test_a_whole_round_on_a_blank_hub(kind, tmp_path):
     _refused(hub, "import-survey", hub, codes_file, must=("--first-option",))
     _ok("import-survey", hub, codes_file, "--first-option", "非常不满意")
     by_codes = _evaluate(hub)
+    if portable:
+        assert _shown(hub, tmp_path)["综合绩效得分"] == pytest.approx(by_codes["total"], rel=1e-12)
     _ok("import-survey", hub, _wjx(tmp_path / "text.xlsx", names, answers, "text"))
     by_text = _evaluate(hub)
     _ok("import-survey", hub, _wjx(tmp_path / "reversed.xlsx", names, answers, "reversed"),
