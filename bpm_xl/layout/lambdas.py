@@ -21,6 +21,12 @@ workbook works. What each function does at the edges (docs/FUNCTIONS.md):
   lambda-max-optimal completion, which needs an optimiser a formula does not have) and for n
   beyond a tabulated random-index table.
 
+DATA_SCORE is assembled from :mod:`bpm_xl.dataformula`'s expression tree (the source of the
+native formulas of data indicators and their mirror): one formula per method and direction with
+the parameters in place of cells, chosen by the method and direction read as the core reads them;
+a steps table is two ranges of any length. Its parameters p1 and p2 are named ``p_1`` and ``p_2``
+(:data:`EXCEL_PARAMS`): Excel reads P1 as a cell.
+
 The eigenvector is computed by :data:`SQUARINGS` normalised squarings B <- B.B / sum(B.B) of
 B0 = A / sum(A) (so B ~ A^(2^SQUARINGS)), whose row sums converge to the Perron vector as
 (|lambda_2| / lambda_max)^(2^SQUARINGS), then :data:`POWER_STEPS` power steps w <- A w / sum(A w)
