@@ -10,7 +10,10 @@ core, the mirror and the text recalculated by LibreOffice and Gnumeric against e
 Cell references are passed as formula fragments ("B2", "'指标数据'!$D$5", a defined name, or
 a LAMBDA parameter) or as Python numbers (written as literals). A steps table is passed as one
 reference per bound and per fraction: the formula nests one IF per step and checks the
-bounds' order cell by cell.
+bounds' order cell by cell. For the LAMBDA edition (Excel 365 and 2024 only) a steps table may
+instead be passed as two references to ranges of any length (a row or a column each, trailing
+blanks ignored, at most :data:`~bpm_xl.datascore.MAX_STEPS` steps): that form uses LET, TAKE,
+DROP and XLOOKUP, which only those Excel versions have.
 
 Input the core refuses gives an error value, never a number: a blank or text value, a
 parameter that is not a number, bounds out of order, a fraction outside 0..1, a target or a
@@ -43,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from .datascore import DIRECTIONS, METHODS, NO_WORDS, YES_WORDS, DataRule
+from .datascore import DIRECTIONS, MAX_STEPS, METHODS, NO_WORDS, YES_WORDS, DataRule
 
 __all__ = ["Expr", "fraction_formula", "score_formula", "rule_formula"]
 
@@ -126,8 +129,11 @@ class Expr:
 
 # ------------------------------------------------------------------ cells and literals
 def _cells(values: Any) -> np.ndarray:
-    arr = np.empty(len(values) if isinstance(values, (list, tuple, np.ndarray)) else 1, dtype=object)
-    arr[:] = list(values) if isinstance(values, (list, tuple, np.ndarray)) else [values]
+    """One cell value per case (a range reference: one row, column or 2-D list per case)."""
+    many = isinstance(values, (list, tuple, np.ndarray))
+    arr = np.empty(len(values) if many else 1, dtype=object)
+    for k, v in enumerate(values if many else [values]):
+        arr[k] = v
     return arr
 
 
@@ -311,6 +317,63 @@ def _steps(x: Expr, bounds: Sequence[Any], fractions: Sequence[Any], higher: boo
     return out, guards
 
 
+def _range_cells(v: Any) -> list[Any] | None:
+    """A range as the LAMBDA reads it: one row or one column, flattened (None: a 2-D range)."""
+    if not isinstance(v, (list, tuple, np.ndarray)):
+        return [v]
+    rows = [list(r) if isinstance(r, (list, tuple, np.ndarray)) else [r] for r in v]
+    if len(rows) > 1 and any(len(r) > 1 for r in rows):
+        return None
+    return [c for r in rows for c in r]
+
+
+def _filled(cells: list[Any]) -> list[Any]:
+    """Up to the last cell that is not blank (blank: empty, or text of length 0, as ``cell&""=""``)."""
+    n = max((k + 1 for k, c in enumerate(cells) if not (c is None or c == "")), default=0)
+    return cells[:n]
+
+
+def _steps_range_case(x: Any, bounds: Any, fractions: Any, higher: bool) -> float:
+    """The mirror of :func:`_steps_range`'s text for one case (NaN: an error value)."""
+    b, f = _range_cells(bounds), _range_cells(fractions)
+    if b is None or f is None:
+        return math.nan
+    b, f = _filled(b), _filled(f)
+    if not b or len(b) != len(f) or len(b) > MAX_STEPS:
+        return math.nan
+    if not all(_is_number(v) for v in (*b, *f)) or not all(0 <= v <= 1 for v in f):
+        return math.nan
+    if not all((p > q) if higher else (p < q) for p, q in zip(b, b[1:])):
+        return math.nan
+    if not _is_number(x):
+        return math.nan   # the outer guard refuses it first
+    return float(next((fk for bk, fk in zip(b, f) if ((x >= bk) if higher else (x <= bk))), 0.0))
+
+
+def _steps_range(x: Expr, bounds: str, fractions: str, higher: bool) -> tuple[Expr, list[Expr]]:
+    """Steps from two range references of any length (a row or a column each, trailing blanks
+    ignored): the same rule as :func:`_steps`, the first bound reached giving its fraction, as
+    one LET for the LAMBDA edition."""
+    b, f = _expr(bounds), _expr(fractions)
+    reached = "xv>=bs" if higher else "xv<=bs"
+    order = "DROP(bs,-1)>DROP(bs,1)" if higher else "DROP(bs,-1)<DROP(bs,1)"
+    text = (
+        f"LET(sb,{b.text},sf,{f.text},xv,{x.text},"
+        "bv,IF(ROWS(sb)=1,TRANSPOSE(sb),sb),fv,IF(ROWS(sf)=1,TRANSPOSE(sf),sf),"
+        'nb,MAX(IF(bv&""="",0,SEQUENCE(ROWS(bv)))),nf,MAX(IF(fv&""="",0,SEQUENCE(ROWS(fv)))),'
+        f"IF(OR(MIN(ROWS(sb),COLUMNS(sb))>1,MIN(ROWS(sf),COLUMNS(sf))>1,nb=0,nb<>nf,nb>{MAX_STEPS}),NA(),"
+        "LET(bs,TAKE(bv,nb),fs,TAKE(fv,nf),"
+        "IF(AND(ISNUMBER(bs),NOT(ISLOGICAL(bs)),ISNUMBER(fs),NOT(ISLOGICAL(fs)),fs>=0,fs<=1,"
+        f"IF(nb>1,{order},TRUE)),XLOOKUP(TRUE,{reached},fs,0),NA()))))"
+    )
+
+    def fn(env: Env) -> np.ndarray:
+        xs, bs, fs = np.broadcast_arrays(_obj(x.fn(env)), _obj(b.fn(env)), _obj(f.fn(env)))
+        return np.array([_steps_range_case(*c, higher) for c in zip(xs, bs, fs)], dtype=float)
+
+    return Expr(text, fn), _numbers(x)
+
+
 def _rule(method: str, higher: bool, x: Expr, p1: Any, p2: Any) -> tuple[Expr, list[Expr]]:
     a = _expr(p1)
     if method == "ratio":
@@ -335,6 +398,8 @@ def _parts(method: str, direction: str, value: Any, p1: Any, p2: Any, bounds: Se
     if method == "yesno":
         return _yes_no(x, higher)
     if method == "steps":
+        if isinstance(bounds, str) and isinstance(fractions, str):
+            return _steps_range(x, bounds, fractions, higher)
         return _steps(x, bounds, fractions, higher)
     return _rule(method, higher, x, p1, p2)
 
@@ -359,7 +424,8 @@ def score_formula(method: str, direction: str, value: Any, p1: Any = None, p2: A
     direction : higher or lower, fixed when the formula is written (a DataRule's direction;
         linear takes its direction from p1 and p2 in the cells and ignores this)
     value, p1, p2 : references or numbers (p1/p2 as the method takes them)
-    bounds, fractions : steps only, one reference or number per step, in the table's order
+    bounds, fractions : steps only, one reference or number per step, in the table's order; or
+        one range reference each (LAMBDA edition only; see the module docstring)
     scale : the top of the scale, a reference or a number
 
     Returns

@@ -21,6 +21,12 @@ workbook works. What each function does at the edges (docs/FUNCTIONS.md):
   lambda-max-optimal completion, which needs an optimiser a formula does not have) and for n
   beyond a tabulated random-index table.
 
+DATA_SCORE is assembled from :mod:`bpm_xl.dataformula`'s expression tree (the source of the
+native formulas of data indicators and their mirror): one formula per method and direction with
+the parameters in place of cells, chosen by the method and direction read as the core reads them;
+a steps table is two ranges of any length. Its parameters p1 and p2 are named ``p_1`` and ``p_2``
+(:data:`EXCEL_PARAMS`): Excel reads P1 as a cell.
+
 The eigenvector is computed by :data:`SQUARINGS` normalised squarings B <- B.B / sum(B.B) of
 B0 = A / sum(A) (so B ~ A^(2^SQUARINGS)), whose row sums converge to the Perron vector as
 (|lambda_2| / lambda_max)^(2^SQUARINGS), then :data:`POWER_STEPS` power steps w <- A w / sum(A w)
@@ -34,10 +40,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import ahp, scoring
+import inspect
+
+from .. import ahp, dataformula, datascore, scoring
 from .cached import CONSISTENCY_LABELS, KENDALL_LABELS, STATS_HEADER
 
-__all__ = ["POWER_STEPS", "SQUARINGS", "LambdaName", "NAMES", "alonso_lamata_ri", "defined_names", "eigen_mirror", "library",
+__all__ = ["POWER_STEPS", "SQUARINGS", "EXCEL_PARAMS", "LambdaName", "NAMES", "alonso_lamata_ri", "defined_names", "eigen_mirror", "library",
            "stored"]
 
 #: Normalised squarings of the matrix: B ~ A^(2^16); see the module docstring.
@@ -45,11 +53,14 @@ SQUARINGS = 16
 #: Power steps after the squarings (each removes the rounding the squarings left).
 POWER_STEPS = 3
 
+#: Python arguments Excel would read as a cell (P1, P2), with the LAMBDA parameter standing for each.
+EXCEL_PARAMS = {"p1": "p_1", "p2": "p_2"}
+
 #: Functions newer than Excel 2007, with the prefix Excel writes before them in a file.
 FUTURE = {
     "LAMBDA": "_xlfn.", "LET": "_xlfn.", "MAP": "_xlfn.", "REDUCE": "_xlfn.", "MAKEARRAY": "_xlfn.",
     "SEQUENCE": "_xlfn.", "ISOMITTED": "_xlfn.", "UNICHAR": "_xlfn.", "CHISQ.DIST.RT": "_xlfn.",
-    "UNIQUE": "_xlfn.", "FILTER": "_xlfn._xlws.",
+    "UNIQUE": "_xlfn.", "FILTER": "_xlfn._xlws.", "XLOOKUP": "_xlfn.", "TAKE": "_xlfn.", "DROP": "_xlfn.",
 }
 #: Functions every Excel since 2007 has (no prefix). A name outside both sets is a typing error here.
 LEGACY = frozenset({
@@ -439,6 +450,51 @@ def _rating() -> LambdaName:
         "(grade, lower bound).")
 
 
+def _words(pairs: list[tuple[str, str]]) -> tuple[str, str]:
+    """Two array constants: the words (lower case) and what each means."""
+    return (",".join(f'"{w}"' for w, _ in pairs), ",".join(f'"{m}"' for _, m in pairs))
+
+
+def _data_score() -> LambdaName:
+    """DATA_SCORE: each method's formula from :mod:`bpm_xl.dataformula` (the tree that gives the
+    native formula and its mirror), chosen by the method and direction read as the core reads
+    them; a steps table is two ranges of any length."""
+    methods = [(w.lower(), m) for m, labels in datascore.METHOD_LABELS.items() for w in dict.fromkeys((m, *labels))]
+    directions = [(w.lower(), d) for w, d in datascore._DIRECTION_WORDS.items()]
+    default_scale = _num(inspect.signature(datascore.data_score).parameters["scale_max"].default)
+
+    def score(method: str, direction: str) -> str:
+        steps = {"bounds": "u", "fractions": "w"} if method == "steps" else {}
+        return dataformula.score_formula(method, direction, "value", "u", "w", scale="sc", **steps).text
+
+    def by_direction(method: str) -> str:
+        return f'IF(dr="lower", {score(method, "lower")}, {score(method, "higher")})'
+
+    mw, mm = _words(methods)
+    dw, dm = _words(directions)
+    body = (
+        f'LET(md, LET(tx, LOWER(TRIM(method&"")), XLOOKUP(tx, {{{mw}}}, {{{mm}}}, #VALUE!)), '
+        'dr, LET(tx, IF(ISOMITTED(direction), "", LOWER(TRIM(direction&""))), '
+        f'IF(tx="", "", XLOOKUP(tx, {{{dw}}}, {{{dm}}}, #VALUE!))), '
+        f'sc, IF(ISOMITTED(scale_max), {default_scale}, IF(scale_max&""="", {default_scale}, scale_max)), '
+        'u, IF(ISOMITTED(p_1), "", p_1), w, IF(ISOMITTED(p_2), "", p_2), '
+        "IF(ROWS(value)*COLUMNS(value)*ROWS(sc)*COLUMNS(sc)>1, #VALUE!, "
+        f'IF(md="steps", {by_direction("steps")}, '
+        "IF(ROWS(u)*COLUMNS(u)*ROWS(w)*COLUMNS(w)>1, #VALUE!, "
+        # linear takes its direction from its two values; a stated one must agree
+        f'IF(md="linear", IF(OR(dr="", dr=IF(w>u, "higher", "lower")), {score("linear", "higher")}, NA()), '
+        f'IF(md="ratio", IF(TRIM(w&"")="", {by_direction("ratio")}, NA()), '
+        f'IF(md="deduct", {by_direction("deduct")}, '
+        f'IF(AND(TRIM(u&"")="", TRIM(w&"")=""), {by_direction("yesno")}, NA()))))))))'
+    )
+    params = ("value", "method", "[p_1]", "[p_2]", "[scale_max]", "[direction]")
+    return LambdaName(
+        "DATA_SCORE", params, f"=LAMBDA({', '.join(params)}, {body})",
+        "数据指标得分：按评分标准（linear 线性、ratio 比率、steps 分档、deduct 扣分、yesno 是否）把实际值换算为满分的比例，乘以 scale_max（默认 5）。",
+        "Score of a measured value by its scoring standard (linear, ratio, steps, deduct, yesno): the fraction of "
+        "the full mark times scale_max (default 5).")
+
+
 def library() -> tuple[LambdaName, ...]:
     """Every LAMBDA name, in the order of :mod:`bpm_xl.udfs`."""
     cr = "IF(n<=2, 0, IF(ri>0, ci/ri, 0))"
@@ -463,6 +519,7 @@ def library() -> tuple[LambdaName, ...]:
         _indicator_scores(),
         _score(),
         _rating(),
+        _data_score(),
     )
 
 

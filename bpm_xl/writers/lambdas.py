@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import ahp, delphi, scoring
+from .. import ahp, datascore, delphi, scoring
 from ..layout.cached import CONSISTENCY_LABELS, KENDALL_LABELS, STATS_HEADER
 from ..layout.lambdas import NAMES, library
 
@@ -40,6 +40,10 @@ _TEXT = {
         "aip": "AHP_GROUP(…,\"aip\")",
         "delphi": "德尔菲第 1 轮评分（专家 × 指标）", "kendall": "KENDALL_W", "stats": "DELPHI_STATS",
         "score": "指标组合权重与得分", "total": "BPM_SCORE", "rating": "BPM_RATING",
+        "data": "数据指标：实际值与评分标准（满分 100）",
+        "data_head": ("指标", "实际值 value", "方法 method", "p1", "p2", "满分 scale_max", "方向 direction", "DATA_SCORE"),
+        "data_rows": ("预算执行率", "资金到位率", "结转结余率", "项目完成率", "是否建立管理制度"),
+        "steps_head": ("分档下限 bounds", "得分比例 fractions"),
         "code": "指标", "weight": "权重", "mean": "得分", "expert": "专家",
         "name": "名称", "args": "参数", "desc": "说明", "text": "公式（Excel 名称管理器中所见）",
         "how": [
@@ -71,6 +75,11 @@ _TEXT = {
         "aip": "AHP_GROUP(...,\"aip\")",
         "delphi": "Delphi round 1 ratings (experts x indicators)", "kendall": "KENDALL_W", "stats": "DELPHI_STATS",
         "score": "Indicators' global weights and scores", "total": "BPM_SCORE", "rating": "BPM_RATING",
+        "data": "Data indicators: measured values and their scoring standards (full mark 100)",
+        "data_head": ("indicator", "value", "method", "p1", "p2", "scale_max", "direction", "DATA_SCORE"),
+        "data_rows": ("budget execution rate", "funds in place", "carry-over rate", "completion rate",
+                      "management rules in place"),
+        "steps_head": ("bounds", "fractions"),
         "code": "indicator", "weight": "weight", "mean": "score", "expert": "expert",
         "name": "name", "args": "arguments", "desc": "description", "text": "formula (as Excel's Name Manager shows it)",
         "how": [
@@ -314,6 +323,42 @@ def _survey_examples(sh: _Sheet, tx: dict[str, Any], inputs: Any, row: int) -> i
     return out + 2
 
 
+#: DATA_SCORE examples: (value, method, p1, p2, direction); "steps" takes the steps table beside them.
+_DATA_ROWS = ((0.92, "deduct", 0.95, 10, None), (0.76, "ratio", 0.95, None, None), (0.1, "ratio", 0.05, None, "lower"),
+              (0.91, "steps", None, None, None), ("是", "yesno", None, None, None))
+_STEPS = ((0.95, 1), (0.9, 0.8), (0.8, 0.6))
+_DATA_SCALE = 100
+
+
+def _data_examples(sh: _Sheet, tx: dict[str, Any], row: int) -> int:
+    """A few data indicators scored by DATA_SCORE, a steps table beside them; each cached value
+    is the core's score."""
+    sh.text(row, 0, tx["data"], "subtitle")
+    for j, label in enumerate(tx["data_head"]):
+        sh.text(row + 1, j, label, "header")
+    sc = len(tx["data_head"]) + 1
+    for j, label in enumerate(tx["steps_head"]):
+        sh.text(row + 1, sc + j, label, "header")
+    d0 = row + 2
+    for i, (b, f) in enumerate(_STEPS):
+        sh.cell(d0 + i, sc, b, "input")
+        sh.cell(d0 + i, sc + 1, f, "input")
+    bounds, fractions = _a1(d0, sc, d0 + len(_STEPS) - 1, sc), _a1(d0, sc + 1, d0 + len(_STEPS) - 1, sc + 1)
+    for i, ((v, method, p1, p2, direction), label) in enumerate(zip(_DATA_ROWS, tx["data_rows"])):
+        r = d0 + i
+        sh.text(r, 0, label)
+        for j, x in enumerate((v, method, p1, p2, _DATA_SCALE, direction)):
+            sh.cell(r, 1 + j, x, "input")
+        if method == "steps":
+            p1, p2, a1, a2 = [b for b, _ in _STEPS], [f for _, f in _STEPS], bounds, fractions
+        else:
+            a1, a2 = _a1(r, 3), _a1(r, 4)
+        score = datascore.data_score(v, method, p1, p2, scale_max=_DATA_SCALE, direction=direction).score
+        args = ",".join((_a1(r, 1), _a1(r, 2), a1, a2, _a1(r, 5), _a1(r, 6)))
+        sh.call(r, 7, f"=DATA_SCORE({args})", [[score]])
+    return d0 + max(len(_DATA_ROWS), len(_STEPS)) + 1
+
+
 def _score_examples(sh: _Sheet, tx: dict[str, Any], evaluation: Any, row: int) -> int:
     t = evaluation.indicator_table
     codes = [str(c) for c in t["code"]]
@@ -363,7 +408,8 @@ def library_bytes(lang: str, inputs: Any, evaluation: Any) -> bytes:
     row = _group_examples(ex, tx, inputs, node, row)
     row = _delphi_examples(ex, tx, inputs, row)
     row = _survey_examples(ex, tx, inputs, row)
-    _score_examples(ex, tx, evaluation, row)
+    row = _score_examples(ex, tx, evaluation, row)
+    _data_examples(ex, tx, row)
     ex.ws.set_column(0, 0, 12)
     ex.ws.set_column(1, 40, 11)
     _functions(_Sheet(wb.add_worksheet(tx["functions"]), fmt), tx, lang)
