@@ -62,7 +62,7 @@ import numpy as np
 from . import conversion
 from .errors import BpmError, MatrixShapeError, MissingValueError, ScaleError, ScoringRuleError, SettingsError
 
-__all__ = ["TYPES", "TYPE_LABELS", "METHODS", "METHOD_LABELS", "DIRECTIONS", "DIRECTION_LABELS", "YES_WORDS",
+__all__ = ["TYPES", "TYPE_LABELS", "METHODS", "METHOD_LABELS", "DIRECTIONS", "DIRECTION_LABELS", "DIRECTION_WORDS", "YES_WORDS",
            "NO_WORDS", "MAX_STEPS", "DataRule", "DataScore", "DataScores", "data_rule", "read_value", "fractions",
            "data_score", "score_data", "indicator_type"]
 
@@ -91,8 +91,9 @@ DIRECTION_LABELS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "higher": ("正向", "higher is better"),
     "lower": ("逆向", "lower is better"),
 })
-_DIRECTION_WORDS = {"higher": "higher", "正向": "higher", "越高越好": "higher",
-                    "lower": "lower", "逆向": "lower", "越低越好": "lower"}
+#: The words a direction may be typed as (English, the zh labels, 越高/越低越好), read case-insensitively.
+DIRECTION_WORDS = MappingProxyType({"higher": "higher", "正向": "higher", "越高越好": "higher",
+                                    "lower": "lower", "逆向": "lower", "越低越好": "lower"})
 #: Text answers of a yes/no indicator, compared after trimming spaces, case-insensitively.
 YES_WORDS = ("是", "yes", "true", "1")
 NO_WORDS = ("否", "no", "false", "0")
@@ -281,8 +282,8 @@ def _direction(direction: Any) -> str | None:
     text = conversion.text(_one(direction, "direction")).lower()
     if not text:
         return None
-    if text in _DIRECTION_WORDS:
-        return _DIRECTION_WORDS[text]
+    if text in DIRECTION_WORDS:
+        return DIRECTION_WORDS[text]
     raise SettingsError(f"direction: {conversion.visible(text)!r} is not known; use higher (正向) or lower (逆向)",
                         argument="direction")
 

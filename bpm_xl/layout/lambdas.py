@@ -460,7 +460,7 @@ def _data_score() -> LambdaName:
     native formula and its mirror), chosen by the method and direction read as the core reads
     them; a steps table is two ranges of any length."""
     methods = [(w.lower(), m) for m, labels in datascore.METHOD_LABELS.items() for w in dict.fromkeys((m, *labels))]
-    directions = [(w.lower(), d) for w, d in datascore._DIRECTION_WORDS.items()]
+    directions = [(w.lower(), d) for w, d in datascore.DIRECTION_WORDS.items()]
     default_scale = _num(inspect.signature(datascore.data_score).parameters["scale_max"].default)
 
     def score(method: str, direction: str) -> str:
