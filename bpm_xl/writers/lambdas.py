@@ -23,7 +23,7 @@ from .. import ahp, datascore, delphi, scoring
 from ..layout.cached import CONSISTENCY_LABELS, KENDALL_LABELS, STATS_HEADER
 from ..layout.lambdas import NAMES, library
 
-__all__ = ["add_comments", "define_names", "describe", "has_names", "library_bytes", "write_library"]
+__all__ = ["add_comments", "comment_names", "define_names", "has_names", "library_bytes", "write_library"]
 
 _TEXT = {
     "zh": {
@@ -119,14 +119,11 @@ def has_names(names: Any) -> bool:
 _DEFINED = re.compile(r'<definedName name="([^"]+)"([^>]*)>(_xlfn\.LAMBDA\()')
 
 
-def add_comments(data: bytes, lang: str) -> bytes:
-    """The package ``data`` with each LAMBDA name's description as its ``comment`` attribute.
-
-    Only names of the library whose text is a LAMBDA get one; every other part of the package
-    is copied as it is (same order, same compression)."""
+def comment_names(book_xml: bytes, lang: str) -> bytes:
+    """``xl/workbook.xml`` with each LAMBDA name's description as its ``comment`` attribute
+    (only names of the library whose text is a LAMBDA; the rest as it is)."""
     comments = {x.name: x.comment(lang) for x in library()}
-    src = zipfile.ZipFile(io.BytesIO(data))
-    book = src.read("xl/workbook.xml").decode("utf-8")
+    book = book_xml.decode("utf-8")
 
     def put(m: re.Match) -> str:
         name, attrs = m.group(1), m.group(2)
@@ -134,29 +131,24 @@ def add_comments(data: bytes, lang: str) -> bytes:
             return m.group(0)
         return f'<definedName name="{name}" comment="{html.escape(comments[name], quote=True)}"{attrs}>{m.group(3)}'
 
-    new_book = _DEFINED.sub(put, book)
+    return _DEFINED.sub(put, book).encode("utf-8")
+
+
+def add_comments(data: bytes, lang: str) -> bytes:
+    """The package ``data`` with :func:`comment_names` applied to its workbook part; every other
+    part is copied as it is (same order, same compression). For small packages (the function
+    library): a large one gets its comments in the writer's one package step instead."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    book = src.read("xl/workbook.xml")
+    new_book = comment_names(book, lang)
     if new_book == book:
         return data
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
-            body = new_book.encode("utf-8") if info.filename == "xl/workbook.xml" else src.read(info.filename)
+            body = new_book if info.filename == "xl/workbook.xml" else src.read(info.filename)
             dst.writestr(info, body, compress_type=info.compress_type)
     return out.getvalue()
-
-
-def describe(target: str | Path | io.BytesIO, lang: str) -> None:
-    """:func:`add_comments` on a package XlsxWriter just wrote to ``target`` (a path or a buffer)."""
-    data = target.getvalue() if isinstance(target, io.BytesIO) else Path(target).read_bytes()
-    new = add_comments(data, lang)
-    if new is data:
-        return
-    if isinstance(target, io.BytesIO):
-        target.seek(0)
-        target.truncate()
-        target.write(new)
-    else:
-        Path(target).write_bytes(new)
 
 
 # ------------------------------------------------------------------------------ library workbook

@@ -357,9 +357,9 @@ def write_plan(
                         taken=plan.names)
     keep.record_layout(wb, plan.names, [sp.name for sp in plan.sheets if sp.kind == "input"])
     wb.close()
-    _finish(target, preserved, directs, _known_formulas(plan) if preserved is not None else None)
-    if lambdas.has_names(plan.names):  # the LAMBDA names' descriptions, which XlsxWriter cannot write
-        lambdas.describe(target, plan.lang)
+    # the LAMBDA names' descriptions, which XlsxWriter cannot write, go in with the package step
+    described = plan.lang if lambdas.has_names(plan.names) else None
+    _finish(target, preserved, directs, _known_formulas(plan) if preserved is not None else None, described)
 
 
 def _known_formulas(plan: WorkbookPlan) -> dict[str, frozenset[str]]:
@@ -379,20 +379,26 @@ def _known_formulas(plan: WorkbookPlan) -> dict[str, frozenset[str]]:
     return out
 
 
-def _finish(target, preserved, directs: dict[str, direct.Direct], known: dict[str, frozenset[str]] | None = None) -> None:
+def _finish(target, preserved, directs: dict[str, direct.Direct], known: dict[str, frozenset[str]] | None = None,
+            described: str | None = None) -> None:
     """What XlsxWriter cannot write, on the package it wrote: protection and the values of
-    user formulas (``writers.preserve.apply_package``), then the large blocks :mod:`.direct`
-    renders (``directs``: sheet name -> its blocks), merged into their sheets' parts."""
-    if preserved is None and not directs:
+    user formulas (``writers.preserve.apply_package``), then, in one rewrite of the package, the
+    large blocks :mod:`.direct` renders (``directs``: sheet name -> its blocks) merged into their
+    sheets' parts and the LAMBDA names' descriptions in language ``described``."""
+    if preserved is None and not directs and described is None:
         return
     from . import preserve as keep
 
     data = target.getvalue() if isinstance(target, io.BytesIO) else Path(target).read_bytes()
     if preserved is not None:
         data = keep.apply_package(data, preserved, preserved.source, known)
+    parts: dict[str, tuple[Any, int]] = {}
     if directs:
         members = keep.sheet_members(data)
-        data = bulk.replace_parts(data, {members[name]: (d.write_part, d.size()) for name, d in directs.items()})
+        parts.update({members[name]: (d.write_part, d.size()) for name, d in directs.items()})
+    if described is not None:
+        parts["xl/workbook.xml"] = (lambda old, write: write(lambdas.comment_names(old, described)), 0)
+    data = bulk.replace_parts(data, parts)
     if isinstance(target, io.BytesIO):
         target.seek(0)
         target.truncate()
