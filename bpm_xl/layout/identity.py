@@ -32,6 +32,7 @@ __all__ = [
     "LOG_COLUMNS",
     "LOG_SHEET",
     "canonical",
+    "cell_text",
     "constant_text",
     "guide_identity_rows",
     "identity_from_constants",
@@ -97,8 +98,8 @@ def identity_names(identity: Mapping[str, str]) -> dict[str, str]:
 
 def guide_identity_rows(identity: Mapping[str, str], meta: Mapping[str, Any], lang: str) -> list[list[str]]:
     """The 说明 sheet's lines naming this evaluation: ID, created, unit and year."""
-    unit = _text(meta.get("unit"))
-    year = _text(meta.get("year"))
+    unit = cell_text(meta.get("unit"))
+    year = cell_text(meta.get("year"))
     if lang == "zh":
         return [["本评价"],
                 [f"评价编号：{identity.get('evaluation', '')}"],
@@ -113,7 +114,8 @@ def guide_identity_rows(identity: Mapping[str, str], meta: Mapping[str, Any], la
              "copies); a workbook made with bpm-xl new has a new ID."]]
 
 
-def _text(v: Any) -> str:
+def cell_text(v: Any) -> str:
+    """A cell of a form's identity sheet as the text the seal covers (one rule for writer and reader)."""
     if v is None:
         return ""
     if isinstance(v, float) and v.is_integer():
@@ -173,6 +175,6 @@ def read_log(grid: Sequence[Sequence[Any]] | None) -> list[dict[str, Any]]:
             except (TypeError, ValueError):
                 pass
         for k in ("time", "file", "expert", "evaluation", "note"):
-            rec[k] = _text(rec[k])
+            rec[k] = cell_text(rec[k])
         out.append(rec)
     return out

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import WorkbookError
+from ..layout.identity import cell_text as _text
 from ..layout.forms import (
     EVALUATION_KEYS,
     FORM_KIND,
@@ -149,14 +150,6 @@ def _evaluation_rows(file: str, sheet: str, g: list[list[Any]], ident: dict[str,
             rows.append((key, v))
         ident[key] = _text(v)
     ident["_sealed"] = tuple(rows)
-
-
-def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
 
 
 _FRACTION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:/\s*(\d+(?:\.\d+)?))?\s*$")
