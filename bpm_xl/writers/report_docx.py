@@ -526,21 +526,10 @@ def _title_page(doc: Any, ctx: ReportContext, title: str) -> None:
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
-_PENDING = {"zh": ("待问卷：本报告尚不完整",
-                    "以下指标尚无问卷答案：{codes}。指标得分、维度得分、综合加权总分、百分制得分和评价等级，"
-                    "以及评价结论、问题、建议和附表中的得分，待问卷导入后计算；上文的专家、权重和德尔菲统计已计算。"),
-            "en": ("Pending survey: this report is not complete yet",
-                   "No survey answers yet for: {codes}. The indicator and dimension scores, the weighted total, "
-                   "the 100-point score and the grade, and with them the conclusion, problems, suggestions and "
-                   "the score tables, are computed once the survey is imported; the panel, weights and Delphi "
-                   "statistics above are computed.")}
-
-
 def _pending(doc: Any, ctx: ReportContext) -> None:
     """The scores wait for the survey: which parts of the report are pending."""
-    head, text = _PENDING["zh" if ctx.lang == "zh" else "en"]
-    doc.add_heading(head, level=1)
-    _para(doc, text.format(codes=", ".join(ctx.evaluation.pending)))
+    doc.add_heading(T("pending_title", ctx.lang), level=1)
+    _para(doc, T("pending_docx", ctx.lang, codes=", ".join(ctx.evaluation.pending)))
 
 
 def build_docx(ctx: ReportContext) -> bytes:

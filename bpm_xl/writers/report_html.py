@@ -39,35 +39,19 @@ cjk_font_family = charts.cjk_font_family
 
 LANGS = ("zh", "en")
 
-#: A report of an evaluation whose scores wait for the survey: what is pending, what is not.
-_PENDING = {
-    "pending": ("待问卷", "pending survey"),
-    "pending_title": ("待问卷：本报告尚不完整", "Pending survey: this report is not complete yet"),
-    "pending_text": ("以下指标尚无问卷答案：{codes}。待问卷导入后计算的部分：指标得分（上列指标）、维度得分、"
-                     "综合加权总分、百分制得分和评价等级、模糊综合评价、改进建议（PDCA）、整改清单预填、图表和敏感性分析。"
-                     "已计算的部分：指标权重、一致性检验和德尔菲专家咨询统计。",
-                     "No survey answers yet for: {codes}. Pending the survey: the indicator scores (those "
-                     "listed), the dimension scores, the weighted total, the 100-point score and the grade, the "
-                     "fuzzy evaluation, the improvement priorities (PDCA), the prefilled rectification list, the "
-                     "charts and the sensitivity analysis. Computed: the weights, the consistency checks and the "
-                     "Delphi statistics."),
-}
-
-
 def _pending_mark(x: Any, digits: int, lang: str) -> str:
     """A figure, or 待问卷 (pending survey) where it is not known yet: never 0."""
     if x is None or (isinstance(x, float) and x != x):
-        return f"<span class='pending'>{_e(_PENDING['pending'][0 if lang == 'zh' else 1])}</span>"
+        return f"<span class='pending'>{_e(T('pending', lang))}</span>"
     return _num(x, digits)
 
 
 def _pending_html(ev: Any, lang: str) -> str:
     """The summary and the scores of an evaluation whose scores wait for the survey."""
-    L = 0 if lang == "zh" else 1
     s = ev.settings
     codes = ", ".join(ev.pending)
-    parts = [f"<h2 id='pending'>{_e(_PENDING['pending_title'][L])}</h2>",
-             f"<p class='pending'>{_e(_PENDING['pending_text'][L].format(codes=codes))}</p>",
+    parts = [f"<h2 id='pending'>{_e(T('pending_title', lang))}</h2>",
+             f"<p class='pending'>{_e(T('pending_html', lang, codes=codes))}</p>",
              f"<h2 id='summary'>{_t('summary', lang)}</h2>",
              "<table class='kpi' border='1' cellspacing='0' cellpadding='4'><tbody>"
              f"<tr><th>{_t('total', lang)}{_e(_t('on_scale', lang, lo=s.scale_min, hi=s.scale_max))}</th>"

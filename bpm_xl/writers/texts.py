@@ -15,6 +15,23 @@ from typing import Any
 __all__ = ["CATALOGUE", "GLOSSARY", "GLOSSARY_EN", "T", "glossary", "has", "variant"]
 
 CATALOGUE: dict[str, tuple[str, str]] = {
+    # ------------------------------------------------------------------ scores pending the survey
+    "pending": ("待问卷", "pending survey"),
+    "pending_title": ("待问卷：本报告尚不完整", "Pending survey: this report is not complete yet"),
+    "pending_html": ("以下指标尚无问卷答案：{codes}。待问卷导入后计算的部分：指标得分（上列指标）、维度得分、"
+                     "综合加权总分、百分制得分和评价等级、模糊综合评价、改进建议（PDCA）、整改清单预填、图表和敏感性分析。"
+                     "已计算的部分：指标权重、一致性检验和德尔菲专家咨询统计。",
+                     "No survey answers yet for: {codes}. Pending the survey: the indicator scores (those "
+                     "listed), the dimension scores, the weighted total, the 100-point score and the grade, the "
+                     "fuzzy evaluation, the improvement priorities (PDCA), the prefilled rectification list, the "
+                     "charts and the sensitivity analysis. Computed: the weights, the consistency checks and the "
+                     "Delphi statistics."),
+    "pending_docx": ("以下指标尚无问卷答案：{codes}。指标得分、维度得分、综合加权总分、百分制得分和评价等级，"
+                     "以及评价结论、问题、建议和附表中的得分，待问卷导入后计算；上文的专家、权重和德尔菲统计已计算。",
+                     "No survey answers yet for: {codes}. The indicator and dimension scores, the weighted total, "
+                     "the 100-point score and the grade, and with them the conclusion, problems, suggestions and "
+                     "the score tables, are computed once the survey is imported; the panel, weights and Delphi "
+                     "statistics above are computed."),
     # ------------------------------------------------------------------ title page, 落款
     "title_unit_year": ("{unit}{year}年度预算绩效管理评价报告", "Budget performance management evaluation report: {unit}, {year}"),
     "title_unit": ("{unit}预算绩效管理评价报告", "Budget performance management evaluation report: {unit}"),
