@@ -14,9 +14,11 @@ like; no LET, LAMBDA, SEQUENCE, FILTER or XLOOKUP. Intermediate tables live on a
 - group matrix (AIJ): per node a table experts x pairs of the typed value (upper triangle
   wins, a lower-only value counts as 1/value), its logarithm and a mask; a_ij is the weighted
   geometric mean over the experts who judged the pair;
-- weights: eigen by normalised repeated squaring B <- B.B / sum(B.B) (MMULT), row sums of the
-  last power; geomean (GEOMEAN of rows); arith (mean of column-normalised rows); BPM_METHOD
-  picks one; lambda max = mean of (A w) / w with the chosen w, as the Python evaluation does;
+- weights: the steps of :mod:`bpm_xl.layout.method` (their text and their numpy values for the
+  cached ones): eigen by normalised repeated squaring B <- B.B / sum(B.B) (MMULT), row shares
+  of the last power, then power steps; geomean (GEOMEAN of rows); arith (mean of
+  column-normalised rows); BPM_METHOD picks one; lambda max = mean of (A w) / w with the
+  chosen w; CI, CR and the Alonso–Lamata random index from the same module;
 - each expert's matrix completed by reciprocals and weighed the same way (expert CR, AIP);
 - the most inconsistent judgments (e_ij = a_ij w_j / w_i) ranked natively;
 - Delphi statistics, screening and Kendall's W (tie-corrected, average ranks).
@@ -56,7 +58,8 @@ from ..layout.cached import (
     STATS_HEADER,
     WORST_HEADER,
 )
-from ..layout.lambdas import alonso_lamata_ri, defined_names
+from ..layout import method as steps
+from ..layout.lambdas import defined_names
 from ..layout.types import (
     ArrayBlock,
     Block,
@@ -68,7 +71,7 @@ from ..layout.types import (
     ref,
 )
 
-__all__ = ["CALC_ROLE_NAME", "CALC_SHEET", "PORTABLE_GUIDE", "SQUARINGS", "UDF_NAMES", "export_portable",
+__all__ = ["CALC_ROLE_NAME", "CALC_SHEET", "PORTABLE_GUIDE", "UDF_NAMES", "export_portable",
            "is_portable", "portable_bytes", "portable_plan"]
 
 #: The calculation sheet's name by language.
@@ -76,8 +79,6 @@ CALC_SHEET = {"zh": "计算", "en": "Calc"}
 #: The defined name of the calculation sheet: it marks a workbook as portable (macro-free, native
 #: formulas) and makes the sheet one bpm-xl owns (rebuilt, never kept as a user's sheet).
 CALC_ROLE_NAME = "BPM_ROLE_CALC"
-#: Repeated squarings of the normalised matrix: B^(2^10), far past convergence for n <= 15.
-SQUARINGS = 10
 #: Every bpm-xl Excel function; none may appear in a portable file.
 UDF_NAMES = (
     "AHP_WEIGHTS", "AHP_LAMBDA_MAX", "AHP_CI", "AHP_CR", "AHP_CONSISTENCY", "AHP_COMPLETE", "AHP_WORST",
@@ -253,26 +254,13 @@ class _Values:
         return self.at(self.names[name])[0][0]
 
 
-def _ci(lam: str, n: int) -> str:
-    return f"IF({n}<=2,0,MAX(({lam}-{n})/({n}-1),0))"
-
-
-def _cr(ci: str, ri: str, n: int) -> str:
-    return f"IF({n}<=2,0,IF({ri}>0,{ci}/{ri},0))"
-
-
 def _ci_value(lam: Any, n: int) -> Any:
-    if n <= 2:
-        return 0
-    return max((lam - n) / (n - 1), 0.0) if _isnum(lam) else NA
+    return _out(steps.ci_value(float(lam) if _isnum(lam) else math.nan, n))
 
 
 def _cr_value(ci: Any, ri: Any, n: int) -> Any:
-    if n <= 2:
-        return 0
-    if not (_isnum(ci) and _isnum(ri)):
-        return NA
-    return ci / ri if ri > 0 else 0
+    nan = math.nan
+    return _out(steps.cr_value(float(ci) if _isnum(ci) else nan, float(ri) if _isnum(ri) else nan, n))
 
 
 class _Calc:
@@ -303,24 +291,21 @@ class _Calc:
         self.values.grid(self.sp.name, r, c, cached)
 
     # ---------------------------------------------------------------------------------
-    def _powers(self, M: np.ndarray, msheet: str, mr0: int, mc0: int, b0: int, n: int) -> tuple[int, np.ndarray]:
-        """B0 = M / sum(M), then SQUARINGS normalised squarings; returns the last column and B."""
+    def _squarings(self, eig: steps.Eigen, msheet: str, mr0: int, mc0: int, b0: int, n: int) -> str:
+        """B0 = M / sum(M), then the normalised squarings; returns the range of the last one."""
         MR = ref(msheet, mr0, mc0, mr0 + n - 1, mc0 + n - 1)
-        B = M / M.sum()
-        self.put(b0, 1, [[F(f"={ref(msheet, mr0 + i, mc0 + j)}/SUM({MR})") for j in range(n)] for i in range(n)],
-                 cached=_grid(B))
-        prev = 1
-        for s in range(1, SQUARINGS + 1):
+        self.put(b0, 1, [[F("=" + steps.share(ref(msheet, mr0 + i, mc0 + j), MR)) for j in range(n)] for i in range(n)],
+                 cached=_grid(eig.start))
+        prev = self.rng(b0, 1, b0 + n - 1, n)
+        for s, B in enumerate(eig.squares, start=1):
             c = 1 + s * (n + 1)
-            R = self.rng(b0, prev, b0 + n - 1, prev + n - 1)
-            BB = B @ B
-            B = BB / BB.sum()
-            self.array(b0, c, n, n, f"=MMULT({R},{R})/SUM(MMULT({R},{R}))", _grid(B))
-            prev = c
-        return prev, B
+            self.array(b0, c, n, n, "=" + steps.square(prev), _grid(B))
+            prev = self.rng(b0, c, b0 + n - 1, c + n - 1)
+        return prev
 
     def weigh(self, msheet: str, mr0: int, mc0: int, n: int, title: str) -> dict[str, Any]:
-        """Eigen, geomean, arith and chosen weights of the n x n matrix at (msheet, mr0, mc0).
+        """Eigen, geomean, arith and chosen weights of the n x n matrix at (msheet, mr0, mc0), by
+        the steps of :mod:`bpm_xl.layout.method` (text and cached values).
 
         Returns cell references: ``eig``/``chosen`` (lists of n), ``lam_eig``/``lam`` (scalars),
         and their values (``chosen_v``, ``lam_v``).
@@ -330,43 +315,47 @@ class _Calc:
         r = self.row
         b0 = r + 1
         self.put(r, 0, [[self.tx("weigh", what=title)]], "subtitle")
-        with np.errstate(all="ignore"):
-            prev, B = self._powers(M, msheet, mr0, mc0, b0, n)
-            eig = B.sum(axis=1) / B.sum()
-            gm = np.exp(np.log(np.where(M > 0, M, np.nan)).mean(axis=1))
-            colsums = M.sum(axis=0)
-            ar = (M / colsums).sum(axis=1) / n
-            method = self.values.scalar("BPM_METHOD")
-            chosen = gm / gm.sum() if _is(method, "geomean") else ar / ar.sum() if _is(method, "arith") else eig
-            aw_eig, aw = M @ eig, M @ chosen
-            lam_eig, lam = float(np.mean(aw_eig / eig)), float(np.mean(aw / chosen))
-        last = self.rng(b0, prev, b0 + n - 1, prev + n - 1)
-        x = 1 + (SQUARINGS + 1) * (n + 1)
-        self.put(r, x, [["eigen", "GEOMEAN", "geomean", "arith raw", "arith", "w", "A.w (eigen)", "A.w"]], "header")
+        eig = steps.eigen(M)
+        last = self._squarings(eig, msheet, mr0, mc0, b0, n)
         col = lambda c: self.rng(b0, c, b0 + n - 1, c)
+        x0 = 1 + (steps.SQUARINGS + 1) * (n + 1)          # the row shares g, then the power steps
+        _, lr0, lc0, _, lc1 = parse_ref(last)
+        self.put(b0, x0, [[F("=" + steps.row_share(self.rng(b0 + i, lc0, b0 + i, lc1), last))] for i in range(n)],
+                 cached=_col(eig.shares))
+        for k, w in enumerate(eig.powers, start=1):
+            self.array(b0, x0 + k, n, 1, "=" + steps.power(MR, col(x0 + k - 1)), _col(w))
+        x = x0 + len(eig.powers)                          # the last power step: the eigenvector
+        gm, ar = steps.geomean(M), steps.arith(M)
+        with np.errstate(all="ignore"):
+            method = self.values.scalar("BPM_METHOD")
+            chosen = gm / gm.sum() if _is(method, "geomean") else ar / ar.sum() if _is(method, "arith") else eig.weights
+            aw_eig, aw = M @ eig.weights, M @ chosen
+        lam_eig, lam = steps.lambda_max_value(M, eig.weights), steps.lambda_max_value(M, chosen)
+        steps_hdr = ["g", *[f"w{k}" for k in range(1, len(eig.powers))]]
+        self.put(r, x0, [[*steps_hdr, "eigen", "GEOMEAN", "geomean", "arith raw", "arith", "w", "A.w (eigen)", "A.w"]],
+                 "header")
         colsums_ref = self.rng(b0 + n, 1, b0 + n, n)
         rows = []
         for i in range(n):
             mrow = ref(msheet, mr0 + i, mc0, mr0 + i, mc0 + n - 1)
             rows.append([
-                F(f"=SUM({self.rng(b0 + i, prev, b0 + i, prev + n - 1)})/SUM({last})"),
-                F(f"=GEOMEAN({mrow})"),
-                F(f"={self.at(b0 + i, x + 1)}/SUM({col(x + 1)})"),
-                F(f"=SUMPRODUCT({mrow}/{colsums_ref})/{n}"),
-                F(f"={self.at(b0 + i, x + 3)}/SUM({col(x + 3)})"),
+                F("=" + steps.geomean_raw(mrow)),
+                F("=" + steps.share(self.at(b0 + i, x + 1), col(x + 1))),
+                F("=" + steps.arith_raw(mrow, colsums_ref, n)),
+                F("=" + steps.share(self.at(b0 + i, x + 3), col(x + 3))),
                 F(f'=IF(BPM_METHOD="geomean",{self.at(b0 + i, x + 2)},'
                   f'IF(BPM_METHOD="arith",{self.at(b0 + i, x + 4)},{self.at(b0 + i, x)}))'),
             ])
         with np.errstate(all="ignore"):
-            cached = np.column_stack([eig, gm, gm / gm.sum(), ar, ar / ar.sum(), chosen])
-        self.put(b0, x, rows, cached=_grid(cached))
+            cached = np.column_stack([gm, gm / gm.sum(), ar, ar / ar.sum(), chosen])
+        self.put(b0, x + 1, rows, cached=_grid(cached))
         self.put(b0 + n, 0, [["Σ col"] + [F(f"=SUM({ref(msheet, mr0, mc0 + j, mr0 + n - 1, mc0 + j)})") for j in range(n)]],
-                 cached=[[None, *[_out(v) for v in colsums]]])
+                 cached=[[None, *[_out(v) for v in M.sum(axis=0)]]])
         self.array(b0, x + 6, n, 1, f"=MMULT({MR},{col(x)})", _col(aw_eig))
         self.array(b0, x + 7, n, 1, f"=MMULT({MR},{col(x + 5)})", _col(aw))
         self.put(b0 + n, x + 5, [["λmax",
-                                  F(f"=SUMPRODUCT({col(x + 6)}/{col(x)})/{n}"),
-                                  F(f"=SUMPRODUCT({col(x + 7)}/{col(x + 5)})/{n}")]],
+                                  F("=" + steps.lambda_max(col(x + 6), col(x), n)),
+                                  F("=" + steps.lambda_max(col(x + 7), col(x + 5), n))]],
                  cached=[[None, _out(lam_eig), _out(lam)]])
         self.row = b0 + n + 2
         return {
@@ -636,7 +625,7 @@ def _expert_block(calc: _Calc, o: dict[str, Any], e: int, d0: int, ri_cell: str,
     w = calc.weigh(calc.sp.name, m0, 1, n, calc.tx("expert", node=label, expert=e + 1))
     cr_cell = calc.at(calc.row, 1)
     cr = _cr_value(_ci_value(w["lam_v"], n), riv, n)
-    calc.put(calc.row, 0, [["CR", F(f"={_cr(_ci(w['lam'], n), ri_cell, n)}")]], cached=[[None, cr]])
+    calc.put(calc.row, 0, [["CR", F(f"={steps.cr(steps.ci(w['lam'], n), ri_cell, n)}")]], cached=[[None, cr]])
     calc.row += 2
     return w, cr_cell, cr
 
@@ -700,7 +689,7 @@ def _node(calc: _Calc, names: dict[str, str], t: int, label: str, ri_header: str
     # RI of this node
     ri_cell = calc.at(agg_row + 1, 1)
     riv = _ri_value(values, ri_header, n)
-    calc.put(agg_row + 1, 0, [["RI", F(f'=IF(BPM_RI="alonso_lamata",{alonso_lamata_ri(str(n))},'
+    calc.put(agg_row + 1, 0, [["RI", F(f'=IF(BPM_RI="alonso_lamata",{steps.alonso_lamata_ri(n)},'
                                        f"INDEX(BPM_RI_TABLE,{n},MATCH(BPM_RI,{ri_header},0)))")]], cached=[[None, riv]])
     calc.row = after
     # the group matrix (what the replaced =AHP_GROUP shows), weighed
@@ -994,9 +983,10 @@ def _consistency_block(a: ArrayBlock, o: dict[str, Any], values: _Values) -> Blo
     lam, ci, ri, cr = (a1(a.row + k, a.col + 1) for k in range(4))
     ci_v = _ci_value(o["group"]["lam_v"], n)
     cr_v = _cr_value(ci_v, o["ri_v"], n)
-    cells = [F(f"={o['group']['lam']}"), F(f"={_ci(lam, n)}"), F(f"={o['ri']}"), F(f"={_cr(ci, ri, n)}"),
-             F(f"={cr}<0.1"), F("=BPM_RI")]
-    cached = [o["group"]["lam_v"], ci_v, o["ri_v"], cr_v, (cr_v < 0.1) if _isnum(cr_v) else NA, values.scalar("BPM_RI")]
+    limit = ahp.CR_ACCEPTABLE
+    cells = [F(f"={o['group']['lam']}"), F(f"={steps.ci(lam, n)}"), F(f"={o['ri']}"), F(f"={steps.cr(ci, ri, n)}"),
+             F(f"={cr}<{steps.num(limit)}"), F("=BPM_RI")]
+    cached = [o["group"]["lam_v"], ci_v, o["ri_v"], cr_v, (cr_v < limit) if _isnum(cr_v) else NA, values.scalar("BPM_RI")]
     return Block(a.row, a.col, [[lab, v] for lab, v in zip(CONSISTENCY_LABELS, cells)][: a.nrows], a.style,
                  cached=[[None, v] for v in cached][: a.nrows])
 
