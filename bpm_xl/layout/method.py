@@ -37,7 +37,7 @@ import numpy as np
 from .. import ahp
 
 __all__ = ["POWER_STEPS", "SQUARINGS", "Eigen", "alonso_lamata_ri", "arith", "arith_raw", "ci", "ci_value", "cr",
-           "cr_value", "eigen", "geomean", "geomean_raw", "lambda_max", "lambda_max_value", "num", "power", "row_share",
+           "cr_value", "eigen", "geomean", "geomean_raw", "group_judgment", "group_judgment_value", "lambda_max", "lambda_max_value", "num", "power", "row_share",
            "share", "square", "weights"]
 
 #: Normalised squarings of the matrix: B ~ A^(2^16). Measured (tests/test_lambdas.py): 8 leave
@@ -97,6 +97,13 @@ def ci(lam: str, n: int | str) -> str:
 def cr(ci_: str, ri: str, n: int | str) -> str:
     """CR = CI / RI; 0 for n <= 2 or a random index of 0."""
     return f"IF({n}<=2,0,IF({ri}>0,{ci_}/{ri},0))"
+
+
+def group_judgment(ew: str, logs: str, mask: str) -> str:
+    """One a_ij of the group matrix: the weighted geometric mean of the experts who judged the
+    pair (``ew`` expert weights, ``logs`` the logarithm of each expert's value or 0, ``mask`` 1
+    where the expert judged it); NA() where no expert did."""
+    return f"IF(SUMPRODUCT({ew},{mask})>0,EXP(SUMPRODUCT({ew},{logs})/SUMPRODUCT({ew},{mask})),NA())"
 
 
 def alonso_lamata_ri(n: int | str) -> str:
@@ -176,6 +183,13 @@ def ci_value(lam: float, n: int) -> float:
     if n <= 2:
         return 0.0
     return max((lam - n) / (n - 1), 0.0) if np.isfinite(lam) else float("nan")
+
+
+def group_judgment_value(ew: np.ndarray, logs: np.ndarray, mask: np.ndarray) -> float:
+    """:func:`group_judgment` (NaN for NA())."""
+    with np.errstate(all="ignore"):
+        den = float(np.dot(ew, mask))
+        return float(np.exp(float(np.dot(ew, logs)) / den)) if den > 0 else float("nan")
 
 
 def cr_value(ci_: float, ri: float, n: int) -> float:

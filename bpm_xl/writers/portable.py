@@ -571,13 +571,10 @@ def _pairs_table(calc: _Calc, values: _Values, jref: str, n: int, k: int, pairs:
 
 
 def _aggregate(ew: np.ndarray, logs: list[Any], masks: list[int]) -> Any:
-    """IF(SUMPRODUCT(EW,mask)>0,EXP(SUMPRODUCT(EW,log)/SUMPRODUCT(EW,mask)),NA())"""
-    if not all(_isnum(x) for x in logs):
+    """:func:`bpm_xl.layout.method.group_judgment_value`; an error value in a log or mask -> #N/A."""
+    if not all(_isnum(x) for x in logs) or not all(_isnum(x) for x in masks):
         return NA
-    den = float(np.dot(ew, masks))
-    if not math.isfinite(den):
-        return NA
-    return _out(math.exp(float(np.dot(ew, logs)) / den)) if den > 0 else NA
+    return _out(steps.group_judgment_value(ew, np.asarray(logs, dtype=float), np.asarray(masks, dtype=float)))
 
 
 def _ri_value(values: _Values, ri_header: str, n: int) -> Any:
@@ -682,7 +679,7 @@ def _node(calc: _Calc, names: dict[str, str], t: int, label: str, ri_header: str
     for p in range(P):
         lcol = calc.rng(d0, lc + p, d0 + k - 1, lc + p)
         mcol = calc.rng(d0, mc + p, d0 + k - 1, mc + p)
-        agg.append(F(f"=IF(SUMPRODUCT(BPM_EW,{mcol})>0,EXP(SUMPRODUCT(BPM_EW,{lcol})/SUMPRODUCT(BPM_EW,{mcol})),NA())"))
+        agg.append(F("=" + steps.group_judgment("BPM_EW", lcol, mcol)))
         agg_v.append(_aggregate(ew, [row[lc + p] for row in cached_pairs], [row[mc + p] for row in cached_pairs]))
     calc.put(agg_row, 0, [[calc.tx("aggregate"), *agg]], "output", cached=[[None, *agg_v]])
     pair = {(i, j): calc.at(agg_row, 1 + p) for p, (i, j) in enumerate(pairs)}
