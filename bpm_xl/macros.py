@@ -20,12 +20,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xlwings as xw
 
 from . import service
 from .errors import BpmError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .service import Grids
 
 __all__ = ["RebuildSummary", "book_grids", "collect", "collect_main", "forms", "forms_main", "main",
            "rebuild", "rebuild_script", "report", "report_main"]
@@ -49,7 +52,7 @@ def _rows(value: Any) -> list[list[Any]]:
     return value
 
 
-def book_grids(book: Any) -> Any:
+def book_grids(book: Any) -> Grids:
     """All sheets' values (anchored at A1) and the defined names of a live workbook, as the
     service reads them (:func:`bpm_xl.service.book_grids_of`)."""
     sheets: dict[str, list[list[Any]]] = {}
