@@ -8,11 +8,10 @@ import numpy as np
 import openpyxl
 import pytest
 
-from bpm_xl.cli_collect import write_forms
 from bpm_xl.collect import form_specs, hub_nodes, system_of
 from bpm_xl.layout.forms import SHEETS, form_layout
 from tests import libreoffice
-from bpm_xl.service import evaluate_file, new_workbook, read_workbook
+from bpm_xl.service import evaluate_file, new_workbook, read_workbook, write_forms
 from bpm_xl.writers.forms import write_form
 
 from .form_helpers import compare_cached, fill_form
