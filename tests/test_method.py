@@ -166,3 +166,52 @@ def test_too_few_squarings_would_show_on_extreme_judgments():
         a[iu[1], iu[0]] = 1 / a[iu]
         gap = max(gap, np.abs(steps.eigen(a, squarings=8).weights - ahp.ahp_weights(a).weights).max())
     assert gap > 1e-6
+
+
+def test_kendall_steps_give_the_core_s_w_chi2_and_p():
+    """The average ranks, tie terms and W of the formulas (numpy values) equal delphi.kendall_w on
+    random rating tables with many ties, and p is scipy.stats' chi-square tail."""
+    from scipy.stats import chi2 as chi2_dist
+
+    from bpm_xl import delphi
+
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        m, n = int(rng.integers(2, 12)), int(rng.integers(2, 25))
+        table = rng.integers(1, 6, size=(m, n)).astype(float)
+        if (table == table[:, :1]).all(axis=1).all():
+            continue
+        ranks, ties = zip(*(steps.average_ranks_value(row) for row in table))
+        sums, w, chi2, df, p = steps.kendall_value(np.array(ranks), np.array(ties))
+        core = delphi.kendall_w(table)
+        assert w == pytest.approx(core.w, abs=1e-12)
+        assert chi2 == pytest.approx(core.chi2, abs=1e-9) and df == core.df
+        assert p == pytest.approx(float(chi2_dist.sf(chi2, df)), abs=1e-14)
+        assert p == pytest.approx(core.p, abs=1e-12)
+    ranks, ties = steps.average_ranks_value(np.array([10.0, 20.0, 20.0, 5.0, np.nan]))
+    assert ranks[:4].tolist() == [2.0, 3.5, 3.5, 1.0] and np.isnan(ranks[4])
+    assert ties[:4].tolist() == [0.0, 3.0, 3.0, 0.0]
+
+
+def test_kendall_w_as_lambda_equals_the_core_on_tables_with_ties():
+    """KENDALL_W, whose text is the steps above, recalculated by formulon on 40 random tables."""
+    from bpm_xl import delphi
+
+    from .test_lambdas import _Book
+
+    rng = np.random.default_rng(12)
+    b, calls = _Book(), []
+    for _ in range(40):
+        m, n = int(rng.integers(2, 8)), int(rng.integers(2, 12))
+        table = rng.integers(1, 6, size=(m, n)).astype(float)
+        table[0, :2] = [1.0, 2.0]  # never all the same
+        r0 = b.row
+        rg = b.put(table.tolist())
+        calls.append((b.call(r0, 20, f"=KENDALL_W({rg})", rows=4, cols=2), table))
+        b.row = max(b.row, r0 + 4)
+    fw = recalc(b.bytes())
+    for (r, c), table in calls:
+        core = delphi.kendall_w(table)
+        got = [value(fw, r + i, c + 1) for i in range(4)]
+        assert got[0] == pytest.approx(core.w, abs=1e-12) and got[1] == pytest.approx(core.chi2, abs=1e-9)
+        assert got[2] == core.df and got[3] == pytest.approx(core.p, abs=1e-12)

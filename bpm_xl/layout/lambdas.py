@@ -56,7 +56,7 @@ FUTURE = {
 }
 #: Functions every Excel since 2007 has (no prefix). A name outside both sets is a typing error here.
 LEGACY = frozenset({
-    "ABS", "AND", "AVERAGE", "GEOMEAN", "ISTEXT", "COLUMNS", "EXP", "FIND", "IF", "IFERROR", "INDEX", "INT", "ISBLANK", "ISERROR",
+    "ABS", "AND", "AVERAGE", "CHIDIST", "DEVSQ", "GEOMEAN", "ISTEXT", "COLUMNS", "EXP", "FIND", "IF", "IFERROR", "INDEX", "INT", "ISBLANK", "ISERROR",
     "ISLOGICAL", "ISNA", "ISNUMBER", "LEFT", "LEN", "LN", "LOWER", "MATCH", "MAX", "MID", "MIN", "MMULT", "MOD",
     "NA", "NOT", "OR", "ROUND", "ROWS", "SQRT", "SUBSTITUTE", "SUM", "SUMPRODUCT", "SUMSQ", "TRANSPOSE", "TRIM", "VALUE",
     "CHOOSE", "COUNTA",
@@ -361,18 +361,20 @@ def _delphi_stats() -> LambdaName:
 
 
 def _kendall() -> LambdaName:
+    """KENDALL_W: the average ranks, tie terms, W, chi-square and p of :mod:`bpm_xl.layout.method`,
+    as the portable calculation sheet computes them."""
     labels = ";".join(f'"{x}"' for x in KENDALL_LABELS)
+    cell = "LAMBDA(i, j, LET(rw, INDEX(ratings, i, 0), x, INDEX(ratings, i, j), {}))"
     body = (
         "LET(m, ROWS(ratings), n, COLUMNS(ratings), IF(OR(m<2, n<2), #VALUE!, "
         "IF(OR(NOT(ISNUMBER(ratings))), #VALUE!, "
-        "LET(rk, MAKEARRAY(m, n, LAMBDA(i, j, LET(rw, INDEX(ratings, i, 0), x, INDEX(ratings, i, j), "
-        "SUM(--(rw<x))+(SUM(--(rw=x))+1)/2))), "
-        "tt, MAKEARRAY(m, n, LAMBDA(i, j, SUM(--(INDEX(ratings, i, 0)=INDEX(ratings, i, j)))^2-1)), "
-        "cs, MMULT(SEQUENCE(1, m, 1, 0), rk), s, SUMSQ(cs-AVERAGE(cs)), "
-        "dn, m^2*(n^3-n)-m*SUM(tt), "
-        "IF(dn<=0, #VALUE!, LET(w, 12*s/dn, chi, m*(n-1)*w, df, n-1, "
+        f"LET(rk, MAKEARRAY(m, n, {cell.format(steps.average_rank('x', 'rw'))}), "
+        f"tt, MAKEARRAY(m, n, {cell.format(steps.tie_term('x', 'rw'))}), "
+        "cs, MMULT(SEQUENCE(1, m, 1, 0), rk), s, DEVSQ(cs), t, SUM(tt), "
+        "IF(m^2*(n^3-n)-m*t<=0, #VALUE!, "
+        f"LET(w, {steps.kendall_w('s', 't', 'm', 'n')}, chi, {steps.kendall_chi2('w', 'm', 'n')}, df, n-1, "
         f"MAKEARRAY(4, 2, LAMBDA(i, j, IF(j=1, INDEX({{{labels}}}, i), "
-        "CHOOSE(i, w, chi, df, CHISQ.DIST.RT(chi, df)))))))))))"
+        f"CHOOSE(i, w, chi, df, {steps.chi2_p('chi', 'df')}))))))))))"
     )
     return LambdaName(
         "KENDALL_W", ("ratings",), f"=LAMBDA(ratings, {body})",

@@ -36,9 +36,10 @@ import numpy as np
 
 from .. import ahp
 
-__all__ = ["POWER_STEPS", "SQUARINGS", "Eigen", "alonso_lamata_ri", "arith", "arith_raw", "ci", "ci_value", "cr",
-           "cr_value", "eigen", "geomean", "geomean_raw", "group_judgment", "group_judgment_value", "lambda_max", "lambda_max_value", "num", "power", "row_share",
-           "share", "square", "weights"]
+__all__ = ["POWER_STEPS", "SQUARINGS", "Eigen", "alonso_lamata_ri", "arith", "arith_raw", "average_rank", "average_ranks_value", "chi2_p", "ci", "ci_value", "cr",
+           "cr_value", "eigen", "geomean", "geomean_raw", "group_judgment", "group_judgment_value", "kendall_chi2",
+           "kendall_value", "kendall_w", "lambda_max", "lambda_max_value", "num", "power", "row_share",
+           "share", "square", "tie_term", "weights"]
 
 #: Normalised squarings of the matrix: B ~ A^(2^16). Measured (tests/test_lambdas.py): 8 leave
 #: errors of 1e-3 on extreme 15 x 15 matrices, 16 reach the core's weights to 1e-12.
@@ -104,6 +105,36 @@ def group_judgment(ew: str, logs: str, mask: str) -> str:
     pair (``ew`` expert weights, ``logs`` the logarithm of each expert's value or 0, ``mask`` 1
     where the expert judged it); NA() where no expert did."""
     return f"IF(SUMPRODUCT({ew},{mask})>0,EXP(SUMPRODUCT({ew},{logs})/SUMPRODUCT({ew},{mask})),NA())"
+
+
+def average_rank(x: str, row: str) -> str:
+    """Kendall's W: the rank of ``x`` among the numbers of ``row`` (1 the smallest), ties sharing
+    their average rank; NA() for a cell that is not a number. Array-evaluated (ISNUMBER over a
+    range): a cell formula is entered as an array formula."""
+    return (f"IF(ISNUMBER({x}),SUMPRODUCT(ISNUMBER({row})*({row}<{x}))"
+            f"+(SUMPRODUCT(ISNUMBER({row})*({row}={x}))+1)/2,NA())")
+
+
+def tie_term(x: str, row: str) -> str:
+    """Kendall's W: t^2 - 1 for the cell ``x`` in a tie group of t in ``row``; summed over a
+    row's cells it is the sum of t^3 - t over its tie groups. Array-evaluated like :func:`average_rank`."""
+    return f"IF(ISNUMBER({x}),SUMPRODUCT(ISNUMBER({row})*({row}={x}))^2-1,NA())"
+
+
+def kendall_w(s: str, t: str, m: int | str, n: int | str) -> str:
+    """W = 12 S / (m^2 (n^3 - n) - m T), S the squared deviations of the rank sums, T the sum
+    of the tie terms; kept within 0..1 (float noise), as :func:`bpm_xl.delphi.kendall_w`."""
+    return f"MIN(MAX(12*{s}/({m}^2*({n}^3-{n})-{m}*{t}),0),1)"
+
+
+def kendall_chi2(w: str, m: int | str, n: int | str) -> str:
+    """chi-square = m (n - 1) W."""
+    return f"{m}*({n}-1)*{w}"
+
+
+def chi2_p(chi2: str, df: int | str) -> str:
+    """The upper tail of the chi-square distribution (CHIDIST: every spreadsheet has it)."""
+    return f"CHIDIST({chi2},{df})"
 
 
 def alonso_lamata_ri(n: int | str) -> str:
@@ -190,6 +221,32 @@ def group_judgment_value(ew: np.ndarray, logs: np.ndarray, mask: np.ndarray) -> 
     with np.errstate(all="ignore"):
         den = float(np.dot(ew, mask))
         return float(np.exp(float(np.dot(ew, logs)) / den)) if den > 0 else float("nan")
+
+
+def average_ranks_value(row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`average_rank` and :func:`tie_term` of every cell of ``row`` (NaN: not a number)."""
+    row = np.asarray(row, dtype=float)
+    x = row[np.isfinite(row)]
+    below = (x[None, :] < row[:, None]).sum(axis=1)
+    same = (x[None, :] == row[:, None]).sum(axis=1)
+    ok = np.isfinite(row)
+    ranks = np.where(ok, 1 + below + (same - 1) / 2, np.nan)
+    return ranks, np.where(ok, same.astype(float) ** 2 - 1, np.nan)
+
+
+def kendall_value(ranks: np.ndarray, ties: np.ndarray) -> tuple[np.ndarray, float, float, int, float]:
+    """Rank sums, W, chi-square, df and p of an m x n table of :func:`average_ranks_value`
+    (NaN where the formulas show an error)."""
+    from scipy.special import chdtrc  # CHIDIST; scipy.stats costs 2 s to import
+
+    m, n = ranks.shape
+    sums = ranks.sum(axis=0)
+    s = float(((sums - sums.mean()) ** 2).sum())
+    den = m ** 2 * (n ** 3 - n) - m * float(ties.sum())
+    w = min(max(12 * s / den, 0.0), 1.0) if den != 0 and np.isfinite(s + den) else float("nan")
+    chi2 = m * (n - 1) * w
+    p = float(chdtrc(n - 1, chi2)) if np.isfinite(chi2) and n > 1 else float("nan")
+    return sums, w, chi2, n - 1, p
 
 
 def cr_value(ci_: float, ri: float, n: int) -> float:

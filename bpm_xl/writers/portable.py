@@ -876,47 +876,9 @@ def _delphi_screen(calc: _Calc, names, dname: str, ssheet: str, srow: int, scol:
     return out, out_v
 
 
-def _avg_ranks(row: list[Any]) -> tuple[list[Any], list[Any]]:
-    """RANK(x,row,1)+(COUNTIF(row,x)-1)/2 and COUNTIF(row,x)^2-1 for each cell of a row."""
-    x = [float(v) for v in row if _isnum(v)]
-    ranks, ties = [], []
-    for v in row:
-        if not _isnum(v):
-            ranks.append(NA)
-            ties.append(NA)
-            continue
-        below, same = sum(1 for u in x if u < v), sum(1 for u in x if u == v)
-        ranks.append(1 + below + (same - 1) / 2)
-        ties.append(same ** 2 - 1)
-    return ranks, ties
-
-
-def _kendall_values(ranks: list[list[Any]], ties: list[list[Any]], complete: bool, m: int, n: int) -> list[Any]:
-    """R sums, then W, chi-square, df, p as the native formulas give them."""
-    R = [math.fsum(r[j] for r in ranks) if all(_isnum(r[j]) for r in ranks) else NA for j in range(n)]
-    flat = [t for row in ties for t in row]
-    if not complete or not all(_isnum(v) for v in R + flat):
-        return [R, NA, NA, n - 1, NA]
-    mean = math.fsum(R) / n
-    S = math.fsum((v - mean) ** 2 for v in R)
-    den = m ** 2 * (n ** 3 - n) - m * math.fsum(flat)
-    if den == 0:
-        return [R, NA, NA, n - 1, NA]
-    w = min(max(12 * S / den, 0.0), 1.0)
-    chi2 = m * (n - 1) * w
-    return [R, w, chi2, n - 1, _out(_chi2_sf(chi2, n - 1))]
-
-
-def _chi2_sf(x: float, df: int) -> float:
-    """CHIDIST(x, df): the chi-square survival function (NaN without a degree of freedom), as
-    scipy.stats.chi2.sf gives it; scipy.special's chdtrc is the same function without the 1-2 s
-    import of scipy.stats."""
-    from scipy.special import chdtrc  # local: scipy is slow to import
-
-    return float(chdtrc(df, x)) if df > 0 else math.nan
-
-
 def _kendall(calc: _Calc, names, dname: str) -> tuple[list[Formula], list[Any]]:
+    """Average ranks, tie terms, rank sums, W, chi-square, df and p of the Delphi round's ratings:
+    :mod:`bpm_xl.layout.method`'s text and values (NA where a rating is missing)."""
     values = calc.values
     sheet, r0, c0, r1, c1 = parse_ref(names[dname])
     m, n = r1 - r0 + 1, c1 - c0 + 1
@@ -924,36 +886,33 @@ def _kendall(calc: _Calc, names, dname: str) -> tuple[list[Formula], list[Any]]:
     k = dname.rsplit("_", 1)[1]
     calc.put(r, 0, [[calc.tx("ranks", k=k)]], "subtitle")
     d0 = r + 1
-    ranks, ties, rank_v, tie_v = [], [], [], []
+    rng_ = ref(sheet, r0, c0, r1, c1)
+    table = values.nums(rng_)
+    rank_v, tie_v = np.empty((m, n)), np.empty((m, n))
     for e in range(m):
         row = ref(sheet, r0 + e, c0, r0 + e, c1)
-        rk, tt = [], []
+        rank_v[e], tie_v[e] = steps.average_ranks_value(table[e])
+        calc.put(d0 + e, 0, [[e + 1]])
         for j in range(n):
             x = ref(sheet, r0 + e, c0 + j)
-            rk.append(F(f"=RANK({x},{row},1)+(COUNTIF({row},{x})-1)/2"))
-            tt.append(F(f"=COUNTIF({row},{x})^2-1"))
-        ranks.append([e + 1, *rk])
-        ties.append(tt)
-        rv, tv = _avg_ranks(values.at(row)[0])
-        rank_v.append(rv)
-        tie_v.append(tv)
-    calc.put(d0, 0, ranks, cached=[[None, *rv] for rv in rank_v])
-    calc.put(d0, n + 2, ties, cached=tie_v)
-    rng_ = ref(sheet, r0, c0, r1, c1)
-    complete = sum(1 for row in values.at(rng_) for v in row if _isnum(v)) >= m * n
-    R, w, chi2, df, p = _kendall_values(rank_v, tie_v, complete, m, n)
+            calc.array(d0 + e, 1 + j, 1, 1, "=" + steps.average_rank(x, row), [[_out(rank_v[e, j])]])
+            calc.array(d0 + e, n + 2 + j, 1, 1, "=" + steps.tie_term(x, row), [[_out(tie_v[e, j])]])
+    complete = bool(np.isfinite(table).all())
+    R, w, chi2, df, p = steps.kendall_value(rank_v, tie_v)
+    if not complete:
+        w = chi2 = p = math.nan
     sums = d0 + m
     calc.put(sums, 0, [["R", *[F(f"=SUM({calc.rng(d0, 1 + j, d0 + m - 1, 1 + j)})") for j in range(n)]]],
-             cached=[[None, *R]])
+             cached=[[None, *[_out(v) for v in R]]])
     S = f"DEVSQ({calc.rng(sums, 1, sums, n)})"
     T = f"SUM({calc.rng(d0, n + 2, d0 + m - 1, 2 * n + 1)})"
-    wf = F(f"=IF(COUNT({rng_})<{m * n},NA(),MIN(MAX(12*{S}/({m}^2*({n}^3-{n})-{m}*{T}),0),1))")
+    wf = F(f"=IF(COUNT({rng_})<{m * n},NA(),{steps.kendall_w(S, T, m, n)})")
     res = sums + 1
-    calc.put(res, 0, [["W", wf], ["chi2", F(f"={m}*({n}-1)*{calc.at(res, 1)}")], ["df", n - 1],
-                      ["p", F(f"=CHIDIST({calc.at(res + 1, 1)},{calc.at(res + 2, 1)})")]],
-             cached=[[None, w], [None, chi2], [None, None], [None, p]])
+    calc.put(res, 0, [["W", wf], ["chi2", F("=" + steps.kendall_chi2(calc.at(res, 1), m, n))], ["df", n - 1],
+                      ["p", F("=" + steps.chi2_p(calc.at(res + 1, 1), calc.at(res + 2, 1)))]],
+             cached=[[None, _out(w)], [None, _out(chi2)], [None, None], [None, _out(p)]])
     calc.row = res + 5
-    return [F(f"={calc.at(res + q, 1)}") for q in range(4)], [w, chi2, df, p]
+    return [F(f"={calc.at(res + q, 1)}") for q in range(4)], [_out(w), _out(chi2), df, _out(p)]
 
 
 # ---------------------------------------------------------------------------------------
