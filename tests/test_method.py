@@ -215,3 +215,31 @@ def test_kendall_w_as_lambda_equals_the_core_on_tables_with_ties():
         got = [value(fw, r + i, c + 1) for i in range(4)]
         assert got[0] == pytest.approx(core.w, abs=1e-12) and got[1] == pytest.approx(core.chi2, abs=1e-9)
         assert got[2] == core.df and got[3] == pytest.approx(core.p, abs=1e-12)
+
+
+def test_ahp_group_as_lambda_equals_the_python_function_aij_and_aip():
+    """AHP_GROUP, whose group judgment and AIP are the steps above, recalculated by formulon on 30
+    random stacks of 2..6 experts (equal and given expert weights, each weighting method)."""
+    from bpm_xl import udfs
+
+    from .test_lambdas import _Book
+
+    rng = np.random.default_rng(13)
+    b, calls = _Book(), []
+    for t in range(30):
+        n, k = int(rng.integers(2, 9)), int(rng.integers(2, 7))
+        stack = np.vstack([_random(rng, n) for _ in range(k)])
+        ew = rng.uniform(0.5, 1.0, size=k).round(3).tolist() if t % 2 else None
+        how, md = ("aij", "aip")[t % 2 == 0 or t % 3 == 0], METHODS[t % 3]
+        r0 = b.row
+        rg = b.put(stack.tolist())
+        er = b.put([[v] for v in ew], col=0) if ew else None
+        args = f'{rg},{er or ""},"{how}","{md}"'
+        shape = (n, n) if how == "aij" else (n, 1)
+        calls.append((b.call(r0, 20, f"=AHP_GROUP({args})", rows=shape[0], cols=shape[1]), shape,
+                      udfs.AHP_GROUP(stack.tolist(), ew and [[v] for v in ew], how, md)))
+        b.row = max(b.row, r0 + n + 1)
+    fw = recalc(b.bytes())
+    for (r, c), (nr, nc), want in calls:
+        got = np.array([[value(fw, r + i, c + j) for j in range(nc)] for i in range(nr)], dtype=float)
+        assert np.abs(got - np.array(want, dtype=float)).max() < 1e-9

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import ranking
+from . import method as steps
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 
 __all__ = ["CONSISTENCY_LABELS", "DROP", "KEEP", "KENDALL_LABELS", "STATS_HEADER", "WORST_HEADER", "CachedValues",
@@ -64,7 +65,7 @@ class CachedValues:
         out = []
         for e, w in zip(self.experts, self.ev.expert_weights):
             ca, cs = float(e["ca"]), float(e["cs"])
-            out.append([str(e["code"]), str(e.get("name") or ""), ca, cs, (ca + cs) / 2, float(w)])
+            out.append([str(e["code"]), str(e.get("name") or ""), ca, cs, steps.authority_value(ca, cs), float(w)])
         return out
 
     def panel(self) -> list[list[Any]]:

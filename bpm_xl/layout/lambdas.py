@@ -50,7 +50,7 @@ EXCEL_PARAMS = {"p1": "p_1", "p2": "p_2"}
 
 #: Functions newer than Excel 2007, with the prefix Excel writes before them in a file.
 FUTURE = {
-    "LAMBDA": "_xlfn.", "LET": "_xlfn.", "MAP": "_xlfn.", "REDUCE": "_xlfn.", "MAKEARRAY": "_xlfn.", "BYROW": "_xlfn.",
+    "LAMBDA": "_xlfn.", "LET": "_xlfn.", "MAP": "_xlfn.", "REDUCE": "_xlfn.", "MAKEARRAY": "_xlfn.", "BYROW": "_xlfn.", "BYCOL": "_xlfn.", "VSTACK": "_xlfn.",
     "SEQUENCE": "_xlfn.", "ISOMITTED": "_xlfn.", "UNICHAR": "_xlfn.", "CHISQ.DIST.RT": "_xlfn.",
     "UNIQUE": "_xlfn.", "FILTER": "_xlfn._xlws.", "XLOOKUP": "_xlfn.", "TAKE": "_xlfn.", "DROP": "_xlfn.",
 }
@@ -327,9 +327,11 @@ def _group() -> LambdaName:
           "MAKEARRAY(n, n, LAMBDA(i, j, IF(i=j, 1, LET(rs, SEQUENCE(k, 1, MIN(i, j), n), "
           f"g, {steps.group_judgment('ew', 'INDEX(lg, rs, MAX(i, j))', 'INDEX(mk, rs, MAX(i, j))')}, "
           "IF(ISNA(g), \"\", IF(i<j, g, 1/g))))))), "
-          "IF(OR(sm=0), NA(), LET(o, SEQUENCE(n, 1, 1, 0), "
-          "lp, REDUCE(0*o, SEQUENCE(k), LAMBDA(acc, e, acc + INDEX(ew, e)*LN(wf(INDEX(sm, SEQUENCE(n, 1, (e-1)*n+1), "
-          "SEQUENCE(1, n)), md)))), g, EXP(lp), g/SUM(g)))))))))"
+          # AIP: each expert's weights as a row of wm, then each item's weighted geometric mean
+          "IF(OR(sm=0), NA(), LET("
+          "wm, DROP(REDUCE(0, SEQUENCE(k), LAMBDA(acc, e, VSTACK(acc, TRANSPOSE(wf(INDEX(sm, SEQUENCE(n, 1, (e-1)*n+1), "
+          "SEQUENCE(1, n)), md))))), 1), "
+          f"g, TRANSPOSE(BYCOL(wm, LAMBDA(cl, {steps.aip('ew', 'cl')}))), {steps.share('g', 'g')}))))))))"
     )
     return LambdaName(
         "AHP_GROUP", ("matrices", "[expert_weights]", "[method]", "[weight_method]"),
@@ -395,7 +397,7 @@ def _vector_pair(x: str, y: str) -> str:
 def _authority() -> LambdaName:
     body = (_vector_pair("ca", "cs")
             + "IF(OR(NOT(ISNUMBER(ca)), NOT(ISNUMBER(yv))), #VALUE!, IF(OR(ca<0, ca>1, yv<0, yv>1), #VALUE!, "
-              "(ca+yv)/2))))")
+              f"{steps.authority('ca', 'yv')}))))")
     return LambdaName(
         "DELPHI_AUTHORITY", ("ca", "cs"), f"=LAMBDA(ca, cs, {body})",
         "权威系数 Cr = (Ca + Cs) / 2，每位专家一个，方向同 ca。",

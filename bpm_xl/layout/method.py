@@ -36,8 +36,8 @@ import numpy as np
 
 from .. import ahp
 
-__all__ = ["POWER_STEPS", "SQUARINGS", "Eigen", "alonso_lamata_ri", "arith", "arith_raw", "average_rank", "average_ranks_value", "chi2_p", "ci", "ci_value", "cr",
-           "cr_value", "eigen", "geomean", "geomean_raw", "group_judgment", "group_judgment_value", "kendall_chi2",
+__all__ = ["POWER_STEPS", "SQUARINGS", "Eigen", "aip", "aip_value", "alonso_lamata_ri", "authority", "authority_value", "arith", "arith_raw", "average_rank", "average_ranks_value", "chi2_p", "ci", "ci_value", "cr",
+           "cr_value", "deviation", "deviation_value", "eigen", "geomean", "geomean_raw", "group_judgment", "group_judgment_value", "kendall_chi2",
            "kendall_value", "kendall_w", "lambda_max", "lambda_max_value", "num", "power", "row_share",
            "share", "square", "tie_term", "weights"]
 
@@ -100,6 +100,17 @@ def cr(ci_: str, ri: str, n: int | str) -> str:
     return f"IF({n}<=2,0,IF({ri}>0,{ci_}/{ri},0))"
 
 
+def deviation(a: str, wi: str, wj: str) -> str:
+    """e_ij = a_ij w_j / w_i: how far a judgment is from the ratio of the weights (1: consistent);
+    the larger of e_ij and e_ji ranks a pair among the most inconsistent judgments."""
+    return f"{a}*{wj}/{wi}"
+
+
+def deviation_value(a: float, wi: float, wj: float) -> float:
+    """:func:`deviation`."""
+    return a * wj / wi
+
+
 def group_judgment(ew: str, logs: str, mask: str) -> str:
     """One a_ij of the group matrix: the weighted geometric mean of the experts who judged the
     pair (``ew`` expert weights, ``logs`` the logarithm of each expert's value or 0, ``mask`` 1
@@ -135,6 +146,17 @@ def kendall_chi2(w: str, m: int | str, n: int | str) -> str:
 def chi2_p(chi2: str, df: int | str) -> str:
     """The upper tail of the chi-square distribution (CHIDIST: every spreadsheet has it)."""
     return f"CHIDIST({chi2},{df})"
+
+
+def aip(ew: str, weights: str) -> str:
+    """AIP (aggregation of individual priorities): the weighted geometric mean of one item's
+    weight over the experts (``weights`` a column, one expert per row), normalised by :func:`share`."""
+    return f"EXP(SUMPRODUCT({ew},LN({weights}))/SUM({ew}))"
+
+
+def authority(ca: str, cs: str) -> str:
+    """An expert's authority coefficient Cr = (Ca + Cs) / 2 (:func:`bpm_xl.delphi.authority`)."""
+    return f"({ca}+{cs})/2"
 
 
 def alonso_lamata_ri(n: int | str) -> str:
@@ -247,6 +269,18 @@ def kendall_value(ranks: np.ndarray, ties: np.ndarray) -> tuple[np.ndarray, floa
     chi2 = m * (n - 1) * w
     p = float(chdtrc(n - 1, chi2)) if np.isfinite(chi2) and n > 1 else float("nan")
     return sums, w, chi2, n - 1, p
+
+
+def aip_value(ew: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """:func:`aip` of each column of ``weights`` (k experts x n items)."""
+    ew = np.asarray(ew, dtype=float)
+    with np.errstate(all="ignore"):
+        return np.exp((ew[:, None] * np.log(np.asarray(weights, dtype=float))).sum(axis=0) / ew.sum())
+
+
+def authority_value(ca: float, cs: float) -> float:
+    """:func:`authority`."""
+    return (ca + cs) / 2
 
 
 def cr_value(ci_: float, ri: float, n: int) -> float:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import ranking, scoring
+from . import method as steps
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 from .cached import positive
 from .context import LayoutContext
@@ -81,7 +82,7 @@ def _expert_table(ctx: LayoutContext, W: SheetPlan) -> int:
             F(f"={ref(ex, src, 1)}&\"\""),
             F(f"={ref(ex, src, 2)}"),
             F(f"={ref(ex, src, 3)}"),
-            F(f"=({a1(e0 + i, 2)}+{a1(e0 + i, 3)})/2"),
+            F("=" + steps.authority(a1(e0 + i, 2), a1(e0 + i, 3))),
             F(f"=IF(BPM_EXPERT_WEIGHTING=\"equal\",1/COUNT({crs}),{a1(e0 + i, 4)}/SUM({crs}))"),
         ])
     W.add(e0, 0, erows, "output", cached=ctx.cache.expert_rows if ctx.cache else None)

@@ -552,10 +552,10 @@ def _node_calc(spec: FormSpec, tx: dict, F: dict, calc: _Sheet, blk: NodeBlock, 
     es = []
     for q, p in enumerate(blk.pairs):
         i, j = p.i, p.j
-        e = max(A[i, j] * w[j] / w[i], A[j, i] * w[i] / w[j])
+        e = max(steps.deviation_value(A[i, j], w[i], w[j]), steps.deviation_value(A[j, i], w[j], w[i]))
         es.append(e)
-        f = (f"=MAX({_a1(m0 + i, 1 + j)}*{_a1(m0 + j, wc + 1)}/{_a1(m0 + i, wc + 1)},"
-             f"{_a1(m0 + j, 1 + i)}*{_a1(m0 + i, wc + 1)}/{_a1(m0 + j, wc + 1)})")
+        wi, wj = _a1(m0 + i, wc + 1), _a1(m0 + j, wc + 1)
+        f = f"=MAX({steps.deviation(_a1(m0 + i, 1 + j), wi, wj)},{steps.deviation(_a1(m0 + j, 1 + i), wj, wi)})"
         cs.formula(R + 2 + q, x0 + 2, f, e, F["calc"])
     er = f"{_a1(R + 2, x0 + 2)}:{_a1(R + 1 + P, x0 + 2)}"
     # the first pair (row, then column) whose e is tied with the largest: bpm_xl.ranking's rule

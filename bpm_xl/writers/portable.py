@@ -636,17 +636,15 @@ def _aip_block(calc: _Calc, o: dict[str, Any], ew: np.ndarray) -> list[str]:
     calc.put(r + 1, 0, [[e + 1, *[F(f"={experts[e]['chosen'][i]}") for i in range(n)]] for e in range(k)],
              cached=[[None, *[_out(v) for v in W[e]]] for e in range(k)])
     g_row = r + 1 + k
-    with np.errstate(all="ignore"):
-        g = np.exp((ew[:, None] * np.log(W)).sum(axis=0) / ew.sum())
+    g = steps.aip_value(ew, W)
     # array-entered: LN over a range inside SUMPRODUCT needs array evaluation in Gnumeric
     calc.put(g_row, 0, [["g"]])
     for i in range(n):
-        calc.array(g_row, 1 + i, 1, 1, f"=EXP(SUMPRODUCT(BPM_EW,LN({calc.rng(r + 1, 1 + i, r + k, 1 + i)}))/SUM(BPM_EW))",
-                   [[_out(g[i])]])
+        calc.array(g_row, 1 + i, 1, 1, "=" + steps.aip("BPM_EW", calc.rng(r + 1, 1 + i, r + k, 1 + i)), [[_out(g[i])]])
     grow = calc.rng(g_row, 1, g_row, n)
     with np.errstate(all="ignore"):
         aip = g / g.sum()
-    calc.put(g_row + 1, 0, [["AIP", *[F(f"={calc.at(g_row, 1 + i)}/SUM({grow})") for i in range(n)]]],
+    calc.put(g_row + 1, 0, [["AIP", *[F("=" + steps.share(calc.at(g_row, 1 + i), grow)) for i in range(n)]]],
              cached=[[None, *[_out(v) for v in aip]]])
     o["aip_v"] = aip
     calc.row = g_row + 3
@@ -723,7 +721,7 @@ def _worst_values(o: dict[str, Any], lnscale: list[Any]) -> list[list[Any]]:
         if not _isnum(a) or not all(math.isfinite(x) for x in w):
             rows.append([i + 1, j + 1, a, *[NA] * 12])
             continue
-        eij, eji = a * w[j] / w[i], (1 / a) * w[i] / w[j]
+        eij, eji = steps.deviation_value(a, w[i], w[j]), steps.deviation_value(1 / a, w[j], w[i])
         flip = 1 if eij < 1 else 0
         rw, cl = (j + 1, i + 1) if flip else (i + 1, j + 1)
         ratio = w[rw - 1] / w[cl - 1]
@@ -760,8 +758,8 @@ def _worst(calc: _Calc, o: dict[str, Any], aname: str, count: int, scale: str, l
             F(f"=INDEX({aname},{at(1)},{at(2)})"),
             F(f"=INDEX({w},{at(1)})"),
             F(f"=INDEX({w},{at(2)})"),
-            F(f"={at(3)}*{at(5)}/{at(4)}"),
-            F(f"=(1/{at(3)})*{at(4)}/{at(5)}"),
+            F("=" + steps.deviation(at(3), at(4), at(5))),
+            F("=" + steps.deviation(f"(1/{at(3)})", at(5), at(4))),
             F(f"=MAX({at(6)},{at(7)})"),
             F("=" + ranking.native_rank(E, at(8), calc.rng(p0, 8, rr - 1, 8) if p else None)),  # ties: row, column
             F(f"=IF({at(6)}<1,1,0)"),
