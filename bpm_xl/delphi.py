@@ -279,13 +279,18 @@ class IndicatorStats:
 def _ratings(
     ratings: object, full_score: float, scale_min: float, name: str
 ) -> tuple[np.ndarray, tuple[str, ...] | None]:
+    lo, hi = _rating_scale(full_score, scale_min)
+    g = scale_table(ratings, name, lo, hi, "expert", _rating_rule(lo, hi), "ratings")
+    arr, labels = g.values, g.labels
+    return arr, labels
+
+
+def _rating_scale(full_score: float, scale_min: float) -> tuple[float, float]:
     lo = _number(scale_min, "scale_min")
     hi = _number(full_score, "full_score")
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         raise SettingsError(f"full_score: {hi:g} must be greater than scale_min {lo:g}")
-    g = scale_table(ratings, name, lo, hi, "expert", _rating_rule(lo, hi), "ratings")
-    arr, labels = g.values, g.labels
-    return arr, labels
+    return lo, hi
 
 
 def _rating_rule(lo: float, hi: float) -> str:
@@ -300,7 +305,10 @@ def rating_errors(ratings: object, full_score: float = 5, name: str = "ratings",
     >>> [str(e) for e in rating_errors([[5, 9], [4, None]])]
     ['ratings: expert 1 (row 1), indicator 2 (column 2) is 9; ratings must be between 1 and 5']
     """
-    lo, hi = float(scale_min), float(full_score)
+    try:
+        lo, hi = _rating_scale(full_score, scale_min)
+    except SettingsError as exc:
+        return [exc]
     return scale_errors(ratings, name, lo, hi, "expert", _rating_rule(lo, hi), "ratings")[1]
 
 

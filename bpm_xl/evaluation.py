@@ -40,6 +40,7 @@ __all__ = [
     "MatrixRepair",
     "judgment_argument",
     "delphi_argument",
+    "unjudged_error",
     "SURVEY_ARGUMENT",
     "Settings",
     "settings_errors",
@@ -74,6 +75,13 @@ def judgment_argument(node: str, expert: str) -> str:
     ('judgments goal, expert E01', 'judgments dimension D2, expert E01')
     """
     return f"judgments {_label(node)}, expert {expert}"
+
+
+def unjudged_error(node: str) -> MissingValueError:
+    """What evaluate() refuses when no expert has a matrix for ``node``."""
+    label = _label(node)
+    return MissingValueError(f"judgments: no expert judged {label}; enter at least one matrix",
+                             argument=f"judgments {label}")
 
 
 def delphi_argument(round_number: int) -> str:
@@ -526,8 +534,7 @@ def _node(
     label = _label(node)
     by_expert = judgments.get(node) or {}
     if not by_expert:
-        raise MissingValueError(f"judgments: no expert judged {label}; enter at least one matrix",
-                                argument=f"judgments {label}")
+        raise unjudged_error(node)
     codes, results, mats, wts = [], [], [], []
     for ecode, grid in by_expert.items():
         if ecode not in ew_by_code:

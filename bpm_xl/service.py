@@ -41,7 +41,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import BpmError, MissingValueError, NotConnectedError, WorkbookError
+from .errors import BpmError, WorkbookError
 from .layout import data_from_inputs, plan_workbook
 from .layout.collect import hub_extra_sheets
 from .layout.identity import new_identity
@@ -66,6 +66,7 @@ from .writers.xlsx import write_workbook
 if TYPE_CHECKING:  # pragma: no cover
     from .evaluation import Evaluation, EvaluationInputs
     from .model import IndicatorSystem
+    from .validation import Problem
     from .writers.report_html import ReportFiles
     from .sensitivity import SensitivityResult
 
@@ -126,12 +127,15 @@ class Assessment:
     inputs: "EvaluationInputs | None"
     evaluation: "Evaluation | None"
     missing: str | None = None          # what is still blank (incomplete) or unanswered (pending survey)
-    error: BpmError | None = None       # the located reason evaluate() gave (incomplete)
+    error: BpmError | None = None       # the located error of the first blank input (incomplete)
+    problems: "tuple[Problem, ...]" = ()  # every problem found (bpm_xl.validation), none invalid
 
     @property
     def status(self) -> str:
-        """"incomplete" (nothing evaluated), or the evaluation's status ("complete", "pending_survey")."""
-        return "incomplete" if self.evaluation is None else self.evaluation.status
+        """"complete", "pending_survey" or "incomplete", from the problems found."""
+        from .validation import status_of
+
+        return status_of(self.problems)
 
 
 @dataclass(frozen=True)
@@ -247,86 +251,42 @@ def _check_names_without_record(preserved: Any, plan: WorkbookPlan, source: str)
 # =======================================================================================
 # Validation and evaluation: the one place for files
 # =======================================================================================
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
-def _blank_inputs(data: WorkbookData, system: Any) -> list[str]:
-    """The required inputs that are still blank (what makes a workbook incomplete). Survey
-    answers are not among them: their absence leaves the scores pending, not the evaluation."""
-    out = [f"setting {k}" for k, v in data.settings.items() if _blank(v)]
-    out += [f"expert {e['code']} {k.capitalize()}" for e in data.experts for k in ("ca", "cs") if _blank(e.get(k))]
-    for node in system.nodes():
-        kids = list(system.children(node))
-        per = data.judgments.get(node, {})
-        for i, a in enumerate(kids):
-            for b in kids[i + 1:]:
-                if all(_blank(cells.get((a, b))) and _blank(cells.get((b, a))) for cells in per.values()):
-                    out.append(f"judgment {a} vs {b}")
-    return out
-
-
 def _listed(source: str, what: str, items: list[str]) -> str:
     return (f"{source}: {what}: {', '.join(items[:3])}"
             + (f" and {len(items) - 3} more" if len(items) > 3 else ""))
-
-
-def _check_entered(data: WorkbookData, system: Any, source: str) -> None:
-    """Every value entered so far against its rule (the core's own checks); raises located."""
-    from . import ahp, delphi, scoring
-    from .evaluation import SURVEY_ARGUMENT, Settings, delphi_argument, judgment_argument
-
-    defaults = Settings()
-    settings = {k: (getattr(defaults, k, v) if _blank(v) else v) for k, v in data.settings.items()}
-    experts = [{**e, "ca": 0.5 if _blank(e.get("ca")) else e["ca"], "cs": 0.5 if _blank(e.get("cs")) else e["cs"]}
-               for e in data.experts]
-    filled = replace(data, settings=settings, experts=experts)
-    inputs, places = inputs_and_places(filled, source=source)  # raises located
-    try:
-        s = inputs.settings
-        for node, per in inputs.judgments.items():
-            for ecode, grid in per.items():
-                ahp.parse_matrix(grid, name=judgment_argument(node, ecode))
-        if len(inputs.survey):  # the rule evaluate() applies; an unanswered indicator is pending, not wrong
-            scoring.survey_summary(inputs.survey.to_numpy(dtype=object), s.scale_min, s.scale_max,
-                                   labels=list(system.codes), name=SURVEY_ARGUMENT, allow_empty=True)
-        for k, frame in enumerate(inputs.delphi_rounds, start=1):
-            delphi.indicator_stats(frame.to_numpy(dtype=object), full_score=s.scale_max,
-                                   labels=list(frame.columns), name=delphi_argument(k))
-    except (MissingValueError, NotConnectedError):
-        return
-    except BpmError as exc:
-        raise places.locate(exc) from None
 
 
 def assess(data: WorkbookData, source: str = "workbook") -> Assessment:
     """Complete, pending survey (evaluated but for the scores), incomplete (laid out without
     figures) or invalid (raises).
 
-    See the module docstring for the rule. The problems are listed first: the blank required
-    inputs (:func:`_blank_inputs`); the indicators without a survey answer are the core's
-    ``Evaluation.pending`` (named in ``missing``) and do not stop the evaluation (the core
-    marks their scores, the total and the grade pending). An evaluation that fails while a required
-    input is blank is incomplete, once every value entered so far passes its rule
-    (:func:`_check_entered`); one that fails with nothing blank is invalid. An invalid input
-    raises the same located :class:`~bpm_xl.errors.BpmError` as ``bpm-xl evaluate``.
+    See the module docstring for the rule. The problems are listed first, in one pass over the
+    inputs (:func:`bpm_xl.validation.walk`), and the status follows from that list: the first
+    invalid problem raises its located :class:`~bpm_xl.errors.BpmError` (the one ``bpm-xl
+    evaluate`` names); a blank required input leaves the workbook incomplete (``missing`` names
+    the blanks, ``error`` the first one's located error); otherwise the inputs are evaluated.
+    The indicators without a survey answer (``missing``) are the core's ``Evaluation.pending``:
+    their scores, the total and the grade are pending.
     """
     from .evaluation import evaluate
+    from .validation import BLANK, GAP, INVALID, UNANSWERED, walk
 
-    system = system_of(data, source)
-    blanks = _blank_inputs(data, system)
-    places = None
+    w = walk(data, source)
+    first = next((p for p in w.problems if p.kind == INVALID), None)
+    if first is not None:
+        raise first.error  # type: ignore[misc] - an invalid problem always carries its error
+    blanks = [p for p in w.problems if p.kind == BLANK]
+    if blanks:
+        named = [p.message for p in w.problems if p.kind in (BLANK, GAP)]
+        return Assessment(w.system, None, None, _listed(source, "still blank", named), blanks[0].error, w.problems)
+    inputs, places = inputs_and_places(data, source, tables=w.tables)
     try:
-        inputs, places = inputs_and_places(data, source=source)
         ev = evaluate(inputs)
-    except BpmError as exc:
-        first = exc if places is None else places.locate(exc)
-        if not blanks:
-            raise first from None
-        _check_entered(data, system, source)
-        return Assessment(system, None, None, _listed(source, "still blank", blanks), first)
-    pending = _listed(source, "no survey answers yet for", list(ev.pending)) if ev.pending else None
-    return Assessment(system, inputs, ev, pending)
+    except BpmError as exc:  # a rule only evaluate() applies (an empty panel, a matrix too large for its RI table)
+        raise places.locate(exc) from None
+    unanswered = [p.message for p in w.problems if p.kind == UNANSWERED]
+    pending = _listed(source, "no survey answers yet for", unanswered) if unanswered else None
+    return Assessment(w.system, inputs, ev, pending, problems=w.problems)
 
 
 def evaluate_data(data: WorkbookData, source: str = "workbook") -> "Evaluation":

@@ -666,15 +666,16 @@ def input_tables(data: WorkbookData, system, source: str = "workbook") -> InputT
     return InputTables(judgments, rounds, survey, Places(source, by_arg))
 
 
-def inputs_and_places(data: WorkbookData, source: str = "workbook"):
+def inputs_and_places(data: WorkbookData, source: str = "workbook", tables: InputTables | None = None):
     """Core :class:`~bpm_xl.evaluation.EvaluationInputs` from what the sheets hold, and the
-    :class:`Places` that turn a core error into one naming file, sheet and cell."""
+    :class:`Places` that turn a core error into one naming file, sheet and cell. ``tables``:
+    :func:`input_tables` of the same data, when already read."""
     from ..evaluation import EvaluationInputs, Meta
 
     settings = _settings_of(data, source)
     system = system_of(data, source)
     experts = _experts_of(data, source)
-    t = input_tables(data, system, source)
+    t = tables if tables is not None else input_tables(data, system, source)
     own = {f.name for f in fields(Meta)}
     meta = Meta(**{k: v for k, v in (data.where or {}).get("meta", {}).items() if k in own})
     inputs = EvaluationInputs(
