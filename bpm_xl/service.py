@@ -5,20 +5,24 @@ this module and nothing below it, so they cannot disagree. It is the only place 
 :func:`bpm_xl.evaluate` and the sensitivity analysis for files; the sensitivity step and its
 draws/seed defaults exist here once (:func:`sensitivity_of`).
 
-Validation, the same for every job (:func:`assess`):
+Validation, the same for every job (:func:`assess`): one pass over the inputs lists every
+problem with its kind, place and rule (:mod:`bpm_xl.validation`), and the status follows from
+that list:
 
-- **complete**: the inputs evaluate; the figures are written as the cached values.
+- **complete**: no problem (or only judgment pairs the evaluation completes); the inputs are
+  evaluated and the figures are written as the cached values.
 - **pending survey**: everything but the survey is there (no survey imported yet, or an
   indicator nobody answered): weights, consistency and the Delphi figures are evaluated and
   written; the scores of the unanswered indicators, the total and the grade are pending
   (``Evaluation.status``; #N/A in the sheets, null in the JSON, 待问卷 in the summaries).
 - **incomplete**: a required input is still blank (a setting, an expert's Ca or Cs, a
-  judgment pair no expert has given) *and* every value entered so far passes its rule. The
-  workbook is laid out without figures (the formulas compute once the inputs are there). A
-  blank workbook is incomplete.
+  judgment pair no expert has given where the matrix cannot be completed without it, an
+  expert's matrix whose judgments do not yet connect, a Delphi indicator nobody rated) *and*
+  every value entered so far passes its rule. The workbook is laid out without figures (the
+  formulas compute once the inputs are there). A blank workbook is incomplete.
 - **invalid**: an entered value breaks a rule (an answer 6, 五 or 4分, a judgment 0, an
-  unknown method ...). The job refuses with the located :class:`~bpm_xl.errors.BpmError`
-  (file, sheet, cell, rule) and writes nothing.
+  unknown method ...), whatever else is blank. The job refuses with the first one's located
+  :class:`~bpm_xl.errors.BpmError` (file, sheet, cell, rule) and writes nothing.
 
 Files are written only through :mod:`bpm_xl.writers.safe` (temp file, fsync, rename; a
 backup that is never partial; a lock that keeps two rebuilds apart). Reading never looks at
