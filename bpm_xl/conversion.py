@@ -37,7 +37,7 @@ import pandas as pd
 from .errors import BpmError, MatrixShapeError, MissingValueError, ScaleError
 
 __all__ = ["EXCEL_ERRORS", "Invalid", "Grid", "number", "show", "to_grid", "to_vector", "is_error_value",
-           "table", "check_cells", "vector", "scalar", "labels", "visible"]
+           "table", "check_cells", "cell_errors", "scale_errors", "vector", "scalar", "labels", "visible"]
 
 #: Excel's error values as text (what openpyxl and xlwings deliver for an error cell).
 EXCEL_ERRORS = frozenset({
@@ -239,15 +239,28 @@ def check_cells(g: Grid, name: str, valid, message, error: type[BpmError] = Scal
     ``valid`` maps the float array to a boolean mask; ``message(i, j, shown)`` words the
     refusal for the 0-based cell ``(i, j)``; the error carries argument, row and column.
     """
+    errors = cell_errors(g, name, valid, message, error)
+    if errors:
+        raise errors[0]
+
+
+def cell_errors(g: Grid, name: str, valid, message, error: type[BpmError] = ScaleError) -> list[BpmError]:
+    """The errors :func:`check_cells` refuses: the first bad cell of each column, in row-major
+    order (so the first error is the first bad cell of the whole range)."""
     arr = g.values
     bad = ~np.isnan(arr) & ~valid(arr)
     for i, j, _ in g.invalid:
         bad[i, j] = True
-    if bad.any():
-        i, j = (int(k) for k in np.argwhere(bad)[0])
-        inv = {(a, b): v for a, b, v in g.invalid}
+    if not bad.any():
+        return []
+    cols = np.flatnonzero(bad.any(axis=0))
+    rows = bad[:, cols].argmax(axis=0)
+    inv = {(a, b): v for a, b, v in g.invalid}
+    out = []
+    for i, j in sorted(zip(rows.tolist(), cols.tolist())):
         shown = show(inv[(i, j)]) if (i, j) in inv else show(float(arr[i, j]))
-        raise error(message(i, j, shown), argument=name, row=i + 1, column=j + 1)
+        out.append(error(message(i, j, shown), argument=name, row=i + 1, column=j + 1))
+    return out
 
 
 def vector(data: Any, name: str, what: str = "values") -> np.ndarray:
@@ -328,20 +341,29 @@ def scale_table(data: Any, name: str, lo: float, hi: float, row_word: str, rule:
     text, error values and values off the scale refused with row and column, and every column
     must hold at least one value (survey answers and Delphi ratings share this rule), unless
     ``allow_empty`` (a survey not fully in yet: its empty columns are pending, not wrong)."""
+    g, errors = scale_errors(data, name, lo, hi, row_word, rule, empty_word, integer, allow_empty)
+    if errors:
+        raise errors[0]
+    return g
+
+
+def scale_errors(data: Any, name: str, lo: float, hi: float, row_word: str, rule: str, empty_word: str,
+                 integer: bool = False, allow_empty: bool = False) -> tuple[Grid, list[BpmError]]:
+    """The converted range and every error :func:`scale_table` refuses (its first one first):
+    the first bad cell of each column, then each column without a value (unless ``allow_empty``)."""
     g = table(data, name)
 
     def valid(a: np.ndarray) -> np.ndarray:
         ok = (a >= lo) & (a <= hi)
         return ok & (a == np.round(a)) if integer else ok
 
-    check_cells(g, name, valid, lambda i, j, shown: (
+    errors = cell_errors(g, name, valid, lambda i, j, shown: (
         f"{name}: {row_word} {i + 1} (row {i + 1}), indicator {j + 1} (column {j + 1}) is {shown}; {rule}"))
-    empty = np.flatnonzero(np.isnan(g.values).all(axis=0))
-    if empty.size and not allow_empty:
-        j = int(empty[0])
-        raise MissingValueError(f"{name}: indicator {j + 1} (column {j + 1}) has no {empty_word}",
-                                argument=name, column=j + 1)
-    return g
+    if not allow_empty:
+        errors += [MissingValueError(f"{name}: indicator {j + 1} (column {j + 1}) has no {empty_word}",
+                                     argument=name, column=j + 1)
+                   for j in np.flatnonzero(np.isnan(g.values).all(axis=0)).tolist()]
+    return g, errors
 
 
 #: Bidirectional controls: they reorder what a reader sees around them.

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import MatrixShapeError, MissingValueError, ScaleError, SettingsError
-from .conversion import check_cells, labels as _labels, scalar as _number, scale_table, table, vector as _vector
+from .errors import BpmError, MatrixShapeError, MissingValueError, ScaleError, SettingsError
+from .conversion import check_cells, labels as _labels, scalar as _number, scale_errors, scale_table, table, vector as _vector
 
 __all__ = [
+    "coefficient_errors",
+    "rating_errors",
     "CA_TABLE",
     "CS_TABLE",
     "CA_LEVELS",
@@ -173,6 +175,19 @@ class AuthorityResult:
     panel_cr: float
 
 
+def coefficient_errors(values: object, name: str = "ca") -> list[ScaleError]:
+    """Every coefficient (Ca or Cs) :func:`authority` refuses for lying outside [0, 1], by
+    position; blanks (NaN) are not checked here.
+
+    >>> [str(e) for e in coefficient_errors([0.8, 5, float("nan"), -1])]
+    ['ca: expert 2 (position 2) is 5; it must be between 0 and 1', 'ca: expert 4 (position 4) is -1; it must be between 0 and 1']
+    """
+    arr = _vector(values, name, "coefficients")
+    bad = np.flatnonzero(~np.isnan(arr) & ~((arr >= 0) & (arr <= 1)))
+    return [ScaleError(f"{name}: expert {k + 1} (position {k + 1}) is {arr[k]:g}; it must be between 0 and 1",
+                       argument=name, row=int(k) + 1) for k in bad.tolist()]
+
+
 def authority(ca: object, cs: object, name_ca: str = "ca", name_cs: str = "cs") -> AuthorityResult:
     """Authority coefficient Cr = (Ca + Cs) / 2 per expert and for the panel.
 
@@ -218,11 +233,9 @@ def authority(ca: object, cs: object, name_ca: str = "ca", name_cs: str = "cs") 
         if blank.size:
             raise MissingValueError(f"{nm}: expert {blank[0] + 1} (position {blank[0] + 1}) is blank",
                                     argument=nm, row=int(blank[0]) + 1)
-        bad = np.flatnonzero(~((arr >= 0) & (arr <= 1)))
-        if bad.size:
-            k = bad[0]
-            raise ScaleError(f"{nm}: expert {k + 1} (position {k + 1}) is {arr[k]:g}; it must be between 0 and 1",
-                             argument=nm, row=int(k) + 1)
+        bad = coefficient_errors(arr, nm)
+        if bad:
+            raise bad[0]
     cr = (a + s) / 2.0
     return AuthorityResult(
         ca=a, cs=s, cr=cr, panel_ca=float(a.mean()), panel_cs=float(s.mean()), panel_cr=float(cr.mean())
@@ -266,13 +279,37 @@ class IndicatorStats:
 def _ratings(
     ratings: object, full_score: float, scale_min: float, name: str
 ) -> tuple[np.ndarray, tuple[str, ...] | None]:
+    lo, hi = _rating_scale(full_score, scale_min)
+    g = scale_table(ratings, name, lo, hi, "expert", _rating_rule(lo, hi), "ratings")
+    arr, labels = g.values, g.labels
+    return arr, labels
+
+
+def _rating_scale(full_score: float, scale_min: float) -> tuple[float, float]:
     lo = _number(scale_min, "scale_min")
     hi = _number(full_score, "full_score")
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         raise SettingsError(f"full_score: {hi:g} must be greater than scale_min {lo:g}")
-    g = scale_table(ratings, name, lo, hi, "expert", f"ratings must be between {lo:g} and {hi:g}", "ratings")
-    arr, labels = g.values, g.labels
-    return arr, labels
+    return lo, hi
+
+
+def _rating_rule(lo: float, hi: float) -> str:
+    return f"ratings must be between {lo:g} and {hi:g}"
+
+
+def rating_errors(ratings: object, full_score: float = 5, name: str = "ratings",
+                  scale_min: float = 1) -> list[BpmError]:
+    """Every rating :func:`indicator_stats` refuses (the one it raises first): the first bad
+    rating of each indicator (text, off the scale), then each indicator without a rating.
+
+    >>> [str(e) for e in rating_errors([[5, 9], [4, None]])]
+    ['ratings: expert 1 (row 1), indicator 2 (column 2) is 9; ratings must be between 1 and 5']
+    """
+    try:
+        lo, hi = _rating_scale(full_score, scale_min)
+    except SettingsError as exc:
+        return [exc]
+    return scale_errors(ratings, name, lo, hi, "expert", _rating_rule(lo, hi), "ratings")[1]
 
 
 def indicator_stats(

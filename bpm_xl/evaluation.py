@@ -40,8 +40,10 @@ __all__ = [
     "MatrixRepair",
     "judgment_argument",
     "delphi_argument",
+    "unjudged_error",
     "SURVEY_ARGUMENT",
     "Settings",
+    "settings_errors",
     "Expert",
     "EvaluationInputs",
     "NodeResult",
@@ -73,6 +75,13 @@ def judgment_argument(node: str, expert: str) -> str:
     ('judgments goal, expert E01', 'judgments dimension D2, expert E01')
     """
     return f"judgments {_label(node)}, expert {expert}"
+
+
+def unjudged_error(node: str) -> MissingValueError:
+    """What evaluate() refuses when no expert has a matrix for ``node``."""
+    label = _label(node)
+    return MissingValueError(f"judgments: no expert judged {label}; enter at least one matrix",
+                             argument=f"judgments {label}")
 
 
 def delphi_argument(round_number: int) -> str:
@@ -169,30 +178,10 @@ class Settings:
     cr_threshold: float = 0.10
 
     def __post_init__(self) -> None:
-        if self.method not in ahp.METHODS:
-            raise SettingsError(
-                f"settings: method is {self.method!r}; use one of {', '.join(ahp.METHODS)}", argument="method"
-            )
-        if self.random_index not in ahp.RI_TABLES:
-            raise SettingsError(
-                f"settings: random_index is {self.random_index!r}; use one of {', '.join(ahp.RI_TABLES)}",
-                argument="random_index")
-        if self.aggregation not in AGGREGATIONS:
-            raise SettingsError(
-                f"settings: aggregation is {self.aggregation!r}; use one of {', '.join(AGGREGATIONS)}",
-                argument="aggregation")
-        if self.expert_weighting not in EXPERT_WEIGHTINGS:
-            raise SettingsError(
-                f"settings: expert_weighting is {self.expert_weighting!r}; "
-                f"use one of {', '.join(EXPERT_WEIGHTINGS)}", argument="expert_weighting"
-            )
-        if not (self.scale_max > self.scale_min):
-            raise SettingsError(
-                f"settings: scale_max ({self.scale_max}) must be greater than scale_min ({self.scale_min})",
-                argument="scale_max")
-        if not (0 < self.cr_threshold < 1):
-            raise SettingsError(f"settings: cr_threshold is {self.cr_threshold}; it must lie between 0 and 1",
-                                argument="cr_threshold")
+        errors = settings_errors(self.method, self.random_index, self.aggregation, self.expert_weighting,
+                                 self.scale_min, self.scale_max, self.cr_threshold)
+        if errors:
+            raise errors[0]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -207,6 +196,41 @@ class Settings:
             "max_cv": self.max_cv,
             "cr_threshold": self.cr_threshold,
         }
+
+
+def settings_errors(method: str | None = None, random_index: str | None = None, aggregation: str | None = None,
+                    expert_weighting: str | None = None, scale_min: float | None = None,
+                    scale_max: float | None = None, cr_threshold: float | None = None) -> list[SettingsError]:
+    """Every rule of :class:`Settings` the given values break (the one it raises first); a rule
+    over a value not given (None: still blank) is not checked.
+
+    >>> [e.argument for e in settings_errors(method="foo", scale_min=5, scale_max=1)]
+    ['method', 'scale_max']
+    """
+    out = []
+    if method is not None and method not in ahp.METHODS:
+        out.append(SettingsError(f"settings: method is {method!r}; use one of {', '.join(ahp.METHODS)}",
+                                 argument="method"))
+    if random_index is not None and random_index not in ahp.RI_TABLES:
+        out.append(SettingsError(
+            f"settings: random_index is {random_index!r}; use one of {', '.join(ahp.RI_TABLES)}",
+            argument="random_index"))
+    if aggregation is not None and aggregation not in AGGREGATIONS:
+        out.append(SettingsError(
+            f"settings: aggregation is {aggregation!r}; use one of {', '.join(AGGREGATIONS)}",
+            argument="aggregation"))
+    if expert_weighting is not None and expert_weighting not in EXPERT_WEIGHTINGS:
+        out.append(SettingsError(
+            f"settings: expert_weighting is {expert_weighting!r}; "
+            f"use one of {', '.join(EXPERT_WEIGHTINGS)}", argument="expert_weighting"))
+    if scale_min is not None and scale_max is not None and not (scale_max > scale_min):
+        out.append(SettingsError(
+            f"settings: scale_max ({scale_max}) must be greater than scale_min ({scale_min})",
+            argument="scale_max"))
+    if cr_threshold is not None and not (0 < cr_threshold < 1):
+        out.append(SettingsError(f"settings: cr_threshold is {cr_threshold}; it must lie between 0 and 1",
+                                 argument="cr_threshold"))
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,8 +534,7 @@ def _node(
     label = _label(node)
     by_expert = judgments.get(node) or {}
     if not by_expert:
-        raise MissingValueError(f"judgments: no expert judged {label}; enter at least one matrix",
-                                argument=f"judgments {label}")
+        raise unjudged_error(node)
     codes, results, mats, wts = [], [], [], []
     for ecode, grid in by_expert.items():
         if ecode not in ew_by_code:

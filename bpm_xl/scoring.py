@@ -27,6 +27,7 @@ from . import conversion, ranking
 from .errors import BpmError, MatrixShapeError, MissingValueError, ScaleError, SettingsError
 
 __all__ = [
+    "answer_errors",
     "Band",
     "RatingBands",
     "MOF_BANDS",
@@ -376,16 +377,49 @@ def _survey(
     allow_empty: bool = False,
 ) -> tuple[np.ndarray, tuple[str, ...] | None]:
     """Validated respondents x indicators float array (NaN = blank) and DataFrame labels."""
+    g, errors = _survey_errors(responses, scale_min, scale_max, name, integer, allow_empty)
+    if errors:
+        raise errors[0]
+    return g.values, g.labels
+
+
+def _survey_errors(responses: object, scale_min: float, scale_max: float, name: str, integer: bool = False,
+                   allow_empty: bool = False) -> tuple[conversion.Grid, list[BpmError]]:
     lo, hi = _check_scale(scale_min, scale_max)
     rule = (
         f"answers must be whole numbers between {lo:g} and {hi:g}"
         if integer
         else f"answers must be between {lo:g} and {hi:g}"
     )
-    g = conversion.scale_table(responses, name, lo, hi, "respondent", rule, "answers", integer=integer,
-                               allow_empty=allow_empty)
-    arr, labels = g.values, g.labels
-    return arr, labels
+    return conversion.scale_errors(responses, name, lo, hi, "respondent", rule, "answers", integer=integer,
+                                   allow_empty=allow_empty)
+
+
+def _whole_errors(arr: np.ndarray, lo: float, hi: float, name: str) -> list[BpmError]:
+    """Answers on the scale but not whole numbers: the first of each column, row-major."""
+    return conversion.cell_errors(conversion.Grid(arr), name, lambda a: a == np.round(a), lambda i, j, shown: (
+        f"{name}: respondent {i + 1} (row {i + 1}), indicator {j + 1} (column {j + 1}) is "
+        f"{arr[i, j]:g}; answers must be whole numbers between {lo:g} and {hi:g}"))
+
+
+def answer_errors(responses: object, scale_min: float = 1, scale_max: float = 5,
+                  name: str = "responses") -> tuple[np.ndarray, list[BpmError]]:
+    """Every answer :func:`survey_summary` refuses (the one it raises first): the first bad answer
+    of each indicator (text, off the scale), then of each indicator the first answer that is
+    not a whole number; with the answers as floats (NaN = blank or text), to count the
+    answered indicators. An indicator nobody answered is not an error here (pending).
+
+    >>> arr, errors = answer_errors([[5, 6], ["x", 4.5]])
+    >>> [(e.row, e.column, e.message.split("; ")[1]) for e in errors]
+    [(1, 2, 'answers must be between 1 and 5'), (2, 1, 'answers must be between 1 and 5'), \
+(2, 2, 'answers must be whole numbers between 1 and 5')]
+    """
+    g, errors = _survey_errors(responses, scale_min, scale_max, name, allow_empty=True)
+    lo, hi = _check_scale(scale_min, scale_max)
+    if lo == round(lo) and hi == round(hi):
+        arr = np.where(np.isnan(g.values) | (g.values < lo) | (g.values > hi), np.nan, g.values)
+        errors += _whole_errors(arr, lo, hi, name)
+    return g.values, errors
 
 
 def indicator_scores(
@@ -559,12 +593,9 @@ def survey_summary(responses: object, scale_min: float = 1, scale_max: float = 5
                              mean=mean, count=count.astype(np.int64))
     if lo != round(lo) or hi != round(hi):
         raise SettingsError(f"scale_min, scale_max: {lo:g} and {hi:g} must be whole numbers")
-    whole = np.isnan(arr) | (arr == np.round(arr))
-    if not whole.all():
-        i, j = (int(k) for k in np.argwhere(~whole)[0])
-        raise ScaleError(f"{name}: respondent {i + 1} (row {i + 1}), indicator {j + 1} (column {j + 1}) is "
-                         f"{arr[i, j]:g}; answers must be whole numbers between {lo:g} and {hi:g}",
-                         argument=name, row=i + 1, column=j + 1)
+    not_whole = _whole_errors(arr, lo, hi, name)
+    if not_whole:
+        raise not_whole[0]
     with np.errstate(invalid="ignore", divide="ignore"):
         return scores, _memberships(arr, lo, hi)
 

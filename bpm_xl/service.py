@@ -5,20 +5,24 @@ this module and nothing below it, so they cannot disagree. It is the only place 
 :func:`bpm_xl.evaluate` and the sensitivity analysis for files; the sensitivity step and its
 draws/seed defaults exist here once (:func:`sensitivity_of`).
 
-Validation, the same for every job (:func:`assess`):
+Validation, the same for every job (:func:`assess`): one pass over the inputs lists every
+problem with its kind, place and rule (:mod:`bpm_xl.validation`), and the status follows from
+that list:
 
-- **complete**: the inputs evaluate; the figures are written as the cached values.
+- **complete**: no problem (or only judgment pairs the evaluation completes); the inputs are
+  evaluated and the figures are written as the cached values.
 - **pending survey**: everything but the survey is there (no survey imported yet, or an
   indicator nobody answered): weights, consistency and the Delphi figures are evaluated and
   written; the scores of the unanswered indicators, the total and the grade are pending
   (``Evaluation.status``; #N/A in the sheets, null in the JSON, 待问卷 in the summaries).
 - **incomplete**: a required input is still blank (a setting, an expert's Ca or Cs, a
-  judgment pair no expert has given) *and* every value entered so far passes its rule. The
-  workbook is laid out without figures (the formulas compute once the inputs are there). A
-  blank workbook is incomplete.
+  judgment pair no expert has given where the matrix cannot be completed without it, an
+  expert's matrix whose judgments do not yet connect, a Delphi indicator nobody rated) *and*
+  every value entered so far passes its rule. The workbook is laid out without figures (the
+  formulas compute once the inputs are there). A blank workbook is incomplete.
 - **invalid**: an entered value breaks a rule (an answer 6, 五 or 4分, a judgment 0, an
-  unknown method ...). The job refuses with the located :class:`~bpm_xl.errors.BpmError`
-  (file, sheet, cell, rule) and writes nothing.
+  unknown method ...), whatever else is blank. The job refuses with the first one's located
+  :class:`~bpm_xl.errors.BpmError` (file, sheet, cell, rule) and writes nothing.
 
 Files are written only through :mod:`bpm_xl.writers.safe` (temp file, fsync, rename; a
 backup that is never partial; a lock that keeps two rebuilds apart). Reading never looks at
@@ -41,7 +45,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import BpmError, MissingValueError, NotConnectedError, WorkbookError
+from .errors import BpmError, WorkbookError
 from .layout import data_from_inputs, plan_workbook
 from .layout.collect import hub_extra_sheets
 from .layout.identity import new_identity
@@ -66,6 +70,7 @@ from .writers.xlsx import write_workbook
 if TYPE_CHECKING:  # pragma: no cover
     from .evaluation import Evaluation, EvaluationInputs
     from .model import IndicatorSystem
+    from .validation import Problem
     from .writers.report_html import ReportFiles
     from .sensitivity import SensitivityResult
     from .writers.livebook import LiveWrites
@@ -127,12 +132,15 @@ class Assessment:
     inputs: "EvaluationInputs | None"
     evaluation: "Evaluation | None"
     missing: str | None = None          # what is still blank (incomplete) or unanswered (pending survey)
-    error: BpmError | None = None       # the located reason evaluate() gave (incomplete)
+    error: BpmError | None = None       # the located error of the first blank input (incomplete)
+    problems: "tuple[Problem, ...]" = ()  # every problem found (bpm_xl.validation), none invalid
 
     @property
     def status(self) -> str:
-        """"incomplete" (nothing evaluated), or the evaluation's status ("complete", "pending_survey")."""
-        return "incomplete" if self.evaluation is None else self.evaluation.status
+        """"complete", "pending_survey" or "incomplete", from the problems found."""
+        from .validation import status_of
+
+        return status_of(self.problems)
 
 
 @dataclass(frozen=True)
@@ -248,86 +256,42 @@ def _check_names_without_record(preserved: Any, plan: WorkbookPlan, source: str)
 # =======================================================================================
 # Validation and evaluation: the one place for files
 # =======================================================================================
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
-def _blank_inputs(data: WorkbookData, system: Any) -> list[str]:
-    """The required inputs that are still blank (what makes a workbook incomplete). Survey
-    answers are not among them: their absence leaves the scores pending, not the evaluation."""
-    out = [f"setting {k}" for k, v in data.settings.items() if _blank(v)]
-    out += [f"expert {e['code']} {k.capitalize()}" for e in data.experts for k in ("ca", "cs") if _blank(e.get(k))]
-    for node in system.nodes():
-        kids = list(system.children(node))
-        per = data.judgments.get(node, {})
-        for i, a in enumerate(kids):
-            for b in kids[i + 1:]:
-                if all(_blank(cells.get((a, b))) and _blank(cells.get((b, a))) for cells in per.values()):
-                    out.append(f"judgment {a} vs {b}")
-    return out
-
-
 def _listed(source: str, what: str, items: list[str]) -> str:
     return (f"{source}: {what}: {', '.join(items[:3])}"
             + (f" and {len(items) - 3} more" if len(items) > 3 else ""))
-
-
-def _check_entered(data: WorkbookData, system: Any, source: str) -> None:
-    """Every value entered so far against its rule (the core's own checks); raises located."""
-    from . import ahp, delphi, scoring
-    from .evaluation import SURVEY_ARGUMENT, Settings, delphi_argument, judgment_argument
-
-    defaults = Settings()
-    settings = {k: (getattr(defaults, k, v) if _blank(v) else v) for k, v in data.settings.items()}
-    experts = [{**e, "ca": 0.5 if _blank(e.get("ca")) else e["ca"], "cs": 0.5 if _blank(e.get("cs")) else e["cs"]}
-               for e in data.experts]
-    filled = replace(data, settings=settings, experts=experts)
-    inputs, places = inputs_and_places(filled, source=source)  # raises located
-    try:
-        s = inputs.settings
-        for node, per in inputs.judgments.items():
-            for ecode, grid in per.items():
-                ahp.parse_matrix(grid, name=judgment_argument(node, ecode))
-        if len(inputs.survey):  # the rule evaluate() applies; an unanswered indicator is pending, not wrong
-            scoring.survey_summary(inputs.survey.to_numpy(dtype=object), s.scale_min, s.scale_max,
-                                   labels=list(system.codes), name=SURVEY_ARGUMENT, allow_empty=True)
-        for k, frame in enumerate(inputs.delphi_rounds, start=1):
-            delphi.indicator_stats(frame.to_numpy(dtype=object), full_score=s.scale_max,
-                                   labels=list(frame.columns), name=delphi_argument(k))
-    except (MissingValueError, NotConnectedError):
-        return
-    except BpmError as exc:
-        raise places.locate(exc) from None
 
 
 def assess(data: WorkbookData, source: str = "workbook") -> Assessment:
     """Complete, pending survey (evaluated but for the scores), incomplete (laid out without
     figures) or invalid (raises).
 
-    See the module docstring for the rule. The problems are listed first: the blank required
-    inputs (:func:`_blank_inputs`); the indicators without a survey answer are the core's
-    ``Evaluation.pending`` (named in ``missing``) and do not stop the evaluation (the core
-    marks their scores, the total and the grade pending). An evaluation that fails while a required
-    input is blank is incomplete, once every value entered so far passes its rule
-    (:func:`_check_entered`); one that fails with nothing blank is invalid. An invalid input
-    raises the same located :class:`~bpm_xl.errors.BpmError` as ``bpm-xl evaluate``.
+    See the module docstring for the rule. The problems are listed first, in one pass over the
+    inputs (:func:`bpm_xl.validation.walk`), and the status follows from that list: the first
+    invalid problem raises its located :class:`~bpm_xl.errors.BpmError` (the one ``bpm-xl
+    evaluate`` names); a blank required input leaves the workbook incomplete (``missing`` names
+    the blanks, ``error`` the first one's located error); otherwise the inputs are evaluated.
+    The indicators without a survey answer (``missing``) are the core's ``Evaluation.pending``:
+    their scores, the total and the grade are pending.
     """
     from .evaluation import evaluate
+    from .validation import BLANK, GAP, INVALID, UNANSWERED, walk
 
-    system = system_of(data, source)
-    blanks = _blank_inputs(data, system)
-    places = None
+    w = walk(data, source)
+    first = next((p for p in w.problems if p.kind == INVALID), None)
+    if first is not None:
+        raise first.error  # type: ignore[misc] - an invalid problem always carries its error
+    blanks = [p for p in w.problems if p.kind == BLANK]
+    if blanks:
+        named = [p.message for p in w.problems if p.kind in (BLANK, GAP)]
+        return Assessment(w.system, None, None, _listed(source, "still blank", named), blanks[0].error, w.problems)
+    inputs, places = inputs_and_places(data, source, tables=w.tables)
     try:
-        inputs, places = inputs_and_places(data, source=source)
         ev = evaluate(inputs)
-    except BpmError as exc:
-        first = exc if places is None else places.locate(exc)
-        if not blanks:
-            raise first from None
-        _check_entered(data, system, source)
-        return Assessment(system, None, None, _listed(source, "still blank", blanks), first)
-    pending = _listed(source, "no survey answers yet for", list(ev.pending)) if ev.pending else None
-    return Assessment(system, inputs, ev, pending)
+    except BpmError as exc:  # a rule only evaluate() applies (an empty panel, a matrix too large for its RI table)
+        raise places.locate(exc) from None
+    unanswered = [p.message for p in w.problems if p.kind == UNANSWERED]
+    pending = _listed(source, "no survey answers yet for", unanswered) if unanswered else None
+    return Assessment(w.system, inputs, ev, pending, problems=w.problems)
 
 
 def evaluate_data(data: WorkbookData, source: str = "workbook") -> "Evaluation":

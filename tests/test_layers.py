@@ -28,7 +28,7 @@ RANK = {"core": 0, "layout": 1, "readers": 2, "writers": 2, "service": 3, "shell
 
 CORE = {"errors", "conversion", "ahp", "delphi", "scoring", "model", "evaluation", "sensitivity", "example",
         "rectification", "datascore", "dataformula", "ranking", "findings"}
-SERVICE = {"service", "collect"}
+SERVICE = {"service", "collect", "validation"}
 SHELLS = {"cli", "cli_collect", "console", "macros", "udfs", "winsetup"}
 
 

@@ -39,7 +39,8 @@ from ..layout.types import Formula, SurveyTable, WorkbookData, col_index, a1, pa
 
 __all__ = ["Grids", "Places", "check_file", "parse_constants", "parse_names", "parse_ref", "read_data", "to_inputs",
            "inputs_and_places", "load_grids", "read_workbook", "read_inputs", "lang_of", "system_of", "shared_strings",
-           "read_sheets", "MAX_SHEET_COLUMNS"]
+           "read_sheets", "MAX_SHEET_COLUMNS", "BLANK", "INVALID", "InputTables", "input_tables",
+           "settings_checked", "experts_checked"]
 
 def parse_constants(names: Mapping[str, str]) -> dict[str, str]:
     """The defined names that hold a text constant (the hub's identity), upper-cased -> text."""
@@ -468,36 +469,55 @@ class Places:
         return exc.located(file=self.source, sheet=sheet, cell=cell)
 
 
-def _settings_of(data: WorkbookData, source: str):
-    from ..evaluation import Settings
+#: What a problem found while reading the inputs is: a required input still blank, or a value
+#: that breaks its rule.
+BLANK, INVALID = "blank", "invalid"
+_CHOICES = ("method", "random_index", "aggregation", "expert_weighting")
+
+
+def settings_checked(data: WorkbookData, source: str) -> tuple[dict[str, Any], list[tuple[str, BpmError]]]:
+    """The settings as typed, converted (a blank one left out; ``"bands"``: the rating bands),
+    and every problem found, located: (:data:`BLANK` or :data:`INVALID`, error), in the order
+    of the settings sheet, then the rules of :class:`~bpm_xl.evaluation.Settings`."""
+    from ..evaluation import settings_errors
     from ..scoring import Band, RatingBands
 
     places = (data.where or {}).get("settings", {})
-    kw: dict[str, Any] = {}
+    values: dict[str, Any] = {}
+    problems: list[tuple[str, BpmError]] = []
     for key, _, _ in SETTING_KEYS:
         v = data.settings.get(key)
-        what = f"setting {key}"
-        if v is None:
-            raise _at(SettingsError(f"{what} is blank; fill it in on the settings sheet", argument=key),
-                      source, places.get(key))
-        kw[key] = _text(v).lower() if key in ("method", "random_index", "aggregation", "expert_weighting") \
-            else _number(v, what, places.get(key), source)
+        if _blank(v) is None:
+            problems.append((BLANK, _at(SettingsError(f"setting {key} is blank; fill it in on the settings sheet",
+                                                      argument=key), source, places.get(key))))
+            continue
+        try:
+            values[key] = _text(v).lower() if key in _CHOICES else _number(v, f"setting {key}", places.get(key), source)
+        except BpmError as exc:
+            problems.append((INVALID, exc))
     bsh, br0, bc0 = (data.where or {}).get("bands", (None, 0, 0))
     try:
-        bands = RatingBands(data.bands_name, tuple(
+        values["bands"] = RatingBands(data.bands_name, tuple(
             Band(grade=_text(gr), label_zh=zh or _text(gr), label_en=en or _text(gr),
                  lower=_number(lo, f"rating band {gr} lower bound",
                                None if bsh is None else (bsh, br0 + k, bc0 + 1), source))
             for k, (gr, lo, zh, en) in enumerate(data.bands)))
     except BpmError as exc:
-        if exc.sheet is not None:
-            raise
-        raise _at(SettingsError(f"rating bands: {exc.message}"), source,
-                  None if bsh is None else (bsh, br0, bc0)) from None
-    try:
-        return Settings(bands=bands, **kw)
-    except BpmError as exc:
-        raise _at(exc, source, places.get(exc.argument or "")) from None
+        problems.append((INVALID, exc if exc.sheet is not None else _at(
+            SettingsError(f"rating bands: {exc.message}"), source, None if bsh is None else (bsh, br0, bc0))))
+    ruled = {k: values.get(k) for k in ("method", "random_index", "aggregation", "expert_weighting",
+                                        "scale_min", "scale_max", "cr_threshold")}
+    problems += [(INVALID, _at(exc, source, places.get(exc.argument or ""))) for exc in settings_errors(**ruled)]
+    return values, problems
+
+
+def _settings_of(data: WorkbookData, source: str):
+    from ..evaluation import Settings
+
+    values, problems = settings_checked(data, source)
+    if problems:
+        raise problems[0][1]
+    return Settings(**values)
 
 
 def system_of(data: WorkbookData, source: str):
@@ -515,20 +535,34 @@ def system_of(data: WorkbookData, source: str):
         raise _at(exc, source, place) if place else exc.located(file=source, sheet=ish) from None
 
 
+def experts_checked(data: WorkbookData, source: str
+                    ) -> tuple[list[tuple[str, str, float, float]], list[tuple[str, BpmError]]]:
+    """Each expert's (code, name, Ca, Cs), NaN for a blank or refused coefficient, and every
+    problem found, located: (:data:`BLANK` or :data:`INVALID`, error), expert by expert."""
+    esh, ec0 = (data.where or {}).get("experts", (None, 0))
+    out: list[tuple[str, str, float, float]] = []
+    problems: list[tuple[str, BpmError]] = []
+    for e in data.experts:
+        ca_cs = []
+        for key, k in (("ca", 2), ("cs", 3)):
+            v = e.get(key)
+            try:
+                ca_cs.append(_number(v, f"expert {e['code']} {key.capitalize()}",
+                                     None if esh is None or "row" not in e else (esh, e["row"], ec0 + k), source))
+            except BpmError as exc:
+                problems.append((BLANK if _blank(v) is None else INVALID, exc))
+                ca_cs.append(float("nan"))
+        out.append((e["code"], e.get("name") or e["code"], ca_cs[0], ca_cs[1]))
+    return out, problems
+
+
 def _experts_of(data: WorkbookData, source: str):
     from ..evaluation import Expert
 
-    esh, ec0 = (data.where or {}).get("experts", (None, 0))
-
-    def place(e: dict[str, Any], k: int):
-        return None if esh is None or "row" not in e else (esh, e["row"], ec0 + k)
-
-    return tuple(
-        Expert(e["code"], e.get("name") or e["code"],
-               _number(e.get("ca"), f"expert {e['code']} Ca", place(e, 2), source),
-               _number(e.get("cs"), f"expert {e['code']} Cs", place(e, 3), source))
-        for e in data.experts
-    )
+    experts, problems = experts_checked(data, source)
+    if problems:
+        raise problems[0][1]
+    return tuple(Expert(*e) for e in experts)
 
 
 def _cell_fn(rows: Sequence[int], cols: Sequence[int]):
@@ -539,7 +573,7 @@ def _cell_fn(rows: Sequence[int], cols: Sequence[int]):
     return cell_of
 
 
-def _judgments_of(data: WorkbookData, system, experts, by_arg: dict[str, Any]):
+def _judgments_of(data: WorkbookData, system, experts: Sequence[str], by_arg: dict[str, Any]):
     from ..evaluation import judgment_argument
 
     where = (data.where or {}).get("judgments", {})
@@ -549,16 +583,16 @@ def _judgments_of(data: WorkbookData, system, experts, by_arg: dict[str, Any]):
         per = data.judgments.get(node, {})
         judgments[node] = {}
         sh, tops, row_of, col_of = where.get(node, (None, {}, {}, {}))
-        for e in experts:
-            cells = per.get(e.code)
+        for code in experts:
+            cells = per.get(code)
             if cells is None:
                 continue
             # the diagonal is 1 unless the user typed something else there (then it is checked)
-            judgments[node][e.code] = [[cells.get((ri, cj), 1) if i == j else cells.get((ri, cj))
-                                        for j, cj in enumerate(children)] for i, ri in enumerate(children)]
-            if sh is not None and e.code in tops and all(c in row_of and c in col_of for c in children):
-                by_arg[judgment_argument(node, e.code)] = (sh, _cell_fn(
-                    [tops[e.code] + row_of[c] for c in children], [col_of[c] for c in children]))
+            judgments[node][code] = [[cells.get((ri, cj), 1) if i == j else cells.get((ri, cj))
+                                      for j, cj in enumerate(children)] for i, ri in enumerate(children)]
+            if sh is not None and code in tops and all(c in row_of and c in col_of for c in children):
+                by_arg[judgment_argument(node, code)] = (sh, _cell_fn(
+                    [tops[code] + row_of[c] for c in children], [col_of[c] for c in children]))
     return judgments
 
 
@@ -605,17 +639,23 @@ def _survey_of(data: WorkbookData, codes: list[str], by_arg: dict[str, Any]) -> 
     return survey
 
 
-def inputs_and_places(data: WorkbookData, source: str = "workbook"):
-    """Core :class:`~bpm_xl.evaluation.EvaluationInputs` from what the sheets hold, and the
-    :class:`Places` that turn a core error into one naming file, sheet and cell."""
-    from ..evaluation import EvaluationInputs, Meta
+@dataclass(frozen=True)
+class InputTables:
+    """The judgments, Delphi rounds and survey in the core's shapes, as typed (not converted
+    or checked), and the :class:`Places` of every core argument."""
 
-    settings = _settings_of(data, source)
-    system = system_of(data, source)
-    experts = _experts_of(data, source)
+    judgments: dict[str, dict[str, list[list[Any]]]]
+    delphi_rounds: tuple[pd.DataFrame, ...]
+    survey: pd.DataFrame
+    places: Places
+
+
+def input_tables(data: WorkbookData, system, source: str = "workbook") -> InputTables:
+    """:class:`InputTables` of what the sheets hold (``system``: :func:`system_of`): a
+    judgment matrix for each expert on the panel (by code) who has a block."""
     by_arg: dict[str, Any] = {}
     codes = list(system.codes)
-    judgments = _judgments_of(data, system, experts, by_arg)
+    judgments = _judgments_of(data, system, [e["code"] for e in data.experts], by_arg)
     rounds = _rounds_of(data, codes, by_arg)
     survey = _survey_of(data, codes, by_arg)
     esh, ec0 = (data.where or {}).get("experts", (None, 0))
@@ -623,14 +663,27 @@ def inputs_and_places(data: WorkbookData, source: str = "workbook"):
         rows = [e.get("row", 0) for e in data.experts]
         by_arg["ca"] = (esh, lambda r, c: a1(rows[r - 1], ec0 + 2, absolute=False) if r else None)
         by_arg["cs"] = (esh, lambda r, c: a1(rows[r - 1], ec0 + 3, absolute=False) if r else None)
+    return InputTables(judgments, rounds, survey, Places(source, by_arg))
+
+
+def inputs_and_places(data: WorkbookData, source: str = "workbook", tables: InputTables | None = None):
+    """Core :class:`~bpm_xl.evaluation.EvaluationInputs` from what the sheets hold, and the
+    :class:`Places` that turn a core error into one naming file, sheet and cell. ``tables``:
+    :func:`input_tables` of the same data, when already read."""
+    from ..evaluation import EvaluationInputs, Meta
+
+    settings = _settings_of(data, source)
+    system = system_of(data, source)
+    experts = _experts_of(data, source)
+    t = tables if tables is not None else input_tables(data, system, source)
     own = {f.name for f in fields(Meta)}
     meta = Meta(**{k: v for k, v in (data.where or {}).get("meta", {}).items() if k in own})
     inputs = EvaluationInputs(
-        system=system, settings=settings, experts=experts, judgments=judgments,
-        delphi_rounds=rounds, survey=survey, title=data.title,
+        system=system, settings=settings, experts=experts, judgments=t.judgments,
+        delphi_rounds=t.delphi_rounds, survey=t.survey, title=data.title,
         delphi_sent=tuple(data.delphi_sent), delphi_returned=tuple(data.delphi_returned), meta=meta,
     )
-    return inputs, Places(source, by_arg)
+    return inputs, t.places
 
 
 def to_inputs(data: WorkbookData, source: str = "workbook"):
