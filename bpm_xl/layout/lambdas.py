@@ -56,7 +56,7 @@ FUTURE = {
 }
 #: Functions every Excel since 2007 has (no prefix). A name outside both sets is a typing error here.
 LEGACY = frozenset({
-    "ABS", "AND", "AVERAGE", "CHIDIST", "DEVSQ", "GEOMEAN", "ISTEXT", "COLUMNS", "EXP", "FIND", "IF", "IFERROR", "INDEX", "INT", "ISBLANK", "ISERROR",
+    "ABS", "AND", "AVERAGE", "CHIDIST", "COUNT", "DEVSQ", "GEOMEAN", "STDEV", "ISTEXT", "COLUMNS", "EXP", "FIND", "IF", "IFERROR", "INDEX", "INT", "ISBLANK", "ISERROR",
     "ISLOGICAL", "ISNA", "ISNUMBER", "LEFT", "LEN", "LN", "LOWER", "MATCH", "MAX", "MID", "MIN", "MMULT", "MOD",
     "NA", "NOT", "OR", "ROUND", "ROWS", "SQRT", "SUBSTITUTE", "SUM", "SUMPRODUCT", "SUMSQ", "TRANSPOSE", "TRIM", "VALUE",
     "CHOOSE", "COUNTA",
@@ -292,8 +292,8 @@ def _indicator_scores() -> LambdaName:
         'hi, IF(ISOMITTED(scale_max), 5, IF(scale_max&""="", 5, scale_max)), x, responses, '
         "IF(OR(NOT(ISNUMBER(lo)), NOT(ISNUMBER(hi))), #VALUE!, IF(lo>=hi, #VALUE!, "
         "IF(OR(NOT(ISNUMBER(x)+ISBLANK(x))), #VALUE!, IF(OR(ISNUMBER(x)*((x<lo)+(x>hi))), #VALUE!, "
-        "LET(o, SEQUENCE(1, ROWS(x), 1, 0), cnt, MMULT(o, --ISNUMBER(x)), "
-        "IF(OR(cnt=0), #VALUE!, MMULT(o, IF(ISNUMBER(x), x, 0))/cnt)))))))"
+        "LET(cnt, BYCOL(x, LAMBDA(cl, COUNT(cl))), "
+        f"IF(OR(cnt=0), #VALUE!, BYCOL(x, LAMBDA(cl, {steps.mean('cl')})))))))))"
     )
     return LambdaName(
         "BPM_INDICATOR_SCORES", ("responses", "[scale_min]", "[scale_max]"),
@@ -347,11 +347,10 @@ def _delphi_stats() -> LambdaName:
         'LET(top, IF(ISOMITTED(full_score), 5, IF(full_score&""="", 5, full_score)), x, ratings, '
         "IF(NOT(ISNUMBER(top)), #VALUE!, IF(top<=1, #VALUE!, "
         "IF(OR(NOT(ISNUMBER(x)+ISBLANK(x))), #VALUE!, IF(OR(ISNUMBER(x)*((x<1)+(x>top))), #VALUE!, "
-        "LET(o, SEQUENCE(1, ROWS(x), 1, 0), pr, --ISNUMBER(x), cnt, MMULT(o, pr), "
+        "LET(cnt, BYCOL(x, LAMBDA(cl, COUNT(cl))), "
         "IF(OR(cnt=0), #VALUE!, "
-        "LET(mn, MMULT(o, IF(pr, x, 0))/cnt, dv, MMULT(o, IF(pr, (x-mn)^2, 0)), "
-        'sd, IF(cnt>1, SQRT(dv/IF(cnt>1, cnt-1, 1)), ""), cv, IF(ISNUMBER(sd), IF(mn<>0, sd/IF(mn<>0, mn, 1), ""), ""), '
-        "fr, MMULT(o, pr*(x>=top-1E-9))/cnt, "
+        f"LET(mn, BYCOL(x, LAMBDA(cl, {steps.mean('cl')})), sd, BYCOL(x, LAMBDA(cl, {steps.sd('cl')})), "
+        f"cv, {steps.cv('sd', 'mn')}, fr, BYCOL(x, LAMBDA(cl, {steps.full_share('cl', 'top')})), "
         f"MAKEARRAY(1+COLUMNS(x), {len(STATS_HEADER)}, LAMBDA(i, j, IF(i=1, INDEX({{{header}}}, j), "
         "CHOOSE(j, i-1, INDEX(mn, 1, i-1), INDEX(sd, 1, i-1), INDEX(cv, 1, i-1), INDEX(fr, 1, i-1)))))))))))))"
     )

@@ -1,10 +1,16 @@
-"""The AHP method as spreadsheet formula text, each step beside its numpy evaluation.
+"""The methods as spreadsheet formula text, each step beside its numpy evaluation.
 
-Every native formula that weighs a judgment matrix takes its text from here: the calculation
-sheet of the portable hub and export, the expert's questionnaire, and the LAMBDA names for
-Excel 365 (:mod:`bpm_xl.layout.lambdas`). Every cached value those formulas carry comes from
-the numpy function of the same step, which computes what the text computes, in the same order.
-Constants (random-index tables, Alonso–Lamata coefficients) come from :mod:`bpm_xl.ahp`.
+Every native formula that computes a figure of the method takes its text from here: the
+calculation sheet of the portable hub and export, the expert's questionnaire, the output sheets
+of both hub kinds, and the LAMBDA names for Excel 365 (:mod:`bpm_xl.layout.lambdas`). Every
+cached value those formulas carry comes from the numpy function of the same step, which computes
+what the text computes, in the same order. Constants (random-index tables, Alonso–Lamata
+coefficients) come from :mod:`bpm_xl.ahp`. What is here: the AHP weights (eigen, geomean,
+arith), lambda max, CI, CR, the Alonso–Lamata random index, the group judgment and AIP, the
+deviation e_ij of a judgment; the authority coefficient, a column's mean, SD, CV and full-score
+share; Kendall's W with its ranks, ties, chi-square and p. The data indicators' rules have their
+own tree of text and mirror (:mod:`bpm_xl.dataformula`), the tie rule its module
+(:mod:`bpm_xl.ranking`).
 
 Text functions take formula fragments: a cell or range (``B3:F7``, ``'计算'!$B$3``), a name of
 a LET or LAMBDA, or a number; they return text without ``=``.
@@ -37,9 +43,9 @@ import numpy as np
 from .. import ahp
 
 __all__ = ["POWER_STEPS", "SQUARINGS", "Eigen", "aip", "aip_value", "alonso_lamata_ri", "authority", "authority_value", "arith", "arith_raw", "average_rank", "average_ranks_value", "chi2_p", "ci", "ci_value", "cr",
-           "cr_value", "deviation", "deviation_value", "eigen", "geomean", "geomean_raw", "group_judgment", "group_judgment_value", "kendall_chi2",
-           "kendall_value", "kendall_w", "lambda_max", "lambda_max_value", "num", "power", "row_share",
-           "share", "square", "tie_term", "weights"]
+           "cr_value", "cv", "deviation", "deviation_value", "eigen", "full_share", "geomean", "geomean_raw", "group_judgment", "group_judgment_value", "kendall_chi2",
+           "kendall_value", "kendall_w", "lambda_max", "lambda_max_value", "mean", "num", "power", "row_share",
+           "sd", "share", "square", "stats_value", "tie_term", "weights"]
 
 #: Normalised squarings of the matrix: B ~ A^(2^16). Measured (tests/test_lambdas.py): 8 leave
 #: errors of 1e-3 on extreme 15 x 15 matrices, 16 reach the core's weights to 1e-12.
@@ -157,6 +163,28 @@ def aip(ew: str, weights: str) -> str:
 def authority(ca: str, cs: str) -> str:
     """An expert's authority coefficient Cr = (Ca + Cs) / 2 (:func:`bpm_xl.delphi.authority`)."""
     return f"({ca}+{cs})/2"
+
+
+def mean(col: str) -> str:
+    """The mean of the numbers of ``col`` (blanks skipped); NA() when it holds none: an
+    indicator's survey score, a Delphi round's mean rating."""
+    return f"IF(COUNT({col})=0,NA(),AVERAGE({col}))"
+
+
+def sd(col: str) -> str:
+    """The sample standard deviation (n - 1) of the numbers of ``col``; blank ("") for fewer than two."""
+    return f'IF(COUNT({col})>1,STDEV({col}),"")'
+
+
+def cv(sd_: str, mean_: str) -> str:
+    """The coefficient of variation SD / mean; blank ("") without an SD or for a mean of 0."""
+    return f'IF(ISNUMBER({sd_}),IF({mean_}<>0,{sd_}/{mean_},""),"")'
+
+
+def full_share(col: str, full: str) -> str:
+    """The share of the ratings of ``col`` at the full score (within 1e-9). Array-evaluated
+    (ISNUMBER over a range): a cell formula is entered as an array formula."""
+    return f"SUMPRODUCT(ISNUMBER({col})*({col}>={full}-1E-9))/COUNT({col})"
 
 
 def alonso_lamata_ri(n: int | str) -> str:
@@ -281,6 +309,19 @@ def aip_value(ew: np.ndarray, weights: np.ndarray) -> np.ndarray:
 def authority_value(ca: float, cs: float) -> float:
     """:func:`authority`."""
     return (ca + cs) / 2
+
+
+def stats_value(col: np.ndarray, full: float) -> tuple[float, float | None, float | None, float]:
+    """:func:`mean`, :func:`sd`, :func:`cv` and :func:`full_share` of a column (NaN for a
+    value that is not a number: a blank or text cell); NaN for NA(), None for the blank ""."""
+    x = np.asarray(col, dtype=float)
+    x = x[np.isfinite(x)]
+    cnt = x.size
+    m = float(x.sum() / cnt) if cnt else float("nan")
+    s = float(np.std(x, ddof=1)) if cnt > 1 else None
+    c = (s / m if m != 0 else None) if s is not None else None
+    share = float((x >= full - 1e-9).sum() / cnt) if cnt and np.isfinite(full) else float("nan")
+    return m, s, c, share
 
 
 def cr_value(ci_: float, ri: float, n: int) -> float:

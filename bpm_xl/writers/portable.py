@@ -792,16 +792,9 @@ def _range_cols(names: dict[str, str], name: str) -> tuple[list[str], int, int]:
 
 def _stats_values(col: list[Any], full: Any) -> list[Any]:
     """Mean, SD (n-1), CV and full-score share of one column, as the native formulas give them."""
-    x = [float(v) for v in col if _isnum(v)]
-    cnt = len(x)
-    mean = math.fsum(x) / cnt if cnt else NA
-    sd = float(np.std(x, ddof=1)) if cnt > 1 else ""
-    cv = (sd / mean if mean != 0 else "") if _isnum(sd) else ""
-    if not cnt or not _isnum(full):
-        share = NA
-    else:
-        share = sum(1 for v in x if v >= full - 1e-9) / cnt
-    return [mean, sd, cv, share]
+    x = [float(v) if _isnum(v) else math.nan for v in col]
+    m, sd, cv, share = steps.stats_value(np.array(x), float(full) if _isnum(full) else math.nan)
+    return [_out(m), "" if sd is None else sd, "" if cv is None else cv, _out(share)]
 
 
 def _delphi_stats(values: _Values, names: dict[str, str], dname: str, full: str, row: int, col0: int
@@ -814,12 +807,11 @@ def _delphi_stats(values: _Values, names: dict[str, str], dname: str, full: str,
     full_v = values.scalar(full)
     for j, col in enumerate(cols):
         mean, sd = a1(row + 1 + j, col0 + 1), a1(row + 1 + j, col0 + 2)
-        rows.append([j + 1, F(f"=IF(COUNT({col})=0,NA(),AVERAGE({col}))"), F(f'=IF(COUNT({col})>1,STDEV({col}),"")'),
-                     F(f'=IF(ISNUMBER({sd}),IF({mean}<>0,{sd}/{mean},""),"")')])
+        rows.append([j + 1, F("=" + steps.mean(col)), F("=" + steps.sd(col)), F("=" + steps.cv(sd, mean))])
         cached.append([None, *_stats_values([r[0] for r in values.at(col)], full_v)])
         # array-entered: ISNUMBER over a range inside SUMPRODUCT needs array evaluation in Gnumeric
         arrays.append(ArrayBlock(row + 1 + j, col0 + 4, 1, 1, None,
-                                 F(f"=SUMPRODUCT(ISNUMBER({col})*({col}>={full}-1E-9))/COUNT({col})"), "stats",
+                                 F("=" + steps.full_share(col, full)), "stats",
                                  cached=[[cached[-1][4]]]))
     return rows, cached, arrays
 
