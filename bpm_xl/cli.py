@@ -217,7 +217,7 @@ def new(
     portable: bool = typer.Option(False, "--portable",
                                   help="A macro-free .xlsx hub for WPS/LibreOffice/Excel without Python."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing file."),
-    template: bool = typer.Option(False, "--template", hidden=True,
+    shipped: bool = typer.Option(False, "--shipped", hidden=True,
                                   help="No evaluation ID (the shipped workbook: each copy gets its own on its first "
                                        "rebuild)."),
     quiet: bool = _QuietOpt,
@@ -229,7 +229,7 @@ def new(
             _fail(f"{path}: exists already; use --force to overwrite it or choose another name")
         from . import console, service
 
-        written = service.new_workbook(path, lang=lang, example=example, portable=portable, template=template)
+        written = service.new_workbook(path, lang=lang, example=example, portable=portable, shipped=shipped)
         if not quiet:
             console.print_lines(console.stdout(), [written])
 

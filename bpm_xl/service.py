@@ -444,7 +444,7 @@ def evaluate_file(source: "str | Path", *, lang: str | None = None, draws: int =
 
 def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_module: bool = True,
                  evaluation: Any = None, sensitivity: Any = None, portable: bool = False,
-                 data: WorkbookData | None = None, template: bool = False) -> Path:
+                 data: WorkbookData | None = None, shipped: bool = False) -> Path:
     """Write a new evaluation workbook (.xlsm with the xlwings VBA project).
 
     The Rebuild button runs :data:`bpm_xl.writers.vba.REBUILD_MACRO`, which imports ``bpm_xl.macros``: any file
@@ -456,7 +456,7 @@ def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_
     ``data`` (WorkbookData, e.g. read from another workbook) replaces the example or blank inputs.
 
     Every new hub is a new evaluation: a new evaluation ID, creation time and form key (so
-    its forms are never collected into another hub), and no collection log. A ``template``
+    its forms are never collected into another hub), and no collection log. A ``shipped`` hub
     (the workbook shipped in the repository, copied by every user) has none, so each copy gets
     its own ID on its first rebuild.
     """
@@ -466,7 +466,7 @@ def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_
         system, example = system_of(data, path.name), False
     else:
         data, system = example_workbook_data(lang) if example else blank_workbook_data(lang)
-    data = replace(data, identity={} if template else new_identity(), collected=[])
+    data = replace(data, identity={} if shipped else new_identity(), collected=[])
     if example and evaluation is not None:
         ev, sens = evaluation, sensitivity  # the caller evaluated the same example already (bpm-xl demo)
     else:

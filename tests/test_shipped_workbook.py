@@ -2,9 +2,9 @@
 
 Regenerate after changing bpm_xl (udfs, layout, example) with:
 
-    bpm-xl new workbook/bpm_evaluation.xlsm --example --force --template
+    bpm-xl new workbook/bpm_evaluation.xlsm --example --force --shipped
 
-(``--template``: no evaluation ID, so every copy users make gets its own on its first rebuild.)
+(``--shipped``: no evaluation ID, so every copy users make gets its own on its first rebuild.)
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from bpm_xl.service import companion_module, new_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "workbook" / "bpm_evaluation.xlsm"
-REGENERATE = "bpm-xl new workbook/bpm_evaluation.xlsm --example --force --template"
+REGENERATE = "bpm-xl new workbook/bpm_evaluation.xlsm --example --force --shipped"
 
 
 def _vba_bin(path: Path) -> bytes:
@@ -37,7 +37,7 @@ def _normalised(xml: bytes) -> bytes:
 
 
 def test_the_committed_workbook_is_what_the_build_command_produces(tmp_path):
-    built = new_workbook(tmp_path / "bpm_evaluation.xlsm", lang="zh", example=True, template=True)
+    built = new_workbook(tmp_path / "bpm_evaluation.xlsm", lang="zh", example=True, shipped=True)
     with zipfile.ZipFile(built) as a, zipfile.ZipFile(SHIPPED) as b:
         assert a.namelist() == b.namelist(), f"workbook/ is stale: run {REGENERATE}"
         for name in a.namelist():

@@ -48,8 +48,8 @@ def example(tmp_path) -> Path:
 
 
 def test_new_workbook_is_deterministic_but_for_its_identity_and_carries_the_vba_project(tmp_path):
-    a = new_workbook(tmp_path / "a" / "bpm_evaluation.xlsm", template=True)
-    b = new_workbook(tmp_path / "b" / "bpm_evaluation.xlsm", template=True)
+    a = new_workbook(tmp_path / "a" / "bpm_evaluation.xlsm", shipped=True)
+    b = new_workbook(tmp_path / "b" / "bpm_evaluation.xlsm", shipped=True)
     assert sha(a) == sha(b)
     # two hubs made with new are two evaluations: their IDs (and form keys) differ
     c = new_workbook(tmp_path / "c" / "bpm_evaluation.xlsm")
