@@ -181,13 +181,13 @@ class CachedValues:
     def kendall_verdict(self, k: int) -> Any:
         """What the verdict cell under Kendall's W shows: significant or 专家意见协调程度不显著."""
         from ..delphi import NOT_SIGNIFICANT
-        from .labels import t
+        from ..texts import text
 
         rd = self._round(k)
         if rd is None or rd.kendall is None or list(rd.stats.labels) != self.codes or not np.isfinite(rd.kendall.p):
             return None
         lang = "zh" if self.L == 0 else "en"
-        return t("kendall_significant", lang) if rd.kendall.significant else NOT_SIGNIFICANT[self.L]
+        return text("kendall_significant", lang) if rd.kendall.significant else NOT_SIGNIFICANT[self.L]
 
     # ------------------------------------------------------------------ diagnosis
     @cached_property

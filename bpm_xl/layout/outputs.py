@@ -340,10 +340,10 @@ def _delphi_round_block(ctx: LayoutContext, D: SheetPlan, k: int, r: int) -> int
 def kendall_verdict_formula(p: str, lang: str) -> Formula:
     """专家意见协调程度显著 / 不显著 by the p value in cell ``p`` (an error p shows its error)."""
     from ..delphi import KENDALL_ALPHA, NOT_SIGNIFICANT
-    from .labels import t
+    from ..texts import pick, text
 
-    no = NOT_SIGNIFICANT[0 if lang == "zh" else 1]
-    return F(f'=IF({p}<{KENDALL_ALPHA!r},{quote_text(t("kendall_significant", lang))},{quote_text(no)})')
+    no = pick(NOT_SIGNIFICANT, lang)
+    return F(f'=IF({p}<{KENDALL_ALPHA!r},{quote_text(text("kendall_significant", lang))},{quote_text(no)})')
 
 
 def delphi_summary_sheet(ctx: LayoutContext, wl: WeightsLayout, prow: list[list[Any]]) -> SheetPlan:
@@ -441,14 +441,14 @@ def _title_formula(ctx: LayoutContext) -> Formula:
 
 def dashboard_title(meta: dict[str, Any], lang: str) -> str:
     """What :func:`_title_formula` shows for ``meta`` (unit, year): its cached value."""
-    from .labels import t
+    from ..texts import text
 
     unit, year = (_meta_text(meta.get(k)) for k in ("unit", "year"))
     if not unit and not year:
-        return t("dashboard_title", lang)
+        return text("dashboard_title", lang)
     if lang == "zh":
-        return f"{unit} {year + '年度' if year else ''}".strip() + t("dashboard_title_meta", lang)
-    return f"{unit} {year}".strip() + " " + t("dashboard_title_meta", lang)
+        return f"{unit} {year + '年度' if year else ''}".strip() + text("dashboard_title_meta", lang)
+    return f"{unit} {year}".strip() + " " + text("dashboard_title_meta", lang)
 
 
 def _meta_text(v: Any) -> str:
@@ -467,10 +467,10 @@ def python_check_formula(lang: str) -> Formula:
     """One visible cell: empty while the Excel functions run; where they cannot (WPS,
     LibreOffice, Excel without bpm-xl) it says so and names the portable file. It trips on the
     probe call failing, or on the total being #NAME? (a function unknown to the program)."""
-    from .labels import t
+    from ..texts import text
 
     return F(f"=IF(OR(ISERROR({PYTHON_CHECK}),IFERROR(ERROR.TYPE(BPM_TOTAL)=5,FALSE)),"
-             f"{quote_text(t('python_missing', lang))},\"\")")
+             f"{quote_text(text('python_missing', lang))},\"\")")
 
 
 def dashboard_sheet(ctx: LayoutContext, el: EvaluationLayout | None = None) -> SheetPlan:
