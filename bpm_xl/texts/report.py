@@ -561,6 +561,21 @@ REPORT: dict[str, tuple[str, str]] = {
                             "; Ca: practical experience .5/.4/.3, theory .3/.2/.1, literature .1, intuition .1; "
                             "Cs: very familiar 1, familiar .8, moderately .5, less .3, unfamiliar .1."),
     "sha_none": ("无（由内置示例数据生成）", "none (made from the built-in example)"),
+    # ------------------------------------------------------------------ charts (writers/charts.py)
+    "chart.font_note": ("说明：本机未找到中文字体，图表标签以英文显示（安装任一中文字体，如 Noto Sans CJK SC、微软雅黑，即可显示中文）。",
+                        "Note: no Chinese font was found on this machine, so the chart labels are in English "
+                        "(install a Chinese font such as Noto Sans CJK SC or Microsoft YaHei for Chinese labels)."),
+    "chart.this_year": ("本年", "This year"),
+    "chart.last_year": ("上年", "Last year"),
+    "chart.loss100": ("百分制失分", "100-point loss"),
+    "chart.overall100": ("总体百分制得分", "Overall 100-point score"),
+    "chart.respondent100": ("受访者百分制得分", "Respondent 100-point score"),
+    "chart.respondents": ("人数", "Respondents"),
+    "chart.score100": ("百分制得分", "100-point score"),
+    "chart.global_weight": ("全局权重", "Global weight"),
+    "chart.sens_perturb": ("判断扰动", "Judgment perturbation"),
+    "chart.sens_panel": ("专家重抽样", "Panel bootstrap"),
+    "chart.sens_respondents": ("答卷重抽样", "Respondent bootstrap"),
 }
 
 #: 附件4: every method word of the report, in the bureau's language.
