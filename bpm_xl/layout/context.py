@@ -47,10 +47,6 @@ class LayoutContext:
     def nodes(self) -> list[str]:
         return list(self.system.nodes())
 
-    @property
-    def L(self) -> int:
-        return 0 if self.lang == "zh" else 1
-
     def t(self, key: str, **kw: Any) -> str:
         return text(key, self.lang, **kw)
 

@@ -48,36 +48,19 @@ REPORT_MACRO = "BpmReport"
 FORMS_DIR = "{stem}_forms"
 RETURNED_DIR = "{stem}_returned"
 
-_KIND = {
-    "zh": {
-        "example": "本文件的数据：示例数据（bpm-xl 自带的示意数据，并非任何单位或七里河区研究的真实数据）。",
-        "own": "本文件的数据：本单位录入的数据（已不同于 bpm-xl 的示例数据）。",
-        "blank": "本文件的数据：空白，等待本单位填写。",
-        "xlsm": ("文件类型：含宏的 Excel 工作簿（.xlsm），其中的函数由 Python（bpm-xl + xlwings）计算。",
-                 "在 WPS、LibreOffice 或未装 bpm-xl 的 Excel 中请用便携版 <文件名>_portable.xlsx（bpm-xl export 本文件 --portable）。"),
-        "portable": ("文件类型：便携版工作簿（.xlsx，无宏），全部公式为 Excel/WPS/LibreOffice 通用的原生公式，改动输入后自动重算。",
-                     "增删指标或专家后运行 bpm-xl rebuild 本文件。"),
-    },
-    "en": {
-        "example": "Data in this file: example data (bpm-xl's illustrative data, not any unit's or the Qilihe District study's data).",
-        "own": "Data in this file: your own data (it no longer equals bpm-xl's example).",
-        "blank": "Data in this file: blank, waiting for your data.",
-        "xlsm": ("File type: macro workbook (.xlsm); its functions are computed by Python (bpm-xl + xlwings).",
-                 "In WPS, LibreOffice or Excel without bpm-xl use the portable <name>_portable.xlsx (bpm-xl export THIS --portable)."),
-        "portable": ("File type: portable workbook (.xlsx, no macros); every formula is native to Excel, WPS and LibreOffice.",
-                     "Figures follow your edits; after adding indicators or experts run bpm-xl rebuild THIS."),
-    },
-}
 
 
 def guide_lines(lang: str, kind: str = "blank", portable: bool = False) -> list[str]:
     """The Guide: what the file is (``kind``: "example", "own" or "blank"; macro or portable
     workbook), then how to use it."""
-    k = _KIND["zh" if lang == "zh" else "en"]
-    lines = GUIDE["zh" if lang == "zh" else "en"]
+    from ..texts import pick, text
+
+    lines = pick((GUIDE["zh"], GUIDE["en"]), lang)
+    fmt = "portable" if portable else "xlsm"
     # lines marked MACRO_ONLY are about the macro workbook (enable macros, buttons)
     body = [ln for ln in lines[1:] if not (portable and ln.startswith(MACRO_ONLY))]
-    return [lines[0], k[kind], *k["portable" if portable else "xlsm"], *(ln.removeprefix(MACRO_ONLY) for ln in body)]
+    return [lines[0], text(f"kind_{kind}", lang), text(f"kind_{fmt}_line1", lang), text(f"kind_{fmt}_line2", lang),
+            *(ln.removeprefix(MACRO_ONLY) for ln in body)]
 
 
 #: Marks a Guide line that only applies to the macro workbook (not shown in a portable one).

@@ -199,7 +199,7 @@ REPORT: dict[str, tuple[str, str]] = {
     "yoy_up": ("提高 {d} 分", "up {d}"),
     "yoy_down": ("下降 {d} 分", "down {d}"),
     "yoy_same": ("持平", "unchanged"),
-    "yoy_same_grade": ("与{prev}相比，百分制得分由 {a} 分变为 {b} 分（{move}），评价等级保持为“{lp}”（{gp}）。",
+    "yoy_same_grade": ("与{prev}相比，百分制得分由 {a} 分变为 {b} 分（{move}），评价等级保持为“{ln}”（{gn}）。",
                        "Compared with {prev}, the 100-point score went from {a} to {b} ({move}); the grade stays '{ln}' ({gn})."),
     "yoy_new_grade": ("与{prev}相比，百分制得分由 {a} 分变为 {b} 分（{move}），评价等级由“{lp}”（{gp}）变为“{ln}”（{gn}）。",
                       "Compared with {prev}, the 100-point score went from {a} to {b} ({move}); the grade changed from "
@@ -561,6 +561,19 @@ REPORT: dict[str, tuple[str, str]] = {
                             "; Ca: practical experience .5/.4/.3, theory .3/.2/.1, literature .1, intuition .1; "
                             "Cs: very familiar 1, familiar .8, moderately .5, less .3, unfamiliar .1."),
     "sha_none": ("无（由内置示例数据生成）", "none (made from the built-in example)"),
+    # ------------------------------------------------------------------ data indicators' scoring standards (datascore)
+    "rule_linear": ("{p1} 得0，{p2} 得满分，其间按比例", "0 at {p1}, full marks at {p2}, in proportion between"),
+    "rule_ratio_higher": ("实际值 / {p1}，最高满分", "value / {p1}, at most full marks"),
+    "rule_ratio_lower": ("{p1} / 实际值（越低越好），最高满分", "{p1} / value, at most full marks"),
+    "rule_step": ("{op}{b} 得满分的{pct}", "{op}{b}: {pct} of the mark"),
+    "rule_steps_rest_higher": ("以下得0", "otherwise 0"),
+    "rule_steps_rest_lower": ("以上得0", "otherwise 0"),
+    "rule_deduct_higher": ("≥{p1} 得满分，每低 {u} 扣满分的{pct}",
+                           "full marks at {p1} or more; each {u} less loses {pct} of the mark"),
+    "rule_deduct_lower": ("≤{p1} 得满分，每高 {u} 扣满分的{pct}",
+                          "full marks at {p1} or less; each {u} more loses {pct} of the mark"),
+    "rule_yesno_higher": ("是得满分，否得0", "yes: full marks, no: 0"),
+    "rule_yesno_lower": ("否得满分，是得0", "no: full marks, yes: 0"),
     # ------------------------------------------------------------------ charts (writers/charts.py)
     "chart.font_note": ("说明：本机未找到中文字体，图表标签以英文显示（安装任一中文字体，如 Noto Sans CJK SC、微软雅黑，即可显示中文）。",
                         "Note: no Chinese font was found on this machine, so the chart labels are in English "

@@ -167,6 +167,8 @@ WORKBOOK: dict[str, tuple[str, str]] = {
     # dashboard
     "dashboard_title": ("预算绩效管理评价仪表盘", "Budget performance evaluation dashboard"),
     "dashboard_title_meta": ("预算绩效管理评价", "budget performance management evaluation"),
+    "dashboard_title_year": ("{year}年度", "{year}"),
+    "dashboard_title_join": ("", " "),
     "python_missing": ("⚠ 此处不能运行本文件的 Python 函数：#VALUE!、#NAME? 和不随输入更新的数字由此而来。"
                        "请用便携版 <文件名>_portable.xlsx（bpm-xl export 本文件 --portable 或 bpm-xl new --portable）",
                        "⚠ Python functions cannot run here: #VALUE!/#NAME? cells and figures that do not follow edits "
@@ -197,6 +199,29 @@ WORKBOOK: dict[str, tuple[str, str]] = {
     "chart_gaps": ("各指标加权差距", "Weighted gap by indicator"),
     "chart_weights": ("指标综合权重", "Global weights of indicators"),
     "rebuild": ("重建评价表", "Rebuild evaluation"),
+    "conf_note": ("xlwings 设置：UDF Modules 指向 bpm_xl.udfs；如需指定 Python，请在下一行加入 Interpreter_Win 及其路径"
+                  "（bpm-xl excel-setup 会代为填写）。",
+                  "xlwings settings: UDF Modules points at bpm_xl.udfs; to pick a Python, add a row Interpreter_Win with "
+                  "its path (bpm-xl excel-setup fills it in)."),
+    "judgment_range": ("请输入 1/9 到 9 之间的数，例如 3 或 1/3", "1/9 .. 9"),
+    "overall_goal": ("总目标", "overall goal"),
+    # what the file is (the Guide and the dashboard's status line)
+    "kind_example": ("本文件的数据：示例数据（bpm-xl 自带的示意数据，并非任何单位或七里河区研究的真实数据）。",
+                 "Data in this file: example data (bpm-xl's illustrative data, not any unit's or the Qilihe District study's data)."),
+    "kind_own": ("本文件的数据：本单位录入的数据（已不同于 bpm-xl 的示例数据）。",
+                 "Data in this file: your own data (it no longer equals bpm-xl's example)."),
+    "kind_blank": ("本文件的数据：空白，等待本单位填写。",
+                 "Data in this file: blank, waiting for your data."),
+    "kind_xlsm_line1": ("文件类型：含宏的 Excel 工作簿（.xlsm），其中的函数由 Python（bpm-xl + xlwings）计算。",
+                  "File type: macro workbook (.xlsm); its functions are computed by Python (bpm-xl + xlwings)."),
+    "kind_xlsm_line2": ("在 WPS、LibreOffice 或未装 bpm-xl 的 Excel 中请用便携版 <文件名>_portable.xlsx（bpm-xl export 本文件 --portable）。",
+                  "In WPS, LibreOffice or Excel without bpm-xl use the portable <name>_portable.xlsx (bpm-xl export THIS --portable)."),
+    "kind_portable_line1": ("文件类型：便携版工作簿（.xlsx，无宏），全部公式为 Excel/WPS/LibreOffice 通用的原生公式，改动输入后自动重算。",
+                  "File type: portable workbook (.xlsx, no macros); every formula is native to Excel, WPS and LibreOffice."),
+    "kind_portable_line2": ("增删指标或专家后运行 bpm-xl rebuild 本文件。",
+                  "Figures follow your edits; after adding indicators or experts run bpm-xl rebuild THIS."),
+    "kind_xlsm_short": ("含宏工作簿（需 Python）", "macro workbook (needs Python)"),
+    "kind_portable_short": ("便携版（无宏）", "portable (no macros)"),
     # sensitivity
     "sens_title": ("评级稳健性：敏感性与不确定性分析", "How robust is the rating: sensitivity and uncertainty"),
     "sens_note": ("以下为重建时由 bpm-xl 计算的数值（蒙特卡洛 {draws} 次，随机种子 {seed}），不随单元格编辑自动更新；修改输入后请点击“重建评价表”。",

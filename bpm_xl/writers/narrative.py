@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ..texts import text, variant
+from ..texts import pick, text, variant
 
 __all__ = [
     "OUTLINE",
@@ -294,10 +294,9 @@ def _band_text(ev: Any, lang: str) -> str:
     bands = ev.rating.bands.bands
     parts = []
     for k, b in enumerate(bands):
-        label = b.label_zh if lang == "zh" else b.label_en
         rng = (text("range_top", lang, lo=b.lower) if k == 0 else
                text("range_mid", lang, lo=b.lower, hi=bands[k - 1].lower))
-        parts.append(f"{label}：{rng}" if lang == "zh" else f"{label}: {rng}")
+        parts.append(b.label(lang) + text("colon", lang) + rng)
     return text("semi", lang).join(parts)
 
 
@@ -601,16 +600,15 @@ def year_labels(meta: Mapping[str, str], prev_meta: Mapping[str, str], lang: str
 
 
 def year_sentences(cmp_: YearComparison, lang: str) -> list[str]:
-    zh = lang == "zh"
     d = float(fix(cmp_.score100_now, 2)) - float(fix(cmp_.score100_prev, 2))
     move = text("yoy_up" if d > 0 else "yoy_down" if d < 0 else "yoy_same", lang, d=fix(abs(d), 2))
     same = cmp_.grade_prev == cmp_.grade_now
     out = [text("yoy_same_grade" if same else "yoy_new_grade", lang, prev=cmp_.prev_label, a=fix(cmp_.score100_prev, 2),
-             b=fix(cmp_.score100_now, 2), move=move, gp=cmp_.grade_prev, lp=cmp_.label_prev[0 if zh else 1],
-             gn=cmp_.grade_now, ln=cmp_.label_now[0 if zh else 1])]
+             b=fix(cmp_.score100_now, 2), move=move, gp=cmp_.grade_prev, lp=pick(cmp_.label_prev, lang),
+             gn=cmp_.grade_now, ln=pick(cmp_.label_now, lang))]
     if cmp_.added or cmp_.removed:
         def names(xs: Sequence[tuple[str, str, str]]) -> str:
-            return text("sep", lang).join(f"{c} {zhn if zh else enn}" for c, zhn, enn in xs) or text("none", lang)
+            return text("sep", lang).join(f"{c} {pick((zhn, enn), lang)}" for c, zhn, enn in xs) or text("none", lang)
         out.append(text("yoy_changed", lang, added=names(cmp_.added), removed=names(cmp_.removed)))
     else:
         out.append(text("yoy_unchanged", lang))
