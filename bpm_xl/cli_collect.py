@@ -163,12 +163,12 @@ def write_feedback(book: Path, out: Path, lang: str | None = None) -> tuple[list
     ev = evaluate_data(data, g.source)
     rows = feedback_rows(ev, system_of(data), lang)
     out.mkdir(parents=True, exist_ok=True)
-    head_zh = ["专家", "比较组", "CR", "要素A", "要素B", "当前判断 a_AB", "建议判断 a_AB", "修改后CR", "是否达标", "最不一致的一对"]
-    head_en = ["expert", "node", "CR", "A", "B", "current a_AB", "suggested a_AB", "CR after", "reached", "most inconsistent"]
-    head = head_zh if lang == "zh" else head_en
+    from .console import label
+
+    head = [label(f"feedback_{k}", lang) for k in ("expert", "node", "cr", "a", "b", "current", "suggested", "cr_after",
+                                                    "reached", "most_inconsistent")]
     table = [[r["expert"], r["node"], r["cr"], r["a_label"], r["b_label"], _frac(r["current"]), _frac(r["suggested"]),
-              r["cr_after"], ("是" if r["reached"] else "否") if lang == "zh" else ("yes" if r["reached"] else "no"),
-              r["most_inconsistent"]] for r in rows]
+              r["cr_after"], label("yes" if r["reached"] else "no", lang), r["most_inconsistent"]] for r in rows]
     s = io.StringIO()
     w = csv.writer(s, lineterminator="\r\n")
     w.writerow(head)
@@ -181,7 +181,7 @@ def write_feedback(book: Path, out: Path, lang: str | None = None) -> tuple[list
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"strings_to_numbers": False, "strings_to_formulas": False,
                                    "strings_to_urls": False, "in_memory": True})
-    ws = wb.add_worksheet("一致性反馈" if lang == "zh" else "Consistency feedback")
+    ws = wb.add_worksheet(label("feedback_sheet", lang))
     hf = wb.add_format({"bold": True, "bg_color": "#BDD7EE", "border": 1, "text_wrap": True})
     nf = wb.add_format({"num_format": "0.0000", "border": 1})
     tf = wb.add_format({"border": 1})
@@ -269,13 +269,15 @@ def _existing(p: Path) -> Path:
 
 def _print_outcome(result: Any, book: Path, bak: Path | None, dry_run: bool) -> None:
     """What changed in the hub (``result.lines()``), and where the backup is."""
-    zh = getattr(result, "lang", None) == "zh"   # a result that knows the hub's language speaks it
+    from .console import label
+
+    lang = "zh" if getattr(result, "lang", None) == "zh" else "en"   # a result that knows the hub's language speaks it
     for line in result.lines():
         _echo(line)
     if dry_run:
-        typer.echo("试运行：未写入任何文件" if zh else "dry run: nothing written")
+        typer.echo(label("dry_run", lang))
     elif bak is not None:
-        _echo(f"{book}：已更新；备份：{bak}" if zh else f"{book}: updated; backup: {bak}")
+        _echo(label("updated", lang, book=book, bak=bak))
 
 
 def forms_cmd(
@@ -312,11 +314,12 @@ def collect_cmd(
         report, bak = collect_forms(book, files, dry_run, adopt)
     for line in report.lines():
         _echo(line)
-    zh = report.lang == "zh"
+    from .console import label
+
     if dry_run:
-        typer.echo("试运行：未写入任何文件" if zh else "dry run: nothing written")
+        typer.echo(label("dry_run", report.lang))
     elif bak is not None:
-        _echo(f"{book}：已更新；备份：{bak}" if zh else f"{book}: updated; backup: {bak}")
+        _echo(label("updated", report.lang, book=book, bak=bak))
 
 
 def import_survey_cmd(

@@ -18,13 +18,6 @@ PACKAGE = Path(__file__).resolve().parents[1] / "bpm_xl"
 CATALOGUE_DIR = PACKAGE / "texts"
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
-#: Files whose zh/en literals are not in the catalogue yet, each with its reason. Empty when done.
-NOT_YET_MOVED: dict[str, str] = {
-    "collect.py": "the survey import is being moved into the service by another change; its words follow it",
-    "cli_collect.py": "the survey import is being moved out of the shell by another change; its words follow it",
-}
-
-
 def _fields(template: str) -> set[str]:
     return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
@@ -132,13 +125,9 @@ def test_no_inline_zh_en_choice_outside_the_catalogue():
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE).as_posix()
-        if path.is_relative_to(CATALOGUE_DIR) or rel in NOT_YET_MOVED:
+        if path.is_relative_to(CATALOGUE_DIR):
             continue
         lines = inline_language_choices(path.read_text(encoding="utf-8"))
         found += [f"bpm_xl/{rel}:{n}" for n in dict.fromkeys(lines)]
     assert not found, "zh/en literals chosen inline; put them in bpm_xl/texts:\n" + "\n".join(found)
 
-
-def test_the_files_not_yet_moved_still_need_their_exemption():
-    for rel in NOT_YET_MOVED:
-        assert inline_language_choices((PACKAGE / rel).read_text(encoding="utf-8")), f"{rel}: nothing left, drop it"

@@ -50,6 +50,37 @@ SHELL: dict[str, tuple[str, str]] = {
                              "are pending the survey; weights, consistency and Delphi figures are computed."),
     "console.not_significant": ("专家意见协调程度不显著", "expert agreement not significant"),
     "console.bands_named": ("{bands}（{name}）", "{bands} ({name})"),
+    # the form and survey commands (cli_collect.py)
+    "console.dry_run": ("试运行：未写入任何文件", "dry run: nothing written"),
+    "console.updated": ("{book}：已更新；备份：{bak}", "{book}: updated; backup: {bak}"),
+    "console.yes": ("是", "yes"),
+    "console.no": ("否", "no"),
+    "console.feedback_sheet": ("一致性反馈", "Consistency feedback"),
+    "console.feedback_expert": ("专家", "expert"),
+    "console.feedback_node": ("比较组", "node"),
+    "console.feedback_cr": ("CR", "CR"),
+    "console.feedback_a": ("要素A", "A"),
+    "console.feedback_b": ("要素B", "B"),
+    "console.feedback_current": ("当前判断 a_AB", "current a_AB"),
+    "console.feedback_suggested": ("建议判断 a_AB", "suggested a_AB"),
+    "console.feedback_cr_after": ("修改后CR", "CR after"),
+    "console.feedback_reached": ("是否达标", "reached"),
+    "console.feedback_most_inconsistent": ("最不一致的一对", "most inconsistent"),
+    # forms collected and surveys imported (collect.py)
+    "delphi_round_sheet": ("德尔菲第 {k} 轮", "Delphi round {k}"),
+    "column_letter": ("{c} 列", "column {c}"),
+    "more_questions": (" 等另 {more} 道", " and {more} more"),
+    "unknown_option_order": ("{n} 道题的答案是选项序号（{shown}{more}），但不知道选项的顺序："
+                             "请用 --first-option 说明选项1的文字（--first-option 非常满意：选项1最好；--first-option 非常不满意：选项1最差），"
+                             "或在 --map 中填写反向计分列（或选项1列）",
+                             "the answers of {n} question(s) are option numbers ({shown}{more}) and the order of the "
+                             "options is not known; state the text of option 1 with --first-option 非常满意 (option 1 is "
+                             "the best; very satisfied) or --first-option 非常不满意 (option 1 is the worst; very "
+                             "dissatisfied), or give --map with the reverse column (or the first-option column)"),
+    "screened_count": ("{reason} {n} 份", "{reason} {n}"),
+    "nothing_flagged": ("未发现可疑答卷", "nothing flagged"),
+    "screened_removed": ("（已剔除）", " (removed)"),
+    "screened_kept": ("（标记但未剔除）", " (flagged, kept)"),
     # known band-set names as each edition shows them
     "bands_name.mof2020": ("财预〔2020〕10号", "MOF 2020 No.10 (mof2020)"),
 }
