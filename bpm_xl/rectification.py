@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .texts import pick, text
+
 __all__ = ["DEFAULT_MEASURES", "FIELDS", "CarryForward", "Item", "assign_ids", "carry_forward", "is_closed", "item_from_row", "key_of",
            "library_for",            "measure_for", "merge", "prefill", "with_carried"]
 
@@ -108,12 +110,12 @@ def library_for(system: Any, typed: Mapping[str, Any] | None = None, lang: str =
     typed = typed or {}
     out = {}
     for ind in system.indicators:
-        text = _text(typed.get(ind.code))
+        measure = _text(typed.get(ind.code))
         d = default.get(ind.code)
-        if not text and d is not None and ind.code in DEFAULT_MEASURES and (
+        if not measure and d is not None and ind.code in DEFAULT_MEASURES and (
                 ind.name_zh == d.name_zh or ind.name_en == d.name_en):
-            text = DEFAULT_MEASURES[ind.code][0 if lang == "zh" else 1]
-        out[ind.code] = text
+            measure = pick(DEFAULT_MEASURES[ind.code], lang)
+        out[ind.code] = measure
     return out
 
 
@@ -124,8 +126,8 @@ def measure_for(code: str, stage: str, lang: str = "zh", library: Any = None) ->
     if typed:
         return typed
     if library is None and code in DEFAULT_MEASURES:
-        return DEFAULT_MEASURES[code][0 if lang == "zh" else 1]
-    return _MEASURE.get(stage_code(stage), _MEASURE["act"])[0 if lang == "zh" else 1]
+        return pick(DEFAULT_MEASURES[code], lang)
+    return pick(_MEASURE.get(stage_code(stage), _MEASURE["act"]), lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,15 +209,11 @@ def prefill(evaluation: Any, lang: str = "zh", top: int | None = None, *, findin
     items = []
     for f in found.problems[:top] if top is not None else found.problems:
         name = ev.system.label(f.code, lang)
-        if lang == "zh":
-            problem = (f"{f.code} {name}得分 {_fmt(f.score, 2)}（满分 {scale:g}），折合百分制 {_fmt(f.score100, 1)} 分，"
-                       f"使总分损失 {_fmt(f.points_lost, 2)} 分。")
-        else:
-            problem = (f"{f.code} {name} scores {_fmt(f.score, 2)} of {scale:g} ({_fmt(f.score100, 1)} of 100), "
-                       f"costing the total {_fmt(f.points_lost, 2)} points.")
+        problem = text("rect_problem_sentence", lang, code=f.code, name=name, score=_fmt(f.score, 2), scale=f"{scale:g}",
+                       score100=_fmt(f.score100, 1), lost=_fmt(f.points_lost, 2))
         items.append(Item(problem=problem, stage=stage_code(f.stage), indicator=f.code,
                           measure=measure_for(f.code, f.stage, lang, measures),
-                          status=OPEN_STATUS["zh" if lang == "zh" else "en"], source="prefilled"))
+                          status=OPEN_STATUS[lang], source="prefilled"))
     return tuple(items)
 
 

@@ -6,6 +6,8 @@ Code never looks a sheet up by its caption: sheets are found by the defined name
 
 from __future__ import annotations
 
+from ..texts import pick, text
+
 SHEETS: dict[str, dict[str, str]] = {
     "guide": {"zh": "说明", "en": "Guide"},
     "settings": {"zh": "设置", "en": "Settings"},
@@ -37,7 +39,7 @@ OUTPUT_ROLES = ("weights", "evaluation", "delphi_summary", "diagnosis", "dashboa
 
 
 def sheet_name(role: str, lang: str) -> str:
-    return SHEETS[role]["zh" if lang == "zh" else "en"]
+    return pick((SHEETS[role]["zh"], SHEETS[role]["en"]), lang)
 
 
 #: The VBA macros of the dashboard's buttons beside Rebuild (bpm_xl.writers.vba writes them).
@@ -53,8 +55,6 @@ RETURNED_DIR = "{stem}_returned"
 def guide_lines(lang: str, kind: str = "blank", portable: bool = False) -> list[str]:
     """The Guide: what the file is (``kind``: "example", "own" or "blank"; macro or portable
     workbook), then how to use it."""
-    from ..texts import pick, text
-
     lines = pick((GUIDE["zh"], GUIDE["en"]), lang)
     fmt = "portable" if portable else "xlsm"
     # lines marked MACRO_ONLY are about the macro workbook (enable macros, buttons)

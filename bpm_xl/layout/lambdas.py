@@ -43,6 +43,7 @@ import numpy as np
 import inspect
 
 from .. import ahp, dataformula, datascore, scoring
+from ..texts import pick
 from .cached import CONSISTENCY_LABELS, KENDALL_LABELS, STATS_HEADER
 
 __all__ = ["POWER_STEPS", "SQUARINGS", "EXCEL_PARAMS", "LambdaName", "NAMES", "alonso_lamata_ri", "defined_names", "eigen_mirror", "library",
@@ -82,7 +83,7 @@ class LambdaName:
     comment_en: str
 
     def comment(self, lang: str) -> str:
-        return self.comment_zh if lang == "zh" else self.comment_en
+        return pick((self.comment_zh, self.comment_en), lang)
 
     @property
     def stored(self) -> str:

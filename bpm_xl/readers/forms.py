@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import WorkbookError
+from ..texts import pick
 from ..layout.identity import cell_text as _text
 from ..layout.forms import (
     EVALUATION_KEYS,
@@ -195,7 +196,7 @@ _M: dict[str, tuple[str, str]] = {
 
 
 def _m(key: str, lang: str, **kw: Any) -> str:
-    return _M[key][0 if lang == "zh" else 1].format(**kw)
+    return pick(_M[key], lang).format(**kw)
 
 
 def _row_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells: dict, lang: str = "en"

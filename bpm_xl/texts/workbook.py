@@ -189,6 +189,8 @@ WORKBOOK: dict[str, tuple[str, str]] = {
     "rect_measure": ("整改措施", "Measure"),
     "rect_status": ("状态", "Status"),
     "rect_id": ("事项编号", "Item ID"),
+    "rect_problem_sentence": ("{code} {name}得分 {score}（满分 {scale}），折合百分制 {score100} 分，使总分损失 {lost} 分。",
+                              "{code} {name} scores {score} of {scale} ({score100} of 100), costing the total {lost} points."),
     "measures_title": ("整改措施库（每项指标成为问题时写入整改清单和报告的措施，可修改；重建时保留）",
                        "Measures library (the measure the rectification list and the report give when an indicator "
                        "is a problem; edit freely, rebuilds keep it)"),

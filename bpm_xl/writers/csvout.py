@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import safe
+from ..texts import pick
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -69,7 +70,7 @@ def defuse(value: Any) -> Any:
 
 def _header(key: str, lang: str) -> str:
     pair = HEADERS.get(key)
-    return key if pair is None else pair[0 if lang == "zh" else 1]
+    return key if pair is None else pick(pair, lang)
 
 
 def result_tables(ev: "Evaluation", sensitivity: Any = None) -> dict[str, "pd.DataFrame"]:
