@@ -179,7 +179,7 @@ def _delphi(console: "Console", ev: "Evaluation", lang: str) -> None:
     parts = []
     for k, rd in enumerate(ev.delphi.rounds, start=1):
         if rd.kendall is not None:
-            flag = "" if rd.kendall.significant else f", {label('not_significant', lang)}"
+            flag = "" if rd.kendall.significant else f", {text('kendall_not_significant', lang)}"
             parts.append(f"{label('round', lang, k=rd.number or k)}: {label('kendall', lang)} = {rd.kendall.w:.4f} "
                          f"(χ² = {rd.kendall.chi2:.2f}, p = {rd.kendall.p:.4g}{flag})")
     parts.append(f"{label('authority', lang)} = {ev.delphi.authority.panel_cr:.4f}")

@@ -48,7 +48,6 @@ SHELL: dict[str, tuple[str, str]] = {
                              "权重、一致性检验和德尔菲统计已计算。",
                              "No survey answers yet for {codes}: indicator scores, total, 100-point score and grade "
                              "are pending the survey; weights, consistency and Delphi figures are computed."),
-    "console.not_significant": ("专家意见协调程度不显著", "expert agreement not significant"),
     "console.bands_named": ("{bands}（{name}）", "{bands} ({name})"),
     # the form and survey commands (cli_collect.py)
     "console.dry_run": ("试运行：未写入任何文件", "dry run: nothing written"),

@@ -150,6 +150,7 @@ WORKBOOK: dict[str, tuple[str, str]] = {
     "kendall": ("肯德尔协调系数", "Kendall's W"),
     "kendall_verdict": ("协调程度 (p<0.05)", "Agreement (p<0.05)"),
     "kendall_significant": ("专家意见协调程度显著", "expert agreement significant"),
+    "kendall_not_significant": ("专家意见协调程度不显著", "expert agreement not significant"),
     "pending_note": ("待问卷：", "Pending survey: "),
     "pending_tail": (" 个指标尚无问卷答案，其得分、维度得分、总分和等级在问卷导入后计算（权重和一致性检验已计算）",
                      " indicator(s) have no survey answers yet; their scores, the dimension scores, the total "
@@ -324,4 +325,18 @@ WORKBOOK: dict[str, tuple[str, str]] = {
     "form.scale_words_6": ("介于上述相邻判断之间", "between the neighbouring judgments"),
     "form.scale_value_7": ("1/3 … 1/9", "1/3 ... 1/9"),
     "form.scale_words_7": ("后者比前者重要（倒数）", "the second is more important"),
+    # ---------------------------------------------------------------- a returned form's answers refused (readers/forms.py)
+    "form_msg.moved": ("这一行应是 {a} / {b} 的比较：行被移动或修改过；请使用发出时的问卷",
+              "expected the pair {a} / {b} on this row: rows were moved or changed; use the form as it was sent"),
+    "form_msg.choices": ("{a} / {b} 选了 {n} 格（{where}）；每行只选一格", "{a} / {b} has {n} choices ({where}); choose one cell per row"),
+    "form_msg.judgment": ("{a} / {b} 填的是 {v!r}；判断值必须是 9, 8, ..., 2, 1, 1/2, ..., 1/9 之一",
+                 "{a} / {b} is {v!r}; a judgment must be one of 9, 8, ..., 2, 1, 1/2, ..., 1/9"),
+    "form_msg.indicator": ("这里应是指标 {code}，实际是 {got}；请使用发出时的问卷",
+                  "expected the indicator {code} here, found {got}; use the form as it was sent"),
+    "form_msg.nothing": ("空白", "nothing"),
+    "form_msg.rating": ("{code} 的评分是 {v!r}；必须是 {lo:g} 到 {hi:g} 之间的整数",
+               "the rating of {code} is {v!r}; it must be a whole number from {lo:g} to {hi:g}"),
+    "form_msg.authority": ("{what} 填的是 {v!r}；必须是大于 0、不超过 1 的数",
+                  "{what} is {v!r}; it must be a number greater than 0 and at most 1"),
+    "form_msg.sheet": ("缺少工作表 {s}；请把问卷的所有工作表一并发回", "sheet {s} is missing; return the form with all its sheets"),
 }
