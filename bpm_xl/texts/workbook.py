@@ -202,6 +202,24 @@ WORKBOOK: dict[str, tuple[str, str]] = {
     "chart_gaps": ("各指标加权差距", "Weighted gap by indicator"),
     "chart_weights": ("指标综合权重", "Global weights of indicators"),
     "rebuild": ("重建评价表", "Rebuild evaluation"),
+    # the evaluation's identity on the Guide, and the log of collected forms (layout/identity.py)
+    "guide_identity_title": ("本评价", "This evaluation"),
+    "guide_identity_id": ("评价编号：{id}", "Evaluation ID: {id}"),
+    "guide_identity_created": ("创建时间：{created}", "Created: {created}"),
+    "guide_identity_unit_year": ("被评价单位：{unit}　评价年度：{year}", "Unit: {unit}   Year: {year}"),
+    "guide_identity_no_unit": ("（未填写，见“设置”）", "(not filled in, see Settings)"),
+    "guide_identity_no_year": ("（未填写）", "(not filled in)"),
+    "guide_identity_note": ("专家问卷带有此编号并加密签名，只能收回到本评价（本文件及其副本）；bpm-xl new 新建的工作簿有新的编号。",
+                            "Expert forms carry this ID, sealed, and are collected into this evaluation only (this file "
+                            "and its copies); a workbook made with bpm-xl new has a new ID."),
+    "log_sheet": ("收回记录", "Collected forms"),
+    "log_time": ("收回时间", "collected at"),
+    "log_file": ("问卷文件", "form file"),
+    "log_expert": ("专家", "expert"),
+    "log_round": ("轮次", "round"),
+    "log_cells": ("改动单元格数", "cells changed"),
+    "log_evaluation": ("评价编号", "evaluation ID"),
+    "log_note": ("说明", "note"),
     "conf_note": ("xlwings 设置：UDF Modules 指向 bpm_xl.udfs；如需指定 Python，请在下一行加入 Interpreter_Win 及其路径"
                   "（bpm-xl excel-setup 会代为填写）。",
                   "xlwings settings: UDF Modules points at bpm_xl.udfs; to pick a Python, add a row Interpreter_Win with "
