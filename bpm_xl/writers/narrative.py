@@ -67,7 +67,7 @@ STAGES = ("plan", "do", "check", "act")
 def heading(key: str, lang: str) -> str:
     for k, zh, en in OUTLINE:
         if k == key:
-            return zh if lang == "zh" else en
+            return pick((zh, en), lang)
     raise KeyError(key)
 
 
@@ -304,7 +304,7 @@ def conclusion(ev: Any, lang: str) -> list[str]:
     """Total, 100-point score, grade and the band that gave it."""
     s = ev.settings
     r = ev.rating
-    label = r.label_zh if lang == "zh" else r.label_en
+    label = r.label(lang)
     bands = r.bands.bands
     k = next(i for i, b in enumerate(bands) if b.grade == r.grade)
     rng = text("range_top", lang, lo=bands[k].lower) if k == 0 else text("range_mid", lang, lo=bands[k].lower,
@@ -517,7 +517,7 @@ def sensitivity_statement(ev: Any, sensitivity: Any, lang: str) -> str | None:
              (text("sens_resp", lang), sd.respondents)]
     stays = [float(p.rating_stays) for _, p in parts]
     lo = min(stays)
-    label = ev.rating.label_zh if lang == "zh" else ev.rating.label_en
+    label = ev.rating.label(lang)
     each = text("sep", lang).join(f"{n} {pct(v)}" for (n, _), v in zip(parts, stays))
     verdict = text("sens_stable" if lo >= 0.95 else "sens_fair" if lo >= 0.8 else "sens_sensitive", lang)
     return text("sensitivity", lang, draws=sd.draws, label=label, each=each, widest=_widest(parts), verdict=verdict)

@@ -19,7 +19,7 @@ from ..conversion import visible
 from . import charts
 from . import narrative as nv
 from .narrative import fix, pct
-from ..texts import glossary, text
+from ..texts import glossary, pick, text
 
 __all__ = ["ReportContext", "build_docx"]
 
@@ -182,7 +182,6 @@ def _figure(doc: Any, png: bytes, caption: str, width_cm: float = 15.0) -> None:
 # --------------------------------------------------------------------------- sections
 def score_rows(ev: Any, lang: str) -> tuple[list[str], list[list[str]], list[int]]:
     """The score table: dimensions with their indicators, then the total (display rounding)."""
-    zh = lang == "zh"
     head = [text(k, lang) for k in ("th_code", "th_dim_ind", "th_weight_local", "th_weight_global", "th_score", "th_weighted",
                                  "th_score100")]
     it = ev.indicator_table
@@ -192,7 +191,7 @@ def score_rows(ev: Any, lang: str) -> tuple[list[str], list[list[str]], list[int
         rows.append([d["dimension"], ev.system.label(d["dimension"], lang), fix(d["weight"], 4), fix(d["weight"], 4),
                      fix(d["score"], 4), fix(d["contribution"], 4), fix(d["score100"], 2)])
         for _, r in it[it["dimension"] == d["dimension"]].iterrows():
-            rows.append([r["code"], r["name_zh"] if zh else r["name_en"], fix(r["local_weight"], 4),
+            rows.append([r["code"], pick((r["name_zh"], r["name_en"]), lang), fix(r["local_weight"], 4),
                          fix(r["global_weight"], 4), fix(r["mean_score"], 4), fix(r["weighted_score"], 4), ""])
     bold.append(len(rows))
     rows.append(["", text("th_total", lang), fix(ev.dimension_table["weight"].sum(), 4),
@@ -233,21 +232,20 @@ def rectification_rows(items: Sequence[Any], ev: Any, lang: str, found: Any = No
 
 
 def year_rows(c: nv.YearComparison, lang: str) -> tuple[list[str], list[list[str]]]:
-    zh = lang == "zh"
     head = [text("th_code", lang), text("th_dimension", lang), text("th_yoy_weight", lang, y=c.prev_label),
             text("th_yoy_weight", lang, y=c.this_label), text("th_yoy_score", lang, y=c.prev_label),
             text("th_yoy_score", lang, y=c.this_label), text("th_change", lang)]
     rows = []
     for r in c.rows:
         ch = r.change
-        rows.append([r.code, r.name_zh if zh else r.name_en, fix(r.weight_prev, 4), fix(r.weight_now, 4),
+        rows.append([r.code, pick((r.name_zh, r.name_en), lang), fix(r.weight_prev, 4), fix(r.weight_now, 4),
                      fix(r.score100_prev, 2), fix(r.score100_now, 2),
                      "—" if ch is None else ("+" if ch > 0 else "") + fix(ch, 2)])
     d = c.score100_now - c.score100_prev
     rows.append(["", text("th_total100", lang), "", "", fix(c.score100_prev, 2), fix(c.score100_now, 2),
                  ("+" if d > 0 else "") + fix(d, 2)])
-    rows.append(["", text("th_grade", lang), "", "", f"{c.grade_prev} {c.label_prev[0 if zh else 1]}",
-                 f"{c.grade_now} {c.label_now[0 if zh else 1]}", ""])
+    rows.append(["", text("th_grade", lang), "", "", f"{c.grade_prev} {pick(c.label_prev, lang)}",
+                 f"{c.grade_now} {pick(c.label_now, lang)}", ""])
     return head, rows
 
 
@@ -305,7 +303,6 @@ def _work(doc: Any, ctx: ReportContext) -> None:
 def _conclusion(doc: Any, ctx: ReportContext) -> None:
     """三、综合评价结论"""
     ev, lang = ctx.evaluation, ctx.lang
-    zh = lang == "zh"
     doc.add_heading(text("h_conclusion", lang), level=1)
     doc.add_heading(text("h_scores", lang), level=2)
     head, rows, bold = score_rows(ev, lang)
@@ -315,7 +312,7 @@ def _conclusion(doc: Any, ctx: ReportContext) -> None:
         _para(doc, p)
     r = ev.rating
     bands = r.bands.bands
-    rows = [[b.grade, b.label_zh if zh else b.label_en, f"≥ {b.lower:g}" + ("" if k == 0 else f", < {bands[k - 1].lower:g}"),
+    rows = [[b.grade, b.label(lang), f"≥ {b.lower:g}" + ("" if k == 0 else f", < {bands[k - 1].lower:g}"),
              "◀" if b.grade == r.grade else ""] for k, b in enumerate(bands)]
     _table(doc, [text(k, lang) for k in ("th_grade", "th_label", "th_range", "th_this")],
            rows, bold_rows=[k for k, b in enumerate(bands) if b.grade == r.grade])
@@ -355,8 +352,8 @@ def _analysis(doc: Any, ctx: ReportContext) -> None:
         head, rows = year_rows(c, lang)
         _table(doc, head, rows, numeric_from=2, bold_rows=[len(rows) - 2, len(rows) - 1])
         if c.added or c.removed:
-            rows = [[text("th_added", lang), code, zhn if lang == "zh" else enn] for code, zhn, enn in c.added] + \
-                   [[text("th_removed_ind", lang), code, zhn if lang == "zh" else enn] for code, zhn, enn in c.removed]
+            rows = [[text("th_added", lang), code, pick((zhn, enn), lang)] for code, zhn, enn in c.added] + \
+                   [[text("th_removed_ind", lang), code, pick((zhn, enn), lang)] for code, zhn, enn in c.removed]
             _table(doc, [text("th_change", lang), text("th_code", lang), text("th_indicator", lang)], rows)
         yrows = [(rw.name_zh, rw.name_en, rw.score100_prev, rw.score100_now) for rw in c.rows]
         yrows.append(("总分", "Total", c.score100_prev, c.score100_now))
@@ -441,7 +438,6 @@ def _landscape(doc: Any, on: bool) -> None:
 def _annex(doc: Any, ctx: ReportContext) -> None:
     """八、附件: the 整改清单 (landscape), indicators and weights, consistency, glossary, audit trail."""
     ev, lang = ctx.evaluation, ctx.lang
-    zh = lang == "zh"
     _landscape(doc, True)
     doc.add_heading(text("h_annex", lang), level=1)
     doc.add_heading(text("annex1", lang), level=2)
@@ -457,7 +453,7 @@ def _annex(doc: Any, ctx: ReportContext) -> None:
     for _, d in ev.dimension_table.iterrows():
         rows.append([d["dimension"], ev.system.label(d["dimension"], lang), "", fix(d["weight"], 4), fix(d["weight"], 4)])
         for _, rr in it[it["dimension"] == d["dimension"]].iterrows():
-            rows.append([rr["code"], rr["name_zh"] if zh else rr["name_en"], nv.stage_short(rr["pdca"], lang),
+            rows.append([rr["code"], pick((rr["name_zh"], rr["name_en"]), lang), nv.stage_short(rr["pdca"], lang),
                          fix(rr["local_weight"], 4), fix(rr["global_weight"], 4)])
     _table(doc, [text(k, lang) for k in ("th_code", "th_name", "th_stage", "th_local", "th_weight_global")], rows,
            numeric_from=3, widths=(1.4, 6.2, 2.2, 3.0, 3.0))

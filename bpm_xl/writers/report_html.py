@@ -31,7 +31,7 @@ from typing import Any
 from ..conversion import visible
 from . import charts, safe
 from . import narrative as nv
-from ..texts import text
+from ..texts import pick, text
 
 __all__ = ["ReportFiles", "cjk_font_family", "find_soffice", "html_to_pdf", "render_html", "write_html"]
 
@@ -61,7 +61,7 @@ def _pending_html(ev: Any, lang: str) -> str:
              f"<tr><th>{_t('hier_cr', lang)}</th><td>{_num(ev.hierarchy.consistency_ratio, 4)}</td></tr>"
              "</tbody></table>"]
     it = ev.indicator_table
-    rows = [[_e(r["code"]), _e(r["name_zh"] if lang == "zh" else r["name_en"]), str(int(r["answers"])),
+    rows = [[_e(r["code"]), _e(pick((r["name_zh"], r["name_en"]), lang)), str(int(r["answers"])),
              _pending_mark(r["mean_score"], 4, lang), _num(r["global_weight"]), _pending_mark(r["weighted_score"], 4, lang)]
             for _, r in it.iterrows()]
     parts.append(f"<h2 id='scores'>{_t('scores', lang)}</h2>")
@@ -69,7 +69,7 @@ def _pending_html(ev: Any, lang: str) -> str:
                          _t("global_w", lang), _t("weighted_score", lang)], rows,
                         foot=[_t("sum", lang), "", "", "", _num(it["global_weight"].sum()), _pending_mark(None, 4, lang)]))
     dt = ev.dimension_table
-    rows = [[_e(r["dimension"]), _e(r["name_zh"] if lang == "zh" else r["name_en"]), _num(r["weight"]),
+    rows = [[_e(r["dimension"]), _e(pick((r["name_zh"], r["name_en"]), lang)), _num(r["weight"]),
              _pending_mark(r["score"], 4, lang), _pending_mark(r["score100"], 2, lang),
              _pending_mark(r["contribution"], 4, lang)] for _, r in dt.iterrows()]
     parts.append(_table([_t("code", lang), _t("dimension", lang), _t("weight", lang), _t("dim_score", lang),
@@ -164,7 +164,7 @@ img{max-width:100%}
 def _summary(ev: Any, d: Mapping[str, Any], lang: str) -> str:
     s = ev.settings
     r = ev.rating
-    grade_label = r.label_zh if lang == "zh" else r.label_en
+    grade_label = r.label(lang)
     parts = [f"<h2 id='summary'>{_t('summary', lang)}</h2>"]
     parts.append(
         "<table class='kpi' border='1' cellspacing='0' cellpadding='4'><tbody>"
@@ -189,7 +189,7 @@ def _summary(ev: Any, d: Mapping[str, Any], lang: str) -> str:
     for k, b in enumerate(bands):
         rng = f"≥ {b.lower:g}" + ("" if k == 0 else f", &lt; {bands[k - 1].lower:g}")
         hit = b.grade == r.grade
-        rows.append([_e(b.grade), _e(b.label_zh if lang == "zh" else b.label_en), _num(b.lower, 1), rng,
+        rows.append([_e(b.grade), _e(b.label(lang)), _num(b.lower, 1), rng,
                      "◀" if hit else ""])
         classes.append("hit" if hit else "")
     parts.append(_table([_t("grade", lang), _t("label", lang), _t("lower", lang), _t("range", lang),
@@ -213,7 +213,7 @@ def _tree(ev: Any, lang: str) -> str:
         for k, (_, row) in enumerate(part.iterrows()):
             lead = "&nbsp;&nbsp;&nbsp;&nbsp;" if di == len(system.dimensions) - 1 else "│&nbsp;&nbsp;&nbsp;"
             twig = "└─ " if k == len(part) - 1 else "├─ "
-            name = row["name_zh"] if lang == "zh" else row["name_en"]
+            name = pick((row["name_zh"], row["name_en"]), lang)
             stage = _stage_name(row["pdca"], lang)
             rows.append([lead + twig + _e(name), _e(row["code"]), _e(stage), _num(row["local_weight"]),
                          _num(row["global_weight"])])
@@ -226,7 +226,7 @@ def _stage_name(stage: str, lang: str) -> str:
     from ..model import PDCA_LABELS
 
     zh, en = PDCA_LABELS.get(stage, (stage, stage))
-    return zh if lang == "zh" else en
+    return pick((zh, en), lang)
 
 
 def _pair(j: Any, children: Sequence[str], lang: str, system: Any) -> str:
@@ -366,21 +366,21 @@ def _scores(ev: Any, lang: str) -> str:
     parts = [f"<h2 id='scores'>{_t('scores', lang)}</h2>"]
     rows = []
     for _, r in it.iterrows():
-        name = r["name_zh"] if lang == "zh" else r["name_en"]
+        name = pick((r["name_zh"], r["name_en"]), lang)
         rows.append([_e(r["code"]), _e(name), str(int(r["answers"])), _num(r["mean_score"], 4), _num(r["global_weight"]),
                      _num(r["weighted_score"], 4)])
     parts.append(_table([_t("code", lang), _t("name", lang), _t("answers", lang), _t("mean_score", lang),
                          _t("global_w", lang), _t("weighted_score", lang)], rows,
                         foot=[_t("sum", lang), "", "", "", _num(it["global_weight"].sum()), _num(ev.total, 4)]))
     dt = ev.dimension_table
-    rows = [[_e(r["dimension"]), _e(r["name_zh"] if lang == "zh" else r["name_en"]), _num(r["weight"]),
+    rows = [[_e(r["dimension"]), _e(pick((r["name_zh"], r["name_en"]), lang)), _num(r["weight"]),
              _num(r["score"], 4), _num(r["score100"], 2), _num(r["contribution"], 4)] for _, r in dt.iterrows()]
     parts.append(_table([_t("code", lang), _t("dimension", lang), _t("weight", lang), _t("dim_score", lang),
                          _t("dim_score100", lang), _t("contribution", lang)], rows,
                         foot=[_t("sum", lang), "", _num(dt["weight"].sum()), "", _num(ev.score100, 2), _num(ev.total, 4)]))
     parts.append(f"<p>{_t('total', lang)} = Σ wᵢ·sᵢ = <b>{_num(ev.total, 4)}</b>; {_t('score100', lang)} = "
                  f"{_num(ev.total, 4)} / {s.scale_max:g} × 100 = <b>{_num(ev.score100, 2)}</b> → "
-                 f"<b>{_e(ev.rating.grade)} {_e(ev.rating.label_zh if lang == 'zh' else ev.rating.label_en)}</b></p>")
+                 f"<b>{_e(ev.rating.grade)} {_e(ev.rating.label(lang))}</b></p>")
     # fuzzy
     f = ev.fuzzy
     parts.append(f"<h3>{_t('fuzzy', lang)}</h3><p class='note'>{_t('fuzzy_note', lang)}</p>")
