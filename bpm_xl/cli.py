@@ -84,7 +84,7 @@ def _user_errors(source: str | os.PathLike | None = None) -> Iterator[None]:
                 msg = f"{name}: {msg}"
         _fail(msg)
     except OSError as exc:
-        from .writers.safe import os_error_message
+        from .service import os_error_message
 
         _fail(os_error_message(exc, source))
 
@@ -283,9 +283,7 @@ def evaluate_cmd(
         if json_:
             typer.echo(_as_json(done.evaluation, done.sensitivity))
         elif csv is not None:
-            from .writers.csvout import write_csv
-
-            written = write_csv(done.evaluation, csv, done.sensitivity, lang=done.lang, keys=keys)
+            written = service.write_csv_tables(done.evaluation, csv, done.sensitivity, lang=done.lang, keys=keys)
             if not quiet:
                 console.print_lines(console.stdout(), written)
         elif not quiet:

@@ -5,8 +5,9 @@
 - :func:`apply_survey`: a survey export (see :mod:`bpm_xl.readers.survey`) -> a new WorkbookData;
 - :func:`feedback_rows`: per expert matrix that fails, the judgments to reconsider.
 
-Nothing here reads or writes a file; the shells (``bpm_xl.cli_collect``) do, and the hub is
-written only by the service (``service.rebuild_file(path, update=...)``).
+Nothing here reads or writes a file; the service's collection jobs (``service.write_forms``,
+``collect_forms``, ``import_survey_file``, ``write_feedback``) do, and the hub is written only by
+its one rebuild (``service.rebuild_file(path, update=...)``).
 """
 
 from __future__ import annotations

@@ -6,34 +6,32 @@
   workbooks named like a Python module, through the companion ``<name>.py``.
 - Office.js (xlwings Server / Lite): :func:`rebuild_script` is an ``@xw.script``.
 
-``rebuild`` reads the input sheets, validates and plans them through the service
-(:func:`bpm_xl.service.plan_book`; invalid input: a dialog, nothing written) and writes it back in a few bulk writes: per output
-sheet one clear, one write of all values and formulas, one number format, and one write per
-array formula; input sheets that follow the indicator list are rewritten only when their
-layout changed, carrying every value by code. The settings, indicator and expert sheets are
-never written.
+``rebuild`` reads the book's sheets and names, validates and plans them through the service
+(:func:`bpm_xl.service.plan_book`; invalid input: a dialog, nothing written), asks the service
+for the steps that write the plan (:func:`bpm_xl.service.book_writes`: per output sheet one
+clear, one write of all values and formulas, one number format, and one write per array
+formula; input sheets that follow the indicator list rewritten only when their layout changed,
+carrying every value by code; the settings, indicator and expert sheets never written) and
+carries them out through xlwings. This module imports the service and xlwings, nothing else
+of bpm-xl's layers (no command-line library on the Excel button's path).
 """
 
 from __future__ import annotations
 
-import datetime
-import math
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import xlwings as xw
 
-from pathlib import Path
-
+from . import service
 from .errors import BpmError
-from .layout.labels import FORMS_DIR, GUIDE_ROWS, OUTPUT_ROLES, RESHAPED_INPUT_ROLES, RETURNED_DIR
-from .layout.types import Formula, SheetPlan, WorkbookPlan
-from .readers.workbook import Grids, lang_of, parse_constants, parse_names, read_data
 
-__all__ = ["RebuildSummary", "book_grids", "collect", "collect_main", "dense", "forms", "forms_main", "main",
+if TYPE_CHECKING:  # pragma: no cover
+    from .service import Grids
+
+__all__ = ["RebuildSummary", "book_grids", "collect", "collect_main", "forms", "forms_main", "main",
            "rebuild", "rebuild_script", "report", "report_main"]
-
-_NUMBER_FORMAT = "0.0000"
 
 
 @dataclass(frozen=True)
@@ -55,7 +53,8 @@ def _rows(value: Any) -> list[list[Any]]:
 
 
 def book_grids(book: Any) -> Grids:
-    """All sheets' values (anchored at A1) and the defined names of a live workbook."""
+    """All sheets' values (anchored at A1) and the defined names of a live workbook, as the
+    service reads them (:func:`bpm_xl.service.book_grids_of`)."""
     sheets: dict[str, list[list[Any]]] = {}
     for sh in book.sheets:
         ur = sh.used_range
@@ -72,40 +71,7 @@ def book_grids(book: Any) -> Grids:
             continue
         if refers:
             names[n.name] = refers
-    return Grids(sheets, parse_names(names), source=getattr(book, "name", "workbook"),
-                 constants=parse_constants(names))
-
-
-def formula_cell(v: Any) -> Any:
-    """What ``Range.formula`` receives for one cell: a layout :class:`Formula` as a formula;
-    any other text behind Excel's text prefix ``'`` (so "=1+1", "1/3" or "TRUE" typed by a user
-    stays that text: text never becomes code or a number); blanks as ""; numbers as they are."""
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    if isinstance(v, Formula):
-        return str(v)
-    if isinstance(v, str):
-        return "'" + v if v else ""
-    if isinstance(v, bool):
-        return "'" + str(v)
-    return v
-
-
-def dense(sp: SheetPlan) -> list[list[Any]]:
-    """The sheet's blocks as one rectangle from A1 (array formulas left empty), each cell as
-    :func:`formula_cell` gives it."""
-    nrows = max([b.row + b.nrows for b in sp.blocks] + [a.row + a.nrows for a in sp.arrays] + [1])
-    ncols = max([b.col + b.ncols for b in sp.blocks] + [a.col + a.ncols for a in sp.arrays] + [1])
-    grid: list[list[Any]] = [[""] * ncols for _ in range(nrows)]
-    for b in sp.blocks:
-        for i, row in enumerate(b.rows()):
-            for j, v in enumerate(row):
-                grid[b.row + i][b.col + j] = formula_cell(v)
-    return grid
-
-
-def _norm_ref(refers: str) -> str:
-    return refers.replace("$", "").replace("'", "").lstrip("=").upper()
+    return service.book_grids_of(sheets, names, source=getattr(book, "name", "workbook"))
 
 
 def rebuild(book: Any, update: Any = None, force: tuple[str, ...] = ()) -> RebuildSummary:
@@ -114,157 +80,47 @@ def rebuild(book: Any, update: Any = None, force: tuple[str, ...] = ()) -> Rebui
     Validation is the service's (:func:`bpm_xl.service.assess`, the same as ``bpm-xl
     rebuild``): on invalid input nothing is written and the summary carries the message.
     """
-    from .service import plan_book  # noqa: PLC0415 - shells import lazily
-
     g = book_grids(book)
     try:
-        plan, assessment = plan_book(g, update=update)
+        plan, assessment = service.plan_book(g, update=update)
     except BpmError as exc:
         return RebuildSummary((), 0, f"{exc} Nothing was written.", refused=True)
-    written, changed = _write(book, plan, g, force)
-    return RebuildSummary(tuple(written), changed, assessment.missing)
-
-
-def _layout_unchanged(sp: SheetPlan, plan: WorkbookPlan, g: Grids) -> bool:
-    prefix = {"judgments": "BPM_J_", "delphi": "BPM_DELPHI_", "survey": "BPM_SURVEY"}[sp.role]
-    mine = {k: v for k, v in plan.names.items() if k.startswith(prefix)}
-    for k, v in mine.items():
-        old = g.names.get(k)
-        if old is None:
-            return False
-        new = parse_names({k: v})[k]
-        if sp.role == "survey":
-            # rows grow with respondents; only the indicator columns decide the layout
-            if (old[0], old[1], old[2], old[4]) != (new[0], new[1], new[2], new[4]):
-                return False
-        elif old != new:
-            return False
-    # the codes in headers and row heads (indicators, experts, nodes) must match too
-    existing = g.sheets.get(sp.name, [])
-    for b in sp.blocks:
-        if b.style not in ("header", "rowhead", "subtitle"):
-            continue
-        for i, row in enumerate(b.cells):
-            for j, v in enumerate(row):
-                r, c = b.row + i, b.col + j
-                old_v = existing[r][c] if r < len(existing) and c < len(existing[r]) else None
-                if _code(old_v) != _code(v):
-                    return False
-    extra = [k for k in g.names if k.startswith(prefix) and k not in mine]
-    return not extra
-
-
-def _code(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    return str(v).strip()
-
-
-#: Input sheets the macro rewrites on every rebuild, cell by cell over bpm-xl's own blocks
-#: (the 整改清单 gains pre-filled rows, the 整改措施库 new indicators; the rows typed there are read and
-#: written back as typed).
-ALWAYS_WRITTEN = ("rectification", "measures")
-
-
-def _write_blocks(sheet: Any, sp: SheetPlan) -> None:
-    """Write ``sp``'s blocks where they are, leaving every other cell of the sheet alone."""
-    for b in sp.blocks:
-        if b.nrows and b.ncols:
-            cells = [[formula_cell(v) for v in row] + [""] * (b.ncols - len(row)) for row in b.rows()]
-            sheet.range((b.row + 1, b.col + 1)).resize(b.nrows, b.ncols).formula = cells
-
-
-def _write_columns(sheet: Any, sp: SheetPlan, old_rows: int) -> None:
-    """One write of bpm-xl's columns of ``sp`` (down to the sheet's old last row, so rows that
-    moved up leave no copy behind); the columns to the right stay as the user left them."""
-    grid = dense(sp)
-    width = max((b.col + b.ncols for b in sp.blocks), default=1)
-    grid = [row[:width] for row in grid] + [[""] * width for _ in range(max(0, old_rows - len(grid)))]
-    sheet.range((1, 1)).resize(len(grid), width).formula = grid
-
-
-def _write_guide(sheet: Any, sp: SheetPlan) -> None:
-    """The Guide's own rows (the first GUIDE_ROWS of column A: its lines and the evaluation's ID)
-    in one write; anything else the plan holds there (a user's notes) block by block."""
-    column: list[list[Any]] = [[""] for _ in range(GUIDE_ROWS)]
-    rest = []
-    for b in sp.blocks:
-        if b.col == 0 and b.row + b.nrows <= GUIDE_ROWS:
-            for i, row in enumerate(b.rows()):
-                column[b.row + i][0] = formula_cell(row[0] if row else None)
-        else:
-            rest.append(b)
-    sheet.range((1, 1)).resize(GUIDE_ROWS, 1).formula = column
-    _write_blocks(sheet, replace(sp, blocks=rest))
-
-
-def _write_status(existing: dict[str, Any], plan: WorkbookPlan) -> list[str]:
-    """What the file is (example / own / blank data), where the user sheets say it: the Guide's
-    own lines and the BPM_DATA cell on Settings; nothing else on those sheets is touched."""
-    done = []
-    for sp in plan.sheets:
-        if sp.role == "guide" and sp.name in existing:
-            _write_guide(existing[sp.name], sp)
-            done.append(sp.name)
-    ref = plan.names.get("BPM_DATA")
-    where = parse_names({"BPM_DATA": ref}).get("BPM_DATA") if ref else None
-    if where and where[0] in existing:
-        settings = next(sp for sp in plan.sheets if sp.role == "settings")
-        value = next((b.cells[where[1] - b.row][where[2] - b.col] for b in settings.blocks
-                      if b.row <= where[1] < b.row + b.nrows and b.col <= where[2] < b.col + b.ncols), None)
-        existing[where[0]].range((where[1] + 1, where[2] + 1)).value = value
-    return done
-
-
-def _write(book: Any, plan: WorkbookPlan, g: Grids, force: tuple[str, ...] = ()) -> tuple[list[str], int]:
-    existing = {sh.name: sh for sh in book.sheets}
-    written: list[str] = []
-    for sp in plan.sheets:
-        if sp.role in ALWAYS_WRITTEN or (sp.role in force and sp.role not in RESHAPED_INPUT_ROLES):
-            sheet = existing.get(sp.name) or book.sheets.add(sp.name, after=book.sheets[len(book.sheets) - 1])
-            existing[sp.name] = sheet
-            if sp.role in ALWAYS_WRITTEN:
-                _write_columns(sheet, sp, len(g.sheets.get(sp.name, [])))
-            else:
-                _write_blocks(sheet, sp)
-            written.append(sp.name)
-            continue
-        if sp.role not in OUTPUT_ROLES and sp.role not in RESHAPED_INPUT_ROLES:
-            continue
-        if sp.role in RESHAPED_INPUT_ROLES and sp.name in existing and _layout_unchanged(sp, plan, g):
-            if sp.role in force:  # same layout, new values (returned forms): bpm-xl's blocks only
-                _write_blocks(existing[sp.name], sp)
-                written.append(sp.name)
-            continue
-        sheet = existing.get(sp.name)
-        if sheet is None:
-            sheet = book.sheets.add(sp.name, after=book.sheets[len(book.sheets) - 1])
-            existing[sp.name] = sheet
-        else:
-            sheet.clear_contents()
-        grid = dense(sp)
-        rng = sheet.range((1, 1)).resize(len(grid), len(grid[0]))
-        rng.formula = grid
-        if sp.kind == "output":
-            rng.number_format = _NUMBER_FORMAT
-        for a in sp.arrays:
-            sheet.range((a.row + 1, a.col + 1)).resize(a.nrows, a.ncols).formula_array = a.formula
-        written.append(sp.name)
-    written += _write_status(existing, plan)
-    changed = 0
-    current = {k: v for k, v in ((n.name, _safe_refers(n)) for n in book.names)}
-    for name, refers in plan.names.items():
-        old = current.get(name)
-        if old is not None and _norm_ref(old) == _norm_ref(refers):
-            continue
-        if old is None:
+    writes = service.book_writes(plan, g, force)
+    _carry_out(book, writes.steps)
+    current = {n.name: _safe_refers(n) for n in book.names}
+    changes = service.name_changes(plan, current)
+    for name, refers, new in changes:
+        if new:
             book.names.add(name, refers)
         else:
             book.names[name].refers_to = refers
-        changed += 1
-    return written, changed
+    return RebuildSummary(writes.sheets_written, len(changes), assessment.missing)
+
+
+def _carry_out(book: Any, steps: Any) -> None:
+    """The service's write steps (:class:`bpm_xl.writers.livebook.Write`), each one xlwings call."""
+    sheets = {sh.name: sh for sh in book.sheets}
+    for w in steps:
+        if w.op == "add":
+            sheets[w.sheet] = book.sheets.add(w.sheet, after=book.sheets[len(book.sheets) - 1])
+            continue
+        sheet = sheets[w.sheet]
+        if w.op == "clear":
+            sheet.clear_contents()
+            continue
+        rng = sheet.range((w.row + 1, w.col + 1))
+        if w.op == "value":
+            rng.value = w.content
+            continue
+        rng = rng.resize(w.nrows, w.ncols)
+        if w.op == "formula":
+            rng.formula = w.content
+        elif w.op == "number_format":
+            rng.number_format = w.content
+        elif w.op == "formula_array":
+            rng.formula_array = w.content
+        else:  # pragma: no cover - a step this shell does not know is a bug in the service
+            raise ValueError(f"unknown write step {w.op!r}")
 
 
 def _safe_refers(n: Any) -> str | None:
@@ -304,13 +160,10 @@ def _path(book: Any) -> Path:
 def forms(book: Any) -> str:
     """生成专家问卷: one form per expert into the folder ``<name>_forms`` next to the workbook
     (the workbook is saved first, so the forms carry what the sheets show)."""
-    from .cli_collect import write_forms  # noqa: PLC0415
-    from .service import lang_of_file  # noqa: PLC0415
-
     book.save()
     path = _path(book)
-    out = path.parent / FORMS_DIR.format(stem=path.stem)
-    files = write_forms(path, out, lang=lang_of_file(path))
+    out = service.forms_folder(path)
+    files = service.write_forms(path, out, lang=service.lang_of_file(path))
     return f"{len(files)} -> {out}"
 
 
@@ -318,34 +171,21 @@ def collect(book: Any) -> str:
     """收回问卷: every .xlsx in the folder ``<name>_returned`` next to the workbook is read,
     checked and written into the judgment, Delphi and expert sheets, then the workbook is
     rebuilt (invalid forms: a dialog, nothing written)."""
-    from .cli_collect import read_forms  # noqa: PLC0415
-    from .collect import apply_forms  # noqa: PLC0415
-
-    path = _path(book)
-    folder = path.parent / RETURNED_DIR.format(stem=path.stem)
-    files = sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".~")))
+    folder, files = service.returned_forms(_path(book))
     if not files:
         return f"{folder}: no returned forms (.xlsx) found"
-    g = book_grids(book)
-    data = read_data(g)
-    lang = lang_of(g)
-    returned = read_forms(data, files, lang)    # raises BpmError naming file and cell
-    now = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-    _, changes = apply_forms(data, returned, lang, now=now)
-    if not (changes.changes or changes.logged):
-        return "\n".join(changes.lines()) or "nothing to change"
-    summary = rebuild(book, update=lambda d: apply_forms(d, returned, lang, now=now)[0],
-                      force=("judgments", "delphi", "experts", "collected"))
-    return summary.problem if summary.refused else "\n".join(changes.lines())
+    job = service.book_forms_update(book_grids(book), files)    # raises BpmError naming file and cell
+    if not job.changes_anything:
+        return "\n".join(job.report.lines()) or "nothing to change"
+    summary = rebuild(book, update=job.update, force=("judgments", "delphi", "experts", "collected"))
+    return summary.problem if summary.refused else "\n".join(job.report.lines())
 
 
 def report(book: Any) -> str:
     """生成Word报告: saves the workbook, then writes ``<name>_report.docx`` next to it."""
-    from .service import report_file  # noqa: PLC0415
-
     book.save()
     path = _path(book)
-    files = report_file(path, path.with_name(f"{path.stem}_report.docx"), fmt="docx")
+    files = service.report_file(path, path.with_name(f"{path.stem}_report.docx"), fmt="docx")
     return str(files.path)
 
 

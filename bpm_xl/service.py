@@ -68,6 +68,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model import IndicatorSystem
     from .writers.report_html import ReportFiles
     from .sensitivity import SensitivityResult
+    from .writers.livebook import LiveWrites
 
 __all__ = [
     "EXAMPLE",
@@ -631,12 +632,12 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
 
 def import_survey_file(book: str | Path, export: str | Path, map_csv: str | Path | None = None, *,
                        first_option: str | None = None, dry_run: bool = False, screen: bool = False,
-                       min_seconds: float | None = None) -> tuple[Any, Path | None]:
+                       min_seconds: float | None = None) -> SurveyImportDone:
     """Fill a hub's survey sheet from a survey export (``bpm-xl import-survey``): the import is
     computed once (:func:`bpm_xl.collect.survey_import`), then written by the one rebuild with the
     survey map saved. ``first_option``: the text of option 1 of a code export (非常满意 or
-    非常不满意; "very satisfied" / "very dissatisfied"). Returns (SurveyImport, backup or None);
-    nothing is written on a dry run or when the hub already holds these answers."""
+    非常不满意; "very satisfied" / "very dissatisfied"). Nothing is written on a dry run or when
+    the hub already holds these answers (the result's backup is None)."""
     from .collect import survey_import, with_collection_facts, with_survey
     from .readers.survey import first_option as order_of
     from .readers.survey import read_export, read_map_csv
@@ -652,11 +653,11 @@ def import_survey_file(book: str | Path, export: str | Path, map_csv: str | Path
     given = read_map_csv(Path(map_csv)) if map_csv is not None else None
     result, grid = survey_import(values, g.sheets, table, given, first, screen, min_seconds, _lang(g))
     if dry_run or grid is None:
-        return result, None
+        return SurveyImportDone(result, None)
     ids, rows = list(result.ids), list(result.rows)
     lang = _lang(g)
-    return result, rebuild_file(book, update=lambda d: with_collection_facts(with_survey(d, ids, rows), result, lang),
-                                survey_map=grid).backup
+    return SurveyImportDone(result, rebuild_file(
+        book, update=lambda d: with_collection_facts(with_survey(d, ids, rows), result, lang), survey_map=grid).backup)
 
 
 def _with_identity(data: WorkbookData, values: WorkbookData) -> tuple[WorkbookData, WorkbookData, str | None]:
@@ -788,3 +789,229 @@ def write_functions(out: str | Path = "bpm_functions.xlsx", *, lang: str = "zh")
     safe.check_writable(out)
     inputs = load_example(lang=lang)
     return write_library(out, lang, inputs, evaluate(inputs))
+
+
+# ----------------------------------------------------------------------------- the collection round trip
+def forms_folder(book: str | Path) -> Path:
+    """The folder the in-Excel Forms button writes into: ``<name>_forms`` next to the workbook."""
+    from .layout.labels import FORMS_DIR
+
+    book = Path(book)
+    return book.parent / FORMS_DIR.format(stem=book.stem)
+
+
+def returned_forms(book: str | Path) -> tuple[Path, list[Path]]:
+    """The folder ``<name>_returned`` next to the workbook and the returned forms in it (every
+    .xlsx, Office and LibreOffice lock files left out), in name order."""
+    from .layout.labels import RETURNED_DIR
+
+    book = Path(book)
+    folder = book.parent / RETURNED_DIR.format(stem=book.stem)
+    return folder, sorted(p for p in folder.glob("*.xlsx") if not p.name.startswith(("~$", ".~")))
+
+
+def _safe_name(s: str) -> str:
+    bad = '<>:"/\\|?*\x00'
+    s = "".join("_" if ch in bad or ord(ch) < 32 else ch for ch in s).strip().strip(".")
+    return s or "expert"
+
+
+def write_forms(book: str | Path, out: str | Path, round_: int = 1, lang: str = "zh", layout: str = "row"
+                ) -> list[Path]:
+    """One questionnaire (.xlsx) per expert on the hub's Experts sheet, pre-filled from the hub
+    (round 2: with the round-1 figures); every file checked before the first is written."""
+    from .collect import form_specs
+    from .writers.forms import form_bytes
+
+    book, out = Path(book), Path(out)
+    data, g = read_workbook(book, formulas=False)
+    ev = None
+    if round_ >= 2:
+        ev, _ = evaluation_of(data, g.source, sensitivity=False)
+    specs = form_specs(data, round_, lang, layout, evaluation=ev)
+    if not specs:
+        raise WorkbookError(f"{book.name}: the Experts sheet lists no expert")
+    files = []
+    names = set()
+    for s in specs:
+        name = _safe_name(f"{s.expert}_{s.expert_name}" if s.expert_name else s.expert)
+        if name in names:
+            raise WorkbookError(f"{book.name}: two experts give the file name {name}.xlsx; make the codes unique")
+        names.add(name)
+        files.append((out / f"{name}.xlsx", form_bytes(s)))
+    out.mkdir(parents=True, exist_ok=True)
+    for p, content in files:
+        safe.atomic_write(p, content)
+    return [p for p, _ in files]
+
+
+def read_forms(book_values: WorkbookData, files: list[Path], lang: str | None = None, adopt: bool = False
+               ) -> list[Any]:
+    """The returned forms' answers; a form of another evaluation or with a broken seal is refused
+    (:func:`bpm_xl.collect.check_identity`) before its answers are read."""
+    from .collect import check_identity, hub_nodes, number
+    from .collect import system_of as system_of_data
+    from .layout.forms import fingerprint
+    from .readers.forms import FormAnswers, identity_fields, read_answers, read_form_grids, read_identity
+
+    system = system_of_data(book_values)
+    lo = number(book_values.settings.get("scale_min"))
+    hi = number(book_values.settings.get("scale_max"))
+    out = []
+    fp = fingerprint(book_values.system_rows)
+    for f in files:
+        grids = read_form_grids(f)
+        ident = read_identity(f.name, grids)
+        bare = FormAnswers(file=f.name, expert=ident["expert"], round=ident["round"],
+                           fingerprint=ident["fingerprint"], title=ident["title"], layout=ident["layout"],
+                           lang=ident["lang"], judgments={}, ratings={}, ca=None, cs=None, **identity_fields(ident))
+        check_identity(bare, book_values, lang or "zh", adopt)
+        if ident["fingerprint"] != fp:
+            # identity checks (another workbook / changed system) come first, with the cell
+            out.append(bare)
+            continue
+        out.append(read_answers(f.name, grids, ident, hub_nodes(system), list(system.codes),
+                                1.0 if lo is None else lo, 5.0 if hi is None else hi, lang or "zh"))
+    return out
+
+
+@dataclass(frozen=True)
+class FormsUpdate:
+    """Returned forms taken into a hub's data: what changes (``report``, a
+    :class:`~bpm_xl.collect.ChangeReport`) and the update that makes the change, for the rebuild."""
+
+    report: Any
+    update: Callable[[WorkbookData], WorkbookData]
+
+    @property
+    def changes_anything(self) -> bool:
+        """A cell changes, or a form is recorded on the 收回记录 sheet for the first time."""
+        return bool(self.report.changes or self.report.logged)
+
+
+def forms_update(values: WorkbookData, files: list[Path], lang: str, adopt: bool = False) -> FormsUpdate:
+    """Read and check returned forms against a hub's data (cached values); refuses before
+    anything is written. The update records the forms with the time of this call."""
+    import datetime as _dt
+
+    from .collect import apply_forms
+
+    forms = read_forms(values, files, lang, adopt)
+    now = _dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    _, report = apply_forms(values, forms, lang, adopt, now)
+    return FormsUpdate(report, lambda d: apply_forms(d, forms, lang, adopt, now)[0])
+
+
+def book_forms_update(grids: Grids, files: list[Path]) -> FormsUpdate:
+    """:func:`forms_update` over a live workbook's sheets (the in-Excel Collect button)."""
+    return forms_update(read_data(grids), files, lang_of(grids))
+
+
+def collect_forms(book: str | Path, files: list[Path], dry_run: bool = False, adopt: bool = False
+                  ) -> tuple[Any, Path | None]:
+    """Collect returned forms into the hub; returns (ChangeReport, backup or None). The hub is
+    written when a cell changes or a form is recorded on the 收回记录 sheet for the first time."""
+    values, g = read_workbook(book, formulas=False)
+    job = forms_update(values, files, lang_of(g), adopt)          # refuses before anything is written
+    if dry_run or not job.changes_anything:
+        return job.report, None
+    res = rebuild_file(book, update=job.update)
+    return replace(job.report, identity_added=res.identity_added or ""), res.backup
+
+
+def form_files(args: list[Path]) -> list[Path]:
+    """The returned forms named on the command line: files, folders (every .xlsx in them, Office
+    lock files ``~$...`` left out) and wildcards (``回收/*.xlsx``: cmd.exe and PowerShell pass
+    them on unexpanded), in order, each once. A folder or wildcard that gives no form is refused."""
+    import glob
+
+    out: list[Path] = []
+    for a in args:
+        text = str(a)
+        if a.is_dir():
+            found = sorted(p for p in a.iterdir() if p.suffix.lower() == ".xlsx" and p.is_file()
+                           and not p.name.startswith(("~$", ".~")))
+            if not found:
+                raise WorkbookError(f"{a}: the folder holds no returned form (.xlsx)")
+        elif not a.exists() and glob.has_magic(text):
+            found = sorted(Path(p) for p in glob.glob(text) if not Path(p).name.startswith(("~$", ".~"))
+                           and Path(p).is_file())
+            if not found:
+                raise WorkbookError(f"{text}: no file matches")
+        else:
+            found = [a]
+        out.extend(p for p in found if p not in out)
+    return out
+
+
+def write_feedback(book: str | Path, out: str | Path, lang: str | None = None
+                   ) -> tuple[list[dict[str, Any]], list[Path]]:
+    """The consistency feedback of the hub's expert matrices (``lang``: default the workbook's).
+    Needs the judgments only: it works before any survey is imported."""
+    from .collect import feedback_rows
+    from .collect import system_of as system_of_data
+    from .writers.feedback import write_feedback_files
+
+    data, g = read_workbook(book, formulas=False)
+    lang = lang or lang_of_file(book)
+    ev = evaluate_data(data, g.source)
+    rows = feedback_rows(ev, system_of_data(data), lang)
+    return rows, write_feedback_files(Path(out), rows, lang)
+
+
+@dataclass(frozen=True)
+class SurveyImportDone:
+    """A survey import (``bpm-xl import-survey``): the import (``report``, a
+    :class:`~bpm_xl.collect.SurveyImport`: mapping, screening, respondents), and the hub's
+    backup when the hub was written (None on a dry run or when it holds these answers)."""
+
+    report: Any
+    backup: Path | None
+
+
+# ----------------------------------------------------------------------------- the in-Excel rebuild
+def book_grids_of(sheets: dict[str, list[list[Any]]], names: dict[str, str], source: str = "workbook") -> Grids:
+    """A live workbook's sheets (values from A1) and defined names (name -> refers to) as the
+    readers' :class:`~bpm_xl.readers.workbook.Grids`."""
+    from .readers.workbook import parse_constants, parse_names
+
+    return Grids(sheets, parse_names(names), source=source, constants=parse_constants(names))
+
+
+def book_writes(plan: WorkbookPlan, grids: Grids, force: tuple[str, ...] = ()) -> "LiveWrites":
+    """The steps that write ``plan`` into the live workbook ``grids`` was read from
+    (:func:`bpm_xl.writers.livebook.live_writes`)."""
+    from .writers.livebook import live_writes
+
+    return live_writes(plan, grids.sheets, grids.names, force)
+
+
+def name_changes(plan: WorkbookPlan, current: dict[str, str | None]) -> tuple[tuple[str, str, bool], ...]:
+    """The plan's defined names that a live workbook lacks or has elsewhere: (name, refers to, new?)."""
+    from .writers.livebook import name_changes as changes
+
+    return changes(plan.names, current)
+
+
+# ----------------------------------------------------------------------------- for the shells
+def os_error_message(exc: OSError, path: str | os.PathLike | None = None) -> str:
+    """One line naming the path and the cause of an OSError (:func:`bpm_xl.writers.safe.os_error_message`)."""
+    return safe.os_error_message(exc, path)
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """A text file (UTF-8) written atomically."""
+    return safe.write_text(path, text)
+
+
+def write_csv_tables(evaluation: "Evaluation", out: str | Path, sensitivity: Any = None, *, lang: str = "zh",
+                     keys: bool = False) -> list[Path]:
+    """The result tables of an evaluation as CSV files in the folder ``out``."""
+    from .writers.csvout import write_csv
+
+    return write_csv(evaluation, out, sensitivity, lang=lang, keys=keys)
+
+
+__all__ += ["FormsUpdate", "SurveyImportDone", "book_forms_update", "book_grids_of", "book_writes",
+            "collect_forms", "form_files", "forms_folder", "forms_update", "name_changes", "os_error_message",
+            "read_forms", "returned_forms", "write_csv_tables", "write_feedback", "write_forms", "write_text"]

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from .console import plain
 from .errors import BpmError
-from .writers import safe
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
@@ -65,7 +64,9 @@ def write_interpreter(path: Path, key: str, interpreter: str) -> None:
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines() if path.exists() else []
     kept = [ln for ln in lines if not ln.strip().strip('"').upper().startswith(key)]
     kept.append(f'"{key}","{interpreter}"')
-    safe.write_text(path, "\n".join(kept) + "\n")
+    from .service import write_text  # lazily: the checks alone need no service
+
+    write_text(path, "\n".join(kept) + "\n")
 
 
 def _python_check(python: str) -> list[Check]:

@@ -21,6 +21,46 @@ SUPPORTED = {"setFormula", "setValues", "setFormulaArray", "sheetClearContents",
              "namesAdd", "setNameRefersTo", "setNumberFormat", "alert"}
 
 
+def _set_cells(ws: Any, act: dict[str, Any]) -> None:
+    r0, c0 = act["start_row"], act["start_column"]
+    for i, row in enumerate(act["values"]):
+        for j, v in enumerate(row):
+            cell = ws.cell(r0 + i + 1, c0 + j + 1)
+            if isinstance(v, str) and v.startswith("'"):  # Excel's text prefix: the rest is text
+                cell.value = v[1:]
+                cell.data_type = "s"
+            else:
+                cell.value = None if v == "" else v
+
+
+def _set_array(ws: Any, act: dict[str, Any]) -> None:
+    r0, c0 = act["start_row"], act["start_column"]
+    ref = f"{a1(r0, c0, False)}:{a1(r0 + act['row_count'] - 1, c0 + act['column_count'] - 1, False)}"
+    ws.cell(r0 + 1, c0 + 1).value = ArrayFormula(ref, act["args"][0])
+
+
+def _clear(ws: Any) -> None:
+    for row in ws.iter_rows():
+        for c in row:
+            if type(c).__name__ != "MergedCell":
+                c.value = None
+
+
+def _set_name(wb: Any, f: str, act: dict[str, Any]) -> None:
+    name = act["args"][0]
+    refers = act["args"][1] if f == "namesAdd" else act["args"][3]
+    if name in wb.defined_names:
+        del wb.defined_names[name]
+    wb.defined_names[name] = DefinedName(name, attr_text=refers.lstrip("="))
+
+
+def _set_number_format(ws: Any, act: dict[str, Any]) -> None:
+    r0, c0 = act["start_row"], act["start_column"]
+    for i in range(act["row_count"]):
+        for j in range(act["column_count"]):
+            ws.cell(r0 + i + 1, c0 + j + 1).number_format = act["args"][0]
+
+
 def replay(actions: list[dict[str, Any]], src: Path, dst: Path, names_before: list[str] | None = None) -> list[str]:
     """Apply ``actions`` to a copy of ``src`` saved as ``dst``; returns the funcs seen."""
     keep_vba = src.suffix.lower() == ".xlsm"
@@ -34,38 +74,17 @@ def replay(actions: list[dict[str, Any]], src: Path, dst: Path, names_before: li
         pos = act.get("sheet_position")
         ws = wb.worksheets[pos] if pos is not None else None
         if f in ("setFormula", "setValues"):
-            r0, c0 = act["start_row"], act["start_column"]
-            for i, row in enumerate(act["values"]):
-                for j, v in enumerate(row):
-                    cell = ws.cell(r0 + i + 1, c0 + j + 1)
-                    if isinstance(v, str) and v.startswith("'"):  # Excel's text prefix: the rest is text
-                        cell.value = v[1:]
-                        cell.data_type = "s"
-                    else:
-                        cell.value = None if v == "" else v
+            _set_cells(ws, act)
         elif f == "setFormulaArray":
-            r0, c0 = act["start_row"], act["start_column"]
-            ref = f"{a1(r0, c0, False)}:{a1(r0 + act['row_count'] - 1, c0 + act['column_count'] - 1, False)}"
-            ws.cell(r0 + 1, c0 + 1).value = ArrayFormula(ref, act["args"][0])
+            _set_array(ws, act)
         elif f == "sheetClearContents":
-            for row in ws.iter_rows():
-                for c in row:
-                    if type(c).__name__ != "MergedCell":
-                        c.value = None
+            _clear(ws)
         elif f == "addSheet":
-            index, name = act["args"][0], act["args"][1]
-            wb.create_sheet(name, index)
+            wb.create_sheet(act["args"][1], act["args"][0])
         elif f in ("namesAdd", "setNameRefersTo"):
-            name = act["args"][0]
-            refers = act["args"][1] if f == "namesAdd" else act["args"][3]
-            if name in wb.defined_names:
-                del wb.defined_names[name]
-            wb.defined_names[name] = DefinedName(name, attr_text=refers.lstrip("="))
+            _set_name(wb, f, act)
         elif f == "setNumberFormat":
-            r0, c0 = act["start_row"], act["start_column"]
-            for i in range(act["row_count"]):
-                for j in range(act["column_count"]):
-                    ws.cell(r0 + i + 1, c0 + j + 1).number_format = act["args"][0]
+            _set_number_format(ws, act)
     wb.save(dst)
     return seen
 

@@ -178,8 +178,8 @@ def test_libreoffice_reads_the_spliced_survey(example, tmp_path):
 
 
 def test_the_macro_writes_a_survey_table_as_it_writes_the_list(example):
-    """macros.dense (what the in-Excel rebuild writes) takes the array block as lists, NaN blank."""
-    from bpm_xl.macros import dense
+    """livebook.dense (what the in-Excel rebuild writes) takes the array block as lists, NaN blank."""
+    from bpm_xl.writers.livebook import dense
 
     system, data = example
     rows = _odd_survey(data)

@@ -11,10 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from bpm_xl.cli import app
-from bpm_xl.cli_collect import _write_hub, collect_forms, write_forms
 from bpm_xl.collect import hub_nodes, system_of
 from bpm_xl.layout.forms import SHEETS, form_layout
-from bpm_xl.service import evaluate_file, new_workbook, read_workbook
+from bpm_xl.service import collect_forms, evaluate_file, new_workbook, read_workbook, rebuild_file, write_forms
 
 from .form_helpers import fill_form
 
@@ -56,7 +55,7 @@ def _clear_expert(code: str):
 def test_clearing_an_expert_then_collecting_the_prefilled_form_restores_the_evaluation(hub, forms1, tmp_path):
     before = _ev_dict(hub)
     h = _copy(hub, tmp_path)
-    _write_hub(h, _clear_expert("E03"))
+    rebuild_file(h, update=_clear_expert("E03"))
     from bpm_xl.errors import BpmError
 
     with pytest.raises(BpmError, match="E03"):     # E03's matrices and Ca/Cs are empty now
@@ -220,7 +219,7 @@ def test_refuses_an_expert_no_longer_on_the_experts_sheet(hub, one, tmp_path):
         d.experts[:] = [e for e in d.experts if e["code"] != "E05"]
         return d
 
-    _write_hub(h, drop)
+    rebuild_file(h, update=drop)
     for b in tmp_path.glob("*.backup-*"):
         b.unlink()
     _refused(h, [one], one.name, "sheet _bpm_form, cell B3", "专家 E05 不在“专家”表中")
@@ -241,7 +240,7 @@ def test_refuses_a_changed_indicator_system(hub, one, tmp_path):
         d.system_rows[0]["name_zh"] = "预算编制的科学性"
         return d
 
-    _write_hub(h, rename)
+    rebuild_file(h, update=rename)
     for b in tmp_path.glob("*.backup-*"):
         b.unlink()
     _refused(h, [one], "cell B6", "问卷发出后指标体系改变了")

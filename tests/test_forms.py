@@ -8,11 +8,10 @@ import numpy as np
 import openpyxl
 import pytest
 
-from bpm_xl.cli_collect import write_forms
 from bpm_xl.collect import form_specs, hub_nodes, system_of
 from bpm_xl.layout.forms import SHEETS, form_layout
 from tests import libreoffice
-from bpm_xl.service import evaluate_file, new_workbook, read_workbook
+from bpm_xl.service import evaluate_file, new_workbook, read_workbook, write_forms
 from bpm_xl.writers.forms import write_form
 
 from .form_helpers import compare_cached, fill_form
@@ -259,3 +258,32 @@ def test_prefilled_form_carries_the_cores_repair_for_failing_matrices(hub, forms
         assert ws.cell(p.row + 1, 22).value == f"发出时建议改为 {label}"
     noted = sum(1 for row in ws.iter_rows(min_col=22, max_col=22, values_only=True) if row[0])
     assert noted == len(rows)
+
+
+@pytest.mark.formulon
+@pytest.mark.parametrize("layout", ["row", "matrix"])
+def test_formulon_shows_what_the_form_caches_and_the_core_s_cr_after_an_edit(hub, tmp_path, layout):
+    """The Excel 365 engine recalculates a questionnaire as written (every formula its cached
+    value) and after the expert typed an inconsistent set of judgments (the live CR is the core's)."""
+    from bpm_xl.ahp import ahp_weights
+
+    from .formulon_engine import every_formula_shows_its_cached_value, recalc, value
+
+    files = write_forms(hub, tmp_path / "f", 1, "zh", layout)
+    f = files[5]
+    assert every_formula_shows_its_cached_value(f.read_bytes(), recalc(f.read_bytes())) > 500
+    lay, data, system = _layout(hub, layout)
+    new = {("F1", "F2"): 1 / 5, ("F1", "F3"): 7.0, ("F2", "F3"): 9.0, ("F1", "F5"): 1 / 3, ("F4", "F5"): 2.0}
+    fill_form(f, hub_nodes(system), list(system.codes), {"F": new}, layout=layout)
+    res = evaluate_file(hub).evaluation.nodes["F"]
+    m = np.array(res.expert_results[res.expert_codes.index("E06")].matrix)
+    ch = list(res.children)
+    for (a, b), v in new.items():
+        i, j = ch.index(a), ch.index(b)
+        m[i, j], m[j, i] = v, 1 / v
+    cr = ahp_weights(m, method="eigen", random_index="cn").consistency_ratio
+    book = openpyxl.load_workbook(f)
+    si = book.sheetnames.index(SHEETS["pairs"]["zh"])
+    blk = next(b for b in lay.blocks if b.node == "F")
+    col = 3 if layout == "row" else 2
+    assert value(recalc(f.read_bytes()), blk.result_row, col - 1, si) == pytest.approx(cr, rel=1e-9)

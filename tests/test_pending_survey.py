@@ -23,12 +23,11 @@ from typer.testing import CliRunner
 
 from bpm_xl import delphi
 from bpm_xl.cli import app
-from bpm_xl.cli_collect import _write_hub
 from bpm_xl.example import load_example
 from bpm_xl.layout import data_from_inputs
 from bpm_xl.layout.labels import SHEETS
 from bpm_xl.layout.types import parse_ref
-from bpm_xl.service import new_workbook
+from bpm_xl.service import new_workbook, rebuild_file
 from tests.libreoffice import available, recalculate
 
 from .workbook_harness import read_values
@@ -63,7 +62,7 @@ def _typed_hub(path: Path, portable: bool) -> Path:
         d.delphi[0], d.delphi[1] = r1, r2
         return d
 
-    _write_hub(path, update)
+    rebuild_file(path, update=update)
     return path
 
 
@@ -272,7 +271,7 @@ def test_a_partly_answered_survey_leaves_those_indicators_their_dimensions_and_t
     h = _copy(hubs("portable"), tmp_path)
     ex = data_from_inputs(load_example())
     rows = [{k: (None if k in ("F1", "C3") else v) for k, v in r.items()} for r in ex.survey[:40]]
-    _write_hub(h, lambda d: replace(d, survey_ids=list(ex.survey_ids)[:40], survey=rows))
+    rebuild_file(h, update=lambda d: replace(d, survey_ids=list(ex.survey_ids)[:40], survey=rows))
     d = _json(h)
     assert d["status"] == "pending_survey" and d["pending_indicators"] == ["F1", "C3"]
     assert d["total"] is None and d["rating"] is None

@@ -316,19 +316,6 @@ def test_the_export_opened_without_recalculation_shows_the_evaluate_json_figures
     assert dash[k + 3][1] == want["rating"]["label_zh"]
 
 
-def test_the_chidist_mirror_is_scipy_stats_chi2_sf():
-    # the Kendall p-value on the calculation sheet comes from scipy.special (scipy.stats is slow to
-    # import): it must be the very value scipy.stats.chi2.sf gives, an error where that gives NaN
-    from scipy.stats import chi2
-
-    from bpm_xl.writers.portable import _chi2_sf
-
-    for df in (0, 1, 2, 3, 9, 14, 49):
-        for x in (0.0, 1e-9, 0.1, 1.0, 2.5, 7.3, 16.92, 33.3, 150.0, 1e4, math.inf):
-            want, got = float(chi2.sf(x, df)), _chi2_sf(x, df)
-            assert got == want or (math.isnan(got) and math.isnan(want)), (x, df, got, want)
-
-
 def test_what_the_mirrors_read_is_what_was_written_last():
     from bpm_xl.layout.types import Formula, SheetPlan, WorkbookPlan
     from bpm_xl.writers.portable import _Values

@@ -16,12 +16,11 @@ import pytest
 from typer.testing import CliRunner
 
 from bpm_xl.cli import app
-from bpm_xl.cli_collect import _write_hub, collect_forms, write_forms
 from bpm_xl.collect import hub_nodes, system_of
 from bpm_xl.errors import WorkbookError
 from bpm_xl.layout.forms import SHEETS
 from bpm_xl.layout.identity import IDENTITY_NAMES, LOG_SHEET
-from bpm_xl.service import export_file, new_workbook, read_workbook, rebuild_file
+from bpm_xl.service import collect_forms, export_file, new_workbook, read_workbook, rebuild_file, write_forms
 
 from .form_helpers import fill_form
 from .hostile.conftest import Package
@@ -38,7 +37,7 @@ def _hub(path: Path, unit: str, year: int, lang: str = "zh") -> Path:
             e.update(ca=ca, cs=cs)
         return d
 
-    _write_hub(path, typed)
+    rebuild_file(path, update=typed)
     for b in path.parent.glob("*.backup-*"):
         b.unlink()
     return path

@@ -16,7 +16,7 @@ from bpm_xl import macros
 from bpm_xl.layout.labels import COLLECT_MACRO, FORMS_MACRO, REPORT_MACRO
 from bpm_xl.texts import text
 from bpm_xl.service import evaluate_file, export_file, load_grids, new_workbook, read_workbook, rebuild_file
-from bpm_xl.writers import vba
+from bpm_xl.writers import livebook, vba
 
 from .replay import payload_from_grids, replay
 from .xlsx_cells import read_cells
@@ -323,7 +323,7 @@ def test_forms_and_report_buttons_write_next_to_the_workbook(example, tmp_path):
 
 
 def test_collect_button_writes_returned_forms_into_the_live_workbook(example, tmp_path):
-    from bpm_xl.cli_collect import write_forms
+    from bpm_xl.service import write_forms
 
     before = evaluate_file(example).evaluation.to_dict()
     forms = write_forms(example, tmp_path / "sent", 1, "zh", "row")
@@ -351,7 +351,7 @@ def test_the_macro_text_prefix_keeps_user_text_as_text():
 
     sp = SheetPlan("x", "x", "input")
     sp.add(0, 0, [["=1+1", Formula("=1+1"), "-3 记", None]])
-    assert macros.dense(sp) == [["'=1+1", "=1+1", "'-3 记", ""]]
+    assert livebook.dense(sp) == [["'=1+1", "=1+1", "'-3 记", ""]]
 
 
 def test_the_macro_rebuild_updates_the_data_kind_and_keeps_typed_rectification(example, tmp_path):

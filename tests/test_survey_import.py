@@ -20,9 +20,16 @@ import pytest
 from typer.testing import CliRunner
 
 from bpm_xl.cli import app
-from bpm_xl.cli_collect import import_survey
 from bpm_xl.collect import system_of
-from bpm_xl.service import new_workbook, read_inputs, read_workbook
+from bpm_xl.service import import_survey_file, new_workbook, read_inputs, read_workbook
+
+
+
+def import_survey(book, export, **kw):
+    """The service's survey import as (SurveyImport, backup or None)."""
+    done = import_survey_file(book, export, **kw)
+    return done.report, done.backup
+
 
 TEXT = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
 

@@ -7,7 +7,6 @@ elsewhere); one test runs against bpm_xl.udfs and skips while it does not exist.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import json
 import os

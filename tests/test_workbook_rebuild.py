@@ -18,7 +18,7 @@ import pytest
 import xlwings as xw
 
 from bpm_xl import WorkbookError, evaluate
-from bpm_xl.macros import dense, rebuild
+from bpm_xl.macros import rebuild
 from bpm_xl.service import (
     load_grids,
     new_workbook,
@@ -28,6 +28,7 @@ from bpm_xl.service import (
 )
 from bpm_xl.layout import plan_workbook
 from bpm_xl.layout.labels import OUTPUT_ROLES, USER_ROLES
+from bpm_xl.writers.livebook import dense
 
 from .replay import payload_from_grids, replay
 
@@ -383,7 +384,7 @@ def test_the_macro_writes_only_layout_formulas_as_formulas():
     """Range.formula turns text like "=1+1" into code and "1/3" into a date: only a layout Formula
     is written as a formula; other text goes behind Excel's text prefix."""
     from bpm_xl.layout.types import Formula, SheetPlan
-    from bpm_xl.macros import formula_cell
+    from bpm_xl.writers.livebook import formula_cell
 
     assert formula_cell(Formula("=SUM(A1:A3)")) == "=SUM(A1:A3)"
     assert [formula_cell(v) for v in ("=HYPERLINK(\"http://x\")", "1/3", "TRUE", "", None, 4.5, 3)] == \

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import ahp
+from ..evaluation import AGGREGATIONS, EXPERT_WEIGHTINGS
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 from ..texts import pick, text
 from .cached import positive
@@ -48,11 +50,12 @@ SETTING_KEYS = (
     ("min_mean", "BPM_MIN_MEAN", None),
     ("max_cv", "BPM_MAX_CV", None),
 )
+#: The choices of each setting: the core's own lists.
 SETTING_CHOICES = {
-    "method": ("eigen", "geomean", "arith"),
-    "random_index": ("cn", "saaty1980", "saaty2005", "donegan_dodd", "alonso_lamata"),
-    "aggregation": ("aij", "aip"),
-    "expert_weighting": ("authority", "equal"),
+    "method": ahp.METHODS,
+    "random_index": ahp.RI_TABLES,
+    "aggregation": AGGREGATIONS,
+    "expert_weighting": EXPERT_WEIGHTINGS,
 }
 #: Survey-screening settings read by ``bpm-xl import-survey`` (optional: a blank cell means the default).
 SURVEY_KEYS = (
@@ -82,7 +85,7 @@ RECTIFY_STATUS = {"zh": ("未整改", "整改中", "已整改"), "en": ("open", 
 #: Rows of the 整改清单 kept open for typing below the listed items (inside BPM_RECTIFY).
 RECTIFY_SPARE_ROWS = 30
 #: RI tables shown on the settings sheet (the portable export reads them from there).
-RI_TABLES_SHOWN = ("cn", "saaty1980", "saaty2005", "donegan_dodd")
+RI_TABLES_SHOWN = tuple(t for t in ahp.RI_TABLES if t in ahp.RANDOM_INDEX)
 
 
 def guide_sheet(ctx: LayoutContext) -> SheetPlan:
@@ -106,8 +109,6 @@ def _pdca_shown(v: Any, lang: str) -> Any:
 
 
 def settings_sheet(ctx: LayoutContext) -> SheetPlan:
-    from ..ahp import RANDOM_INDEX  # local: keeps this module light for the macro path
-
     data, t = ctx.data, ctx.t
     st = SheetPlan("settings", ctx.name("settings"), "input",
                    widths={0: 30, 1: 16, 2: 70, 4: 2, 5: 6, 6: 10, 7: 10, 8: 10, 9: 12})
@@ -159,7 +160,7 @@ def settings_sheet(ctx: LayoutContext) -> SheetPlan:
     # RI reference table (read only; the portable export computes CR from it)
     st.add(0, 5, [["RI"]], "subtitle")
     st.add(1, 5, [["n", *RI_TABLES_SHOWN]], "header")
-    st.add(2, 5, [[n + 1, *[RANDOM_INDEX[tb][n] for tb in RI_TABLES_SHOWN]] for n in range(15)], "reference")
+    st.add(2, 5, [[n + 1, *[ahp.RANDOM_INDEX[tb][n] for tb in RI_TABLES_SHOWN]] for n in range(15)], "reference")
     ctx.put("BPM_RI_TABLE", "settings", 2, 6, 16, 9)
     # a 2x2 matrix the dashboard's Python check hands to an Excel function (AHP_LAMBDA_MAX = 2)
     st.add(18, 5, [[t("python_probe")]], "note")

@@ -27,45 +27,37 @@ the parameters in place of cells, chosen by the method and direction read as the
 a steps table is two ranges of any length. Its parameters p1 and p2 are named ``p_1`` and ``p_2``
 (:data:`EXCEL_PARAMS`): Excel reads P1 as a cell.
 
-The eigenvector is computed by :data:`SQUARINGS` normalised squarings B <- B.B / sum(B.B) of
-B0 = A / sum(A) (so B ~ A^(2^SQUARINGS)), whose row sums converge to the Perron vector as
-(|lambda_2| / lambda_max)^(2^SQUARINGS), then :data:`POWER_STEPS` power steps w <- A w / sum(A w)
-that polish the rounding of the products; :func:`eigen_mirror` is the same scheme in numpy.
+The weights, lambda max, CI, CR and the Alonso–Lamata random index are the text of
+:mod:`bpm_xl.layout.method`, step for step what the calculation sheets of the portable files and
+the questionnaires compute (the eigenvector by normalised squarings, then power steps), and
+:func:`bpm_xl.layout.method.eigen` is their numpy evaluation.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass
 
-import numpy as np
-
-import inspect
-
 from .. import ahp, dataformula, datascore, scoring
 from ..texts import pick
+from . import method as steps
 from .cached import CONSISTENCY_LABELS, KENDALL_LABELS, STATS_HEADER
 
-__all__ = ["POWER_STEPS", "SQUARINGS", "EXCEL_PARAMS", "LambdaName", "NAMES", "alonso_lamata_ri", "defined_names", "eigen_mirror", "library",
-           "stored"]
-
-#: Normalised squarings of the matrix: B ~ A^(2^16); see the module docstring.
-SQUARINGS = 16
-#: Power steps after the squarings (each removes the rounding the squarings left).
-POWER_STEPS = 3
+__all__ = ["EXCEL_PARAMS", "LambdaName", "NAMES", "defined_names", "library", "stored"]
 
 #: Python arguments Excel would read as a cell (P1, P2), with the LAMBDA parameter standing for each.
 EXCEL_PARAMS = {"p1": "p_1", "p2": "p_2"}
 
 #: Functions newer than Excel 2007, with the prefix Excel writes before them in a file.
 FUTURE = {
-    "LAMBDA": "_xlfn.", "LET": "_xlfn.", "MAP": "_xlfn.", "REDUCE": "_xlfn.", "MAKEARRAY": "_xlfn.",
+    "LAMBDA": "_xlfn.", "LET": "_xlfn.", "MAP": "_xlfn.", "REDUCE": "_xlfn.", "MAKEARRAY": "_xlfn.", "BYROW": "_xlfn.",
     "SEQUENCE": "_xlfn.", "ISOMITTED": "_xlfn.", "UNICHAR": "_xlfn.", "CHISQ.DIST.RT": "_xlfn.",
     "UNIQUE": "_xlfn.", "FILTER": "_xlfn._xlws.", "XLOOKUP": "_xlfn.", "TAKE": "_xlfn.", "DROP": "_xlfn.",
 }
 #: Functions every Excel since 2007 has (no prefix). A name outside both sets is a typing error here.
 LEGACY = frozenset({
-    "ABS", "AND", "AVERAGE", "ISTEXT", "COLUMNS", "EXP", "FIND", "IF", "IFERROR", "INDEX", "INT", "ISBLANK", "ISERROR",
+    "ABS", "AND", "AVERAGE", "CHIDIST", "DEVSQ", "GEOMEAN", "ISTEXT", "COLUMNS", "EXP", "FIND", "IF", "IFERROR", "INDEX", "INT", "ISBLANK", "ISERROR",
     "ISLOGICAL", "ISNA", "ISNUMBER", "LEFT", "LEN", "LN", "LOWER", "MATCH", "MAX", "MID", "MIN", "MMULT", "MOD",
     "NA", "NOT", "OR", "ROUND", "ROWS", "SQRT", "SUBSTITUTE", "SUM", "SUMPRODUCT", "SUMSQ", "TRANSPOSE", "TRIM", "VALUE",
     "CHOOSE", "COUNTA",
@@ -173,21 +165,11 @@ def stored(text: str) -> str:
     return "".join(out)
 
 
-def _num(x: float) -> str:
-    """A constant as formula text, exactly (repr round-trips a float)."""
-    x = float(x)
-    return str(int(x)) if x.is_integer() else repr(x)
+_num = steps.num
 
 
 def _row(values) -> str:
     return ",".join(_num(v) for v in values)
-
-
-def alonso_lamata_ri(n: str) -> str:
-    """The Alonso–Lamata random index of an n x n matrix as formula text (``n`` is text: a cell,
-    a number or a name); 0 for n <= 2, as :func:`bpm_xl.ahp.random_index` gives."""
-    slope, intercept = ahp.ALONSO_LAMATA
-    return f"IF({n}<=2,0,({_num(slope)}*{n}-{_num(intercept)})/({n}-1))"
 
 
 # ------------------------------------------------------------------------------ pieces
@@ -236,15 +218,17 @@ def _stack(arg: str) -> str:
 
 
 def _weigh() -> str:
-    """``wf(A, md)``: weights of a complete matrix by method md; ``lf(A, w, md)``: its lambda max."""
+    """``wf(A, md)``: weights of a complete matrix by method md; ``lf(A, w)``: its lambda max.
+    Every step is :mod:`bpm_xl.layout.method`'s text, as the calculation sheets have it."""
     return (
         "wf, LAMBDA(a, md, LET(z, ROWS(a), o, SEQUENCE(z, 1, 1, 0), "
-        "IF(md=\"geomean\", LET(g, EXP(MMULT(LN(a), o)/z), g/SUM(g)), "
-        "IF(md=\"arith\", LET(g, MMULT(a/MMULT(TRANSPOSE(o), a), o)/z, g/SUM(g)), "
-        f"LET(bq, REDUCE(a/SUM(a), SEQUENCE({SQUARINGS}), LAMBDA(b, k, LET(y, MMULT(b, b), y/SUM(y)))), "
-        "g, MMULT(bq, o), "
-        f"REDUCE(g/SUM(g), SEQUENCE({POWER_STEPS}), LAMBDA(h, k, LET(y, MMULT(a, h), y/SUM(y))))))))), "
-        "lf, LAMBDA(a, w, md, IF(md=\"eigen\", SUM(MMULT(a, w)), AVERAGE(MMULT(a, w)/w))), "
+        f'IF(md="geomean", LET(g, BYROW(a, LAMBDA(rw, {steps.geomean_raw("rw")})), {steps.share("g", "g")}), '
+        "IF(md=\"arith\", LET(cs, MMULT(TRANSPOSE(o), a), "
+        f'g, BYROW(a, LAMBDA(rw, {steps.arith_raw("rw", "cs", "z")})), {steps.share("g", "g")}), '
+        f"LET(bq, REDUCE({steps.share('a', 'a')}, SEQUENCE({steps.SQUARINGS}), LAMBDA(b, k, {steps.square('b')})), "
+        f"g, BYROW(bq, LAMBDA(rw, {steps.row_share('rw', 'bq')})), "
+        f"REDUCE(g, SEQUENCE({steps.POWER_STEPS}), LAMBDA(h, k, {steps.power('a', 'h')}))))))), "
+        f"lf, LAMBDA(a, w, {steps.lambda_max('MMULT(a, w)', 'w', 'ROWS(a)')}), "
     )
 
 
@@ -264,7 +248,7 @@ def _ri(table: str) -> str:
     if any(len(ahp.RANDOM_INDEX[t]) != size for t in tabulated):
         raise ValueError("random-index tables of different lengths")
     names = ",".join(f'"{t}"' for t in tabulated)
-    return (f'ri, IF({table}="alonso_lamata", {alonso_lamata_ri("n")}, '
+    return (f'ri, IF({table}="alonso_lamata", {steps.alonso_lamata_ri("n")}, '
             f"IF(n>{size}, NA(), INDEX({{{rows}}}, MATCH({table}, {{{names}}}, 0), n))), ")
 
 
@@ -282,8 +266,7 @@ def _ahp_tail(result: str, method: str = "method", table: str | None = None) -> 
     lines = _option(method, "eigen", methods, "md") if method else 'md, "eigen", '
     if table:
         lines += _option(table, "cn", tuple(ahp.RI_TABLES), "tb") + _ri("tb")
-    return (f"{lines}{_weigh()}w, wf(a, md), lam, lf(a, w, md), "
-            f"ci, IF(n<=2, 0, MAX((lam-n)/(n-1), 0)), {result}")
+    return f"{lines}{_weigh()}w, wf(a, md), lam, lf(a, w), ci, {steps.ci('lam', 'n')}, {result}"
 
 
 def _ahp_name(name: str, params: tuple[str, ...], result: str, zh: str, en: str, method: str | None = "method",
@@ -296,7 +279,7 @@ def _consistency() -> LambdaName:
     labels = ";".join(f'"{x}"' for x in CONSISTENCY_LABELS)
     table = (f"MAKEARRAY({len(CONSISTENCY_LABELS)}, 2, LAMBDA(i, j, IF(j=1, INDEX({{{labels}}}, i), "
              f"CHOOSE(i, lam, ci, ri, cr, cr<{_num(ahp.CR_ACCEPTABLE)}, tb))))")
-    body = _matrix_body("matrix", _ahp_tail(f"cr, IF(n<=2, 0, IF(ri>0, ci/ri, 0)), {table}", table="random_index"))
+    body = _matrix_body("matrix", _ahp_tail(f"cr, {steps.cr('ci', 'ri', 'n')}, {table}", table="random_index"))
     return LambdaName(
         "AHP_CONSISTENCY", ("matrix", "[random_index]", "[method]"),
         f"=LAMBDA(matrix, [random_index], [method], {body})",
@@ -343,8 +326,8 @@ def _group() -> LambdaName:
         + "IF(AND(v=0), #VALUE!, IF(OR(sm<0), #VALUE!, IF(how=\"aij\", "
           "LET(lg, IF(sm>0, LN(ABS(sm)), 0), mk, --(sm>0), "
           "MAKEARRAY(n, n, LAMBDA(i, j, IF(i=j, 1, LET(rs, SEQUENCE(k, 1, MIN(i, j), n), "
-          "ts, SUM(ew*INDEX(mk, rs, MAX(i, j))), "
-          "g, IF(ts>0, EXP(SUM(ew*INDEX(lg, rs, MAX(i, j)))/ts), \"\"), IF(ts=0, \"\", IF(i<j, g, 1/g))))))), "
+          f"g, {steps.group_judgment('ew', 'INDEX(lg, rs, MAX(i, j))', 'INDEX(mk, rs, MAX(i, j))')}, "
+          "IF(ISNA(g), \"\", IF(i<j, g, 1/g))))))), "
           "IF(OR(sm=0), NA(), LET(o, SEQUENCE(n, 1, 1, 0), "
           "lp, REDUCE(0*o, SEQUENCE(k), LAMBDA(acc, e, acc + INDEX(ew, e)*LN(wf(INDEX(sm, SEQUENCE(n, 1, (e-1)*n+1), "
           "SEQUENCE(1, n)), md)))), g, EXP(lp), g/SUM(g)))))))))"
@@ -379,18 +362,20 @@ def _delphi_stats() -> LambdaName:
 
 
 def _kendall() -> LambdaName:
+    """KENDALL_W: the average ranks, tie terms, W, chi-square and p of :mod:`bpm_xl.layout.method`,
+    as the portable calculation sheet computes them."""
     labels = ";".join(f'"{x}"' for x in KENDALL_LABELS)
+    cell = "LAMBDA(i, j, LET(rw, INDEX(ratings, i, 0), x, INDEX(ratings, i, j), {}))"
     body = (
         "LET(m, ROWS(ratings), n, COLUMNS(ratings), IF(OR(m<2, n<2), #VALUE!, "
         "IF(OR(NOT(ISNUMBER(ratings))), #VALUE!, "
-        "LET(rk, MAKEARRAY(m, n, LAMBDA(i, j, LET(rw, INDEX(ratings, i, 0), x, INDEX(ratings, i, j), "
-        "SUM(--(rw<x))+(SUM(--(rw=x))+1)/2))), "
-        "tt, MAKEARRAY(m, n, LAMBDA(i, j, SUM(--(INDEX(ratings, i, 0)=INDEX(ratings, i, j)))^2-1)), "
-        "cs, MMULT(SEQUENCE(1, m, 1, 0), rk), s, SUMSQ(cs-AVERAGE(cs)), "
-        "dn, m^2*(n^3-n)-m*SUM(tt), "
-        "IF(dn<=0, #VALUE!, LET(w, 12*s/dn, chi, m*(n-1)*w, df, n-1, "
+        f"LET(rk, MAKEARRAY(m, n, {cell.format(steps.average_rank('x', 'rw'))}), "
+        f"tt, MAKEARRAY(m, n, {cell.format(steps.tie_term('x', 'rw'))}), "
+        "cs, MMULT(SEQUENCE(1, m, 1, 0), rk), s, DEVSQ(cs), t, SUM(tt), "
+        "IF(m^2*(n^3-n)-m*t<=0, #VALUE!, "
+        f"LET(w, {steps.kendall_w('s', 't', 'm', 'n')}, chi, {steps.kendall_chi2('w', 'm', 'n')}, df, n-1, "
         f"MAKEARRAY(4, 2, LAMBDA(i, j, IF(j=1, INDEX({{{labels}}}, i), "
-        "CHOOSE(i, w, chi, df, CHISQ.DIST.RT(chi, df)))))))))))"
+        f"CHOOSE(i, w, chi, df, {steps.chi2_p('chi', 'df')}))))))))))"
     )
     return LambdaName(
         "KENDALL_W", ("ratings",), f"=LAMBDA(ratings, {body})",
@@ -498,7 +483,7 @@ def _data_score() -> LambdaName:
 
 def library() -> tuple[LambdaName, ...]:
     """Every LAMBDA name, in the order of :mod:`bpm_xl.udfs`."""
-    cr = "IF(n<=2, 0, IF(ri>0, ci/ri, 0))"
+    cr = steps.cr("ci", "ri", "n")
     return (
         _ahp_name("AHP_WEIGHTS", ("matrix", "[method]"), "w",
                   "AHP 权重：判断矩阵的权重列（特征向量法，或 geomean、arith），和为 1。",
@@ -531,19 +516,3 @@ def defined_names() -> dict[str, str]:
 
 #: The names of the library, in order.
 NAMES = tuple(x.name for x in library())
-
-
-# ------------------------------------------------------------------------------ numpy mirror
-def eigen_mirror(a: np.ndarray, squarings: int = SQUARINGS, steps: int = POWER_STEPS) -> tuple[np.ndarray, float]:
-    """What the LAMBDA's eigen method computes, in numpy: weights and lambda max = sum(A w)."""
-    a = np.asarray(a, dtype=float)
-    b = a / a.sum()
-    for _ in range(squarings):
-        y = b @ b
-        b = y / y.sum()
-    g = b.sum(axis=1)
-    w = g / g.sum()
-    for _ in range(steps):
-        y = a @ w
-        w = y / y.sum()
-    return w, float((a @ w).sum())

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import ranking
+from .. import ranking, scoring
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 from ..texts import pick
 from .cached import positive
@@ -200,7 +200,7 @@ def rating_formula(names: str, score100: str) -> Formula:
     ``SUMPRODUCT(1-(x>=lowers))`` counts the bands the score does not reach; no text is
     concatenated into a criterion, so the result does not depend on the locale.
     """
-    return F(f"=INDEX({names},SUMPRODUCT(1-(ROUND({score100},2)>=BPM_BAND_LOWERS))+1)")
+    return F(f"=INDEX({names},SUMPRODUCT(1-(ROUND({score100},{scoring.RATING_DECIMALS})>=BPM_BAND_LOWERS))+1)")
 
 
 def _indicator_rows(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str, str], i0: int

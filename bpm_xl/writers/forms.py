@@ -20,6 +20,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell as _a1
 
 from .. import ranking
+from ..layout import method as steps
 from ..texts import LANGS, text
 from ..layout.forms import (
     ROW_HEADER,
@@ -30,10 +31,7 @@ from ..layout.forms import (
     NodeBlock,
 )
 
-__all__ = ["SQUARINGS", "form_bytes", "write_form"]
-
-#: repeated squarings of the normalised matrix (A^(2^10)): the eigenvector to full precision
-SQUARINGS = 10
+__all__ = ["form_bytes", "write_form"]
 
 #: The questionnaire's words: ``form.<key>`` in :mod:`bpm_xl.texts`.
 _WORDS = ("title", "round", "expert", "purpose", "how1", "how2", "how3", "how_matrix", "scale_title", "return", "keep",
@@ -87,6 +85,17 @@ class _Sheet:
         else:
             self.ws.write_formula(r, c, f, fmt, "" if value is None else str(value))
         self.values[(r, c)] = value
+
+    def array(self, r: int, c: int, f: str, values: Any, fmt: Any = None) -> None:
+        """An array formula over the block of ``values`` (2-D) at (r, c), each cell caching its value."""
+        values = np.atleast_2d(values)
+        nr, nc = values.shape
+        self.ws.write_array_formula(r, c, r + nr - 1, c + nc - 1, "{=" + f + "}", fmt, float(values[0, 0]))
+        for i in range(nr):
+            for j in range(nc):
+                if i or j:
+                    self.ws.write_number(r + i, c + j, float(values[i, j]), fmt)
+                self.values[(r + i, c + j)] = float(values[i, j])
 
 
 def _fmt_value(v: float) -> str:
@@ -341,43 +350,44 @@ def _matrix_pairs(spec: FormSpec, tx: dict, F: dict, pairs: _Sheet, blk: NodeBlo
     return value_cells, values
 
 
-def _raw_weights(cs: _Sheet, F: dict, method: str, A: Any, m0: int, n: int, Aref: str, colsums: str
-                 ) -> tuple[Any, list[str]]:
-    """The unnormalised weights of the block's matrix by ``method``, and their formulas."""
-    colsum = A.sum(axis=0)
+def _raw_weights(cs: _Sheet, F: dict, method: str, A: Any, m0: int, n: int, Aref: str, colsums: str, wc: int
+                 ) -> tuple[Any, list[str] | None]:
+    """The unnormalised weights of the block's matrix by ``method`` (the steps of
+    :mod:`bpm_xl.layout.method`), and their formulas for column ``wc``; for ``eigen`` the
+    squarings, row shares and power steps are written here, the last power step in ``wc``."""
     def row_of(i: int) -> str:
         return f"{_a1(m0 + i, 1)}:{_a1(m0 + i, n)}"
 
-    if method == "eigen":
-        B = A / A.sum()
-        b0 = n + 3
-        for i in range(n):
-            for j in range(n):
-                cs.formula(m0 + i, b0 + j, f"={_a1(m0 + i, 1 + j)}/SUM({Aref})", B[i, j], F["calc"])
-        prev = b0
-        for s in range(1, SQUARINGS + 1):
-            c0 = b0 + s * (n + 1)
-            Pr = f"{_a1(m0, prev)}:{_a1(m0 + n - 1, prev + n - 1)}"
-            M = B @ B
-            B = M / M.sum()
-            cs.ws.write_array_formula(m0, c0, m0 + n - 1, c0 + n - 1, f"{{=MMULT({Pr},{Pr})/SUM(MMULT({Pr},{Pr}))}}",
-                                      F["calc"], float(B[0, 0]))
-            for i in range(n):
-                for j in range(n):
-                    if i or j:
-                        cs.ws.write_number(m0 + i, c0 + j, float(B[i, j]), F["calc"])
-            prev = c0
-        raw = B.sum(axis=1)
-        last = f"{_a1(m0, prev)}:{_a1(m0 + n - 1, prev + n - 1)}"
-        rawf = [f"=SUM({_a1(m0 + i, prev)}:{_a1(m0 + i, prev + n - 1)})/SUM({last})" for i in range(n)]
-        raw = raw / B.sum()
-    elif method == "geomean":
-        raw = np.exp(np.log(A).mean(axis=1))
-        rawf = [f"=GEOMEAN({row_of(i)})" for i in range(n)]
-    else:
-        raw = (A / colsum).mean(axis=1)
-        rawf = [f"=SUMPRODUCT({row_of(i)}/{colsums})/{n}" for i in range(n)]
-    return raw, rawf
+    if method == "geomean":
+        return steps.geomean(A), ["=" + steps.geomean_raw(row_of(i)) for i in range(n)]
+    if method == "arith":
+        return steps.arith(A), ["=" + steps.arith_raw(row_of(i), colsums, n) for i in range(n)]
+    eig = steps.eigen(A)
+    b0 = n + 3
+    for i in range(n):
+        for j in range(n):
+            cs.formula(m0 + i, b0 + j, "=" + steps.share(_a1(m0 + i, 1 + j), Aref), eig.start[i, j], F["calc"])
+    prev = f"{_a1(m0, b0)}:{_a1(m0 + n - 1, b0 + n - 1)}"
+    for s, B in enumerate(eig.squares, start=1):
+        c0 = b0 + s * (n + 1)
+        cs.array(m0, c0, steps.square(prev), B, F["calc"])
+        prev = f"{_a1(m0, c0)}:{_a1(m0 + n - 1, c0 + n - 1)}"
+    g0 = wc - len(eig.powers)                       # row shares, then the power steps up to wc
+    for i in range(n):
+        _, c0 = _rc(prev)
+        row = f"{_a1(m0 + i, c0)}:{_a1(m0 + i, c0 + n - 1)}"
+        cs.formula(m0 + i, g0, "=" + steps.row_share(row, prev), eig.shares[i], F["calc"])
+    for k, w in enumerate(eig.powers, start=1):
+        before = f"{_a1(m0, g0 + k - 1)}:{_a1(m0 + n - 1, g0 + k - 1)}"
+        cs.array(m0, g0 + k, steps.power(Aref, before), w[:, None], F["calc"])
+    return eig.weights, None
+
+
+def _rc(rng: str) -> tuple[int, int]:
+    """(row, column) of the first cell of an A1 range."""
+    from xlsxwriter.utility import xl_cell_to_rowcol
+
+    return xl_cell_to_rowcol(rng.split(":")[0])
 
 
 def _node_calc(spec: FormSpec, tx: dict, F: dict, calc: _Sheet, blk: NodeBlock, labels: dict[str, str], title: str,
@@ -389,7 +399,8 @@ def _node_calc(spec: FormSpec, tx: dict, F: dict, calc: _Sheet, blk: NodeBlock, 
     R = blk.calc_row
     cs = calc
     cs.text(R, 0, f"{blk.node}: {title}", F["calc"])
-    wc = 2 * n + 4 + SQUARINGS * (n + 1)            # raw, w, A.w columns (after the squarings)
+    # raw, w, A.w columns after B0, the squarings, the row shares and the power steps
+    wc = 2 * n + 4 + steps.SQUARINGS * (n + 1) + steps.POWER_STEPS
     x0 = wc + 4                                     # pairs list column
     cs.text(R + 1, x0, "pair", F["calc"])
     cs.text(R + 1, x0 + 1, "value", F["calc"])
@@ -432,8 +443,8 @@ def _node_calc(spec: FormSpec, tx: dict, F: dict, calc: _Sheet, blk: NodeBlock, 
     for j in range(n):
         cs.formula(m0 + n, 1 + j, f"=SUM({_a1(m0, 1 + j)}:{_a1(m0 + n - 1, 1 + j)})", colsum[j], F["calc"])
     colsums = f"{_a1(m0 + n, 1)}:{_a1(m0 + n, n)}"
-    raw, rawf = _raw_weights(cs, F, spec.method, A, m0, n, Aref, colsums)
-    # columns after the squarings: raw, w, A.w
+    raw, rawf = _raw_weights(cs, F, spec.method, A, m0, n, Aref, colsums, wc)
+    # raw, w, A.w (for eigen, raw is the last power step)
     cs.text(R + 1, wc, "raw", F["calc"])
     cs.text(R + 1, wc + 1, "w", F["calc"])
     cs.text(R + 1, wc + 2, "A.w", F["calc"])
@@ -441,27 +452,24 @@ def _node_calc(spec: FormSpec, tx: dict, F: dict, calc: _Sheet, blk: NodeBlock, 
     rawr = f"{_a1(m0, wc)}:{_a1(m0 + n - 1, wc)}"
     wr = f"{_a1(m0, wc + 1)}:{_a1(m0 + n - 1, wc + 1)}"
     for i in range(n):
-        cs.formula(m0 + i, wc, rawf[i], raw[i], F["calc"])
-        cs.formula(m0 + i, wc + 1, f"={_a1(m0 + i, wc)}/SUM({rawr})", w[i], F["calc"])
-    Aw = A @ w
-    cs.ws.write_array_formula(m0, wc + 2, m0 + n - 1, wc + 2, f"{{=MMULT({Aref},{wr})}}", F["calc"], float(Aw[0]))
-    for i in range(1, n):
-        cs.ws.write_number(m0 + i, wc + 2, float(Aw[i]), F["calc"])
+        if rawf is not None:
+            cs.formula(m0 + i, wc, rawf[i], raw[i], F["calc"])
+        cs.formula(m0 + i, wc + 1, "=" + steps.share(_a1(m0 + i, wc), rawr), w[i], F["calc"])
+    cs.array(m0, wc + 2, f"MMULT({Aref},{wr})", (A @ w)[:, None], F["calc"])
     Awr = f"{_a1(m0, wc + 2)}:{_a1(m0 + n - 1, wc + 2)}"
-    lam = float(np.sum(Aw / w) / n)
+    lam = steps.lambda_max_value(A, w)
     ri = float(spec.ri.get(n, 0.0))
-    ci = 0.0 if n <= 2 else max((lam - n) / (n - 1), 0.0)
-    cr = (ci / ri if ri > 0 else 0.0) if n > 2 else 0.0
+    ci = steps.ci_value(lam, n)
+    cr = steps.cr_value(ci, ri, n)
     sr = m0 + n + 1
     cs.text(sr, 0, "λmax", F["calc"])
-    cs.formula(sr, 1, f"=SUMPRODUCT({Awr}/{wr})/{n}", lam, F["calc"])
+    cs.formula(sr, 1, "=" + steps.lambda_max(Awr, wr, n), lam, F["calc"])
     cs.text(sr + 1, 0, "CI", F["calc"])
-    cs.formula(sr + 1, 1, f"=MAX(({_a1(sr, 1)}-{n})/{n - 1},0)" if n > 2 else "=0", ci, F["calc"])
+    cs.formula(sr + 1, 1, "=" + steps.ci(_a1(sr, 1), n), ci, F["calc"])
     cs.text(sr + 2, 0, "RI", F["calc"])
     cs.num(sr + 2, 1, ri, F["calc"])
     cs.text(sr + 3, 0, "CR", F["calc"])
-    cs.formula(sr + 3, 1, f"=IF({_a1(sr + 2, 1)}>0,{_a1(sr + 1, 1)}/{_a1(sr + 2, 1)},0)" if n > 2 else "=0", cr,
-               F["calc"])
+    cs.formula(sr + 3, 1, "=" + steps.cr(_a1(sr + 1, 1), _a1(sr + 2, 1), n), cr, F["calc"])
     answered = sum(v is not None for v in values)
     cs.text(sr + 4, 0, "answered", F["calc"])
     vr = f"{vcells[0]}:{vcells[-1]}"

@@ -14,9 +14,11 @@ like; no LET, LAMBDA, SEQUENCE, FILTER or XLOOKUP. Intermediate tables live on a
 - group matrix (AIJ): per node a table experts x pairs of the typed value (upper triangle
   wins, a lower-only value counts as 1/value), its logarithm and a mask; a_ij is the weighted
   geometric mean over the experts who judged the pair;
-- weights: eigen by normalised repeated squaring B <- B.B / sum(B.B) (MMULT), row sums of the
-  last power; geomean (GEOMEAN of rows); arith (mean of column-normalised rows); BPM_METHOD
-  picks one; lambda max = mean of (A w) / w with the chosen w, as the Python evaluation does;
+- weights: the steps of :mod:`bpm_xl.layout.method` (their text and their numpy values for the
+  cached ones): eigen by normalised repeated squaring B <- B.B / sum(B.B) (MMULT), row shares
+  of the last power, then power steps; geomean (GEOMEAN of rows); arith (mean of
+  column-normalised rows); BPM_METHOD picks one; lambda max = mean of (A w) / w with the
+  chosen w; CI, CR and the Alonso–Lamata random index from the same module;
 - each expert's matrix completed by reciprocals and weighed the same way (expert CR, AIP);
 - the most inconsistent judgments (e_ij = a_ij w_j / w_i) ranked natively;
 - Delphi statistics, screening and Kendall's W (tie-corrected, average ranks).
@@ -56,7 +58,8 @@ from ..layout.cached import (
     STATS_HEADER,
     WORST_HEADER,
 )
-from ..layout.lambdas import alonso_lamata_ri, defined_names
+from ..layout import method as steps
+from ..layout.lambdas import defined_names
 from ..layout.types import (
     ArrayBlock,
     Block,
@@ -68,7 +71,7 @@ from ..layout.types import (
     ref,
 )
 
-__all__ = ["CALC_ROLE_NAME", "CALC_SHEET", "PORTABLE_GUIDE", "SQUARINGS", "UDF_NAMES", "export_portable",
+__all__ = ["CALC_ROLE_NAME", "CALC_SHEET", "PORTABLE_GUIDE", "UDF_NAMES", "export_portable",
            "is_portable", "portable_bytes", "portable_plan"]
 
 #: The calculation sheet's name by language.
@@ -76,8 +79,6 @@ CALC_SHEET = {"zh": "计算", "en": "Calc"}
 #: The defined name of the calculation sheet: it marks a workbook as portable (macro-free, native
 #: formulas) and makes the sheet one bpm-xl owns (rebuilt, never kept as a user's sheet).
 CALC_ROLE_NAME = "BPM_ROLE_CALC"
-#: Repeated squarings of the normalised matrix: B^(2^10), far past convergence for n <= 15.
-SQUARINGS = 10
 #: Every bpm-xl Excel function; none may appear in a portable file.
 UDF_NAMES = (
     "AHP_WEIGHTS", "AHP_LAMBDA_MAX", "AHP_CI", "AHP_CR", "AHP_CONSISTENCY", "AHP_COMPLETE", "AHP_WORST",
@@ -253,26 +254,13 @@ class _Values:
         return self.at(self.names[name])[0][0]
 
 
-def _ci(lam: str, n: int) -> str:
-    return f"IF({n}<=2,0,MAX(({lam}-{n})/({n}-1),0))"
-
-
-def _cr(ci: str, ri: str, n: int) -> str:
-    return f"IF({n}<=2,0,IF({ri}>0,{ci}/{ri},0))"
-
-
 def _ci_value(lam: Any, n: int) -> Any:
-    if n <= 2:
-        return 0
-    return max((lam - n) / (n - 1), 0.0) if _isnum(lam) else NA
+    return _out(steps.ci_value(float(lam) if _isnum(lam) else math.nan, n))
 
 
 def _cr_value(ci: Any, ri: Any, n: int) -> Any:
-    if n <= 2:
-        return 0
-    if not (_isnum(ci) and _isnum(ri)):
-        return NA
-    return ci / ri if ri > 0 else 0
+    nan = math.nan
+    return _out(steps.cr_value(float(ci) if _isnum(ci) else nan, float(ri) if _isnum(ri) else nan, n))
 
 
 class _Calc:
@@ -303,24 +291,21 @@ class _Calc:
         self.values.grid(self.sp.name, r, c, cached)
 
     # ---------------------------------------------------------------------------------
-    def _powers(self, M: np.ndarray, msheet: str, mr0: int, mc0: int, b0: int, n: int) -> tuple[int, np.ndarray]:
-        """B0 = M / sum(M), then SQUARINGS normalised squarings; returns the last column and B."""
+    def _squarings(self, eig: steps.Eigen, msheet: str, mr0: int, mc0: int, b0: int, n: int) -> str:
+        """B0 = M / sum(M), then the normalised squarings; returns the range of the last one."""
         MR = ref(msheet, mr0, mc0, mr0 + n - 1, mc0 + n - 1)
-        B = M / M.sum()
-        self.put(b0, 1, [[F(f"={ref(msheet, mr0 + i, mc0 + j)}/SUM({MR})") for j in range(n)] for i in range(n)],
-                 cached=_grid(B))
-        prev = 1
-        for s in range(1, SQUARINGS + 1):
+        self.put(b0, 1, [[F("=" + steps.share(ref(msheet, mr0 + i, mc0 + j), MR)) for j in range(n)] for i in range(n)],
+                 cached=_grid(eig.start))
+        prev = self.rng(b0, 1, b0 + n - 1, n)
+        for s, B in enumerate(eig.squares, start=1):
             c = 1 + s * (n + 1)
-            R = self.rng(b0, prev, b0 + n - 1, prev + n - 1)
-            BB = B @ B
-            B = BB / BB.sum()
-            self.array(b0, c, n, n, f"=MMULT({R},{R})/SUM(MMULT({R},{R}))", _grid(B))
-            prev = c
-        return prev, B
+            self.array(b0, c, n, n, "=" + steps.square(prev), _grid(B))
+            prev = self.rng(b0, c, b0 + n - 1, c + n - 1)
+        return prev
 
     def weigh(self, msheet: str, mr0: int, mc0: int, n: int, title: str) -> dict[str, Any]:
-        """Eigen, geomean, arith and chosen weights of the n x n matrix at (msheet, mr0, mc0).
+        """Eigen, geomean, arith and chosen weights of the n x n matrix at (msheet, mr0, mc0), by
+        the steps of :mod:`bpm_xl.layout.method` (text and cached values).
 
         Returns cell references: ``eig``/``chosen`` (lists of n), ``lam_eig``/``lam`` (scalars),
         and their values (``chosen_v``, ``lam_v``).
@@ -330,43 +315,47 @@ class _Calc:
         r = self.row
         b0 = r + 1
         self.put(r, 0, [[self.tx("weigh", what=title)]], "subtitle")
-        with np.errstate(all="ignore"):
-            prev, B = self._powers(M, msheet, mr0, mc0, b0, n)
-            eig = B.sum(axis=1) / B.sum()
-            gm = np.exp(np.log(np.where(M > 0, M, np.nan)).mean(axis=1))
-            colsums = M.sum(axis=0)
-            ar = (M / colsums).sum(axis=1) / n
-            method = self.values.scalar("BPM_METHOD")
-            chosen = gm / gm.sum() if _is(method, "geomean") else ar / ar.sum() if _is(method, "arith") else eig
-            aw_eig, aw = M @ eig, M @ chosen
-            lam_eig, lam = float(np.mean(aw_eig / eig)), float(np.mean(aw / chosen))
-        last = self.rng(b0, prev, b0 + n - 1, prev + n - 1)
-        x = 1 + (SQUARINGS + 1) * (n + 1)
-        self.put(r, x, [["eigen", "GEOMEAN", "geomean", "arith raw", "arith", "w", "A.w (eigen)", "A.w"]], "header")
+        eig = steps.eigen(M)
+        last = self._squarings(eig, msheet, mr0, mc0, b0, n)
         col = lambda c: self.rng(b0, c, b0 + n - 1, c)
+        x0 = 1 + (steps.SQUARINGS + 1) * (n + 1)          # the row shares g, then the power steps
+        _, lr0, lc0, _, lc1 = parse_ref(last)
+        self.put(b0, x0, [[F("=" + steps.row_share(self.rng(b0 + i, lc0, b0 + i, lc1), last))] for i in range(n)],
+                 cached=_col(eig.shares))
+        for k, w in enumerate(eig.powers, start=1):
+            self.array(b0, x0 + k, n, 1, "=" + steps.power(MR, col(x0 + k - 1)), _col(w))
+        x = x0 + len(eig.powers)                          # the last power step: the eigenvector
+        gm, ar = steps.geomean(M), steps.arith(M)
+        with np.errstate(all="ignore"):
+            method = self.values.scalar("BPM_METHOD")
+            chosen = gm / gm.sum() if _is(method, "geomean") else ar / ar.sum() if _is(method, "arith") else eig.weights
+            aw_eig, aw = M @ eig.weights, M @ chosen
+        lam_eig, lam = steps.lambda_max_value(M, eig.weights), steps.lambda_max_value(M, chosen)
+        steps_hdr = ["g", *[f"w{k}" for k in range(1, len(eig.powers))]]
+        self.put(r, x0, [[*steps_hdr, "eigen", "GEOMEAN", "geomean", "arith raw", "arith", "w", "A.w (eigen)", "A.w"]],
+                 "header")
         colsums_ref = self.rng(b0 + n, 1, b0 + n, n)
         rows = []
         for i in range(n):
             mrow = ref(msheet, mr0 + i, mc0, mr0 + i, mc0 + n - 1)
             rows.append([
-                F(f"=SUM({self.rng(b0 + i, prev, b0 + i, prev + n - 1)})/SUM({last})"),
-                F(f"=GEOMEAN({mrow})"),
-                F(f"={self.at(b0 + i, x + 1)}/SUM({col(x + 1)})"),
-                F(f"=SUMPRODUCT({mrow}/{colsums_ref})/{n}"),
-                F(f"={self.at(b0 + i, x + 3)}/SUM({col(x + 3)})"),
+                F("=" + steps.geomean_raw(mrow)),
+                F("=" + steps.share(self.at(b0 + i, x + 1), col(x + 1))),
+                F("=" + steps.arith_raw(mrow, colsums_ref, n)),
+                F("=" + steps.share(self.at(b0 + i, x + 3), col(x + 3))),
                 F(f'=IF(BPM_METHOD="geomean",{self.at(b0 + i, x + 2)},'
                   f'IF(BPM_METHOD="arith",{self.at(b0 + i, x + 4)},{self.at(b0 + i, x)}))'),
             ])
         with np.errstate(all="ignore"):
-            cached = np.column_stack([eig, gm, gm / gm.sum(), ar, ar / ar.sum(), chosen])
-        self.put(b0, x, rows, cached=_grid(cached))
+            cached = np.column_stack([gm, gm / gm.sum(), ar, ar / ar.sum(), chosen])
+        self.put(b0, x + 1, rows, cached=_grid(cached))
         self.put(b0 + n, 0, [["Σ col"] + [F(f"=SUM({ref(msheet, mr0, mc0 + j, mr0 + n - 1, mc0 + j)})") for j in range(n)]],
-                 cached=[[None, *[_out(v) for v in colsums]]])
+                 cached=[[None, *[_out(v) for v in M.sum(axis=0)]]])
         self.array(b0, x + 6, n, 1, f"=MMULT({MR},{col(x)})", _col(aw_eig))
         self.array(b0, x + 7, n, 1, f"=MMULT({MR},{col(x + 5)})", _col(aw))
         self.put(b0 + n, x + 5, [["λmax",
-                                  F(f"=SUMPRODUCT({col(x + 6)}/{col(x)})/{n}"),
-                                  F(f"=SUMPRODUCT({col(x + 7)}/{col(x + 5)})/{n}")]],
+                                  F("=" + steps.lambda_max(col(x + 6), col(x), n)),
+                                  F("=" + steps.lambda_max(col(x + 7), col(x + 5), n))]],
                  cached=[[None, _out(lam_eig), _out(lam)]])
         self.row = b0 + n + 2
         return {
@@ -582,13 +571,10 @@ def _pairs_table(calc: _Calc, values: _Values, jref: str, n: int, k: int, pairs:
 
 
 def _aggregate(ew: np.ndarray, logs: list[Any], masks: list[int]) -> Any:
-    """IF(SUMPRODUCT(EW,mask)>0,EXP(SUMPRODUCT(EW,log)/SUMPRODUCT(EW,mask)),NA())"""
-    if not all(_isnum(x) for x in logs):
+    """:func:`bpm_xl.layout.method.group_judgment_value`; an error value in a log or mask -> #N/A."""
+    if not all(_isnum(x) for x in logs) or not all(_isnum(x) for x in masks):
         return NA
-    den = float(np.dot(ew, masks))
-    if not math.isfinite(den):
-        return NA
-    return _out(math.exp(float(np.dot(ew, logs)) / den)) if den > 0 else NA
+    return _out(steps.group_judgment_value(ew, np.asarray(logs, dtype=float), np.asarray(masks, dtype=float)))
 
 
 def _ri_value(values: _Values, ri_header: str, n: int) -> Any:
@@ -636,7 +622,7 @@ def _expert_block(calc: _Calc, o: dict[str, Any], e: int, d0: int, ri_cell: str,
     w = calc.weigh(calc.sp.name, m0, 1, n, calc.tx("expert", node=label, expert=e + 1))
     cr_cell = calc.at(calc.row, 1)
     cr = _cr_value(_ci_value(w["lam_v"], n), riv, n)
-    calc.put(calc.row, 0, [["CR", F(f"={_cr(_ci(w['lam'], n), ri_cell, n)}")]], cached=[[None, cr]])
+    calc.put(calc.row, 0, [["CR", F(f"={steps.cr(steps.ci(w['lam'], n), ri_cell, n)}")]], cached=[[None, cr]])
     calc.row += 2
     return w, cr_cell, cr
 
@@ -693,14 +679,14 @@ def _node(calc: _Calc, names: dict[str, str], t: int, label: str, ri_header: str
     for p in range(P):
         lcol = calc.rng(d0, lc + p, d0 + k - 1, lc + p)
         mcol = calc.rng(d0, mc + p, d0 + k - 1, mc + p)
-        agg.append(F(f"=IF(SUMPRODUCT(BPM_EW,{mcol})>0,EXP(SUMPRODUCT(BPM_EW,{lcol})/SUMPRODUCT(BPM_EW,{mcol})),NA())"))
+        agg.append(F("=" + steps.group_judgment("BPM_EW", lcol, mcol)))
         agg_v.append(_aggregate(ew, [row[lc + p] for row in cached_pairs], [row[mc + p] for row in cached_pairs]))
     calc.put(agg_row, 0, [[calc.tx("aggregate"), *agg]], "output", cached=[[None, *agg_v]])
     pair = {(i, j): calc.at(agg_row, 1 + p) for p, (i, j) in enumerate(pairs)}
     # RI of this node
     ri_cell = calc.at(agg_row + 1, 1)
     riv = _ri_value(values, ri_header, n)
-    calc.put(agg_row + 1, 0, [["RI", F(f'=IF(BPM_RI="alonso_lamata",{alonso_lamata_ri(str(n))},'
+    calc.put(agg_row + 1, 0, [["RI", F(f'=IF(BPM_RI="alonso_lamata",{steps.alonso_lamata_ri(n)},'
                                        f"INDEX(BPM_RI_TABLE,{n},MATCH(BPM_RI,{ri_header},0)))")]], cached=[[None, riv]])
     calc.row = after
     # the group matrix (what the replaced =AHP_GROUP shows), weighed
@@ -890,47 +876,9 @@ def _delphi_screen(calc: _Calc, names, dname: str, ssheet: str, srow: int, scol:
     return out, out_v
 
 
-def _avg_ranks(row: list[Any]) -> tuple[list[Any], list[Any]]:
-    """RANK(x,row,1)+(COUNTIF(row,x)-1)/2 and COUNTIF(row,x)^2-1 for each cell of a row."""
-    x = [float(v) for v in row if _isnum(v)]
-    ranks, ties = [], []
-    for v in row:
-        if not _isnum(v):
-            ranks.append(NA)
-            ties.append(NA)
-            continue
-        below, same = sum(1 for u in x if u < v), sum(1 for u in x if u == v)
-        ranks.append(1 + below + (same - 1) / 2)
-        ties.append(same ** 2 - 1)
-    return ranks, ties
-
-
-def _kendall_values(ranks: list[list[Any]], ties: list[list[Any]], complete: bool, m: int, n: int) -> list[Any]:
-    """R sums, then W, chi-square, df, p as the native formulas give them."""
-    R = [math.fsum(r[j] for r in ranks) if all(_isnum(r[j]) for r in ranks) else NA for j in range(n)]
-    flat = [t for row in ties for t in row]
-    if not complete or not all(_isnum(v) for v in R + flat):
-        return [R, NA, NA, n - 1, NA]
-    mean = math.fsum(R) / n
-    S = math.fsum((v - mean) ** 2 for v in R)
-    den = m ** 2 * (n ** 3 - n) - m * math.fsum(flat)
-    if den == 0:
-        return [R, NA, NA, n - 1, NA]
-    w = min(max(12 * S / den, 0.0), 1.0)
-    chi2 = m * (n - 1) * w
-    return [R, w, chi2, n - 1, _out(_chi2_sf(chi2, n - 1))]
-
-
-def _chi2_sf(x: float, df: int) -> float:
-    """CHIDIST(x, df): the chi-square survival function (NaN without a degree of freedom), as
-    scipy.stats.chi2.sf gives it; scipy.special's chdtrc is the same function without the 1-2 s
-    import of scipy.stats."""
-    from scipy.special import chdtrc  # local: scipy is slow to import
-
-    return float(chdtrc(df, x)) if df > 0 else math.nan
-
-
 def _kendall(calc: _Calc, names, dname: str) -> tuple[list[Formula], list[Any]]:
+    """Average ranks, tie terms, rank sums, W, chi-square, df and p of the Delphi round's ratings:
+    :mod:`bpm_xl.layout.method`'s text and values (NA where a rating is missing)."""
     values = calc.values
     sheet, r0, c0, r1, c1 = parse_ref(names[dname])
     m, n = r1 - r0 + 1, c1 - c0 + 1
@@ -938,36 +886,33 @@ def _kendall(calc: _Calc, names, dname: str) -> tuple[list[Formula], list[Any]]:
     k = dname.rsplit("_", 1)[1]
     calc.put(r, 0, [[calc.tx("ranks", k=k)]], "subtitle")
     d0 = r + 1
-    ranks, ties, rank_v, tie_v = [], [], [], []
+    rng_ = ref(sheet, r0, c0, r1, c1)
+    table = values.nums(rng_)
+    rank_v, tie_v = np.empty((m, n)), np.empty((m, n))
     for e in range(m):
         row = ref(sheet, r0 + e, c0, r0 + e, c1)
-        rk, tt = [], []
+        rank_v[e], tie_v[e] = steps.average_ranks_value(table[e])
+        calc.put(d0 + e, 0, [[e + 1]])
         for j in range(n):
             x = ref(sheet, r0 + e, c0 + j)
-            rk.append(F(f"=RANK({x},{row},1)+(COUNTIF({row},{x})-1)/2"))
-            tt.append(F(f"=COUNTIF({row},{x})^2-1"))
-        ranks.append([e + 1, *rk])
-        ties.append(tt)
-        rv, tv = _avg_ranks(values.at(row)[0])
-        rank_v.append(rv)
-        tie_v.append(tv)
-    calc.put(d0, 0, ranks, cached=[[None, *rv] for rv in rank_v])
-    calc.put(d0, n + 2, ties, cached=tie_v)
-    rng_ = ref(sheet, r0, c0, r1, c1)
-    complete = sum(1 for row in values.at(rng_) for v in row if _isnum(v)) >= m * n
-    R, w, chi2, df, p = _kendall_values(rank_v, tie_v, complete, m, n)
+            calc.array(d0 + e, 1 + j, 1, 1, "=" + steps.average_rank(x, row), [[_out(rank_v[e, j])]])
+            calc.array(d0 + e, n + 2 + j, 1, 1, "=" + steps.tie_term(x, row), [[_out(tie_v[e, j])]])
+    complete = bool(np.isfinite(table).all())
+    R, w, chi2, df, p = steps.kendall_value(rank_v, tie_v)
+    if not complete:
+        w = chi2 = p = math.nan
     sums = d0 + m
     calc.put(sums, 0, [["R", *[F(f"=SUM({calc.rng(d0, 1 + j, d0 + m - 1, 1 + j)})") for j in range(n)]]],
-             cached=[[None, *R]])
+             cached=[[None, *[_out(v) for v in R]]])
     S = f"DEVSQ({calc.rng(sums, 1, sums, n)})"
     T = f"SUM({calc.rng(d0, n + 2, d0 + m - 1, 2 * n + 1)})"
-    wf = F(f"=IF(COUNT({rng_})<{m * n},NA(),MIN(MAX(12*{S}/({m}^2*({n}^3-{n})-{m}*{T}),0),1))")
+    wf = F(f"=IF(COUNT({rng_})<{m * n},NA(),{steps.kendall_w(S, T, m, n)})")
     res = sums + 1
-    calc.put(res, 0, [["W", wf], ["chi2", F(f"={m}*({n}-1)*{calc.at(res, 1)}")], ["df", n - 1],
-                      ["p", F(f"=CHIDIST({calc.at(res + 1, 1)},{calc.at(res + 2, 1)})")]],
-             cached=[[None, w], [None, chi2], [None, None], [None, p]])
+    calc.put(res, 0, [["W", wf], ["chi2", F("=" + steps.kendall_chi2(calc.at(res, 1), m, n))], ["df", n - 1],
+                      ["p", F("=" + steps.chi2_p(calc.at(res + 1, 1), calc.at(res + 2, 1)))]],
+             cached=[[None, _out(w)], [None, _out(chi2)], [None, None], [None, _out(p)]])
     calc.row = res + 5
-    return [F(f"={calc.at(res + q, 1)}") for q in range(4)], [w, chi2, df, p]
+    return [F(f"={calc.at(res + q, 1)}") for q in range(4)], [_out(w), _out(chi2), df, _out(p)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -994,9 +939,10 @@ def _consistency_block(a: ArrayBlock, o: dict[str, Any], values: _Values) -> Blo
     lam, ci, ri, cr = (a1(a.row + k, a.col + 1) for k in range(4))
     ci_v = _ci_value(o["group"]["lam_v"], n)
     cr_v = _cr_value(ci_v, o["ri_v"], n)
-    cells = [F(f"={o['group']['lam']}"), F(f"={_ci(lam, n)}"), F(f"={o['ri']}"), F(f"={_cr(ci, ri, n)}"),
-             F(f"={cr}<0.1"), F("=BPM_RI")]
-    cached = [o["group"]["lam_v"], ci_v, o["ri_v"], cr_v, (cr_v < 0.1) if _isnum(cr_v) else NA, values.scalar("BPM_RI")]
+    limit = ahp.CR_ACCEPTABLE
+    cells = [F(f"={o['group']['lam']}"), F(f"={steps.ci(lam, n)}"), F(f"={o['ri']}"), F(f"={steps.cr(ci, ri, n)}"),
+             F(f"={cr}<{steps.num(limit)}"), F("=BPM_RI")]
+    cached = [o["group"]["lam_v"], ci_v, o["ri_v"], cr_v, (cr_v < limit) if _isnum(cr_v) else NA, values.scalar("BPM_RI")]
     return Block(a.row, a.col, [[lab, v] for lab, v in zip(CONSISTENCY_LABELS, cells)][: a.nrows], a.style,
                  cached=[[None, v] for v in cached][: a.nrows])
 
