@@ -62,13 +62,15 @@ def _existing(p: Path) -> Path:
 
 def _print_outcome(result: Any, book: Path, bak: Path | None, dry_run: bool) -> None:
     """What changed in the hub (``result.lines()``), and where the backup is."""
-    zh = getattr(result, "lang", None) == "zh"   # a result that knows the hub's language speaks it
+    from .console import label
+
+    lang = "zh" if getattr(result, "lang", None) == "zh" else "en"   # a result that knows the hub's language speaks it
     for line in result.lines():
         _echo(line)
     if dry_run:
-        typer.echo("试运行：未写入任何文件" if zh else "dry run: nothing written")
+        typer.echo(label("dry_run", lang))
     elif bak is not None:
-        _echo(f"{book}：已更新；备份：{bak}" if zh else f"{book}: updated; backup: {bak}")
+        _echo(label("updated", lang, book=book, bak=bak))
 
 
 def forms_cmd(

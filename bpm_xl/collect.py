@@ -20,6 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from .errors import WorkbookError
+from .texts import pick, text
 from .layout.collect import MAP_SHEET
 from .layout.forms import EVALUATION_KEYS, IDENTITY_KEYS, SCALE_VALUES, SEAL_KEY, FormSpec, fingerprint, node_title
 from .layout.identity import LOG_SHEET
@@ -307,9 +308,9 @@ _SHEET_WORDS = {"judgments": ("判断矩阵", "judgments"), "experts": ("专家"
 
 def _sheet_word(sheet: str, lang: str) -> str:
     if sheet.startswith("Delphi round "):
-        return f"德尔菲第 {sheet.rsplit(' ', 1)[1]} 轮" if lang == "zh" else sheet
+        return text("delphi_round_sheet", lang, k=sheet.rsplit(" ", 1)[1])
     pair = _SHEET_WORDS.get(sheet)
-    return sheet if pair is None else pair[0 if lang == "zh" else 1]
+    return sheet if pair is None else pick(pair, lang)
 
 
 #: The messages of collecting forms, in both editions: key -> (zh, en).
@@ -377,8 +378,8 @@ _MSGS: dict[str, tuple[str, str]] = {
 
 
 def _msg(key: str, lang: str, **kw: Any) -> str:
-    text = _MSGS[key][0 if lang == "zh" else 1]
-    return text.format(**kw) if kw else text
+    msg = pick(_MSGS[key], lang)
+    return msg.format(**kw) if kw else msg
 
 
 def _lang(data: Any) -> str:
@@ -690,11 +691,10 @@ def map_sheet_rows(mapping: Iterable[Any], lang: str = "zh") -> list[list[Any]]:
     option). The first option is the order used for a question answered with option numbers
     (the text of option 1: 非常满意 or 非常不满意), blank for one answered with option text."""
     rows: list[list[Any]] = [list(MAP_HEAD)]
-    k = 0 if lang == "zh" else 1
     for m in mapping:
         first = getattr(m, "first", None)
         rows.append([m.title, m.code, "是 yes" if m.reverse else "否 no",
-                     FIRST_TEXT[first][k] if first in FIRST_TEXT else None])
+                     pick(FIRST_TEXT[first], lang) if first in FIRST_TEXT else None])
     return rows
 
 
@@ -772,8 +772,8 @@ _LINES = {
 
 
 def _say(key: str, lang: str, **kw: Any) -> Any:
-    text = _LINES[key][0 if lang == "zh" else 1]
-    return text.format(**kw) if kw and isinstance(text, str) else text
+    line = pick(_LINES[key], lang)
+    return line.format(**kw) if kw and isinstance(line, str) else line
 
 
 @dataclass(frozen=True)
@@ -798,7 +798,7 @@ class SurveyImport:
         if m.how == "code" and m.first_source == "plain":
             return _say("plain", lang)
         if m.how == "code":
-            first = FIRST_TEXT.get(m.first or "", ("?", "?"))[0 if lang == "zh" else 1]
+            first = pick(FIRST_TEXT.get(m.first or "", ("?", "?")), lang)
             return _say("code", lang, first=first, src=_say("first_src", lang).get(m.first_source, m.first_source))
         return _say(m.how if m.how in ("text", "none") else "text", lang)
 
@@ -807,7 +807,7 @@ class SurveyImport:
         kinds = _say("kinds", lang)
         out = [_say("head", lang, file=self.file, kind=kinds.get(self.kind, self.kind), n=self.respondents),
                _say("mapping", lang)]
-        sep = "；" if lang == "zh" else "; "
+        sep = text("semi", lang)
         for m in self.mapping:
             src = _say("source", lang).get(m.source, m.source)
             mean = "" if m.mean is None else sep + _say("mean", lang, m=f"{m.mean:.4g}", n=m.count)
@@ -951,20 +951,11 @@ def _unknown_order(table: Any, missing: list[tuple[int, MapEntry]], lang: str) -
     """The refusal of a code export whose order of options nobody stated (names the questions)."""
     from .readers.survey import SurveyError, column_letter
 
-    word = "{c} 列" if lang == "zh" else "column {c}"
-    shown = ", ".join(f"{word.format(c=column_letter(table.columns[q]))} '{m.title}'" for q, m in missing[:3])
+    shown = ", ".join(f"{text('column_letter', lang, c=column_letter(table.columns[q]))} '{m.title}'"
+                      for q, m in missing[:3])
     more = len(missing) - 3
-    if lang == "zh":
-        msg = (f"{len(missing)} 道题的答案是选项序号（{shown}{f' 等另 {more} 道' if more > 0 else ''}），但不知道选项的顺序："
-               "请用 --first-option 说明选项1的文字（--first-option 非常满意：选项1最好；--first-option 非常不满意：选项1最差），"
-               "或在 --map 中填写反向计分列（或选项1列）")
-    else:
-        msg = (f"the answers of {len(missing)} question(s) are option numbers ({shown}"
-               f"{f' and {more} more' if more > 0 else ''}) and the order of the options is not known; state the "
-               "text of option 1 with --first-option 非常满意 (option 1 is the best; very satisfied) or --first-option "
-               "非常不满意 (option 1 is the worst; very dissatisfied), or give --map with the reverse column (or the "
-               "first-option column)")
-    return SurveyError(msg, file=table.file)
+    more_text = text("more_questions", lang, more=more) if more > 0 else ""
+    return SurveyError(text("unknown_option_order", lang, n=len(missing), shown=shown, more=more_text), file=table.file)
 
 
 def _answers(table: Any, mapping: list[tuple[int, MapEntry]], lo: float, hi: float, lang: str = "en"
@@ -1040,17 +1031,14 @@ _REASONS = {"duplicate": ("重复提交", "duplicates"), "too_fast": ("答题过
 def collection_facts(result: "SurveyImport", lang: str = "zh") -> dict[str, Any]:
     """What the report states about the survey's collection (Settings rows BPM_SURVEY_*): received,
     screened out, and the screening by reason, in the workbook's language."""
-    zh = lang == "zh"
-    parts = [f"{_REASONS[k][0 if zh else 1]} {len(v)}" + (" 份" if zh else "")
+    parts = [text("screened_count", lang, reason=pick(_REASONS[k], lang), n=len(v))
              for k, v in result.flags.items() if v and k in _REASONS]
     if not parts:
-        text = "未发现可疑答卷" if zh else "nothing flagged"
+        reasons = text("nothing_flagged", lang)
     else:
-        text = ("；" if zh else "; ").join(parts)
-        text += ("（已剔除）" if result.screened else "（标记但未剔除）") if zh else (
-            " (removed)" if result.screened else " (flagged, kept)")
+        reasons = text("semi", lang).join(parts) + text("screened_removed" if result.screened else "screened_kept", lang)
     return {"survey_received": result.respondents,
-            "survey_excluded": result.respondents - result.kept if result.screened else 0, "survey_reasons": text}
+            "survey_excluded": result.respondents - result.kept if result.screened else 0, "survey_reasons": reasons}
 
 
 def with_collection_facts(data: Any, result: "SurveyImport", lang: str = "zh") -> Any:

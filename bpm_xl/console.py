@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .texts import has, pick, text
+
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
 
@@ -61,65 +63,16 @@ def print_lines(console: "Console", lines: list[Any]) -> None:
 
 
 # ----------------------------------------------------------------------------- labels
-_S: dict[str, tuple[str, str]] = {
-    "total": ("加权总分", "Weighted total"),
-    "score100": ("百分制得分", "100-point score"),
-    "rating": ("评价等级", "Rating"),
-    "bands": ("等级划分", "Bands"),
-    "dims": ("维度得分", "Dimension subtotals"),
-    "code": ("编码", "Code"),
-    "name": ("名称", "Name"),
-    "weight": ("权重", "Weight"),
-    "score": ("得分", "Score"),
-    "contribution": ("贡献", "Contribution"),
-    "consistency": ("一致性检验（阈值 CR < {t:g}）", "Consistency (threshold CR < {t:g})"),
-    "node": ("节点", "Node"),
-    "matrix": ("矩阵", "Matrix"),
-    "cr": ("CR", "CR"),
-    "status": ("结论", "Status"),
-    "repair": ("最少修改建议", "Smallest repair"),
-    "ok": ("通过", "ok"),
-    "fail": ("未通过", "CR too high"),
-    "aggregate": ("集结", "aggregate"),
-    "hier": ("层次总排序 CR", "Hierarchy CR"),
-    "experts_bad": ("{k}/{n} 个专家矩阵 CR ≥ {t:g}（仍按专家权重参与集结）",
-                    "{k} of {n} expert matrices have CR ≥ {t:g} (they still enter the aggregate, weighted)"),
-    "delphi": ("德尔菲", "Delphi"),
-    "round": ("第 {k} 轮", "round {k}"),
-    "kendall": ("肯德尔协调系数 W", "Kendall W"),
-    "authority": ("专家权威系数 Cr", "Authority coefficient Cr"),
-    "priorities": ("优先改进指标（按加权差距）", "Top improvement priorities (weighted gap)"),
-    "rank": ("排名", "Rank"),
-    "stage": ("PDCA 阶段", "PDCA"),
-    "wgap": ("加权差距", "Weighted gap"),
-    "loss": ("百分制失分", "100-pt loss"),
-    "files": ("生成的文件", "Files written"),
-    "sens": ("敏感性（{d} 次抽样，95% 区间）", "Sensitivity ({d} draws, 95% interval)"),
-    "sens_j": ("判断扰动", "judgment perturbation"),
-    "sens_b": ("专家重抽样", "panel bootstrap"),
-    "sens_r": ("答卷重抽样", "respondent bootstrap"),
-    "stays": ("等级不变", "rating unchanged"),
-    "pending": ("待问卷", "pending survey"),
-    "pending_note": ("问卷尚未导入或有指标无人作答（{codes}）：指标得分、总分、百分制得分和等级待问卷导入后计算；"
-                     "权重、一致性检验和德尔菲统计已计算。",
-                     "No survey answers yet for {codes}: indicator scores, total, 100-point score and grade "
-                     "are pending the survey; weights, consistency and Delphi figures are computed."),
-    "not_significant": ("专家意见协调程度不显著", "expert agreement not significant"),
-}
-
-#: Known band-set names as the edition shows them.
-_BAND_NAMES = {"mof2020": ("财预〔2020〕10号", "MOF 2020 No.10 (mof2020)")}
-
 
 def label(key: str, lang: str, **kw: Any) -> str:
-    text = _S[key][0 if lang == "zh" else 1]
-    return text.format(**kw) if kw else text
+    """The console's caption ``key`` (``console.<key>`` in :mod:`bpm_xl.texts`)."""
+    return text(f"console.{key}", lang, **kw)
 
 
 def bands_title(name: str, lang: str) -> str:
     """``等级划分（财预〔2020〕10号）`` / ``Bands (MOF 2020 No.10 (mof2020))``."""
-    shown = _BAND_NAMES.get(name, (name, name))[0 if lang == "zh" else 1]
-    return f"{label('bands', lang)}（{shown}）" if lang == "zh" else f"{label('bands', lang)} ({shown})"
+    shown = text(f"bands_name.{name}", lang) if has(f"bands_name.{name}") else name
+    return label("bands_named", lang, bands=label("bands", lang), name=shown)
 
 
 def _ratio(x: float) -> str:
@@ -159,11 +112,10 @@ def _headline(console: "Console", ev: "Evaluation", lang: str) -> None:
     from rich.text import Text
 
     s, r = ev.settings, ev.rating
-    zh = lang == "zh"
     if ev.inputs.title:
         console.print(_t(ev.inputs.title, "bold"))
     if r is None:   # scores pending the survey: said, never shown as 0
-        bands = ", ".join(f"{b.grade} {b.label_zh if zh else b.label_en} ≥ {b.lower:g}" for b in s.bands.bands)
+        bands = ", ".join(f"{b.grade} {b.label(lang)} ≥ {b.lower:g}" for b in s.bands.bands)
         pending = _t(label("pending", lang), "bold yellow")
         console.print(Text.assemble(f"{label('total', lang)}: ", pending, f" / {s.scale_max:g}   ",
                                     f"{label('score100', lang)}: ", pending.copy(), "   ",
@@ -175,8 +127,8 @@ def _headline(console: "Console", ev: "Evaluation", lang: str) -> None:
     console.print(Text.assemble(
         f"{label('total', lang)}: ", _t(f"{ev.total:.4f}", "bold"), f" / {s.scale_max:g}   ",
         f"{label('score100', lang)}: ", _t(f"{ev.score100:.2f}", "bold"), "   ",
-        f"{label('rating', lang)}: ", _t(f"{r.grade} {r.label_zh if zh else r.label_en}", "bold")))
-    bands = ", ".join(f"{b.grade} {b.label_zh if zh else b.label_en} ≥ {b.lower:g}" for b in r.bands.bands)
+        f"{label('rating', lang)}: ", _t(f"{r.grade} {r.label(lang)}", "bold")))
+    bands = ", ".join(f"{b.grade} {b.label(lang)} ≥ {b.lower:g}" for b in r.bands.bands)
     console.print(_t(f"{bands_title(r.bands.name, lang)}: {bands}"))
 
 
@@ -184,7 +136,7 @@ def _dimensions(console: "Console", ev: "Evaluation", lang: str) -> None:
     tb = _table(label("dims", lang), tuple((label(k, lang), j) for k, j in (
         ("code", "left"), ("name", "left"), ("weight", "right"), ("score", "right"), ("score100", "right"),
         ("contribution", "right"))))
-    name_col = "name_zh" if lang == "zh" else "name_en"
+    name_col = pick(("name_zh", "name_en"), lang)
     pending = label("pending", lang)
 
     def num(x: Any, fmt: str) -> str:
@@ -227,7 +179,7 @@ def _delphi(console: "Console", ev: "Evaluation", lang: str) -> None:
     parts = []
     for k, rd in enumerate(ev.delphi.rounds, start=1):
         if rd.kendall is not None:
-            flag = "" if rd.kendall.significant else f", {label('not_significant', lang)}"
+            flag = "" if rd.kendall.significant else f", {text('kendall_not_significant', lang)}"
             parts.append(f"{label('round', lang, k=rd.number or k)}: {label('kendall', lang)} = {rd.kendall.w:.4f} "
                          f"(χ² = {rd.kendall.chi2:.2f}, p = {rd.kendall.p:.4g}{flag})")
     parts.append(f"{label('authority', lang)} = {ev.delphi.authority.panel_cr:.4f}")
@@ -243,7 +195,7 @@ def _priorities(console: "Console", ev: "Evaluation", lang: str, top: int) -> No
     tp = _table(label("priorities", lang), tuple((label(k, lang), j) for k, j in (
         ("rank", "right"), ("code", "left"), ("name", "left"), ("stage", "left"), ("wgap", "right"), ("loss", "right"))))
     for _, p in ev.priorities.head(top).iterrows():
-        stage = PDCA_LABELS.get(p["stage"], (p["stage"], p["stage"]))[0 if lang == "zh" else 1]
+        stage = pick(PDCA_LABELS.get(p["stage"], (p["stage"], p["stage"])), lang)
         tp.add_row(str(int(p["rank"])), _t(p["label"]), _t(ev.system.label(p["label"], lang)), _t(stage),
                    f"{p['weighted_gap']:.4f}", f"{p['weighted_gap'] / ev.settings.scale_max * 100:.2f}")
     console.print(tp)

@@ -61,6 +61,7 @@ import numpy as np
 
 from . import conversion
 from .errors import BpmError, MatrixShapeError, MissingValueError, ScaleError, ScoringRuleError, SettingsError
+from .texts import pick, text
 
 __all__ = ["TYPES", "TYPE_LABELS", "METHODS", "METHOD_LABELS", "DIRECTIONS", "DIRECTION_LABELS", "DIRECTION_WORDS", "YES_WORDS",
            "NO_WORDS", "MAX_STEPS", "DataRule", "DataScore", "DataScores", "data_rule", "read_value", "fractions",
@@ -134,7 +135,7 @@ class DataRule:
         >>> data_rule("deduct", 0.95, 10).describe("en")
         'deduct: full marks at 0.95 or more; each 0.01 less loses 10% of the mark'
         """
-        return _describe(self, lang == "en")
+        return _describe(self, lang)
 
     def parameters(self) -> dict[str, Any]:
         """The parameters by their meaning, e.g. ``{"target": 0.95}`` (for results and reports)."""
@@ -156,29 +157,23 @@ def _unit(per: float) -> float:
     return 10.0 ** math.floor(math.log10(0.1 / per) + 1e-9)
 
 
-def _describe(r: DataRule, en: bool) -> str:
-    hi = r.direction == "higher"
-    name = METHOD_LABELS[r.method][1 if en else 0]
+def _describe(r: DataRule, lang: str) -> str:
+    way = "higher" if r.direction == "higher" else "lower"
+    p1 = "" if r.p1 is None else f"{r.p1:g}"
     if r.method == "linear":
-        text = (f"0 at {r.p1:g}, full marks at {r.p2:g}, in proportion between" if en
-                else f"{r.p1:g} 得0，{r.p2:g} 得满分，其间按比例")
+        rule = text("rule_linear", lang, p1=p1, p2=f"{r.p2:g}")
     elif r.method == "ratio":
-        text = ((f"value / {r.p1:g}, at most full marks" if hi else f"{r.p1:g} / value, at most full marks") if en
-                else (f"实际值 / {r.p1:g}，最高满分" if hi else f"{r.p1:g} / 实际值（越低越好），最高满分"))
+        rule = text(f"rule_ratio_{way}", lang, p1=p1)
     elif r.method == "steps":
-        op = "≥" if hi else "≤"
-        parts = [(f"{op}{b:g}: {_pct(f)} of the mark" if en else f"{op}{b:g} 得满分的{_pct(f)}")
-                 for b, f in zip(r.bounds, r.fractions)]
-        rest = ("otherwise 0" if en else ("以下得0" if hi else "以上得0"))
-        text = ("; " if en else "；").join([*parts, rest])
+        op = "≥" if way == "higher" else "≤"
+        parts = [text("rule_step", lang, op=op, b=f"{b:g}", pct=_pct(f)) for b, f in zip(r.bounds, r.fractions)]
+        rule = text("semi", lang).join([*parts, text(f"rule_steps_rest_{way}", lang)])
     elif r.method == "deduct":
         u = _unit(r.p2)
-        text = ((f"full marks at {r.p1:g} or {'more' if hi else 'less'}; each {u:g} {'less' if hi else 'more'} loses "
-                 f"{_pct(r.p2 * u)} of the mark") if en
-                else f"{'≥' if hi else '≤'}{r.p1:g} 得满分，每{'低' if hi else '高'} {u:g} 扣满分的{_pct(r.p2 * u)}")
+        rule = text(f"rule_deduct_{way}", lang, p1=p1, u=f"{u:g}", pct=_pct(r.p2 * u))
     else:
-        text = ("yes: full marks, no: 0" if hi else "no: full marks, yes: 0") if en else ("是得满分，否得0" if hi else "否得满分，是得0")
-    return f"{name}: {text}" if en else f"{name}：{text}"
+        rule = text(f"rule_yesno_{way}", lang)
+    return pick(METHOD_LABELS[r.method], lang) + text("colon", lang) + rule
 
 
 @dataclass(frozen=True, slots=True)

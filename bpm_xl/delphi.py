@@ -22,6 +22,7 @@ import pandas as pd
 
 from .errors import BpmError, MatrixShapeError, MissingValueError, ScaleError, SettingsError
 from .conversion import check_cells, labels as _labels, scalar as _number, scale_errors, scale_table, table, vector as _vector
+from .texts import CATALOGUE
 
 __all__ = [
     "coefficient_errors",
@@ -404,7 +405,7 @@ class KendallResult:
 #: Delphi studies report it; otherwise flagged with :data:`NOT_SIGNIFICANT`.
 KENDALL_ALPHA = 0.05
 #: The flag of a W that is not significant, in Chinese and English.
-NOT_SIGNIFICANT = ("专家意见协调程度不显著", "expert agreement not significant")
+NOT_SIGNIFICANT: tuple[str, str] = CATALOGUE["kendall_not_significant"]
 
 
 def kendall_w(ratings: object, name: str = "ratings") -> KendallResult:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .evaluation import EvaluationInputs, Expert, Settings
 from .model import IndicatorSystem
+from .texts import pick
 
 __all__ = ["load_example", "example_data"]
 
@@ -50,5 +51,5 @@ def load_example(settings: Settings | None = None, lang: str = "zh") -> Evaluati
         judgments=data["judgments"],
         delphi_rounds=rounds,
         survey=survey,
-        title=data["title_zh"] if lang == "zh" else data["title_en"],
+        title=pick((data["title_zh"], data["title_en"]), lang),
     )

@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import conversion
 from .errors import ModelError
+from .texts import pick
 
 __all__ = [
     "GOAL",
@@ -52,7 +53,7 @@ class Dimension:
     name_en: str
 
     def name(self, lang: str = "zh") -> str:
-        return self.name_zh if lang == "zh" else self.name_en
+        return pick((self.name_zh, self.name_en), lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,7 @@ class Indicator:
     pdca: str
 
     def name(self, lang: str = "zh") -> str:
-        return self.name_zh if lang == "zh" else self.name_en
+        return pick((self.name_zh, self.name_en), lang)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ class IndicatorSystem:
         raise ModelError(f"indicator system: there is no indicator with code {code!r}")
 
     def goal(self, lang: str = "zh") -> str:
-        return self.goal_zh if lang == "zh" else self.goal_en
+        return pick((self.goal_zh, self.goal_en), lang)
 
     def nodes(self) -> tuple[str, ...]:
         """Codes of the comparison nodes: the goal, then each dimension."""

@@ -26,6 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .texts import CATALOGUE, LANGS, pick, text
+
 __all__ = ["DEFAULT_MEASURES", "FIELDS", "CarryForward", "Item", "assign_ids", "carry_forward", "is_closed", "item_from_row", "key_of",
            "library_for",            "measure_for", "merge", "prefill", "with_carried"]
 
@@ -34,24 +36,11 @@ FIELDS = ("problem", "stage", "indicator", "responsible", "deadline", "measure",
 # What counts as done; anything else (blank included) is open.
 CLOSED = frozenset({"已完成", "完成", "已整改", "整改完成", "已销号", "销号", "已关闭", "关闭", "closed", "done",
                     "completed", "complete", "resolved"})
-OPEN_STATUS = {"zh": "未整改", "en": "open"}
+OPEN_STATUS = dict(zip(LANGS, CATALOGUE["rect_open"]))
 
 _STAGES = {"plan": ("计划", "Plan"), "do": ("执行", "Do"), "check": ("检查", "Check"), "act": ("处理", "Act")}
 _STAGE_ALIASES = {**{k: k for k in _STAGES}, **{v[0]: k for k, v in _STAGES.items()},
                   **{v[1].lower(): k for k, v in _STAGES.items()}}
-
-# Measures by PDCA stage: what a bureau does about a weak indicator at that stage.
-_MEASURE = {
-    "plan": ("完善绩效目标设定和预算编制，细化量化指标，在下一预算年度编制时落实。",
-             "Refine the performance targets and budget preparation with quantified indicators for the next budget."),
-    "do": ("加强预算执行和运行监控，建立定期调度和预警机制，补齐能力短板。",
-           "Strengthen budget execution and monitoring with regular reviews and early warnings; close capacity gaps."),
-    "check": ("健全绩效评价和效益核查，扩大评价覆盖面，提高评价质量。",
-              "Improve evaluation and results checks; widen coverage and raise evaluation quality."),
-    "act": ("强化评价结果应用，将结果与预算安排和整改问责挂钩，跟踪整改到位。",
-            "Use the results: link them to budget allocation and accountability, and follow rectification to the end."),
-}
-
 
 # Measures by indicator of the default system (bpm_xl.model.default_system): what a bureau does
 # when that indicator is a problem. The 整改措施库 sheet starts from these; the bureau edits them.
@@ -108,12 +97,12 @@ def library_for(system: Any, typed: Mapping[str, Any] | None = None, lang: str =
     typed = typed or {}
     out = {}
     for ind in system.indicators:
-        text = _text(typed.get(ind.code))
+        measure = _text(typed.get(ind.code))
         d = default.get(ind.code)
-        if not text and d is not None and ind.code in DEFAULT_MEASURES and (
+        if not measure and d is not None and ind.code in DEFAULT_MEASURES and (
                 ind.name_zh == d.name_zh or ind.name_en == d.name_en):
-            text = DEFAULT_MEASURES[ind.code][0 if lang == "zh" else 1]
-        out[ind.code] = text
+            measure = pick(DEFAULT_MEASURES[ind.code], lang)
+        out[ind.code] = measure
     return out
 
 
@@ -124,8 +113,9 @@ def measure_for(code: str, stage: str, lang: str = "zh", library: Any = None) ->
     if typed:
         return typed
     if library is None and code in DEFAULT_MEASURES:
-        return DEFAULT_MEASURES[code][0 if lang == "zh" else 1]
-    return _MEASURE.get(stage_code(stage), _MEASURE["act"])[0 if lang == "zh" else 1]
+        return pick(DEFAULT_MEASURES[code], lang)
+    stage = stage_code(stage)
+    return text(f"measure_{stage if stage in _STAGES else 'act'}", lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,15 +197,11 @@ def prefill(evaluation: Any, lang: str = "zh", top: int | None = None, *, findin
     items = []
     for f in found.problems[:top] if top is not None else found.problems:
         name = ev.system.label(f.code, lang)
-        if lang == "zh":
-            problem = (f"{f.code} {name}得分 {_fmt(f.score, 2)}（满分 {scale:g}），折合百分制 {_fmt(f.score100, 1)} 分，"
-                       f"使总分损失 {_fmt(f.points_lost, 2)} 分。")
-        else:
-            problem = (f"{f.code} {name} scores {_fmt(f.score, 2)} of {scale:g} ({_fmt(f.score100, 1)} of 100), "
-                       f"costing the total {_fmt(f.points_lost, 2)} points.")
+        problem = text("rect_problem_sentence", lang, code=f.code, name=name, score=_fmt(f.score, 2), scale=f"{scale:g}",
+                       score100=_fmt(f.score100, 1), lost=_fmt(f.points_lost, 2))
         items.append(Item(problem=problem, stage=stage_code(f.stage), indicator=f.code,
                           measure=measure_for(f.code, f.stage, lang, measures),
-                          status=OPEN_STATUS["zh" if lang == "zh" else "en"], source="prefilled"))
+                          status=OPEN_STATUS[lang], source="prefilled"))
     return tuple(items)
 
 

@@ -25,6 +25,7 @@ import pandas as pd
 
 from . import conversion, ranking
 from .errors import BpmError, MatrixShapeError, MissingValueError, ScaleError, SettingsError
+from .texts import pick
 
 __all__ = [
     "answer_errors",
@@ -153,6 +154,10 @@ class Band:
     label_zh: str
     label_en: str
     lower: float
+
+    def label(self, lang: str) -> str:
+        """The grade's name in ``lang`` ("zh" or "en")."""
+        return pick((self.label_zh, self.label_en), lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +311,10 @@ class Rating:
     score100: float
     scale_max: float
     bands: RatingBands
+
+    def label(self, lang: str) -> str:
+        """The grade's name in ``lang`` ("zh" or "en")."""
+        return pick((self.label_zh, self.label_en), lang)
 
 
 def rate(score: float, scale_max: float = 5.0, bands: RatingBands = MOF_BANDS) -> Rating:

@@ -188,7 +188,9 @@ def blank_workbook_data(lang: str = "zh") -> tuple[WorkbookData, Any]:
 
 
 def _bands_title(lang: str) -> str:
-    return "财预〔2020〕10号" if lang == "zh" else "MOF 2020 No.10 (mof2020)"
+    from .texts import text
+
+    return text("bands_name.mof2020", lang)
 
 
 # =======================================================================================

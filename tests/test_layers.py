@@ -27,7 +27,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "bpm_xl"
 RANK = {"core": 0, "layout": 1, "readers": 2, "writers": 2, "service": 3, "shells": 4}
 
 CORE = {"errors", "conversion", "ahp", "delphi", "scoring", "model", "evaluation", "sensitivity", "example",
-        "rectification", "datascore", "dataformula", "ranking", "findings"}
+        "rectification", "datascore", "dataformula", "ranking", "findings", "texts"}
 SERVICE = {"service", "collect", "validation"}
 SHELLS = {"cli", "cli_collect", "console", "macros", "udfs", "winsetup"}
 
@@ -50,7 +50,7 @@ def layer(mod: str) -> str:
         return "core"  # the public core API
     if len(parts) >= 2 and parts[1] in ("layout", "readers", "writers"):
         return parts[1]
-    if len(parts) == 2 and parts[1] in CORE:
+    if len(parts) >= 2 and parts[1] in CORE:
         return "core"
     if len(parts) == 2 and parts[1] in SERVICE:
         return "service"

@@ -13,7 +13,8 @@ import pytest
 import xlwings as xw
 
 from bpm_xl import macros
-from bpm_xl.layout.labels import COLLECT_MACRO, FORMS_MACRO, REPORT_MACRO, t
+from bpm_xl.layout.labels import COLLECT_MACRO, FORMS_MACRO, REPORT_MACRO
+from bpm_xl.texts import text
 from bpm_xl.service import evaluate_file, export_file, load_grids, new_workbook, read_workbook, rebuild_file
 from bpm_xl.writers import livebook, vba
 
@@ -271,7 +272,7 @@ def test_libreoffice_with_default_settings_shows_the_python_warning(example, tmp
         pytest.skip("LibreOffice is not installed")
     out = convert(_copy(example, tmp_path, "lo.xlsm"), tmp_path / "lo", recalc=False)
     wb = openpyxl.load_workbook(out, data_only=True)
-    assert wb["仪表盘"]["A2"].value == t("python_missing", "zh")
+    assert wb["仪表盘"]["A2"].value == text("python_missing", "zh")
     assert wb["仪表盘"]["B4"].value == pytest.approx(evaluate_file(example).evaluation.total, rel=1e-12)
 
 

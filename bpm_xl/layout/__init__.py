@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..texts import text
 from .context import LayoutContext, make_context
 from .data import data_from_inputs
 from .inputs import (
@@ -136,12 +137,7 @@ def conf_sheet(lang: str, typed: list[list[Any]] | None = None) -> SheetPlan:
         sp.blocks.append(Block(0, 0, [list(r) for r in typed], "settings"))
         return sp
     sp.add(0, 0, [["UDF Modules", UDF_MODULE]], "settings")
-    sp.add(0, 3, [[
-        "xlwings 设置：UDF Modules 指向 bpm_xl.udfs；如需指定 Python，请在下一行加入 Interpreter_Win 及其路径（bpm-xl excel-setup 会代为填写）。"
-        if lang == "zh" else
-        "xlwings settings: UDF Modules points at bpm_xl.udfs; to pick a Python, add a row Interpreter_Win with its path "
-        "(bpm-xl excel-setup fills it in)."
-    ]], "note")
+    sp.add(0, 3, [[text("conf_note", lang)]], "note")
     return sp
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from .. import ranking
 from . import method as steps
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
+from ..texts import pick, text
 
 __all__ = ["CONSISTENCY_LABELS", "DROP", "KEEP", "KENDALL_LABELS", "STATS_HEADER", "WORST_HEADER", "CachedValues",
            "positive"]
@@ -51,7 +52,7 @@ class CachedValues:
         self.ev = ev
         self.data = data
         self.system = system
-        self.L = 0 if lang == "zh" else 1
+        self.lang = lang
         self.experts = experts
         self.codes = list(system.codes)
 
@@ -105,7 +106,7 @@ class CachedValues:
         if cr is None:
             return None
         ok = cr < float(self.ev.settings.cr_threshold)
-        return ("是" if ok else "否") if self.L == 0 else ("yes" if ok else "no")
+        return text("yes" if ok else "no", self.lang)
 
     def worst(self, node: str) -> list[list[Any]]:
         rows = [[j.row + 1, j.col + 1, _cell(j.value), _cell(j.consistent_value), _cell(j.scale_value),
@@ -144,7 +145,7 @@ class CachedValues:
         total = float(sum(r[10] for r in self.indicator_rows))   # NaN (#N/A) while a score is pending
         rating = self.ev.rating
         grade = None if rating is None else rating.grade
-        label = None if rating is None else rating.label_zh if self.L == 0 else rating.label_en
+        label = None if rating is None else rating.label(self.lang)
         return [[total], [total / float(self.ev.settings.scale_max) * 100], [grade], [label],
                 [self.data.bands_name], [float(self.ev.nodes[GOAL].aggregated.consistency_ratio)],
                 [float(self.ev.hierarchy.consistency_ratio)]]
@@ -182,13 +183,12 @@ class CachedValues:
     def kendall_verdict(self, k: int) -> Any:
         """What the verdict cell under Kendall's W shows: significant or 专家意见协调程度不显著."""
         from ..delphi import NOT_SIGNIFICANT
-        from .labels import t
 
         rd = self._round(k)
         if rd is None or rd.kendall is None or list(rd.stats.labels) != self.codes or not np.isfinite(rd.kendall.p):
             return None
-        lang = "zh" if self.L == 0 else "en"
-        return t("kendall_significant", lang) if rd.kendall.significant else NOT_SIGNIFICANT[self.L]
+        lang = self.lang
+        return text("kendall_significant", lang) if rd.kendall.significant else pick(NOT_SIGNIFICANT, lang)
 
     # ------------------------------------------------------------------ diagnosis
     @cached_property
@@ -213,7 +213,7 @@ class CachedValues:
         for q in range(len(self.codes)):
             k = by_rank[q + 1]
             indc = self.system.indicator(self.codes[k])
-            out.append([None, indc.name(lang), self.codes[k], indc.dimension, PDCA_LABELS[indc.pdca][self.L],
+            out.append([None, indc.name(lang), self.codes[k], indc.dimension, pick(PDCA_LABELS[indc.pdca], lang),
                         dc[k][7], dc[k][8]])
         return out
 

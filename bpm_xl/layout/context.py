@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .labels import SHEETS, sheet_name, t
+from ..texts import text
+from .labels import SHEETS, sheet_name
 from .types import WorkbookData, ref
 
 __all__ = ["LayoutContext", "Names", "make_context"]
@@ -46,12 +47,8 @@ class LayoutContext:
     def nodes(self) -> list[str]:
         return list(self.system.nodes())
 
-    @property
-    def L(self) -> int:
-        return 0 if self.lang == "zh" else 1
-
     def t(self, key: str, **kw: Any) -> str:
-        return t(key, self.lang, **kw)
+        return text(key, self.lang, **kw)
 
     def name(self, role: str) -> str:
         return self.sheets[role]

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..texts import pick, text
 from .identity import seal
 
 __all__ = [
@@ -169,11 +170,10 @@ def fingerprint(system_rows: Sequence[dict[str, Any]]) -> str:
 
 def node_title(node: str, system: Any, lang: str) -> str:
     if node == "GOAL":
-        goal = getattr(system, "goal_zh" if lang == "zh" else "goal_en", "") or ("总目标" if lang == "zh" else "overall goal")
-        return goal
+        return getattr(system, pick(("goal_zh", "goal_en"), lang), "") or text("overall_goal", lang)
     for d in system.dimensions:
         if d.code == node:
-            return f"{d.code} {d.name_zh if lang == 'zh' else d.name_en}"
+            return f"{d.code} {pick((d.name_zh, d.name_en), lang)}"
     return node
 
 

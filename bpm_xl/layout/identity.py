@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..texts import CATALOGUE, LANGS, text
 from .types import Block, SheetPlan
 
 __all__ = [
@@ -47,13 +48,9 @@ __all__ = [
 IDENTITY_NAMES = {"evaluation": "BPM_EVALUATION_ID", "created": "BPM_EVALUATION_CREATED", "secret": "BPM_FORM_KEY"}
 
 #: the hub sheet listing every collected form (kept by rebuilds)
-LOG_SHEET = {"zh": "收回记录", "en": "Collected forms"}
+LOG_SHEET = dict(zip(LANGS, CATALOGUE["log_sheet"]))
 #: its columns, in order
 LOG_COLUMNS = ("time", "file", "expert", "round", "cells", "evaluation", "note")
-_LOG_HEAD = {
-    "zh": ["收回时间", "问卷文件", "专家", "轮次", "改动单元格数", "评价编号", "说明"],
-    "en": ["collected at", "form file", "expert", "round", "cells changed", "evaluation ID", "note"],
-}
 
 #: the first row of the 说明 sheet's identity lines (inside the rows bpm-xl rewrites)
 GUIDE_IDENTITY_ROW = 34
@@ -100,18 +97,12 @@ def guide_identity_rows(identity: Mapping[str, str], meta: Mapping[str, Any], la
     """The 说明 sheet's lines naming this evaluation: ID, created, unit and year."""
     unit = cell_text(meta.get("unit"))
     year = cell_text(meta.get("year"))
-    if lang == "zh":
-        return [["本评价"],
-                [f"评价编号：{identity.get('evaluation', '')}"],
-                [f"创建时间：{identity.get('created', '')}"],
-                [f"被评价单位：{unit or '（未填写，见“设置”）'}　评价年度：{year or '（未填写）'}"],
-                ["专家问卷带有此编号并加密签名，只能收回到本评价（本文件及其副本）；bpm-xl new 新建的工作簿有新的编号。"]]
-    return [["This evaluation"],
-            [f"Evaluation ID: {identity.get('evaluation', '')}"],
-            [f"Created: {identity.get('created', '')}"],
-            [f"Unit: {unit or '(not filled in, see Settings)'}   Year: {year or '(not filled in)'}"],
-            ["Expert forms carry this ID, sealed, and are collected into this evaluation only (this file and its "
-             "copies); a workbook made with bpm-xl new has a new ID."]]
+    return [[text("guide_identity_title", lang)],
+            [text("guide_identity_id", lang, id=identity.get("evaluation", ""))],
+            [text("guide_identity_created", lang, created=identity.get("created", ""))],
+            [text("guide_identity_unit_year", lang, unit=unit or text("guide_identity_no_unit", lang),
+                  year=year or text("guide_identity_no_year", lang))],
+            [text("guide_identity_note", lang)]]
 
 
 def cell_text(v: Any) -> str:
@@ -146,7 +137,7 @@ def log_sheet(rows: Sequence[Mapping[str, Any]], lang: str) -> SheetPlan:
     lang = lang if lang in LOG_SHEET else "zh"
     sp = SheetPlan("collected", LOG_SHEET[lang], "input",
                    widths={0: 20, 1: 36, 2: 10, 3: 8, 4: 14, 5: 38, 6: 40})
-    sp.blocks.append(Block(0, 0, [list(_LOG_HEAD[lang])], "header"))
+    sp.blocks.append(Block(0, 0, [[text(f"log_{c}", lang) for c in LOG_COLUMNS]], "header"))
     if rows:
         sp.blocks.append(Block(1, 0, [[_cell(r.get(k)) for k in LOG_COLUMNS] for r in rows], "input"))
     return sp

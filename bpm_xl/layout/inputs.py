@@ -12,6 +12,7 @@ from typing import Any
 from .. import ahp
 from ..evaluation import AGGREGATIONS, EXPERT_WEIGHTINGS
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
+from ..texts import pick, text
 from .cached import positive
 from .context import LayoutContext
 from .identity import GUIDE_IDENTITY_ROW, guide_identity_rows
@@ -97,7 +98,7 @@ def guide_sheet(ctx: LayoutContext) -> SheetPlan:
 
 def pdca_choices(lang: str) -> list[str]:
     """What the PDCA dropdowns offer: 计划/执行/检查/处理 in the Chinese edition."""
-    return [PDCA_LABELS[s][0] for s in PDCA_STAGES] if lang == "zh" else list(PDCA_STAGES)
+    return [pick((PDCA_LABELS[s][0], s), lang) for s in PDCA_STAGES]
 
 
 def _pdca_shown(v: Any, lang: str) -> Any:
@@ -243,7 +244,7 @@ def judgments_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, tuple[int,
             "validate": "decimal", "criteria": "between", "minimum": 1 / 9 - 1e-9, "maximum": 9,
             "ignore_blank": True,
             "error_title": "1-9",
-            "error_message": "1/9 .. 9" if lang == "en" else "请输入 1/9 到 9 之间的数，例如 3 或 1/3",
+            "error_message": text("judgment_range", lang),
         }))
         jblocks[node] = (d0, 2, n)
         for c in range(2, 2 + n):

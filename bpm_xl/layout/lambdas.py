@@ -40,6 +40,7 @@ import re
 from dataclasses import dataclass
 
 from .. import ahp, dataformula, datascore, scoring
+from ..texts import pick
 from . import method as steps
 from .cached import CONSISTENCY_LABELS, KENDALL_LABELS, STATS_HEADER
 
@@ -74,7 +75,7 @@ class LambdaName:
     comment_en: str
 
     def comment(self, lang: str) -> str:
-        return self.comment_zh if lang == "zh" else self.comment_en
+        return pick((self.comment_zh, self.comment_en), lang)
 
     @property
     def stored(self) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from .. import ranking, scoring
 from . import method as steps
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
+from ..texts import pick
 from .cached import positive
 from .context import LayoutContext
 from .types import (
@@ -187,8 +188,9 @@ def weights_sheet(ctx: LayoutContext, jblocks: dict[str, tuple[int, int, int]]) 
 
 def pass_formula(cr: str, lang: str) -> Formula:
     """是/否 (yes/no): the CR is below the threshold on Settings (an error CR shows its error)."""
-    yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
-    return F(f'=IF({cr}<BPM_CR_THRESHOLD,"{yes}","{no}")')
+    from ..texts import text
+
+    return F(f'=IF({cr}<BPM_CR_THRESHOLD,{quote_text(text("yes", lang))},{quote_text(text("no", lang))})')
 
 
 # ---------------------------------------------------------------------------------------
@@ -217,7 +219,7 @@ def _indicator_rows(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str,
         mean = (f"=IF(OR(COUNT({col})=0,COUNTA({col})<>COUNT({col}),"
                 f"COUNTIF({col},\"<\"&BPM_SCALE_MIN)+COUNTIF({col},\">\"&BPM_SCALE_MAX)>0),NA(),AVERAGE({col}))")
         rows.append([
-            d, system.label(d, lang), code, indc.name(lang), PDCA_LABELS[indc.pdca][ctx.L],
+            d, system.label(d, lang), code, indc.name(lang), pick(PDCA_LABELS[indc.pdca], ctx.lang),
             F(f"=INDEX(BPM_W_{wl.nodes[d]['ti']},{pos_local})"),
             F(f"=INDEX(BPM_W_0,{pos_dim})"),
             F(f"={a1(rr, 5)}*{a1(rr, 6)}"),
@@ -341,10 +343,10 @@ def _delphi_round_block(ctx: LayoutContext, D: SheetPlan, k: int, r: int) -> int
 def kendall_verdict_formula(p: str, lang: str) -> Formula:
     """专家意见协调程度显著 / 不显著 by the p value in cell ``p`` (an error p shows its error)."""
     from ..delphi import KENDALL_ALPHA, NOT_SIGNIFICANT
-    from .labels import t
+    from ..texts import text
 
-    no = NOT_SIGNIFICANT[0 if lang == "zh" else 1]
-    return F(f'=IF({p}<{KENDALL_ALPHA!r},{quote_text(t("kendall_significant", lang))},{quote_text(no)})')
+    no = pick(NOT_SIGNIFICANT, lang)
+    return F(f'=IF({p}<{KENDALL_ALPHA!r},{quote_text(text("kendall_significant", lang))},{quote_text(no)})')
 
 
 def delphi_summary_sheet(ctx: LayoutContext, wl: WeightsLayout, prow: list[list[Any]]) -> SheetPlan:
@@ -378,7 +380,7 @@ def _diagnosis_rows(ctx: LayoutContext, el: EvaluationLayout, g0: int, g1: int) 
         rr, er = g0 + k, el.i0 + k
         indc = ctx.system.indicator(code)
         rows.append([
-            code, indc.name(ctx.lang), indc.dimension, PDCA_LABELS[indc.pdca][ctx.L],
+            code, indc.name(ctx.lang), indc.dimension, pick(PDCA_LABELS[indc.pdca], ctx.lang),
             F(f"={ref(ename, er, 7)}"),
             F(f"={ref(ename, er, 8)}"),
             F(f"=BPM_SCALE_MAX-{a1(rr, 5)}"),
@@ -423,7 +425,7 @@ def diagnosis_sheet(ctx: LayoutContext, el: EvaluationLayout) -> SheetPlan:
     G.add(r + 1, 0, [["PDCA", t("stage"), t("weighted_gap"), t("share")]], "header")
     p0 = r + 2
     gaps = local(g0, 7, g1, 7)
-    prows = [[stg[0].upper(), PDCA_LABELS[stg][ctx.L],
+    prows = [[stg[0].upper(), pick(PDCA_LABELS[stg], ctx.lang),
               F(f"=SUMIF({local(g0, 3, g1, 3)},{a1(p0 + k, 1)},{gaps})"),
               F(f"={a1(p0 + k, 2)}/SUM({gaps})")] for k, stg in enumerate(PDCA_STAGES)]
     G.add(p0, 0, prows, "stagetable", cached=_cv(ctx, lambda: cache.stage_rows())).col_styles = {3: "pct"}
@@ -442,14 +444,13 @@ def _title_formula(ctx: LayoutContext) -> Formula:
 
 def dashboard_title(meta: dict[str, Any], lang: str) -> str:
     """What :func:`_title_formula` shows for ``meta`` (unit, year): its cached value."""
-    from .labels import t
+    from ..texts import text
 
     unit, year = (_meta_text(meta.get(k)) for k in ("unit", "year"))
     if not unit and not year:
-        return t("dashboard_title", lang)
-    if lang == "zh":
-        return f"{unit} {year + '年度' if year else ''}".strip() + t("dashboard_title_meta", lang)
-    return f"{unit} {year}".strip() + " " + t("dashboard_title_meta", lang)
+        return text("dashboard_title", lang)
+    year_text = text("dashboard_title_year", lang, year=year) if year else ""
+    return f"{unit} {year_text}".strip() + text("dashboard_title_join", lang) + text("dashboard_title_meta", lang)
 
 
 def _meta_text(v: Any) -> str:
@@ -468,10 +469,10 @@ def python_check_formula(lang: str) -> Formula:
     """One visible cell: empty while the Excel functions run; where they cannot (WPS,
     LibreOffice, Excel without bpm-xl) it says so and names the portable file. It trips on the
     probe call failing, or on the total being #NAME? (a function unknown to the program)."""
-    from .labels import t
+    from ..texts import text
 
     return F(f"=IF(OR(ISERROR({PYTHON_CHECK}),IFERROR(ERROR.TYPE(BPM_TOTAL)=5,FALSE)),"
-             f"{quote_text(t('python_missing', lang))},\"\")")
+             f"{quote_text(text('python_missing', lang))},\"\")")
 
 
 def dashboard_sheet(ctx: LayoutContext, el: EvaluationLayout | None = None) -> SheetPlan:
@@ -501,9 +502,7 @@ def dashboard_sheet(ctx: LayoutContext, el: EvaluationLayout | None = None) -> S
 
 def status_line(lang: str, kind: str, portable: bool = False) -> str:
     """What the file is (example / own / blank data; macro or portable workbook), in one line."""
-    from .labels import _KIND
+    from ..texts import text
 
-    k = _KIND["zh" if lang == "zh" else "en"]
-    short = {"zh": ("含宏工作簿（需 Python）", "便携版（无宏）"), "en": ("macro workbook (needs Python)", "portable (no macros)")}
-    return k[kind].split("（")[0].split(" (")[0] + ("；" if lang == "zh" else "; ") + short[
-        "zh" if lang == "zh" else "en"][1 if portable else 0]
+    what = text(f"kind_{kind}", lang).split("（")[0].split(" (")[0]
+    return what + text("semi", lang) + text(f"kind_{'portable' if portable else 'xlsm'}_short", lang)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import WorkbookError
+from ..texts import text
 from ..layout.identity import cell_text as _text
 from ..layout.forms import (
     EVALUATION_KEYS,
@@ -176,26 +177,9 @@ def _on_scale(x: float) -> float | None:
     return None
 
 
-#: The messages about a form's answers, in both editions (key -> (zh, en)); the workbook's language is used.
-_M: dict[str, tuple[str, str]] = {
-    "moved": ("这一行应是 {a} / {b} 的比较：行被移动或修改过；请使用发出时的问卷",
-              "expected the pair {a} / {b} on this row: rows were moved or changed; use the form as it was sent"),
-    "choices": ("{a} / {b} 选了 {n} 格（{where}）；每行只选一格", "{a} / {b} has {n} choices ({where}); choose one cell per row"),
-    "judgment": ("{a} / {b} 填的是 {v!r}；判断值必须是 9, 8, ..., 2, 1, 1/2, ..., 1/9 之一",
-                 "{a} / {b} is {v!r}; a judgment must be one of 9, 8, ..., 2, 1, 1/2, ..., 1/9"),
-    "indicator": ("这里应是指标 {code}，实际是 {got}；请使用发出时的问卷",
-                  "expected the indicator {code} here, found {got}; use the form as it was sent"),
-    "nothing": ("空白", "nothing"),
-    "rating": ("{code} 的评分是 {v!r}；必须是 {lo:g} 到 {hi:g} 之间的整数",
-               "the rating of {code} is {v!r}; it must be a whole number from {lo:g} to {hi:g}"),
-    "authority": ("{what} 填的是 {v!r}；必须是大于 0、不超过 1 的数",
-                  "{what} is {v!r}; it must be a number greater than 0 and at most 1"),
-    "sheet": ("缺少工作表 {s}；请把问卷的所有工作表一并发回", "sheet {s} is missing; return the form with all its sheets"),
-}
-
-
 def _m(key: str, lang: str, **kw: Any) -> str:
-    return _M[key][0 if lang == "zh" else 1].format(**kw)
+    """A message about a form's answers (``form_msg.<key>`` in :mod:`bpm_xl.texts`), in the workbook's language."""
+    return text(f"form_msg.{key}", lang, **kw)
 
 
 def _row_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells: dict, lang: str = "en"

@@ -36,6 +36,8 @@ from typing import Any
 
 import numpy as np
 
+from ..texts import pick, text
+
 __all__ = [
     "ChartSet",
     "CjkFont",
@@ -182,11 +184,6 @@ def cjk_font_family() -> str | None:
     return f.family if f else None
 
 
-_NOTE = {
-    "zh": "说明：本机未找到中文字体，图表标签以英文显示（安装任一中文字体，如 Noto Sans CJK SC、微软雅黑，即可显示中文）。",
-    "en": "Note: no Chinese font was found on this machine, so the chart labels are in English "
-          "(install a Chinese font such as Noto Sans CJK SC or Microsoft YaHei for Chinese labels).",
-}
 _noted = False
 
 
@@ -200,8 +197,8 @@ def font_note(lang: str, *, stderr: bool = True) -> str | None:
         return None
     if stderr and not _noted:
         _noted = True
-        print("bpm-xl: " + _NOTE["en"], file=sys.stderr)
-    return _NOTE[lang]
+        print("bpm-xl: " + text("chart.font_note", "en"), file=sys.stderr)
+    return text("chart.font_note", lang)
 
 
 def chart_labels_lang(lang: str) -> str:
@@ -296,11 +293,11 @@ def radar(ev: Any, lang: str, previous: Any = None, *, this_label: str | None = 
         ax = fig.add_subplot(projection="polar")
         ax.set_theta_offset(np.pi / 2)
         ax.set_theta_direction(-1)
-        series = [(this_label or ("本年" if ll == "zh" else "This year"), vals, COLORS[0])]
+        series = [(this_label or text("chart.this_year", ll), vals, COLORS[0])]
         if previous is not None:
             pdt = previous.dimension_table.set_index("dimension")["score100"]
             pv = np.array([float(pdt[c]) if c in pdt.index else np.nan for c in codes])
-            series.append((prev_label or ("上年" if ll == "zh" else "Last year"), pv, COLORS[1]))
+            series.append((prev_label or text("chart.last_year", ll), pv, COLORS[1]))
         allv = np.concatenate([s[1][np.isfinite(s[1])] for s in series])
         lo = max(0.0, float(np.floor((allv.min() - 10) / 10) * 10)) if allv.size else 0.0
         for name, v, color in series:
@@ -342,7 +339,7 @@ def gap_bar(ev: Any, lang: str, top: int = 10, fmt: str = "png", codes: Sequence
         bars = ax.barh(names[::-1], loss[::-1], color=[dcolor.get(d, COLORS[0]) for d in pr["dimension"]][::-1])
         for b, v in zip(bars, loss[::-1]):
             ax.text(v, b.get_y() + b.get_height() / 2, f" {v:.2f}", va="center", fontsize=8)
-        ax.set_xlabel("百分制失分" if ll == "zh" else "100-point loss")
+        ax.set_xlabel(text("chart.loss100", ll))
         ax.set_xlim(0, float(loss.max()) * 1.18 if len(loss) and loss.max() > 0 else 1)
         ax.spines[["top", "right"]].set_visible(False)
         return render(fig, fmt)
@@ -383,9 +380,9 @@ def respondent_histogram(ev: Any, lang: str, fmt: str = "png") -> bytes:
                 ax.text(band.lower, 1.01, f"{band.grade} ≥ {band.lower:g}", ha="center", va="bottom", fontsize=7,
                         color="#555", transform=ax.get_xaxis_transform())
         ax.axvline(ev.score100, color="#C00000", lw=1.2,
-                   label=("总体百分制得分" if ll == "zh" else "Overall 100-point score") + f" {ev.score100:.2f}")
-        ax.set_xlabel("受访者百分制得分" if ll == "zh" else "Respondent 100-point score")
-        ax.set_ylabel("人数" if ll == "zh" else "Respondents")
+                   label=text("chart.overall100", ll) + f" {ev.score100:.2f}")
+        ax.set_xlabel(text("chart.respondent100", ll))
+        ax.set_ylabel(text("chart.respondents", ll))
         ax.legend(fontsize=7, frameon=False, loc="upper left")
         ax.spines[["top", "right"]].set_visible(False)
         return render(fig, fmt)
@@ -411,7 +408,7 @@ def dimension_bar(ev: Any, lang: str, fmt: str = "png") -> bytes:
                 ax.axvline(band.lower, color="#888", lw=0.8, ls="--")
                 ax.text(band.lower, 1.01, f"{band.grade} ≥ {band.lower:g}", ha="center", va="bottom", fontsize=7,
                         color="#555", transform=ax.get_xaxis_transform())
-        s100 = "百分制得分" if ll == "zh" else "100-point score"
+        s100 = text("chart.score100", ll)
         ax.axvline(ev.score100, color="#C00000", lw=1.2, label=f"{s100} {ev.score100:.2f}")
         ax.legend(fontsize=7, frameon=False, loc="lower right")
         ax.set_xlabel(s100)
@@ -432,7 +429,7 @@ def weight_bar(ev: Any, lang: str, fmt: str = "png") -> bytes:
         x = range(len(it))
         ax.bar(x, it["global_weight"].to_numpy(float), color=[dcolor[d] for d in it["dimension"]])
         ax.set_xticks(list(x), list(it["code"]), fontsize=7)
-        ax.set_ylabel("全局权重" if ll == "zh" else "Global weight")
+        ax.set_ylabel(text("chart.global_weight", ll))
         ax.legend(handles=[Patch(color=dcolor[d], label=_label(ev.system, d, ll)) for d in dims], fontsize=7,
                   frameon=False, ncol=min(4, len(dims)), loc="upper center", bbox_to_anchor=(0.5, 1.16))
         ax.spines[["top", "right"]].set_visible(False)
@@ -446,7 +443,7 @@ def year_bar(rows: Sequence[tuple[str, str, float | None, float | None]], lang: 
     ``rows`` are ``(label_zh, label_en, previous, current)``; a missing value is not drawn.
     """
     with _style(lang) as ll:
-        names = [r[0] if ll == "zh" else r[1] for r in rows]
+        names = [pick(r[:2], ll) for r in rows]
         prev = np.array([np.nan if r[2] is None else r[2] for r in rows], dtype=float)
         cur = np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=float)
         fig = _figure(6.4, 2.8)
@@ -462,7 +459,7 @@ def year_bar(rows: Sequence[tuple[str, str, float | None, float | None]], lang: 
         finite = np.concatenate([prev[np.isfinite(prev)], cur[np.isfinite(cur)]])
         ax.set_ylim(max(0.0, float(finite.min()) - 15) if finite.size else 0, 100)
         ax.set_xticks(x, names, fontsize=8)
-        ax.set_ylabel("百分制得分" if ll == "zh" else "100-point score")
+        ax.set_ylabel(text("chart.score100", ll))
         ax.legend(fontsize=7, frameon=False, ncol=2, loc="upper center", bbox_to_anchor=(0.5, 1.14))
         ax.spines[["top", "right"]].set_visible(False)
         return render(fig, fmt)
@@ -471,11 +468,10 @@ def year_bar(rows: Sequence[tuple[str, str, float | None, float | None]], lang: 
 def sensitivity_histogram(ev: Any, sensitivity: Any, lang: str, fmt: str = "png") -> bytes | None:
     """Histograms of the simulated 100-point scores of the three sensitivity analyses."""
     with _style(lang) as ll:
-        zh = ll == "zh"
         series = []
-        for name, part in (("判断扰动" if zh else "Judgment perturbation", sensitivity.judgments_perturb),
-                           ("专家重抽样" if zh else "Panel bootstrap", sensitivity.judgments_bootstrap),
-                           ("答卷重抽样" if zh else "Respondent bootstrap", sensitivity.respondents)):
+        for name, part in ((text("chart.sens_perturb", ll), sensitivity.judgments_perturb),
+                           (text("chart.sens_panel", ll), sensitivity.judgments_bootstrap),
+                           (text("chart.sens_respondents", ll), sensitivity.respondents)):
             totals = getattr(part, "totals", None)
             if totals is not None and len(totals):
                 v = np.asarray(totals, dtype=float)
@@ -486,7 +482,7 @@ def sensitivity_histogram(ev: Any, sensitivity: Any, lang: str, fmt: str = "png"
         ax = fig.add_subplot()
         for (name, v), color in zip(series, COLORS):
             ax.hist(v, bins=60, alpha=0.55, color=color, label=name)
-        s100 = "百分制得分" if zh else "100-point score"
+        s100 = text("chart.score100", ll)
         ax.axvline(ev.score100, color="#C00000", lw=1.2, label=f"{s100} {ev.score100:.2f}")
         lo, hi = ax.get_xlim()
         for band in ev.rating.bands.bands:

@@ -12,10 +12,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
+from types import MappingProxyType
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import safe
+from ..texts import CATALOGUE, pick
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -26,35 +29,9 @@ __all__ = ["HEADERS", "defuse", "result_tables", "write_csv"]
 
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
-#: key -> (zh, en) header
-HEADERS: dict[str, tuple[str, str]] = {
-    "dimension": ("维度代码", "Dimension"), "code": ("指标代码", "Code"), "name_zh": ("中文名称", "Name (zh)"),
-    "name_en": ("英文名称", "Name (en)"), "pdca": ("PDCA 阶段", "PDCA stage"), "dimension_weight": ("维度权重", "Dimension weight"),
-    "local_weight": ("层内权重", "Local weight"), "global_weight": ("综合权重", "Global weight"),
-    "mean_score": ("平均得分", "Mean score"), "answers": ("有效答卷数", "Answers"), "weighted_score": ("加权得分", "Weighted score"),
-    "weight": ("权重", "Weight"), "contribution": ("贡献", "Contribution"), "score": ("得分", "Score"),
-    "score100": ("百分制得分", "100-point score"), "cr": ("一致性比率 CR", "CR"), "label": ("指标代码", "Code"),
-    "stage": ("PDCA 阶段", "PDCA stage"), "gap": ("差距", "Gap"), "weighted_gap": ("加权差距", "Weighted gap"),
-    "share": ("差距占比", "Share of gap"), "rank": ("排名", "Rank"), "node": ("节点", "Node"), "matrix": ("矩阵", "Matrix"),
-    "n": ("阶数", "Size"), "lambda_max": ("最大特征根 λmax", "λmax"), "ci": ("一致性指标 CI", "CI"),
-    "ri": ("随机一致性指标 RI", "RI"), "random_index_table": ("RI 表", "RI table"), "method": ("权重算法", "Weighting method"),
-    "n_missing": ("补全的判断数", "Completed judgments"), "name": ("姓名", "Name"), "ca": ("判断依据 Ca", "Ca"),
-    "cs": ("熟悉程度 Cs", "Cs"), "key": ("项目", "Item"), "value": ("值", "Value"), "round": ("轮次", "Round"),
-    "mean": ("均值", "Mean"), "sd": ("标准差", "SD"), "cv": ("变异系数", "CV"),
-    "full_score_frequency": ("满分频率", "Full-score frequency"), "median": ("中位数", "Median"), "count": ("人数", "Count"),
-    "keep": ("保留", "Keep"), "reason": ("原因", "Reason"), "kendall_w": ("肯德尔协调系数 W", "Kendall W"),
-    "base": ("基准", "Base"), "p2_5": ("2.5% 分位", "2.5th percentile"), "p97_5": ("97.5% 分位", "97.5th percentile"),
-    "increase_delta": ("升档所需增量", "Increase needed"), "increase_to": ("升至", "Increase to"),
-    "increase_grade": ("升至等级", "Grade after increase"), "decrease_delta": ("降档所需减量", "Decrease needed"),
-    "decrease_to": ("降至", "Decrease to"), "decrease_grade": ("降至等级", "Grade after decrease"),
-    # summary rows
-    "status": ("状态（complete 完成 / pending_survey 待问卷）", "Status (complete / pending_survey)"),
-    "total": ("加权总分", "Weighted total"), "grade": ("评价等级", "Grade"), "hierarchy_cr": ("层次总排序 CR", "Hierarchy CR"),
-    "aggregate": ("集结", "aggregate"), "expert_weighting": ("专家权重方式", "Expert weighting"),
-    "aggregation": ("集结方式", "Aggregation"), "scale_min": ("量表下限", "Scale minimum"), "scale_max": ("量表上限", "Scale maximum"),
-    "min_mean": ("德尔菲筛选均值下限", "Delphi minimum mean"), "max_cv": ("德尔菲筛选变异系数上限", "Delphi maximum CV"),
-    "cr_threshold": ("CR 阈值", "CR threshold"), "random_index": ("随机一致性指标表", "Random index table"),
-}
+#: key -> (zh, en) header: the ``csv.<key>`` entries of :mod:`bpm_xl.texts`
+HEADERS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {k.removeprefix("csv."): pair for k, pair in CATALOGUE.items() if k.startswith("csv.")})
 
 def defuse(value: Any) -> Any:
     """A text cell that a spreadsheet would run as a formula gets a leading ``'``.
@@ -69,7 +46,7 @@ def defuse(value: Any) -> Any:
 
 def _header(key: str, lang: str) -> str:
     pair = HEADERS.get(key)
-    return key if pair is None else pair[0 if lang == "zh" else 1]
+    return key if pair is None else pick(pair, lang)
 
 
 def result_tables(ev: "Evaluation", sensitivity: Any = None) -> dict[str, "pd.DataFrame"]:

@@ -13,14 +13,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from ..texts import text
 from . import safe
 
 __all__ = ["write_feedback_files"]
 
-_HEAD = {
-    "zh": ["专家", "比较组", "CR", "要素A", "要素B", "当前判断 a_AB", "建议判断 a_AB", "修改后CR", "是否达标", "最不一致的一对"],
-    "en": ["expert", "node", "CR", "A", "B", "current a_AB", "suggested a_AB", "CR after", "reached", "most inconsistent"],
-}
+#: the columns, each captioned by ``feedback_<column>`` in :mod:`bpm_xl.texts`
+_COLUMNS = ("expert", "node", "cr", "a", "b", "current", "suggested", "cr_after", "reached", "most_inconsistent")
 
 
 def _frac(x: float) -> str:
@@ -37,7 +36,7 @@ def _csv_safe(v: Any) -> Any:
 
 def _table(rows: list[dict[str, Any]], lang: str) -> list[list[Any]]:
     return [[r["expert"], r["node"], r["cr"], r["a_label"], r["b_label"], _frac(r["current"]), _frac(r["suggested"]),
-             r["cr_after"], ("是" if r["reached"] else "否") if lang == "zh" else ("yes" if r["reached"] else "no"),
+             r["cr_after"], text("yes" if r["reached"] else "no", lang),
              r["most_inconsistent"]] for r in rows]
 
 
@@ -56,7 +55,7 @@ def _xlsx_bytes(head: list[str], table: list[list[Any]], lang: str) -> bytes:
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, {"strings_to_numbers": False, "strings_to_formulas": False,
                                    "strings_to_urls": False, "in_memory": True})
-    ws = wb.add_worksheet("一致性反馈" if lang == "zh" else "Consistency feedback")
+    ws = wb.add_worksheet(text("feedback_sheet", lang))
     hf = wb.add_format({"bold": True, "bg_color": "#BDD7EE", "border": 1, "text_wrap": True})
     nf = wb.add_format({"num_format": "0.0000", "border": 1})
     tf = wb.add_format({"border": 1})
@@ -79,7 +78,7 @@ def _xlsx_bytes(head: list[str], table: list[list[Any]], lang: str) -> bytes:
 def write_feedback_files(out: Path, rows: list[dict[str, Any]], lang: str = "zh") -> list[Path]:
     """consistency_feedback.csv and .xlsx in the folder ``out`` (created), each written
     atomically; returns their paths."""
-    head = _HEAD["zh" if lang == "zh" else "en"]
+    head = [text(f"feedback_{c}", lang) for c in _COLUMNS]
     table = _table(rows, lang)
     out.mkdir(parents=True, exist_ok=True)
     csv_path = out / "consistency_feedback.csv"

@@ -21,6 +21,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell as _a1
 
 from .. import ranking
 from ..layout import method as steps
+from ..texts import LANGS, text
 from ..layout.forms import (
     ROW_HEADER,
     SCALE_LABELS,
@@ -32,98 +33,23 @@ from ..layout.forms import (
 
 __all__ = ["form_bytes", "write_form"]
 
-_T = {
-    "zh": {
-        "title": "预算绩效评价专家咨询问卷",
-        "round": "第 {r} 轮",
-        "expert": "专家：{code} {name}",
-        "purpose": "目的：请您判断评价指标体系中各要素的相对重要性，并对每个指标的重要性打分。您的回答只用于本次评价，汇总时按专家编号处理。",
-        "how1": "一、“两两比较”表：每一行比较两个要素 A 与 B。A 比 B 重要，在左侧选一格；B 比 A 重要，在右侧选一格；同样重要选中间的 1。"
-                "在选中的格内输入 √（任何符号均可），每行只选一格。",
-        "how2": "二、每组比较下方会即时显示一致性比率 CR：“通过”表示判断前后一致；“请复核”表示判断有矛盾，请先复核提示的那一对。",
-        "how3": "三、“指标评分”表：按 {lo:g}–{hi:g} 分给每个指标的重要性打分（{hi:g} 分最重要），并填写权威程度自评。",
-        "how_matrix": "一、“两两比较”表：在矩阵右上方的白色格中选择行要素相对列要素的重要性（9 … 1 … 1/9），左下方自动填写。",
-        "scale_title": "标度说明",
-        "scale": [("1", "两者同样重要"), ("3", "前者比后者稍微重要"), ("5", "前者比后者明显重要"),
-                  ("7", "前者比后者强烈重要"), ("9", "前者比后者极端重要"), ("2, 4, 6, 8", "介于上述相邻判断之间"),
-                  ("1/3 … 1/9", "后者比前者重要（倒数）")],
-        "return": "填好后请保存本文件（不要改文件名、不要删除或移动工作表），发回评价组织单位。",
-        "keep": "本问卷由 bpm-xl 生成；隐藏的工作表记录了专家编号、轮次和指标体系，用于核对回收的问卷。",
-        "pairs_title": "两两比较判断（{code} {name}）",
-        "pairs_note": "在选中的格内输入 √，每行只选一格。左侧：A 更重要；右侧：B 更重要。",
-        "node": "（{k}）相对于“{title}”，下列要素哪个更重要？",
-        "no": "序号", "a": "要素 A", "b": "要素 B", "value": "判断值",
-        "left": "← A 更重要", "right": "B 更重要 →", "equal": "同等",
-        "cr": "一致性比率 CR", "verdict": "结论", "first": "请先复核",
-        "pass": "通过", "review": "请复核", "todo": "未完成", "left_n": "还有 {k} 对未选或多选",
-        "one_only": "请只选一格",
-        "offscale": "工作簿中为 {v}，不在 1-9 标度上，请重新选择",
-        "ratings_title": "指标重要性评分（{code} {name}）",
-        "ratings_note": "按 {lo:g}–{hi:g} 分打分：{hi:g} = 非常重要，{lo:g} = 非常不重要。",
-        "code": "代码", "dimension": "维度", "indicator": "指标", "rating": "重要性评分",
-        "r1_mean": "第一轮均值", "r1_cv": "第一轮变异系数", "own": "您第一轮的评分",
-        "round2_note": "第二轮：右侧为第一轮全体专家的均值、变异系数和您自己第一轮的评分，供参考后重新打分。",
-        "authority": "权威程度自评",
-        "ca": "判断依据系数 Ca（0–1）", "cs": "熟悉程度系数 Cs（0–1）",
-        "ca_help": "Ca = 各判断依据影响程度之和：实践经验 0.5/0.4/0.3，理论分析 0.3/0.2/0.1，参考文献 0.1，直觉 0.1（大/中/小）。",
-        "cs_help": "Cs：很熟悉 1，熟悉 0.8，一般 0.5，不太熟悉 0.3，不熟悉 0.1。",
-        "calc_title": "一致性计算（自动，请勿修改）",
-        "mark": "在一格中输入 √", "mark_msg": "每行只选一格；输入 √ 或任何符号。",
-        "rate_msg": "请输入 {lo:g} 到 {hi:g} 之间的整数。", "auth_msg": "请输入 0 到 1 之间的数。",
-        "vs": "{a} 与 {b}",
-        "suggest": "发出时建议改为 {v}",
-        "suggest_m": "发出时一致性未通过；建议修改：{pairs}",
-    },
-    "en": {
-        "title": "Expert questionnaire: budget performance evaluation",
-        "round": "Round {r}",
-        "expert": "Expert: {code} {name}",
-        "purpose": "Purpose: judge the relative importance of the elements of the indicator system and rate the importance of "
-                   "each indicator. Your answers are used for this evaluation only, by expert code.",
-        "how1": "1. Sheet 'Pairwise': each row compares A with B. If A is more important choose a cell on the left, if B is, "
-                "on the right; equally important is the 1 in the middle. Type a mark (any symbol) in one cell per row.",
-        "how2": "2. Under each comparison the consistency ratio CR is shown as you answer: 'pass' means consistent; 'review' "
-                "means the judgments contradict each other: look at the pair shown first.",
-        "how3": "3. Sheet 'Ratings': rate the importance of every indicator from {lo:g} to {hi:g} ({hi:g} = most important) "
-                "and fill in the self-assessment of authority.",
-        "how_matrix": "1. Sheet 'Pairwise': in the white cells above the diagonal choose how important the row element is "
-                      "compared with the column element (9 ... 1 ... 1/9); the cells below fill in themselves.",
-        "scale_title": "The scale",
-        "scale": [("1", "equally important"), ("3", "moderately more important"), ("5", "strongly more important"),
-                  ("7", "very strongly more important"), ("9", "extremely more important"),
-                  ("2, 4, 6, 8", "between the neighbouring judgments"), ("1/3 ... 1/9", "the second is more important")],
-        "return": "Save this file when done (keep its name, do not delete or move sheets) and send it back to the "
-                  "evaluation office.",
-        "keep": "Made by bpm-xl; a hidden sheet records the expert code, the round and the indicator system, to check the "
-                "returned form.",
-        "pairs_title": "Pairwise comparisons ({code} {name})",
-        "pairs_note": "Type a mark in one cell per row. Left: A is more important; right: B is more important.",
-        "node": "({k}) With respect to '{title}', which is more important?",
-        "no": "No.", "a": "Element A", "b": "Element B", "value": "Judgment",
-        "left": "<- A more important", "right": "B more important ->", "equal": "equal",
-        "cr": "Consistency ratio CR", "verdict": "Verdict", "first": "Look first at",
-        "pass": "pass", "review": "review", "todo": "incomplete", "left_n": "{k} pair(s) unanswered or with two marks",
-        "one_only": "one cell only",
-        "offscale": "the workbook holds {v}, not on the 1-9 scale: choose again",
-        "ratings_title": "Importance ratings ({code} {name})",
-        "ratings_note": "Rate from {lo:g} to {hi:g}: {hi:g} = very important, {lo:g} = not important at all.",
-        "code": "Code", "dimension": "Dimension", "indicator": "Indicator", "rating": "Importance",
-        "r1_mean": "Round 1 mean", "r1_cv": "Round 1 CV", "own": "Your round 1 rating",
-        "round2_note": "Round 2: on the right the panel's round-1 mean and coefficient of variation and your own round-1 "
-                       "rating; rate again in their light.",
-        "authority": "Self-assessment of authority",
-        "ca": "Basis of judgment Ca (0-1)", "cs": "Familiarity Cs (0-1)",
-        "ca_help": "Ca = sum over the bases: practice 0.5/0.4/0.3, theory 0.3/0.2/0.1, literature 0.1, intuition 0.1 "
-                   "(high/medium/low influence).",
-        "cs_help": "Cs: very familiar 1, familiar 0.8, moderately 0.5, slightly 0.3, unfamiliar 0.1.",
-        "calc_title": "Consistency calculation (automatic, do not edit)",
-        "mark": "Mark one cell", "mark_msg": "One cell per row; type a mark (any symbol).",
-        "rate_msg": "Type a whole number from {lo:g} to {hi:g}.", "auth_msg": "Type a number from 0 to 1.",
-        "vs": "{a} vs {b}",
-        "suggest": "suggested when sent: {v}",
-        "suggest_m": "Failed the check when sent; suggested changes: {pairs}",
-    },
-}
+#: The questionnaire's words: ``form.<key>`` in :mod:`bpm_xl.texts`.
+_WORDS = ("title", "round", "expert", "purpose", "how1", "how2", "how3", "how_matrix", "scale_title", "return", "keep",
+          "pairs_title", "pairs_note", "node", "no", "a", "b", "value", "left", "right", "equal", "cr", "verdict", "first",
+          "pass", "review", "todo", "left_n", "one_only", "offscale", "ratings_title", "ratings_note", "code",
+          "dimension", "indicator", "rating", "r1_mean", "r1_cv", "own", "round2_note", "authority", "ca", "cs",
+          "ca_help", "cs_help", "calc_title", "mark", "mark_msg", "rate_msg", "auth_msg", "vs", "suggest", "suggest_m")
+#: The lines of the 1-9 scale on the cover.
+_SCALE_LINES = 7
+
+
+def _words(lang: str) -> dict[str, Any]:
+    """The questionnaire's templates in ``lang`` (formatted where used), and the scale's lines."""
+    tx: dict[str, Any] = {k: text(f"form.{k}", lang) for k in _WORDS}
+    tx["scale"] = [(text(f"form.scale_value_{i}", lang), text(f"form.scale_words_{i}", lang))
+                   for i in range(1, _SCALE_LINES + 1)]
+    return tx
+
 
 INPUT = "#FFF2CC"
 HEAD = "#BDD7EE"
@@ -198,8 +124,8 @@ def form_bytes(spec: FormSpec) -> bytes:
 
 def write_form(spec: FormSpec, target: str | Path | io.BytesIO) -> None:
     """Write the questionnaire of ``spec`` to ``target`` (.xlsx)."""
-    lang = spec.lang if spec.lang in _T else "zh"
-    tx = _T[lang]
+    lang = spec.lang if spec.lang in LANGS else "zh"
+    tx = _words(lang)
     lay = spec.layout_()
     wb = xlsxwriter.Workbook(target, {"strings_to_numbers": False, "strings_to_formulas": False,
                                       "strings_to_urls": False, "in_memory": True})

@@ -1,6 +1,6 @@
 """Figures -> sentences: the story the HTML and Word reports share, in Chinese and English.
 
-The wording lives in :mod:`bpm_xl.writers.texts`; which indicators are strengths and which are
+The wording lives in :mod:`bpm_xl.texts`; which indicators are strengths and which are
 problems comes from :func:`bpm_xl.findings.classify`, here only put into sentences.
 
 Everything here is pure (an :class:`~bpm_xl.evaluation.Evaluation` in, plain strings out) so a
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from typing import Any
 
-from .texts import T, variant
+from ..texts import pick, text, variant
 
 __all__ = [
     "OUTLINE",
@@ -67,13 +67,13 @@ STAGES = ("plan", "do", "check", "act")
 def heading(key: str, lang: str) -> str:
     for k, zh, en in OUTLINE:
         if k == key:
-            return zh if lang == "zh" else en
+            return pick((zh, en), lang)
     raise KeyError(key)
 
 
 def stage_short(stage: str, lang: str) -> str:
     """计划 / 执行 / 检查 / 处理 (plan / do / check / act), for narrow table columns."""
-    return T(f"stage_{stage}", lang) if stage in STAGES else stage
+    return text(f"stage_{stage}", lang) if stage in STAGES else stage
 
 
 stage_name = stage_short
@@ -145,12 +145,12 @@ def report_title(evaluation: Any, meta: Mapping[str, str], lang: str) -> str:
     """"<unit><year>年度预算绩效管理评价报告" (or the workbook's title when no unit is given)."""
     unit, year = meta.get("unit", ""), meta.get("year", "")
     if unit and year:
-        return T("title_unit_year", lang, unit=unit, year=year)
+        return text("title_unit_year", lang, unit=unit, year=year)
     if unit:
-        return T("title_unit", lang, unit=unit)
+        return text("title_unit", lang, unit=unit)
     if year:
-        return T("title_year", lang, year=year)
-    return evaluation.inputs.title or T("title_plain", lang)
+        return text("title_year", lang, year=year)
+    return evaluation.inputs.title or text("title_plain", lang)
 
 
 def _name(ev: Any, code: str, lang: str) -> str:
@@ -158,31 +158,31 @@ def _name(ev: Any, code: str, lang: str) -> str:
 
 
 def _or_todo(v: str, lang: str) -> str:
-    return v if v else T("todo", lang)
+    return v if v else text("todo", lang)
 
 
 def stage_word(stage: str, lang: str) -> str:
     """计划 / 执行 / 检查 / 处理 (plan / do / check / act)."""
-    return T(f"stage_{stage}", lang) if stage in STAGES else stage
+    return text(f"stage_{stage}", lang) if stage in STAGES else stage
 
 
 # --------------------------------------------------------------------------- 一、基本情况
 def basic_info(ev: Any, meta: Mapping[str, str], lang: str) -> list[str]:
     """The unit: who, what it does, its budget (each 待填写 when Settings leaves it blank)."""
-    j = T("sentence_join", lang)
-    return [j.join((T("unit_line", lang, unit=_or_todo(meta.get("unit", ""), lang), year=_or_todo(meta.get("year", ""), lang)),
-                    T("functions", lang, v=_or_todo(meta.get("functions", ""), lang)),
-                    T("budget", lang, v=_or_todo(meta.get("budget", ""), lang))))]
+    j = text("sentence_join", lang)
+    return [j.join((text("unit_line", lang, unit=_or_todo(meta.get("unit", ""), lang), year=_or_todo(meta.get("year", ""), lang)),
+                    text("basic_functions", lang, v=_or_todo(meta.get("functions", ""), lang)),
+                    text("basic_budget", lang, v=_or_todo(meta.get("budget", ""), lang))))]
 
 
 def scope_info(ev: Any, meta: Mapping[str, str], lang: str) -> list[str]:
     sys_ = ev.system
-    dims = T("sep", lang).join(d.name(lang) for d in sys_.dimensions)
-    out = [T("sentence_join", lang).join((T("scope", lang, v=_or_todo(meta.get("scope", ""), lang)),
-                                          T("organisation", lang, v=_or_todo(meta.get("organisation", ""), lang))))]
+    dims = text("sep", lang).join(d.name(lang) for d in sys_.dimensions)
+    out = [text("sentence_join", lang).join((text("basic_scope", lang, v=_or_todo(meta.get("scope", ""), lang)),
+                                          text("basic_organisation", lang, v=_or_todo(meta.get("organisation", ""), lang))))]
     if ev.inputs.title:
-        out.append(T("subject", lang, v=ev.inputs.title))
-    out.append(T("system", lang, n_dim=len(sys_.dimensions), dims=dims, n_ind=len(sys_.indicators)))
+        out.append(text("subject", lang, v=ev.inputs.title))
+    out.append(text("system", lang, n_dim=len(sys_.dimensions), dims=dims, n_ind=len(sys_.indicators)))
     return out
 
 
@@ -190,18 +190,18 @@ def scope_info(ev: Any, meta: Mapping[str, str], lang: str) -> list[str]:
 def method_paragraphs(ev: Any, lang: str) -> list[str]:
     """Method and panel: experts, Delphi rounds (forms, W, χ², p, significance), authority."""
     s = ev.settings
-    out = [T("method", lang, n=len(ev.inputs.experts),
-             weighting=T("weighting_authority" if s.expert_weighting == "authority" else "weighting_equal", lang),
-             aip=T("aip", lang) if s.aggregation == "aip" else "", method=T(f"m_{s.method}", lang),
-             ri=T(f"ri_{s.random_index}", lang), t=s.cr_threshold)]
+    out = [text("method_sentence", lang, n=len(ev.inputs.experts),
+             weighting=text("weighting_authority" if s.expert_weighting == "authority" else "weighting_equal", lang),
+             aip=text("aip", lang) if s.aggregation == "aip" else "", method=text(f"m_{s.method}", lang),
+             ri=text(f"ri_{s.random_index}", lang), t=s.cr_threshold)]
     d = ev.delphi
     if d is None:
         return out
     for k, rd in enumerate(d.rounds):
         out.append(round_sentence(ev, rd, k, lang))
     a = d.authority
-    out.append(T("authority", lang, cr=fix(a.panel_cr, 3), ca=fix(a.panel_ca, 3), cs=fix(a.panel_cs, 3),
-                 level=T("authority_ok" if a.panel_cr >= 0.7 else "authority_low", lang)))
+    out.append(text("authority", lang, cr=fix(a.panel_cr, 3), ca=fix(a.panel_ca, 3), cs=fix(a.panel_cs, 3),
+                 level=text("authority_ok" if a.panel_cr >= 0.7 else "authority_low", lang)))
     return out
 
 
@@ -218,16 +218,16 @@ def round_sentence(ev: Any, rd: Any, k: int, lang: str) -> str:
     kept, total = int(scr["keep"].sum()), len(scr)
     sent = _nth(ev.inputs.delphi_sent, rd.number - 1)
     back = _nth(ev.inputs.delphi_returned, rd.number - 1)
-    forms = (T("forms", lang, sent=f"{sent:g}", back=f"{back:g}", rate=pct(back / sent)) if sent and back
-             else T("forms_todo", lang))
+    forms = (text("forms", lang, sent=f"{sent:g}", back=f"{back:g}", rate=pct(back / sent)) if sent and back
+             else text("forms_todo", lang))
     if lang == "zh" and sent and back:
         forms = "：" + forms if k % 3 == 2 else "，" + forms if k % 3 == 0 else "（" + forms + "）"
     kd = rd.kendall
-    removed = T("removed", lang, n=total - kept) if total > kept else ""
+    removed = text("removed", lang, n=total - kept) if total > kept else ""
     if kd is None:
-        return T("round#1", lang, k=rd.number, forms=forms, n=rd.n_experts, w="—", chi2="—", df="—", p="—",
-                 sig=T("no_kendall", lang), m=s.min_mean, cv=s.max_cv, total=total, kept=kept, removed=removed)
-    sig = T("sig_yes" if significant(kd) else "sig_no", lang)
+        return text("round#1", lang, k=rd.number, forms=forms, n=rd.n_experts, w="—", chi2="—", df="—", p="—",
+                 sig=text("no_kendall", lang), m=s.min_mean, cv=s.max_cv, total=total, kept=kept, removed=removed)
+    sig = text("sig_yes" if significant(kd) else "sig_no", lang)
     return variant("round", k, lang, k=rd.number, forms=forms, n=rd.n_experts, w=fix(kd.w, 4), chi2=fix(kd.chi2, 2),
                    df=kd.df, p=p_text(kd.p), sig=sig, m=s.min_mean, cv=s.max_cv, total=total, kept=kept,
                    removed=removed)
@@ -269,10 +269,10 @@ def survey_paragraph(ev: Any, meta: Mapping[str, str], lang: str) -> str:
     f = survey_facts(ev, meta)
     s = ev.settings
     answers = ev.indicator_table["answers"]
-    rate = T("survey_rate", lang, sent=f.sent, rate=pct(f.received / f.sent)) if f.sent else ""
-    screening = (T("screening", lang, reasons=f.reasons, excluded=f.excluded, valid=f.valid) if f.reasons or f.excluded
-                 else T("screening_none", lang))
-    return T("survey", lang, received=f.received, rate=rate, screening=screening, used=f.used,
+    rate = text("survey_rate", lang, sent=f.sent, rate=pct(f.received / f.sent)) if f.sent else ""
+    screening = (text("screening", lang, reasons=f.reasons, excluded=f.excluded, valid=f.valid) if f.reasons or f.excluded
+                 else text("screening_none", lang))
+    return text("survey", lang, received=f.received, rate=rate, screening=screening, used=f.used,
              lo=int(answers.min()), hi=int(answers.max()), smin=s.scale_min, smax=s.scale_max)
 
 
@@ -287,46 +287,44 @@ def _nth(seq: Sequence[Any], k: int) -> float | None:
 # --------------------------------------------------------------------------- 三、综合评价结论
 def _rule_name(bands: Any, lang: str) -> str:
     mof = bands.name == "mof2020" or "财预〔2020〕10" in str(bands.name)
-    return T("rule_mof", lang) if mof else T("rule_custom", lang, name=bands.name)
+    return text("rule_mof", lang) if mof else text("rule_custom", lang, name=bands.name)
 
 
 def _band_text(ev: Any, lang: str) -> str:
     bands = ev.rating.bands.bands
     parts = []
     for k, b in enumerate(bands):
-        label = b.label_zh if lang == "zh" else b.label_en
-        rng = (T("range_top", lang, lo=b.lower) if k == 0 else
-               T("range_mid", lang, lo=b.lower, hi=bands[k - 1].lower))
-        parts.append(f"{label}：{rng}" if lang == "zh" else f"{label}: {rng}")
-    return T("semi", lang).join(parts)
+        rng = (text("range_top", lang, lo=b.lower) if k == 0 else
+               text("range_mid", lang, lo=b.lower, hi=bands[k - 1].lower))
+        parts.append(b.label(lang) + text("colon", lang) + rng)
+    return text("semi", lang).join(parts)
 
 
 def conclusion(ev: Any, lang: str) -> list[str]:
     """Total, 100-point score, grade and the band that gave it."""
     s = ev.settings
     r = ev.rating
-    label = r.label_zh if lang == "zh" else r.label_en
+    label = r.label(lang)
     bands = r.bands.bands
     k = next(i for i, b in enumerate(bands) if b.grade == r.grade)
-    rng = T("range_top", lang, lo=bands[k].lower) if k == 0 else T("range_mid", lang, lo=bands[k].lower,
+    rng = text("range_top", lang, lo=bands[k].lower) if k == 0 else text("range_mid", lang, lo=bands[k].lower,
                                                                      hi=bands[k - 1].lower)
-    return [T("conclusion", lang, total=fix(ev.total, 4), smin=s.scale_min, smax=s.scale_max, s100=fix(ev.score100, 2),
+    return [text("conclusion", lang, total=fix(ev.total, 4), smin=s.scale_min, smax=s.scale_max, s100=fix(ev.score100, 2),
               label=label, rule=_rule_name(r.bands, lang), range=rng),
-            T("bands", lang, bands=_band_text(ev, lang))]
+            text("bands", lang, bands=_band_text(ev, lang))]
 
 
 # --------------------------------------------------------------------------- 四、绩效分析
 def rule_paragraphs(ev: Any, found: Any, lang: str) -> list[str]:
     lost = sum(f.points_lost for f in found.problems)
     all_lost = sum(f.points_lost for f in found.all)
-    return [T("rule", lang, line=found.line, k=found.lowest),
-            T("rule_count", lang, n_s=len(found.strengths), n_p=len(found.problems), lost=fix(lost, 2),
+    return [text("rule", lang, line=found.line, k=found.lowest),
+            text("rule_count", lang, n_s=len(found.strengths), n_p=len(found.problems), lost=fix(lost, 2),
               share=pct(lost / all_lost) if all_lost > 0 else pct(0))]
 
 
 def _ind(ev: Any, f: Any, lang: str, digits: int = 2) -> str:
-    return (f"{f.code} {_name(ev, f.code, lang)}（{fix(f.score, digits)}）" if lang == "zh" else
-            f"{f.code} {_name(ev, f.code, lang)} ({fix(f.score, digits)})")
+    return text("name_score", lang, name=f"{f.code} {_name(ev, f.code, lang)}", score=fix(f.score, digits))
 
 
 def analysis(ev: Any, lang: str, found: Any = None) -> list[str]:
@@ -339,27 +337,26 @@ def analysis(ev: Any, lang: str, found: Any = None) -> list[str]:
     out = []
     best = dt.loc[dt["score100"].idxmax()]
     worst = dt.loc[dt["score100"].idxmin()]
-    text = ""
+    para = ""
     if best["dimension"] != worst["dimension"]:
-        text += T("dims_best_worst", lang, n=len(dt), best=_name(ev, best["dimension"], lang), best_s=fix(best["score100"], 2),
+        para += text("dims_best_worst", lang, n=len(dt), best=_name(ev, best["dimension"], lang), best_s=fix(best["score100"], 2),
                   worst=_name(ev, worst["dimension"], lang), worst_s=fix(worst["score100"], 2))
-    below = [f"{_name(ev, d['dimension'], lang)}（{fix(d['score100'], 2)}）" if lang == "zh" else
-             f"{_name(ev, d['dimension'], lang)} ({fix(d['score100'], 2)})"
+    below = [text("name_score", lang, name=_name(ev, d["dimension"], lang), score=fix(d["score100"], 2))
              for _, d in dt.iterrows() if float(d["score100"]) < found.line]
-    text += (T("dims_below", lang, line=found.line, names=T("sep", lang).join(below)) if below else
-             T("dims_none_below", lang, line=found.line))
+    para += (text("dims_below", lang, line=found.line, names=text("sep", lang).join(below)) if below else
+             text("dims_none_below", lang, line=found.line))
     heavy = dt.loc[dt["weight"].idxmax()]
-    text += T("dims_heaviest", lang, name=_name(ev, heavy["dimension"], lang), w=fix(heavy["weight"], 4),
+    para += text("dims_heaviest", lang, name=_name(ev, heavy["dimension"], lang), w=fix(heavy["weight"], 4),
               c=fix(heavy["contribution"], 4))
-    out.append(text)
+    out.append(para)
     lows = sorted(found.all, key=lambda f: f.rank_low)
     k = found.lowest
-    text = T("lowest", lang, k=k, items=T("sep", lang).join(_ind(ev, f, lang) for f in lows[:k]),
+    para = text("lowest", lang, k=k, items=text("sep", lang).join(_ind(ev, f, lang) for f in lows[:k]),
              top=ev.settings.scale_max) if k else ""
     if found.strengths:
-        text += T("highest", lang, items=T("sep", lang).join(_ind(ev, f, lang) for f in found.strengths[:3]))
-    if text:
-        out.append(text)
+        para += text("highest", lang, items=text("sep", lang).join(_ind(ev, f, lang) for f in found.strengths[:3]))
+    if para:
+        out.append(para)
     out += consistency_caveats(ev, lang)
     return out
 
@@ -372,14 +369,14 @@ def consistency_caveats(ev: Any, lang: str) -> list[str]:
     crs = [nr.aggregated.consistency_ratio for nr in ev.nodes.values()]
     out = []
     if not bad:
-        out.append(T("consistency_ok", lang, cr=fix(max(crs), 4), t=t, h=fix(ev.hierarchy.consistency_ratio, 4)))
+        out.append(text("consistency_ok", lang, cr=fix(max(crs), 4), t=t, h=fix(ev.hierarchy.consistency_ratio, 4)))
     else:
-        names = [T("goal", lang) if nr.node == GOAL else _name(ev, nr.node, lang) for nr in bad]
-        out.append(T("consistency_bad", lang, names=T("sep", lang).join(names), t=t))
+        names = [text("goal", lang) if nr.node == GOAL else _name(ev, nr.node, lang) for nr in bad]
+        out.append(text("consistency_bad", lang, names=text("sep", lang).join(names), t=t))
     experts = sorted({ec for nr in ev.nodes.values() for ec, r in zip(nr.expert_codes, nr.expert_results)
                       if r.consistency_ratio >= t})
     if experts:
-        out.append(T("consistency_experts", lang, n=len(experts), names=T("sep", lang).join(experts)))
+        out.append(text("consistency_experts", lang, n=len(experts), names=text("sep", lang).join(experts)))
     return out
 
 
@@ -388,7 +385,7 @@ def _low_clause(f: Any, ev: Any, lang: str, key: str = "low_share_few") -> str:
     if not math.isfinite(f.low_share):
         return ""
     lo = ev.settings.scale_min
-    return T(key, lang, share=pct(f.low_share), lo=lo, lo2=lo + 1)
+    return text(key, lang, share=pct(f.low_share), lo=lo, lo2=lo + 1)
 
 
 def experience(ev: Any, lang: str, found: Any = None, k: int = 3) -> list[str]:
@@ -397,15 +394,15 @@ def experience(ev: Any, lang: str, found: Any = None, k: int = 3) -> list[str]:
 
     found = found if found is not None else classify(ev)
     if not found.strengths:
-        return [T("strengths_none", lang, line=found.line)]
+        return [text("strengths_none", lang, line=found.line)]
     stages = []
     for f in found.strengths:
         if f.stage and f.stage not in stages:
             stages.append(f.stage)
     counts = {st: sum(1 for f in found.strengths if f.stage == st) for st in stages}
     top_stages = [st for st in stages if counts[st] == max(counts.values())]
-    out = [T("strengths_count", lang, n=len(found.strengths), line=found.line,
-             stages=T("sep", lang).join(stage_word(st, lang) for st in top_stages))]
+    out = [text("strengths_count", lang, n=len(found.strengths), line=found.line,
+             stages=text("sep", lang).join(stage_word(st, lang) for st in top_stages))]
     for i, f in enumerate(found.strengths[:k]):
         low = _low_clause(f, ev, lang) if f.low_share < 0.1 else ""
         out.append(variant("strength", i, lang, name=_name(ev, f.code, lang), code=f.code, score=fix(f.score, 2),
@@ -449,8 +446,8 @@ def cause(ev: Any, f: Any, lang: str, used: dict[str, int] | None = None) -> str
         parts.append(variant("cause_expert", nxt("cause_expert"), lang, mean=fix(view[0], 2), low=fix(view[1], 0)))
     if not parts:
         return ""
-    text = T("cause_join", lang).join(parts) + T("cause_end", lang)
-    return text[0].upper() + text[1:] if lang == "en" else text
+    line = text("cause_join", lang).join(parts) + text("cause_end", lang)
+    return line[0].upper() + line[1:] if lang == "en" else line
 
 
 def problems_by_stage(ev: Any, lang: str, found: Any = None, top: int = 5) -> tuple[dict[str, list[str]], list[str]]:
@@ -465,8 +462,8 @@ def problems_by_stage(ev: Any, lang: str, found: Any = None, top: int = 5) -> tu
     out: dict[str, list[str]] = {}
     used: dict[str, int] = {}
     for i, f in enumerate(shown):
-        vs = T("vs_dim_below" if f.score < f.dimension_mean else "vs_dim_above", lang, dmean=fix(f.dimension_mean, 2))
-        lowest = T("lowest_mark", lang, k=found.lowest) if f.rank_low <= found.lowest else ""
+        vs = text("vs_dim_below" if f.score < f.dimension_mean else "vs_dim_above", lang, dmean=fix(f.dimension_mean, 2))
+        lowest = text("lowest_mark", lang, k=found.lowest) if f.rank_low <= found.lowest else ""
         out.setdefault(f.stage if f.stage in STAGES else "act", []).append(variant(
             "problem", i, lang, code=f.code, name=_name(ev, f.code, lang), score=fix(f.score, 2), s100=fix(f.score100, 1),
             lost=fix(f.points_lost, 2), share=pct(f.share_lost), rank=rank_lost[f.code], vs_dim=vs, lowest=lowest,
@@ -474,17 +471,17 @@ def problems_by_stage(ev: Any, lang: str, found: Any = None, top: int = 5) -> tu
     ordered = {s_: out[s_] for s_ in STAGES if s_ in out}
     tail = []
     if rest:
-        tail.append(T("others", lang, items=T("sep", lang).join(_ind(ev, f, lang) for f in rest), line=found.line,
+        tail.append(text("others", lang, items=text("sep", lang).join(_ind(ev, f, lang) for f in rest), line=found.line,
                       lost=fix(sum(f.points_lost for f in rest), 2)))
     return ordered, tail
 
 
 def problems_intro(found: Any, lang: str) -> str:
-    return T("problems_intro", lang, n=len(found.problems), lost=fix(sum(f.points_lost for f in found.problems), 2))
+    return text("problems_intro", lang, n=len(found.problems), lost=fix(sum(f.points_lost for f in found.problems), 2))
 
 
 def last_year_sentence(n_open: int, n_closed: int, lang: str) -> str:
-    return T("last_year", lang, total=n_open + n_closed, closed=n_closed, open=n_open)
+    return text("last_year", lang, total=n_open + n_closed, closed=n_closed, open=n_open)
 
 
 # --------------------------------------------------------------------------- 七、改进建议
@@ -499,15 +496,15 @@ def suggestions(ev: Any, lang: str, found: Any, measures: Mapping[str, str], top
     out = []
     for n, st in enumerate([s_ for s_ in STAGES if s_ in groups], start=1):
         fs = groups[st]
-        items = T("sep", lang).join(f"{f.code} {_name(ev, f.code, lang)}" for f in fs)
+        items = text("sep", lang).join(f"{f.code} {_name(ev, f.code, lang)}" for f in fs)
         ms = []
         for f in fs:
             m = rect.measure_for(f.code, f.stage, lang, measures).rstrip("。.")
             if m not in ms:
                 ms.append(m)
-        measure = T("semi", lang).join(ms) + T("stop", lang)
+        measure = text("semi", lang).join(ms) + text("stop", lang)
         out.append(variant("suggest", n - 1, lang, n=n, stage=stage_word(st, lang), items=items, measure=measure))
-    out.append(T("suggest_list", lang))
+    out.append(text("suggest_list", lang))
     return out
 
 
@@ -516,14 +513,14 @@ def sensitivity_statement(ev: Any, sensitivity: Any, lang: str) -> str | None:
     sd = sensitivity
     if sd is None or not hasattr(sd, "judgments_perturb"):
         return None
-    parts = [(T("sens_perturb", lang), sd.judgments_perturb), (T("sens_panel", lang), sd.judgments_bootstrap),
-             (T("sens_resp", lang), sd.respondents)]
+    parts = [(text("sens_perturb_short", lang), sd.judgments_perturb), (text("sens_panel", lang), sd.judgments_bootstrap),
+             (text("sens_resp", lang), sd.respondents)]
     stays = [float(p.rating_stays) for _, p in parts]
     lo = min(stays)
-    label = ev.rating.label_zh if lang == "zh" else ev.rating.label_en
-    each = T("sep", lang).join(f"{n} {pct(v)}" for (n, _), v in zip(parts, stays))
-    verdict = T("sens_stable" if lo >= 0.95 else "sens_fair" if lo >= 0.8 else "sens_sensitive", lang)
-    return T("sensitivity", lang, draws=sd.draws, label=label, each=each, widest=_widest(parts), verdict=verdict)
+    label = ev.rating.label(lang)
+    each = text("sep", lang).join(f"{n} {pct(v)}" for (n, _), v in zip(parts, stays))
+    verdict = text("sens_stable" if lo >= 0.95 else "sens_fair" if lo >= 0.8 else "sens_sensitive", lang)
+    return text("sensitivity", lang, draws=sd.draws, label=label, each=each, widest=_widest(parts), verdict=verdict)
 
 
 def _widest(parts: Sequence[tuple[str, Any]]) -> str:
@@ -597,23 +594,22 @@ def year_labels(meta: Mapping[str, str], prev_meta: Mapping[str, str], lang: str
     y, py = meta.get("year", ""), prev_meta.get("year", "")
     if y and not py and y.isdigit():
         py = str(int(y) - 1)
-    this = T("year_of", lang, y=y) if y else T("this_year", lang)
-    prev = T("year_of", lang, y=py) if py else T("last_year_label", lang)
+    this = text("year_of", lang, y=y) if y else text("this_year", lang)
+    prev = text("year_of", lang, y=py) if py else text("last_year_label", lang)
     return this, prev
 
 
 def year_sentences(cmp_: YearComparison, lang: str) -> list[str]:
-    zh = lang == "zh"
     d = float(fix(cmp_.score100_now, 2)) - float(fix(cmp_.score100_prev, 2))
-    move = T("yoy_up" if d > 0 else "yoy_down" if d < 0 else "yoy_same", lang, d=fix(abs(d), 2))
+    move = text("yoy_up" if d > 0 else "yoy_down" if d < 0 else "yoy_same", lang, d=fix(abs(d), 2))
     same = cmp_.grade_prev == cmp_.grade_now
-    out = [T("yoy_same_grade" if same else "yoy_new_grade", lang, prev=cmp_.prev_label, a=fix(cmp_.score100_prev, 2),
-             b=fix(cmp_.score100_now, 2), move=move, gp=cmp_.grade_prev, lp=cmp_.label_prev[0 if zh else 1],
-             gn=cmp_.grade_now, ln=cmp_.label_now[0 if zh else 1])]
+    out = [text("yoy_same_grade" if same else "yoy_new_grade", lang, prev=cmp_.prev_label, a=fix(cmp_.score100_prev, 2),
+             b=fix(cmp_.score100_now, 2), move=move, gp=cmp_.grade_prev, lp=pick(cmp_.label_prev, lang),
+             gn=cmp_.grade_now, ln=pick(cmp_.label_now, lang))]
     if cmp_.added or cmp_.removed:
         def names(xs: Sequence[tuple[str, str, str]]) -> str:
-            return T("sep", lang).join(f"{c} {zhn if zh else enn}" for c, zhn, enn in xs) or T("none", lang)
-        out.append(T("yoy_changed", lang, added=names(cmp_.added), removed=names(cmp_.removed)))
+            return text("sep", lang).join(f"{c} {pick((zhn, enn), lang)}" for c, zhn, enn in xs) or text("none", lang)
+        out.append(text("yoy_changed", lang, added=names(cmp_.added), removed=names(cmp_.removed)))
     else:
-        out.append(T("yoy_unchanged", lang))
+        out.append(text("yoy_unchanged", lang))
     return out

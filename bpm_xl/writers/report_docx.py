@@ -19,7 +19,7 @@ from ..conversion import visible
 from . import charts
 from . import narrative as nv
 from .narrative import fix, pct
-from .texts import T, glossary
+from ..texts import glossary, pick, text
 
 __all__ = ["ReportContext", "build_docx"]
 
@@ -44,7 +44,7 @@ class ReportContext:
 
 
 def _t(key: str, lang: str, **kw: Any) -> str:
-    return T(key, lang, **kw)
+    return text(key, lang, **kw)
 
 
 # --------------------------------------------------------------------------- docx helpers
@@ -84,23 +84,23 @@ def _page_numbers(doc: Any, lang: str) -> None:
 
     p = doc.sections[0].footer.paragraphs[0]
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    if lang == "zh":
-        p.add_run("第 ")
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, None), ("end", None)):
+    if text("page_before", lang):
+        p.add_run(text("page_before", lang))
+    for kind, instr in (("begin", None), (None, " PAGE "), ("separate", None), (None, None), ("end", None)):
         run = p.add_run()
         if kind is not None:
             el = OxmlElement("w:fldChar")
             el.set(qn("w:fldCharType"), kind)
             run._r.append(el)
-        elif text is not None:
+        elif instr is not None:
             el = OxmlElement("w:instrText")
             el.set(qn("xml:space"), "preserve")
-            el.text = text
+            el.text = instr
             run._r.append(el)
         else:
             run.text = "1"
-    if lang == "zh":
-        p.add_run(" 页")
+    if text("page_after", lang):
+        p.add_run(text("page_after", lang))
 
 
 def _text(v: Any) -> str:
@@ -182,8 +182,7 @@ def _figure(doc: Any, png: bytes, caption: str, width_cm: float = 15.0) -> None:
 # --------------------------------------------------------------------------- sections
 def score_rows(ev: Any, lang: str) -> tuple[list[str], list[list[str]], list[int]]:
     """The score table: dimensions with their indicators, then the total (display rounding)."""
-    zh = lang == "zh"
-    head = [T(k, lang) for k in ("th_code", "th_dim_ind", "th_weight_local", "th_weight_global", "th_score", "th_weighted",
+    head = [text(k, lang) for k in ("th_code", "th_dim_ind", "th_weight_local", "th_weight_global", "th_score", "th_weighted",
                                  "th_score100")]
     it = ev.indicator_table
     rows, bold = [], []
@@ -192,10 +191,10 @@ def score_rows(ev: Any, lang: str) -> tuple[list[str], list[list[str]], list[int
         rows.append([d["dimension"], ev.system.label(d["dimension"], lang), fix(d["weight"], 4), fix(d["weight"], 4),
                      fix(d["score"], 4), fix(d["contribution"], 4), fix(d["score100"], 2)])
         for _, r in it[it["dimension"] == d["dimension"]].iterrows():
-            rows.append([r["code"], r["name_zh"] if zh else r["name_en"], fix(r["local_weight"], 4),
+            rows.append([r["code"], pick((r["name_zh"], r["name_en"]), lang), fix(r["local_weight"], 4),
                          fix(r["global_weight"], 4), fix(r["mean_score"], 4), fix(r["weighted_score"], 4), ""])
     bold.append(len(rows))
-    rows.append(["", T("th_total", lang), fix(ev.dimension_table["weight"].sum(), 4),
+    rows.append(["", text("th_total", lang), fix(ev.dimension_table["weight"].sum(), 4),
                  fix(it["global_weight"].sum(), 4), "", fix(ev.total, 4), fix(ev.score100, 2)])
     return head, rows, bold
 
@@ -203,11 +202,11 @@ def score_rows(ev: Any, lang: str) -> tuple[list[str], list[list[str]], list[int
 def rectification_rows(items: Sequence[Any], ev: Any, lang: str, found: Any = None
                        ) -> tuple[list[str], list[list[str]]]:
     """The 整改清单: indicator, what the figures show, measure, responsible unit, deadline, status."""
-    head = [T(k, lang) for k in ("th_no", "th_id", "th_indicator", "th_figures", "th_measure", "th_responsible",
+    head = [text(k, lang) for k in ("th_no", "th_id", "th_indicator", "th_figures", "th_measure", "th_responsible",
                                  "th_deadline", "th_status")]
     from .. import rectification as rect
 
-    todo = T("todo", lang)
+    todo = text("todo", lang)
     generated = {i.indicator: i.problem for i in rect.prefill(ev, lang, findings=found)} if found is not None else {}
     rows = []
     for k, it in enumerate(items, start=1):
@@ -215,39 +214,38 @@ def rectification_rows(items: Sequence[Any], ev: Any, lang: str, found: Any = No
         if ind and ind in ev.system.codes:
             ind = f"{ind} {ev.system.label(ind, lang)}"
             if it.stage:
-                ind += T("paren", lang, x=nv.stage_short(it.stage, lang))
+                ind += text("paren", lang, x=nv.stage_short(it.stage, lang))
         f = found.get(it.indicator) if found is not None and it.indicator else None
         problem = it.problem
         if f is not None:
             lo = ev.settings.scale_min
             view = nv.expert_view(ev, f.code)
-            figures = T("fig_answers", lang, score=fix(f.score, 2), s100=fix(f.score100, 1), lost=fix(f.points_lost, 2),
+            figures = text("fig_answers", lang, score=fix(f.score, 2), s100=fix(f.score100, 1), lost=fix(f.points_lost, 2),
                         share=pct(f.low_share) if f.low_share == f.low_share else "—", lo=lo, lo2=lo + 1,
-                        expert=T("fig_expert", lang, mean=fix(view[0], 2)) if view else "")
+                        expert=text("fig_expert", lang, mean=fix(view[0], 2)) if view else "")
             own = it.source != "prefilled" and problem and problem != generated.get(it.indicator)
             problem = f"{problem}\n{figures}" if own else figures
-        problem += T("carried_mark", lang) if it.source == "carried" else ""
+        problem += text("carried_mark", lang) if it.source == "carried" else ""
         rows.append([str(k), it.id or "", ind, problem, it.measure or todo, it.responsible or todo,
                      it.deadline or todo, it.status or todo])
     return head, rows
 
 
 def year_rows(c: nv.YearComparison, lang: str) -> tuple[list[str], list[list[str]]]:
-    zh = lang == "zh"
-    head = [T("th_code", lang), T("th_dimension", lang), T("th_yoy_weight", lang, y=c.prev_label),
-            T("th_yoy_weight", lang, y=c.this_label), T("th_yoy_score", lang, y=c.prev_label),
-            T("th_yoy_score", lang, y=c.this_label), T("th_change", lang)]
+    head = [text("th_code", lang), text("th_dimension", lang), text("th_yoy_weight", lang, y=c.prev_label),
+            text("th_yoy_weight", lang, y=c.this_label), text("th_yoy_score", lang, y=c.prev_label),
+            text("th_yoy_score", lang, y=c.this_label), text("th_change", lang)]
     rows = []
     for r in c.rows:
         ch = r.change
-        rows.append([r.code, r.name_zh if zh else r.name_en, fix(r.weight_prev, 4), fix(r.weight_now, 4),
+        rows.append([r.code, pick((r.name_zh, r.name_en), lang), fix(r.weight_prev, 4), fix(r.weight_now, 4),
                      fix(r.score100_prev, 2), fix(r.score100_now, 2),
                      "—" if ch is None else ("+" if ch > 0 else "") + fix(ch, 2)])
     d = c.score100_now - c.score100_prev
-    rows.append(["", T("th_total100", lang), "", "", fix(c.score100_prev, 2), fix(c.score100_now, 2),
+    rows.append(["", text("th_total100", lang), "", "", fix(c.score100_prev, 2), fix(c.score100_now, 2),
                  ("+" if d > 0 else "") + fix(d, 2)])
-    rows.append(["", T("th_grade", lang), "", "", f"{c.grade_prev} {c.label_prev[0 if zh else 1]}",
-                 f"{c.grade_now} {c.label_now[0 if zh else 1]}", ""])
+    rows.append(["", text("th_grade", lang), "", "", f"{c.grade_prev} {pick(c.label_prev, lang)}",
+                 f"{c.grade_now} {pick(c.label_now, lang)}", ""])
     return head, rows
 
 
@@ -258,11 +256,11 @@ def _cn(k: int) -> str:
 def _basic(doc: Any, ctx: ReportContext) -> None:
     """一、基本情况"""
     ev, lang, meta = ctx.evaluation, ctx.lang, ctx.meta
-    doc.add_heading(T("h_basic", lang), level=1)
-    doc.add_heading(T("h_unit", lang), level=2)
+    doc.add_heading(text("h_basic", lang), level=1)
+    doc.add_heading(text("h_unit", lang), level=2)
     for p in nv.basic_info(ev, meta, lang):
         _para(doc, p)
-    doc.add_heading(T("h_scope", lang), level=2)
+    doc.add_heading(text("h_scope", lang), level=2)
     for p in nv.scope_info(ev, meta, lang):
         _para(doc, p)
 
@@ -270,8 +268,8 @@ def _basic(doc: Any, ctx: ReportContext) -> None:
 def _work(doc: Any, ctx: ReportContext) -> None:
     """二、评价工作开展情况"""
     ev, lang = ctx.evaluation, ctx.lang
-    doc.add_heading(T("h_work", lang), level=1)
-    doc.add_heading(T("h_panel", lang), level=2)
+    doc.add_heading(text("h_work", lang), level=1)
+    doc.add_heading(text("h_panel", lang), level=2)
     for p in nv.method_paragraphs(ev, lang):
         _para(doc, p)
     a = ev.delphi.authority if ev.delphi is not None else None
@@ -279,8 +277,8 @@ def _work(doc: Any, ctx: ReportContext) -> None:
     for k, e in enumerate(ev.inputs.experts):
         rows.append([e.code, e.name, fix(e.ca, 2), fix(e.cs, 2), fix((e.ca + e.cs) / 2, 3) if a is None else fix(a.cr[k], 3),
                      fix(ev.expert_weights[k], 4)])
-    _para(doc, T("experts_table", lang), bold=True, style="Normal")
-    _table(doc, [T(k, lang) for k in ("th_code", "th_expert_name", "th_ca", "th_cs", "th_cr", "th_w")], rows,
+    _para(doc, text("experts_table", lang), bold=True, style="Normal")
+    _table(doc, [text(k, lang) for k in ("th_code", "th_expert_name", "th_ca", "th_cs", "th_cr", "th_w")], rows,
            numeric_from=2)
     if ev.delphi is not None:
         rows = []
@@ -294,34 +292,33 @@ def _work(doc: Any, ctx: ReportContext) -> None:
             rows.append([str(rd.number), "—" if sent is None else f"{sent:g}", "—" if back is None else f"{back:g}",
                          str(rd.n_experts), "—" if k is None else fix(k.w, 4), "—" if k is None else fix(k.chi2, 2),
                          "—" if k is None else str(k.df), "—" if k is None else nv.p_text(k.p).replace("p ", ""),
-                         "—" if sig is None else T("yes" if sig else "no", lang), str(kept), str(len(scr) - kept)])
-        _para(doc, T("delphi_table", lang), bold=True, style="Normal")
-        _table(doc, [T(k, lang) for k in ("th_round", "th_sent", "th_returned", "th_experts", "th_kendall", "th_chi2",
+                         "—" if sig is None else text("yes" if sig else "no", lang), str(kept), str(len(scr) - kept)])
+        _para(doc, text("delphi_table", lang), bold=True, style="Normal")
+        _table(doc, [text(k, lang) for k in ("th_round", "th_sent", "th_returned", "th_experts", "th_kendall", "th_chi2",
                                           "th_df", "th_p", "th_sig", "th_kept", "th_removed")], rows, numeric_from=1)
-    doc.add_heading(T("h_survey", lang), level=2)
+    doc.add_heading(text("h_survey", lang), level=2)
     _para(doc, nv.survey_paragraph(ev, ctx.meta, lang))
 
 
 def _conclusion(doc: Any, ctx: ReportContext) -> None:
     """三、综合评价结论"""
     ev, lang = ctx.evaluation, ctx.lang
-    zh = lang == "zh"
-    doc.add_heading(T("h_conclusion", lang), level=1)
-    doc.add_heading(T("h_scores", lang), level=2)
+    doc.add_heading(text("h_conclusion", lang), level=1)
+    doc.add_heading(text("h_scores", lang), level=2)
     head, rows, bold = score_rows(ev, lang)
     _table(doc, head, rows, bold_rows=bold, numeric_from=2, widths=(1.3, 4.6, 2.2, 1.9, 1.7, 1.9, 2.0))
-    doc.add_heading(T("h_grade", lang), level=2)
+    doc.add_heading(text("h_grade", lang), level=2)
     for p in nv.conclusion(ev, lang):
         _para(doc, p)
     r = ev.rating
     bands = r.bands.bands
-    rows = [[b.grade, b.label_zh if zh else b.label_en, f"≥ {b.lower:g}" + ("" if k == 0 else f", < {bands[k - 1].lower:g}"),
+    rows = [[b.grade, b.label(lang), f"≥ {b.lower:g}" + ("" if k == 0 else f", < {bands[k - 1].lower:g}"),
              "◀" if b.grade == r.grade else ""] for k, b in enumerate(bands)]
-    _table(doc, [T(k, lang) for k in ("th_grade", "th_label", "th_range", "th_this")],
+    _table(doc, [text(k, lang) for k in ("th_grade", "th_label", "th_range", "th_this")],
            rows, bold_rows=[k for k, b in enumerate(bands) if b.grade == r.grade])
     stmt = nv.sensitivity_statement(ev, ctx.sensitivity, lang)
     if stmt:
-        doc.add_heading(T("h_robust", lang), level=2)
+        doc.add_heading(text("h_robust", lang), level=2)
         _para(doc, stmt)
 
 
@@ -329,14 +326,14 @@ def _analysis(doc: Any, ctx: ReportContext) -> None:
     """四、绩效分析"""
     ev, lang = ctx.evaluation, ctx.lang
     note = charts.font_note(lang)
-    doc.add_heading(T("h_analysis", lang), level=1)
-    doc.add_heading(T("h_rule", lang), level=2)
+    doc.add_heading(text("h_analysis", lang), level=1)
+    doc.add_heading(text("h_rule", lang), level=2)
     for p in nv.rule_paragraphs(ev, ctx.findings, lang):
         _para(doc, p)
-    doc.add_heading(T("h_dims", lang), level=2)
+    doc.add_heading(text("h_dims", lang), level=2)
     for p in nv.analysis(ev, lang, ctx.findings):
         _para(doc, p)
-    doc.add_heading(T("h_charts", lang), level=2)
+    doc.add_heading(text("h_charts", lang), level=2)
     if note:
         _para(doc, note, italic=True)
     n_fig = 0
@@ -346,28 +343,28 @@ def _analysis(doc: Any, ctx: ReportContext) -> None:
     for key, png in (("radar", charts.radar(ev, lang, ctx.previous, this_label=this_label, prev_label=prev_label)),
                      ("gaps", charts.gap_bar(ev, lang, top=12, codes=[f.code for f in ctx.findings.problems])), ("resp", charts.respondent_histogram(ev, lang))):
         n_fig += 1
-        _figure(doc, png, T("fig", lang, n=n_fig, t=T(key, lang)), 12.5 if key == "radar" else 15.0)
+        _figure(doc, png, text("fig", lang, n=n_fig, t=text(key, lang)), 12.5 if key == "radar" else 15.0)
     if ctx.comparison is not None:
         c = ctx.comparison
-        doc.add_heading(T("h_yoy", lang), level=2)
+        doc.add_heading(text("h_yoy", lang), level=2)
         for p in nv.year_sentences(c, lang):
             _para(doc, p)
         head, rows = year_rows(c, lang)
         _table(doc, head, rows, numeric_from=2, bold_rows=[len(rows) - 2, len(rows) - 1])
         if c.added or c.removed:
-            rows = [[T("th_added", lang), code, zhn if lang == "zh" else enn] for code, zhn, enn in c.added] + \
-                   [[T("th_removed_ind", lang), code, zhn if lang == "zh" else enn] for code, zhn, enn in c.removed]
-            _table(doc, [T("th_change", lang), T("th_code", lang), T("th_indicator", lang)], rows)
+            rows = [[text("th_added", lang), code, pick((zhn, enn), lang)] for code, zhn, enn in c.added] + \
+                   [[text("th_removed_ind", lang), code, pick((zhn, enn), lang)] for code, zhn, enn in c.removed]
+            _table(doc, [text("th_change", lang), text("th_code", lang), text("th_indicator", lang)], rows)
         yrows = [(rw.name_zh, rw.name_en, rw.score100_prev, rw.score100_now) for rw in c.rows]
         yrows.append(("总分", "Total", c.score100_prev, c.score100_now))
         n_fig += 1
         _figure(doc, charts.year_bar(yrows, lang, this_label=c.this_label, prev_label=c.prev_label),
-                T("fig", lang, n=n_fig, t=T("yoy_chart", lang)))
+                text("fig", lang, n=n_fig, t=text("yoy_chart", lang)))
 
 
 def _experience(doc: Any, ctx: ReportContext) -> None:
     """五、主要经验做法"""
-    doc.add_heading(T("h_experience", ctx.lang), level=1)
+    doc.add_heading(text("h_experience", ctx.lang), level=1)
     for p in nv.experience(ctx.evaluation, ctx.lang, ctx.findings):
         _para(doc, p)
 
@@ -375,37 +372,37 @@ def _experience(doc: Any, ctx: ReportContext) -> None:
 def _problems(doc: Any, ctx: ReportContext) -> None:
     """六、存在的问题及原因"""
     ev, lang = ctx.evaluation, ctx.lang
-    doc.add_heading(T("h_problems", lang), level=1)
+    doc.add_heading(text("h_problems", lang), level=1)
     _para(doc, nv.problems_intro(ctx.findings, lang))
     by_stage, tail = nv.problems_by_stage(ev, lang, ctx.findings)
     k = 0
     for stage, texts in by_stage.items():
         k += 1
-        doc.add_heading(T("h_stage", lang, n=_cn(k) if lang == "zh" else k, stage=nv.stage_short(stage, lang)), level=2)
+        doc.add_heading(text("h_stage", lang, n=_cn(k) if lang == "zh" else k, stage=nv.stage_short(stage, lang)), level=2)
         for p in texts:
             _para(doc, p)
     if tail:
         k += 1
-        doc.add_heading(T("h_others", lang, n=_cn(k) if lang == "zh" else k), level=2)
+        doc.add_heading(text("h_others", lang, n=_cn(k) if lang == "zh" else k), level=2)
         for p in tail:
             _para(doc, p)
     if ctx.previous is not None or ctx.closed_last_year or ctx.open_last_year:
         k += 1
-        doc.add_heading(T("h_last_year", lang, n=_cn(k) if lang == "zh" else k), level=2)
+        doc.add_heading(text("h_last_year", lang, n=_cn(k) if lang == "zh" else k), level=2)
         _para(doc, nv.last_year_sentence(len(ctx.open_last_year), len(ctx.closed_last_year), lang))
         if ctx.closed_last_year:
-            _para(doc, T("last_year_table", lang), bold=True, style="Normal")
+            _para(doc, text("last_year_table", lang), bold=True, style="Normal")
             rows = [[str(n), i.id, i.indicator, i.problem, i.responsible, i.status]
                     for n, i in enumerate(ctx.closed_last_year, start=1)]
-            _table(doc, [T(x, lang) for x in ("th_no", "th_id", "th_indicator", "th_figures", "th_responsible",
+            _table(doc, [text(x, lang) for x in ("th_no", "th_id", "th_indicator", "th_figures", "th_responsible",
                                               "th_status")], rows)
         if ctx.removed_carried:
-            _para(doc, T("removed_carried", lang, items=T("sep", lang).join(i.indicator for i in ctx.removed_carried)))
+            _para(doc, text("removed_carried", lang, items=text("sep", lang).join(i.indicator for i in ctx.removed_carried)))
 
 
 def _suggestions(doc: Any, ctx: ReportContext) -> None:
     """七、改进建议"""
-    doc.add_heading(T("h_suggestions", ctx.lang), level=1)
+    doc.add_heading(text("h_suggestions", ctx.lang), level=1)
     for p in nv.suggestions(ctx.evaluation, ctx.lang, ctx.findings, ctx.measures or {}):
         _para(doc, p)
 
@@ -417,15 +414,15 @@ def _signature(doc: Any, ctx: ReportContext) -> None:
 
     lang, meta = ctx.lang, ctx.meta
     doc.add_paragraph()
-    _para(doc, T("annex_list", lang))
+    _para(doc, text("annex_list", lang))
     doc.add_paragraph()
-    for text in (T("sign_body", lang, body=meta.get("evaluator") or T("todo", lang)),
-                 T("sign_head", lang) + "＿" * 8,
-                 T("sign_date", lang, date=nv.date_text(meta.get("report_date", ""), lang) or T("todo", lang))):
+    for line in (text("sign_body", lang, body=meta.get("evaluator") or text("todo", lang)),
+                 text("sign_head", lang) + "＿" * 8,
+                 text("sign_date", lang, date=nv.date_text(meta.get("report_date", ""), lang) or text("todo", lang))):
         p = doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         p.paragraph_format.space_before = Pt(6)
-        p.add_run(_text(text))
+        p.add_run(_text(line))
 
 
 def _landscape(doc: Any, on: bool) -> None:
@@ -441,27 +438,26 @@ def _landscape(doc: Any, on: bool) -> None:
 def _annex(doc: Any, ctx: ReportContext) -> None:
     """八、附件: the 整改清单 (landscape), indicators and weights, consistency, glossary, audit trail."""
     ev, lang = ctx.evaluation, ctx.lang
-    zh = lang == "zh"
     _landscape(doc, True)
-    doc.add_heading(T("h_annex", lang), level=1)
-    doc.add_heading(T("annex1", lang), level=2)
+    doc.add_heading(text("h_annex", lang), level=1)
+    doc.add_heading(text("annex1", lang), level=2)
     head, rows = rectification_rows(ctx.items, ev, lang, ctx.findings)
     if rows:
         _table(doc, head, rows, widths=(1.1, 1.9, 3.4, 6.2, 7.0, 2.4, 1.9, 1.6))
     else:
-        _para(doc, T("none", lang))
+        _para(doc, text("none", lang))
     _landscape(doc, False)
-    doc.add_heading(T("annex2", lang), level=2)
+    doc.add_heading(text("annex2", lang), level=2)
     rows = []
     it = ev.indicator_table
     for _, d in ev.dimension_table.iterrows():
         rows.append([d["dimension"], ev.system.label(d["dimension"], lang), "", fix(d["weight"], 4), fix(d["weight"], 4)])
         for _, rr in it[it["dimension"] == d["dimension"]].iterrows():
-            rows.append([rr["code"], rr["name_zh"] if zh else rr["name_en"], nv.stage_short(rr["pdca"], lang),
+            rows.append([rr["code"], pick((rr["name_zh"], rr["name_en"]), lang), nv.stage_short(rr["pdca"], lang),
                          fix(rr["local_weight"], 4), fix(rr["global_weight"], 4)])
-    _table(doc, [T(k, lang) for k in ("th_code", "th_name", "th_stage", "th_local", "th_weight_global")], rows,
+    _table(doc, [text(k, lang) for k in ("th_code", "th_name", "th_stage", "th_local", "th_weight_global")], rows,
            numeric_from=3, widths=(1.4, 6.2, 2.2, 3.0, 3.0))
-    doc.add_heading(T("annex3", lang), level=2)
+    doc.add_heading(text("annex3", lang), level=2)
     from ..model import GOAL
 
     rows = []
@@ -471,15 +467,15 @@ def _annex(doc: Any, ctx: ReportContext) -> None:
         name = ev.system.goal(lang) if code == GOAL else f"{code} {ev.system.label(code, lang)}"
         rows.append([name, str(len(nr.children)), fix(ag.lambda_max, 4), fix(ag.consistency_index, 4),
                      fix(ag.random_index, 4), fix(ag.consistency_ratio, 4),
-                     T("yes" if ag.consistency_ratio < t_ else "no", lang)])
-    rows.append([T("th_hier", lang), "", "", "", "", fix(ev.hierarchy.consistency_ratio, 4), ""])
-    _table(doc, [T(k, lang) for k in ("th_matrix", "th_order", "th_lambda", "th_ci", "th_ri", "th_crr", "th_pass")],
+                     text("yes" if ag.consistency_ratio < t_ else "no", lang)])
+    rows.append([text("th_hier", lang), "", "", "", "", fix(ev.hierarchy.consistency_ratio, 4), ""])
+    _table(doc, [text(k, lang) for k in ("th_matrix", "th_order", "th_lambda", "th_ci", "th_ri", "th_crr", "th_pass")],
            rows, numeric_from=1, widths=(4.0, 1.2, 2.2, 2.2, 2.4, 2.4, 1.4))
-    doc.add_heading(T("annex4", lang), level=2)
-    _table(doc, [T("th_term", lang), T("th_meaning", lang)], [list(g) for g in glossary(lang)], widths=(4.5, 11.3))
-    doc.add_heading(T("annex5", lang), level=2)
-    _para(doc, T("audit_intro", lang))
-    _table(doc, [T("th_item", lang), T("th_value", lang)], audit_rows(ctx), widths=(3.5, 12.3))
+    doc.add_heading(text("annex4", lang), level=2)
+    _table(doc, [text("th_term", lang), text("th_meaning", lang)], [list(g) for g in glossary(lang)], widths=(4.5, 11.3))
+    doc.add_heading(text("annex5", lang), level=2)
+    _para(doc, text("audit_intro", lang))
+    _table(doc, [text("th_item", lang), text("th_value", lang)], audit_rows(ctx), widths=(3.5, 12.3))
 
 
 def audit_rows(ctx: ReportContext) -> list[list[str]]:
@@ -487,19 +483,19 @@ def audit_rows(ctx: ReportContext) -> list[list[str]]:
     lang, ev = ctx.lang, ctx.evaluation
     au = dict(ctx.audit or {})
     s = ev.settings
-    rows = [[T("audit_version", lang), f"bpm-xl {au.get('version', '')}"],
-            [T("audit_file", lang), au.get("file") or "example"],
-            [T("audit_sha", lang), au.get("sha256") or T("sha_none", lang)]]
+    rows = [[text("audit_version", lang), f"bpm-xl {au.get('version', '')}"],
+            [text("audit_file", lang), au.get("file") or "example"],
+            [text("audit_sha", lang), au.get("sha256") or text("sha_none", lang)]]
     if au.get("evaluation_id"):
-        rows.append([T("audit_id", lang), au["evaluation_id"]])
-    rows.append([T("audit_settings", lang),
+        rows.append([text("audit_id", lang), au["evaluation_id"]])
+    rows.append([text("audit_settings", lang),
                  f"method={s.method}, random_index={s.random_index}, aggregation={s.aggregation}, "
                  f"expert_weighting={s.expert_weighting}, scale={s.scale_min:g}-{s.scale_max:g}, "
                  f"cr_threshold={s.cr_threshold:g}, min_mean={s.min_mean:g}, max_cv={s.max_cv:g}, "
                  f"bands={s.bands.name}, problem_line={ctx.findings.line:g}, lowest={ctx.findings.lowest}"])
-    rows.append([T("audit_formulas", lang), T("audit_formulas_v", lang, top=s.scale_max)])
-    rows.append([T("audit_rounding", lang), T("audit_rounding_v", lang)])
-    rows.append([T("audit_reproduce", lang), T("audit_reproduce_v", lang, v=au.get("version", ""),
+    rows.append([text("audit_formulas", lang), text("audit_formulas_v", lang, top=s.scale_max)])
+    rows.append([text("audit_rounding", lang), text("audit_rounding_v", lang)])
+    rows.append([text("audit_reproduce", lang), text("audit_reproduce_v", lang, v=au.get("version", ""),
                                                file=au.get("file") or "example")])
     return rows
 
@@ -516,20 +512,20 @@ def _title_page(doc: Any, ctx: ReportContext, title: str) -> None:
     h.alignment = WD_ALIGN_PARAGRAPH.CENTER
     for _ in range(8):
         doc.add_paragraph()
-    sep = T("colon", lang)
+    sep = text("colon", lang)
     for key, field in (("tp_unit", "unit"), ("tp_year", "year"), ("tp_evaluator", "evaluator"), ("tp_date", "report_date")):
         p = doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         value = nv.date_text(meta.get(field, ""), lang) if field == "report_date" else meta.get(field)
-        r = p.add_run(_text(f"{T(key, lang)}{sep}{value or T('todo', lang)}"))
+        r = p.add_run(_text(f"{text(key, lang)}{sep}{value or text('todo', lang)}"))
         r.font.size = Pt(14)
     doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
 
 def _pending(doc: Any, ctx: ReportContext) -> None:
     """The scores wait for the survey: which parts of the report are pending."""
-    doc.add_heading(T("pending_title", ctx.lang), level=1)
-    _para(doc, T("pending_docx", ctx.lang, codes=", ".join(ctx.evaluation.pending)))
+    doc.add_heading(text("pending_title", ctx.lang), level=1)
+    _para(doc, text("pending_docx", ctx.lang, codes=", ".join(ctx.evaluation.pending)))
 
 
 def build_docx(ctx: ReportContext) -> bytes:

@@ -31,7 +31,7 @@ from typing import Any
 from ..conversion import visible
 from . import charts, safe
 from . import narrative as nv
-from .texts import T
+from ..texts import pick, text
 
 __all__ = ["ReportFiles", "cjk_font_family", "find_soffice", "html_to_pdf", "render_html", "write_html"]
 
@@ -42,7 +42,7 @@ LANGS = ("zh", "en")
 def _pending_mark(x: Any, digits: int, lang: str) -> str:
     """A figure, or 待问卷 (pending survey) where it is not known yet: never 0."""
     if x is None or (isinstance(x, float) and x != x):
-        return f"<span class='pending'>{_e(T('pending', lang))}</span>"
+        return f"<span class='pending'>{_e(text('pending', lang))}</span>"
     return _num(x, digits)
 
 
@@ -50,8 +50,8 @@ def _pending_html(ev: Any, lang: str) -> str:
     """The summary and the scores of an evaluation whose scores wait for the survey."""
     s = ev.settings
     codes = ", ".join(ev.pending)
-    parts = [f"<h2 id='pending'>{_e(T('pending_title', lang))}</h2>",
-             f"<p class='pending'>{_e(T('pending_html', lang, codes=codes))}</p>",
+    parts = [f"<h2 id='pending'>{_e(text('pending_title', lang))}</h2>",
+             f"<p class='pending'>{_e(text('pending_html', lang, codes=codes))}</p>",
              f"<h2 id='summary'>{_t('summary', lang)}</h2>",
              "<table class='kpi' border='1' cellspacing='0' cellpadding='4'><tbody>"
              f"<tr><th>{_t('total', lang)}{_e(_t('on_scale', lang, lo=s.scale_min, hi=s.scale_max))}</th>"
@@ -61,7 +61,7 @@ def _pending_html(ev: Any, lang: str) -> str:
              f"<tr><th>{_t('hier_cr', lang)}</th><td>{_num(ev.hierarchy.consistency_ratio, 4)}</td></tr>"
              "</tbody></table>"]
     it = ev.indicator_table
-    rows = [[_e(r["code"]), _e(r["name_zh"] if lang == "zh" else r["name_en"]), str(int(r["answers"])),
+    rows = [[_e(r["code"]), _e(pick((r["name_zh"], r["name_en"]), lang)), str(int(r["answers"])),
              _pending_mark(r["mean_score"], 4, lang), _num(r["global_weight"]), _pending_mark(r["weighted_score"], 4, lang)]
             for _, r in it.iterrows()]
     parts.append(f"<h2 id='scores'>{_t('scores', lang)}</h2>")
@@ -69,7 +69,7 @@ def _pending_html(ev: Any, lang: str) -> str:
                          _t("global_w", lang), _t("weighted_score", lang)], rows,
                         foot=[_t("sum", lang), "", "", "", _num(it["global_weight"].sum()), _pending_mark(None, 4, lang)]))
     dt = ev.dimension_table
-    rows = [[_e(r["dimension"]), _e(r["name_zh"] if lang == "zh" else r["name_en"]), _num(r["weight"]),
+    rows = [[_e(r["dimension"]), _e(pick((r["name_zh"], r["name_en"]), lang)), _num(r["weight"]),
              _pending_mark(r["score"], 4, lang), _pending_mark(r["score100"], 2, lang),
              _pending_mark(r["contribution"], 4, lang)] for _, r in dt.iterrows()]
     parts.append(_table([_t("code", lang), _t("dimension", lang), _t("weight", lang), _t("dim_score", lang),
@@ -79,7 +79,7 @@ def _pending_html(ev: Any, lang: str) -> str:
 
 
 def _t(key: str, lang: str, **kw: Any) -> str:
-    return T("html." + key, lang, **kw)
+    return text("html." + key, lang, **kw)
 
 
 # --------------------------------------------------------------------------- formatting
@@ -164,7 +164,7 @@ img{max-width:100%}
 def _summary(ev: Any, d: Mapping[str, Any], lang: str) -> str:
     s = ev.settings
     r = ev.rating
-    grade_label = r.label_zh if lang == "zh" else r.label_en
+    grade_label = r.label(lang)
     parts = [f"<h2 id='summary'>{_t('summary', lang)}</h2>"]
     parts.append(
         "<table class='kpi' border='1' cellspacing='0' cellpadding='4'><tbody>"
@@ -189,7 +189,7 @@ def _summary(ev: Any, d: Mapping[str, Any], lang: str) -> str:
     for k, b in enumerate(bands):
         rng = f"≥ {b.lower:g}" + ("" if k == 0 else f", &lt; {bands[k - 1].lower:g}")
         hit = b.grade == r.grade
-        rows.append([_e(b.grade), _e(b.label_zh if lang == "zh" else b.label_en), _num(b.lower, 1), rng,
+        rows.append([_e(b.grade), _e(b.label(lang)), _num(b.lower, 1), rng,
                      "◀" if hit else ""])
         classes.append("hit" if hit else "")
     parts.append(_table([_t("grade", lang), _t("label", lang), _t("lower", lang), _t("range", lang),
@@ -213,7 +213,7 @@ def _tree(ev: Any, lang: str) -> str:
         for k, (_, row) in enumerate(part.iterrows()):
             lead = "&nbsp;&nbsp;&nbsp;&nbsp;" if di == len(system.dimensions) - 1 else "│&nbsp;&nbsp;&nbsp;"
             twig = "└─ " if k == len(part) - 1 else "├─ "
-            name = row["name_zh"] if lang == "zh" else row["name_en"]
+            name = pick((row["name_zh"], row["name_en"]), lang)
             stage = _stage_name(row["pdca"], lang)
             rows.append([lead + twig + _e(name), _e(row["code"]), _e(stage), _num(row["local_weight"]),
                          _num(row["global_weight"])])
@@ -226,7 +226,7 @@ def _stage_name(stage: str, lang: str) -> str:
     from ..model import PDCA_LABELS
 
     zh, en = PDCA_LABELS.get(stage, (stage, stage))
-    return zh if lang == "zh" else en
+    return pick((zh, en), lang)
 
 
 def _pair(j: Any, children: Sequence[str], lang: str, system: Any) -> str:
@@ -349,16 +349,15 @@ def _delphi(ev: Any, lang: str) -> str:
 
 def _column_name(col: str, lang: str) -> str:
     """Captions for the round-comparison columns (mean_1, cv_change ...)."""
-    names = {"label": ("编码", "Code"), "mean": ("均值", "Mean"), "cv": ("变异系数", "CV")}
     base, _, suffix = str(col).partition("_")
-    if base not in names:
+    if base not in ("label", "mean", "cv"):
         return str(col)
-    text = names[base][0 if lang == "zh" else 1]
+    name = _t(f"round_col_{base}", lang)
     if suffix == "change":
-        return text + ("变化" if lang == "zh" else " change")
+        return _t("round_col_change", lang, name=name)
     if suffix.isdigit():
-        return (f"第{suffix}轮{text}" if lang == "zh" else f"{text} (round {suffix})")
-    return text
+        return _t("round_col_round", lang, name=name, k=suffix)
+    return name
 
 
 def _scores(ev: Any, lang: str) -> str:
@@ -367,21 +366,21 @@ def _scores(ev: Any, lang: str) -> str:
     parts = [f"<h2 id='scores'>{_t('scores', lang)}</h2>"]
     rows = []
     for _, r in it.iterrows():
-        name = r["name_zh"] if lang == "zh" else r["name_en"]
+        name = pick((r["name_zh"], r["name_en"]), lang)
         rows.append([_e(r["code"]), _e(name), str(int(r["answers"])), _num(r["mean_score"], 4), _num(r["global_weight"]),
                      _num(r["weighted_score"], 4)])
     parts.append(_table([_t("code", lang), _t("name", lang), _t("answers", lang), _t("mean_score", lang),
                          _t("global_w", lang), _t("weighted_score", lang)], rows,
                         foot=[_t("sum", lang), "", "", "", _num(it["global_weight"].sum()), _num(ev.total, 4)]))
     dt = ev.dimension_table
-    rows = [[_e(r["dimension"]), _e(r["name_zh"] if lang == "zh" else r["name_en"]), _num(r["weight"]),
+    rows = [[_e(r["dimension"]), _e(pick((r["name_zh"], r["name_en"]), lang)), _num(r["weight"]),
              _num(r["score"], 4), _num(r["score100"], 2), _num(r["contribution"], 4)] for _, r in dt.iterrows()]
     parts.append(_table([_t("code", lang), _t("dimension", lang), _t("weight", lang), _t("dim_score", lang),
                          _t("dim_score100", lang), _t("contribution", lang)], rows,
                         foot=[_t("sum", lang), "", _num(dt["weight"].sum()), "", _num(ev.score100, 2), _num(ev.total, 4)]))
     parts.append(f"<p>{_t('total', lang)} = Σ wᵢ·sᵢ = <b>{_num(ev.total, 4)}</b>; {_t('score100', lang)} = "
                  f"{_num(ev.total, 4)} / {s.scale_max:g} × 100 = <b>{_num(ev.score100, 2)}</b> → "
-                 f"<b>{_e(ev.rating.grade)} {_e(ev.rating.label_zh if lang == 'zh' else ev.rating.label_en)}</b></p>")
+                 f"<b>{_e(ev.rating.grade)} {_e(ev.rating.label(lang))}</b></p>")
     # fuzzy
     f = ev.fuzzy
     parts.append(f"<h3>{_t('fuzzy', lang)}</h3><p class='note'>{_t('fuzzy_note', lang)}</p>")
@@ -442,9 +441,9 @@ def _improve(ev: Any, lang: str, top: int = 5, found: Any = None) -> str:
         part = pr[pr["stage"] == stage]
         if part.empty:
             continue
-        text = T(f"html.stage_{stage}", lang)
+        title = text(f"html.stage_{stage}", lang)
         tot = float(part["weighted_gap"].sum())
-        parts.append(f"<h3>{_e(text)}</h3>")
+        parts.append(f"<h3>{_e(title)}</h3>")
         classes = ["hit" if r["label"] in problems else "" for _, r in part.iterrows()]
         parts.append(_table(head, [row(r) for _, r in part.iterrows()], row_classes=classes))
         parts.append(f"<p class='note'>{_e(_t('stage_total', lang, x=f'{tot:.4f}', y=f'{tot / scale * 100:.2f}'))}</p>")
@@ -497,18 +496,18 @@ def _sensitivity(ev: Any, sensitivity: Any, lang: str, fmt: str = "svg") -> str:
         return f"<h2 id='sensitivity'>{_t('sensitivity', lang)}</h2>" + body
     p = sd.judgments_perturb
     parts = [f"<h2 id='sensitivity'>{_t('sensitivity', lang)}</h2>"]
-    note = T("html.sens_note", lang, draws=sd.draws, seed=sd.seed, prob=f"{p.probability:g}")
+    note = text("html.sens_note", lang, draws=sd.draws, seed=sd.seed, prob=f"{p.probability:g}")
     parts.append(f"<p class='note'>{_e(note)}</p>")
-    parts_ = [(T("html.judgment_perturbation", lang), p),
-              (T("html.panel_bootstrap", lang), sd.judgments_bootstrap),
-              (T("html.respondent_bootstrap", lang), sd.respondents)]
+    parts_ = [(text("html.judgment_perturbation", lang), p),
+              (text("html.panel_bootstrap", lang), sd.judgments_bootstrap),
+              (text("html.respondent_bootstrap", lang), sd.respondents)]
     grades = list(sd.grades)
     rows = []
     for name, part in parts_:
         rows.append([_e(name), _num(part.score100.mean, 2), f"{_num(part.score100.low, 2)} – {_num(part.score100.high, 2)}",
                      f"{part.rating_stays * 100:.1f}%"] + [f"{part.grade_shares.get(g, 0.0) * 100:.1f}%" for g in grades])
-    parts.append(_table(["", (T("html.mean_100_pt", lang)), (T("html.95_interval", lang)),
-                         (T("html.rating_unchanged", lang))] + [_e(g) for g in grades], rows))
+    parts.append(_table(["", (text("html.mean_100_pt", lang)), (text("html.95_interval", lang)),
+                         (text("html.rating_unchanged", lang))] + [_e(g) for g in grades], rows))
     # dimension weights under judgment uncertainty
     rows = []
     dw = dict(zip(ev.dimension_table["dimension"], ev.dimension_table["weight"]))
@@ -517,18 +516,18 @@ def _sensitivity(ev: Any, sensitivity: Any, lang: str, fmt: str = "svg") -> str:
         rows.append([_e(d), _e(ev.system.label(d, lang)), _num(dw.get(d)),
                      f"{_num(p.dimension_weight_low[k])} – {_num(p.dimension_weight_high[k])}",
                      f"{_num(b.dimension_weight_low[k])} – {_num(b.dimension_weight_high[k])}"])
-    parts.append(f"<h3>{T('html.stability_of_the_dimension_weights', lang)}</h3>")
+    parts.append(f"<h3>{text('html.stability_of_the_dimension_weights', lang)}</h3>")
     parts.append(_table([_t("code", lang), _t("dimension", lang), _t("weight", lang),
-                         T("html.perturbation_95", lang), T("html.bootstrap_95", lang)], rows))
+                         text("html.perturbation_95", lang), text("html.bootstrap_95", lang)], rows))
     # weight thresholds
     rows = []
     for w in sd.weights:
         rows.append([_e(w.dimension), _e(ev.system.label(w.dimension, lang)), _num(w.weight), _num(w.score, 4),
                      _e(w.increase.text), _e(w.decrease.text)])
-    parts.append(f"<h3>{T('html.dimension_weight_change_that_would_chang', lang)}</h3>")
-    parts.append("<p class='note'>" + _e(T("html.sens_rescaled", lang)) + "</p>")
+    parts.append(f"<h3>{text('html.dimension_weight_change_that_would_chang', lang)}</h3>")
+    parts.append("<p class='note'>" + _e(text("html.sens_rescaled", lang)) + "</p>")
     parts.append(_table([_t("code", lang), _t("dimension", lang), _t("weight", lang), _t("dim_score", lang),
-                         T("html.increase", lang), T("html.decrease", lang)], rows))
+                         text("html.increase", lang), text("html.decrease", lang)], rows))
     chart = charts.sensitivity_histogram(ev, sd, lang, fmt=fmt)
     if chart:
         parts.append(_img(chart, fmt, "sensitivity"))
@@ -541,46 +540,46 @@ def _methods(ev: Any, lang: str) -> str:
     s = ev.settings
     F = lambda x: f"<span class='formula'>{x}</span>"
     items: list[tuple[str, str]] = []
-    items.append((T("html.ahp_weights", lang), T(f"html.method_{s.method}", lang)))
-    items.append((T("html.m_consistency", lang),
+    items.append((text("html.ahp_weights", lang), text(f"html.method_{s.method}", lang)))
+    items.append((text("html.m_consistency", lang),
                   F("CI = max(0, (λmax − n) / (n − 1))") + ", " + F("CR = CI / RI") +
-                  (T("html.cr_0_for_n_2_acceptable_when_cr", lang))
-                  + f"{s.cr_threshold:g}" + (T("html.acceptable_end", lang))))
-    items.append((T("html.missing_judgments", lang),
-                  T("html.missing_text", lang)))
-    items.append((T("html.expert_weights", lang),
+                  (text("html.cr_0_for_n_2_acceptable_when_cr", lang))
+                  + f"{s.cr_threshold:g}" + (text("html.acceptable_end", lang))))
+    items.append((text("html.missing_judgments", lang),
+                  text("html.missing_text", lang)))
+    items.append((text("html.expert_weights", lang),
                   (F("Crₖ = (Caₖ + Csₖ) / 2") + ", " + F("λₖ = Crₖ / Σ Cr")) if s.expert_weighting == "authority"
                   else F("λₖ = 1 / m")))
-    agg = F("āᵢⱼ = Π_k aᵢⱼ⁽ᵏ⁾^λₖ") + T("html.aij_text", lang)
+    agg = F("āᵢⱼ = Π_k aᵢⱼ⁽ᵏ⁾^λₖ") + text("html.aij_text", lang)
     if s.aggregation == "aip":
-        agg = F("wᵢ ∝ Π_k (wᵢ⁽ᵏ⁾)^λₖ") + T("html.aip_text", lang)
-    items.append((T("html.group_aggregation", lang), agg))
-    items.append((T("html.global_weights", lang),
-                  F("Wᵢ = w_d × wᵢ|d") + (T("html.dimension_weight_local_weight", lang))))
-    items.append((T("html.hierarchy_cr", lang),
-                  F("CR = Σ_d w_d CI_d / Σ_d w_d RI_d") + (T("html.over_the_dimension_matrices_d", lang))))
-    items.append((T("html.indicator_scores", lang),
-                  F("sᵢ = (1/Nᵢ) Σ_r x_ri") + (T("html.blanks_skipped_answers_must_lie_in", lang))
+        agg = F("wᵢ ∝ Π_k (wᵢ⁽ᵏ⁾)^λₖ") + text("html.aip_text", lang)
+    items.append((text("html.group_aggregation", lang), agg))
+    items.append((text("html.global_weights", lang),
+                  F("Wᵢ = w_d × wᵢ|d") + (text("html.dimension_weight_local_weight", lang))))
+    items.append((text("html.hierarchy_cr", lang),
+                  F("CR = Σ_d w_d CI_d / Σ_d w_d RI_d") + (text("html.over_the_dimension_matrices_d", lang))))
+    items.append((text("html.indicator_scores", lang),
+                  F("sᵢ = (1/Nᵢ) Σ_r x_ri") + (text("html.blanks_skipped_answers_must_lie_in", lang))
                   + f"[{s.scale_min:g}, {s.scale_max:g}]"))
-    items.append((T("html.total_and_rating", lang),
+    items.append((text("html.total_and_rating", lang),
                   F("S = Σᵢ Wᵢ sᵢ") + ", " + F(f"S₁₀₀ = S / {s.scale_max:g} × 100") +
-                  (T("html.the_grade_is_the_highest_band_whose_lowe", lang))
-                  + _e(s.bands.name) + (T("html.x_", lang))))
-    items.append((T("html.dimension_scores", lang),
+                  (text("html.the_grade_is_the_highest_band_whose_lowe", lang))
+                  + _e(s.bands.name) + (text("html.x_", lang))))
+    items.append((text("html.dimension_scores", lang),
                   F("S_d = Σ_{i∈d} wᵢ|d sᵢ") + ", " + F("S_d,100 = S_d / max × 100") + ", " + F("contribution_d = w_d S_d")))
-    items.append((T("html.delphi_statistics", lang),
+    items.append((text("html.delphi_statistics", lang),
                   F("mean, SD (n − 1), CV = SD / mean") + ", " + F("full-score frequency = #(x = max) / n") +
-                  (T("html.screening_mean", lang)) + f"{s.min_mean:g}" +
-                  (T("html.and_cv", lang)) + f"{s.max_cv:g}"))
-    items.append((T("html.kendall_w", lang), F("W = 12 S / (m²(n³ − n) − m Σ T)") + ", " + F("T = Σ (t³ − t)") + ", " +
+                  (text("html.screening_mean", lang)) + f"{s.min_mean:g}" +
+                  (text("html.and_cv", lang)) + f"{s.max_cv:g}"))
+    items.append((text("html.kendall_w", lang), F("W = 12 S / (m²(n³ − n) − m Σ T)") + ", " + F("T = Σ (t³ − t)") + ", " +
                   F("χ² = m (n − 1) W") + ", " + F("df = n − 1") +
-                  (T("html.each_expert_s_ratings_are_ranked_first_t", lang))))
-    items.append((T("html.m_authority", lang),
-                  F("Cr = (Ca + Cs) / 2") + T("html.authority_text", lang)))
-    items.append((T("html.fuzzy_evaluation", lang),
+                  (text("html.each_expert_s_ratings_are_ranked_first_t", lang))))
+    items.append((text("html.m_authority", lang),
+                  F("Cr = (Ca + Cs) / 2") + text("html.authority_text", lang)))
+    items.append((text("html.fuzzy_evaluation", lang),
                   F("rᵢg = #(x_ri = g) / Nᵢ") + ", " + F("B = W · R") + ", " + F("score = B · V") +
-                  (T("html.grade_by_maximum_membership", lang))))
-    items.append((T("html.priorities", lang),
+                  (text("html.grade_by_maximum_membership", lang))))
+    items.append((text("html.priorities", lang),
                   F(f"gapᵢ = {s.scale_max:g} − sᵢ") + ", " + F("weighted gapᵢ = Wᵢ × gapᵢ") + ", " +
                   F("shareᵢ = weighted gapᵢ / Σ weighted gap") + ", " + F("S + Σ weighted gap = max")))
     rows = [[f"<b>{_e(k)}</b>", v] for k, v in items]
@@ -611,26 +610,26 @@ def _analysis_html(ev: Any, lang: str) -> str:
 
 def _story_html(ctx: Any) -> str:
     """The report's story, as the Word report tells it: the same paragraphs from the narrative."""
-    from .texts import T
+    from ..texts import text
 
     ev, lang, meta = ctx.evaluation, ctx.lang, ctx.meta
     f = ctx.findings
     P = lambda ps: "".join(f"<p>{_e(p)}</p>" for p in ps)  # noqa: E731
-    out = [f"<h2>{_e(T('h_basic', lang))}</h2>", P(nv.basic_info(ev, meta, lang) + nv.scope_info(ev, meta, lang)),
-           f"<h2>{_e(T('h_work', lang))}</h2>", P(nv.method_paragraphs(ev, lang) + [nv.survey_paragraph(ev, meta, lang)]),
-           f"<h2>{_e(T('h_conclusion', lang))}</h2>", P(nv.conclusion(ev, lang)),
-           f"<h2>{_e(T('h_analysis', lang))}</h2>", P(nv.rule_paragraphs(ev, f, lang) + nv.analysis(ev, lang, f)),
-           f"<h2>{_e(T('h_experience', lang))}</h2>", P(nv.experience(ev, lang, f)),
-           f"<h2>{_e(T('h_problems', lang))}</h2>", P([nv.problems_intro(f, lang)])]
+    out = [f"<h2>{_e(text('h_basic', lang))}</h2>", P(nv.basic_info(ev, meta, lang) + nv.scope_info(ev, meta, lang)),
+           f"<h2>{_e(text('h_work', lang))}</h2>", P(nv.method_paragraphs(ev, lang) + [nv.survey_paragraph(ev, meta, lang)]),
+           f"<h2>{_e(text('h_conclusion', lang))}</h2>", P(nv.conclusion(ev, lang)),
+           f"<h2>{_e(text('h_analysis', lang))}</h2>", P(nv.rule_paragraphs(ev, f, lang) + nv.analysis(ev, lang, f)),
+           f"<h2>{_e(text('h_experience', lang))}</h2>", P(nv.experience(ev, lang, f)),
+           f"<h2>{_e(text('h_problems', lang))}</h2>", P([nv.problems_intro(f, lang)])]
     by_stage, tail = nv.problems_by_stage(ev, lang, f)
     for stage, texts in by_stage.items():
         out.append(f"<h3>{_e(nv.stage_short(stage, lang))}</h3>" + P(texts))
     out.append(P(tail))
     if ctx.previous is not None or ctx.closed_last_year or ctx.open_last_year:
         out.append(P([nv.last_year_sentence(len(ctx.open_last_year), len(ctx.closed_last_year), lang)]))
-    out += [f"<h2>{_e(T('h_suggestions', lang))}</h2>", P(nv.suggestions(ev, lang, f, ctx.measures or {}))]
-    sign = [T("sign_body", lang, body=meta.get("evaluator") or T("todo", lang)), T("sign_head", lang) + "＿" * 8,
-            T("sign_date", lang, date=nv.date_text(meta.get("report_date", ""), lang) or T("todo", lang))]
+    out += [f"<h2>{_e(text('h_suggestions', lang))}</h2>", P(nv.suggestions(ev, lang, f, ctx.measures or {}))]
+    sign = [text("sign_body", lang, body=meta.get("evaluator") or text("todo", lang)), text("sign_head", lang) + "＿" * 8,
+            text("sign_date", lang, date=nv.date_text(meta.get("report_date", ""), lang) or text("todo", lang))]
     out.append("<div style='text-align:right;margin:2em 0'>" + "".join(f"<p>{_e(x)}</p>" for x in sign) + "</div>")
     return "".join(out)
 
@@ -645,8 +644,8 @@ def _rectification_html(ev: Any, lang: str, items: Sequence[Any], closed: Sequen
     if rows:
         out.append(_table([_e(h) for h in head], [[_e(c) for c in r] for r in rows]))
     if closed:
-        out.append(f"<h3>{T('html.closed_since_last_year', lang)}</h3>")
-        out.append(_table([_e(T(k, lang)) for k in ("th_figures", "th_indicator", "th_responsible", "th_status")],
+        out.append(f"<h3>{text('html.closed_since_last_year', lang)}</h3>")
+        out.append(_table([_e(text(k, lang)) for k in ("th_figures", "th_indicator", "th_responsible", "th_status")],
                           [[_e(i.problem), _e(i.indicator), _e(i.responsible), _e(i.status)] for i in closed]))
     return "".join(out)
 
@@ -814,8 +813,8 @@ def write_html(evaluation: Any, path: str | os.PathLike, lang: str = "zh", pdf: 
     The PDF is made from a PNG-chart variant, which LibreOffice renders reliably.
     """
     path = Path(path)
-    text = render_html(evaluation, lang=lang, sensitivity=sensitivity, **extras)
-    safe.atomic_write(path, text.encode("utf-8"))
+    html = render_html(evaluation, lang=lang, sensitivity=sensitivity, **extras)
+    safe.atomic_write(path, html.encode("utf-8"))
     pdf_path = None
     if pdf:
         with tempfile.TemporaryDirectory(prefix="bpm-xl-html-") as tmp:

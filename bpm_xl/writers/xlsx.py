@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import xlsxwriter
 
-from ..layout.labels import t
+from ..texts import text
 from ..layout.types import Formula, WorkbookPlan
 from . import bulk, direct, lambdas
 from .direct import UNKNOWN, cache as _cache
@@ -290,7 +290,7 @@ def _write_sheet(wb, ws, sp, fm, lang: str, macro: str | None, macros: frozenset
         ws.fit_to_pages(1, 1)
     if sp.button and macro is not None:
         ws.insert_button(sp.button[0], sp.button[1], {
-            "macro": macro, "caption": t("rebuild", lang), "width": 180, "height": 36,
+            "macro": macro, "caption": text("rebuild", lang), "width": 180, "height": 36,
         })
     for row, col, name, caption in sp.buttons:
         if name in macros:  # only macros the file's VBA project has

@@ -1,20 +1,17 @@
-"""Every sentence and caption of the report, in Chinese and English: one catalogue for the Word
-and the HTML report.
+"""The report's sentences and captions, in Chinese and English: the Word and the HTML report.
 
 A key maps to ``(zh, en)``, both ``str.format`` templates. Keys ending in ``#1``, ``#2`` ... are
-alternative frames of one sentence; :func:`variant` picks the k-th, so a section that says the
-same kind of thing several times does not repeat one frame. The Chinese text names every method
+alternative frames of one sentence; :func:`bpm_xl.texts.variant` picks the k-th, so a section that
+says the same kind of thing several times does not repeat one frame. The Chinese text names every method
 in Chinese (层次分析法, 肯德尔协调系数 W ...) and holds no code names or commands; those appear
 only in the audit annex (附件5), which is written for an auditor.
 """
 
 from __future__ import annotations
 
-from typing import Any
+__all__ = ["GLOSSARY", "GLOSSARY_EN", "REPORT"]
 
-__all__ = ["CATALOGUE", "GLOSSARY", "GLOSSARY_EN", "T", "glossary", "has", "variant"]
-
-CATALOGUE: dict[str, tuple[str, str]] = {
+REPORT: dict[str, tuple[str, str]] = {
     # ------------------------------------------------------------------ scores pending the survey
     "pending": ("待问卷", "pending survey"),
     "pending_title": ("待问卷：本报告尚不完整", "Pending survey: this report is not complete yet"),
@@ -45,11 +42,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sign_body": ("评价单位（盖章）：{body}", "Evaluating body (seal): {body}"),
     "sign_head": ("负责人（签字）：", "Head (signature): "),
     "sign_date": ("报告日期：{date}", "Date: {date}"),
+    "page_before": ("第 ", ""),
+    "page_after": (" 页", ""),
     "colon": ("：", ": "),
     "sep": ("、", ", "),
     "semi": ("；", "; "),
     "stop": ("。", "."),
     "none": ("无", "None"),
+    "name_score": ("{name}（{score}）", "{name} ({score})"),
     # ------------------------------------------------------------------ outline
     "h_basic": ("一、基本情况", "1. Basic information"),
     "h_work": ("二、评价工作开展情况", "2. How the evaluation was carried out"),
@@ -83,17 +83,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                    "judgment matrices; 4. glossary; 5. audit trail."),
     # ------------------------------------------------------------------ 一、基本情况
     "unit_line": ("被评价单位：{unit}。评价年度：{year}。", "Unit evaluated: {unit}. Year: {year}."),
-    "functions": ("职能与机构：{v}。", "Functions and organisation: {v}."),
-    "budget": ("年度预算规模：{v}。", "Annual budget: {v}."),
-    "scope": ("纳入评价的部门和项目数量：{v}。", "Departments and projects covered: {v}."),
-    "organisation": ("评价组织方式：{v}。", "How the evaluation was organised: {v}."),
+    "basic_functions": ("职能与机构：{v}。", "Functions and organisation: {v}."),
+    "basic_budget": ("年度预算规模：{v}。", "Annual budget: {v}."),
+    "basic_scope": ("纳入评价的部门和项目数量：{v}。", "Departments and projects covered: {v}."),
+    "basic_organisation": ("评价组织方式：{v}。", "How the evaluation was organised: {v}."),
     "subject": ("评价对象：{v}。", "Subject: {v}."),
     "system": ("本次评价采用由 {n_dim} 个维度（{dims}）、{n_ind} 项指标构成的预算绩效管理评价指标体系，"
                "每项指标归入计划、执行、检查、处理四个管理环节之一；指标与权重见附件2。",
                "The evaluation uses an indicator system of {n_dim} dimensions ({dims}) and {n_ind} indicators, each "
                "assigned to one stage of the plan-do-check-act cycle; indicators and weights are in Annex 2."),
     # ------------------------------------------------------------------ 二、评价工作开展情况
-    "method": ("评价采用德尔菲法遴选指标、层次分析法确定权重、问卷调查采集评分。专家组共 {n} 人，各专家的判断矩阵{weighting}"
+    "method_sentence": ("评价采用德尔菲法遴选指标、层次分析法确定权重、问卷调查采集评分。专家组共 {n} 人，各专家的判断矩阵{weighting}"
                "后逐项取几何平均集结（判断矩阵几何平均集结{aip}），权重按{method}计算；一致性检验采用{ri}，"
                "一致性比例 CR 小于 {t:g} 视为通过。",
                "Indicators were settled by Delphi consultation, weighted by the analytic hierarchy process and scored "
@@ -184,7 +184,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "resp": ("受访者百分制得分分布", "Distribution of the respondents' 100-point scores"),
     "yoy_chart": ("与上年得分对比", "Scores this year and last year"),
     "fig": ("图{n} {t}", "Figure {n}. {t}"),
-    "sens_perturb": ("判断扰动", "judgment perturbation"),
+    "sens_perturb_short": ("判断扰动", "judgment perturbation"),
     "sens_panel": ("专家重抽样", "panel bootstrap"),
     "sens_resp": ("答卷重抽样", "respondent bootstrap"),
     "sens_stable": ("评价等级稳定", "The grade is stable"),
@@ -199,7 +199,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "yoy_up": ("提高 {d} 分", "up {d}"),
     "yoy_down": ("下降 {d} 分", "down {d}"),
     "yoy_same": ("持平", "unchanged"),
-    "yoy_same_grade": ("与{prev}相比，百分制得分由 {a} 分变为 {b} 分（{move}），评价等级保持为“{lp}”（{gp}）。",
+    "yoy_same_grade": ("与{prev}相比，百分制得分由 {a} 分变为 {b} 分（{move}），评价等级保持为“{ln}”（{gn}）。",
                        "Compared with {prev}, the 100-point score went from {a} to {b} ({move}); the grade stays '{ln}' ({gn})."),
     "yoy_new_grade": ("与{prev}相比，百分制得分由 {a} 分变为 {b} 分（{move}），评价等级由“{lp}”（{gp}）变为“{ln}”（{gn}）。",
                       "Compared with {prev}, the 100-point score went from {a} to {b} ({move}); the grade changed from "
@@ -333,8 +333,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "th_meaning": ("含义", "Meaning"),
     "th_item": ("项目", "Item"),
     "th_value": ("内容", "Value"),
-    "yes": ("是", "yes"),
-    "no": ("否", "no"),
     "fig_answers": ("得分 {score}；百分制 {s100}；失分 {lost}；{share} 的受访者给出 {lo:g}–{lo2:g} 分{expert}",
                     "score {score}; {s100} on 100; {lost} points lost; {share} answered {lo:g}-{lo2:g}{expert}"),
     "fig_expert": ("；专家重要性评分均值 {mean}", "; experts' importance rating {mean}"),
@@ -407,6 +405,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "html.cr": ("CR", "CR"),
     "html.ok": ("通过", "Acceptable"),
     "html.yes": ("是", "yes"),
+    "html.round_col_label": ("编码", "Code"),
+    "html.round_col_mean": ("均值", "Mean"),
+    "html.round_col_cv": ("变异系数", "CV"),
+    "html.round_col_change": ("{name}变化", "{name} change"),
+    "html.round_col_round": ("第{k}轮{name}", "{name} (round {k})"),
     "html.no": ("否", "no"),
     "html.worst": ("最不一致的判断", "Most inconsistent judgments"),
     "html.pair": ("比较对", "Pair"),
@@ -558,6 +561,34 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                             "; Ca: practical experience .5/.4/.3, theory .3/.2/.1, literature .1, intuition .1; "
                             "Cs: very familiar 1, familiar .8, moderately .5, less .3, unfamiliar .1."),
     "sha_none": ("无（由内置示例数据生成）", "none (made from the built-in example)"),
+    # ------------------------------------------------------------------ data indicators' scoring standards (datascore)
+    "rule_linear": ("{p1} 得0，{p2} 得满分，其间按比例", "0 at {p1}, full marks at {p2}, in proportion between"),
+    "rule_ratio_higher": ("实际值 / {p1}，最高满分", "value / {p1}, at most full marks"),
+    "rule_ratio_lower": ("{p1} / 实际值（越低越好），最高满分", "{p1} / value, at most full marks"),
+    "rule_step": ("{op}{b} 得满分的{pct}", "{op}{b}: {pct} of the mark"),
+    "rule_steps_rest_higher": ("以下得0", "otherwise 0"),
+    "rule_steps_rest_lower": ("以上得0", "otherwise 0"),
+    "rule_deduct_higher": ("≥{p1} 得满分，每低 {u} 扣满分的{pct}",
+                           "full marks at {p1} or more; each {u} less loses {pct} of the mark"),
+    "rule_deduct_lower": ("≤{p1} 得满分，每高 {u} 扣满分的{pct}",
+                          "full marks at {p1} or less; each {u} more loses {pct} of the mark"),
+    "rule_yesno_higher": ("是得满分，否得0", "yes: full marks, no: 0"),
+    "rule_yesno_lower": ("否得满分，是得0", "no: full marks, yes: 0"),
+    # ------------------------------------------------------------------ charts (writers/charts.py)
+    "chart.font_note": ("说明：本机未找到中文字体，图表标签以英文显示（安装任一中文字体，如 Noto Sans CJK SC、微软雅黑，即可显示中文）。",
+                        "Note: no Chinese font was found on this machine, so the chart labels are in English "
+                        "(install a Chinese font such as Noto Sans CJK SC or Microsoft YaHei for Chinese labels)."),
+    "chart.this_year": ("本年", "This year"),
+    "chart.last_year": ("上年", "Last year"),
+    "chart.loss100": ("百分制失分", "100-point loss"),
+    "chart.overall100": ("总体百分制得分", "Overall 100-point score"),
+    "chart.respondent100": ("受访者百分制得分", "Respondent 100-point score"),
+    "chart.respondents": ("人数", "Respondents"),
+    "chart.score100": ("百分制得分", "100-point score"),
+    "chart.global_weight": ("全局权重", "Global weight"),
+    "chart.sens_perturb": ("判断扰动", "Judgment perturbation"),
+    "chart.sens_panel": ("专家重抽样", "Panel bootstrap"),
+    "chart.sens_respondents": ("答卷重抽样", "Respondent bootstrap"),
 }
 
 #: 附件4: every method word of the report, in the bureau's language.
@@ -606,25 +637,3 @@ GLOSSARY_EN: tuple[tuple[str, str], ...] = (
      "monitoring, evaluation, and use of the results."),
 )
 
-
-def glossary(lang: str) -> tuple[tuple[str, str], ...]:
-    return GLOSSARY if lang == "zh" else GLOSSARY_EN
-
-
-def T(key: str, lang: str, **kw: Any) -> str:
-    """The text of ``key`` in ``lang`` ("zh" or "en"), formatted with ``kw``."""
-    zh, en = CATALOGUE[key]
-    text = zh if lang == "zh" else en
-    return text.format(**kw) if kw else text
-
-
-def has(key: str) -> bool:
-    return key in CATALOGUE
-
-
-def variant(key: str, _index: int, _lang: str, /, **kw: Any) -> str:
-    """The k-th (0-based, cycling) of the frames ``key#1``, ``key#2`` ..."""
-    n = 1
-    while f"{key}#{n + 1}" in CATALOGUE:
-        n += 1
-    return T(f"{key}#{_index % n + 1}", _lang, **kw)
