@@ -17,8 +17,56 @@ from openpyxl.worksheet.formula import ArrayFormula
 from bpm_xl.layout.types import a1
 from bpm_xl.readers.workbook import Grids
 
-SUPPORTED = {"setFormula", "setValues", "setFormulaArray", "sheetClearContents", "addSheet",
-             "namesAdd", "setNameRefersTo", "setNumberFormat", "alert"}
+def _set_cells(wb, ws, act) -> None:
+    r0, c0 = act["start_row"], act["start_column"]
+    for i, row in enumerate(act["values"]):
+        for j, v in enumerate(row):
+            cell = ws.cell(r0 + i + 1, c0 + j + 1)
+            if isinstance(v, str) and v.startswith("'"):  # Excel's text prefix: the rest is text
+                cell.value = v[1:]
+                cell.data_type = "s"
+            else:
+                cell.value = None if v == "" else v
+
+
+def _set_array(wb, ws, act) -> None:
+    r0, c0 = act["start_row"], act["start_column"]
+    ref = f"{a1(r0, c0, False)}:{a1(r0 + act['row_count'] - 1, c0 + act['column_count'] - 1, False)}"
+    ws.cell(r0 + 1, c0 + 1).value = ArrayFormula(ref, act["args"][0])
+
+
+def _clear(wb, ws, act) -> None:
+    for row in ws.iter_rows():
+        for c in row:
+            if type(c).__name__ != "MergedCell":
+                c.value = None
+
+
+def _add_sheet(wb, ws, act) -> None:
+    index, name = act["args"][0], act["args"][1]
+    wb.create_sheet(name, index)
+
+
+def _set_name(wb, ws, act) -> None:
+    name = act["args"][0]
+    refers = act["args"][1] if act["func"] == "namesAdd" else act["args"][3]
+    if name in wb.defined_names:
+        del wb.defined_names[name]
+    wb.defined_names[name] = DefinedName(name, attr_text=refers.lstrip("="))
+
+
+def _set_number_format(wb, ws, act) -> None:
+    r0, c0 = act["start_row"], act["start_column"]
+    for i in range(act["row_count"]):
+        for j in range(act["column_count"]):
+            ws.cell(r0 + i + 1, c0 + j + 1).number_format = act["args"][0]
+
+
+#: action -> what it does to the openpyxl workbook (an alert changes nothing)
+_APPLY = {"setFormula": _set_cells, "setValues": _set_cells, "setFormulaArray": _set_array,
+          "sheetClearContents": _clear, "addSheet": _add_sheet, "namesAdd": _set_name,
+          "setNameRefersTo": _set_name, "setNumberFormat": _set_number_format, "alert": None}
+SUPPORTED = set(_APPLY)
 
 
 def replay(actions: list[dict[str, Any]], src: Path, dst: Path, names_before: list[str] | None = None) -> list[str]:
@@ -33,39 +81,8 @@ def replay(actions: list[dict[str, Any]], src: Path, dst: Path, names_before: li
             raise AssertionError(f"replay does not know the action {f}")
         pos = act.get("sheet_position")
         ws = wb.worksheets[pos] if pos is not None else None
-        if f in ("setFormula", "setValues"):
-            r0, c0 = act["start_row"], act["start_column"]
-            for i, row in enumerate(act["values"]):
-                for j, v in enumerate(row):
-                    cell = ws.cell(r0 + i + 1, c0 + j + 1)
-                    if isinstance(v, str) and v.startswith("'"):  # Excel's text prefix: the rest is text
-                        cell.value = v[1:]
-                        cell.data_type = "s"
-                    else:
-                        cell.value = None if v == "" else v
-        elif f == "setFormulaArray":
-            r0, c0 = act["start_row"], act["start_column"]
-            ref = f"{a1(r0, c0, False)}:{a1(r0 + act['row_count'] - 1, c0 + act['column_count'] - 1, False)}"
-            ws.cell(r0 + 1, c0 + 1).value = ArrayFormula(ref, act["args"][0])
-        elif f == "sheetClearContents":
-            for row in ws.iter_rows():
-                for c in row:
-                    if type(c).__name__ != "MergedCell":
-                        c.value = None
-        elif f == "addSheet":
-            index, name = act["args"][0], act["args"][1]
-            wb.create_sheet(name, index)
-        elif f in ("namesAdd", "setNameRefersTo"):
-            name = act["args"][0]
-            refers = act["args"][1] if f == "namesAdd" else act["args"][3]
-            if name in wb.defined_names:
-                del wb.defined_names[name]
-            wb.defined_names[name] = DefinedName(name, attr_text=refers.lstrip("="))
-        elif f == "setNumberFormat":
-            r0, c0 = act["start_row"], act["start_column"]
-            for i in range(act["row_count"]):
-                for j in range(act["column_count"]):
-                    ws.cell(r0 + i + 1, c0 + j + 1).number_format = act["args"][0]
+        if _APPLY[f] is not None:
+            _APPLY[f](wb, ws, act)
     wb.save(dst)
     return seen
 

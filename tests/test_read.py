@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bpm_xl.errors import BpmError, MatrixValueError, ScaleError, SettingsError, WorkbookError
+from bpm_xl.errors import MatrixValueError, ScaleError, SettingsError, WorkbookError
 from bpm_xl.readers.workbook import load_grids, read_inputs
 from bpm_xl.service import evaluate_file
 from bpm_xl.service import new_workbook

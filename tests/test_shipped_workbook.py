@@ -13,7 +13,6 @@ import re
 import zipfile
 from pathlib import Path
 
-import pytest
 
 from bpm_xl.writers import vba
 from bpm_xl.service import companion_module, new_workbook
