@@ -77,10 +77,9 @@ from bpm_xl.layout.identity import GUIDE_IDENTITY_ROW, IDENTITY_NAMES
 from bpm_xl.layout.labels import SHEETS
 from bpm_xl.writers import vba
 from bpm_xl.writers.portable import CALC_SHEET
-from tests.libreoffice import available
+from tests.engines import available, recalculate_all
 from bpm_xl.service import export_file as export_portable
 
-from .test_portable import _recalculate_all
 from .workbook_harness import read_values
 from .workbook_compare import style_differences
 from .xlsx_cells import read_cells
@@ -284,7 +283,7 @@ def test_portable_export_recalculates_to_the_golden_values(tmp_path):
     old_copy = tmp_path / "golden" / "example_portable_golden.xlsx"
     old_copy.parent.mkdir()
     old_copy.write_bytes((GOLDEN / "example_portable.xlsx").read_bytes())
-    old_lo, new_lo = _recalculate_all([old_copy, path], tmp_path / "lo")
+    old_lo, new_lo = recalculate_all([old_copy, path], tmp_path / "lo")
     a, b = read_values(old_lo), read_values(new_lo)
     assert list(a) == list(b)
     formulas = read_cells(path)

@@ -16,7 +16,6 @@ import json
 import math
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -31,15 +30,15 @@ from bpm_xl.layout.types import Block, SheetPlan, WorkbookPlan, parse_ref
 from bpm_xl.readers.workbook import read_workbook
 from bpm_xl.writers.portable import CALC_ROLE_NAME, PORTABLE_GUIDE, UDF_NAMES, _Calc, _parse_cells, _parse_table, _Values
 from bpm_xl.writers.xlsx import write_workbook
-from tests.libreoffice import available, convert
+from tests.engines import available, convert, gnumeric_available, gnumeric_recalculate, recalculate, recalculate_all
 
-from .test_portable import _compare_cached, _recalculate_all
+from .test_portable import _compare_cached
 from .workbook_harness import read_values
 
 TEXT_JUDGMENTS = ("1/3", "１／３", " 1 / 3 ")
 NEW_INDICATOR = ("L", "学习与成长维度", "Learning and growth", "L6", "绩效评价结果应用", "Use of evaluation results", "act")
 NEW_EXPERTS = (("E16", 0.9, 0.8), ("E17", 0.7, 1.0))
-GNUMERIC = shutil.which("ssconvert") is not None
+GNUMERIC = gnumeric_available()
 needs_lo = pytest.mark.skipif(not available(), reason="LibreOffice is not installed")
 needs_gnumeric = pytest.mark.skipif(not GNUMERIC, reason="Gnumeric (ssconvert) is not installed")
 
@@ -201,17 +200,12 @@ def engines(grown):
     if not available():
         pytest.skip("LibreOffice is not installed")
     tmp = grown["tmp"]
-    lo_hub, lo_export = _recalculate_all([grown["hub"], grown["export"]], tmp / "lo")
+    lo_hub, lo_export = recalculate_all([grown["hub"], grown["export"]], tmp / "lo")
     shown = convert(grown["hub"], tmp / "shown", "xlsx", recalc=False)
     out = {"lo": {"hub": lo_hub, "export": lo_export}, "shown": shown}
     if GNUMERIC:
-        out["gnumeric"] = {}
-        for key in ("hub", "export"):
-            target = tmp / "gnumeric" / grown[key].name
-            target.parent.mkdir(exist_ok=True)
-            subprocess.run(["ssconvert", "--recalc", str(grown[key]), str(target)], capture_output=True, timeout=300,
-                           check=True)
-            out["gnumeric"][key] = target
+        out["gnumeric"] = {key: gnumeric_recalculate(grown[key], tmp / "gnumeric" / grown[key].name)
+                           for key in ("hub", "export")}
     return out
 
 
@@ -225,11 +219,11 @@ def evaluated(grown):
 # ---------------------------------------------------------------------------------------
 def test_new_portable_is_a_macro_free_hub_that_says_so(grown):
     _assert_portable(grown["fresh"])
-    guide = read_values(grown["fresh"])["说明"]
-    lines = [r[0] for r in guide if r and isinstance(r[0], str)]
+    values = read_values(grown["fresh"])
+    lines = [r[0] for r in values["说明"] if r and isinstance(r[0], str)]
     assert PORTABLE_GUIDE["zh"][0] in lines
     assert not any("启用宏" in v or "SampleCall" in v for v in lines)
-    titles = [v for rows in read_values(grown["fresh"]).values() for r in rows for v in r if isinstance(v, str)]
+    titles = [v for rows in values.values() for r in rows for v in r if isinstance(v, str)]
     assert not any("点击“重建" in v for v in titles)  # no button to click in a portable file
 
 
@@ -273,7 +267,7 @@ def test_rebuild_keeps_the_hub_portable_and_every_entered_value(grown):
 def test_libreoffice_recalculation_of_the_grown_hub_equals_evaluate_of_the_same_xlsm(grown, engines, evaluated):
     xlsm = service.evaluate_file(grown["xlsm"]).evaluation
     assert math.isclose(xlsm.total, evaluated["total"], rel_tol=1e-12)
-    dash = _kpi(read_values(engines["lo"]["hub"])["仪表盘"])
+    dash = _kpi(read_values(engines["lo"]["hub"], ["仪表盘"])["仪表盘"])
     assert math.isclose(dash[2][1], xlsm.total, rel_tol=1e-9)
     assert math.isclose(dash[3][1], xlsm.score100, rel_tol=1e-9)
     assert dash[4][1] == xlsm.rating.grade
@@ -284,7 +278,7 @@ def test_libreoffice_recalculation_of_the_grown_hub_equals_evaluate_of_the_same_
 @pytest.mark.libreoffice
 @pytest.mark.gnumeric
 def test_the_rebuilt_hub_opened_without_recalculation_shows_the_evaluate_json_figures(engines, evaluated):
-    dash = _kpi(read_values(engines["shown"])["仪表盘"])
+    dash = _kpi(read_values(engines["shown"], ["仪表盘"])["仪表盘"])
     assert math.isclose(dash[2][1], evaluated["total"], rel_tol=1e-12)
     assert math.isclose(dash[3][1], evaluated["score100"], rel_tol=1e-12)
     assert dash[4][1] == evaluated["rating"]["grade"]
@@ -299,11 +293,11 @@ def test_the_rebuilt_hub_opened_without_recalculation_shows_the_evaluate_json_fi
 @pytest.mark.parametrize("key", ["hub", "export"])
 def test_both_engines_reproduce_evaluate_with_text_fractions(grown, engines, evaluated, engine, key):
     """The hub and its export hold judgments typed as "1/3", "１／３" and " 1 / 3 "."""
-    out = engines[engine][key]
-    dash = _kpi(read_values(out)["仪表盘"])
+    values = read_values(engines[engine][key])
+    dash = _kpi(values["仪表盘"])
     assert math.isclose(dash[2][1], evaluated["total"], rel_tol=1e-9), (engine, key)
     assert dash[4][1] == evaluated["rating"]["grade"]
-    numeric, bad = _compare_cached(grown[key], out)
+    numeric, bad = _compare_cached(grown[key], values)
     assert numeric > 5000 and not bad, (engine, key, bad[:5])
 
 
@@ -385,11 +379,9 @@ def parsed(tmp_path_factory):
     plan.sheets.append(calc.sp)
     path = tmp / "parse.xlsx"
     write_workbook(plan, path, None)
-    outs = {"lo": _recalculate_all([path], tmp / "lo")[0]}
+    outs = {"lo": recalculate(path, tmp / "lo")}
     if GNUMERIC:
-        outs["gnumeric"] = tmp / "gnumeric.xlsx"
-        subprocess.run(["ssconvert", "--recalc", str(path), str(outs["gnumeric"])], capture_output=True, timeout=120,
-                       check=True)
+        outs["gnumeric"] = gnumeric_recalculate(path, tmp / "gnumeric.xlsx", timeout=120)
     return path, outs, at
 
 

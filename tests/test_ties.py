@@ -11,8 +11,6 @@ the same rows, and every row's position and codes must belong to one pair.
 from __future__ import annotations
 
 import math
-import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,7 +23,7 @@ from bpm_xl.evaluation import EvaluationInputs, Expert, evaluate
 from bpm_xl.example import load_example
 from bpm_xl.model import GOAL, Dimension, Indicator, IndicatorSystem
 from bpm_xl.writers.portable import _SAATY, _worst_values
-from tests.libreoffice import available, convert
+from tests import engines
 from tests.workbook_harness import read_values
 from tests.xlsx_cells import read_cells, split
 
@@ -169,6 +167,14 @@ def tied_exports(tmp_path_factory):
     return out
 
 
+@pytest.fixture(scope="module")
+def libreoffice_values(tied_exports, tied_form, tied_gaps, midway_export, tmp_path_factory) -> dict[Path, dict]:
+    """Every file of this module recalculated by LibreOffice, in one start: path -> sheet values."""
+    paths = [path for *_, path in tied_exports] + [tied_form[0], tied_gaps[2], midway_export[2]]
+    outs = engines.recalculate_all(paths, tmp_path_factory.mktemp("ties-lo"))
+    return {path: read_values(out) for path, out in zip(paths, outs)}
+
+
 def _tables(path: Path, values: dict | None = None) -> list[list[tuple]]:
     """The worst-judgment tables of the weights sheet as stored (or as ``values`` give them):
     per table, rows of (row, column, current value, row code, column code)."""
@@ -222,21 +228,19 @@ def _codes_agree(tables: list[list[tuple]], inputs) -> None:
 
 
 @pytest.mark.libreoffice
-@pytest.mark.skipif(not available(), reason="LibreOffice is not installed")
-def test_libreoffice_recalculates_the_same_tables(tied_exports, tmp_path):
+@pytest.mark.skipif(not engines.available(), reason="LibreOffice is not installed")
+def test_libreoffice_recalculates_the_same_tables(tied_exports, libreoffice_values):
     for inputs, ev, path in tied_exports:
-        out = convert(path, tmp_path / path.stem, "xlsx")
-        got = _tables(path, read_values(out))
+        got = _tables(path, libreoffice_values[path])
         _codes_agree(got, inputs)
         _same(got, _expected(inputs, ev))
 
 
 @pytest.mark.gnumeric
-@pytest.mark.skipif(shutil.which("ssconvert") is None, reason="Gnumeric (ssconvert) is not installed")
+@pytest.mark.skipif(not engines.gnumeric_available(), reason="Gnumeric (ssconvert) is not installed")
 def test_gnumeric_recalculates_the_same_tables(tied_exports, tmp_path):
     for inputs, ev, path in tied_exports:
-        out = tmp_path / path.name
-        subprocess.run(["ssconvert", "--recalc", str(path), str(out)], capture_output=True, timeout=300, check=True)
+        out = engines.gnumeric_recalculate(path, tmp_path / path.name)
         got = _tables(path, read_values(out))
         _codes_agree(got, inputs)
         _same(got, _expected(inputs, ev))
@@ -306,19 +310,17 @@ def test_a_form_names_the_tied_worst_pair_by_row_then_column(tied_form):
 
 
 @pytest.mark.libreoffice
-@pytest.mark.skipif(not available(), reason="LibreOffice is not installed")
-def test_libreoffice_names_the_same_worst_pair_in_the_form(tied_form, tmp_path):
+@pytest.mark.skipif(not engines.available(), reason="LibreOffice is not installed")
+def test_libreoffice_names_the_same_worst_pair_in_the_form(tied_form, libreoffice_values):
     path, _ = tied_form
-    out = convert(path, tmp_path, "xlsx")
-    assert [b[0] for b in _form_worst(out, read_values(out))] == [b[0] for b in _form_worst(path)]
+    assert [b[0] for b in _form_worst(path, libreoffice_values[path])] == [b[0] for b in _form_worst(path)]
 
 
 @pytest.mark.gnumeric
-@pytest.mark.skipif(shutil.which("ssconvert") is None, reason="Gnumeric (ssconvert) is not installed")
+@pytest.mark.skipif(not engines.gnumeric_available(), reason="Gnumeric (ssconvert) is not installed")
 def test_gnumeric_names_the_same_worst_pair_in_the_form(tied_form, tmp_path):
     path, _ = tied_form
-    out = tmp_path / path.name
-    subprocess.run(["ssconvert", "--recalc", str(path), str(out)], capture_output=True, timeout=300, check=True)
+    out = engines.gnumeric_recalculate(path, tmp_path / path.name)
     assert [b[0] for b in _form_worst(out, read_values(out))] == [b[0] for b in _form_worst(path)]
 
 
@@ -387,19 +389,17 @@ def test_tied_weighted_gaps_are_ranked_in_listing_order(tied_gaps):
 
 
 @pytest.mark.libreoffice
-@pytest.mark.skipif(not available(), reason="LibreOffice is not installed")
-def test_libreoffice_ranks_tied_gaps_as_stored(tied_gaps, tmp_path):
+@pytest.mark.skipif(not engines.available(), reason="LibreOffice is not installed")
+def test_libreoffice_ranks_tied_gaps_as_stored(tied_gaps, libreoffice_values):
     _inputs, ev, path = tied_gaps
-    out = convert(path, tmp_path, "xlsx")
-    _diagnosis_follows_the_rule(*_diagnosis(path, read_values(out)), ev)
+    _diagnosis_follows_the_rule(*_diagnosis(path, libreoffice_values[path]), ev)
 
 
 @pytest.mark.gnumeric
-@pytest.mark.skipif(shutil.which("ssconvert") is None, reason="Gnumeric (ssconvert) is not installed")
+@pytest.mark.skipif(not engines.gnumeric_available(), reason="Gnumeric (ssconvert) is not installed")
 def test_gnumeric_ranks_tied_gaps_as_stored(tied_gaps, tmp_path):
     _inputs, ev, path = tied_gaps
-    out = tmp_path / path.name
-    subprocess.run(["ssconvert", "--recalc", str(path), str(out)], capture_output=True, timeout=300, check=True)
+    out = engines.gnumeric_recalculate(path, tmp_path / path.name)
     _diagnosis_follows_the_rule(*_diagnosis(path, read_values(out)), ev)
 
 
@@ -460,17 +460,15 @@ def test_the_stored_scale_values_are_the_cores(midway_export):
 
 
 @pytest.mark.libreoffice
-@pytest.mark.skipif(not available(), reason="LibreOffice is not installed")
-def test_libreoffice_snaps_midway_values_as_stored(midway_export, tmp_path):
+@pytest.mark.skipif(not engines.available(), reason="LibreOffice is not installed")
+def test_libreoffice_snaps_midway_values_as_stored(midway_export, libreoffice_values):
     _inputs, _ev, path = midway_export
-    out = convert(path, tmp_path, "xlsx")
-    _same_scale(_scale_column(path, read_values(out)), _scale_column(path))
+    _same_scale(_scale_column(path, libreoffice_values[path]), _scale_column(path))
 
 
 @pytest.mark.gnumeric
-@pytest.mark.skipif(shutil.which("ssconvert") is None, reason="Gnumeric (ssconvert) is not installed")
+@pytest.mark.skipif(not engines.gnumeric_available(), reason="Gnumeric (ssconvert) is not installed")
 def test_gnumeric_snaps_midway_values_as_stored(midway_export, tmp_path):
     _inputs, _ev, path = midway_export
-    out = tmp_path / path.name
-    subprocess.run(["ssconvert", "--recalc", str(path), str(out)], capture_output=True, timeout=300, check=True)
+    out = engines.gnumeric_recalculate(path, tmp_path / path.name)
     _same_scale(_scale_column(path, read_values(out)), _scale_column(path))

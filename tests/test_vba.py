@@ -11,11 +11,9 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import textwrap
-import uuid
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -23,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from bpm_xl.writers import vba
+from tests import engines
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -333,21 +332,10 @@ def test_xlsm_with_the_project_opens_and_keeps_it(sample_project, tmp_path):
 
 @pytest.mark.libreoffice
 def test_libreoffice_reads_the_modules(sample_project, tmp_path):
-    soffice = shutil.which("soffice")
-    if soffice is None:
+    if not engines.available():
         pytest.skip("soffice not installed")
     path = _xlsm(sample_project, tmp_path / "book.xlsm")
-    profile = Path("/tmp") / f"bpm_xl_lo_{uuid.uuid4().hex}"
-    try:
-        subprocess.run(
-            [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-             "--convert-to", "ods", "--outdir", str(tmp_path / "out"), str(path)],
-            capture_output=True, timeout=180, check=False,
-        )
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    ods = tmp_path / "out" / "book.ods"
-    assert ods.exists()
+    ods = engines.convert(path, tmp_path / "out", "ods", recalc=False)
     ns = "{http://openoffice.org/2000/script}"
     with zipfile.ZipFile(ods) as archive:
         names = archive.namelist()

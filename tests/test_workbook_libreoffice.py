@@ -18,28 +18,82 @@ from bpm_xl.layout import plan_workbook
 from bpm_xl.layout.types import Formula
 from bpm_xl.model import PDCA_STAGES
 from bpm_xl.service import example_workbook_data
-from tests.libreoffice import available, recalculate
+from tests.engines import available, recalculate_all
 from bpm_xl.readers.workbook import to_inputs
 from bpm_xl.writers.xlsx import write_workbook
 
-from .workbook_harness import build_substituted, close, flat, read_values, rng
+from .workbook_harness import close, flat, read_values, rng, substitute_udfs
 
 pytestmark = [pytest.mark.libreoffice, pytest.mark.skipif(not available(), reason="LibreOffice is not installed")]
 
 
-@pytest.fixture(scope="module", params=[("zh", "eigen", "aij"), ("en", "geomean", "aip")], ids=["zh-eigen-aij", "en-geomean-aip"])
-def substituted(request, tmp_path_factory, udf_call):
-    lang, method, aggregation = request.param
+CASES = {"zh-eigen-aij": ("zh", "eigen", "aij"), "en-geomean-aip": ("en", "geomean", "aip")}
+#: the answer changed in test_one_changed_answer_moves_the_total_by_what_the_core_predicts
+CHANGED_CODE, CHANGED_TO = "P3", 5
+
+
+def _case_data(lang: str, method: str, aggregation: str):
     data, system = example_workbook_data(lang)
     data.settings["method"] = method
     data.settings["aggregation"] = aggregation
     if aggregation == "aip":
         # AIP weighs each expert's own matrix, so the one pair E07 left blank must be filled
         data.judgments["P"]["E07"][("P2", "P4")] = 2
-    tmp = tmp_path_factory.mktemp(f"lo-{lang}")
-    plan, values = build_substituted(data, system, lang, tmp, udf_call)
-    ev = evaluate(to_inputs(data))
-    return lang, data, system, plan, values, ev, tmp
+    return data, system
+
+
+def _changed_answer(plan, data, system):
+    """A copy of ``plan`` with one survey answer of CHANGED_CODE set to CHANGED_TO: (plan, row, old)."""
+    k = next(i for i, row in enumerate(data.survey) if row.get(CHANGED_CODE) not in (None, CHANGED_TO))
+    changed = copy.deepcopy(plan)
+    col = list(system.codes).index(CHANGED_CODE)
+    for b in changed.sheet("survey").blocks:
+        if b.col == 1 and b.row == 2 and b.style == "input":
+            b.cells[k][col] = CHANGED_TO
+    return changed, k, data.survey[k][CHANGED_CODE]
+
+
+def _text_in_survey():
+    data, system = example_workbook_data("en")
+    data.survey[0]["F1"] = "abc"
+    return plan_workbook(data, system, "en")
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory, udf_call):
+    """Both cases as tests/workbook_harness.build_substituted makes them (plan -> LibreOffice;
+    UDFs substituted -> LibreOffice), each round for every file in one LibreOffice start; the
+    second round also recalculates each case with one answer changed, the first a workbook
+    with text in a survey column."""
+    tmp = tmp_path_factory.mktemp("lo")
+    built = {case: _case_data(*spec) for case, spec in CASES.items()}
+    plans = {case: plan_workbook(data, system, CASES[case][0]) for case, (data, system) in built.items()}
+    plans["text-in-survey"] = _text_in_survey()
+    first = []
+    for name, plan in plans.items():
+        write_workbook(plan, tmp / f"{name}.xlsx", None)
+        first.append(tmp / f"{name}.xlsx")
+    v1 = dict(zip(plans, map(read_values, recalculate_all(first, tmp / "lo1"))))
+    second, made = {}, {}
+    for case, (data, system) in built.items():
+        sub = substitute_udfs(plans[case], v1[case], udf_call)
+        changed, k, old = _changed_answer(sub, data, system)
+        second[case], second[f"{case}-changed"] = sub, changed
+        made[case] = (data, system, sub, evaluate(to_inputs(data)), changed, k, old)
+    paths = []
+    for name, plan in second.items():
+        write_workbook(plan, tmp / f"{name}.xlsx", None)
+        paths.append(tmp / f"{name}.xlsx")
+    v2 = dict(zip(second, map(read_values, recalculate_all(paths, tmp / "lo2"))))
+    out = {case: (*made[case], v2[case], v2[f"{case}-changed"]) for case in CASES}
+    out["text-in-survey"] = (plans["text-in-survey"], v1["text-in-survey"])
+    return out
+
+
+@pytest.fixture(params=list(CASES), ids=list(CASES))
+def substituted(request, recalculated):
+    data, system, plan, ev, _changed, _k, _old, values, _changed_values = recalculated[request.param]
+    return CASES[request.param][0], data, system, plan, values, ev, None
 
 
 def test_native_formulas_match_the_python_evaluation(substituted):
@@ -79,39 +133,22 @@ def test_diagnosis_ranks_match_the_core_priorities(substituted):
     assert labels == [names[c] for c in expected["label"]]
 
 
-def test_one_changed_answer_moves_the_total_by_what_the_core_predicts(substituted, tmp_path):
-    lang, data, system, plan, values, ev, _ = substituted
-    code = "P3"
-    k = next(i for i, row in enumerate(data.survey) if row.get(code) not in (None, 5))
-    old = data.survey[k][code]
-    new = 5
+@pytest.mark.parametrize("case", list(CASES))
+def test_one_changed_answer_moves_the_total_by_what_the_core_predicts(recalculated, case):
+    data, system, _plan, ev, changed, k, old, _values, v = recalculated[case]
     # the core's prediction: total moves by global weight x change of that indicator's mean
-    row = ev.indicator_table.set_index("code").loc[code]
-    predicted = row["global_weight"] * (new - old) / row["answers"]
-    changed = copy.deepcopy(plan)
-    sv = changed.sheet("survey")
-    col = list(system.codes).index(code)
-    for b in sv.blocks:
-        if b.col == 1 and b.row == 2 and b.style == "input":
-            b.cells[k][col] = new
-    path = tmp_path / "changed.xlsx"
-    write_workbook(changed, path, None)
-    v = read_values(recalculate(path, tmp_path / "lo"))
+    row = ev.indicator_table.set_index("code").loc[CHANGED_CODE]
+    predicted = row["global_weight"] * (CHANGED_TO - old) / row["answers"]
     total = float(flat(rng(v, changed, "BPM_TOTAL"))[0])
     assert total - ev.total == pytest.approx(predicted, rel=1e-9, abs=1e-13)
     # and the core agrees when it evaluates the changed survey
     data2 = copy.deepcopy(data)
-    data2.survey[k][code] = new
+    data2.survey[k][CHANGED_CODE] = CHANGED_TO
     assert evaluate(to_inputs(data2)).total == pytest.approx(total, rel=1e-12)
 
 
-def test_text_in_a_survey_column_is_an_error_not_a_skipped_answer(tmp_path, udf_call):
-    data, system = example_workbook_data("en")
-    data.survey[0]["F1"] = "abc"
-    plan = plan_workbook(data, system, "en")
-    path = tmp_path / "bad.xlsx"
-    write_workbook(plan, path, None)
-    v = read_values(recalculate(path, tmp_path / "lo"))
+def test_text_in_a_survey_column_is_an_error_not_a_skipped_answer(recalculated):
+    plan, v = recalculated["text-in-survey"]
     scores = flat(rng(v, plan, "BPM_SCORES"))
     assert scores[0] == "#N/A"
     assert all(isinstance(s, float) for s in scores[1:])
@@ -178,7 +215,7 @@ def test_cached_values_written_in_the_file_are_what_the_spreadsheet_computes(sub
 def test_the_shipped_workbook_opens_in_libreoffice_with_every_native_output_shown(tmp_path):
     from pathlib import Path
 
-    from tests.libreoffice import convert
+    from tests.engines import convert
 
     shipped = Path(__file__).resolve().parents[1] / "workbook" / "bpm_evaluation.xlsm"
     out = convert(shipped, tmp_path, "xlsx", recalc=False)

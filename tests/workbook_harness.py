@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import math
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import openpyxl
 
@@ -21,10 +21,27 @@ from tests.libreoffice import recalculate
 from bpm_xl.writers.xlsx import write_workbook
 
 
-def read_values(path: Path) -> dict[str, list[list[Any]]]:
-    wb = openpyxl.load_workbook(path, data_only=True)
+def read_values(path: Path, sheets: Iterable[str] | None = None) -> dict[str, list[list[Any]]]:
+    """Sheet name -> rows of the values stored in the file (a formula's cached value), from
+    A1 to the last row and column holding a cell, as openpyxl's ``data_only`` load gives them.
+
+    ``sheets``: only these (the others are not parsed; a large file has a large calculation
+    sheet). Read in openpyxl's read-only mode, which parses only what is asked for and skips
+    the styles; the sheets' stated dimensions are ignored, the cells found decide.
+    """
+    wanted = None if sheets is None else set(sheets)
+    wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
     try:
-        return {ws.title: [list(r) for r in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+        out = {}
+        for ws in wb.worksheets:
+            if wanted is not None and ws.title not in wanted:
+                continue
+            ws.reset_dimensions()   # each row then ends at its last cell
+            rows = [list(r) for r in ws.iter_rows(values_only=True)]
+            height = max((i + 1 for i, r in enumerate(rows) if r), default=0)
+            width = max((len(r) for r in rows), default=0)
+            out[ws.title] = [r + [None] * (width - len(r)) for r in rows[:height]] or [[None]]   # as openpyxl
+        return out
     finally:
         wb.close()
 

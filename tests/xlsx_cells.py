@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 from xml.etree import ElementTree
@@ -40,12 +41,15 @@ def _sheet_paths(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def read_cells(path: str | Path) -> dict[str, dict[str, Cell]]:
-    """sheet name -> A1 -> Cell, for every cell element in the file."""
+def read_cells(path: str | Path, sheets: Iterable[str] | None = None) -> dict[str, dict[str, Cell]]:
+    """sheet name -> A1 -> Cell, for every cell element in the file (of ``sheets`` only, if given)."""
+    wanted = None if sheets is None else set(sheets)
     with zipfile.ZipFile(path) as zf:
         shared = _shared(zf)
         out: dict[str, dict[str, Cell]] = {}
         for name, part in _sheet_paths(zf).items():
+            if wanted is not None and name not in wanted:
+                continue
             root = ElementTree.fromstring(zf.read(part))
             cells = {}
             for c in root.iter(f"{_M}c"):
