@@ -569,3 +569,37 @@ def test_a_column_of_answers_is_read_cell_by_cell_by_the_one_rule():
             assert got == (len(valid), read_answer(bad, lo, hi)[2])
             assert read_column(["满意", None, bad], lo, hi)[2] == (2, read_answer(bad, lo, hi)[2])
     assert read_column([0.0, -0.0, 0.0], 0.0, 5.0)[:2] == ([(0.0, "code"), (-0.0, "code")], [0, 1, 0])
+
+
+def test_an_import_reads_the_hub_once_unless_it_changes_meanwhile(h, indicators, tmp_path, monkeypatch):
+    """One reading with formulas and one of the values (the survey block taken from the first),
+    used by the import and by its rebuild; a hub saved meanwhile is read again under its lock."""
+    import os
+
+    import bpm_xl.service as service
+
+    reads = []
+    real_read, real_import = service.read_workbook, service._survey_import
+
+    def counted(*args, **kwargs):
+        reads.append(kwargs.get("formulas", False))
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(service, "read_workbook", counted)
+    ans = [list(map(int, a)) for a in _answers(7, len(indicators), seed=13)]
+    _, bak = import_survey(h, _xlsx(tmp_path / "t.xlsx", *_wjx_rows(indicators, ans, text=True)))
+    assert bak is not None and reads == [True, False]
+    assert _survey(h) == _expected(ans)
+
+    def saved_meanwhile(*args, **kwargs):
+        out = real_import(*args, **kwargs)
+        st = h.stat()
+        os.utime(h, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+        return out
+
+    monkeypatch.setattr(service, "_survey_import", saved_meanwhile)
+    reads.clear()
+    ans = [list(map(int, a)) for a in _answers(7, len(indicators), seed=14)]
+    _, bak = import_survey(h, _xlsx(tmp_path / "t2.xlsx", *_wjx_rows(indicators, ans, text=True)))
+    assert bak is not None and reads == [True, False, True, False]
+    assert _survey(h) == _expected(ans)
