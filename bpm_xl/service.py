@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import BpmError, MissingValueError, NotConnectedError, WorkbookError
-from .layout import data_from_inputs, plan_workbook
+from .layout import data_from_inputs, plan_workbook, with_sensitivity
 from .layout.collect import hub_extra_sheets
 from .layout.identity import new_identity
 from .layout.labels import USER_ROLES
@@ -417,6 +417,28 @@ class _SensitivityInBackground:
         self.pool = None
 
 
+class _SensitivityAlongside:
+    """:func:`sensitivity_of` of an assessment (None without an evaluation) computed on a second
+    thread while this one plans the workbook: its heavy steps (numpy's multinomial draws, matrix
+    products) release the GIL, so they run on another core at no cost of starting a process or
+    sending the inputs. The sensitivity sheet holds values only and no other sheet refers to
+    it, so its result joins the plan last (:func:`bpm_xl.layout.with_sensitivity`); the result
+    is the one computed in sequence (each part draws from its own seeded stream). An error in
+    the analysis is raised by :meth:`result`."""
+
+    def __init__(self, a: Assessment) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.future = None
+        if a.evaluation is not None:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bpm-sensitivity")
+            self.future = pool.submit(sensitivity_of, a.inputs, a.evaluation)
+            pool.shutdown(wait=False)   # the one task: the thread ends with it
+
+    def result(self) -> "SensitivityResult | None":
+        return self.future.result() if self.future is not None else None
+
+
 @contextmanager
 def _large_job() -> Iterator[None]:
     """A job that holds millions of cells as Python objects: the cyclic garbage collector
@@ -648,18 +670,20 @@ def _rebuild(path: Path, hub: _Hub, *, backup: bool = True, update: Callable[[Wo
     if update is not None:
         data, values = update(data), update(values)
     a = assess(values, g.source)
-    sens = sensitivity_of(a.inputs, a.evaluation) if a.evaluation is not None else None
-    plan = _plan(data, a.system, _lang(g), evaluation=a.evaluation, sensitivity=sens, extra=_kept_sheets(g))
+    sens = _SensitivityAlongside(a)
+    plan = _plan(data, a.system, _lang(g), evaluation=a.evaluation, extra=_kept_sheets(g))
     plan.sheets.extend(hub_extra_sheets(g, _lang(g), survey_map))
     _check_names_without_record(preserved, plan, g.source)
     if hub.kind == "portable":  # stays macro-free: native formulas, values of user formulas as read
         shown = _plan(values, a.system, _lang(g), extra=_kept_sheets(g))
+        with_sensitivity(plan, sens.result(), a.system)
         try:
             plan = _portable_plan(plan, a.system, shown)
         except BpmError as exc:
             raise exc.located(file=g.source) from None
         content = _xlsx_bytes(plan, None, preserved)
     else:
+        with_sensitivity(plan, sens.result(), a.system)
         content = _xlsx_bytes(plan, hub.vba if hub.vba is not None else vba_project(), preserved)
     bak = safe.backup_copy(path) if backup else None
     safe.atomic_write(path, content)
