@@ -932,19 +932,16 @@ def _mapping(table: Any, given: Any, saved: Any, system: Any, first: str | None 
     return mapping, unmapped
 
 
-def _read_column(table: Any, q: int, lo: float, hi: float) -> tuple[list[float | None], list[bool]]:
-    """One question's answers read by the one rule (refusals located): values and which were option numbers."""
-    from .readers.survey import CODE, read_answer
+def _read_column(table: Any, q: int, cells: Sequence[Any], lo: float, hi: float
+                 ) -> tuple[list[tuple[float | None, bool]], list[int]]:
+    """Question q's answers (``cells``) read by the one rule (refusals located): the distinct
+    (value, was an option number) pairs and each response's position among them."""
+    from .readers.survey import CODE, read_column
 
-    vals: list[float | None] = []
-    coded: list[bool] = []
-    for k, row in enumerate(table.rows):
-        x, how, problem = read_answer(row[q], lo, hi)
-        if problem:
-            raise table.error(k, q, problem)
-        vals.append(x)
-        coded.append(how == CODE)
-    return vals, coded
+    answers, index, problem = read_column(cells, lo, hi)
+    if problem:
+        raise table.error(problem[0], q, problem[1])
+    return [(x, how == CODE) for x, how in answers], index
 
 
 def _unknown_order(table: Any, missing: list[tuple[int, MapEntry]], lang: str) -> Any:
@@ -959,30 +956,32 @@ def _unknown_order(table: Any, missing: list[tuple[int, MapEntry]], lang: str) -
 
 
 def _answers(table: Any, mapping: list[tuple[int, MapEntry]], lo: float, hi: float, lang: str = "en"
-             ) -> tuple[list[dict[str, Any]], list[tuple[int, MapEntry]]]:
-    """Each response's answers by indicator code, option numbers put in the order stated and
-    reversed questions turned round; and the mapping with each question's order and mean."""
+             ) -> tuple[list[tuple[Any, ...]], list[tuple[int, MapEntry]]]:
+    """Each response's answers in the order of the mapping, option numbers put in the order stated
+    and reversed questions turned round; and the mapping with each question's order and mean."""
+    cells = list(zip(*table.rows))   # the export's columns
     columns = []
     done: list[tuple[int, MapEntry]] = []
     missing = []
     for q, m in mapping:
-        vals, coded = _read_column(table, q, lo, hi)
-        how = "code" if any(coded) else ("text" if any(v is not None for v in vals) else "none")
+        distinct, index = _read_column(table, q, cells[q], lo, hi)
+        how = "code" if any(c for _, c in distinct) else ("text" if any(v is not None for v, _ in distinct) else "none")
         first, src = m.first, m.first_source
         if how == "code" and first is None:
             if table.kind == "plain":   # a table of scores typed as numbers, as on the hub's survey sheet
                 first, src = "low", "plain"
             else:
                 missing.append((q, m))
-        out = []
-        for x, c in zip(vals, coded):
+        turned = []
+        for x, c in distinct:
             if x is not None and c and first == "high":
                 x = lo + hi - x
             if x is not None and m.reverse:
                 x = lo + hi - x
             if x is not None and float(x).is_integer():
                 x = int(x)
-            out.append(x)
+            turned.append(x)
+        out = list(map(turned.__getitem__, index))
         got = [x for x in out if x is not None]
         mean = sum(got) / len(got) if got else None
         columns.append(out)
@@ -990,19 +989,18 @@ def _answers(table: Any, mapping: list[tuple[int, MapEntry]], lo: float, hi: flo
                                 first_source=src if how == "code" else "", mean=mean, count=len(got))))
     if missing:
         raise _unknown_order(table, missing, lang)
-    answers = [{m.code: col[k] for (_, m), col in zip(done, columns)} for k in range(len(table.rows))]
-    return answers, done
+    return list(zip(*columns)), done
 
 
-def _screen(table: Any, answers: list[dict[str, Any]], mapping: list[tuple[int, MapEntry]], min_seconds: float,
+def _screen(table: Any, answers: list[tuple[Any, ...]], mapping: list[tuple[int, MapEntry]], min_seconds: float,
             max_missing_share: float) -> tuple[dict[str, list[int]], set[int]]:
-    """The screening flags (file rows by reason) and the responses they flag."""
+    """The screening flags (file rows by reason) and the responses they flag; ``answers``: each
+    response's answers in the order of ``mapping``."""
     flags: dict[str, list[int]] = {"duplicate": [], "too_fast": [], "straight_lining": [], "too_many_missing": []}
     seen = set()
     drop = set()
     nq = len(mapping)
-    for k, rec in enumerate(answers):
-        vals = tuple(rec[m.code] for _, m in mapping)
+    for k, vals in enumerate(answers):
         fr = table.file_rows[k]
         reasons = []
         if table.ips[k] is not None:
@@ -1085,7 +1083,9 @@ def apply_survey_import(data: Any, table: Any, given: list[tuple[Any, ...]] | No
     flags, drop = _screen(table, answers, mapping, min_seconds, max_missing_share)
     keep = [k for k in range(len(answers)) if not (screen and k in drop)]
     ids = [table.ids[k] for k in keep]
-    rows = [{c: answers[k].get(c) for c in system.codes} for k in keep]
+    at = {m.code: j for j, (_, m) in enumerate(mapping)}
+    pick = [(c, at.get(c)) for c in system.codes]
+    rows = [{c: None if j is None else answers[k][j] for c, j in pick} for k in keep]
     new = with_survey(data, ids, rows)
     result = SurveyImport(table.file, table.kind, tuple(m for _, m in mapping), tuple(unmapped), len(answers),
                           {k: tuple(v) for k, v in flags.items()}, screen, len(keep), min_seconds,

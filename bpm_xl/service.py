@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import BpmError, WorkbookError
-from .layout import data_from_inputs, plan_workbook
+from .layout import data_from_inputs, plan_workbook, with_sensitivity
 from .layout.collect import hub_extra_sheets
 from .layout.identity import new_identity
 from .layout.labels import USER_ROLES
@@ -383,6 +383,28 @@ class _SensitivityInBackground:
         self.pool = None
 
 
+class _SensitivityAlongside:
+    """:func:`sensitivity_of` of an assessment (None without an evaluation) computed on a second
+    thread while this one plans the workbook: its heavy steps (numpy's multinomial draws, matrix
+    products) release the GIL, so they run on another core at no cost of starting a process or
+    sending the inputs. The sensitivity sheet holds values only and no other sheet refers to
+    it, so its result joins the plan last (:func:`bpm_xl.layout.with_sensitivity`); the result
+    is the one computed in sequence (each part draws from its own seeded stream). An error in
+    the analysis is raised by :meth:`result`."""
+
+    def __init__(self, a: Assessment) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.future = None
+        if a.evaluation is not None:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bpm-sensitivity")
+            self.future = pool.submit(sensitivity_of, a.inputs, a.evaluation)
+            pool.shutdown(wait=False)   # the one task: the thread ends with it
+
+    def result(self) -> "SensitivityResult | None":
+        return self.future.result() if self.future is not None else None
+
+
 @contextmanager
 def _large_job() -> Iterator[None]:
     """A job that holds millions of cells as Python objects: the cyclic garbage collector
@@ -551,6 +573,43 @@ def _kept_sheets(g: Grids) -> dict[str, list[list[Any]]]:
     return extra
 
 
+@dataclass(frozen=True)
+class _Hub:
+    """A hub read once for a rebuild: its inputs with formulas kept (``data``, for rewriting
+    the inputs), as cached values (``values``, for validation), both readings' grids, its VBA
+    project and what the rebuild must keep of it."""
+
+    kind: str
+    data: WorkbookData
+    values: WorkbookData
+    grids: Grids
+    value_grids: Grids
+    vba: bytes | None
+    preserved: Any
+
+
+def _read_inputs(path: Path) -> tuple[WorkbookData, Grids, WorkbookData, Grids]:
+    """A hub's inputs with formulas kept (for rewriting the inputs; parts checked) and as cached
+    values (for validation), with the grids of each reading."""
+    data, g = _read(path, formulas=True)
+    values, gv = _read(path, formulas=False, reuse=g)
+    return data, g, values, gv
+
+
+def _read_hub(path: Path, kind: str, inputs: tuple[WorkbookData, Grids, WorkbookData, Grids] | None = None) -> _Hub:
+    """The hub at ``path`` (its lock held), its inputs taken from ``inputs`` when given (read
+    from the same, unchanged file)."""
+    data, g, values, gv = inputs if inputs is not None else _read_inputs(path)
+    with zipfile.ZipFile(path) as zf:      # a renamed file was refused by _hub_kind, before any evaluation
+        vba = zf.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in zf.namelist() else None
+    return _Hub(kind, data, values, g, gv, vba, _preserved(path, g))
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
 def rebuild_file(path: str | Path, *, backup: bool = True,
                  update: Callable[[WorkbookData], WorkbookData] | None = None,
                  survey_map: list[list[Any]] | None = None) -> RebuildResult:
@@ -566,30 +625,34 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
     check_file(path)
     kind = _hub_kind(path)
     with safe.hold_lock(path), _large_job():
-        data, g = _read(path, formulas=True)   # formulas kept as Formula for rewriting the inputs (parts checked)
-        with zipfile.ZipFile(path) as zf:      # a renamed file was refused by _hub_kind, before any evaluation
-            vba = zf.read("xl/vbaProject.bin") if "xl/vbaProject.bin" in zf.namelist() else None
-        values, _ = _read(path, formulas=False, reuse=g)
-        preserved = _preserved(path, g)
-        data, values, added = _with_identity(data, values)
-        if update is not None:
-            data, values = update(data), update(values)
-        a = assess(values, g.source)
-        sens = sensitivity_of(a.inputs, a.evaluation) if a.evaluation is not None else None
-        plan = _plan(data, a.system, _lang(g), evaluation=a.evaluation, sensitivity=sens, extra=_kept_sheets(g))
-        plan.sheets.extend(hub_extra_sheets(g, _lang(g), survey_map))
-        _check_names_without_record(preserved, plan, g.source)
-        if kind == "portable":  # stays macro-free: native formulas, values of user formulas as read
-            shown = _plan(values, a.system, _lang(g), extra=_kept_sheets(g))
-            try:
-                plan = _portable_plan(plan, a.system, shown)
-            except BpmError as exc:
-                raise exc.located(file=g.source) from None
-            content = _xlsx_bytes(plan, None, preserved)
-        else:
-            content = _xlsx_bytes(plan, vba if vba is not None else vba_project(), preserved)
-        bak = safe.backup_copy(path) if backup else None
-        safe.atomic_write(path, content)
+        return _rebuild(path, _read_hub(path, kind), backup=backup, update=update, survey_map=survey_map)
+
+
+def _rebuild(path: Path, hub: _Hub, *, backup: bool = True, update: Callable[[WorkbookData], WorkbookData] | None = None,
+             survey_map: list[list[Any]] | None = None) -> RebuildResult:
+    """:func:`rebuild_file` of the hub just read (the caller holds its lock)."""
+    g, preserved = hub.grids, hub.preserved
+    data, values, added = _with_identity(hub.data, hub.values)
+    if update is not None:
+        data, values = update(data), update(values)
+    a = assess(values, g.source)
+    sens = _SensitivityAlongside(a)
+    plan = _plan(data, a.system, _lang(g), evaluation=a.evaluation, extra=_kept_sheets(g))
+    plan.sheets.extend(hub_extra_sheets(g, _lang(g), survey_map))
+    _check_names_without_record(preserved, plan, g.source)
+    if hub.kind == "portable":  # stays macro-free: native formulas, values of user formulas as read
+        shown = _plan(values, a.system, _lang(g), extra=_kept_sheets(g))
+        with_sensitivity(plan, sens.result(), a.system)
+        try:
+            plan = _portable_plan(plan, a.system, shown)
+        except BpmError as exc:
+            raise exc.located(file=g.source) from None
+        content = _xlsx_bytes(plan, None, preserved)
+    else:
+        with_sensitivity(plan, sens.result(), a.system)
+        content = _xlsx_bytes(plan, hub.vba if hub.vba is not None else vba_project(), preserved)
+    bak = safe.backup_copy(path) if backup else None
+    safe.atomic_write(path, content)
     return RebuildResult(path, bak, tuple(s.name for s in plan.sheets), len(a.system.indicators),
                          len(data.experts), len(data.survey), a.evaluation is not None, a.missing, a.status, added)
 
@@ -597,31 +660,54 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
 def import_survey_file(book: str | Path, export: str | Path, map_csv: str | Path | None = None, *,
                        first_option: str | None = None, dry_run: bool = False, screen: bool = False,
                        min_seconds: float | None = None) -> SurveyImportDone:
-    """Fill a hub's survey sheet from a survey export (``bpm-xl import-survey``): the import is
-    computed once (:func:`bpm_xl.collect.survey_import`), then written by the one rebuild with the
-    survey map saved. ``first_option``: the text of option 1 of a code export (非常满意 or
-    非常不满意; "very satisfied" / "very dissatisfied"). Nothing is written on a dry run or when
-    the hub already holds these answers (the result's backup is None)."""
-    from .collect import survey_import, with_collection_facts, with_survey
-    from .readers.survey import first_option as order_of
-    from .readers.survey import read_export, read_map_csv
-
+    """Fill a hub's survey sheet from a survey export (``bpm-xl import-survey``): the hub is read
+    once and the import computed once (:func:`bpm_xl.collect.survey_import`), then written by the
+    one rebuild of what was read, with the survey map saved. ``first_option``: the text of
+    option 1 of a code export (非常满意 or 非常不满意; "very satisfied" / "very dissatisfied").
+    Nothing is written on a dry run or when the hub already holds these answers (the result's
+    backup is None); a dry run only reads the hub's values, without its lock."""
     try:
-        first = order_of(first_option)
+        first = _first_option(first_option)
     except ValueError:
         raise WorkbookError(f"--first-option: {first_option!r} is not the text of the best or the worst option; "
                             "write 非常满意 (option 1 is the best) or 非常不满意 (option 1 is the worst)") from None
     book = Path(book)
-    values, g = _read(book)
+    if dry_run:
+        values, g = _read(book)
+        return SurveyImportDone(_survey_import(values, g, export, map_csv, first, screen, min_seconds)[0], None)
+    check_file(book)
+    with _large_job():
+        stamp = _stamp(book)
+        inputs = _read_inputs(book)
+        result, grid = _survey_import(inputs[2], inputs[3], export, map_csv, first, screen, min_seconds)
+        if grid is None:
+            return SurveyImportDone(result, None)
+        from .collect import with_collection_facts, with_survey
+
+        ids, rows, lang = list(result.ids), list(result.rows), _lang(inputs[1])
+        kind = _hub_kind(book)
+        with safe.hold_lock(book):  # the hub as read, unless it changed meanwhile: then read again
+            hub = _read_hub(book, kind, inputs if _stamp(book) == stamp else None)
+            return SurveyImportDone(result, _rebuild(
+                book, hub, update=lambda d: with_collection_facts(with_survey(d, ids, rows), result, lang),
+                survey_map=grid).backup)
+
+
+def _first_option(text: str | None) -> str | None:
+    from .readers.survey import first_option
+
+    return first_option(text)
+
+
+def _survey_import(values: WorkbookData, g: Grids, export: str | Path, map_csv: str | Path | None,
+                   first: str | None, screen: bool, min_seconds: float | None) -> tuple[Any, Any]:
+    """The export read and mapped onto the hub read as ``values`` and ``g`` (its cached values)."""
+    from .collect import survey_import
+    from .readers.survey import read_export, read_map_csv
+
     table = read_export(Path(export))
     given = read_map_csv(Path(map_csv)) if map_csv is not None else None
-    result, grid = survey_import(values, g.sheets, table, given, first, screen, min_seconds, _lang(g))
-    if dry_run or grid is None:
-        return SurveyImportDone(result, None)
-    ids, rows = list(result.ids), list(result.rows)
-    lang = _lang(g)
-    return SurveyImportDone(result, rebuild_file(
-        book, update=lambda d: with_collection_facts(with_survey(d, ids, rows), result, lang), survey_map=grid).backup)
+    return survey_import(values, g.sheets, table, given, first, screen, min_seconds, _lang(g))
 
 
 def _with_identity(data: WorkbookData, values: WorkbookData) -> tuple[WorkbookData, WorkbookData, str | None]:

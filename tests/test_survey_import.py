@@ -535,3 +535,71 @@ def test_an_import_is_computed_once(h, indicators, tmp_path, monkeypatch):
     _, bak = import_survey(h, _xlsx(tmp_path / "t.xlsx", head, rows))
     assert bak is not None and len(calls) == 1
     assert _survey(h) == _expected(ans)
+
+
+def test_a_column_of_answers_is_read_cell_by_cell_by_the_one_rule():
+    """read_column reads each distinct cell once: every cell's value and kind, and the first
+    refusal, are what read_answer (the one converter's rule) gives that cell on its own."""
+    import datetime
+    import random
+
+    from bpm_xl.readers.survey import read_answer, read_column
+
+    cells = [None, "", "  ", "-2", "-3", -2, -3, -2.0, "(跳过)", "跳过", "N/A", 0, 1, 2, 5, 1.0, 4.0, 2.5, 0.0, -0.0,
+             "3", " 3 ", "４", "１／２", "1/2", "4分", "五", "#N/A", " #div/0! ", True, False, np.bool_(True), 6, 11,
+             float("nan"), float("inf"), "NaN", "inf", "非常满意", "满意", " 一般 ", "VERY SATISFIED", "a┋b", "1|2",
+             np.int64(3), np.float64(4.0), np.float64(-0.0), datetime.date(2025, 1, 1), datetime.time(0, 0), [1]]
+
+    def same(got, want):  # equal in type, sign and value (1 is not 1.0, -0.0 is not 0.0)
+        return [(type(x), repr(x), how) for x, how in [got]] == [(type(want[0]), repr(want[0]), want[1])]
+
+    for lo, hi in [(1.0, 5.0), (0.0, 10.0)]:
+        valid = [c for c in cells if read_answer(c, lo, hi)[2] is None]
+        invalid = [c for c in cells if read_answer(c, lo, hi)[2] is not None]
+        assert {None, "４", -2} <= {c for c in valid if not isinstance(c, list)} and "4分" in invalid
+        assert "#N/A" in invalid and True in invalid and [1] in invalid
+        column = valid * 3
+        random.Random(5).shuffle(column)
+        answers, index, problem = read_column(column, lo, hi)
+        assert problem is None and len(index) == len(column) and len(answers) <= len(valid)
+        for k, c in enumerate(column):
+            assert same(answers[index[k]], read_answer(c, lo, hi)[:2]), (c, answers[index[k]])
+        for bad in invalid:
+            got = read_column([*valid, bad, *valid, bad], lo, hi)[2]
+            assert got == (len(valid), read_answer(bad, lo, hi)[2])
+            assert read_column(["满意", None, bad], lo, hi)[2] == (2, read_answer(bad, lo, hi)[2])
+    assert read_column([0.0, -0.0, 0.0], 0.0, 5.0)[:2] == ([(0.0, "code"), (-0.0, "code")], [0, 1, 0])
+
+
+def test_an_import_reads_the_hub_once_unless_it_changes_meanwhile(h, indicators, tmp_path, monkeypatch):
+    """One reading with formulas and one of the values (the survey block taken from the first),
+    used by the import and by its rebuild; a hub saved meanwhile is read again under its lock."""
+    import os
+
+    import bpm_xl.service as service
+
+    reads = []
+    real_read, real_import = service.read_workbook, service._survey_import
+
+    def counted(*args, **kwargs):
+        reads.append(kwargs.get("formulas", False))
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(service, "read_workbook", counted)
+    ans = [list(map(int, a)) for a in _answers(7, len(indicators), seed=13)]
+    _, bak = import_survey(h, _xlsx(tmp_path / "t.xlsx", *_wjx_rows(indicators, ans, text=True)))
+    assert bak is not None and reads == [True, False]
+    assert _survey(h) == _expected(ans)
+
+    def saved_meanwhile(*args, **kwargs):
+        out = real_import(*args, **kwargs)
+        st = h.stat()
+        os.utime(h, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+        return out
+
+    monkeypatch.setattr(service, "_survey_import", saved_meanwhile)
+    reads.clear()
+    ans = [list(map(int, a)) for a in _answers(7, len(indicators), seed=14)]
+    _, bak = import_survey(h, _xlsx(tmp_path / "t2.xlsx", *_wjx_rows(indicators, ans, text=True)))
+    assert bak is not None and reads == [True, False, True, False]
+    assert _survey(h) == _expected(ans)

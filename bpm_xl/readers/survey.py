@@ -21,6 +21,7 @@ import csv
 import io
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ __all__ = [
     "column_letter",
     "first_option",
     "read_answer",
+    "read_column",
     "yes_no",
     "parse_seconds",
     "question_number",
@@ -423,6 +425,66 @@ def read_answer(v: Any, scale_min: float, scale_max: float) -> tuple[float | Non
     if not math.isfinite(x) or not (scale_min <= x <= scale_max):
         return None, None, f"{show(v) if not isinstance(v, str) else repr(v)} is off the {scale_min:g}-{scale_max:g} scale"
     return x, CODE, None
+
+
+def _cell_key(v: Any) -> tuple[Any, ...]:
+    """What :func:`read_answer` depends on: the type and the value (1, 1.0 and True apart; 0.0
+    and -0.0 apart, since they compare equal but are not the same number)."""
+    if isinstance(v, float):
+        return type(v), v, math.copysign(1.0, v)
+    return type(v), v
+
+
+def _read_distinct(cells: Sequence[Any], keys: list[Any], scale_min: float, scale_max: float
+                   ) -> tuple[list[tuple[float | None, str | None]], list[int], tuple[int, str] | None]:
+    """:func:`read_column` given each cell's key (equal keys: equal cells for read_answer)."""
+    first = dict(zip(reversed(keys), range(len(keys) - 1, -1, -1)))  # each distinct key's first cell
+    at: dict[Any, int] = {}
+    answers: list[tuple[float | None, str | None]] = []
+    for key, k in sorted(first.items(), key=lambda item: item[1]):  # in the order they first appear
+        x, how, problem = read_answer(cells[k], scale_min, scale_max)
+        if problem:  # no earlier cell has a problem: earlier keys read without one
+            return answers, [], (k, problem)
+        at[key] = len(answers)
+        answers.append((x, how))
+    return answers, list(map(at.__getitem__, keys)), None
+
+
+def _keys(cells: list[Any]) -> list[Any]:
+    """A key per cell, equal for cells :func:`read_answer` reads alike: the cell itself when no two
+    cells of different types can compare equal (text and blanks beside one other type), else
+    (type, value) so 1, 1.0 and True stay apart; with a float zero (0.0 and -0.0 are equal but
+    read differently) or a cell that cannot be a key, :func:`_cell_key` or the cell's position."""
+    others = set(map(type, cells)) - {str, type(None)}
+    keys: list[Any] = cells if len(others) <= 1 else list(zip(map(type, cells), cells))
+    try:
+        distinct = dict.fromkeys(keys)
+    except TypeError:  # an unhashable cell
+        pass
+    else:
+        if not any(isinstance(v, float) and v == 0.0 for v in (distinct if keys is cells else (v for _, v in distinct))):
+            return keys
+    out = []
+    for k, v in enumerate(cells):
+        try:
+            hash(key := _cell_key(v))
+        except TypeError:
+            key = ("cell", k)  # read on its own
+        out.append(key)
+    return out
+
+
+def read_column(cells: Sequence[Any], scale_min: float, scale_max: float
+                ) -> tuple[list[tuple[float | None, str | None]], list[int], tuple[int, str] | None]:
+    """:func:`read_answer` of every cell of one question, computed once per distinct cell (a
+    column of 10,000 answers holds a handful of distinct ones), so each answer is read by the one
+    rule and no other.
+
+    Returns ``(answers, index, problem)``: the distinct (value, how) pairs, ``index[k]`` the
+    position of cell k's pair in ``answers``, and ``(k, text)`` of the first cell that is not an
+    answer (None when every cell is one; else ``index`` is empty)."""
+    cells = list(cells)
+    return _read_distinct(cells, _keys(cells), scale_min, scale_max)
 
 
 def answer_value(v: Any, scale_min: float, scale_max: float) -> tuple[float | None, str | None]:
