@@ -159,6 +159,23 @@ def test_english_and_matrix_layout(hub, tmp_path):
         assert ws.cell(blk.result_row + 1, 2).value == pytest.approx(cr, rel=1e-9, abs=1e-12)
 
 
+#: An inconsistent set of judgments expert E06 types on node F.
+_INCONSISTENT = {("F1", "F2"): 1 / 5, ("F1", "F3"): 7.0, ("F2", "F3"): 9.0, ("F1", "F5"): 1 / 3, ("F4", "F5"): 2.0}
+
+
+def _edited_cr(hub: Path, new: dict) -> float:
+    """The core's CR of E06's matrix on F with the judgments ``new`` typed over the hub's."""
+    from bpm_xl.ahp import ahp_weights
+
+    res = evaluate_file(hub).evaluation.nodes["F"]
+    m = np.array(res.expert_results[res.expert_codes.index("E06")].matrix)
+    ch = list(res.children)
+    for (a, b), v in new.items():
+        i, j = ch.index(a), ch.index(b)
+        m[i, j], m[j, i] = v, 1 / v
+    return ahp_weights(m, method="eigen", random_index="cn").consistency_ratio
+
+
 needs_lo = pytest.mark.skipif(not libreoffice.available(), reason="LibreOffice not installed")
 
 
@@ -174,24 +191,15 @@ def test_libreoffice_recalculation_keeps_every_cached_value(forms1, tmp_path):
 @pytest.mark.parametrize("layout", ["row", "matrix"])
 def test_live_cr_of_a_filled_form_equals_the_core(hub, tmp_path, layout):
     """An expert changes judgments (an inconsistent set) in the form; LibreOffice's live CR = core CR."""
-    from bpm_xl.ahp import ahp_weights
 
     files = write_forms(hub, tmp_path / "f", 1, "zh", layout)
     lay, data, system = _layout(hub, layout)
     f = files[5]
-    new = {("F1", "F2"): 1 / 5, ("F1", "F3"): 7.0, ("F2", "F3"): 9.0, ("F1", "F5"): 1 / 3, ("F4", "F5"): 2.0}
-    nodes = hub_nodes(system)
-    fill_form(f, nodes, list(system.codes), {"F": new}, layout=layout)
+    new = _INCONSISTENT
+    fill_form(f, hub_nodes(system), list(system.codes), {"F": new}, layout=layout)
     out = libreoffice.recalculate(f, tmp_path / "lo")
     ws = openpyxl.load_workbook(out, data_only=True)[SHEETS["pairs"]["zh"]]
-    ev = evaluate_file(hub).evaluation
-    res = ev.nodes["F"]
-    m = np.array(res.expert_results[res.expert_codes.index("E06")].matrix)
-    ch = list(res.children)
-    for (a, b), v in new.items():
-        i, j = ch.index(a), ch.index(b)
-        m[i, j], m[j, i] = v, 1 / v
-    cr = ahp_weights(m, method="eigen", random_index="cn").consistency_ratio
+    cr = _edited_cr(hub, new)
     blk = next(b for b in lay.blocks if b.node == "F")
     col = 3 if layout == "row" else 2
     assert ws.cell(blk.result_row + 1, col).value == pytest.approx(cr, rel=1e-9)
@@ -265,7 +273,6 @@ def test_prefilled_form_carries_the_cores_repair_for_failing_matrices(hub, forms
 def test_formulon_shows_what_the_form_caches_and_the_core_s_cr_after_an_edit(hub, tmp_path, layout):
     """The Excel 365 engine recalculates a questionnaire as written (every formula its cached
     value) and after the expert typed an inconsistent set of judgments (the live CR is the core's)."""
-    from bpm_xl.ahp import ahp_weights
 
     from .formulon_engine import every_formula_shows_its_cached_value, recalc, value
 
@@ -273,15 +280,8 @@ def test_formulon_shows_what_the_form_caches_and_the_core_s_cr_after_an_edit(hub
     f = files[5]
     assert every_formula_shows_its_cached_value(f.read_bytes(), recalc(f.read_bytes())) > 500
     lay, data, system = _layout(hub, layout)
-    new = {("F1", "F2"): 1 / 5, ("F1", "F3"): 7.0, ("F2", "F3"): 9.0, ("F1", "F5"): 1 / 3, ("F4", "F5"): 2.0}
-    fill_form(f, hub_nodes(system), list(system.codes), {"F": new}, layout=layout)
-    res = evaluate_file(hub).evaluation.nodes["F"]
-    m = np.array(res.expert_results[res.expert_codes.index("E06")].matrix)
-    ch = list(res.children)
-    for (a, b), v in new.items():
-        i, j = ch.index(a), ch.index(b)
-        m[i, j], m[j, i] = v, 1 / v
-    cr = ahp_weights(m, method="eigen", random_index="cn").consistency_ratio
+    fill_form(f, hub_nodes(system), list(system.codes), {"F": _INCONSISTENT}, layout=layout)
+    cr = _edited_cr(hub, _INCONSISTENT)
     book = openpyxl.load_workbook(f)
     si = book.sheetnames.index(SHEETS["pairs"]["zh"])
     blk = next(b for b in lay.blocks if b.node == "F")

@@ -367,27 +367,20 @@ def _raw_weights(cs: _Sheet, F: dict, method: str, A: Any, m0: int, n: int, Aref
     for i in range(n):
         for j in range(n):
             cs.formula(m0 + i, b0 + j, "=" + steps.share(_a1(m0 + i, 1 + j), Aref), eig.start[i, j], F["calc"])
-    prev = f"{_a1(m0, b0)}:{_a1(m0 + n - 1, b0 + n - 1)}"
+    c0 = b0
+    prev = f"{_a1(m0, c0)}:{_a1(m0 + n - 1, c0 + n - 1)}"
     for s, B in enumerate(eig.squares, start=1):
         c0 = b0 + s * (n + 1)
         cs.array(m0, c0, steps.square(prev), B, F["calc"])
         prev = f"{_a1(m0, c0)}:{_a1(m0 + n - 1, c0 + n - 1)}"
     g0 = wc - len(eig.powers)                       # row shares, then the power steps up to wc
     for i in range(n):
-        _, c0 = _rc(prev)
         row = f"{_a1(m0 + i, c0)}:{_a1(m0 + i, c0 + n - 1)}"
         cs.formula(m0 + i, g0, "=" + steps.row_share(row, prev), eig.shares[i], F["calc"])
     for k, w in enumerate(eig.powers, start=1):
         before = f"{_a1(m0, g0 + k - 1)}:{_a1(m0 + n - 1, g0 + k - 1)}"
         cs.array(m0, g0 + k, steps.power(Aref, before), w[:, None], F["calc"])
     return eig.weights, None
-
-
-def _rc(rng: str) -> tuple[int, int]:
-    """(row, column) of the first cell of an A1 range."""
-    from xlsxwriter.utility import xl_cell_to_rowcol
-
-    return xl_cell_to_rowcol(rng.split(":")[0])
 
 
 def _node_calc(spec: FormSpec, tx: dict, F: dict, calc: _Sheet, blk: NodeBlock, labels: dict[str, str], title: str,
