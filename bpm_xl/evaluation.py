@@ -7,17 +7,21 @@ Steps, in order:
 
 1. expert weights: authority coefficients Cr = (Ca + Cs) / 2 normalised to sum 1
    (``expert_weighting="authority"``) or equal weights;
-2. for every comparison node (the goal, then each dimension): each expert's matrix checked
+2. for every comparison node (the goal, each dimension, each inner group): each expert's matrix checked
    and weighted, the panel's judgments aggregated by the weighted geometric mean (AIJ) and
    weighed, or the experts' priorities aggregated (AIP); consistency of the aggregated
-   matrix, its most inconsistent judgments and a repair suggestion when CR >= threshold;
-3. global weights = dimension weight x local weight; the hierarchy's overall CR;
-4. survey answers -> indicator mean scores -> weighted total, 100-point score and rating;
-   an indicator nobody has answered yet (no survey imported, or a question left out) is
-   *pending*: its score is NaN, and the total, rating, fuzzy evaluation and priorities are
-   None until every indicator has an answer (``Evaluation.status`` says which);
+   matrix, its most inconsistent judgments and a repair suggestion when CR >= threshold.
+   A system weighted by points (分值) takes each node's weights from its children's points
+   instead (the matrix of their ratios, consistent by construction: CR 0);
+3. global weights = the product of the local weights down the tree; the hierarchy's overall CR;
+4. every indicator's score by its type (:mod:`bpm_xl.leaves`: survey mean, data 评分标准,
+   the panel's scores, a direct score) -> weighted total, the score caps, 100-point score
+   and rating; an indicator whose input is still blank (no answer, no value) is *pending*:
+   its score is NaN, and the total, rating, fuzzy evaluation and priorities are None until
+   every indicator has its score (``Evaluation.status`` says which);
 5. Delphi rounds: per-indicator statistics, Kendall's W, screening, comparison of rounds;
-6. fuzzy comprehensive evaluation from the survey's answer shares;
+6. fuzzy comprehensive evaluation from the survey's answer shares (when every indicator is
+   scored by the survey; indicators of other types have no answer shares);
 7. improvement priorities (weighted gaps) with dimension and PDCA stage.
 """
 
@@ -30,8 +34,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import ahp, delphi, scoring
+from . import ahp, delphi, leaves, scoring
 from .errors import MissingValueError, ModelError, SettingsError
+from .leaves import Cap, CapApplied, DataEntry, DirectScore
 from .model import GOAL, PDCA_LABELS, IndicatorSystem
 
 __all__ = [
@@ -176,8 +181,10 @@ class Settings:
     min_mean: float = 3.5
     max_cv: float = 0.25
     cr_threshold: float = 0.10
+    caps: tuple[Cap, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "caps", tuple(self.caps))
         errors = settings_errors(self.method, self.random_index, self.aggregation, self.expert_weighting,
                                  self.scale_min, self.scale_max, self.cr_threshold)
         if errors:
@@ -195,6 +202,7 @@ class Settings:
             "min_mean": self.min_mean,
             "max_cv": self.max_cv,
             "cr_threshold": self.cr_threshold,
+            "caps": [c.to_dict() for c in self.caps],
         }
 
 
@@ -251,7 +259,10 @@ class EvaluationInputs:
     compares the dimensions; a dimension code compares its indicators), in the order of
     ``system.children(node)``; blanks allowed (upper triangle or incomplete).
     ``delphi_rounds`` are tables experts x indicator codes of importance ratings.
-    ``survey`` is a table respondents x indicator codes of answers on the settings' scale.
+    ``survey`` is a table respondents x indicator codes of answers on the settings' scale
+    (a column for every indicator of type survey). ``data`` holds each data indicator's value
+    and 评分标准, ``expert_scores[code][expert]`` the panel's scores of expert indicators,
+    ``direct_scores`` the assessed scores of direct ones (:mod:`bpm_xl.leaves`).
     """
 
     system: IndicatorSystem
@@ -264,6 +275,9 @@ class EvaluationInputs:
     delphi_sent: tuple[Any, ...] = ()
     delphi_returned: tuple[Any, ...] = ()
     meta: Meta = Meta()
+    data: Mapping[str, DataEntry] = field(default_factory=dict)
+    expert_scores: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    direct_scores: Mapping[str, DirectScore] = field(default_factory=dict)
 
     def with_settings(self, **changes: Any) -> "EvaluationInputs":
         return replace(self, settings=replace(self.settings, **changes))
@@ -336,6 +350,9 @@ class Evaluation:
     fuzzy: scoring.FuzzyResult | None
     priorities: pd.DataFrame | None
     pending: tuple[str, ...] = ()     # indicator codes without any survey answer yet
+    group_table: pd.DataFrame | None = None          # inner groups below the dimensions (deeper systems)
+    cap: CapApplied | None = None                    # the score cap that cut the total, if one did
+    data_scores: Mapping[str, Any] = field(default_factory=dict)   # code -> datascore.DataScore
 
     @property
     def status(self) -> str:
@@ -416,89 +433,48 @@ def evaluate(inputs: EvaluationInputs) -> Evaluation:
 
     nodes: dict[str, NodeResult] = {}
     for node in system.nodes():
-        nodes[node] = _node(node, system, inputs.judgments, ew_by_code, s)
+        if system.weighting == "points":
+            nodes[node] = _points_node(node, system, s)
+        else:
+            nodes[node] = _node(node, system, inputs.judgments, ew_by_code, s)
 
     # Global weights from the nodes' local weights (AIJ or AIP); the overall CR as Chinese
-    # theses report it (层次总排序): CR = sum_j a_j CI_j / sum_j a_j RI_j over the dimension
-    # nodes, a_j the dimension's weight. The goal matrix is checked on its own (层次单排序),
+    # theses report it (层次总排序): CR = sum_j a_j CI_j / sum_j a_j RI_j over the nodes below
+    # the goal, a_j the node's global weight. The goal matrix is checked on its own (层次单排序),
     # so it enters the tree as plain weights, which add nothing to the CR.
     hier = ahp.hierarchy({node: (nodes[node].children, nodes[node].weights) for node in system.nodes()}, GOAL)
     cr_tree: dict[str, tuple[Sequence[str], Any]] = {GOAL: (nodes[GOAL].children, nodes[GOAL].weights)}
-    for d in system.dimension_codes:
-        cr_tree[d] = (nodes[d].children, nodes[d].aggregated)
+    for node in system.nodes()[1:]:
+        cr_tree[node] = (nodes[node].children, nodes[node].aggregated)
     hier = replace(hier, consistency_ratio=ahp.hierarchy(cr_tree, GOAL).consistency_ratio)
 
     gw = dict(zip(hier.leaves, np.asarray(hier.global_weights, dtype=float)))
     codes = system.codes
-    missing = [c for c in codes if c not in inputs.survey.columns]
-    if missing:
-        raise MissingValueError(
-            f"survey: no answer column for indicator {', '.join(missing)}; add the column or remove the indicator",
-            argument=SURVEY_ARGUMENT)
-    survey = inputs.survey[list(codes)]
     grades = np.arange(s.scale_max, s.scale_min - 1, -1, dtype=float)
     if not np.allclose(grades, np.round(grades)) or len(grades) < 2:
         raise SettingsError("settings: the fuzzy evaluation needs an integer answer scale", argument="scale_min")
-    if len(survey):
-        sc, R = scoring.survey_summary(survey, s.scale_min, s.scale_max, labels=list(codes),
-                                       name=SURVEY_ARGUMENT, allow_empty=True)  # unanswered: pending below
-        means = np.asarray(sc.mean, dtype=float)
-        counts = np.asarray(sc.count)
-    else:  # no survey imported yet: every indicator's score is pending
-        means = np.full(len(codes), np.nan)
-        counts = np.zeros(len(codes), dtype=np.int64)
-        R = None
-    means = np.where(counts > 0, means, np.nan)
-    pending = tuple(c for c, n in zip(codes, counts) if n == 0)
+    leaves.check_caps(system, s.caps)
+    ls = leaves.leaf_scores(system, s, inputs.survey, inputs.data, inputs.expert_scores, inputs.direct_scores,
+                            ew_by_code, SURVEY_ARGUMENT)
+    means, counts, pending = ls.scores, ls.counts, ls.pending
     gvec = np.array([gw[c] for c in codes])
-    total = rating = fuzzy = pri = None
+    total = rating = fuzzy = pri = cap = None
     if not pending:
         total = float(scoring.weighted_score(gvec, means, name_w="global weights", name_s="indicator scores"))
+        total, cap = leaves.apply_caps(total, s.scale_max, s.caps, ls.data)
         rating = scoring.rate(total, s.scale_max, s.bands)
 
-    dim_w = dict(zip(nodes[GOAL].children, nodes[GOAL].weights))
-    rows = []
-    for k, ind in enumerate(system.ordered_indicators()):
-        local = float(nodes[ind.dimension].weights[nodes[ind.dimension].children.index(ind.code)])
-        rows.append(
-            {
-                "dimension": ind.dimension,
-                "code": ind.code,
-                "name_zh": ind.name_zh,
-                "name_en": ind.name_en,
-                "pdca": ind.pdca,
-                "dimension_weight": float(dim_w[ind.dimension]),
-                "local_weight": local,
-                "global_weight": float(gvec[k]),
-                "mean_score": float(means[k]),
-                "answers": int(counts[k]),
-                "weighted_score": float(gvec[k] * means[k]),
-            }
-        )
-    ind_table = pd.DataFrame(rows)
-    drows = []
-    for d in system.dimensions:
-        part = ind_table[ind_table["dimension"] == d.code]
-        # a dimension with a pending indicator is pending (NaN), never a partial sum
-        own = float((part["local_weight"] * part["mean_score"]).sum(min_count=len(part), skipna=False))
-        drows.append(
-            {
-                "dimension": d.code,
-                "name_zh": d.name_zh,
-                "name_en": d.name_en,
-                "weight": float(dim_w[d.code]),
-                "contribution": float(part["weighted_score"].sum(min_count=len(part), skipna=False)),
-                "score": own,
-                "score100": own / s.scale_max * 100.0,
-                "cr": float(nodes[d.code].aggregated.consistency_ratio),
-            }
-        )
-    dim_table = pd.DataFrame(drows)
+    node_w = hier.node_weights
+    ind_table = _indicator_table(system, nodes, node_w, gvec, means, counts, ls)
+    dim_table = _node_table(system, system.dimension_codes, nodes, node_w, ind_table, s)
+    group_table = (_node_table(system, system.group_codes, nodes, node_w, ind_table, s)
+                   if system.groups else None)
 
     delphi_summary = _delphi(inputs, authority, s)
 
     if not pending:
-        fuzzy = scoring.fuzzy_evaluation(gvec, R, grade_values=grades)
+        if ls.memberships is not None:
+            fuzzy = scoring.fuzzy_evaluation(gvec, ls.memberships, grade_values=grades)
         pri = scoring.improvement_priorities(
             list(codes),
             gvec,
@@ -520,7 +496,70 @@ def evaluate(inputs: EvaluationInputs) -> Evaluation:
         fuzzy=fuzzy,
         priorities=pri,
         pending=pending,
+        group_table=group_table,
+        cap=cap,
+        data_scores=dict(ls.data),
     )
+
+
+def _indicator_table(system: IndicatorSystem, nodes: Mapping[str, NodeResult], node_w: Mapping[str, float],
+                     gvec: np.ndarray, means: np.ndarray, counts: np.ndarray, ls: leaves.LeafScores) -> pd.DataFrame:
+    rows = []
+    for k, ind in enumerate(system.ordered_indicators()):
+        parent = nodes[ind.parent_code]
+        ds = ls.data.get(ind.code)
+        rows.append(
+            {
+                "dimension": ind.dimension,
+                "code": ind.code,
+                "name_zh": ind.name_zh,
+                "name_en": ind.name_en,
+                "pdca": ind.pdca,
+                "dimension_weight": float(node_w[ind.dimension]),
+                "local_weight": float(parent.weights[parent.children.index(ind.code)]),
+                "global_weight": float(gvec[k]),
+                "mean_score": float(means[k]),
+                "answers": int(counts[k]),
+                "weighted_score": float(gvec[k] * means[k]),
+                "parent": ind.parent_code,
+                "level": system.level(ind.code),
+                "kind": ind.kind,
+                "value": np.nan if ds is None else float(ds.value),
+                "fraction": np.nan if ds is None else float(ds.fraction),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _node_table(system: IndicatorSystem, codes: Sequence[str], nodes: Mapping[str, NodeResult],
+                node_w: Mapping[str, float], ind_table: pd.DataFrame, s: Settings) -> pd.DataFrame:
+    """One row per dimension (or inner group): its weight under its parent, its global weight,
+    its contribution to the total, and its own score (a NaN while an indicator below it is pending)."""
+    rows = []
+    for code in codes:
+        below = {i.code for i in system.indicators_of(code)}
+        part = ind_table[ind_table["code"].isin(below)]
+        parent = nodes[system.parent_of(code)]
+        contribution = float(part["weighted_score"].sum(min_count=len(part), skipna=False))
+        own = contribution / node_w[code]
+        row = {
+            "dimension": code if system.level(code) == 1 else system.path(code)[0],
+            "code": code,
+            "name_zh": system.label(code, "zh"),
+            "name_en": system.label(code, "en"),
+            "weight": float(parent.weights[parent.children.index(code)]),
+            "global_weight": float(node_w[code]),
+            "contribution": contribution,
+            "score": own,
+            "score100": own / s.scale_max * 100.0,
+            "cr": float(nodes[code].aggregated.consistency_ratio),
+            "parent": system.parent_of(code),
+            "level": system.level(code),
+        }
+        if system.level(code) == 1:
+            del row["code"]
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def _node(
@@ -584,6 +623,21 @@ def _node(
         parsed=tuple(mats),
         repairs=tuple(repairs),
     )
+
+
+def _points_node(node: str, system: IndicatorSystem, s: Settings) -> NodeResult:
+    """A node weighted by its children's points (分值): the weights are the points' shares.
+
+    The matrix of the points' ratios is consistent (CR 0) and its eigenvector is those shares,
+    so every later step reads a points node exactly as a judged one.
+    """
+    children = system.children(node)
+    pts = np.array([system.points_of(c) for c in children], dtype=float)
+    matrix = pts[:, None] / pts[None, :]
+    agg = ahp.weigh_parsed(matrix, s.method, s.random_index, name=f"points of {_label(node)}")
+    weights = pts / pts.sum()
+    return NodeResult(node=node, children=children, expert_codes=(), expert_results=(), aggregated=agg,
+                      weights=weights, worst=(), repair=None, _threshold=s.cr_threshold)
 
 
 def _delphi(inputs: EvaluationInputs, authority: delphi.AuthorityResult, s: Settings) -> DelphiSummary | None:
