@@ -57,9 +57,12 @@ def test_example_equals_the_golden_json_apart_from_added_fields(inputs):
     now = json.loads(json.dumps(now, ensure_ascii=False, default=lambda x: x.tolist()).replace("NaN", "null"))
     _same(golden, now)
     # added since: meta and repairs; the status of the scores (complete, pending_survey) and
-    # the indicators still without survey answers (none in the example)
-    assert set(now) - set(golden) == {"meta", "repairs", "status", "pending_indicators"}
+    # the indicators still without survey answers (none in the example); the tree's inner
+    # groups, the weighting, a score cap and the data indicators (none in the study's shape)
+    assert set(now) - set(golden) == {"meta", "repairs", "status", "pending_indicators", "groups", "weighting", "cap",
+                                      "data"}
     assert now["status"] == "complete" and now["pending_indicators"] == []
+    assert (now["groups"], now["weighting"], now["cap"], now["data"]) == (None, "ahp", None, {})
 
 
 def test_meta_is_carried_and_never_changes_a_figure(inputs):

@@ -17,7 +17,10 @@ the workbook layer must not change them, apart from these intentional difference
   table, C18:E37 for 20 indicators): the load work draws one uniform number (float32) per judgment to
   decide both whether and which way it moves (it drew two float64 numbers), so this Monte Carlo
   part follows a new random stream; its figures move within their sampling noise (< 1%);
-- ``evaluate --json`` gains the core's ``meta`` and ``repairs``; every earlier number is equal to 1e-12;
+- ``evaluate --json`` gains the core's ``meta`` and ``repairs``, and for systems of any depth and
+  indicator type ``groups``, ``weighting``, ``cap`` and ``data`` (and, in each indicator's and
+  dimension's record, its parent, level, type, measured value and fraction); every earlier number is
+  equal to 1e-12;
 - the Delphi results sheet gains, under each round's Kendall W, a verdict row: a label and a
   formula saying 专家意见协调程度显著 / 不显著 by p < 0.05 (``KENDALL_VERDICT``), so a W that is
   not significant is flagged; nothing else on that sheet moves;
@@ -242,8 +245,9 @@ def test_evaluate_json_of_the_example_is_unchanged():
     res = CliRunner().invoke(app, ["evaluate", "example", "--json"])
     assert res.exit_code == 0, res.output
     new = json.loads(res.output)
-    # added: meta and repairs (core), status and pending_indicators (scores pending the survey)
-    assert set(new) - {"meta", "repairs", "status", "pending_indicators"} == set(
+    # added: meta and repairs (core), status and pending_indicators (scores pending the survey),
+    # groups, weighting, cap and data (systems of any depth, weighted by points, data indicators)
+    assert set(new) - {"meta", "repairs", "status", "pending_indicators", "groups", "weighting", "cap", "data"} == set(
         json.loads((GOLDEN / "example.json").read_text(encoding="utf-8")))
     assert _json_differences(json.loads((GOLDEN / "example.json").read_text(encoding="utf-8")), new) == []
     assert new["repairs"] and new["meta"] is not None  # the fields the core added this round
