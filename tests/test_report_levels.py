@@ -148,3 +148,26 @@ def test_respondents_scores_take_the_fixed_scores_of_other_types():
                 row[k] = float(survey[code].iloc[r])
         expected.append(float(w @ row) / 5 * 100)
     np.testing.assert_allclose(charts.respondent_scores(ev), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_blank_template_reports_its_scores_pending_on_every_input_type(tmp_path, lang):
+    from bpm_xl.evaluation import Expert
+    from bpm_xl.templates import template_inputs
+
+    inputs = template_inputs("project", (Expert("E1", "", 0.8, 0.8),))
+    ev, doc = _docx(tmp_path, inputs, lang)
+    heads = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    assert text("pending_title_inputs", lang) in heads
+    assert text("pending_inputs", lang, codes=", ".join(ev.system.codes)) in _paragraphs(doc)
+    assert text("pending_inputs", lang, codes=", ".join(ev.pending)) in render_html(ev, lang)
+
+
+def test_a_survey_waiting_for_answers_keeps_the_survey_wording(tmp_path):
+    import pandas as pd
+
+    inputs = load_example()
+    inputs = type(inputs)(**{**{f: getattr(inputs, f) for f in inputs.__dataclass_fields__},
+                             "survey": pd.DataFrame(columns=inputs.survey.columns, dtype=object)})
+    ev, doc = _docx(tmp_path, inputs, "zh")
+    assert text("pending_title", "zh") in [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]

@@ -29,6 +29,13 @@ REPORT: dict[str, tuple[str, str]] = {
                      "the 100-point score and the grade, and with them the conclusion, problems, suggestions and "
                      "the score tables, are computed once the survey is imported; the panel, weights and Delphi "
                      "statistics above are computed."),
+    "pending_title_inputs": ("待补充评分数据：本报告尚不完整", "Scores pending: this report is not complete yet"),
+    "pending_inputs": ("以下指标尚无评分数据（问卷答案、实测值、专家评分或直接评分）：{codes}。指标得分、各层级得分、综合加权总分、"
+                       "百分制得分和评价等级，以及评价结论、问题、建议和附表中的得分，待补齐后计算；上文的专家和权重已计算。",
+                       "No scoring input yet (survey answers, measured values, expert or direct scores) for: {codes}. "
+                       "The indicator scores, the scores of every level, the weighted total, the 100-point score and "
+                       "the grade, and with them the conclusion, problems, suggestions and the score tables, are "
+                       "computed once they are entered; the panel and weights above are computed."),
     # ------------------------------------------------------------------ title page, 落款
     "title_unit_year": ("{unit}{year}年度预算绩效管理评价报告", "Budget performance management evaluation report: {unit}, {year}"),
     "title_unit": ("{unit}预算绩效管理评价报告", "Budget performance management evaluation report: {unit}"),

@@ -621,8 +621,10 @@ def _title_page(doc: Any, ctx: ReportContext, title: str) -> None:
 
 def _pending(doc: Any, ctx: ReportContext) -> None:
     """The scores wait for the survey: which parts of the report are pending."""
-    doc.add_heading(text("pending_title", ctx.lang), level=1)
-    _para(doc, text("pending_docx", ctx.lang, codes=", ".join(ctx.evaluation.pending)))
+    ev = ctx.evaluation
+    survey_only = all(ev.system.indicator(c).kind == "survey" for c in ev.pending)
+    doc.add_heading(text("pending_title" if survey_only else "pending_title_inputs", ctx.lang), level=1)
+    _para(doc, text("pending_docx" if survey_only else "pending_inputs", ctx.lang, codes=", ".join(ev.pending)))
 
 
 def build_docx(ctx: ReportContext) -> bytes:

@@ -50,8 +50,9 @@ def _pending_html(ev: Any, lang: str) -> str:
     """The summary and the scores of an evaluation whose scores wait for the survey."""
     s = ev.settings
     codes = ", ".join(ev.pending)
-    parts = [f"<h2 id='pending'>{_e(text('pending_title', lang))}</h2>",
-             f"<p class='pending'>{_e(text('pending_html', lang, codes=codes))}</p>",
+    survey_only = all(ev.system.indicator(c).kind == "survey" for c in ev.pending)
+    parts = [f"<h2 id='pending'>{_e(text('pending_title' if survey_only else 'pending_title_inputs', lang))}</h2>",
+             f"<p class='pending'>{_e(text('pending_html' if survey_only else 'pending_inputs', lang, codes=codes))}</p>",
              f"<h2 id='summary'>{_t('summary', lang)}</h2>",
              "<table class='kpi' border='1' cellspacing='0' cellpadding='4'><tbody>"
              f"<tr><th>{_t('total', lang)}{_e(_t('on_scale', lang, lo=s.scale_min, hi=s.scale_max))}</th>"
