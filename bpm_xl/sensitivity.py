@@ -690,7 +690,7 @@ def _resampled_means(x: np.ndarray, draws: int, rng: np.random.Generator, progre
 # ----------------------------------------------------------------------------- weights
 def weight_thresholds(dimension_weights, dimension_scores, scale_max: float = 5.0,
                       bands: scoring.RatingBands = scoring.MOF_BANDS,
-                      labels: Sequence[str] | None = None) -> tuple[DimensionSensitivity, ...]:
+                      labels: Sequence[str] | None = None, cap: float = math.inf) -> tuple[DimensionSensitivity, ...]:
     """How far each dimension's weight must move for the rating to change.
 
     With dimension weights a (sum 1) and dimension scores s (each the local-weighted mean of
@@ -706,6 +706,9 @@ def weight_thresholds(dimension_weights, dimension_scores, scale_max: float = 5.
     otherwise "none within [0,1]". At x* the total equals the boundary: moving past it by any
     amount changes the grade (reaching U already does, as ``band_of`` includes lower bounds).
 
+    A score cap C (``cap``, in score units) rates min(T(x), C): the grade is that of min(T, C);
+    it falls where T(x) falls below L, and it can rise only when C reaches U.
+
     Parameters
     ----------
     dimension_weights, dimension_scores : sequence of float
@@ -715,6 +718,8 @@ def weight_thresholds(dimension_weights, dimension_scores, scale_max: float = 5.
     bands : RatingBands
     labels : sequence of str, optional
         Dimension codes; "1", "2", ... when omitted.
+    cap : float, optional
+        The highest total the score caps that apply allow (score units); none by default.
 
     Returns
     -------
@@ -743,9 +748,9 @@ def weight_thresholds(dimension_weights, dimension_scores, scale_max: float = 5.
     t = float(a @ sc)
     # where the grade changes: the score that ROUND(score100, 2) lifts to a band's lower bound
     lowers = np.array([scoring.reach(b.lower) for b in bands.bands]) / 100.0 * scale_max
-    g0 = int(grade_index(t / scale_max * 100.0, bands))
+    g0 = int(grade_index(min(t, cap) / scale_max * 100.0, bands))
     lower = lowers[g0] if g0 < len(lowers) - 1 else -math.inf   # the lowest band catches everything
-    upper = lowers[g0 - 1] if g0 > 0 else math.inf
+    upper = lowers[g0 - 1] if g0 > 0 and cap >= lowers[g0 - 1] else math.inf   # a cap below it: out of reach
     out = []
     for j in range(a.size):
         if a[j] >= 1.0 - 1e-12:
@@ -837,7 +842,7 @@ def analyse(inputs, draws: int = 10000, seed: int = 20261126, progress: Progress
     s = ev.settings
     dt = ev.dimension_table
     wt = weight_thresholds(dt["weight"].to_numpy(float), dt["score"].to_numpy(float), s.scale_max, s.bands,
-                           labels=list(dt["dimension"]))
+                           labels=list(dt["dimension"]), cap=_cap_total(ev))
     return SensitivityResult(draws=draws, seed=int(seed), base_total=float(ev.total),
                              base_score100=float(ev.rating.score100), base_grade=ev.rating.grade,
                              grades=tuple(b.grade for b in s.bands.bands), judgments_perturb=pert,

@@ -135,3 +135,26 @@ def test_analyse_a_points_template_with_data_expert_direct_and_survey():
         assert part.total.sd == pytest.approx(0.0, abs=1e-12)
         np.testing.assert_allclose(part.weight_mean, ev.indicator_table["global_weight"], rtol=1e-12)
     assert r.respondents.respondents == 5 and r.respondents.total.sd > 0
+
+
+def test_weight_thresholds_under_a_cap_rate_the_capped_total():
+    # two dimensions at 0.5 scoring 4.8 and 2.8: T = 3.8 (76 points, C); a cap at 75 points keeps it C
+    free = sensitivity.weight_thresholds([0.5, 0.5], [4.8, 2.8])
+    capped = sensitivity.weight_thresholds([0.5, 0.5], [4.8, 2.8], cap=75 / 100 * 5)
+    # without the cap, raising the first weight to (3.99975 - 2.8) / 2 reaches 79.995 points: B
+    assert free[0].increase.grade_after == "B"
+    assert free[0].increase.weight == pytest.approx((3.99975 - 2.8) / 2, rel=1e-12)
+    # under the cap no weight lifts the grade; it still falls to D where T itself falls below 60 points
+    assert capped[0].increase.weight is None and capped[1].decrease.weight is None
+    assert capped[0].decrease.grade_after == "D"
+    assert capped[0].decrease.weight == pytest.approx((2.99975 - 2.8) / 2, rel=1e-12)
+    assert capped[0].decrease.weight == free[0].decrease.weight
+
+
+def test_analyse_passes_the_cap_to_the_weight_thresholds():
+    cap = Cap("a12", None, 0.9, 70.0, "")
+    inputs = _inputs(caps=[cap])
+    ev = evaluate(inputs)
+    r = sensitivity.analyse(inputs, draws=20, evaluation=ev, parts=())
+    assert ev.score100 == pytest.approx(70.0)
+    assert all(d.increase.weight is None for d in r.weights)   # 70 < 79.995: no weight lifts the capped grade
