@@ -171,3 +171,20 @@ def test_a_survey_waiting_for_answers_keeps_the_survey_wording(tmp_path):
                              "survey": pd.DataFrame(columns=inputs.survey.columns, dtype=object)})
     ev, doc = _docx(tmp_path, inputs, "zh")
     assert text("pending_title", "zh") in [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+
+
+def test_sensitivity_of_a_points_system_speaks_of_the_respondents_only():
+    from bpm_xl import sensitivity
+
+    inputs = project_inputs(caps=False)
+    ev = evaluate(inputs)
+    sd = sensitivity.analyse(inputs, draws=20, evaluation=ev)
+    assert [k for k, _ in nv.sensitivity_parts(ev, sd)] == ["respondents"]
+    stmt = nv.sensitivity_statement(ev, sd, "en")
+    assert text("sens_resp", "en") in stmt and text("sens_perturb_short", "en") not in stmt
+    page = render_html(ev, "en", sd)
+    assert text("html.respondent_bootstrap", "en") in page
+    assert text("html.judgment_perturbation", "en") not in page
+    study = evaluate(load_example())
+    sd = sensitivity.analyse(load_example(), draws=20, evaluation=study)
+    assert [k for k, _ in nv.sensitivity_parts(study, sd)] == ["perturb", "panel", "respondents"]

@@ -648,6 +648,12 @@ REPORT: dict[str, tuple[str, str]] = {
                               "panel's (weighted) mean score; direct: the assessed score"),
     "html.cap": ("封顶规则", "Score cap"),
     "html.uncapped": ("封顶前百分制得分", "100-point score before the cap"),
+    "html.sens_note_points": ("{draws} 次抽样，随机种子 {seed}。答卷重抽样：受访者有放回重抽样（权重不变），只有问卷评分的指标得分随之变化；"
+                              "权重由分值确定，不随专家判断变化。区间为 2.5%–97.5% 分位数。",
+                              "{draws} draws, seed {seed}. Respondent bootstrap: the respondents are resampled with "
+                              "replacement (weights unchanged), which moves only the indicators scored by the survey; "
+                              "the weights come from points and do not depend on the experts' judgments. Intervals "
+                              "are the 2.5 %-97.5 % percentiles."),
     "html.global_w_note_deep": ("局部权重为在上一级节点内的权重；全局权重 = 自上而下各级局部权重之积。",
                                 "Local weight: weight within the parent node; global weight = the product of the local "
                                 "weights from the top down."),

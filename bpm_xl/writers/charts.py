@@ -477,10 +477,11 @@ def year_bar(rows: Sequence[tuple[str, str, float | None, float | None]], lang: 
 def sensitivity_histogram(ev: Any, sensitivity: Any, lang: str, fmt: str = "png") -> bytes | None:
     """Histograms of the simulated 100-point scores of the three sensitivity analyses."""
     with _style(lang) as ll:
+        from .narrative import sensitivity_parts
+
         series = []
-        for name, part in ((text("chart.sens_perturb", ll), sensitivity.judgments_perturb),
-                           (text("chart.sens_panel", ll), sensitivity.judgments_bootstrap),
-                           (text("chart.sens_respondents", ll), sensitivity.respondents)):
+        names = {"perturb": "chart.sens_perturb", "panel": "chart.sens_panel", "respondents": "chart.sens_respondents"}
+        for name, part in ((text(names[k], ll), part) for k, part in sensitivity_parts(ev, sensitivity)):
             totals = getattr(part, "totals", None)
             if totals is not None and len(totals):
                 v = np.asarray(totals, dtype=float)

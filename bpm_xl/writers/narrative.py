@@ -43,6 +43,7 @@ __all__ = [
     "pct",
     "problems_by_stage",
     "report_title",
+    "sensitivity_parts",
     "sensitivity_statement",
     "stage_name",
     "suggestions",
@@ -606,14 +607,29 @@ def sensitivity_statement(ev: Any, sensitivity: Any, lang: str) -> str | None:
     sd = sensitivity
     if sd is None or not hasattr(sd, "judgments_perturb"):
         return None
-    parts = [(text("sens_perturb_short", lang), sd.judgments_perturb), (text("sens_panel", lang), sd.judgments_bootstrap),
-             (text("sens_resp", lang), sd.respondents)]
+    names = {"perturb": "sens_perturb_short", "panel": "sens_panel", "respondents": "sens_resp"}
+    parts = [(text(names[k], lang), part) for k, part in sensitivity_parts(ev, sd)]
+    if not parts:
+        return None
     stays = [float(p.rating_stays) for _, p in parts]
     lo = min(stays)
     label = ev.rating.label(lang)
     each = text("sep", lang).join(f"{n} {pct(v)}" for (n, _), v in zip(parts, stays))
     verdict = text("sens_stable" if lo >= 0.95 else "sens_fair" if lo >= 0.8 else "sens_sensitive", lang)
     return text("sensitivity", lang, draws=sd.draws, label=label, each=each, widest=_widest(parts), verdict=verdict)
+
+
+def sensitivity_parts(ev: Any, sd: Any) -> list[tuple[str, Any]]:
+    """The analyses that can move this evaluation's total, with their results: the panel's
+    judgments ("perturb", "panel") only when the weights come from them (not from points), the
+    respondents ("respondents") only when the survey scores an indicator; parts not computed are
+    left out."""
+    out = []
+    if ev.system.weighting == "ahp":
+        out += [("perturb", sd.judgments_perturb), ("panel", sd.judgments_bootstrap)]
+    if any(i.kind == "survey" for i in ev.system.indicators):
+        out.append(("respondents", sd.respondents))
+    return [(k, part) for k, part in out if part is not None]
 
 
 def _widest(parts: Sequence[tuple[str, Any]]) -> str:

@@ -539,11 +539,12 @@ def _sensitivity(ev: Any, sensitivity: Any, lang: str, fmt: str = "svg") -> str:
         return f"<h2 id='sensitivity'>{_t('sensitivity', lang)}</h2>" + body
     p = sd.judgments_perturb
     parts = [f"<h2 id='sensitivity'>{_t('sensitivity', lang)}</h2>"]
-    note = text("html.sens_note", lang, draws=sd.draws, seed=sd.seed, prob=f"{p.probability:g}")
+    note = (text("html.sens_note_points", lang, draws=sd.draws, seed=sd.seed) if ev.system.weighting == "points"
+            else text("html.sens_note", lang, draws=sd.draws, seed=sd.seed, prob=f"{p.probability:g}"))
     parts.append(f"<p class='note'>{_e(note)}</p>")
-    parts_ = [(text("html.judgment_perturbation", lang), p),
-              (text("html.panel_bootstrap", lang), sd.judgments_bootstrap),
-              (text("html.respondent_bootstrap", lang), sd.respondents)]
+    names = {"perturb": "html.judgment_perturbation", "panel": "html.panel_bootstrap",
+             "respondents": "html.respondent_bootstrap"}
+    parts_ = [(text(names[k], lang), part) for k, part in nv.sensitivity_parts(ev, sd)]
     grades = list(sd.grades)
     rows = []
     for name, part in parts_:
@@ -551,17 +552,17 @@ def _sensitivity(ev: Any, sensitivity: Any, lang: str, fmt: str = "svg") -> str:
                      f"{part.rating_stays * 100:.1f}%"] + [f"{part.grade_shares.get(g, 0.0) * 100:.1f}%" for g in grades])
     parts.append(_table(["", (text("html.mean_100_pt", lang)), (text("html.95_interval", lang)),
                          (text("html.rating_unchanged", lang))] + [_e(g) for g in grades], rows))
-    # dimension weights under judgment uncertainty
-    rows = []
-    dw = dict(zip(ev.dimension_table["dimension"], ev.dimension_table["weight"]))
-    for k, d in enumerate(p.dimensions):
-        b = sd.judgments_bootstrap
-        rows.append([_e(d), _e(ev.system.label(d, lang)), _num(dw.get(d)),
-                     f"{_num(p.dimension_weight_low[k])} – {_num(p.dimension_weight_high[k])}",
-                     f"{_num(b.dimension_weight_low[k])} – {_num(b.dimension_weight_high[k])}"])
-    parts.append(f"<h3>{text('html.stability_of_the_dimension_weights', lang)}</h3>")
-    parts.append(_table([_t("code", lang), _t("dimension", lang), _t("weight", lang),
-                         text("html.perturbation_95", lang), text("html.bootstrap_95", lang)], rows))
+    # dimension weights under judgment uncertainty (weights from points do not move)
+    b = sd.judgments_bootstrap
+    if ev.system.weighting == "ahp" and p is not None and b is not None:
+        dw = dict(zip(ev.dimension_table["dimension"], ev.dimension_table["weight"]))
+        rows = [[_e(d), _e(ev.system.label(d, lang)), _num(dw.get(d)),
+                 f"{_num(p.dimension_weight_low[k])} – {_num(p.dimension_weight_high[k])}",
+                 f"{_num(b.dimension_weight_low[k])} – {_num(b.dimension_weight_high[k])}"]
+                for k, d in enumerate(p.dimensions)]
+        parts.append(f"<h3>{text('html.stability_of_the_dimension_weights', lang)}</h3>")
+        parts.append(_table([_t("code", lang), _t("dimension", lang), _t("weight", lang),
+                             text("html.perturbation_95", lang), text("html.bootstrap_95", lang)], rows))
     # weight thresholds
     rows = []
     for w in sd.weights:
