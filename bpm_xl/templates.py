@@ -69,7 +69,7 @@ class Template:
     """An indicator system ready to evaluate, with its weighting, scoring standards and source.
 
     ``rules``: the 评分标准 of every data indicator (code -> DataRule); ``units``: the unit of
-    each measured value; ``caps``: optional score caps (applied only when asked); ``source_zh``
+    each measured value, a (zh, en) pair ("" for a rate or a yes/no); ``caps``: optional score caps (applied only when asked); ``source_zh``
     / ``source_en``: the document followed and what of it is common practice;
     ``weighting``: ``"points"`` (分值) or ``"ahp"`` (the panel's judgments).
     """
@@ -77,7 +77,7 @@ class Template:
     name: str
     system: IndicatorSystem
     rules: Mapping[str, DataRule]
-    units: Mapping[str, str]
+    units: Mapping[str, tuple[str, str]]
     caps: tuple[Cap, ...]
     source_zh: str
     source_en: str
@@ -91,6 +91,9 @@ class Template:
 
     def title(self, lang: str = "zh") -> str:
         return pick((self.title_zh, self.title_en), lang)
+
+    def unit(self, code: str, lang: str = "zh") -> str:
+        return pick(self.units.get(code, ("", "")), lang)
 
 
 # -- the 10号 project frame -------------------------------------------------------------
@@ -131,7 +134,7 @@ _PROJECT_INDICATORS: tuple[tuple[Any, ...], ...] = (
     ("O21", "质量达标率", "Quality pass rate", "O2", "check", "data", 10, ("deduct", 1, 5), ""),
     # 完成及时性 measured as days of delay: full on time, each day late loses 5 % of the mark.
     ("O31", "完成及时性", "Timely completion (days late)", "O3", "do", "data", 10,
-     ("deduct", 0, 0.05, "lower"), "天"),
+     ("deduct", 0, 0.05, "lower"), ("天", "days")),
     # 成本节约率 = (budgeted cost - actual cost) / budgeted cost: full at 0 or more, 0 at 10 % over.
     ("O41", "成本节约率", "Cost saving rate", "O4", "check", "data", 8, ("linear", -0.1, 0), ""),
     ("B11", "社会效益", "Social benefits", "B1", "check", "expert", 6, None, ""),
@@ -212,7 +215,7 @@ def _from_rows(name: str, dims: Any, groups: Any, rows: Any, caps: tuple[Cap, ..
                source: tuple[str, str], title: tuple[str, str]) -> Template:
     system = _points_system(dims, groups, rows)
     rules = {r[0]: _rule(r[7]) for r in rows if r[5] == "data"}
-    units = {r[0]: r[8] for r in rows if r[5] == "data"}
+    units = {r[0]: tuple(r[8]) if r[8] else ("", "") for r in rows if r[5] == "data"}
     return Template(name, system, MappingProxyType(rules), MappingProxyType(units), caps, source[0], source[1],
                     system.weighting, title[0], title[1])
 
@@ -281,13 +284,13 @@ def template_inputs(name: str, experts: Sequence[Expert], *, values: Mapping[str
                     expert_scores: Mapping[str, Mapping[str, Any]] | None = None,
                     direct_scores: Mapping[str, Any] | None = None, survey: pd.DataFrame | None = None,
                     judgments: Mapping[str, Mapping[str, Any]] | None = None, caps: bool = False,
-                    settings: Settings | None = None, title: str = "") -> EvaluationInputs:
+                    settings: Settings | None = None, title: str = "", lang: str = "zh") -> EvaluationInputs:
     """EvaluationInputs of template ``name``: every input blank (pending) unless given.
 
     ``values``: measured values of data indicators (code -> cell value); ``direct_scores``:
     code -> score or :class:`bpm_xl.leaves.DirectScore`; ``survey``: answer columns of the
     survey indicators (none: no answers yet); ``caps``: put the template's caps in the
-    settings. The panel (``experts``) is the caller's: a template names no experts. A template
+    settings; ``lang``: the language of the title and the units. The panel (``experts``) is the caller's: a template names no experts. A template
     weighted by AHP needs the panel's ``judgments`` before :func:`bpm_xl.evaluate` runs.
     """
     t = get(name)
@@ -296,7 +299,7 @@ def template_inputs(name: str, experts: Sequence[Expert], *, values: Mapping[str
     if unknown:
         raise ModelError(f"template {t.name}: {', '.join(unknown)} is not a data indicator of the template",
                          argument="values")
-    data = {code: DataEntry(values.get(code), rule, t.units.get(code, "")) for code, rule in t.rules.items()}
+    data = {code: DataEntry(values.get(code), rule, t.unit(code, lang)) for code, rule in t.rules.items()}
     direct = {c: v if isinstance(v, DirectScore) else DirectScore(v) for c, v in (direct_scores or {}).items()}
     if survey is None:
         survey = pd.DataFrame(columns=[i.code for i in t.system.ordered_indicators() if i.kind == "survey"],
@@ -305,5 +308,5 @@ def template_inputs(name: str, experts: Sequence[Expert], *, values: Mapping[str
     if caps:
         s = replace(s, caps=(*s.caps, *t.caps))
     return EvaluationInputs(system=t.system, settings=s, experts=tuple(experts), judgments=dict(judgments or {}),
-                            delphi_rounds=(), survey=survey, title=title or t.title(), data=data,
+                            delphi_rounds=(), survey=survey, title=title or t.title(lang), data=data,
                             expert_scores=dict(expert_scores or {}), direct_scores=direct)

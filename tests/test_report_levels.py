@@ -188,3 +188,13 @@ def test_sensitivity_of_a_points_system_speaks_of_the_respondents_only():
     study = evaluate(load_example())
     sd = sensitivity.analyse(load_example(), draws=20, evaluation=study)
     assert [k for k, _ in nv.sensitivity_parts(study, sd)] == ["perturb", "panel", "respondents"]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_data_problem_states_its_measured_value_and_standard(lang):
+    ev = evaluate(project_inputs(caps=False))
+    by_stage, _ = nv.problems_by_stage(ev, lang)
+    p12 = next(p for ps in by_stage.values() for p in ps if "P12" in p)
+    rule = ev.inputs.data["P12"].rule
+    clause = text("cause_data", lang, value="0.65", unit="", standard=rule.describe(lang), pct="20.0%")
+    assert clause[1:] in p12       # the English cause opens a sentence: its first letter is capitalised

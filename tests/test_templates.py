@@ -131,3 +131,11 @@ def test_project_execution_rate_of_65_percent_caps_the_total_at_79():
     assert ev.cap.uncapped_score100 == pytest.approx(_expected_score100(), rel=1e-12)
     assert ev.score100 == pytest.approx(79.0)
     assert ev.rating.grade == "C"
+
+
+@pytest.mark.parametrize("lang, unit", [("zh", "天"), ("en", "days")])
+def test_units_and_title_follow_the_language(lang, unit):
+    inputs = templates.template_inputs("project", PANEL, lang=lang)
+    t = templates.get("project")
+    assert inputs.data["O31"].unit == unit and inputs.data["P12"].unit == ""
+    assert inputs.title == t.title(lang) and inputs.title

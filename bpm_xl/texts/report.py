@@ -267,6 +267,8 @@ REPORT: dict[str, tuple[str, str]] = {
                        "the Delphi panel rated its importance {mean}: a weakness to close first"),
     "cause_expert#4": ("专家曾把该指标列为重要事项（重要性均值 {mean}），应作为整改重点",
                        "the experts counted it as important (mean importance {mean}); make it a priority of the rectification"),
+    "cause_data": ("实测值为 {value}{unit}，按评分标准（{standard}）只得满分的 {pct}",
+                   "its measured value is {value}{unit}, which the scoring standard ({standard}) gives {pct} of the full mark"),
     "cause_join": ("；", "; "),
     "cause_end": ("。", "."),
     "others": ("此外，{items}也低于 {line:g} 分，合计失分 {lost} 分，已一并列入附件1。",

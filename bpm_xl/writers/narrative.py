@@ -532,6 +532,11 @@ def cause(ev: Any, f: Any, lang: str, used: dict[str, int] | None = None) -> str
 
     parts = []
     lo = ev.settings.scale_min
+    ds = (getattr(ev, "data_scores", None) or {}).get(f.code)
+    if ds is not None:
+        unit = getattr((getattr(ev.inputs, "data", {}) or {}).get(f.code), "unit", "") or ""
+        parts.append(text("cause_data", lang, value=value_text(ds.value, ds.rule, lang), unit=f" {unit}" if unit else "",
+                          standard=ds.rule.describe(lang), pct=pct(ds.fraction)))
     if math.isfinite(f.low_share):
         key = "cause_low" if f.low_share >= 0.15 else "cause_few"
         parts.append(variant(key, nxt(key), lang, share=pct(f.low_share), lo=lo, lo2=lo + 1))
