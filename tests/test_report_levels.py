@@ -198,3 +198,13 @@ def test_a_data_problem_states_its_measured_value_and_standard(lang):
     rule = ev.inputs.data["P12"].rule
     clause = text("cause_data", lang, value="0.65", unit="", standard=rule.describe(lang), pct="20.0%")
     assert clause[1:] in p12       # the English cause opens a sentence: its first letter is capitalised
+
+
+def test_points_weighting_has_no_consistency_table(tmp_path):
+    ev, doc = _docx(tmp_path, project_inputs(caps=False), "zh")
+    heads = [[c.text for c in t.rows[0].cells] for t in doc.tables]
+    matrix_head = [text(k, "zh") for k in ("th_matrix", "th_order", "th_lambda", "th_ci", "th_ri", "th_crr", "th_pass")]
+    assert matrix_head not in heads
+    assert f"<p>{text('consistency_points', 'zh')}</p>" in render_html(ev, "zh")
+    _, study = _docx(tmp_path, load_example(), "zh")
+    assert matrix_head in [[c.text for c in t.rows[0].cells] for t in study.tables]

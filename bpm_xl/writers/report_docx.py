@@ -534,6 +534,19 @@ def _annex(doc: Any, ctx: ReportContext) -> None:
     _table(doc, [text(k, lang) for k in ("th_code", "th_name", "th_stage", "th_local", "th_weight_global")], rows,
            numeric_from=3, widths=(1.4, 6.2, 2.2, 3.0, 3.0))
     doc.add_heading(text("annex3", lang), level=2)
+    if ev.system.weighting == "points":   # weights from points: no judgment matrices to check
+        _para(doc, text("consistency_points", lang))
+    else:
+        _consistency_table(doc, ev, lang)
+    doc.add_heading(text("annex4", lang), level=2)
+    _table(doc, [text("th_term", lang), text("th_meaning", lang)], [list(g) for g in glossary(lang)], widths=(4.5, 11.3))
+    doc.add_heading(text("annex5", lang), level=2)
+    _para(doc, text("audit_intro", lang))
+    _table(doc, [text("th_item", lang), text("th_value", lang)], audit_rows(ctx), widths=(3.5, 12.3))
+
+
+def _consistency_table(doc: Any, ev: Any, lang: str) -> None:
+    """Annex 3: each node's aggregated matrix (order, λmax, CI, RI, CR, pass) and the hierarchy's CR."""
     from ..model import GOAL
 
     rows = []
@@ -547,11 +560,6 @@ def _annex(doc: Any, ctx: ReportContext) -> None:
     rows.append([text("th_hier", lang), "", "", "", "", fix(ev.hierarchy.consistency_ratio, 4), ""])
     _table(doc, [text(k, lang) for k in ("th_matrix", "th_order", "th_lambda", "th_ci", "th_ri", "th_crr", "th_pass")],
            rows, numeric_from=1, widths=(4.0, 1.2, 2.2, 2.2, 2.4, 2.4, 1.4))
-    doc.add_heading(text("annex4", lang), level=2)
-    _table(doc, [text("th_term", lang), text("th_meaning", lang)], [list(g) for g in glossary(lang)], widths=(4.5, 11.3))
-    doc.add_heading(text("annex5", lang), level=2)
-    _para(doc, text("audit_intro", lang))
-    _table(doc, [text("th_item", lang), text("th_value", lang)], audit_rows(ctx), widths=(3.5, 12.3))
 
 
 def annex_weight_rows(ev: Any, lang: str) -> list[list[str]]:

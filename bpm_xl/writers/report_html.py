@@ -269,6 +269,8 @@ def _frac(x: float) -> str:
 def _consistency(ev: Any, lang: str) -> str:
     from ..model import GOAL
 
+    if ev.system.weighting == "points":   # no judgment matrices: nothing to check
+        return f"<h2 id='consistency'>{_t('consistency', lang)}</h2><p>{_e(text('consistency_points', lang))}</p>"
     s = ev.settings
     t = s.cr_threshold
     parts = [f"<h2 id='consistency'>{_t('consistency', lang)}</h2>",
