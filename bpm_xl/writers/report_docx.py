@@ -377,7 +377,7 @@ def _conclusion(doc: Any, ctx: ReportContext) -> None:
     doc.add_heading(text("h_conclusion", lang), level=1)
     doc.add_heading(text("h_scores", lang), level=2)
     head, rows, bold = score_rows(ev, lang)
-    widths = (1.3, 4.6, 1.0, 1.8, 1.9, 1.7, 2.4) if nv.shows_tree(ev) else (1.3, 4.6, 2.2, 1.9, 1.7, 1.9, 2.0)
+    widths = (1.3, 4.4, 1.2, 1.8, 1.9, 1.7, 2.4) if nv.shows_tree(ev) else (1.3, 4.6, 2.2, 1.9, 1.7, 1.9, 2.0)
     _table(doc, head, rows, bold_rows=bold, numeric_from=2, widths=widths)
     head, rows = data_table_rows(ev, lang)
     if rows:
