@@ -139,3 +139,26 @@ def test_units_and_title_follow_the_language(lang, unit):
     t = templates.get("project")
     assert inputs.data["O31"].unit == unit and inputs.data["P12"].unit == ""
     assert inputs.title == t.title(lang) and inputs.title
+
+
+def _full_mark_value(rule):
+    """A value the rule gives full marks, read off its parameters."""
+    if rule.method == "yesno":
+        return "是" if rule.direction == "higher" else "否"
+    if rule.method == "steps":
+        return rule.bounds[0]
+    return rule.p2 if rule.method == "linear" else rule.p1
+
+
+@pytest.mark.parametrize("name", ["project", "department"])
+def test_full_marks_everywhere_give_100_points(name):
+    t = templates.get(name)
+    kinds = {i.code: i.kind for i in t.system.indicators}
+    survey = pd.DataFrame({c: [5, 5] for c, k in kinds.items() if k == "survey"}, dtype=object)
+    inputs = templates.template_inputs(
+        name, PANEL, values={c: _full_mark_value(r) for c, r in t.rules.items()}, survey=survey,
+        direct_scores={c: 5 for c, k in kinds.items() if k == "direct"},
+        expert_scores={c: {"E01": 5, "E02": 5} for c, k in kinds.items() if k == "expert"})
+    ev = evaluate(inputs)
+    assert all(ds.fraction == 1.0 for ds in ev.data_scores.values()) and len(ev.data_scores) == len(t.rules)
+    assert ev.score100 == pytest.approx(100.0, rel=1e-12) and ev.rating.grade == "A"
