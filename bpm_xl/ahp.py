@@ -18,8 +18,9 @@ The leader example (Wikipedia, "Analytic hierarchy process - leader example"):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,9 @@ from .errors import (
     SettingsError,
     cell_ref,
 )
+
+#: A range of cells as a caller gives it: nested lists, an ndarray, a DataFrame, or a scalar.
+Cells = Any
 
 __all__ = [
     "RANDOM_INDEX",
@@ -159,7 +163,7 @@ class BatchAhpResult:
 
 
 # ----------------------------------------------------------------------------- settings
-def _check_table(table) -> str:
+def _check_table(table: Any) -> str:
     key = table.strip().lower() if isinstance(table, str) else table
     if key not in RI_TABLES:
         raise SettingsError(f'random_index: unknown table "{table}"; choose one of '
@@ -167,7 +171,7 @@ def _check_table(table) -> str:
     return key
 
 
-def _check_method(method) -> str:
+def _check_method(method: Any) -> str:
     key = method.strip().lower() if isinstance(method, str) else method
     if key not in METHODS:
         raise SettingsError(f'method: unknown method "{method}"; choose one of {", ".join(METHODS)}')
@@ -251,7 +255,7 @@ def _shown(v: conversion.Invalid) -> str:
     return f'"{v.value}"'
 
 
-def _to_grid(grid, name: str, rule: str = _RULE, error: type[BpmError] = MatrixValueError) -> np.ndarray:
+def _to_grid(grid: Cells, name: str, rule: str = _RULE, error: type[BpmError] = MatrixValueError) -> np.ndarray:
     """Any Excel-like 2D input as a float array (NaN for blanks); the first invalid cell raises."""
     g = conversion.to_grid(grid, name, vector_as="row")
     if g.invalid:
@@ -281,7 +285,7 @@ def _check_values(arr: np.ndarray, name: str, rule: str = _RULE) -> None:
             argument=name, row=int(r) + 1, column=int(c) + 1)
 
 
-def parse_matrix(grid, name: str = "matrix") -> np.ndarray:
+def parse_matrix(grid: Cells, name: str = "matrix") -> np.ndarray:
     """Validate a pairwise comparison range as Excel delivers it and make it reciprocal.
 
     Parameters
@@ -396,13 +400,13 @@ def _complete(a: np.ndarray, name: str) -> np.ndarray:
     ii, jj = np.nonzero(np.triu(missing, 1))
     base = np.where(missing, 1.0, a)
 
-    def fill(x):
+    def fill(x: np.ndarray) -> np.ndarray:
         m = base.copy()
         m[ii, jj] = np.exp(x)
         m[jj, ii] = np.exp(-x)
         return m
 
-    def objective(x):
+    def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
         # d lambda / d a_ij = v_i u_j / (v . u) with u, v the right and left Perron vectors
         m = fill(x)
         lam, u = _principal(m)
@@ -420,7 +424,7 @@ def _complete(a: np.ndarray, name: str) -> np.ndarray:
     return fill(_newton_polish(objective, np.asarray(res.x, dtype=float)))
 
 
-def _newton_polish(objective, x: np.ndarray, steps: int = 10, h: float = 1e-5) -> np.ndarray:
+def _newton_polish(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], x: np.ndarray, steps: int = 10, h: float = 1e-5) -> np.ndarray:
     """Newton steps in log space on lambda_max from BFGS's point, where the optimum is flat.
 
     The gradient is exact (Perron vectors); the Hessian is its central difference. A step is
@@ -454,7 +458,7 @@ def _newton_polish(objective, x: np.ndarray, steps: int = 10, h: float = 1e-5) -
     return x
 
 
-def _one_pair_optimum(slope) -> float:
+def _one_pair_optimum(slope: Callable[[float], float]) -> float:
     """One missing pair: lambda_max is convex in x = log a_ij, so find the zero of its derivative
     ``slope`` by Illinois false position (superlinear, keeps the bracket)."""
     lo, hi = -2.5, 2.5
@@ -488,7 +492,7 @@ def _one_pair_optimum(slope) -> float:
     return lo if glo == 0 else hi if ghi == 0 else x
 
 
-def complete_matrix(matrix, name: str = "matrix") -> np.ndarray:
+def complete_matrix(matrix: Cells, name: str = "matrix") -> np.ndarray:
     """Fill missing judgments with the lambda-max-optimal completion.
 
     The missing pairs x_ij = log a_ij are chosen to minimise the principal eigenvalue, which is
@@ -565,7 +569,7 @@ def _result(a: np.ndarray, method: str, table: str, n_missing: int = 0) -> AhpRe
                      random_index_table=table, method=method, matrix=a, n_missing=n_missing)
 
 
-def ahp_weights(matrix, method: str = "eigen", random_index: str = "cn",
+def ahp_weights(matrix: Cells, method: str = "eigen", random_index: str = "cn",
                 name: str = "matrix") -> AhpResult:
     """Priority weights and consistency of a pairwise comparison matrix.
 
@@ -623,7 +627,8 @@ def weigh_parsed(a: np.ndarray, method: str = "eigen", random_index: str = "cn",
 
 
 # ----------------------------------------------------------------------------- stacks
-def _stack_eigen(a: np.ndarray, tol: float = 1e-14, maxiter: int = 500, squarings: int | None = None):
+def _stack_eigen(a: np.ndarray, tol: float = 1e-14, maxiter: int = 500, squarings: int | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Principal eigenvectors of k positive matrices.
 
     Repeated squaring first (B <- B @ B / sum: 6 or 7 batched products give A**64 or A**128),
@@ -668,7 +673,7 @@ def _stack_eigen(a: np.ndarray, tol: float = 1e-14, maxiter: int = 500, squaring
     return out, lam
 
 
-def _stack_weights(a: np.ndarray, method: str, tol: float = 1e-14):
+def _stack_weights(a: np.ndarray, method: str, tol: float = 1e-14) -> tuple[np.ndarray, np.ndarray]:
     if method == "eigen":
         return _stack_eigen(a, tol)
     if method == "geomean":
@@ -680,7 +685,7 @@ def _stack_weights(a: np.ndarray, method: str, tol: float = 1e-14):
     return w, lam
 
 
-def _stack_cr(lam: np.ndarray, n: int, ri: float):
+def _stack_cr(lam: np.ndarray, n: int, ri: float) -> tuple[np.ndarray, np.ndarray]:
     if n <= 2:
         z = np.zeros_like(lam)
         return z, z.copy()
@@ -688,7 +693,7 @@ def _stack_cr(lam: np.ndarray, n: int, ri: float):
     return ci, (ci / ri if ri > 0 else np.zeros_like(ci))
 
 
-def ahp_batch(matrices, method: str = "eigen", random_index: str = "cn") -> BatchAhpResult:
+def ahp_batch(matrices: Cells, method: str = "eigen", random_index: str = "cn") -> BatchAhpResult:
     """Weights and consistency of k complete matrices at once (k x n x n).
 
     Validation is cheap and vectorised: values must be finite and positive, the diagonal 1 and
@@ -768,7 +773,7 @@ def _set_pair(a: np.ndarray, i: int, j: int, value: float) -> np.ndarray:
     return m
 
 
-def _judgment(a, w, i, j, method, table) -> Judgment:
+def _judgment(a: np.ndarray, w: np.ndarray, i: int, j: int, method: str, table: str) -> Judgment:
     e = a[i, j] * w[j] / w[i]
     if e < 1.0:
         i, j, e = j, i, 1.0 / e
@@ -779,7 +784,7 @@ def _judgment(a, w, i, j, method, table) -> Judgment:
                     scale_value=sv, error=float(e), cr_after=float(cr_after))
 
 
-def _result_of(matrix, method: str, random_index: str, name: str) -> AhpResult:
+def _result_of(matrix: Cells, method: str, random_index: str, name: str) -> AhpResult:
     """An AhpResult computed already (its complete matrix may hold completed values beyond the
     typed-judgment range) is used as is; anything else is parsed and weighed."""
     if isinstance(matrix, AhpResult) and matrix.method == _check_method(method) \
@@ -788,7 +793,7 @@ def _result_of(matrix, method: str, random_index: str, name: str) -> AhpResult:
     return ahp_weights(matrix, method, random_index, name)
 
 
-def inconsistent_judgments(matrix, count: int | None = 3, method: str = "eigen",
+def inconsistent_judgments(matrix: Cells, count: int | None = 3, method: str = "eigen",
                            random_index: str = "cn", name: str = "matrix") -> tuple[Judgment, ...]:
     """The judgments that contribute most to inconsistency.
 
@@ -833,7 +838,7 @@ def inconsistent_judgments(matrix, count: int | None = 3, method: str = "eigen",
     return tuple(_judgment(a, w, *pairs[p], res.method, res.random_index_table) for p in order)
 
 
-def suggest_repair(matrix, threshold: float = 0.10, method: str = "eigen", random_index: str = "cn",
+def suggest_repair(matrix: Cells, threshold: float = 0.10, method: str = "eigen", random_index: str = "cn",
                    max_changes: int | None = None, name: str = "matrix") -> Repair:
     """Change as few judgments as possible so that CR falls below ``threshold``.
 
@@ -883,7 +888,7 @@ def suggest_repair(matrix, threshold: float = 0.10, method: str = "eigen", rando
     pidx = np.arange(npairs)[:, None]
     sidx = np.arange(nscale)[None, :]
 
-    def best_changes(m):
+    def best_changes(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For every pair: the best scale value, the CR with it, the matrix."""
         mats = np.broadcast_to(m, (npairs, nscale, n, n)).copy()
         mats[pidx, sidx, iu[:, None], ju[:, None]] = SAATY_SCALE[None, :]
@@ -893,7 +898,7 @@ def suggest_repair(matrix, threshold: float = 0.10, method: str = "eigen", rando
         s = cr.argmin(axis=1)
         return s, cr[np.arange(npairs), s], mats[np.arange(npairs), s]
 
-    def finish(sequence):
+    def finish(sequence: Sequence[tuple[int, int]]) -> Repair:
         m, changes = a, []
         for p, s in sequence:
             i, j = int(iu[p]), int(ju[p])
@@ -919,7 +924,7 @@ def suggest_repair(matrix, threshold: float = 0.10, method: str = "eigen", rando
     if cr1[best] < threshold:
         return finish([(best, s1[best])])
     if max_changes >= 2 and n <= 10:
-        best_cr, best_seq = math.inf, None
+        best_cr, best_seq = math.inf, [(0, 0)]
         for p in range(npairs):
             s2, cr2, _ = best_changes(mats1[p])
             cr2[p] = math.inf
@@ -928,7 +933,8 @@ def suggest_repair(matrix, threshold: float = 0.10, method: str = "eigen", rando
                 best_cr, best_seq = cr2[q], [(p, s1[p]), (q, s2[q])]
         if best_cr < threshold:
             return finish(best_seq)
-    seq, cr_now = [], res.consistency_ratio
+    seq: list[tuple[int, int]] = []
+    cr_now = res.consistency_ratio
     s, crs, mats = s1, cr1, mats1
     while len(seq) < max_changes:
         p = int(np.argmin(crs))
@@ -943,7 +949,7 @@ def suggest_repair(matrix, threshold: float = 0.10, method: str = "eigen", rando
 
 
 # ----------------------------------------------------------------------------- aggregation
-def _expert_weights(weights, k: int) -> np.ndarray:
+def _expert_weights(weights: Cells, k: int) -> np.ndarray:
     if weights is None:
         return np.full(k, 1.0 / k)
     try:
@@ -960,10 +966,11 @@ def _expert_weights(weights, k: int) -> np.ndarray:
     if w.sum() <= 0:
         raise ScaleError("expert weights: all are 0; weights must be non-negative numbers with a "
                          "positive sum")
-    return w / w.sum()
+    out: np.ndarray = w / w.sum()
+    return out
 
 
-def aggregate_judgments(matrices, weights=None, name: str = "matrices") -> np.ndarray:
+def aggregate_judgments(matrices: Cells, weights: Cells = None, name: str = "matrices") -> np.ndarray:
     """Aggregate individual judgments (AIJ) by the weighted geometric mean.
 
     Parameters
@@ -992,7 +999,7 @@ def aggregate_judgments(matrices, weights=None, name: str = "matrices") -> np.nd
                             weights, name)
 
 
-def aggregate_parsed(mats: Sequence[np.ndarray], weights=None, name: str = "matrices") -> np.ndarray:
+def aggregate_parsed(mats: Sequence[np.ndarray], weights: Cells = None, name: str = "matrices") -> np.ndarray:
     """:func:`aggregate_judgments` of matrices :func:`parse_matrix` already returned."""
     if not mats:
         raise MatrixShapeError(f"{name}: is empty; give at least one expert's matrix")
@@ -1012,10 +1019,11 @@ def aggregate_parsed(mats: Sequence[np.ndarray], weights=None, name: str = "matr
     iu, ju = np.triu_indices(n, 1)
     g[ju, iu] = 1.0 / g[iu, ju]
     np.fill_diagonal(g, 1.0)
-    return g
+    out: np.ndarray = g
+    return out
 
 
-def aggregate_priorities(weight_vectors, weights=None, name: str = "weights") -> np.ndarray:
+def aggregate_priorities(weight_vectors: Cells, weights: Cells = None, name: str = "weights") -> np.ndarray:
     """Aggregate individual priorities (AIP) by the weighted geometric mean, normalised to sum 1.
 
     Parameters
@@ -1052,11 +1060,12 @@ def aggregate_priorities(weight_vectors, weights=None, name: str = "weights") ->
     if g.sum() <= 0:
         raise ScaleError(f"{name}: every element has a zero priority from some expert; {rule} "
                          f"with at least one positive column")
-    return g / g.sum()
+    out: np.ndarray = g / g.sum()
+    return out
 
 
 # ----------------------------------------------------------------------------- hierarchy
-def _tree_node(node: str, entry) -> tuple[list[str], np.ndarray, AhpResult | None]:
+def _tree_node(node: str, entry: Any) -> tuple[list[str], np.ndarray, AhpResult | None]:
     """One node of :func:`hierarchy`'s tree, checked: (children, normalised weights, result)."""
     try:
         children, lw = entry
@@ -1076,7 +1085,7 @@ def _tree_node(node: str, entry) -> tuple[list[str], np.ndarray, AhpResult | Non
     return children, vec / vec.sum() if children else vec, res
 
 
-def hierarchy(tree: Mapping[str, tuple[Sequence[str], AhpResult | Sequence[float]]],
+def hierarchy(tree: Mapping[str, tuple[Sequence[str], AhpResult | Sequence[float] | np.ndarray]],
               root: str) -> HierarchyResult:
     """Global weights of a hierarchy of any depth and its overall consistency ratio.
 
@@ -1125,7 +1134,7 @@ def hierarchy(tree: Mapping[str, tuple[Sequence[str], AhpResult | Sequence[float
     post: list[str] = []
     leaves: list[str] = []
 
-    def visit(node: str, path: tuple[str, ...]):
+    def visit(node: str, path: tuple[str, ...]) -> None:
         st = state.get(node)
         if st == 1:
             raise ModelError(f'tree: "{node}" is its own ancestor ({" > ".join(path + (node,))})')
@@ -1159,7 +1168,7 @@ def hierarchy(tree: Mapping[str, tuple[Sequence[str], AhpResult | Sequence[float
                            consistency_ratio=float(num / den) if den > 0 else 0.0)
 
 
-def _vector(values, name: str, rule: str) -> np.ndarray:
+def _vector(values: Cells, name: str, rule: str) -> np.ndarray:
     arr = _to_grid(values, name)
     if arr.ndim == 2 and min(arr.shape) > 1:
         raise MatrixShapeError(f"{name}: must be a single row or column but is "
@@ -1174,7 +1183,7 @@ def _vector(values, name: str, rule: str) -> np.ndarray:
     return flat
 
 
-def global_weights(parent_weights, local_weights, parents, parent_labels=None) -> np.ndarray:
+def global_weights(parent_weights: Cells, local_weights: Cells, parents: Cells, parent_labels: Cells = None) -> np.ndarray:
     """Two-level global weights: w_i = parent_weights[parent of i] * local_weights[i].
 
     Parameters
@@ -1242,4 +1251,5 @@ def global_weights(parent_weights, local_weights, parents, parent_labels=None) -
             raise ModelError(f'parents: row {i + 1} is "{p}"; parent numbers must be whole numbers '
                              f"from 1 to {pw.size}")
         idx[i] = int(x) - 1
-    return pw[idx] * lw
+    out: np.ndarray = pw[idx] * lw
+    return out

@@ -54,6 +54,10 @@ def system_of(data: Any) -> Any:
 
 
 def hub_nodes(system: Any) -> list[tuple[str, list[str]]]:
+    """The comparison nodes the panel judges: every node with children, or none when the
+    system is weighted by points (分值)."""
+    if system.weighting == "points":
+        return []
     return [(n, list(system.children(n))) for n in system.nodes()]
 
 
@@ -74,13 +78,7 @@ def number(v: Any) -> float | None:
 
 
 def _label(system: Any, code: str, lang: str) -> str:
-    for d in system.dimensions:
-        if d.code == code:
-            return f"{code} {d.name(lang)}"
-    for i in system.indicators:
-        if i.code == code:
-            return f"{code} {i.name(lang)}"
-    return code
+    return f"{code} {system.label(code, lang)}"
 
 
 def _upper(cells: dict, a: str, b: str) -> Any:

@@ -116,13 +116,14 @@ def _headline(console: "Console", ev: "Evaluation", lang: str) -> None:
         console.print(_t(ev.inputs.title, "bold"))
     if r is None:   # scores pending the survey: said, never shown as 0
         bands = ", ".join(f"{b.grade} {b.label(lang)} ≥ {b.lower:g}" for b in s.bands.bands)
-        pending = _t(label("pending", lang), "bold yellow")
+        pending = _t(_pending_word(ev, lang), "bold yellow")
         console.print(Text.assemble(f"{label('total', lang)}: ", pending, f" / {s.scale_max:g}   ",
                                     f"{label('score100', lang)}: ", pending.copy(), "   ",
                                     f"{label('rating', lang)}: ", pending.copy()))
         console.print(_t(f"{bands_title(s.bands.name, lang)}: {bands}"))
         codes = ", ".join(ev.pending[:5]) + (f" … ({len(ev.pending)})" if len(ev.pending) > 5 else "")
-        console.print(_t(label("pending_note", lang, codes=codes), "yellow"))
+        only_survey = all(ev.system.indicator(c).kind == "survey" for c in ev.pending)
+        console.print(_t(label("pending_note" if only_survey else "pending_inputs_note", lang, codes=codes), "yellow"))
         return
     console.print(Text.assemble(
         f"{label('total', lang)}: ", _t(f"{ev.total:.4f}", "bold"), f" / {s.scale_max:g}   ",
@@ -130,6 +131,17 @@ def _headline(console: "Console", ev: "Evaluation", lang: str) -> None:
         f"{label('rating', lang)}: ", _t(f"{r.grade} {r.label(lang)}", "bold")))
     bands = ", ".join(f"{b.grade} {b.label(lang)} ≥ {b.lower:g}" for b in r.bands.bands)
     console.print(_t(f"{bands_title(r.bands.name, lang)}: {bands}"))
+    if ev.cap is not None:
+        console.print(_t(label("cap_note", lang, rule=ev.cap.cap.describe(lang), before=f"{ev.cap.uncapped_score100:.2f}"),
+                         "yellow"))
+    if ev.system.weighting == "points":
+        console.print(_t(label("points_note", lang)))
+
+
+def _pending_word(ev: "Evaluation", lang: str) -> str:
+    """待问卷 while only survey answers are missing, else 待补齐 (a value, an expert's or a direct score)."""
+    only_survey = all(ev.system.indicator(c).kind == "survey" for c in ev.pending)
+    return label("pending" if only_survey else "pending_inputs", lang)
 
 
 def _dimensions(console: "Console", ev: "Evaluation", lang: str) -> None:
@@ -137,14 +149,22 @@ def _dimensions(console: "Console", ev: "Evaluation", lang: str) -> None:
         ("code", "left"), ("name", "left"), ("weight", "right"), ("score", "right"), ("score100", "right"),
         ("contribution", "right"))))
     name_col = pick(("name_zh", "name_en"), lang)
-    pending = label("pending", lang)
+    pending = _pending_word(ev, lang)
 
     def num(x: Any, fmt: str) -> str:
         return pending if x != x else format(x, fmt)   # NaN: the dimension waits for the survey
 
+    groups = ev.group_table
+
+    def add(code: str, row: Any, indent: str) -> None:
+        tb.add_row(_t(indent + code), _t(row[name_col]), f"{row['weight']:.4f}", num(row["score"], ".4f"),
+                   num(row["score100"], ".2f"), num(row["contribution"], ".4f"))
+        if groups is not None:   # the inner groups below it, indented by level
+            for _, g in groups[groups["parent"] == code].iterrows():
+                add(g["code"], g, indent + "  ")
+
     for _, d in ev.dimension_table.iterrows():
-        tb.add_row(_t(d["dimension"]), _t(d[name_col]), f"{d['weight']:.4f}", num(d["score"], ".4f"),
-                   num(d["score100"], ".2f"), num(d["contribution"], ".4f"))
+        add(d["dimension"], d, "")
     console.print(tb)
 
 
@@ -190,7 +210,7 @@ def _priorities(console: "Console", ev: "Evaluation", lang: str, top: int) -> No
     from .model import PDCA_LABELS
 
     if ev.priorities is None:   # weighted gaps need every score
-        console.print(_t(f"{label('priorities', lang)}: {label('pending', lang)}"))
+        console.print(_t(f"{label('priorities', lang)}: {_pending_word(ev, lang)}"))
         return
     tp = _table(label("priorities", lang), tuple((label(k, lang), j) for k, j in (
         ("rank", "right"), ("code", "left"), ("name", "left"), ("stage", "left"), ("wgap", "right"), ("loss", "right"))))
@@ -214,7 +234,8 @@ def print_summary(console: "Console", ev: "Evaluation", lang: str = "zh", sensit
     """The demo/evaluate summary: score, rating and bands, dimensions, CRs, Delphi, priorities."""
     _headline(console, ev, lang)
     _dimensions(console, ev, lang)
-    _consistency(console, ev, lang)
+    if ev.system.weighting == "ahp":   # points nodes have no judgments to check
+        _consistency(console, ev, lang)
     _delphi(console, ev, lang)
     _priorities(console, ev, lang, top)
     if sensitivity is not None:

@@ -29,6 +29,7 @@ import numbers
 import re
 import unicodedata
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -127,11 +128,12 @@ class Grid:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.values.shape  # type: ignore[return-value]
+        return (int(self.values.shape[0]), int(self.values.shape[1]))
 
 
 def _raw_2d(data: Any, name: str, vector_as: str) -> tuple[np.ndarray, tuple[str, ...] | None]:
     labels = None
+    raw: np.ndarray
     if isinstance(data, pd.DataFrame):
         labels = tuple(str(c) for c in data.columns)
         raw = data.to_numpy() if all(k in "fiu" for k in (dt.kind for dt in data.dtypes)) else data.to_numpy(dtype=object)
@@ -233,7 +235,8 @@ def table(data: Any, name: str) -> Grid:
     return g
 
 
-def check_cells(g: Grid, name: str, valid, message, error: type[BpmError] = ScaleError) -> None:
+def check_cells(g: Grid, name: str, valid: Callable[[np.ndarray], np.ndarray], message: Callable[[int, int, str], str],
+                error: type[BpmError] = ScaleError) -> None:
     """Refuse the first cell (row-major) that is invalid or fails ``valid`` (blanks pass).
 
     ``valid`` maps the float array to a boolean mask; ``message(i, j, shown)`` words the
@@ -244,7 +247,8 @@ def check_cells(g: Grid, name: str, valid, message, error: type[BpmError] = Scal
         raise errors[0]
 
 
-def cell_errors(g: Grid, name: str, valid, message, error: type[BpmError] = ScaleError) -> list[BpmError]:
+def cell_errors(g: Grid, name: str, valid: Callable[[np.ndarray], np.ndarray], message: Callable[[int, int, str], str],
+                error: type[BpmError] = ScaleError) -> list[BpmError]:
     """The errors :func:`check_cells` refuses: the first bad cell of each column, in row-major
     order (so the first error is the first bad cell of the whole range)."""
     arr = g.values

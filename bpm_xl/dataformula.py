@@ -104,16 +104,16 @@ class Expr:
     def _cmp(self, o: Any, op: str, f: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Expr:
         return self._bin(o, op, lambda a, b: np.where(np.isnan(a) | np.isnan(b), np.nan, f(a, b).astype(float)))
 
-    def __ge__(self, o: Any) -> Expr:  # type: ignore[override]
+    def __ge__(self, o: Any) -> Expr:
         return self._cmp(o, ">=", np.greater_equal)
 
-    def __gt__(self, o: Any) -> Expr:  # type: ignore[override]
+    def __gt__(self, o: Any) -> Expr:
         return self._cmp(o, ">", np.greater)
 
-    def __le__(self, o: Any) -> Expr:  # type: ignore[override]
+    def __le__(self, o: Any) -> Expr:
         return self._cmp(o, "<=", np.less_equal)
 
-    def __lt__(self, o: Any) -> Expr:  # type: ignore[override]
+    def __lt__(self, o: Any) -> Expr:
         return self._cmp(o, "<", np.less)
 
     def equals(self, o: Any) -> Expr:
@@ -143,16 +143,17 @@ def _is_number(v: Any) -> bool:
 
 def _num(a: Any) -> np.ndarray:
     """As a number the way arithmetic reads a cell: numbers and logicals; anything else an error (NaN)."""
-    a = np.asarray(a)
-    if a.dtype.kind in "fiub":
-        return a.astype(np.float64)
-    return np.array([float(v) if isinstance(v, (numbers.Real, np.bool_)) else np.nan for v in a.ravel()],
-                    dtype=np.float64).reshape(a.shape)
+    arr: np.ndarray = np.asarray(a)
+    if arr.dtype.kind in "fiub":
+        return arr.astype(np.float64)
+    out: np.ndarray = np.array([float(v) if isinstance(v, (numbers.Real, np.bool_)) else np.nan for v in arr.ravel()],
+                               dtype=np.float64).reshape(arr.shape)
+    return out
 
 
 def _obj(a: Any) -> np.ndarray:
-    a = np.asarray(a)
-    return a if a.dtype == object else a.astype(object)
+    arr: np.ndarray = np.asarray(a)
+    return arr if arr.dtype == object else arr.astype(object)
 
 
 def _eq(x: Any, y: Any) -> float:

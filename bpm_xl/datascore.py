@@ -102,7 +102,7 @@ NO_WORDS = ("否", "no", "false", "0")
 MAX_STEPS = 20
 
 #: What p1 and p2 mean for each method (None: the method takes no such parameter).
-_PARAMS = {
+_PARAMS: dict[str, tuple[str | None, str | None]] = {
     "linear": ("value scoring 0", "value scoring full"),
     "ratio": ("target", None),
     "steps": ("bounds", "fractions"),
@@ -157,6 +157,13 @@ def _unit(per: float) -> float:
     return 10.0 ** math.floor(math.log10(0.1 / per) + 1e-9)
 
 
+def _given(p: float | None) -> float:
+    """A parameter the rule's method requires (:func:`data_rule` never leaves it None)."""
+    if p is None:
+        raise ScoringRuleError("the scoring standard lacks a parameter its method needs")
+    return p
+
+
 def _describe(r: DataRule, lang: str) -> str:
     way = "higher" if r.direction == "higher" else "lower"
     p1 = "" if r.p1 is None else f"{r.p1:g}"
@@ -169,8 +176,8 @@ def _describe(r: DataRule, lang: str) -> str:
         parts = [text("rule_step", lang, op=op, b=f"{b:g}", pct=_pct(f)) for b, f in zip(r.bounds, r.fractions)]
         rule = text("semi", lang).join([*parts, text(f"rule_steps_rest_{way}", lang)])
     elif r.method == "deduct":
-        u = _unit(r.p2)
-        rule = text(f"rule_deduct_{way}", lang, p1=p1, u=f"{u:g}", pct=_pct(r.p2 * u))
+        u = _unit(_given(r.p2))
+        rule = text(f"rule_deduct_{way}", lang, p1=p1, u=f"{u:g}", pct=_pct(_given(r.p2) * u))
     else:
         rule = text(f"rule_yesno_{way}", lang)
     return pick(METHOD_LABELS[r.method], lang) + text("colon", lang) + rule
@@ -283,7 +290,7 @@ def _direction(direction: Any) -> str | None:
                         argument="direction")
 
 
-def _at(data: Any, k: int) -> dict[str, int]:
+def _at(data: Any, k: int) -> dict[str, Any]:
     """The place of item ``k`` (0-based) of a steps range: its column in a range of one row, else its row."""
     shape = np.shape(np.asarray(data, dtype=object)) if isinstance(data, (list, tuple, np.ndarray)) else ()
     return {"column": k + 1} if len(shape) == 2 and shape[0] == 1 and shape[1] > 1 else {"row": k + 1}
@@ -389,14 +396,14 @@ def data_rule(method: Any, p1: Any = None, p2: Any = None, direction: Any = None
         _unused(p1, names[0], m)
         _unused(p2, names[1], m)
         return DataRule(m, d)
-    x1 = _number(p1, n1, _PARAMS[m][0], f"{m} needs it", names[0])
+    x1 = _number(p1, n1, str(_PARAMS[m][0]), f"{m} needs it", names[0])
     if m == "ratio":
         _unused(p2, names[1], m)
         if x1 <= 0:
             raise ScoringRuleError(f"{n1}: {x1:g}; the target must be above 0 (use linear for a target of 0)",
                                    argument=names[0])
         return DataRule(m, d, p1=x1)
-    x2 = _number(p2, n2, _PARAMS[m][1], f"{m} needs it", names[1])
+    x2 = _number(p2, n2, str(_PARAMS[m][1]), f"{m} needs it", names[1])
     if m == "linear":
         if x1 == x2:
             raise ScoringRuleError(f"{n2}: {x2:g} equals {n1}; the values scoring 0 and full must differ",
@@ -450,17 +457,21 @@ def fractions(x: Any, rule: DataRule) -> np.ndarray:
     """The fraction of the full mark for each value in ``x`` (read values) under one rule."""
     x = np.asarray(x, dtype=np.float64)
     higher = rule.direction == "higher"
+    f: np.ndarray
     if rule.method == "linear":
-        f = (x - rule.p1) / (rule.p2 - rule.p1)
+        p1, p2 = _given(rule.p1), _given(rule.p2)
+        f = (x - p1) / (p2 - p1)
     elif rule.method == "ratio":
+        p1 = _given(rule.p1)
         if higher:
-            f = x / rule.p1
+            f = x / p1
         else:
             with np.errstate(divide="ignore"):
-                f = np.where(x <= rule.p1, 1.0, rule.p1 / np.where(x <= rule.p1, 1.0, x))
+                f = np.where(x <= p1, 1.0, p1 / np.where(x <= p1, 1.0, x))
     elif rule.method == "deduct":
-        shortfall = np.maximum(rule.p1 - x, 0.0) if higher else np.maximum(x - rule.p1, 0.0)
-        f = 1.0 - rule.p2 * shortfall
+        p1, p2 = _given(rule.p1), _given(rule.p2)
+        shortfall = np.maximum(p1 - x, 0.0) if higher else np.maximum(x - p1, 0.0)
+        f = 1.0 - p2 * shortfall
     elif rule.method == "steps":
         b = np.asarray(rule.bounds)
         reached = (x[..., None] >= b) if higher else (x[..., None] <= b)
@@ -468,7 +479,7 @@ def fractions(x: Any, rule: DataRule) -> np.ndarray:
         f = np.where(reached.any(axis=-1), np.asarray(rule.fractions)[first], 0.0)   # ... or none: 0
     else:  # yesno
         f = x if higher else 1.0 - x
-    return np.clip(f, 0.0, 1.0)
+    return np.asarray(np.clip(f, 0.0, 1.0), dtype=np.float64)
 
 
 def _scale(scale_max: Any) -> float:

@@ -26,6 +26,8 @@ Any other exception is a bug and must stay visible.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "BpmError",
     "MatrixShapeError",
@@ -78,10 +80,10 @@ class BpmError(ValueError):
                                        f"cell {self.cell}" if self.cell else "") if p)
         return f"{self.file}: {where}: {self.message}" if self.file else f"{where}: {self.message}"
 
-    def __reduce__(self):  # picklable with its fields (multiprocessing, copy)
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable with its fields (multiprocessing, copy)
         return (_rebuild, (type(self), self.message, self.fields()))
 
-    def fields(self) -> dict[str, object]:
+    def fields(self) -> dict[str, Any]:
         """The structured place: argument, row, column, file, sheet, cell."""
         return {k: getattr(self, k) for k in ("argument", "row", "column", "file", "sheet", "cell")}
 
@@ -95,7 +97,7 @@ class BpmError(ValueError):
         return new
 
 
-def _rebuild(cls, message, fields):
+def _rebuild(cls: type[BpmError], message: str, fields: dict[str, Any]) -> BpmError:
     return cls(message, **fields)
 
 

@@ -755,6 +755,13 @@ def _to_dict(ev: Evaluation) -> dict[str, Any]:
         },
         "indicators": _frame_records(ev.indicator_table),
         "dimensions": _frame_records(ev.dimension_table),
+        "groups": None if ev.group_table is None else _frame_records(ev.group_table),
+        "weighting": ev.system.weighting,
+        "cap": None if ev.cap is None else ev.cap.to_dict(),
+        "data": {code: {"value": d.value, "fraction": d.fraction, "score": d.score, "method": d.method,
+                        "direction": d.rule.direction, "parameters": {k: list(v) if isinstance(v, tuple) else v for k, v in d.parameters.items()},
+                        "standard_zh": d.rule.describe("zh"), "standard_en": d.rule.describe("en")}
+                 for code, d in ev.data_scores.items()},
         "fuzzy": None if ev.fuzzy is None else {
             "b": [float(v) for v in ev.fuzzy.b],
             "grade_index": int(ev.fuzzy.grade_index),

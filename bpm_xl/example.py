@@ -29,7 +29,8 @@ def _raw() -> str:
 
 def example_data() -> dict[str, Any]:
     """The example as plain JSON data (a fresh copy each call)."""
-    return json.loads(_raw())
+    data: dict[str, Any] = json.loads(_raw())
+    return data
 
 
 def load_example(settings: Settings | None = None, lang: str = "zh") -> EvaluationInputs:

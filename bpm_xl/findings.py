@@ -91,11 +91,11 @@ def problem_line(value: Any) -> float:
 
 
 def _low_shares(inputs: Any, codes: list[str], scale_min: float) -> dict[str, float]:
-    survey = getattr(inputs, "survey", None)
+    survey: Any = getattr(inputs, "survey", None)
     out: dict[str, float] = {}
     for c in codes:
         try:
-            col = np.asarray(survey[c], dtype=float)
+            col: np.ndarray = np.asarray(survey[c], dtype=np.float64)
         except (KeyError, TypeError, ValueError, IndexError):
             out[c] = float("nan")
             continue

@@ -318,7 +318,7 @@ def _points(v: Any, name: str, row: int, code: str) -> float | None:
     return float(x)
 
 
-def _from_rows(cls: type, numbered: list[tuple[int, dict[str, Any]]], name: str) -> "IndicatorSystem":
+def _from_rows(cls: type[IndicatorSystem], numbered: list[tuple[int, dict[Any, Any]]], name: str) -> IndicatorSystem:
     rows = [(k, row, _text(row.get("code"))) for k, row in numbered]
     rows = [(k, row, code) for k, row, code in rows if code]
     parents = {_text(row.get("parent")) for _, row, _ in rows} - {""}
@@ -377,8 +377,8 @@ def _from_rows(cls: type, numbered: list[tuple[int, dict[str, Any]]], name: str)
     try:
         return cls(tuple(dims.values()), tuple(inds), groups=tuple(groups))
     except ModelError as exc:  # name the table's row, not the indicator's position
-        row = at[exc.row - 1] if exc.row and exc.row <= len(at) else exc.row
-        raise ModelError(exc.message, **{**exc.fields(), "argument": name, "row": row}) from None
+        at_row = at[exc.row - 1] if exc.row and exc.row <= len(at) else exc.row
+        raise ModelError(exc.message, **{**exc.fields(), "argument": name, "row": at_row}) from None
 
 
 def _validate(system: IndicatorSystem) -> None:

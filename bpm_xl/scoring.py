@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Sequence
+from typing import Any
 from dataclasses import dataclass
 
 import numpy as np
@@ -216,7 +217,7 @@ MOF_BANDS = RatingBands(
 """The Ministry of Finance rule (财预〔2020〕10号): 优 >= 90, 良 80-90, 中 60-80, 差 < 60."""
 
 
-def bands_from_table(rows: object, name: str = "custom") -> RatingBands:
+def bands_from_table(rows: pd.DataFrame | Sequence[Any], name: str = "custom") -> RatingBands:
     """Build a rating rule from a table such as a worksheet range.
 
     Parameters
@@ -588,8 +589,8 @@ def _memberships(arr: np.ndarray, lo: float, hi: float) -> np.ndarray:
     have = ~np.isnan(arr)
     idx = (hi - np.where(have, arr, hi)).astype(np.int64) + np.arange(arr.shape[1])[None, :] * n_grades
     counts = np.bincount(idx[have], minlength=arr.shape[1] * n_grades).reshape(arr.shape[1], n_grades)
-    counts = counts.astype(np.float64)
-    return counts / counts.sum(axis=1, keepdims=True)
+    shares: np.ndarray = counts.astype(np.float64) / counts.sum(axis=1, keepdims=True)
+    return shares
 
 
 def survey_summary(responses: object, scale_min: float = 1, scale_max: float = 5,

@@ -162,19 +162,23 @@ def form_layout(nodes: Sequence[tuple[str, Sequence[str]]], codes: Sequence[str]
 
 
 def fingerprint(system_rows: Sequence[dict[str, Any]]) -> str:
-    """A short digest of the indicator system (dimension, code and names of every indicator, in order)."""
+    """A short digest of the indicator system (dimension, code and names of every row, in order;
+    the parent code and type where a row has them, so a reshaped tree is a different system)."""
     keys = ("dimension", "dimension_zh", "dimension_en", "code", "name_zh", "name_en")
-    rows = [[str(r.get(k) or "") for k in keys] for r in system_rows]
+    rows = []
+    for r in system_rows:
+        row = [str(r.get(k) or "") for k in keys]
+        parent, kind = str(r.get("parent") or ""), str(r.get("kind") or "")
+        if parent or kind not in ("", "survey", "问卷"):
+            row += [parent, kind]
+        rows.append(row)
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
 
 
 def node_title(node: str, system: Any, lang: str) -> str:
     if node == "GOAL":
         return getattr(system, pick(("goal_zh", "goal_en"), lang), "") or text("overall_goal", lang)
-    for d in system.dimensions:
-        if d.code == node:
-            return f"{d.code} {pick((d.name_zh, d.name_en), lang)}"
-    return node
+    return f"{node} {system.label(node, lang)}"
 
 
 @dataclass(frozen=True)

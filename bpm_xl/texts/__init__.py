@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from . import report, shell, workbook
 
@@ -43,7 +43,10 @@ def _index(lang: str) -> int:
         raise ValueError(f"lang: {lang!r} is not one of {', '.join(LANGS)}") from None
 
 
-def pick(pair: tuple[Any, Any] | list[Any], lang: str) -> Any:
+T = TypeVar("T")
+
+
+def pick(pair: tuple[T, T] | list[T], lang: str) -> T:
     """The ``lang`` member of a ``(zh, en)`` pair held outside the catalogue (data such as an
     indicator's two names, a label pair stored with a result)."""
     return pair[_index(lang)]

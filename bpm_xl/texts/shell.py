@@ -44,10 +44,20 @@ SHELL: dict[str, tuple[str, str]] = {
     "console.sens_r": ("答卷重抽样", "respondent bootstrap"),
     "console.stays": ("等级不变", "rating unchanged"),
     "console.pending": ("待问卷", "pending survey"),
+    "console.pending_inputs": ("待补齐", "pending"),
     "console.pending_note": ("问卷尚未导入或有指标无人作答（{codes}）：指标得分、总分、百分制得分和等级待问卷导入后计算；"
                              "权重、一致性检验和德尔菲统计已计算。",
                              "No survey answers yet for {codes}: indicator scores, total, 100-point score and grade "
                              "are pending the survey; weights, consistency and Delphi figures are computed."),
+    "console.pending_inputs_note": ("尚有指标缺少得分依据（{codes}）：问卷未作答、数据未填写、专家未评分或未填直接评分；"
+                                    "总分、百分制得分和等级待补齐后计算；权重和一致性检验已计算。",
+                                    "Some indicators have nothing to score yet ({codes}): no survey answer, no measured "
+                                    "value, no expert score or no direct score; total, 100-point score and grade wait for "
+                                    "them; weights and consistency are computed."),
+    "console.cap_note": ("得分上限：{rule}；未封顶时百分制得分为 {before}。",
+                         "Score cap: {rule}; without it the 100-point score would be {before}."),
+    "console.points_note": ("权重按分值计算：各指标分值占总分值的比例（未使用判断矩阵）。",
+                            "Weights from points: each indicator's points as a share of all points (no judgment matrices)."),
     "console.bands_named": ("{bands}（{name}）", "{bands} ({name})"),
     # the form and survey commands (cli_collect.py); the consistency feedback files (writers/feedback.py)
     "console.dry_run": ("试运行：未写入任何文件", "dry run: nothing written"),
