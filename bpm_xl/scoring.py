@@ -45,6 +45,7 @@ __all__ = [
     "weighted_score",
     "membership_matrix",
     "survey_summary",
+    "survey_values",
     "FuzzyResult",
     "fuzzy_evaluation",
     "improvement_priorities",
@@ -391,6 +392,17 @@ def _survey(
     if errors:
         raise errors[0]
     return g.values, g.labels
+
+
+def survey_values(responses: object, scale_min: float = 1, scale_max: float = 5, name: str = "responses",
+                  allow_empty: bool = False) -> np.ndarray:
+    """The answers as a validated respondents x indicators float array (NaN = blank), refused as
+    :func:`survey_summary` refuses them (text, off the scale).
+
+    >>> survey_values([[5, None], ["4", 3]]).tolist()
+    [[5.0, nan], [4.0, 3.0]]
+    """
+    return _survey(responses, scale_min, scale_max, name, allow_empty=allow_empty)[0]
 
 
 def _survey_errors(responses: object, scale_min: float, scale_max: float, name: str, integer: bool = False,

@@ -19,13 +19,19 @@ Three questions, one call (:func:`analyse`), all vectorised over draws and seede
    Each draw is aggregated exactly as :func:`bpm_xl.evaluate` does (AIJ weighted geometric mean
    of the judgments, or AIP weighted geometric mean of the priorities; expert weights
    authority-normalised or equal as the settings say), every node is weighed with
-   :func:`bpm_xl.ahp.ahp_batch` on a ``draws x n x n`` stack, global weights follow, and the
-   total is recomputed with the indicator mean scores held at the evaluation's values.
+   :func:`bpm_xl.ahp.ahp_batch` on a ``draws x n x n`` stack, global weights follow (the
+   product of the local weights down each indicator's route, at every node of a tree of any
+   depth), and the total is recomputed with the indicator scores held at the evaluation's
+   values. A node weighed by points (分值) has no judgments and keeps its weights.
 
 2. **Respondent uncertainty**: the survey's respondents are resampled with replacement
    (multinomial counts per draw, blanks skipped as in :func:`bpm_xl.scoring.indicator_scores`);
-   the weights are held at the evaluation's values. Percentile intervals of the total and of
-   each dimension's score.
+   the weights are held at the evaluation's values. Only the indicators scored by the survey
+   move: data, expert and direct indicators keep their scores. Percentile intervals of the
+   total and of each dimension's score.
+
+   In both, a score cap that applies to the evaluation (a condition on a measured value, which
+   no draw changes) cuts every draw's total as it cuts the evaluation's.
 
 3. **Weight sensitivity**, analytic: how far a first-level dimension's weight must move, the
    other dimensions rescaled proportionally, before the rating changes (see
@@ -326,14 +332,20 @@ class _Node:
 
 
 def _base(evaluation) -> tuple[list[_Node], dict[str, Any]]:
+    """The judged nodes (those weighed by points have fixed weights, kept in ``info["fixed"]``)
+    and the evaluation's figures the draws start from."""
     s = evaluation.settings
     system = evaluation.system
     panel = [e.code for e in evaluation.inputs.experts]
     ew = np.asarray(evaluation.expert_weights, dtype=float)
     nodes = []
+    fixed = {}
     for code in system.nodes():
         nr = evaluation.nodes[code]
         n = len(nr.children)
+        if not nr.expert_results:      # weighed by points (分值): nothing to perturb or resample
+            fixed[code] = np.asarray(nr.weights, dtype=float)
+            continue
         iu, ju = np.triu_indices(n, 1)
         mats = np.stack([np.asarray(r.matrix, dtype=float) for r in nr.expert_results])
         given = np.stack([~np.isnan(m)[iu, ju] for m in nr.parsed]) if n > 1 \
@@ -344,21 +356,53 @@ def _base(evaluation) -> tuple[list[_Node], dict[str, Any]]:
         nodes.append(_Node(code, n, logs, given, sidx, eidx, ew[eidx]))
     table = evaluation.indicator_table
     dims = list(system.dimension_codes)
+    codes = tuple(system.codes)
+    # each indicator's route from the goal: (node, index of the next step among its children)
+    routes = []
+    for c in codes:
+        chain = [*system.path(c), c]
+        routes.append(tuple((system.parent_of(x), system.children(system.parent_of(x)).index(x)) for x in chain))
     info = {
         "settings": s,
-        "codes": tuple(system.codes),
+        "codes": codes,
         "dims": tuple(dims),
         "parent": np.array([dims.index(d) for d in table["dimension"]]),
         "local": table["local_weight"].to_numpy(float),
+        "within": _within(evaluation, routes),
+        "routes": tuple(routes),
+        "fixed": fixed,
         "gw": table["global_weight"].to_numpy(float),
         "dim_w": evaluation.dimension_table["weight"].to_numpy(float),
         "dim_score": evaluation.dimension_table["score"].to_numpy(float),
         "means": table["mean_score"].to_numpy(float),
+        "survey": np.array([system.indicator(c).kind == "survey" for c in codes], dtype=bool),
+        "cap": _cap_total(evaluation),
         "total": float(evaluation.total),
         "grade": evaluation.rating.grade,
         "panel": len(panel),
     }
     return nodes, info
+
+
+def _within(evaluation, routes: list[tuple[tuple[str, int], ...]]) -> np.ndarray:
+    """Each indicator's weight within its dimension: the product of the local weights below the
+    dimension (exactly its local weight in a two-level system)."""
+    out = np.ones(len(routes))
+    for k, route in enumerate(routes):
+        for node, j in route[1:]:
+            out[k] *= float(evaluation.nodes[node].weights[j])
+    return out
+
+
+def _cap_total(evaluation) -> float:
+    """The highest total the score caps allow (on the evaluation's scale; inf without a cap).
+
+    A cap is a condition on a measured value, which no draw moves, so the caps that apply to the
+    evaluation apply to every draw."""
+    s = evaluation.settings
+    values = {c: ds.value for c, ds in (getattr(evaluation, "data_scores", None) or {}).items()}
+    allowed = [cap.max_score100 for cap in s.caps if cap.indicator in values and cap.applies(values[cap.indicator])]
+    return min(allowed) / 100.0 * float(s.scale_max) if allowed else math.inf
 
 
 def _node_weights(node: _Node, logs: np.ndarray, wts: np.ndarray, s) -> np.ndarray:
@@ -410,11 +454,17 @@ def _from_group_logs(node: _Node, g: np.ndarray, s) -> np.ndarray:
     return ahp.ahp_batch(m, s.method, s.random_index).weights
 
 
-def _global(nodes: list[_Node], local: dict[str, np.ndarray], info) -> tuple[np.ndarray, np.ndarray]:
-    """Draws x dimensions and draws x indicators (system.codes order) global weights."""
-    dim_w = local[GOAL]
-    parts = [dim_w[:, [j]] * local[d] for j, d in enumerate(info["dims"])]
-    return dim_w, np.concatenate(parts, axis=1)
+def _global(local: dict[str, np.ndarray], info, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Draws x dimensions and draws x indicators (system.codes order) global weights: the product
+    of the local weights down each indicator's route (nodes weighed by points keep their weights)."""
+    w = {**{k: np.broadcast_to(v, (d, v.size)) for k, v in info["fixed"].items()}, **local}
+    cols = []
+    for route in info["routes"]:
+        col = w[route[0][0]][:, route[0][1]]
+        for node, j in route[1:]:
+            col = col * w[node][:, j]
+        cols.append(col)
+    return w[GOAL], np.stack(cols, axis=1)
 
 
 # ----------------------------------------------------------------------------- judgments
@@ -528,14 +578,14 @@ def judgment_sensitivity(evaluation, draws: int = 10000, mode: str = "perturb", 
                     fallback += int(empty.sum())
                     wts = np.where(empty[:, None], node.panel_weights, wts)
             local[node.node] = _node_weights(node, np.ascontiguousarray(logs), wts, s)
-        dw, gw = _global(nodes, local, info)
+        dw, gw = _global(local, info, d)
         dim_ws.append(dw)
         gws.append(gw)
         if progress is not None:
             progress(done + stop, total)
     dim_w = np.concatenate(dim_ws)
     gw = np.concatenate(gws)
-    totals = gw @ info["means"]
+    totals = np.minimum(gw @ info["means"], info["cap"])
     score100 = totals / s.scale_max * 100.0
     gi = grade_index(score100, bands)
     base_gi = [b.grade for b in bands.bands].index(info["grade"])
@@ -565,7 +615,9 @@ def respondent_sensitivity(evaluation, draws: int = 10000, level: float = 0.95,
 
     Each draw takes multinomial counts c (R respondents, sum R) and recomputes every indicator
     mean as ``sum_r c_r x_ri / sum_r c_r [x_ri answered]`` (blanks skipped), then the total
-    ``sum_i w_i mean_i`` and each dimension's score ``sum_i local_i mean_i``. The interval is the
+    ``sum_i w_i mean_i`` (cut by the score caps that apply) and each dimension's score
+    ``sum_i v_i mean_i``, ``v_i`` the indicator's weight within its dimension. Only the survey
+    indicators' scores move; data, expert and direct indicators keep theirs. The interval is the
     percentile interval at ``level``. A draw in which some indicator gets no answer at all is
     left out and counted in ``invalid_draws``.
 
@@ -579,30 +631,22 @@ def respondent_sensitivity(evaluation, draws: int = 10000, level: float = 0.95,
     rng = np.random.default_rng(rng)
     _, info = _base(evaluation)
     s = info["settings"]
-    survey = evaluation.inputs.survey[list(info["codes"])]
-    x, _ = scoring._survey(survey, s.scale_min, s.scale_max, "survey")  # floats stay floats (no boxing)
-    r = x.shape[0]
-    # counts x answers in float32 when every partial sum is a whole number below 2**24 (answers
-    # are whole numbers, so the products are exact): the same sums as float64, at half the cost
-    exact32 = r * max(float(np.nanmax(np.abs(x), initial=0.0)), 1.0) < 2 ** 24 \
-        and bool(np.all(np.isnan(x) | (x == np.round(x))))
-    dtype = np.float32 if exact32 else np.float64
-    have = (~np.isnan(x)).astype(dtype)
-    x0 = np.where(np.isnan(x), 0.0, x).astype(dtype)
+    sv = info["survey"]   # only the survey indicators' scores move; data, expert and direct ones are fixed
+    codes = [c for c, k in zip(info["codes"], sv) if k]
+    survey = evaluation.inputs.survey[codes]
+    x = scoring.survey_values(survey, s.scale_min, s.scale_max, "survey", allow_empty=True)  # floats stay floats
+    r = x.shape[0] if codes else 0
     total = draws if total is None else total
-    block = max(1, min(_CHUNK, _BOOT_CELLS // max(r, 1)))
-    means = np.empty((draws, x.shape[1]))
-    for start, stop in _chunks(draws, block):
-        c = rng.multinomial(r, np.full(r, 1.0 / r), size=stop - start).astype(dtype)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means[start:stop] = (c @ x0).astype(float) / (c @ have).astype(float)
-        if progress is not None:
-            progress(done + stop, total)
+    means = np.repeat(info["means"][None], draws, axis=0)
+    if r:
+        means[:, sv] = _resampled_means(x, draws, rng, progress, done, total)
+    elif progress is not None:
+        progress(done + draws, total)
     valid = np.isfinite(means).all(axis=1)
     means = means[valid]
-    totals = means @ info["gw"]
+    totals = np.minimum(means @ info["gw"], info["cap"])
     dims = info["dims"]
-    dscore = np.stack([means[:, info["parent"] == j] @ info["local"][info["parent"] == j]
+    dscore = np.stack([means[:, info["parent"] == j] @ info["within"][info["parent"] == j]
                        for j in range(len(dims))], axis=1)
     a = (1.0 - level) / 2 * 100
     lo, hi = np.percentile(dscore, [a, 100 - a], axis=0)
@@ -620,10 +664,33 @@ def respondent_sensitivity(evaluation, draws: int = 10000, level: float = 0.95,
         grade_shares=_shares(gi, s.bands), invalid_draws=int((~valid).sum()), totals=totals)
 
 
+def _resampled_means(x: np.ndarray, draws: int, rng: np.random.Generator, progress: Progress | None, done: int,
+                     total: int) -> np.ndarray:
+    """``draws`` x indicators means of the answers ``x`` (respondents x indicators, NaN blank)
+    over respondents resampled with replacement (NaN where a draw has no answer)."""
+    r = x.shape[0]
+    # counts x answers in float32 when every partial sum is a whole number below 2**24 (answers
+    # are whole numbers, so the products are exact): the same sums as float64, at half the cost
+    exact32 = r * max(float(np.nanmax(np.abs(x), initial=0.0)), 1.0) < 2 ** 24 \
+        and bool(np.all(np.isnan(x) | (x == np.round(x))))
+    dtype = np.float32 if exact32 else np.float64
+    have = (~np.isnan(x)).astype(dtype)
+    x0 = np.where(np.isnan(x), 0.0, x).astype(dtype)
+    block = max(1, min(_CHUNK, _BOOT_CELLS // max(r, 1)))
+    means = np.empty((draws, x.shape[1]))
+    for start, stop in _chunks(draws, block):
+        c = rng.multinomial(r, np.full(r, 1.0 / r), size=stop - start).astype(dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means[start:stop] = (c @ x0).astype(float) / (c @ have).astype(float)
+        if progress is not None:
+            progress(done + stop, total)
+    return means
+
+
 # ----------------------------------------------------------------------------- weights
 def weight_thresholds(dimension_weights, dimension_scores, scale_max: float = 5.0,
                       bands: scoring.RatingBands = scoring.MOF_BANDS,
-                      labels: Sequence[str] | None = None) -> tuple[DimensionSensitivity, ...]:
+                      labels: Sequence[str] | None = None, cap: float = math.inf) -> tuple[DimensionSensitivity, ...]:
     """How far each dimension's weight must move for the rating to change.
 
     With dimension weights a (sum 1) and dimension scores s (each the local-weighted mean of
@@ -639,6 +706,9 @@ def weight_thresholds(dimension_weights, dimension_scores, scale_max: float = 5.
     otherwise "none within [0,1]". At x* the total equals the boundary: moving past it by any
     amount changes the grade (reaching U already does, as ``band_of`` includes lower bounds).
 
+    A score cap C (``cap``, in score units) rates min(T(x), C): the grade is that of min(T, C);
+    it falls where T(x) falls below L, and it can rise only when C reaches U.
+
     Parameters
     ----------
     dimension_weights, dimension_scores : sequence of float
@@ -648,6 +718,8 @@ def weight_thresholds(dimension_weights, dimension_scores, scale_max: float = 5.
     bands : RatingBands
     labels : sequence of str, optional
         Dimension codes; "1", "2", ... when omitted.
+    cap : float, optional
+        The highest total the score caps that apply allow (score units); none by default.
 
     Returns
     -------
@@ -676,9 +748,9 @@ def weight_thresholds(dimension_weights, dimension_scores, scale_max: float = 5.
     t = float(a @ sc)
     # where the grade changes: the score that ROUND(score100, 2) lifts to a band's lower bound
     lowers = np.array([scoring.reach(b.lower) for b in bands.bands]) / 100.0 * scale_max
-    g0 = int(grade_index(t / scale_max * 100.0, bands))
+    g0 = int(grade_index(min(t, cap) / scale_max * 100.0, bands))
     lower = lowers[g0] if g0 < len(lowers) - 1 else -math.inf   # the lowest band catches everything
-    upper = lowers[g0 - 1] if g0 > 0 else math.inf
+    upper = lowers[g0 - 1] if g0 > 0 and cap >= lowers[g0 - 1] else math.inf   # a cap below it: out of reach
     out = []
     for j in range(a.size):
         if a[j] >= 1.0 - 1e-12:
@@ -770,7 +842,7 @@ def analyse(inputs, draws: int = 10000, seed: int = 20261126, progress: Progress
     s = ev.settings
     dt = ev.dimension_table
     wt = weight_thresholds(dt["weight"].to_numpy(float), dt["score"].to_numpy(float), s.scale_max, s.bands,
-                           labels=list(dt["dimension"]))
+                           labels=list(dt["dimension"]), cap=_cap_total(ev))
     return SensitivityResult(draws=draws, seed=int(seed), base_total=float(ev.total),
                              base_score100=float(ev.rating.score100), base_grade=ev.rating.grade,
                              grades=tuple(b.grade for b in s.bands.bands), judgments_perturb=pert,

@@ -29,6 +29,13 @@ REPORT: dict[str, tuple[str, str]] = {
                      "the 100-point score and the grade, and with them the conclusion, problems, suggestions and "
                      "the score tables, are computed once the survey is imported; the panel, weights and Delphi "
                      "statistics above are computed."),
+    "pending_title_inputs": ("待补充评分数据：本报告尚不完整", "Scores pending: this report is not complete yet"),
+    "pending_inputs": ("以下指标尚无评分数据（问卷答案、实测值、专家评分或直接评分）：{codes}。指标得分、各层级得分、综合加权总分、"
+                       "百分制得分和评价等级，以及评价结论、问题、建议和附表中的得分，待补齐后计算；上文的专家和权重已计算。",
+                       "No scoring input yet (survey answers, measured values, expert or direct scores) for: {codes}. "
+                       "The indicator scores, the scores of every level, the weighted total, the 100-point score and "
+                       "the grade, and with them the conclusion, problems, suggestions and the score tables, are "
+                       "computed once they are entered; the panel and weights above are computed."),
     # ------------------------------------------------------------------ title page, 落款
     "title_unit_year": ("{unit}{year}年度预算绩效管理评价报告", "Budget performance management evaluation report: {unit}, {year}"),
     "title_unit": ("{unit}预算绩效管理评价报告", "Budget performance management evaluation report: {unit}"),
@@ -260,6 +267,8 @@ REPORT: dict[str, tuple[str, str]] = {
                        "the Delphi panel rated its importance {mean}: a weakness to close first"),
     "cause_expert#4": ("专家曾把该指标列为重要事项（重要性均值 {mean}），应作为整改重点",
                        "the experts counted it as important (mean importance {mean}); make it a priority of the rectification"),
+    "cause_data": ("实测值为 {value}{unit}，按评分标准（{standard}）只得满分的 {pct}",
+                   "its measured value is {value}{unit}, which the scoring standard ({standard}) gives {pct} of the full mark"),
     "cause_join": ("；", "; "),
     "cause_end": ("。", "."),
     "others": ("此外，{items}也低于 {line:g} 分，合计失分 {lost} 分，已一并列入附件1。",
@@ -336,6 +345,8 @@ REPORT: dict[str, tuple[str, str]] = {
     "fig_answers": ("得分 {score}；百分制 {s100}；失分 {lost}；{share} 的受访者给出 {lo:g}–{lo2:g} 分{expert}",
                     "score {score}; {s100} on 100; {lost} points lost; {share} answered {lo:g}-{lo2:g}{expert}"),
     "fig_expert": ("；专家重要性评分均值 {mean}", "; experts' importance rating {mean}"),
+    "fig_scored": ("得分 {score}；百分制 {s100}；失分 {lost}{data}{expert}", "score {score}; {s100} on 100; {lost} points lost{data}{expert}"),
+    "fig_data": ("；实测值 {value}{unit}，评分标准为{standard}", "; measured {value}{unit}, scored by {standard}"),
     "stage_plan": ("计划", "Plan"),
     "stage_do": ("执行", "Do"),
     "stage_check": ("检查", "Check"),
@@ -589,6 +600,65 @@ REPORT: dict[str, tuple[str, str]] = {
     "chart.sens_perturb": ("判断扰动", "Judgment perturbation"),
     "chart.sens_panel": ("专家重抽样", "Panel bootstrap"),
     "chart.sens_respondents": ("答卷重抽样", "Respondent bootstrap"),
+    # ------------------------------------------------------------------ deeper systems, indicator types, points, caps
+    "system_deep": ("本次评价采用 {depth} 级指标体系：一级指标 {n_dim} 个（{dims}），其下分设 {n_grp} 个中间层级指标，"
+                    "末级评分指标 {n_ind} 项，每项指标归入计划、执行、检查、处理四个管理环节之一；指标与权重见附件2。",
+                    "The evaluation uses an indicator system of {depth} levels: {n_dim} first-level indicators ({dims}), "
+                    "{n_grp} intermediate headings below them and {n_ind} scored indicators, each assigned to one stage "
+                    "of the plan-do-check-act cycle; indicators and weights are in Annex 2."),
+    "method_points": ("各指标权重按指标体系规定的分值确定：每项指标（及每个上级指标）的权重为其分值占上级指标分值之和的比例，"
+                      "分值合计 {total} 分；权重未采用专家判断矩阵（层次分析法），无需一致性检验。",
+                      "The weights come from the points (分值) the indicator system gives: each indicator's (and each "
+                      "heading's) weight is its points' share of its parent's, {total} points in all; no expert "
+                      "judgment matrices (analytic hierarchy process) were used, so there is no consistency check."),
+    "method_panel_scores": ("专家组共 {n} 人，为 {k} 项专家评分指标打分，各专家评分{weighting}后取平均。",
+                            "The panel has {n} experts, who scored the {k} indicators scored by experts; their scores "
+                            "are {weighting} and averaged."),
+    "kinds_sentence": ("指标评分方式：{parts}。数据指标按其评分标准把实测值折算为得分率（0–100%），得分 = 得分率 × {smax:g}；"
+                       "直接评分指标按核查证据评定得分。",
+                       "How the indicators are scored: {parts}. A data indicator's measured value becomes a fraction of "
+                       "its full mark (0-100 %) by its scoring standard, and its score is that fraction × {smax:g}; a "
+                       "direct indicator's score is assessed from the evidence checked."),
+    "kind_count": ("{kind} {n} 项", "{kind} {n}"),
+    "consistency_points": ("权重由分值确定，不涉及判断矩阵一致性检验。",
+                           "The weights come from points, so no judgment matrix needs a consistency check."),
+    "survey_none": ("本次评价的指标均不由问卷评分，未开展问卷调查。",
+                    "No indicator of this evaluation is scored by the survey; no survey was run."),
+    "cap_applied": ("依据封顶规则“{rule}”（{code} {name} 实测值 {value}），总分由百分制 {before} 分调整为 {after} 分，"
+                    "评价等级按调整后的得分确定。",
+                    "Under the cap '{rule}' ({code} {name} measured at {value}), the total is cut from {before} to {after} "
+                    "on 100 points, and the grade follows the capped score."),
+    "th_level": ("层级", "Level"),
+    "th_points": ("分值", "Points"),
+    "th_earned": ("得分（百分制）", "Points earned"),
+    "th_measured": ("实测值", "Measured value"),
+    "th_unit": ("单位", "Unit"),
+    "th_standard": ("评分标准", "Scoring standard"),
+    "th_fraction": ("得分率", "Fraction of full mark"),
+    "th_kind": ("评分方式", "Scored by"),
+    "th_capped": ("封顶后总分", "Total after the cap"),
+    "data_table": ("数据指标的实测值与评分标准", "Data indicators: measured values and scoring standards"),
+    "html.data": ("数据指标的实测值与评分标准", "Data indicators: measured values and scoring standards"),
+    "html.by_level": ("各层级得分", "Scores by level"),
+    "html.level": ("层级", "Level"),
+    "html.weights_from": ("权重来源", "Where the weights come from"),
+    "html.weights_points": ("指标分值：权重 = 分值 / 上级分值之和（分值合计 {total}）", "points (分值): weight = points / the parent's points ({total} in all)"),
+    "html.weights_ahp": ("专家判断矩阵（层次分析法）", "the experts' judgment matrices (AHP)"),
+    "html.type_scores": ("各类指标得分", "Scores by indicator type"),
+    "html.type_scores_text": ("问卷：答卷均值；数据：得分率 f × {smax:g}，f 由评分标准给出；专家评分：专家评分的（加权）平均；直接评分：核定得分",
+                              "survey: mean answer; data: fraction f × {smax:g}, f from the scoring standard; expert: the "
+                              "panel's (weighted) mean score; direct: the assessed score"),
+    "html.cap": ("封顶规则", "Score cap"),
+    "html.uncapped": ("封顶前百分制得分", "100-point score before the cap"),
+    "html.sens_note_points": ("{draws} 次抽样，随机种子 {seed}。答卷重抽样：受访者有放回重抽样（权重不变），只有问卷评分的指标得分随之变化；"
+                              "权重由分值确定，不随专家判断变化。区间为 2.5%–97.5% 分位数。",
+                              "{draws} draws, seed {seed}. Respondent bootstrap: the respondents are resampled with "
+                              "replacement (weights unchanged), which moves only the indicators scored by the survey; "
+                              "the weights come from points and do not depend on the experts' judgments. Intervals "
+                              "are the 2.5 %-97.5 % percentiles."),
+    "html.global_w_note_deep": ("局部权重为在上一级节点内的权重；全局权重 = 自上而下各级局部权重之积。",
+                                "Local weight: weight within the parent node; global weight = the product of the local "
+                                "weights from the top down."),
 }
 
 #: 附件4: every method word of the report, in the bureau's language.

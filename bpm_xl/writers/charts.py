@@ -349,18 +349,27 @@ def respondent_scores(ev: Any) -> np.ndarray:
     """Each respondent's 100-point score: global-weighted mean of the answers they gave.
 
     A respondent who skipped indicators is scored over the answered ones (weights renormalised);
-    a respondent with no valid answer is left out.
+    a respondent with no valid answer is left out. Indicators not scored by the survey (data,
+    expert, direct) enter every respondent's score with their own score; with no survey
+    indicator there are no respondents (an empty array).
     """
     it = ev.indicator_table
     codes = list(it["code"])
     w = it["global_weight"].to_numpy(float)
     s = ev.settings
-    x = ev.inputs.survey[codes].apply(lambda col: __import__("pandas").to_numeric(col, errors="coerce"))
-    x = x.to_numpy(float)
-    ok = np.isfinite(x) & (x >= s.scale_min) & (x <= s.scale_max)
+    survey = it["kind"].to_numpy() == "survey" if "kind" in it.columns else np.ones(len(codes), bool)
+    if not survey.any():
+        return np.empty(0)
+    x = ev.inputs.survey[[c for c, k in zip(codes, survey) if k]]
+    x = x.apply(lambda col: __import__("pandas").to_numeric(col, errors="coerce")).to_numpy(float)
+    full = np.repeat(it["mean_score"].to_numpy(float)[None], len(x), axis=0)
+    full[:, survey] = x
+    ok = np.isfinite(full) & (full >= s.scale_min) & (full <= s.scale_max)
+    ok[:, ~survey] = np.isfinite(full[:, ~survey])   # a data or direct score may lie below the answer scale
+    ok &= ok[:, survey].any(axis=1, keepdims=True)   # a respondent who answered nothing is left out
     ww = np.where(ok, w, 0.0)
     den = ww.sum(axis=1)
-    num = np.where(ok, x, 0.0) @ w
+    num = np.where(ok, full, 0.0) @ w
     keep = den > 0
     return num[keep] / den[keep] / s.scale_max * 100.0
 
@@ -468,10 +477,11 @@ def year_bar(rows: Sequence[tuple[str, str, float | None, float | None]], lang: 
 def sensitivity_histogram(ev: Any, sensitivity: Any, lang: str, fmt: str = "png") -> bytes | None:
     """Histograms of the simulated 100-point scores of the three sensitivity analyses."""
     with _style(lang) as ll:
+        from .narrative import sensitivity_parts
+
         series = []
-        for name, part in ((text("chart.sens_perturb", ll), sensitivity.judgments_perturb),
-                           (text("chart.sens_panel", ll), sensitivity.judgments_bootstrap),
-                           (text("chart.sens_respondents", ll), sensitivity.respondents)):
+        names = {"perturb": "chart.sens_perturb", "panel": "chart.sens_panel", "respondents": "chart.sens_respondents"}
+        for name, part in ((text(names[k], ll), part) for k, part in sensitivity_parts(ev, sensitivity)):
             totals = getattr(part, "totals", None)
             if totals is not None and len(totals):
                 v = np.asarray(totals, dtype=float)

@@ -26,6 +26,11 @@ __all__ = [
     "YearRow",
     "analysis",
     "basic_info",
+    "cap_sentence",
+    "data_rows",
+    "shows_tree",
+    "tree_order",
+    "value_text",
     "compare_years",
     "conclusion",
     "experience",
@@ -38,6 +43,7 @@ __all__ = [
     "pct",
     "problems_by_stage",
     "report_title",
+    "sensitivity_parts",
     "sensitivity_statement",
     "stage_name",
     "suggestions",
@@ -182,18 +188,96 @@ def scope_info(ev: Any, meta: Mapping[str, str], lang: str) -> list[str]:
                                           text("basic_organisation", lang, v=_or_todo(meta.get("organisation", ""), lang))))]
     if ev.inputs.title:
         out.append(text("subject", lang, v=ev.inputs.title))
-    out.append(text("system", lang, n_dim=len(sys_.dimensions), dims=dims, n_ind=len(sys_.indicators)))
+    if sys_.depth > 2:
+        out.append(text("system_deep", lang, depth=sys_.depth, n_dim=len(sys_.dimensions), dims=dims,
+                        n_grp=len(sys_.groups), n_ind=len(sys_.indicators)))
+    else:
+        out.append(text("system", lang, n_dim=len(sys_.dimensions), dims=dims, n_ind=len(sys_.indicators)))
     return out
+
+
+# --------------------------------------------------------------------------- the tree and the data indicators
+def shows_tree(ev: Any) -> bool:
+    """Whether the score tables show the system level by level with points: a system deeper
+    than two levels or weighted by points. The study's two-level AHP system keeps its tables."""
+    return ev.system.depth > 2 or ev.system.weighting == "points"
+
+
+def tree_order(system: Any) -> list[tuple[str, int, bool]]:
+    """Every dimension, inner group and indicator depth first: (code, level, is an indicator)."""
+    leaves = {i.code for i in system.indicators}
+    out: list[tuple[str, int, bool]] = []
+
+    def walk(node: str) -> None:
+        for ch in system.children(node):
+            out.append((ch, system.level(ch), ch in leaves))
+            if ch not in leaves:
+                walk(ch)
+
+    for d in system.dimension_codes:
+        out.append((d, 1, False))
+        walk(d)
+    return out
+
+
+def value_text(value: float, rule: Any, lang: str) -> str:
+    """A measured value as the report prints it: 是/否 for a yes/no standard, else the number."""
+    if rule.method == "yesno":
+        return text("yes" if value == 1 else "no", lang)
+    return f"{value:.10g}"
+
+
+def data_rows(ev: Any, lang: str) -> list[list[str]]:
+    """One row per data indicator: code, name, measured value, unit, 评分标准, fraction, score."""
+    rows = []
+    entries = getattr(ev.inputs, "data", {}) or {}
+    for ind in ev.system.ordered_indicators():
+        if ind.kind != "data":
+            continue
+        ds = ev.data_scores.get(ind.code)
+        entry = entries.get(ind.code)
+        rule = ds.rule if ds is not None else getattr(entry, "rule", None)
+        rows.append([ind.code, ind.name(lang),
+                     value_text(ds.value, ds.rule, lang) if ds is not None else text("pending", lang),
+                     getattr(entry, "unit", "") or "", rule.describe(lang) if rule is not None else "—",
+                     pct(ds.fraction) if ds is not None else "—", fix(ds.score, 4) if ds is not None else "—"])
+    return rows
+
+
+def cap_sentence(ev: Any, lang: str) -> str | None:
+    """What the score cap did to the total, when one cut it."""
+    c = getattr(ev, "cap", None)
+    if c is None:
+        return None
+    code = c.cap.indicator
+    entry = (getattr(ev.inputs, "data", {}) or {}).get(code)
+    shown = value_text(c.value, entry.rule, lang) if entry is not None else f"{c.value:.10g}"
+    return text("cap_applied", lang, rule=c.cap.label or c.cap.describe(lang), code=code, name=_name(ev, code, lang),
+                value=shown, before=fix(c.uncapped_score100, 2), after=fix(c.capped_score100, 2))
 
 
 # --------------------------------------------------------------------------- 二、评价工作开展情况
 def method_paragraphs(ev: Any, lang: str) -> list[str]:
-    """Method and panel: experts, Delphi rounds (forms, W, χ², p, significance), authority."""
+    """Method and panel: where the weights come from (the panel's judgments or the points), how
+    each type of indicator is scored, experts, Delphi rounds (forms, W, χ², p, significance), authority."""
     s = ev.settings
-    out = [text("method_sentence", lang, n=len(ev.inputs.experts),
-             weighting=text("weighting_authority" if s.expert_weighting == "authority" else "weighting_equal", lang),
-             aip=text("aip", lang) if s.aggregation == "aip" else "", method=text(f"m_{s.method}", lang),
-             ri=text(f"ri_{s.random_index}", lang), t=s.cr_threshold)]
+    weighting = text("weighting_authority" if s.expert_weighting == "authority" else "weighting_equal", lang)
+    if ev.system.weighting == "points":
+        total = sum(ev.system.points_of(d) for d in ev.system.dimension_codes)
+        out = [text("method_points", lang, total=f"{total:g}")]
+        k = sum(1 for i in ev.system.indicators if i.kind == "expert")
+        if k:
+            out.append(text("method_panel_scores", lang, n=len(ev.inputs.experts), k=k, weighting=weighting))
+    else:
+        out = [text("method_sentence", lang, n=len(ev.inputs.experts), weighting=weighting,
+                    aip=text("aip", lang) if s.aggregation == "aip" else "", method=text(f"m_{s.method}", lang),
+                    ri=text(f"ri_{s.random_index}", lang), t=s.cr_threshold)]
+    kinds = [i.kind for i in ev.system.indicators]
+    if any(k != "survey" for k in kinds):
+        from ..datascore import TYPE_LABELS, TYPES
+
+        parts = [text("kind_count", lang, kind=pick(TYPE_LABELS[k], lang), n=kinds.count(k)) for k in TYPES if k in kinds]
+        out.append(text("kinds_sentence", lang, parts=text("sep", lang).join(parts), smax=s.scale_max))
     d = ev.delphi
     if d is None:
         return out
@@ -268,7 +352,12 @@ def survey_facts(ev: Any, meta: Mapping[str, str]) -> SurveyFacts:
 def survey_paragraph(ev: Any, meta: Mapping[str, str], lang: str) -> str:
     f = survey_facts(ev, meta)
     s = ev.settings
-    answers = ev.indicator_table["answers"]
+    it = ev.indicator_table
+    if "kind" in it.columns:
+        it = it[it["kind"] == "survey"]
+        if it.empty:
+            return text("survey_none", lang)
+    answers = it["answers"]
     rate = text("survey_rate", lang, sent=f.sent, rate=pct(f.received / f.sent)) if f.sent else ""
     screening = (text("screening", lang, reasons=f.reasons, excluded=f.excluded, valid=f.valid) if f.reasons or f.excluded
                  else text("screening_none", lang))
@@ -309,9 +398,12 @@ def conclusion(ev: Any, lang: str) -> list[str]:
     k = next(i for i, b in enumerate(bands) if b.grade == r.grade)
     rng = text("range_top", lang, lo=bands[k].lower) if k == 0 else text("range_mid", lang, lo=bands[k].lower,
                                                                      hi=bands[k - 1].lower)
-    return [text("conclusion", lang, total=fix(ev.total, 4), smin=s.scale_min, smax=s.scale_max, s100=fix(ev.score100, 2),
-              label=label, rule=_rule_name(r.bands, lang), range=rng),
-            text("bands", lang, bands=_band_text(ev, lang))]
+    out = [text("conclusion", lang, total=fix(ev.total, 4), smin=s.scale_min, smax=s.scale_max, s100=fix(ev.score100, 2),
+                label=label, rule=_rule_name(r.bands, lang), range=rng)]
+    capped = cap_sentence(ev, lang)
+    if capped:
+        out.append(capped)
+    return out + [text("bands", lang, bands=_band_text(ev, lang))]
 
 
 # --------------------------------------------------------------------------- 四、绩效分析
@@ -364,6 +456,8 @@ def analysis(ev: Any, lang: str, found: Any = None) -> list[str]:
 def consistency_caveats(ev: Any, lang: str) -> list[str]:
     from ..model import GOAL
 
+    if ev.system.weighting == "points":
+        return [text("consistency_points", lang)]
     t = ev.settings.cr_threshold
     bad = ev.inconsistent_nodes()
     crs = [nr.aggregated.consistency_ratio for nr in ev.nodes.values()]
@@ -438,6 +532,11 @@ def cause(ev: Any, f: Any, lang: str, used: dict[str, int] | None = None) -> str
 
     parts = []
     lo = ev.settings.scale_min
+    ds = (getattr(ev, "data_scores", None) or {}).get(f.code)
+    if ds is not None:
+        unit = getattr((getattr(ev.inputs, "data", {}) or {}).get(f.code), "unit", "") or ""
+        parts.append(text("cause_data", lang, value=value_text(ds.value, ds.rule, lang), unit=f" {unit}" if unit else "",
+                          standard=ds.rule.describe(lang), pct=pct(ds.fraction)))
     if math.isfinite(f.low_share):
         key = "cause_low" if f.low_share >= 0.15 else "cause_few"
         parts.append(variant(key, nxt(key), lang, share=pct(f.low_share), lo=lo, lo2=lo + 1))
@@ -513,14 +612,29 @@ def sensitivity_statement(ev: Any, sensitivity: Any, lang: str) -> str | None:
     sd = sensitivity
     if sd is None or not hasattr(sd, "judgments_perturb"):
         return None
-    parts = [(text("sens_perturb_short", lang), sd.judgments_perturb), (text("sens_panel", lang), sd.judgments_bootstrap),
-             (text("sens_resp", lang), sd.respondents)]
+    names = {"perturb": "sens_perturb_short", "panel": "sens_panel", "respondents": "sens_resp"}
+    parts = [(text(names[k], lang), part) for k, part in sensitivity_parts(ev, sd)]
+    if not parts:
+        return None
     stays = [float(p.rating_stays) for _, p in parts]
     lo = min(stays)
     label = ev.rating.label(lang)
     each = text("sep", lang).join(f"{n} {pct(v)}" for (n, _), v in zip(parts, stays))
     verdict = text("sens_stable" if lo >= 0.95 else "sens_fair" if lo >= 0.8 else "sens_sensitive", lang)
     return text("sensitivity", lang, draws=sd.draws, label=label, each=each, widest=_widest(parts), verdict=verdict)
+
+
+def sensitivity_parts(ev: Any, sd: Any) -> list[tuple[str, Any]]:
+    """The analyses that can move this evaluation's total, with their results: the panel's
+    judgments ("perturb", "panel") only when the weights come from them (not from points), the
+    respondents ("respondents") only when the survey scores an indicator; parts not computed are
+    left out."""
+    out = []
+    if ev.system.weighting == "ahp":
+        out += [("perturb", sd.judgments_perturb), ("panel", sd.judgments_bootstrap)]
+    if any(i.kind == "survey" for i in ev.system.indicators):
+        out.append(("respondents", sd.respondents))
+    return [(k, part) for k, part in out if part is not None]
 
 
 def _widest(parts: Sequence[tuple[str, Any]]) -> str:

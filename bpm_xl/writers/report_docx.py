@@ -181,7 +181,10 @@ def _figure(doc: Any, png: bytes, caption: str, width_cm: float = 15.0) -> None:
 
 # --------------------------------------------------------------------------- sections
 def score_rows(ev: Any, lang: str) -> tuple[list[str], list[list[str]], list[int]]:
-    """The score table: dimensions with their indicators, then the total (display rounding)."""
+    """The score table: dimensions with their indicators, then the total (display rounding); a
+    system deeper than two levels or weighted by points is shown level by level (:func:`tree_score_rows`)."""
+    if nv.shows_tree(ev):
+        return tree_score_rows(ev, lang)
     head = [text(k, lang) for k in ("th_code", "th_dim_ind", "th_weight_local", "th_weight_global", "th_score", "th_weighted",
                                  "th_score100")]
     it = ev.indicator_table
@@ -197,6 +200,58 @@ def score_rows(ev: Any, lang: str) -> tuple[list[str], list[list[str]], list[int
     rows.append(["", text("th_total", lang), fix(ev.dimension_table["weight"].sum(), 4),
                  fix(it["global_weight"].sum(), 4), "", fix(ev.total, 4), fix(ev.score100, 2)])
     return head, rows, bold
+
+
+def _node_frame(ev: Any) -> Any:
+    """The dimensions' and inner groups' rows of the evaluation, indexed by code."""
+    import pandas as pd
+
+    dims = ev.dimension_table.assign(code=ev.dimension_table["dimension"])
+    frames = [dims] + ([ev.group_table] if ev.group_table is not None and len(ev.group_table) else [])
+    return pd.concat(frames, ignore_index=True).set_index("code")
+
+
+def tree_score_rows(ev: Any, lang: str) -> tuple[list[str], list[list[str]], list[int]]:
+    """The score table level by level: every dimension, inner group and indicator depth first,
+    names indented by level, with its points (分值; the local weight when weighed by AHP), global
+    weight, score on the scale and the points it earns on the 100-point total; then the total,
+    and the total after a score cap when one cut it."""
+    system, s = ev.system, ev.settings
+    points = system.weighting == "points"
+    head = [text(k, lang) for k in ("th_code", "th_dim_ind", "th_level", "th_points" if points else "th_weight_local",
+                                    "th_weight_global", "th_score", "th_earned")]
+    it = ev.indicator_table.set_index("code")
+    nodes = _node_frame(ev)
+    to100 = 100.0 / float(s.scale_max)
+    rows, bold = [], []
+    for code, level, leaf in nv.tree_order(system):
+        if leaf:
+            r = it.loc[code]
+            w, score, earned = r["local_weight"], r["mean_score"], r["weighted_score"] * to100
+        else:
+            r = nodes.loc[code]
+            w, score, earned = r["weight"], r["score"], r["contribution"] * to100
+        if level == 1:
+            bold.append(len(rows))
+        rows.append([code, "\u3000" * (level - 1) + system.label(code, lang), str(level),
+                     f"{system.points_of(code):g}" if points else fix(w, 4), fix(r["global_weight"], 4),
+                     fix(score, 4), fix(earned, 2)])
+    before = ev.total if ev.cap is None else ev.cap.uncapped_score100 / to100
+    total_points = sum(system.points_of(d) for d in system.dimension_codes)
+    bold.append(len(rows))
+    rows.append(["", text("th_total", lang), "", f"{total_points:g}" if points else fix(ev.dimension_table["weight"].sum(), 4),
+                 fix(it["global_weight"].sum(), 4), fix(before, 4), fix(before * to100, 2)])
+    if ev.cap is not None:
+        bold.append(len(rows))
+        rows.append(["", text("th_capped", lang), "", "", "", fix(ev.total, 4), fix(ev.score100, 2)])
+    return head, rows, bold
+
+
+def data_table_rows(ev: Any, lang: str) -> tuple[list[str], list[list[str]]]:
+    """The data indicators' measured values, units, scoring standards, fractions and scores."""
+    head = [text(k, lang) for k in ("th_code", "th_indicator", "th_measured", "th_unit", "th_standard", "th_fraction",
+                                    "th_score")]
+    return head, nv.data_rows(ev, lang)
 
 
 def rectification_rows(items: Sequence[Any], ev: Any, lang: str, found: Any = None
@@ -220,15 +275,31 @@ def rectification_rows(items: Sequence[Any], ev: Any, lang: str, found: Any = No
         if f is not None:
             lo = ev.settings.scale_min
             view = nv.expert_view(ev, f.code)
-            figures = text("fig_answers", lang, score=fix(f.score, 2), s100=fix(f.score100, 1), lost=fix(f.points_lost, 2),
-                        share=pct(f.low_share) if f.low_share == f.low_share else "—", lo=lo, lo2=lo + 1,
-                        expert=text("fig_expert", lang, mean=fix(view[0], 2)) if view else "")
+            expert = text("fig_expert", lang, mean=fix(view[0], 2)) if view else ""
+            if f.low_share == f.low_share or ev.system.indicator(f.code).kind == "survey":
+                figures = text("fig_answers", lang, score=fix(f.score, 2), s100=fix(f.score100, 1), lost=fix(f.points_lost, 2),
+                               share=pct(f.low_share) if f.low_share == f.low_share else "—", lo=lo, lo2=lo + 1,
+                               expert=expert)
+            else:   # scored from data, by the panel or directly: no survey answers to count
+                figures = text("fig_scored", lang, score=fix(f.score, 2), s100=fix(f.score100, 1),
+                               lost=fix(f.points_lost, 2), data=_data_clause(ev, f.code, lang), expert=expert)
             own = it.source != "prefilled" and problem and problem != generated.get(it.indicator)
             problem = f"{problem}\n{figures}" if own else figures
         problem += text("carried_mark", lang) if it.source == "carried" else ""
         rows.append([str(k), it.id or "", ind, problem, it.measure or todo, it.responsible or todo,
                      it.deadline or todo, it.status or todo])
     return head, rows
+
+
+def _data_clause(ev: Any, code: str, lang: str) -> str:
+    """"；实测值 0.65，评分标准为…" for a data indicator, "" for the other types."""
+    ds = ev.data_scores.get(code)
+    if ds is None:
+        return ""
+    entry = (getattr(ev.inputs, "data", {}) or {}).get(code)
+    unit = getattr(entry, "unit", "") or ""
+    return text("fig_data", lang, value=nv.value_text(ds.value, ds.rule, lang), unit=f" {unit}" if unit else "",
+                standard=ds.rule.describe(lang))
 
 
 def year_rows(c: nv.YearComparison, lang: str) -> tuple[list[str], list[list[str]]]:
@@ -306,7 +377,12 @@ def _conclusion(doc: Any, ctx: ReportContext) -> None:
     doc.add_heading(text("h_conclusion", lang), level=1)
     doc.add_heading(text("h_scores", lang), level=2)
     head, rows, bold = score_rows(ev, lang)
-    _table(doc, head, rows, bold_rows=bold, numeric_from=2, widths=(1.3, 4.6, 2.2, 1.9, 1.7, 1.9, 2.0))
+    widths = (1.3, 4.4, 1.2, 1.8, 1.9, 1.7, 2.4) if nv.shows_tree(ev) else (1.3, 4.6, 2.2, 1.9, 1.7, 1.9, 2.0)
+    _table(doc, head, rows, bold_rows=bold, numeric_from=2, widths=widths)
+    head, rows = data_table_rows(ev, lang)
+    if rows:
+        _para(doc, text("data_table", lang), bold=True, style="Normal")
+        _table(doc, head, rows, numeric_from=5, widths=(1.3, 3.0, 1.8, 1.1, 5.7, 1.6, 1.5))
     doc.add_heading(text("h_grade", lang), level=2)
     for p in nv.conclusion(ev, lang):
         _para(doc, p)
@@ -341,7 +417,8 @@ def _analysis(doc: Any, ctx: ReportContext) -> None:
     if ctx.comparison is not None:
         this_label, prev_label = ctx.comparison.this_label, ctx.comparison.prev_label
     for key, png in (("radar", charts.radar(ev, lang, ctx.previous, this_label=this_label, prev_label=prev_label)),
-                     ("gaps", charts.gap_bar(ev, lang, top=12, codes=[f.code for f in ctx.findings.problems])), ("resp", charts.respondent_histogram(ev, lang))):
+                     ("gaps", charts.gap_bar(ev, lang, top=12, codes=[f.code for f in ctx.findings.problems])),
+                     *((("resp", charts.respondent_histogram(ev, lang)),) if _surveyed(ev) else ())):
         n_fig += 1
         _figure(doc, png, text("fig", lang, n=n_fig, t=text(key, lang)), 12.5 if key == "radar" else 15.0)
     if ctx.comparison is not None:
@@ -360,6 +437,11 @@ def _analysis(doc: Any, ctx: ReportContext) -> None:
         n_fig += 1
         _figure(doc, charts.year_bar(yrows, lang, this_label=c.this_label, prev_label=c.prev_label),
                 text("fig", lang, n=n_fig, t=text("yoy_chart", lang)))
+
+
+def _surveyed(ev: Any) -> bool:
+    """Whether any indicator is scored by the survey (the respondents' chart has something to show)."""
+    return any(i.kind == "survey" for i in ev.system.indicators)
 
 
 def _experience(doc: Any, ctx: ReportContext) -> None:
@@ -448,16 +530,23 @@ def _annex(doc: Any, ctx: ReportContext) -> None:
         _para(doc, text("none", lang))
     _landscape(doc, False)
     doc.add_heading(text("annex2", lang), level=2)
-    rows = []
-    it = ev.indicator_table
-    for _, d in ev.dimension_table.iterrows():
-        rows.append([d["dimension"], ev.system.label(d["dimension"], lang), "", fix(d["weight"], 4), fix(d["weight"], 4)])
-        for _, rr in it[it["dimension"] == d["dimension"]].iterrows():
-            rows.append([rr["code"], pick((rr["name_zh"], rr["name_en"]), lang), nv.stage_short(rr["pdca"], lang),
-                         fix(rr["local_weight"], 4), fix(rr["global_weight"], 4)])
+    rows = annex_weight_rows(ev, lang)
     _table(doc, [text(k, lang) for k in ("th_code", "th_name", "th_stage", "th_local", "th_weight_global")], rows,
            numeric_from=3, widths=(1.4, 6.2, 2.2, 3.0, 3.0))
     doc.add_heading(text("annex3", lang), level=2)
+    if ev.system.weighting == "points":   # weights from points: no judgment matrices to check
+        _para(doc, text("consistency_points", lang))
+    else:
+        _consistency_table(doc, ev, lang)
+    doc.add_heading(text("annex4", lang), level=2)
+    _table(doc, [text("th_term", lang), text("th_meaning", lang)], [list(g) for g in glossary(lang)], widths=(4.5, 11.3))
+    doc.add_heading(text("annex5", lang), level=2)
+    _para(doc, text("audit_intro", lang))
+    _table(doc, [text("th_item", lang), text("th_value", lang)], audit_rows(ctx), widths=(3.5, 12.3))
+
+
+def _consistency_table(doc: Any, ev: Any, lang: str) -> None:
+    """Annex 3: each node's aggregated matrix (order, λmax, CI, RI, CR, pass) and the hierarchy's CR."""
     from ..model import GOAL
 
     rows = []
@@ -471,11 +560,27 @@ def _annex(doc: Any, ctx: ReportContext) -> None:
     rows.append([text("th_hier", lang), "", "", "", "", fix(ev.hierarchy.consistency_ratio, 4), ""])
     _table(doc, [text(k, lang) for k in ("th_matrix", "th_order", "th_lambda", "th_ci", "th_ri", "th_crr", "th_pass")],
            rows, numeric_from=1, widths=(4.0, 1.2, 2.2, 2.2, 2.4, 2.4, 1.4))
-    doc.add_heading(text("annex4", lang), level=2)
-    _table(doc, [text("th_term", lang), text("th_meaning", lang)], [list(g) for g in glossary(lang)], widths=(4.5, 11.3))
-    doc.add_heading(text("annex5", lang), level=2)
-    _para(doc, text("audit_intro", lang))
-    _table(doc, [text("th_item", lang), text("th_value", lang)], audit_rows(ctx), widths=(3.5, 12.3))
+
+
+def annex_weight_rows(ev: Any, lang: str) -> list[list[str]]:
+    """Annex 2: every dimension (every level of a deeper system) with its indicators, stage and weights."""
+    rows = []
+    it = ev.indicator_table
+    if nv.shows_tree(ev):
+        leaves = it.set_index("code")
+        nodes = _node_frame(ev)
+        for code, level, leaf in nv.tree_order(ev.system):
+            r = leaves.loc[code] if leaf else nodes.loc[code]
+            rows.append([code, "\u3000" * (level - 1) + ev.system.label(code, lang),
+                         nv.stage_short(r["pdca"], lang) if leaf else "",
+                         fix(r["local_weight"] if leaf else r["weight"], 4), fix(r["global_weight"], 4)])
+        return rows
+    for _, d in ev.dimension_table.iterrows():
+        rows.append([d["dimension"], ev.system.label(d["dimension"], lang), "", fix(d["weight"], 4), fix(d["weight"], 4)])
+        for _, rr in it[it["dimension"] == d["dimension"]].iterrows():
+            rows.append([rr["code"], pick((rr["name_zh"], rr["name_en"]), lang), nv.stage_short(rr["pdca"], lang),
+                         fix(rr["local_weight"], 4), fix(rr["global_weight"], 4)])
+    return rows
 
 
 def audit_rows(ctx: ReportContext) -> list[list[str]]:
@@ -524,8 +629,10 @@ def _title_page(doc: Any, ctx: ReportContext, title: str) -> None:
 
 def _pending(doc: Any, ctx: ReportContext) -> None:
     """The scores wait for the survey: which parts of the report are pending."""
-    doc.add_heading(text("pending_title", ctx.lang), level=1)
-    _para(doc, text("pending_docx", ctx.lang, codes=", ".join(ctx.evaluation.pending)))
+    ev = ctx.evaluation
+    survey_only = all(ev.system.indicator(c).kind == "survey" for c in ev.pending)
+    doc.add_heading(text("pending_title" if survey_only else "pending_title_inputs", ctx.lang), level=1)
+    _para(doc, text("pending_docx" if survey_only else "pending_inputs", ctx.lang, codes=", ".join(ev.pending)))
 
 
 def build_docx(ctx: ReportContext) -> bytes:

@@ -50,8 +50,9 @@ def _pending_html(ev: Any, lang: str) -> str:
     """The summary and the scores of an evaluation whose scores wait for the survey."""
     s = ev.settings
     codes = ", ".join(ev.pending)
-    parts = [f"<h2 id='pending'>{_e(text('pending_title', lang))}</h2>",
-             f"<p class='pending'>{_e(text('pending_html', lang, codes=codes))}</p>",
+    survey_only = all(ev.system.indicator(c).kind == "survey" for c in ev.pending)
+    parts = [f"<h2 id='pending'>{_e(text('pending_title' if survey_only else 'pending_title_inputs', lang))}</h2>",
+             f"<p class='pending'>{_e(text('pending_html' if survey_only else 'pending_inputs', lang, codes=codes))}</p>",
              f"<h2 id='summary'>{_t('summary', lang)}</h2>",
              "<table class='kpi' border='1' cellspacing='0' cellpadding='4'><tbody>"
              f"<tr><th>{_t('total', lang)}{_e(_t('on_scale', lang, lo=s.scale_min, hi=s.scale_max))}</th>"
@@ -174,6 +175,10 @@ def _summary(ev: Any, d: Mapping[str, Any], lang: str) -> str:
         f"<tr><th>{_t('rating', lang)}</th><td><b>{_e(r.grade)} {_e(grade_label)}</b></td></tr>"
         f"<tr><th>{_t('hier_cr', lang)}</th><td>{_num(ev.hierarchy.consistency_ratio, 4)}</td></tr>"
     )
+    if ev.cap is not None:
+        c = ev.cap
+        parts.append(f"<tr><th>{_t('uncapped', lang)}</th><td>{_num(c.uncapped_score100, 2)}</td></tr>"
+                     f"<tr><th>{_t('cap', lang)}</th><td>{_e(c.cap.label or c.cap.describe(lang))}</td></tr>")
     if ev.delphi is not None:
         last = ev.delphi.rounds[-1]
         if last.kendall is not None:
@@ -200,6 +205,8 @@ def _summary(ev: Any, d: Mapping[str, Any], lang: str) -> str:
 def _tree(ev: Any, lang: str) -> str:
     system = ev.system
     it = ev.indicator_table
+    if nv.shows_tree(ev):
+        return _deep_tree(ev, lang)
     dt = ev.dimension_table.set_index("dimension")
     head = [_t("node", lang), _t("code", lang), _t("stage", lang), _t("local_w", lang), _t("global_w", lang)]
     rows = [[_e(system.goal(lang)), "—", "", "1", "1"]]
@@ -219,6 +226,23 @@ def _tree(ev: Any, lang: str) -> str:
                          _num(row["global_weight"])])
             classes.append("")
     return (f"<h2 id='tree'>{_t('tree', lang)}</h2><p class='note'>{_t('tree_note', lang)}</p>"
+            + _table(head, rows, row_classes=classes))
+
+
+def _deep_tree(ev: Any, lang: str) -> str:
+    """The system level by level (any depth): names indented by level, points when weighed by points."""
+    from .report_docx import annex_weight_rows
+
+    system = ev.system
+    points = system.weighting == "points"
+    head = [_t("node", lang), _t("code", lang), _t("level", lang), _t("stage", lang), _t("local_w", lang),
+            _t("global_w", lang)] + ([_e(text("th_points", lang))] if points else [])
+    rows, classes = [[_e(system.goal(lang)), "—", "0", "", "1", "1"] + ([""] if points else [])], ["goal"]
+    for (code, level, _), r in zip(nv.tree_order(system), annex_weight_rows(ev, lang)):
+        rows.append(["&nbsp;&nbsp;&nbsp;&nbsp;" * (level - 1) + _e(system.label(code, lang)), _e(code), str(level),
+                     _e(r[2]), _e(r[3]), _e(r[4])] + ([f"{system.points_of(code):g}"] if points else []))
+        classes.append("dim" if level == 1 else "")
+    return (f"<h2 id='tree'>{_t('tree', lang)}</h2><p class='note'>{_t('global_w_note_deep', lang)}</p>"
             + _table(head, rows, row_classes=classes))
 
 
@@ -245,6 +269,8 @@ def _frac(x: float) -> str:
 def _consistency(ev: Any, lang: str) -> str:
     from ..model import GOAL
 
+    if ev.system.weighting == "points":   # no judgment matrices: nothing to check
+        return f"<h2 id='consistency'>{_t('consistency', lang)}</h2><p>{_e(text('consistency_points', lang))}</p>"
     s = ev.settings
     t = s.cr_threshold
     parts = [f"<h2 id='consistency'>{_t('consistency', lang)}</h2>",
@@ -378,11 +404,29 @@ def _scores(ev: Any, lang: str) -> str:
     parts.append(_table([_t("code", lang), _t("dimension", lang), _t("weight", lang), _t("dim_score", lang),
                          _t("dim_score100", lang), _t("contribution", lang)], rows,
                         foot=[_t("sum", lang), "", _num(dt["weight"].sum()), "", _num(ev.score100, 2), _num(ev.total, 4)]))
-    parts.append(f"<p>{_t('total', lang)} = Σ wᵢ·sᵢ = <b>{_num(ev.total, 4)}</b>; {_t('score100', lang)} = "
-                 f"{_num(ev.total, 4)} / {s.scale_max:g} × 100 = <b>{_num(ev.score100, 2)}</b> → "
-                 f"<b>{_e(ev.rating.grade)} {_e(ev.rating.label(lang))}</b></p>")
-    # fuzzy
+    if nv.shows_tree(ev):
+        from .report_docx import tree_score_rows
+
+        head, rows, bold = tree_score_rows(ev, lang)
+        parts.append(f"<h3>{_t('by_level', lang)}</h3>")
+        parts.append(_table([_e(h) for h in head], [[_e(c) for c in r] for r in rows],
+                            row_classes=["dim" if k in bold else "" for k in range(len(rows))]))
+    if any(i.kind == "data" for i in ev.system.indicators):
+        from .report_docx import data_table_rows
+
+        head, rows = data_table_rows(ev, lang)
+        parts.append(f"<h3>{_t('data', lang)}</h3>")
+        parts.append(_table([_e(h) for h in head], [[_e(c) for c in r] for r in rows]))
+    capped = nv.cap_sentence(ev, lang)
+    total = ev.total if ev.cap is None else ev.cap.uncapped_score100 / 100 * s.scale_max
+    parts.append(f"<p>{_t('total', lang)} = Σ wᵢ·sᵢ = <b>{_num(total, 4)}</b>; {_t('score100', lang)} = "
+                 f"{_num(total, 4)} / {s.scale_max:g} × 100 = <b>{_num(total / s.scale_max * 100, 2)}</b>"
+                 + (f"; {_e(capped)} " if capped else " ") +
+                 f"→ <b>{_e(ev.rating.grade)} {_e(ev.rating.label(lang))}</b></p>")
+    # fuzzy (only when every indicator is scored by the survey: other types have no answer shares)
     f = ev.fuzzy
+    if f is None:
+        return "".join(parts)
     parts.append(f"<h3>{_t('fuzzy', lang)}</h3><p class='note'>{_t('fuzzy_note', lang)}</p>")
     gv = list(f.grade_values) if f.grade_values is not None else list(range(len(f.b)))
     cells = [f"<b>{_num(v, 4)}</b>" if k == f.grade_index else _num(v, 4) for k, v in enumerate(f.b)]
@@ -405,7 +449,8 @@ def _charts_html(ev: Any, lang: str, fmt: str, previous: Any = None, labels: tup
         ("chart_dims", charts.dimension_bar(ev, lang, fmt=fmt)),
         ("chart_gaps", charts.gap_bar(ev, lang, fmt=fmt, top=12,
                                       codes=None if found is None else [f.code for f in found.problems])),
-        ("chart_resp", charts.respondent_histogram(ev, lang, fmt=fmt)),
+        *((("chart_resp", charts.respondent_histogram(ev, lang, fmt=fmt)),)
+          if any(i.kind == "survey" for i in ev.system.indicators) else ()),
         ("chart_weights", charts.weight_bar(ev, lang, fmt=fmt)),
     ):
         parts.append(f"<h3>{_t(key, lang)}</h3>" + _img(data, fmt, _t(key, lang), 480 if key == "chart_radar" else 620))
@@ -496,11 +541,12 @@ def _sensitivity(ev: Any, sensitivity: Any, lang: str, fmt: str = "svg") -> str:
         return f"<h2 id='sensitivity'>{_t('sensitivity', lang)}</h2>" + body
     p = sd.judgments_perturb
     parts = [f"<h2 id='sensitivity'>{_t('sensitivity', lang)}</h2>"]
-    note = text("html.sens_note", lang, draws=sd.draws, seed=sd.seed, prob=f"{p.probability:g}")
+    note = (text("html.sens_note_points", lang, draws=sd.draws, seed=sd.seed) if ev.system.weighting == "points"
+            else text("html.sens_note", lang, draws=sd.draws, seed=sd.seed, prob=f"{p.probability:g}"))
     parts.append(f"<p class='note'>{_e(note)}</p>")
-    parts_ = [(text("html.judgment_perturbation", lang), p),
-              (text("html.panel_bootstrap", lang), sd.judgments_bootstrap),
-              (text("html.respondent_bootstrap", lang), sd.respondents)]
+    names = {"perturb": "html.judgment_perturbation", "panel": "html.panel_bootstrap",
+             "respondents": "html.respondent_bootstrap"}
+    parts_ = [(text(names[k], lang), part) for k, part in nv.sensitivity_parts(ev, sd)]
     grades = list(sd.grades)
     rows = []
     for name, part in parts_:
@@ -508,17 +554,17 @@ def _sensitivity(ev: Any, sensitivity: Any, lang: str, fmt: str = "svg") -> str:
                      f"{part.rating_stays * 100:.1f}%"] + [f"{part.grade_shares.get(g, 0.0) * 100:.1f}%" for g in grades])
     parts.append(_table(["", (text("html.mean_100_pt", lang)), (text("html.95_interval", lang)),
                          (text("html.rating_unchanged", lang))] + [_e(g) for g in grades], rows))
-    # dimension weights under judgment uncertainty
-    rows = []
-    dw = dict(zip(ev.dimension_table["dimension"], ev.dimension_table["weight"]))
-    for k, d in enumerate(p.dimensions):
-        b = sd.judgments_bootstrap
-        rows.append([_e(d), _e(ev.system.label(d, lang)), _num(dw.get(d)),
-                     f"{_num(p.dimension_weight_low[k])} – {_num(p.dimension_weight_high[k])}",
-                     f"{_num(b.dimension_weight_low[k])} – {_num(b.dimension_weight_high[k])}"])
-    parts.append(f"<h3>{text('html.stability_of_the_dimension_weights', lang)}</h3>")
-    parts.append(_table([_t("code", lang), _t("dimension", lang), _t("weight", lang),
-                         text("html.perturbation_95", lang), text("html.bootstrap_95", lang)], rows))
+    # dimension weights under judgment uncertainty (weights from points do not move)
+    b = sd.judgments_bootstrap
+    if ev.system.weighting == "ahp" and p is not None and b is not None:
+        dw = dict(zip(ev.dimension_table["dimension"], ev.dimension_table["weight"]))
+        rows = [[_e(d), _e(ev.system.label(d, lang)), _num(dw.get(d)),
+                 f"{_num(p.dimension_weight_low[k])} – {_num(p.dimension_weight_high[k])}",
+                 f"{_num(b.dimension_weight_low[k])} – {_num(b.dimension_weight_high[k])}"]
+                for k, d in enumerate(p.dimensions)]
+        parts.append(f"<h3>{text('html.stability_of_the_dimension_weights', lang)}</h3>")
+        parts.append(_table([_t("code", lang), _t("dimension", lang), _t("weight", lang),
+                             text("html.perturbation_95", lang), text("html.bootstrap_95", lang)], rows))
     # weight thresholds
     rows = []
     for w in sd.weights:
@@ -540,6 +586,15 @@ def _methods(ev: Any, lang: str) -> str:
     s = ev.settings
     F = lambda x: f"<span class='formula'>{x}</span>"
     items: list[tuple[str, str]] = []
+    if ev.system.weighting == "points":
+        total = sum(ev.system.points_of(d) for d in ev.system.dimension_codes)
+        items.append((_t("weights_from", lang), _e(_t("weights_points", lang, total=f"{total:g}"))))
+    else:
+        items.append((_t("weights_from", lang), _e(_t("weights_ahp", lang))))
+    if any(i.kind != "survey" for i in ev.system.indicators):
+        items.append((_t("type_scores", lang), _e(_t("type_scores_text", lang, smax=s.scale_max))))
+    if ev.cap is not None:
+        items.append((_t("cap", lang), _e(nv.cap_sentence(ev, lang))))
     items.append((text("html.ahp_weights", lang), text(f"html.method_{s.method}", lang)))
     items.append((text("html.m_consistency", lang),
                   F("CI = max(0, (λmax − n) / (n − 1))") + ", " + F("CR = CI / RI") +
