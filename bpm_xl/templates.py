@@ -190,9 +190,9 @@ def execution_caps(code: str) -> tuple[Cap, ...]:
             Cap(code, None, 0.6, 69.0, "预算执行率低于 60%：最高 69 分"))
 
 
-def _rule(spec: tuple[Any, ...] | None) -> DataRule | None:
+def _rule(code: str, spec: tuple[Any, ...] | None) -> DataRule:
     if spec is None:
-        return None
+        raise ModelError(f"template: data indicator {code} has no scoring standard")
     method, *params = spec
     return data_rule(method, *params)
 
@@ -214,7 +214,7 @@ def _points_system(dims: Sequence[tuple[str, str, str]], groups: Sequence[tuple[
 def _from_rows(name: str, dims: Any, groups: Any, rows: Any, caps: tuple[Cap, ...],
                source: tuple[str, str], title: tuple[str, str]) -> Template:
     system = _points_system(dims, groups, rows)
-    rules = {r[0]: _rule(r[7]) for r in rows if r[5] == "data"}
+    rules = {r[0]: _rule(r[0], r[7]) for r in rows if r[5] == "data"}
     units = {r[0]: tuple(r[8]) if r[8] else ("", "") for r in rows if r[5] == "data"}
     return Template(name, system, MappingProxyType(rules), MappingProxyType(units), caps, source[0], source[1],
                     system.weighting, title[0], title[1])
