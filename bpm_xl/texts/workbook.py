@@ -142,6 +142,21 @@ WORKBOOK: dict[str, tuple[str, str]] = {
     "bands_used": ("评级标准", "Bands applied"),
     "method_used": ("方法", "Method"),
     "hierarchy_cr": ("层次总排序一致性比率", "Hierarchy consistency ratio"),
+    # evaluation of a tree deeper than two levels, weights by points (分值)
+    "out.parent_weight": ("上级全局权重", "Parent's global weight"),
+    "out.parent": ("上级代码", "Parent"),
+    "out.level": ("层级", "Level"),
+    "out.kind": ("类型", "Type"),
+    "out.group_table": ("分组汇总（维度以下各层）", "Groups below the dimensions"),
+    "out.node_score": ("平均得分", "Score"),
+    "out.no_score": ("该类指标的得分单元格尚未接入本表（显示 #N/A）", "this type's score cell is not linked here yet (shows #N/A)"),
+    "out.points": ("分值", "Points"),
+    "out.points_sum": ("合计", "Sum"),
+    "out.points_note": ("按分值赋权：各节点下每项的权重 = 其分值 / 同一节点下分值合计（无判断矩阵，CR = 0）；"
+                        "指标的分值取自指标体系表，分组的分值为其下各项之和",
+                        "Weighted by points: under each node an element's weight is its points / the node's total "
+                        "points (no judgment matrix, CR = 0); an indicator's points come from the indicator sheet, "
+                        "a group's are the sum of what is under it"),
     # delphi summary
     "delphi_summary_title": ("德尔菲咨询结果", "Delphi results"),
     "authority_title": ("专家权威程度", "Expert authority"),
