@@ -118,6 +118,16 @@ class CachedValues:
         children = self.ev.nodes[node].children
         return [[children[j.row], children[j.col]] for j in self.ev.nodes[node].worst]
 
+    def points_rows(self, node: str) -> list[list[Any]]:
+        """A points node's children: their points and weights (points / sum, as the sheet divides)."""
+        pts = [self.system.points_of(c) for c in self.system.children(node)]
+        total = float(sum(pts))
+        return [[None, None, p, p / total] for p in pts]
+
+    def points_sum(self, node: str) -> list[list[Any]]:
+        rows = self.points_rows(node)
+        return [[None, None, float(sum(r[2] for r in rows)), float(sum(r[3] for r in rows))]]
+
     # ------------------------------------------------------------------ evaluation sheet
     def link_scores(self, score_ref: Any) -> None:
         """The indicators not scored by the survey whose score cell the Evaluation sheet refers

@@ -172,14 +172,59 @@ def _worst_block(ctx: LayoutContext, W: SheetPlan, ti: int, node: str, m0: int, 
     return rr + 1 + count + 1
 
 
-def weights_sheet(ctx: LayoutContext, jblocks: dict[str, tuple[int, int, int]]) -> tuple[SheetPlan, WeightsLayout]:
+def _points_blocks(ctx: LayoutContext, W: SheetPlan, r: int, points_ref: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """A system weighted by points (分值): per node its children's points and weights
+    (points / the node's sum of points). An indicator's points are the cell ``points_ref``
+    names (the indicator sheet's), else its value; a group's are the sum of its own block."""
+    system = ctx.system
+    W.add(r, 0, [[ctx.t("out.points_note")]], "note")
+    r += 2
+    at: dict[str, int] = {}
+    for node in ctx.nodes:           # every block's first child row, known before any is written
+        at[node] = r + 2
+        r += 2 + len(system.children(node)) + 2
+    out: dict[str, dict[str, Any]] = {}
+    for ti, node in enumerate(ctx.nodes):
+        children = list(system.children(node))
+        n = len(children)
+        m0 = at[node]
+        W.add(m0 - 2, 0, [[node, system.label(node, ctx.lang)]], "subtitle")
+        W.add(m0 - 1, 0, [[ctx.t("code"), ctx.t("indicator"), ctx.t("out.points"), ctx.t("weight")]], "header")
+        pts = local(m0, 2, m0 + n - 1, 2)
+        rows = []
+        for k, c in enumerate(children):
+            if c in at:
+                p: Any = F(f"=SUM({local(at[c], 2, at[c] + len(system.children(c)) - 1, 2)})")
+            else:
+                p = F(f"={points_ref[c]}") if c in points_ref else system.points_of(c)
+            rows.append([c, system.label(c, ctx.lang), p, F(f"={a1(m0 + k, 2)}/SUM({pts})")])
+        W.add(m0, 0, rows, "output", cached=ctx.cache.points_rows(node) if ctx.cache else None)
+        W.add(m0 + n, 0, [[ctx.t("out.points_sum"), "", F(f"=SUM({pts})"), F(f"=SUM({local(m0, 3, m0 + n - 1, 3)})")]],
+              "total", cached=ctx.cache.points_sum(node) if ctx.cache else None)
+        ctx.put(f"BPM_W_{ti}", "weights", m0, 3, m0 + n - 1, 3)
+        out[node] = {"ti": ti, "w0": m0, "wcol": 3, "n": n, "children": children}
+    return out
+
+
+def weights_sheet(ctx: LayoutContext, jblocks: dict[str, tuple[int, int, int]],
+                  points_ref: Mapping[str, str] | None = None) -> tuple[SheetPlan, WeightsLayout]:
+    """The Weights sheet: expert weights, then per comparison node (goal, dimensions, groups
+    level by level) its group matrix, weights and consistency; for a system weighted by
+    points, its children's points and their shares (``points_ref``: indicator code -> the
+    cell of its 分值 on the indicator sheet; without one the points are written as values)."""
     W = SheetPlan("weights", ctx.name("weights"), "output", widths={0: 12, 1: 14})
     W.add(0, 0, [[ctx.t("weights_title")]], "title")
     W.add(1, 0, [[ctx.t("method_used"), F("=BPM_METHOD"), "RI", F("=BPM_RI"), ctx.t("aggregation"),
                   F("=BPM_AGGREGATION")]], "meta", cached=_cv(ctx, lambda: ctx.cache.meta()))
     e1 = _expert_table(ctx, W)
-    _expert_cr_table(ctx, W, jblocks)
     r = max(e1 + 3, 5 + len(ctx.experts) + 3)
+    if ctx.system.weighting == "points":
+        node_out = _points_blocks(ctx, W, r, points_ref or {})
+        for c in range(1, 20):
+            W.widths.setdefault(c, 11)
+        W.widths[1] = 24
+        return W, WeightsLayout(e1, node_out)
+    _expert_cr_table(ctx, W, jblocks)
     node_out: dict[str, dict[str, Any]] = {}
     for ti, node in enumerate(ctx.nodes):
         r, node_out[node] = _node_block(ctx, W, ti, node, r)
@@ -214,8 +259,11 @@ def plain(system: Any) -> bool:
 
 
 def local_weight(wl: WeightsLayout, system: Any, code: str) -> str:
-    """``code``'s weight under its parent: INDEX into the parent's weight column on the Weights sheet."""
+    """``code``'s weight under its parent: INDEX into the parent's weight column on the Weights
+    sheet; an only child's is that one cell (Gnumeric's INDEX of a one-cell name is #REF!)."""
     node = wl.nodes[system.parent_of(code)]
+    if node["n"] == 1:
+        return f"BPM_W_{node['ti']}"
     return f"INDEX(BPM_W_{node['ti']},{node['children'].index(code) + 1})"
 
 

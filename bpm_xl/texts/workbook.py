@@ -149,7 +149,6 @@ WORKBOOK: dict[str, tuple[str, str]] = {
     "out.kind": ("类型", "Type"),
     "out.group_table": ("分组汇总（维度以下各层）", "Groups below the dimensions"),
     "out.node_score": ("平均得分", "Score"),
-    "out.no_score": ("该类指标的得分单元格尚未接入本表（显示 #N/A）", "this type's score cell is not linked here yet (shows #N/A)"),
     "out.points": ("分值", "Points"),
     "out.points_sum": ("合计", "Sum"),
     "out.points_note": ("按分值赋权：各节点下每项的权重 = 其分值 / 同一节点下分值合计（无判断矩阵，CR = 0）；"
