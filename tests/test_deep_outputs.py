@@ -311,3 +311,25 @@ def test_formulon_recalculates_every_formula_to_its_cached_value(built, case):
 
     data = built[case]["xlsx"].read_bytes()
     assert every_formula_shows_its_cached_value(data, recalc(data)) > 400
+
+
+def test_a_score_cap_is_stated_under_the_totals():
+    """A data indicator's value meets a cap: the Evaluation sheet says so, with both scores."""
+    from bpm_xl.datascore import data_rule
+    from bpm_xl.leaves import Cap, DataEntry
+
+    system = IndicatorSystem.from_frame(pd.DataFrame([
+        {"dimension": d, "code": c, "name_zh": n, "pdca": p, "parent": parent,
+         "kind": ("data" if c == "I9" else "survey") if p else ""} for d, c, n, p, parent in THREE]))
+    inputs = _inputs(system, seed=1)
+    caps = (Cap("I9", 0.6, 0.7, 10.0),)
+    inputs = EvaluationInputs(**{**inputs.__dict__, "survey": inputs.survey.drop(columns=["I9"]),
+                                 "settings": Settings(caps=caps),
+                                 "data": {"I9": DataEntry(0.65, data_rule("linear", 0, 1))}})
+    ev = evaluate(inputs)
+    assert ev.cap is not None and ev.rating.grade == "D"
+    plan = plan_workbook(data_from_inputs(inputs), system, "zh", evaluation=ev)
+    # no pending-survey note: every survey indicator is answered, and I9 has no answer count
+    lines = [blk.cells[0][0] for blk in plan.sheet("evaluation").blocks if blk.style == "pending"]
+    assert lines == [f"评分封顶（按上次计算）：{caps[0].describe('zh')}；封顶前百分制得分 "
+                     f"{ev.cap.uncapped_score100:.2f}，封顶后 10.00，等级 D。上方总分与等级为封顶前的公式结果"]

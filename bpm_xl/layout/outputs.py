@@ -450,8 +450,23 @@ def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str
     pending = pending_note(ctx, local(i0, 9, i1, 9))
     if pending is not None:
         E.add(r + 7, 3, [[pending[0]]], "pending", cached=[[pending[1]]])
+    cap = cap_note(ctx)
+    if cap is not None:
+        E.add(r + 8, 3, [[cap]], "pending")
     E.freeze = (2, 0)
     return E, EvaluationLayout(i0, ref(ctx.name("evaluation"), i0, 9, i1, 9))
+
+
+def cap_note(ctx: LayoutContext) -> str | None:
+    """The visible line of a score cap that cut the total (``Evaluation.cap``): the rule, the
+    100-point score before and after it and the grade by the capped score, as the evaluation
+    computed them; the sheet's total and grade cells are the formulas' figures before the cap."""
+    ev = ctx.evaluation
+    if ev is None or ev.cap is None or ev.rating is None:
+        return None
+    c = ev.cap
+    return ctx.t("out.cap_note", rule=c.cap.describe(ctx.lang), before=c.uncapped_score100, after=c.capped_score100,
+                 grade=ev.rating.grade)
 
 
 def pending_note(ctx: LayoutContext, answers: str) -> tuple[Formula, str] | None:
@@ -461,7 +476,8 @@ def pending_note(ctx: LayoutContext, answers: str) -> tuple[Formula, str] | None
     every indicator is answered, and in a blank hub (nothing to evaluate yet)."""
     from .data import unanswered
 
-    n = len(unanswered(ctx.data, ctx.codes))
+    surveyed = [c for c in ctx.codes if ctx.system.indicator(c).kind == "survey"]   # the others have no count
+    n = len(unanswered(ctx.data, surveyed))
     if not n or ctx.kind == "blank":
         return None
     head, tail = ctx.t("pending_note"), ctx.t("pending_tail")

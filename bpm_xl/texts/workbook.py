@@ -149,6 +149,10 @@ WORKBOOK: dict[str, tuple[str, str]] = {
     "out.kind": ("类型", "Type"),
     "out.group_table": ("分组汇总（维度以下各层）", "Groups below the dimensions"),
     "out.node_score": ("平均得分", "Score"),
+    "out.cap_note": ("评分封顶（按上次计算）：{rule}；封顶前百分制得分 {before:.2f}，封顶后 {after:.2f}，等级 {grade}。"
+                     "上方总分与等级为封顶前的公式结果",
+                     "Score cap (as last computed): {rule}; 100-point score {before:.2f} before the cap, {after:.2f} "
+                     "after it, grade {grade}. The total and grade above are the formulas' figures before the cap"),
     "out.points": ("分值", "Points"),
     "out.points_sum": ("合计", "Sum"),
     "out.points_note": ("按分值赋权：各节点下每项的权重 = 其分值 / 同一节点下分值合计（无判断矩阵，CR = 0）；"
