@@ -579,7 +579,10 @@ def respondent_sensitivity(evaluation, draws: int = 10000, level: float = 0.95,
     rng = np.random.default_rng(rng)
     _, info = _base(evaluation)
     s = info["settings"]
-    survey = evaluation.inputs.survey[list(info["codes"])]
+    codes = list(info["codes"])
+    # only indicators scored by the survey move with its respondents; the others keep their scores
+    moved = [k for k, c in enumerate(codes) if evaluation.system.indicator(c).kind == "survey"]
+    survey = evaluation.inputs.survey[[codes[k] for k in moved]]
     x, _ = scoring._survey(survey, s.scale_min, s.scale_max, "survey")  # floats stay floats (no boxing)
     r = x.shape[0]
     # counts x answers in float32 when every partial sum is a whole number below 2**24 (answers
@@ -598,6 +601,10 @@ def respondent_sensitivity(evaluation, draws: int = 10000, level: float = 0.95,
             means[start:stop] = (c @ x0).astype(float) / (c @ have).astype(float)
         if progress is not None:
             progress(done + stop, total)
+    if len(moved) < len(codes):
+        fixed = np.tile(np.asarray(info["means"], dtype=float), (draws, 1))
+        fixed[:, moved] = means
+        means = fixed
     valid = np.isfinite(means).all(axis=1)
     means = means[valid]
     totals = means @ info["gw"]

@@ -19,7 +19,9 @@ from ..texts import text
 from .context import LayoutContext, make_context
 from .data import data_from_inputs
 from .inputs import (
+    data_sheet,
     delphi_sheet,
+    expert_scores_sheet,
     experts_sheet,
     guide_sheet,
     indicators_sheet,
@@ -52,6 +54,7 @@ __all__ = [
     "data_from_inputs",
     "mark_portable",
     "plan_workbook",
+    "score_refs",
     "with_sensitivity",
 ]
 
@@ -59,22 +62,34 @@ __all__ = [
 UDF_MODULE = "bpm_xl.udfs"
 #: Tab order: the dashboard and evaluation come first among outputs, as users see them.
 SHEET_ORDER = ("guide", "dashboard", "evaluation", "weights", "diagnosis", "delphi_summary", "sensitivity",
-               "settings", "indicators", "experts", "judgments", "delphi", "survey", "rectification", "measures", "collected",
-               "conf")
+               "settings", "indicators", "experts", "judgments", "delphi", "survey", "data", "expert_scores", "rectification",
+               "measures", "collected", "conf")
 
 
 def _sheets(ctx: LayoutContext) -> list[SheetPlan]:
     judgments, jblocks = judgments_sheet(ctx)
     delphi, prow = delphi_sheet(ctx)
     survey, survey_col = survey_sheet(ctx)
+    data, data_refs = data_sheet(ctx)
+    expert_scores, expert_refs = expert_scores_sheet(ctx)
     weights, wl = weights_sheet(ctx, jblocks)
-    evaluation, el = evaluation_sheet(ctx, wl, survey_col)
+    # an indicator not scored by the survey is read from its score cell (score_refs); until the
+    # evaluation sheet takes the score cells itself, they stand in for its answer column
+    evaluation, el = evaluation_sheet(ctx, wl, {**score_refs(data_refs, expert_refs), **survey_col})
     return [
         guide_sheet(ctx), settings_sheet(ctx), indicators_sheet(ctx), experts_sheet(ctx), judgments, delphi, survey,
+        data, expert_scores,
         weights, evaluation, delphi_summary_sheet(ctx, wl, prow), diagnosis_sheet(ctx, el), dashboard_sheet(ctx, el),
         sensitivity_sheet(ctx.name("sensitivity"), ctx.lang, ctx.sensitivity, ctx.system), rectification_sheet(ctx),
         measures_sheet(ctx),
     ]
+
+
+def score_refs(data_refs: dict[str, str], expert_refs: dict[str, str]) -> dict[str, str]:
+    """Indicator code -> absolute reference of the score cell of every indicator not scored by
+    the survey (data and direct: the 指标数据 sheet's 得分 column; expert: the 专家评分 sheet's
+    score row), on the evaluation's scale, #N/A while pending."""
+    return {**data_refs, **expert_refs}
 
 
 def plan_workbook(data: WorkbookData, system: Any, lang: str = "zh", evaluation: Any = None,
@@ -118,6 +133,12 @@ def mark_portable(plan: WorkbookPlan) -> WorkbookPlan:
     from .outputs import status_line
 
     for sp in plan.sheets:
+        for b in sp.blocks:
+            if b.portable is not None:   # native formulas instead of bpm-xl functions
+                cells, cached = b.portable
+                b.cells = [list(r) for r in cells]
+                b.cached = None if cached is None else [list(r) for r in cached]
+                b.portable = None
         if sp.role == "guide" and sp.blocks and sp.blocks[0].style == "guide":
             lines = guide_lines(plan.lang, plan.kind, portable=True)
             sp.blocks[0] = Block(0, 0, [[line] for line in lines], "guide")
