@@ -201,6 +201,10 @@ def test_points_weights_are_the_shares_of_the_points_without_judgments(built):
     formulas = [v for blk in plan.sheet("weights").blocks for row in blk.cells for v in row if isinstance(v, Formula)]
     assert not [f for f in formulas if "AHP_" in f]
     assert not plan.sheet("weights").arrays
+    leaf_points = [row[2] for blk in plan.sheet("weights").blocks if blk.style == "output" and blk.col == 0
+                   for row in blk.cells if row[0] in system.codes]
+    assert len(leaf_points) == len(system.codes)
+    assert all(parse_ref(p)[0] == plan.sheet("indicators").name for p in leaf_points)   # the 分值 cells
     values = read_values(b["xlsm"])
     for ti, node in enumerate(system.nodes()):
         pts = np.array([system.points_of(c) for c in system.children(node)])
@@ -216,24 +220,47 @@ def test_the_two_level_layout_has_no_tree_columns(built):
     assert len(deep) == 14 and deep[6] == "上级全局权重"
 
 
-def test_an_indicator_of_another_type_shows_na_until_its_score_cell_is_linked(built):
-    rows = [(d, c, n, p, parent) for d, c, n, p, parent in THREE]
+def _direct_inputs():
+    """The three-level system with I9 scored directly (4.5, typed with its evidence)."""
+    from bpm_xl.leaves import DirectScore
+
     system = IndicatorSystem.from_frame(pd.DataFrame([
         {"dimension": d, "code": c, "name_zh": n, "pdca": p, "parent": parent,
-         "kind": ("direct" if c == "I9" else "survey") if p else ""} for d, c, n, p, parent in rows]))
-    from bpm_xl.leaves import DirectScore
+         "kind": ("direct" if c == "I9" else "survey") if p else ""} for d, c, n, p, parent in THREE]))
     inputs = _inputs(system, seed=1)
-    inputs = EvaluationInputs(**{**inputs.__dict__, "survey": inputs.survey.drop(columns=["I9"]),
-                                 "direct_scores": {"I9": DirectScore(4.5, "audit")}})
+    return system, EvaluationInputs(**{**inputs.__dict__, "survey": inputs.survey.drop(columns=["I9"]),
+                                       "direct_scores": {"I9": DirectScore(4.5, "audit")}})
+
+
+def test_an_indicator_of_another_type_shows_its_score_cell():
+    system, inputs = _direct_inputs()
     ev = evaluate(inputs)
-    assert ev.total is not None
-    data = data_from_inputs(inputs)
-    plan = plan_workbook(data, system, "zh", evaluation=ev)
-    evs = plan.sheet("evaluation")
+    plan = plan_workbook(data_from_inputs(inputs), system, "zh", evaluation=ev)
     k = list(system.codes).index("I9")
-    table = evs.blocks[2]
+    table = plan.sheet("evaluation").blocks[2]
+    sheet, r, c, _, _ = parse_ref(table.cells[k][8])
+    assert sheet == plan.sheet("data").name
+    assert table.cached[k][8] == 4.5 and table.cells[k][9] is None   # no answer count
+    totals = next(blk for blk in plan.sheet("evaluation").blocks if blk.style == "totalvalue")
+    _close(totals.cached[0][0], ev.total, TOL)
+
+
+def test_without_its_score_cell_an_indicator_of_another_type_shows_na_never_0():
+    from bpm_xl.layout.context import make_context
+    from bpm_xl.layout.inputs import judgments_sheet, survey_sheet
+    from bpm_xl.layout.outputs import evaluation_sheet, weights_sheet
+
+    system, inputs = _direct_inputs()
+    ev = evaluate(inputs)
+    ctx = make_context(data_from_inputs(inputs), system, "zh", ev)
+    _, jblocks = judgments_sheet(ctx)
+    _, survey_col = survey_sheet(ctx)
+    _, wl = weights_sheet(ctx, jblocks)
+    sheet, _ = evaluation_sheet(ctx, wl, survey_col)
+    k = list(system.codes).index("I9")
+    table = sheet.blocks[2]
     assert table.cells[k][8] == "=NA()" and table.cached[k][8] != table.cached[k][8]   # NaN: stored as #N/A
-    totals = next(blk for blk in evs.blocks if blk.style == "totalvalue")
+    totals = next(blk for blk in sheet.blocks if blk.style == "totalvalue")
     assert math.isnan(totals.cached[0][0]) and totals.cached[2][0] is None   # no total, no grade: never 0
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "data_from_inputs",
     "mark_portable",
     "plan_workbook",
+    "points_refs",
     "score_refs",
     "with_sensitivity",
 ]
@@ -72,10 +73,9 @@ def _sheets(ctx: LayoutContext) -> list[SheetPlan]:
     survey, survey_col = survey_sheet(ctx)
     data, data_refs = data_sheet(ctx)
     expert_scores, expert_refs = expert_scores_sheet(ctx)
-    weights, wl = weights_sheet(ctx, jblocks)
-    # an indicator not scored by the survey is read from its score cell (score_refs); until the
-    # evaluation sheet takes the score cells itself, they stand in for its answer column
-    evaluation, el = evaluation_sheet(ctx, wl, {**score_refs(data_refs, expert_refs), **survey_col})
+    weights, wl = weights_sheet(ctx, jblocks, points_refs(ctx))
+    # an indicator not scored by the survey is read from its score cell (score_refs)
+    evaluation, el = evaluation_sheet(ctx, wl, survey_col, score_refs(data_refs, expert_refs))
     return [
         guide_sheet(ctx), settings_sheet(ctx), indicators_sheet(ctx), experts_sheet(ctx), judgments, delphi, survey,
         data, expert_scores,
@@ -90,6 +90,20 @@ def score_refs(data_refs: dict[str, str], expert_refs: dict[str, str]) -> dict[s
     the survey (data and direct: the 指标数据 sheet's 得分 column; expert: the 专家评分 sheet's
     score row), on the evaluation's scale, #N/A while pending."""
     return {**data_refs, **expert_refs}
+
+
+def points_refs(ctx: LayoutContext) -> dict[str, str]:
+    """Indicator code -> absolute reference of its 分值 on the indicator sheet (a system weighted
+    by points; the sheet lists data.system_rows from its third row, in order); empty otherwise."""
+    from ..conversion import text as cell_text
+    from .inputs import SYSTEM_KEYS
+    from .types import ref
+
+    if ctx.system.weighting != "points":
+        return {}
+    leaves, col, sheet = set(ctx.system.codes), SYSTEM_KEYS.index("points"), ctx.name("indicators")
+    return {code: ref(sheet, 2 + k, col) for k, row in enumerate(ctx.data.system_rows)
+            if (code := cell_text(row.get("code"))) in leaves}
 
 
 def plan_workbook(data: WorkbookData, system: Any, lang: str = "zh", evaluation: Any = None,
