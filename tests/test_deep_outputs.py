@@ -92,14 +92,44 @@ def _inputs(system: IndicatorSystem, seed: int) -> EvaluationInputs:
                             delphi_returned=(3,))
 
 
+#: the cap met by the capped case's measured value (0.65): at most 10 points out of 100
+CAP = {"indicator": "I9", "low": 0.6, "high": 0.7, "max_score100": 10.0}
+
+
+def _capped_inputs(data_codes: tuple[str, ...]) -> tuple[IndicatorSystem, EvaluationInputs]:
+    """The three-level system with ``data_codes`` data indicators (linear 0 -> 1; I9 measured
+    0.65, I10 0.9) and a cap I9 meets: the total is cut to 10 points out of 100."""
+    from bpm_xl.datascore import data_rule
+    from bpm_xl.leaves import Cap, DataEntry
+
+    system = IndicatorSystem.from_frame(pd.DataFrame([
+        {"dimension": d, "code": c, "name_zh": n, "pdca": p, "parent": parent,
+         "kind": ("data" if c in data_codes else "survey") if p else ""} for d, c, n, p, parent in THREE]))
+    inputs = _inputs(system, seed=4)
+    measured = {"I9": 0.65, "I10": 0.9}
+    return system, EvaluationInputs(**{**inputs.__dict__, "survey": inputs.survey.drop(columns=list(data_codes)),
+                                       "settings": Settings(caps=(Cap(**CAP),)),
+                                       "data": {c: DataEntry(measured[c], data_rule("linear", 0, 1))
+                                                for c in data_codes}})
+
+
+def _case(case: str, k: int) -> tuple[IndicatorSystem, EvaluationInputs]:
+    if case.startswith("capped"):   # capped1: one data row (the caps look it up without INDEX/MATCH)
+        return _capped_inputs(("I9",) if case == "capped1" else ("I9", "I10"))
+    system = _system(*SYSTEMS[case])
+    return system, _inputs(system, seed=k + 1)
+
+
+CASES = [*SYSTEMS, "capped", "capped1"]
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """Per system: inputs, the core's evaluation, the plan, both hubs written by the service."""
     tmp = tmp_path_factory.mktemp("deep")
     out = {}
-    for k, (case, (rows, points)) in enumerate(SYSTEMS.items()):
-        system = _system(rows, points)
-        inputs = _inputs(system, seed=k + 1)
+    for k, case in enumerate(CASES):
+        system, inputs = _case(case, k)
         data = data_from_inputs(inputs)
         ev = evaluate(inputs)
         plan = plan_workbook(data, system, "zh", evaluation=ev)
@@ -158,6 +188,11 @@ def _assert_matches_core(values, plan, system, ev, tol: float) -> None:
     gt = ev.group_table
     groups = _table(values, plan, "分组汇总（维度以下各层）", 4, 6, len(gt))
     _close(groups, gt[["weight", "global_weight", "contribution", "score", "score100", "cr"]].to_numpy(), tol)
+    if ev.cap is not None:   # the total before the cap, its 100-point score and the cap, under the totals
+        sheet, r, c, _, _ = parse_ref(plan.names["BPM_TOTAL"])
+        before = [values[sheet][r + k][c] for k in (7, 8, 9)]
+        _close(before[:2], [ev.indicator_table["weighted_score"].sum(), ev.cap.uncapped_score100], tol)
+        assert before[2] == ev.cap.capped_score100
     rows = values[plan.sheet("evaluation").name]
     sheet, r0, _, _, _ = parse_ref(plan.names["BPM_GLOBAL_W"])
     assert [rows[r0 + k][12] for k in range(len(tb))] == tb["level"].tolist()
@@ -178,16 +213,17 @@ def _assert_diagnosis_and_dashboard(values, plan, ev) -> None:
     assert shown[1] == ev.rating.grade
 
 
-@pytest.mark.parametrize("case", list(SYSTEMS))
+@pytest.mark.parametrize("case", CASES)
 def test_the_service_evaluates_the_workbook_data_as_the_core_evaluates_the_inputs(built, case):
     b = built[case]
     a = service.assess(b["data"], case)
     assert a.evaluation.to_dict()["indicators"] == b["ev"].to_dict()["indicators"]
     assert b["system"].depth == (4 if case == "four" else 3)
+    assert (b["ev"].cap is not None) == case.startswith("capped")
 
 
 @pytest.mark.parametrize("kind", ["xlsm", "xlsx"])
-@pytest.mark.parametrize("case", list(SYSTEMS))
+@pytest.mark.parametrize("case", CASES)
 def test_every_figure_is_cached_as_the_core_computes_it(built, case, kind):
     b = built[case]
     values = read_values(b[kind])
@@ -268,6 +304,18 @@ def test_without_its_score_cell_an_indicator_of_another_type_shows_na_never_0():
 needs_lo = pytest.mark.skipif(not engines.available(), reason="LibreOffice is not installed")
 
 
+def _data_scores_as_values(plan):
+    """``plan`` with each cell calling DATA_SCORE (the data sheet's scores, written as a formula
+    text rather than a function call the harness substitutes) replaced by its cached value."""
+    for sp in plan.sheets:
+        for blk in sp.blocks:
+            for i, row in enumerate(blk.cells):
+                for j, v in enumerate(row):
+                    if isinstance(v, Formula) and "DATA_SCORE(" in v:
+                        row[j] = blk.cached[i][j]
+    return plan
+
+
 @pytest.fixture(scope="module")
 def recalculated(built, tmp_path_factory, udf_call):
     """LibreOffice's recalculation of each portable hub, and of each macro hub with its Excel
@@ -282,7 +330,7 @@ def recalculated(built, tmp_path_factory, udf_call):
     portable = dict(zip(built, map(read_values, outs[:len(built)])))
     subs = []
     for (case, b), first in zip(built.items(), outs[len(built):]):
-        sub = substitute_udfs(b["plan"], read_values(first), udf_call)
+        sub = _data_scores_as_values(substitute_udfs(b["plan"], read_values(first), udf_call))
         path = tmp / f"{case}_substituted.xlsx"
         write_workbook(sub, path, None)
         subs.append(path)
@@ -293,7 +341,7 @@ def recalculated(built, tmp_path_factory, udf_call):
 @pytest.mark.libreoffice
 @needs_lo
 @pytest.mark.parametrize("kind", ["xlsm", "xlsx"])
-@pytest.mark.parametrize("case", list(SYSTEMS))
+@pytest.mark.parametrize("case", CASES)
 def test_libreoffice_recalculates_the_core_figures(built, recalculated, case, kind):
     b = built[case]
     values = recalculated[kind][case]
@@ -303,7 +351,7 @@ def test_libreoffice_recalculates_the_core_figures(built, recalculated, case, ki
 
 @pytest.mark.libreoffice
 @needs_lo
-@pytest.mark.parametrize("case", list(SYSTEMS))
+@pytest.mark.parametrize("case", CASES)
 def test_every_formula_of_the_portable_hub_shows_what_libreoffice_computes(built, recalculated, case):
     """Cached values included: what the file stores is what LibreOffice computes, cell by cell."""
     stored = read_values(built[case]["xlsx"])
@@ -324,7 +372,7 @@ def test_every_formula_of_the_portable_hub_shows_what_libreoffice_computes(built
 
 @pytest.mark.gnumeric
 @pytest.mark.skipif(not engines.gnumeric_available(), reason="Gnumeric (ssconvert) is not installed")
-@pytest.mark.parametrize("case", list(SYSTEMS))
+@pytest.mark.parametrize("case", CASES)
 def test_gnumeric_recalculates_the_core_figures(built, tmp_path, case):
     b = built[case]
     values = read_values(engines.gnumeric_recalculate(b["xlsx"], tmp_path / f"{case}.xlsx"))
@@ -332,7 +380,7 @@ def test_gnumeric_recalculates_the_core_figures(built, tmp_path, case):
 
 
 @pytest.mark.formulon
-@pytest.mark.parametrize("case", ["four", "points"])
+@pytest.mark.parametrize("case", ["four", "points", "capped"])
 def test_formulon_recalculates_every_formula_to_its_cached_value(built, case):
     from .formulon_engine import every_formula_shows_its_cached_value, recalc
 
@@ -340,23 +388,15 @@ def test_formulon_recalculates_every_formula_to_its_cached_value(built, case):
     assert every_formula_shows_its_cached_value(data, recalc(data)) > 400
 
 
-def test_a_score_cap_is_stated_under_the_totals():
-    """A data indicator's value meets a cap: the Evaluation sheet says so, with both scores."""
-    from bpm_xl.datascore import data_rule
-    from bpm_xl.leaves import Cap, DataEntry
-
-    system = IndicatorSystem.from_frame(pd.DataFrame([
-        {"dimension": d, "code": c, "name_zh": n, "pdca": p, "parent": parent,
-         "kind": ("data" if c == "I9" else "survey") if p else ""} for d, c, n, p, parent in THREE]))
-    inputs = _inputs(system, seed=1)
-    caps = (Cap("I9", 0.6, 0.7, 10.0),)
-    inputs = EvaluationInputs(**{**inputs.__dict__, "survey": inputs.survey.drop(columns=["I9"]),
-                                 "settings": Settings(caps=caps),
-                                 "data": {"I9": DataEntry(0.65, data_rule("linear", 0, 1))}})
-    ev = evaluate(inputs)
-    assert ev.cap is not None and ev.rating.grade == "D"
-    plan = plan_workbook(data_from_inputs(inputs), system, "zh", evaluation=ev)
-    # no pending-survey note: every survey indicator is answered, and I9 has no answer count
-    lines = [blk.cells[0][0] for blk in plan.sheet("evaluation").blocks if blk.style == "pending"]
-    assert lines == [f"评分封顶（按上次计算）：{caps[0].describe('zh')}；封顶前百分制得分 "
-                     f"{ev.cap.uncapped_score100:.2f}，封顶后 10.00，等级 D。上方总分与等级为封顶前的公式结果"]
+def test_a_score_cap_cuts_the_total_by_the_caps_table_on_settings(built):
+    """The capped hub: the total, 100-point score and grade are the capped ones, computed from
+    the caps table on Settings and the measured value on the data sheet."""
+    b = built["capped"]
+    assert b["ev"].cap.capped_score100 == CAP["max_score100"] < b["ev"].cap.uncapped_score100
+    total = b["plan"].sheet("evaluation")
+    formula = next(blk.cells[0][0] for blk in total.blocks if blk.style == "totalvalue")
+    assert formula.startswith("=IF(AND(ISNUMBER(") and "BPM_SCALE_MAX" in formula
+    caps = next(blk for blk in total.blocks if blk.cells and blk.cells[0] and blk.cells[0][0] == 1)
+    assert caps.cached[0][1:] == ["I9", 0.65, True, CAP["max_score100"]]
+    assert caps.cached[1][1:] == ["", None, False, ""]
+    assert "'设置'!" in caps.cells[0][1] and "'指标数据'!" in caps.cells[0][2]

@@ -68,6 +68,7 @@ SHEET_ORDER = ("guide", "dashboard", "evaluation", "weights", "diagnosis", "delp
 
 
 def _sheets(ctx: LayoutContext) -> list[SheetPlan]:
+    settings = settings_sheet(ctx)   # first: the Evaluation sheet's caps read its caps table
     judgments, jblocks = judgments_sheet(ctx)
     delphi, prow = delphi_sheet(ctx)
     survey, survey_col = survey_sheet(ctx)
@@ -77,7 +78,7 @@ def _sheets(ctx: LayoutContext) -> list[SheetPlan]:
     # an indicator not scored by the survey is read from its score cell (score_refs)
     evaluation, el = evaluation_sheet(ctx, wl, survey_col, score_refs(data_refs, expert_refs))
     return [
-        guide_sheet(ctx), settings_sheet(ctx), indicators_sheet(ctx), experts_sheet(ctx), judgments, delphi, survey,
+        guide_sheet(ctx), settings, indicators_sheet(ctx), experts_sheet(ctx), judgments, delphi, survey,
         data, expert_scores,
         weights, evaluation, delphi_summary_sheet(ctx, wl, prow), diagnosis_sheet(ctx, el), dashboard_sheet(ctx, el),
         sensitivity_sheet(ctx.name("sensitivity"), ctx.lang, ctx.sensitivity, ctx.system), rectification_sheet(ctx),

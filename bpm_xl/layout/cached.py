@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import ranking
+from .. import conversion, ranking
 from . import method as steps
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 from ..texts import pick, text
@@ -197,16 +197,45 @@ class CachedValues:
             out.append([None] * 4 + [self._local(g), gw, contribution, own, own / smax * 100, self._cr(g)])
         return out
 
+    def use_caps(self, rows: int) -> None:
+        """The Evaluation sheet applies the score caps: ``rows`` rows of the caps table on Settings."""
+        self.cap_count = rows
+        self.__dict__.pop("totals", None)
+
+    def cap_rows(self) -> list[list[Any]]:
+        """Per row of the caps table: the indicator, its measured value, whether the cap applies, its limit."""
+        out = []
+        for j in range(getattr(self, "cap_count", 0)):
+            row = self.data.caps[j] if j < len(self.data.caps) else {}
+            code = conversion.text(row.get("indicator"))
+            ds = self.ev.data_scores.get(code) if code else None
+            value = None if ds is None else float(ds.value)
+            lo, hi, top = (_number(row.get(k)) for k in ("low", "high", "max_score100"))
+            ok = (value is not None and (lo is None or value >= lo) and (hi is None or value < hi)
+                  and top is not None)
+            out.append([None, code, value, ok, top if ok else ""])
+        return out
+
     @cached_property
     def totals(self) -> list[list[Any]]:
-        """Total, 100-point score, grade, label, band set, CR of the goal, hierarchy CR."""
+        """Total, 100-point score, grade, label, band set, CR of the goal, hierarchy CR (and, with
+        score caps, the total and 100-point score before the cap and the lowest cap that applies)."""
+        smax = float(self.ev.settings.scale_max)
         total = float(sum(r[10] for r in self.indicator_rows))   # NaN (#N/A) while a score is pending
+        tail: list[list[Any]] = []
+        if getattr(self, "cap_count", 0):
+            u100 = total / smax * 100
+            limits = [r[4] for r in self.cap_rows() if r[3]]
+            cap = min(limits) if limits else ""
+            tail = [[total], [u100], [cap]]
+            if limits and cap < u100:
+                total = cap / 100 * smax
         rating = self.ev.rating if np.isfinite(total) else None
         grade = None if rating is None else rating.grade
         label = None if rating is None else rating.label(self.lang)
-        return [[total], [total / float(self.ev.settings.scale_max) * 100], [grade], [label],
+        return [[total], [total / smax * 100], [grade], [label],
                 [self.data.bands_name], [self._cr(GOAL)],
-                [0.0 if self.system.weighting == "points" else float(self.ev.hierarchy.consistency_ratio)]]
+                [0.0 if self.system.weighting == "points" else float(self.ev.hierarchy.consistency_ratio)], *tail]
 
     # ------------------------------------------------------------------ Delphi
     def positive(self, prow: list[list[Any]]) -> list[list[Any]]:
@@ -290,6 +319,11 @@ def positive(prow: list[list[Any]]) -> list[list[Any]]:
     sent, None (#N/A) where sent is not a positive number. Needs no evaluation: a hub not
     evaluated yet shows it too."""
     return [[_ratio(r[2], r[1])] for r in prow]
+
+
+def _number(v: Any) -> float | None:
+    """A typed number (None for a blank or text: the sheet's ISNUMBER is false)."""
+    return None if v is None or isinstance(v, (bool, str)) else float(v)
 
 
 def _num(v: Any) -> float | None:

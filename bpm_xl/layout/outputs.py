@@ -30,6 +30,7 @@ from .types import (
     Udf,
     a1,
     local,
+    parse_ref,
     quote_text,
     ref,
 )
@@ -375,18 +376,69 @@ def _hierarchy_cr(ctx: LayoutContext, wl: WeightsLayout, g0: int) -> Any:
     return F(f"=IF(({den})>0,({num})/({den}),0)")
 
 
-def _totals(ctx: LayoutContext, wl: WeightsLayout, i0: int, i1: int, r: int, g0: int) -> list[list[Any]]:
+def capping(ctx: LayoutContext) -> bool:
+    """Whether the Evaluation sheet applies the score caps of Settings: the system has a data
+    indicator (a cap is a condition on a measured value) and the hub lays out the caps table."""
+    return (any(i.kind == "data" for i in ctx.system.indicators)
+            and "BPM_CAPS" in ctx.names and "BPM_IND_DATA" in ctx.names)
+
+
+def _totals(ctx: LayoutContext, wl: WeightsLayout, i0: int, i1: int, r: int, g0: int,
+            caps: tuple[str, str] | None = None) -> list[list[Any]]:
+    """Total, 100-point score, grade, label, bands, CR of the goal, hierarchy CR; with score caps
+    (``caps``: the columns of the caps table saying whether each applies and its limit,
+    :func:`_cap_rows`) the total is the
+    capped one, followed by the total and 100-point score before the cap and the lowest cap
+    that applies (blank when none does)."""
     t = ctx.t
     s100 = a1(r + 1, 5)
+    total = F(f"=SUM({local(i0, 10, i1, 10)})")
+    tail: list[list[Any]] = []
+    if caps:
+        u, u100, cap = a1(r + 7, 5), a1(r + 8, 5), a1(r + 9, 5)
+        applies, limits = caps
+        tail = [[t("out.uncapped"), total], [t("out.uncapped100"), F(f"={u}/BPM_SCALE_MAX*100")],
+                [t("out.cap"), F(f'=IF(SUMPRODUCT(--({applies}))=0,"",MIN({limits}))')]]
+        total = F(f"=IF(AND(ISNUMBER({cap}),{cap}<{u100}),{cap}/100*BPM_SCALE_MAX,{u})")
     return [
-        [t("total"), F(f"=SUM({local(i0, 10, i1, 10)})")],
+        [t("total"), total],
         [t("total100"), F(f"={a1(r, 5)}/BPM_SCALE_MAX*100")],
         [t("rating"), rating_formula("BPM_BAND_GRADES", s100)],
         [t("rating_label"), rating_formula("BPM_BAND_LABELS", s100)],
         [t("bands_used"), F("=BPM_BANDS_NAME")],
         ["CR (" + t("dimension") + ")", 0 if ctx.system.weighting == "points" else F("=BPM_CR_0")],
         [t("hierarchy_cr"), _hierarchy_cr(ctx, wl, g0)],
+        *tail,
     ]
+
+
+def _cap_rows(ctx: LayoutContext, c0: int, at: int) -> tuple[list[list[Any]], str, str]:
+    """One row per row of the caps table on Settings: the indicator, its measured value on the
+    指标数据 sheet (#N/A while it has none), whether the cap applies (low <= value < high, a
+    blank bound open) and its limit (blank when it does not apply). Returns the rows and the
+    columns of whether it applies and of the limits (``c0``: first column, ``at``: first row)."""
+    _, r0, k0, r1, _ = parse_ref(ctx.names["BPM_CAPS"])
+    dsheet, d0, e0, d1, _ = parse_ref(ctx.names["BPM_IND_DATA"])
+    settings = ctx.name("settings")
+    codes, values = ref(dsheet, d0, e0, d1, e0), ref(dsheet, d0, e0 + 2, d1, e0 + 2)
+    rows = []
+    for j in range(r1 - r0 + 1):
+        code, value, ok = (a1(at + j, c0 + k) for k in (1, 2, 3))
+        lo, hi, top = (ref(settings, r0 + j, k0 + k) for k in (1, 2, 3))
+        if d1 > d0:
+            found = f"INDEX({values},MATCH({code},{codes},0))"
+            lookup = f'=IF({code}="",NA(),IF(COUNT({found})=0,NA(),{found}))'
+        else:   # one data row: Gnumeric's INDEX and MATCH over a one-cell range give #N/A
+            lookup = f'=IF({code}="",NA(),IF({code}<>{codes},NA(),IF(COUNT({values})=0,NA(),{values})))'
+        rows.append([
+            j + 1,
+            F(f"=TRIM({ref(settings, r0 + j, k0)}&\"\")"),
+            F(lookup),
+            F(f'=IF(ISNUMBER({value}),AND(OR({lo}="",{value}>={lo}),OR({hi}="",{value}<{hi}),ISNUMBER({top})),FALSE)'),
+            F(f'=IF({ok},{top},"")'),
+        ])
+    n = len(rows)
+    return rows, local(at, c0 + 3, at + n - 1, c0 + 3), local(at, c0 + 4, at + n - 1, c0 + 4)
 
 
 def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str, str],
@@ -441,7 +493,17 @@ def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str
         E.add(g0, 0, grows, "dimtable", cached=cache.group_rows() if cache else None).col_styles = {0: "int"}
         r = g0 + len(grows) + 1
         ctx.put("BPM_GROUP_SCORE100", "evaluation", g0, 8, r - 2, 8)
-    tot = _totals(ctx, wl, i0, i1, r, g0)
+    caps, at = None, r + 12
+    if capping(ctx):
+        crows, applies, limits = _cap_rows(ctx, 0, at)
+        E.add(at - 2, 0, [[t("out.cap_table")]], "subtitle")
+        E.add(at - 1, 0, [[t("out.cap_row"), t("code"), t("out.cap_value"), t("out.cap_applies"), t("out.cap")]],
+              "header")
+        if cache is not None:
+            cache.use_caps(len(crows))
+        E.add(at, 0, crows, "output", cached=cache.cap_rows() if cache else None).col_styles = {0: "int"}
+        caps = (applies, limits)
+    tot = _totals(ctx, wl, i0, i1, r, g0, caps)
     E.add(r, 3, [[row[0]] for row in tot], "totallabel")
     E.add(r, 5, [[row[1]] for row in tot], "totalvalue", cached=cache.totals if cache else None)
     for k, nm in enumerate(("BPM_TOTAL", "BPM_SCORE100", "BPM_RATING", "BPM_RATING_LABEL")):
@@ -449,24 +511,9 @@ def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str
     ctx.put("BPM_HIERARCHY_CR", "evaluation", r + 6, 5)
     pending = pending_note(ctx, local(i0, 9, i1, 9))
     if pending is not None:
-        E.add(r + 7, 3, [[pending[0]]], "pending", cached=[[pending[1]]])
-    cap = cap_note(ctx)
-    if cap is not None:
-        E.add(r + 8, 3, [[cap]], "pending")
+        E.add(r + len(tot), 3, [[pending[0]]], "pending", cached=[[pending[1]]])
     E.freeze = (2, 0)
     return E, EvaluationLayout(i0, ref(ctx.name("evaluation"), i0, 9, i1, 9))
-
-
-def cap_note(ctx: LayoutContext) -> str | None:
-    """The visible line of a score cap that cut the total (``Evaluation.cap``): the rule, the
-    100-point score before and after it and the grade by the capped score, as the evaluation
-    computed them; the sheet's total and grade cells are the formulas' figures before the cap."""
-    ev = ctx.evaluation
-    if ev is None or ev.cap is None or ev.rating is None:
-        return None
-    c = ev.cap
-    return ctx.t("out.cap_note", rule=c.cap.describe(ctx.lang), before=c.uncapped_score100, after=c.capped_score100,
-                 grade=ev.rating.grade)
 
 
 def pending_note(ctx: LayoutContext, answers: str) -> tuple[Formula, str] | None:

@@ -195,10 +195,14 @@ WORKBOOK: dict[str, tuple[str, str]] = {
     "out.kind": ("类型", "Type"),
     "out.group_table": ("分组汇总（维度以下各层）", "Groups below the dimensions"),
     "out.node_score": ("平均得分", "Score"),
-    "out.cap_note": ("评分封顶（按上次计算）：{rule}；封顶前百分制得分 {before:.2f}，封顶后 {after:.2f}，等级 {grade}。"
-                     "上方总分与等级为封顶前的公式结果",
-                     "Score cap (as last computed): {rule}; 100-point score {before:.2f} before the cap, {after:.2f} "
-                     "after it, grade {grade}. The total and grade above are the formulas' figures before the cap"),
+    "out.uncapped": ("综合得分（封顶前）", "Score before the cap"),
+    "out.uncapped100": ("百分制（封顶前）", "100-point score before the cap"),
+    "out.cap": ("封顶上限（百分制）", "Cap (100-point)"),
+    "out.cap_table": ("得分上限（设置表的封顶规则，按指标数据的实测值判断）",
+                      "Score caps (the rules on Settings, met by the measured values on the data sheet)"),
+    "out.cap_row": ("规则", "Rule"),
+    "out.cap_value": ("实测值", "Value"),
+    "out.cap_applies": ("适用", "Applies"),
     "out.points": ("分值", "Points"),
     "out.points_sum": ("合计", "Sum"),
     "out.points_note": ("按分值赋权：各节点下每项的权重 = 其分值 / 同一节点下分值合计（无判断矩阵，CR = 0）；"
