@@ -224,6 +224,17 @@ def test_the_service_evaluates_the_workbook_data_as_the_core_evaluates_the_input
 
 @pytest.mark.parametrize("kind", ["xlsm", "xlsx"])
 @pytest.mark.parametrize("case", CASES)
+def test_evaluate_reads_the_hub_back_as_the_core_evaluated_it(built, case, kind):
+    """What ``bpm-xl evaluate --json`` prints for the file is the core's evaluation of the inputs."""
+    b = built[case]
+    got = service.evaluate_file(b[kind]).evaluation.to_dict()
+    want = b["ev"].to_dict()
+    for key in ("total", "score100", "rating", "indicators", "dimensions", "hierarchy"):
+        assert got[key] == want[key], key
+
+
+@pytest.mark.parametrize("kind", ["xlsm", "xlsx"])
+@pytest.mark.parametrize("case", CASES)
 def test_every_figure_is_cached_as_the_core_computes_it(built, case, kind):
     b = built[case]
     values = read_values(b[kind])
