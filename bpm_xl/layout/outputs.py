@@ -386,10 +386,9 @@ def capping(ctx: LayoutContext) -> bool:
 def _totals(ctx: LayoutContext, wl: WeightsLayout, i0: int, i1: int, r: int, g0: int,
             caps: tuple[str, str] | None = None) -> list[list[Any]]:
     """Total, 100-point score, grade, label, bands, CR of the goal, hierarchy CR; with score caps
-    (``caps``: the columns of the caps table saying whether each applies and its limit,
-    :func:`_cap_rows`) the total is the
-    capped one, followed by the total and 100-point score before the cap and the lowest cap
-    that applies (blank when none does)."""
+    (``caps``: the columns of the caps table saying whether each cap applies and its limit,
+    :func:`_cap_rows`) the total is the capped one, followed by the total and 100-point score
+    before the cap and the lowest cap that applies (blank when none does)."""
     t = ctx.t
     s100 = a1(r + 1, 5)
     total = F(f"=SUM({local(i0, 10, i1, 10)})")
@@ -493,7 +492,7 @@ def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str
         E.add(g0, 0, grows, "dimtable", cached=cache.group_rows() if cache else None).col_styles = {0: "int"}
         r = g0 + len(grows) + 1
         ctx.put("BPM_GROUP_SCORE100", "evaluation", g0, 8, r - 2, 8)
-    caps, at = None, r + 12
+    caps, at = None, r + 14   # below the totals (10 rows with caps) and the pending note
     if capping(ctx):
         crows, applies, limits = _cap_rows(ctx, 0, at)
         E.add(at - 2, 0, [[t("out.cap_table")]], "subtitle")
