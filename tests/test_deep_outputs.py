@@ -408,6 +408,6 @@ def test_a_score_cap_cuts_the_total_by_the_caps_table_on_settings(built):
     formula = next(blk.cells[0][0] for blk in total.blocks if blk.style == "totalvalue")
     assert formula.startswith("=IF(AND(ISNUMBER(") and "BPM_SCALE_MAX" in formula
     caps = next(blk for blk in total.blocks if blk.cells and blk.cells[0] and blk.cells[0][0] == 1)
-    assert caps.cached[0][1:] == ["I9", 0.65, True, CAP["max_score100"]]
-    assert caps.cached[1][1:] == ["", None, False, ""]
+    assert caps.cached[0][1:] == ["I9", 0.65, 1, CAP["max_score100"]]
+    assert caps.cached[1][1:] == ["", "", 0, ""]   # a blank row of the caps table
     assert "'设置'!" in caps.cells[0][1] and "'指标数据'!" in caps.cells[0][2]

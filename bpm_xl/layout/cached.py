@@ -209,11 +209,11 @@ class CachedValues:
             row = self.data.caps[j] if j < len(self.data.caps) else {}
             code = conversion.text(row.get("indicator"))
             ds = self.ev.data_scores.get(code) if code else None
-            value = None if ds is None else float(ds.value)
+            value = None if ds is None else float(ds.value)   # None: #N/A (no measured value)
             lo, hi, top = (_number(row.get(k)) for k in ("low", "high", "max_score100"))
             ok = (value is not None and (lo is None or value >= lo) and (hi is None or value < hi)
                   and top is not None)
-            out.append([None, code, value, ok, top if ok else ""])
+            out.append([None, code, value if code else "", int(ok), top if ok else ""])
         return out
 
     @cached_property

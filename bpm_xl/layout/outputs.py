@@ -413,8 +413,8 @@ def _totals(ctx: LayoutContext, wl: WeightsLayout, i0: int, i1: int, r: int, g0:
 
 def _cap_rows(ctx: LayoutContext, c0: int, at: int) -> tuple[list[list[Any]], str, str]:
     """One row per row of the caps table on Settings: the indicator, its measured value on the
-    指标数据 sheet (#N/A while it has none), whether the cap applies (low <= value < high, a
-    blank bound open) and its limit (blank when it does not apply). Returns the rows and the
+    指标数据 sheet (#N/A while it has none; blank for a blank row), whether the cap applies (1:
+    low <= value < high, a blank bound open; else 0) and its limit (blank when it does not apply). Returns the rows and the
     columns of whether it applies and of the limits (``c0``: first column, ``at``: first row)."""
     _, r0, k0, r1, _ = parse_ref(ctx.names["BPM_CAPS"])
     dsheet, d0, e0, d1, _ = parse_ref(ctx.names["BPM_IND_DATA"])
@@ -426,15 +426,16 @@ def _cap_rows(ctx: LayoutContext, c0: int, at: int) -> tuple[list[list[Any]], st
         lo, hi, top = (ref(settings, r0 + j, k0 + k) for k in (1, 2, 3))
         if d1 > d0:
             found = f"INDEX({values},MATCH({code},{codes},0))"
-            lookup = f'=IF({code}="",NA(),IF(COUNT({found})=0,NA(),{found}))'
+            lookup = f'=IF({code}="","",IF(COUNT({found})=0,NA(),{found}))'
         else:   # one data row: Gnumeric's INDEX and MATCH over a one-cell range give #N/A
-            lookup = f'=IF({code}="",NA(),IF({code}<>{codes},NA(),IF(COUNT({values})=0,NA(),{values})))'
+            lookup = f'=IF({code}="","",IF({code}<>{codes},NA(),IF(COUNT({values})=0,NA(),{values})))'
         rows.append([
             j + 1,
             F(f"=TRIM({ref(settings, r0 + j, k0)}&\"\")"),
             F(lookup),
-            F(f'=IF(ISNUMBER({value}),AND(OR({lo}="",{value}>={lo}),OR({hi}="",{value}<{hi}),ISNUMBER({top})),FALSE)'),
-            F(f'=IF({ok},{top},"")'),
+            F(f'=IF(ISNUMBER({value}),IF(AND(OR({lo}="",{value}>={lo}),OR({hi}="",{value}<{hi}),'
+              f'ISNUMBER({top})),1,0),0)'),
+            F(f'=IF({ok}=1,{top},"")'),
         ])
     n = len(rows)
     return rows, local(at, c0 + 3, at + n - 1, c0 + 3), local(at, c0 + 4, at + n - 1, c0 + 4)
@@ -486,7 +487,7 @@ def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str
     g0 = r + 2
     if system.groups:
         E.add(r, 0, [[t("out.group_table")]], "subtitle")
-        E.add(r + 1, 0, [[t("out.level"), t("code"), t("indicator"), t("out.parent"), t("local_weight"),
+        E.add(r + 1, 0, [[t("out.level"), t("code"), t("out.name"), t("out.parent"), t("local_weight"),
                           t("global_weight"), t("contribution"), t("out.node_score"), t("score100"), "CR"]], "header")
         grows = _group_rows(ctx, wl, i0, g0)
         E.add(g0, 0, grows, "dimtable", cached=cache.group_rows() if cache else None).col_styles = {0: "int"}
@@ -500,7 +501,7 @@ def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str
               "header")
         if cache is not None:
             cache.use_caps(len(crows))
-        E.add(at, 0, crows, "output", cached=cache.cap_rows() if cache else None).col_styles = {0: "int"}
+        E.add(at, 0, crows, "output", cached=cache.cap_rows() if cache else None).col_styles = {0: "int", 3: "int"}
         caps = (applies, limits)
     tot = _totals(ctx, wl, i0, i1, r, g0, caps)
     E.add(r, 3, [[row[0]] for row in tot], "totallabel")

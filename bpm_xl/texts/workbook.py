@@ -202,7 +202,8 @@ WORKBOOK: dict[str, tuple[str, str]] = {
                       "Score caps (the rules on Settings, met by the measured values on the data sheet)"),
     "out.cap_row": ("规则", "Rule"),
     "out.cap_value": ("实测值", "Value"),
-    "out.cap_applies": ("适用", "Applies"),
+    "out.cap_applies": ("适用（1 是，0 否）", "Applies (1 yes, 0 no)"),
+    "out.name": ("名称", "Name"),
     "out.points": ("分值", "Points"),
     "out.points_sum": ("合计", "Sum"),
     "out.points_note": ("按分值赋权：各节点下每项的权重 = 其分值 / 同一节点下分值合计（无判断矩阵，CR = 0）；"
