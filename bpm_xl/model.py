@@ -306,6 +306,10 @@ class IndicatorSystem:
 
 
 _text = conversion.text
+#: The 1-based column of each key in the table of :meth:`IndicatorSystem.to_frame` (the 指标体系
+#: sheet's columns): an error about a row names its column there.
+_COLUMN = {k: j + 1 for j, k in enumerate(("dimension", "dimension_zh", "dimension_en", "code", "name_zh", "name_en",
+                                           "pdca", "parent", "kind", "points"))}
 
 
 def _points(v: Any, name: str, row: int, code: str) -> float | None:
@@ -314,7 +318,7 @@ def _points(v: Any, name: str, row: int, code: str) -> float | None:
     x = conversion.number(v)
     if isinstance(x, conversion.Invalid) or not math.isfinite(x) or x <= 0:
         raise ModelError(f"{name}: row {row} ({code}): the points (分值) {conversion.visible(v)!r} must be a "
-                         "number above 0", argument=name, row=row)
+                         "number above 0", argument=name, row=row, column=_COLUMN["points"])
     return float(x)
 
 
@@ -338,16 +342,17 @@ def _from_rows(cls: type[IndicatorSystem], numbered: list[tuple[int, dict[Any, A
                 k = parent_at[code][0]
                 raise ModelError(f"{name}: row {k} ({code}): the parent codes go round in a circle "
                                  f"({' > '.join([*seen, node])}); each code's parent must lead up to a dimension",
-                                 argument=name, row=k)
+                                 argument=name, row=k, column=_COLUMN["parent"])
             if node not in parent_at:
                 k = parent_at[seen[-1]][0]
                 raise ModelError(f"{name}: row {k} ({seen[-1]}): the parent code {node!r} is neither a dimension "
-                                 "nor a code of another row", argument=name, row=k)
+                                 "nor a code of another row", argument=name, row=k, column=_COLUMN["parent"])
             seen.append(node)
             node = parent_at[node][1]
         if not node:
             k = parent_at[seen[-1]][0]
-            raise ModelError(f"{name}: row {k} (indicator {seen[-1]}) has no dimension code", argument=name, row=k)
+            raise ModelError(f"{name}: row {k} (indicator {seen[-1]}) has no dimension code", argument=name, row=k,
+                             column=_COLUMN["dimension"])
         return node
 
     groups: list[Group] = []
@@ -358,7 +363,8 @@ def _from_rows(cls: type[IndicatorSystem], numbered: list[tuple[int, dict[Any, A
         typed = _text(row.get("dimension"))
         if typed and typed != dcode:
             raise ModelError(f"{name}: row {k} ({code}) names dimension {typed!r} but its parent "
-                             f"{_text(row.get('parent'))!r} belongs to dimension {dcode!r}", argument=name, row=k)
+                             f"{_text(row.get('parent'))!r} belongs to dimension {dcode!r}", argument=name, row=k,
+                             column=_COLUMN["dimension"])
         parent = _text(row.get("parent"))
         parent = "" if parent == dcode else parent
         zh = _text(row.get("name_zh")) or code
@@ -371,7 +377,7 @@ def _from_rows(cls: type[IndicatorSystem], numbered: list[tuple[int, dict[Any, A
         try:
             kind = indicator_type(row.get("kind"), f"{name}: row {k} ({code}): the type")
         except BpmError as exc:
-            raise ModelError(exc.message, argument=name, row=k) from None
+            raise ModelError(exc.message, argument=name, row=k, column=_COLUMN["kind"]) from None
         inds.append(Indicator(code, zh, en, dcode, PDCA_ALIASES.get(pdca, pdca), parent, kind, points))
         at.append(k)
     try:
@@ -453,8 +459,10 @@ def _check_points(system: IndicatorSystem) -> None:
     with_points = [i.code for i in system.indicators if i.points is not None]
     if with_points and len(with_points) != len(system.indicators):
         without = [i.code for i in system.indicators if i.points is None]
+        first = next(k for k, i in enumerate(system.indicators) if i.points is None)
         raise ModelError(f"indicator system: points (分值) are given for {', '.join(with_points[:3])} but not for "
-                         f"{', '.join(without[:3])}; give every indicator its points, or none (AHP weights)")
+                         f"{', '.join(without[:3])}; give every indicator its points, or none (AHP weights)",
+                         row=first + 1, column=_COLUMN["points"])
     for g in system.groups:
         if g.points is not None:
             if not with_points:

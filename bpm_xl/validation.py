@@ -42,8 +42,10 @@ from .readers.workbook import (
     BLANK,
     INVALID,
     InputTables,
+    caps_checked,
     experts_checked,
     input_tables,
+    scored_inputs,
     settings_checked,
     system_of,
 )
@@ -135,17 +137,113 @@ def walk(data: WorkbookData, source: str = "workbook") -> Walk:
     values, found = settings_checked(data, source)
     out = [_placed(kind, "required" if kind == BLANK else "settings", exc,
                    f"setting {exc.argument}" if kind == BLANK else None) for kind, exc in found]
+    caps, found, cap_places = caps_checked(data, source)
+    out += [_placed(kind, "required" if kind == BLANK else "score cap", exc) for kind, exc in found]
     experts, found = experts_checked(data, source)
     out += [_placed(kind, "required" if kind == BLANK else "authority coefficient", exc,
                     _blank_name(exc) if kind == BLANK else None) for kind, exc in found]
+    scored = scored_inputs(data, system, source)
+    out += [_placed(kind, "required" if kind == BLANK else "scoring standard", exc) for kind, exc in scored.problems]
     tables = input_tables(data, system, source)
     out += _authority(experts, tables)
     out += _judgments(data, system, values, tables)
+    out += _caps(system, caps, source, cap_places)
     scale = _scale(values, out)
     if scale is not None:
         out += _survey(system, scale, tables)
+        out += _scored(system, scale, scored, data, source)
         out += _delphi(scale[1], tables)
     return Walk(tuple(out), system, tables)
+
+
+def _at(exc: BpmError, source: str, places: dict[str, Any]) -> BpmError:
+    """``exc`` placed through the places of the core arguments (``argument -> (sheet, cell_of)``)."""
+    from .readers.workbook import Places
+
+    return Places(source, places).locate(exc)
+
+
+def _caps(system: Any, caps: list[Any], source: str, places: dict[str, Any]) -> list[Problem]:
+    """The first cap the core refuses (a cap on an indicator that is not data, a highest score
+    outside 0..100, bounds in the wrong order)."""
+    from .leaves import check_caps
+
+    try:
+        check_caps(system, caps)
+    except BpmError as exc:
+        return [_placed(INVALID, "score cap", _at(exc, source, places))]
+    return []
+
+
+def _scored(system: Any, scale: tuple[float, float], scored: Any, data: WorkbookData, source: str
+            ) -> list[Problem]:
+    """Data values, direct scores and the panel's scores by the core's rules: a value that is not
+    what its standard scores ("95%" text, a yes/no answer that is neither) or a score outside the
+    scale is :data:`INVALID`; an indicator without its value or any score is :data:`UNANSWERED`
+    (its score waits, like an indicator nobody answered in the survey)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from . import datascore, leaves
+
+    places = scored.by_argument
+    out: list[Problem] = []
+    survey = pd.DataFrame(columns=[i.code for i in system.ordered_indicators() if i.kind == "survey"])
+    s = SimpleNamespace(scale_min=scale[0], scale_max=scale[1], expert_weighting="equal")
+    panel = {str(e.get("code")): 1.0 for e in data.experts}
+
+    def core(**kw: Any) -> BpmError | None:
+        args = {"data": {}, "expert_scores": {}, "direct": {}, **kw}
+        try:
+            leaves.leaf_scores(system, s, survey, args["data"], args["expert_scores"], args["direct"], panel)
+        except BpmError as exc:
+            return exc
+        return None
+
+    blocked = {exc.argument for _, exc in scored.problems}
+    for ind in system.ordered_indicators():
+        c = ind.code
+        if ind.kind == "data":
+            entry = scored.data.get(c)
+            if entry is None or _blank_value(entry.value):
+                if leaves.data_argument(c) not in blocked:
+                    out.append(_unanswered(c, places.get(leaves.data_argument(c)), source, data, "data"))
+                continue
+            try:
+                datascore.read_value(entry.value, entry.rule, leaves.data_argument(c))
+            except BpmError as exc:
+                out.append(_placed(INVALID, "data value", _at(exc, source, places)))
+        elif ind.kind == "direct":
+            if c not in scored.direct:
+                out.append(_unanswered(c, places.get(leaves.direct_argument(c)), source, data, "data"))
+            elif (exc := core(direct={c: scored.direct[c]})) is not None:
+                out.append(_placed(INVALID, "direct score", _at(exc, source, places)))
+        elif ind.kind == "expert":
+            per = scored.expert_scores.get(c) or {}
+            if not per:
+                out.append(_unanswered(c, None, source, data, "expert_scores"))
+            for e, v in per.items():
+                if (exc := core(expert_scores={c: {e: v}})) is not None:
+                    out.append(_placed(INVALID, "expert score", _at(exc, source, places)))
+    return out
+
+
+def _blank_value(v: Any) -> bool:
+    from . import conversion
+
+    c = conversion.number(v)
+    return not isinstance(c, conversion.Invalid) and c != c
+
+
+def _unanswered(code: str, hit: Any, source: str, data: WorkbookData, role: str) -> Problem:
+    """An indicator whose value or scores are still blank, placed at its value cell where it has
+    one, else on its sheet (``role``: where the reader found it)."""
+    if hit is not None:
+        sheet, cell_of = hit
+        return Problem(UNANSWERED, Place(source, sheet, cell_of(None, None)), "indicator score", code)
+    where = (data.where or {}).get(role)
+    return Problem(UNANSWERED, Place(source, where[0] if where else None), "indicator score", code)
 
 
 def _blank_name(exc: BpmError) -> str:
@@ -232,8 +330,8 @@ def _survey(system: Any, scale: tuple[float, float], tables: InputTables) -> lis
     from .evaluation import SURVEY_ARGUMENT
     from .scoring import answer_errors
 
-    codes = list(system.codes)
     survey = tables.survey
+    codes = list(survey.columns)
     if len(survey):
         arr, errors = answer_errors(survey, scale[0], scale[1], name=SURVEY_ARGUMENT)
         answered = ~np.isnan(arr).all(axis=0)

@@ -19,7 +19,9 @@ from ..texts import text
 from .context import LayoutContext, make_context
 from .data import data_from_inputs
 from .inputs import (
+    data_sheet,
     delphi_sheet,
+    expert_scores_sheet,
     experts_sheet,
     guide_sheet,
     indicators_sheet,
@@ -52,6 +54,8 @@ __all__ = [
     "data_from_inputs",
     "mark_portable",
     "plan_workbook",
+    "points_refs",
+    "score_refs",
     "with_sensitivity",
 ]
 
@@ -59,22 +63,48 @@ __all__ = [
 UDF_MODULE = "bpm_xl.udfs"
 #: Tab order: the dashboard and evaluation come first among outputs, as users see them.
 SHEET_ORDER = ("guide", "dashboard", "evaluation", "weights", "diagnosis", "delphi_summary", "sensitivity",
-               "settings", "indicators", "experts", "judgments", "delphi", "survey", "rectification", "measures", "collected",
-               "conf")
+               "settings", "indicators", "experts", "judgments", "delphi", "survey", "data", "expert_scores", "rectification",
+               "measures", "collected", "conf")
 
 
 def _sheets(ctx: LayoutContext) -> list[SheetPlan]:
+    settings = settings_sheet(ctx)   # first: the Evaluation sheet's caps read its caps table
     judgments, jblocks = judgments_sheet(ctx)
     delphi, prow = delphi_sheet(ctx)
     survey, survey_col = survey_sheet(ctx)
-    weights, wl = weights_sheet(ctx, jblocks)
-    evaluation, el = evaluation_sheet(ctx, wl, survey_col)
+    data, data_refs = data_sheet(ctx)
+    expert_scores, expert_refs = expert_scores_sheet(ctx)
+    weights, wl = weights_sheet(ctx, jblocks, points_refs(ctx))
+    # an indicator not scored by the survey is read from its score cell (score_refs)
+    evaluation, el = evaluation_sheet(ctx, wl, survey_col, score_refs(data_refs, expert_refs))
     return [
-        guide_sheet(ctx), settings_sheet(ctx), indicators_sheet(ctx), experts_sheet(ctx), judgments, delphi, survey,
+        guide_sheet(ctx), settings, indicators_sheet(ctx), experts_sheet(ctx), judgments, delphi, survey,
+        data, expert_scores,
         weights, evaluation, delphi_summary_sheet(ctx, wl, prow), diagnosis_sheet(ctx, el), dashboard_sheet(ctx, el),
         sensitivity_sheet(ctx.name("sensitivity"), ctx.lang, ctx.sensitivity, ctx.system), rectification_sheet(ctx),
         measures_sheet(ctx),
     ]
+
+
+def score_refs(data_refs: dict[str, str], expert_refs: dict[str, str]) -> dict[str, str]:
+    """Indicator code -> absolute reference of the score cell of every indicator not scored by
+    the survey (data and direct: the 指标数据 sheet's 得分 column; expert: the 专家评分 sheet's
+    score row), on the evaluation's scale, #N/A while pending."""
+    return {**data_refs, **expert_refs}
+
+
+def points_refs(ctx: LayoutContext) -> dict[str, str]:
+    """Indicator code -> absolute reference of its 分值 on the indicator sheet (a system weighted
+    by points; the sheet lists data.system_rows from its third row, in order); empty otherwise."""
+    from ..conversion import text as cell_text
+    from .inputs import SYSTEM_KEYS
+    from .types import ref
+
+    if ctx.system.weighting != "points":
+        return {}
+    leaves, col, sheet = set(ctx.system.codes), SYSTEM_KEYS.index("points"), ctx.name("indicators")
+    return {code: ref(sheet, 2 + k, col) for k, row in enumerate(ctx.data.system_rows)
+            if (code := cell_text(row.get("code"))) in leaves}
 
 
 def plan_workbook(data: WorkbookData, system: Any, lang: str = "zh", evaluation: Any = None,
@@ -118,6 +148,12 @@ def mark_portable(plan: WorkbookPlan) -> WorkbookPlan:
     from .outputs import status_line
 
     for sp in plan.sheets:
+        for b in sp.blocks:
+            if b.portable is not None:   # native formulas instead of bpm-xl functions
+                cells, cached = b.portable
+                b.cells = [list(r) for r in cells]
+                b.cached = None if cached is None else [list(r) for r in cached]
+                b.portable = None
         if sp.role == "guide" and sp.blocks and sp.blocks[0].style == "guide":
             lines = guide_lines(plan.lang, plan.kind, portable=True)
             sp.blocks[0] = Block(0, 0, [[line] for line in lines], "guide")

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import ranking
+from .. import conversion, ranking
 from . import method as steps
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 from ..texts import pick, text
@@ -55,6 +55,7 @@ class CachedValues:
         self.lang = lang
         self.experts = experts
         self.codes = list(system.codes)
+        self.linked: frozenset[str] = frozenset()   # see link_scores
 
     # ------------------------------------------------------------------ weights sheet
     def meta(self) -> list[list[Any]]:
@@ -117,38 +118,124 @@ class CachedValues:
         children = self.ev.nodes[node].children
         return [[children[j.row], children[j.col]] for j in self.ev.nodes[node].worst]
 
+    def points_rows(self, node: str) -> list[list[Any]]:
+        """A points node's children: their points and weights (points / sum, as the sheet divides)."""
+        pts = [self.system.points_of(c) for c in self.system.children(node)]
+        total = float(sum(pts))
+        return [[None, None, p, p / total] for p in pts]
+
+    def points_sum(self, node: str) -> list[list[Any]]:
+        rows = self.points_rows(node)
+        return [[None, None, float(sum(r[2] for r in rows)), float(sum(r[3] for r in rows))]]
+
     # ------------------------------------------------------------------ evaluation sheet
+    def link_scores(self, score_ref: Any) -> None:
+        """The indicators not scored by the survey whose score cell the Evaluation sheet refers
+        to (``score_ref``'s codes); the others show #N/A there. Call before reading the rows."""
+        self.linked = frozenset(score_ref)
+        for key in ("indicator_rows", "diagnosis_rows", "totals"):
+            self.__dict__.pop(key, None)
+
+    def _local(self, code: str) -> float:
+        nr = self.ev.nodes[self.system.parent_of(code)]
+        return float(nr.weights[nr.children.index(code)])
+
+    def _global(self, codes: Any) -> float:
+        """The product of the local weights of ``codes``, left to right, as the sheet multiplies them."""
+        out = None
+        for c in codes:
+            out = self._local(c) if out is None else out * self._local(c)
+        return float(out)
+
     @cached_property
     def indicator_rows(self) -> list[list[Any]]:
         tb = self.ev.indicator_table.set_index("code")
+        linked = self.linked
         out = []
         for code in self.codes:
             r = tb.loc[code]
-            lw, dw, ms = float(r["local_weight"]), float(r["dimension_weight"]), float(r["mean_score"])
-            out.append([None] * 5 + [lw, dw, lw * dw, ms, int(r["answers"]), lw * dw * ms])
+            kind = self.system.indicator(code).kind
+            lw, dw = float(r["local_weight"]), self._global(self.system.path(code))
+            ms = float(r["mean_score"]) if kind == "survey" or code in linked else float("nan")
+            answers = int(r["answers"]) if kind == "survey" else None
+            out.append([None] * 5 + [lw, dw, lw * dw, ms, answers, lw * dw * ms])
         return out
 
-    def dimension_rows(self, dim_rows: dict[str, list[int]]) -> list[list[Any]]:
+    def _rows_of(self, node: str) -> list[int]:
+        below = {i.code for i in self.system.indicators_of(node)}
+        return [k for k, c in enumerate(self.codes) if c in below]
+
+    def _node_figures(self, node: str, weight: float) -> tuple[float, float]:
+        """Contribution and own score of ``node`` as the sheet computes them (see outputs._own_score)."""
         ec = self.indicator_rows
+        ks = self._rows_of(node)
+        contribution = float(sum(ec[i][10] for i in ks))
+        if all(c in self.codes for c in self.system.children(node)):
+            return contribution, float(sum(ec[i][5] * ec[i][8] for i in ks))
+        return contribution, contribution / weight
+
+    def _cr(self, node: str) -> float:
+        return 0.0 if self.system.weighting == "points" else float(self.ev.nodes[node].aggregated.consistency_ratio)
+
+    def node_rows(self, dims: Any) -> list[list[Any]]:
+        """The dimension table: weight, contribution, score, 100-point score, CR."""
         smax = float(self.ev.settings.scale_max)
         out = []
-        for k, d in enumerate(self.system.dimension_codes):
-            contribution = float(sum(ec[i][10] for i in dim_rows[d]))
-            own = float(sum(ec[i][5] * ec[i][8] for i in dim_rows[d]))
-            out.append([None, None, float(self.ev.nodes[GOAL].weights[k]), contribution, own, own / smax * 100,
-                        float(self.ev.nodes[d].aggregated.consistency_ratio)])
+        for k, d in enumerate(dims):
+            w = float(self.ev.nodes[GOAL].weights[k])
+            contribution, own = self._node_figures(d, w)
+            out.append([None, None, w, contribution, own, own / smax * 100, self._cr(d)])
+        return out
+
+    def group_rows(self) -> list[list[Any]]:
+        """The table of inner groups: weight, global weight, contribution, score, 100-point score, CR."""
+        smax = float(self.ev.settings.scale_max)
+        out = []
+        for g in self.system.group_codes:
+            gw = self._global((*self.system.path(g), g))
+            contribution, own = self._node_figures(g, gw)
+            out.append([None] * 4 + [self._local(g), gw, contribution, own, own / smax * 100, self._cr(g)])
+        return out
+
+    def use_caps(self, rows: int) -> None:
+        """The Evaluation sheet applies the score caps: ``rows`` rows of the caps table on Settings."""
+        self.cap_count = rows
+        self.__dict__.pop("totals", None)
+
+    def cap_rows(self) -> list[list[Any]]:
+        """Per row of the caps table: the indicator, its measured value, whether the cap applies, its limit."""
+        out = []
+        for j in range(getattr(self, "cap_count", 0)):
+            row = self.data.caps[j] if j < len(self.data.caps) else {}
+            code = conversion.text(row.get("indicator"))
+            ds = self.ev.data_scores.get(code) if code else None
+            value = None if ds is None else float(ds.value)   # None: #N/A (no measured value)
+            lo, hi, top = (_number(row.get(k)) for k in ("low", "high", "max_score100"))
+            ok = (value is not None and (lo is None or value >= lo) and (hi is None or value < hi)
+                  and top is not None)
+            out.append([None, code, value if code else "", int(ok), top if ok else ""])
         return out
 
     @cached_property
     def totals(self) -> list[list[Any]]:
-        """Total, 100-point score, grade, label, band set, CR of the goal, hierarchy CR."""
+        """Total, 100-point score, grade, label, band set, CR of the goal, hierarchy CR (and, with
+        score caps, the total and 100-point score before the cap and the lowest cap that applies)."""
+        smax = float(self.ev.settings.scale_max)
         total = float(sum(r[10] for r in self.indicator_rows))   # NaN (#N/A) while a score is pending
-        rating = self.ev.rating
+        tail: list[list[Any]] = []
+        if getattr(self, "cap_count", 0):
+            u100 = total / smax * 100
+            limits = [r[4] for r in self.cap_rows() if r[3]]
+            cap = min(limits) if limits else ""
+            tail = [[total], [u100], [cap]]
+            if limits and cap < u100:
+                total = cap / 100 * smax
+        rating = self.ev.rating if np.isfinite(total) else None
         grade = None if rating is None else rating.grade
         label = None if rating is None else rating.label(self.lang)
-        return [[total], [total / float(self.ev.settings.scale_max) * 100], [grade], [label],
-                [self.data.bands_name], [float(self.ev.nodes[GOAL].aggregated.consistency_ratio)],
-                [float(self.ev.hierarchy.consistency_ratio)]]
+        return [[total], [total / smax * 100], [grade], [label],
+                [self.data.bands_name], [self._cr(GOAL)],
+                [0.0 if self.system.weighting == "points" else float(self.ev.hierarchy.consistency_ratio)], *tail]
 
     # ------------------------------------------------------------------ Delphi
     def positive(self, prow: list[list[Any]]) -> list[list[Any]]:
@@ -232,6 +319,11 @@ def positive(prow: list[list[Any]]) -> list[list[Any]]:
     sent, None (#N/A) where sent is not a positive number. Needs no evaluation: a hub not
     evaluated yet shows it too."""
     return [[_ratio(r[2], r[1])] for r in prow]
+
+
+def _number(v: Any) -> float | None:
+    """A typed number (None for a blank or text: the sheet's ISNUMBER is false)."""
+    return None if v is None or isinstance(v, (bool, str)) else float(v)
 
 
 def _num(v: Any) -> float | None:

@@ -50,7 +50,7 @@ def data_from_inputs(inputs, bands_name: str | None = None) -> WorkbookData:
         },
         bands=[(b.grade, b.lower, b.label_zh, b.label_en) for b in s.bands.bands],
         bands_name=bands_name or s.bands.name,
-        system_rows=system.to_frame().to_dict("records"),
+        system_rows=[{k: _clean(v) for k, v in row.items()} for row in system.to_frame().to_dict("records")],
         experts=[{"code": e.code, "name": e.name, "ca": e.ca, "cs": e.cs} for e in inputs.experts],
         judgments=judg,
         delphi=delphi,
@@ -60,7 +60,34 @@ def data_from_inputs(inputs, bands_name: str | None = None) -> WorkbookData:
         survey=survey,
         title=inputs.title,
         meta=_meta_of(getattr(inputs, "meta", None)),
+        data_rows=_data_rows(inputs),
+        expert_scores={c: {str(e): _clean(v) for e, v in per.items()}
+                       for c, per in (getattr(inputs, "expert_scores", None) or {}).items()},
+        caps=[{"indicator": c.indicator, "low": c.low, "high": c.high, "max_score100": c.max_score100,
+               "label": c.label or None} for c in getattr(s, "caps", ())],
     )
+
+
+def _data_rows(inputs) -> dict[str, dict[str, Any]]:
+    """The 指标数据 rows of core inputs: each data indicator's value and scoring standard (method and
+    direction as their codes, the steps table as lists), each direct indicator's score."""
+    from .inputs import STEP_COLUMNS
+
+    out: dict[str, dict[str, Any]] = {}
+    for code, e in (getattr(inputs, "data", None) or {}).items():
+        r = e.rule
+        if len(r.bounds) > STEP_COLUMNS:
+            from ..errors import ScoringRuleError
+
+            raise ScoringRuleError(f"data {code}: {len(r.bounds)} steps; the workbook's 指标数据 sheet holds at most "
+                                   f"{STEP_COLUMNS}", argument=f"data {code}")
+        out[code] = {"value": _clean(e.value), "unit": e.unit or None, "method": r.method,
+                     "direction": None if r.method == "linear" else r.direction,
+                     "p1": r.p1, "p2": r.p2, "source": e.source or None, "evidence": e.evidence or None,
+                     "bounds": list(r.bounds), "fractions": list(r.fractions)}
+    for code, d in (getattr(inputs, "direct_scores", None) or {}).items():
+        out[code] = {"value": _clean(d.value), "evidence": d.evidence or None}
+    return out
 
 
 def _meta_of(meta: Any) -> dict[str, Any]:

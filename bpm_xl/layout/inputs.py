@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import ahp
+import math
+
+from .. import ahp, conversion, dataformula, datascore
+from ..errors import BpmError
 from ..evaluation import AGGREGATIONS, EXPERT_WEIGHTINGS
 from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 from ..texts import pick, text
@@ -17,16 +20,24 @@ from .cached import positive
 from .context import LayoutContext
 from .identity import GUIDE_IDENTITY_ROW, guide_identity_rows
 from .labels import guide_lines
-from .types import SURVEY_SPARE_ROWS, Formula, SheetPlan, SurveyTable, Validation, a1, ref
+from .types import SURVEY_SPARE_ROWS, Formula, SheetPlan, SurveyTable, Validation, a1, local, ref
 
 __all__ = [
+    "CAP_KEYS",
+    "CAP_ROWS",
+    "DATA_KEYS",
+    "STEP_COLUMNS",
+    "SYSTEM_KEYS",
     "META_KEYS",
     "REPORT_KEYS",
     "RECTIFY_STATUS",
     "SETTING_CHOICES",
     "SETTING_KEYS",
     "SURVEY_KEYS",
+    "data_sheet",
     "delphi_sheet",
+    "expert_scores_sheet",
+    "kind_choices",
     "experts_sheet",
     "guide_sheet",
     "indicators_sheet",
@@ -84,6 +95,17 @@ REPORT_KEYS = (
 RECTIFY_STATUS = {"zh": ("未整改", "整改中", "已整改"), "en": ("open", "in progress", "done")}
 #: Rows of the 整改清单 kept open for typing below the listed items (inside BPM_RECTIFY).
 RECTIFY_SPARE_ROWS = 30
+#: The columns of the 指标体系 table (BPM_INDICATORS), in order: what IndicatorSystem.to_frame gives.
+SYSTEM_KEYS = ("dimension", "dimension_zh", "dimension_en", "code", "name_zh", "name_en", "pdca", "parent", "kind",
+               "points")
+#: Steps a row of the 指标数据 sheet holds (bounds in as many columns, then fractions in as many).
+STEP_COLUMNS = 5
+#: The columns of the 指标数据 table (BPM_IND_DATA) before its steps columns, in order.
+DATA_KEYS = ("code", "name", "value", "unit", "method", "direction", "p1", "p2", "source", "evidence")
+#: The columns of the score caps table on Settings (BPM_CAPS), in order.
+CAP_KEYS = ("indicator", "low", "high", "max_score100", "label")
+#: Rows of the score caps table (typed caps beyond them make it longer).
+CAP_ROWS = 8
 #: RI tables shown on the settings sheet (the portable export reads them from there).
 RI_TABLES_SHOWN = tuple(t for t in ahp.RI_TABLES if t in ahp.RANDOM_INDEX)
 
@@ -157,6 +179,17 @@ def settings_sheet(ctx: LayoutContext) -> SheetPlan:
     st.add(r + 1, 0, [[t(key), meta.get(key), t(note)] for key, _, note in REPORT_KEYS], "settings")
     for k, (_, nm, _) in enumerate(REPORT_KEYS):
         ctx.put(nm, "settings", r + 1 + k, 1)
+    # score caps: below everything else, so no earlier row moves
+    r += 1 + len(REPORT_KEYS) + 1
+    st.add(r, 0, [[t("caps_title")]], "subtitle")
+    st.add(r + 1, 0, [[t(k) for k in ("cap_code", "cap_low", "cap_high", "cap_max", "cap_note")]], "header")
+    caps = [[c.get(k) for k in CAP_KEYS] for c in data.caps]
+    n_caps = max(len(caps), CAP_ROWS)
+    st.add(r + 2, 0, caps + [[None] * len(CAP_KEYS) for _ in range(n_caps - len(caps))], "input")
+    ctx.put("BPM_CAPS", "settings", r + 2, 0, r + 1 + n_caps, len(CAP_KEYS) - 1)
+    st.validations.append(Validation(r + 2, 1, r + 1 + n_caps, 3, {"validate": "decimal", "criteria": "between",
+                                                                   "minimum": -1e300, "maximum": 1e300,
+                                                                   "ignore_blank": True}))
     # RI reference table (read only; the portable export computes CR from it)
     st.add(0, 5, [["RI"]], "subtitle")
     st.add(1, 5, [["n", *RI_TABLES_SHOWN]], "header")
@@ -170,20 +203,44 @@ def settings_sheet(ctx: LayoutContext) -> SheetPlan:
     return st
 
 
+def kind_choices(lang: str) -> list[str]:
+    """What the type dropdown offers: 问卷/数据/专家评分/直接评分 in the Chinese edition."""
+    return [pick(datascore.TYPE_LABELS[k], lang) for k in datascore.TYPES]
+
+
+def _kind_shown(v: Any, lang: str) -> Any:
+    """A type as the edition shows it (a code of datascore.TYPES becomes its label)."""
+    if isinstance(v, str) and v.strip().lower() in datascore.TYPE_LABELS:
+        return pick(datascore.TYPE_LABELS[v.strip().lower()], lang)
+    return v
+
+
+def _blank_nan(v: Any) -> Any:
+    return None if isinstance(v, float) and math.isnan(v) else v
+
+
 def indicators_sheet(ctx: LayoutContext) -> SheetPlan:
+    """指标体系: one row per group and indicator (depth first), BPM_INDICATORS over
+    :data:`SYSTEM_KEYS`: dimension, names, code, names, PDCA stage, parent code, type, points."""
     t = ctx.t
     ind = SheetPlan("indicators", ctx.name("indicators"), "input",
-                    widths={0: 10, 1: 16, 2: 22, 3: 10, 4: 26, 5: 38, 6: 10})
+                    widths={0: 10, 1: 16, 2: 22, 3: 10, 4: 26, 5: 38, 6: 10, 7: 10, 8: 10, 9: 8})
     ind.add(0, 0, [[t("indicators_title")]], "title")
-    ind.add(1, 0, [[t(k) for k in ("dim_code", "dim_zh", "dim_en", "ind_code", "ind_zh", "ind_en", "pdca")]], "header")
-    keys = ("dimension", "dimension_zh", "dimension_en", "code", "name_zh", "name_en", "pdca")
-    irows = [[r.get(k) for k in keys] for r in ctx.data.system_rows]
+    ind.add(1, 0, [[t(k) for k in ("dim_code", "dim_zh", "dim_en", "ind_code", "ind_zh", "ind_en", "pdca",
+                                   "parent_code", "ind_kind", "ind_points")]], "header")
+    irows = [[_blank_nan(r.get(k)) for k in SYSTEM_KEYS] for r in ctx.data.system_rows]
     for row in irows:
         row[6] = _pdca_shown(row[6], ctx.lang)
+        row[8] = _kind_shown(row[8], ctx.lang)
+        row[7:] = [None if isinstance(v, str) and not v.strip() else v for v in row[7:]]
     ind.add(2, 0, irows, "input")
-    ctx.put("BPM_INDICATORS", "indicators", 1, 0, 1 + max(len(irows), 1), 6)
+    last = len(SYSTEM_KEYS) - 1
+    ctx.put("BPM_INDICATORS", "indicators", 1, 0, 1 + max(len(irows), 1), last)
     ind.validations.append(Validation(2, 6, 2 + max(len(irows), 1) + 200, 6,
                                       {"validate": "list", "source": pdca_choices(ctx.lang)}))
+    ind.validations.append(Validation(2, 8, 2 + max(len(irows), 1) + 200, 8,
+                                      {"validate": "list", "source": kind_choices(ctx.lang)}))
+    ind.add(1, last + 2, [[t("indicators_note")]], "note")
     ind.freeze = (2, 0)
     return ind
 
@@ -298,7 +355,8 @@ def round_experts(panel: list[str], rd: dict[str, dict[str, Any]]) -> list[str]:
 
 def survey_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
     """The survey answers; returns indicator code -> reference of its answer column."""
-    t, data, codes = ctx.t, ctx.data, ctx.codes
+    t, data = ctx.t, ctx.data
+    codes = [i.code for i in ctx.system.ordered_indicators() if i.kind == "survey"]
     sv = SheetPlan("survey", ctx.name("survey"), "input", widths={0: 10})
     sv.add(0, 0, [[t("survey_title")]], "title")
     sv.add(1, 0, [[t("respondent"), *codes]], "header")
@@ -309,7 +367,7 @@ def survey_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
     else:
         sv.add(2, 1, [[ans.get(c) for c in codes] for ans in data.survey], "input")
     s_last = 2 + n_resp + SURVEY_SPARE_ROWS - 1
-    ctx.put("BPM_SURVEY", "survey", 2, 1, s_last, len(codes))
+    ctx.put("BPM_SURVEY", "survey", 2, 1, s_last, max(len(codes), 1))
     sv.validations.append(Validation(2, 1, s_last, len(codes), {"validate": "decimal", "criteria": "between",
                                                                 "minimum": "=BPM_SCALE_MIN", "maximum": "=BPM_SCALE_MAX",
                                                                 "ignore_blank": True}))
@@ -414,3 +472,215 @@ def measures_sheet(ctx: LayoutContext) -> SheetPlan:
     ctx.put("BPM_MEASURES", "measures", 2, 0, last, 2)
     ms.freeze = (2, 0)
     return ms
+
+
+# ---------------------------------------------------------------------------------------
+# Indicators scored otherwise than by the survey: 指标数据 (data, direct) and 专家评分 (expert)
+def _method_shown(v: Any, lang: str) -> Any:
+    """A method as the edition shows it (a code of datascore.METHODS becomes its label)."""
+    if isinstance(v, str) and v.strip().lower() in datascore.METHOD_LABELS:
+        return pick(datascore.METHOD_LABELS[v.strip().lower()], lang)
+    return v
+
+
+def _direction_shown(v: Any, lang: str) -> Any:
+    if isinstance(v, str) and v.strip().lower() in datascore.DIRECTION_LABELS:
+        return pick(datascore.DIRECTION_LABELS[v.strip().lower()], lang)
+    return v
+
+
+def _is_steps(method: Any) -> bool:
+    m = conversion.text(method).lower()
+    return m in ("steps", *datascore.METHOD_LABELS["steps"])
+
+
+def _scale_max(ctx: LayoutContext) -> float | None:
+    x = conversion.number(ctx.data.settings.get("scale_max"))
+    return None if isinstance(x, conversion.Invalid) or not math.isfinite(x) or x <= 0 else x
+
+
+def _data_cached(row: dict[str, Any], top: float | None) -> Any:
+    """What the score cell of a data row shows: the core's score, None (#N/A) for a blank value,
+    a refused standard or value."""
+    if top is None:
+        return None
+    steps = _is_steps(row.get("method"))
+    try:
+        return datascore.data_score(row.get("value"), row.get("method"),
+                                    [list(row.get("bounds") or [])] if steps else row.get("p1"),
+                                    [list(row.get("fractions") or [])] if steps else row.get("p2"),
+                                    scale_max=top, direction=row.get("direction")).score
+    except BpmError:
+        return None
+
+
+def _native_data_formula(row: dict[str, Any], r: int, top: float | None) -> tuple[Formula, Any]:
+    """The native score formula of a data row (portable workbook) and its value: the rule typed
+    on the row, with the value, parameters and steps as references (``=NA()`` while the row has
+    no valid standard; the method and direction are fixed until the next rebuild)."""
+    steps = _is_steps(row.get("method"))
+    try:
+        rule = datascore.data_rule(row.get("method"), [list(row.get("bounds") or [])] if steps else row.get("p1"),
+                                   [list(row.get("fractions") or [])] if steps else row.get("p2"),
+                                   row.get("direction"))
+    except BpmError:
+        return Formula("=NA()"), None
+    c0 = len(DATA_KEYS)
+    n = len(rule.bounds)
+    env = {a1(r, 2, absolute=False): [row.get("value")], "BPM_SCALE_MAX": [top]}
+    refs: dict[str, Any] = {}
+    for key, col, v in (("p1", 6, rule.p1), ("p2", 7, rule.p2)):
+        if v is not None:
+            refs[key] = a1(r, col, absolute=False)
+            env[refs[key]] = [row.get(key)]
+    bounds = [a1(r, c0 + k, absolute=False) for k in range(n)]
+    fracs = [a1(r, c0 + STEP_COLUMNS + k, absolute=False) for k in range(n)]
+    for k in range(n):
+        env[bounds[k]] = [(row.get("bounds") or [None] * n)[k]]
+        env[fracs[k]] = [(row.get("fractions") or [None] * n)[k]]
+    e = dataformula.rule_formula(rule, a1(r, 2, absolute=False), refs.get("p1"), refs.get("p2"),
+                                 bounds=bounds if n else None, fractions=fracs if n else None, scale="BPM_SCALE_MAX")
+    v = float(e.evaluate(env)[0]) if top is not None else math.nan
+    return Formula(e.formula), (None if math.isnan(v) else v)
+
+
+def _direct_formula(r: int) -> Formula:
+    v = a1(r, 2, absolute=False)
+    return Formula(f"=IF(AND(ISNUMBER({v}),NOT(ISLOGICAL({v}))),IF(AND({v}>=0,{v}<=BPM_SCALE_MAX),{v},NA()),NA())")
+
+
+def _direct_cached(value: Any, top: float | None) -> Any:
+    x = conversion.number(value)
+    if top is None or isinstance(value, (bool, str)) or isinstance(x, conversion.Invalid) or math.isnan(x):
+        return None
+    return x if 0 <= x <= top else None
+
+
+def data_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
+    """指标数据: one row per indicator of type data or direct, in the system's order; returns
+    indicator code -> absolute reference of its score cell.
+
+    Columns (:data:`DATA_KEYS`, then :data:`STEP_COLUMNS` bounds and as many fractions, then
+    the score): code, name, value (a direct indicator: the assessed score), unit, method
+    (a direct row shows 直接评分), direction, p1, p2, source, evidence. Named ranges:
+    ``BPM_IND_DATA`` (the rows, code .. last fraction) and ``BPM_IND_DATA_SCORES`` (the score
+    column). The score is ``=DATA_SCORE(...)`` in the macro workbook and the native formula of
+    :mod:`bpm_xl.dataformula` in a portable one (:attr:`Block.portable`); #N/A while the value
+    is blank (pending), never 0.
+    """
+    t, lang = ctx.t, ctx.lang
+    name = ctx.name("data")
+    sp = SheetPlan("data", name, "input", widths={0: 8, 1: 24, 2: 10, 3: 8, 4: 10, 5: 8, 6: 9, 7: 9, 8: 18, 9: 24})
+    sp.add(0, 0, [[t("data_title")]], "title")
+    c_steps = len(DATA_KEYS)
+    c_score = c_steps + 2 * STEP_COLUMNS
+    sp.add(1, 0, [[*(t(f"data_{k}") for k in DATA_KEYS),
+                   *(t("data_bound", k=k + 1) for k in range(STEP_COLUMNS)),
+                   *(t("data_fraction", k=k + 1) for k in range(STEP_COLUMNS)), t("data_score")]], "header")
+    inds = [i for i in ctx.system.ordered_indicators() if i.kind in ("data", "direct")]
+    top = _scale_max(ctx)
+    rows, macro, native, macro_cached, native_cached, refs = [], [], [], [], [], {}
+    for k, ind in enumerate(inds):
+        r = 2 + k
+        typed = ctx.data.data_rows.get(ind.code, {})
+        row = {key: typed.get(key) for key in DATA_KEYS}
+        bounds = list(typed.get("bounds") or [])[:STEP_COLUMNS]
+        fracs = list(typed.get("fractions") or [])[:STEP_COLUMNS]
+        bounds += [None] * (STEP_COLUMNS - len(bounds))
+        fracs += [None] * (STEP_COLUMNS - len(fracs))
+        row["code"], row["name"] = ind.code, ind.name(lang)
+        if ind.kind == "direct":
+            row["method"] = t("direct_method")
+            f = _direct_formula(r)
+            macro.append([f])
+            native.append([f])
+            cached = _direct_cached(row["value"], top)
+            macro_cached.append([cached])
+            native_cached.append([cached])
+        else:
+            row["method"] = _method_shown(row["method"], lang)
+            row["direction"] = _direction_shown(row["direction"], lang)
+            cells = {**row, "bounds": bounds, "fractions": fracs}
+            v, m, p1, p2, d = (a1(r, c, absolute=False) for c in (2, 4, 6, 7, 5))
+            b = local(r, c_steps, r, c_steps + STEP_COLUMNS - 1).replace("$", "")
+            fr = local(r, c_steps + STEP_COLUMNS, r, c_score - 1).replace("$", "")
+            cond = f'OR(TRIM({m})="steps",TRIM({m})="{datascore.METHOD_LABELS["steps"][0]}")'
+            macro.append([Formula(f"=IF(ISBLANK({v}),NA(),IF({cond},DATA_SCORE({v},{m},{b},{fr},BPM_SCALE_MAX,{d}),"
+                                  f"DATA_SCORE({v},{m},{p1},{p2},BPM_SCALE_MAX,{d})))")])
+            macro_cached.append([_data_cached(cells, top)])
+            f, cached = _native_data_formula(cells, r, top)
+            native.append([f])
+            native_cached.append([cached])
+        rows.append([*(row[key] for key in DATA_KEYS), *bounds, *fracs])
+        refs[ind.code] = ref(name, r, c_score)
+    if rows:
+        sp.add(2, 0, rows, "input")
+        b = sp.add(2, c_score, macro, "formula", cached=macro_cached)
+        b.portable = (native, native_cached)
+    last = 2 + max(len(rows), 1) - 1
+    ctx.put("BPM_IND_DATA", "data", 2, 0, last, c_score - 1)
+    ctx.put("BPM_IND_DATA_SCORES", "data", 2, c_score, last, c_score)
+    methods = [pick(datascore.METHOD_LABELS[m], lang) for m in datascore.METHODS]
+    sp.validations.append(Validation(2, 4, last, 4, {"validate": "list", "source": methods, "error_type": "warning"}))
+    sp.validations.append(Validation(2, 5, last, 5, {"validate": "list", "source": [
+        pick(datascore.DIRECTION_LABELS[d], lang) for d in datascore.DIRECTIONS]}))
+    sp.add(1, c_score + 2, [[t("data_note")]], "note")
+    for c in range(c_steps, c_score):
+        sp.widths[c] = 9
+    sp.widths[c_score] = 10
+    sp.freeze = (2, 2)
+    return sp, refs
+
+
+def expert_scores_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
+    """专家评分: experts (the panel, then anyone not on it who has a score) x indicators of type
+    expert, scores on the survey's scale; below, each indicator's score: the mean weighted by
+    BPM_EW (the experts' weights: authority or equal, as Settings say), renormalised over the
+    experts who scored it. Returns indicator code -> absolute reference of that score cell.
+
+    The sheet is always there (its header alone while the system has no expert indicator).
+    Named ranges: ``BPM_EXPERT_SCORES`` (the panel's rows x the indicators) and
+    ``BPM_EXPERT_SCORE_MEANS`` (the score row).
+    """
+    t = ctx.t
+    name = ctx.name("expert_scores")
+    sp = SheetPlan("expert_scores", name, "input", widths={0: 12})
+    sp.add(0, 0, [[t("expert_scores_title")]], "title")
+    codes = [i.code for i in ctx.system.ordered_indicators() if i.kind == "expert"]
+    sp.add(1, 0, [[t("expert_code"), *codes]], "header")
+    typed = ctx.data.expert_scores
+    panel = ctx.ecodes
+    extra = [e for e in dict.fromkeys(e for c in codes for e in (typed.get(c) or {}))
+             if e not in panel and any(_blank_nan(typed[c].get(e)) not in (None, "") for c in codes if c in typed)]
+    experts = panel + extra
+    if experts:
+        sp.add(2, 0, [[e] for e in experts], "rowhead")
+    if codes and experts:
+        sp.add(2, 1, [[(typed.get(c) or {}).get(e) for c in codes] for e in experts], "input")
+    k = len(panel)
+    last = 2 + max(k, 1) - 1
+    mean_row = 2 + max(len(experts), 1)
+    refs: dict[str, str] = {}
+    if codes:
+        cells, cached = [], []
+        table = ctx.evaluation.indicator_table.set_index("code") if ctx.evaluation is not None else None
+        for j, c in enumerate(codes):
+            col = local(2, 1 + j, last, 1 + j)
+            cells.append(Formula(
+                f"=IF(COUNT({col})=0,NA(),IF(COUNTA({col})>COUNT({col}),NA(),"
+                f"IF(OR(MIN({col})<BPM_SCALE_MIN,MAX({col})>BPM_SCALE_MAX),NA(),"
+                f"SUMPRODUCT({col},BPM_EW)/SUMPRODUCT(ISNUMBER({col})*BPM_EW))))") if k else Formula("=NA()"))
+            v = float(table.loc[c, "mean_score"]) if table is not None and c in table.index else math.nan
+            cached.append(None if math.isnan(v) else v)
+            refs[c] = ref(name, mean_row, 1 + j)
+        sp.add(mean_row, 0, [[t("expert_scores_mean")]], "rowhead")
+        sp.add(mean_row, 1, [cells], "formula", cached=[cached])
+    ctx.put("BPM_EXPERT_SCORES", "expert_scores", 2, 1, last, max(len(codes), 1))
+    ctx.put("BPM_EXPERT_SCORE_MEANS", "expert_scores", mean_row, 1, mean_row, max(len(codes), 1))
+    sp.validations.append(Validation(2, 1, 2 + len(experts) + 50, max(len(codes), 1), {
+        "validate": "decimal", "criteria": "between", "minimum": "=BPM_SCALE_MIN", "maximum": "=BPM_SCALE_MAX",
+        "ignore_blank": True}))
+    for c in range(1, len(codes) + 1):
+        sp.widths[c] = 8
+    sp.freeze = (2, 1)
+    return sp, refs

@@ -16,6 +16,8 @@ SHEETS: dict[str, dict[str, str]] = {
     "judgments": {"zh": "判断矩阵", "en": "Judgments"},
     "delphi": {"zh": "德尔菲", "en": "Delphi"},
     "survey": {"zh": "问卷", "en": "Survey"},
+    "data": {"zh": "指标数据", "en": "Indicator data"},
+    "expert_scores": {"zh": "专家评分", "en": "Expert scores"},
     "weights": {"zh": "权重", "en": "Weights"},
     "evaluation": {"zh": "评价", "en": "Evaluation"},
     "delphi_summary": {"zh": "德尔菲结果", "en": "Delphi results"},
@@ -26,11 +28,11 @@ SHEETS: dict[str, dict[str, str]] = {
     "measures": {"zh": "整改措施库", "en": "Measures"},
 }
 
-INPUT_ROLES = ("guide", "settings", "indicators", "experts", "judgments", "delphi", "survey", "rectification",
-               "measures")
+INPUT_ROLES = ("guide", "settings", "indicators", "experts", "judgments", "delphi", "survey", "data", "expert_scores",
+               "rectification", "measures")
 #: Input sheets whose layout follows the indicator list / panel; rebuild restructures them
 #: and carries every value entered for codes that still exist.
-RESHAPED_INPUT_ROLES = ("judgments", "delphi", "survey")
+RESHAPED_INPUT_ROLES = ("judgments", "delphi", "survey", "data", "expert_scores")
 #: Input sheets whose cells beyond bpm-xl's columns a rebuild keeps as typed (bpm-xl's own
 #: columns are laid out from what the reader found; the 整改清单 adds pre-filled rows).
 USER_ROLES = ("guide", "settings", "indicators", "experts", "rectification", "measures")

@@ -8,12 +8,14 @@ recalculation (Protected View, WPS, LibreOffice with default settings).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .. import ranking, scoring
+from ..datascore import TYPE_LABELS
 from . import method as steps
-from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
+from ..model import PDCA_LABELS, PDCA_STAGES
 from ..texts import pick
 from .cached import positive
 from .context import LayoutContext
@@ -28,6 +30,7 @@ from .types import (
     Udf,
     a1,
     local,
+    parse_ref,
     quote_text,
     ref,
 )
@@ -170,14 +173,59 @@ def _worst_block(ctx: LayoutContext, W: SheetPlan, ti: int, node: str, m0: int, 
     return rr + 1 + count + 1
 
 
-def weights_sheet(ctx: LayoutContext, jblocks: dict[str, tuple[int, int, int]]) -> tuple[SheetPlan, WeightsLayout]:
+def _points_blocks(ctx: LayoutContext, W: SheetPlan, r: int, points_ref: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """A system weighted by points (分值): per node its children's points and weights
+    (points / the node's sum of points). An indicator's points are the cell ``points_ref``
+    names (the indicator sheet's), else its value; a group's are the sum of its own block."""
+    system = ctx.system
+    W.add(r, 0, [[ctx.t("out.points_note")]], "note")
+    r += 2
+    at: dict[str, int] = {}
+    for node in ctx.nodes:           # every block's first child row, known before any is written
+        at[node] = r + 2
+        r += 2 + len(system.children(node)) + 2
+    out: dict[str, dict[str, Any]] = {}
+    for ti, node in enumerate(ctx.nodes):
+        children = list(system.children(node))
+        n = len(children)
+        m0 = at[node]
+        W.add(m0 - 2, 0, [[node, system.label(node, ctx.lang)]], "subtitle")
+        W.add(m0 - 1, 0, [[ctx.t("code"), ctx.t("indicator"), ctx.t("out.points"), ctx.t("weight")]], "header")
+        pts = local(m0, 2, m0 + n - 1, 2)
+        rows = []
+        for k, c in enumerate(children):
+            if c in at:
+                p: Any = F(f"=SUM({local(at[c], 2, at[c] + len(system.children(c)) - 1, 2)})")
+            else:
+                p = F(f"={points_ref[c]}") if c in points_ref else system.points_of(c)
+            rows.append([c, system.label(c, ctx.lang), p, F(f"={a1(m0 + k, 2)}/SUM({pts})")])
+        W.add(m0, 0, rows, "output", cached=ctx.cache.points_rows(node) if ctx.cache else None)
+        W.add(m0 + n, 0, [[ctx.t("out.points_sum"), "", F(f"=SUM({pts})"), F(f"=SUM({local(m0, 3, m0 + n - 1, 3)})")]],
+              "total", cached=ctx.cache.points_sum(node) if ctx.cache else None)
+        ctx.put(f"BPM_W_{ti}", "weights", m0, 3, m0 + n - 1, 3)
+        out[node] = {"ti": ti, "w0": m0, "wcol": 3, "n": n, "children": children}
+    return out
+
+
+def weights_sheet(ctx: LayoutContext, jblocks: dict[str, tuple[int, int, int]],
+                  points_ref: Mapping[str, str] | None = None) -> tuple[SheetPlan, WeightsLayout]:
+    """The Weights sheet: expert weights, then per comparison node (goal, dimensions, groups
+    level by level) its group matrix, weights and consistency; for a system weighted by
+    points, its children's points and their shares (``points_ref``: indicator code -> the
+    cell of its 分值 on the indicator sheet; without one the points are written as values)."""
     W = SheetPlan("weights", ctx.name("weights"), "output", widths={0: 12, 1: 14})
     W.add(0, 0, [[ctx.t("weights_title")]], "title")
     W.add(1, 0, [[ctx.t("method_used"), F("=BPM_METHOD"), "RI", F("=BPM_RI"), ctx.t("aggregation"),
                   F("=BPM_AGGREGATION")]], "meta", cached=_cv(ctx, lambda: ctx.cache.meta()))
     e1 = _expert_table(ctx, W)
-    _expert_cr_table(ctx, W, jblocks)
     r = max(e1 + 3, 5 + len(ctx.experts) + 3)
+    if ctx.system.weighting == "points":
+        node_out = _points_blocks(ctx, W, r, points_ref or {})
+        for c in range(1, 20):
+            W.widths.setdefault(c, 11)
+        W.widths[1] = 24
+        return W, WeightsLayout(e1, node_out)
+    _expert_cr_table(ctx, W, jblocks)
     node_out: dict[str, dict[str, Any]] = {}
     for ti, node in enumerate(ctx.nodes):
         r, node_out[node] = _node_block(ctx, W, ti, node, r)
@@ -204,75 +252,223 @@ def rating_formula(names: str, score100: str) -> Formula:
     return F(f"=INDEX({names},SUMPRODUCT(1-(ROUND({score100},{scoring.RATING_DECIMALS})>=BPM_BAND_LOWERS))+1)")
 
 
-def _indicator_rows(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str, str], i0: int
-                    ) -> tuple[list[list[Any]], dict[str, list[int]]]:
+def plain(system: Any) -> bool:
+    """The study's shape: dimensions then survey indicators, weighed by judgments. Its sheets
+    keep the columns they always had; any other system gains the columns of the tree."""
+    return (system.depth == 2 and system.weighting == "ahp"
+            and all(i.kind == "survey" for i in system.indicators))
+
+
+def local_weight(wl: WeightsLayout, system: Any, code: str) -> str:
+    """``code``'s weight under its parent: INDEX into the parent's weight column on the Weights
+    sheet; an only child's is that one cell (Gnumeric's INDEX of a one-cell name is #REF!)."""
+    node = wl.nodes[system.parent_of(code)]
+    if node["n"] == 1:
+        return f"BPM_W_{node['ti']}"
+    return f"INDEX(BPM_W_{node['ti']},{node['children'].index(code) + 1})"
+
+
+def global_weight(wl: WeightsLayout, system: Any, codes: Any) -> str:
+    """The product of the local weights of ``codes`` (a path below the goal, top down)."""
+    return "*".join(local_weight(wl, system, c) for c in codes)
+
+
+def _score_formula(ctx: LayoutContext, code: str, survey_col: dict[str, str], score_ref: Mapping[str, str]) -> Formula:
+    """A survey indicator's mean of its valid answers; another type's score is the cell
+    ``score_ref`` names (its input sheet computes it), or NA() while no such cell is known."""
+    if ctx.system.indicator(code).kind != "survey":
+        return F(f"={score_ref[code]}" if code in score_ref else "=NA()")
+    col = survey_col[code]
+    return F(f"=IF(OR(COUNT({col})=0,COUNTA({col})<>COUNT({col}),"
+             f"COUNTIF({col},\"<\"&BPM_SCALE_MIN)+COUNTIF({col},\">\"&BPM_SCALE_MAX)>0),NA(),AVERAGE({col}))")
+
+
+def _indicator_rows(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str, str], i0: int,
+                    score_ref: Mapping[str, str]) -> list[list[Any]]:
     system, lang = ctx.system, ctx.lang
-    rows, dim_rows = [], {}
+    tree = not plain(system)
+    rows = []
     for k, code in enumerate(ctx.codes):
         indc = system.indicator(code)
         d = indc.dimension
         rr = i0 + k
-        dim_rows.setdefault(d, []).append(k)
-        pos_local = wl.nodes[d]["children"].index(code) + 1
-        pos_dim = wl.nodes[GOAL]["children"].index(d) + 1
-        col = survey_col[code]
-        mean = (f"=IF(OR(COUNT({col})=0,COUNTA({col})<>COUNT({col}),"
-                f"COUNTIF({col},\"<\"&BPM_SCALE_MIN)+COUNTIF({col},\">\"&BPM_SCALE_MAX)>0),NA(),AVERAGE({col}))")
-        rows.append([
+        survey = indc.kind == "survey"
+        row = [
             d, system.label(d, lang), code, indc.name(lang), pick(PDCA_LABELS[indc.pdca], ctx.lang),
-            F(f"=INDEX(BPM_W_{wl.nodes[d]['ti']},{pos_local})"),
-            F(f"=INDEX(BPM_W_0,{pos_dim})"),
+            F("=" + local_weight(wl, system, code)),
+            F("=" + global_weight(wl, system, system.path(code))),
             F(f"={a1(rr, 5)}*{a1(rr, 6)}"),
-            F(mean),
-            F(f"=COUNT({col})"),
+            _score_formula(ctx, code, survey_col, score_ref),
+            F(f"=COUNT({survey_col[code]})") if survey else None,
             F(f"={a1(rr, 7)}*{a1(rr, 8)}"),
-        ])
-    return rows, dim_rows
+        ]
+        if tree:
+            row += [indc.parent_code, system.level(code), pick(TYPE_LABELS[indc.kind], lang)]
+        rows.append(row)
+    return rows
 
 
-def _dimension_rows(ctx: LayoutContext, wl: WeightsLayout, dim_rows: dict[str, list[int]], i0: int, d0: int
-                    ) -> list[list[Any]]:
+def _rows_of(ctx: LayoutContext, node: str) -> tuple[int, int]:
+    """First and last position (in result order) of the indicators below ``node``: contiguous."""
+    below = {i.code for i in ctx.system.indicators_of(node)}
+    ks = [k for k, c in enumerate(ctx.codes) if c in below]
+    return ks[0], ks[-1]
+
+
+def _own_score(ctx: LayoutContext, node: str, i0: int, contribution: str, weight: str) -> Formula:
+    """A node's score: its leaves' scores weighted by their local weights when every child is a
+    leaf, else its contribution over its global weight (what the core computes)."""
+    a, b = (i0 + k for k in _rows_of(ctx, node))
+    if all(c in ctx.system.codes for c in ctx.system.children(node)):
+        return F(f"=SUMPRODUCT(--{local(a, 5, b, 5)},--{local(a, 8, b, 8)})")
+    return F(f"={contribution}/{weight}")
+
+
+def _dimension_rows(ctx: LayoutContext, wl: WeightsLayout, i0: int, d0: int) -> list[list[Any]]:
+    points = ctx.system.weighting == "points"
     drows = []
     for k, d in enumerate(ctx.system.dimension_codes):
-        a, b = i0 + dim_rows[d][0], i0 + dim_rows[d][-1]
+        a, b = (i0 + x for x in _rows_of(ctx, d))
         drows.append([
             d, ctx.system.label(d, ctx.lang),
             F(f"=INDEX(BPM_W_0,{k + 1})"),
             F(f"=SUM({local(a, 10, b, 10)})"),
-            F(f"=SUMPRODUCT(--{local(a, 5, b, 5)},--{local(a, 8, b, 8)})"),
+            _own_score(ctx, d, i0, a1(d0 + k, 3), a1(d0 + k, 2)),
             F(f"={a1(d0 + k, 4)}/BPM_SCALE_MAX*100"),
-            F(f"=BPM_CR_{wl.nodes[d]['ti']}"),
+            0 if points else F(f"=BPM_CR_{wl.nodes[d]['ti']}"),
         ])
     return drows
 
 
-def _totals(ctx: LayoutContext, wl: WeightsLayout, i0: int, i1: int, r: int) -> list[list[Any]]:
+def _group_rows(ctx: LayoutContext, wl: WeightsLayout, i0: int, g0: int) -> list[list[Any]]:
+    """One row per inner group: level, code, name, parent, weight, global weight, contribution,
+    score, 100-point score, CR of its matrix."""
+    system = ctx.system
+    points = system.weighting == "points"
+    rows = []
+    for k, g in enumerate(system.group_codes):
+        a, b = (i0 + x for x in _rows_of(ctx, g))
+        rr = g0 + k
+        rows.append([
+            system.level(g), g, system.label(g, ctx.lang), system.parent_of(g),
+            F("=" + local_weight(wl, system, g)),
+            F("=" + global_weight(wl, system, (*system.path(g), g))),
+            F(f"=SUM({local(a, 10, b, 10)})"),
+            _own_score(ctx, g, i0, a1(rr, 6), a1(rr, 5)),
+            F(f"={a1(rr, 7)}/BPM_SCALE_MAX*100"),
+            0 if points else F(f"=BPM_CR_{wl.nodes[g]['ti']}"),
+        ])
+    return rows
+
+
+def _hierarchy_cr(ctx: LayoutContext, wl: WeightsLayout, g0: int) -> Any:
+    """sum(global weight x CI) / sum(global weight x RI) over every node below the goal (0 when
+    the sum of RI is 0, as the core says); 0 for a system weighted by points (no judgments)."""
+    system = ctx.system
+    if system.weighting == "points":
+        return 0
+    gw = {d: f"INDEX(BPM_W_0,{k + 1})" for k, d in enumerate(system.dimension_codes)}
+    gw.update({g: a1(g0 + k, 5) for k, g in enumerate(system.group_codes)})
+    num = "+".join(f"{gw[x]}*BPM_CI_{wl.nodes[x]['ti']}" for x in gw)
+    den = "+".join(f"{gw[x]}*BPM_RIV_{wl.nodes[x]['ti']}" for x in gw)
+    if plain(system):
+        return F(f"=({num})/({den})")
+    return F(f"=IF(({den})>0,({num})/({den}),0)")
+
+
+def capping(ctx: LayoutContext) -> bool:
+    """Whether the Evaluation sheet applies the score caps of Settings: the system has a data
+    indicator (a cap is a condition on a measured value) and the hub lays out the caps table."""
+    return (any(i.kind == "data" for i in ctx.system.indicators)
+            and "BPM_CAPS" in ctx.names and "BPM_IND_DATA" in ctx.names)
+
+
+def _totals(ctx: LayoutContext, wl: WeightsLayout, i0: int, i1: int, r: int, g0: int,
+            caps: tuple[str, str] | None = None) -> list[list[Any]]:
+    """Total, 100-point score, grade, label, bands, CR of the goal, hierarchy CR; with score caps
+    (``caps``: the columns of the caps table saying whether each cap applies and its limit,
+    :func:`_cap_rows`) the total is the capped one, followed by the total and 100-point score
+    before the cap and the lowest cap that applies (blank when none does)."""
     t = ctx.t
-    dims = ctx.system.dimension_codes
-    num = "+".join(f"INDEX(BPM_W_0,{k + 1})*BPM_CI_{wl.nodes[d]['ti']}" for k, d in enumerate(dims))
-    den = "+".join(f"INDEX(BPM_W_0,{k + 1})*BPM_RIV_{wl.nodes[d]['ti']}" for k, d in enumerate(dims))
     s100 = a1(r + 1, 5)
+    total = F(f"=SUM({local(i0, 10, i1, 10)})")
+    tail: list[list[Any]] = []
+    if caps:
+        u, u100, cap = a1(r + 7, 5), a1(r + 8, 5), a1(r + 9, 5)
+        applies, limits = caps
+        tail = [[t("out.uncapped"), total], [t("out.uncapped100"), F(f"={u}/BPM_SCALE_MAX*100")],
+                [t("out.cap"), F(f'=IF(SUMPRODUCT(--({applies}))=0,"",MIN({limits}))')]]
+        total = F(f"=IF(AND(ISNUMBER({cap}),{cap}<{u100}),{cap}/100*BPM_SCALE_MAX,{u})")
     return [
-        [t("total"), F(f"=SUM({local(i0, 10, i1, 10)})")],
+        [t("total"), total],
         [t("total100"), F(f"={a1(r, 5)}/BPM_SCALE_MAX*100")],
         [t("rating"), rating_formula("BPM_BAND_GRADES", s100)],
         [t("rating_label"), rating_formula("BPM_BAND_LABELS", s100)],
         [t("bands_used"), F("=BPM_BANDS_NAME")],
-        ["CR (" + t("dimension") + ")", F("=BPM_CR_0")],
-        [t("hierarchy_cr"), F(f"=({num})/({den})")],
+        ["CR (" + t("dimension") + ")", 0 if ctx.system.weighting == "points" else F("=BPM_CR_0")],
+        [t("hierarchy_cr"), _hierarchy_cr(ctx, wl, g0)],
+        *tail,
     ]
 
 
-def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str, str]) -> tuple[SheetPlan, EvaluationLayout]:
-    t, cache = ctx.t, ctx.cache
+def _cap_rows(ctx: LayoutContext, c0: int, at: int) -> tuple[list[list[Any]], str, str]:
+    """One row per row of the caps table on Settings: the indicator, its measured value on the
+    指标数据 sheet (#N/A while it has none; blank for a blank row), whether the cap applies (1:
+    low <= value < high, a blank bound open; else 0) and its limit (blank when it does not apply). Returns the rows and the
+    columns of whether it applies and of the limits (``c0``: first column, ``at``: first row)."""
+    _, r0, k0, r1, _ = parse_ref(ctx.names["BPM_CAPS"])
+    dsheet, d0, e0, d1, _ = parse_ref(ctx.names["BPM_IND_DATA"])
+    settings = ctx.name("settings")
+    codes, values = ref(dsheet, d0, e0, d1, e0), ref(dsheet, d0, e0 + 2, d1, e0 + 2)
+    rows = []
+    for j in range(r1 - r0 + 1):
+        code, value, ok = (a1(at + j, c0 + k) for k in (1, 2, 3))
+        lo, hi, top = (ref(settings, r0 + j, k0 + k) for k in (1, 2, 3))
+        if d1 > d0:
+            found = f"INDEX({values},MATCH({code},{codes},0))"
+            lookup = f'=IF({code}="","",IF(COUNT({found})=0,NA(),{found}))'
+        else:   # one data row: Gnumeric's INDEX and MATCH over a one-cell range give #N/A
+            lookup = f'=IF({code}="","",IF({code}<>{codes},NA(),IF(COUNT({values})=0,NA(),{values})))'
+        rows.append([
+            j + 1,
+            F(f"=TRIM({ref(settings, r0 + j, k0)}&\"\")"),
+            F(lookup),
+            F(f'=IF(ISNUMBER({value}),IF(AND(OR({lo}="",{value}>={lo}),OR({hi}="",{value}<{hi}),'
+              f'ISNUMBER({top})),1,0),0)'),
+            F(f'=IF({ok}=1,{top},"")'),
+        ])
+    n = len(rows)
+    return rows, local(at, c0 + 3, at + n - 1, c0 + 3), local(at, c0 + 4, at + n - 1, c0 + 4)
+
+
+def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str, str],
+                     score_ref: Mapping[str, str] | None = None) -> tuple[SheetPlan, EvaluationLayout]:
+    """The Evaluation sheet: every indicator's weights and score, the dimensions, the inner
+    groups (a deeper system), the total, rating and consistency of the hierarchy.
+
+    ``score_ref`` maps the code of an indicator that is not scored by the survey to the
+    absolute reference of the cell holding its score (its input sheet's); an indicator
+    missing there shows #N/A, never 0.
+    """
+    t, cache, system = ctx.t, ctx.cache, ctx.system
+    score_ref = dict(score_ref or {})
+    tree = not plain(system)
     E = SheetPlan("evaluation", ctx.name("evaluation"), "output",
                   widths={0: 8, 1: 16, 2: 8, 3: 28, 4: 13, 5: 11, 6: 11, 7: 11, 8: 11, 9: 10, 10: 12})
     E.add(0, 0, [[t("evaluation_title")]], "title")
-    E.add(1, 0, [[t("dimension"), "", t("code"), t("indicator"), "PDCA", t("local_weight"),
-                  t("dim_weight"), t("global_weight"), t("mean_score"), t("answers"), t("weighted_score")]], "header")
+    header = [t("dimension"), "", t("code"), t("indicator"), "PDCA", t("local_weight"),
+              t("out.parent_weight") if tree else t("dim_weight"), t("global_weight"), t("mean_score"),
+              t("answers"), t("weighted_score")]
+    if tree:
+        header += [t("out.parent"), t("out.level"), t("out.kind")]
+        E.widths.update({11: 9, 12: 6, 13: 10})
+    E.add(1, 0, [header], "header")
     i0 = 2
-    erows, dim_rows = _indicator_rows(ctx, wl, survey_col, i0)
-    E.add(i0, 0, erows, "evaltable", cached=cache.indicator_rows if cache else None).col_styles = {9: "int"}
+    if cache is not None:
+        cache.link_scores(score_ref)
+    erows = _indicator_rows(ctx, wl, survey_col, i0, score_ref)
+    E.add(i0, 0, erows, "evaltable", cached=cache.indicator_rows if cache else None).col_styles = \
+        {9: "int", 12: "int"} if tree else {9: "int"}
     i1 = i0 + len(ctx.codes) - 1
     ctx.put("BPM_GLOBAL_W", "evaluation", i0, 7, i1, 7)
     ctx.put("BPM_SCORES", "evaluation", i0, 8, i1, 8)
@@ -282,13 +478,32 @@ def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str
     E.add(r + 1, 0, [[t("dimension"), "", t("dim_weight"), t("contribution"), t("dim_score"),
                       t("score100"), "CR"]], "header")
     d0 = r + 2
-    drows = _dimension_rows(ctx, wl, dim_rows, i0, d0)
-    E.add(d0, 0, drows, "dimtable", cached=cache.dimension_rows(dim_rows) if cache else None)
+    drows = _dimension_rows(ctx, wl, i0, d0)
+    E.add(d0, 0, drows, "dimtable", cached=cache.node_rows(system.dimension_codes) if cache else None)
     d1 = d0 + len(drows) - 1
     ctx.put("BPM_DIM_LABELS", "evaluation", d0, 1, d1, 1)
     ctx.put("BPM_DIM_SCORE100", "evaluation", d0, 5, d1, 5)
     r = d1 + 2
-    tot = _totals(ctx, wl, i0, i1, r)
+    g0 = r + 2
+    if system.groups:
+        E.add(r, 0, [[t("out.group_table")]], "subtitle")
+        E.add(r + 1, 0, [[t("out.level"), t("code"), t("out.name"), t("out.parent"), t("local_weight"),
+                          t("global_weight"), t("contribution"), t("out.node_score"), t("score100"), "CR"]], "header")
+        grows = _group_rows(ctx, wl, i0, g0)
+        E.add(g0, 0, grows, "dimtable", cached=cache.group_rows() if cache else None).col_styles = {0: "int"}
+        r = g0 + len(grows) + 1
+        ctx.put("BPM_GROUP_SCORE100", "evaluation", g0, 8, r - 2, 8)
+    caps, at = None, r + 14   # below the totals (10 rows with caps) and the pending note
+    if capping(ctx):
+        crows, applies, limits = _cap_rows(ctx, 0, at)
+        E.add(at - 2, 0, [[t("out.cap_table")]], "subtitle")
+        E.add(at - 1, 0, [[t("out.cap_row"), t("code"), t("out.cap_value"), t("out.cap_applies"), t("out.cap")]],
+              "header")
+        if cache is not None:
+            cache.use_caps(len(crows))
+        E.add(at, 0, crows, "output", cached=cache.cap_rows() if cache else None).col_styles = {0: "int", 3: "int"}
+        caps = (applies, limits)
+    tot = _totals(ctx, wl, i0, i1, r, g0, caps)
     E.add(r, 3, [[row[0]] for row in tot], "totallabel")
     E.add(r, 5, [[row[1]] for row in tot], "totalvalue", cached=cache.totals if cache else None)
     for k, nm in enumerate(("BPM_TOTAL", "BPM_SCORE100", "BPM_RATING", "BPM_RATING_LABEL")):
@@ -296,7 +511,7 @@ def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str
     ctx.put("BPM_HIERARCHY_CR", "evaluation", r + 6, 5)
     pending = pending_note(ctx, local(i0, 9, i1, 9))
     if pending is not None:
-        E.add(r + 7, 3, [[pending[0]]], "pending", cached=[[pending[1]]])
+        E.add(r + len(tot), 3, [[pending[0]]], "pending", cached=[[pending[1]]])
     E.freeze = (2, 0)
     return E, EvaluationLayout(i0, ref(ctx.name("evaluation"), i0, 9, i1, 9))
 
@@ -308,7 +523,8 @@ def pending_note(ctx: LayoutContext, answers: str) -> tuple[Formula, str] | None
     every indicator is answered, and in a blank hub (nothing to evaluate yet)."""
     from .data import unanswered
 
-    n = len(unanswered(ctx.data, ctx.codes))
+    surveyed = [c for c in ctx.codes if ctx.system.indicator(c).kind == "survey"]   # the others have no count
+    n = len(unanswered(ctx.data, surveyed))
     if not n or ctx.kind == "blank":
         return None
     head, tail = ctx.t("pending_note"), ctx.t("pending_tail")

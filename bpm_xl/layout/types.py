@@ -94,6 +94,9 @@ class Block:
     udfs: dict[tuple[int, int], Udf] = field(default_factory=dict)  # scalar UDF cells (relative)
     col_styles: dict[int, str] = field(default_factory=dict)         # per-column style overrides
     cached: list[list[Any]] | None = None                            # values the formulas compute
+    #: (cells, cached) a portable workbook writes instead (native formulas where ``cells`` call a
+    #: bpm-xl function); :func:`bpm_xl.layout.mark_portable` swaps them in
+    portable: tuple[list[list[Any]], list[list[Any]] | None] | None = None
 
     @property
     def nrows(self) -> int:
@@ -293,6 +296,13 @@ class WorkbookData:
     identity: dict[str, str] = field(default_factory=dict)
     #: the 收回记录 rows (keys of bpm_xl.layout.identity.LOG_COLUMNS), oldest first
     collected: list[dict[str, Any]] = field(default_factory=list)
+    #: the 指标数据 rows by indicator code, as typed (keys of bpm_xl.layout.inputs.DATA_KEYS; "bounds" and
+    #: "fractions" lists of the steps cells)
+    data_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the 专家评分 sheet: indicator code -> expert code -> score as typed
+    expert_scores: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the score caps typed on Settings (keys of bpm_xl.layout.inputs.CAP_KEYS), in order
+    caps: list[dict[str, Any]] = field(default_factory=list)
     #: where values were read from (sheet, rows, columns by code), to name cells in messages
     where: dict[str, Any] = field(default_factory=dict, compare=False)
 

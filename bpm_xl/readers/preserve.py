@@ -253,7 +253,7 @@ def read_preserved(path: str | Path, input_sheets: Iterable[str] | None = None,
         raise WorkbookError(f"{source}: the file cannot be read ({type(exc).__name__}: {exc})") from None
 
 
-_INPUT_ROLES = ("GUIDE", "SETTINGS", "INDICATORS", "EXPERTS", "JUDGMENTS", "DELPHI", "SURVEY")
+_INPUT_ROLES = ("GUIDE", "SETTINGS", "INDICATORS", "EXPERTS", "JUDGMENTS", "DELPHI", "SURVEY", "DATA", "EXPERT_SCORES")
 
 
 def _read(zf: zipfile.ZipFile, source: str, input_sheets: Iterable[str] | None,

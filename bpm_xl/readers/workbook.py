@@ -24,7 +24,7 @@ import datetime as _dt
 import operator
 import re
 import zipfile
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 from xml.etree import ElementTree
@@ -34,13 +34,14 @@ import pandas as pd
 from .. import conversion
 from ..errors import BpmError, SettingsError, WorkbookError
 from ..layout.identity import LOG_SHEET, identity_from_constants, read_log
-from ..layout.inputs import META_KEYS, REPORT_KEYS, SETTING_KEYS, SURVEY_KEYS
+from ..layout.inputs import (CAP_KEYS, DATA_KEYS, META_KEYS, REPORT_KEYS, SETTING_KEYS, STEP_COLUMNS, SURVEY_KEYS,
+                             SYSTEM_KEYS)
 from ..layout.types import Formula, SurveyTable, WorkbookData, col_index, a1, parse_ref
 
 __all__ = ["Grids", "Places", "check_file", "parse_constants", "parse_names", "parse_ref", "read_data", "to_inputs",
            "inputs_and_places", "load_grids", "read_workbook", "read_inputs", "lang_of", "system_of", "shared_strings",
            "read_sheets", "MAX_SHEET_COLUMNS", "BLANK", "INVALID", "InputTables", "input_tables",
-           "settings_checked", "experts_checked"]
+           "settings_checked", "experts_checked", "caps_checked", "scored_inputs", "ScoredInputs"]
 
 def parse_constants(names: Mapping[str, str]) -> dict[str, str]:
     """The defined names that hold a text constant (the hub's identity), upper-cased -> text."""
@@ -153,23 +154,90 @@ def _bands(g: Grids, where: dict[str, Any]) -> tuple[list[tuple[Any, ...]], str]
     return bands, _text(g.cell(nsh, nr, nc)) or "custom"
 
 
-_SYSTEM_KEYS = ("dimension", "dimension_zh", "dimension_en", "code", "name_zh", "name_en", "pdca")
-
-
 def _system_rows(g: Grids, where: dict[str, Any]) -> list[dict[str, Any]]:
-    """Indicators: the header row of BPM_INDICATORS, then every row below with a value."""
-    ish, ir0, ic0, _, _ = g.name("BPM_INDICATORS")
+    """Indicators: the header row of BPM_INDICATORS, then every row below with a value. The
+    columns are :data:`~bpm_xl.layout.inputs.SYSTEM_KEYS` as far as the named range reaches (a
+    file written before parent, type and points had columns has the first seven); points are
+    kept as typed (a number), everything else as text."""
+    ish, ir0, ic0, _, ic1 = g.name("BPM_INDICATORS")
+    keys = SYSTEM_KEYS[:max(7, min(len(SYSTEM_KEYS), ic1 - ic0 + 1))]
     rows, at = [], []
     for r in range(ir0 + 1, g.nrows(ish)):
-        vals = [g.cell(ish, r, ic0 + j) for j in range(len(_SYSTEM_KEYS))]
+        vals = [g.cell(ish, r, ic0 + j) for j in range(len(keys))]
         if all(v is None for v in vals):
             continue
-        row = {k: _text(v) for k, v in zip(_SYSTEM_KEYS, vals)}
+        row = {k: (_blank(v) if k == "points" else _text(v)) for k, v in zip(keys, vals)}
         row["pdca"] = _stage(row["pdca"])
         rows.append(row)
         at.append(r)
     where["indicators"] = (ish, at, ic0)
     return rows
+
+
+def _data_rows(g: Grids, where: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The 指标数据 rows by code (BPM_IND_DATA: DATA_KEYS, then the steps' bounds and fractions),
+    as typed; a file without the sheet has none."""
+    ref = g.name("BPM_IND_DATA", required=False)
+    if ref is None:
+        return {}
+    sh, r0, c0, _, _ = ref
+    out: dict[str, dict[str, Any]] = {}
+    at: dict[str, int] = {}
+    n = len(DATA_KEYS)
+    for r in range(r0, g.nrows(sh)):
+        code = _text(g.cell(sh, r, c0))
+        if not code or code in out:
+            continue
+        row = {k: _blank(g.cell(sh, r, c0 + j)) for j, k in enumerate(DATA_KEYS) if k not in ("code", "name")}
+        row["bounds"] = [_blank(g.cell(sh, r, c0 + n + k)) for k in range(STEP_COLUMNS)]
+        row["fractions"] = [_blank(g.cell(sh, r, c0 + n + STEP_COLUMNS + k)) for k in range(STEP_COLUMNS)]
+        out[code] = row
+        at[code] = r
+    where["data"] = (sh, at, c0)
+    return out
+
+
+def _expert_scores(g: Grids, where: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The 专家评分 sheet: indicator code -> expert code -> score as typed (blank cells left out)."""
+    ref = g.name("BPM_EXPERT_SCORES", required=False)
+    if ref is None:
+        return {}
+    sh, r0, c0, _, c1 = ref
+    means = g.name("BPM_EXPERT_SCORE_MEANS", required=False)
+    end = means[1] if means is not None and means[0] == sh else g.nrows(sh)
+    cols = {_text(g.cell(sh, r0 - 1, c)): c for c in range(c0, c1 + 1)}
+    cols.pop("", None)
+    out: dict[str, dict[str, Any]] = {code: {} for code in cols}
+    rows: dict[str, int] = {}
+    for r in range(r0, end):
+        e = _text(g.cell(sh, r, c0 - 1))
+        if not e:
+            continue
+        rows[e] = r
+        for code, c in cols.items():
+            v = g.cell(sh, r, c)
+            if v is not None:
+                out[code][e] = v
+    where["expert_scores"] = (sh, rows, cols)
+    return out
+
+
+def _caps(g: Grids, where: dict[str, Any]) -> list[dict[str, Any]]:
+    """The score caps on Settings (BPM_CAPS: CAP_KEYS), the rows of the named range with a value,
+    in order."""
+    ref = g.name("BPM_CAPS", required=False)
+    if ref is None:
+        return []
+    sh, r0, c0, r1, _ = ref
+    out, at = [], []
+    for r in range(r0, r1 + 1):
+        vals = [_blank(g.cell(sh, r, c0 + j)) for j in range(len(CAP_KEYS))]
+        if all(v is None for v in vals):
+            continue
+        out.append(dict(zip(CAP_KEYS, vals)))
+        at.append(r)
+    where["caps"] = (sh, at, c0)
+    return out
 
 
 def _experts(g: Grids, where: dict[str, Any]) -> list[dict[str, Any]]:
@@ -358,6 +426,7 @@ def read_data(g: Grids) -> WorkbookData:
         meta={k: v for k, v in where["meta"].items() if v}, rectification=read_rectification(g),
         measures=read_measures(g),
         example=_is_example(g), identity=identity_from_constants(g.constants), collected=_log(g),
+        data_rows=_data_rows(g, where), expert_scores=_expert_scores(g, where), caps=_caps(g, where),
     )
 
 
@@ -531,7 +600,8 @@ def system_of(data: WorkbookData, source: str):
         ish, at, ic0 = (data.where or {}).get("indicators", (None, [], 0))
         place = None
         if ish is not None and exc.row is not None and 0 < exc.row <= len(at):
-            place = (ish, at[exc.row - 1], ic0 + 3)
+            # the column the error names (to_frame's order, the sheet's), else the code
+            place = (ish, at[exc.row - 1], ic0 + (exc.column - 1 if exc.column else 3))
         raise _at(exc, source, place) if place else exc.located(file=source, sheet=ish) from None
 
 
@@ -657,13 +727,120 @@ def input_tables(data: WorkbookData, system, source: str = "workbook") -> InputT
     codes = list(system.codes)
     judgments = _judgments_of(data, system, [e["code"] for e in data.experts], by_arg)
     rounds = _rounds_of(data, codes, by_arg)
-    survey = _survey_of(data, codes, by_arg)
+    survey = _survey_of(data, [i.code for i in system.ordered_indicators() if i.kind == "survey"], by_arg)
     esh, ec0 = (data.where or {}).get("experts", (None, 0))
     if esh is not None:
         rows = [e.get("row", 0) for e in data.experts]
         by_arg["ca"] = (esh, lambda r, c: a1(rows[r - 1], ec0 + 2, absolute=False) if r else None)
         by_arg["cs"] = (esh, lambda r, c: a1(rows[r - 1], ec0 + 3, absolute=False) if r else None)
     return InputTables(judgments, rounds, survey, Places(source, by_arg))
+
+
+def caps_checked(data: WorkbookData, source: str) -> tuple[list[Any], list[tuple[str, BpmError]], dict[str, Any]]:
+    """The score caps typed on Settings as :class:`~bpm_xl.leaves.Cap`, the problems of reading
+    them (a bound or highest score that is not a number, a highest score left blank), located,
+    and the places of their core arguments (:func:`~bpm_xl.leaves.cap_argument`: the row's code
+    cell). The core's own rules on caps (:func:`~bpm_xl.leaves.check_caps`) run in evaluate."""
+    from ..leaves import Cap, cap_argument
+
+    sh, at, c0 = (data.where or {}).get("caps", (None, [], 0))
+    caps, problems, by_arg = [], [], {}
+    for k, row in enumerate(data.caps):
+        place = (lambda j: None if sh is None or k >= len(at) else (sh, at[k], c0 + j))
+        name = cap_argument(k + 1)
+        if sh is not None and k < len(at):
+            by_arg[name] = (sh, (lambda r, c, cell=a1(at[k], c0, absolute=False): cell))
+        try:
+            bounds = [None if _blank(row.get(key)) is None else _number(row.get(key), f"{name} {key} bound",
+                                                                         place(j), source)
+                      for j, key in ((1, "low"), (2, "high"))]
+        except BpmError as exc:
+            problems.append((INVALID, exc))
+            continue
+        try:
+            top = _number(row.get("max_score100"), f"{name} highest score", place(3), source)
+        except BpmError as exc:
+            problems.append((BLANK if _blank(row.get("max_score100")) is None else INVALID, exc))
+            continue
+        caps.append(Cap(_text(row.get("indicator")), bounds[0], bounds[1], top, _text(row.get("label"))))
+    return caps, problems, by_arg
+
+
+@dataclass(frozen=True)
+class ScoredInputs:
+    """The inputs of the indicators not scored by the survey, in the core's shapes: data entries
+    (value and validated 评分标准), direct scores, the panel's scores; the problems of their
+    scoring standards found while reading (located; :data:`BLANK` for a blank method or
+    parameter, :data:`INVALID` otherwise), and the places of their core arguments."""
+
+    data: dict[str, Any]
+    direct: dict[str, Any]
+    expert_scores: dict[str, dict[str, Any]]
+    problems: list[tuple[str, BpmError]]
+    by_argument: dict[str, Any]
+
+
+def _rule_place(exc: BpmError, steps: bool, c0: int) -> int:
+    """The column (0-based, within the sheet) of the standard's cell a data_rule error names."""
+    n = len(DATA_KEYS)
+    if exc.argument == "p1":
+        return c0 + n + (exc.column or 1) - 1 if steps else c0 + 6
+    if exc.argument == "p2":
+        return c0 + n + STEP_COLUMNS + (exc.column or 1) - 1 if steps else c0 + 7
+    return c0 + {"method": 4, "direction": 5}.get(exc.argument or "", 4)
+
+
+def scored_inputs(data: WorkbookData, system, source: str = "workbook") -> ScoredInputs:
+    """:class:`ScoredInputs` of what the 指标数据 and 专家评分 sheets hold for ``system``."""
+    from .. import datascore
+    from ..errors import MissingValueError
+    from ..leaves import DataEntry, DirectScore, data_argument, direct_argument, expert_score_argument
+
+    dsh, drows, dc0 = (data.where or {}).get("data", (None, {}, 0))
+    entries, direct, problems, by_arg = {}, {}, [], {}
+    for ind in system.ordered_indicators():
+        row = data.data_rows.get(ind.code)
+        if ind.kind not in ("data", "direct") or row is None:
+            continue
+        at = drows.get(ind.code) if dsh is not None else None
+        if at is not None:
+            by_arg[(data_argument if ind.kind == "data" else direct_argument)(ind.code)] = (
+                dsh, (lambda r, c, cell=a1(at, dc0 + 2, absolute=False): cell))
+        if ind.kind == "direct":
+            if _blank(row.get("value")) is not None:
+                direct[ind.code] = DirectScore(row.get("value"), _text(row.get("evidence")))
+            continue
+        bounds = [list(row.get("bounds") or [])]
+        fracs = [list(row.get("fractions") or [])]
+        standard = [row.get(k) for k in ("method", "direction", "p1", "p2")] + bounds[0] + fracs[0]
+        if all(_blank(v) is None for v in [row.get("value"), *standard]):
+            continue  # nothing typed yet: pending
+        steps = conversion.text(row.get("method")).lower() in ("steps", *datascore.METHOD_LABELS["steps"])
+        try:
+            rule = datascore.data_rule(row.get("method"), bounds if steps else row.get("p1"),
+                                       fracs if steps else row.get("p2"), row.get("direction"))
+        except BpmError as exc:
+            err = type(exc)(f"{data_argument(ind.code)}: {exc.message}", argument=data_argument(ind.code))
+            place = None if at is None else (dsh, at, _rule_place(exc, steps, dc0))
+            problems.append((BLANK if isinstance(exc, MissingValueError) else INVALID, _at(err, source, place)))
+            continue
+        entries[ind.code] = DataEntry(row.get("value"), rule, _text(row.get("unit")), _text(row.get("source")),
+                                      _text(row.get("evidence")))
+    esh, erows, ecols = (data.where or {}).get("expert_scores", (None, {}, {}))
+    scores: dict[str, dict[str, Any]] = {}
+    for ind in system.ordered_indicators():
+        per = data.expert_scores.get(ind.code)
+        if ind.kind != "expert" or not per:
+            continue
+        scores[ind.code] = {}
+        for e, v in per.items():
+            if _blank(v) is None:
+                continue
+            scores[ind.code][e] = v
+            if esh is not None and e in erows and ind.code in ecols:
+                by_arg[expert_score_argument(ind.code, e)] = (
+                    esh, (lambda r, c, cell=a1(erows[e], ecols[ind.code], absolute=False): cell))
+    return ScoredInputs(entries, direct, scores, problems, by_arg)
 
 
 def inputs_and_places(data: WorkbookData, source: str = "workbook", tables: InputTables | None = None):
@@ -675,6 +852,13 @@ def inputs_and_places(data: WorkbookData, source: str = "workbook", tables: Inpu
     settings = _settings_of(data, source)
     system = system_of(data, source)
     experts = _experts_of(data, source)
+    caps, cap_problems, cap_places = caps_checked(data, source)
+    if cap_problems:
+        raise cap_problems[0][1]
+    settings = replace(settings, caps=tuple(caps))
+    scored = scored_inputs(data, system, source)
+    if scored.problems:
+        raise scored.problems[0][1]
     t = tables if tables is not None else input_tables(data, system, source)
     own = {f.name for f in fields(Meta)}
     meta = Meta(**{k: v for k, v in (data.where or {}).get("meta", {}).items() if k in own})
@@ -682,8 +866,10 @@ def inputs_and_places(data: WorkbookData, source: str = "workbook", tables: Inpu
         system=system, settings=settings, experts=experts, judgments=t.judgments,
         delphi_rounds=t.delphi_rounds, survey=t.survey, title=data.title,
         delphi_sent=tuple(data.delphi_sent), delphi_returned=tuple(data.delphi_returned), meta=meta,
+        data=scored.data, expert_scores=scored.expert_scores, direct_scores=scored.direct,
     )
-    return inputs, t.places
+    places = Places(t.places.source, {**t.places.by_argument, **cap_places, **scored.by_argument})
+    return inputs, places
 
 
 def to_inputs(data: WorkbookData, source: str = "workbook"):

@@ -80,6 +80,52 @@ WORKBOOK: dict[str, tuple[str, str]] = {
     "ind_zh": ("指标名称", "Indicator (Chinese)"),
     "ind_en": ("指标英文名", "Indicator (English)"),
     "pdca": ("PDCA 阶段", "PDCA stage"),
+    "parent_code": ("上级代码", "Parent code"),
+    "ind_kind": ("类型", "Type"),
+    "ind_points": ("分值", "Points"),
+    "indicators_note": ("上级代码留空：直属维度；填另一行的代码：该行成为分组（可多级）。类型：问卷、数据、专家评分、直接评分（留空为问卷）。"
+                        "分值：全部指标都填时按分值定权，否则按判断矩阵（AHP）。",
+                        "Parent code blank: directly under the dimension; another row's code: that row becomes a group (any "
+                        "depth). Type: survey, data, expert or direct (blank: survey). Points: when every indicator has "
+                        "them they weigh the tree, else the judgment matrices (AHP) do."),
+    # indicator data (data and direct indicators)
+    "data_title": ("指标数据（数据指标的实际值与评分标准；直接评分指标的评定分数与佐证）",
+                   "Indicator data (measured values and scoring standards of data indicators; assessed scores of "
+                   "direct ones)"),
+    "data_note": ("评分方法：线性（参数1 得 0 分的值，参数2 得满分的值）、比率（参数1 目标值）、分档（右侧各档下限与得分比例，"
+                  "从高到低）、扣分（参数1 达标值，参数2 每单位差距扣满分的比例）、是否（是/否）。方向：正向（越高越好，默认）"
+                  "或逆向。比率请输入 0.95 而不是文本“95%”。便携版修改评分方法或方向后请重建。",
+                  "Methods: linear (p1 the value scoring 0, p2 the value scoring full), ratio (p1 the target), steps "
+                  "(bounds and fractions to the right, highest bound first), deduct (p1 the threshold, p2 the share of "
+                  "the mark lost per unit short), yes/no. Direction: higher (default) or lower. Type rates as 0.95, "
+                  "not the text \"95%\". In the portable workbook, rebuild after changing a method or direction."),
+    "data_code": ("代码", "Code"),
+    "data_name": ("指标名称", "Indicator"),
+    "data_value": ("实际值", "Value"),
+    "data_unit": ("单位", "Unit"),
+    "data_method": ("评分方法", "Method"),
+    "data_direction": ("方向", "Direction"),
+    "data_p1": ("参数1", "Parameter 1"),
+    "data_p2": ("参数2", "Parameter 2"),
+    "data_source": ("数据来源", "Source"),
+    "data_evidence": ("佐证材料", "Evidence"),
+    "data_bound": ("分档下限{k}", "Bound {k}"),
+    "data_fraction": ("得分比例{k}", "Fraction {k}"),
+    "data_score": ("得分", "Score"),
+    "direct_method": ("直接评分", "direct"),
+    # expert-scored indicators
+    "expert_scores_title": ("专家评分（专家评分类指标：每位专家按量表打分；均值按专家权重计算）",
+                            "Expert scores (expert-scored indicators: each expert scores on the scale; the mean "
+                            "weighs the experts as the settings say)"),
+    "expert_scores_mean": ("得分", "Score"),
+    # score caps (Settings)
+    "caps_title": ("得分上限（实际值落在区间内时，总分最高为该分数，百分制）",
+                   "Score caps (while a data indicator's value lies in the range, the 100-point total is at most this)"),
+    "cap_code": ("指标代码", "Indicator code"),
+    "cap_low": ("下限（含）", "Lower bound (incl.)"),
+    "cap_high": ("上限（不含）", "Upper bound (excl.)"),
+    "cap_max": ("最高得分", "Highest score"),
+    "cap_note": ("说明", "Note"),
     # experts
     "experts_title": ("专家组（权威系数自评）", "Expert panel (authority self-ratings)"),
     "expert_code": ("专家代码", "Expert code"),
@@ -142,6 +188,29 @@ WORKBOOK: dict[str, tuple[str, str]] = {
     "bands_used": ("评级标准", "Bands applied"),
     "method_used": ("方法", "Method"),
     "hierarchy_cr": ("层次总排序一致性比率", "Hierarchy consistency ratio"),
+    # evaluation of a tree deeper than two levels, weights by points (分值)
+    "out.parent_weight": ("上级全局权重", "Parent's global weight"),
+    "out.parent": ("上级代码", "Parent"),
+    "out.level": ("层级", "Level"),
+    "out.kind": ("类型", "Type"),
+    "out.group_table": ("分组汇总（维度以下各层）", "Groups below the dimensions"),
+    "out.node_score": ("平均得分", "Score"),
+    "out.uncapped": ("综合得分（封顶前）", "Score before the cap"),
+    "out.uncapped100": ("百分制（封顶前）", "100-point score before the cap"),
+    "out.cap": ("封顶上限（百分制）", "Cap (100-point)"),
+    "out.cap_table": ("得分上限（设置表的封顶规则，按指标数据的实测值判断）",
+                      "Score caps (the rules on Settings, met by the measured values on the data sheet)"),
+    "out.cap_row": ("规则", "Rule"),
+    "out.cap_value": ("实测值", "Value"),
+    "out.cap_applies": ("适用（1 是，0 否）", "Applies (1 yes, 0 no)"),
+    "out.name": ("名称", "Name"),
+    "out.points": ("分值", "Points"),
+    "out.points_sum": ("合计", "Sum"),
+    "out.points_note": ("按分值赋权：各节点下每项的权重 = 其分值 / 同一节点下分值合计（无判断矩阵，CR = 0）；"
+                        "指标的分值取自指标体系表，分组的分值为其下各项之和",
+                        "Weighted by points: under each node an element's weight is its points / the node's total "
+                        "points (no judgment matrix, CR = 0); an indicator's points come from the indicator sheet, "
+                        "a group's are the sum of what is under it"),
     # delphi summary
     "delphi_summary_title": ("德尔菲咨询结果", "Delphi results"),
     "authority_title": ("专家权威程度", "Expert authority"),

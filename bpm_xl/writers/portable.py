@@ -1211,7 +1211,7 @@ def portable_plan(plan: WorkbookPlan, system: Any = None, shown: WorkbookPlan | 
     nodes = list(system.nodes()) if system is not None else []
     out: dict[int, dict[str, Any]] = {}
     t = 0
-    while f"BPM_J_{t}" in names:
+    while f"BPM_J_{t}" in names and f"BPM_A_{t}" in names:   # no group matrix: weighed by points
         out[t] = _node(calc, names, t, nodes[t] if t < len(nodes) else str(t), ri_header)
         t += 1
     rep = _Replacer(calc, names, out, scale, lnscale)
