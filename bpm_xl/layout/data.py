@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .types import SurveyTable, WorkbookData
+from .types import STEP_COLUMNS, SurveyTable, WorkbookData
 
 __all__ = ["data_from_inputs", "data_kind", "has_answers", "matches_example", "unanswered"]
 
@@ -71,8 +71,6 @@ def data_from_inputs(inputs, bands_name: str | None = None) -> WorkbookData:
 def _data_rows(inputs) -> dict[str, dict[str, Any]]:
     """The 指标数据 rows of core inputs: each data indicator's value and scoring standard (method and
     direction as their codes, the steps table as lists), each direct indicator's score."""
-    from .inputs import STEP_COLUMNS
-
     out: dict[str, dict[str, Any]] = {}
     for code, e in (getattr(inputs, "data", None) or {}).items():
         r = e.rule

@@ -20,7 +20,7 @@ from .cached import positive
 from .context import LayoutContext
 from .identity import GUIDE_IDENTITY_ROW, guide_identity_rows
 from .labels import guide_lines
-from .types import SURVEY_SPARE_ROWS, Formula, SheetPlan, SurveyTable, Validation, a1, local, ref
+from .types import STEP_COLUMNS, SURVEY_SPARE_ROWS, Formula, SheetPlan, SurveyTable, Validation, a1, local, ref
 
 __all__ = [
     "CAP_KEYS",
@@ -98,8 +98,6 @@ RECTIFY_SPARE_ROWS = 30
 #: The columns of the 指标体系 table (BPM_INDICATORS), in order: what IndicatorSystem.to_frame gives.
 SYSTEM_KEYS = ("dimension", "dimension_zh", "dimension_en", "code", "name_zh", "name_en", "pdca", "parent", "kind",
                "points")
-#: Steps a row of the 指标数据 sheet holds (bounds in as many columns, then fractions in as many).
-STEP_COLUMNS = 5
 #: The columns of the 指标数据 table (BPM_IND_DATA) before its steps columns, in order.
 DATA_KEYS = ("code", "name", "value", "unit", "method", "direction", "p1", "p2", "source", "evidence")
 #: The columns of the score caps table on Settings (BPM_CAPS), in order.
