@@ -348,3 +348,36 @@ def test_bad_input_of_the_three_level_system_names_the_indicator_row(tmp_path):
     data, g = read_workbook(path)
     with pytest.raises(BpmError, match=r"^three.xlsx: sheet 指标体系, cell J4: .*points \(分值\) are given"):
         to_inputs(data, g.source)
+
+
+def test_the_in_excel_rebuild_reshapes_the_data_sheets_only_when_their_indicators_change(tmp_path):
+    from bpm_xl.writers.livebook import live_writes
+
+    inputs = _mixed()
+    hub = _hub(tmp_path, "xlsm", inputs)
+    data, g = read_workbook(hub, formulas=True)
+    same = plan_workbook(data, inputs.system)
+    written = live_writes(same, g.sheets, g.names).sheets_written
+    assert "指标数据" not in written and "专家评分" not in written
+    frame = inputs.system.to_frame()
+    frame["kind"] = ["survey" if c in ("F5", "C3") else k for c, k in zip(frame["code"], frame["kind"])]
+    frame.loc[frame["code"] == "C4", "kind"] = "data"          # as many data rows as before, another code
+    frame.loc[frame["code"] == "C5", "kind"] = "expert"
+    system = IndicatorSystem.from_frame(frame)
+    written = live_writes(plan_workbook(data, system), g.sheets, g.names).sheets_written
+    assert "指标数据" in written and "专家评分" in written
+
+
+def test_a_live_sheet_of_one_column_is_read_as_rows(tmp_path):
+    """The example's 专家评分 sheet holds column A only (no expert indicator): xlwings gives such a
+    used range as a flat list, which must come back as one cell per row, not one long row."""
+    import xlwings as xw
+
+    from bpm_xl.macros import book_grids
+    from bpm_xl.readers.workbook import load_grids
+    from tests.replay import payload_from_grids
+
+    hub = new_workbook(tmp_path / "book.xlsm", with_module=False)
+    g = book_grids(xw.Book(json=payload_from_grids(load_grids(hub), book_name=hub.name)))
+    rows = g.sheets["专家评分"]
+    assert [r[0] for r in rows[1:4]] == ["专家代码", "E01", "E02"]

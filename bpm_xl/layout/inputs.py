@@ -612,7 +612,9 @@ def data_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
         rows.append([*(row[key] for key in DATA_KEYS), *bounds, *fracs])
         refs[ind.code] = ref(name, r, c_score)
     if rows:
-        sp.add(2, 0, rows, "input")
+        # code and name are bpm-xl's (they decide whether the in-Excel rebuild reshapes the sheet)
+        sp.add(2, 0, [r[:2] for r in rows], "rowhead")
+        sp.add(2, 2, [r[2:] for r in rows], "input")
         b = sp.add(2, c_score, macro, "formula", cached=macro_cached)
         b.portable = (native, native_cached)
     last = 2 + max(len(rows), 1) - 1
