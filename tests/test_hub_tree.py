@@ -107,9 +107,9 @@ def _same_inputs(got, want) -> None:
     assert got.settings.caps == want.settings.caps
 
 
-def _hub(tmp_path: Path, kind: str, inputs, name: str = "hub") -> Path:
-    return new_workbook(tmp_path / f"{name}.{kind}", data=data_from_inputs(inputs), portable=kind == "xlsx",
-                        with_module=False)
+def _hub(tmp_path: Path, kind: str, inputs, name: str = "hub", lang: str = "zh") -> Path:
+    return new_workbook(tmp_path / f"{name}.{kind}", lang=lang, data=data_from_inputs(inputs),
+                        portable=kind == "xlsx", with_module=False)
 
 
 # ------------------------------------------------------------------ both hub kinds, through the service
@@ -121,6 +121,15 @@ def test_both_hub_kinds_read_back_and_evaluate_as_the_core(tmp_path, kind):
     hub = _hub(tmp_path, kind, inputs)
     _same_inputs(read_inputs(hub), inputs)
     _same_figures(evaluate_file(hub).evaluation, want)
+
+
+def test_the_english_edition_reads_back_what_it_writes(tmp_path):
+    inputs = _mixed()
+    hub = _hub(tmp_path, "xlsm", inputs, lang="en")
+    wb = openpyxl.load_workbook(hub)
+    assert [wb["Indicator data"].cell(3 + k, 6).value for k in range(3)] == ["higher", "higher", "lower"]
+    _same_inputs(read_inputs(hub), inputs)
+    _same_figures(evaluate_file(hub).evaluation, evaluate(inputs))
 
 
 @pytest.mark.parametrize("kind", ["xlsm", "xlsx"])

@@ -234,13 +234,16 @@ def has_answers(data: WorkbookData) -> bool:
 
 
 def unanswered(data: WorkbookData, codes: Any) -> list[str]:
-    """The indicators (of ``codes``, in order) that no survey respondent has answered yet:
-    their scores are pending (the evaluation's status is then "pending_survey")."""
+    """The indicators (of ``codes``, in order) that nothing has answered yet: no survey respondent,
+    no value typed on 指标数据 (data and direct indicators), no expert score: their scores are
+    pending (the evaluation's status is then "pending_survey")."""
     if isinstance(data.survey, SurveyTable):
         answered = data.survey.answered_codes()
     else:
         answered = {c for row in data.survey for c, v in row.items()
                     if v is not None and not (isinstance(v, str) and not v.strip())}
+    rows, scores = _scored_values(data)
+    answered |= {c for c, _ in rows} | {c for c, _, _ in scores}
     return [c for c in codes if c not in answered]
 
 

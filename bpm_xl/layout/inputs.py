@@ -481,9 +481,14 @@ def _method_shown(v: Any, lang: str) -> Any:
     return v
 
 
+def _direction_word(d: str, lang: str) -> str:
+    """A direction as the edition writes it: 正向/逆向, or higher/lower (words the reader accepts)."""
+    return datascore.DIRECTION_LABELS[d][0] if lang == "zh" else d
+
+
 def _direction_shown(v: Any, lang: str) -> Any:
     if isinstance(v, str) and v.strip().lower() in datascore.DIRECTION_LABELS:
-        return pick(datascore.DIRECTION_LABELS[v.strip().lower()], lang)
+        return _direction_word(v.strip().lower(), lang)
     return v
 
 
@@ -623,7 +628,7 @@ def data_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
     methods = [pick(datascore.METHOD_LABELS[m], lang) for m in datascore.METHODS]
     sp.validations.append(Validation(2, 4, last, 4, {"validate": "list", "source": methods, "error_type": "warning"}))
     sp.validations.append(Validation(2, 5, last, 5, {"validate": "list", "source": [
-        pick(datascore.DIRECTION_LABELS[d], lang) for d in datascore.DIRECTIONS]}))
+        _direction_word(d, lang) for d in datascore.DIRECTIONS]}))
     sp.add(1, c_score + 2, [[t("data_note")]], "note")
     for c in range(c_steps, c_score):
         sp.widths[c] = 9
