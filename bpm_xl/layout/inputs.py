@@ -238,7 +238,6 @@ def indicators_sheet(ctx: LayoutContext) -> SheetPlan:
                                       {"validate": "list", "source": pdca_choices(ctx.lang)}))
     ind.validations.append(Validation(2, 8, 2 + max(len(irows), 1) + 200, 8,
                                       {"validate": "list", "source": kind_choices(ctx.lang)}))
-    ind.add(1, last + 2, [[t("indicators_note")]], "note")
     ind.freeze = (2, 0)
     return ind
 
