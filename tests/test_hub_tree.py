@@ -390,3 +390,54 @@ def test_a_live_sheet_of_one_column_is_read_as_rows(tmp_path):
     g = book_grids(xw.Book(json=payload_from_grids(load_grids(hub), book_name=hub.name)))
     rows = g.sheets["专家评分"]
     assert [r[0] for r in rows[1:4]] == ["专家代码", "E01", "E02"]
+
+
+def _old_hub(tmp_path: Path) -> Path:
+    """A hub as written before 指标体系 had its parent, type and points columns: BPM_INDICATORS over
+    A:G (in the file and in its layout record), no 指标数据, 专家评分 or caps and no names of theirs."""
+    hub = new_workbook(tmp_path / "old.xlsm", with_module=False)
+    wb = openpyxl.load_workbook(hub, keep_vba=True)
+    new = ("BPM_CAPS", "BPM_IND_DATA", "BPM_IND_DATA_SCORES", "BPM_EXPERT_SCORES", "BPM_EXPERT_SCORE_MEANS",
+           "BPM_ROLE_DATA", "BPM_ROLE_EXPERT_SCORES")
+    for name in new:
+        del wb.defined_names[name]
+    old = wb.defined_names["BPM_INDICATORS"].attr_text.replace("$J$", "$G$")
+    wb.defined_names["BPM_INDICATORS"].attr_text = old
+    props = wb.custom_doc_props
+    for prop in list(props):
+        if prop.name in new:
+            del props[prop.name]
+        elif prop.name == "BPM_INDICATORS":
+            prop.value = old
+    del wb["指标数据"], wb["专家评分"]
+    ws = wb["指标体系"]
+    for row in ws.iter_rows(min_col=8, max_col=10):
+        for c in row:
+            c.value = None
+    ws = wb["设置"]
+    for row in ws.iter_rows(min_row=41, max_col=5):
+        for c in row:
+            c.value = None
+    wb.save(hub)
+    return hub
+
+
+def test_an_old_hub_is_rebuilt_with_the_new_columns(tmp_path):
+    hub = _old_hub(tmp_path)
+    data, _ = read_workbook(hub)
+    assert set(data.system_rows[0]) == {"dimension", "dimension_zh", "dimension_en", "code", "name_zh", "name_en",
+                                        "pdca"}
+    before = read_inputs(hub)
+    rebuild_file(hub, backup=False)
+    wb = openpyxl.load_workbook(hub)
+    assert [c.value for c in wb["指标体系"][2][7:10]] == ["上级代码", "类型", "分值"]
+    assert "指标数据" in wb.sheetnames and "专家评分" in wb.sheetnames
+    _same_inputs(read_inputs(hub), before)
+
+
+def test_an_old_hub_with_notes_where_the_new_columns_go_is_refused(tmp_path):
+    hub = _old_hub(tmp_path)
+    _edit(hub, "指标体系", {"I5": "待复核"})
+    _refused(hub, "rebuild", hub, must=("old.xlsm", "sheet 指标体系", "cell I5", "'待复核' is typed where the indicator "
+                                        "sheet now has its kind column", "move it to the right of column J"))
+    _same_figures(evaluate_file(hub).evaluation, evaluate(read_inputs(hub)))   # reading it is fine
