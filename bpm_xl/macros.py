@@ -58,7 +58,7 @@ def book_grids(book: Any) -> Grids:
     sheets: dict[str, list[list[Any]]] = {}
     for sh in book.sheets:
         ur = sh.used_range
-        vals = _rows(ur.value)
+        vals = _rows(ur.options(ndim=2).value)   # a one-column sheet is rows of one cell, not one row
         r0, c0 = ur.row - 1, ur.column - 1
         if r0 or c0:
             vals = [[] for _ in range(r0)] + [[None] * c0 + list(r) for r in vals]

@@ -54,6 +54,7 @@ from .layout.types import WorkbookData, WorkbookPlan
 from .readers.workbook import (
     Grids,
     check_file,
+    check_layout_room,
     inputs_and_places,
     lang_of,
     load_grids,
@@ -632,6 +633,7 @@ def _rebuild(path: Path, hub: _Hub, *, backup: bool = True, update: Callable[[Wo
              survey_map: list[list[Any]] | None = None) -> RebuildResult:
     """:func:`rebuild_file` of the hub just read (the caller holds its lock)."""
     g, preserved = hub.grids, hub.preserved
+    check_layout_room(hub.data, g.source)
     data, values, added = _with_identity(hub.data, hub.values)
     if update is not None:
         data, values = update(data), update(values)

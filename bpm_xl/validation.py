@@ -1,8 +1,9 @@
 """Validation as one pass: every problem of a hub's inputs, each with its kind, place and rule.
 
 :func:`problems` walks what a workbook's input sheets hold (:class:`~bpm_xl.layout.types.WorkbookData`)
-section by section, the order in which the evaluation reads them: indicator system, settings,
-experts, judgment matrices node by node, survey, Delphi rounds. Each section is checked by the
+section by section, the order in which the evaluation reads them: indicator system, settings and
+score caps, experts, the scoring standards of data indicators, judgment matrices node by node, the
+caps' rules, survey, data values, direct and expert scores, Delphi rounds. Each section is checked by the
 core's own rules (the functions that list what ``evaluate`` would refuse, not copies of them),
 on the values entered so far: a blank is never filled in to check the rest. Every problem is
 placed at its file, sheet and cell through the reader's :class:`~bpm_xl.readers.workbook.Places`.
@@ -10,15 +11,19 @@ placed at its file, sheet and cell through the reader's :class:`~bpm_xl.readers.
 Kinds of problem:
 
 - :data:`INVALID`: an entered value breaks a rule (an answer 6, 五 or 4分, a judgment 0, an
-  unknown method, a Ca of 5 ...). ``error`` is the located :class:`~bpm_xl.errors.BpmError`.
+  unknown method, a Ca of 5, a measured value typed as the text "95%", steps bounds in the wrong
+  order, a cap on an indicator that is not data ...). ``error`` is the located
+  :class:`~bpm_xl.errors.BpmError`.
 - :data:`BLANK`: a required input is still blank: a setting, an expert's Ca or Cs, a judgment
   pair no expert has given in a matrix that cannot be completed without it, an expert's matrix
   whose judgments do not yet connect its elements (a form not returned yet), an indicator of a
-  held Delphi round nobody has rated.
+  held Delphi round nobody has rated, a data indicator's method or parameter (a target) once
+  anything of its standard is typed, a cap's highest score.
 - :data:`GAP`: a judgment pair no expert has given, which the evaluation completes from the
   others (lambda-max-optimal completion); it stops nothing and is named with the blanks.
-- :data:`UNANSWERED`: an indicator without any survey answer; its score, the total and the
-  grade wait for the survey.
+- :data:`UNANSWERED`: an indicator without any survey answer, a data or direct indicator whose
+  value is still blank, an expert indicator nobody has scored; its score, the total and the grade
+  wait for it.
 
 The status follows from the list alone (:func:`status_of`): invalid when a problem is invalid,
 else incomplete when one is blank, else pending survey when an indicator is unanswered, else

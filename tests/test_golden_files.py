@@ -65,7 +65,7 @@ problem of ``bpm_xl.findings.classify`` (was: per top-5 weighted gap), with the 
 The indicator-types round regenerated all four (the .xlsm files as above; the portable file from
 ``export_file(load_example(), path)``) for these intended differences, checked cell by cell
 against the previous files: the 指标体系 sheet's columns 上级代码, 类型 and 分值 (H:J; the type
-问卷 on every row of the study's system, parent and points blank) and a note beside them (L2);
+问卷 on every row of the study's system, parent and points blank);
 the score caps table 得分上限 on Settings below the report rows (nothing above it moves); two new
 input sheets after 问卷, 指标数据 and 专家评分 (headers only: the study scores every indicator by
 the survey).

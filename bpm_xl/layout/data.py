@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .types import SurveyTable, WorkbookData
+from .types import STEP_COLUMNS, SurveyTable, WorkbookData
 
 __all__ = ["data_from_inputs", "data_kind", "has_answers", "matches_example", "unanswered"]
 
@@ -71,8 +71,6 @@ def data_from_inputs(inputs, bands_name: str | None = None) -> WorkbookData:
 def _data_rows(inputs) -> dict[str, dict[str, Any]]:
     """The 指标数据 rows of core inputs: each data indicator's value and scoring standard (method and
     direction as their codes, the steps table as lists), each direct indicator's score."""
-    from .inputs import STEP_COLUMNS
-
     out: dict[str, dict[str, Any]] = {}
     for code, e in (getattr(inputs, "data", None) or {}).items():
         r = e.rule
@@ -151,6 +149,27 @@ def _stage(v: Any) -> Any:
     return s
 
 
+def _kind(v: Any) -> Any:
+    """An indicator type as its code (a label such as 数据 too); blank: survey."""
+    from ..datascore import TYPE_LABELS
+
+    s = _norm(v)
+    if s is None:
+        return "survey"
+    for code, names in TYPE_LABELS.items():
+        if s in (code, names[0], str(names[1]).lower()):
+            return code
+    return s
+
+
+def _scored_values(data: WorkbookData) -> tuple[Any, ...]:
+    """The 指标数据 values and the panel's scores typed so far, normalised."""
+    rows = frozenset((c, _norm(r.get("value"))) for c, r in data.data_rows.items() if _norm(r.get("value")) is not None)
+    scores = frozenset((c, e, _norm(v)) for c, per in data.expert_scores.items() for e, v in per.items()
+                       if _norm(v) is not None)
+    return rows, scores
+
+
 def _judg_delphi(data: WorkbookData) -> tuple[Any, ...]:
     """Judgments (off the diagonal) and Delphi ratings, normalised."""
     judg = frozenset((node, e, a, b, _norm(v)) for node, per in data.judgments.items() for e, cells in per.items()
@@ -186,7 +205,8 @@ def _head(data: WorkbookData) -> tuple[Any, ...]:
         "method", "random_index", "aggregation", "expert_weighting", "scale_min", "scale_max", "cr_threshold",
         "min_mean", "max_cv")))
     bands = tuple((_norm(g), _norm(lo)) for g, lo, *_ in data.bands)
-    system = tuple((_norm(r.get("dimension")), _norm(r.get("code")), _stage(r.get("pdca"))) for r in data.system_rows)
+    system = tuple((_norm(r.get("dimension")), _norm(r.get("code")), _stage(r.get("pdca")), _norm(r.get("parent")),
+                    _kind(r.get("kind")), _norm(r.get("points"))) for r in data.system_rows)
     experts = tuple((_norm(e.get("code")), _norm(e.get("ca")), _norm(e.get("cs"))) for e in data.experts)
     return settings, bands, system, experts
 
@@ -203,8 +223,9 @@ def _example_fingerprint() -> tuple[Any, ...]:
 
 
 def has_answers(data: WorkbookData) -> bool:
-    """True when any judgment, Delphi rating or survey answer has been entered."""
-    if any(bool(x) for x in _judg_delphi(data)):
+    """True when any judgment, Delphi rating, survey answer, indicator value or expert score has
+    been entered."""
+    if any(bool(x) for x in (*_judg_delphi(data), *_scored_values(data))):
         return True
     rows = _answered_rows(data.survey)
     if rows is not None:
@@ -213,13 +234,16 @@ def has_answers(data: WorkbookData) -> bool:
 
 
 def unanswered(data: WorkbookData, codes: Any) -> list[str]:
-    """The indicators (of ``codes``, in order) that no survey respondent has answered yet:
-    their scores are pending (the evaluation's status is then "pending_survey")."""
+    """The indicators (of ``codes``, in order) that nothing has answered yet: no survey respondent,
+    no value typed on 指标数据 (data and direct indicators), no expert score: their scores are
+    pending (the evaluation's status is then "pending_survey")."""
     if isinstance(data.survey, SurveyTable):
         answered = data.survey.answered_codes()
     else:
         answered = {c for row in data.survey for c, v in row.items()
                     if v is not None and not (isinstance(v, str) and not v.strip())}
+    rows, scores = _scored_values(data)
+    answered |= {c for c, _ in rows} | {c for c, _, _ in scores}
     return [c for c in codes if c not in answered]
 
 
@@ -230,8 +254,8 @@ def matches_example(data: WorkbookData) -> bool:
     difference: a large survey is read only as far as it agrees with the example's.
     """
     example = _example_fingerprint()
-    if (*_head(data), *_judg_delphi(data)) != example[:-1]:
-        return False
+    if (*_head(data), *_judg_delphi(data)) != example[:-1] or any(_scored_values(data)):
+        return False   # the example scores every indicator by its survey
     want = example[-1]
     rows = _answered_rows(data.survey)
     if rows is not None and len(rows) != len(want):

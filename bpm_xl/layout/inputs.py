@@ -20,7 +20,7 @@ from .cached import positive
 from .context import LayoutContext
 from .identity import GUIDE_IDENTITY_ROW, guide_identity_rows
 from .labels import guide_lines
-from .types import SURVEY_SPARE_ROWS, Formula, SheetPlan, SurveyTable, Validation, a1, local, ref
+from .types import STEP_COLUMNS, SURVEY_SPARE_ROWS, Formula, SheetPlan, SurveyTable, Validation, a1, local, ref
 
 __all__ = [
     "CAP_KEYS",
@@ -98,8 +98,6 @@ RECTIFY_SPARE_ROWS = 30
 #: The columns of the 指标体系 table (BPM_INDICATORS), in order: what IndicatorSystem.to_frame gives.
 SYSTEM_KEYS = ("dimension", "dimension_zh", "dimension_en", "code", "name_zh", "name_en", "pdca", "parent", "kind",
                "points")
-#: Steps a row of the 指标数据 sheet holds (bounds in as many columns, then fractions in as many).
-STEP_COLUMNS = 5
 #: The columns of the 指标数据 table (BPM_IND_DATA) before its steps columns, in order.
 DATA_KEYS = ("code", "name", "value", "unit", "method", "direction", "p1", "p2", "source", "evidence")
 #: The columns of the score caps table on Settings (BPM_CAPS), in order.
@@ -240,7 +238,6 @@ def indicators_sheet(ctx: LayoutContext) -> SheetPlan:
                                       {"validate": "list", "source": pdca_choices(ctx.lang)}))
     ind.validations.append(Validation(2, 8, 2 + max(len(irows), 1) + 200, 8,
                                       {"validate": "list", "source": kind_choices(ctx.lang)}))
-    ind.add(1, last + 2, [[t("indicators_note")]], "note")
     ind.freeze = (2, 0)
     return ind
 
@@ -483,9 +480,14 @@ def _method_shown(v: Any, lang: str) -> Any:
     return v
 
 
+def _direction_word(d: str, lang: str) -> str:
+    """A direction as the edition writes it: 正向/逆向, or higher/lower (words the reader accepts)."""
+    return datascore.DIRECTION_LABELS[d][0] if lang == "zh" else d
+
+
 def _direction_shown(v: Any, lang: str) -> Any:
     if isinstance(v, str) and v.strip().lower() in datascore.DIRECTION_LABELS:
-        return pick(datascore.DIRECTION_LABELS[v.strip().lower()], lang)
+        return _direction_word(v.strip().lower(), lang)
     return v
 
 
@@ -614,7 +616,9 @@ def data_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
         rows.append([*(row[key] for key in DATA_KEYS), *bounds, *fracs])
         refs[ind.code] = ref(name, r, c_score)
     if rows:
-        sp.add(2, 0, rows, "input")
+        # code and name are bpm-xl's (they decide whether the in-Excel rebuild reshapes the sheet)
+        sp.add(2, 0, [r[:2] for r in rows], "rowhead")
+        sp.add(2, 2, [r[2:] for r in rows], "input")
         b = sp.add(2, c_score, macro, "formula", cached=macro_cached)
         b.portable = (native, native_cached)
     last = 2 + max(len(rows), 1) - 1
@@ -623,7 +627,7 @@ def data_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
     methods = [pick(datascore.METHOD_LABELS[m], lang) for m in datascore.METHODS]
     sp.validations.append(Validation(2, 4, last, 4, {"validate": "list", "source": methods, "error_type": "warning"}))
     sp.validations.append(Validation(2, 5, last, 5, {"validate": "list", "source": [
-        pick(datascore.DIRECTION_LABELS[d], lang) for d in datascore.DIRECTIONS]}))
+        _direction_word(d, lang) for d in datascore.DIRECTIONS]}))
     sp.add(1, c_score + 2, [[t("data_note")]], "note")
     for c in range(c_steps, c_score):
         sp.widths[c] = 9

@@ -21,6 +21,7 @@ import numpy as np
 
 __all__ = [
     "CONSISTENCY_ROWS",
+    "STEP_COLUMNS",
     "SURVEY_SPARE_ROWS",
     "WORST_COUNT",
     "ArrayBlock",
@@ -41,6 +42,8 @@ __all__ = [
     "ref",
 ]
 
+#: Steps a row of the 指标数据 sheet holds (bounds in as many columns, then fractions in as many).
+STEP_COLUMNS = 5
 #: Blank rows kept inside the survey's named range, so new respondents count at once.
 SURVEY_SPARE_ROWS = 500
 #: AHP_CONSISTENCY returns this many label/value rows (see bpm_xl.udfs).

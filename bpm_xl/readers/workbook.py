@@ -41,7 +41,8 @@ from ..layout.types import Formula, SurveyTable, WorkbookData, col_index, a1, pa
 __all__ = ["Grids", "Places", "check_file", "parse_constants", "parse_names", "parse_ref", "read_data", "to_inputs",
            "inputs_and_places", "load_grids", "read_workbook", "read_inputs", "lang_of", "system_of", "shared_strings",
            "read_sheets", "MAX_SHEET_COLUMNS", "BLANK", "INVALID", "InputTables", "input_tables",
-           "settings_checked", "experts_checked", "caps_checked", "scored_inputs", "ScoredInputs"]
+           "settings_checked", "experts_checked", "caps_checked", "scored_inputs", "ScoredInputs",
+           "check_layout_room"]
 
 def parse_constants(names: Mapping[str, str]) -> dict[str, str]:
     """The defined names that hold a text constant (the hub's identity), upper-cased -> text."""
@@ -171,7 +172,26 @@ def _system_rows(g: Grids, where: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(row)
         at.append(r)
     where["indicators"] = (ish, at, ic0)
+    if len(keys) < len(SYSTEM_KEYS):   # columns a rebuild now lays out: what a user typed there
+        where["indicators_taken"] = [(ish, r, c, v) for r in range(ir0, g.nrows(ish))
+                                     for c in range(ic0 + len(keys), ic0 + len(SYSTEM_KEYS))
+                                     if (v := g.cell(ish, r, c)) is not None]
     return rows
+
+
+def check_layout_room(data: WorkbookData, source: str) -> None:
+    """Refuse to rebuild a file from before the 指标体系 sheet had its parent, type and points
+    columns when a user typed something where those columns now go (it would be overwritten):
+    one located line saying to move it."""
+    taken = (data.where or {}).get("indicators_taken")
+    if taken:
+        sh, r, c, v = taken[0]
+        c0 = (data.where or {}).get("indicators", (None, [], 0))[2]
+        last = a1(0, c0 + len(SYSTEM_KEYS) - 1, absolute=False)[:-1]
+        raise WorkbookError(f"{conversion.show(v)} is typed where the indicator sheet now has its "
+                            f"{SYSTEM_KEYS[c - c0]} column (parent code, type and points follow the PDCA stage); "
+                            f"move it to the right of column {last} or delete it, then rebuild",
+                            file=source, sheet=sh, cell=a1(r, c, absolute=False))
 
 
 def _data_rows(g: Grids, where: dict[str, Any]) -> dict[str, dict[str, Any]]:

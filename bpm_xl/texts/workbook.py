@@ -83,11 +83,6 @@ WORKBOOK: dict[str, tuple[str, str]] = {
     "parent_code": ("上级代码", "Parent code"),
     "ind_kind": ("类型", "Type"),
     "ind_points": ("分值", "Points"),
-    "indicators_note": ("上级代码留空：直属维度；填另一行的代码：该行成为分组（可多级）。类型：问卷、数据、专家评分、直接评分（留空为问卷）。"
-                        "分值：全部指标都填时按分值定权，否则按判断矩阵（AHP）。",
-                        "Parent code blank: directly under the dimension; another row's code: that row becomes a group (any "
-                        "depth). Type: survey, data, expert or direct (blank: survey). Points: when every indicator has "
-                        "them they weigh the tree, else the judgment matrices (AHP) do."),
     # indicator data (data and direct indicators)
     "data_title": ("指标数据（数据指标的实际值与评分标准；直接评分指标的评定分数与佐证）",
                    "Indicator data (measured values and scoring standards of data indicators; assessed scores of "

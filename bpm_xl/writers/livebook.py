@@ -100,7 +100,8 @@ def _code(v: Any) -> str:
 
 def _layout_unchanged(sp: SheetPlan, plan: WorkbookPlan, sheets: Mapping[str, list[list[Any]]],
                       names: Mapping[str, tuple[str, int, int, int, int]]) -> bool:
-    prefix = {"judgments": "BPM_J_", "delphi": "BPM_DELPHI_", "survey": "BPM_SURVEY"}[sp.role]
+    prefix = {"judgments": "BPM_J_", "delphi": "BPM_DELPHI_", "survey": "BPM_SURVEY", "data": "BPM_IND_DATA",
+              "expert_scores": "BPM_EXPERT_SCORE"}[sp.role]
     mine = {k: v for k, v in plan.names.items() if k.startswith(prefix)}
     for k, v in mine.items():
         old = names.get(k)
