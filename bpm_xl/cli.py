@@ -213,7 +213,13 @@ def demo(
 def new(
     path: Path = typer.Argument(..., help="The workbook to write (.xlsm; .xlsx with --portable)."),
     lang: Lang = _LangOpt,
-    example: bool = typer.Option(True, "--example/--blank", help="Fill in the example data, or leave inputs empty."),
+    example: Optional[bool] = typer.Option(None, "--example/--blank",
+                                           help="Fill in the example data (the default), or leave inputs empty. "
+                                                "With --template other than bsc the hub starts blank."),
+    template: Optional[str] = typer.Option(None, "--template",
+                                           help="Start from an indicator system: bsc (the study's shape, AHP weights), "
+                                                "project (财预〔2020〕10号 three-level frame, points), department "
+                                                "(部门整体支出 frame, points)."),
     portable: bool = typer.Option(False, "--portable",
                                   help="A macro-free .xlsx hub for WPS/LibreOffice/Excel without Python."),
     force: bool = typer.Option(False, "--force", "-f", help="Overwrite an existing file."),
@@ -229,7 +235,10 @@ def new(
             _fail(f"{path}: exists already; use --force to overwrite it or choose another name")
         from . import console, service
 
-        written = service.new_workbook(path, lang=lang, example=example, portable=portable, shipped=shipped)
+        if example is None:   # the example unless a template other than the study's shape is asked for
+            example = template is None or template.strip().lower() == "bsc"
+        written = service.new_workbook(path, lang=lang, example=example, portable=portable, shipped=shipped,
+                                       template=template)
         if not quiet:
             console.print_lines(console.stdout(), [written])
 

@@ -45,7 +45,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import BpmError, WorkbookError
+from .errors import BpmError, ModelError, WorkbookError
 from .layout import data_from_inputs, plan_workbook, with_sensitivity
 from .layout.collect import hub_extra_sheets
 from .layout.identity import new_identity
@@ -188,6 +188,18 @@ def blank_workbook_data(lang: str = "zh") -> tuple[WorkbookData, Any]:
     return data, system
 
 
+def template_workbook_data(name: str, lang: str = "zh") -> tuple[WorkbookData, Any]:
+    """A blank workbook on template ``name`` (:mod:`bpm_xl.templates`): its indicator system,
+    the 评分标准 of its data indicators (values blank), three expert rows, no answers."""
+    from . import templates
+
+    t = templates.get(name)
+    data, _ = blank_workbook_data(lang)
+    rows = data_from_inputs(templates.template_inputs(t.name, experts=(), lang=lang)).data_rows
+    return replace(data, system_rows=t.system.to_frame().to_dict("records"), data_rows=rows,
+                   title=t.title(lang), template=t.name), t.system
+
+
 def _bands_title(lang: str) -> str:
     from .texts import text
 
@@ -293,7 +305,9 @@ def assess(data: WorkbookData, source: str = "workbook") -> Assessment:
     except BpmError as exc:  # a rule only evaluate() applies (an empty panel, a matrix too large for its RI table)
         raise places.locate(exc) from None
     unanswered = [p.message for p in w.problems if p.kind == UNANSWERED]
-    pending = _listed(source, "no survey answers yet for", unanswered) if unanswered else None
+    survey_only = all(inputs.system.indicator(c).kind == "survey" for c in ev.pending)
+    pending = _listed(source, "no survey answers yet for" if survey_only else "nothing to score yet for",
+                      unanswered) if unanswered else None
     return Assessment(w.system, inputs, ev, pending, problems=w.problems)
 
 
@@ -469,7 +483,7 @@ def evaluate_file(source: "str | Path", *, lang: str | None = None, draws: int =
 
 def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_module: bool = True,
                  evaluation: Any = None, sensitivity: Any = None, portable: bool = False,
-                 data: WorkbookData | None = None, shipped: bool = False) -> Path:
+                 data: WorkbookData | None = None, shipped: bool = False, template: str | None = None) -> Path:
     """Write a new evaluation workbook (.xlsm with the xlwings VBA project).
 
     The Rebuild button runs :data:`bpm_xl.writers.vba.REBUILD_MACRO`, which imports ``bpm_xl.macros``: any file
@@ -484,11 +498,25 @@ def new_workbook(path: str | Path, lang: str = "zh", example: bool = True, with_
     its forms are never collected into another hub), and no collection log. A ``shipped`` hub
     (the workbook shipped in the repository, copied by every user) has none, so each copy gets
     its own ID on its first rebuild.
+
+    ``template`` (:data:`bpm_xl.templates.NAMES`) starts a blank hub from that indicator
+    system; the example is the study's shape, so it takes no template but ``bsc``.
     """
     path = Path(path)
     _check_new_name(path, portable)
-    if data is not None:
+    if template is not None:
+        from . import templates
+
+        name = templates.get(template).name
+        if example and name != "bsc":
+            raise ModelError(f"{path.name}: the example is the study's balanced-scorecard shape (template bsc); "
+                             f"a hub on template {name} starts blank: leave out --example", argument="template")
+        if not example:
+            data, system = template_workbook_data(name, lang)
+    if data is not None and template is None:
         system, example = system_of(data, path.name), False
+    elif data is not None:
+        example = False
     else:
         data, system = example_workbook_data(lang) if example else blank_workbook_data(lang)
     data = replace(data, identity={} if shipped else new_identity(), collected=[])

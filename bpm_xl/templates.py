@@ -17,8 +17,9 @@ follows, cited by number and title.
     三级 indicators of that annex. The annex lists the indicators; it does not fix their points
     or scoring standards. The points and standards here are **common practice**, not text of the
     document: 决策 20, 过程 20, 产出 40, 效益 20 (of which 服务对象满意度 10), which keeps 产出 and
-    效益 at 60 % of the total, as the method asks (results first, 产出 and 效益 in principle not
-    below 60 %), and 满意度 at the 10 points evaluations usually give it. Weighted by points.
+    效益 at 60 % of the total (a results-first split common in practice; the source text asks the
+    user to check the weighting rules against the measures and local rules, which this product does
+    not quote), and 满意度 at the 10 points evaluations usually give it. Weighted by points.
 
 ``department``
     部门整体支出绩效评价: the common frame of 财预〔2011〕285号《财政支出绩效评价管理暂行办法》, its
@@ -238,14 +239,14 @@ def _project() -> Template:
         execution_caps("P12"),
         ("财政部《项目支出绩效评价管理办法》（财预〔2020〕10号）附件“项目支出绩效评价指标体系框架（参考）”：一级、"
          "二级和三级指标名称取自该框架。各指标分值与评分标准为常见做法，并非该文件原文：决策 20、过程 20、产出 40、"
-         "效益 20（其中服务对象满意度 10），使产出和效益合计 60%，符合该办法“产出、效益指标权重原则上不低于 60%”"
-         "的要求。预算执行率封顶规则（60%–70% 最高 79 分，低于 60% 最高 69 分）为部分省级平台的做法，可选。",
+         "效益 20（其中服务对象满意度 10），产出和效益合计 60%（突出结果的常见分配；使用前请对照该办法原文和本地"
+         "规定核实权重要求）。预算执行率封顶规则（60%–70% 最高 79 分，低于 60% 最高 69 分）为部分省级平台的做法，可选。",
          "Ministry of Finance, Measures for the performance evaluation of project spending (财预〔2020〕10号), "
          "annex 'Indicator framework for project spending evaluation (reference)': the first-, second- and "
          "third-level indicator names come from that framework. Points and scoring standards are common "
          "practice, not the document's text: decision 20, process 20, output 40, benefit 20 (beneficiaries' "
-         "satisfaction 10), so output and benefit weigh 60 %, as the measures ask (in principle not below "
-         "60 %). The cap by budget execution rate (60-70 %: at most 79; below 60 %: at most 69) is some "
+         "satisfaction 10), so output and benefit weigh 60 % (a results-first split common in practice; check "
+         "the weighting rules against the measures' text and local rules before use). The cap by budget execution rate (60-70 %: at most 79; below 60 %: at most 69) is some "
          "provincial platforms' practice, optional."),
         ("项目支出绩效评价（财预〔2020〕10号框架）", "Project spending evaluation (财预〔2020〕10号 frame)"))
 

@@ -283,7 +283,9 @@ def _judgments(data: WorkbookData, system: Any, values: dict[str, Any], tables: 
     from .ahp import complete_matrix, parse_matrix
     from .evaluation import judgment_argument, unjudged_error
 
-    out = []
+    out: list[Problem] = []
+    if system.weighting == "points":   # the points weigh every node; no judgment is asked for
+        return out
     for node in system.nodes():
         kids = list(system.children(node))
         gaps = _gaps(data, node, kids)

@@ -68,7 +68,8 @@ against the previous files: the 指标体系 sheet's columns 上级代码, 类�
 问卷 on every row of the study's system, parent and points blank);
 the score caps table 得分上限 on Settings below the report rows (nothing above it moves); two new
 input sheets after 问卷, 指标数据 and 专家评分 (headers only: the study scores every indicator by
-the survey).
+the survey). The portable file again for the Delphi results' full-score share, which is NA() for
+a round without ratings (it divided by a count of 0), as the round's mean is.
 """
 
 from __future__ import annotations

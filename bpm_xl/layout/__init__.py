@@ -121,7 +121,7 @@ def plan_workbook(data: WorkbookData, system: Any, lang: str = "zh", evaluation:
     sheets.append(conf_sheet(ctx.lang, (extra or {}).get("conf")))
     if data.collected:
         sheets.append(log_sheet(data.collected, ctx.lang))
-    ctx.names.update(identity_names(data.identity))
+    ctx.names.update(identity_names(data.identity, data.template))
     for sp in sheets:
         if extra and sp.role in USER_ROLES and sp.role in extra:
             overlay(sp, extra[sp.role])

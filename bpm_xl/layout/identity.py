@@ -36,6 +36,8 @@ __all__ = [
     "cell_text",
     "constant_text",
     "guide_identity_rows",
+    "guide_template_rows",
+    "template_of",
     "identity_from_constants",
     "identity_names",
     "log_sheet",
@@ -54,6 +56,10 @@ LOG_COLUMNS = ("time", "file", "expert", "round", "cells", "evaluation", "note")
 
 #: the first row of the 说明 sheet's identity lines (inside the rows bpm-xl rewrites)
 GUIDE_IDENTITY_ROW = 34
+#: the first row of the 说明 sheet's lines citing the template the indicator system started from
+GUIDE_TEMPLATE_ROW = 27
+#: the defined name keeping that template's name (a text constant)
+TEMPLATE_NAME = "BPM_TEMPLATE"
 
 
 def new_identity(now: _dt.datetime | None = None) -> dict[str, str]:
@@ -83,14 +89,37 @@ def identity_from_constants(constants: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def identity_names(identity: Mapping[str, str]) -> dict[str, str]:
-    """The defined names that keep ``identity`` (text constants)."""
+def identity_names(identity: Mapping[str, str], template: str = "") -> dict[str, str]:
+    """The defined names that keep ``identity`` and the template's name (text constants)."""
     out = {}
     for key, name in IDENTITY_NAMES.items():
         v = str(identity.get(key) or "")
         if v:
-            out[name] = '="' + v.replace('"', '""') + '"'
+            out[name] = _constant(v)
+    if template:
+        out[TEMPLATE_NAME] = _constant(template)
     return out
+
+
+def _constant(v: str) -> str:
+    return '="' + v.replace('"', '""') + '"'
+
+
+def template_of(constants: Mapping[str, str]) -> str:
+    """The template named in a hub's text constants, if it is one of bpm-xl's (else "")."""
+    from ..templates import NAMES
+
+    v = str(constants.get(TEMPLATE_NAME) or "").strip().lower()
+    return v if v in NAMES else ""
+
+
+def guide_template_rows(template: str, lang: str) -> list[list[str]]:
+    """The 说明 sheet's lines citing the template the indicator system started from."""
+    from ..templates import get
+
+    t = get(template)
+    return [[text("guide_template_title", lang, title=t.title(lang))], [t.source(lang)],
+            [text("guide_template_weighting_" + t.weighting, lang)]]
 
 
 def guide_identity_rows(identity: Mapping[str, str], meta: Mapping[str, Any], lang: str) -> list[list[str]]:

@@ -18,7 +18,7 @@ from ..model import GOAL, PDCA_LABELS, PDCA_STAGES
 from ..texts import pick, text
 from .cached import positive
 from .context import LayoutContext
-from .identity import GUIDE_IDENTITY_ROW, guide_identity_rows
+from .identity import GUIDE_IDENTITY_ROW, GUIDE_TEMPLATE_ROW, guide_identity_rows, guide_template_rows
 from .labels import guide_lines
 from .types import STEP_COLUMNS, SURVEY_SPARE_ROWS, Formula, SheetPlan, SurveyTable, Validation, a1, local, ref
 
@@ -111,6 +111,8 @@ RI_TABLES_SHOWN = tuple(t for t in ahp.RI_TABLES if t in ahp.RANDOM_INDEX)
 def guide_sheet(ctx: LayoutContext) -> SheetPlan:
     g = SheetPlan("guide", ctx.name("guide"), "input", widths={0: 120})
     g.add(0, 0, [[line] for line in guide_lines(ctx.lang, ctx.kind)], "guide")
+    if ctx.data.template:
+        g.add(GUIDE_TEMPLATE_ROW, 0, guide_template_rows(ctx.data.template, ctx.lang), "guide")
     if ctx.data.identity:
         g.add(GUIDE_IDENTITY_ROW, 0, guide_identity_rows(ctx.data.identity, ctx.data.meta or {}, ctx.lang), "guide")
     return g
@@ -279,6 +281,8 @@ def judgments_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, tuple[int,
     r = 2
     k_e = len(ctx.experts)
     jblocks: dict[str, tuple[int, int, int]] = {}
+    if system.weighting == "points":   # the blocks stay (clearing the points turns them on) but say they are unused
+        ju.add(1, 0, [[t("judgments_unused_points")]], "note")
     for ti, node in enumerate(ctx.nodes):
         children = list(system.children(node))
         n = len(children)
@@ -673,7 +677,9 @@ def expert_scores_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
             cells.append(Formula(
                 f"=IF(COUNT({col})=0,NA(),IF(COUNTA({col})>COUNT({col}),NA(),"
                 f"IF(OR(MIN({col})<BPM_SCALE_MIN,MAX({col})>BPM_SCALE_MAX),NA(),"
-                f"SUMPRODUCT({col},BPM_EW)/SUMPRODUCT(ISNUMBER({col})*BPM_EW))))") if k else Formula("=NA()"))
+                # every filled cell is a number here (COUNTA = COUNT); a comparison, not ISNUMBER over
+                # the range, so engines that evaluate SUMPRODUCT's arguments per cell (Gnumeric) agree
+                f"SUMPRODUCT({col},BPM_EW)/SUMPRODUCT(--({col}<>\"\"),BPM_EW))))") if k else Formula("=NA()"))
             v = float(table.loc[c, "mean_score"]) if table is not None and c in table.index else math.nan
             cached.append(None if math.isnan(v) else v)
             refs[c] = ref(name, mean_row, 1 + j)

@@ -182,9 +182,10 @@ def cv(sd_: str, mean_: str) -> str:
 
 
 def full_share(col: str, full: str) -> str:
-    """The share of the ratings of ``col`` at the full score (within 1e-9). Array-evaluated
-    (ISNUMBER over a range): a cell formula is entered as an array formula."""
-    return f"SUMPRODUCT(ISNUMBER({col})*({col}>={full}-1E-9))/COUNT({col})"
+    """The share of the ratings of ``col`` at the full score (within 1e-9); NA() when it holds no
+    rating (as :func:`mean`). Array-evaluated (ISNUMBER over a range): a cell formula is entered
+    as an array formula."""
+    return f"IF(COUNT({col})=0,NA(),SUMPRODUCT(ISNUMBER({col})*({col}>={full}-1E-9))/COUNT({col}))"
 
 
 def alonso_lamata_ri(n: int | str) -> str:

@@ -306,6 +306,9 @@ class WorkbookData:
     expert_scores: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: the score caps typed on Settings (keys of bpm_xl.layout.inputs.CAP_KEYS), in order
     caps: list[dict[str, Any]] = field(default_factory=list)
+    #: the template the indicator system started from (bpm_xl.templates.NAMES; "" when none is stated),
+    #: kept in the defined name BPM_TEMPLATE; the Guide cites its source
+    template: str = ""
     #: where values were read from (sheet, rows, columns by code), to name cells in messages
     where: dict[str, Any] = field(default_factory=dict, compare=False)
 

@@ -33,7 +33,7 @@ import pandas as pd
 
 from .. import conversion
 from ..errors import BpmError, SettingsError, WorkbookError
-from ..layout.identity import LOG_SHEET, identity_from_constants, read_log
+from ..layout.identity import LOG_SHEET, identity_from_constants, read_log, template_of
 from ..layout.inputs import (CAP_KEYS, DATA_KEYS, META_KEYS, REPORT_KEYS, SETTING_KEYS, STEP_COLUMNS, SURVEY_KEYS,
                              SYSTEM_KEYS)
 from ..layout.types import Formula, SurveyTable, WorkbookData, col_index, a1, parse_ref
@@ -446,6 +446,7 @@ def read_data(g: Grids) -> WorkbookData:
         meta={k: v for k, v in where["meta"].items() if v}, rectification=read_rectification(g),
         measures=read_measures(g),
         example=_is_example(g), identity=identity_from_constants(g.constants), collected=_log(g),
+        template=template_of(g.constants),
         data_rows=_data_rows(g, where), expert_scores=_expert_scores(g, where), caps=_caps(g, where),
     )
 

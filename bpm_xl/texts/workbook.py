@@ -278,6 +278,17 @@ WORKBOOK: dict[str, tuple[str, str]] = {
     "rebuild": ("重建评价表", "Rebuild evaluation"),
     # the evaluation's identity on the Guide, and the log of collected forms (layout/identity.py)
     "guide_identity_title": ("本评价", "This evaluation"),
+    "judgments_unused_points": ("本指标体系按“指标体系”表的分值计算权重，以下判断矩阵不参与计算；清空分值列并重建后，权重改由判断矩阵得出。",
+                                "This indicator system is weighted by the points on the indicator sheet: the judgment "
+                                "matrices below are not used; clear the points column and rebuild to weigh by them."),
+    "guide_template_title": ("指标体系模板：{title}", "Indicator system template: {title}"),
+    "guide_template_weighting_points": ("权重：按“指标体系”表的分值列计算（各指标分值占总分值的比例），不使用判断矩阵；"
+                                        "可改分值，或清空分值列改用专家判断矩阵（层次分析法）。",
+                                        "Weights: from the points column of the indicator sheet (each indicator's share of "
+                                        "all points), no judgment matrices; change the points, or clear the column to use "
+                                        "the panel's judgment matrices (AHP) instead."),
+    "guide_template_weighting_ahp": ("权重：由专家判断矩阵按层次分析法（AHP）计算。",
+                                     "Weights: from the panel's judgment matrices by the analytic hierarchy process (AHP)."),
     "guide_identity_id": ("评价编号：{id}", "Evaluation ID: {id}"),
     "guide_identity_created": ("创建时间：{created}", "Created: {created}"),
     "guide_identity_unit_year": ("被评价单位：{unit}　评价年度：{year}", "Unit: {unit}   Year: {year}"),
