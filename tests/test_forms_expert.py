@@ -23,6 +23,7 @@ import openpyxl
 import pytest
 
 from bpm_xl.collect import expert_codes, form_specs, hub_nodes, system_of
+from bpm_xl.errors import WorkbookError
 from bpm_xl.evaluation import evaluate
 from bpm_xl.example import load_example
 from bpm_xl.layout import data_from_inputs
@@ -30,7 +31,7 @@ from bpm_xl.layout.forms import SHEETS, fingerprint, form_layout
 from bpm_xl.layout.labels import SHEETS as HUB_SHEETS
 from bpm_xl.model import IndicatorSystem
 from bpm_xl.readers.forms import FormError
-from bpm_xl.service import collect_forms, evaluate_file, new_workbook, read_workbook, write_forms
+from bpm_xl.service import collect_forms, evaluate_file, new_workbook, read_workbook, rebuild_file, write_forms
 from bpm_xl.writers.forms import form_bytes
 
 GOLDEN = Path(__file__).parent / "data" / "golden" / "forms"
@@ -165,14 +166,19 @@ def test_a_score_off_the_scale_or_text_is_refused_at_its_cell_and_the_hub_is_unc
 
 
 def test_a_form_sent_before_an_indicator_became_expert_scored_is_refused(tmp_path):
-    """The fingerprint covers the types: an old form's cells do not hold the new sheet."""
-    old_hub = new_workbook(tmp_path / "old.xlsm", lang="zh", example=True, with_module=False)
-    rows = read_workbook(old_hub)[0].system_rows
-    moved = [dict(r, kind="expert") if r["code"] == "C2" else r for r in rows]
-    assert fingerprint(moved) != fingerprint(rows)
-    # the default parent (blank or the dimension itself) and type (blank or survey) leave it as it was
-    spelled = [dict(r, parent=r["dimension"], kind="survey") for r in rows]
-    assert fingerprint(spelled) == fingerprint(rows)
+    """The fingerprint covers the types: an old form has no 专家评分 sheet to read."""
+    h = new_workbook(tmp_path / "hub.xlsm", lang="zh", example=True, with_module=False)
+    old = write_forms(h, tmp_path / "forms", 1, "zh", "row")[0]
+    rows = read_workbook(h)[0].system_rows
+    # the default parent (blank or the dimension itself) and type (blank, survey or its label) change nothing
+    assert fingerprint([dict(r, parent=r["dimension"], kind="survey") for r in rows]) == fingerprint(rows)
+    rebuild_file(h, backup=False, update=lambda d: replace(
+        d, system_rows=[dict(r, kind="expert") if r["code"] == "C2" else r for r in d.system_rows]))
+    before = h.read_bytes()
+    with pytest.raises(WorkbookError, match="问卷发出后指标体系改变了") as exc:
+        collect_forms(h, [old])
+    assert (exc.value.sheet, exc.value.cell) == (SHEETS["identity"]["zh"], "B6")
+    assert h.read_bytes() == before
 
 
 def _parts(data: bytes) -> dict[str, bytes]:
