@@ -206,3 +206,15 @@ def test_the_hubs_scores_survive_a_form_that_refers_to_another_expert(hub, forms
     f = _fill_scores(_copy(forms["E05"], tmp_path / forms["E05"].name), lay, {"C2": 1})
     collect_forms(h, [f])
     assert _hub_cells(h) == {"C2": {**TYPED["C2"], "E05": 1}, "C3": TYPED["C3"]}
+
+
+def test_an_english_form_asks_and_is_collected_the_same_way(hub, tmp_path):
+    lay = _layout(hub)
+    f = next(p for p in write_forms(hub, tmp_path / "forms_en", 1, "en", "matrix") if p.name.startswith("E04_"))
+    ws = openpyxl.load_workbook(f)[SHEETS["scores"]["en"]]
+    assert ws.title == "Expert scores"
+    assert [ws.cell(lay.score_rows[c] + 1, lay.score_col + 1).value for c in EXPERT] == [None, 4.5]
+    _fill_scores(f, lay, {"C2": 2.5}, lang="en")
+    h = _copy(hub, tmp_path / "hub.xlsm")
+    collect_forms(h, [f])
+    assert _hub_cells(h) == {"C2": {**TYPED["C2"], "E04": 2.5}, "C3": TYPED["C3"]}
