@@ -32,6 +32,7 @@ __all__ = [
     "MatrixCheck",
     "apply_forms",
     "check_identity",
+    "expert_codes",
     "feedback_rows",
     "form_specs",
     "hub_nodes",
@@ -59,6 +60,11 @@ def hub_nodes(system: Any) -> list[tuple[str, list[str]]]:
     if system.weighting == "points":
         return []
     return [(n, list(system.children(n))) for n in system.nodes()]
+
+
+def expert_codes(system: Any) -> list[str]:
+    """The indicators of type expert, in the order of the hub's 专家评分 sheet (and of a form's)."""
+    return [i.code for i in system.ordered_indicators() if i.kind == "expert"]
 
 
 def number(v: Any) -> float | None:
@@ -132,6 +138,8 @@ def form_specs(data: Any, round_: int = 1, lang: str = "zh", layout: str = "row"
     ri = {n: float(random_index(n, table)) for n in ns if n >= 1}
     dim_name = {d.code: d.name(lang) for d in system.dimensions}
     indicators = tuple((i.code, dim_name.get(i.dimension, i.dimension), i.name(lang)) for i in system.indicators)
+    by_code = {c: (dim, name) for c, dim, name in indicators}
+    scored = tuple((c, *by_code[c]) for c in expert_codes(system))
     fp = fingerprint(data.system_rows)
     panel = own1 = None
     if round_ >= 2:
@@ -164,7 +172,8 @@ def form_specs(data: Any, round_: int = 1, lang: str = "zh", layout: str = "row"
             ratings={k: v for k, v in rd.items() if v is not None}, ca=number(e.get("ca")), cs=number(e.get("cs")),
             panel=panel, own_round1=own1, suggestions=sugg, evaluation=data.identity["evaluation"],
             created=data.identity["created"], unit=_meta_text(data, "unit"), year=_meta_text(data, "year"),
-            key=data.identity["secret"]))
+            key=data.identity["secret"], expert_indicators=scored,
+            scores={c: v for c, _, _ in scored if (v := (data.expert_scores.get(c) or {}).get(code)) is not None}))
     return specs
 
 
@@ -305,6 +314,10 @@ _SHEET_WORDS = {"judgments": ("判断矩阵", "judgments"), "experts": ("专家"
 
 
 def _sheet_word(sheet: str, lang: str) -> str:
+    from .layout.labels import SHEETS
+
+    if sheet == "expert_scores":
+        return SHEETS["expert_scores"][lang]
     if sheet.startswith("Delphi round "):
         return text("delphi_round_sheet", lang, k=sheet.rsplit(" ", 1)[1])
     pair = _SHEET_WORDS.get(sheet)
@@ -525,6 +538,23 @@ def _put_ratings(new: Any, f: Any, changes: list[Change]) -> None:
         rd[e] = row
 
 
+def _put_scores(new: Any, f: Any, changes: list[Change]) -> None:
+    """The form's scores of the indicators of type expert into the 专家评分 cells of its expert,
+    as ratings go: the form was pre-filled with the hub's scores, so what it holds wins (an
+    overwrite is reported) and a score left blank is blank in the hub."""
+    e = f.expert
+    for code, v in f.scores.items():
+        per = new.expert_scores.setdefault(code, {})
+        old = per.get(e)
+        old = None if old is None or old == "" else old
+        if not _same(old, v):
+            changes.append(Change(e, "expert_scores", code, old, v))
+        if v is None:
+            per.pop(e, None)
+        else:
+            per[e] = _int(v)
+
+
 def _put_authority(ex: dict[str, Any], f: Any, changes: list[Change], notes: list[str]) -> None:
     """Ca and Cs onto the Experts sheet (a blank in the form leaves the hub's value)."""
     for key, v in (("ca", f.ca), ("cs", f.cs)):
@@ -546,7 +576,8 @@ def apply_forms(data: Any, forms: Sequence[Any], lang: str | None = None, adopt:
     indicator-system fingerprint, name an expert on the Experts sheet and a Delphi round the
     hub has, and not be of an earlier round than a form already collected for that expert.
     Judgments are written in the upper triangle (by code), ratings into that round's Delphi
-    sheet, Ca and Cs onto the Experts sheet (a blank Ca or Cs in the form leaves the hub's
+    sheet, the scores of indicators of type expert into the expert's 专家评分 cells (a blank
+    score is blank in the hub, as a blank rating is), Ca and Cs onto the Experts sheet (a blank Ca or Cs in the form leaves the hub's
     value). A pair left blank in the form is blank in the hub (the core completes it). Forms
     are applied in round order, so a later round's answers win within one call.
 
@@ -572,6 +603,7 @@ def apply_forms(data: Any, forms: Sequence[Any], lang: str | None = None, adopt:
         mine: list[Change] = []
         _put_judgments(new, f, system, mine)
         _put_ratings(new, f, mine)
+        _put_scores(new, f, mine)
         _put_authority(new.experts[known[f.expert]], f, mine, notes)
         changes.extend(mine)
         checks.extend(_matrix_checks(new, f, system))

@@ -929,7 +929,7 @@ def read_forms(book_values: WorkbookData, files: list[Path], lang: str | None = 
                ) -> list[Any]:
     """The returned forms' answers; a form of another evaluation or with a broken seal is refused
     (:func:`bpm_xl.collect.check_identity`) before its answers are read."""
-    from .collect import check_identity, hub_nodes, number
+    from .collect import check_identity, expert_codes, hub_nodes, number
     from .collect import system_of as system_of_data
     from .layout.forms import fingerprint
     from .readers.forms import FormAnswers, identity_fields, read_answers, read_form_grids, read_identity
@@ -951,7 +951,8 @@ def read_forms(book_values: WorkbookData, files: list[Path], lang: str | None = 
             out.append(bare)
             continue
         out.append(read_answers(f.name, grids, ident, hub_nodes(system), list(system.codes),
-                                1.0 if lo is None else lo, 5.0 if hi is None else hi, lang or "zh"))
+                                1.0 if lo is None else lo, 5.0 if hi is None else hi, lang or "zh",
+                                expert_codes(system)))
     return out
 
 

@@ -60,6 +60,8 @@ SHEETS = {
     "cover": {"zh": "封面", "en": "Cover"},
     "pairs": {"zh": "两两比较", "en": "Pairwise"},
     "ratings": {"zh": "指标评分", "en": "Ratings"},
+    #: only on forms of a system with indicators of type expert (their scores of those indicators)
+    "scores": {"zh": "专家评分", "en": "Expert scores"},
     "calc": {"zh": "计算", "en": "Calc"},
     "identity": {"zh": "_bpm_form", "en": "_bpm_form"},
 }
@@ -71,6 +73,11 @@ IDENTITY_KEYS = ("kind", "version", "expert", "expert_name", "round", "fingerpri
 #: (HMAC-SHA256 of every row above it, keyed by the hub's secret: bpm_xl.layout.identity.seal)
 EVALUATION_KEYS = ("evaluation", "created", "unit", "year")
 SEAL_KEY = "seal"
+
+
+SCALE_COL = 2            # row layout: column C holds the first of the 17 scale cells
+RATING_COL = 3           # ratings sheet: column D holds the rating (the scores sheet: the score)
+FIRST_SCORE_ROW = 5      # scores sheet: rows 0-3 title and notes, row 4 the header
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,9 @@ class FormLayout:
     ca_cell: tuple[int, int]
     cs_cell: tuple[int, int]
     first_rating_row: int
+    #: indicator code -> row on the scores sheet (indicators of type expert; none: no scores sheet)
+    score_rows: dict[str, int] = field(default_factory=dict)
+    score_col: int = RATING_COL
 
     def pair(self, node: str, a: str, b: str) -> PairCell:
         for blk in self.blocks:
@@ -117,13 +127,13 @@ class FormLayout:
         raise KeyError((node, a, b))
 
 
-SCALE_COL = 2            # row layout: column C holds the first of the 17 scale cells
-RATING_COL = 3           # ratings sheet: column D holds the rating
 CALC_HEIGHT_EXTRA = 6
 
 
-def form_layout(nodes: Sequence[tuple[str, Sequence[str]]], codes: Sequence[str], layout: str = "row") -> FormLayout:
-    """Cell positions of a form for the given nodes (code, children) and indicator codes."""
+def form_layout(nodes: Sequence[tuple[str, Sequence[str]]], codes: Sequence[str], layout: str = "row",
+                expert_codes: Sequence[str] = ()) -> FormLayout:
+    """Cell positions of a form for the given nodes (code, children) and indicator codes;
+    ``expert_codes``: the indicators of type expert, each scored on the scores sheet."""
     if layout not in ("row", "matrix"):
         raise ValueError(f"layout must be 'row' or 'matrix', not {layout!r}")
     blocks = []
@@ -157,22 +167,39 @@ def form_layout(nodes: Sequence[tuple[str, Sequence[str]]], codes: Sequence[str]
     first = 5
     rating_rows = {c: first + k for k, c in enumerate(codes)}
     auth_row = first + len(codes) + 2
+    score_rows = {c: FIRST_SCORE_ROW + k for k, c in enumerate(expert_codes)}
     return FormLayout(layout, tuple(blocks), SCALE_COL + 18, rating_rows, RATING_COL,
-                      (auth_row + 1, RATING_COL), (auth_row + 2, RATING_COL), first)
+                      (auth_row + 1, RATING_COL), (auth_row + 2, RATING_COL), first, score_rows)
 
 
 def fingerprint(system_rows: Sequence[dict[str, Any]]) -> str:
-    """A short digest of the indicator system (dimension, code and names of every row, in order;
-    the parent code and type where a row has them, so a reshaped tree is a different system)."""
+    """A short digest of the indicator system: dimension, code and names of every row, in order,
+    and the parent and type of every row once any row has a parent below its dimension or a
+    type other than survey (so a form sent before an indicator became expert-scored, or moved
+    in the tree, is refused; a two-level survey system keeps the digest it always had)."""
     keys = ("dimension", "dimension_zh", "dimension_en", "code", "name_zh", "name_en")
-    rows = []
-    for r in system_rows:
-        row = [str(r.get(k) or "") for k in keys]
-        parent, kind = str(r.get("parent") or ""), str(r.get("kind") or "")
-        if parent or kind not in ("", "survey", "问卷"):
-            row += [parent, kind]
-        rows.append(row)
+    rows = [[str(r.get(k) or "") for k in keys] for r in system_rows]
+    tree = [[_parent(r), _kind(r.get("kind"))] for r in system_rows]
+    if any(p or k != "survey" for p, k in tree):
+        rows = [row + t for row, t in zip(rows, tree)]
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
+def _parent(row: dict[str, Any]) -> str:
+    """A row's parent code; blank when it hangs under its dimension (typed or not)."""
+    p = str(row.get("parent") or "").strip()
+    return "" if p == str(row.get("dimension") or "").strip() else p
+
+
+def _kind(v: Any) -> str:
+    """A row's type as its code (the core's reading); a type the core refuses, as typed."""
+    from ..datascore import indicator_type
+    from ..errors import BpmError
+
+    try:
+        return indicator_type(v)
+    except BpmError:
+        return str(v)
 
 
 def node_title(node: str, system: Any, lang: str) -> str:
@@ -217,10 +244,15 @@ class FormSpec:
     unit: str = ""
     year: str = ""
     key: str = field(default="", repr=False)
+    #: the indicators of type expert (code, dimension label, indicator label), which the expert
+    #: scores on the scale on the scores sheet, and the scores the hub holds for this expert
+    expert_indicators: tuple[tuple[str, str, str], ...] = ()
+    scores: dict[str, Any] = field(default_factory=dict)
 
     def layout_(self) -> FormLayout:
         return form_layout([(n, [c for c, _ in ch]) for n, _, ch in self.nodes],
-                           [c for c, _, _ in self.indicators], self.layout)
+                           [c for c, _, _ in self.indicators], self.layout,
+                           [c for c, _, _ in self.expert_indicators])
 
     def identity(self) -> list[tuple[str, Any]]:
         vals = {"kind": FORM_KIND, "version": FORM_VERSION, "expert": self.expert, "expert_name": self.expert_name,

@@ -75,6 +75,9 @@ class FormAnswers:
     year: str = ""
     seal: str = ""
     sealed_rows: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
+    #: the scores of the indicators of type expert (None = left blank); none on a form of a
+    #: system without them
+    scores: dict[str, float | None] = field(default_factory=dict)
 
 
 def read_form_grids(path: str | Path) -> dict[str, list[list[Any]]]:
@@ -266,14 +269,41 @@ def _authority(file: str, rs: str, rg: list[list[Any]], lay: FormLayout, cells: 
     return auth
 
 
+def _scores(file: str, ss: str, sg: list[list[Any]], lay: FormLayout, scale_min: float, scale_max: float,
+            cells: dict, lang: str = "en") -> dict[str, float | None]:
+    """The scores of the indicators of type expert: numbers on the scale (decimals allowed, as
+    on the hub's 专家评分 sheet), blank as None; text or a number off the scale is refused."""
+    from ..conversion import Invalid, number, show
+
+    scores: dict[str, float | None] = {}
+    col = lay.score_col
+    for code, r in lay.score_rows.items():
+        got = _text(_get(sg, r, 0))
+        if got != code:
+            raise _fail(file, ss, r, 0, _m("indicator", lang, code=code, got=got or _m("nothing", lang)))
+        v = _get(sg, r, col)
+        cells[("score", code)] = (ss, _cell_name(r, col))
+        _no_error(file, ss, sg, r, col, f"the score of {code}")
+        if v is None:
+            scores[code] = None
+            continue
+        x = number(v)
+        if isinstance(x, Invalid) or not math.isfinite(x) or not (scale_min <= x <= scale_max):
+            raise _fail(file, ss, r, col, _m("score", lang, code=code, v=show(v), lo=scale_min, hi=scale_max))
+        scores[code] = x
+    return scores
+
+
 def read_answers(file: str, grids: dict[str, list[list[Any]]], ident: dict[str, Any], nodes: list[tuple[str, list[str]]],
-                 codes: list[str], scale_min: float, scale_max: float, hub_lang: str = "en") -> FormAnswers:
-    """The answers of a form whose identity matched the hub (``nodes`` and ``codes`` are the hub's);
-    refusals in ``hub_lang``, the workbook's language."""
+                 codes: list[str], scale_min: float, scale_max: float, hub_lang: str = "en",
+                 expert_codes: list[str] | tuple[str, ...] = ()) -> FormAnswers:
+    """The answers of a form whose identity matched the hub (``nodes``, ``codes`` and the
+    indicators of type expert ``expert_codes`` are the hub's); refusals in ``hub_lang``, the
+    workbook's language."""
     lang = ident["lang"] if ident["lang"] in ("zh", "en") else "zh"
-    lay: FormLayout = form_layout(nodes, codes, ident["layout"])
-    ps, rs = SHEETS["pairs"][lang], SHEETS["ratings"][lang]
-    for s in (ps, rs):
+    lay: FormLayout = form_layout(nodes, codes, ident["layout"], expert_codes)
+    ps, rs, ss = SHEETS["pairs"][lang], SHEETS["ratings"][lang], SHEETS["scores"][lang]
+    for s in (ps, rs, *((ss,) if lay.score_rows else ())):
         if s not in grids:
             raise FormError(_m("sheet", hub_lang, s=s), file=file)
     pg, rg = grids[ps], grids[rs]
@@ -283,9 +313,10 @@ def read_answers(file: str, grids: dict[str, list[list[Any]]], ident: dict[str, 
                  for blk in lay.blocks}
     ratings = _ratings(file, rs, rg, lay, scale_min, scale_max, cells, hub_lang)
     auth = _authority(file, rs, rg, lay, cells, hub_lang)
+    scores = _scores(file, ss, grids[ss], lay, scale_min, scale_max, cells, hub_lang) if lay.score_rows else {}
     return FormAnswers(file=file, expert=ident["expert"], round=ident["round"], fingerprint=ident["fingerprint"],
                        title=ident["title"], layout=lay.layout, lang=lang, judgments=judgments, ratings=ratings,
-                       ca=auth[0], cs=auth[1], cells=cells, **identity_fields(ident))
+                       ca=auth[0], cs=auth[1], cells=cells, **identity_fields(ident), scores=scores)
 
 
 def identity_fields(ident: dict[str, Any]) -> dict[str, Any]:

@@ -38,7 +38,8 @@ _WORDS = ("title", "round", "expert", "purpose", "how1", "how2", "how3", "how_ma
           "pairs_title", "pairs_note", "node", "no", "a", "b", "value", "left", "right", "equal", "cr", "verdict", "first",
           "pass", "review", "todo", "left_n", "one_only", "offscale", "ratings_title", "ratings_note", "code",
           "dimension", "indicator", "rating", "r1_mean", "r1_cv", "own", "round2_note", "authority", "ca", "cs",
-          "ca_help", "cs_help", "calc_title", "mark", "mark_msg", "rate_msg", "auth_msg", "vs", "suggest", "suggest_m")
+          "ca_help", "cs_help", "calc_title", "mark", "mark_msg", "rate_msg", "auth_msg", "vs", "suggest", "suggest_m",
+          "how4", "scores_title", "scores_note", "score", "score_msg")
 #: The lines of the 1-9 scale on the cover.
 _SCALE_LINES = 7
 
@@ -162,6 +163,9 @@ def write_form(spec: FormSpec, target: str | Path | io.BytesIO) -> None:
     cover = _Sheet(wb.add_worksheet(SHEETS["cover"][lang]), SHEETS["cover"][lang])
     pairs = _Sheet(wb.add_worksheet(SHEETS["pairs"][lang]), SHEETS["pairs"][lang])
     ratings = _Sheet(wb.add_worksheet(SHEETS["ratings"][lang]), SHEETS["ratings"][lang])
+    # the panel's scores of the indicators of type expert: a sheet of their own, only when there are any
+    scores = (_Sheet(wb.add_worksheet(SHEETS["scores"][lang]), SHEETS["scores"][lang])
+              if spec.expert_indicators else None)
     calc = _Sheet(wb.add_worksheet(SHEETS["calc"][lang]), SHEETS["calc"][lang])
     ident = _Sheet(wb.add_worksheet(SHEETS["identity"][lang]), SHEETS["identity"][lang])
 
@@ -176,7 +180,10 @@ def write_form(spec: FormSpec, target: str | Path | io.BytesIO) -> None:
         cover.text(2, 1, spec.title, F["text"])
     r = 4
     how1 = tx["how1"] if spec.layout == "row" else tx["how_matrix"]
-    for s in (tx["purpose"], how1, tx["how2"], tx["how3"].format(lo=spec.scale_min, hi=spec.scale_max)):
+    how = [tx["purpose"], how1, tx["how2"], tx["how3"].format(lo=spec.scale_min, hi=spec.scale_max)]
+    if spec.expert_indicators:
+        how.append(tx["how4"].format(lo=spec.scale_min, hi=spec.scale_max))
+    for s in how:
         ws.set_row(r, 44)
         cover.text(r, 1, s, F["wrap"])
         r += 1
@@ -236,6 +243,8 @@ def write_form(spec: FormSpec, target: str | Path | io.BytesIO) -> None:
 
     # ------------------------------------------------------------------ ratings sheet
     _ratings(spec, tx, F, ratings, lay)
+    if scores is not None:
+        _scores(spec, tx, F, scores, lay)
 
     # ------------------------------------------------------------------ calc + identity
     calc.ws.set_column(0, 0, 12)
@@ -607,6 +616,43 @@ def _ratings(spec: FormSpec, tx: dict, F: dict, sh: _Sheet, lay: Any) -> None:
     sh.text(lay.cs_cell[0] + 1, 0, tx["ca_help"], F["note"])
     sh.text(lay.cs_cell[0] + 2, 0, tx["cs_help"], F["note"])
     ws.freeze_panes(lay.first_rating_row, 0)
+    ws.protect("", {"format_columns": True, "format_rows": True})
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+
+
+def _scores(spec: FormSpec, tx: dict, F: dict, sh: _Sheet, lay: Any) -> None:
+    """The scores sheet: each indicator of type expert with the expert's score on the scale
+    (pre-filled with what the hub holds for this expert; decimals allowed, as on the hub)."""
+    ws = sh.ws
+    ws.set_column(0, 0, 8)
+    ws.set_column(1, 1, 16)
+    ws.set_column(2, 2, 34)
+    ws.set_column(3, 3, 12)
+    lo, hi = spec.scale_min, spec.scale_max
+    sh.text(0, 0, tx["scores_title"].format(code=spec.expert, name=spec.expert_name), F["title"])
+    sh.text(1, 0, tx["scores_note"].format(lo=lo, hi=hi), F["note"])
+    first = min(lay.score_rows.values())
+    for c, t in enumerate([tx["code"], tx["dimension"], tx["indicator"], tx["score"]]):
+        sh.text(first - 1, c, t, F["head"])
+    col = lay.score_col
+    for code, dim, name in spec.expert_indicators:
+        r = lay.score_rows[code]
+        sh.text(r, 0, code, F["center"])
+        sh.text(r, 1, dim, F["label"])
+        sh.text(r, 2, name, F["label"])
+        v = spec.scores.get(code)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v)):
+            sh.num(r, col, float(v), F["input"])
+        elif v is not None and str(v).strip():
+            sh.text(r, col, str(v), F["input"])      # as the hub holds it: collect refuses it until corrected
+        else:
+            ws.write_blank(r, col, None, F["input"])
+    last = first + len(spec.expert_indicators) - 1
+    msg = tx["score_msg"].format(lo=lo, hi=hi)
+    ws.data_validation(first, col, last, col, {"validate": "decimal", "criteria": "between", "minimum": lo,
+                                               "maximum": hi, "error_message": msg, "input_message": msg})
+    ws.freeze_panes(first, 0)
     ws.protect("", {"format_columns": True, "format_rows": True})
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
