@@ -453,7 +453,7 @@ def evaluate(inputs: EvaluationInputs) -> Evaluation:
     grades = np.arange(s.scale_max, s.scale_min - 1, -1, dtype=float)
     if not np.allclose(grades, np.round(grades)) or len(grades) < 2:
         raise SettingsError("settings: the fuzzy evaluation needs an integer answer scale", argument="scale_min")
-    leaves.check_caps(system, s.caps)
+    leaves.check_caps(system, s.caps, inputs.data)
     ls = leaves.leaf_scores(system, s, inputs.survey, inputs.data, inputs.expert_scores, inputs.direct_scores,
                             ew_by_code, SURVEY_ARGUMENT)
     means, counts, pending = ls.scores, ls.counts, ls.pending

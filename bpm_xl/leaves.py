@@ -243,14 +243,19 @@ def leaf_scores(system: IndicatorSystem, s: Any, survey: pd.DataFrame, data: Map
     return LeafScores(codes, scores, counts, pending, R if all_survey else None, scored)
 
 
-def check_caps(system: IndicatorSystem, caps: Sequence[Cap]) -> None:
-    """Refuse a cap on anything but a data indicator, or with a maximum outside 0 .. 100."""
+def check_caps(system: IndicatorSystem, caps: Sequence[Cap], data: Mapping[str, DataEntry] | None = None) -> None:
+    """Refuse a cap on anything but a data indicator measured as a number (not a yes/no one:
+    a range of a yes/no answer is no condition a bureau states), or with a maximum outside 0 .. 100."""
     for k, cap in enumerate(caps, start=1):
         name = cap_argument(k)
         ind = next((i for i in system.indicators if i.code == cap.indicator), None)
         if ind is None or ind.kind != "data":
             raise SettingsError(f"{name}: {cap.indicator!r} is not a data indicator of the system; a cap is a "
                                 "condition on a measured value", argument=name)
+        entry = (data or {}).get(cap.indicator)
+        if entry is not None and entry.rule.method == "yesno":
+            raise SettingsError(f"{name}: {cap.indicator} is scored yes/no; a cap is a range of a measured number "
+                                "(such as a budget execution rate)", argument=name)
         if not (0 <= cap.max_score100 <= 100):
             raise SettingsError(f"{name}: the highest score {cap.max_score100:g} must lie from 0 to 100",
                                 argument=name)

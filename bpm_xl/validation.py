@@ -152,7 +152,7 @@ def walk(data: WorkbookData, source: str = "workbook") -> Walk:
     tables = input_tables(data, system, source)
     out += _authority(experts, tables)
     out += _judgments(data, system, values, tables)
-    out += _caps(system, caps, source, cap_places)
+    out += _caps(system, caps, scored.data, source, cap_places)
     scale = _scale(values, out)
     if scale is not None:
         out += _survey(system, scale, tables)
@@ -168,13 +168,14 @@ def _at(exc: BpmError, source: str, places: dict[str, Any]) -> BpmError:
     return Places(source, places).locate(exc)
 
 
-def _caps(system: Any, caps: list[Any], source: str, places: dict[str, Any]) -> list[Problem]:
-    """The first cap the core refuses (a cap on an indicator that is not data, a highest score
-    outside 0..100, bounds in the wrong order)."""
+def _caps(system: Any, caps: list[Any], entries: dict[str, Any], source: str, places: dict[str, Any]
+          ) -> list[Problem]:
+    """The first cap the core refuses (a cap on an indicator that is not data or is scored yes/no,
+    a highest score outside 0..100, bounds in the wrong order)."""
     from .leaves import check_caps
 
     try:
-        check_caps(system, caps)
+        check_caps(system, caps, entries)
     except BpmError as exc:
         return [_placed(INVALID, "score cap", _at(exc, source, places))]
     return []

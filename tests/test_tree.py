@@ -163,6 +163,8 @@ def test_the_lowest_cap_that_applies_cuts_the_total_and_the_score_before_it_is_k
     assert evaluate(_points_inputs(values={"D11": 0.95, "E2": "是"}, caps=caps)).cap is None
     with pytest.raises(SettingsError, match="not a data indicator"):
         evaluate(_points_inputs(caps=(Cap("E1", None, 3, 70),)))
+    with pytest.raises(SettingsError, match="E2 is scored yes/no"):   # the sheets compare numbers only
+        evaluate(_points_inputs(caps=(Cap("E2", None, 0.5, 70),)))
 
 
 # ------------------------------------------------------------------ AHP at every node of a deep tree
