@@ -35,8 +35,9 @@ EXPERT = {"D21": {"E01": 4, "E02": 5, "E03": 3}, "B11": {"E01": 5, "E02": 4, "E0
 SURVEY = [5, 4, 4, 3, 5, 5, 2, 4, 4, 5]
 
 
-def _fill(path) -> None:
-    """Type the round's inputs into the hub's green sheets, as a clerk does."""
+def _fill(path, leave: tuple[str, ...] = ()) -> None:
+    """Type the round's inputs into the hub's green sheets, as a clerk does (``leave``: the
+    indicators whose value or scores are not typed yet)."""
     wb = openpyxl.load_workbook(path, keep_vba=path.suffix == ".xlsm")
     experts = wb["专家"]
     for r, (code, ca, cs) in enumerate(PANEL, start=3):
@@ -45,12 +46,14 @@ def _fill(path) -> None:
     data = wb["指标数据"]
     for r in range(3, data.max_row + 1):
         code = data.cell(r, 1).value
-        if code in VALUES or code in DIRECT:
+        if (code in VALUES or code in DIRECT) and code not in leave:
             data.cell(r, 3).value = VALUES.get(code, DIRECT.get(code))
     scores = wb["专家评分"]
     cols = {scores.cell(2, c).value: c for c in range(2, scores.max_column + 1)}
     for r in range(3, 3 + len(PANEL)):
         for code, by_expert in EXPERT.items():
+            if code in leave:
+                continue
             scores.cell(r, cols[code]).value = by_expert[scores.cell(r, 1).value]
     survey = wb["问卷"]
     assert survey.cell(2, 2).value == "B21"
@@ -163,3 +166,20 @@ def test_libreoffice_computes_every_figure_the_portable_hub_stores(hubs, tmp_pat
 @pytest.mark.skipif(not engines.gnumeric_available(), reason="Gnumeric (ssconvert) is not installed")
 def test_gnumeric_computes_the_total_and_grade_of_the_portable_hub(hubs, tmp_path):
     _figures(read_values(engines.gnumeric_recalculate(hubs["xlsx"], tmp_path / "p.xlsx")), _core())
+
+
+@pytest.mark.libreoffice
+def test_indicators_still_without_a_value_or_score_are_named_in_a_note_every_engine_agrees_on(tmp_path):
+    path = tmp_path / "pending.xlsx"
+    service.new_workbook(path, example=False, portable=True, template="project")
+    _fill(path, leave=("P12", "B11", "D31"))
+    service.rebuild_file(path, backup=False)
+    ev = service.evaluate_file(path).evaluation
+    assert ev.pending == ("D31", "P12", "B11") and ev.total is None
+    note = "待补齐：3 个数据、专家评分或直接评分指标尚无得分依据"
+
+    def notes(values):
+        return [v for row in values["评价"] for v in row if isinstance(v, str) and v.startswith("待补齐")]
+
+    assert [n[:len(note)] for n in notes(read_values(path))] == [note]
+    assert notes(read_values(engines.recalculate_all([path], tmp_path / "lo")[0])) == notes(read_values(path))

@@ -512,6 +512,9 @@ def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str
     pending = pending_note(ctx, local(i0, 9, i1, 9))
     if pending is not None:
         E.add(r + len(tot), 3, [[pending[0]]], "pending", cached=[[pending[1]]])
+    waiting = inputs_pending_note(ctx, score_ref or {})
+    if waiting is not None:
+        E.add(r + len(tot) + 1, 3, [[waiting[0]]], "pending", cached=[[waiting[1]]])
     E.freeze = (2, 0)
     return E, EvaluationLayout(i0, ref(ctx.name("evaluation"), i0, 9, i1, 9))
 
@@ -530,6 +533,21 @@ def pending_note(ctx: LayoutContext, answers: str) -> tuple[Formula, str] | None
     head, tail = ctx.t("pending_note"), ctx.t("pending_tail")
     formula = F(f'=IF(COUNTIF({answers},0)=0,"",{quote_text(head)}&COUNTIF({answers},0)&{quote_text(tail)})')
     return formula, f"{head}{n}{tail}"
+
+
+def inputs_pending_note(ctx: LayoutContext, score_ref: Mapping[str, str]) -> tuple[Formula, str] | None:
+    """The visible note of a hub where an indicator of another type than survey has nothing to
+    score yet: a formula counting the score cells showing #N/A (each tested on its own, so every
+    engine agrees) that is empty once each has its score, and its value now. None when the
+    system has no such indicator or nothing is evaluated yet."""
+    refs = [score_ref[c] for c in ctx.codes if ctx.system.indicator(c).kind != "survey" and c in score_ref]
+    if not refs or ctx.evaluation is None:
+        return None
+    n = sum(1 for c in ctx.evaluation.pending if ctx.system.indicator(c).kind != "survey")
+    head, tail = ctx.t("inputs_pending_note"), ctx.t("inputs_pending_tail")
+    count = "(" + "+".join(f"ISNA({r})" for r in refs) + ")"
+    formula = F(f'=IF({count}=0,"",{quote_text(head)}&{count}&{quote_text(tail)})')
+    return formula, (f"{head}{n}{tail}" if n else "")
 
 
 # ---------------------------------------------------------------------------------------

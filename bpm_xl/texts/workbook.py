@@ -219,6 +219,12 @@ WORKBOOK: dict[str, tuple[str, str]] = {
     "pending_tail": (" 个指标尚无问卷答案，其得分、维度得分、总分和等级在问卷导入后计算（权重和一致性检验已计算）",
                      " indicator(s) have no survey answers yet; their scores, the dimension scores, the total "
                      "and the grade are computed once the survey is imported (weights and consistency are computed)"),
+    "inputs_pending_note": ("待补齐：", "Pending inputs: "),
+    "inputs_pending_tail": (" 个数据、专家评分或直接评分指标尚无得分依据（实际值、专家打分或评定分数待填写），"
+                            "总分和等级在补齐后计算",
+                            " indicator(s) scored from data, by the panel or by assessment have nothing to score yet "
+                            "(a measured value, the experts' scores or an assessed score to type); the total and "
+                            "the grade follow once they are in"),
     "screen": ("指标筛选（均值 ≥ 下限 且 CV ≤ 上限）", "Screening (mean ≥ minimum and CV ≤ maximum)"),
     # diagnosis
     "diagnosis_title": ("改进诊断（按加权差距排序，PDCA 循环）", "Where to improve (ranked by weighted gap, PDCA)"),
