@@ -275,6 +275,10 @@ def _cached_xml(v: Any) -> tuple[str, str] | None:
 def _restore_formula_values(xml: str, formulas: Iterable[Any], sheet: str, source: str, in_input_range: Any,
                             known: frozenset[str] = frozenset()) -> str:
     for uf in formulas:
+        if uf.cell in known:
+            # bpm-xl writes its own formula here (a score cell of an input sheet) with the value it
+            # computed: the old file's formula was bpm-xl's too, perhaps in an earlier wording
+            continue
         m = re.search(rf'<c r="{uf.cell}"(?P<attrs>(?:\s[^>]*?)?)(?:/>|>(?P<body>.*?)</c>)', xml, re.DOTALL)
         body = (m.group("body") or "") if m else ""
         fm = re.search(r"<f(?:\s[^>]*)?>(.*?)</f>", body, re.DOTALL)
@@ -286,8 +290,6 @@ def _restore_formula_values(xml: str, formulas: Iterable[Any], sheet: str, sourc
                 f"{source}: sheet {sheet}, cell {uf.cell}: the formula ={uf.formula} typed into an input cell would "
                 f"move or be dropped by the rebuild; replace it by its value (Paste Special > Values) or move it "
                 f"off the input range, then rebuild")
-        if uf.cell in known:
-            continue   # the plan computed this formula's value (one of bpm-xl's own): it is true now
         old = _cached_xml(uf.cached)
         vm = re.search(r"<v>(.*?)</v>", body, re.DOTALL)
         new_v = vm.group(1) if vm else None
