@@ -172,7 +172,7 @@ class SheetPlan:
     #: further buttons: (row, col, VBA macro name, caption)
     buttons: list[tuple[int, int, str, str]] = field(default_factory=list)
 
-    def add(self, row: int, col: int, cells: list[list[Any]], style: str = "output",
+    def add(self, row: int, col: int, cells: list[list[Any]] | np.ndarray, style: str = "output",
             cached: list[list[Any]] | None = None) -> Block:
         b = Block(row, col, cells, style, cached=cached)
         self.blocks.append(b)
