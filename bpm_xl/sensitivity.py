@@ -43,9 +43,9 @@ The module is pure numpy/pandas and never imports xlwings.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,11 @@ import pandas as pd
 from . import ahp, scoring
 from .errors import MatrixShapeError, MissingValueError, ScaleError, SettingsError
 from .model import GOAL
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from .evaluation import Evaluation, EvaluationInputs, Settings
 
 __all__ = [
     "Summary",
@@ -233,9 +238,9 @@ class SensitivityResult:
     base_score100: float
     base_grade: str
     grades: tuple[str, ...]
-    judgments_perturb: JudgmentSensitivity
-    judgments_bootstrap: JudgmentSensitivity
-    respondents: RespondentSensitivity
+    judgments_perturb: JudgmentSensitivity | None      # None: a part :func:`analyse` was not asked for
+    judgments_bootstrap: JudgmentSensitivity | None
+    respondents: RespondentSensitivity | None
     weights: tuple[DimensionSensitivity, ...]
 
     def weights_frame(self) -> pd.DataFrame:
@@ -254,9 +259,9 @@ class SensitivityResult:
             "seed": self.seed,
             "base": {"total": self.base_total, "score100": self.base_score100, "grade": self.base_grade},
             "grades": list(self.grades),
-            "judgments": {"perturb": self.judgments_perturb.to_dict(),
-                          "bootstrap": self.judgments_bootstrap.to_dict()},
-            "respondents": self.respondents.to_dict(),
+            "judgments": {"perturb": None if self.judgments_perturb is None else self.judgments_perturb.to_dict(),
+                          "bootstrap": None if self.judgments_bootstrap is None else self.judgments_bootstrap.to_dict()},
+            "respondents": None if self.respondents is None else self.respondents.to_dict(),
             "weights": [d.to_dict() for d in self.weights],
         }
 
@@ -269,8 +274,9 @@ def _f(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _records(labels, base, mean, sd, low, high, keys=("p2_5", "p97_5")) -> list[dict[str, Any]]:
-    out = []
+def _records(labels: Sequence[str], base: np.ndarray | None, mean: np.ndarray, sd: np.ndarray, low: np.ndarray,
+             high: np.ndarray, keys: tuple[str, str] = ("p2_5", "p97_5")) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
     for k, lab in enumerate(labels):
         rec: dict[str, Any] = {"code": lab}
         if base is not None:
@@ -295,7 +301,7 @@ def _columns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     return x.mean(axis=0), sd, lo, hi
 
 
-def grade_index(score100, bands: scoring.RatingBands) -> np.ndarray:
+def grade_index(score100: ArrayLike, bands: scoring.RatingBands) -> np.ndarray:
     """0-based index into ``bands.bands`` of each 100-point score (vectorised ``band_of``).
 
     Examples
@@ -311,7 +317,7 @@ def _shares(idx: np.ndarray, bands: scoring.RatingBands) -> dict[str, float]:
     return {b.grade: float(c) for b, c in zip(bands.bands, counts)}
 
 
-def _chunks(total: int, size: int = _CHUNK):
+def _chunks(total: int, size: int = _CHUNK) -> Iterator[tuple[int, int]]:
     start = 0
     while start < total:
         stop = min(total, start + size)
@@ -331,9 +337,18 @@ class _Node:
     panel_weights: np.ndarray  # K expert weights (not normalised over the node)
 
 
-def _base(evaluation) -> tuple[list[_Node], dict[str, Any]]:
+def _rated(evaluation: Evaluation) -> tuple[float, scoring.Rating]:
+    """The evaluation's total and rating, which every part varies: none while a score is pending."""
+    if evaluation.total is None or evaluation.rating is None:
+        raise MissingValueError("sensitivity: the evaluation has no total and rating while scores are pending "
+                                f"({', '.join(evaluation.pending) or 'a score'}); enter them first")
+    return float(evaluation.total), evaluation.rating
+
+
+def _base(evaluation: Evaluation) -> tuple[list[_Node], dict[str, Any]]:
     """The judged nodes (those weighed by points have fixed weights, kept in ``info["fixed"]``)
     and the evaluation's figures the draws start from."""
+    total, rating = _rated(evaluation)
     s = evaluation.settings
     system = evaluation.system
     panel = [e.code for e in evaluation.inputs.experts]
@@ -377,14 +392,14 @@ def _base(evaluation) -> tuple[list[_Node], dict[str, Any]]:
         "means": table["mean_score"].to_numpy(float),
         "survey": np.array([system.indicator(c).kind == "survey" for c in codes], dtype=bool),
         "cap": _cap_total(evaluation),
-        "total": float(evaluation.total),
-        "grade": evaluation.rating.grade,
+        "total": total,
+        "grade": rating.grade,
         "panel": len(panel),
     }
     return nodes, info
 
 
-def _within(evaluation, routes: list[tuple[tuple[str, int], ...]]) -> np.ndarray:
+def _within(evaluation: Evaluation, routes: list[tuple[tuple[str, int], ...]]) -> np.ndarray:
     """Each indicator's weight within its dimension: the product of the local weights below the
     dimension (exactly its local weight in a two-level system)."""
     out = np.ones(len(routes))
@@ -394,7 +409,7 @@ def _within(evaluation, routes: list[tuple[tuple[str, int], ...]]) -> np.ndarray
     return out
 
 
-def _cap_total(evaluation) -> float:
+def _cap_total(evaluation: Evaluation) -> float:
     """The highest total the score caps allow (on the evaluation's scale; inf without a cap).
 
     A cap is a condition on a measured value, which no draw moves, so the caps that apply to the
@@ -405,7 +420,7 @@ def _cap_total(evaluation) -> float:
     return min(allowed) / 100.0 * float(s.scale_max) if allowed else math.inf
 
 
-def _node_weights(node: _Node, logs: np.ndarray, wts: np.ndarray, s) -> np.ndarray:
+def _node_weights(node: _Node, logs: np.ndarray, wts: np.ndarray, s: Settings) -> np.ndarray:
     """Local weights of one node for a block of draws.
 
     logs: D x K x P log judgments, or K x P when every draw has the same (the bootstrap over
@@ -427,7 +442,8 @@ def _node_weights(node: _Node, logs: np.ndarray, wts: np.ndarray, s) -> np.ndarr
     w = ahp.ahp_batch(m, s.method, s.random_index).weights
     lw = np.log(w)
     g = np.exp(wn @ lw if logs.ndim == 2 else np.einsum("dk,dkn->dn", wn, lw.reshape(d, k, n)))
-    return g / g.sum(axis=1, keepdims=True)
+    out: np.ndarray = g / g.sum(axis=1, keepdims=True)
+    return out
 
 
 def _group_logs(node: _Node, wn: np.ndarray, logs: np.ndarray) -> np.ndarray:
@@ -435,7 +451,7 @@ def _group_logs(node: _Node, wn: np.ndarray, logs: np.ndarray) -> np.ndarray:
     experts who judged it; a pair no drawn expert judged takes the weighted mean of the
     experts' completed values instead."""
     same = logs.ndim == 2
-    g = wn @ logs if same else np.einsum("dk,dkp->dp", wn, logs)
+    g: np.ndarray = wn @ logs if same else np.einsum("dk,dkp->dp", wn, logs)
     if not node.given.all():
         den = wn @ node.given
         num = wn @ (node.given * logs) if same else np.einsum("dkp,dkp->dp", wn[:, :, None] * node.given[None], logs)
@@ -444,7 +460,7 @@ def _group_logs(node: _Node, wn: np.ndarray, logs: np.ndarray) -> np.ndarray:
     return g
 
 
-def _from_group_logs(node: _Node, g: np.ndarray, s) -> np.ndarray:
+def _from_group_logs(node: _Node, g: np.ndarray, s: Settings) -> np.ndarray:
     """Weights of the D group matrices whose upper-triangle logs are ``g`` (D x P)."""
     n = node.n
     iu, ju = np.triu_indices(n, 1)
@@ -454,7 +470,7 @@ def _from_group_logs(node: _Node, g: np.ndarray, s) -> np.ndarray:
     return ahp.ahp_batch(m, s.method, s.random_index).weights
 
 
-def _global(local: dict[str, np.ndarray], info, d: int) -> tuple[np.ndarray, np.ndarray]:
+def _global(local: dict[str, np.ndarray], info: dict[str, Any], d: int) -> tuple[np.ndarray, np.ndarray]:
     """Draws x dimensions and draws x indicators (system.codes order) global weights: the product
     of the local weights down each indicator's route (nodes weighed by points keep their weights)."""
     w = {**{k: np.broadcast_to(v, (d, v.size)) for k, v in info["fixed"].items()}, **local}
@@ -499,7 +515,7 @@ def _perturbed(node: _Node, d: int, probability: float, rng: np.random.Generator
     return logs
 
 
-def _perturbed_aij(node: _Node, d: int, probability: float, rng: np.random.Generator, s) -> np.ndarray:
+def _perturbed_aij(node: _Node, d: int, probability: float, rng: np.random.Generator, s: Settings) -> np.ndarray:
     """Local weights of ``d`` perturbed draws under AIJ, without the D x K x P logs: the group
     logs are linear in the experts' logs, so each draw's are the base ones plus the moved
     judgments' changes, weighted (and divided by the pair's judged weight where not every
@@ -520,7 +536,7 @@ def _perturbed_aij(node: _Node, d: int, probability: float, rng: np.random.Gener
     return _from_group_logs(node, g, s)
 
 
-def judgment_sensitivity(evaluation, draws: int = 10000, mode: str = "perturb", probability: float = 0.2,
+def judgment_sensitivity(evaluation: Evaluation, draws: int = 10000, mode: str = "perturb", probability: float = 0.2,
                          rng: np.random.Generator | int | None = None,
                          progress: Progress | None = None, done: int = 0, total: int | None = None
                          ) -> JudgmentSensitivity:
@@ -572,6 +588,7 @@ def judgment_sensitivity(evaluation, draws: int = 10000, mode: str = "perturb", 
                 wts = np.broadcast_to(node.panel_weights, (d, k))
             else:
                 logs = node.logs          # the same judgments in every draw; the panel is drawn
+                assert counts is not None  # drawn for every block in bootstrap mode
                 wts = counts[:, node.expert_idx] * node.panel_weights
                 empty = wts.sum(axis=1) <= 0   # none of this node's judges drawn: keep the base panel
                 if empty.any():
@@ -600,14 +617,14 @@ def judgment_sensitivity(evaluation, draws: int = 10000, mode: str = "perturb", 
         grade_shares=_shares(gi, bands), totals=totals)
 
 
-def _check_draws(draws) -> int:
+def _check_draws(draws: object) -> int:
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 2:
         raise SettingsError(f"draws: must be a whole number of at least 2 but is {draws!r}")
     return int(draws)
 
 
 # ----------------------------------------------------------------------------- respondents
-def respondent_sensitivity(evaluation, draws: int = 10000, level: float = 0.95,
+def respondent_sensitivity(evaluation: Evaluation, draws: int = 10000, level: float = 0.95,
                            rng: np.random.Generator | int | None = None,
                            progress: Progress | None = None, done: int = 0, total: int | None = None
                            ) -> RespondentSensitivity:
@@ -673,7 +690,7 @@ def _resampled_means(x: np.ndarray, draws: int, rng: np.random.Generator, progre
     # are whole numbers, so the products are exact): the same sums as float64, at half the cost
     exact32 = r * max(float(np.nanmax(np.abs(x), initial=0.0)), 1.0) < 2 ** 24 \
         and bool(np.all(np.isnan(x) | (x == np.round(x))))
-    dtype = np.float32 if exact32 else np.float64
+    dtype: type[np.floating[Any]] = np.float32 if exact32 else np.float64
     have = (~np.isnan(x)).astype(dtype)
     x0 = np.where(np.isnan(x), 0.0, x).astype(dtype)
     block = max(1, min(_CHUNK, _BOOT_CELLS // max(r, 1)))
@@ -688,7 +705,7 @@ def _resampled_means(x: np.ndarray, draws: int, rng: np.random.Generator, progre
 
 
 # ----------------------------------------------------------------------------- weights
-def weight_thresholds(dimension_weights, dimension_scores, scale_max: float = 5.0,
+def weight_thresholds(dimension_weights: ArrayLike, dimension_scores: ArrayLike, scale_max: float = 5.0,
                       bands: scoring.RatingBands = scoring.MOF_BANDS,
                       labels: Sequence[str] | None = None, cap: float = math.inf) -> tuple[DimensionSensitivity, ...]:
     """How far each dimension's weight must move for the rating to change.
@@ -779,8 +796,8 @@ def weight_thresholds(dimension_weights, dimension_scores, scale_max: float = 5.
 
 
 # ----------------------------------------------------------------------------- all
-def analyse(inputs, draws: int = 10000, seed: int = 20261126, progress: Progress | None = None, *,
-            probability: float = 0.2, level: float = 0.95, evaluation=None,
+def analyse(inputs: EvaluationInputs, draws: int = 10000, seed: int = 20261126, progress: Progress | None = None, *,
+            probability: float = 0.2, level: float = 0.95, evaluation: Evaluation | None = None,
             respondent_draws: int | None = None,
             parts: tuple[str, ...] = ("perturb", "bootstrap", "respondents")) -> SensitivityResult:
     """Judgment, respondent and weight sensitivity of one evaluation.
@@ -827,6 +844,7 @@ def analyse(inputs, draws: int = 10000, seed: int = 20261126, progress: Progress
 
     draws = _check_draws(draws)
     ev = evaluate(inputs) if evaluation is None else evaluation
+    base_total, rating = _rated(ev)
     ss = np.random.SeedSequence(int(seed)).spawn(3)
     total = 3 * draws
     unknown = set(parts) - {"perturb", "bootstrap", "respondents"}
@@ -843,8 +861,8 @@ def analyse(inputs, draws: int = 10000, seed: int = 20261126, progress: Progress
     dt = ev.dimension_table
     wt = weight_thresholds(dt["weight"].to_numpy(float), dt["score"].to_numpy(float), s.scale_max, s.bands,
                            labels=list(dt["dimension"]), cap=_cap_total(ev))
-    return SensitivityResult(draws=draws, seed=int(seed), base_total=float(ev.total),
-                             base_score100=float(ev.rating.score100), base_grade=ev.rating.grade,
+    return SensitivityResult(draws=draws, seed=int(seed), base_total=base_total,
+                             base_score100=float(rating.score100), base_grade=rating.grade,
                              grades=tuple(b.grade for b in s.bands.bands), judgments_perturb=pert,
                              judgments_bootstrap=boot, respondents=resp, weights=wt)
 
@@ -874,7 +892,7 @@ class UnitScores:
     bands: scoring.RatingBands
 
 
-def score_units(weights, surveys, scale_max: float = 5.0, bands: scoring.RatingBands = scoring.MOF_BANDS,
+def score_units(weights: ArrayLike, surveys: ArrayLike, scale_max: float = 5.0, bands: scoring.RatingBands = scoring.MOF_BANDS,
                 scale_min: float = 1.0) -> UnitScores:
     """Indicator means, weighted totals and ratings of many units in one vectorised call.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -335,3 +336,21 @@ def test_the_expert_bootstrap_weighs_the_judgments_as_every_draw_would():
             each = se._node_weights(node, np.ascontiguousarray(np.broadcast_to(node.logs, (50, k, p))), wts,
                                     info["settings"])
             np.testing.assert_allclose(once, each, rtol=1e-12, atol=1e-15)
+
+
+def test_a_pending_evaluation_is_refused_by_name(example):
+    """Every part varies the total and the grade: while a score is pending there are none."""
+    inputs, _ = example
+    pending = replace(inputs, survey=inputs.survey.iloc[:0])
+    ev = evaluate(pending)
+    with pytest.raises(MissingValueError, match="sensitivity: .*pending"):
+        analyse(pending, draws=20, evaluation=ev)
+    with pytest.raises(MissingValueError, match="sensitivity: .*pending"):
+        judgment_sensitivity(ev, draws=20, rng=1)
+
+
+def test_a_result_without_the_monte_carlo_parts_is_json_safe(example):
+    inputs, ev = example
+    d = analyse(inputs, draws=20, evaluation=ev, parts=()).to_dict()
+    assert (d["judgments"], d["respondents"]) == ({"perturb": None, "bootstrap": None}, None)
+    json.dumps(d, allow_nan=False)

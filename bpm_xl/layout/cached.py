@@ -142,16 +142,18 @@ class CachedValues:
 
     def _global(self, codes: Any) -> float:
         """The product of the local weights of ``codes``, left to right, as the sheet multiplies them."""
-        out = None
+        out: float | None = None
         for c in codes:
             out = self._local(c) if out is None else out * self._local(c)
+        if out is None:
+            raise ValueError("a global weight needs the path of at least one node")
         return float(out)
 
     @cached_property
     def indicator_rows(self) -> list[list[Any]]:
         tb = self.ev.indicator_table.set_index("code")
         linked = self.linked
-        out = []
+        out: list[list[Any]] = []
         for code in self.codes:
             r = tb.loc[code]
             kind = self.system.indicator(code).kind
@@ -226,7 +228,7 @@ class CachedValues:
         if getattr(self, "cap_count", 0):
             u100 = total / smax * 100
             limits = [r[4] for r in self.cap_rows() if r[3]]
-            cap = min(limits) if limits else ""
+            cap: Any = min(limits) if limits else ""   # a cell: the lowest cap, or blank
             tail = [[total], [u100], [cap]]
             if limits and cap < u100:
                 total = cap / 100 * smax

@@ -12,7 +12,7 @@ from .types import WorkbookData, ref
 __all__ = ["LayoutContext", "Names", "make_context"]
 
 
-class Names(dict):
+class Names(dict[str, str]):
     """Defined name -> reference (with '='); the one mutable part of a layout run."""
 
     def put(self, name: str, sheet: str, r0: int, c0: int, r1: int | None = None, c1: int | None = None) -> str:

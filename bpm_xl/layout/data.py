@@ -5,16 +5,19 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .types import STEP_COLUMNS, SurveyTable, WorkbookData
 
+if TYPE_CHECKING:
+    from ..evaluation import EvaluationInputs
+
 __all__ = ["data_from_inputs", "data_kind", "has_answers", "matches_example", "unanswered"]
 
 
-def data_from_inputs(inputs, bands_name: str | None = None) -> WorkbookData:
+def data_from_inputs(inputs: EvaluationInputs, bands_name: str | None = None) -> WorkbookData:
     """WorkbookData from core EvaluationInputs (the example, or a parsed workbook)."""
     s = inputs.settings
     system = inputs.system
@@ -32,13 +35,14 @@ def data_from_inputs(inputs, bands_name: str | None = None) -> WorkbookData:
                             v = _number_or_text(v)
                         cells[(children[i], children[j])] = v
             judg[node][ecode] = cells
-    delphi = []
+    # the frames' columns are indicator codes (text); str() only states that for the type checker
+    delphi: list[dict[str, dict[str, Any]]] = []
     for frame in inputs.delphi_rounds:
-        rd = {}
-        for ecode, row in frame.iterrows():
-            rd[str(ecode)] = {c: _clean(v) for c, v in row.items()}
+        rd: dict[str, dict[str, Any]] = {}
+        for expert, row in frame.iterrows():
+            rd[str(expert)] = {str(c): _clean(v) for c, v in row.items()}
         delphi.append(rd)
-    survey = [{c: _clean(v) for c, v in row.items()} for _, row in inputs.survey.iterrows()]
+    survey = [{str(c): _clean(v) for c, v in row.items()} for _, row in inputs.survey.iterrows()]
     ids = [i + 1 for i in range(len(survey))]
     sent = list(getattr(inputs, "delphi_sent", ()) or [])
     ret = list(getattr(inputs, "delphi_returned", ()) or [])
@@ -50,7 +54,7 @@ def data_from_inputs(inputs, bands_name: str | None = None) -> WorkbookData:
         },
         bands=[(b.grade, b.lower, b.label_zh, b.label_en) for b in s.bands.bands],
         bands_name=bands_name or s.bands.name,
-        system_rows=[{k: _clean(v) for k, v in row.items()} for row in system.to_frame().to_dict("records")],
+        system_rows=[{str(k): _clean(v) for k, v in row.items()} for row in system.to_frame().to_dict("records")],
         experts=[{"code": e.code, "name": e.name, "ca": e.ca, "cs": e.cs} for e in inputs.experts],
         judgments=judg,
         delphi=delphi,
@@ -68,7 +72,7 @@ def data_from_inputs(inputs, bands_name: str | None = None) -> WorkbookData:
     )
 
 
-def _data_rows(inputs) -> dict[str, dict[str, Any]]:
+def _data_rows(inputs: EvaluationInputs) -> dict[str, dict[str, Any]]:
     """The 指标数据 rows of core inputs: each data indicator's value and scoring standard (method and
     direction as their codes, the steps table as lists), each direct indicator's score."""
     out: dict[str, dict[str, Any]] = {}

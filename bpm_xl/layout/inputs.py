@@ -7,6 +7,7 @@ its :class:`SheetPlan` and, where later sheets refer to it, the positions they n
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import math
@@ -258,7 +259,7 @@ def experts_sheet(ctx: LayoutContext) -> SheetPlan:
     return ex
 
 
-def _judgment_grid(vals: dict, children: list[str]) -> list[list[Any]]:
+def _judgment_grid(vals: Mapping[tuple[str, str], Any], children: list[str]) -> list[list[Any]]:
     cells = []
     for i, ri in enumerate(children):
         row = []
@@ -379,7 +380,7 @@ def survey_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
     return sv, {c: ref(name, 2, 1 + j, s_last, 1 + j) for j, c in enumerate(codes)}
 
 
-def judgment_value(vals: dict, ri: str, cj: str, upper: bool = True) -> Any:
+def judgment_value(vals: Mapping[tuple[str, str], Any], ri: str, cj: str, upper: bool = True) -> Any:
     """The value typed for (ri, cj); in the upper triangle fall back to 1/(cj, ri) when only
     the mirror was typed, so a judgment is never lost when the order of indicators changes."""
     v = vals.get((ri, cj))
@@ -623,8 +624,8 @@ def data_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
         # code and name are bpm-xl's (they decide whether the in-Excel rebuild reshapes the sheet)
         sp.add(2, 0, [r[:2] for r in rows], "rowhead")
         sp.add(2, 2, [r[2:] for r in rows], "input")
-        b = sp.add(2, c_score, macro, "formula", cached=macro_cached)
-        b.portable = (native, native_cached)
+        blk = sp.add(2, c_score, macro, "formula", cached=macro_cached)
+        blk.portable = (native, native_cached)
     last = 2 + max(len(rows), 1) - 1
     ctx.put("BPM_IND_DATA", "data", 2, 0, last, c_score - 1)
     ctx.put("BPM_IND_DATA_SCORES", "data", 2, c_score, last, c_score)

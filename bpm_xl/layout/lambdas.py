@@ -38,6 +38,7 @@ from __future__ import annotations
 import inspect
 import re
 from dataclasses import dataclass
+from collections.abc import Iterable
 
 from .. import ahp, dataformula, datascore, scoring
 from ..texts import pick
@@ -93,7 +94,9 @@ def _tokens(text: str) -> list[str]:
 
 def _args(tokens: list[str], open_at: int) -> tuple[list[list[str]], int]:
     """The top-level arguments of the call whose "(" is at ``open_at``, and the index of its ")"."""
-    depth, args, cur = 0, [], []
+    depth = 0
+    args: list[list[str]] = []
+    cur: list[str] = []
     for k in range(open_at, len(tokens)):
         t = tokens[k]
         if t in "({":
@@ -168,7 +171,7 @@ def stored(text: str) -> str:
 _num = steps.num
 
 
-def _row(values) -> str:
+def _row(values: Iterable[float]) -> str:
     return ",".join(_num(v) for v in values)
 
 

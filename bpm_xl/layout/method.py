@@ -211,7 +211,8 @@ class Eigen:
 
 def _share(x: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
-        return x / x.sum()
+        out: np.ndarray = x / x.sum()
+    return out
 
 
 def eigen(a: np.ndarray, squarings: int = SQUARINGS, steps: int = POWER_STEPS) -> Eigen:
@@ -235,14 +236,16 @@ def geomean(a: np.ndarray) -> np.ndarray:
     """Raw geometric-mean weights (NaN for a row with a non-positive entry, as GEOMEAN's error)."""
     a = np.asarray(a, dtype=float)
     with np.errstate(all="ignore"):
-        return np.exp(np.log(np.where(a > 0, a, np.nan)).mean(axis=1))
+        out: np.ndarray = np.exp(np.log(np.where(a > 0, a, np.nan)).mean(axis=1))
+    return out
 
 
 def arith(a: np.ndarray) -> np.ndarray:
     """Raw arithmetic-mean weights: the mean of each row of A divided by its column sums."""
     a = np.asarray(a, dtype=float)
     with np.errstate(all="ignore"):
-        return (a / a.sum(axis=0)).sum(axis=1) / a.shape[0]
+        out: np.ndarray = (a / a.sum(axis=0)).sum(axis=1) / a.shape[0]
+    return out
 
 
 def weights(a: np.ndarray, method: str = "eigen") -> np.ndarray:
@@ -304,7 +307,8 @@ def aip_value(ew: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """:func:`aip` of each column of ``weights`` (k experts x n items)."""
     ew = np.asarray(ew, dtype=float)
     with np.errstate(all="ignore"):
-        return np.exp((ew[:, None] * np.log(np.asarray(weights, dtype=float))).sum(axis=0) / ew.sum())
+        out: np.ndarray = np.exp((ew[:, None] * np.log(np.asarray(weights, dtype=float))).sum(axis=0) / ew.sum())
+    return out
 
 
 def authority_value(ca: float, cs: float) -> float:

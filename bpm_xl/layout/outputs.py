@@ -8,7 +8,7 @@ recalculation (Protected View, WPS, LibreOffice with default settings).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,7 +63,7 @@ class EvaluationLayout:
     answers: str = ""                        # the column of answer counts, as a reference from another sheet
 
 
-def _cv(ctx: LayoutContext, fn, *args) -> Any:
+def _cv(ctx: LayoutContext, fn: Callable[..., Any], *args: Any) -> Any:
     """Cached values from the evaluation, or None without one (a blank workbook)."""
     return fn(*args) if ctx.cache is not None else None
 
@@ -104,7 +104,8 @@ def _expert_cr_table(ctx: LayoutContext, W: SheetPlan, jblocks: dict[str, tuple[
     ju = ctx.name("judgments")
     W.add(3, xc, [[ctx.t("expert_cr_title")]], "subtitle")
     W.add(4, xc, [[ctx.t("expert"), *ctx.nodes]], "header")
-    blk = Block(e0, xc + 1, [], "cr")
+    cells: list[list[Any]] = []
+    blk = Block(e0, xc + 1, cells, "cr")
     for i in range(len(ctx.ecodes)):
         row = []
         for ti, node in enumerate(ctx.nodes):
@@ -112,7 +113,7 @@ def _expert_cr_table(ctx: LayoutContext, W: SheetPlan, jblocks: dict[str, tuple[
             u = Udf("AHP_CR", (ref(ju, d0 + i * n, c0, d0 + i * n + n - 1, c0 + n - 1), "BPM_RI", "BPM_METHOD"))
             row.append(u.formula)
             blk.udfs[(i, ti)] = u
-        blk.cells.append(row)
+        cells.append(row)
     blk.cached = _cv(ctx, lambda: ctx.cache.expert_cr(ctx.ecodes, ctx.nodes))
     W.add(e0, xc, [[e] for e in ctx.ecodes], "rowhead")
     W.blocks.append(blk)
@@ -219,6 +220,7 @@ def weights_sheet(ctx: LayoutContext, jblocks: dict[str, tuple[int, int, int]],
                   F("=BPM_AGGREGATION")]], "meta", cached=_cv(ctx, lambda: ctx.cache.meta()))
     e1 = _expert_table(ctx, W)
     r = max(e1 + 3, 5 + len(ctx.experts) + 3)
+    node_out: dict[str, dict[str, Any]]
     if ctx.system.weighting == "points":
         node_out = _points_blocks(ctx, W, r, points_ref or {})
         for c in range(1, 20):
@@ -226,7 +228,7 @@ def weights_sheet(ctx: LayoutContext, jblocks: dict[str, tuple[int, int, int]],
         W.widths[1] = 24
         return W, WeightsLayout(e1, node_out)
     _expert_cr_table(ctx, W, jblocks)
-    node_out: dict[str, dict[str, Any]] = {}
+    node_out = {}
     for ti, node in enumerate(ctx.nodes):
         r, node_out[node] = _node_block(ctx, W, ti, node, r)
     for c in range(1, 20):
@@ -411,13 +413,21 @@ def _totals(ctx: LayoutContext, wl: WeightsLayout, i0: int, i1: int, r: int, g0:
     ]
 
 
+def _name_range(ctx: LayoutContext, name: str) -> tuple[str, int, int, int, int]:
+    """The range a defined name of this layout refers to (every one is put as a range)."""
+    p = parse_ref(ctx.names[name])
+    if p is None:
+        raise ValueError(f"the defined name {name} is not a range: {ctx.names[name]}")
+    return p
+
+
 def _cap_rows(ctx: LayoutContext, c0: int, at: int) -> tuple[list[list[Any]], str, str]:
     """One row per row of the caps table on Settings: the indicator, its measured value on the
     指标数据 sheet (#N/A while it has none; blank for a blank row), whether the cap applies (1:
     low <= value < high, a blank bound open; else 0) and its limit (blank when it does not apply). Returns the rows and the
     columns of whether it applies and of the limits (``c0``: first column, ``at``: first row)."""
-    _, r0, k0, r1, _ = parse_ref(ctx.names["BPM_CAPS"])
-    dsheet, d0, e0, d1, _ = parse_ref(ctx.names["BPM_IND_DATA"])
+    _, r0, k0, r1, _ = _name_range(ctx, "BPM_CAPS")
+    dsheet, d0, e0, d1, _ = _name_range(ctx, "BPM_IND_DATA")
     settings = ctx.name("settings")
     codes, values = ref(dsheet, d0, e0, d1, e0), ref(dsheet, d0, e0 + 2, d1, e0 + 2)
     rows = []

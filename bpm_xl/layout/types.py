@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Self
+from typing import Any, Self, overload
 
 import numpy as np
 
@@ -66,7 +66,7 @@ class Formula(str):
             text = "=" + text
         return super().__new__(cls, text)
 
-    def __reduce__(self):  # keeps the type through copy.deepcopy and pickle
+    def __reduce__(self) -> tuple[type[Formula], tuple[str]]:  # keeps the type through copy.deepcopy and pickle
         return (Formula, (str(self),))
 
 
@@ -172,7 +172,7 @@ class SheetPlan:
     #: further buttons: (row, col, VBA macro name, caption)
     buttons: list[tuple[int, int, str, str]] = field(default_factory=list)
 
-    def add(self, row: int, col: int, cells: list[list[Any]], style: str = "output",
+    def add(self, row: int, col: int, cells: list[list[Any]] | np.ndarray, style: str = "output",
             cached: list[list[Any]] | None = None) -> Block:
         b = Block(row, col, cells, style, cached=cached)
         self.blocks.append(b)
@@ -193,7 +193,7 @@ class WorkbookPlan:
         raise KeyError(role)
 
 
-class SurveyTable(Sequence):
+class SurveyTable(Sequence[Mapping[str, Any]]):
     """Survey answers held as numbers: one row per respondent, one column per code (NaN = blank).
 
     What the file reader returns for a survey whose answer cells are all numbers or blanks (a
@@ -224,12 +224,17 @@ class SurveyTable(Sequence):
         # into a row that is built afresh on every access and would silently drop it
         return MappingProxyType({c: (None if v != v else v) for c, v in zip(self.codes, self.values[i].tolist())})
 
-    def __getitem__(self, i):  # type: ignore[override]
+    @overload
+    def __getitem__(self, i: int) -> Mapping[str, Any]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Mapping[str, Any]]: ...
+
+    def __getitem__(self, i: int | slice) -> Mapping[str, Any] | list[Mapping[str, Any]]:
         if isinstance(i, slice):
             return [self._row(k) for k in range(*i.indices(len(self)))]
         return self._row(range(len(self))[i])
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Mapping[str, Any]]:
         for k in range(len(self)):
             yield self._row(k)
 
@@ -249,7 +254,7 @@ class SurveyTable(Sequence):
 
     def answered_codes(self) -> set[str]:
         """The codes with at least one answer."""
-        return {c for c, any_ in zip(self.codes, (~np.isnan(self.values)).any(axis=0).tolist()) if any_}
+        return {self.codes[j] for j in np.flatnonzero((~np.isnan(self.values)).any(axis=0)).tolist()}
 
     def matrix(self, codes: Sequence[str]) -> np.ndarray:
         """The answers of ``codes`` in that order (NaN for a code the table does not have);
@@ -369,12 +374,16 @@ def ref(sheet: str, r0: int, c0: int, r1: int | None = None, c1: int | None = No
     """
     if r1 is None or (r1 == r0 and c1 == c0):
         return f"{_q(sheet)}!{a1(r0, c0)}"
+    if c1 is None:
+        raise TypeError("ref: a range needs both r1 and c1")
     return f"{_q(sheet)}!{a1(r0, c0)}:{a1(r1, c1)}"
 
 
 def local(r0: int, c0: int, r1: int | None = None, c1: int | None = None) -> str:
     if r1 is None:
         return a1(r0, c0)
+    if c1 is None:
+        raise TypeError("local: a range needs both r1 and c1")
     return f"{a1(r0, c0)}:{a1(r1, c1)}"
 
 
