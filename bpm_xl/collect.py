@@ -954,6 +954,11 @@ def _mapping(table: Any, given: Any, saved: Any, system: Any, first: str | None 
         if entry.code not in codes:
             raise SurveyError(f"column {col} '{title}': the map names the indicator {entry.code}, which is not on the "
                               "indicator sheet", file=table.file)
+        kind = system.indicator(entry.code).kind
+        if kind != "survey":
+            raise SurveyError(f"column {col} '{title}': indicator {entry.code} is scored by type {kind}, not by the "
+                              "survey; give a map (--map) that leaves this question out, or set the indicator's type "
+                              "to 问卷 on the indicator sheet", file=table.file)
         if entry.code in used:
             raise SurveyError(f"column {col} '{title}': indicator {entry.code} is already mapped from "
                               f"'{used[entry.code]}'; map each indicator from one question (give --map)", file=table.file)

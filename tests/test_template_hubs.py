@@ -183,3 +183,19 @@ def test_indicators_still_without_a_value_or_score_are_named_in_a_note_every_eng
 
     assert [n[:len(note)] for n in notes(read_values(path))] == [note]
     assert notes(read_values(engines.recalculate_all([path], tmp_path / "lo")[0])) == notes(read_values(path))
+
+
+def test_a_survey_question_naming_an_indicator_scored_from_data_is_refused_until_a_map_leaves_it_out(tmp_path):
+    hub = service.new_workbook(tmp_path / "s.xlsx", example=False, portable=True, template="project")
+    export = tmp_path / "wjx.csv"
+    export.write_text("序号,提交答卷时间,所用时间,1、服务满意度(服务对象满意度),2、您如何看待(资金使用合规性)\n"
+                      "1,2026/11/1 10:00,120秒,非常满意,满意\n2,2026/11/1 10:05,95秒,满意,一般\n", encoding="utf-8")
+    before = hub.read_bytes()
+    res = CliRunner().invoke(app, ["import-survey", str(hub), str(export)])
+    assert res.exit_code == 2 and "indicator P13 is scored by type data, not by the survey" in res.output
+    assert hub.read_bytes() == before
+    (tmp_path / "map.csv").write_text("question,indicator,reverse,first option\n1,B21,,\n", encoding="utf-8")
+    res = CliRunner().invoke(app, ["import-survey", str(hub), str(export), "--map", str(tmp_path / "map.csv")])
+    assert res.exit_code == 0, res.output
+    data, _ = service._read(hub)
+    assert [row.get("B21") for row in data.survey] == [5, 4]
