@@ -292,3 +292,16 @@ def test_pdf_without_libreoffice_writes_nothing(tmp_path, monkeypatch, fmt):
     with pytest.raises(WorkbookError, match="LibreOffice"):
         write_report(inputs, ev, None, tmp_path / f"r.{fmt}", fmt=fmt, pdf=True)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_tables_header_repeats_on_each_page_and_no_row_splits(tmp_path):
+    import re
+
+    _, path, doc = _build(tmp_path, "zh")
+    xml = zipfile.ZipFile(path).read("word/document.xml").decode("utf-8")
+    tables = re.findall(r"<w:tbl>.*?</w:tbl>", xml, re.S)
+    assert len(tables) == len(doc.tables) > 3
+    for tbl in tables:
+        rows = re.findall(r"<w:tr\b.*?</w:tr>", tbl, re.S)
+        assert '<w:tblHeader w:val="true"/>' in rows[0] and 'w:fill="DDEBF7"' in rows[0]
+        assert all("<w:cantSplit/>" in r for r in rows[1:])

@@ -91,12 +91,12 @@ def _page_numbers(doc: Any, lang: str) -> None:
         if kind is not None:
             el = OxmlElement("w:fldChar")
             el.set(qn("w:fldCharType"), kind)
-            run._r.append(el)
+            run.element.append(el)
         elif instr is not None:
             el = OxmlElement("w:instrText")
             el.set(qn("xml:space"), "preserve")
             el.text = instr
-            run._r.append(el)
+            run.element.append(el)
         else:
             run.text = "1"
     if text("page_after", lang):
@@ -130,25 +130,13 @@ def _table(doc: Any, head: Sequence[str], rows: Sequence[Sequence[Any]], *, widt
 
     t = doc.add_table(rows=1, cols=len(head))
     t.style = doc.styles["Table Grid"]
-    hdr = t.rows[0]
-    tr_pr = hdr._tr.get_or_add_trPr()
-    rep = OxmlElement("w:tblHeader")
-    rep.set(qn("w:val"), "true")
-    tr_pr.append(rep)
-    for cell, h in zip(hdr.cells, head):
+    for cell, h in zip(t.rows[0].cells, head):
         cell.text = ""
         run = cell.paragraphs[0].add_run(_text(h))
         run.bold = True
         run.font.size = Pt(9)
-        shd = OxmlElement("w:shd")
-        shd.set(qn("w:val"), "clear")
-        shd.set(qn("w:color"), "auto")
-        shd.set(qn("w:fill"), "DDEBF7")
-        cell._tc.get_or_add_tcPr().append(shd)
     for k, row in enumerate(rows):
-        added = t.add_row()
-        added._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row stays on one page
-        cells = added.cells
+        cells = t.add_row().cells
         for j, (cell, v) in enumerate(zip(cells, row)):
             par = cell.paragraphs[0]
             run = par.add_run(_text(v))
@@ -163,8 +151,36 @@ def _table(doc: Any, head: Sequence[str], rows: Sequence[Sequence[Any]], *, widt
         for row in t.rows:
             for cell, w in zip(row.cells, widths):
                 cell.width = Cm(w)
+    # What python-docx has no property for, through the document's public XML element: the header
+    # row repeats on every page and is shaded; no other row splits across a page.
+    tbl = doc.element.body.findall(qn("w:tbl"))[-1]   # the table just added (the body's last)
+    trs = tbl.findall(qn("w:tr"))
+    rep = OxmlElement("w:tblHeader")
+    rep.set(qn("w:val"), "true")
+    _properties(trs[0], "w:trPr").append(rep)
+    for tc in trs[0].findall(qn("w:tc")):
+        shd = OxmlElement("w:shd")
+        shd.set(qn("w:val"), "clear")
+        shd.set(qn("w:color"), "auto")
+        shd.set(qn("w:fill"), "DDEBF7")
+        _properties(tc, "w:tcPr").append(shd)
+    for tr in trs[1:]:
+        _properties(tr, "w:trPr").append(OxmlElement("w:cantSplit"))
     doc.add_paragraph()
     return t
+
+
+def _properties(el: Any, tag: str) -> Any:
+    """The properties child (``w:trPr`` of a row, ``w:tcPr`` of a cell), added as the first child
+    when missing, as the schema orders them."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    found = el.find(qn(tag))
+    if found is None:
+        found = OxmlElement(tag)
+        el.insert(0, found)
+    return found
 
 
 def _figure(doc: Any, png: bytes, caption: str, width_cm: float = 15.0) -> None:
