@@ -22,6 +22,7 @@ from ..texts import pick, text, variant
 
 __all__ = [
     "OUTLINE",
+    "nth",
     "YearComparison",
     "YearRow",
     "analysis",
@@ -300,8 +301,8 @@ def round_sentence(ev: Any, rd: Any, k: int, lang: str) -> str:
     s = ev.settings
     scr = rd.screen.to_frame()
     kept, total = int(scr["keep"].sum()), len(scr)
-    sent = _nth(ev.inputs.delphi_sent, rd.number - 1)
-    back = _nth(ev.inputs.delphi_returned, rd.number - 1)
+    sent = nth(ev.inputs.delphi_sent, rd.number - 1)
+    back = nth(ev.inputs.delphi_returned, rd.number - 1)
     forms = (text("forms", lang, sent=f"{sent:g}", back=f"{back:g}", rate=pct(back / sent)) if sent and back
              else text("forms_todo", lang))
     if lang == "zh" and sent and back:
@@ -365,7 +366,7 @@ def survey_paragraph(ev: Any, meta: Mapping[str, str], lang: str) -> str:
              lo=int(answers.min()), hi=int(answers.max()), smin=s.scale_min, smax=s.scale_max)
 
 
-def _nth(seq: Sequence[Any], k: int) -> float | None:
+def nth(seq: Sequence[Any], k: int) -> float | None:
     try:
         v = float(seq[k])
     except (IndexError, TypeError, ValueError):

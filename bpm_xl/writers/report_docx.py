@@ -373,8 +373,8 @@ def _work(doc: Any, ctx: ReportContext) -> None:
             scr = rd.screen.to_frame()
             kept = int(scr["keep"].sum())
             k = rd.kendall
-            sent = nv._nth(ev.inputs.delphi_sent, rd.number - 1)
-            back = nv._nth(ev.inputs.delphi_returned, rd.number - 1)
+            sent = nv.nth(ev.inputs.delphi_sent, rd.number - 1)
+            back = nv.nth(ev.inputs.delphi_returned, rd.number - 1)
             sig = nv.significant(k)
             rows.append([str(rd.number), "—" if sent is None else f"{sent:g}", "—" if back is None else f"{back:g}",
                          str(rd.n_experts), "—" if k is None else fix(k.w, 4), "—" if k is None else fix(k.chi2, 2),
