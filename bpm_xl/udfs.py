@@ -46,6 +46,7 @@ import xlwings as xw
 
 from . import ahp, conversion, datascore, delphi, scoring
 from .errors import BpmError, MatrixShapeError, SettingsError
+from .udfspec import arg, excel_function
 
 __all__ = [
     "AHP_WEIGHTS",
@@ -113,6 +114,11 @@ def _excel_errors(f: _F) -> _F:
             raise err from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _udf(**args: Any) -> Callable[[_F], _F]:
+    """An Excel function of this module: xlwings' decorators and the VBA wrapper from one declaration."""
+    return excel_function(xw, wrap=_excel_errors, **args)
 
 
 # --------------------------------------------------------------------------------------
@@ -226,46 +232,46 @@ def _ahp(matrix: Any, method: Any = None, random_index: Any = None, *, ri: bool 
 # --------------------------------------------------------------------------------------
 # AHP
 # --------------------------------------------------------------------------------------
-@xw.func
-@xw.arg("matrix", ndim=2, doc=_DOC_MATRIX)
-@xw.arg("method", doc="Weighting method: eigen (default, principal eigenvector), geomean, arith")
-@_excel_errors
+@_udf(
+    matrix=arg(_DOC_MATRIX, ndim=2),
+    method=arg("Weighting method: eigen (default, principal eigenvector), geomean, arith"),
+)
 def AHP_WEIGHTS(matrix, method="eigen"):
     """AHP权重. Priority weights of a pairwise comparison matrix: a column, one weight per matrix row, summing to 1."""
     return _column(_ahp(matrix, method, ri=False).weights)
 
 
-@xw.func
-@xw.arg("matrix", ndim=2, doc=_DOC_MATRIX)
-@_excel_errors
+@_udf(
+    matrix=arg(_DOC_MATRIX, ndim=2),
+)
 def AHP_LAMBDA_MAX(matrix):
     """最大特征根. Largest eigenvalue (lambda max) of a pairwise comparison matrix."""
     return _cell(_ahp(matrix, ri=False).lambda_max)
 
 
-@xw.func
-@xw.arg("matrix", ndim=2, doc=_DOC_MATRIX)
-@_excel_errors
+@_udf(
+    matrix=arg(_DOC_MATRIX, ndim=2),
+)
 def AHP_CI(matrix):
     """一致性指标CI. Consistency index (lambda max - n) / (n - 1) of a pairwise comparison matrix."""
     return _cell(_ahp(matrix, ri=False).consistency_index)
 
 
-@xw.func
-@xw.arg("matrix", ndim=2, doc=_DOC_MATRIX)
-@xw.arg("random_index", doc=_DOC_RI)
-@xw.arg("method", doc=_DOC_METHOD_CR)
-@_excel_errors
+@_udf(
+    matrix=arg(_DOC_MATRIX, ndim=2),
+    random_index=arg(_DOC_RI),
+    method=arg(_DOC_METHOD_CR),
+)
 def AHP_CR(matrix, random_index="cn", method="eigen"):
     """一致性比率CR. Consistency ratio CI / RI of a pairwise comparison matrix; acceptable below 0.10."""
     return _cell(_ahp(matrix, method, random_index).consistency_ratio)
 
 
-@xw.func
-@xw.arg("matrix", ndim=2, doc=_DOC_MATRIX)
-@xw.arg("random_index", doc=_DOC_RI)
-@xw.arg("method", doc=_DOC_METHOD_CR)
-@_excel_errors
+@_udf(
+    matrix=arg(_DOC_MATRIX, ndim=2),
+    random_index=arg(_DOC_RI),
+    method=arg(_DOC_METHOD_CR),
+)
 def AHP_CONSISTENCY(matrix, random_index="cn", method="eigen"):
     """一致性检验. Consistency check as a 2-column table: lambda max, CI, RI, CR, pass (CR < 0.10) and the RI table used."""
     r = _ahp(matrix, method, random_index)
@@ -281,20 +287,20 @@ def AHP_CONSISTENCY(matrix, random_index="cn", method="eigen"):
     )
 
 
-@xw.func
-@xw.arg("matrix", ndim=2, doc="Upper triangle or incomplete pairwise matrix; leave unknown judgments blank")
-@_excel_errors
+@_udf(
+    matrix=arg("Upper triangle or incomplete pairwise matrix; leave unknown judgments blank", ndim=2),
+)
 def AHP_COMPLETE(matrix):
     """补全判断矩阵. Full reciprocal matrix from an upper triangle or an incomplete matrix (lambda-max-optimal completion)."""
     return _table(ahp.complete_matrix(_grid(matrix), name="matrix").tolist())
 
 
-@xw.func
-@xw.arg("matrix", ndim=2, doc=_DOC_MATRIX)
-@xw.arg("count", doc="How many judgments to list (default 3)")
-@xw.arg("method", doc=_DOC_METHOD_CR)
-@xw.arg("random_index", doc=_DOC_RI)
-@_excel_errors
+@_udf(
+    matrix=arg(_DOC_MATRIX, ndim=2),
+    count=arg("How many judgments to list (default 3)"),
+    method=arg(_DOC_METHOD_CR),
+    random_index=arg(_DOC_RI),
+)
 def AHP_WORST(matrix, count=3, method="eigen", random_index="cn"):
     """最不一致判断. Most inconsistent judgments with header: row, column, current, consistent value, 1-9 scale value, CR after the change."""
     judgments = ahp.inconsistent_judgments(
@@ -309,12 +315,12 @@ def AHP_WORST(matrix, count=3, method="eigen", random_index="cn"):
     return _table([header, *rows])
 
 
-@xw.func
-@xw.arg("matrices", ndim=2, doc="The experts' n x n matrices stacked vertically in one range (k*n rows, n columns)")
-@xw.arg("expert_weights", ndim=2, doc="Optional weight per expert (row or column); blank = equal weights")
-@xw.arg("method", doc="aij (default): aggregate judgments, returns a matrix; aip: aggregate priorities, returns weights")
-@xw.arg("weight_method", doc="With aip: how each expert's weights are computed: eigen (default), geomean, arith")
-@_excel_errors
+@_udf(
+    matrices=arg("The experts' n x n matrices stacked vertically in one range (k*n rows, n columns)", ndim=2),
+    expert_weights=arg("Optional weight per expert (row or column); blank = equal weights", ndim=2),
+    method=arg("aij (default): aggregate judgments, returns a matrix; aip: aggregate priorities, returns weights"),
+    weight_method=arg("With aip: how each expert's weights are computed: eigen (default), geomean, arith"),
+)
 def AHP_GROUP(matrices, expert_weights=None, method="aij", weight_method="eigen"):
     """群组判断集结. Group AHP: aij = weighted geometric mean of the experts' judgments (a matrix); aip = of their weights (a column)."""
     grid = _grid(matrices)
@@ -341,11 +347,11 @@ def AHP_GROUP(matrices, expert_weights=None, method="aij", weight_method="eigen"
     return _column(ahp.aggregate_priorities(priorities, weights=weights, name="weights"))
 
 
-@xw.func
-@xw.arg("parent_weights", ndim=2, doc="Weights of the parent level (row or column), or a 2-column range: code, weight")
-@xw.arg("local_weights", ndim=2, doc="Local weight of each indicator within its parent (row or column)")
-@xw.arg("parents", ndim=2, doc="Parent of each indicator: 1-based position in parent_weights, or its code")
-@_excel_errors
+@_udf(
+    parent_weights=arg("Weights of the parent level (row or column), or a 2-column range: code, weight", ndim=2),
+    local_weights=arg("Local weight of each indicator within its parent (row or column)", ndim=2),
+    parents=arg("Parent of each indicator: 1-based position in parent_weights, or its code", ndim=2),
+)
 def AHP_GLOBAL_WEIGHTS(parent_weights, local_weights, parents):
     """组合权重. Global weight of each indicator = parent weight x local weight, in the orientation of local_weights."""
     pgrid = _grid(parent_weights)
@@ -365,10 +371,10 @@ def AHP_GLOBAL_WEIGHTS(parent_weights, local_weights, parents):
 # --------------------------------------------------------------------------------------
 # Delphi
 # --------------------------------------------------------------------------------------
-@xw.func
-@xw.arg("ratings", ndim=2, doc=_DOC_RATINGS)
-@xw.arg("full_score", doc="Top of the rating scale (default 5)")
-@_excel_errors
+@_udf(
+    ratings=arg(_DOC_RATINGS, ndim=2),
+    full_score=arg("Top of the rating scale (default 5)"),
+)
 def DELPHI_STATS(ratings, full_score=5):
     """德尔菲统计. Per indicator, one row each with header: indicator, mean, SD, coefficient of variation, full-score frequency."""
     full = _scalar(full_score, "full_score", 5)
@@ -380,9 +386,9 @@ def DELPHI_STATS(ratings, full_score=5):
     return _table([header, *rows])
 
 
-@xw.func
-@xw.arg("ratings", ndim=2, doc="Ratings or ranks: one row per expert, one column per indicator; no blanks")
-@_excel_errors
+@_udf(
+    ratings=arg("Ratings or ranks: one row per expert, one column per indicator; no blanks", ndim=2),
+)
 def KENDALL_W(ratings):
     """肯德尔协调系数. Kendall's W (tie-corrected) with chi-square, df and p, as a 2-column table."""
     r = delphi.kendall_w(_grid(ratings), name="ratings")
@@ -396,10 +402,10 @@ def KENDALL_W(ratings):
     )
 
 
-@xw.func
-@xw.arg("ca", ndim=2, doc="Judgment coefficient Ca of each expert (row or column), 0 to 1")
-@xw.arg("cs", ndim=2, doc="Familiarity coefficient Cs of each expert, same length as ca, 0 to 1")
-@_excel_errors
+@_udf(
+    ca=arg("Judgment coefficient Ca of each expert (row or column), 0 to 1", ndim=2),
+    cs=arg("Familiarity coefficient Cs of each expert, same length as ca, 0 to 1", ndim=2),
+)
 def DELPHI_AUTHORITY(ca, cs):
     """权威系数. Authority coefficient Cr = (Ca + Cs) / 2 of each expert, in the orientation of ca."""
     ca_grid = _grid(ca)
@@ -407,11 +413,11 @@ def DELPHI_AUTHORITY(ca, cs):
     return _like(r.cr, ca_grid)
 
 
-@xw.func
-@xw.arg("ratings", ndim=2, doc=_DOC_RATINGS + " (scale 1 to 5)")
-@xw.arg("min_mean", doc="Keep an indicator only if its mean is at least this (default 3.5)")
-@xw.arg("max_cv", doc="Keep an indicator only if its coefficient of variation is at most this (default 0.25)")
-@_excel_errors
+@_udf(
+    ratings=arg(_DOC_RATINGS + " (scale 1 to 5)", ndim=2),
+    min_mean=arg("Keep an indicator only if its mean is at least this (default 3.5)"),
+    max_cv=arg("Keep an indicator only if its coefficient of variation is at most this (default 0.25)"),
+)
 def DELPHI_SCREEN(ratings, min_mean=3.5, max_cv=0.25):
     """指标筛选. A row under the indicator columns: 保留 keep, or 删除 drop with the reason (mean >= min_mean and CV <= max_cv)."""
     r = delphi.screen(
@@ -426,11 +432,11 @@ def DELPHI_SCREEN(ratings, min_mean=3.5, max_cv=0.25):
 # --------------------------------------------------------------------------------------
 # Scoring
 # --------------------------------------------------------------------------------------
-@xw.func
-@xw.arg("responses", ndim=2, doc="Survey answers: one row per respondent, one column per indicator; blanks skipped")
-@xw.arg("scale_min", doc="Lowest answer on the scale (default 1)")
-@xw.arg("scale_max", doc="Highest answer on the scale (default 5)")
-@_excel_errors
+@_udf(
+    responses=arg("Survey answers: one row per respondent, one column per indicator; blanks skipped", ndim=2),
+    scale_min=arg("Lowest answer on the scale (default 1)"),
+    scale_max=arg("Highest answer on the scale (default 5)"),
+)
 def BPM_INDICATOR_SCORES(responses, scale_min=1, scale_max=5):
     """指标得分. Mean answer of each indicator: a row, one value under each column of responses; blanks skipped."""
     r = scoring.indicator_scores(
@@ -442,20 +448,20 @@ def BPM_INDICATOR_SCORES(responses, scale_min=1, scale_max=5):
     return _row(r.mean)
 
 
-@xw.func
-@xw.arg("weights", ndim=2, doc="Indicator weights summing to 1 (row or column)")
-@xw.arg("scores", ndim=2, doc="Indicator scores, one per weight (row or column)")
-@_excel_errors
+@_udf(
+    weights=arg("Indicator weights summing to 1 (row or column)", ndim=2),
+    scores=arg("Indicator scores, one per weight (row or column)", ndim=2),
+)
 def BPM_SCORE(weights, scores):
     """综合得分. Weighted score: sum of weight x score over the indicators."""
     return _cell(scoring.weighted_score(_grid(weights), _grid(scores)))
 
 
-@xw.func
-@xw.arg("score", doc="Score to grade, on a scale from 0 to scale_max")
-@xw.arg("scale_max", doc="Top of the score's scale (default 5; use 100 for a 100-point score)")
-@xw.arg("bands", ndim=2, doc="Optional rule, one row per grade: grade, lower bound on 100 points[, label]")
-@_excel_errors
+@_udf(
+    score=arg("Score to grade, on a scale from 0 to scale_max"),
+    scale_max=arg("Top of the score's scale (default 5; use 100 for a 100-point score)"),
+    bands=arg("Optional rule, one row per grade: grade, lower bound on 100 points[, label]", ndim=2),
+)
 def BPM_RATING(score, scale_max=5, bands=None):
     """评价等级. Grade of a score: A (优 >= 90), B (良 >= 80), C (中 >= 60), D (差) on 100 points by 财预〔2020〕10号, or your bands."""
     rule = scoring.MOF_BANDS if bands is None else scoring.bands_from_table(_grid(bands))
@@ -463,10 +469,10 @@ def BPM_RATING(score, scale_max=5, bands=None):
     return scoring.rate(_scalar(score, "score"), scale_max=top, bands=rule).grade
 
 
-@xw.func
-@xw.arg("weights", ndim=2, doc="Indicator weights summing to 1 (row or column)")
-@xw.arg("memberships", ndim=2, doc="Membership matrix R: one row per indicator, one column per grade; rows sum to 1")
-@_excel_errors
+@_udf(
+    weights=arg("Indicator weights summing to 1 (row or column)", ndim=2),
+    memberships=arg("Membership matrix R: one row per indicator, one column per grade; rows sum to 1", ndim=2),
+)
 def BPM_FUZZY(weights, memberships):
     """模糊综合评价. B = W x R with header: one membership per grade (B1, B2 ...), then the 1-based grade of the largest membership."""
     r = scoring.fuzzy_evaluation(_grid(weights), _grid(memberships))
@@ -474,12 +480,12 @@ def BPM_FUZZY(weights, memberships):
     return _table([header, [*r.b.tolist(), r.grade_index + 1]])
 
 
-@xw.func
-@xw.arg("labels", ndim=2, doc="Indicator names (row or column)")
-@xw.arg("weights", ndim=2, doc="Indicator (global) weights, one per label")
-@xw.arg("scores", ndim=2, doc="Indicator scores, one per label, between 0 and scale_max")
-@xw.arg("scale_max", doc="Top of the score scale (default 5)")
-@_excel_errors
+@_udf(
+    labels=arg("Indicator names (row or column)", ndim=2),
+    weights=arg("Indicator (global) weights, one per label", ndim=2),
+    scores=arg("Indicator scores, one per label, between 0 and scale_max", ndim=2),
+    scale_max=arg("Top of the score scale (default 5)"),
+)
 def BPM_PRIORITIES(labels, weights, scores, scale_max=5):
     """改进优先序. Indicators ranked by weighted gap w x (scale_max - score), with header: rank, indicator, weight, score, gap, weighted gap, share."""
     df = scoring.improvement_priorities(
@@ -493,14 +499,14 @@ def BPM_PRIORITIES(labels, weights, scores, scale_max=5):
 # --------------------------------------------------------------------------------------
 # Data indicators
 # --------------------------------------------------------------------------------------
-@xw.func
-@xw.arg("value", ndim=2, doc="The measured value, e.g. 0.93 (93%); for yesno 是/否, yes/no, 1/0 or TRUE/FALSE")
-@xw.arg("method", doc="Scoring method: linear, ratio, steps, deduct or yesno (线性, 比率, 分档, 扣分, 是否)")
-@xw.arg("p1", ndim=2, doc="linear: value scoring 0; ratio: target; deduct: threshold; steps: range of bounds; yesno: blank")
-@xw.arg("p2", ndim=2, doc="linear: value scoring full; deduct: share of the mark lost per unit short; steps: range of fractions")
-@xw.arg("scale_max", doc="Top of the score's scale (default 5; use 100 for points)")
-@xw.arg("direction", doc="higher (正向, default) or lower (逆向): which way is better for ratio, steps, deduct, yesno")
-@_excel_errors
+@_udf(
+    value=arg("The measured value, e.g. 0.93 (93%); for yesno 是/否, yes/no, 1/0 or TRUE/FALSE", ndim=2),
+    method=arg("Scoring method: linear, ratio, steps, deduct or yesno (线性, 比率, 分档, 扣分, 是否)"),
+    p1=arg("linear: value scoring 0; ratio: target; deduct: threshold; steps: range of bounds; yesno: blank", ndim=2),
+    p2=arg("linear: value scoring full; deduct: share of the mark lost per unit short; steps: range of fractions", ndim=2),
+    scale_max=arg("Top of the score's scale (default 5; use 100 for points)"),
+    direction=arg("higher (正向, default) or lower (逆向): which way is better for ratio, steps, deduct, yesno"),
+)
 def DATA_SCORE(value, method, p1=None, p2=None, scale_max=5, direction=None):
     """数据指标得分. Score of a measured value by its scoring standard: the fraction of the full mark (0 to 1) times scale_max."""
     r = datascore.data_score(_scalar(value, "value"), _scalar(method, "method"), p1, p2,

@@ -27,7 +27,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "bpm_xl"
 RANK = {"core": 0, "layout": 1, "readers": 2, "writers": 2, "service": 3, "shells": 4}
 
 CORE = {"errors", "conversion", "ahp", "delphi", "scoring", "model", "evaluation", "sensitivity", "example",
-        "rectification", "datascore", "dataformula", "leaves", "ranking", "findings", "texts", "templates"}
+        "rectification", "datascore", "dataformula", "leaves", "ranking", "findings", "texts", "templates",
+        "udfspec"}
 SERVICE = {"service", "collect", "validation"}
 SHELLS = {"cli", "cli_collect", "console", "macros", "udfs", "winsetup"}
 

@@ -5,8 +5,8 @@ Classic xlwings (Windows + pywin32) calls a UDF through a VBA wrapper that the r
 function's help with ``Application.MacroOptions``. This module produces both on any OS so the
 shipped workbook works the moment it is opened, without anybody pressing "Import Functions":
 
-- :func:`generate_udf_wrapper` runs xlwings' own ``xlwings.udfs.generate_vba_wrapper`` (with the
-  Windows-only imports stubbed) and returns the text ``import_udfs`` writes to its ``.bas`` file.
+- :func:`generate_udf_wrapper` writes, from the functions' own declarations
+  (:mod:`bpm_xl.udfspec`), the text xlwings' ``import_udfs`` writes to its ``.bas`` file.
 - :func:`generate_macro_options` writes a ``bpm_xl_register`` module whose ``RegisterFunctions``
   makes the ``Application.MacroOptions`` calls ``import_udfs`` would make; :func:`workbook_open_code`
   is the ``ThisWorkbook`` code that runs it on open (errors ignored: never blocks opening).
@@ -22,24 +22,20 @@ project with CRLF (:func:`to_vba_source`), as the VBE stores an imported module.
 module is pure ASCII: non-ASCII characters in help texts are emitted as ``ChrW(n)`` so the result
 does not depend on the project's code page (1252 in the xlwings project, 936 on Chinese Windows).
 
-Nothing here imports pywin32 or needs Excel; xlwings is imported lazily.
+Nothing here imports pywin32 or needs Excel; xlwings is imported lazily (for its standalone project).
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import importlib
-import importlib.util
-import io
-import sys
 import tempfile
-import types
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from ..udfspec import FunctionSpec, spec_of
 
 __all__ = [
     "CATEGORY",
@@ -73,91 +69,23 @@ DEFAULT_UDF_MODULE = "bpm_xl.udfs"
 DEFAULT_WORKBOOK_NAME = "bpm_xl.xlsm"
 
 _VBA_ENTRY = "xl/vbaProject.bin"
-_MISSING = object()
-#: What ``xlwings/__init__.py`` binds on Windows with pywin32 (``script`` is ``xlsub`` there too).
-_CLASSIC_DECORATORS = {"func": "xlfunc", "arg": "xlarg", "ret": "xlret", "sub": "xlsub", "script": "xlsub"}
-_WIN_MODULES = ("pythoncom", "pywintypes", "win32com", "win32com.client")
+#: Longest line xlwings' "Import Functions" writes unsplit; a longer wrapper line is refused.
+_VBA_LINE_LIMIT = 1024
 #: Longest physical VBA line we emit (the VBE limit is 1023 characters).
 _MAX_LINE = 900
 
 
 # ---------------------------------------------------------------------------
-# Running xlwings' classic UDF machinery off Windows
+# The xlwings_udfs module, from the functions' own declarations (bpm_xl.udfspec)
 # ---------------------------------------------------------------------------
 
-def _win_stubs() -> dict[str, types.ModuleType]:
-    """Minimal stand-ins for the pywin32 modules ``xlwings.udfs`` imports at module top."""
-    pythoncom = types.ModuleType("pythoncom")
-    pythoncom.CoInitialize = lambda: None  # type: ignore[attr-defined]  # ThreadPoolExecutor initializer
-    pywintypes = types.ModuleType("pywintypes")
-    pywintypes.com_error = type("com_error", (Exception,), {})  # type: ignore[attr-defined]
-    win32com = types.ModuleType("win32com")
-    win32com.__path__ = []  # type: ignore[attr-defined]  # a package
-    client = types.ModuleType("win32com.client")
-
-    def dispatch(*_args: Any, **_kwargs: Any) -> Any:
-        raise RuntimeError("bpm_xl.writers.vba: COM is not available (pywin32 stub)")
-
-    client.Dispatch = dispatch  # type: ignore[attr-defined]
-    win32com.client = client  # type: ignore[attr-defined]
-    return {"pythoncom": pythoncom, "pywintypes": pywintypes, "win32com": win32com, "win32com.client": client}
-
-
-@contextlib.contextmanager
-def _classic_xlwings() -> Iterator[types.ModuleType]:
-    """Import ``xlwings.udfs`` and bind ``xw.func/arg/ret/sub/script`` as on Windows, then undo it.
-
-    Real pywin32 modules are used where they exist; missing ones are stubbed. On exit
-    ``sys.modules`` and the ``xlwings`` attributes are as they were before.
-    """
-    import xlwings
-
-    watched = (*_WIN_MODULES, "xlwings.udfs")
-    saved_modules = {name: sys.modules.get(name, _MISSING) for name in watched}
-    saved_attrs = {name: xlwings.__dict__.get(name, _MISSING) for name in (*_CLASSIC_DECORATORS, "udfs")}
-    try:
-        for name, stub in _win_stubs().items():
-            if name not in sys.modules:
-                try:
-                    importlib.import_module(name)  # real pywin32 on Windows
-                except ImportError:
-                    sys.modules[name] = stub
-        udfs = importlib.import_module("xlwings.udfs")
-        for public, classic in _CLASSIC_DECORATORS.items():
-            setattr(xlwings, public, getattr(udfs, classic))
-        yield udfs
-    finally:
-        for name, value in saved_attrs.items():
-            if value is _MISSING:
-                xlwings.__dict__.pop(name, None)
-            else:
-                setattr(xlwings, name, value)
-        for name, value in saved_modules.items():
-            if value is _MISSING:
-                sys.modules.pop(name, None)
-            else:
-                sys.modules[name] = value  # type: ignore[assignment]
-
-
-def _exec_fresh(module_name: str) -> types.ModuleType:
-    """Execute ``module_name`` into a new module object, leaving ``sys.modules`` as it was.
-
-    The caller imports the module normally first (outside :func:`_classic_xlwings`) so that
-    everything it imports is loaded and cached the ordinary way; only the module itself runs
-    again, under the classic decorators.
-    """
-    original = sys.modules[module_name]
-    spec = importlib.util.find_spec(module_name)
-    if spec is None or spec.loader is None:  # pragma: no cover - import above would have failed
-        raise ImportError(f"cannot find module {module_name!r}")
-    fresh = importlib.util.module_from_spec(spec)
-    try:
-        # Some machinery (dataclasses, typing) looks the module up by name while it executes.
-        sys.modules[module_name] = fresh
-        spec.loader.exec_module(fresh)
-    finally:
-        sys.modules[module_name] = original
-    return fresh
+_UDF_HEADER = (
+    'Attribute VB_Name = "xlwings_udfs"\n'
+    "'Autogenerated code by xlwings - changes will be lost with next import!\n"
+    """#Const App = "Microsoft Excel" 'Adjust when using outside of Excel\n"""
+)
+#: xlwings' category when a function names none (generate_macro_options may replace it).
+_XLWINGS_CATEGORY = "xlwings"
 
 
 @dataclass(frozen=True)
@@ -171,11 +99,6 @@ class UdfInfo:
     is_sub: bool
 
 
-class _FakeWorkbook:
-    def __init__(self, name: str) -> None:
-        self.Name = name
-
-
 def _module_names(module_name: str) -> list[str]:
     names = [name.strip() for name in module_name.split(";") if name.strip()]
     if not names:
@@ -183,63 +106,104 @@ def _module_names(module_name: str) -> list[str]:
     return names
 
 
-def _generate(module_name: str, workbook_name: str) -> tuple[str, list[UdfInfo]]:
-    header = (
-        'Attribute VB_Name = "xlwings_udfs"\n'
-        "'Autogenerated code by xlwings - changes will be lost with next import!\n"
-        """#Const App = "Microsoft Excel" 'Adjust when using outside of Excel\n"""
-    )
-    out = io.StringIO()
-    out.write(header)
-    infos: list[UdfInfo] = []
-    book = _FakeWorkbook(workbook_name)
-    names = _module_names(module_name)
-    for name in names:
-        importlib.import_module(name)  # the ordinary import, before the decorators are swapped
-    with _classic_xlwings() as udfs:
-        for name in names:
-            module = _exec_fresh(name)
-            udfs.generate_vba_wrapper(name, module, out, book)
-            # As import_udfs: after generate_vba_wrapper (it marks a `caller` argument vba="Nothing").
-            for value in (getattr(module, attr) for attr in dir(module)):
-                xlfunc = getattr(value, "__xlfunc__", None)
-                if xlfunc is None:
-                    continue
-                description = xlfunc["ret"]["doc"]
-                if getattr(value, "__doc__", None) is None:
-                    # xlwings' fallback names the file's absolute path: use the module name so
-                    # the build does not depend on where the code lives.
-                    description = f"Python function '{xlfunc['name']}' defined in '{name}'."
-                infos.append(UdfInfo(
-                    name=xlfunc["name"],
-                    description=description[:255],
-                    category=xlfunc["category"],
-                    argument_descriptions=tuple(arg["doc"][:255] for arg in xlfunc["args"] if not arg["vba"]),
-                    is_sub=bool(xlfunc["sub"]),
-                ))
-    return out.getvalue(), infos
+def _specs(module_name: str) -> list[FunctionSpec]:
+    """The declared Excel functions of a module, in ``dir()`` order as xlwings lists them."""
+    module = importlib.import_module(module_name)
+    specs = (spec_of(getattr(module, attr)) for attr in dir(module))
+    return [spec for spec in specs if spec is not None]
+
+
+def _call_lines(spec: FunctionSpec, module_name: str, workbook: str) -> list[str]:
+    """The statements that hand the arguments to ``XLPy.CallUDF``, at the function's indent."""
+    lines: list[str] = []
+    vararg = next((p.name for p in spec.params if p.vararg), None)
+    if vararg is not None:
+        fixed = [p.vba or p.name for p in spec.params if not p.vararg]
+        lines += [
+            "Dim argsArray() As Variant",
+            f"argsArray = Array({', '.join(fixed)})",
+            f"ReDim Preserve argsArray(0 to UBound({vararg}) - LBound({vararg}) + {len(fixed)})",
+            f"For k = LBound({vararg}) To UBound({vararg})",
+            f"argsArray({len(fixed)} + k - LBound({vararg})) = {vararg}(k)",
+            "Next k",
+        ]
+        args = "argsArray"
+    else:
+        args = "Array(" + ", ".join(p.vba or p.name for p in spec.params) + ")"
+    call = f'XLPy.CallUDF("{module_name}", "{spec.name}", {args}'
+    if spec.sub:
+        return [*lines, '#If App = "Microsoft Excel" Then',
+                f'    XLPy.CallUDF "{module_name}", "{spec.name}", {args}, {workbook}, Application.Caller',
+                "#Else", f'    XLPy.CallUDF "{module_name}", "{spec.name}", {args}', "#End If"]
+    return [*lines, '#If App = "Microsoft Excel" Then',
+            "    If TypeOf Application.Caller Is Range Then On Error GoTo failed",
+            f"    {spec.name} = {call}, {workbook}, Application.Caller)", "    Exit Function",
+            "#Else", f"    {spec.name} = {call})", "    Exit Function", "#End If"]
+
+
+def _wrapper(spec: FunctionSpec, module_name: str, workbook: str) -> list[str]:
+    """One function's VBA wrapper, in the layout of xlwings' "Import Functions"."""
+    kind = "Sub" if spec.sub else "Function"
+    visible = []
+    for p in spec.params:
+        if p.vba:
+            continue
+        prefix = "Optional " if p.optional else "ParamArray " if p.vararg else ""
+        visible.append(prefix + p.name + ("()" if p.vararg else ""))
+    body: list[str] = []
+    if not spec.sub:
+        if not spec.call_in_wizard:
+            body.append('If (Not Application.CommandBars("Standard").Controls(1).Enabled) Then Exit Function')
+        if spec.volatile:
+            body.append("Application.Volatile")
+    body += _call_lines(spec, module_name, workbook)
+    lines = [f"{kind} {spec.name}({', '.join(visible)})", *("    " + line for line in body)]
+    if not spec.sub:
+        lines += ["failed:", f"    {spec.name} = Err.Description"]
+    lines += [f"End {kind}", ""]
+    for line in lines:
+        if len(line) > _VBA_LINE_LIMIT:
+            raise ValueError(f"{module_name}.{spec.name}: a VBA line of {len(line)} characters (limit {_VBA_LINE_LIMIT})")
+    return lines
 
 
 def generate_udf_wrapper(module_name: str = DEFAULT_UDF_MODULE, *, workbook_name: str = DEFAULT_WORKBOOK_NAME) -> str:
-    """The text xlwings' "Import Functions" writes for ``module_name`` (``"a;b"`` for several).
+    """The ``xlwings_udfs`` module for ``module_name`` (``"a;b"`` for several), as a ``.bas`` text.
 
-    Exactly what ``xlwings.udfs.import_udfs`` writes to its temporary ``.bas`` file before
-    ``VBComponents.Import``: the ``Attribute VB_Name``/comment/``#Const`` header, then
-    ``generate_vba_wrapper`` for each module. Lines end in ``\\n`` (see :func:`to_vba_source`).
-    ``workbook_name`` only matters through its extension: ``.xlam`` makes the wrappers pass
-    ``ActiveWorkbook`` instead of ``ThisWorkbook``.
-
-    Side effects: none that outlive the call (``sys.modules`` and ``xlwings.func`` & co. are
-    restored; the UDF module is imported normally once, then re-executed privately).
-    Limitation: functions the UDF module merely imports from another module carry
-    ``__xlfunc__`` on Windows but not here, so they are not exported here.
+    The text xlwings' "Import Functions" writes for the same functions: the ``Attribute
+    VB_Name``/comment/``#Const`` header, then for each function declared with
+    :func:`bpm_xl.udfspec.excel_function` (``dir()`` order) a wrapper that calls
+    ``XLPy.CallUDF``. Lines end in ``\\n`` (see :func:`to_vba_source`). ``workbook_name`` only
+    matters through its extension: ``.xlam`` makes the wrappers pass ``ActiveWorkbook`` instead
+    of ``ThisWorkbook``. Reads the declarations only: importing the module is the one side effect.
     """
-    return _generate(module_name, workbook_name)[0]
+    workbook = "ActiveWorkbook" if workbook_name.endswith(".xlam") else "ThisWorkbook"
+    lines: list[str] = []
+    for name in _module_names(module_name):
+        for spec in _specs(name):
+            lines += _wrapper(spec, name, workbook)
+    return _UDF_HEADER + "".join(line + "\n" for line in lines)
 
 
 def udf_infos(module_name: str = DEFAULT_UDF_MODULE) -> list[UdfInfo]:
     """Per function what ``import_udfs`` registers with ``Application.MacroOptions``."""
-    return _generate(module_name, DEFAULT_WORKBOOK_NAME)[1]
+    infos = []
+    for name in _module_names(module_name):
+        for spec in _specs(name):
+            # xlwings' fallback names the file's absolute path: the module name keeps the build
+            # independent of where the code lives.
+            description = spec.doc if spec.doc is not None else f"Python function '{spec.name}' defined in '{name}'."
+            infos.append(UdfInfo(
+                name=spec.name,
+                description=description[:255],
+                category=_XLWINGS_CATEGORY if spec.category is None else spec.category,
+                argument_descriptions=tuple(
+                    (p.doc if p.doc is not None else f"Positional argument {pos + 1}")[:255]
+                    for pos, p in enumerate(spec.params) if not p.vba
+                ),
+                is_sub=spec.sub,
+            ))
+    return infos
 
 
 # ---------------------------------------------------------------------------
