@@ -553,12 +553,17 @@ def _node_block(spec: FormSpec, tx: dict, F: dict, pairs: _Sheet, calc: _Sheet, 
                                              "format": bad})
 
 
-def _ratings(spec: FormSpec, tx: dict, F: dict, sh: _Sheet, lay: Any) -> None:
-    ws = sh.ws
+def _indicator_columns(ws: Any) -> None:
+    """Widths of the code, dimension, indicator and answer columns (ratings and scores sheets)."""
     ws.set_column(0, 0, 8)
     ws.set_column(1, 1, 16)
     ws.set_column(2, 2, 34)
     ws.set_column(3, 3, 12)
+
+
+def _ratings(spec: FormSpec, tx: dict, F: dict, sh: _Sheet, lay: Any) -> None:
+    ws = sh.ws
+    _indicator_columns(ws)
     ws.set_column(4, 6, 14)
     lo, hi = spec.scale_min, spec.scale_max
     sh.text(0, 0, tx["ratings_title"].format(code=spec.expert, name=spec.expert_name), F["title"])
@@ -625,10 +630,7 @@ def _scores(spec: FormSpec, tx: dict, F: dict, sh: _Sheet, lay: Any) -> None:
     """The scores sheet: each indicator of type expert with the expert's score on the scale
     (pre-filled with what the hub holds for this expert; decimals allowed, as on the hub)."""
     ws = sh.ws
-    ws.set_column(0, 0, 8)
-    ws.set_column(1, 1, 16)
-    ws.set_column(2, 2, 34)
-    ws.set_column(3, 3, 12)
+    _indicator_columns(ws)
     lo, hi = spec.scale_min, spec.scale_max
     sh.text(0, 0, tx["scores_title"].format(code=spec.expert, name=spec.expert_name), F["title"])
     sh.text(1, 0, tx["scores_note"].format(lo=lo, hi=hi), F["note"])
