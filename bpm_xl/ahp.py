@@ -324,15 +324,26 @@ def parse_matrix(grid: Cells, name: str = "matrix") -> np.ndarray:
     if r != c:
         raise MatrixShapeError(f"{name}: must be a square range (n x n) but is {r} x {c}", argument=name)
     _check_values(arr, name)
-    n = r
     a = arr.copy()
-    for i in range(n):
+    _fill_diagonal(a, name)
+    _fill_reciprocals(a, name)
+    return a
+
+
+def _fill_diagonal(a: np.ndarray, name: str) -> None:
+    """Blank diagonal cells become 1; any other value than 1 is refused."""
+    for i in range(a.shape[0]):
         d = a[i, i]
         if np.isnan(d):
             a[i, i] = 1.0
         elif abs(d - 1.0) > _DIAGONAL_TOL:
             raise MatrixValueError(f"{name}: {cell_ref(i, i)} is {_fmt(d)}; the diagonal must be 1 "
                                    f"(an element compared with itself)", argument=name, row=i + 1, column=i + 1)
+
+
+def _fill_reciprocals(a: np.ndarray, name: str) -> None:
+    """Each pair takes its upper value (or the reciprocal of its lower one); both given must agree."""
+    n = a.shape[0]
     for i in range(n):
         for j in range(i + 1, n):
             u, lo = a[i, j], a[j, i]
@@ -348,7 +359,6 @@ def parse_matrix(grid: Cells, name: str = "matrix") -> np.ndarray:
                         f"{name}: {cell_ref(i, j)} is {_fmt(u)} but {cell_ref(j, i)} is {_fmt(lo)}; "
                         f"it should be {_fmt(1.0 / u)}", argument=name, row=i + 1, column=j + 1)
                 a[j, i] = 1.0 / u
-    return a
 
 
 # ----------------------------------------------------------------------------- completion
@@ -458,15 +468,21 @@ def _newton_polish(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], 
     return x
 
 
-def _one_pair_optimum(slope: Callable[[float], float]) -> float:
-    """One missing pair: lambda_max is convex in x = log a_ij, so find the zero of its derivative
-    ``slope`` by Illinois false position (superlinear, keeps the bracket)."""
+def _slope_bracket(slope: Callable[[float], float]) -> tuple[float, float, float, float]:
+    """Widen [-2.5, 2.5] until the slope changes sign across it: (lo, hi, slope(lo), slope(hi))."""
     lo, hi = -2.5, 2.5
     glo, ghi = slope(lo), slope(hi)
     while glo > 0:
         lo, glo = 2 * lo, slope(2 * lo)
     while ghi < 0:
         hi, ghi = 2 * hi, slope(2 * hi)
+    return lo, hi, glo, ghi
+
+
+def _one_pair_optimum(slope: Callable[[float], float]) -> float:
+    """One missing pair: lambda_max is convex in x = log a_ij, so find the zero of its derivative
+    ``slope`` by Illinois false position (superlinear, keeps the bracket)."""
+    lo, hi, glo, ghi = _slope_bracket(slope)
     x, side = lo, 0
     for _ in range(200):
         if hi - lo <= 1e-14 * max(1.0, abs(lo)) or glo == 0 or ghi == 0:
@@ -731,8 +747,18 @@ def ahp_batch(matrices: Cells, method: str = "eigen", random_index: str = "cn") 
         a = a[None]
     if a.ndim != 3 or a.shape[1] != a.shape[2] or a.shape[1] == 0:
         raise MatrixShapeError(f"{name}: must be k x n x n but is {' x '.join(map(str, a.shape))}")
-    k, n, _ = a.shape
+    n = a.shape[1]
     ri = _ri(n, table)
+    _check_stack(a, name)
+    w, lam = _stack_weights(a, method)
+    ci, cr = _stack_cr(lam, n, ri)
+    return BatchAhpResult(weights=w, lambda_max=lam, consistency_index=ci, consistency_ratio=cr,
+                          random_index=float(ri), random_index_table=table, method=method)
+
+
+def _check_stack(a: np.ndarray, name: str) -> None:
+    """Refuse a stack with a bad value, diagonal or pair; then make it exactly reciprocal in place."""
+    n = a.shape[1]
     bad = ~(np.isfinite(a) & (a > 0) & (a <= JUDGMENT_LIMIT) & (a >= 1.0 / JUDGMENT_LIMIT))
     if bad.any():
         m, r, c = np.argwhere(bad)[0]
@@ -754,10 +780,6 @@ def ahp_batch(matrices: Cells, method: str = "eigen", random_index: str = "cn") 
                                  f"it should be {_fmt(1.0 / float(a[m, i, j]))}")
     a[:, ju, iu] = 1.0 / up
     a[:, np.arange(n), np.arange(n)] = 1.0
-    w, lam = _stack_weights(a, method)
-    ci, cr = _stack_cr(lam, n, ri)
-    return BatchAhpResult(weights=w, lambda_max=lam, consistency_index=ci, consistency_ratio=cr,
-                          random_index=float(ri), random_index_table=table, method=method)
 
 
 # ----------------------------------------------------------------------------- diagnosis
@@ -875,77 +897,99 @@ def suggest_repair(matrix: Cells, threshold: float = 0.10, method: str = "eigen"
     ([(3, 0, 0.125)], True)
     """
     res = _result_of(matrix, method, random_index, name)
-    method, table = res.method, res.random_index_table
     a = np.array(res.matrix)
     n = a.shape[0]
     if max_changes is None:
         max_changes = n * (n - 1) // 2
     if res.consistency_ratio < threshold or n <= 2 or max_changes < 1:
         return Repair(changes=(), matrix=a, result=res, reached=res.consistency_ratio < threshold)
-    ri = res.random_index
-    iu, ju = np.triu_indices(n, 1)
-    npairs, nscale = iu.size, SAATY_SCALE.size
-    pidx = np.arange(npairs)[:, None]
-    sidx = np.arange(nscale)[None, :]
+    search = _RepairSearch(a, res, threshold, name)
+    s1, cr1, mats1 = search.best_changes(a)
+    best = int(np.argmin(cr1))
+    if cr1[best] < threshold:
+        return search.finish([(best, s1[best])])
+    if max_changes >= 2 and n <= 10:
+        best_cr, best_seq = search.best_two(s1, mats1)
+        if best_cr < threshold:
+            return search.finish(best_seq)
+    return search.finish(search.greedy(res.consistency_ratio, max_changes, s1, cr1, mats1))
 
-    def best_changes(m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+
+class _RepairSearch:
+    """The steps of :func:`suggest_repair` over one matrix: its pairs, method, tables and target."""
+
+    def __init__(self, a: np.ndarray, res: AhpResult, threshold: float, name: str) -> None:
+        self.a, self.n = a, a.shape[0]
+        self.method, self.table, self.ri = res.method, res.random_index_table, res.random_index
+        self.threshold, self.name = threshold, name
+        self.iu, self.ju = np.triu_indices(self.n, 1)
+        self.npairs = self.iu.size
+
+    def best_changes(self, m: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For every pair: the best scale value, the CR with it, the matrix."""
+        n, npairs, nscale, iu, ju = self.n, self.npairs, SAATY_SCALE.size, self.iu, self.ju
+        pidx = np.arange(npairs)[:, None]
+        sidx = np.arange(nscale)[None, :]
         mats = np.broadcast_to(m, (npairs, nscale, n, n)).copy()
         mats[pidx, sidx, iu[:, None], ju[:, None]] = SAATY_SCALE[None, :]
         mats[pidx, sidx, ju[:, None], iu[:, None]] = 1.0 / SAATY_SCALE[None, :]
-        _, lam = _stack_weights(mats.reshape(-1, n, n), method, tol=1e-9)  # lambda error ~ tol**2
-        cr = _stack_cr(lam, n, ri)[1].reshape(npairs, nscale)
+        _, lam = _stack_weights(mats.reshape(-1, n, n), self.method, tol=1e-9)  # lambda error ~ tol**2
+        cr = _stack_cr(lam, n, self.ri)[1].reshape(npairs, nscale)
         s = cr.argmin(axis=1)
         return s, cr[np.arange(npairs), s], mats[np.arange(npairs), s]
 
-    def finish(sequence: Sequence[tuple[int, int]]) -> Repair:
-        m, changes = a, []
-        for p, s in sequence:
-            i, j = int(iu[p]), int(ju[p])
-            value = float(SAATY_SCALE[s])
-            w = _result(m, method, table).weights
-            e = m[i, j] * w[j] / w[i]
-            free = m.copy()
-            free[i, j] = free[j, i] = np.nan
-            cv = float(_complete(free, name)[i, j])
-            new = _set_pair(m, i, j, value)
-            cr_after = _result(new, method, table).consistency_ratio
-            if e < 1.0:
-                i, j, e, cv, value = j, i, 1.0 / e, 1.0 / cv, 1.0 / value
-            changes.append(Judgment(row=i, col=j, value=float(m[i, j]), consistent_value=cv,
-                                    scale_value=value, error=float(e), cr_after=float(cr_after)))
-            m = new
-        r = _result(m, method, table)
-        return Repair(changes=tuple(changes), matrix=m, result=r,
-                      reached=r.consistency_ratio < threshold)
-
-    s1, cr1, mats1 = best_changes(a)
-    best = int(np.argmin(cr1))
-    if cr1[best] < threshold:
-        return finish([(best, s1[best])])
-    if max_changes >= 2 and n <= 10:
+    def best_two(self, s1: np.ndarray, mats1: np.ndarray) -> tuple[float, list[tuple[int, int]]]:
+        """The best ordered pair of changes: its CR and its sequence."""
         best_cr, best_seq = math.inf, [(0, 0)]
-        for p in range(npairs):
-            s2, cr2, _ = best_changes(mats1[p])
+        for p in range(self.npairs):
+            s2, cr2, _ = self.best_changes(mats1[p])
             cr2[p] = math.inf
             q = int(np.argmin(cr2))
             if cr2[q] < best_cr:
                 best_cr, best_seq = cr2[q], [(p, s1[p]), (q, s2[q])]
-        if best_cr < threshold:
-            return finish(best_seq)
-    seq: list[tuple[int, int]] = []
-    cr_now = res.consistency_ratio
-    s, crs, mats = s1, cr1, mats1
-    while len(seq) < max_changes:
-        p = int(np.argmin(crs))
-        if not crs[p] < cr_now - 1e-12:
-            break
-        seq.append((p, s[p]))
-        cr_now = float(crs[p])
-        if cr_now < threshold:
-            break
-        s, crs, mats = best_changes(mats[p])
-    return finish(seq)
+        return best_cr, best_seq
+
+    def greedy(self, cr_now: float, max_changes: int, s: np.ndarray, crs: np.ndarray,
+               mats: np.ndarray) -> list[tuple[int, int]]:
+        """Add the change lowering CR most until the target, ``max_changes`` or no more gain."""
+        seq: list[tuple[int, int]] = []
+        while len(seq) < max_changes:
+            p = int(np.argmin(crs))
+            if not crs[p] < cr_now - 1e-12:
+                break
+            seq.append((p, s[p]))
+            cr_now = float(crs[p])
+            if cr_now < self.threshold:
+                break
+            s, crs, mats = self.best_changes(mats[p])
+        return seq
+
+    def change(self, m: np.ndarray, p: int, s: int) -> tuple[Judgment, np.ndarray]:
+        """Pair ``p`` set to scale value ``s`` in ``m``: the change as reported, and the new matrix."""
+        method, table = self.method, self.table
+        i, j = int(self.iu[p]), int(self.ju[p])
+        value = float(SAATY_SCALE[s])
+        w = _result(m, method, table).weights
+        e = m[i, j] * w[j] / w[i]
+        free = m.copy()
+        free[i, j] = free[j, i] = np.nan
+        cv = float(_complete(free, self.name)[i, j])
+        new = _set_pair(m, i, j, value)
+        cr_after = _result(new, method, table).consistency_ratio
+        if e < 1.0:
+            i, j, e, cv, value = j, i, 1.0 / e, 1.0 / cv, 1.0 / value
+        return Judgment(row=i, col=j, value=float(m[i, j]), consistent_value=cv,
+                        scale_value=value, error=float(e), cr_after=float(cr_after)), new
+
+    def finish(self, sequence: Sequence[tuple[int, int]]) -> Repair:
+        """Apply the changes in order; the repair with its result."""
+        m, changes = self.a, []
+        for p, s in sequence:
+            judgment, m = self.change(m, p, s)
+            changes.append(judgment)
+        r = _result(m, self.method, self.table)
+        return Repair(changes=tuple(changes), matrix=m, result=r,
+                      reached=r.consistency_ratio < self.threshold)
 
 
 # ----------------------------------------------------------------------------- aggregation
@@ -1129,7 +1173,35 @@ def hierarchy(tree: Mapping[str, tuple[Sequence[str], AhpResult | Sequence[float
         raise ModelError(f'tree: the root "{root}" has no children; give it (children, weights)')
     local = {node: _tree_node(node, entry) for node, entry in tree.items()}
 
-    # depth-first order (leaves), cycle detection, topological order
+    post, leaves = _tree_order(local, root)
+    nw, num, den = _node_weights(local, post, root)
+    gw = np.array([nw[leaf] for leaf in leaves])
+    gw = gw / gw.sum()
+    return HierarchyResult(leaves=tuple(leaves), global_weights=gw, node_weights=nw,
+                           consistency_ratio=float(num / den) if den > 0 else 0.0)
+
+
+def _node_weights(local: Mapping[str, tuple[list[str], np.ndarray, AhpResult | None]], post: list[str],
+                  root: str) -> tuple[dict[str, float], float, float]:
+    """Global weight of every node, top down; and the sums of a_j CI_j and a_j RI_j for the CR."""
+    nw = {node: 0.0 for node in post}
+    nw[root] = 1.0
+    num = den = 0.0
+    for node in reversed(post):
+        if node not in local or not local[node][0]:
+            continue
+        children, vec, res = local[node]
+        for ch, x in zip(children, vec):
+            nw[ch] += nw[node] * float(x)
+        if res is not None:
+            num += nw[node] * res.consistency_index
+            den += nw[node] * res.random_index
+    return nw, num, den
+
+
+def _tree_order(local: Mapping[str, tuple[list[str], np.ndarray, AhpResult | None]],
+                root: str) -> tuple[list[str], list[str]]:
+    """Depth-first walk from ``root``: (every node in post-order, the leaves in order); refuses a cycle."""
     state: dict[str, int] = {}
     post: list[str] = []
     leaves: list[str] = []
@@ -1150,22 +1222,7 @@ def hierarchy(tree: Mapping[str, tuple[Sequence[str], AhpResult | Sequence[float
         post.append(node)
 
     visit(root, ())
-    nw = {node: 0.0 for node in post}
-    nw[root] = 1.0
-    num = den = 0.0
-    for node in reversed(post):
-        if node not in local or not local[node][0]:
-            continue
-        children, vec, res = local[node]
-        for ch, x in zip(children, vec):
-            nw[ch] += nw[node] * float(x)
-        if res is not None:
-            num += nw[node] * res.consistency_index
-            den += nw[node] * res.random_index
-    gw = np.array([nw[leaf] for leaf in leaves])
-    gw = gw / gw.sum()
-    return HierarchyResult(leaves=tuple(leaves), global_weights=gw, node_weights=nw,
-                           consistency_ratio=float(num / den) if den > 0 else 0.0)
+    return post, leaves
 
 
 def _vector(values: Cells, name: str, rule: str) -> np.ndarray:
@@ -1181,6 +1238,39 @@ def _vector(values: Cells, name: str, rule: str) -> np.ndarray:
         what = "blank" if np.isnan(flat[i]) else _num(float(flat[i]))
         raise ScaleError(f"{name}: {cell_ref(r, c)} is {what}; {rule}")
     return flat
+
+
+def _parent_labels(parent_labels: Cells, count: int) -> list[str] | None:
+    """The parents' labels as stripped text, one per parent weight (None when not given)."""
+    if parent_labels is None:
+        return None
+    if hasattr(parent_labels, "to_numpy"):
+        parent_labels = parent_labels.to_numpy()
+    labels = [str(x).strip() for x in np.asarray(parent_labels, dtype=object).ravel()]
+    if len(labels) != count:
+        raise ModelError(f"parent_labels: {len(labels)} labels given for {count} parent "
+                         f"weights; give one label per parent")
+    return labels
+
+
+def _parent_index(i: int, p: Any, labels: list[str] | None, count: int) -> int:
+    """Row ``i``'s parent ``p`` (a label, or a 1-based number when there are no labels) as a 0-based index."""
+    if labels is not None:
+        key = str(p).strip() if p is not None else ""
+        if key in labels:
+            return labels.index(key)
+        raise ModelError(f'parents: row {i + 1} is "{key}"; it must be one of '
+                         f'{", ".join(labels)}')
+    try:
+        if isinstance(p, (bool, np.bool_)):
+            raise ValueError
+        x = float(p.strip()) if isinstance(p, str) else float(p)
+    except (TypeError, ValueError, AttributeError):
+        x = math.nan
+    if not (math.isfinite(x) and x == int(x) and 1 <= x <= count):
+        raise ModelError(f'parents: row {i + 1} is "{p}"; parent numbers must be whole numbers '
+                         f"from 1 to {count}")
+    return int(x) - 1
 
 
 def global_weights(parent_weights: Cells, local_weights: Cells, parents: Cells, parent_labels: Cells = None) -> np.ndarray:
@@ -1224,32 +1314,9 @@ def global_weights(parent_weights: Cells, local_weights: Cells, parents: Cells, 
     if len(plist) != lw.size:
         raise ModelError(f"parents: {len(plist)} parents given for {lw.size} local weights; "
                          f"give one parent per indicator")
-    labels = None
-    if parent_labels is not None:
-        if hasattr(parent_labels, "to_numpy"):
-            parent_labels = parent_labels.to_numpy()
-        labels = [str(x).strip() for x in np.asarray(parent_labels, dtype=object).ravel()]
-        if len(labels) != pw.size:
-            raise ModelError(f"parent_labels: {len(labels)} labels given for {pw.size} parent "
-                             f"weights; give one label per parent")
+    labels = _parent_labels(parent_labels, pw.size)
     idx = np.empty(lw.size, dtype=int)
     for i, p in enumerate(plist):
-        if labels is not None:
-            key = str(p).strip() if p is not None else ""
-            if key in labels:
-                idx[i] = labels.index(key)
-                continue
-            raise ModelError(f'parents: row {i + 1} is "{key}"; it must be one of '
-                             f'{", ".join(labels)}')
-        try:
-            if isinstance(p, (bool, np.bool_)):
-                raise ValueError
-            x = float(p.strip()) if isinstance(p, str) else float(p)
-        except (TypeError, ValueError, AttributeError):
-            x = math.nan
-        if not (math.isfinite(x) and x == int(x) and 1 <= x <= pw.size):
-            raise ModelError(f'parents: row {i + 1} is "{p}"; parent numbers must be whole numbers '
-                             f"from 1 to {pw.size}")
-        idx[i] = int(x) - 1
+        idx[i] = _parent_index(i, p, labels, pw.size)
     out: np.ndarray = pw[idx] * lw
     return out

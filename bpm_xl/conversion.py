@@ -142,30 +142,42 @@ def _raw_2d(data: Any, name: str, vector_as: str) -> tuple[np.ndarray, tuple[str
     elif isinstance(data, np.ndarray):
         raw = data
     elif isinstance(data, (list, tuple)):
-        if data and all(isinstance(r, (list, tuple, np.ndarray)) for r in data):
-            width = len(data[0])
-            for i, r in enumerate(data):
-                if len(r) != width:
-                    raise MatrixShapeError(f"{name}: rows have different lengths (row {i + 1} has "
-                                           f"{len(r)} cells, row 1 has {width})", argument=name, row=i + 1)
-            raw = np.empty((len(data), width), dtype=object)
-            for i, r in enumerate(data):
-                raw[i, :] = list(r)
-        elif any(isinstance(r, (list, tuple, np.ndarray)) for r in data):
-            raise MatrixShapeError(f"{name}: must be a 2D range of cells", argument=name)
-        else:
-            raw = np.empty(len(data), dtype=object)
-            raw[:] = list(data)
+        raw = _sequence_array(data, name)
     else:
         raw = np.empty((1, 1), dtype=object)
         raw[0, 0] = data
+    return _as_2d(raw, name, vector_as), labels
+
+
+def _sequence_array(data: list[Any] | tuple[Any, ...], name: str) -> np.ndarray:
+    """A list of rows (all the same length) as a 2-D object array; a flat list as a 1-D one."""
+    raw: np.ndarray
+    if data and all(isinstance(r, (list, tuple, np.ndarray)) for r in data):
+        width = len(data[0])
+        for i, r in enumerate(data):
+            if len(r) != width:
+                raise MatrixShapeError(f"{name}: rows have different lengths (row {i + 1} has "
+                                       f"{len(r)} cells, row 1 has {width})", argument=name, row=i + 1)
+        raw = np.empty((len(data), width), dtype=object)
+        for i, r in enumerate(data):
+            raw[i, :] = list(r)
+    elif any(isinstance(r, (list, tuple, np.ndarray)) for r in data):
+        raise MatrixShapeError(f"{name}: must be a 2D range of cells", argument=name)
+    else:
+        raw = np.empty(len(data), dtype=object)
+        raw[:] = list(data)
+    return raw
+
+
+def _as_2d(raw: np.ndarray, name: str, vector_as: str) -> np.ndarray:
+    """A scalar as 1 x 1, a vector as one row or one column; more than two dimensions refused."""
     if raw.ndim == 0:
         raw = raw.reshape(1, 1)
     elif raw.ndim == 1:
         raw = raw.reshape(1, -1) if vector_as == "row" else raw.reshape(-1, 1)
     elif raw.ndim > 2:
         raise MatrixShapeError(f"{name}: must be a 2D range of cells but has {raw.ndim} dimensions", argument=name)
-    return raw, labels
+    return raw
 
 
 def to_grid(data: Any, name: str, vector_as: str = "row") -> Grid:

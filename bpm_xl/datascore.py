@@ -353,6 +353,19 @@ def _steps(p1: Any, p2: Any, direction: str, names: tuple[str, str]) -> DataRule
     return DataRule("steps", direction, bounds=tuple(bounds.tolist()), fractions=tuple(fracs.tolist()))
 
 
+def _linear(x1: float, x2: float, stated: str | None, labels: tuple[str, str], names: tuple[str, str]) -> DataRule:
+    """Linear's two values must differ and say the direction; a stated direction must agree."""
+    n1, n2 = labels
+    if x1 == x2:
+        raise ScoringRuleError(f"{n2}: {x2:g} equals {n1}; the values scoring 0 and full must differ",
+                               argument=names[1])
+    implied = "higher" if x2 > x1 else "lower"
+    if stated is not None and stated != implied:
+        raise ScoringRuleError(f"direction: {stated} contradicts {n1} {x1:g} and {n2} {x2:g}; leave it blank "
+                               f"(linear's two values say it)", argument="direction")
+    return DataRule("linear", implied, p1=x1, p2=x2)
+
+
 def data_rule(method: Any, p1: Any = None, p2: Any = None, direction: Any = None, *,
               names: tuple[str, str] = ("p1", "p2")) -> DataRule:
     """Validate a scoring standard.
@@ -405,14 +418,7 @@ def data_rule(method: Any, p1: Any = None, p2: Any = None, direction: Any = None
         return DataRule(m, d, p1=x1)
     x2 = _number(p2, n2, str(_PARAMS[m][1]), f"{m} needs it", names[1])
     if m == "linear":
-        if x1 == x2:
-            raise ScoringRuleError(f"{n2}: {x2:g} equals {n1}; the values scoring 0 and full must differ",
-                                   argument=names[1])
-        implied = "higher" if x2 > x1 else "lower"
-        if stated is not None and stated != implied:
-            raise ScoringRuleError(f"direction: {stated} contradicts {n1} {x1:g} and {n2} {x2:g}; leave it blank "
-                                   f"(linear's two values say it)", argument="direction")
-        return DataRule(m, implied, p1=x1, p2=x2)
+        return _linear(x1, x2, stated, (n1, n2), names)
     if x2 <= 0:
         raise ScoringRuleError(f"{n2}: {x2:g}; the fraction lost per unit must be above 0", argument=names[1])
     return DataRule(m, d, p1=x1, p2=x2)

@@ -450,6 +450,25 @@ def kendall_w(ratings: object, name: str = "ratings") -> KendallResult:
     """
     from scipy.special import chdtrc  # chi-square survival function; scipy.stats costs 2 s to import
 
+    arr = _complete_ratings(ratings, name)
+    m, n = arr.shape
+    ranks = _average_ranks(arr)
+    col_sums = ranks.sum(axis=0)
+    s = float(((col_sums - col_sums.mean()) ** 2).sum())
+    ties = _tie_sum(arr)
+    base = m**2 * (n**3 - n)
+    denom = base - m * ties
+    if denom <= 0:
+        raise ScaleError(f"{name}: every rater gives all objects the same value; Kendall's W is undefined")
+    w = 12.0 * s / denom
+    w = min(max(w, 0.0), 1.0)  # guard float noise
+    chi2 = m * (n - 1) * w
+    df = n - 1
+    return KendallResult(w=w, chi2=chi2, df=df, p=float(chdtrc(df, chi2)), m=m, n=n, w_uncorrected=12.0 * s / base)
+
+
+def _complete_ratings(ratings: object, name: str) -> np.ndarray:
+    """The ratings as numbers, every cell finite, at least 2 raters and 2 objects."""
     g = table(ratings, name)
     arr = g.values
     check_cells(
@@ -473,30 +492,16 @@ def kendall_w(ratings: object, name: str = "ratings") -> KendallResult:
         raise MatrixShapeError(
             f"{name}: {m} raters x {n} objects; Kendall's W needs at least 2 raters (rows) and 2 objects (columns)"
         )
-    ranks = _average_ranks(arr)
-    col_sums = ranks.sum(axis=0)
-    s = float(((col_sums - col_sums.mean()) ** 2).sum())
+    return arr
+
+
+def _tie_sum(arr: np.ndarray) -> float:
+    """The tie correction: sum over raters of sum(t^3 - t) over each rater's tie groups."""
     ties = 0.0
     for row in arr:
         _, t = np.unique(row, return_counts=True)
         ties += float((t.astype(np.float64) ** 3 - t).sum())
-    base = m**2 * (n**3 - n)
-    denom = base - m * ties
-    if denom <= 0:
-        raise ScaleError(f"{name}: every rater gives all objects the same value; Kendall's W is undefined")
-    w = 12.0 * s / denom
-    w = min(max(w, 0.0), 1.0)  # guard float noise
-    chi2 = m * (n - 1) * w
-    df = n - 1
-    return KendallResult(
-        w=w,
-        chi2=chi2,
-        df=df,
-        p=float(chdtrc(df, chi2)),
-        m=m,
-        n=n,
-        w_uncorrected=12.0 * s / base,
-    )
+    return ties
 
 
 def _average_ranks(arr: np.ndarray) -> np.ndarray:
@@ -591,25 +596,24 @@ def screen(
     keep = np.zeros(len(st.labels), dtype=bool)
     reasons: list[str] = []
     for k in range(len(st.labels)):
-        why: list[str] = []
-        mean, cv = float(st.mean[k]), float(st.cv[k])
-        if not mean >= lo:
-            why.append(f"mean {mean:.2f} < {lo:g}")
-        if math.isnan(cv):
-            why.append(f"cv undefined ({int(st.count[k])} rating{'s' if st.count[k] != 1 else ''})")
-        elif cv > cap:
-            why.append(f"cv {cv:.2f} > {cap:g}")
+        why = _drop_reasons(st, k, lo, cap)
         keep[k] = not why
         reasons.append("; ".join(why))
-    return ScreenResult(
-        labels=st.labels,
-        keep=keep,
-        reasons=tuple(reasons),
-        min_mean=lo,
-        max_cv=cap,
-        mean=st.mean,
-        cv=st.cv,
-    )
+    return ScreenResult(labels=st.labels, keep=keep, reasons=tuple(reasons), min_mean=lo, max_cv=cap, mean=st.mean,
+                        cv=st.cv)
+
+
+def _drop_reasons(st: IndicatorStats, k: int, lo: float, cap: float) -> list[str]:
+    """Why indicator ``k`` fails the screening rule (empty when it passes)."""
+    why: list[str] = []
+    mean, cv = float(st.mean[k]), float(st.cv[k])
+    if not mean >= lo:
+        why.append(f"mean {mean:.2f} < {lo:g}")
+    if math.isnan(cv):
+        why.append(f"cv undefined ({int(st.count[k])} rating{'s' if st.count[k] != 1 else ''})")
+    elif cv > cap:
+        why.append(f"cv {cv:.2f} > {cap:g}")
+    return why
 
 
 def _round_w(ratings: object, name: str) -> tuple[float, float, int]:

@@ -326,60 +326,18 @@ def _from_rows(cls: type[IndicatorSystem], numbered: list[tuple[int, dict[Any, A
     rows = [(k, row, _text(row.get("code"))) for k, row in numbered]
     rows = [(k, row, code) for k, row, code in rows if code]
     parents = {_text(row.get("parent")) for _, row, _ in rows} - {""}
-    dims: dict[str, Dimension] = {}
-    for k, row, code in rows:
-        dcode = _text(row.get("dimension"))
-        if dcode and dcode not in dims:
-            dims[dcode] = Dimension(dcode, _text(row.get("dimension_zh")) or dcode,
-                                    _text(row.get("dimension_en")) or _text(row.get("dimension_zh")) or dcode)
+    dims = _row_dimensions(rows)
     parent_at = {code: (k, _text(row.get("parent")) or _text(row.get("dimension"))) for k, row, code in rows}
-
-    def dimension_of(code: str) -> str:
-        seen = [code]
-        node = parent_at[code][1]
-        while node and node not in dims:
-            if node in seen:
-                k = parent_at[code][0]
-                raise ModelError(f"{name}: row {k} ({code}): the parent codes go round in a circle "
-                                 f"({' > '.join([*seen, node])}); each code's parent must lead up to a dimension",
-                                 argument=name, row=k, column=_COLUMN["parent"])
-            if node not in parent_at:
-                k = parent_at[seen[-1]][0]
-                raise ModelError(f"{name}: row {k} ({seen[-1]}): the parent code {node!r} is neither a dimension "
-                                 "nor a code of another row", argument=name, row=k, column=_COLUMN["parent"])
-            seen.append(node)
-            node = parent_at[node][1]
-        if not node:
-            k = parent_at[seen[-1]][0]
-            raise ModelError(f"{name}: row {k} (indicator {seen[-1]}) has no dimension code", argument=name, row=k,
-                             column=_COLUMN["dimension"])
-        return node
-
     groups: list[Group] = []
     inds: list[Indicator] = []
     at: list[int] = []
     for k, row, code in rows:
-        dcode = dimension_of(code)
-        typed = _text(row.get("dimension"))
-        if typed and typed != dcode:
-            raise ModelError(f"{name}: row {k} ({code}) names dimension {typed!r} but its parent "
-                             f"{_text(row.get('parent'))!r} belongs to dimension {dcode!r}", argument=name, row=k,
-                             column=_COLUMN["dimension"])
-        parent = _text(row.get("parent"))
-        parent = "" if parent == dcode else parent
-        zh = _text(row.get("name_zh")) or code
-        en = _text(row.get("name_en")) or _text(row.get("name_zh")) or code
-        points = _points(row.get("points"), name, k, code)
-        if code in parents:
-            groups.append(Group(code, zh, en, parent or dcode, points))
-            continue
-        pdca = (_text(row.get("pdca")) or "").lower()
-        try:
-            kind = indicator_type(row.get("kind"), f"{name}: row {k} ({code}): the type")
-        except BpmError as exc:
-            raise ModelError(exc.message, argument=name, row=k, column=_COLUMN["kind"]) from None
-        inds.append(Indicator(code, zh, en, dcode, PDCA_ALIASES.get(pdca, pdca), parent, kind, points))
-        at.append(k)
+        node = _row_node(k, row, code, _dimension_of(code, parent_at, dims, name), parents, name)
+        if isinstance(node, Group):
+            groups.append(node)
+        else:
+            inds.append(node)
+            at.append(k)
     try:
         return cls(tuple(dims.values()), tuple(inds), groups=tuple(groups))
     except ModelError as exc:  # name the table's row, not the indicator's position
@@ -387,20 +345,66 @@ def _from_rows(cls: type[IndicatorSystem], numbered: list[tuple[int, dict[Any, A
         raise ModelError(exc.message, **{**exc.fields(), "argument": name, "row": at_row}) from None
 
 
+def _row_dimensions(rows: list[tuple[int, dict[Any, Any], str]]) -> dict[str, Dimension]:
+    """The dimensions the rows name, in order of first mention, labelled by the first row naming each."""
+    dims: dict[str, Dimension] = {}
+    for _, row, _ in rows:
+        dcode = _text(row.get("dimension"))
+        if dcode and dcode not in dims:
+            dims[dcode] = Dimension(dcode, _text(row.get("dimension_zh")) or dcode,
+                                    _text(row.get("dimension_en")) or _text(row.get("dimension_zh")) or dcode)
+    return dims
+
+
+def _dimension_of(code: str, parent_at: dict[str, tuple[int, str]], dims: dict[str, Dimension], name: str) -> str:
+    """The dimension a row's chain of parent codes leads up to; a circle, unknown parent or none refused."""
+    seen = [code]
+    node = parent_at[code][1]
+    while node and node not in dims:
+        if node in seen:
+            k = parent_at[code][0]
+            raise ModelError(f"{name}: row {k} ({code}): the parent codes go round in a circle "
+                             f"({' > '.join([*seen, node])}); each code's parent must lead up to a dimension",
+                             argument=name, row=k, column=_COLUMN["parent"])
+        if node not in parent_at:
+            k = parent_at[seen[-1]][0]
+            raise ModelError(f"{name}: row {k} ({seen[-1]}): the parent code {node!r} is neither a dimension "
+                             "nor a code of another row", argument=name, row=k, column=_COLUMN["parent"])
+        seen.append(node)
+        node = parent_at[node][1]
+    if not node:
+        k = parent_at[seen[-1]][0]
+        raise ModelError(f"{name}: row {k} (indicator {seen[-1]}) has no dimension code", argument=name, row=k,
+                         column=_COLUMN["dimension"])
+    return node
+
+
+def _row_node(k: int, row: dict[Any, Any], code: str, dcode: str, parents: set[str], name: str) -> Group | Indicator:
+    """Table row ``k`` as a group (when another row names it as parent) or an indicator under ``dcode``."""
+    typed = _text(row.get("dimension"))
+    if typed and typed != dcode:
+        raise ModelError(f"{name}: row {k} ({code}) names dimension {typed!r} but its parent "
+                         f"{_text(row.get('parent'))!r} belongs to dimension {dcode!r}", argument=name, row=k,
+                         column=_COLUMN["dimension"])
+    parent = _text(row.get("parent"))
+    parent = "" if parent == dcode else parent
+    zh = _text(row.get("name_zh")) or code
+    en = _text(row.get("name_en")) or _text(row.get("name_zh")) or code
+    points = _points(row.get("points"), name, k, code)
+    if code in parents:
+        return Group(code, zh, en, parent or dcode, points)
+    pdca = (_text(row.get("pdca")) or "").lower()
+    try:
+        kind = indicator_type(row.get("kind"), f"{name}: row {k} ({code}): the type")
+    except BpmError as exc:
+        raise ModelError(exc.message, argument=name, row=k, column=_COLUMN["kind"]) from None
+    return Indicator(code, zh, en, dcode, PDCA_ALIASES.get(pdca, pdca), parent, kind, points)
+
+
 def _validate(system: IndicatorSystem) -> None:
     if not system.dimensions:
         raise ModelError("indicator system: there must be at least one dimension")
-    seen: set[str] = set()
-    for d in system.dimensions:
-        if not d.code:
-            raise ModelError("indicator system: a dimension has an empty code")
-        if d.code in seen or d.code == GOAL:
-            raise ModelError(f"indicator system: the code {d.code!r} is used twice or is reserved")
-        seen.add(d.code)
-    for g in system.groups:
-        if not g.code or g.code in seen or g.code == GOAL:
-            raise ModelError(f"indicator system: the group code {g.code!r} is empty, used twice or reserved")
-        seen.add(g.code)
+    seen = _inner_codes(system)
     inner = set(system.dimension_codes) | set(system.group_codes)
     for g in system.groups:
         if g.parent not in inner:
@@ -413,6 +417,22 @@ def _validate(system: IndicatorSystem) -> None:
         if not system.children(node):
             raise ModelError(f"indicator system: {node} has no indicators under it")
     _check_points(system)
+
+
+def _inner_codes(system: IndicatorSystem) -> set[str]:
+    """The dimensions' and groups' codes, each present, once only and not reserved."""
+    seen: set[str] = set()
+    for d in system.dimensions:
+        if not d.code:
+            raise ModelError("indicator system: a dimension has an empty code")
+        if d.code in seen or d.code == GOAL:
+            raise ModelError(f"indicator system: the code {d.code!r} is used twice or is reserved")
+        seen.add(d.code)
+    for g in system.groups:
+        if not g.code or g.code in seen or g.code == GOAL:
+            raise ModelError(f"indicator system: the group code {g.code!r} is empty, used twice or reserved")
+        seen.add(g.code)
+    return seen
 
 
 def _acyclic(system: IndicatorSystem) -> None:

@@ -217,6 +217,31 @@ MOF_BANDS = RatingBands(
 """The Ministry of Finance rule (财预〔2020〕10号): 优 >= 90, 良 80-90, 中 60-80, 差 < 60."""
 
 
+def _band_row(k: int, row: Any) -> Band | None:
+    """Row ``k`` of a bands table as a band; None when the row is entirely blank."""
+    cells = list(row) if isinstance(row, (list, tuple, np.ndarray)) else [row]
+    cells = [None if isinstance(c, str) and not c.strip() else c for c in cells]
+    cells = [None if isinstance(c, float) and math.isnan(c) else c for c in cells]
+    if all(c is None for c in cells):
+        return None
+    if len(cells) < 2:
+        raise SettingsError(f"bands: row {k + 1} needs a grade and a lower bound")
+    grade = cells[0]
+    if grade is None:
+        raise SettingsError(f"bands: row {k + 1} has no grade")
+    grade = str(grade).strip()
+    lower = conversion.number(cells[1])
+    if isinstance(lower, conversion.Invalid) or not math.isfinite(lower):
+        raise SettingsError(
+            f"bands: row {k + 1}, column 2 is "
+            f"{conversion.show(lower) if isinstance(lower, conversion.Invalid) else lower}; "
+            "the lower bound must be a number", argument="bands", row=k + 1, column=2
+        )
+    label_zh = str(cells[2]).strip() if len(cells) > 2 and cells[2] is not None else grade
+    label_en = str(cells[3]).strip() if len(cells) > 3 and cells[3] is not None else grade
+    return Band(grade, label_zh, label_en, float(lower))
+
+
 def bands_from_table(rows: pd.DataFrame | Sequence[Any], name: str = "custom") -> RatingBands:
     """Build a rating rule from a table such as a worksheet range.
 
@@ -254,27 +279,9 @@ def bands_from_table(rows: pd.DataFrame | Sequence[Any], name: str = "custom") -
         rows = rows.to_numpy(dtype=object).tolist()
     bands: list[Band] = []
     for k, row in enumerate(rows):
-        cells = list(row) if isinstance(row, (list, tuple, np.ndarray)) else [row]
-        cells = [None if isinstance(c, str) and not c.strip() else c for c in cells]
-        cells = [None if isinstance(c, float) and math.isnan(c) else c for c in cells]
-        if all(c is None for c in cells):
-            continue
-        if len(cells) < 2:
-            raise SettingsError(f"bands: row {k + 1} needs a grade and a lower bound")
-        grade = cells[0]
-        if grade is None:
-            raise SettingsError(f"bands: row {k + 1} has no grade")
-        grade = str(grade).strip()
-        lower = conversion.number(cells[1])
-        if isinstance(lower, conversion.Invalid) or not math.isfinite(lower):
-            raise SettingsError(
-                f"bands: row {k + 1}, column 2 is "
-                f"{conversion.show(lower) if isinstance(lower, conversion.Invalid) else lower}; "
-                "the lower bound must be a number", argument="bands", row=k + 1, column=2
-            )
-        label_zh = str(cells[2]).strip() if len(cells) > 2 and cells[2] is not None else grade
-        label_en = str(cells[3]).strip() if len(cells) > 3 and cells[3] is not None else grade
-        bands.append(Band(grade, label_zh, label_en, float(lower)))
+        band = _band_row(k, row)
+        if band is not None:
+            bands.append(band)
     if not bands:
         raise SettingsError("bands: the table has no bands")
     grades = [b.grade for b in bands]
@@ -697,6 +704,17 @@ def fuzzy_evaluation(
     ([0.175, 0.53, 0.275, 0.02, 0.0], 1, 3.86)
     """
     w = _vector(weights, "weights", "weights")
+    arr = _membership_table(memberships, w.size)
+    _check_weights(w, "weights")
+    _check_membership_rows(arr)
+    b = w @ arr
+    values = _grade_values(grade_values, scale_min, scale_max, arr.shape[1])
+    score = float(b @ values) if values is not None else None
+    return FuzzyResult(b=b, grade_index=int(np.argmax(b)), score=score, grade_values=values)
+
+
+def _membership_table(memberships: object, rows: int) -> np.ndarray:
+    """R as numbers: every cell a number, none blank, one row per weight."""
     g = conversion.table(memberships, "memberships")
     arr = g.values
     if g.invalid:
@@ -710,11 +728,15 @@ def fuzzy_evaluation(
     if blank.size:
         i, j = blank[0]
         raise MissingValueError(f"memberships: {_cell_ref(i, j)} is blank; every membership is required")
-    if arr.shape[0] != w.size:
+    if arr.shape[0] != rows:
         raise MatrixShapeError(
-            f"memberships: {arr.shape[0]} rows for {w.size} weights; one row per indicator is required"
+            f"memberships: {arr.shape[0]} rows for {rows} weights; one row per indicator is required"
         )
-    _check_weights(w, "weights")
+    return arr
+
+
+def _check_membership_rows(arr: np.ndarray) -> None:
+    """Each row of R: finite memberships of 0 or more summing to 1 within the tolerance."""
     bad = np.argwhere(~np.isfinite(arr) | (arr < 0))
     if bad.size:
         i, j = bad[0]
@@ -724,23 +746,25 @@ def fuzzy_evaluation(
     if off.size:
         i = off[0]
         raise ScaleError(f"memberships: row {i + 1} sums to {sums[i]:.10g}; each row must sum to 1")
-    b = w @ arr
+
+
+def _grade_values(grade_values: object, scale_min: int, scale_max: int, grades: int) -> np.ndarray | None:
+    """V as given (one finite value per grade), or the scale from its top down when R has that many grades."""
     values: np.ndarray | None
     if grade_values is None:
         lo, hi = _check_scale(scale_min, scale_max)
         n_scale = int(round(hi - lo)) + 1
-        values = np.arange(hi, lo - 1, -1, dtype=np.float64) if arr.shape[1] == n_scale else None
+        values = np.arange(hi, lo - 1, -1, dtype=np.float64) if grades == n_scale else None
     else:
         values = _vector(grade_values, "grade_values", "grade values")
-        if values.size != arr.shape[1]:
+        if values.size != grades:
             raise MatrixShapeError(
-                f"grade_values: {values.size} values for {arr.shape[1]} grades; they must match"
+                f"grade_values: {values.size} values for {grades} grades; they must match"
             )
         blank_v = np.flatnonzero(~np.isfinite(values))
         if blank_v.size:
             raise MissingValueError(f"grade_values: position {blank_v[0] + 1} is blank or not finite")
-    score = float(b @ values) if values is not None else None
-    return FuzzyResult(b=b, grade_index=int(np.argmax(b)), score=score, grade_values=values)
+    return values
 
 
 def _cell_ref(i: int, j: int) -> str:
@@ -800,6 +824,38 @@ def improvement_priorities(
     >>> df[["label", "weighted_gap", "rank"]].values.tolist()
     [['b', 0.8, 1], ['a', 0.3, 2]]
     """
+    top, w, s, lab = _priority_inputs(labels, weights, scores, scale_max)
+    return _priority_table(top, w, s, lab, dimensions, stages)
+
+
+def _priority_table(top: float, w: np.ndarray, s: np.ndarray, lab: tuple[str, ...], dimensions: Sequence[str] | None,
+                    stages: Sequence[str] | None) -> pd.DataFrame:
+    """The gaps, shares and ranks of checked inputs, sorted by weighted gap."""
+    n = w.size
+    gap = top - s
+    wg = w * gap
+    total = wg.sum()
+    share = wg / total if total > 0 else np.zeros(n)
+    df = pd.DataFrame(
+        {
+            "label": list(lab),
+            "dimension": _extra_column(dimensions, n, "dimensions"),
+            "stage": _extra_column(stages, n, "stages"),
+            "weight": w,
+            "score": s,
+            "gap": gap,
+            "weighted_gap": wg,
+            "share": share,
+        }
+    )
+    wgl = wg.tolist()
+    df["rank"] = np.array([1 + sum(1 for y in wgl if ranking.clearly_larger(y, x)) for x in wgl], dtype=np.int64)
+    return df.iloc[ranking.descending_order(wgl)].reset_index(drop=True)
+
+
+def _priority_inputs(labels: Sequence[str], weights: object, scores: object,
+                     scale_max: float) -> tuple[float, np.ndarray, np.ndarray, tuple[str, ...]]:
+    """The top of the scale, weights, scores and labels of :func:`improvement_priorities`, checked."""
     top = _number(scale_max, "scale_max")
     if not math.isfinite(top) or top <= 0:
         raise SettingsError(f"scale_max: {top:g} must be a positive number")
@@ -821,31 +877,14 @@ def improvement_priorities(
     if bad_s.size:
         k = bad_s[0]
         raise ScaleError(f"scores: position {k + 1} is {s[k]:g}; scores must be between 0 and {top:g}")
+    return top, w, s, lab
 
-    def extra(values: Sequence[str] | None, nm: str) -> list[str]:
-        if values is None:
-            return [""] * n
-        out = conversion.labels(values, n, None, nm)
-        if len(out) != n:
-            raise MatrixShapeError(f"{nm}: {len(out)} values for {n} indicators")
-        return list(out)
 
-    gap = top - s
-    wg = w * gap
-    total = wg.sum()
-    share = wg / total if total > 0 else np.zeros(n)
-    df = pd.DataFrame(
-        {
-            "label": list(lab),
-            "dimension": extra(dimensions, "dimensions"),
-            "stage": extra(stages, "stages"),
-            "weight": w,
-            "score": s,
-            "gap": gap,
-            "weighted_gap": wg,
-            "share": share,
-        }
-    )
-    wgl = wg.tolist()
-    df["rank"] = np.array([1 + sum(1 for y in wgl if ranking.clearly_larger(y, x)) for x in wgl], dtype=np.int64)
-    return df.iloc[ranking.descending_order(wgl)].reset_index(drop=True)
+def _extra_column(values: Sequence[str] | None, n: int, nm: str) -> list[str]:
+    """An optional column of text, one per indicator ("" everywhere when not given)."""
+    if values is None:
+        return [""] * n
+    out = conversion.labels(values, n, None, nm)
+    if len(out) != n:
+        raise MatrixShapeError(f"{nm}: {len(out)} values for {n} indicators")
+    return list(out)
