@@ -113,8 +113,6 @@ def _snap(x: Any) -> float | None:
 def form_specs(data: Any, round_: int = 1, lang: str = "zh", layout: str = "row",
                evaluation: Any = None) -> list[FormSpec]:
     """One :class:`FormSpec` per expert on the Experts sheet, pre-filled with what the hub holds."""
-    from .ahp import random_index
-
     system = system_of(data)
     s = data.settings
     method = str(s.get("method") or "eigen").lower()
@@ -124,18 +122,8 @@ def form_specs(data: Any, round_: int = 1, lang: str = "zh", layout: str = "row"
     lo = 1.0 if lo is None else lo
     hi = 5.0 if hi is None else hi
     thr = number(s.get("cr_threshold")) or 0.10
-    if not data.identity:
-        raise WorkbookError(_msg("no_identity", _lang(data)))
-    if round_ < 1 or round_ > max(len(data.delphi), 1):
-        raise WorkbookError(f"--round {round_}: the workbook has {len(data.delphi)} Delphi round(s)")
-    if round_ >= 2 and not any(number(v) is not None for row in data.delphi[0].values() for v in row.values()):
-        raise WorkbookError("--round 2: the Delphi round 1 sheet is empty; collect round 1 first")
-    nodes = []
-    ns = set()
-    for node, children in hub_nodes(system):
-        nodes.append((node, node_title(node, system, lang), tuple((c, _label(system, c, lang)) for c in children)))
-        ns.add(len(children))
-    ri = {n: float(random_index(n, table)) for n in ns if n >= 1}
+    _check_round(data, round_)
+    nodes, ri = _form_nodes(system, lang, table)
     dim_name = {d.code: d.name(lang) for d in system.dimensions}
     indicators = tuple((i.code, dim_name.get(i.dimension, i.dimension), i.name(lang)) for i in system.indicators)
     by_code = {c: (dim, name) for c, dim, name in indicators}
@@ -147,20 +135,7 @@ def form_specs(data: Any, round_: int = 1, lang: str = "zh", layout: str = "row"
     specs = []
     for e in data.experts:
         code = e["code"]
-        judg: dict[str, dict[tuple[str, str], float]] = {}
-        off: dict[str, dict[tuple[str, str], Any]] = {}
-        for node, children in hub_nodes(system):
-            cells = data.judgments.get(node, {}).get(code, {})
-            for i, a in enumerate(children):
-                for b in children[i + 1:]:
-                    v = _upper(cells, a, b)
-                    if v is None:
-                        continue
-                    sv = _snap(v)
-                    if sv is None:
-                        off.setdefault(node, {})[(a, b)] = v
-                    else:
-                        judg.setdefault(node, {})[(a, b)] = sv
+        judg, off = _prefilled(data, system, code)
         sugg = _suggestions(judg, nodes, method, table, thr)
         rd = data.delphi[round_ - 1].get(code, {}) if len(data.delphi) >= round_ else {}
         if round_ >= 2:
@@ -175,6 +150,49 @@ def form_specs(data: Any, round_: int = 1, lang: str = "zh", layout: str = "row"
             key=data.identity["secret"], expert_indicators=scored,
             scores={c: v for c, _, _ in scored if (v := (data.expert_scores.get(c) or {}).get(code)) is not None}))
     return specs
+
+
+def _check_round(data: Any, round_: int) -> None:
+    """Refuse forms for a hub without an identity, or for a Delphi round it cannot start."""
+    if not data.identity:
+        raise WorkbookError(_msg("no_identity", _lang(data)))
+    if round_ < 1 or round_ > max(len(data.delphi), 1):
+        raise WorkbookError(f"--round {round_}: the workbook has {len(data.delphi)} Delphi round(s)")
+    if round_ >= 2 and not any(number(v) is not None for row in data.delphi[0].values() for v in row.values()):
+        raise WorkbookError("--round 2: the Delphi round 1 sheet is empty; collect round 1 first")
+
+
+def _form_nodes(system: Any, lang: str, table: str) -> tuple[list[Any], dict[int, float]]:
+    """The judged nodes as a form shows them (code, title, labelled children), and the RI of each size."""
+    from .ahp import random_index
+
+    nodes = []
+    ns = set()
+    for node, children in hub_nodes(system):
+        nodes.append((node, node_title(node, system, lang), tuple((c, _label(system, c, lang)) for c in children)))
+        ns.add(len(children))
+    ri = {n: float(random_index(n, table)) for n in ns if n >= 1}
+    return nodes, ri
+
+
+def _prefilled(data: Any, system: Any, code: str
+               ) -> tuple[dict[str, dict[tuple[str, str], float]], dict[str, dict[tuple[str, str], Any]]]:
+    """Expert ``code``'s judgments in the hub, by node: those on the 1-9 scale, and those off it."""
+    judg: dict[str, dict[tuple[str, str], float]] = {}
+    off: dict[str, dict[tuple[str, str], Any]] = {}
+    for node, children in hub_nodes(system):
+        cells = data.judgments.get(node, {}).get(code, {})
+        for i, a in enumerate(children):
+            for b in children[i + 1:]:
+                v = _upper(cells, a, b)
+                if v is None:
+                    continue
+                sv = _snap(v)
+                if sv is None:
+                    off.setdefault(node, {})[(a, b)] = v
+                else:
+                    judg.setdefault(node, {})[(a, b)] = sv
+    return judg, off
 
 
 def _suggestions(judg: dict, nodes: list, method: str, table: str, thr: float) -> dict:

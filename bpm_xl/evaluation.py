@@ -34,7 +34,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import ahp, delphi, leaves, scoring
+from . import ahp, datascore, delphi, leaves, scoring
 from .errors import MissingValueError, ModelError, SettingsError
 from .leaves import Cap, CapApplied, DataEntry, DirectScore
 from .model import GOAL, PDCA_LABELS, IndicatorSystem
@@ -421,6 +421,36 @@ def evaluate(inputs: EvaluationInputs) -> Evaluation:
     s = inputs.settings
     system = inputs.system
     experts = tuple(inputs.experts)
+    authority, ew = _expert_weights(experts, s)
+    ew_by_code = {e.code: w for e, w in zip(experts, ew)}
+    nodes = _nodes(inputs, ew_by_code)
+    hier = _hierarchy(system, nodes)
+    gw = dict(zip(hier.leaves, np.asarray(hier.global_weights, dtype=float)))
+    codes = system.codes
+    grades = _grades(s)
+    leaves.check_caps(system, s.caps, inputs.data)
+    ls = leaves.leaf_scores(system, s, inputs.survey, inputs.data, inputs.expert_scores, inputs.direct_scores,
+                            ew_by_code, SURVEY_ARGUMENT)
+    means, counts, pending = ls.scores, ls.counts, ls.pending
+    gvec = np.array([gw[c] for c in codes])
+    total = rating = fuzzy = pri = cap = None
+    if not pending:
+        total, cap, rating = _rated_total(gvec, means, s, ls)
+    node_w = hier.node_weights
+    ind_table = _indicator_table(system, nodes, node_w, gvec, means, counts, ls)
+    dim_table = _node_table(system, system.dimension_codes, nodes, node_w, ind_table, s)
+    group_table = (_node_table(system, system.group_codes, nodes, node_w, ind_table, s)
+                   if system.groups else None)
+    delphi_summary = _delphi(inputs, authority, s)
+    if not pending:
+        fuzzy, pri = _fuzzy_and_priorities(system, gvec, means, ls, grades, s)
+    return Evaluation(inputs=inputs, expert_weights=ew, nodes=nodes, hierarchy=hier, indicator_table=ind_table,
+                      dimension_table=dim_table, total=total, rating=rating, delphi=delphi_summary, fuzzy=fuzzy,
+                      priorities=pri, pending=pending, group_table=group_table, cap=cap, data_scores=dict(ls.data))
+
+
+def _expert_weights(experts: tuple[Expert, ...], s: Settings) -> tuple[delphi.AuthorityResult, np.ndarray]:
+    """Step 1: the panel's authority and the experts' weights (by authority or equal)."""
     if not experts:
         raise MissingValueError("experts: the panel is empty; add at least one expert", argument="experts")
     authority = delphi.authority([e.ca for e in experts], [e.cs for e in experts])
@@ -429,77 +459,67 @@ def evaluate(inputs: EvaluationInputs) -> Evaluation:
         ew = ew / ew.sum()
     else:
         ew = np.full(len(experts), 1.0 / len(experts))
-    ew_by_code = {e.code: w for e, w in zip(experts, ew)}
+    return authority, ew
 
+
+def _nodes(inputs: EvaluationInputs, ew_by_code: Mapping[str, float]) -> dict[str, NodeResult]:
+    """Step 2: every comparison node's weights, from the panel's judgments or the children's points."""
+    system, s = inputs.system, inputs.settings
     nodes: dict[str, NodeResult] = {}
     for node in system.nodes():
         if system.weighting == "points":
             nodes[node] = _points_node(node, system, s)
         else:
             nodes[node] = _node(node, system, inputs.judgments, ew_by_code, s)
+    return nodes
 
-    # Global weights from the nodes' local weights (AIJ or AIP); the overall CR as Chinese
-    # theses report it (层次总排序): CR = sum_j a_j CI_j / sum_j a_j RI_j over the nodes below
-    # the goal, a_j the node's global weight. The goal matrix is checked on its own (层次单排序),
-    # so it enters the tree as plain weights, which add nothing to the CR.
+
+def _hierarchy(system: IndicatorSystem, nodes: Mapping[str, NodeResult]) -> ahp.HierarchyResult:
+    """Step 3: global weights from the nodes' local weights (AIJ or AIP), and the overall CR.
+
+    The overall CR as Chinese theses report it (层次总排序): CR = sum_j a_j CI_j / sum_j a_j RI_j
+    over the nodes below the goal, a_j the node's global weight. The goal matrix is checked on its
+    own (层次单排序), so it enters the tree as plain weights, which add nothing to the CR.
+    """
     hier = ahp.hierarchy({node: (nodes[node].children, nodes[node].weights) for node in system.nodes()}, GOAL)
     cr_tree: dict[str, tuple[Sequence[str], Any]] = {GOAL: (nodes[GOAL].children, nodes[GOAL].weights)}
     for node in system.nodes()[1:]:
         cr_tree[node] = (nodes[node].children, nodes[node].aggregated)
-    hier = replace(hier, consistency_ratio=ahp.hierarchy(cr_tree, GOAL).consistency_ratio)
+    return replace(hier, consistency_ratio=ahp.hierarchy(cr_tree, GOAL).consistency_ratio)
 
-    gw = dict(zip(hier.leaves, np.asarray(hier.global_weights, dtype=float)))
-    codes = system.codes
+
+def _grades(s: Settings) -> np.ndarray:
+    """The fuzzy evaluation's grade values, the answer scale from its top down."""
     grades = np.arange(s.scale_max, s.scale_min - 1, -1, dtype=float)
     if not np.allclose(grades, np.round(grades)) or len(grades) < 2:
         raise SettingsError("settings: the fuzzy evaluation needs an integer answer scale", argument="scale_min")
-    leaves.check_caps(system, s.caps, inputs.data)
-    ls = leaves.leaf_scores(system, s, inputs.survey, inputs.data, inputs.expert_scores, inputs.direct_scores,
-                            ew_by_code, SURVEY_ARGUMENT)
-    means, counts, pending = ls.scores, ls.counts, ls.pending
-    gvec = np.array([gw[c] for c in codes])
-    total = rating = fuzzy = pri = cap = None
-    if not pending:
-        total = float(scoring.weighted_score(gvec, means, name_w="global weights", name_s="indicator scores"))
-        total, cap = leaves.apply_caps(total, s.scale_max, s.caps, ls.data)
-        rating = scoring.rate(total, s.scale_max, s.bands)
+    return grades
 
-    node_w = hier.node_weights
-    ind_table = _indicator_table(system, nodes, node_w, gvec, means, counts, ls)
-    dim_table = _node_table(system, system.dimension_codes, nodes, node_w, ind_table, s)
-    group_table = (_node_table(system, system.group_codes, nodes, node_w, ind_table, s)
-                   if system.groups else None)
 
-    delphi_summary = _delphi(inputs, authority, s)
+def _rated_total(gvec: np.ndarray, means: np.ndarray, s: Settings,
+                 ls: leaves.LeafScores) -> tuple[float, CapApplied | None, scoring.Rating]:
+    """Step 4's end: the weighted total under the score caps, and its rating."""
+    total = float(scoring.weighted_score(gvec, means, name_w="global weights", name_s="indicator scores"))
+    total, cap = leaves.apply_caps(total, s.scale_max, s.caps, ls.data)
+    return total, cap, scoring.rate(total, s.scale_max, s.bands)
 
-    if not pending:
-        if ls.memberships is not None:
-            fuzzy = scoring.fuzzy_evaluation(gvec, ls.memberships, grade_values=grades)
-        pri = scoring.improvement_priorities(
-            list(codes),
-            gvec,
-            means,
-            scale_max=s.scale_max,
-            dimensions=[system.indicator(c).dimension for c in codes],
-            stages=[system.indicator(c).pdca for c in codes],
-        )
-    return Evaluation(
-        inputs=inputs,
-        expert_weights=ew,
-        nodes=nodes,
-        hierarchy=hier,
-        indicator_table=ind_table,
-        dimension_table=dim_table,
-        total=total,
-        rating=rating,
-        delphi=delphi_summary,
-        fuzzy=fuzzy,
-        priorities=pri,
-        pending=pending,
-        group_table=group_table,
-        cap=cap,
-        data_scores=dict(ls.data),
+
+def _fuzzy_and_priorities(system: IndicatorSystem, gvec: np.ndarray, means: np.ndarray, ls: leaves.LeafScores,
+                          grades: np.ndarray, s: Settings) -> tuple[scoring.FuzzyResult | None, pd.DataFrame]:
+    """Steps 6 and 7: the fuzzy evaluation (survey-scored systems only) and the improvement priorities."""
+    codes = system.codes
+    fuzzy = None
+    if ls.memberships is not None:
+        fuzzy = scoring.fuzzy_evaluation(gvec, ls.memberships, grade_values=grades)
+    pri = scoring.improvement_priorities(
+        list(codes),
+        gvec,
+        means,
+        scale_max=s.scale_max,
+        dimensions=[system.indicator(c).dimension for c in codes],
+        stages=[system.indicator(c).pdca for c in codes],
     )
+    return fuzzy, pri
 
 
 def _indicator_table(system: IndicatorSystem, nodes: Mapping[str, NodeResult], node_w: Mapping[str, float],
@@ -570,10 +590,39 @@ def _node(
     s: Settings,
 ) -> NodeResult:
     children = system.children(node)
-    label = _label(node)
     by_expert = judgments.get(node) or {}
     if not by_expert:
         raise unjudged_error(node)
+    codes, results, mats, wts = _expert_matrices(node, children, by_expert, ew_by_code, s)
+    w = np.asarray(wts, dtype=float)
+    w = w / w.sum()
+    label = _label(node)
+    agg_matrix = ahp.aggregate_parsed(mats, w, name=f"judgments {label}")
+    agg = ahp.weigh_parsed(agg_matrix, s.method, s.random_index, name=f"aggregate of {label}")
+    if s.aggregation == "aip":
+        weights = np.asarray(ahp.aggregate_priorities(np.stack([r.weights for r in results]), w))
+    else:
+        weights = np.asarray(agg.weights)
+    n = len(children)
+    worst = ahp.inconsistent_judgments(agg, min(3, n * (n - 1) // 2), s.method, s.random_index) if n > 2 else ()
+    repair = None
+    if agg.consistency_ratio >= s.cr_threshold:
+        repair = ahp.suggest_repair(agg, s.cr_threshold, s.method, s.random_index)
+    repairs = []
+    if repair is not None:
+        repairs.append(MatrixRepair(node, None, float(agg.consistency_ratio), _hints(repair, children),
+                                    float(repair.result.consistency_ratio), bool(repair.reached)))
+    repairs += [r for r in (_matrix_repair(node, e, res, children, s) for e, res in zip(codes, results)) if r]
+    return NodeResult(node=node, children=children, expert_codes=tuple(codes), expert_results=tuple(results),
+                      aggregated=agg, weights=weights, worst=tuple(worst), repair=repair, _threshold=s.cr_threshold,
+                      parsed=tuple(mats), repairs=tuple(repairs))
+
+
+def _expert_matrices(node: str, children: Sequence[str], by_expert: Mapping[str, Any],
+                     ew_by_code: Mapping[str, float], s: Settings
+                     ) -> tuple[list[str], list[ahp.AhpResult], list[np.ndarray], list[float]]:
+    """Each expert's matrix of ``node`` parsed and weighed: the experts' codes, results, matrices and weights."""
+    label = _label(node)
     codes, results, mats, wts = [], [], [], []
     for ecode, grid in by_expert.items():
         if ecode not in ew_by_code:
@@ -592,37 +641,7 @@ def _node(
         # aggregated over the experts who judged it (the same rule as =AHP_GROUP()).
         mats.append(parsed)
         wts.append(ew_by_code[ecode])
-    w = np.asarray(wts, dtype=float)
-    w = w / w.sum()
-    agg_matrix = ahp.aggregate_parsed(mats, w, name=f"judgments {label}")
-    agg = ahp.weigh_parsed(agg_matrix, s.method, s.random_index, name=f"aggregate of {label}")
-    if s.aggregation == "aip":
-        weights = np.asarray(ahp.aggregate_priorities(np.stack([r.weights for r in results]), w))
-    else:
-        weights = np.asarray(agg.weights)
-    n = len(children)
-    worst = ahp.inconsistent_judgments(agg, min(3, n * (n - 1) // 2), s.method, s.random_index) if n > 2 else ()
-    repair = None
-    if agg.consistency_ratio >= s.cr_threshold:
-        repair = ahp.suggest_repair(agg, s.cr_threshold, s.method, s.random_index)
-    repairs = []
-    if repair is not None:
-        repairs.append(MatrixRepair(node, None, float(agg.consistency_ratio), _hints(repair, children),
-                                    float(repair.result.consistency_ratio), bool(repair.reached)))
-    repairs += [r for r in (_matrix_repair(node, e, res, children, s) for e, res in zip(codes, results)) if r]
-    return NodeResult(
-        node=node,
-        children=children,
-        expert_codes=tuple(codes),
-        expert_results=tuple(results),
-        aggregated=agg,
-        weights=weights,
-        worst=tuple(worst),
-        repair=repair,
-        _threshold=s.cr_threshold,
-        parsed=tuple(mats),
-        repairs=tuple(repairs),
-    )
+    return codes, results, mats, wts
 
 
 def _points_node(node: str, system: IndicatorSystem, s: Settings) -> NodeResult:
@@ -728,7 +747,7 @@ def _frame_records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _to_dict(ev: Evaluation) -> dict[str, Any]:
     s = ev.settings
-    out: dict[str, Any] = {
+    return {
         "title": ev.inputs.title,
         "meta": ev.meta.to_dict(),
         "repairs": [r.to_dict() for r in ev.repairs],
@@ -737,17 +756,12 @@ def _to_dict(ev: Evaluation) -> dict[str, Any]:
         "pending_indicators": list(ev.pending),
         "total": ev.total,
         "score100": ev.score100,
-        "rating": None if ev.rating is None else {
-            "grade": ev.rating.grade,
-            "label_zh": ev.rating.label_zh,
-            "label_en": ev.rating.label_en,
-            "bands": _bands_dict(ev.rating.bands),
-        },
+        "rating": None if ev.rating is None else _rating_dict(ev.rating),
         "experts": [
             {"code": e.code, "name": e.name, "ca": e.ca, "cs": e.cs, "weight": float(w)}
             for e, w in zip(ev.inputs.experts, ev.expert_weights)
         ],
-        "nodes": {},
+        "nodes": {code: _node_dict(nr, s) for code, nr in ev.nodes.items()},
         "hierarchy": {
             "leaves": list(ev.hierarchy.leaves),
             "global_weights": [float(v) for v in ev.hierarchy.global_weights],
@@ -758,72 +772,94 @@ def _to_dict(ev: Evaluation) -> dict[str, Any]:
         "groups": None if ev.group_table is None else _frame_records(ev.group_table),
         "weighting": ev.system.weighting,
         "cap": None if ev.cap is None else ev.cap.to_dict(),
-        "data": {code: {"value": d.value, "fraction": d.fraction, "score": d.score, "method": d.method,
-                        "direction": d.rule.direction, "parameters": {k: list(v) if isinstance(v, tuple) else v for k, v in d.parameters.items()},
-                        "standard_zh": d.rule.describe("zh"), "standard_en": d.rule.describe("en")}
-                 for code, d in ev.data_scores.items()},
-        "fuzzy": None if ev.fuzzy is None else {
-            "b": [float(v) for v in ev.fuzzy.b],
-            "grade_index": int(ev.fuzzy.grade_index),
-            "score": _f(ev.fuzzy.score),
-            "grade_values": [float(v) for v in ev.fuzzy.grade_values] if ev.fuzzy.grade_values is not None else None,
-        },
+        "data": {code: _data_dict(d) for code, d in ev.data_scores.items()},
+        "fuzzy": None if ev.fuzzy is None else _fuzzy_dict(ev.fuzzy),
         "priorities": None if ev.priorities is None else _frame_records(ev.priorities),
         "pdca": {k: {"zh": v[0], "en": v[1]} for k, v in PDCA_LABELS.items()},
+        "delphi": None if ev.delphi is None else _delphi_dict(ev.delphi),
     }
-    for code, nr in ev.nodes.items():
-        out["nodes"][code] = {
-            "children": list(nr.children),
-            "weights": [float(v) for v in nr.weights],
-            "aggregated": _ahp_dict(nr.aggregated),
-            "acceptable": bool(nr.aggregated.consistency_ratio < s.cr_threshold),
-            "experts": {
-                ec: {"cr": float(r.consistency_ratio), "weights": [float(v) for v in r.weights], "n_missing": int(r.n_missing)}
-                for ec, r in zip(nr.expert_codes, nr.expert_results)
-            },
-            "worst": [_judgment_dict(j, nr.children) for j in nr.worst],
-            "repair": None
-            if nr.repair is None
-            else {
-                "changes": [_judgment_dict(j, nr.children) for j in nr.repair.changes],
-                "cr_after": float(nr.repair.result.consistency_ratio),
-                "reached": bool(nr.repair.reached),
-            },
-        }
-    if ev.delphi is not None:
-        a = ev.delphi.authority
-        out["delphi"] = {
-            "authority": {
-                "ca": [float(v) for v in a.ca],
-                "cs": [float(v) for v in a.cs],
-                "cr": [float(v) for v in a.cr],
-                "panel_ca": float(a.panel_ca),
-                "panel_cs": float(a.panel_cs),
-                "panel_cr": float(a.panel_cr),
-            },
-            "rounds": [
-                {
-                    "round": r.number,
-                    "experts": r.n_experts,
-                    "stats": _frame_records(r.stats.to_frame()),
-                    "kendall": None
-                    if r.kendall is None
-                    else {
-                        "w": float(r.kendall.w),
-                        "chi2": float(r.kendall.chi2),
-                        "df": int(r.kendall.df),
-                        "p": float(r.kendall.p),
-                        "alpha": delphi.KENDALL_ALPHA,
-                        "significant": bool(r.kendall.significant),
-                        "flag_zh": None if r.kendall.significant else delphi.NOT_SIGNIFICANT[0],
-                        "flag_en": None if r.kendall.significant else delphi.NOT_SIGNIFICANT[1],
-                    },
-                    "screen": _frame_records(r.screen.to_frame()),
-                }
-                for r in ev.delphi.rounds
-            ],
-            "comparison": None if ev.delphi.comparison is None else _frame_records(ev.delphi.comparison),
-        }
-    else:
-        out["delphi"] = None
-    return out
+
+
+def _rating_dict(rating: scoring.Rating) -> dict[str, Any]:
+    return {
+        "grade": rating.grade,
+        "label_zh": rating.label_zh,
+        "label_en": rating.label_en,
+        "bands": _bands_dict(rating.bands),
+    }
+
+
+def _data_dict(d: datascore.DataScore) -> dict[str, Any]:
+    return {"value": d.value, "fraction": d.fraction, "score": d.score, "method": d.method,
+            "direction": d.rule.direction,
+            "parameters": {k: list(v) if isinstance(v, tuple) else v for k, v in d.parameters.items()},
+            "standard_zh": d.rule.describe("zh"), "standard_en": d.rule.describe("en")}
+
+
+def _fuzzy_dict(fuzzy: scoring.FuzzyResult) -> dict[str, Any]:
+    return {
+        "b": [float(v) for v in fuzzy.b],
+        "grade_index": int(fuzzy.grade_index),
+        "score": _f(fuzzy.score),
+        "grade_values": [float(v) for v in fuzzy.grade_values] if fuzzy.grade_values is not None else None,
+    }
+
+
+def _node_dict(nr: NodeResult, s: Settings) -> dict[str, Any]:
+    return {
+        "children": list(nr.children),
+        "weights": [float(v) for v in nr.weights],
+        "aggregated": _ahp_dict(nr.aggregated),
+        "acceptable": bool(nr.aggregated.consistency_ratio < s.cr_threshold),
+        "experts": {
+            ec: {"cr": float(r.consistency_ratio), "weights": [float(v) for v in r.weights], "n_missing": int(r.n_missing)}
+            for ec, r in zip(nr.expert_codes, nr.expert_results)
+        },
+        "worst": [_judgment_dict(j, nr.children) for j in nr.worst],
+        "repair": None
+        if nr.repair is None
+        else {
+            "changes": [_judgment_dict(j, nr.children) for j in nr.repair.changes],
+            "cr_after": float(nr.repair.result.consistency_ratio),
+            "reached": bool(nr.repair.reached),
+        },
+    }
+
+
+def _delphi_dict(summary: DelphiSummary) -> dict[str, Any]:
+    a = summary.authority
+    return {
+        "authority": {
+            "ca": [float(v) for v in a.ca],
+            "cs": [float(v) for v in a.cs],
+            "cr": [float(v) for v in a.cr],
+            "panel_ca": float(a.panel_ca),
+            "panel_cs": float(a.panel_cs),
+            "panel_cr": float(a.panel_cr),
+        },
+        "rounds": [_round_dict(r) for r in summary.rounds],
+        "comparison": None if summary.comparison is None else _frame_records(summary.comparison),
+    }
+
+
+def _round_dict(r: DelphiRound) -> dict[str, Any]:
+    return {
+        "round": r.number,
+        "experts": r.n_experts,
+        "stats": _frame_records(r.stats.to_frame()),
+        "kendall": None if r.kendall is None else _kendall_dict(r.kendall),
+        "screen": _frame_records(r.screen.to_frame()),
+    }
+
+
+def _kendall_dict(k: delphi.KendallResult) -> dict[str, Any]:
+    return {
+        "w": float(k.w),
+        "chi2": float(k.chi2),
+        "df": int(k.df),
+        "p": float(k.p),
+        "alpha": delphi.KENDALL_ALPHA,
+        "significant": bool(k.significant),
+        "flag_zh": None if k.significant else delphi.NOT_SIGNIFICANT[0],
+        "flag_en": None if k.significant else delphi.NOT_SIGNIFICANT[1],
+    }

@@ -568,40 +568,56 @@ def judgment_sensitivity(evaluation: Evaluation, draws: int = 10000, mode: str =
     draws = _check_draws(draws)
     rng = np.random.default_rng(rng)
     nodes, info = _base(evaluation)
-    s = info["settings"]
-    bands = s.bands
     total = draws if total is None else total
     dim_ws, gws = [], []
-    fallback = 0
     for start, stop in _chunks(draws):
         d = stop - start
-        local: dict[str, np.ndarray] = {}
-        counts = rng.multinomial(info["panel"], np.full(info["panel"], 1.0 / info["panel"]), size=d) \
-            if mode == "bootstrap" else None
-        for node in nodes:
-            k, p = node.logs.shape
-            if mode == "perturb" and s.aggregation == "aij":
-                local[node.node] = _perturbed_aij(node, d, probability, rng, s)
-                continue
-            if mode == "perturb":
-                logs = _perturbed(node, d, probability, rng)
-                wts = np.broadcast_to(node.panel_weights, (d, k))
-            else:
-                logs = node.logs          # the same judgments in every draw; the panel is drawn
-                assert counts is not None  # drawn for every block in bootstrap mode
-                wts = counts[:, node.expert_idx] * node.panel_weights
-                empty = wts.sum(axis=1) <= 0   # none of this node's judges drawn: keep the base panel
-                if empty.any():
-                    fallback += int(empty.sum())
-                    wts = np.where(empty[:, None], node.panel_weights, wts)
-            local[node.node] = _node_weights(node, np.ascontiguousarray(logs), wts, s)
+        local = _drawn_local_weights(nodes, info, d, mode, probability, rng)
         dw, gw = _global(local, info, d)
         dim_ws.append(dw)
         gws.append(gw)
         if progress is not None:
             progress(done + stop, total)
-    dim_w = np.concatenate(dim_ws)
-    gw = np.concatenate(gws)
+    return _judgment_result(info, mode, draws, probability, np.concatenate(gws), np.concatenate(dim_ws))
+
+
+def _drawn_local_weights(nodes: list[_Node], info: dict[str, Any], d: int, mode: str, probability: float,
+                         rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """One block of ``d`` draws: every judged node's local weights, its judgments moved or its panel drawn."""
+    s = info["settings"]
+    local: dict[str, np.ndarray] = {}
+    counts = rng.multinomial(info["panel"], np.full(info["panel"], 1.0 / info["panel"]), size=d) \
+        if mode == "bootstrap" else None
+    for node in nodes:
+        k, p = node.logs.shape
+        if mode == "perturb" and s.aggregation == "aij":
+            local[node.node] = _perturbed_aij(node, d, probability, rng, s)
+            continue
+        if mode == "perturb":
+            logs = _perturbed(node, d, probability, rng)
+            wts = np.broadcast_to(node.panel_weights, (d, k))
+        else:
+            logs = node.logs          # the same judgments in every draw; the panel is drawn
+            assert counts is not None  # drawn for every block in bootstrap mode
+            wts = _drawn_panel(node, counts)
+        local[node.node] = _node_weights(node, np.ascontiguousarray(logs), wts, s)
+    return local
+
+
+def _drawn_panel(node: _Node, counts: np.ndarray) -> np.ndarray:
+    """The weights of ``node``'s judges in each draw of the panel (``counts``: draws x panel)."""
+    wts: np.ndarray = counts[:, node.expert_idx] * node.panel_weights
+    empty = wts.sum(axis=1) <= 0   # none of this node's judges drawn: keep the base panel
+    if empty.any():
+        wts = np.where(empty[:, None], node.panel_weights, wts)
+    return wts
+
+
+def _judgment_result(info: dict[str, Any], mode: str, draws: int, probability: float, gw: np.ndarray,
+                     dim_w: np.ndarray) -> JudgmentSensitivity:
+    """The draws' global and dimension weights summarised, with the totals and ratings they give."""
+    s = info["settings"]
+    bands = s.bands
     totals = np.minimum(gw @ info["means"], info["cap"])
     score100 = totals / s.scale_max * 100.0
     gi = grade_index(score100, bands)
@@ -755,44 +771,64 @@ def weight_thresholds(dimension_weights: ArrayLike, dimension_scores: ArrayLike,
     >>> round(down.weight, 10), down.grade_after
     (0.39975, 'C')
     """
+    a, sc = _weights_and_scores(dimension_weights, dimension_scores)
+    labels = tuple(str(k + 1) for k in range(a.size)) if labels is None else tuple(labels)
+    t = float(a @ sc)
+    g0, lower, upper = _grade_band(t, scale_max, bands, cap)
+    return tuple(_dimension_thresholds(labels[j], a[j], sc[j], t, g0, lower, upper, bands) for j in range(a.size))
+
+
+def _weights_and_scores(dimension_weights: ArrayLike, dimension_scores: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """The dimensions' weights and scores as flat arrays, refused unless one of each per dimension,
+    finite, the weights non-negative and summing to 1."""
     a = np.asarray(dimension_weights, dtype=float).ravel()
     sc = np.asarray(dimension_scores, dtype=float).ravel()
     if a.size != sc.size or a.size == 0:
         raise MatrixShapeError(f"dimension_scores: {sc.size} scores for {a.size} weights; they must match")
     if not (np.isfinite(a).all() and np.isfinite(sc).all()) or (a < 0).any() or abs(a.sum() - 1) > 1e-6:
         raise ScaleError("dimension_weights: must be non-negative numbers summing to 1 (with finite scores)")
-    labels = tuple(str(k + 1) for k in range(a.size)) if labels is None else tuple(labels)
-    t = float(a @ sc)
+    return a, sc
+
+
+def _grade_band(t: float, scale_max: float, bands: scoring.RatingBands, cap: float) -> tuple[int, float, float]:
+    """The grade of the total ``t`` (cut by ``cap``) and the totals where it changes: the lower
+    and upper bounds of its band, -inf / inf where no total can reach a band beyond."""
     # where the grade changes: the score that ROUND(score100, 2) lifts to a band's lower bound
     lowers = np.array([scoring.reach(b.lower) for b in bands.bands]) / 100.0 * scale_max
     g0 = int(grade_index(min(t, cap) / scale_max * 100.0, bands))
     lower = lowers[g0] if g0 < len(lowers) - 1 else -math.inf   # the lowest band catches everything
     upper = lowers[g0 - 1] if g0 > 0 and cap >= lowers[g0 - 1] else math.inf   # a cap below it: out of reach
-    out = []
-    for j in range(a.size):
-        if a[j] >= 1.0 - 1e-12:
-            none = (WeightThreshold("increase", None, None, None, None),
-                    WeightThreshold("decrease", None, None, None, None))
-            out.append(DimensionSensitivity(labels[j], float(a[j]), float(sc[j]), None, *none))
-            continue
-        rj = (t - a[j] * sc[j]) / (1.0 - a[j])
-        slope = sc[j] - rj
-        res = {}
-        for direction, sign in (("increase", 1.0), ("decrease", -1.0)):
-            res[direction] = WeightThreshold(direction, None, None, None, None)
-            if slope == 0.0:
-                continue
-            # moving x in this direction moves T by sign * slope per unit
-            bound, after = (upper, g0 - 1) if sign * slope > 0 else (lower, g0 + 1)
-            if not math.isfinite(bound):
-                continue
-            x = (bound - rj) / slope
-            if (sign > 0 and a[j] < x <= 1.0) or (sign < 0 and 0.0 <= x < a[j]):
-                res[direction] = WeightThreshold(direction, float(x), float(x - a[j]), float(bound),
-                                                 bands.bands[after].grade)
-        out.append(DimensionSensitivity(labels[j], float(a[j]), float(sc[j]), float(rj),
-                                        res["increase"], res["decrease"]))
-    return tuple(out)
+    return g0, lower, upper
+
+
+def _dimension_thresholds(label: str, aj: Any, sj: Any, t: float, g0: int, lower: float, upper: float,
+                          bands: scoring.RatingBands) -> DimensionSensitivity:
+    """Dimension j's weight thresholds: where raising or lowering its weight ``aj`` changes the grade."""
+    if aj >= 1.0 - 1e-12:
+        none = (WeightThreshold("increase", None, None, None, None),
+                WeightThreshold("decrease", None, None, None, None))
+        return DimensionSensitivity(label, float(aj), float(sj), None, *none)
+    rj = (t - aj * sj) / (1.0 - aj)
+    slope = sj - rj
+    res = {}
+    for direction, sign in (("increase", 1.0), ("decrease", -1.0)):
+        res[direction] = _threshold(direction, sign, aj, rj, slope, g0, lower, upper, bands)
+    return DimensionSensitivity(label, float(aj), float(sj), float(rj), res["increase"], res["decrease"])
+
+
+def _threshold(direction: str, sign: float, aj: Any, rj: Any, slope: Any, g0: int, lower: float, upper: float,
+               bands: scoring.RatingBands) -> WeightThreshold:
+    """The weight at which the grade changes moving ``aj`` in ``direction`` (none within [0, 1]: all None)."""
+    if slope == 0.0:
+        return WeightThreshold(direction, None, None, None, None)
+    # moving x in this direction moves T by sign * slope per unit
+    bound, after = (upper, g0 - 1) if sign * slope > 0 else (lower, g0 + 1)
+    if not math.isfinite(bound):
+        return WeightThreshold(direction, None, None, None, None)
+    x = (bound - rj) / slope
+    if (sign > 0 and aj < x <= 1.0) or (sign < 0 and 0.0 <= x < aj):
+        return WeightThreshold(direction, float(x), float(x - aj), float(bound), bands.bands[after].grade)
+    return WeightThreshold(direction, None, None, None, None)
 
 
 # ----------------------------------------------------------------------------- all
@@ -846,17 +882,7 @@ def analyse(inputs: EvaluationInputs, draws: int = 10000, seed: int = 20261126, 
     ev = evaluate(inputs) if evaluation is None else evaluation
     base_total, rating = _rated(ev)
     ss = np.random.SeedSequence(int(seed)).spawn(3)
-    total = 3 * draws
-    unknown = set(parts) - {"perturb", "bootstrap", "respondents"}
-    if unknown:
-        raise SettingsError(f"parts: unknown part {sorted(unknown)[0]!r}; choose perturb, bootstrap or respondents")
-    pert = judgment_sensitivity(ev, draws, "perturb", probability, np.random.default_rng(ss[0]),
-                                progress, 0, total) if "perturb" in parts else None
-    boot = judgment_sensitivity(ev, draws, "bootstrap", probability, np.random.default_rng(ss[1]),
-                                progress, draws, total) if "bootstrap" in parts else None
-    rdraws = draws if respondent_draws is None else _check_draws(respondent_draws)
-    resp = respondent_sensitivity(ev, rdraws, level, np.random.default_rng(ss[2]), progress, 2 * draws,
-                                  total) if "respondents" in parts else None
+    pert, boot, resp = _monte_carlo(ev, draws, parts, probability, level, respondent_draws, ss, progress)
     s = ev.settings
     dt = ev.dimension_table
     wt = weight_thresholds(dt["weight"].to_numpy(float), dt["score"].to_numpy(float), s.scale_max, s.bands,
@@ -865,6 +891,24 @@ def analyse(inputs: EvaluationInputs, draws: int = 10000, seed: int = 20261126, 
                              base_score100=float(rating.score100), base_grade=rating.grade,
                              grades=tuple(b.grade for b in s.bands.bands), judgments_perturb=pert,
                              judgments_bootstrap=boot, respondents=resp, weights=wt)
+
+
+def _monte_carlo(ev: Evaluation, draws: int, parts: tuple[str, ...], probability: float, level: float,
+                 respondent_draws: int | None, ss: list[np.random.SeedSequence], progress: Progress | None
+                 ) -> tuple[JudgmentSensitivity | None, JudgmentSensitivity | None, RespondentSensitivity | None]:
+    """The Monte Carlo parts asked for (None for the others), each from its own stream of ``ss``."""
+    unknown = set(parts) - {"perturb", "bootstrap", "respondents"}
+    if unknown:
+        raise SettingsError(f"parts: unknown part {sorted(unknown)[0]!r}; choose perturb, bootstrap or respondents")
+    total = 3 * draws
+    pert = judgment_sensitivity(ev, draws, "perturb", probability, np.random.default_rng(ss[0]),
+                                progress, 0, total) if "perturb" in parts else None
+    boot = judgment_sensitivity(ev, draws, "bootstrap", probability, np.random.default_rng(ss[1]),
+                                progress, draws, total) if "bootstrap" in parts else None
+    rdraws = draws if respondent_draws is None else _check_draws(respondent_draws)
+    resp = respondent_sensitivity(ev, rdraws, level, np.random.default_rng(ss[2]), progress, 2 * draws,
+                                  total) if "respondents" in parts else None
+    return pert, boot, resp
 
 
 def respondent_draws_for(respondents: int, draws: int = 10000, budget: int = 20_000_000, floor: int = 500) -> int:
@@ -922,13 +966,33 @@ def score_units(weights: ArrayLike, surveys: ArrayLike, scale_max: float = 5.0, 
     >>> u.totals.tolist(), u.grades.tolist()
     ([4.25, 2.75], ['B', 'D'])
     """
+    x = _unit_surveys(surveys)
+    u, r, m = x.shape
+    w = _unit_weights(weights, u, m)
+    counts = _unit_counts(x, scale_min, scale_max)
+    sums = np.nansum(x, axis=1, dtype=np.float64)
+    means = sums / counts
+    totals = np.einsum("ui,ui->u", np.broadcast_to(w, means.shape), means)
+    score100 = totals / scale_max * 100.0
+    gi = grade_index(score100, bands)
+    grades = np.array([b.grade for b in bands.bands])[gi]
+    return UnitScores(means=means, counts=counts, totals=totals, score100=score100, grade_index=gi,
+                      grades=grades, bands=bands)
+
+
+def _unit_surveys(surveys: ArrayLike) -> np.ndarray:
+    """The answers as a float array of units x respondents x indicators, refused in any other shape."""
     x = np.asarray(surveys)
     if x.dtype.kind not in "f":
         x = x.astype(np.float64)
     if x.ndim != 3 or 0 in x.shape:
         raise MatrixShapeError(f"surveys: must be units x respondents x indicators but is "
                                f"{' x '.join(map(str, x.shape))}")
-    u, r, m = x.shape
+    return x
+
+
+def _unit_weights(weights: ArrayLike, u: int, m: int) -> np.ndarray:
+    """The weights as rows (one shared row or one per unit), each refused unless non-negative and summing to 1."""
     w = np.asarray(weights, dtype=float)
     if w.ndim == 1:
         w = w[None, :]
@@ -939,21 +1003,19 @@ def score_units(weights: ArrayLike, surveys: ArrayLike, scale_max: float = 5.0, 
         row = int(np.flatnonzero(~np.isfinite(w).all(axis=1) | (w < 0).any(axis=1)
                                  | (np.abs(w.sum(axis=1) - 1.0) > 1e-6))[0])
         raise ScaleError(f"weights: row {row + 1} must be non-negative numbers summing to 1")
+    return w
+
+
+def _unit_counts(x: np.ndarray, scale_min: float, scale_max: float) -> np.ndarray:
+    """Answers per unit and indicator, refused where an answer lies off the scale or an indicator has none."""
     have = ~np.isnan(x)
     bad = have & ((x < scale_min) | (x > scale_max))
     if bad.any():
         i, j, k = (int(v) for v in np.argwhere(bad)[0])
         raise ScaleError(f"surveys: unit {i + 1}, respondent {j + 1}, indicator {k + 1} is {x[i, j, k]:g}; "
                          f"answers must be between {scale_min:g} and {scale_max:g}")
-    counts = have.sum(axis=1)
+    counts: np.ndarray = have.sum(axis=1)
     if (counts == 0).any():
         i, k = (int(v) for v in np.argwhere(counts == 0)[0])
         raise MissingValueError(f"surveys: unit {i + 1}, indicator {k + 1} has no answers")
-    sums = np.nansum(x, axis=1, dtype=np.float64)
-    means = sums / counts
-    totals = np.einsum("ui,ui->u", np.broadcast_to(w, means.shape), means)
-    score100 = totals / scale_max * 100.0
-    gi = grade_index(score100, bands)
-    grades = np.array([b.grade for b in bands.bands])[gi]
-    return UnitScores(means=means, counts=counts, totals=totals, score100=score100, grade_index=gi,
-                      grades=grades, bands=bands)
+    return counts

@@ -36,7 +36,9 @@ the error ``evaluate`` raises first for the same input.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -191,47 +193,74 @@ def _scored(system: Any, scale: tuple[float, float], scored: Any, data: Workbook
 
     import pandas as pd
 
-    from . import datascore, leaves
-
-    places = scored.by_argument
-    out: list[Problem] = []
     survey = pd.DataFrame(columns=[i.code for i in system.ordered_indicators() if i.kind == "survey"])
     s = SimpleNamespace(scale_min=scale[0], scale_max=scale[1], expert_weighting="equal")
     panel = {str(e.get("code")): 1.0 for e in data.experts}
-
-    def core(**kw: Any) -> BpmError | None:
-        args = {"data": {}, "expert_scores": {}, "direct": {}, **kw}
-        try:
-            leaves.leaf_scores(system, s, survey, args["data"], args["expert_scores"], args["direct"], panel)
-        except BpmError as exc:
-            return exc
-        return None
-
+    core = partial(_core_refusal, system, s, survey, panel)
     blocked = {exc.argument for _, exc in scored.problems}
+    out: list[Problem] = []
     for ind in system.ordered_indicators():
-        c = ind.code
         if ind.kind == "data":
-            entry = scored.data.get(c)
-            if entry is None or _blank_value(entry.value):
-                if leaves.data_argument(c) not in blocked:
-                    out.append(_unanswered(c, places.get(leaves.data_argument(c)), source, data, "data"))
-                continue
-            try:
-                datascore.read_value(entry.value, entry.rule, leaves.data_argument(c))
-            except BpmError as exc:
-                out.append(_placed(INVALID, "data value", _at(exc, source, places)))
+            out += _data_problems(ind.code, scored, blocked, data, source)
         elif ind.kind == "direct":
-            if c not in scored.direct:
-                out.append(_unanswered(c, places.get(leaves.direct_argument(c)), source, data, "data"))
-            elif (exc := core(direct={c: scored.direct[c]})) is not None:
-                out.append(_placed(INVALID, "direct score", _at(exc, source, places)))
+            out += _direct_problems(ind.code, scored, core, data, source)
         elif ind.kind == "expert":
-            per = scored.expert_scores.get(c) or {}
-            if not per:
-                out.append(_unanswered(c, None, source, data, "expert_scores"))
-            for e, v in per.items():
-                if (exc := core(expert_scores={c: {e: v}})) is not None:
-                    out.append(_placed(INVALID, "expert score", _at(exc, source, places)))
+            out += _expert_problems(ind.code, scored, core, data, source)
+    return out
+
+
+def _core_refusal(system: Any, s: Any, survey: Any, panel: dict[str, float], **kw: Any) -> BpmError | None:
+    """What the core refuses in the scores ``kw`` alone (None: it takes them)."""
+    from . import leaves
+
+    args = {"data": {}, "expert_scores": {}, "direct": {}, **kw}
+    try:
+        leaves.leaf_scores(system, s, survey, args["data"], args["expert_scores"], args["direct"], panel)
+    except BpmError as exc:
+        return exc
+    return None
+
+
+def _data_problems(c: str, scored: Any, blocked: set[Any], data: WorkbookData, source: str) -> list[Problem]:
+    """Data indicator ``c``: its value blank (unless the reader refused it already) or not what its standard scores."""
+    from . import datascore, leaves
+
+    places = scored.by_argument
+    entry = scored.data.get(c)
+    if entry is None or _blank_value(entry.value):
+        if leaves.data_argument(c) not in blocked:
+            return [_unanswered(c, places.get(leaves.data_argument(c)), source, data, "data")]
+        return []
+    try:
+        datascore.read_value(entry.value, entry.rule, leaves.data_argument(c))
+    except BpmError as exc:
+        return [_placed(INVALID, "data value", _at(exc, source, places))]
+    return []
+
+
+def _direct_problems(c: str, scored: Any, core: Callable[..., BpmError | None], data: WorkbookData,
+                     source: str) -> list[Problem]:
+    """Direct indicator ``c``: its score blank or refused by the core."""
+    from . import leaves
+
+    places = scored.by_argument
+    if c not in scored.direct:
+        return [_unanswered(c, places.get(leaves.direct_argument(c)), source, data, "data")]
+    if (exc := core(direct={c: scored.direct[c]})) is not None:
+        return [_placed(INVALID, "direct score", _at(exc, source, places))]
+    return []
+
+
+def _expert_problems(c: str, scored: Any, core: Callable[..., BpmError | None], data: WorkbookData,
+                     source: str) -> list[Problem]:
+    """Expert-scored indicator ``c``: no score from the panel yet, or each score the core refuses."""
+    out: list[Problem] = []
+    per = scored.expert_scores.get(c) or {}
+    if not per:
+        out.append(_unanswered(c, None, source, data, "expert_scores"))
+    for e, v in per.items():
+        if (exc := core(expert_scores={c: {e: v}})) is not None:
+            out.append(_placed(INVALID, "expert score", _at(exc, source, scored.by_argument)))
     return out
 
 
@@ -281,7 +310,6 @@ def _gaps(data: WorkbookData, node: str, kids: list[str]) -> list[tuple[str, str
 
 
 def _judgments(data: WorkbookData, system: Any, values: dict[str, Any], tables: InputTables) -> list[Problem]:
-    from .ahp import complete_matrix, parse_matrix
     from .evaluation import judgment_argument, unjudged_error
 
     out: list[Problem] = []
@@ -290,21 +318,9 @@ def _judgments(data: WorkbookData, system: Any, values: dict[str, Any], tables: 
     for node in system.nodes():
         kids = list(system.children(node))
         gaps = _gaps(data, node, kids)
-        reason: BpmError | None = None    # why the node cannot be completed while pairs are missing
         matrices = tables.judgments.get(node, {})
-        for ecode, grid in matrices.items():
-            name = judgment_argument(node, ecode)
-            try:
-                parsed = parse_matrix(grid, name=name)
-                if np.isnan(parsed).any():
-                    complete_matrix(parsed, name=name)
-            except NotConnectedError as exc:  # judgments still missing: named by the pairs, or by the matrix
-                if not gaps:
-                    out.append(_placed(BLANK, "connected judgments", tables.places.locate(exc), name))
-                elif reason is None:
-                    reason = tables.places.locate(exc)
-            except BpmError as exc:
-                out.append(_placed(INVALID, "pairwise judgment", tables.places.locate(exc)))
+        found, reason = _matrix_problems(node, matrices, gaps, tables)
+        out += found
         if gaps and not matrices:
             reason = tables.places.locate(unjudged_error(node))
         first = next(iter(matrices), None)
@@ -315,6 +331,30 @@ def _judgments(data: WorkbookData, system: Any, values: dict[str, Any], tables: 
                                f"judgment {a} vs {b}", reason))
     return out
 
+
+def _matrix_problems(node: str, matrices: dict[str, Any], gaps: list[tuple[str, str]], tables: InputTables
+                     ) -> tuple[list[Problem], BpmError | None]:
+    """Each expert's matrix of ``node`` parsed and completed: the judgments refused, and why the
+    node cannot be completed while pairs are missing (None: it can)."""
+    from .ahp import complete_matrix, parse_matrix
+    from .evaluation import judgment_argument
+
+    out: list[Problem] = []
+    reason: BpmError | None = None
+    for ecode, grid in matrices.items():
+        name = judgment_argument(node, ecode)
+        try:
+            parsed = parse_matrix(grid, name=name)
+            if np.isnan(parsed).any():
+                complete_matrix(parsed, name=name)
+        except NotConnectedError as exc:  # judgments still missing: named by the pairs, or by the matrix
+            if not gaps:
+                out.append(_placed(BLANK, "connected judgments", tables.places.locate(exc), name))
+            elif reason is None:
+                reason = tables.places.locate(exc)
+        except BpmError as exc:
+            out.append(_placed(INVALID, "pairwise judgment", tables.places.locate(exc)))
+    return out, reason
 
 def _pair_place(tables: InputTables, argument: str, i: int, j: int) -> Place:
     hit = tables.places.by_argument.get(argument)

@@ -132,11 +132,37 @@ def _pdca_shown(v: Any, lang: str) -> Any:
 
 
 def settings_sheet(ctx: LayoutContext) -> SheetPlan:
-    data, t = ctx.data, ctx.t
+    t = ctx.t
     st = SheetPlan("settings", ctx.name("settings"), "input",
                    widths={0: 30, 1: 16, 2: 70, 4: 2, 5: 6, 6: 10, 7: 10, 8: 10, 9: 12})
     st.add(0, 0, [[t("settings_title")]], "title")
     st.add(1, 0, [[t("setting"), t("value"), t("explanation")]], "header")
+    r = _method_settings(ctx, st)
+    st.add(r, 0, [[t("about_title")]], "subtitle")
+    meta = ctx.data.meta or {}
+    st.add(r + 1, 0, [[t(key), meta.get(key)] for key, _ in META_KEYS], "settings")
+    for k, (_, nm) in enumerate(META_KEYS):
+        ctx.put(nm, "settings", r + 1 + k, 1)
+    r += 1 + len(META_KEYS)
+    st.add(r, 0, [[t("data_kind"), t(f"data_{ctx.kind}"), t("data_kind_note")]], "meta")
+    ctx.put("BPM_DATA", "settings", r, 1)
+    b1 = _bands_block(ctx, st, r + 2)
+    # what the report states beyond the figures: below the bands, so no earlier row moves
+    r = b1 + 2
+    st.add(r, 0, [[t("report_info_title")]], "subtitle")
+    st.add(r + 1, 0, [[t(key), meta.get(key), t(note)] for key, _, note in REPORT_KEYS], "settings")
+    for k, (_, nm, _) in enumerate(REPORT_KEYS):
+        ctx.put(nm, "settings", r + 1 + k, 1)
+    # score caps: below everything else, so no earlier row moves
+    _caps_block(ctx, st, r + 1 + len(REPORT_KEYS) + 1)
+    _reference_blocks(ctx, st)
+    st.freeze = (2, 0)
+    return st
+
+
+def _method_settings(ctx: LayoutContext, st: SheetPlan) -> int:
+    """The method's settings and the survey's screening from row 2 on; returns the row below them."""
+    data, t = ctx.data, ctx.t
     rows = []
     for k, (key, nm, note) in enumerate(SETTING_KEYS):
         rows.append([t(key), data.settings.get(key), t(note) if note else ""])
@@ -152,21 +178,17 @@ def settings_sheet(ctx: LayoutContext) -> SheetPlan:
         ctx.put(nm, "settings", r + k, 1)
     st.validations.append(Validation(r + 1, 1, r + 1, 1, {"validate": "list", "source": yes_no}))
     st.add(2, 0, rows, "settings")
-    r += len(SURVEY_KEYS) + 1
-    st.add(r, 0, [[t("about_title")]], "subtitle")
-    meta = ctx.data.meta or {}
-    st.add(r + 1, 0, [[t(key), meta.get(key)] for key, _ in META_KEYS], "settings")
-    for k, (_, nm) in enumerate(META_KEYS):
-        ctx.put(nm, "settings", r + 1 + k, 1)
-    r += 1 + len(META_KEYS)
-    st.add(r, 0, [[t("data_kind"), t(f"data_{ctx.kind}"), t("data_kind_note")]], "meta")
-    ctx.put("BPM_DATA", "settings", r, 1)
-    r += 2
-    st.add(r, 0, [[t("bands_name"), data.bands_name]], "settings")
+    return r + len(SURVEY_KEYS) + 1
+
+
+def _bands_block(ctx: LayoutContext, st: SheetPlan, r: int) -> int:
+    """The rating bands' name and table from row ``r``; returns the row of the last band."""
+    t = ctx.t
+    st.add(r, 0, [[t("bands_name"), ctx.data.bands_name]], "settings")
     ctx.put("BPM_BANDS_NAME", "settings", r, 1)
     st.add(r + 1, 0, [[t("bands_title")]], "subtitle")
     st.add(r + 2, 0, [[t("grade"), t("lower"), t("label_zh"), t("label_en")]], "header")
-    bands = data.bands
+    bands = ctx.data.bands
     st.add(r + 3, 0, [[g_, lo, zh, en] for g_, lo, zh, en in bands], "input")
     b0, b1 = r + 3, r + 3 + len(bands) - 1
     ctx.put("BPM_BANDS", "settings", b0, 0, b1, 3)
@@ -174,34 +196,34 @@ def settings_sheet(ctx: LayoutContext) -> SheetPlan:
     ctx.put("BPM_BAND_LOWERS", "settings", b0, 1, b1, 1)
     lc = 2 if ctx.lang == "zh" else 3
     ctx.put("BPM_BAND_LABELS", "settings", b0, lc, b1, lc)
-    # what the report states beyond the figures: below the bands, so no earlier row moves
-    r = b1 + 2
-    st.add(r, 0, [[t("report_info_title")]], "subtitle")
-    st.add(r + 1, 0, [[t(key), meta.get(key), t(note)] for key, _, note in REPORT_KEYS], "settings")
-    for k, (_, nm, _) in enumerate(REPORT_KEYS):
-        ctx.put(nm, "settings", r + 1 + k, 1)
-    # score caps: below everything else, so no earlier row moves
-    r += 1 + len(REPORT_KEYS) + 1
+    return b1
+
+
+def _caps_block(ctx: LayoutContext, st: SheetPlan, r: int) -> None:
+    """The score caps' table from row ``r``, at least CAP_ROWS rows to type in."""
+    t = ctx.t
     st.add(r, 0, [[t("caps_title")]], "subtitle")
     st.add(r + 1, 0, [[t(k) for k in ("cap_code", "cap_low", "cap_high", "cap_max", "cap_note")]], "header")
-    caps = [[c.get(k) for k in CAP_KEYS] for c in data.caps]
+    caps = [[c.get(k) for k in CAP_KEYS] for c in ctx.data.caps]
     n_caps = max(len(caps), CAP_ROWS)
     st.add(r + 2, 0, caps + [[None] * len(CAP_KEYS) for _ in range(n_caps - len(caps))], "input")
     ctx.put("BPM_CAPS", "settings", r + 2, 0, r + 1 + n_caps, len(CAP_KEYS) - 1)
     st.validations.append(Validation(r + 2, 1, r + 1 + n_caps, 3, {"validate": "decimal", "criteria": "between",
                                                                    "minimum": -1e300, "maximum": 1e300,
                                                                    "ignore_blank": True}))
+
+
+def _reference_blocks(ctx: LayoutContext, st: SheetPlan) -> None:
+    """Beside the settings: the RI table and the dashboard's 2x2 probe."""
     # RI reference table (read only; the portable export computes CR from it)
     st.add(0, 5, [["RI"]], "subtitle")
     st.add(1, 5, [["n", *RI_TABLES_SHOWN]], "header")
     st.add(2, 5, [[n + 1, *[ahp.RANDOM_INDEX[tb][n] for tb in RI_TABLES_SHOWN]] for n in range(15)], "reference")
     ctx.put("BPM_RI_TABLE", "settings", 2, 6, 16, 9)
     # a 2x2 matrix the dashboard's Python check hands to an Excel function (AHP_LAMBDA_MAX = 2)
-    st.add(18, 5, [[t("python_probe")]], "note")
+    st.add(18, 5, [[ctx.t("python_probe")]], "note")
     st.add(19, 6, [[1, 1], [1, 1]], "reference")
     ctx.put("BPM_PROBE", "settings", 19, 6, 20, 7)
-    st.freeze = (2, 0)
-    return st
 
 
 def kind_choices(lang: str) -> list[str]:
@@ -586,38 +608,23 @@ def data_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
                    *(t("data_fraction", k=k + 1) for k in range(STEP_COLUMNS)), t("data_score")]], "header")
     inds = [i for i in ctx.system.ordered_indicators() if i.kind in ("data", "direct")]
     top = _scale_max(ctx)
-    rows, macro, native, macro_cached, native_cached, refs = [], [], [], [], [], {}
+    rows, refs = [], {}
+    macro: list[list[Any]] = []
+    native: list[list[Any]] = []
+    macro_cached: list[list[Any]] = []
+    native_cached: list[list[Any]] = []
     for k, ind in enumerate(inds):
         r = 2 + k
-        typed = ctx.data.data_rows.get(ind.code, {})
-        row = {key: typed.get(key) for key in DATA_KEYS}
-        bounds = list(typed.get("bounds") or [])[:STEP_COLUMNS]
-        fracs = list(typed.get("fractions") or [])[:STEP_COLUMNS]
-        bounds += [None] * (STEP_COLUMNS - len(bounds))
-        fracs += [None] * (STEP_COLUMNS - len(fracs))
-        row["code"], row["name"] = ind.code, ind.name(lang)
+        row, bounds, fracs = _typed_data_row(ctx, ind)
         if ind.kind == "direct":
             row["method"] = t("direct_method")
-            f = _direct_formula(r)
-            macro.append([f])
-            native.append([f])
-            cached = _direct_cached(row["value"], top)
-            macro_cached.append([cached])
-            native_cached.append([cached])
+            score = _direct_score_cells(row, r, top)
         else:
             row["method"] = _method_shown(row["method"], lang)
             row["direction"] = _direction_shown(row["direction"], lang)
-            cells = {**row, "bounds": bounds, "fractions": fracs}
-            v, m, p1, p2, d = (a1(r, c, absolute=False) for c in (2, 4, 6, 7, 5))
-            b = local(r, c_steps, r, c_steps + STEP_COLUMNS - 1).replace("$", "")
-            fr = local(r, c_steps + STEP_COLUMNS, r, c_score - 1).replace("$", "")
-            cond = f'OR(TRIM({m})="steps",TRIM({m})="{datascore.METHOD_LABELS["steps"][0]}")'
-            macro.append([Formula(f"=IF(ISBLANK({v}),NA(),IF({cond},DATA_SCORE({v},{m},{b},{fr},BPM_SCALE_MAX,{d}),"
-                                  f"DATA_SCORE({v},{m},{p1},{p2},BPM_SCALE_MAX,{d})))")])
-            macro_cached.append([_data_cached(cells, top)])
-            f, cached = _native_data_formula(cells, r, top)
-            native.append([f])
-            native_cached.append([cached])
+            score = _data_score_cells({**row, "bounds": bounds, "fractions": fracs}, r, top)
+        for column, cell in zip((macro, native, macro_cached, native_cached), score):
+            column.append([cell])
         rows.append([*(row[key] for key in DATA_KEYS), *bounds, *fracs])
         refs[ind.code] = ref(name, r, c_score)
     if rows:
@@ -629,16 +636,56 @@ def data_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
     last = 2 + max(len(rows), 1) - 1
     ctx.put("BPM_IND_DATA", "data", 2, 0, last, c_score - 1)
     ctx.put("BPM_IND_DATA_SCORES", "data", 2, c_score, last, c_score)
-    methods = [pick(datascore.METHOD_LABELS[m], lang) for m in datascore.METHODS]
-    sp.validations.append(Validation(2, 4, last, 4, {"validate": "list", "source": methods, "error_type": "warning"}))
-    sp.validations.append(Validation(2, 5, last, 5, {"validate": "list", "source": [
-        _direction_word(d, lang) for d in datascore.DIRECTIONS]}))
+    _data_validations(sp, last, lang)
     sp.add(1, c_score + 2, [[t("data_note")]], "note")
     for c in range(c_steps, c_score):
         sp.widths[c] = 9
     sp.widths[c_score] = 10
     sp.freeze = (2, 2)
     return sp, refs
+
+
+def _typed_data_row(ctx: LayoutContext, ind: Any) -> tuple[dict[str, Any], list[Any], list[Any]]:
+    """What the hub holds on indicator ``ind``'s data row (code and name from the system), and its
+    steps' bounds and fractions padded to STEP_COLUMNS."""
+    typed = ctx.data.data_rows.get(ind.code, {})
+    row = {key: typed.get(key) for key in DATA_KEYS}
+    bounds = list(typed.get("bounds") or [])[:STEP_COLUMNS]
+    fracs = list(typed.get("fractions") or [])[:STEP_COLUMNS]
+    bounds += [None] * (STEP_COLUMNS - len(bounds))
+    fracs += [None] * (STEP_COLUMNS - len(fracs))
+    row["code"], row["name"] = ind.code, ind.name(ctx.lang)
+    return row, bounds, fracs
+
+
+def _direct_score_cells(row: dict[str, Any], r: int, top: float | None) -> tuple[Formula, Formula, Any, Any]:
+    """A direct row's score cell: macro and native formula (the same), with their values."""
+    f = _direct_formula(r)
+    cached = _direct_cached(row["value"], top)
+    return f, f, cached, cached
+
+
+def _data_score_cells(cells: dict[str, Any], r: int, top: float | None) -> tuple[Formula, Formula, Any, Any]:
+    """A data row's score cell: the macro formula (=DATA_SCORE) and the native one, with their values."""
+    c_steps = len(DATA_KEYS)
+    c_score = c_steps + 2 * STEP_COLUMNS
+    v, m, p1, p2, d = (a1(r, c, absolute=False) for c in (2, 4, 6, 7, 5))
+    b = local(r, c_steps, r, c_steps + STEP_COLUMNS - 1).replace("$", "")
+    fr = local(r, c_steps + STEP_COLUMNS, r, c_score - 1).replace("$", "")
+    cond = f'OR(TRIM({m})="steps",TRIM({m})="{datascore.METHOD_LABELS["steps"][0]}")'
+    macro = Formula(f"=IF(ISBLANK({v}),NA(),IF({cond},DATA_SCORE({v},{m},{b},{fr},BPM_SCALE_MAX,{d}),"
+                    f"DATA_SCORE({v},{m},{p1},{p2},BPM_SCALE_MAX,{d})))")
+    macro_cached = _data_cached(cells, top)
+    native, native_cached = _native_data_formula(cells, r, top)
+    return macro, native, macro_cached, native_cached
+
+
+def _data_validations(sp: SheetPlan, last: int, lang: str) -> None:
+    """The method and direction dropdowns of the data rows (a method not listed only warns)."""
+    methods = [pick(datascore.METHOD_LABELS[m], lang) for m in datascore.METHODS]
+    sp.validations.append(Validation(2, 4, last, 4, {"validate": "list", "source": methods, "error_type": "warning"}))
+    sp.validations.append(Validation(2, 5, last, 5, {"validate": "list", "source": [
+        _direction_word(d, lang) for d in datascore.DIRECTIONS]}))
 
 
 def expert_scores_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:

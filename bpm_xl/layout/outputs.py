@@ -466,13 +466,7 @@ def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str
     E = SheetPlan("evaluation", ctx.name("evaluation"), "output",
                   widths={0: 8, 1: 16, 2: 8, 3: 28, 4: 13, 5: 11, 6: 11, 7: 11, 8: 11, 9: 10, 10: 12})
     E.add(0, 0, [[t("evaluation_title")]], "title")
-    header = [t("dimension"), "", t("code"), t("indicator"), "PDCA", t("local_weight"),
-              t("out.parent_weight") if tree else t("dim_weight"), t("global_weight"), t("mean_score"),
-              t("answers"), t("weighted_score")]
-    if tree:
-        header += [t("out.parent"), t("out.level"), t("out.kind")]
-        E.widths.update({11: 9, 12: 6, 13: 10})
-    E.add(1, 0, [header], "header")
+    _evaluation_header(ctx, E, tree)
     i0 = 2
     if cache is not None:
         cache.link_scores(score_ref)
@@ -483,7 +477,33 @@ def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str
     ctx.put("BPM_GLOBAL_W", "evaluation", i0, 7, i1, 7)
     ctx.put("BPM_SCORES", "evaluation", i0, 8, i1, 8)
     ctx.put("BPM_WEIGHTED", "evaluation", i0, 10, i1, 10)
-    r = i1 + 2
+    r = _dimension_block(ctx, E, wl, i0, i1 + 2) + 2
+    g0 = r + 2
+    if system.groups:
+        r = _group_block(ctx, E, wl, i0, r, g0)
+    caps, at = None, r + 14   # below the totals (10 rows with caps) and the pending note
+    if capping(ctx):
+        caps = _cap_block(ctx, E, at)
+    _totals_block(ctx, E, wl, (i0, i1, r, g0), caps, score_ref)
+    E.freeze = (2, 0)
+    return E, EvaluationLayout(i0, ref(ctx.name("evaluation"), i0, 9, i1, 9))
+
+
+def _evaluation_header(ctx: LayoutContext, E: SheetPlan, tree: bool) -> None:
+    """The indicator table's header (a deeper system adds parent, level and type columns)."""
+    t = ctx.t
+    header = [t("dimension"), "", t("code"), t("indicator"), "PDCA", t("local_weight"),
+              t("out.parent_weight") if tree else t("dim_weight"), t("global_weight"), t("mean_score"),
+              t("answers"), t("weighted_score")]
+    if tree:
+        header += [t("out.parent"), t("out.level"), t("out.kind")]
+        E.widths.update({11: 9, 12: 6, 13: 10})
+    E.add(1, 0, [header], "header")
+
+
+def _dimension_block(ctx: LayoutContext, E: SheetPlan, wl: WeightsLayout, i0: int, r: int) -> int:
+    """The dimension table from row ``r``; returns the row of its last dimension."""
+    t, cache, system = ctx.t, ctx.cache, ctx.system
     E.add(r, 0, [[t("dim_table")]], "subtitle")
     E.add(r + 1, 0, [[t("dimension"), "", t("dim_weight"), t("contribution"), t("dim_score"),
                       t("score100"), "CR"]], "header")
@@ -493,26 +513,41 @@ def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str
     d1 = d0 + len(drows) - 1
     ctx.put("BPM_DIM_LABELS", "evaluation", d0, 1, d1, 1)
     ctx.put("BPM_DIM_SCORE100", "evaluation", d0, 5, d1, 5)
-    r = d1 + 2
-    g0 = r + 2
-    if system.groups:
-        E.add(r, 0, [[t("out.group_table")]], "subtitle")
-        E.add(r + 1, 0, [[t("out.level"), t("code"), t("out.name"), t("out.parent"), t("local_weight"),
-                          t("global_weight"), t("contribution"), t("out.node_score"), t("score100"), "CR"]], "header")
-        grows = _group_rows(ctx, wl, i0, g0)
-        E.add(g0, 0, grows, "dimtable", cached=cache.group_rows() if cache else None).col_styles = {0: "int"}
-        r = g0 + len(grows) + 1
-        ctx.put("BPM_GROUP_SCORE100", "evaluation", g0, 8, r - 2, 8)
-    caps, at = None, r + 14   # below the totals (10 rows with caps) and the pending note
-    if capping(ctx):
-        crows, applies, limits = _cap_rows(ctx, 0, at)
-        E.add(at - 2, 0, [[t("out.cap_table")]], "subtitle")
-        E.add(at - 1, 0, [[t("out.cap_row"), t("code"), t("out.cap_value"), t("out.cap_applies"), t("out.cap")]],
-              "header")
-        if cache is not None:
-            cache.use_caps(len(crows))
-        E.add(at, 0, crows, "output", cached=cache.cap_rows() if cache else None).col_styles = {0: "int", 3: "int"}
-        caps = (applies, limits)
+    return d1
+
+
+def _group_block(ctx: LayoutContext, E: SheetPlan, wl: WeightsLayout, i0: int, r: int, g0: int) -> int:
+    """The inner groups' table from row ``r`` (its rows from ``g0``); returns the row of the totals below it."""
+    t, cache = ctx.t, ctx.cache
+    E.add(r, 0, [[t("out.group_table")]], "subtitle")
+    E.add(r + 1, 0, [[t("out.level"), t("code"), t("out.name"), t("out.parent"), t("local_weight"),
+                      t("global_weight"), t("contribution"), t("out.node_score"), t("score100"), "CR"]], "header")
+    grows = _group_rows(ctx, wl, i0, g0)
+    E.add(g0, 0, grows, "dimtable", cached=cache.group_rows() if cache else None).col_styles = {0: "int"}
+    r = g0 + len(grows) + 1
+    ctx.put("BPM_GROUP_SCORE100", "evaluation", g0, 8, r - 2, 8)
+    return r
+
+
+def _cap_block(ctx: LayoutContext, E: SheetPlan, at: int) -> tuple[str, str]:
+    """The score caps' table (its rows from ``at``); returns the ranges of its applies and limit columns."""
+    t, cache = ctx.t, ctx.cache
+    crows, applies, limits = _cap_rows(ctx, 0, at)
+    E.add(at - 2, 0, [[t("out.cap_table")]], "subtitle")
+    E.add(at - 1, 0, [[t("out.cap_row"), t("code"), t("out.cap_value"), t("out.cap_applies"), t("out.cap")]],
+          "header")
+    if cache is not None:
+        cache.use_caps(len(crows))
+    E.add(at, 0, crows, "output", cached=cache.cap_rows() if cache else None).col_styles = {0: "int", 3: "int"}
+    return applies, limits
+
+
+def _totals_block(ctx: LayoutContext, E: SheetPlan, wl: WeightsLayout, rows: tuple[int, int, int, int],
+                  caps: tuple[str, str] | None, score_ref: Mapping[str, str]) -> None:
+    """The total, rating and hierarchy CR from row ``r``, and below them the notes of what is still pending
+    (``rows``: the indicator table's first and last row, the totals' row, the groups' first row)."""
+    i0, i1, r, g0 = rows
+    cache = ctx.cache
     tot = _totals(ctx, wl, i0, i1, r, g0, caps)
     E.add(r, 3, [[row[0]] for row in tot], "totallabel")
     E.add(r, 5, [[row[1]] for row in tot], "totalvalue", cached=cache.totals if cache else None)
@@ -525,8 +560,6 @@ def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str
     waiting = inputs_pending_note(ctx, score_ref or {})
     if waiting is not None:
         E.add(r + len(tot) + 1, 3, [[waiting[0]]], "pending", cached=[[waiting[1]]])
-    E.freeze = (2, 0)
-    return E, EvaluationLayout(i0, ref(ctx.name("evaluation"), i0, 9, i1, 9))
 
 
 def pending_note(ctx: LayoutContext, answers: str) -> tuple[Formula, str] | None:

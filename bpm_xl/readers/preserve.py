@@ -176,8 +176,6 @@ def _notes(zf: zipfile.ZipFile, member: str) -> tuple[Note, ...]:
 
 def _input_formulas(zf: zipfile.ZipFile, sheet: str, member: str, shared_strings: list[str]) -> list[InputFormula]:
     """Formulas on one sheet with their cached values (shared formulas expanded)."""
-    from openpyxl.formula.translate import Translator
-
     out: list[InputFormula] = []
     shared: dict[str, tuple[str, str]] = {}
     with zf.open(member) as fh:
@@ -190,33 +188,47 @@ def _input_formulas(zf: zipfile.ZipFile, sheet: str, member: str, shared_strings
             if f is None:
                 continue
             ref = el.get("r", "")
-            text = f.text or ""
-            if f.get("t") == "shared":
-                si = f.get("si", "")
-                if text:
-                    shared[si] = (text, ref)
-                elif si in shared:
-                    base, origin = shared[si]
-                    text = Translator("=" + base, origin=origin).translate_formula(ref)[1:]
-            elif f.get("t") == "array" and not text:
+            text = _formula_text(f, ref, shared)
+            if text is None:
                 continue
-            v = el.find(_M + "v")
-            raw = v.text if v is not None else None
-            t = el.get("t", "n")
-            cached: Any
-            if raw is None:
-                cached = None
-            elif t == "n":
-                cached = float(raw)
-            elif t == "b":
-                cached = raw == "1"
-            elif t == "s":
-                cached = shared_strings[int(raw)] if raw.isdigit() and int(raw) < len(shared_strings) else raw
-            else:  # str, e, inlineStr
-                cached = raw
+            cached = _formula_cached(el, shared_strings)
             if text:
                 out.append(InputFormula(sheet, ref, text, cached))
     return out
+
+
+def _formula_text(f: ElementTree.Element, ref: str, shared: dict[str, tuple[str, str]]) -> str | None:
+    """The formula of cell ``ref`` (a shared formula's copy translated from its origin, which is
+    recorded in ``shared``); None for a cell inside an array formula, which has no text of its own."""
+    from openpyxl.formula.translate import Translator
+
+    text = f.text or ""
+    if f.get("t") == "shared":
+        si = f.get("si", "")
+        if text:
+            shared[si] = (text, ref)
+        elif si in shared:
+            base, origin = shared[si]
+            text = Translator("=" + base, origin=origin).translate_formula(ref)[1:]
+    elif f.get("t") == "array" and not text:
+        return None
+    return text
+
+
+def _formula_cached(el: ElementTree.Element, shared_strings: list[str]) -> Any:
+    """The value a formula cell stores (None when it stores none)."""
+    v = el.find(_M + "v")
+    raw = v.text if v is not None else None
+    t = el.get("t", "n")
+    if raw is None:
+        return None
+    if t == "n":
+        return float(raw)
+    if t == "b":
+        return raw == "1"
+    if t == "s":
+        return shared_strings[int(raw)] if raw.isdigit() and int(raw) < len(shared_strings) else raw
+    return raw  # str, e, inlineStr
 
 
 def _layout(zf: zipfile.ZipFile) -> dict[str, str]:
@@ -260,10 +272,7 @@ def _read(zf: zipfile.ZipFile, source: str, input_sheets: Iterable[str] | None,
           known: Mapping[str, Any]) -> Preserved:
     book_bytes = zf.read("xl/workbook.xml")
     book = ElementTree.fromstring(book_bytes)
-    names: dict[str, str] = {}
-    for dn in book.iterfind("m:definedNames/m:definedName", NS):
-        if dn.get("localSheetId") is None and dn.text:
-            names[dn.get("name", "")] = dn.text
+    names = _book_names(book)
     sheets = _sheets(zf, book)
     owned = owned_sheets(names)
     if input_sheets is None:
@@ -293,10 +302,7 @@ def _read(zf: zipfile.ZipFile, source: str, input_sheets: Iterable[str] | None,
             formulas.extend(_input_formulas(zf, name, member, sst))
         if name not in owned:
             foreign_names.append(name)
-            for typ, _ in _rels(zf, member).values():
-                kind = next((u for u in _UNSUPPORTED_RELS if typ.endswith(u)), None)
-                if kind:
-                    unsupported.append(f"sheet {name}: {kind.strip('/')}")
+            unsupported.extend(_unsupported_parts(zf, name, member))
     foreign = _foreign_sheets(zf, book_bytes, sheets, foreign_names) if foreign_names else ()
     extra = _extra_cells(zf, names, sheets, sst, known)
     user_names = {k: v for k, v in names.items() if not k.upper().startswith(("BPM_", "_XLNM."))}
@@ -315,6 +321,25 @@ def _read(zf: zipfile.ZipFile, source: str, input_sheets: Iterable[str] | None,
         unsupported=tuple(unsupported),
         extra_cells=extra,
     )
+
+
+def _book_names(book: ElementTree.Element) -> dict[str, str]:
+    """The workbook's global defined names (name -> refers-to)."""
+    names: dict[str, str] = {}
+    for dn in book.iterfind("m:definedNames/m:definedName", NS):
+        if dn.get("localSheetId") is None and dn.text:
+            names[dn.get("name", "")] = dn.text
+    return names
+
+
+def _unsupported_parts(zf: zipfile.ZipFile, name: str, member: str) -> list[str]:
+    """What a rebuild cannot carry over from a user's sheet (its related parts of unsupported kinds)."""
+    out = []
+    for typ, _ in _rels(zf, member).values():
+        kind = next((u for u in _UNSUPPORTED_RELS if typ.endswith(u)), None)
+        if kind:
+            out.append(f"sheet {name}: {kind.strip('/')}")
+    return out
 
 
 _RESHAPED_ROLES = ("JUDGMENTS", "DELPHI", "SURVEY")
@@ -382,26 +407,30 @@ def _cells_right_of(zf: zipfile.ZipFile, member: str, right: int, sst: list[str]
             if c <= right:
                 continue
             f = el.find(_M + "f")
-            v = el.find(_M + "v")
-            t = el.get("t", "n")
-            raw = v.text if v is not None else None
-            if t == "inlineStr":
-                value: Any = "".join(x.text or "" for x in el.iter(_M + "t"))
-            elif raw is None:
-                value = None
-            elif t == "s":
-                value = sst[int(raw)] if raw.isdigit() and int(raw) < len(sst) else raw
-            elif t == "b":
-                value = raw == "1"
-            elif t == "n":
-                value = float(raw)
-            else:
-                value = raw
+            value = _cell_value(el, sst)
             formula = (f.text or None) if f is not None else None
             if value is None and formula is None:
                 continue
             out.append(ForeignCell(r, c, value, formula))
     return tuple(out)
+
+
+def _cell_value(el: ElementTree.Element, sst: list[str]) -> Any:
+    """The value a cell element holds (an inline string's text, a cached value; None when none)."""
+    v = el.find(_M + "v")
+    t = el.get("t", "n")
+    raw = v.text if v is not None else None
+    if t == "inlineStr":
+        return "".join(x.text or "" for x in el.iter(_M + "t"))
+    if raw is None:
+        return None
+    if t == "s":
+        return sst[int(raw)] if raw.isdigit() and int(raw) < len(sst) else raw
+    if t == "b":
+        return raw == "1"
+    if t == "n":
+        return float(raw)
+    return raw
 
 
 # --------------------------------------------------------------------------------- foreign sheets
@@ -504,56 +533,66 @@ def _foreign_sheets(zf: zipfile.ZipFile, book_bytes: bytes, sheets: list[tuple[s
         wf = openpyxl.load_workbook(io.BytesIO(slim), data_only=False, keep_links=False)
         wv = openpyxl.load_workbook(io.BytesIO(slim), data_only=True, keep_links=False)
     order = [s[0] for s in sheets]
-    out = []
     try:
-        for name in foreign:
-            ws, vs = wf[name], wv[name]
-            merged_tl = {}
-            merged = []
-            for mr in ws.merged_cells.ranges:
-                merged.append((mr.min_row - 1, mr.min_col - 1, mr.max_row - 1, mr.max_col - 1))
-                merged_tl[(mr.min_row, mr.min_col)] = True
-            cells = []
-            for row in ws.iter_rows():
-                for c in row:
-                    if type(c).__name__ == "MergedCell":
-                        continue
-                    v = c.value
-                    style = _style(c)
-                    if v is None and style is None:
-                        continue
-                    formula = None
-                    if isinstance(v, str) and c.data_type == "f":
-                        formula = v.removeprefix("=")
-                        v = vs.cell(c.row, c.column).value
-                    elif hasattr(v, "text") and c.data_type == "f":   # ArrayFormula
-                        formula = str(v.text).lstrip("=")
-                        v = vs.cell(c.row, c.column).value
-                    cells.append(ForeignCell(c.row - 1, c.column - 1, v, formula, style))
-            widths = {}
-            from openpyxl.utils import column_index_from_string
-
-            for letter, dim in ws.column_dimensions.items():
-                if dim.customWidth and dim.width:
-                    lo = column_index_from_string(letter) if dim.min is None else dim.min
-                    hi = lo if dim.max is None else dim.max
-                    for k in range(lo, hi + 1):
-                        widths[k - 1] = float(dim.width)
-            heights = {r - 1: float(d.height) for r, d in ws.row_dimensions.items() if d.customHeight and d.height}
-            freeze = None
-            if ws.freeze_panes:
-                fr, fc = cell_rc(ws.freeze_panes)
-                freeze = (fr, fc)
-            idx = order.index(name)
-            out.append(ForeignSheet(
-                name=name, after=order[idx - 1] if idx else None, state=ws.sheet_state or "visible",
-                cells=tuple(cells), col_widths=widths, row_heights=heights, merged=tuple(merged),
-                freeze=freeze, tab_color=_color(ws.sheet_properties.tabColor),
-            ))
+        return tuple(_foreign_sheet(wf[name], wv[name], name, order) for name in foreign)
     finally:
         wf.close()
         wv.close()
-    return tuple(out)
+
+
+def _foreign_sheet(ws: Any, vs: Any, name: str, order: list[str]) -> ForeignSheet:
+    """A user's sheet as a rebuild writes it back: cells (formulas with the values ``vs`` holds),
+    sizes, merged ranges, frozen panes, tab colour, and its place after the sheet before it."""
+    merged = [(mr.min_row - 1, mr.min_col - 1, mr.max_row - 1, mr.max_col - 1) for mr in ws.merged_cells.ranges]
+    cells = _foreign_cells(ws, vs)
+    widths = _col_widths(ws)
+    heights = {r - 1: float(d.height) for r, d in ws.row_dimensions.items() if d.customHeight and d.height}
+    freeze = None
+    if ws.freeze_panes:
+        fr, fc = cell_rc(ws.freeze_panes)
+        freeze = (fr, fc)
+    idx = order.index(name)
+    return ForeignSheet(
+        name=name, after=order[idx - 1] if idx else None, state=ws.sheet_state or "visible",
+        cells=cells, col_widths=widths, row_heights=heights, merged=tuple(merged),
+        freeze=freeze, tab_color=_color(ws.sheet_properties.tabColor),
+    )
+
+
+def _foreign_cells(ws: Any, vs: Any) -> tuple[ForeignCell, ...]:
+    """The cells of a user's sheet holding a value, a formula or a style (not those inside a merged range)."""
+    cells = []
+    for row in ws.iter_rows():
+        for c in row:
+            if type(c).__name__ == "MergedCell":
+                continue
+            v = c.value
+            style = _style(c)
+            if v is None and style is None:
+                continue
+            formula = None
+            if isinstance(v, str) and c.data_type == "f":
+                formula = v.removeprefix("=")
+                v = vs.cell(c.row, c.column).value
+            elif hasattr(v, "text") and c.data_type == "f":   # ArrayFormula
+                formula = str(v.text).lstrip("=")
+                v = vs.cell(c.row, c.column).value
+            cells.append(ForeignCell(c.row - 1, c.column - 1, v, formula, style))
+    return tuple(cells)
+
+
+def _col_widths(ws: Any) -> dict[int, float]:
+    """The custom column widths of a sheet, by 0-based column."""
+    from openpyxl.utils import column_index_from_string
+
+    widths = {}
+    for letter, dim in ws.column_dimensions.items():
+        if dim.customWidth and dim.width:
+            lo = column_index_from_string(letter) if dim.min is None else dim.min
+            hi = lo if dim.max is None else dim.max
+            for k in range(lo, hi + 1):
+                widths[k - 1] = float(dim.width)
+    return widths
 
 
 # --------------------------------------------------------------------------------- defined names
