@@ -131,8 +131,38 @@ def write_form(spec: FormSpec, target: str | Path | io.BytesIO) -> None:
     wb = xlsxwriter.Workbook(target, {"strings_to_numbers": False, "strings_to_formulas": False,
                                       "strings_to_urls": False, "in_memory": True})
     wb.set_properties({"title": tx["title"], "author": "bpm-xl", "comments": "bpm-xl expert form"})
+    F = _formats(wb, lang)
+    good = wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
+    bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+    marked = wb.add_format({"bg_color": "#F4B183", "bold": True})
+
+    def sheet(key: str) -> _Sheet:
+        return _Sheet(wb.add_worksheet(SHEETS[key][lang]), SHEETS[key][lang])
+
+    cover = sheet("cover")
+    pairs = sheet("pairs")
+    ratings = sheet("ratings")
+    # the panel's scores of the indicators of type expert: a sheet of their own, only when there are any
+    scores = sheet("scores") if spec.expert_indicators else None
+    calc = sheet("calc")
+    ident = sheet("identity")
+
+    _cover(spec, tx, F, cover)
+    scale_vals, scale_labs = _calc_scale(tx, F, calc)
+    _pairs_sheet(spec, tx, F, pairs, calc, lay, scale_vals, scale_labs, good, bad, marked)
+    _ratings(spec, tx, F, ratings, lay)
+    if scores is not None:
+        _scores(spec, tx, F, scores, lay)
+    calc.ws.set_column(0, 0, 12)
+    calc.ws.hide()
+    _identity(spec, ident)
+    wb.close()
+
+
+def _formats(wb: Any, lang: str) -> dict[str, Any]:
+    """The cell formats of the questionnaire, by role."""
     base = {"font_name": "Microsoft YaHei" if lang == "zh" else "Calibri", "font_size": 10, "valign": "vcenter"}
-    F = {
+    return {
         "title": wb.add_format({**base, "bold": True, "font_size": 15, "font_color": TITLE}),
         "sub": wb.add_format({**base, "bold": True, "font_size": 11, "font_color": TITLE}),
         "wrap": wb.add_format({**base, "text_wrap": True, "valign": "top"}),
@@ -156,20 +186,10 @@ def write_form(spec: FormSpec, target: str | Path | io.BytesIO) -> None:
         "dir": wb.add_format({**base, "bold": True, "align": "center", "font_color": TITLE, "bg_color": "#DDEBF7",
                               "border": 1}),
     }
-    good = wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
-    bad = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
-    marked = wb.add_format({"bg_color": "#F4B183", "bold": True})
 
-    cover = _Sheet(wb.add_worksheet(SHEETS["cover"][lang]), SHEETS["cover"][lang])
-    pairs = _Sheet(wb.add_worksheet(SHEETS["pairs"][lang]), SHEETS["pairs"][lang])
-    ratings = _Sheet(wb.add_worksheet(SHEETS["ratings"][lang]), SHEETS["ratings"][lang])
-    # the panel's scores of the indicators of type expert: a sheet of their own, only when there are any
-    scores = (_Sheet(wb.add_worksheet(SHEETS["scores"][lang]), SHEETS["scores"][lang])
-              if spec.expert_indicators else None)
-    calc = _Sheet(wb.add_worksheet(SHEETS["calc"][lang]), SHEETS["calc"][lang])
-    ident = _Sheet(wb.add_worksheet(SHEETS["identity"][lang]), SHEETS["identity"][lang])
 
-    # ------------------------------------------------------------------ cover
+def _cover(spec: FormSpec, tx: dict, F: dict, cover: _Sheet) -> None:
+    """The cover sheet: title, round, expert, how to answer and the 1-9 scale."""
     ws = cover.ws
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 90)
@@ -201,7 +221,9 @@ def write_form(spec: FormSpec, target: str | Path | io.BytesIO) -> None:
     ws.set_paper(9)
     ws.fit_to_pages(1, 1)
 
-    # ------------------------------------------------------------------ calc: the scale
+
+def _calc_scale(tx: dict, F: dict, calc: _Sheet) -> tuple[str, str]:
+    """The scale's labels and values on the calc sheet; returns the ranges of the values and the labels."""
     calc.text(0, 0, tx["calc_title"], F["sub"])
     for k, (lab, v) in enumerate(zip(SCALE_LABELS, SCALE_VALUES)):
         calc.text(2, 1 + k, lab, F["calc"])
@@ -211,8 +233,12 @@ def write_form(spec: FormSpec, target: str | Path | io.BytesIO) -> None:
             calc.formula(3, 1 + k, f"=1/{round(1 / v)}", v, F["calc"])
     scale_vals = f"{calc.ref(3, 1)}:{_a1(3, 17, True, True)}"
     scale_labs = f"{calc.ref(2, 1)}:{_a1(2, 17, True, True)}"
+    return scale_vals, scale_labs
 
-    # ------------------------------------------------------------------ pairwise sheet
+
+def _pairs_sheet(spec: FormSpec, tx: dict, F: dict, pairs: _Sheet, calc: _Sheet, lay: Any, scale_vals: str,
+                 scale_labs: str, good: Any, bad: Any, marked: Any) -> None:
+    """The pairwise sheet: one block per node of the tree, then protection and print setup."""
     ws = pairs.ws
     pairs.text(0, 0, tx["pairs_title"].format(code=spec.expert, name=spec.expert_name), F["title"])
     pairs.text(1, 0, tx["pairs_note"] if spec.layout == "row" else tx["how_matrix"], F["note"])
@@ -241,14 +267,9 @@ def write_form(spec: FormSpec, target: str | Path | io.BytesIO) -> None:
     ws.repeat_rows(0, 1)
     ws.activate()
 
-    # ------------------------------------------------------------------ ratings sheet
-    _ratings(spec, tx, F, ratings, lay)
-    if scores is not None:
-        _scores(spec, tx, F, scores, lay)
 
-    # ------------------------------------------------------------------ calc + identity
-    calc.ws.set_column(0, 0, 12)
-    calc.ws.hide()
+def _identity(spec: FormSpec, ident: _Sheet) -> None:
+    """The hidden, protected identity sheet that ``collect`` checks a returned form against."""
     ident.ws.set_column(0, 1, 24)
     for k, (key, v) in enumerate(spec.identity()):
         ident.text(k, 0, key)
@@ -258,7 +279,6 @@ def write_form(spec: FormSpec, target: str | Path | io.BytesIO) -> None:
             ident.text(k, 1, v)
     ident.ws.protect("")
     ident.ws.hide()
-    wb.close()
 
 
 def _row_pairs(spec: FormSpec, tx: dict, F: dict, pairs: _Sheet, blk: NodeBlock, labels: dict[str, str],
@@ -396,7 +416,6 @@ def _node_calc(spec: FormSpec, tx: dict, F: dict, calc: _Sheet, blk: NodeBlock, 
                scale_vals: str, scale_labs: str, value_cells: list[str], values: list[float | None]) -> dict[str, Any]:
     """The block on the calc sheet: values, matrix, weights, lambda, CR, the worst pair."""
     n = len(blk.children)
-    P = len(blk.pairs)
     # ---- calc sheet: values, matrix, eigenvector (repeated squaring), lambda, CR, e_ij
     R = blk.calc_row
     cs = calc
@@ -404,6 +423,27 @@ def _node_calc(spec: FormSpec, tx: dict, F: dict, calc: _Sheet, blk: NodeBlock, 
     # raw, w, A.w columns after B0, the squarings, the row shares and the power steps
     wc = 2 * n + 4 + steps.SQUARINGS * (n + 1) + steps.POWER_STEPS
     x0 = wc + 4                                     # pairs list column
+    vcells = _calc_pair_values(spec, tx, F, cs, blk, labels, x0, scale_vals, scale_labs, value_cells, values)
+    m0 = R + 2
+    A, Aref, colsums = _calc_matrix(F, cs, blk, m0, vcells, values)
+    raw, rawf = _raw_weights(cs, F, spec.method, A, m0, n, Aref, colsums, wc)
+    w, wr, Awr = _calc_weights(F, cs, R, m0, n, wc, A, Aref, raw, rawf)
+    sr = m0 + n + 1
+    cr = _calc_consistency(spec, F, cs, sr, n, A, w, Awr, wr)
+    answered = sum(v is not None for v in values)
+    cs.text(sr + 4, 0, "answered", F["calc"])
+    vr = f"{vcells[0]}:{vcells[-1]}"
+    cs.formula(sr + 4, 1, f"=COUNT({vr})", answered, F["calc"])
+    worst_label = _calc_worst(tx, F, cs, blk, labels, R, m0, sr, wc, x0, A, w)
+    return {"sr": sr, "cr": cr, "answered": answered, "worst_label": worst_label}
+
+
+def _calc_pair_values(spec: FormSpec, tx: dict, F: dict, cs: _Sheet, blk: NodeBlock, labels: dict[str, str], x0: int,
+                      scale_vals: str, scale_labs: str, value_cells: list[str], values: list[float | None]
+                      ) -> list[str]:
+    """The list of pairs at column ``x0`` with each pair's value read from the expert's cells;
+    returns the value cells."""
+    R = blk.calc_row
     cs.text(R + 1, x0, "pair", F["calc"])
     cs.text(R + 1, x0 + 1, "value", F["calc"])
     cs.text(R + 1, x0 + 2, "e", F["calc"])
@@ -419,9 +459,15 @@ def _node_calc(spec: FormSpec, tx: dict, F: dict, calc: _Sheet, blk: NodeBlock, 
                  f'IFERROR(INDEX({scale_vals},MATCH(TRIM({src}&""),{scale_labs},0)),"")))')
         cs.formula(r, x0 + 1, f, values[q] if values[q] is not None else "", F["calc"])
         vcells.append(_a1(r, x0 + 1))
+    return vcells
+
+
+def _calc_matrix(F: dict, cs: _Sheet, blk: NodeBlock, m0: int, vcells: list[str], values: list[float | None]
+                 ) -> tuple[Any, str, str]:
+    """The judgment matrix at row ``m0`` and its column sums; returns the matrix, its range and the sums' range."""
+    n = len(blk.children)
     # matrix A (blank pairs count as 1 here; the verdict waits until every pair is answered)
     A = np.ones((n, n))
-    m0 = R + 2
     for i, c in enumerate(blk.children):
         cs.text(m0 + i, 0, c, F["calc"])
     for q, p in enumerate(blk.pairs):
@@ -445,8 +491,13 @@ def _node_calc(spec: FormSpec, tx: dict, F: dict, calc: _Sheet, blk: NodeBlock, 
     for j in range(n):
         cs.formula(m0 + n, 1 + j, f"=SUM({_a1(m0, 1 + j)}:{_a1(m0 + n - 1, 1 + j)})", colsum[j], F["calc"])
     colsums = f"{_a1(m0 + n, 1)}:{_a1(m0 + n, n)}"
-    raw, rawf = _raw_weights(cs, F, spec.method, A, m0, n, Aref, colsums, wc)
-    # raw, w, A.w (for eigen, raw is the last power step)
+    return A, Aref, colsums
+
+
+def _calc_weights(F: dict, cs: _Sheet, R: int, m0: int, n: int, wc: int, A: Any, Aref: str, raw: Any,
+                  rawf: list[str] | None) -> tuple[Any, str, str]:
+    """The raw, w and A.w columns from ``wc`` (for eigen, raw is the last power step);
+    returns the weights and the ranges of w and A.w."""
     cs.text(R + 1, wc, "raw", F["calc"])
     cs.text(R + 1, wc + 1, "w", F["calc"])
     cs.text(R + 1, wc + 2, "A.w", F["calc"])
@@ -459,11 +510,16 @@ def _node_calc(spec: FormSpec, tx: dict, F: dict, calc: _Sheet, blk: NodeBlock, 
         cs.formula(m0 + i, wc + 1, "=" + steps.share(_a1(m0 + i, wc), rawr), w[i], F["calc"])
     cs.array(m0, wc + 2, f"MMULT({Aref},{wr})", (A @ w)[:, None], F["calc"])
     Awr = f"{_a1(m0, wc + 2)}:{_a1(m0 + n - 1, wc + 2)}"
+    return w, wr, Awr
+
+
+def _calc_consistency(spec: FormSpec, F: dict, cs: _Sheet, sr: int, n: int, A: Any, w: Any, Awr: str, wr: str
+                      ) -> float:
+    """λmax, CI, RI and CR from row ``sr``; returns CR."""
     lam = steps.lambda_max_value(A, w)
     ri = float(spec.ri.get(n, 0.0))
     ci = steps.ci_value(lam, n)
     cr = steps.cr_value(ci, ri, n)
-    sr = m0 + n + 1
     cs.text(sr, 0, "λmax", F["calc"])
     cs.formula(sr, 1, "=" + steps.lambda_max(Awr, wr, n), lam, F["calc"])
     cs.text(sr + 1, 0, "CI", F["calc"])
@@ -472,11 +528,13 @@ def _node_calc(spec: FormSpec, tx: dict, F: dict, calc: _Sheet, blk: NodeBlock, 
     cs.num(sr + 2, 1, ri, F["calc"])
     cs.text(sr + 3, 0, "CR", F["calc"])
     cs.formula(sr + 3, 1, "=" + steps.cr(_a1(sr + 1, 1), _a1(sr + 2, 1), n), cr, F["calc"])
-    answered = sum(v is not None for v in values)
-    cs.text(sr + 4, 0, "answered", F["calc"])
-    vr = f"{vcells[0]}:{vcells[-1]}"
-    cs.formula(sr + 4, 1, f"=COUNT({vr})", answered, F["calc"])
-    # e_ij per pair and the worst pair
+    return cr
+
+
+def _calc_worst(tx: dict, F: dict, cs: _Sheet, blk: NodeBlock, labels: dict[str, str], R: int, m0: int, sr: int,
+                wc: int, x0: int, A: Any, w: Any) -> str:
+    """e_ij per pair beside the pairs list, and the worst pair at row ``sr + 5``; returns its label."""
+    P = len(blk.pairs)
     es = []
     for q, p in enumerate(blk.pairs):
         i, j = p.i, p.j
@@ -495,7 +553,7 @@ def _node_calc(spec: FormSpec, tx: dict, F: dict, calc: _Sheet, blk: NodeBlock, 
     cs.ws.write_array_formula(sr + 5, 1, sr + 5, 1, f"{{=INDEX({lr},MATCH(1,(MAX({er})-{er}<={tol}*MAX({er}))*1,0))}}",
                               F["calc"], worst_label)
     cs.values[(sr + 5, 1)] = worst_label
-    return {"sr": sr, "cr": cr, "answered": answered, "worst_label": worst_label}
+    return worst_label
 
 
 def _node_block(spec: FormSpec, tx: dict, F: dict, pairs: _Sheet, calc: _Sheet, blk: NodeBlock, k: int,
@@ -562,6 +620,8 @@ def _indicator_columns(ws: Any) -> None:
 
 
 def _ratings(spec: FormSpec, tx: dict, F: dict, sh: _Sheet, lay: Any) -> None:
+    """The Delphi rating sheet: one row per indicator (with the panel's round-1 figures in round 2),
+    then the authority self-assessment."""
     ws = sh.ws
     _indicator_columns(ws)
     ws.set_column(4, 6, 14)
@@ -581,25 +641,9 @@ def _ratings(spec: FormSpec, tx: dict, F: dict, sh: _Sheet, lay: Any) -> None:
         sh.text(r, 0, code, F["center"])
         sh.text(r, 1, dim, F["label"])
         sh.text(r, 2, name, F["label"])
-        v = spec.ratings.get(code)
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            sh.num(r, 3, float(v), F["input"])
-        elif v is not None and str(v).strip():
-            sh.text(r, 3, str(v), F["input"])
-        else:
-            ws.write_blank(r, 3, None, F["input"])
+        _rating_cell(F, sh, r, spec.ratings.get(code))
         if spec.round >= 2:
-            mean, cv = (spec.panel or {}).get(code, (None, None))
-            for c, x, f in ((4, mean, F["num2"]), (5, cv, F["num"])):
-                if x is None or (isinstance(x, float) and not math.isfinite(x)):
-                    sh.text(r, c, "—", f)
-                else:
-                    sh.num(r, c, float(x), f)
-            own = (spec.own_round1 or {}).get(code)
-            if isinstance(own, (int, float)) and not isinstance(own, bool):
-                sh.num(r, 6, float(own), F["center"])
-            else:
-                sh.text(r, 6, "" if own is None else str(own), F["center"])
+            _round1_cells(spec, F, sh, r, code)
     first = lay.first_rating_row
     last = first + len(spec.indicators) - 1
     integer = float(lo).is_integer() and float(hi).is_integer()
@@ -607,6 +651,41 @@ def _ratings(spec: FormSpec, tx: dict, F: dict, sh: _Sheet, lay: Any) -> None:
         "validate": "integer" if integer else "decimal", "criteria": "between",
         "minimum": int(lo) if integer else lo, "maximum": int(hi) if integer else hi,
         "error_message": tx["rate_msg"].format(lo=lo, hi=hi), "input_message": tx["rate_msg"].format(lo=lo, hi=hi)})
+    _authority(spec, tx, F, sh, lay)
+    ws.freeze_panes(lay.first_rating_row, 0)
+    ws.protect("", {"format_columns": True, "format_rows": True})
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+
+
+def _rating_cell(F: dict, sh: _Sheet, r: int, v: Any) -> None:
+    """The expert's rating in column D: a number, the text the hub holds, or a blank input cell."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        sh.num(r, 3, float(v), F["input"])
+    elif v is not None and str(v).strip():
+        sh.text(r, 3, str(v), F["input"])
+    else:
+        sh.ws.write_blank(r, 3, None, F["input"])
+
+
+def _round1_cells(spec: FormSpec, F: dict, sh: _Sheet, r: int, code: str) -> None:
+    """Round 2: the panel's round-1 mean and CV of the indicator, and the expert's own round-1 rating."""
+    mean, cv = (spec.panel or {}).get(code, (None, None))
+    for c, x, f in ((4, mean, F["num2"]), (5, cv, F["num"])):
+        if x is None or (isinstance(x, float) and not math.isfinite(x)):
+            sh.text(r, c, "—", f)
+        else:
+            sh.num(r, c, float(x), f)
+    own = (spec.own_round1 or {}).get(code)
+    if isinstance(own, (int, float)) and not isinstance(own, bool):
+        sh.num(r, 6, float(own), F["center"])
+    else:
+        sh.text(r, 6, "" if own is None else str(own), F["center"])
+
+
+def _authority(spec: FormSpec, tx: dict, F: dict, sh: _Sheet, lay: Any) -> None:
+    """The authority self-assessment (Ca, Cs) under the ratings, with their help lines."""
+    ws = sh.ws
     ar = lay.ca_cell[0] - 1
     sh.text(ar, 0, tx["authority"], F["sub"])
     for (r, c), lab, v in ((lay.ca_cell, tx["ca"], spec.ca), (lay.cs_cell, tx["cs"], spec.cs)):
@@ -620,10 +699,6 @@ def _ratings(spec: FormSpec, tx: dict, F: dict, sh: _Sheet, lay: Any) -> None:
                                         "error_message": tx["auth_msg"]})
     sh.text(lay.cs_cell[0] + 1, 0, tx["ca_help"], F["note"])
     sh.text(lay.cs_cell[0] + 2, 0, tx["cs_help"], F["note"])
-    ws.freeze_panes(lay.first_rating_row, 0)
-    ws.protect("", {"format_columns": True, "format_rows": True})
-    ws.set_paper(9)
-    ws.fit_to_pages(1, 0)
 
 
 def _scores(spec: FormSpec, tx: dict, F: dict, sh: _Sheet, lay: Any) -> None:

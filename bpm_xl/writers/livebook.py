@@ -103,6 +103,18 @@ def _layout_unchanged(sp: SheetPlan, plan: WorkbookPlan, sheets: Mapping[str, li
     prefix = {"judgments": "BPM_J_", "delphi": "BPM_DELPHI_", "survey": "BPM_SURVEY", "data": "BPM_IND_DATA",
               "expert_scores": "BPM_EXPERT_SCORE"}[sp.role]
     mine = {k: v for k, v in plan.names.items() if k.startswith(prefix)}
+    if not _names_unchanged(sp, mine, names):
+        return False
+    # the codes in headers and row heads (indicators, experts, nodes) must match too
+    if not _codes_unchanged(sp, sheets.get(sp.name, [])):
+        return False
+    extra = [k for k in names if k.startswith(prefix) and k not in mine]
+    return not extra
+
+
+def _names_unchanged(sp: SheetPlan, mine: Mapping[str, str],
+                     names: Mapping[str, tuple[str, int, int, int, int]]) -> bool:
+    """Every name of the sheet's role (``mine``) is in the book and refers where it did."""
     for k, v in mine.items():
         old = names.get(k)
         if old is None:
@@ -114,8 +126,11 @@ def _layout_unchanged(sp: SheetPlan, plan: WorkbookPlan, sheets: Mapping[str, li
                 return False
         elif old != new:
             return False
-    # the codes in headers and row heads (indicators, experts, nodes) must match too
-    existing = sheets.get(sp.name, [])
+    return True
+
+
+def _codes_unchanged(sp: SheetPlan, existing: list[list[Any]]) -> bool:
+    """The codes in the plan's header, row-head and subtitle blocks are those in the sheet's cells."""
     for b in sp.blocks:
         if b.style not in ("header", "rowhead", "subtitle"):
             continue
@@ -125,8 +140,7 @@ def _layout_unchanged(sp: SheetPlan, plan: WorkbookPlan, sheets: Mapping[str, li
                 old_v = existing[r][c] if r < len(existing) and c < len(existing[r]) else None
                 if _code(old_v) != _code(v):
                     return False
-    extra = [k for k in names if k.startswith(prefix) and k not in mine]
-    return not extra
+    return True
 
 
 def _blocks(sp: SheetPlan) -> list[Write]:

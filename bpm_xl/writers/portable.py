@@ -316,14 +316,8 @@ class _Calc:
         b0 = r + 1
         self.put(r, 0, [[self.tx("weigh", what=title)]], "subtitle")
         eig = steps.eigen(M)
-        last = self._squarings(eig, msheet, mr0, mc0, b0, n)
         col = lambda c: self.rng(b0, c, b0 + n - 1, c)
-        x0 = 1 + (steps.SQUARINGS + 1) * (n + 1)          # the row shares g, then the power steps
-        _, lr0, lc0, _, lc1 = parse_ref(last)
-        self.put(b0, x0, [[F("=" + steps.row_share(self.rng(b0 + i, lc0, b0 + i, lc1), last))] for i in range(n)],
-                 cached=_col(eig.shares))
-        for k, w in enumerate(eig.powers, start=1):
-            self.array(b0, x0 + k, n, 1, "=" + steps.power(MR, col(x0 + k - 1)), _col(w))
+        x0 = self._power_steps(eig, msheet, mr0, mc0, b0, n)
         x = x0 + len(eig.powers)                          # the last power step: the eigenvector
         gm, ar = steps.geomean(M), steps.arith(M)
         with np.errstate(all="ignore"):
@@ -331,24 +325,7 @@ class _Calc:
             chosen = gm / gm.sum() if _is(method, "geomean") else ar / ar.sum() if _is(method, "arith") else eig.weights
             aw_eig, aw = M @ eig.weights, M @ chosen
         lam_eig, lam = steps.lambda_max_value(M, eig.weights), steps.lambda_max_value(M, chosen)
-        steps_hdr = ["g", *[f"w{k}" for k in range(1, len(eig.powers))]]
-        self.put(r, x0, [[*steps_hdr, "eigen", "GEOMEAN", "geomean", "arith raw", "arith", "w", "A.w (eigen)", "A.w"]],
-                 "header")
-        colsums_ref = self.rng(b0 + n, 1, b0 + n, n)
-        rows = []
-        for i in range(n):
-            mrow = ref(msheet, mr0 + i, mc0, mr0 + i, mc0 + n - 1)
-            rows.append([
-                F("=" + steps.geomean_raw(mrow)),
-                F("=" + steps.share(self.at(b0 + i, x + 1), col(x + 1))),
-                F("=" + steps.arith_raw(mrow, colsums_ref, n)),
-                F("=" + steps.share(self.at(b0 + i, x + 3), col(x + 3))),
-                F(f'=IF(BPM_METHOD="geomean",{self.at(b0 + i, x + 2)},'
-                  f'IF(BPM_METHOD="arith",{self.at(b0 + i, x + 4)},{self.at(b0 + i, x)}))'),
-            ])
-        with np.errstate(all="ignore"):
-            cached = np.column_stack([gm, gm / gm.sum(), ar, ar / ar.sum(), chosen])
-        self.put(b0, x + 1, rows, cached=_grid(cached))
+        self._method_columns(msheet, mr0, mc0, n, r, x0, x, len(eig.powers), gm, ar, chosen)
         self.put(b0 + n, 0, [["Σ col"] + [F(f"=SUM({ref(msheet, mr0, mc0 + j, mr0 + n - 1, mc0 + j)})") for j in range(n)]],
                  cached=[[None, *[_out(v) for v in M.sum(axis=0)]]])
         self.array(b0, x + 6, n, 1, f"=MMULT({MR},{col(x)})", _col(aw_eig))
@@ -367,6 +344,44 @@ class _Calc:
             "chosen_v": chosen,
             "lam_v": _out(lam),
         }
+
+    def _power_steps(self, eig: Any, msheet: str, mr0: int, mc0: int, b0: int, n: int) -> int:
+        """The squarings, then the row shares g and the power steps after them; returns the column of g."""
+        MR = ref(msheet, mr0, mc0, mr0 + n - 1, mc0 + n - 1)
+        last = self._squarings(eig, msheet, mr0, mc0, b0, n)
+        col = lambda c: self.rng(b0, c, b0 + n - 1, c)
+        x0 = 1 + (steps.SQUARINGS + 1) * (n + 1)          # the row shares g, then the power steps
+        _, lr0, lc0, _, lc1 = parse_ref(last)
+        self.put(b0, x0, [[F("=" + steps.row_share(self.rng(b0 + i, lc0, b0 + i, lc1), last))] for i in range(n)],
+                 cached=_col(eig.shares))
+        for k, w in enumerate(eig.powers, start=1):
+            self.array(b0, x0 + k, n, 1, "=" + steps.power(MR, col(x0 + k - 1)), _col(w))
+        return x0
+
+    def _method_columns(self, msheet: str, mr0: int, mc0: int, n: int, r: int, x0: int, x: int, powers: int,
+                        gm: Any, ar: Any, chosen: Any) -> None:
+        """The header from g on, and the GEOMEAN, geomean, arith raw, arith and chosen columns after
+        the eigenvector in column ``x``."""
+        b0 = r + 1
+        col = lambda c: self.rng(b0, c, b0 + n - 1, c)
+        steps_hdr = ["g", *[f"w{k}" for k in range(1, powers)]]
+        self.put(r, x0, [[*steps_hdr, "eigen", "GEOMEAN", "geomean", "arith raw", "arith", "w", "A.w (eigen)", "A.w"]],
+                 "header")
+        colsums_ref = self.rng(b0 + n, 1, b0 + n, n)
+        rows = []
+        for i in range(n):
+            mrow = ref(msheet, mr0 + i, mc0, mr0 + i, mc0 + n - 1)
+            rows.append([
+                F("=" + steps.geomean_raw(mrow)),
+                F("=" + steps.share(self.at(b0 + i, x + 1), col(x + 1))),
+                F("=" + steps.arith_raw(mrow, colsums_ref, n)),
+                F("=" + steps.share(self.at(b0 + i, x + 3), col(x + 3))),
+                F(f'=IF(BPM_METHOD="geomean",{self.at(b0 + i, x + 2)},'
+                  f'IF(BPM_METHOD="arith",{self.at(b0 + i, x + 4)},{self.at(b0 + i, x)}))'),
+            ])
+        with np.errstate(all="ignore"):
+            cached = np.column_stack([gm, gm / gm.sum(), ar, ar / ar.sum(), chosen])
+        self.put(b0, x + 1, rows, cached=_grid(cached))
 
 
 # ---------------------------------------------------------------------------------------

@@ -100,30 +100,43 @@ def _formats(wb: Any) -> _FormatCache:
 
 def _write(ws: Any, r: int, c: int, value: Any, formula: str | None, fmt: Any) -> None:
     if formula is not None:
-        cached = value
-        if isinstance(cached, float) and not math.isfinite(cached):
-            cached = None
-        if cached is None:
-            ws.write_formula(r, c, "=" + formula, fmt, "")
-        else:
-            ws.write_formula(r, c, "=" + formula, fmt, cached)
+        _write_formula(ws, r, c, value, formula, fmt)
     elif value is None:
         ws.write_blank(r, c, None, fmt)
     elif isinstance(value, bool):
         ws.write_boolean(r, c, value, fmt)
     elif isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            ws.write_string(r, c, str(value), fmt)
-        else:
-            ws.write_number(r, c, value, fmt)
-    elif isinstance(value, (_dt.datetime, _dt.date)):
-        if not isinstance(value, _dt.datetime):
-            value = _dt.datetime(value.year, value.month, value.day)
-        ws.write_datetime(r, c, value, fmt)
-    elif isinstance(value, _dt.time):
-        ws.write_datetime(r, c, value, fmt)
+        _write_number(ws, r, c, value, fmt)
+    elif isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
+        _write_when(ws, r, c, value, fmt)
     else:
         ws.write_string(r, c, str(value), fmt)
+
+
+def _write_formula(ws: Any, r: int, c: int, value: Any, formula: str, fmt: Any) -> None:
+    """A user formula with the value read from the old file as its cache (blank when not finite)."""
+    cached = value
+    if isinstance(cached, float) and not math.isfinite(cached):
+        cached = None
+    if cached is None:
+        ws.write_formula(r, c, "=" + formula, fmt, "")
+    else:
+        ws.write_formula(r, c, "=" + formula, fmt, cached)
+
+
+def _write_number(ws: Any, r: int, c: int, value: int | float, fmt: Any) -> None:
+    """A number; a float that is not finite (which no cell can hold as a number) as its text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        ws.write_string(r, c, str(value), fmt)
+    else:
+        ws.write_number(r, c, value, fmt)
+
+
+def _write_when(ws: Any, r: int, c: int, value: _dt.date | _dt.time, fmt: Any) -> None:
+    """A date, date-time or time of day as a date cell (a date as midnight of that day)."""
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        value = _dt.datetime(value.year, value.month, value.day)
+    ws.write_datetime(r, c, value, fmt)
 
 
 #: openpyxl reads a column width with Excel's padding; XlsxWriter adds it again.
@@ -317,9 +330,21 @@ def apply_package(data: bytes, preserved: Preserved | None, source: str | None =
     zin = zipfile.ZipFile(io.BytesIO(data))
     infos = zin.infolist()
     members = {i.filename: zin.read(i.filename) for i in infos}
+    changed = _patched_sheets(members, preserved, source, known)
+    if preserved.workbook_protection:
+        book = members["xl/workbook.xml"].decode("utf-8")
+        book = _insert_after(book, preserved.workbook_protection, _BOOK_AFTER, drop=("workbookProtection",))
+        changed["xl/workbook.xml"] = book.encode("utf-8")
+    if not changed:
+        return data
+    return _repack(infos, members, changed)
+
+
+def _patched_sheets(members: Mapping[str, bytes], preserved: Preserved, source: str,
+                    known: Mapping[str, frozenset[str]] | None) -> dict[str, bytes]:
+    """The sheet parts with the user's formula values and sheet protection put back (member -> bytes)."""
     sheets = _sheet_members(members)
     changed: dict[str, bytes] = {}
-
     by_sheet: dict[str, list[Any]] = {}
     for uf in preserved.input_formulas:
         by_sheet.setdefault(uf.sheet, []).append(uf)
@@ -339,12 +364,11 @@ def apply_package(data: bytes, preserved: Preserved | None, source: str | None =
             xml = _insert_after(xml, preserved.sheet_protection[name], _WS_AFTER,
                                 drop=("sheetProtection", "protectedRanges"))
         changed[member] = xml.encode("utf-8")
-    if preserved.workbook_protection:
-        book = members["xl/workbook.xml"].decode("utf-8")
-        book = _insert_after(book, preserved.workbook_protection, _BOOK_AFTER, drop=("workbookProtection",))
-        changed["xl/workbook.xml"] = book.encode("utf-8")
-    if not changed:
-        return data
+    return changed
+
+
+def _repack(infos: list[zipfile.ZipInfo], members: Mapping[str, bytes], changed: Mapping[str, bytes]) -> bytes:
+    """The package again, member by member in the same order, with the ``changed`` members replaced."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zo:
         for info in infos:

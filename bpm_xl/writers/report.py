@@ -111,8 +111,24 @@ def write_report(inputs: Any, evaluation: Any, sensitivity: Any, out: str | os.P
     -------
     ReportFiles
     """
+    from . import report_html
+
+    _check_options(fmt, lang, pdf)
+    out = Path(out)
+    ctx = report_context(evaluation, lang, inputs=inputs, sensitivity=sensitivity, previous=previous,
+                         rectification=rectification, previous_rectification=previous_rectification, meta=meta,
+                         measures=measures, audit=audit)
+    if fmt == "html":
+        return report_html.write_html(evaluation, out, lang, pdf=pdf, sensitivity=sensitivity, meta=ctx.meta,
+                                      previous=ctx.previous, comparison=ctx.comparison, items=ctx.items,
+                                      closed=ctx.closed_last_year, context=ctx)
+    return _write_docx(ctx, out, fmt, pdf)
+
+
+def _check_options(fmt: str, lang: str, pdf: bool) -> None:
+    """Refuse an unknown format or language, or a PDF without LibreOffice, before writing anything."""
     from ..errors import SettingsError
-    from . import report_docx, report_html
+    from . import report_html
 
     if fmt not in FORMATS:
         raise SettingsError(f"fmt: is {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -123,14 +139,12 @@ def write_report(inputs: Any, evaluation: Any, sensitivity: Any, out: str | os.P
 
         raise WorkbookError("report --pdf: LibreOffice (soffice) was not found; install LibreOffice, or write "
                             "the report without --pdf and print it to PDF")
-    out = Path(out)
-    ctx = report_context(evaluation, lang, inputs=inputs, sensitivity=sensitivity, previous=previous,
-                         rectification=rectification, previous_rectification=previous_rectification, meta=meta,
-                         measures=measures, audit=audit)
-    if fmt == "html":
-        return report_html.write_html(evaluation, out, lang, pdf=pdf, sensitivity=sensitivity, meta=ctx.meta,
-                                      previous=ctx.previous, comparison=ctx.comparison, items=ctx.items,
-                                      closed=ctx.closed_last_year, context=ctx)
+
+
+def _write_docx(ctx: Any, out: Path, fmt: str, pdf: bool) -> ReportFiles:
+    """The Word report at ``out`` (beside it for ``fmt="pdf"``), and its PDF when asked for."""
+    from . import report_docx, report_html
+
     data = report_docx.build_docx(ctx)
     docx_path = out if fmt == "docx" else out.with_suffix(".docx")
     safe.atomic_write(docx_path, data)

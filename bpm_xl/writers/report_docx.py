@@ -124,9 +124,7 @@ def _para(doc: Any, text: str, *, bold: bool = False, italic: bool = False, styl
 def _table(doc: Any, head: Sequence[str], rows: Sequence[Sequence[Any]], *, widths: Sequence[float] | None = None,
            bold_rows: Sequence[int] = (), numeric_from: int | None = None) -> Any:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    from docx.shared import Pt
 
     t = doc.add_table(rows=1, cols=len(head))
     t.style = doc.styles["Table Grid"]
@@ -144,16 +142,33 @@ def _table(doc: Any, head: Sequence[str], rows: Sequence[Sequence[Any]], *, widt
             run.bold = k in bold_rows
             if numeric_from is not None and j >= numeric_from:
                 par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-    if widths:  # LibreOffice reads the grid, Word the cells: set both
-        t.autofit = False
-        for col, w in zip(t.columns, widths):
-            col.width = Cm(w)
-        for row in t.rows:
-            for cell, w in zip(row.cells, widths):
-                cell.width = Cm(w)
-    # What python-docx has no property for, through the document's public XML element: the header
-    # row repeats on every page and is shaded; no other row splits across a page.
-    tbl = doc.element.body.findall(qn("w:tbl"))[-1]   # the table just added (the body's last)
+    if widths:
+        _column_widths(t, widths)
+    _header_and_rows(doc)
+    doc.add_paragraph()
+    return t
+
+
+def _column_widths(t: Any, widths: Sequence[float]) -> None:
+    """Fixed column widths (cm): LibreOffice reads the grid, Word the cells, so set both."""
+    from docx.shared import Cm
+
+    t.autofit = False
+    for col, w in zip(t.columns, widths):
+        col.width = Cm(w)
+    for row in t.rows:
+        for cell, w in zip(row.cells, widths):
+            cell.width = Cm(w)
+
+
+def _header_and_rows(doc: Any) -> None:
+    """The table just added (the body's last): its header row repeats on every page and is shaded;
+    no other row splits across a page. python-docx has no property for these, so through the
+    document's public XML element."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tbl = doc.element.body.findall(qn("w:tbl"))[-1]
     trs = tbl.findall(qn("w:tr"))
     rep = OxmlElement("w:tblHeader")
     rep.set(qn("w:val"), "true")
@@ -166,8 +181,6 @@ def _table(doc: Any, head: Sequence[str], rows: Sequence[Sequence[Any]], *, widt
         _properties(tc, "w:tcPr").append(shd)
     for tr in trs[1:]:
         _properties(tr, "w:trPr").append(OxmlElement("w:cantSplit"))
-    doc.add_paragraph()
-    return t
 
 
 def _properties(el: Any, tag: str) -> Any:

@@ -267,8 +267,6 @@ def _frac(x: float) -> str:
 
 
 def _consistency(ev: Any, lang: str) -> str:
-    from ..model import GOAL
-
     if ev.system.weighting == "points":   # no judgment matrices: nothing to check
         return f"<h2 id='consistency'>{_t('consistency', lang)}</h2><p>{_e(text('consistency_points', lang))}</p>"
     s = ev.settings
@@ -276,6 +274,21 @@ def _consistency(ev: Any, lang: str) -> str:
     parts = [f"<h2 id='consistency'>{_t('consistency', lang)}</h2>",
              f"<p class='note'>{_e(_t('cons_note', lang, t=t))}</p>",
              f"<h3>{_t('aggregated', lang)}</h3>"]
+    parts.append(_cons_aggregated(ev, lang, t))
+    parts.append(f"<h3>{_t('worst', lang)}</h3>")
+    parts.append(_cons_worst(ev, lang))
+    parts += _cons_repairs(ev, lang)
+    # per expert: experts in rows, nodes in columns
+    parts.append(f"<h3>{_t('per_expert', lang)}</h3><p class='note'>{_e(_t('per_expert_note', lang, t=t))}</p>")
+    parts.append(_cons_per_expert(ev, lang, t))
+    parts.append("<p class='note'>* " + _t("missing", lang) + "</p>")
+    return "".join(parts)
+
+
+def _cons_aggregated(ev: Any, lang: str, t: float) -> str:
+    """The table of the group matrices' λmax, CI, RI and CR, with the hierarchy's CR at its foot."""
+    from ..model import GOAL
+
     rows = []
     for code, nr in ev.nodes.items():
         a = nr.aggregated
@@ -287,19 +300,25 @@ def _consistency(ev: Any, lang: str) -> str:
             _t("yes", lang) if ok else f"<span class='bad'>{_t('no', lang)}</span>",
         ])
     rows_foot = [_t("hier_cr", lang), "", "", "", "", _num(ev.hierarchy.consistency_ratio), ""]
-    parts.append(_table([_t("node", lang), _t("n", lang), "λmax", "CI", "RI", "CR", _t("ok", lang)], rows,
-                        foot=rows_foot))
+    return _table([_t("node", lang), _t("n", lang), "λmax", "CI", "RI", "CR", _t("ok", lang)], rows,
+                  foot=rows_foot)
 
-    parts.append(f"<h3>{_t('worst', lang)}</h3>")
+
+def _cons_worst(ev: Any, lang: str) -> str:
+    """The table of each node's worst judgment and the value that would be consistent."""
     wrows = []
     for code, nr in ev.nodes.items():
         for j in nr.worst[:1]:
             wrows.append([_e(code), _pair(j, nr.children, lang, ev.system), _frac(j.value),
                           _num(j.consistent_value, 3), _frac(j.scale_value), _num(j.error, 3), _num(j.cr_after)])
-    parts.append(_table([_t("node", lang), _t("pair", lang), _t("value", lang), _t("consistent", lang),
-                         _t("suggest", lang), _t("error", lang), _t("cr_after", lang)], wrows))
+    return _table([_t("node", lang), _t("pair", lang), _t("value", lang), _t("consistent", lang),
+                   _t("suggest", lang), _t("error", lang), _t("cr_after", lang)], wrows)
+
+
+def _cons_repairs(ev: Any, lang: str) -> list[str]:
+    """The repairs section: per repaired node, its CR before and after and the changed judgments."""
     repairs = [(c, nr) for c, nr in ev.nodes.items() if nr.repair is not None]
-    parts.append(f"<h3>{_t('repair', lang)}</h3>")
+    parts = [f"<h3>{_t('repair', lang)}</h3>"]
     if not repairs:
         parts.append(f"<p>{_t('repair_none', lang)}</p>")
     for code, nr in repairs:
@@ -308,9 +327,11 @@ def _consistency(ev: Any, lang: str) -> str:
         parts.append(f"<p><b>{_e(code)}</b>: CR {_num(nr.aggregated.consistency_ratio)} → "
                      f"{_num(nr.repair.result.consistency_ratio)}</p>")
         parts.append(_table([_t("pair", lang), _t("value", lang), _t("suggest", lang), _t("cr_after", lang)], rrows))
+    return parts
 
-    # per expert: experts in rows, nodes in columns
-    parts.append(f"<h3>{_t('per_expert', lang)}</h3><p class='note'>{_e(_t('per_expert_note', lang, t=t))}</p>")
+
+def _cons_per_expert(ev: Any, lang: str, t: float) -> str:
+    """Each expert's CR per node (experts in rows, nodes in columns); failures marked, missing judgments counted."""
     node_codes = list(ev.nodes)
     experts = [e.code for e in ev.inputs.experts]
     by = {c: dict(zip(nr.expert_codes, nr.expert_results)) for c, nr in ev.nodes.items()}
@@ -327,9 +348,7 @@ def _consistency(ev: Any, lang: str) -> str:
                     cell += f" <span class='note'>({r.n_missing}*)</span>"
                 row.append(f"<span class='bad'>{cell}</span>" if r.consistency_ratio >= t else cell)
         erows.append(row)
-    parts.append(_table([_t("expert", lang)] + [_e(c) for c in node_codes], erows))
-    parts.append("<p class='note'>* " + _t("missing", lang) + "</p>")
-    return "".join(parts)
+    return _table([_t("expert", lang)] + [_e(c) for c in node_codes], erows)
 
 
 def _delphi(ev: Any, lang: str) -> str:
@@ -581,10 +600,20 @@ def _sensitivity(ev: Any, sensitivity: Any, lang: str, fmt: str = "svg") -> str:
 
 
 def _methods(ev: Any, lang: str) -> str:
-    from .. import ahp
+    items = _method_inputs(ev, lang) + _method_weights(ev, lang) + _method_scores(ev, lang)
+    rows = [[f"<b>{_e(k)}</b>", v] for k, v in items]
+    parts = [f"<h2 id='methods'>{_t('methods', lang)}</h2>", _table(["", ""], rows)]
+    parts += _method_tables(ev, lang)
+    return "".join(parts)
 
+
+def _formula(x: str) -> str:
+    return f"<span class='formula'>{x}</span>"
+
+
+def _method_inputs(ev: Any, lang: str) -> list[tuple[str, str]]:
+    """Where the weights come from, how indicators other than survey ones are scored, the cap."""
     s = ev.settings
-    F = lambda x: f"<span class='formula'>{x}</span>"
     items: list[tuple[str, str]] = []
     if ev.system.weighting == "points":
         total = sum(ev.system.points_of(d) for d in ev.system.dimension_codes)
@@ -595,51 +624,75 @@ def _methods(ev: Any, lang: str) -> str:
         items.append((_t("type_scores", lang), _e(_t("type_scores_text", lang, smax=s.scale_max))))
     if ev.cap is not None:
         items.append((_t("cap", lang), _e(nv.cap_sentence(ev, lang))))
+    return items
+
+
+def _method_weights(ev: Any, lang: str) -> list[tuple[str, str]]:
+    """The weighting method's lines: AHP weights, consistency, missing judgments, experts, aggregation."""
+    s = ev.settings
+    items: list[tuple[str, str]] = []
     items.append((text("html.ahp_weights", lang), text(f"html.method_{s.method}", lang)))
     items.append((text("html.m_consistency", lang),
-                  F("CI = max(0, (λmax − n) / (n − 1))") + ", " + F("CR = CI / RI") +
+                  _formula("CI = max(0, (λmax − n) / (n − 1))") + ", " + _formula("CR = CI / RI") +
                   (text("html.cr_0_for_n_2_acceptable_when_cr", lang))
                   + f"{s.cr_threshold:g}" + (text("html.acceptable_end", lang))))
     items.append((text("html.missing_judgments", lang),
                   text("html.missing_text", lang)))
     items.append((text("html.expert_weights", lang),
-                  (F("Crₖ = (Caₖ + Csₖ) / 2") + ", " + F("λₖ = Crₖ / Σ Cr")) if s.expert_weighting == "authority"
-                  else F("λₖ = 1 / m")))
-    agg = F("āᵢⱼ = Π_k aᵢⱼ⁽ᵏ⁾^λₖ") + text("html.aij_text", lang)
+                  (_formula("Crₖ = (Caₖ + Csₖ) / 2") + ", " + _formula("λₖ = Crₖ / Σ Cr"))
+                  if s.expert_weighting == "authority" else _formula("λₖ = 1 / m")))
+    agg = _formula("āᵢⱼ = Π_k aᵢⱼ⁽ᵏ⁾^λₖ") + text("html.aij_text", lang)
     if s.aggregation == "aip":
-        agg = F("wᵢ ∝ Π_k (wᵢ⁽ᵏ⁾)^λₖ") + text("html.aip_text", lang)
+        agg = _formula("wᵢ ∝ Π_k (wᵢ⁽ᵏ⁾)^λₖ") + text("html.aip_text", lang)
     items.append((text("html.group_aggregation", lang), agg))
     items.append((text("html.global_weights", lang),
-                  F("Wᵢ = w_d × wᵢ|d") + (text("html.dimension_weight_local_weight", lang))))
+                  _formula("Wᵢ = w_d × wᵢ|d") + (text("html.dimension_weight_local_weight", lang))))
     items.append((text("html.hierarchy_cr", lang),
-                  F("CR = Σ_d w_d CI_d / Σ_d w_d RI_d") + (text("html.over_the_dimension_matrices_d", lang))))
+                  _formula("CR = Σ_d w_d CI_d / Σ_d w_d RI_d") + (text("html.over_the_dimension_matrices_d", lang))))
+    return items
+
+
+def _method_scores(ev: Any, lang: str) -> list[tuple[str, str]]:
+    """The scoring method's lines: indicator scores, total and rating, Delphi, fuzzy evaluation, priorities."""
+    s = ev.settings
+    items: list[tuple[str, str]] = []
     items.append((text("html.indicator_scores", lang),
-                  F("sᵢ = (1/Nᵢ) Σ_r x_ri") + (text("html.blanks_skipped_answers_must_lie_in", lang))
+                  _formula("sᵢ = (1/Nᵢ) Σ_r x_ri") + (text("html.blanks_skipped_answers_must_lie_in", lang))
                   + f"[{s.scale_min:g}, {s.scale_max:g}]"))
     items.append((text("html.total_and_rating", lang),
-                  F("S = Σᵢ Wᵢ sᵢ") + ", " + F(f"S₁₀₀ = S / {s.scale_max:g} × 100") +
+                  _formula("S = Σᵢ Wᵢ sᵢ") + ", " + _formula(f"S₁₀₀ = S / {s.scale_max:g} × 100") +
                   (text("html.the_grade_is_the_highest_band_whose_lowe", lang))
                   + _e(s.bands.name) + (text("html.x_", lang))))
     items.append((text("html.dimension_scores", lang),
-                  F("S_d = Σ_{i∈d} wᵢ|d sᵢ") + ", " + F("S_d,100 = S_d / max × 100") + ", " + F("contribution_d = w_d S_d")))
+                  _formula("S_d = Σ_{i∈d} wᵢ|d sᵢ") + ", " + _formula("S_d,100 = S_d / max × 100") + ", "
+                  + _formula("contribution_d = w_d S_d")))
     items.append((text("html.delphi_statistics", lang),
-                  F("mean, SD (n − 1), CV = SD / mean") + ", " + F("full-score frequency = #(x = max) / n") +
+                  _formula("mean, SD (n − 1), CV = SD / mean") + ", "
+                  + _formula("full-score frequency = #(x = max) / n") +
                   (text("html.screening_mean", lang)) + f"{s.min_mean:g}" +
                   (text("html.and_cv", lang)) + f"{s.max_cv:g}"))
-    items.append((text("html.kendall_w", lang), F("W = 12 S / (m²(n³ − n) − m Σ T)") + ", " + F("T = Σ (t³ − t)") + ", " +
-                  F("χ² = m (n − 1) W") + ", " + F("df = n − 1") +
+    items.append((text("html.kendall_w", lang),
+                  _formula("W = 12 S / (m²(n³ − n) − m Σ T)") + ", " + _formula("T = Σ (t³ − t)") + ", " +
+                  _formula("χ² = m (n − 1) W") + ", " + _formula("df = n − 1") +
                   (text("html.each_expert_s_ratings_are_ranked_first_t", lang))))
     items.append((text("html.m_authority", lang),
-                  F("Cr = (Ca + Cs) / 2") + text("html.authority_text", lang)))
+                  _formula("Cr = (Ca + Cs) / 2") + text("html.authority_text", lang)))
     items.append((text("html.fuzzy_evaluation", lang),
-                  F("rᵢg = #(x_ri = g) / Nᵢ") + ", " + F("B = W · R") + ", " + F("score = B · V") +
+                  _formula("rᵢg = #(x_ri = g) / Nᵢ") + ", " + _formula("B = W · R") + ", "
+                  + _formula("score = B · V") +
                   (text("html.grade_by_maximum_membership", lang))))
     items.append((text("html.priorities", lang),
-                  F(f"gapᵢ = {s.scale_max:g} − sᵢ") + ", " + F("weighted gapᵢ = Wᵢ × gapᵢ") + ", " +
-                  F("shareᵢ = weighted gapᵢ / Σ weighted gap") + ", " + F("S + Σ weighted gap = max")))
-    rows = [[f"<b>{_e(k)}</b>", v] for k, v in items]
-    parts = [f"<h2 id='methods'>{_t('methods', lang)}</h2>", _table(["", ""], rows)]
+                  _formula(f"gapᵢ = {s.scale_max:g} − sᵢ") + ", " + _formula("weighted gapᵢ = Wᵢ × gapᵢ") + ", " +
+                  _formula("shareᵢ = weighted gapᵢ / Σ weighted gap") + ", " + _formula("S + Σ weighted gap = max")))
+    return items
 
+
+def _method_tables(ev: Any, lang: str) -> list[str]:
+    """The RI table for every n used, and the settings."""
+    from .. import ahp
+
+    s = ev.settings
+    parts: list[str] = []
     # RI table for every n used
     ns = sorted({len(nr.children) for nr in ev.nodes.values()})
     n_max = max(ns + [9])
@@ -654,7 +707,7 @@ def _methods(ev: Any, lang: str) -> str:
              ["min_mean", f"{s.min_mean:g}"], ["max_cv", f"{s.max_cv:g}"],
              ["bands", _e(s.bands.name + ": " + ", ".join(f"{b.grade} ≥ {b.lower:g}" for b in s.bands.bands))]]
     parts.append(_table([_t("setting", lang), _t("value", lang)], srows))
-    return "".join(parts)
+    return parts
 
 
 # --------------------------------------------------------------------------- public API
@@ -750,13 +803,7 @@ def render_html(evaluation: Any, lang: str = "zh", sensitivity: Any = None, *, m
     -------
     str
     """
-    from .. import __version__
-    from ..errors import SettingsError
-
-    if lang not in LANGS:
-        raise SettingsError(f"lang: is {lang!r}; use zh or en")
-    if chart_format not in ("svg", "png"):
-        raise SettingsError(f"chart_format: is {chart_format!r}; use svg or png")
+    _check_options(lang, chart_format)
     ev = evaluation
     meta = nv.meta_of(meta, ev)
     title = nv.report_title(ev, meta, lang) if any(meta.values()) else (ev.inputs.title or _t("report", lang))
@@ -764,18 +811,12 @@ def render_html(evaluation: Any, lang: str = "zh", sensitivity: Any = None, *, m
     labels = (comparison.this_label, comparison.prev_label) if comparison is not None else None
     found = context.findings if context is not None else None
     if ev.pending:   # scores wait for the survey: what is computed, and which parts are pending
-        body = [f"<h1>{_e(title)}</h1>",
-                f"<p class='note'>{_e(who + ' · ' if who else '')}{_e(_t('report', lang))} · "
-                f"{_e(_t('generated', lang, v=__version__))}</p>",
+        body = [f"<h1>{_e(title)}</h1>", _byline(who, lang),
                 _pending_html(ev, lang), _tree(ev, lang), _consistency(ev, lang), _delphi(ev, lang), _methods(ev, lang)]
-        return ("<!DOCTYPE html>\n"
-                f"<html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
-                f"<title>{_e(title)}</title><style>{_CSS}.pending{{color:#C00000;font-weight:bold}}</style></head>"
-                "<body>\n" + "\n".join(b for b in body if b) + "\n</body></html>\n")
+        return _page(title, lang, body, ".pending{color:#C00000;font-weight:bold}")
     body = [
         f"<h1>{_e(title)}</h1>",
-        f"<p class='note'>{_e(who + ' · ' if who else '')}{_e(_t('report', lang))} · "
-        f"{_e(_t('generated', lang, v=__version__))}</p>",
+        _byline(who, lang),
         _story_html(context) if context is not None else "",
         _summary(ev, ev.to_dict(), lang),
         _analysis_html(ev, lang) if context is None else "",
@@ -790,10 +831,32 @@ def render_html(evaluation: Any, lang: str = "zh", sensitivity: Any = None, *, m
         _sensitivity(ev, sensitivity, lang, chart_format),
         _methods(ev, lang),
     ]
+    return _page(title, lang, body)
+
+
+def _check_options(lang: str, chart_format: str) -> None:
+    from ..errors import SettingsError
+
+    if lang not in LANGS:
+        raise SettingsError(f"lang: is {lang!r}; use zh or en")
+    if chart_format not in ("svg", "png"):
+        raise SettingsError(f"chart_format: is {chart_format!r}; use svg or png")
+
+
+def _byline(who: str, lang: str) -> str:
+    """The line under the title: unit · year · evaluator, the report, the version that wrote it."""
+    from .. import __version__
+
+    return (f"<p class='note'>{_e(who + ' · ' if who else '')}{_e(_t('report', lang))} · "
+            f"{_e(_t('generated', lang, v=__version__))}</p>")
+
+
+def _page(title: str, lang: str, body: Sequence[str], css: str = "") -> str:
+    """The HTML document around the sections of ``body`` (empty ones left out), with the style sheet."""
     return (
         "<!DOCTYPE html>\n"
         f"<html lang='{'zh-CN' if lang == 'zh' else 'en'}'><head><meta charset='utf-8'>"
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>\n"
+        f"<title>{_e(title)}</title><style>{_CSS}{css}</style></head><body>\n"
         + "\n".join(b for b in body if b)
         + "\n</body></html>\n"
     )

@@ -310,26 +310,7 @@ def generate_macro_options(
         "    full = Val(Application.Version) >= 14",
     ]
     for info in infos:
-        cat = info.category
-        if category is not None and cat == "xlwings":
-            cat = category
-        macro = f'book & "{info.name}"'
-        lines.append("")
-        lines.append(f"    ' {info.name}")
-        lines += _assign_lines("d", info.description, "    ")
-        options = f"Macro:={macro}, Description:=d, Category:={_category_expr(cat)}"
-        if info.argument_descriptions:
-            lines.append(f"    ReDim argDocs(0 To {len(info.argument_descriptions) - 1})")
-            for i, doc in enumerate(info.argument_descriptions):
-                lines += _assign_lines(f"argDocs({i})", doc, "    ")
-            options += ", ArgumentDescriptions:=argDocs"
-        lines += [
-            "    If full Then",
-            f"        Application.MacroOptions {options}",
-            "    Else",
-            f"        Application.MacroOptions Macro:={macro}, Description:=d",
-            "    End If",
-        ]
+        lines += _macro_options_lines(info, category)
     lines += [
         "",
         "    ThisWorkbook.Saved = wasSaved",
@@ -337,6 +318,32 @@ def generate_macro_options(
         "",
     ]
     return to_vba_source("\n".join(lines))
+
+
+def _macro_options_lines(info: UdfInfo, category: str | None) -> list[str]:
+    """The lines of ``RegisterFunctions`` that register one function: its description, the
+    descriptions of its arguments and the ``Application.MacroOptions`` call (Description only
+    before Excel 2010)."""
+    cat = info.category
+    if category is not None and cat == "xlwings":
+        cat = category
+    macro = f'book & "{info.name}"'
+    lines = ["", f"    ' {info.name}"]
+    lines += _assign_lines("d", info.description, "    ")
+    options = f"Macro:={macro}, Description:=d, Category:={_category_expr(cat)}"
+    if info.argument_descriptions:
+        lines.append(f"    ReDim argDocs(0 To {len(info.argument_descriptions) - 1})")
+        for i, doc in enumerate(info.argument_descriptions):
+            lines += _assign_lines(f"argDocs({i})", doc, "    ")
+        options += ", ArgumentDescriptions:=argDocs"
+    lines += [
+        "    If full Then",
+        f"        Application.MacroOptions {options}",
+        "    Else",
+        f"        Application.MacroOptions Macro:={macro}, Description:=d",
+        "    End If",
+    ]
+    return lines
 
 
 def workbook_open_code(vba_module_name: str = REGISTER_MODULE) -> str:
