@@ -7,11 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-
+@pytest.mark.slow
 def test_benchmarks_quick_run_writes_the_table(tmp_path):
     out = tmp_path / "results.md"
     env = {k: v for k, v in os.environ.items() if k not in ("XLWINGS_ON_SERVER", "XLWINGS_LICENSE_KEY")}
