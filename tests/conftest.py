@@ -59,15 +59,19 @@ LONG = ("libreoffice", "gnumeric", "formulon", "slow")
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Modules holding a long test run first, each module's tests kept together and in order.
+    """Modules holding the most long tests run first, each module's tests kept together and in order.
 
     With ``pytest -n auto`` the ``--dist loadscope`` of pyproject's addopts sends each module to
     one worker whole, so its module fixtures (workbooks built once and recalculated in one
     LibreOffice start) are built once, not once per worker. The longest modules go first so that
-    none of them is started last while the other worker sits idle.
+    none of them is started last while the other worker sits idle; a module's count of long tests
+    stands for its cost (each starts an engine or writes a large workbook).
     """
-    long = {item.nodeid.split("::", 1)[0] for item in items if any(item.get_closest_marker(m) for m in LONG)}
-    items.sort(key=lambda item: item.nodeid.split("::", 1)[0] not in long)
+    long: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        long[module] = long.get(module, 0) + any(item.get_closest_marker(m) for m in LONG)
+    items.sort(key=lambda item: -long[item.nodeid.split("::", 1)[0]])
 
 
 def pytest_unconfigure(config):
