@@ -25,4 +25,6 @@ def test_benchmarks_quick_run_writes_the_table(tmp_path):
         assert heading in text
     assert "| 5x5 | bpm_xl.ahp.ahp_batch" in text
     assert "Weights agree" in text and "**yes**" in text
+    assert "not yet measured" not in text, text   # every section measured, the rebuild's included
+    assert "| example |" in text                   # the rebuild table's first row
     assert text in p.stdout  # printed as well as written
