@@ -434,6 +434,7 @@ def w_rebuild(args):
     from bpm_xl.example import load_example
     from bpm_xl.layout import data_from_inputs, plan_workbook
     from bpm_xl.readers.workbook import Grids, parse_names
+    from bpm_xl.writers.livebook import dense
     from synth import synthetic_inputs
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -441,7 +442,7 @@ def w_rebuild(args):
 
     def payload_for(inputs):
         plan = plan_workbook(data_from_inputs(inputs), inputs.system, "zh")
-        grids = Grids({sp.name: macros.dense(sp) for sp in plan.sheets}, parse_names(plan.names))
+        grids = Grids({sp.name: dense(sp) for sp in plan.sheets}, parse_names(plan.names))
         return payload_from_grids(grids)
 
     macros.rebuild(xw.Book(json=payload_for(load_example())))  # warm-up: lazy imports outside the timing

@@ -53,6 +53,27 @@ def pytest_configure(config):
         raise pytest.UsageError(f"CI needs LibreOffice and Gnumeric; not on PATH: {', '.join(missing)}")
 
 
+#: markers of the tests that take long (an engine start, a large workbook): their modules run first
+LONG = ("libreoffice", "gnumeric", "formulon", "slow")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Modules holding the most long tests run first, each module's tests kept together and in order.
+
+    With ``pytest -n auto`` the ``--dist loadscope`` of pyproject's addopts sends each module to
+    one worker whole, so its module fixtures (workbooks built once and recalculated in one
+    LibreOffice start) are built once, not once per worker. The longest modules go first so that
+    none of them is started last while the other worker sits idle; a module's count of long tests
+    stands for its cost (each starts an engine or writes a large workbook).
+    """
+    long: dict[str, int] = {}
+    for item in items:
+        module = item.nodeid.split("::", 1)[0]
+        long[module] = long.get(module, 0) + any(item.get_closest_marker(m) for m in LONG)
+    items.sort(key=lambda item: -long[item.nodeid.split("::", 1)[0]])
+
+
 def pytest_unconfigure(config):
     for log in _ENGINE_LOG:
         shutil.rmtree(log.parent, ignore_errors=True)
