@@ -397,8 +397,8 @@ def _lang(data: Any) -> str:
     """The edition of the hub ``data`` was read from (from the sheet its values came from)."""
     from .layout.labels import SHEETS
 
-    sh = ((data.where or {}).get("settings") or {}).get("method", (None,))[0]
-    return "en" if sh == SHEETS["settings"]["en"] else "zh"
+    place = data.where.settings.get("method")
+    return "en" if place is not None and place.sheet == SHEETS["settings"]["en"] else "zh"
 
 
 def _meta_text(data: Any, key: str) -> str:

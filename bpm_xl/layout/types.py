@@ -26,10 +26,19 @@ __all__ = [
     "WORST_COUNT",
     "ArrayBlock",
     "Block",
+    "CellPlace",
     "Chart",
+    "CodeRows",
+    "ColumnPlace",
     "Formula",
+    "GridPlaces",
+    "InputPlaces",
+    "JudgmentPlaces",
     "SheetPlan",
+    "SheetRows",
+    "SurveyPlaces",
     "SurveyTable",
+    "TakenCell",
     "Udf",
     "Validation",
     "WorkbookData",
@@ -269,6 +278,117 @@ class SurveyTable(Sequence[Mapping[str, Any]]):
         return out
 
 
+# ---------------------------------------------------------------------------------------
+# Where the reader found the inputs (0-based rows and columns), to name cells in messages
+@dataclass(frozen=True)
+class CellPlace:
+    """One cell: a setting's value, the first grade of the rating bands."""
+
+    sheet: str
+    row: int
+    col: int
+
+
+@dataclass(frozen=True)
+class ColumnPlace:
+    """The first column of a table whose rows are kept with its values (the experts: each
+    expert's ``row``)."""
+
+    sheet: str
+    col: int
+
+
+@dataclass(frozen=True)
+class SheetRows:
+    """Rows read in order (the k-th value read is on ``rows[k]``) from a table starting at ``col``:
+    the indicators (the code in column ``col + 3``), the score caps."""
+
+    sheet: str
+    rows: tuple[int, ...]
+    col: int
+
+
+@dataclass(frozen=True)
+class CodeRows:
+    """Rows by code of a table starting at ``col``: the 指标数据 rows by indicator code."""
+
+    sheet: str
+    rows: Mapping[str, int]
+    col: int
+
+
+@dataclass(frozen=True)
+class GridPlaces:
+    """A grid of rows by one code and columns by another: a Delphi round and the 专家评分 sheet
+    (rows by expert, columns by indicator)."""
+
+    sheet: str
+    rows: Mapping[str, int]
+    cols: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class SurveyPlaces:
+    """The survey's answers: the k-th respondent read is on ``rows[k]``; columns by indicator code."""
+
+    sheet: str
+    rows: tuple[int, ...]
+    cols: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class JudgmentPlaces:
+    """One node's judgment blocks: the top row of each expert's block (``tops``), and for each child
+    code its position in the block (``index``, the block's row ``top + index``) and its column."""
+
+    sheet: str
+    tops: Mapping[str, int]
+    index: Mapping[str, int]
+    cols: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class TakenCell:
+    """A value typed where a rebuild now lays out a column of its own."""
+
+    sheet: str
+    row: int
+    col: int
+    value: Any
+
+
+@dataclass(frozen=True)
+class InputPlaces:
+    """Where :class:`WorkbookData`'s values were read from, to name the cell of a value in a message.
+
+    Each field is ``None`` (or empty) when the value was not read from a sheet: data built in code
+    has ``InputPlaces()``, and its messages name the file only.
+    """
+
+    #: each setting's cell, by setting key (bpm_xl.layout.inputs.SETTING_KEYS)
+    settings: Mapping[str, CellPlace] = field(default_factory=lambda: MappingProxyType({}))
+    #: the first grade cell of the rating bands (a band's lower bound is one column right, a row each)
+    bands: CellPlace | None = None
+    #: the 指标体系 rows read, in the order of ``system_rows``
+    indicators: SheetRows | None = None
+    #: what a user typed where a rebuild now lays out the indicator columns a file before them lacks
+    indicators_taken: tuple[TakenCell, ...] = ()
+    #: the 专家 table (code, name, Ca, Cs from ``col``)
+    experts: ColumnPlace | None = None
+    #: each node's judgment blocks, by node code
+    judgments: Mapping[str, JudgmentPlaces] = field(default_factory=lambda: MappingProxyType({}))
+    #: each Delphi round's block, in round order
+    delphi: tuple[GridPlaces, ...] = ()
+    #: the survey's answers
+    survey: SurveyPlaces | None = None
+    #: the 指标数据 rows by indicator code
+    data: CodeRows | None = None
+    #: the 专家评分 sheet: rows by expert, columns by indicator
+    expert_scores: GridPlaces | None = None
+    #: the score caps' rows on Settings
+    caps: SheetRows | None = None
+
+
 @dataclass(frozen=True)
 class WorkbookData:
     """What the input sheets hold, by code (so it survives changes of the indicator list).
@@ -314,8 +434,8 @@ class WorkbookData:
     #: the template the indicator system started from (bpm_xl.templates.NAMES; "" when none is stated),
     #: kept in the defined name BPM_TEMPLATE; the Guide cites its source
     template: str = ""
-    #: where values were read from (sheet, rows, columns by code), to name cells in messages
-    where: dict[str, Any] = field(default_factory=dict, compare=False)
+    #: where values were read from, to name cells in messages (empty for data built in code)
+    where: InputPlaces = field(default_factory=InputPlaces, compare=False)
 
 
 # ---------------------------------------------------------------------------------------

@@ -121,7 +121,7 @@ def test_vectorised_reader_reads_what_the_general_readers_read(example, case, mo
     assert not g_slow.blocks and isinstance(slow.survey, list)
     assert data == slow
     assert data.survey_ids == slow.survey_ids
-    assert data.where["survey"] == slow.where["survey"]
+    assert data.where.survey == slow.where.survey
     ev, ev_slow = evaluate_data(data, example.name), evaluate_data(slow, example.name)
     assert ev.total == ev_slow.total and ev.rating == ev_slow.rating
     np.testing.assert_array_equal(ev.inputs.survey.to_numpy(dtype=float), ev_slow.inputs.survey.to_numpy(dtype=float))
