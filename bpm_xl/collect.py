@@ -750,7 +750,9 @@ def read_map_sheet(grid: list[list[Any]] | None) -> list[tuple[str, str, bool, s
 
 
 def with_survey(data: Any, ids: list[Any], rows: list[dict[str, Any]]) -> Any:
-    return replace(data, survey_ids=list(ids), survey=[dict(r) for r in rows])
+    from .layout.types import SurveyTable
+
+    return replace(data, survey_ids=list(ids), survey=SurveyTable.of_rows(rows))
 
 
 __all__ += ["with_survey"]

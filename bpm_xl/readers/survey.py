@@ -34,7 +34,7 @@ __all__ = [
     "META_OTHER",
     "META_TIME",
     "SurveyError",
-    "SurveyTable",
+    "ExportTable",
     "answer_value",
     "column_letter",
     "first_option",
@@ -99,7 +99,7 @@ def question_number(title: str) -> int | None:
 
 
 @dataclass(frozen=True)
-class SurveyTable:
+class ExportTable:
     """An export as read: question columns and per-respondent metadata."""
 
     file: str
@@ -337,7 +337,7 @@ def _is_meta(title: str) -> str | None:
     return None
 
 
-def read_export(path: str | Path) -> SurveyTable:
+def read_export(path: str | Path) -> ExportTable:
     path = Path(path)
     grid, sheet = _read_grid(path)
     grid = [r for r in grid]
@@ -383,7 +383,7 @@ def read_export(path: str | Path) -> SurveyTable:
         secs.append(s)
         ip = row[ipc] if ipc is not None else None
         ips.append(str(ip).split("(")[0].strip() if ip not in (None, "") else None)
-    return SurveyTable(path.name, sheet, tuple(head[c] for c in qcols), tuple(qcols), tuple(rows), tuple(file_rows),
+    return ExportTable(path.name, sheet, tuple(head[c] for c in qcols), tuple(qcols), tuple(rows), tuple(file_rows),
                        tuple(ids), tuple(secs), tuple(ips), kind, tuple(h for h, k in zip(head, kinds) if k))
 
 

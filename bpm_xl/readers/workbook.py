@@ -6,7 +6,8 @@ Sections are found through their defined names (``BPM_J_0`` ...), and every valu
 by indicator, expert and respondent codes, so a rebuild after a change of the indicator list
 puts each value back where its codes are.
 
-Where each value came from is kept (``data.where``); :func:`inputs_and_places` turns it into
+Where each value came from is kept (``data.where``, an
+:class:`~bpm_xl.layout.types.InputPlaces`); :func:`inputs_and_places` turns it into
 :class:`Places`, which place a core error (its ``argument``, ``row``, ``column`` fields) in
 its file, sheet and cell. No message is parsed.
 
@@ -337,7 +338,7 @@ def _delphi(g: Grids) -> tuple[list[dict[str, dict[str, Any]]], list[Any], list[
     return delphi, columns[0], columns[1], tuple(places)
 
 
-def _survey(g: Grids) -> tuple[list[Any], list[dict[str, Any]] | SurveyTable, SurveyPlaces]:
+def _survey(g: Grids) -> tuple[list[Any], SurveyTable, SurveyPlaces]:
     """Every row below the header with an answer or an id, and where they are; answers typed in
     columns to the right of the named range are not indicators yet."""
     sh, r0, c0, r1, c1 = g.name("BPM_SURVEY")
@@ -364,13 +365,13 @@ def _survey(g: Grids) -> tuple[list[Any], list[dict[str, Any]] | SurveyTable, Su
         ids.append(rid)
         survey.append(dict(zip(codes, ans)))
         at.append(r)
-    return ids, survey, SurveyPlaces(sh, tuple(at), dict(cols))
+    return ids, SurveyTable.of_rows(survey, codes), SurveyPlaces(sh, tuple(at), dict(cols))
 
 
 def _survey_table(g: Grids, sh: str, cols: list[tuple[str, int]]
                   ) -> tuple[list[Any], SurveyTable, SurveyPlaces]:
     """:func:`_survey` of answers read as one array: the same rows (an id or an answer), as a
-    :class:`SurveyTable` (numpy over the array, a Python step per respondent only for the id)."""
+    :class:`SurveyTable` of numbers (numpy over the array, a Python step per respondent only for the id)."""
     import numpy as np
 
     r0, c0, arr = g.blocks[sh]
@@ -709,23 +710,10 @@ def _rounds_of(data: WorkbookData, codes: list[str], by_arg: dict[str, Any]) -> 
     return tuple(rounds)
 
 
-def _survey_frame(survey: Any, codes: list[str]) -> pd.DataFrame:
-    """Respondents x codes: floats from a :class:`SurveyTable`, the values as typed otherwise."""
-    if isinstance(survey, SurveyTable):
-        return pd.DataFrame(survey.matrix(codes), columns=codes, copy=False)
-    if len(codes) > 1 and all(len(row) == len(codes) for row in survey[:1]):
-        get = operator.itemgetter(*codes)
-        try:
-            return pd.DataFrame([get(row) for row in survey], columns=codes, dtype=object)  # C-level per row
-        except KeyError:
-            pass
-    return pd.DataFrame([[row.get(c) for c in codes] for row in survey], columns=codes, dtype=object)
-
-
 def _survey_of(data: WorkbookData, codes: list[str], by_arg: dict[str, Any]) -> pd.DataFrame:
     from ..evaluation import SURVEY_ARGUMENT
 
-    survey = _survey_frame(data.survey, codes)
+    survey = data.survey.frame(codes)
     at = data.where.survey
     if at is not None:
         by_arg[SURVEY_ARGUMENT] = (at.sheet, _cell_fn(at.rows, [at.cols.get(c, -1) for c in codes]))
