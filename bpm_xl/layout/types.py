@@ -135,7 +135,7 @@ class Block:
         return isinstance(self.cells, np.ndarray) or len({len(r) for r in self.cells}) <= 1
 
 
-@dataclass
+@dataclass(frozen=True)
 class ArrayBlock:
     """A legacy (CSE) array formula over a fixed range: works in every Excel since 2007."""
 
@@ -192,7 +192,7 @@ class SheetPlan:
         return b
 
 
-@dataclass
+@dataclass(frozen=True)
 class WorkbookPlan:
     lang: str
     sheets: list[SheetPlan]

@@ -67,7 +67,7 @@ def parse_names(names: Mapping[str, str]) -> dict[str, tuple[str, int, int, int,
     return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class Grids:
     """Cell values by sheet name; rows may be ragged; missing cells read as None.
 
