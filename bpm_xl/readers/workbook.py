@@ -802,43 +802,42 @@ def _rule_place(exc: BpmError, steps: bool, c0: int) -> int:
     return c0 + {"method": 4, "direction": 5}.get(exc.argument or "", 4)
 
 
-def scored_inputs(data: WorkbookData, system, source: str = "workbook") -> ScoredInputs:
-    """:class:`ScoredInputs` of what the 指标数据 and 专家评分 sheets hold for ``system``."""
+def _data_place(table: CodeRows | None, code: str) -> CellPlace | None:
+    """The first cell of indicator ``code``'s 指标数据 row (None when not read from a sheet)."""
+    at = table.rows.get(code) if table is not None else None
+    return None if table is None or at is None else CellPlace(table.sheet, at, table.col)
+
+
+def _data_entry(code: str, row: dict[str, Any], place: CellPlace | None, source: str
+                ) -> tuple[Any, tuple[str, BpmError] | None]:
+    """A data indicator's :class:`~bpm_xl.leaves.DataEntry` from its 指标数据 row (None while
+    nothing is typed yet), or the located problem of its scoring standard."""
     from .. import datascore
     from ..errors import MissingValueError
-    from ..leaves import DataEntry, DirectScore, data_argument, direct_argument, expert_score_argument
+    from ..leaves import DataEntry, data_argument
 
-    table = data.where.data
-    entries, direct, problems, by_arg = {}, {}, [], {}
-    for ind in system.ordered_indicators():
-        row = data.data_rows.get(ind.code)
-        if ind.kind not in ("data", "direct") or row is None:
-            continue
-        at = table.rows.get(ind.code) if table is not None else None
-        if table is not None and at is not None:
-            by_arg[(data_argument if ind.kind == "data" else direct_argument)(ind.code)] = (
-                table.sheet, (lambda r, c, cell=a1(at, table.col + 2, absolute=False): cell))
-        if ind.kind == "direct":
-            if _blank(row.get("value")) is not None:
-                direct[ind.code] = DirectScore(row.get("value"), _text(row.get("evidence")))
-            continue
-        bounds = [list(row.get("bounds") or [])]
-        fracs = [list(row.get("fractions") or [])]
-        standard = [row.get(k) for k in ("method", "direction", "p1", "p2")] + bounds[0] + fracs[0]
-        if all(_blank(v) is None for v in [row.get("value"), *standard]):
-            continue  # nothing typed yet: pending
-        steps = conversion.text(row.get("method")).lower() in ("steps", *datascore.METHOD_LABELS["steps"])
-        try:
-            rule = datascore.data_rule(row.get("method"), bounds if steps else row.get("p1"),
-                                       fracs if steps else row.get("p2"), row.get("direction"))
-        except BpmError as exc:
-            err = type(exc)(f"{data_argument(ind.code)}: {exc.message}", argument=data_argument(ind.code))
-            place = None if table is None or at is None else CellPlace(table.sheet, at,
-                                                                      _rule_place(exc, steps, table.col))
-            problems.append((BLANK if isinstance(exc, MissingValueError) else INVALID, _at(err, source, place)))
-            continue
-        entries[ind.code] = DataEntry(row.get("value"), rule, _text(row.get("unit")), _text(row.get("source")),
-                                      _text(row.get("evidence")))
+    bounds = [list(row.get("bounds") or [])]
+    fracs = [list(row.get("fractions") or [])]
+    standard = [row.get(k) for k in ("method", "direction", "p1", "p2")] + bounds[0] + fracs[0]
+    if all(_blank(v) is None for v in [row.get("value"), *standard]):
+        return None, None  # nothing typed yet: pending
+    steps = conversion.text(row.get("method")).lower() in ("steps", *datascore.METHOD_LABELS["steps"])
+    try:
+        rule = datascore.data_rule(row.get("method"), bounds if steps else row.get("p1"),
+                                   fracs if steps else row.get("p2"), row.get("direction"))
+    except BpmError as exc:
+        err = type(exc)(f"{data_argument(code)}: {exc.message}", argument=data_argument(code))
+        at = None if place is None else CellPlace(place.sheet, place.row, _rule_place(exc, steps, place.col))
+        return None, (BLANK if isinstance(exc, MissingValueError) else INVALID, _at(err, source, at))
+    return DataEntry(row.get("value"), rule, _text(row.get("unit")), _text(row.get("source")),
+                     _text(row.get("evidence"))), None
+
+
+def _panel_scores(data: WorkbookData, system: Any, by_arg: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The 专家评分 scores of the expert-scored indicators (blank ones left out), each score's
+    cell placed in ``by_arg``."""
+    from ..leaves import expert_score_argument
+
     grid = data.where.expert_scores
     scores: dict[str, dict[str, Any]] = {}
     for ind in system.ordered_indicators():
@@ -853,6 +852,32 @@ def scored_inputs(data: WorkbookData, system, source: str = "workbook") -> Score
             if grid is not None and e in grid.rows and ind.code in grid.cols:
                 by_arg[expert_score_argument(ind.code, e)] = (
                     grid.sheet, (lambda r, c, cell=a1(grid.rows[e], grid.cols[ind.code], absolute=False): cell))
+    return scores
+
+
+def scored_inputs(data: WorkbookData, system, source: str = "workbook") -> ScoredInputs:
+    """:class:`ScoredInputs` of what the 指标数据 and 专家评分 sheets hold for ``system``."""
+    from ..leaves import DirectScore, data_argument, direct_argument
+
+    entries, direct, problems, by_arg = {}, {}, [], {}
+    for ind in system.ordered_indicators():
+        row = data.data_rows.get(ind.code)
+        if ind.kind not in ("data", "direct") or row is None:
+            continue
+        place = _data_place(data.where.data, ind.code)
+        if place is not None:
+            by_arg[(data_argument if ind.kind == "data" else direct_argument)(ind.code)] = (
+                place.sheet, (lambda r, c, cell=a1(place.row, place.col + 2, absolute=False): cell))
+        if ind.kind == "direct":
+            if _blank(row.get("value")) is not None:
+                direct[ind.code] = DirectScore(row.get("value"), _text(row.get("evidence")))
+            continue
+        entry, problem = _data_entry(ind.code, row, place, source)
+        if problem is not None:
+            problems.append(problem)
+        elif entry is not None:
+            entries[ind.code] = entry
+    scores = _panel_scores(data, system, by_arg)
     return ScoredInputs(entries, direct, scores, problems, by_arg)
 
 
@@ -1244,6 +1269,16 @@ def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source:
             bounded[sh] = (max_col, 2 * rows + 1000)
         else:
             safe[sh] = max_col
+    out = _read_general(path, safe, bounded, errors, formulas)
+    out.update(fast)
+    return {sh: out[sh] for sh in needed if sh in out}, blocks, facts  # in the workbook's sheet order
+
+
+def _read_general(path: Path, safe: dict[str, int], bounded: dict[str, tuple[int, int]],
+                  errors: dict[str, dict[tuple[int, int], str]], formulas: bool) -> dict[str, list[list[Any]]]:
+    """The sheets the general readers read: ``safe`` ones (sheet -> last column) by calamine, with
+    the error values of ``errors`` put back, ``bounded`` ones (sheet -> (last column, last row))
+    by openpyxl."""
     out = _rows_calamine(path, safe) if safe else {}
     for sh in safe:  # calamine reads error cells as blanks: put the error values back
         grid = out.get(sh, [])
@@ -1252,8 +1287,7 @@ def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source:
                 grid[r][c] = text
     if bounded:
         out.update(_rows_openpyxl(path, bounded, formulas))
-    out.update(fast)
-    return {sh: out[sh] for sh in needed if sh in out}, blocks, facts  # in the workbook's sheet order
+    return out
 
 
 def load_grids(path: str | Path, formulas: bool = False, reuse: Grids | None = None) -> Grids:
