@@ -433,7 +433,7 @@ class InputPlaces:
     """
 
     #: each setting's cell, by setting key (bpm_xl.layout.inputs.SETTING_KEYS)
-    settings: Mapping[str, CellPlace] = field(default_factory=lambda: MappingProxyType({}))
+    settings: Mapping[str, CellPlace] = field(default_factory=dict)
     #: the first grade cell of the rating bands (a band's lower bound is one column right, a row each)
     bands: CellPlace | None = None
     #: the 指标体系 rows read, in the order of ``system_rows``
@@ -443,7 +443,7 @@ class InputPlaces:
     #: the 专家 table (code, name, Ca, Cs from ``col``)
     experts: ColumnPlace | None = None
     #: each node's judgment blocks, by node code
-    judgments: Mapping[str, JudgmentPlaces] = field(default_factory=lambda: MappingProxyType({}))
+    judgments: Mapping[str, JudgmentPlaces] = field(default_factory=dict)
     #: each Delphi round's block, in round order
     delphi: tuple[GridPlaces, ...] = ()
     #: the survey's answers
