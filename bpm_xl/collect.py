@@ -415,8 +415,8 @@ def _lang(data: Any) -> str:
     """The edition of the hub ``data`` was read from (from the sheet its values came from)."""
     from .layout.labels import SHEETS
 
-    sh = ((data.where or {}).get("settings") or {}).get("method", (None,))[0]
-    return "en" if sh == SHEETS["settings"]["en"] else "zh"
+    place = data.where.settings.get("method")
+    return "en" if place is not None and place.sheet == SHEETS["settings"]["en"] else "zh"
 
 
 def _meta_text(data: Any, key: str) -> str:
@@ -768,7 +768,9 @@ def read_map_sheet(grid: list[list[Any]] | None) -> list[tuple[str, str, bool, s
 
 
 def with_survey(data: Any, ids: list[Any], rows: list[dict[str, Any]]) -> Any:
-    return replace(data, survey_ids=list(ids), survey=[dict(r) for r in rows])
+    from .layout.types import SurveyTable
+
+    return replace(data, survey_ids=list(ids), survey=SurveyTable.of_rows(rows))
 
 
 __all__ += ["with_survey"]

@@ -50,7 +50,7 @@ from .layout import data_from_inputs, plan_workbook, with_sensitivity
 from .layout.collect import hub_extra_sheets
 from .layout.identity import new_identity
 from .layout.labels import USER_ROLES
-from .layout.types import WorkbookData, WorkbookPlan
+from .layout.types import SurveyTable, WorkbookData, WorkbookPlan
 from .readers.workbook import (
     Grids,
     check_file,
@@ -183,7 +183,7 @@ def blank_workbook_data(lang: str = "zh") -> tuple[WorkbookData, Any]:
         system_rows=system.to_frame().to_dict("records"),
         experts=[{"code": f"E{k:02d}", "name": "", "ca": None, "cs": None} for k in (1, 2, 3)],
         judgments={}, delphi=[{}, {}], delphi_sent=[None, None], delphi_returned=[None, None],
-        survey_ids=[], survey=[],
+        survey_ids=[], survey=SurveyTable.of_rows([]),
     )
     return data, system
 

@@ -277,8 +277,8 @@ def _unanswered(code: str, hit: Any, source: str, data: WorkbookData, role: str)
     if hit is not None:
         sheet, cell_of = hit
         return Problem(UNANSWERED, Place(source, sheet, cell_of(None, None)), "indicator score", code)
-    where = (data.where or {}).get(role)
-    return Problem(UNANSWERED, Place(source, where[0] if where else None), "indicator score", code)
+    where = data.where.data if role == "data" else data.where.expert_scores
+    return Problem(UNANSWERED, Place(source, where.sheet if where else None), "indicator score", code)
 
 
 def _blank_name(exc: BpmError) -> str:

@@ -190,19 +190,20 @@ def _add_indicator(path: Path) -> None:
 
     data, _ = read_workbook(path)
     wb = openpyxl.load_workbook(path, keep_vba=True)
-    sh, tops, idx, cols = data.where["judgments"]["F"]
-    for top in tops.values():
+    block = data.where.judgments["F"]
+    sh, idx, cols = block.sheet, block.index, block.cols
+    for top in block.tops.values():
         for code in idx:
             if code != "F6":
                 wb[sh].cell(top + idx["F6"] + 1, cols[code] + 1).value = 1
                 wb[sh].cell(top + idx[code] + 1, cols["F6"] + 1).value = 1
         wb[sh].cell(top + idx["F6"] + 1, cols["F6"] + 1).value = 1
-    for sh, rows_at, cols in data.where["delphi"]:
-        for r in rows_at.values():
-            wb[sh].cell(r + 1, cols["F6"] + 1).value = 4
-    sh, srows, cols = data.where["survey"]
-    for k, r in enumerate(srows):
-        wb[sh].cell(r + 1, cols["F6"] + 1).value = 3 + k % 3
+    for rd in data.where.delphi:
+        for r in rd.rows.values():
+            wb[rd.sheet].cell(r + 1, rd.cols["F6"] + 1).value = 4
+    survey = data.where.survey
+    for k, r in enumerate(survey.rows):
+        wb[survey.sheet].cell(r + 1, survey.cols["F6"] + 1).value = 3 + k % 3
     wb.save(path)
 
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -55,7 +56,7 @@ def _changed_answer(plan, data, system):
 
 def _text_in_survey():
     data, system = example_workbook_data("en")
-    data.survey[0]["F1"] = "abc"
+    data = replace(data, survey=[{**data.survey[0], "F1": "abc"}, *data.survey[1:]])
     return plan_workbook(data, system, "en")
 
 
@@ -142,8 +143,8 @@ def test_one_changed_answer_moves_the_total_by_what_the_core_predicts(recalculat
     total = float(flat(rng(v, changed, "BPM_TOTAL"))[0])
     assert total - ev.total == pytest.approx(predicted, rel=1e-9, abs=1e-13)
     # and the core agrees when it evaluates the changed survey
-    data2 = copy.deepcopy(data)
-    data2.survey[k][CHANGED_CODE] = CHANGED_TO
+    data2 = replace(data, survey=[{**row, CHANGED_CODE: CHANGED_TO} if i == k else row
+                                  for i, row in enumerate(data.survey)])
     assert evaluate(to_inputs(data2)).total == pytest.approx(total, rel=1e-12)
 
 

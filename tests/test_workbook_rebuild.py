@@ -251,8 +251,8 @@ def test_round_trips_do_not_grow_with_respondents(tmp_path):
     counts = []
     for extra in (0, 2000):
         data, system = example_workbook_data("en")
-        data.survey.extend([dict(data.survey[0]) for _ in range(extra)])
-        data.survey_ids.extend(range(len(data.survey_ids) + 1, len(data.survey) + 1))
+        rows = [*data.survey, *[data.survey[0]] * extra]
+        data = replace(data, survey=rows, survey_ids=[*data.survey_ids, *range(len(data.survey_ids) + 1, len(rows) + 1)])
         path = tmp_path / f"n{extra}.xlsm"
         write_workbook(plan_workbook(data, system, "en"), path, None)
         book = _remote_book(path)

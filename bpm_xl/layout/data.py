@@ -42,7 +42,8 @@ def data_from_inputs(inputs: EvaluationInputs, bands_name: str | None = None) ->
         for expert, row in frame.iterrows():
             rd[str(expert)] = {str(c): _clean(v) for c, v in row.items()}
         delphi.append(rd)
-    survey = [{str(c): _clean(v) for c, v in row.items()} for _, row in inputs.survey.iterrows()]
+    survey = SurveyTable.of_rows(({str(c): _clean(v) for c, v in row.items()} for _, row in inputs.survey.iterrows()),
+                                 [str(c) for c in inputs.survey.columns])
     ids = [i + 1 for i in range(len(survey))]
     sent = list(getattr(inputs, "delphi_sent", ()) or [])
     ret = list(getattr(inputs, "delphi_returned", ()) or [])
@@ -183,19 +184,11 @@ def _judg_delphi(data: WorkbookData) -> tuple[Any, ...]:
     return judg, tuple(d for d in delphi if d)
 
 
-def _answered_rows(survey: Any) -> Any:
-    """The survey rows with an answer, or (a SurveyTable) the positions of those rows (numpy)."""
-    return survey.answered_rows() if isinstance(survey, SurveyTable) else None
-
-
-def _survey_rows(survey: Any) -> Iterator[tuple[Any, ...]]:
+def _survey_rows(survey: SurveyTable) -> Iterator[tuple[Any, ...]]:
     """The survey's answered rows, normalised, one by one (a caller can stop early)."""
-    rows = _answered_rows(survey)
-    source = (survey[int(i)] for i in rows) if rows is not None else survey
-    for row in source:
-        r = tuple(sorted((c, _norm(v)) for c, v in row.items() if _norm(v) is not None))
-        if r:
-            yield r
+    for i in survey.answered_rows().tolist():
+        row = survey[i]
+        yield tuple(sorted((c, _norm(v)) for c, v in row.items() if _norm(v) is not None))
 
 
 def _values(data: WorkbookData) -> tuple[Any, ...]:
@@ -231,21 +224,14 @@ def has_answers(data: WorkbookData) -> bool:
     been entered."""
     if any(bool(x) for x in (*_judg_delphi(data), *_scored_values(data))):
         return True
-    rows = _answered_rows(data.survey)
-    if rows is not None:
-        return bool(len(rows))
-    return next(_survey_rows(data.survey), None) is not None
+    return bool(len(data.survey.answered_rows()))
 
 
 def unanswered(data: WorkbookData, codes: Any) -> list[str]:
     """The indicators (of ``codes``, in order) that nothing has answered yet: no survey respondent,
     no value typed on 指标数据 (data and direct indicators), no expert score: their scores are
     pending (the evaluation's status is then "pending_survey")."""
-    if isinstance(data.survey, SurveyTable):
-        answered = data.survey.answered_codes()
-    else:
-        answered = {c for row in data.survey for c, v in row.items()
-                    if v is not None and not (isinstance(v, str) and not v.strip())}
+    answered = data.survey.answered_codes()
     rows, scores = _scored_values(data)
     answered |= {c for c, _ in rows} | {c for c, _, _ in scores}
     return [c for c in codes if c not in answered]
@@ -261,8 +247,7 @@ def matches_example(data: WorkbookData) -> bool:
     if (*_head(data), *_judg_delphi(data)) != example[:-1] or any(_scored_values(data)):
         return False   # the example scores every indicator by its survey
     want = example[-1]
-    rows = _answered_rows(data.survey)
-    if rows is not None and len(rows) != len(want):
+    if len(data.survey.answered_rows()) != len(want):
         return False
     got = _survey_rows(data.survey)
     return all(next(got, None) == w for w in want) and next(got, None) is None

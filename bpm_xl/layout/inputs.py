@@ -21,7 +21,7 @@ from .cached import positive
 from .context import LayoutContext
 from .identity import GUIDE_IDENTITY_ROW, GUIDE_TEMPLATE_ROW, guide_identity_rows, guide_template_rows
 from .labels import guide_lines
-from .types import STEP_COLUMNS, SURVEY_SPARE_ROWS, Formula, SheetPlan, SurveyTable, Validation, a1, local, ref
+from .types import STEP_COLUMNS, SURVEY_SPARE_ROWS, Formula, SheetPlan, Validation, a1, local, ref
 
 __all__ = [
     "CAP_KEYS",
@@ -386,10 +386,7 @@ def survey_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
     sv.add(1, 0, [[t("respondent"), *codes]], "header")
     n_resp = len(data.survey)
     sv.add(2, 0, [[rid] for rid in data.survey_ids], "rowhead")
-    if isinstance(data.survey, SurveyTable):  # a large numeric survey stays one array (writers.bulk)
-        sv.add(2, 1, data.survey.matrix(codes), "input")
-    else:
-        sv.add(2, 1, [[ans.get(c) for c in codes] for ans in data.survey], "input")
+    sv.add(2, 1, data.survey.block(codes), "input")  # a survey held as numbers stays one array (writers.bulk)
     s_last = 2 + n_resp + SURVEY_SPARE_ROWS - 1
     ctx.put("BPM_SURVEY", "survey", 2, 1, s_last, max(len(codes), 1))
     sv.validations.append(Validation(2, 1, s_last, len(codes), {"validate": "decimal", "criteria": "between",

@@ -10,14 +10,18 @@ start with ``=`` (an indicator name, a code typed by a user) stays text in every
 
 from __future__ import annotations
 
+import operator
 import re
 from functools import lru_cache
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Self, overload
+from typing import TYPE_CHECKING, Any, Self, overload
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "CONSISTENCY_ROWS",
@@ -26,10 +30,19 @@ __all__ = [
     "WORST_COUNT",
     "ArrayBlock",
     "Block",
+    "CellPlace",
     "Chart",
+    "CodeRows",
+    "ColumnPlace",
     "Formula",
+    "GridPlaces",
+    "InputPlaces",
+    "JudgmentPlaces",
     "SheetPlan",
+    "SheetRows",
+    "SurveyPlaces",
     "SurveyTable",
+    "TakenCell",
     "Udf",
     "Validation",
     "WorkbookData",
@@ -122,7 +135,7 @@ class Block:
         return isinstance(self.cells, np.ndarray) or len({len(r) for r in self.cells}) <= 1
 
 
-@dataclass
+@dataclass(frozen=True)
 class ArrayBlock:
     """A legacy (CSE) array formula over a fixed range: works in every Excel since 2007."""
 
@@ -179,7 +192,7 @@ class SheetPlan:
         return b
 
 
-@dataclass
+@dataclass(frozen=True)
 class WorkbookPlan:
     lang: str
     sheets: list[SheetPlan]
@@ -193,35 +206,68 @@ class WorkbookPlan:
         raise KeyError(role)
 
 
-class SurveyTable(Sequence[Mapping[str, Any]]):
-    """Survey answers held as numbers: one row per respondent, one column per code (NaN = blank).
+def _answered(v: Any) -> bool:
+    """A survey cell holds an answer: not blank (``None``, spaces, NaN)."""
+    if v is None or v != v:
+        return False
+    return not (isinstance(v, str) and not v.strip())
 
-    What the file reader returns for a survey whose answer cells are all numbers or blanks (a
-    survey of 100,000 respondents is one float array, not a dict per respondent). It is a
-    sequence of ``{code: answer}`` dicts like the general reader's list (a blank is ``None``),
-    so every consumer reads it the same way (the rows are read-only mappings: change the data
-    with :func:`dataclasses.replace`); :meth:`matrix` gives the array for the writers.
+
+class SurveyTable(Sequence[Mapping[str, Any]]):
+    """The survey's answers: one row per respondent, ``{code: answer}`` (a blank is ``None``).
+
+    Held one of two ways, read alike: as numbers (:attr:`values`, a float array with a column
+    per code, NaN for a blank: what the file reader returns when every answer cell is a number
+    or blank, so a survey of 100,000 respondents is one array, not a dict per respondent), or as
+    the cells as typed (:meth:`of_rows`: text stays text, for the checks to name it). The rows are
+    read-only mappings: change the data with :func:`dataclasses.replace` and a new table.
+    :meth:`block` gives the cells for the writers, :meth:`frame` the respondents x codes table
+    for the core.
 
     >>> t = SurveyTable(("A", "B"), np.array([[4.0, np.nan], [5.0, 3.0]]))
     >>> len(t), dict(t[0]), t == [{"A": 4.0, "B": None}, {"A": 5.0, "B": 3.0}]
     (2, {'A': 4.0, 'B': None}, True)
     >>> t.matrix(["B", "C"]).tolist()
     [[nan, nan], [3.0, nan]]
+    >>> typed = SurveyTable.of_rows([{"A": 4, "B": None}, {"A": 5.0, "B": 3}])
+    >>> typed == t, typed.numeric, typed.block(["B", "A"])
+    (True, False, [[None, 4], [3, 5.0]])
     """
 
-    __slots__ = ("codes", "values")
+    __slots__ = ("_rows", "codes", "values")
+
+    #: the answers as numbers (respondents x :attr:`codes`, read-only), or ``None`` for cells as typed
+    values: np.ndarray | None
 
     def __init__(self, codes: Sequence[str], values: np.ndarray) -> None:
         self.codes = tuple(codes)
         self.values = np.asarray(values, dtype=np.float64).reshape(-1, len(self.codes))
         self.values.flags.writeable = False  # shared, never copied: nobody may change it
+        self._rows: tuple[dict[str, Any], ...] = ()
+
+    @classmethod
+    def of_rows(cls, rows: Iterable[Mapping[str, Any]], codes: Sequence[str] | None = None) -> SurveyTable:
+        """A table of the cells as typed, one ``{code: value}`` per respondent (each copied);
+        ``codes``: the codes of the rows in order, when known (else every code a row has)."""
+        table = cls.__new__(cls)
+        table._rows = tuple(dict(r) for r in rows)
+        table.codes = tuple(dict.fromkeys(codes if codes is not None else (c for r in table._rows for c in r)))
+        table.values = None
+        return table
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the answers are held as numbers (:attr:`values`)."""
+        return self.values is not None
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self._rows) if self.values is None else len(self.values)
 
     def _row(self, i: int) -> Mapping[str, Any]:
         # read-only: a change must go through a new WorkbookData (dataclasses.replace), never
         # into a row that is built afresh on every access and would silently drop it
+        if self.values is None:
+            return MappingProxyType(self._rows[i])
         return MappingProxyType({c: (None if v != v else v) for c, v in zip(self.codes, self.values[i].tolist())})
 
     @overload
@@ -239,26 +285,33 @@ class SurveyTable(Sequence[Mapping[str, Any]]):
             yield self._row(k)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, SurveyTable):
+        if isinstance(other, SurveyTable) and self.values is not None and other.values is not None:
             return self.codes == other.codes and np.array_equal(self.values, other.values, equal_nan=True)
-        return isinstance(other, list) and list(self) == other
+        return isinstance(other, (list, SurveyTable)) and list(self) == list(other)
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"SurveyTable({len(self)} respondents x {len(self.codes)} codes)"
+        held = "numbers" if self.numeric else "cells as typed"
+        return f"SurveyTable({len(self)} respondents x {len(self.codes)} codes, {held})"
 
     def answered_rows(self) -> np.ndarray:
         """Positions of the respondents with at least one answer."""
+        if self.values is None:
+            return np.array([k for k, r in enumerate(self._rows) if any(map(_answered, r.values()))], dtype=np.intp)
         return np.flatnonzero((~np.isnan(self.values)).any(axis=1))
 
     def answered_codes(self) -> set[str]:
         """The codes with at least one answer."""
+        if self.values is None:
+            return {c for r in self._rows for c, v in r.items() if _answered(v)}
         return {self.codes[j] for j in np.flatnonzero((~np.isnan(self.values)).any(axis=0)).tolist()}
 
     def matrix(self, codes: Sequence[str]) -> np.ndarray:
-        """The answers of ``codes`` in that order (NaN for a code the table does not have);
-        the table's own read-only array when ``codes`` are its codes."""
+        """The answers of ``codes`` in that order as numbers (NaN for a code the table does not
+        have); the table's own read-only array when ``codes`` are its codes. Numbers only."""
+        if self.values is None:
+            raise TypeError("the survey holds its cells as typed; use block() or frame()")
         if tuple(codes) == self.codes:
             return self.values
         at = {c: j for j, c in enumerate(self.codes)}
@@ -268,13 +321,147 @@ class SurveyTable(Sequence[Mapping[str, Any]]):
                 out[:, j] = self.values[:, at[c]]
         return out
 
+    def block(self, codes: Sequence[str]) -> list[list[Any]] | np.ndarray:
+        """The answers of ``codes`` as a sheet block: the float array (numbers: a large survey
+        stays one array for the writers), else a list of rows of the cells as typed."""
+        if self.values is not None:
+            return self.matrix(codes)
+        return [[row.get(c) for c in codes] for row in self._rows]
+
+    def frame(self, codes: Sequence[str]) -> pd.DataFrame:
+        """Respondents x ``codes``: floats (numbers), else the values as typed (object columns)."""
+        import pandas as pd
+
+        names = list(codes)
+        if self.values is not None:
+            return pd.DataFrame(self.matrix(names), columns=names, copy=False)
+        rows = self._rows
+        if len(names) > 1 and all(len(row) == len(names) for row in rows[:1]):
+            get = operator.itemgetter(*names)
+            try:
+                return pd.DataFrame([get(row) for row in rows], columns=names, dtype=object)  # C-level per row
+            except KeyError:
+                pass
+        return pd.DataFrame([[row.get(c) for c in names] for row in rows], columns=names, dtype=object)
+
+
+# ---------------------------------------------------------------------------------------
+# Where the reader found the inputs (0-based rows and columns), to name cells in messages
+@dataclass(frozen=True)
+class CellPlace:
+    """One cell: a setting's value, the first grade of the rating bands."""
+
+    sheet: str
+    row: int
+    col: int
+
+
+@dataclass(frozen=True)
+class ColumnPlace:
+    """The first column of a table whose rows are kept with its values (the experts: each
+    expert's ``row``)."""
+
+    sheet: str
+    col: int
+
+
+@dataclass(frozen=True)
+class SheetRows:
+    """Rows read in order (the k-th value read is on ``rows[k]``) from a table starting at ``col``:
+    the indicators (the code in column ``col + 3``), the score caps."""
+
+    sheet: str
+    rows: tuple[int, ...]
+    col: int
+
+
+@dataclass(frozen=True)
+class CodeRows:
+    """Rows by code of a table starting at ``col``: the 指标数据 rows by indicator code."""
+
+    sheet: str
+    rows: Mapping[str, int]
+    col: int
+
+
+@dataclass(frozen=True)
+class GridPlaces:
+    """A grid of rows by one code and columns by another: a Delphi round and the 专家评分 sheet
+    (rows by expert, columns by indicator)."""
+
+    sheet: str
+    rows: Mapping[str, int]
+    cols: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class SurveyPlaces:
+    """The survey's answers: the k-th respondent read is on ``rows[k]``; columns by indicator code."""
+
+    sheet: str
+    rows: tuple[int, ...]
+    cols: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class JudgmentPlaces:
+    """One node's judgment blocks: the top row of each expert's block (``tops``), and for each child
+    code its position in the block (``index``, the block's row ``top + index``) and its column."""
+
+    sheet: str
+    tops: Mapping[str, int]
+    index: Mapping[str, int]
+    cols: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class TakenCell:
+    """A value typed where a rebuild now lays out a column of its own."""
+
+    sheet: str
+    row: int
+    col: int
+    value: Any
+
+
+@dataclass(frozen=True)
+class InputPlaces:
+    """Where :class:`WorkbookData`'s values were read from, to name the cell of a value in a message.
+
+    Each field is ``None`` (or empty) when the value was not read from a sheet: data built in code
+    has ``InputPlaces()``, and its messages name the file only.
+    """
+
+    #: each setting's cell, by setting key (bpm_xl.layout.inputs.SETTING_KEYS)
+    settings: Mapping[str, CellPlace] = field(default_factory=dict)
+    #: the first grade cell of the rating bands (a band's lower bound is one column right, a row each)
+    bands: CellPlace | None = None
+    #: the 指标体系 rows read, in the order of ``system_rows``
+    indicators: SheetRows | None = None
+    #: what a user typed where a rebuild now lays out the indicator columns a file before them lacks
+    indicators_taken: tuple[TakenCell, ...] = ()
+    #: the 专家 table (code, name, Ca, Cs from ``col``)
+    experts: ColumnPlace | None = None
+    #: each node's judgment blocks, by node code
+    judgments: Mapping[str, JudgmentPlaces] = field(default_factory=dict)
+    #: each Delphi round's block, in round order
+    delphi: tuple[GridPlaces, ...] = ()
+    #: the survey's answers
+    survey: SurveyPlaces | None = None
+    #: the 指标数据 rows by indicator code
+    data: CodeRows | None = None
+    #: the 专家评分 sheet: rows by expert, columns by indicator
+    expert_scores: GridPlaces | None = None
+    #: the score caps' rows on Settings
+    caps: SheetRows | None = None
+
 
 @dataclass(frozen=True)
 class WorkbookData:
     """What the input sheets hold, by code (so it survives changes of the indicator list).
 
     ``judgments[node][expert][(row_code, col_code)]`` is a value as typed (number or text);
-    ``delphi[k][expert][indicator]``; ``survey_rows`` are (respondent id, {code: answer}).
+    ``delphi[k][expert][indicator]``; ``survey[k]`` is respondent ``survey_ids[k]``'s {code: answer}.
     """
 
     settings: dict[str, Any]
@@ -287,8 +474,9 @@ class WorkbookData:
     delphi_sent: list[Any]
     delphi_returned: list[Any]
     survey_ids: list[Any]
-    #: a list of {code: answer} dicts, or a SurveyTable (numbers only, from a large file)
-    survey: "list[dict[str, Any]] | SurveyTable"
+    #: the answers, one row per respondent (a sequence of {code: answer} given here becomes a table
+    #: of the cells as typed)
+    survey: SurveyTable
     title: str = ""
     #: unit / year / evaluator of the evaluation (Settings rows BPM_UNIT, BPM_YEAR, BPM_EVALUATOR)
     meta: dict[str, Any] = field(default_factory=dict)
@@ -314,8 +502,12 @@ class WorkbookData:
     #: the template the indicator system started from (bpm_xl.templates.NAMES; "" when none is stated),
     #: kept in the defined name BPM_TEMPLATE; the Guide cites its source
     template: str = ""
-    #: where values were read from (sheet, rows, columns by code), to name cells in messages
-    where: dict[str, Any] = field(default_factory=dict, compare=False)
+    #: where values were read from, to name cells in messages (empty for data built in code)
+    where: InputPlaces = field(default_factory=InputPlaces, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.survey, SurveyTable):  # rows given as {code: answer} mappings
+            object.__setattr__(self, "survey", SurveyTable.of_rows(self.survey))
 
 
 # ---------------------------------------------------------------------------------------

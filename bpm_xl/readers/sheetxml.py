@@ -36,7 +36,7 @@ _A, _Z, _ZERO = ord("A"), ord("Z"), ord("0")
 _I, _S, _T = ord("i"), ord("s"), ord("t")
 
 
-@dataclass
+@dataclass(frozen=True)
 class NumericSheet:
     """What :func:`read_numeric_sheet` found.
 

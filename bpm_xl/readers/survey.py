@@ -34,7 +34,7 @@ __all__ = [
     "META_OTHER",
     "META_TIME",
     "SurveyError",
-    "SurveyTable",
+    "ExportTable",
     "answer_value",
     "column_letter",
     "first_option",
@@ -99,7 +99,7 @@ def question_number(title: str) -> int | None:
 
 
 @dataclass(frozen=True)
-class SurveyTable:
+class ExportTable:
     """An export as read: question columns and per-respondent metadata."""
 
     file: str
@@ -337,7 +337,36 @@ def _is_meta(title: str) -> str | None:
     return None
 
 
-def read_export(path: str | Path) -> SurveyTable:
+def _export_kind(meta_names: set[str]) -> str:
+    """"wjx" (问卷星), "tencent" (腾讯问卷) or "plain", from the normalised metadata titles."""
+    if {"提交答卷时间", "来自ip"} & meta_names or "所用时间" in meta_names:
+        return "wjx"
+    if {"开始答题时间", "答题时长", "结束答题时间"} & meta_names:
+        return "tencent"
+    return "plain"
+
+
+def _check_shifted(row: list[Any], width: int, r: int, file: str, sheet: str | None) -> None:
+    """Refuse a value right of the titled columns (``width``): the row is shifted."""
+    if len(row) > width and any(v not in (None, "") for v in row[width:]):
+        c = next(c for c in range(width, len(row)) if row[c] not in (None, ""))
+        raise SurveyError(f"row {r}, column {column_letter(c)}: a value beyond the titled columns; the row is "
+                          "shifted", file=file, sheet=sheet or None, cell=f"{column_letter(c)}{r}")
+
+
+def _row_seconds(row: list[Any], tc: int | None, title: str, r: int, file: str, sheet: str | None) -> float | None:
+    """The time a respondent took (column ``tc``, None when there is none or it is blank); a value
+    that is not a time is refused."""
+    if tc is None or row[tc] in (None, ""):
+        return None
+    s = parse_seconds(row[tc])
+    if s is None:
+        raise SurveyError(f"row {r}, column {column_letter(tc)} '{title}': {row[tc]!r} is not a time "
+                          "(e.g. 312秒)", file=file, sheet=sheet or None, cell=f"{column_letter(tc)}{r}")
+    return s
+
+
+def read_export(path: str | Path) -> ExportTable:
     path = Path(path)
     grid, sheet = _read_grid(path)
     grid = [r for r in grid]
@@ -347,13 +376,7 @@ def read_export(path: str | Path) -> SurveyTable:
     while head and head[-1] == "":
         head.pop()
     kinds = [_is_meta(h) for h in head]
-    meta_names = {_norm(h) for h, k in zip(head, kinds) if k}
-    if {"提交答卷时间", "来自ip"} & meta_names or "所用时间" in meta_names:
-        kind = "wjx"
-    elif {"开始答题时间", "答题时长", "结束答题时间"} & meta_names:
-        kind = "tencent"
-    else:
-        kind = "plain"
+    kind = _export_kind({_norm(h) for h, k in zip(head, kinds) if k})
     qcols = [c for c, (h, k) in enumerate(zip(head, kinds)) if k is None]
     for c in qcols:
         if head[c] == "":
@@ -367,23 +390,14 @@ def read_export(path: str | Path) -> SurveyTable:
         row = list(row) + [None] * (len(head) - len(row))
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in row[: len(head)]):
             continue
-        if len(row) > len(head) and any(v not in (None, "") for v in row[len(head):]):
-            c = next(c for c in range(len(head), len(row)) if row[c] not in (None, ""))
-            raise SurveyError(f"row {r}, column {column_letter(c)}: a value beyond the titled columns; the row is "
-                              "shifted", file=path.name, sheet=sheet or None, cell=f"{column_letter(c)}{r}")
+        _check_shifted(row, len(head), r, path.name, sheet)
         rows.append(tuple(row[c] for c in qcols))
         file_rows.append(r)
         ids.append(row[idc] if idc is not None else r - 1)
-        s = None
-        if tc is not None and row[tc] not in (None, ""):
-            s = parse_seconds(row[tc])
-            if s is None:
-                raise SurveyError(f"row {r}, column {column_letter(tc)} '{head[tc]}': {row[tc]!r} is not a time "
-                                  "(e.g. 312秒)", file=path.name, sheet=sheet or None, cell=f"{column_letter(tc)}{r}")
-        secs.append(s)
+        secs.append(_row_seconds(row, tc, head[tc] if tc is not None else "", r, path.name, sheet))
         ip = row[ipc] if ipc is not None else None
         ips.append(str(ip).split("(")[0].strip() if ip not in (None, "") else None)
-    return SurveyTable(path.name, sheet, tuple(head[c] for c in qcols), tuple(qcols), tuple(rows), tuple(file_rows),
+    return ExportTable(path.name, sheet, tuple(head[c] for c in qcols), tuple(qcols), tuple(rows), tuple(file_rows),
                        tuple(ids), tuple(secs), tuple(ips), kind, tuple(h for h, k in zip(head, kinds) if k))
 
 

@@ -6,7 +6,8 @@ Sections are found through their defined names (``BPM_J_0`` ...), and every valu
 by indicator, expert and respondent codes, so a rebuild after a change of the indicator list
 puts each value back where its codes are.
 
-Where each value came from is kept (``data.where``); :func:`inputs_and_places` turns it into
+Where each value came from is kept (``data.where``, an
+:class:`~bpm_xl.layout.types.InputPlaces`); :func:`inputs_and_places` turns it into
 :class:`Places`, which place a core error (its ``argument``, ``row``, ``column`` fields) in
 its file, sheet and cell. No message is parsed.
 
@@ -36,7 +37,8 @@ from ..errors import BpmError, SettingsError, WorkbookError
 from ..layout.identity import LOG_SHEET, identity_from_constants, read_log, template_of
 from ..layout.inputs import (CAP_KEYS, DATA_KEYS, META_KEYS, REPORT_KEYS, SETTING_KEYS, STEP_COLUMNS, SURVEY_KEYS,
                              SYSTEM_KEYS)
-from ..layout.types import Formula, SurveyTable, WorkbookData, col_index, a1, parse_ref
+from ..layout.types import (CellPlace, CodeRows, ColumnPlace, Formula, GridPlaces, InputPlaces, JudgmentPlaces,
+                            SheetRows, SurveyPlaces, SurveyTable, TakenCell, WorkbookData, col_index, a1, parse_ref)
 
 __all__ = ["Grids", "Places", "check_file", "parse_constants", "parse_names", "parse_ref", "read_data", "to_inputs",
            "inputs_and_places", "load_grids", "read_workbook", "read_inputs", "lang_of", "system_of", "shared_strings",
@@ -65,7 +67,7 @@ def parse_names(names: Mapping[str, str]) -> dict[str, tuple[str, int, int, int,
     return out
 
 
-@dataclass
+@dataclass(frozen=True)
 class Grids:
     """Cell values by sheet name; rows may be ragged; missing cells read as None.
 
@@ -132,19 +134,18 @@ class Grids:
 _text = conversion.text
 
 
-def _settings(g: Grids, where: dict[str, Any]) -> dict[str, Any]:
+def _settings(g: Grids) -> tuple[dict[str, Any], dict[str, CellPlace]]:
     settings: dict[str, Any] = {}
-    where["settings"] = {}
+    places: dict[str, CellPlace] = {}
     for key, nm, _ in SETTING_KEYS:
         sh, r, c, _, _ = g.name(nm)
         settings[key] = g.cell(sh, r, c)
-        where["settings"][key] = (sh, r, c)
-    return settings
+        places[key] = CellPlace(sh, r, c)
+    return settings, places
 
 
-def _bands(g: Grids, where: dict[str, Any]) -> tuple[list[tuple[Any, ...]], str]:
+def _bands(g: Grids) -> tuple[list[tuple[Any, ...]], str, CellPlace]:
     bsh, br0, bc0, _, _ = g.name("BPM_BANDS")
-    where["bands"] = (bsh, br0, bc0)
     bands = []
     r = br0
     while (grade := g.cell(bsh, r, bc0)) is not None:
@@ -152,14 +153,15 @@ def _bands(g: Grids, where: dict[str, Any]) -> tuple[list[tuple[Any, ...]], str]
                       _text(g.cell(bsh, r, bc0 + 3))))
         r += 1
     nsh, nr, nc, _, _ = g.name("BPM_BANDS_NAME")
-    return bands, _text(g.cell(nsh, nr, nc)) or "custom"
+    return bands, _text(g.cell(nsh, nr, nc)) or "custom", CellPlace(bsh, br0, bc0)
 
 
-def _system_rows(g: Grids, where: dict[str, Any]) -> list[dict[str, Any]]:
+def _system_rows(g: Grids) -> tuple[list[dict[str, Any]], SheetRows, tuple[TakenCell, ...]]:
     """Indicators: the header row of BPM_INDICATORS, then every row below with a value. The
     columns are :data:`~bpm_xl.layout.inputs.SYSTEM_KEYS` as far as the named range reaches (a
     file written before parent, type and points had columns has the first seven); points are
-    kept as typed (a number), everything else as text."""
+    kept as typed (a number), everything else as text. Also where they are, and what a user typed
+    where a rebuild now lays out the columns such a file lacks."""
     ish, ir0, ic0, _, ic1 = g.name("BPM_INDICATORS")
     keys = SYSTEM_KEYS[:max(7, min(len(SYSTEM_KEYS), ic1 - ic0 + 1))]
     rows, at = [], []
@@ -171,35 +173,35 @@ def _system_rows(g: Grids, where: dict[str, Any]) -> list[dict[str, Any]]:
         row["pdca"] = _stage(row["pdca"])
         rows.append(row)
         at.append(r)
-    where["indicators"] = (ish, at, ic0)
+    taken: tuple[TakenCell, ...] = ()
     if len(keys) < len(SYSTEM_KEYS):   # columns a rebuild now lays out: what a user typed there
-        where["indicators_taken"] = [(ish, r, c, v) for r in range(ir0, g.nrows(ish))
-                                     for c in range(ic0 + len(keys), ic0 + len(SYSTEM_KEYS))
-                                     if (v := g.cell(ish, r, c)) is not None]
-    return rows
+        taken = tuple(TakenCell(ish, r, c, v) for r in range(ir0, g.nrows(ish))
+                      for c in range(ic0 + len(keys), ic0 + len(SYSTEM_KEYS))
+                      if (v := g.cell(ish, r, c)) is not None)
+    return rows, SheetRows(ish, tuple(at), ic0), taken
 
 
 def check_layout_room(data: WorkbookData, source: str) -> None:
     """Refuse to rebuild a file from before the 指标体系 sheet had its parent, type and points
     columns when a user typed something where those columns now go (it would be overwritten):
     one located line saying to move it."""
-    taken = (data.where or {}).get("indicators_taken")
+    taken = data.where.indicators_taken
     if taken:
-        sh, r, c, v = taken[0]
-        c0 = (data.where or {}).get("indicators", (None, [], 0))[2]
+        first = taken[0]
+        c0 = data.where.indicators.col if data.where.indicators is not None else 0
         last = a1(0, c0 + len(SYSTEM_KEYS) - 1, absolute=False)[:-1]
-        raise WorkbookError(f"{conversion.show(v)} is typed where the indicator sheet now has its "
-                            f"{SYSTEM_KEYS[c - c0]} column (parent code, type and points follow the PDCA stage); "
-                            f"move it to the right of column {last} or delete it, then rebuild",
-                            file=source, sheet=sh, cell=a1(r, c, absolute=False))
+        raise WorkbookError(f"{conversion.show(first.value)} is typed where the indicator sheet now has its "
+                            f"{SYSTEM_KEYS[first.col - c0]} column (parent code, type and points follow the PDCA "
+                            f"stage); move it to the right of column {last} or delete it, then rebuild",
+                            file=source, sheet=first.sheet, cell=a1(first.row, first.col, absolute=False))
 
 
-def _data_rows(g: Grids, where: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _data_rows(g: Grids) -> tuple[dict[str, dict[str, Any]], CodeRows | None]:
     """The 指标数据 rows by code (BPM_IND_DATA: DATA_KEYS, then the steps' bounds and fractions),
-    as typed; a file without the sheet has none."""
+    as typed, and where they are; a file without the sheet has none."""
     ref = g.name("BPM_IND_DATA", required=False)
     if ref is None:
-        return {}
+        return {}, None
     sh, r0, c0, _, _ = ref
     out: dict[str, dict[str, Any]] = {}
     at: dict[str, int] = {}
@@ -213,15 +215,15 @@ def _data_rows(g: Grids, where: dict[str, Any]) -> dict[str, dict[str, Any]]:
         row["fractions"] = [_blank(g.cell(sh, r, c0 + n + STEP_COLUMNS + k)) for k in range(STEP_COLUMNS)]
         out[code] = row
         at[code] = r
-    where["data"] = (sh, at, c0)
-    return out
+    return out, CodeRows(sh, at, c0)
 
 
-def _expert_scores(g: Grids, where: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The 专家评分 sheet: indicator code -> expert code -> score as typed (blank cells left out)."""
+def _expert_scores(g: Grids) -> tuple[dict[str, dict[str, Any]], GridPlaces | None]:
+    """The 专家评分 sheet: indicator code -> expert code -> score as typed (blank cells left out),
+    and where they are."""
     ref = g.name("BPM_EXPERT_SCORES", required=False)
     if ref is None:
-        return {}
+        return {}, None
     sh, r0, c0, _, c1 = ref
     means = g.name("BPM_EXPERT_SCORE_MEANS", required=False)
     end = means[1] if means is not None and means[0] == sh else g.nrows(sh)
@@ -238,16 +240,15 @@ def _expert_scores(g: Grids, where: dict[str, Any]) -> dict[str, dict[str, Any]]
             v = g.cell(sh, r, c)
             if v is not None:
                 out[code][e] = v
-    where["expert_scores"] = (sh, rows, cols)
-    return out
+    return out, GridPlaces(sh, rows, cols)
 
 
-def _caps(g: Grids, where: dict[str, Any]) -> list[dict[str, Any]]:
+def _caps(g: Grids) -> tuple[list[dict[str, Any]], SheetRows | None]:
     """The score caps on Settings (BPM_CAPS: CAP_KEYS), the rows of the named range with a value,
-    in order."""
+    in order, and where they are."""
     ref = g.name("BPM_CAPS", required=False)
     if ref is None:
-        return []
+        return [], None
     sh, r0, c0, r1, _ = ref
     out, at = [], []
     for r in range(r0, r1 + 1):
@@ -256,20 +257,18 @@ def _caps(g: Grids, where: dict[str, Any]) -> list[dict[str, Any]]:
             continue
         out.append(dict(zip(CAP_KEYS, vals)))
         at.append(r)
-    where["caps"] = (sh, at, c0)
-    return out
+    return out, SheetRows(sh, tuple(at), c0)
 
 
-def _experts(g: Grids, where: dict[str, Any]) -> list[dict[str, Any]]:
+def _experts(g: Grids) -> tuple[list[dict[str, Any]], ColumnPlace]:
     esh, er0, ec0, _, _ = g.name("BPM_EXPERTS")
-    where["experts"] = (esh, ec0)
     experts = []
     for r in range(er0 + 1, g.nrows(esh)):
         code = _text(g.cell(esh, r, ec0))
         if code:
             experts.append({"code": code, "name": _text(g.cell(esh, r, ec0 + 1)),
                             "ca": g.cell(esh, r, ec0 + 2), "cs": g.cell(esh, r, ec0 + 3), "row": r})
-    return experts
+    return experts, ColumnPlace(esh, ec0)
 
 
 def _judgment_block(g: Grids, sh: str, top: int, c0: int, children: list[str]) -> dict[tuple[str, str], Any]:
@@ -283,9 +282,9 @@ def _judgment_block(g: Grids, sh: str, top: int, c0: int, children: list[str]) -
     return cells
 
 
-def _judgments(g: Grids, where: dict[str, Any]) -> dict[str, dict[str, dict[tuple[str, str], Any]]]:
+def _judgments(g: Grids) -> tuple[dict[str, dict[str, dict[tuple[str, str], Any]]], dict[str, JudgmentPlaces]]:
     judgments: dict[str, dict[str, dict[tuple[str, str], Any]]] = {}
-    where["judgments"] = {}
+    places: dict[str, JudgmentPlaces] = {}
     k = 0
     while (ref := g.name(f"BPM_J_{k}", required=(k == 0))) is not None:
         sh, r0, c0, r1, c1 = ref
@@ -301,13 +300,13 @@ def _judgments(g: Grids, where: dict[str, Any]) -> dict[str, dict[str, dict[tupl
                 tops[ecode] = top
                 per[ecode] = _judgment_block(g, sh, top, c0, children)
         judgments[node] = per
-        where["judgments"][node] = (sh, tops, {c: i for i, c in enumerate(children)},
-                                    {c: c0 + j for j, c in enumerate(children)})
+        places[node] = JudgmentPlaces(sh, tops, {c: i for i, c in enumerate(children)},
+                                      {c: c0 + j for j, c in enumerate(children)})
         k += 1
-    return judgments
+    return judgments, places
 
 
-def _delphi_round(g: Grids, ref: tuple[str, int, int, int, int]):
+def _delphi_round(g: Grids, ref: tuple[str, int, int, int, int]) -> tuple[dict[str, dict[str, Any]], GridPlaces]:
     sh, r0, c0, r1, c1 = ref
     codes = [_text(g.cell(sh, r0 - 1, c)) for c in range(c0, c1 + 1)]
     rd: dict[str, dict[str, Any]] = {}
@@ -320,33 +319,33 @@ def _delphi_round(g: Grids, ref: tuple[str, int, int, int, int]):
             rows_at[e] = r
         elif r > r1:
             break
-    return rd, (sh, rows_at, {c: c0 + j for j, c in enumerate(codes) if c})
+    return rd, GridPlaces(sh, rows_at, {c: c0 + j for j, c in enumerate(codes) if c})
 
 
-def _delphi(g: Grids, where: dict[str, Any]) -> tuple[list[dict[str, dict[str, Any]]], list[Any], list[Any]]:
+def _delphi(g: Grids) -> tuple[list[dict[str, dict[str, Any]]], list[Any], list[Any], tuple[GridPlaces, ...]]:
     delphi: list[dict[str, dict[str, Any]]] = []
-    where["delphi"] = []
+    places: list[GridPlaces] = []
     k = 1
     while (ref := g.name(f"BPM_DELPHI_{k}", required=False)) is not None:
         rd, at = _delphi_round(g, ref)
         delphi.append(rd)
-        where["delphi"].append(at)
+        places.append(at)
         k += 1
     columns = []
     for nm in ("BPM_DELPHI_SENT", "BPM_DELPHI_RETURNED"):
         ref = g.name(nm, required=False)
         columns.append([] if ref is None else [g.cell(ref[0], r, ref[2]) for r in range(ref[1], ref[3] + 1)])
-    return delphi, columns[0], columns[1]
+    return delphi, columns[0], columns[1], tuple(places)
 
 
-def _survey(g: Grids, where: dict[str, Any]) -> tuple[list[Any], list[dict[str, Any]]]:
-    """Every row below the header with an answer or an id; answers typed in columns to the right
-    of the named range are not indicators yet."""
+def _survey(g: Grids) -> tuple[list[Any], SurveyTable, SurveyPlaces]:
+    """Every row below the header with an answer or an id, and where they are; answers typed in
+    columns to the right of the named range are not indicators yet."""
     sh, r0, c0, r1, c1 = g.name("BPM_SURVEY")
     scodes = [_text(g.cell(sh, r0 - 1, c)) for c in range(c0, c1 + 1)]
     cols = [(code, c0 + j) for j, code in enumerate(scodes) if code]
     if sh in g.blocks and g.blocks[sh][:2] == (r0, c0):
-        return _survey_table(g, where, sh, cols)
+        return _survey_table(g, sh, cols)
     rows = g.sheets.get(sh, [])
     codes = [code for code, _ in cols]
     pick = [c0 - 1, *(c for _, c in cols)] if c0 >= 1 else [*(c for _, c in cols)]
@@ -366,14 +365,13 @@ def _survey(g: Grids, where: dict[str, Any]) -> tuple[list[Any], list[dict[str, 
         ids.append(rid)
         survey.append(dict(zip(codes, ans)))
         at.append(r)
-    where["survey"] = (sh, at, dict(cols))
-    return ids, survey
+    return ids, SurveyTable.of_rows(survey, codes), SurveyPlaces(sh, tuple(at), dict(cols))
 
 
-def _survey_table(g: Grids, where: dict[str, Any], sh: str, cols: list[tuple[str, int]]
-                  ) -> tuple[list[Any], SurveyTable]:
+def _survey_table(g: Grids, sh: str, cols: list[tuple[str, int]]
+                  ) -> tuple[list[Any], SurveyTable, SurveyPlaces]:
     """:func:`_survey` of answers read as one array: the same rows (an id or an answer), as a
-    :class:`SurveyTable` (numpy over the array, a Python step per respondent only for the id)."""
+    :class:`SurveyTable` of numbers (numpy over the array, a Python step per respondent only for the id)."""
     import numpy as np
 
     r0, c0, arr = g.blocks[sh]
@@ -394,9 +392,8 @@ def _survey_table(g: Grids, where: dict[str, Any], sh: str, cols: list[tuple[str
     if idc >= 0:
         keep |= np.fromiter((i is not None for i in ids), bool, count=n)
     at = (np.flatnonzero(keep) + r0).tolist()
-    where["survey"] = (sh, at, dict(cols))
     table = SurveyTable(list(last), answers if len(at) == n else answers[keep])
-    return ids if len(at) == n else [ids[r - r0] for r in at], table
+    return ids if len(at) == n else [ids[r - r0] for r in at], table, SurveyPlaces(sh, tuple(at), dict(cols))
 
 
 def _blank(v: Any) -> Any:
@@ -429,25 +426,30 @@ def read_measures(g: Grids) -> dict[str, Any]:
 
 def read_data(g: Grids) -> WorkbookData:
     """Everything the input sheets hold, and where each value came from (``data.where``)."""
-    where: dict[str, Any] = {"source": g.source}
-    settings = _settings(g, where)
-    bands, bands_name = _bands(g, where)
-    system_rows = _system_rows(g, where)
-    experts = _experts(g, where)
-    judgments = _judgments(g, where)
-    delphi, sent, returned = _delphi(g, where)
-    survey_ids, survey = _survey(g, where)
-    where["meta"] = _meta(g)
+    settings, setting_places = _settings(g)
+    bands, bands_name, band_place = _bands(g)
+    system_rows, indicator_places, taken = _system_rows(g)
+    experts, expert_place = _experts(g)
+    judgments, judgment_places = _judgments(g)
+    delphi, sent, returned, delphi_places = _delphi(g)
+    survey_ids, survey, survey_places = _survey(g)
+    meta = _meta(g)
     settings.update(read_survey_settings(g))
+    rectification, measures = read_rectification(g), read_measures(g)
+    example, identity, collected, template = (_is_example(g), identity_from_constants(g.constants), _log(g),
+                                              template_of(g.constants))
+    (data_rows, data_places), (scores, score_places), (caps, cap_places) = _data_rows(g), _expert_scores(g), _caps(g)
+    where = InputPlaces(settings=setting_places, bands=band_place, indicators=indicator_places,
+                        indicators_taken=taken, experts=expert_place, judgments=judgment_places,
+                        delphi=delphi_places, survey=survey_places, data=data_places, expert_scores=score_places,
+                        caps=cap_places)
     return WorkbookData(
         settings=settings, bands=bands, bands_name=bands_name, system_rows=system_rows,
         experts=experts, judgments=judgments, delphi=delphi, delphi_sent=sent,
         delphi_returned=returned, survey_ids=survey_ids, survey=survey, where=where,
-        meta={k: v for k, v in where["meta"].items() if v}, rectification=read_rectification(g),
-        measures=read_measures(g),
-        example=_is_example(g), identity=identity_from_constants(g.constants), collected=_log(g),
-        template=template_of(g.constants),
-        data_rows=_data_rows(g, where), expert_scores=_expert_scores(g, where), caps=_caps(g, where),
+        meta={k: v for k, v in meta.items() if v}, rectification=rectification, measures=measures,
+        example=example, identity=identity, collected=collected, template=template,
+        data_rows=data_rows, expert_scores=scores, caps=caps,
     )
 
 
@@ -517,7 +519,7 @@ def _is_example(g: Grids) -> bool:
 
 # ---------------------------------------------------------------------------------------
 # Sheets -> core inputs, with the place of every value
-def _number(v: Any, what: str, place: tuple[str, int, int] | None = None, source: str = "") -> float:
+def _number(v: Any, what: str, place: CellPlace | None = None, source: str = "") -> float:
     x = conversion.number(v)
     if isinstance(x, conversion.Invalid) or x != x:
         shown = "blank" if v is None else conversion.show(x)
@@ -526,11 +528,10 @@ def _number(v: Any, what: str, place: tuple[str, int, int] | None = None, source
     return x
 
 
-def _at(exc: BpmError, source: str, place: tuple[str, int, int] | None) -> BpmError:
+def _at(exc: BpmError, source: str, place: CellPlace | None) -> BpmError:
     if place is None:
         return exc.located(file=source)
-    sh, r, c = place
-    return exc.located(file=source, sheet=sh, cell=a1(r, c, absolute=False))
+    return exc.located(file=source, sheet=place.sheet, cell=a1(place.row, place.col, absolute=False))
 
 
 @dataclass(frozen=True)
@@ -572,7 +573,7 @@ def settings_checked(data: WorkbookData, source: str) -> tuple[dict[str, Any], l
     from ..evaluation import settings_errors
     from ..scoring import Band, RatingBands
 
-    places = (data.where or {}).get("settings", {})
+    places = data.where.settings
     values: dict[str, Any] = {}
     problems: list[tuple[str, BpmError]] = []
     for key, _, _ in SETTING_KEYS:
@@ -585,16 +586,16 @@ def settings_checked(data: WorkbookData, source: str) -> tuple[dict[str, Any], l
             values[key] = _text(v).lower() if key in _CHOICES else _number(v, f"setting {key}", places.get(key), source)
         except BpmError as exc:
             problems.append((INVALID, exc))
-    bsh, br0, bc0 = (data.where or {}).get("bands", (None, 0, 0))
+    first = data.where.bands
     try:
         values["bands"] = RatingBands(data.bands_name, tuple(
             Band(grade=_text(gr), label_zh=zh or _text(gr), label_en=en or _text(gr),
                  lower=_number(lo, f"rating band {gr} lower bound",
-                               None if bsh is None else (bsh, br0 + k, bc0 + 1), source))
+                               None if first is None else CellPlace(first.sheet, first.row + k, first.col + 1), source))
             for k, (gr, lo, zh, en) in enumerate(data.bands)))
     except BpmError as exc:
         problems.append((INVALID, exc if exc.sheet is not None else _at(
-            SettingsError(f"rating bands: {exc.message}"), source, None if bsh is None else (bsh, br0, bc0))))
+            SettingsError(f"rating bands: {exc.message}"), source, first)))
     ruled = {k: values.get(k) for k in ("method", "random_index", "aggregation", "expert_weighting",
                                         "scale_min", "scale_max", "cr_threshold")}
     problems += [(INVALID, _at(exc, source, places.get(exc.argument or ""))) for exc in settings_errors(**ruled)]
@@ -618,19 +619,20 @@ def system_of(data: WorkbookData, source: str):
         return IndicatorSystem.from_frame(pd.DataFrame(data.system_rows or [{"dimension": None, "code": None}]),
                                           name="indicator sheet")
     except ModelError as exc:
-        ish, at, ic0 = (data.where or {}).get("indicators", (None, [], 0))
+        rows = data.where.indicators
         place = None
-        if ish is not None and exc.row is not None and 0 < exc.row <= len(at):
+        if rows is not None and exc.row is not None and 0 < exc.row <= len(rows.rows):
             # the column the error names (to_frame's order, the sheet's), else the code
-            place = (ish, at[exc.row - 1], ic0 + (exc.column - 1 if exc.column else 3))
-        raise _at(exc, source, place) if place else exc.located(file=source, sheet=ish) from None
+            place = CellPlace(rows.sheet, rows.rows[exc.row - 1], rows.col + (exc.column - 1 if exc.column else 3))
+        raise _at(exc, source, place) if place else exc.located(
+            file=source, sheet=None if rows is None else rows.sheet) from None
 
 
 def experts_checked(data: WorkbookData, source: str
                     ) -> tuple[list[tuple[str, str, float, float]], list[tuple[str, BpmError]]]:
     """Each expert's (code, name, Ca, Cs), NaN for a blank or refused coefficient, and every
     problem found, located: (:data:`BLANK` or :data:`INVALID`, error), expert by expert."""
-    esh, ec0 = (data.where or {}).get("experts", (None, 0))
+    table = data.where.experts
     out: list[tuple[str, str, float, float]] = []
     problems: list[tuple[str, BpmError]] = []
     for e in data.experts:
@@ -639,7 +641,8 @@ def experts_checked(data: WorkbookData, source: str
             v = e.get(key)
             try:
                 ca_cs.append(_number(v, f"expert {e['code']} {key.capitalize()}",
-                                     None if esh is None or "row" not in e else (esh, e["row"], ec0 + k), source))
+                                     None if table is None or "row" not in e
+                                     else CellPlace(table.sheet, e["row"], table.col + k), source))
             except BpmError as exc:
                 problems.append((BLANK if _blank(v) is None else INVALID, exc))
                 ca_cs.append(float("nan"))
@@ -667,13 +670,13 @@ def _cell_fn(rows: Sequence[int], cols: Sequence[int]):
 def _judgments_of(data: WorkbookData, system, experts: Sequence[str], by_arg: dict[str, Any]):
     from ..evaluation import judgment_argument
 
-    where = (data.where or {}).get("judgments", {})
+    where = data.where.judgments
     judgments: dict[str, dict[str, list[list[Any]]]] = {}
     for node in system.nodes():
         children = list(system.children(node))
         per = data.judgments.get(node, {})
         judgments[node] = {}
-        sh, tops, row_of, col_of = where.get(node, (None, {}, {}, {}))
+        at = where.get(node)
         for code in experts:
             cells = per.get(code)
             if cells is None:
@@ -681,9 +684,9 @@ def _judgments_of(data: WorkbookData, system, experts: Sequence[str], by_arg: di
             # the diagonal is 1 unless the user typed something else there (then it is checked)
             judgments[node][code] = [[cells.get((ri, cj), 1) if i == j else cells.get((ri, cj))
                                       for j, cj in enumerate(children)] for i, ri in enumerate(children)]
-            if sh is not None and code in tops and all(c in row_of and c in col_of for c in children):
-                by_arg[judgment_argument(node, code)] = (sh, _cell_fn(
-                    [tops[code] + row_of[c] for c in children], [col_of[c] for c in children]))
+            if at is not None and code in at.tops and all(c in at.index and c in at.cols for c in children):
+                by_arg[judgment_argument(node, code)] = (at.sheet, _cell_fn(
+                    [at.tops[code] + at.index[c] for c in children], [at.cols[c] for c in children]))
     return judgments
 
 
@@ -691,7 +694,7 @@ def _rounds_of(data: WorkbookData, codes: list[str], by_arg: dict[str, Any]) -> 
     from ..evaluation import delphi_argument
 
     rounds = []
-    where = (data.where or {}).get("delphi", [])
+    where = data.where.delphi
     for k, rd in enumerate(data.delphi):
         # a round whose block holds no rating at all has not been held yet (round 2 before its forms
         # come back): it is left out, not refused as "an indicator with no ratings"
@@ -700,33 +703,20 @@ def _rounds_of(data: WorkbookData, codes: list[str], by_arg: dict[str, Any]) -> 
         rounds.append(pd.DataFrame([[rd[e].get(c) for c in codes] for e in rd], columns=codes, index=list(rd),
                                    dtype=object))
         if k < len(where):
-            sh, rows_at, cols = where[k]
-            used = [c for c in codes if c in cols]
-            by_arg[delphi_argument(len(rounds))] = (sh, _cell_fn([rows_at.get(e, -1) for e in rd],
-                                                                  [cols.get(c, -1) for c in used]))
+            block = where[k]
+            used = [c for c in codes if c in block.cols]
+            by_arg[delphi_argument(len(rounds))] = (block.sheet, _cell_fn([block.rows.get(e, -1) for e in rd],
+                                                                          [block.cols.get(c, -1) for c in used]))
     return tuple(rounds)
-
-
-def _survey_frame(survey: Any, codes: list[str]) -> pd.DataFrame:
-    """Respondents x codes: floats from a :class:`SurveyTable`, the values as typed otherwise."""
-    if isinstance(survey, SurveyTable):
-        return pd.DataFrame(survey.matrix(codes), columns=codes, copy=False)
-    if len(codes) > 1 and all(len(row) == len(codes) for row in survey[:1]):
-        get = operator.itemgetter(*codes)
-        try:
-            return pd.DataFrame([get(row) for row in survey], columns=codes, dtype=object)  # C-level per row
-        except KeyError:
-            pass
-    return pd.DataFrame([[row.get(c) for c in codes] for row in survey], columns=codes, dtype=object)
 
 
 def _survey_of(data: WorkbookData, codes: list[str], by_arg: dict[str, Any]) -> pd.DataFrame:
     from ..evaluation import SURVEY_ARGUMENT
 
-    survey = _survey_frame(data.survey, codes)
-    if "survey" in (data.where or {}):
-        sh, rows, cols = data.where["survey"]
-        by_arg[SURVEY_ARGUMENT] = (sh, _cell_fn(rows, [cols.get(c, -1) for c in codes]))
+    survey = data.survey.frame(codes)
+    at = data.where.survey
+    if at is not None:
+        by_arg[SURVEY_ARGUMENT] = (at.sheet, _cell_fn(at.rows, [at.cols.get(c, -1) for c in codes]))
     return survey
 
 
@@ -749,11 +739,11 @@ def input_tables(data: WorkbookData, system, source: str = "workbook") -> InputT
     judgments = _judgments_of(data, system, [e["code"] for e in data.experts], by_arg)
     rounds = _rounds_of(data, codes, by_arg)
     survey = _survey_of(data, [i.code for i in system.ordered_indicators() if i.kind == "survey"], by_arg)
-    esh, ec0 = (data.where or {}).get("experts", (None, 0))
-    if esh is not None:
-        rows = [e.get("row", 0) for e in data.experts]
-        by_arg["ca"] = (esh, lambda r, c: a1(rows[r - 1], ec0 + 2, absolute=False) if r else None)
-        by_arg["cs"] = (esh, lambda r, c: a1(rows[r - 1], ec0 + 3, absolute=False) if r else None)
+    table = data.where.experts
+    if table is not None:
+        rows, ec0 = [e.get("row", 0) for e in data.experts], table.col
+        by_arg["ca"] = (table.sheet, lambda r, c: a1(rows[r - 1], ec0 + 2, absolute=False) if r else None)
+        by_arg["cs"] = (table.sheet, lambda r, c: a1(rows[r - 1], ec0 + 3, absolute=False) if r else None)
     return InputTables(judgments, rounds, survey, Places(source, by_arg))
 
 
@@ -764,13 +754,14 @@ def caps_checked(data: WorkbookData, source: str) -> tuple[list[Any], list[tuple
     cell). The core's own rules on caps (:func:`~bpm_xl.leaves.check_caps`) run in evaluate."""
     from ..leaves import Cap, cap_argument
 
-    sh, at, c0 = (data.where or {}).get("caps", (None, [], 0))
+    where = data.where.caps
     caps, problems, by_arg = [], [], {}
     for k, row in enumerate(data.caps):
-        place = (lambda j: None if sh is None or k >= len(at) else (sh, at[k], c0 + j))
+        at = where if where is not None and k < len(where.rows) else None
+        place = (lambda j: None if at is None else CellPlace(at.sheet, at.rows[k], at.col + j))
         name = cap_argument(k + 1)
-        if sh is not None and k < len(at):
-            by_arg[name] = (sh, (lambda r, c, cell=a1(at[k], c0, absolute=False): cell))
+        if at is not None:
+            by_arg[name] = (at.sheet, (lambda r, c, cell=a1(at.rows[k], at.col, absolute=False): cell))
         try:
             bounds = [None if _blank(row.get(key)) is None else _number(row.get(key), f"{name} {key} bound",
                                                                          place(j), source)
@@ -811,43 +802,43 @@ def _rule_place(exc: BpmError, steps: bool, c0: int) -> int:
     return c0 + {"method": 4, "direction": 5}.get(exc.argument or "", 4)
 
 
-def scored_inputs(data: WorkbookData, system, source: str = "workbook") -> ScoredInputs:
-    """:class:`ScoredInputs` of what the 指标数据 and 专家评分 sheets hold for ``system``."""
+def _data_place(table: CodeRows | None, code: str) -> CellPlace | None:
+    """The first cell of indicator ``code``'s 指标数据 row (None when not read from a sheet)."""
+    at = table.rows.get(code) if table is not None else None
+    return None if table is None or at is None else CellPlace(table.sheet, at, table.col)
+
+
+def _data_entry(code: str, row: dict[str, Any], place: CellPlace | None, source: str
+                ) -> tuple[Any, tuple[str, BpmError] | None]:
+    """A data indicator's :class:`~bpm_xl.leaves.DataEntry` from its 指标数据 row (None while
+    nothing is typed yet), or the located problem of its scoring standard."""
     from .. import datascore
     from ..errors import MissingValueError
-    from ..leaves import DataEntry, DirectScore, data_argument, direct_argument, expert_score_argument
+    from ..leaves import DataEntry, data_argument
 
-    dsh, drows, dc0 = (data.where or {}).get("data", (None, {}, 0))
-    entries, direct, problems, by_arg = {}, {}, [], {}
-    for ind in system.ordered_indicators():
-        row = data.data_rows.get(ind.code)
-        if ind.kind not in ("data", "direct") or row is None:
-            continue
-        at = drows.get(ind.code) if dsh is not None else None
-        if at is not None:
-            by_arg[(data_argument if ind.kind == "data" else direct_argument)(ind.code)] = (
-                dsh, (lambda r, c, cell=a1(at, dc0 + 2, absolute=False): cell))
-        if ind.kind == "direct":
-            if _blank(row.get("value")) is not None:
-                direct[ind.code] = DirectScore(row.get("value"), _text(row.get("evidence")))
-            continue
-        bounds = [list(row.get("bounds") or [])]
-        fracs = [list(row.get("fractions") or [])]
-        standard = [row.get(k) for k in ("method", "direction", "p1", "p2")] + bounds[0] + fracs[0]
-        if all(_blank(v) is None for v in [row.get("value"), *standard]):
-            continue  # nothing typed yet: pending
-        steps = conversion.text(row.get("method")).lower() in ("steps", *datascore.METHOD_LABELS["steps"])
-        try:
-            rule = datascore.data_rule(row.get("method"), bounds if steps else row.get("p1"),
-                                       fracs if steps else row.get("p2"), row.get("direction"))
-        except BpmError as exc:
-            err = type(exc)(f"{data_argument(ind.code)}: {exc.message}", argument=data_argument(ind.code))
-            place = None if at is None else (dsh, at, _rule_place(exc, steps, dc0))
-            problems.append((BLANK if isinstance(exc, MissingValueError) else INVALID, _at(err, source, place)))
-            continue
-        entries[ind.code] = DataEntry(row.get("value"), rule, _text(row.get("unit")), _text(row.get("source")),
-                                      _text(row.get("evidence")))
-    esh, erows, ecols = (data.where or {}).get("expert_scores", (None, {}, {}))
+    bounds = [list(row.get("bounds") or [])]
+    fracs = [list(row.get("fractions") or [])]
+    standard = [row.get(k) for k in ("method", "direction", "p1", "p2")] + bounds[0] + fracs[0]
+    if all(_blank(v) is None for v in [row.get("value"), *standard]):
+        return None, None  # nothing typed yet: pending
+    steps = conversion.text(row.get("method")).lower() in ("steps", *datascore.METHOD_LABELS["steps"])
+    try:
+        rule = datascore.data_rule(row.get("method"), bounds if steps else row.get("p1"),
+                                   fracs if steps else row.get("p2"), row.get("direction"))
+    except BpmError as exc:
+        err = type(exc)(f"{data_argument(code)}: {exc.message}", argument=data_argument(code))
+        at = None if place is None else CellPlace(place.sheet, place.row, _rule_place(exc, steps, place.col))
+        return None, (BLANK if isinstance(exc, MissingValueError) else INVALID, _at(err, source, at))
+    return DataEntry(row.get("value"), rule, _text(row.get("unit")), _text(row.get("source")),
+                     _text(row.get("evidence"))), None
+
+
+def _panel_scores(data: WorkbookData, system: Any, by_arg: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The 专家评分 scores of the expert-scored indicators (blank ones left out), each score's
+    cell placed in ``by_arg``."""
+    from ..leaves import expert_score_argument
+
+    grid = data.where.expert_scores
     scores: dict[str, dict[str, Any]] = {}
     for ind in system.ordered_indicators():
         per = data.expert_scores.get(ind.code)
@@ -858,9 +849,35 @@ def scored_inputs(data: WorkbookData, system, source: str = "workbook") -> Score
             if _blank(v) is None:
                 continue
             scores[ind.code][e] = v
-            if esh is not None and e in erows and ind.code in ecols:
+            if grid is not None and e in grid.rows and ind.code in grid.cols:
                 by_arg[expert_score_argument(ind.code, e)] = (
-                    esh, (lambda r, c, cell=a1(erows[e], ecols[ind.code], absolute=False): cell))
+                    grid.sheet, (lambda r, c, cell=a1(grid.rows[e], grid.cols[ind.code], absolute=False): cell))
+    return scores
+
+
+def scored_inputs(data: WorkbookData, system, source: str = "workbook") -> ScoredInputs:
+    """:class:`ScoredInputs` of what the 指标数据 and 专家评分 sheets hold for ``system``."""
+    from ..leaves import DirectScore, data_argument, direct_argument
+
+    entries, direct, problems, by_arg = {}, {}, [], {}
+    for ind in system.ordered_indicators():
+        row = data.data_rows.get(ind.code)
+        if ind.kind not in ("data", "direct") or row is None:
+            continue
+        place = _data_place(data.where.data, ind.code)
+        if place is not None:
+            by_arg[(data_argument if ind.kind == "data" else direct_argument)(ind.code)] = (
+                place.sheet, (lambda r, c, cell=a1(place.row, place.col + 2, absolute=False): cell))
+        if ind.kind == "direct":
+            if _blank(row.get("value")) is not None:
+                direct[ind.code] = DirectScore(row.get("value"), _text(row.get("evidence")))
+            continue
+        entry, problem = _data_entry(ind.code, row, place, source)
+        if problem is not None:
+            problems.append(problem)
+        elif entry is not None:
+            entries[ind.code] = entry
+    scores = _panel_scores(data, system, by_arg)
     return ScoredInputs(entries, direct, scores, problems, by_arg)
 
 
@@ -882,7 +899,7 @@ def inputs_and_places(data: WorkbookData, source: str = "workbook", tables: Inpu
         raise scored.problems[0][1]
     t = tables if tables is not None else input_tables(data, system, source)
     own = {f.name for f in fields(Meta)}
-    meta = Meta(**{k: v for k, v in (data.where or {}).get("meta", {}).items() if k in own})
+    meta = Meta(**{k: v for k, v in data.meta.items() if k in own})
     inputs = EvaluationInputs(
         system=system, settings=settings, experts=experts, judgments=t.judgments,
         delphi_rounds=t.delphi_rounds, survey=t.survey, title=data.title,
@@ -1252,6 +1269,16 @@ def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source:
             bounded[sh] = (max_col, 2 * rows + 1000)
         else:
             safe[sh] = max_col
+    out = _read_general(path, safe, bounded, errors, formulas)
+    out.update(fast)
+    return {sh: out[sh] for sh in needed if sh in out}, blocks, facts  # in the workbook's sheet order
+
+
+def _read_general(path: Path, safe: dict[str, int], bounded: dict[str, tuple[int, int]],
+                  errors: dict[str, dict[tuple[int, int], str]], formulas: bool) -> dict[str, list[list[Any]]]:
+    """The sheets the general readers read: ``safe`` ones (sheet -> last column) by calamine, with
+    the error values of ``errors`` put back, ``bounded`` ones (sheet -> (last column, last row))
+    by openpyxl."""
     out = _rows_calamine(path, safe) if safe else {}
     for sh in safe:  # calamine reads error cells as blanks: put the error values back
         grid = out.get(sh, [])
@@ -1260,8 +1287,7 @@ def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source:
                 grid[r][c] = text
     if bounded:
         out.update(_rows_openpyxl(path, bounded, formulas))
-    out.update(fast)
-    return {sh: out[sh] for sh in needed if sh in out}, blocks, facts  # in the workbook's sheet order
+    return out
 
 
 def load_grids(path: str | Path, formulas: bool = False, reuse: Grids | None = None) -> Grids:

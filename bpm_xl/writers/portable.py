@@ -1205,7 +1205,7 @@ def portable_plan(plan: WorkbookPlan, system: Any = None, shown: WorkbookPlan | 
     from ..layout import mark_portable
 
     p = mark_portable(_own_copy(plan))
-    p.sheets = [s for s in p.sheets if s.role != "conf"]
+    p = replace(p, sheets=[s for s in p.sheets if s.role != "conf"])
     if shown is not None:
         _show_input_formulas(p, shown)
     lang = p.lang if p.lang in _TEXT else "zh"

@@ -15,7 +15,6 @@ import re
 import numpy as np
 import pytest
 
-from bpm_xl.layout.types import SurveyTable
 from bpm_xl.readers import workbook as wbr
 from bpm_xl.service import evaluate_data
 
@@ -117,11 +116,11 @@ def test_vectorised_reader_reads_what_the_general_readers_read(example, case, mo
     g, data = _read(example, True, monkeypatch)
     g_slow, slow = _read(example, False, monkeypatch)
     assert (SHEET in g.blocks) is taken
-    assert isinstance(data.survey, SurveyTable) is taken
-    assert not g_slow.blocks and isinstance(slow.survey, list)
+    assert data.survey.numeric is taken
+    assert not g_slow.blocks and not slow.survey.numeric
     assert data == slow
     assert data.survey_ids == slow.survey_ids
-    assert data.where["survey"] == slow.where["survey"]
+    assert data.where.survey == slow.where.survey
     ev, ev_slow = evaluate_data(data, example.name), evaluate_data(slow, example.name)
     assert ev.total == ev_slow.total and ev.rating == ev_slow.rating
     np.testing.assert_array_equal(ev.inputs.survey.to_numpy(dtype=float), ev_slow.inputs.survey.to_numpy(dtype=float))
