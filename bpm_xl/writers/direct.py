@@ -326,33 +326,27 @@ class Direct:
         filled = [i for i, w in enumerate(widths) if w]
         if not filled or not self._fits(row, col, row + len(cells) - 1, col + max(widths) - 1):
             return False
-        theirs: list[tuple[int, int]] = []
-        formulas: list[tuple[int, int, str]] = []
-        for i, r in enumerate(cells):
-            for j, v in enumerate(r):
-                tv = type(v)
-                if tv is Formula:
-                    formulas.append((i, j, v))
-                elif tv is float:
-                    if v - v != 0.0 and v == v:     # infinite: XlsxWriter refuses it, as always
-                        theirs.append((i, j))
-                elif not (tv is int or v is None):
-                    theirs.append((i, j))
-        odd = frozenset()
+        theirs, formulas = _kinds(cells)
+        odd: frozenset[tuple[int, int]] = frozenset()
         if formulas and not renderable([f for _, _, f in formulas]):
             odd = frozenset((i, j) for i, j, f in formulas if not _plain(f))
         mine = _List(row, col, fmts[: max(widths)], cells, cached, odd)
         skip = set(theirs) | odd
-        for j, fmt in enumerate(mine.fmts):
-            if id(fmt) not in self.carriers:
-                i = next((i for i in filled if j < widths[i] and (i, j) not in skip), None)
-                if i is not None:
-                    self._carry(fmt, row + i, col + j)
+        self._carry_list(mine.fmts, row, col, filled, widths, skip)
         for i, j in sorted(skip):
             c = cached[i][j] if cached is not None and i < len(cached) and j < len(cached[i]) else None
             self.write_value(self.ws, row + i, col + j, cells[i][j], fmts[j], c)
         self._add(mine, row + filled[0], row + filled[-1], col + max(widths) - 1)
         return True
+
+    def _carry_list(self, fmts: list[Any], row: int, col: int, filled: list[int], widths: list[int],
+                    skip: set[tuple[int, int]]) -> None:
+        """Carry each column's format on the first cell of the column rendered here."""
+        for j, fmt in enumerate(fmts):
+            if id(fmt) not in self.carriers:
+                i = next((i for i in filled if j < widths[i] and (i, j) not in skip), None)
+                if i is not None:
+                    self._carry(fmt, row + i, col + j)
 
     def numbers(self, row: int, col: int, values: np.ndarray, fmts: list[Any]) -> bool:
         """Store a 2-D float array (:func:`bulk.bulk_ok`), NaN blank; False when XlsxWriter must write it."""
@@ -380,24 +374,7 @@ class Direct:
             t = ""
         except ValueError:
             t = ' t="str"'
-        values: list[list[Any]] = []
-        theirs: list[tuple[int, int, Any]] = []
-        for i in range(nrows):
-            crow = cached[i] if i < len(cached) else []
-            out: list[Any] = []
-            for j in range(ncols):
-                v = cache(crow[j]) if j < len(crow) and (i or j) else None
-                tv = type(v)
-                if i == 0 and j == 0:
-                    out.append(0)
-                elif v is None:
-                    out.append(0)         # an array's cells hold 0 until a value is stored
-                elif tv is float or tv is int:
-                    out.append(v)
-                else:
-                    out.append(None)
-                    theirs.append((i, j, v))
-            values.append(out)
+        values, theirs = _array_values(cached, nrows, ncols)
         text = "{" + formula + "}"      # the formula as XlsxWriter stores it: without {, = and }
         text = text[1:]
         text = text[1:] if text.startswith("=") else text
@@ -532,3 +509,45 @@ def _col_index(letters: str) -> int:
     for ch in letters:
         n = n * 26 + ord(ch) - 64
     return n - 1
+
+
+def _kinds(cells: list[list[Any]]) -> tuple[list[tuple[int, int]], list[tuple[int, int, Any]]]:
+    """The cells of a list block XlsxWriter must write (not a number, blank or formula; an
+    infinite float, which XlsxWriter refuses as always), and the formulas, by position."""
+    theirs: list[tuple[int, int]] = []
+    formulas: list[tuple[int, int, Any]] = []
+    for i, r in enumerate(cells):
+        for j, v in enumerate(r):
+            tv = type(v)
+            if tv is Formula:
+                formulas.append((i, j, v))
+            elif tv is float:
+                if v - v != 0.0 and v == v:
+                    theirs.append((i, j))
+            elif not (tv is int or v is None):
+                theirs.append((i, j))
+    return theirs, formulas
+
+
+def _array_values(cached: list[list[Any]], nrows: int, ncols: int) -> tuple[list[list[Any]], list[tuple[int, int, Any]]]:
+    """The numbers an array formula's cells store (0 for the first cell, a blank and a value
+    written elsewhere), and the other cells' text and booleans, written through ``write_cached``."""
+    values: list[list[Any]] = []
+    theirs: list[tuple[int, int, Any]] = []
+    for i in range(nrows):
+        crow = cached[i] if i < len(cached) else []
+        out: list[Any] = []
+        for j in range(ncols):
+            v = cache(crow[j]) if j < len(crow) and (i or j) else None
+            tv = type(v)
+            if i == 0 and j == 0:
+                out.append(0)
+            elif v is None:
+                out.append(0)         # an array's cells hold 0 until a value is stored
+            elif tv is float or tv is int:
+                out.append(v)
+            else:
+                out.append(None)
+                theirs.append((i, j, v))
+        values.append(out)
+    return values, theirs

@@ -22,7 +22,7 @@ import numpy as np
 import xlsxwriter
 
 from ..texts import text
-from ..layout.types import Formula, WorkbookPlan
+from ..layout.types import Formula, SheetPlan, WorkbookPlan
 from . import bulk, direct, lambdas
 from .direct import UNKNOWN, cache as _cache
 
@@ -318,39 +318,12 @@ def write_plan(
     """
     from . import preserve as keep
 
-    opts = {"strings_to_numbers": False, "strings_to_formulas": False, "in_memory": True}
-    wb = xlsxwriter.Workbook(target, opts)
-    if vba_project is not None:
-        wb.add_vba_project(io.BytesIO(vba_project), is_stream=True)
-        wb.set_vba_name("ThisWorkbook")
-    if created is not None:
-        wb.set_properties({"created": created, "author": "bpm-xl", "title": "bpm-xl evaluation"})
+    wb = _workbook(target, vba_project, created)
     fm = _Formats(wb, plan.lang)
     by_name = {sp.name: sp for sp in plan.sheets}
     if preserved is not None:  # a sheet the plan writes (the hub's survey map) is ours, not a foreign copy
         preserved = replace(preserved, foreign_sheets=tuple(f for f in preserved.foreign_sheets if f.name not in by_name))
-    written = 0
-    xlsxwriter_sheets = _charted(plan)
-    if preserved is not None:   # sheets whose cells writers.preserve.apply_package edits
-        xlsxwriter_sheets |= {uf.sheet for uf in preserved.input_formulas}
-    directs: dict[str, direct.Direct] = {}
-    for item in keep.sheet_order(list(by_name), preserved):
-        if not isinstance(item, str):
-            fws = keep.add_foreign_sheet(wb, item, preserved.notes.get(item.name, ()))
-            if vba_project is not None:
-                fws.set_vba_name(f"UserSheet{len(wb.worksheets())}")
-            continue
-        sp = by_name[item]
-        ws = wb.add_worksheet(sp.name)
-        written += 1
-        if vba_project is not None:
-            ws.set_vba_name(f"Sheet{written}")
-        fast = _write_sheet(wb, ws, sp, fm, plan.lang, macro if vba_project is not None else None,
-                            macros if vba_project is not None else frozenset(), xlsxwriter_sheets)
-        if fast is not None:
-            directs[sp.name] = fast
-        if preserved is not None:
-            _put_back(keep, ws, sp, preserved)
+    directs = _write_sheets(wb, plan, by_name, fm, preserved, vba_project is not None, macro, macros)
     for name, refers in plan.names.items():
         wb.define_name(name, refers)
     keep.add_user_names(wb, preserved, [*by_name, *(f.name for f in (preserved.foreign_sheets if preserved else ()))],
@@ -360,6 +333,49 @@ def write_plan(
     # the LAMBDA names' descriptions, which XlsxWriter cannot write, go in with the package step
     described = plan.lang if lambdas.has_names(plan.names) else None
     _finish(target, preserved, directs, _known_formulas(plan) if preserved is not None else None, described)
+
+
+def _workbook(target: str | Path | io.BytesIO, vba_project: bytes | None, created: Any) -> xlsxwriter.Workbook:
+    """The XlsxWriter workbook: text stays text, the VBA project and the properties when given."""
+    opts = {"strings_to_numbers": False, "strings_to_formulas": False, "in_memory": True}
+    wb = xlsxwriter.Workbook(target, opts)
+    if vba_project is not None:
+        wb.add_vba_project(io.BytesIO(vba_project), is_stream=True)
+        wb.set_vba_name("ThisWorkbook")
+    if created is not None:
+        wb.set_properties({"created": created, "author": "bpm-xl", "title": "bpm-xl evaluation"})
+    return wb
+
+
+def _write_sheets(wb: xlsxwriter.Workbook, plan: WorkbookPlan, by_name: dict[str, SheetPlan], fm: "_Formats",
+                  preserved: Any, vba: bool, macro: str, macros: frozenset[str]) -> dict[str, direct.Direct]:
+    """Every sheet in its order, the plan's and the user's (foreign) ones; the sheets whose
+    cells this module renders itself, by name."""
+    from . import preserve as keep
+
+    written = 0
+    xlsxwriter_sheets = _charted(plan)
+    if preserved is not None:   # sheets whose cells writers.preserve.apply_package edits
+        xlsxwriter_sheets |= {uf.sheet for uf in preserved.input_formulas}
+    directs: dict[str, direct.Direct] = {}
+    for item in keep.sheet_order(list(by_name), preserved):
+        if not isinstance(item, str):
+            fws = keep.add_foreign_sheet(wb, item, preserved.notes.get(item.name, ()))
+            if vba:
+                fws.set_vba_name(f"UserSheet{len(wb.worksheets())}")
+            continue
+        sp = by_name[item]
+        ws = wb.add_worksheet(sp.name)
+        written += 1
+        if vba:
+            ws.set_vba_name(f"Sheet{written}")
+        fast = _write_sheet(wb, ws, sp, fm, plan.lang, macro if vba else None, macros if vba else frozenset(),
+                            xlsxwriter_sheets)
+        if fast is not None:
+            directs[sp.name] = fast
+        if preserved is not None:
+            _put_back(keep, ws, sp, preserved)
+    return directs
 
 
 def _known_formulas(plan: WorkbookPlan) -> dict[str, frozenset[str]]:
