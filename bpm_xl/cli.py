@@ -21,16 +21,16 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # before numpy is imported (see the module docstring)
 
-import contextlib  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-from enum import Enum  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any, Iterator, Optional  # noqa: E402
+import contextlib  # noqa: E402 - after the thread limits above
+import json  # noqa: E402 - after the thread limits above
+import math  # noqa: E402 - after the thread limits above
+from enum import Enum  # noqa: E402 - after the thread limits above
+from pathlib import Path  # noqa: E402 - after the thread limits above
+from typing import Any, Iterator, Optional  # noqa: E402 - after the thread limits above
 
-import typer  # noqa: E402
+import typer  # noqa: E402 - after the thread limits above
 
-from .cli_collect import register as _register_collect  # noqa: E402
+from .cli_collect import register as _register_collect  # noqa: E402 - after the thread limits above
 
 __all__ = ["app", "main"]
 

@@ -126,7 +126,7 @@ def _carry_out(book: Any, steps: Any) -> None:
 def _safe_refers(n: Any) -> str | None:
     try:
         return n.refers_to
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - a name xlwings cannot read (a broken reference) has no target
         return None
 
 

@@ -758,7 +758,10 @@ def caps_checked(data: WorkbookData, source: str) -> tuple[list[Any], list[tuple
     caps, problems, by_arg = [], [], {}
     for k, row in enumerate(data.caps):
         at = where if where is not None and k < len(where.rows) else None
-        place = (lambda j: None if at is None else CellPlace(at.sheet, at.rows[k], at.col + j))
+
+        def place(j: int, at: Any = at, k: int = k) -> CellPlace | None:
+            return None if at is None else CellPlace(at.sheet, at.rows[k], at.col + j)
+
         name = cap_argument(k + 1)
         if at is not None:
             by_arg[name] = (at.sheet, (lambda r, c, cell=a1(at.rows[k], at.col, absolute=False): cell))

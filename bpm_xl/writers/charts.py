@@ -166,7 +166,7 @@ def find_cjk_font(dirs: Iterable[Path] | None = None, use_fc_list: bool = True) 
         try:
             font_manager.fontManager.addfont(path)
             family = font_manager.FontProperties(fname=path).get_name()
-        except Exception:  # a damaged or unsupported file: try the next
+        except Exception:  # noqa: BLE001 - a damaged or unsupported font file (any error of matplotlib's parser): try the next
             continue
         if family:
             return CjkFont(family, path)

@@ -316,7 +316,9 @@ class _Calc:
         b0 = r + 1
         self.put(r, 0, [[self.tx("weigh", what=title)]], "subtitle")
         eig = steps.eigen(M)
-        col = lambda c: self.rng(b0, c, b0 + n - 1, c)
+        def col(c: int) -> str:
+            return self.rng(b0, c, b0 + n - 1, c)
+
         x0 = self._power_steps(eig, msheet, mr0, mc0, b0, n)
         x = x0 + len(eig.powers)                          # the last power step: the eigenvector
         gm, ar = steps.geomean(M), steps.arith(M)
@@ -349,7 +351,9 @@ class _Calc:
         """The squarings, then the row shares g and the power steps after them; returns the column of g."""
         MR = ref(msheet, mr0, mc0, mr0 + n - 1, mc0 + n - 1)
         last = self._squarings(eig, msheet, mr0, mc0, b0, n)
-        col = lambda c: self.rng(b0, c, b0 + n - 1, c)
+        def col(c: int) -> str:
+            return self.rng(b0, c, b0 + n - 1, c)
+
         x0 = 1 + (steps.SQUARINGS + 1) * (n + 1)          # the row shares g, then the power steps
         _, lr0, lc0, _, lc1 = parse_ref(last)
         self.put(b0, x0, [[F("=" + steps.row_share(self.rng(b0 + i, lc0, b0 + i, lc1), last))] for i in range(n)],
@@ -363,7 +367,9 @@ class _Calc:
         """The header from g on, and the GEOMEAN, geomean, arith raw, arith and chosen columns after
         the eigenvector in column ``x``."""
         b0 = r + 1
-        col = lambda c: self.rng(b0, c, b0 + n - 1, c)
+        def col(c: int) -> str:
+            return self.rng(b0, c, b0 + n - 1, c)
+
         steps_hdr = ["g", *[f"w{k}" for k in range(1, powers)]]
         self.put(r, x0, [[*steps_hdr, "eigen", "GEOMEAN", "geomean", "arith raw", "arith", "w", "A.w (eigen)", "A.w"]],
                  "header")

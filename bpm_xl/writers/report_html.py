@@ -722,7 +722,10 @@ def _story_html(ctx: Any) -> str:
 
     ev, lang, meta = ctx.evaluation, ctx.lang, ctx.meta
     f = ctx.findings
-    P = lambda ps: "".join(f"<p>{_e(p)}</p>" for p in ps)  # noqa: E731
+
+    def P(ps: Any) -> str:
+        return "".join(f"<p>{_e(p)}</p>" for p in ps)
+
     out = [f"<h2>{_e(text('h_basic', lang))}</h2>", P(nv.basic_info(ev, meta, lang) + nv.scope_info(ev, meta, lang)),
            f"<h2>{_e(text('h_work', lang))}</h2>", P(nv.method_paragraphs(ev, lang) + [nv.survey_paragraph(ev, meta, lang)]),
            f"<h2>{_e(text('h_conclusion', lang))}</h2>", P(nv.conclusion(ev, lang)),

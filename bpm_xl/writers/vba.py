@@ -551,7 +551,7 @@ def _pyopenvba_sources(bin_bytes: bytes) -> tuple[dict[str, str], list[str]]:
             with ExcelFile(path) as book:
                 problems += [f"pyOpenVBA validate: {p}" for p in book.validate()]
                 sources = {name: book.get_module(name) for name in book.module_names()}
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - report, do not raise
             problems.append(f"pyOpenVBA: {exc}")
     return sources, problems
 
@@ -569,7 +569,7 @@ def _olevba_problems(bin_bytes: bytes, sources: Mapping[str, str]) -> list[str]:
                 extracted[name] = code if isinstance(code, str) else code.decode("latin-1")
         finally:
             parser.close()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - report, do not raise
         problems.append(f"olevba: {exc}")
     for name, source in sources.items():
         if name not in extracted:
