@@ -105,43 +105,42 @@ def _limit() -> None:  # pragma: no cover - runs in the child
     resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE_CAP, ADDRESS_SPACE_CAP))
 
 
+#: Starts the command and waits for it, then writes its wait status and peak RSS (KiB) to argv[1].
+#: Linux carries a process's RSS at fork into the ru_maxrss of what it execs: a child forked
+#: from the test worker (hundreds of MB after the engine tests) would report the worker's size,
+#: so the command is forked from this small launcher, whose own size is all it inherits.
+_LAUNCHER = (
+    "import os, subprocess, sys\n"
+    "p = subprocess.Popen(sys.argv[2:])\n"
+    "_, status, usage = os.wait4(p.pid, 0)\n"
+    "with open(sys.argv[1], 'w') as f:\n"
+    "    f.write(f'{status} {usage.ru_maxrss}')\n"
+)
+
+
 def run_raw(args: Iterable[str | os.PathLike], cwd: Path) -> Run:
-    """Run ``bpm-xl args`` in ``cwd``; peak RSS of that child only (os.wait4)."""
+    """Run ``bpm-xl args`` in ``cwd``; peak RSS of that command only (os.wait4 in a small launcher)."""
     args = tuple(str(a) for a in args)
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.update({"COLUMNS": "200", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                 "PYTHONIOENCODING": "utf-8", "TERM": "xterm-256color"})
     env.pop("NO_COLOR", None)
-    with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
-        p = subprocess.Popen([*_command(), *args], cwd=cwd, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL,
-                             env=env, preexec_fn=_limit)  # noqa: PLW1509 - the test process starts no threads here
+    with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe, tempfile.TemporaryDirectory() as td:
+        result = Path(td) / "result"
+        p = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(result), *_command(), *args], cwd=cwd,
+                             stdout=fo, stderr=fe, stdin=subprocess.DEVNULL, env=env, preexec_fn=_limit,
+                             start_new_session=True)  # noqa: PLW1509 - the test process starts no threads here
         try:
-            _, status, usage = _wait4(p, TIMEOUT)
-        finally:
-            if p.returncode is None and p.poll() is None:
-                p.kill()
-                p.wait()
+            p.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, 9)
+            p.wait()
+            raise AssertionError(f"bpm-xl did not finish within {TIMEOUT} s") from None
+        status, maxrss = (int(x) for x in result.read_text().split())
         fo.seek(0)
         fe.seek(0)
-        code = os.waitstatus_to_exitcode(status)
-        p.returncode = code
-        return Run(args, code, fo.read(), fe.read(), usage.ru_maxrss / 1024)
-
-
-def _wait4(p: subprocess.Popen, timeout: float):
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, usage = os.wait4(p.pid, os.WNOHANG)
-        if pid:
-            return pid, status, usage
-        if time.monotonic() > deadline:
-            p.kill()
-            pid, status, usage = os.wait4(p.pid, 0)
-            raise AssertionError(f"bpm-xl did not finish within {timeout} s")
-        time.sleep(0.02)
+        return Run(args, os.waitstatus_to_exitcode(status), fo.read(), fe.read(), maxrss / 1024)
 
 
 class _StderrWarnings:

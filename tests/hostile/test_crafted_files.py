@@ -173,3 +173,12 @@ def test_xlsx_renamed_xlsm_is_refused_by_rebuild(example, tmp_path):
     assert sha(tmp_path / "renamed.xlsm") == h
     assert re.search(r"xlsx|macro|宏|VBA", r.err, re.IGNORECASE), r.err
     assert not list(tmp_path.glob("renamed.backup*")), "no backup of a refused rebuild"
+
+
+def test_the_peak_is_the_command_s_own_not_the_test_worker_s(tmp_path):
+    """A test worker that has grown (here by 400 MB) must not lend its size to the command's
+    measured peak: Linux carries the RSS at fork into what a forked child execs."""
+    ballast = bytearray(400 * 1024 * 1024)
+    ballast[:: 4096] = b"\x01" * len(ballast[:: 4096])   # touch every page: resident, not only reserved
+    r = run(["--help"], tmp_path, expect=(0,), isolated=True)
+    assert len(ballast) and r.peak_rss_mb < 200, str(r)
