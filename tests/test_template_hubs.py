@@ -97,6 +97,27 @@ def test_a_template_hub_holds_the_templates_system_and_cites_its_source(tmp_path
     assert TEMPLATE_NAME in wb.defined_names
 
 
+@pytest.mark.parametrize("suffix", [".xlsm", ".xlsx"])
+@pytest.mark.parametrize("template, lang, weights, score", [
+    ("project", "zh", "guide_weights_points", "guide_score_types"),
+    ("department", "en", "guide_weights_points", "guide_score_types"),
+    ("bsc", "zh", "guide_weights_ahp", "guide_score_survey"),
+])
+def test_the_guide_says_how_this_system_is_weighted_and_scored(tmp_path, suffix, template, lang, weights, score):
+    """A points-weighted system with data and expert indicators is not described as AHP over the
+    survey; the study's shape still is."""
+    from bpm_xl.layout.labels import SHEETS
+    from bpm_xl.texts import text
+
+    path = service.new_workbook(tmp_path / f"g{suffix}", lang=lang, example=False, portable=suffix == ".xlsx",
+                                template=template)
+    wb = openpyxl.load_workbook(path, read_only=True)
+    guide = [row[0] for row in wb[SHEETS["guide"][lang]].iter_rows(values_only=True)]
+    assert text(weights, lang) in guide and text(score, lang) in guide
+    others = {"guide_weights_points", "guide_weights_ahp", "guide_score_types", "guide_score_survey"} - {weights, score}
+    assert not [k for k in others if text(k, lang) in guide]
+
+
 @pytest.mark.parametrize("args, message", [
     (["--template", "project", "--example"], "leave out --example"),
     (["--template", "projekt"], "there is no template 'projekt'; use one of bsc, project, department"),

@@ -144,7 +144,6 @@ def mark_portable(plan: WorkbookPlan) -> WorkbookPlan:
     """Make ``plan``'s own words fit a portable (macro-free) workbook, in place: the Guide and
     the dashboard say "portable", and the dashboard's Python check (it calls an Excel function
     the portable file does not have) is dropped."""
-    from .labels import guide_lines
     from .outputs import status_line
 
     for sp in plan.sheets:
@@ -154,10 +153,7 @@ def mark_portable(plan: WorkbookPlan) -> WorkbookPlan:
                 b.cells = [list(r) for r in cells]
                 b.cached = None if cached is None else [list(r) for r in cached]
                 b.portable = None
-        if sp.role == "guide" and sp.blocks and sp.blocks[0].style == "guide":
-            lines = guide_lines(plan.lang, plan.kind, portable=True)
-            sp.blocks[0] = Block(0, 0, [[line] for line in lines], "guide")
-        elif sp.role == "dashboard":
+        if sp.role == "dashboard":
             sp.blocks = [b for b in sp.blocks if b.style != "pycheck"]
             for b in sp.blocks:
                 if (b.row, b.col, b.style) == (2, 0, "note"):

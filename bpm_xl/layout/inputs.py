@@ -111,7 +111,11 @@ RI_TABLES_SHOWN = tuple(t for t in ahp.RI_TABLES if t in ahp.RANDOM_INDEX)
 
 def guide_sheet(ctx: LayoutContext) -> SheetPlan:
     g = SheetPlan("guide", ctx.name("guide"), "input", widths={0: 120})
-    g.add(0, 0, [[line] for line in guide_lines(ctx.lang, ctx.kind)], "guide")
+    system = ctx.system
+    how = {"points": system.weighting == "points",
+           "survey_only": all(i.kind == "survey" for i in system.ordered_indicators())}
+    lines = g.add(0, 0, [[line] for line in guide_lines(ctx.lang, ctx.kind, **how)], "guide")
+    lines.portable = ([[line] for line in guide_lines(ctx.lang, ctx.kind, portable=True, **how)], None)
     if ctx.data.template:
         g.add(GUIDE_TEMPLATE_ROW, 0, guide_template_rows(ctx.data.template, ctx.lang), "guide")
     if ctx.data.identity:

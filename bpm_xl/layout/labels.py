@@ -54,19 +54,26 @@ RETURNED_DIR = "{stem}_returned"
 
 
 
-def guide_lines(lang: str, kind: str = "blank", portable: bool = False) -> list[str]:
+def guide_lines(lang: str, kind: str = "blank", portable: bool = False, points: bool = False,
+                survey_only: bool = True) -> list[str]:
     """The Guide: what the file is (``kind``: "example", "own" or "blank"; macro or portable
-    workbook), then how to use it."""
+    workbook), then how to use it; the method lines say how this system is weighted (AHP, or
+    ``points``) and scored (the survey, or each indicator by its type unless ``survey_only``)."""
     lines = pick((GUIDE["zh"], GUIDE["en"]), lang)
     fmt = "portable" if portable else "xlsm"
+    method = {WEIGHTS_LINE: text("guide_weights_points" if points else "guide_weights_ahp", lang),
+              SCORE_LINE: text("guide_score_survey" if survey_only else "guide_score_types", lang)}
     # lines marked MACRO_ONLY are about the macro workbook (enable macros, buttons)
-    body = [ln for ln in lines[1:] if not (portable and ln.startswith(MACRO_ONLY))]
+    body = [method.get(ln, ln) for ln in lines[1:] if not (portable and ln.startswith(MACRO_ONLY))]
     return [lines[0], text(f"kind_{kind}", lang), text(f"kind_{fmt}_line1", lang), text(f"kind_{fmt}_line2", lang),
             *(ln.removeprefix(MACRO_ONLY) for ln in body)]
 
 
 #: Marks a Guide line that only applies to the macro workbook (not shown in a portable one).
 MACRO_ONLY = "\x00"
+#: Stand for the Guide's method lines, which depend on how the system is weighted and scored.
+WEIGHTS_LINE = "\x01weights"
+SCORE_LINE = "\x01score"
 
 
 #: Rows of the Guide that belong to bpm-xl (rewritten by every rebuild); a user's notes below
@@ -93,8 +100,8 @@ GUIDE: dict[str, list[str]] = {
         "CR < 0.10 视为一致性可以接受；否则“权重”表列出最不一致的判断及建议值。",
         "",
         "三、方法（详见 README）",
-        "权重：层次分析法，群组判断按专家权威系数加权几何平均集结，特征向量法求权重；RI 取值表见“设置”。",
-        "得分：各指标问卷平均分 × 综合权重求和；百分制 = 得分 ÷ 满分 × 100。",
+        WEIGHTS_LINE,
+        SCORE_LINE,
         "评级：默认财政部财预〔2020〕10号：优(A) ≥ 90，良(B) 80–90，中(C) 60–80，差(D) < 60。",
     ],
     "en": [
@@ -116,8 +123,8 @@ GUIDE: dict[str, list[str]] = {
         "CR < 0.10 is acceptable; otherwise the Weights sheet lists the most inconsistent judgments and suggested values.",
         "",
         "3. Method (see the README)",
-        "Weights: AHP; group judgments aggregated by the authority-weighted geometric mean; principal eigenvector; RI table on Settings.",
-        "Score: survey mean of each indicator x global weight, summed; 100-point score = score / full score x 100.",
+        WEIGHTS_LINE,
+        SCORE_LINE,
         "Rating: by default the Ministry of Finance rule (2020 No.10): A >= 90, B 80-90, C 60-80, D < 60.",
     ],
 }

@@ -287,6 +287,20 @@ WORKBOOK: dict[str, tuple[str, str]] = {
     "judgments_unused_points": ("本指标体系按“指标体系”表的分值计算权重，以下判断矩阵不参与计算；清空分值列并重建后，权重改由判断矩阵得出。",
                                 "This indicator system is weighted by the points on the indicator sheet: the judgment "
                                 "matrices below are not used; clear the points column and rebuild to weigh by them."),
+    "guide_weights_ahp": ("权重：层次分析法，群组判断按专家权威系数加权几何平均集结，特征向量法求权重；RI 取值表见“设置”。",
+                          "Weights: AHP; group judgments aggregated by the authority-weighted geometric mean; principal "
+                          "eigenvector; RI table on Settings."),
+    "guide_weights_points": ("权重：按“指标体系”表的分值列计算（各指标分值占总分值的比例），不使用判断矩阵。",
+                             "Weights: from the points column of the indicator sheet (each indicator's share of all "
+                             "points); no judgment matrices."),
+    "guide_score_survey": ("得分：各指标问卷平均分 × 综合权重求和；百分制 = 得分 ÷ 满分 × 100。",
+                           "Score: survey mean of each indicator x global weight, summed; 100-point score = score / "
+                           "full score x 100."),
+    "guide_score_types": ("得分：各指标按类型得分（问卷：问卷平均分；数据：按“指标数据”表的评分标准；专家：专家评分；"
+                          "直接：评定分）× 综合权重求和；百分制 = 得分 ÷ 满分 × 100。",
+                          "Score: each indicator scored by its type (survey: the mean answer; data: by its standard on "
+                          "the indicator data sheet; expert: the panel's scores; direct: the assessed score) x global "
+                          "weight, summed; 100-point score = score / full score x 100."),
     "guide_template_title": ("指标体系模板：{title}", "Indicator system template: {title}"),
     "guide_template_weighting_points": ("权重：按“指标体系”表的分值列计算（各指标分值占总分值的比例），不使用判断矩阵；"
                                         "可改分值，或清空分值列改用专家判断矩阵（层次分析法）。",
