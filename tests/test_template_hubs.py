@@ -97,6 +97,25 @@ def test_a_template_hub_holds_the_templates_system_and_cites_its_source(tmp_path
     assert TEMPLATE_NAME in wb.defined_names
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_portable_template_hub_cites_its_template_beside_the_evaluation_id_and_keeps_both_through_a_rebuild(
+        tmp_path, lang):
+    """The portable Guide is longer than the macro one; the template's lines move down with it
+    and are not written over by the evaluation's identity lines."""
+    from bpm_xl.layout.labels import SHEETS
+    from bpm_xl.texts import text
+
+    t = templates.get("project")
+    path = service.new_workbook(tmp_path / "p.xlsx", lang=lang, example=False, portable=True, template="project")
+    for _ in range(2):
+        guide = [row[0] for row in openpyxl.load_workbook(path, read_only=True)[SHEETS["guide"][lang]]
+                 .iter_rows(values_only=True)]
+        assert text("guide_template_title", lang, title=t.title(lang)) in guide and t.source(lang) in guide
+        assert text("guide_identity_title", lang) in guide
+        res = CliRunner().invoke(app, ["rebuild", str(path), "-q"])
+        assert res.exit_code == 0, res.output
+
+
 @pytest.mark.parametrize("suffix", [".xlsm", ".xlsx"])
 @pytest.mark.parametrize("template, lang, weights, score", [
     ("project", "zh", "guide_weights_points", "guide_score_types"),

@@ -982,8 +982,8 @@ def _portable_guide(sp: SheetPlan, lang: str) -> None:
     for b in sorted(sp.blocks, key=lambda b: (b.row, b.col)):
         if b.col != 0 or _identity_lines(b):
             continue
-        while len(lines) < b.row:
-            lines.append(None)
+        if lines and b.row > len(lines):  # a later block (the template's lines): one blank line before it,
+            lines.append(None)            # not its row, since the portable text above is longer
         for row in b.cells:
             lines.append(row[0] if row else None)
     kept = [v for v in lines if not (isinstance(v, str) and (v in macro_lines or v in ours))]
