@@ -12,7 +12,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from typer.testing import CliRunner
 
+from bpm_xl.cli import app
 from bpm_xl.errors import MatrixValueError, ScaleError, SettingsError, WorkbookError
 from bpm_xl.readers.workbook import load_grids, read_inputs
 from bpm_xl.service import evaluate_file
@@ -88,6 +90,68 @@ def test_error_cells_are_refused_not_read_as_blank(book):
     _edit(book, "问卷", "C3", "#DIV/0!")
     with pytest.raises(ScaleError, match=r"^book\.xlsm: sheet 问卷, cell C3: .* is the error value #DIV/0!"):
         evaluate_file(book)
+
+
+@pytest.mark.parametrize("sheet, cell, formula", [
+    ("问卷", "C3", "=3+1"),          # a survey answer
+    ("判断矩阵", "E12", "=1/3"),     # a judgment
+    ("专家", "C3", "=0.8"),          # an expert's authority
+    ("设置", "B9", "=0.1"),          # a setting
+])
+def test_a_formula_without_its_stored_result_is_refused_not_read_as_blank(book, sheet, cell, formula):
+    # openpyxl (like any program that does not calculate) saves a formula with no result: its value
+    # is unknown, so every command that reads the cell refuses it by name and changes nothing
+    _edit(book, sheet, cell, formula)
+    before = book.read_bytes()
+    for command in ("evaluate", "rebuild"):
+        r = CliRunner().invoke(app, [command, str(book)])
+        assert r.exit_code == 2, r.output
+        lines = [ln for ln in r.output.splitlines() if ln.strip()]
+        assert len(lines) == 1 and f"book.xlsm: sheet {sheet}, cell {cell}: the cell holds a formula " \
+            f"({formula}) whose result is not stored" in lines[0], lines
+        assert book.read_bytes() == before
+
+
+def test_formulas_with_stored_results_and_uncomputed_formulas_outside_the_inputs_read(book, pristine):
+    # a formula with its result stored (as Excel, WPS and LibreOffice save) reads as that result;
+    # an uncomputed formula in a cell no input range covers is not read, so it is not refused
+    _edit(book, "设置", "F40", "=1+1")    # openpyxl drops every stored result, the outputs' too
+    assert evaluate_file(book).evaluation.total == evaluate_file(pristine).evaluation.total
+    member = _sheet_member(book, "问卷")
+    _rezip(book, member, lambda x: re.sub(rb'<c r="C3"([^>]*?)(?:/>|>.*?</c>)',
+                                          rb'<c r="C3"\1><f>2+2</f><v>4</v></c>', x, count=1, flags=re.S))
+    assert evaluate_file(book).evaluation.total == evaluate_file(pristine).evaluation.total
+
+
+def test_a_formula_whose_result_is_empty_text_is_a_blank_not_an_uncomputed_formula(book):
+    # =IF(...,"") stores an empty text result: <c t="str"><f>..</f><v></v></c>
+    member = _sheet_member(book, "问卷")
+    _rezip(book, member, lambda x: re.sub(rb'<c r="C3"([^>]*?)(?:/>|>.*?</c>)',
+                                          rb'<c r="C3" t="str"><f>IF(1,"","")</f><v></v></c>', x, count=1, flags=re.S))
+    assert load_grids(book).cell("问卷", 2, 2) is None
+    evaluate_file(book)   # a blank answer is a blank
+
+
+def test_uncomputed_formulas_are_found_across_the_reading_chunks(tmp_path):
+    # the sheet is streamed in 4 MiB pieces cut after a row tag: a cell never falls between two
+    from bpm_xl.readers.workbook import _uncomputed
+
+    rows, want = [], {}
+    for r in range(1, 70001):
+        cells = f'<c r="A{r}"><v>{r}</v></c><c r="B{r}" t="s"><v>0</v></c>'
+        if r % 9973 == 0 or r in (1, 70000):
+            cells += f'<c r="C{r}"><f>A{r}&amp;"x"</f></c><c r="D{r}"><f>1</f><v></v></c>'
+            want[(r - 1, 2)] = f'=A{r}&"x"'
+            want[(r - 1, 3)] = "=1"
+        cells += f'<c r="E{r}"><f>A{r}</f><v>{r}</v></c><c r="F{r}" t="str"><f>""</f><v></v></c>'
+        rows.append(f'<row r="{r}">{cells}</row>')
+    xml = "<worksheet><sheetData>" + "".join(rows) + "</sheetData></worksheet>"
+    assert len(xml) > 2 * (1 << 22)
+    path = tmp_path / "s.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("sheet.xml", xml)
+    with zipfile.ZipFile(path) as zf:
+        assert _uncomputed(zf, "sheet.xml") == want
 
 
 def test_meta_from_defined_names(book):

@@ -257,6 +257,15 @@ def test_bad_answer_names_row_and_column_and_leaves_the_hub_byte_identical(h, in
     _refused(h, [str(f)], "bad.xlsx", "cell K5", "row 5, column K", "'很棒' is not an answer")
 
 
+def test_a_formula_without_its_stored_result_is_refused_with_its_cell(h, indicators, tmp_path):
+    """A formula saved by a program that does not calculate has no value to import: refused, not a skip."""
+    ans = _answers(6, len(indicators))
+    head, rows = _wjx_rows(indicators, [list(a) for a in ans], text=True)
+    rows[3][6 + 4] = "=2+2"
+    f = _xlsx(tmp_path / "formula.xlsx", head, rows)
+    _refused(h, [str(f)], "formula.xlsx", "cell K5", "holds a formula (=2+2) whose result is not stored")
+
+
 def test_off_scale_code_multiple_choice_and_bad_time_are_refused(h, indicators, tmp_path):
     ans = _answers(6, len(indicators))
     head, rows = _wjx_rows(indicators, [list(a) for a in ans])

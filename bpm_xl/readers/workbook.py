@@ -27,7 +27,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
 from xml.etree import ElementTree
 
 import pandas as pd
@@ -84,8 +84,13 @@ class Grids:
     facts: dict[str, Any] = field(default_factory=dict)
     #: defined names holding a text constant (``="..."``), upper-cased name -> the text
     constants: dict[str, str] = field(default_factory=dict)
+    #: sheet -> cells (row, column) holding a formula whose result the file does not store (a
+    #: program that does not calculate saved it): read as values, such a cell is refused, never blank
+    uncomputed: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
 
     def cell(self, sheet: str, r: int, c: int) -> Any:
+        if self.uncomputed:
+            self.check_computed(sheet, r, r, (c,))
         if sheet in self.blocks:
             r0, c0, arr = self.blocks[sheet]
             if 0 <= r - r0 < arr.shape[0] and 0 <= c - c0 < arr.shape[1]:
@@ -101,6 +106,20 @@ class Grids:
         if isinstance(v, str) and v.strip() == "":
             return None
         return v
+
+    def check_computed(self, sheet: str, r0: int, r1: int, cols: Sequence[int]) -> None:
+        """Refuse the first cell of rows ``r0..r1`` in ``cols`` whose formula has no stored result:
+        its value is unknown, and reading it as blank would change the evaluation without a word."""
+        cells = self.uncomputed.get(sheet)
+        if not cells:
+            return
+        hit = sorted((r, c) for r, c in cells if r0 <= r <= r1 and c in cols)
+        if hit:
+            r, c = hit[0]
+            raise WorkbookError(f"the cell holds a formula ({cells[(r, c)]}) whose result is not stored in the file "
+                                "(a program that does not calculate saved it); open the file in Excel, WPS or "
+                                "LibreOffice and save it, or type the value instead of the formula",
+                                file=self.source, sheet=sheet, cell=a1(r, c, absolute=False))
 
     def rows(self, sheet: str) -> list[list[Any]]:
         """The sheet's cells as one grid, the numbers of its block included (NaN as None):
@@ -347,6 +366,7 @@ def _survey(g: Grids) -> tuple[list[Any], SurveyTable, SurveyPlaces]:
     if sh in g.blocks and g.blocks[sh][:2] == (r0, c0):
         return _survey_table(g, sh, cols)
     rows = g.sheets.get(sh, [])
+    g.check_computed(sh, r0, len(rows), [c for _, c in cols] + ([c0 - 1] if c0 >= 1 else []))
     codes = [code for code, _ in cols]
     pick = [c0 - 1, *(c for _, c in cols)] if c0 >= 1 else [*(c for _, c in cols)]
     width = max(pick) + 1 if pick else 0
@@ -1056,6 +1076,9 @@ _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*? t="e"[^>]*>(.*?)</(?:\w+:)?c>', re.S)
 _V = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
+_CELL = re.compile(rb'<(?:\w+:)?c\b([^>]*?)\br="([A-Z]{1,3})(\d{1,7})"([^>]*?)(?<!/)>(.*?)</(?:\w+:)?c>', re.S)
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)")
+_ROW_END = re.compile(rb"</(?:\w+:)?row>")
 _ROW = re.compile(rb"<(?:\w+:)?row[\s>]")
 
 
@@ -1105,6 +1128,35 @@ def _scan(zf: zipfile.ZipFile, member: str, max_col: int):
 
 def _col(letters: str) -> int:
     return col_index(letters)
+
+
+def _uncomputed(zf: zipfile.ZipFile, member: str) -> dict[tuple[int, int], str]:
+    """The cells of a sheet holding a formula without a stored result ((row, col) -> the formula
+    as shown): no ``<v>``, or an empty one in a cell that is not text (a formula's empty text
+    result is stored as an empty ``<v>`` of type ``str``). Streamed by whole rows."""
+    out: dict[tuple[int, int], str] = {}
+    tail = b""
+    with zf.open(member) as fh:
+        while True:
+            chunk = fh.read(1 << 22)
+            buf = tail + chunk
+            # cut after the last row tag (no cell straddles one); the rest waits for the next chunk
+            cut = len(buf) if not chunk else max(buf.rfind(b"row>") + 4, 0) if b"row>" in buf else 0
+            for attrs_a, c, r, attrs_b, inner in _CELL.findall(buf, 0, cut):
+                if (f := _FORMULA.search(inner)) is None:
+                    continue
+                v = _V.search(inner)
+                text = re.search(rb'\bt="(?:str|inlineStr)"', attrs_a + attrs_b) is not None
+                if v is None or (not v.group(1) and not text):
+                    formula = _xml_text((f.group(1) or b"").decode("utf-8", "replace"))
+                    out[(int(r) - 1, _col(c.decode()))] = "=" + formula if formula else "a shared formula"
+            tail = buf[cut:]
+            if not chunk:
+                return out
+
+
+def _xml_text(s: str) -> str:
+    return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
 
 
 def _needed(names: dict[str, tuple[str, int, int, int, int]], sheets: Sequence[str]) -> dict[str, int]:
@@ -1246,13 +1298,20 @@ def _numeric_survey(zf: zipfile.ZipFile, member: str, ref: tuple[str, int, int, 
     return grid, (r0, c0, ns.block), ns.facts(member)
 
 
+class _Read(NamedTuple):
+    sheets: dict[str, list[list[Any]]]
+    blocks: dict[str, tuple[int, int, Any]]
+    facts: dict[str, Any]
+    uncomputed: dict[str, dict[tuple[int, int], str]]
+
+
 def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source: str, reuse: Grids | None = None
-                 ) -> tuple[dict[str, list[list[Any]]], dict[str, tuple[int, int, Any]], dict[str, Any]]:
+                 ) -> _Read:
     parts = _sheet_parts(zf, source)
     needed = _needed(names, list(parts))
     survey = names.get("BPM_SURVEY")
     survey_sheet = survey[0] if survey else ""
-    safe, bounded, errors, fast, blocks, facts = {}, {}, {}, {}, {}, {}
+    safe, bounded, errors, fast, blocks, facts, uncomputed = {}, {}, {}, {}, {}, {}, {}
     for sh, max_col in needed.items():
         member = parts.get(sh)
         if member is None or member not in zf.namelist():
@@ -1266,6 +1325,8 @@ def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source:
         rows, far_rows, far_columns, errors[sh], has_formulas = _scan(zf, member, max_col)
         if far_rows:
             raise _far_cell_error(source, sh, far_rows, rows)
+        if has_formulas and not formulas and (cells := _uncomputed(zf, member)):
+            uncomputed[sh] = cells
         # the survey sheet without a formula reads the same with formulas kept (answers as numbers,
         # blanks as None): the fast reader reads it (100,000 respondents through openpyxl take minutes)
         if far_columns or (formulas and (has_formulas or sh != survey_sheet)):
@@ -1274,7 +1335,7 @@ def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source:
             safe[sh] = max_col
     out = _read_general(path, safe, bounded, errors, formulas)
     out.update(fast)
-    return {sh: out[sh] for sh in needed if sh in out}, blocks, facts  # in the workbook's sheet order
+    return _Read({sh: out[sh] for sh in needed if sh in out}, blocks, facts, uncomputed)  # the workbook's order
 
 
 def _read_general(path: Path, safe: dict[str, int], bounded: dict[str, tuple[int, int]],
@@ -1306,13 +1367,13 @@ def load_grids(path: str | Path, formulas: bool = False, reuse: Grids | None = N
             _check_members(zf, source)
             raw_names = _defined_names(zf, source)
             names = parse_names(raw_names)
-            sheets, blocks, facts = _read_sheets(path, zf, names, formulas, source, reuse)
+            read = _read_sheets(path, zf, names, formulas, source, reuse)
     except WorkbookError:
         raise
     except Exception as exc:  # noqa: BLE001 - zip and reader libraries raise their own types for damaged files
         raise WorkbookError(f"the file cannot be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
                             file=source) from None
-    return Grids(sheets, names, source, blocks, facts, parse_constants(raw_names))
+    return Grids(read.sheets, names, source, read.blocks, read.facts, parse_constants(raw_names), read.uncomputed)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1336,13 +1397,15 @@ def _far_right(zf: zipfile.ZipFile, member: str, max_col: int) -> str:
 
 
 def read_sheets(path: str | Path, *, error: type[WorkbookError] = WorkbookError, first_only: bool = False,
-                max_col: int = MAX_SHEET_COLUMNS - 1) -> dict[str, list[list[Any]]]:
+                max_col: int = MAX_SHEET_COLUMNS - 1, data_only: bool = False) -> dict[str, list[list[Any]]]:
     """Every sheet's cached values of a workbook that comes in (a returned form, a survey export),
     through the guards of the hub reader: zip members bounded (size and compression ratio), each
     sheet's XML streamed once before anything is loaded, a value far below the data or right of
     column ``max_col`` refused with its cell (never a grid allocated up to it), and Excel error
     values kept as their text ("#N/A"), never read as blanks. Blank cells read as None.
-    ``first_only``: the first sheet only. Raises ``error`` (a WorkbookError) naming the file."""
+    ``first_only``: the first sheet only. ``data_only``: every cell is data (a survey export), so a
+    formula whose result the file does not store is refused with its cell rather than read as a
+    blank. Raises ``error`` (a WorkbookError) naming the file."""
     path = Path(path)
     source = path.name
     try:
@@ -1352,9 +1415,12 @@ def read_sheets(path: str | Path, *, error: type[WorkbookError] = WorkbookError,
             wanted = [sh for sh, member in parts.items() if member in zf.namelist()]
             errors: dict[str, dict[tuple[int, int], str]] = {}
             for sh in wanted[:1] if first_only else wanted:
-                rows, far_rows, far_columns, errors[sh], _ = _scan(zf, parts[sh], max_col)
+                rows, far_rows, far_columns, errors[sh], formulas = _scan(zf, parts[sh], max_col)
                 if far_rows:
                     raise _far_cell_error(source, sh, far_rows, rows)
+                if data_only and formulas:
+                    Grids({}, {}, source, uncomputed={sh: _uncomputed(zf, parts[sh])}).check_computed(
+                        sh, 0, 1 << 31, range(max_col + 1))
                 if far_columns:
                     cell = _far_right(zf, parts[sh], max_col)
                     raise WorkbookError(f"a value lies at {cell}, right of column {_letters(max_col)} (the last "
