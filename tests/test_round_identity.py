@@ -74,14 +74,25 @@ def _refused(hub: Path, *args: str | Path, must: tuple[str, ...] = ()) -> str:
     return line
 
 
-@pytest.fixture(params=[".xlsm", ".xlsx"], ids=["macro", "portable"])
-def two(request, tmp_path):
-    """Two hubs made with ``new`` for the same indicator system and panel, and one filled form of each."""
-    a = _hub(tmp_path / "a" / f"评价{request.param}", "七里河区财政局", 2025)
-    b = _hub(tmp_path / "b" / f"评价{request.param}", "城关区财政局", 2024)
-    fa = _fill(write_forms(a, tmp_path / "fa", 1)[0], a)
-    fb = _fill(write_forms(b, tmp_path / "fb", 1)[0], b)
-    return a, b, fa, fb
+@pytest.fixture(scope="module", params=[".xlsm", ".xlsx"], ids=["macro", "portable"])
+def two_made(request, tmp_path_factory) -> tuple[Path, tuple[Path, ...]]:
+    """Two hubs made with ``new`` for the same indicator system and panel, and one filled form of
+    each, made once per hub kind (each test works on its own copy: :func:`two`)."""
+    root = tmp_path_factory.mktemp("two")
+    a = _hub(root / "a" / f"评价{request.param}", "七里河区财政局", 2025)
+    b = _hub(root / "b" / f"评价{request.param}", "城关区财政局", 2024)
+    fa = _fill(write_forms(a, root / "fa", 1)[0], a)
+    fb = _fill(write_forms(b, root / "fb", 1)[0], b)
+    return root, (a, b, fa, fb)
+
+
+@pytest.fixture()
+def two(two_made, tmp_path):
+    """A copy of :func:`two_made`'s hubs and forms of this test's own: (hub a, hub b, form of a, form of b)."""
+    root, made = two_made
+    for d in ("a", "b", "fa", "fb"):
+        shutil.copytree(root / d, tmp_path / d)
+    return tuple(tmp_path / p.relative_to(root) for p in made)
 
 
 def _ident(hub: Path) -> dict:
