@@ -1073,6 +1073,11 @@ def _greater(s: str, alphabet: str) -> str:
 
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
+#: the roles (``BPM_ROLE_<ROLE>``) of the sheets where people type the evaluation's inputs
+INPUT_ROLES = ("GUIDE", "SETTINGS", "INDICATORS", "EXPERTS", "JUDGMENTS", "DELPHI", "SURVEY", "DATA", "EXPERT_SCORES")
+#: the sheets whose cells the input readers take: the input sheets and the rectification lists
+_READ_ROLES = (*INPUT_ROLES, "RECTIFICATION", "MEASURES")
+
 
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*? t="e"[^>]*>(.*?)</(?:\w+:)?c>', re.S)
 _V = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
@@ -1312,6 +1317,7 @@ def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source:
     survey = names.get("BPM_SURVEY")
     survey_sheet = survey[0] if survey else ""
     safe, bounded, errors, fast, blocks, facts, uncomputed = {}, {}, {}, {}, {}, {}, {}
+    typed_in = {names[f"BPM_ROLE_{r}"][0] for r in _READ_ROLES if f"BPM_ROLE_{r}" in names}
     for sh, max_col in needed.items():
         member = parts.get(sh)
         if member is None or member not in zf.namelist():
@@ -1325,7 +1331,7 @@ def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source:
         rows, far_rows, far_columns, errors[sh], has_formulas = _scan(zf, member, max_col)
         if far_rows:
             raise _far_cell_error(source, sh, far_rows, rows)
-        if has_formulas and not formulas and (cells := _uncomputed(zf, member)):
+        if has_formulas and not formulas and sh in typed_in and (cells := _uncomputed(zf, member)):
             uncomputed[sh] = cells
         # the survey sheet without a formula reads the same with formulas kept (answers as numbers,
         # blanks as None): the fast reader reads it (100,000 respondents through openpyxl take minutes)
@@ -1396,6 +1402,22 @@ def _far_right(zf: zipfile.ZipFile, member: str, max_col: int) -> str:
     return _letters(max_col + 1) + "1"  # pragma: no cover - _scan found one
 
 
+def _incoming_sheet(zf: zipfile.ZipFile, member: str, sh: str, source: str, max_col: int, data_only: bool
+                    ) -> dict[tuple[int, int], str]:
+    """The guards of one sheet of a workbook that comes in (see :func:`read_sheets`); its error cells."""
+    rows, far_rows, far_columns, errors, formulas = _scan(zf, member, max_col)
+    if far_rows:
+        raise _far_cell_error(source, sh, far_rows, rows)
+    if data_only and formulas:
+        Grids({}, {}, source, uncomputed={sh: _uncomputed(zf, member)}).check_computed(sh, 0, 1 << 31,
+                                                                                        range(max_col + 1))
+    if far_columns:
+        cell = _far_right(zf, member, max_col)
+        raise WorkbookError(f"a value lies at {cell}, right of column {_letters(max_col)} (the last "
+                            "column read); delete it and save the file", file=source, sheet=sh, cell=cell)
+    return errors
+
+
 def read_sheets(path: str | Path, *, error: type[WorkbookError] = WorkbookError, first_only: bool = False,
                 max_col: int = MAX_SHEET_COLUMNS - 1, data_only: bool = False) -> dict[str, list[list[Any]]]:
     """Every sheet's cached values of a workbook that comes in (a returned form, a survey export),
@@ -1415,16 +1437,7 @@ def read_sheets(path: str | Path, *, error: type[WorkbookError] = WorkbookError,
             wanted = [sh for sh, member in parts.items() if member in zf.namelist()]
             errors: dict[str, dict[tuple[int, int], str]] = {}
             for sh in wanted[:1] if first_only else wanted:
-                rows, far_rows, far_columns, errors[sh], formulas = _scan(zf, parts[sh], max_col)
-                if far_rows:
-                    raise _far_cell_error(source, sh, far_rows, rows)
-                if data_only and formulas:
-                    Grids({}, {}, source, uncomputed={sh: _uncomputed(zf, parts[sh])}).check_computed(
-                        sh, 0, 1 << 31, range(max_col + 1))
-                if far_columns:
-                    cell = _far_right(zf, parts[sh], max_col)
-                    raise WorkbookError(f"a value lies at {cell}, right of column {_letters(max_col)} (the last "
-                                        "column read); delete it and save the file", file=source, sheet=sh, cell=cell)
+                errors[sh] = _incoming_sheet(zf, parts[sh], sh, source, max_col, data_only)
         out = _rows_calamine(path, {sh: max_col for sh in errors})
     except WorkbookError as exc:
         raise exc if isinstance(exc, error) else error(exc.message, **exc.fields()) from None
