@@ -45,7 +45,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from ..errors import WorkbookError
-from .workbook import INPUT_ROLES, shared_strings
+from .workbook import shared_strings
 from ..layout.types import col_letter
 from ..layout.preserve import (
     LAYOUT_PREFIX,
@@ -265,6 +265,7 @@ def read_preserved(path: str | Path, input_sheets: Iterable[str] | None = None,
         raise WorkbookError(f"{source}: the file cannot be read ({type(exc).__name__}: {exc})") from None
 
 
+_INPUT_ROLES = ("GUIDE", "SETTINGS", "INDICATORS", "EXPERTS", "JUDGMENTS", "DELPHI", "SURVEY", "DATA", "EXPERT_SCORES")
 
 
 def _read(zf: zipfile.ZipFile, source: str, input_sheets: Iterable[str] | None,
@@ -275,7 +276,7 @@ def _read(zf: zipfile.ZipFile, source: str, input_sheets: Iterable[str] | None,
     sheets = _sheets(zf, book)
     owned = owned_sheets(names)
     if input_sheets is None:
-        input_sheets = {_sheet_of(names[f"BPM_ROLE_{r}"]) for r in INPUT_ROLES if f"BPM_ROLE_{r}" in names}
+        input_sheets = {_sheet_of(names[f"BPM_ROLE_{r}"]) for r in _INPUT_ROLES if f"BPM_ROLE_{r}" in names}
     input_sheets = set(input_sheets)
 
     sst = shared_strings(zf)

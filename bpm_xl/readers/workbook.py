@@ -35,6 +35,7 @@ import pandas as pd
 from .. import conversion
 from ..errors import BpmError, SettingsError, WorkbookError
 from ..layout.identity import LOG_SHEET, identity_from_constants, read_log, template_of
+from ..layout.labels import INPUT_ROLES, OUTPUT_ROLES
 from ..layout.inputs import (CAP_KEYS, DATA_KEYS, META_KEYS, REPORT_KEYS, SETTING_KEYS, STEP_COLUMNS, SURVEY_KEYS,
                              SYSTEM_KEYS)
 from ..layout.types import (CellPlace, CodeRows, ColumnPlace, Formula, GridPlaces, InputPlaces, JudgmentPlaces,
@@ -1073,11 +1074,6 @@ def _greater(s: str, alphabet: str) -> str:
 
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
-#: the roles (``BPM_ROLE_<ROLE>``) of the sheets where people type the evaluation's inputs
-INPUT_ROLES = ("GUIDE", "SETTINGS", "INDICATORS", "EXPERTS", "JUDGMENTS", "DELPHI", "SURVEY", "DATA", "EXPERT_SCORES")
-#: the sheets whose cells the input readers take: the input sheets and the rectification lists
-_READ_ROLES = (*INPUT_ROLES, "RECTIFICATION", "MEASURES")
-
 
 _ERROR_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*? t="e"[^>]*>(.*?)</(?:\w+:)?c>', re.S)
 _V = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
@@ -1317,10 +1313,13 @@ def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source:
     survey = names.get("BPM_SURVEY")
     survey_sheet = survey[0] if survey else ""
     safe, bounded, errors, fast, blocks, facts, uncomputed = {}, {}, {}, {}, {}, {}, {}
-    typed_in = {names[f"BPM_ROLE_{r}"][0] for r in _READ_ROLES if f"BPM_ROLE_{r}" in names}
+    typed_in, computed = _role_sheets(names, INPUT_ROLES), _role_sheets(names, (*OUTPUT_ROLES, "calc"))
     for sh, max_col in needed.items():
         member = parts.get(sh)
         if member is None or member not in zf.namelist():
+            continue
+        if sh in computed:  # the output and calculation sheets: no input is read there, a rebuild writes them anew
+            fast[sh] = []
             continue
         if reuse is not None and sh in reuse.blocks:  # numbers only: the same with or without formulas
             fast[sh], blocks[sh], facts[sh] = reuse.sheets[sh], reuse.blocks[sh], reuse.facts[sh]
@@ -1342,6 +1341,11 @@ def _read_sheets(path: Path, zf: zipfile.ZipFile, names, formulas: bool, source:
     out = _read_general(path, safe, bounded, errors, formulas)
     out.update(fast)
     return _Read({sh: out[sh] for sh in needed if sh in out}, blocks, facts, uncomputed)  # the workbook's order
+
+
+def _role_sheets(names: Mapping[str, tuple[str, int, int, int, int]], roles: Sequence[str]) -> set[str]:
+    """The sheets of ``roles`` (found through their ``BPM_ROLE_<ROLE>`` names)."""
+    return {names[key][0] for r in roles if (key := f"BPM_ROLE_{r.upper()}") in names}
 
 
 def _read_general(path: Path, safe: dict[str, int], bounded: dict[str, tuple[int, int]],
