@@ -27,7 +27,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Callable, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Sequence
 from xml.etree import ElementTree
 
 import pandas as pd
@@ -40,7 +40,10 @@ from ..layout.inputs import (CAP_KEYS, DATA_KEYS, META_KEYS, REPORT_KEYS, SETTIN
 from ..layout.types import (CellPlace, CodeRows, ColumnPlace, Formula, GridPlaces, InputPlaces, JudgmentPlaces,
                             SheetRows, SurveyPlaces, SurveyTable, TakenCell, WorkbookData, col_index, a1, parse_ref)
 
-__all__ = ["Grids", "Places", "check_file", "parse_constants", "parse_names", "parse_ref", "read_data", "to_inputs",
+if TYPE_CHECKING:
+    from ..leaves import Cap, DataEntry, DirectScore
+
+__all__ = ["Grids", "ArgumentPlace", "Places", "check_file", "parse_constants", "parse_names", "parse_ref", "read_data", "to_inputs",
            "inputs_and_places", "load_grids", "read_workbook", "read_inputs", "lang_of", "system_of", "shared_strings",
            "read_sheets", "MAX_SHEET_COLUMNS", "BLANK", "INVALID", "InputTables", "input_tables",
            "settings_checked", "experts_checked", "caps_checked", "scored_inputs", "ScoredInputs",
@@ -781,7 +784,7 @@ def input_tables(data: WorkbookData, system, source: str = "workbook") -> InputT
 
 
 def caps_checked(data: WorkbookData, source: str
-                 ) -> tuple[list[Any], list[tuple[str, BpmError]], dict[str, ArgumentPlace]]:
+                 ) -> tuple[list[Cap], list[tuple[str, BpmError]], dict[str, ArgumentPlace]]:
     """The score caps typed on Settings as :class:`~bpm_xl.leaves.Cap`, the problems of reading
     them (a bound or highest score that is not a number, a highest score left blank), located,
     and the places of their core arguments (:func:`~bpm_xl.leaves.cap_argument`: the row's code
@@ -789,7 +792,7 @@ def caps_checked(data: WorkbookData, source: str
     from ..leaves import Cap, cap_argument
 
     where = data.where.caps
-    caps: list[Any] = []
+    caps: list[Cap] = []
     problems: list[tuple[str, BpmError]] = []
     by_arg: dict[str, ArgumentPlace] = {}
     for k, row in enumerate(data.caps):
@@ -824,9 +827,9 @@ class ScoredInputs:
     scoring standards found while reading (located; :data:`BLANK` for a blank method or
     parameter, :data:`INVALID` otherwise), and the places of their core arguments."""
 
-    data: dict[str, Any]
-    direct: dict[str, Any]
-    expert_scores: dict[str, dict[str, Any]]
+    data: dict[str, DataEntry]
+    direct: dict[str, DirectScore]
+    expert_scores: dict[str, dict[str, Any]]     # indicator -> expert -> the score as typed
     problems: list[tuple[str, BpmError]]
     by_argument: dict[str, ArgumentPlace]
 
@@ -848,7 +851,7 @@ def _data_place(table: CodeRows | None, code: str) -> CellPlace | None:
 
 
 def _data_entry(code: str, row: dict[str, Any], place: CellPlace | None, source: str
-                ) -> tuple[Any, tuple[str, BpmError] | None]:
+                ) -> tuple[DataEntry | None, tuple[str, BpmError] | None]:
     """A data indicator's :class:`~bpm_xl.leaves.DataEntry` from its 指标数据 row (None while
     nothing is typed yet), or the located problem of its scoring standard."""
     from .. import datascore
@@ -898,8 +901,8 @@ def scored_inputs(data: WorkbookData, system, source: str = "workbook") -> Score
     """:class:`ScoredInputs` of what the 指标数据 and 专家评分 sheets hold for ``system``."""
     from ..leaves import DirectScore, data_argument, direct_argument
 
-    entries: dict[str, Any] = {}
-    direct: dict[str, Any] = {}
+    entries: dict[str, DataEntry] = {}
+    direct: dict[str, DirectScore] = {}
     problems: list[tuple[str, BpmError]] = []
     by_arg: dict[str, ArgumentPlace] = {}
     for ind in system.ordered_indicators():
