@@ -1454,14 +1454,18 @@ def read_sheets(path: str | Path, *, error: type[WorkbookError] = WorkbookError,
         raise error(f"the file cannot be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
                     file=source) from None
     for sh, errs in errors.items():  # calamine reads error cells as blanks: put the error values back
-        grid = out.setdefault(sh, [])
-        for (r, c), text in errs.items():
-            if r >= len(grid):
-                grid.extend([] for _ in range(r + 1 - len(grid)))
-            if c >= len(grid[r]):
-                grid[r] = list(grid[r]) + [None] * (c + 1 - len(grid[r]))
-            grid[r][c] = text
+        _put_errors(out.setdefault(sh, []), errs)
     return {sh: out[sh] for sh in errors}
+
+
+def _put_errors(grid: list[list[Any]], errs: dict[tuple[int, int], str]) -> None:
+    """Write each error value's text at its (row, column) of ``grid``, growing it where needed."""
+    for (r, c), text in errs.items():
+        if r >= len(grid):
+            grid.extend([] for _ in range(r + 1 - len(grid)))
+        if c >= len(grid[r]):
+            grid[r] = list(grid[r]) + [None] * (c + 1 - len(grid[r]))
+        grid[r][c] = text
 
 
 def lang_of(g: Grids) -> str:
