@@ -668,18 +668,18 @@ def _rebuild(path: Path, hub: _Hub, *, backup: bool = True, update: Callable[[Wo
     a = assess(values, g.source)
     sens = _SensitivityAlongside(a)
     plan = _plan(data, a.system, _lang(g), evaluation=a.evaluation, extra=_kept_sheets(g))
-    plan.sheets.extend(hub_extra_sheets(g, _lang(g), survey_map))
+    plan = replace(plan, sheets=[*plan.sheets, *hub_extra_sheets(g, _lang(g), survey_map)])
     _check_names_without_record(preserved, plan, g.source)
     if hub.kind == "portable":  # stays macro-free: native formulas, values of user formulas as read
         shown = _plan(values, a.system, _lang(g), extra=_kept_sheets(g))
-        with_sensitivity(plan, sens.result(), a.system)
+        plan = with_sensitivity(plan, sens.result(), a.system)
         try:
             plan = _portable_plan(plan, a.system, shown)
         except BpmError as exc:
             raise exc.located(file=g.source) from None
         content = _xlsx_bytes(plan, None, preserved)
     else:
-        with_sensitivity(plan, sens.result(), a.system)
+        plan = with_sensitivity(plan, sens.result(), a.system)
         content = _xlsx_bytes(plan, hub.vba if hub.vba is not None else vba_project(), preserved)
     bak = safe.backup_copy(path) if backup else None
     safe.atomic_write(path, content)

@@ -48,7 +48,10 @@ from .layout.types import WorkbookData
 from .readers.workbook import (
     BLANK,
     INVALID,
+    ArgumentPlace,
     InputTables,
+    Places,
+    ScoredInputs,
     caps_checked,
     experts_checked,
     input_tables,
@@ -163,14 +166,12 @@ def walk(data: WorkbookData, source: str = "workbook") -> Walk:
     return Walk(tuple(out), system, tables)
 
 
-def _at(exc: BpmError, source: str, places: dict[str, Any]) -> BpmError:
-    """``exc`` placed through the places of the core arguments (``argument -> (sheet, cell_of)``)."""
-    from .readers.workbook import Places
-
+def _at(exc: BpmError, source: str, places: dict[str, ArgumentPlace]) -> BpmError:
+    """``exc`` placed through the places of the core arguments."""
     return Places(source, places).locate(exc)
 
 
-def _caps(system: Any, caps: list[Any], entries: dict[str, Any], source: str, places: dict[str, Any]
+def _caps(system: Any, caps: list[Any], entries: dict[str, Any], source: str, places: dict[str, ArgumentPlace]
           ) -> list[Problem]:
     """The first cap the core refuses (a cap on an indicator that is not data or is scored yes/no,
     a highest score outside 0..100, bounds in the wrong order)."""
@@ -183,7 +184,7 @@ def _caps(system: Any, caps: list[Any], entries: dict[str, Any], source: str, pl
     return []
 
 
-def _scored(system: Any, scale: tuple[float, float], scored: Any, data: WorkbookData, source: str
+def _scored(system: Any, scale: tuple[float, float], scored: ScoredInputs, data: WorkbookData, source: str
             ) -> list[Problem]:
     """Data values, direct scores and the panel's scores by the core's rules: a value that is not
     what its standard scores ("95%" text, a yes/no answer that is neither) or a score outside the
@@ -221,7 +222,7 @@ def _core_refusal(system: Any, s: Any, survey: Any, panel: dict[str, float], **k
     return None
 
 
-def _data_problems(c: str, scored: Any, blocked: set[Any], data: WorkbookData, source: str) -> list[Problem]:
+def _data_problems(c: str, scored: ScoredInputs, blocked: set[Any], data: WorkbookData, source: str) -> list[Problem]:
     """Data indicator ``c``: its value blank (unless the reader refused it already) or not what its standard scores."""
     from . import datascore, leaves
 
@@ -238,7 +239,7 @@ def _data_problems(c: str, scored: Any, blocked: set[Any], data: WorkbookData, s
     return []
 
 
-def _direct_problems(c: str, scored: Any, core: Callable[..., BpmError | None], data: WorkbookData,
+def _direct_problems(c: str, scored: ScoredInputs, core: Callable[..., BpmError | None], data: WorkbookData,
                      source: str) -> list[Problem]:
     """Direct indicator ``c``: its score blank or refused by the core."""
     from . import leaves
@@ -251,7 +252,7 @@ def _direct_problems(c: str, scored: Any, core: Callable[..., BpmError | None], 
     return []
 
 
-def _expert_problems(c: str, scored: Any, core: Callable[..., BpmError | None], data: WorkbookData,
+def _expert_problems(c: str, scored: ScoredInputs, core: Callable[..., BpmError | None], data: WorkbookData,
                      source: str) -> list[Problem]:
     """Expert-scored indicator ``c``: no score from the panel yet, or each score the core refuses."""
     out: list[Problem] = []
@@ -271,12 +272,11 @@ def _blank_value(v: Any) -> bool:
     return not isinstance(c, conversion.Invalid) and c != c
 
 
-def _unanswered(code: str, hit: Any, source: str, data: WorkbookData, role: str) -> Problem:
+def _unanswered(code: str, hit: ArgumentPlace | None, source: str, data: WorkbookData, role: str) -> Problem:
     """An indicator whose value or scores are still blank, placed at its value cell where it has
     one, else on its sheet (``role``: where the reader found it)."""
     if hit is not None:
-        sheet, cell_of = hit
-        return Problem(UNANSWERED, Place(source, sheet, cell_of(None, None)), "indicator score", code)
+        return Problem(UNANSWERED, Place(source, hit.sheet, hit.cell_of(None, None)), "indicator score", code)
     where = data.where.data if role == "data" else data.where.expert_scores
     return Problem(UNANSWERED, Place(source, where.sheet if where else None), "indicator score", code)
 
@@ -360,8 +360,7 @@ def _pair_place(tables: InputTables, argument: str, i: int, j: int) -> Place:
     hit = tables.places.by_argument.get(argument)
     if hit is None:
         return Place(tables.places.source)
-    sheet, cell_of = hit
-    return Place(tables.places.source, sheet, cell_of(i + 1, j + 1))
+    return Place(tables.places.source, hit.sheet, hit.cell_of(i + 1, j + 1))
 
 
 def _scale(values: dict[str, Any], found: list[Problem]) -> tuple[float, float] | None:
@@ -387,7 +386,7 @@ def _survey(system: Any, scale: tuple[float, float], tables: InputTables) -> lis
         errors, answered = [], np.zeros(len(codes), dtype=bool)
     out = [_placed(INVALID, "survey answer", tables.places.locate(exc)) for exc in errors]
     hit = tables.places.by_argument.get(SURVEY_ARGUMENT)
-    where = Place(tables.places.source, hit[0] if hit else None)
+    where = Place(tables.places.source, hit.sheet if hit else None)
     out += [Problem(UNANSWERED, where, "survey answer", c) for c, done in zip(codes, answered) if not done]
     return out
 

@@ -10,6 +10,7 @@ shared-string table byte for byte (those three may list the same things in anoth
 
 from __future__ import annotations
 
+from dataclasses import replace
 import io
 import math
 import re
@@ -99,7 +100,7 @@ def test_the_macro_workbook_reads_as_xlsxwriter_writes_it(example_plan, monkeypa
 def _odd_plan() -> WorkbookPlan:
     """One sheet with what the renderer must either write as XlsxWriter does or leave to it."""
     sp = SheetPlan("calc", "Calc", "output", widths={0: 12})
-    sp.blocks += [
+    sp.blocks.extend([
         Block(0, 0, [["title & <notes>", None, "", "=not a formula", " lead space"]], "title"),
         # formulas with every kind of cached value, escapes, a trailing brace, no cached value
         Block(1, 0, [[F("=IF(A1<>\"\",1,0)&\"<b>\""), F("=1/0"), F("=B2>0"), F("=\"x\""), F("=SUM({1,2})"),
@@ -120,8 +121,8 @@ def _odd_plan() -> WorkbookPlan:
         Block(30, 2, [[float(i * j) for j in range(30)] for i in range(40)], "int"),
         Block(30, 0, [[f"row {i}", i] for i in range(40)], "rowhead"),
         Block(30, 40, [[F(f"=SUM(C{31 + i}:AF{31 + i})")] for i in range(40)], cached=[[float(i)] for i in range(40)]),
-    ]
-    sp.arrays += [
+    ])
+    sp.arrays.extend([
         ArrayBlock(20, 1, 2, 2, None, F("=MMULT(A13:B14,A13:B14)"), "output",
                    cached=[[1.0, "#N/A"], [None, 2.5]]),
         ArrayBlock(20, 4, 1, 1, None, F("=SUM(A1:A3*2)"), "output", cached=[["#VALUE!"]]),
@@ -129,7 +130,7 @@ def _odd_plan() -> WorkbookPlan:
         ArrayBlock(24, 0, 2, 2, None, F("=MMULT(A1:B2,A1:B2)"), "output", cached=[]),
         ArrayBlock(26, 0, 1, 2, None, F("=SORT(A1:A2)"), "output", cached=[[1.0, 2.0]]),
         ArrayBlock(28, 0, 1, 1, None, F("=SUM(A1:A2)"), "output", cached=[["3.5"]]),
-    ]
+    ])
     other = SheetPlan("note", "Notes", "output")
     other.blocks.append(Block(0, 0, [["title & <notes>", "shared with Calc"], [F("=Calc!A1"), 1.0]],
                               cached=[[None, None], ["title & <notes>", None]]))
@@ -146,8 +147,8 @@ def test_a_sheet_that_writes_a_cell_twice_is_left_to_xlsxwriter(monkeypatch, tmp
     """Later writes win cell by cell in XlsxWriter; a sheet whose blocks overlap is not rendered."""
     plan = _odd_plan()
     calc = plan.sheets[1]
-    calc.blocks += [Block(12, 2, [["over", F("=A13")]], cached=[[None, 1.0]])]
-    calc.arrays += [ArrayBlock(12, 3, 1, 1, None, F("=A1*2"), "output", cached=[[2.0]])]
+    calc.blocks.append(Block(12, 2, [["over", F("=A13")]], cached=[[None, 1.0]]))
+    calc.arrays.append(ArrayBlock(12, 3, 1, 1, None, F("=A1*2"), "output", cached=[[2.0]]))
     assert direct.overlaps(calc)
     assert _same_both_ways(plan, monkeypatch, tmp_path) == []
     ws = __import__("openpyxl").load_workbook(tmp_path / "fast.xlsx")["Calc"]
@@ -156,7 +157,7 @@ def test_a_sheet_that_writes_a_cell_twice_is_left_to_xlsxwriter(monkeypatch, tmp
 
 def test_overlaps_finds_shared_cells_of_ragged_blocks_only():
     sp = SheetPlan("calc", "Calc", "output")
-    sp.blocks += [Block(0, 0, [[1.0, 2.0, 3.0], [1.0]]), Block(1, 1, [[5.0, 6.0]])]
+    sp.blocks.extend([Block(0, 0, [[1.0, 2.0, 3.0], [1.0]]), Block(1, 1, [[5.0, 6.0]])])
     assert not direct.overlaps(sp)               # row 2 of the first block ends at column A
     sp.blocks.append(Block(0, 2, [[9.0]]))
     assert direct.overlaps(sp)                   # C1 twice
@@ -295,7 +296,7 @@ def test_differences_sees_a_changed_value_formula_and_look(monkeypatch, tmp_path
     for change in (lambda sp: sp.blocks[4].cells[0].__setitem__(1, 2.5),
                    lambda sp: sp.blocks[1].cached[0].__setitem__(0, 2.0),
                    lambda sp: sp.blocks[1].cells[0].__setitem__(5, F("=A3")),
-                   lambda sp: setattr(sp.blocks[4], "style", "title")):
+                   lambda sp: sp.blocks.__setitem__(4, replace(sp.blocks[4], style="title"))):
         other = _odd_plan()
         change(other.sheets[1])
         assert differences(_write(other, 0, monkeypatch), base) != []

@@ -227,8 +227,9 @@ def _values_only(plan: WorkbookPlan) -> WorkbookPlan:
         for b in sp.blocks:
             for (i, j) in b.udfs:
                 b.cells[i][j] = b.cached[i][j]
-            b.udfs = {}
-        arrays, sp.arrays = sp.arrays, []
+            b.udfs.clear()
+        arrays = list(sp.arrays)
+        sp.arrays.clear()
         for a in arrays:
             sp.blocks.append(Block(a.row, a.col, [list(r) for r in a.cached], a.style))
     return out

@@ -376,7 +376,7 @@ def parsed(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:  # the refusal is tested above; here every row is written
         mp.setattr("bpm_xl.writers.portable._check_readable", lambda *a: None)
         at = _parse_table(calc, [(r, 0) for r in range(len(HOSTILE))], "J", "test")
-    plan.sheets.append(calc.sp)
+    plan.sheets.append(calc.sheet())
     path = tmp / "parse.xlsx"
     write_workbook(plan, path, None)
     outs = {"lo": recalculate(path, tmp / "lo")}

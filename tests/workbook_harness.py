@@ -100,9 +100,9 @@ def substitute_udfs(plan: WorkbookPlan, values, udf_call: Callable[..., Any]) ->
                 v = res[0][0] if isinstance(res, list) else res
                 b.cells[i][j] = v
                 put(sp.name, b.row + i, b.col + j, v)
-            b.udfs = {}
-        arrays = sp.arrays
-        sp.arrays = []
+            b.udfs.clear()
+        arrays = list(sp.arrays)
+        sp.arrays.clear()
         for a in arrays:
             u = a.aip_udf if (a.aip_udf is not None and agg == "aip") else a.udf
             res = udf_call(u.func, *[_arg(known, plan, x) for x in u.args])

@@ -13,6 +13,7 @@ input sheets are green, output sheets blue; each sheet is found by the defined n
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from ..texts import text
@@ -122,60 +123,62 @@ def plan_workbook(data: WorkbookData, system: Any, lang: str = "zh", evaluation:
     if data.collected:
         sheets.append(log_sheet(data.collected, ctx.lang))
     ctx.names.update(identity_names(data.identity, data.template))
-    for sp in sheets:
-        if extra and sp.role in USER_ROLES and sp.role in extra:
-            overlay(sp, extra[sp.role])
+    if extra:
+        sheets = [overlay(sp, extra[sp.role]) if sp.role in USER_ROLES and sp.role in extra else sp for sp in sheets]
     sheets.sort(key=lambda s: SHEET_ORDER.index(s.role))
     return WorkbookPlan(ctx.lang, sheets, dict(ctx.names), ctx.kind)
 
 
 def with_sensitivity(plan: WorkbookPlan, sensitivity: Any, system: Any) -> WorkbookPlan:
-    """``plan`` (planned without a sensitivity result) with its sensitivity sheet made from
-    ``sensitivity``, in place: what :func:`plan_workbook` plans with it. The sheet holds values
-    only and no other sheet refers to it, so the result of the analysis can arrive last (the
-    export computes it on another core while the rest is planned, also in portable form)."""
-    for k, sp in enumerate(plan.sheets):
-        if sp.role == "sensitivity":
-            plan.sheets[k] = sensitivity_sheet(sp.name, plan.lang, sensitivity, system)
-    return plan
+    """A copy of ``plan`` (planned without a sensitivity result) with its sensitivity sheet made
+    from ``sensitivity``: what :func:`plan_workbook` plans with it. The sheet holds values only
+    and no other sheet refers to it, so the result of the analysis can arrive last (the export
+    computes it on another core while the rest is planned, also in portable form)."""
+    return replace(plan, sheets=[sensitivity_sheet(sp.name, plan.lang, sensitivity, system)
+                                 if sp.role == "sensitivity" else sp for sp in plan.sheets])
 
 
 def mark_portable(plan: WorkbookPlan) -> WorkbookPlan:
-    """Make ``plan``'s own words fit a portable (macro-free) workbook, in place: the Guide and
-    the dashboard say "portable", and the dashboard's Python check (it calls an Excel function
-    the portable file does not have) is dropped."""
+    """A copy of ``plan`` whose own words fit a portable (macro-free) workbook: each block that
+    has a portable form (:attr:`Block.portable`) replaced by it, the Guide and the dashboard
+    saying "portable", and the dashboard's Python check (it calls an Excel function the portable
+    file does not have) and buttons dropped."""
     from .outputs import status_line
 
+    note = status_line(plan.lang, plan.kind, portable=True)
+    sheets = []
     for sp in plan.sheets:
-        for b in sp.blocks:
-            if b.portable is not None:   # native formulas instead of bpm-xl functions
-                cells, cached = b.portable
-                b.cells = [list(r) for r in cells]
-                b.cached = None if cached is None else [list(r) for r in cached]
-                b.portable = None
-        if sp.role == "dashboard":
-            sp.blocks = [b for b in sp.blocks if b.style != "pycheck"]
-            for b in sp.blocks:
-                if (b.row, b.col, b.style) == (2, 0, "note"):
-                    b.cells = [[status_line(plan.lang, plan.kind, portable=True)]]
-            sp.button, sp.buttons = None, []
-    return plan
+        blocks = [_native(b) for b in sp.blocks]
+        if sp.role != "dashboard":
+            sheets.append(replace(sp, blocks=blocks))
+            continue
+        blocks = [replace(b, cells=[[note]]) if (b.row, b.col, b.style) == (2, 0, "note") else b
+                  for b in blocks if b.style != "pycheck"]
+        sheets.append(replace(sp, blocks=blocks, button=None, buttons=[]))
+    return replace(plan, sheets=sheets)
+
+
+def _native(b: Block) -> Block:
+    """``b`` as a portable workbook writes it: its native formulas where it has them."""
+    if b.portable is None:
+        return b
+    cells, cached = b.portable
+    return replace(b, cells=[list(r) for r in cells], cached=None if cached is None else [list(r) for r in cached],
+                   portable=None)
 
 
 def conf_sheet(lang: str, typed: list[list[Any]] | None = None) -> SheetPlan:
     """The xlwings.conf sheet; ``typed`` (what the file's sheet holds) replaces the default."""
-    sp = SheetPlan("conf", "xlwings.conf", "input", widths={0: 24, 1: 40, 3: 90})
     if typed is not None:
-        sp.blocks.append(Block(0, 0, [list(r) for r in typed], "settings"))
-        return sp
-    sp.add(0, 0, [["UDF Modules", UDF_MODULE]], "settings")
-    sp.add(0, 3, [[text("conf_note", lang)]], "note")
-    return sp
+        blocks = [Block(0, 0, [list(r) for r in typed], "settings")]
+    else:
+        blocks = [Block(0, 0, [["UDF Modules", UDF_MODULE]], "settings"), Block(0, 3, [[text("conf_note", lang)]], "note")]
+    return SheetPlan("conf", "xlwings.conf", "input", blocks, widths={0: 24, 1: 40, 3: 90})
 
 
-def overlay(sp: SheetPlan, grid: list[list[Any]]) -> None:
-    """Keep what a user typed in a user sheet beyond the columns bpm-xl lays out (as typed:
-    a value read from the file is never turned into a formula)."""
+def overlay(sp: SheetPlan, grid: list[list[Any]]) -> SheetPlan:
+    """``sp`` with what a user typed in a user sheet beyond the columns bpm-xl lays out kept
+    (as typed: a value read from the file is never turned into a formula)."""
     if sp.role == "guide":
         # bpm-xl's own lines (the first GUIDE_ROWS rows of column A) are rewritten, so the
         # Guide always says what the file now is; a user's notes below or beside them are kept
@@ -191,5 +194,4 @@ def overlay(sp: SheetPlan, grid: list[list[Any]]) -> None:
         for c, v in enumerate(row):
             if kept(r, c) and v is not None and v != "":
                 cells[(r, c)] = v
-    for (r, c), v in sorted(cells.items()):
-        sp.blocks.append(Block(r, c, [[v]], "input"))
+    return replace(sp, blocks=[*sp.blocks, *(Block(r, c, [[v]], "input") for (r, c), v in sorted(cells.items()))])

@@ -2,7 +2,7 @@
 
 Plugs into every rebuild of the hub with one line after the plan is made::
 
-    plan.sheets.extend(hub_extra_sheets(grids, lang))
+    plan = replace(plan, sheets=[*plan.sheets, *hub_extra_sheets(grids, lang)])
 
 so the map saved by ``bpm-xl import-survey`` survives ``bpm-xl rebuild`` and the macro's rebuild.
 """
@@ -22,7 +22,7 @@ MAP_SHEET = {"zh": "问卷映射", "en": "Survey map"}
 def hub_extra_sheets(g: Any, lang: str, survey_map: list[list[Any]] | None = None) -> list[Any]:
     """The collection sheets of a hub (the saved survey map), kept across rebuilds.
 
-    Plugs into a rebuild as ``plan.sheets.extend(hub_extra_sheets(grids, lang))``.
+    Plugs into a rebuild as ``replace(plan, sheets=[*plan.sheets, *hub_extra_sheets(grids, lang)])``.
     """
     grid = survey_map
     if grid is None:
@@ -32,8 +32,8 @@ def hub_extra_sheets(g: Any, lang: str, survey_map: list[list[Any]] | None = Non
                 break
     if not grid:
         return []
-    sp = SheetPlan("survey_map", MAP_SHEET.get(lang, MAP_SHEET["zh"]), "input", widths={0: 48, 1: 16, 2: 14, 3: 16})
-    sp.blocks.append(Block(0, 0, [grid[0]], "header"))
+    blocks = [Block(0, 0, [grid[0]], "header")]
     if len(grid) > 1:
-        sp.blocks.append(Block(1, 0, [list(r) + [None] * (3 - len(r)) for r in grid[1:]], "input"))
-    return [sp]
+        blocks.append(Block(1, 0, [list(r) + [None] * (3 - len(r)) for r in grid[1:]], "input"))
+    return [SheetPlan("survey_map", MAP_SHEET.get(lang, MAP_SHEET["zh"]), "input", blocks,
+                      widths={0: 48, 1: 16, 2: 14, 3: 16})]

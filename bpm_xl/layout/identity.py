@@ -164,12 +164,11 @@ def seal(secret: str, rows: Sequence[tuple[str, Any]]) -> str:
 def log_sheet(rows: Sequence[Mapping[str, Any]], lang: str) -> SheetPlan:
     """The 收回记录 sheet: a header and one row per collected form (oldest first)."""
     lang = lang if lang in LOG_SHEET else "zh"
-    sp = SheetPlan("collected", LOG_SHEET[lang], "input",
-                   widths={0: 20, 1: 36, 2: 10, 3: 8, 4: 14, 5: 38, 6: 40})
-    sp.blocks.append(Block(0, 0, [[text(f"log_{c}", lang) for c in LOG_COLUMNS]], "header"))
+    blocks = [Block(0, 0, [[text(f"log_{c}", lang) for c in LOG_COLUMNS]], "header")]
     if rows:
-        sp.blocks.append(Block(1, 0, [[_cell(r.get(k)) for k in LOG_COLUMNS] for r in rows], "input"))
-    return sp
+        blocks.append(Block(1, 0, [[_cell(r.get(k)) for k in LOG_COLUMNS] for r in rows], "input"))
+    return SheetPlan("collected", LOG_SHEET[lang], "input", blocks,
+                     widths={0: 20, 1: 36, 2: 10, 3: 8, 4: 14, 5: 38, 6: 40})
 
 
 def _cell(v: Any) -> Any:

@@ -114,8 +114,8 @@ def guide_sheet(ctx: LayoutContext) -> SheetPlan:
     system = ctx.system
     how = {"points": system.weighting == "points",
            "survey_only": all(i.kind == "survey" for i in system.ordered_indicators())}
-    lines = g.add(0, 0, [[line] for line in guide_lines(ctx.lang, ctx.kind, **how)], "guide")
-    lines.portable = ([[line] for line in guide_lines(ctx.lang, ctx.kind, portable=True, **how)], None)
+    g.add(0, 0, [[line] for line in guide_lines(ctx.lang, ctx.kind, **how)], "guide",
+          portable=([[line] for line in guide_lines(ctx.lang, ctx.kind, portable=True, **how)], None))
     if ctx.data.template:
         g.add(GUIDE_TEMPLATE_ROW, 0, guide_template_rows(ctx.data.template, ctx.lang), "guide")
     if ctx.data.identity:
@@ -138,7 +138,7 @@ def _pdca_shown(v: Any, lang: str) -> Any:
 def settings_sheet(ctx: LayoutContext) -> SheetPlan:
     t = ctx.t
     st = SheetPlan("settings", ctx.name("settings"), "input",
-                   widths={0: 30, 1: 16, 2: 70, 4: 2, 5: 6, 6: 10, 7: 10, 8: 10, 9: 12})
+                   widths={0: 30, 1: 16, 2: 70, 4: 2, 5: 6, 6: 10, 7: 10, 8: 10, 9: 12}, freeze=(2, 0))
     st.add(0, 0, [[t("settings_title")]], "title")
     st.add(1, 0, [[t("setting"), t("value"), t("explanation")]], "header")
     r = _method_settings(ctx, st)
@@ -160,7 +160,6 @@ def settings_sheet(ctx: LayoutContext) -> SheetPlan:
     # score caps: below everything else, so no earlier row moves
     _caps_block(ctx, st, r + 1 + len(REPORT_KEYS) + 1)
     _reference_blocks(ctx, st)
-    st.freeze = (2, 0)
     return st
 
 
@@ -251,7 +250,7 @@ def indicators_sheet(ctx: LayoutContext) -> SheetPlan:
     :data:`SYSTEM_KEYS`: dimension, names, code, names, PDCA stage, parent code, type, points."""
     t = ctx.t
     ind = SheetPlan("indicators", ctx.name("indicators"), "input",
-                    widths={0: 10, 1: 16, 2: 22, 3: 10, 4: 26, 5: 38, 6: 10, 7: 10, 8: 10, 9: 8})
+                    widths={0: 10, 1: 16, 2: 22, 3: 10, 4: 26, 5: 38, 6: 10, 7: 10, 8: 10, 9: 8}, freeze=(2, 0))
     ind.add(0, 0, [[t("indicators_title")]], "title")
     ind.add(1, 0, [[t(k) for k in ("dim_code", "dim_zh", "dim_en", "ind_code", "ind_zh", "ind_en", "pdca",
                                    "parent_code", "ind_kind", "ind_points")]], "header")
@@ -267,13 +266,12 @@ def indicators_sheet(ctx: LayoutContext) -> SheetPlan:
                                       {"validate": "list", "source": pdca_choices(ctx.lang)}))
     ind.validations.append(Validation(2, 8, 2 + max(len(irows), 1) + 200, 8,
                                       {"validate": "list", "source": kind_choices(ctx.lang)}))
-    ind.freeze = (2, 0)
     return ind
 
 
 def experts_sheet(ctx: LayoutContext) -> SheetPlan:
     t = ctx.t
-    ex = SheetPlan("experts", ctx.name("experts"), "input", widths={0: 12, 1: 16, 2: 16, 3: 16, 5: 80})
+    ex = SheetPlan("experts", ctx.name("experts"), "input", widths={0: 12, 1: 16, 2: 16, 3: 16, 5: 80}, freeze=(2, 0))
     ex.add(0, 0, [[t("experts_title")]], "title")
     ex.add(1, 0, [[t("expert_code"), t("expert_name"), t("ca"), t("cs")]], "header")
     ex.add(2, 0, [[e.get("code"), e.get("name"), e.get("ca"), e.get("cs")] for e in ctx.experts], "input")
@@ -281,7 +279,6 @@ def experts_sheet(ctx: LayoutContext) -> SheetPlan:
     k_e = len(ctx.experts)
     ctx.put("BPM_EXPERTS", "experts", 1, 0, 1 + max(k_e, 1), 3)
     ex.validations.append(Validation(2, 2, 2 + k_e + 100, 3, {"validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 1}))
-    ex.freeze = (2, 0)
     return ex
 
 
@@ -385,7 +382,7 @@ def survey_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
     """The survey answers; returns indicator code -> reference of its answer column."""
     t, data = ctx.t, ctx.data
     codes = [i.code for i in ctx.system.ordered_indicators() if i.kind == "survey"]
-    sv = SheetPlan("survey", ctx.name("survey"), "input", widths={0: 10})
+    sv = SheetPlan("survey", ctx.name("survey"), "input", widths={0: 10}, freeze=(2, 1))
     sv.add(0, 0, [[t("survey_title")]], "title")
     sv.add(1, 0, [[t("respondent"), *codes]], "header")
     n_resp = len(data.survey)
@@ -398,7 +395,6 @@ def survey_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
                                                                 "ignore_blank": True}))
     for c in range(1, len(codes) + 1):
         sv.widths[c] = 7
-    sv.freeze = (2, 1)
     name = ctx.name("survey")
     return sv, {c: ref(name, 2, 1 + j, s_last, 1 + j) for j, c in enumerate(codes)}
 
@@ -445,7 +441,7 @@ def rectification_sheet(ctx: LayoutContext) -> SheetPlan:
 
     t, lang = ctx.t, ctx.lang
     rs = SheetPlan("rectification", ctx.name("rectification"), "input",
-                   widths={0: 6, 1: 72, 2: 10, 3: 8, 4: 16, 5: 12, 6: 60, 7: 10, 8: 12})
+                   widths={0: 6, 1: 72, 2: 10, 3: 8, 4: 16, 5: 12, 6: 60, 7: 10, 8: 12}, freeze=(2, 0))
     rs.add(0, 0, [[t("rect_title")]], "title")
     rs.add(1, 0, [[t(k) for k in ("rect_no", "rect_problem", "rect_stage", "rect_indicator", "rect_responsible",
                                   "rect_deadline", "rect_measure", "rect_status", "rect_id")]], "header")
@@ -473,7 +469,6 @@ def rectification_sheet(ctx: LayoutContext) -> SheetPlan:
                                                        "error_type": "warning"}))
     rs.validations.append(Validation(2, 7, last, 7, {"validate": "list", "source": list(RECTIFY_STATUS[lang]),
                                                        "error_type": "warning"}))
-    rs.freeze = (2, 0)
     return rs
 
 
@@ -483,7 +478,7 @@ def measures_sheet(ctx: LayoutContext) -> SheetPlan:
     from .. import rectification as rect
 
     t = ctx.t
-    ms = SheetPlan("measures", ctx.name("measures"), "input", widths={0: 10, 1: 26, 2: 90})
+    ms = SheetPlan("measures", ctx.name("measures"), "input", widths={0: 10, 1: 26, 2: 90}, freeze=(2, 0))
     ms.add(0, 0, [[t("measures_title")]], "title")
     ms.add(1, 0, [[t("measure_code"), t("measure_name"), t("measure_text")]], "header")
     typed = ctx.data.measures or {}
@@ -495,7 +490,6 @@ def measures_sheet(ctx: LayoutContext) -> SheetPlan:
     last = 2 + len(rows) + 20 - 1
     ms.add(2 + len(rows), 0, [[None] * 3 for _ in range(20)], "input")
     ctx.put("BPM_MEASURES", "measures", 2, 0, last, 2)
-    ms.freeze = (2, 0)
     return ms
 
 
@@ -600,7 +594,8 @@ def data_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
     """
     t, lang = ctx.t, ctx.lang
     name = ctx.name("data")
-    sp = SheetPlan("data", name, "input", widths={0: 8, 1: 24, 2: 10, 3: 8, 4: 10, 5: 8, 6: 9, 7: 9, 8: 18, 9: 24})
+    sp = SheetPlan("data", name, "input", widths={0: 8, 1: 24, 2: 10, 3: 8, 4: 10, 5: 8, 6: 9, 7: 9, 8: 18, 9: 24},
+                   freeze=(2, 2))
     sp.add(0, 0, [[t("data_title")]], "title")
     c_steps = len(DATA_KEYS)
     c_score = c_steps + 2 * STEP_COLUMNS
@@ -632,8 +627,7 @@ def data_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
         # code and name are bpm-xl's (they decide whether the in-Excel rebuild reshapes the sheet)
         sp.add(2, 0, [r[:2] for r in rows], "rowhead")
         sp.add(2, 2, [r[2:] for r in rows], "input")
-        blk = sp.add(2, c_score, macro, "formula", cached=macro_cached)
-        blk.portable = (native, native_cached)
+        sp.add(2, c_score, macro, "formula", cached=macro_cached, portable=(native, native_cached))
     last = 2 + max(len(rows), 1) - 1
     ctx.put("BPM_IND_DATA", "data", 2, 0, last, c_score - 1)
     ctx.put("BPM_IND_DATA_SCORES", "data", 2, c_score, last, c_score)
@@ -642,7 +636,6 @@ def data_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
     for c in range(c_steps, c_score):
         sp.widths[c] = 9
     sp.widths[c_score] = 10
-    sp.freeze = (2, 2)
     return sp, refs
 
 
@@ -701,7 +694,7 @@ def expert_scores_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
     """
     t = ctx.t
     name = ctx.name("expert_scores")
-    sp = SheetPlan("expert_scores", name, "input", widths={0: 12})
+    sp = SheetPlan("expert_scores", name, "input", widths={0: 12}, freeze=(2, 1))
     sp.add(0, 0, [[t("expert_scores_title")]], "title")
     codes = [i.code for i in ctx.system.ordered_indicators() if i.kind == "expert"]
     sp.add(1, 0, [[t("expert_code"), *codes]], "header")
@@ -741,5 +734,4 @@ def expert_scores_sheet(ctx: LayoutContext) -> tuple[SheetPlan, dict[str, str]]:
         "ignore_blank": True}))
     for c in range(1, len(codes) + 1):
         sp.widths[c] = 8
-    sp.freeze = (2, 1)
     return sp, refs

@@ -23,7 +23,6 @@ from .types import (
     CONSISTENCY_ROWS,
     WORST_COUNT,
     ArrayBlock,
-    Block,
     Chart,
     Formula,
     SheetPlan,
@@ -105,18 +104,17 @@ def _expert_cr_table(ctx: LayoutContext, W: SheetPlan, jblocks: dict[str, tuple[
     W.add(3, xc, [[ctx.t("expert_cr_title")]], "subtitle")
     W.add(4, xc, [[ctx.t("expert"), *ctx.nodes]], "header")
     cells: list[list[Any]] = []
-    blk = Block(e0, xc + 1, cells, "cr")
+    udfs: dict[tuple[int, int], Udf] = {}
     for i in range(len(ctx.ecodes)):
         row = []
         for ti, node in enumerate(ctx.nodes):
             d0, c0, n = jblocks[node]
             u = Udf("AHP_CR", (ref(ju, d0 + i * n, c0, d0 + i * n + n - 1, c0 + n - 1), "BPM_RI", "BPM_METHOD"))
             row.append(u.formula)
-            blk.udfs[(i, ti)] = u
+            udfs[(i, ti)] = u
         cells.append(row)
-    blk.cached = _cv(ctx, lambda: ctx.cache.expert_cr(ctx.ecodes, ctx.nodes))
     W.add(e0, xc, [[e] for e in ctx.ecodes], "rowhead")
-    W.blocks.append(blk)
+    W.add(e0, xc + 1, cells, "cr", _cv(ctx, lambda: ctx.cache.expert_cr(ctx.ecodes, ctx.nodes)), udfs=udfs)
 
 
 def _node_block(ctx: LayoutContext, W: SheetPlan, ti: int, node: str, r: int) -> tuple[int, dict[str, Any]]:
@@ -464,15 +462,15 @@ def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str
     score_ref = dict(score_ref or {})
     tree = not plain(system)
     E = SheetPlan("evaluation", ctx.name("evaluation"), "output",
-                  widths={0: 8, 1: 16, 2: 8, 3: 28, 4: 13, 5: 11, 6: 11, 7: 11, 8: 11, 9: 10, 10: 12})
+                  widths={0: 8, 1: 16, 2: 8, 3: 28, 4: 13, 5: 11, 6: 11, 7: 11, 8: 11, 9: 10, 10: 12}, freeze=(2, 0))
     E.add(0, 0, [[t("evaluation_title")]], "title")
     _evaluation_header(ctx, E, tree)
     i0 = 2
     if cache is not None:
         cache.link_scores(score_ref)
     erows = _indicator_rows(ctx, wl, survey_col, i0, score_ref)
-    E.add(i0, 0, erows, "evaltable", cached=cache.indicator_rows if cache else None).col_styles = \
-        {9: "int", 12: "int"} if tree else {9: "int"}
+    E.add(i0, 0, erows, "evaltable", cached=cache.indicator_rows if cache else None,
+          col_styles={9: "int", 12: "int"} if tree else {9: "int"})
     i1 = i0 + len(ctx.codes) - 1
     ctx.put("BPM_GLOBAL_W", "evaluation", i0, 7, i1, 7)
     ctx.put("BPM_SCORES", "evaluation", i0, 8, i1, 8)
@@ -485,7 +483,6 @@ def evaluation_sheet(ctx: LayoutContext, wl: WeightsLayout, survey_col: dict[str
     if capping(ctx):
         caps = _cap_block(ctx, E, at)
     _totals_block(ctx, E, wl, (i0, i1, r, g0), caps, score_ref)
-    E.freeze = (2, 0)
     return E, EvaluationLayout(i0, ref(ctx.name("evaluation"), i0, 9, i1, 9))
 
 
@@ -523,7 +520,7 @@ def _group_block(ctx: LayoutContext, E: SheetPlan, wl: WeightsLayout, i0: int, r
     E.add(r + 1, 0, [[t("out.level"), t("code"), t("out.name"), t("out.parent"), t("local_weight"),
                       t("global_weight"), t("contribution"), t("out.node_score"), t("score100"), "CR"]], "header")
     grows = _group_rows(ctx, wl, i0, g0)
-    E.add(g0, 0, grows, "dimtable", cached=cache.group_rows() if cache else None).col_styles = {0: "int"}
+    E.add(g0, 0, grows, "dimtable", cached=cache.group_rows() if cache else None, col_styles={0: "int"})
     r = g0 + len(grows) + 1
     ctx.put("BPM_GROUP_SCORE100", "evaluation", g0, 8, r - 2, 8)
     return r
@@ -538,7 +535,7 @@ def _cap_block(ctx: LayoutContext, E: SheetPlan, at: int) -> tuple[str, str]:
           "header")
     if cache is not None:
         cache.use_caps(len(crows))
-    E.add(at, 0, crows, "output", cached=cache.cap_rows() if cache else None).col_styles = {0: "int", 3: "int"}
+    E.add(at, 0, crows, "output", cached=cache.cap_rows() if cache else None, col_styles={0: "int", 3: "int"})
     return applies, limits
 
 
@@ -634,7 +631,7 @@ def delphi_summary_sheet(ctx: LayoutContext, wl: WeightsLayout, prow: list[list[
     D.add(0, 0, [[t("delphi_summary_title")]], "title")
     D.add(2, 0, [[t("round_col"), t("positive")]], "header")
     D.add(3, 0, [[k + 1, F(f"={ref(ctx.name('delphi'), 2 + k, 3)}")] for k in range(n_rounds)], "output",
-          cached=[[None, v[0]] for v in positive(prow)]).col_styles = {0: "int", 1: "pct"}
+          cached=[[None, v[0]] for v in positive(prow)], col_styles={0: "int", 1: "pct"})
     r = 3 + n_rounds + 1
     D.add(r, 0, [[t("authority_title")]], "subtitle")
     wname = ctx.name("weights")
@@ -679,21 +676,21 @@ def _ranked_rows(ctx: LayoutContext, g0: int, g1: int) -> list[list[Any]]:
 def diagnosis_sheet(ctx: LayoutContext, el: EvaluationLayout) -> SheetPlan:
     t, cache = ctx.t, ctx.cache
     G = SheetPlan("diagnosis", ctx.name("diagnosis"), "output",
-                  widths={0: 8, 1: 28, 2: 8, 3: 8, 4: 11, 5: 11, 6: 10, 7: 12, 8: 9, 9: 7})
+                  widths={0: 8, 1: 28, 2: 8, 3: 8, 4: 11, 5: 11, 6: 10, 7: 12, 8: 9, 9: 7}, freeze=(2, 0))
     G.add(0, 0, [[t("diagnosis_title")]], "title")
     G.add(1, 0, [[t("code"), t("indicator"), t("dimension"), "PDCA", t("global_weight"),
                   t("mean_score"), t("gap"), t("weighted_gap"), t("share"), t("rank")]], "header")
     g0 = 2
     g1 = g0 + len(ctx.codes) - 1
     G.add(g0, 0, _diagnosis_rows(ctx, el, g0, g1), "diagtable",
-          cached=cache.diagnosis_rows if cache else None).col_styles = {8: "pct", 9: "int"}
+          cached=cache.diagnosis_rows if cache else None, col_styles={8: "pct", 9: "int"})
     r = g1 + 2
     G.add(r, 0, [[t("ranked")]], "subtitle")
     G.add(r + 1, 0, [[t("rank"), t("indicator"), t("code"), t("dimension"), "PDCA",
                       t("weighted_gap"), t("share")]], "header")
     q0 = r + 2
     G.add(q0, 0, _ranked_rows(ctx, g0, g1), "ranktable",
-          cached=_cv(ctx, lambda: cache.ranked_rows(ctx.lang))).col_styles = {0: "int", 6: "pct"}
+          cached=_cv(ctx, lambda: cache.ranked_rows(ctx.lang)), col_styles={0: "int", 6: "pct"})
     q1 = q0 + len(ctx.codes) - 1
     ctx.put("BPM_RANKED_LABELS", "diagnosis", q0, 1, q1, 1)
     ctx.put("BPM_RANKED_GAPS", "diagnosis", q0, 5, q1, 5)
@@ -705,8 +702,7 @@ def diagnosis_sheet(ctx: LayoutContext, el: EvaluationLayout) -> SheetPlan:
     prows = [[stg[0].upper(), pick(PDCA_LABELS[stg], ctx.lang),
               F(f"=SUMIF({local(g0, 3, g1, 3)},{a1(p0 + k, 1)},{gaps})"),
               F(f"={a1(p0 + k, 2)}/SUM({gaps})")] for k, stg in enumerate(PDCA_STAGES)]
-    G.add(p0, 0, prows, "stagetable", cached=_cv(ctx, lambda: cache.stage_rows())).col_styles = {3: "pct"}
-    G.freeze = (2, 0)
+    G.add(p0, 0, prows, "stagetable", cached=_cv(ctx, lambda: cache.stage_rows()), col_styles={3: "pct"})
     return G
 
 
@@ -756,7 +752,12 @@ def dashboard_sheet(ctx: LayoutContext, el: EvaluationLayout | None = None) -> S
     from .labels import COLLECT_MACRO, FORMS_MACRO, REPORT_MACRO
 
     t, cache = ctx.t, ctx.cache
-    B = SheetPlan("dashboard", ctx.name("dashboard"), "output", widths={0: 26, 1: 18, 2: 4})
+    B = SheetPlan("dashboard", ctx.name("dashboard"), "output", widths={0: 26, 1: 18, 2: 4}, button=(9, 0),
+                  buttons=[(12, 0, FORMS_MACRO, t("forms_button")), (14, 0, COLLECT_MACRO, t("collect_button")),
+                           (16, 0, REPORT_MACRO, t("report_button"))],
+                  charts=[Chart("column", t("chart_dims"), "=BPM_DIM_LABELS", "=BPM_DIM_SCORE100", (3, 3)),
+                          Chart("bar", t("chart_gaps"), "=BPM_RANKED_LABELS", "=BPM_RANKED_GAPS", (20, 3),
+                                (560, max(320, 22 * len(ctx.codes) + 80)))])
     B.add(0, 0, [[_title_formula(ctx)]], "title", cached=[[dashboard_title(ctx.data.meta or {}, ctx.lang)]])
     # true cached value: the file is written by bpm-xl, whose function values are valid
     B.add(1, 0, [[python_check_formula(ctx.lang)]], "pycheck", cached=[[""]])
@@ -768,12 +769,6 @@ def dashboard_sheet(ctx: LayoutContext, el: EvaluationLayout | None = None) -> S
     pending = pending_note(ctx, el.answers) if el is not None else None
     if pending is not None:   # the scores wait for the survey: said above the buttons
         B.add(8, 0, [[pending[0]]], "pending", cached=[[pending[1]]])
-    B.button = (9, 0)
-    B.buttons = [(12, 0, FORMS_MACRO, t("forms_button")), (14, 0, COLLECT_MACRO, t("collect_button")),
-                 (16, 0, REPORT_MACRO, t("report_button"))]
-    B.charts.append(Chart("column", t("chart_dims"), "=BPM_DIM_LABELS", "=BPM_DIM_SCORE100", (3, 3)))
-    B.charts.append(Chart("bar", t("chart_gaps"), "=BPM_RANKED_LABELS", "=BPM_RANKED_GAPS", (20, 3),
-                          (560, max(320, 22 * len(ctx.codes) + 80))))
     return B
 
 

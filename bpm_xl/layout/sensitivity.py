@@ -30,8 +30,7 @@ def sensitivity_sheet(name: str, lang: str, sens: Any, system: Any) -> SheetPlan
     if rs is not None:
         rows.append([text("sens_respondents", lang, draws=f"{rs.draws:,}"), rs.score100.mean, rs.score100.low,
                      rs.score100.high, rs.rating_stays])
-    blk = sp.add(4, 0, rows, "output")
-    blk.col_styles = {0: "text", 4: "pct"}
+    sp.add(4, 0, rows, "output", col_styles={0: "text", 4: "pct"})
     r = 4 + len(rows) + 1
     sp.add(r, 0, [[text("sens_thresholds", lang)]], "subtitle")
     sp.add(r + 1, 0, [[text("dimension", lang), text("weight", lang), text("sens_increase", lang), text("sens_grade_after", lang),
@@ -42,7 +41,7 @@ def sensitivity_sheet(name: str, lang: str, sens: Any, system: Any) -> SheetPlan
         trows.append([f"{d.dimension} {system.label(d.dimension, lang)}", d.weight,
                       inc.weight if inc.weight is not None else text("sens_never", lang), inc.grade_after or "",
                       dec.weight if dec.weight is not None else text("sens_never", lang), dec.grade_after or ""])
-    sp.add(r + 2, 0, trows, "output").col_styles = {0: "text"}
+    sp.add(r + 2, 0, trows, "output", col_styles={0: "text"})
     r = r + 2 + len(trows) + 1
     part = sens.judgments_perturb
     if part is not None:
@@ -51,5 +50,5 @@ def sensitivity_sheet(name: str, lang: str, sens: Any, system: Any) -> SheetPlan
                            text("sens_high", lang)]], "header")
         wrows = [[f"{c} {system.label(c, lang)}", float(part.base_weights[k]), float(part.weight_mean[k]),
                   float(part.weight_low[k]), float(part.weight_high[k])] for k, c in enumerate(part.leaves)]
-        sp.add(r + 2, 0, wrows, "output").col_styles = {0: "text"}
+        sp.add(r + 2, 0, wrows, "output", col_styles={0: "text"})
     return sp

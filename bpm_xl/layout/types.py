@@ -95,12 +95,14 @@ class Udf:
         return Formula(f"={self.func}({','.join(self.args)})")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Block:
     """A rectangle of values and :class:`Formula` cells written in one go.
 
     ``cells`` is a list of rows, or (a large survey) a 2-D float array, NaN for a blank: the
     writers take the array as it is; :meth:`rows` gives it as lists for everything else.
+    Built whole by the layout (its cells, UDF calls and cached values known before it is made);
+    a transform of a plan makes new blocks (:func:`dataclasses.replace`).
     """
 
     row: int
@@ -111,7 +113,7 @@ class Block:
     col_styles: dict[int, str] = field(default_factory=dict)         # per-column style overrides
     cached: list[list[Any]] | None = None                            # values the formulas compute
     #: (cells, cached) a portable workbook writes instead (native formulas where ``cells`` call a
-    #: bpm-xl function); :func:`bpm_xl.layout.mark_portable` swaps them in
+    #: bpm-xl function); :func:`bpm_xl.layout.mark_portable` makes the block that has them in
     portable: tuple[list[list[Any]], list[list[Any]] | None] | None = None
 
     @property
@@ -170,8 +172,12 @@ class Chart:
     size: tuple[int, int] = (560, 320)
 
 
-@dataclass
+@dataclass(frozen=True)
 class SheetPlan:
+    """One sheet of a :class:`WorkbookPlan`. Its attributes are set when it is made; the layout
+    function that makes it fills its lists (blocks, arrays, validations, charts, buttons) and
+    column widths in sheet order before the plan goes to the writers, which only read them."""
+
     role: str
     name: str
     kind: str                                   # "input" | "output"
@@ -186,8 +192,12 @@ class SheetPlan:
     buttons: list[tuple[int, int, str, str]] = field(default_factory=list)
 
     def add(self, row: int, col: int, cells: list[list[Any]] | np.ndarray, style: str = "output",
-            cached: list[list[Any]] | None = None) -> Block:
-        b = Block(row, col, cells, style, cached=cached)
+            cached: list[list[Any]] | None = None, *, udfs: dict[tuple[int, int], Udf] | None = None,
+            col_styles: dict[int, str] | None = None,
+            portable: tuple[list[list[Any]], list[list[Any]] | None] | None = None) -> Block:
+        """Append a :class:`Block` of these values to the sheet and return it."""
+        b = Block(row, col, cells, style, udfs if udfs is not None else {},
+                  col_styles if col_styles is not None else {}, cached, portable)
         self.blocks.append(b)
         return b
 

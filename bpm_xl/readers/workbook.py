@@ -27,7 +27,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, NamedTuple, Sequence
 from xml.etree import ElementTree
 
 import pandas as pd
@@ -41,7 +41,10 @@ from ..layout.inputs import (CAP_KEYS, DATA_KEYS, META_KEYS, REPORT_KEYS, SETTIN
 from ..layout.types import (CellPlace, CodeRows, ColumnPlace, Formula, GridPlaces, InputPlaces, JudgmentPlaces,
                             SheetRows, SurveyPlaces, SurveyTable, TakenCell, WorkbookData, col_index, a1, parse_ref)
 
-__all__ = ["Grids", "Places", "check_file", "parse_constants", "parse_names", "parse_ref", "read_data", "to_inputs",
+if TYPE_CHECKING:
+    from ..leaves import Cap, DataEntry, DirectScore
+
+__all__ = ["Grids", "ArgumentPlace", "Places", "check_file", "parse_constants", "parse_names", "parse_ref", "read_data", "to_inputs",
            "inputs_and_places", "load_grids", "read_workbook", "read_inputs", "lang_of", "system_of", "shared_strings",
            "read_sheets", "MAX_SHEET_COLUMNS", "BLANK", "INVALID", "InputTables", "input_tables",
            "settings_checked", "experts_checked", "caps_checked", "scored_inputs", "ScoredInputs",
@@ -555,16 +558,30 @@ def _at(exc: BpmError, source: str, place: CellPlace | None) -> BpmError:
     return exc.located(file=source, sheet=place.sheet, cell=a1(place.row, place.col, absolute=False))
 
 
+#: ``cell_of(row, column)``: the A1 cell of a core error's 1-based row and column (``None`` when
+#: the error names no cell), or ``None`` when that value is not on the sheet.
+CellOf = Callable[[int | None, int | None], str | None]
+
+
+@dataclass(frozen=True)
+class ArgumentPlace:
+    """Where a core argument's values were read: the sheet, and the cell of each (row, column)."""
+
+    sheet: str
+    cell_of: CellOf
+
+    @classmethod
+    def at(cls, sheet: str, cell: str) -> ArgumentPlace:
+        """An argument read from one cell: every (row, column) names that cell."""
+        return cls(sheet, lambda r, c: cell)
+
+
 @dataclass(frozen=True)
 class Places:
-    """Which cell each core argument's (row, column) came from: ``argument -> (sheet, cell_of)``.
-
-    ``cell_of(row, column)`` takes the 1-based row and column of a core error (``None`` when the
-    error names no cell) and returns the A1 cell, or ``None``.
-    """
+    """Which cell each core argument's (row, column) came from: ``argument -> ArgumentPlace``."""
 
     source: str
-    by_argument: dict[str, tuple[str, Any]]
+    by_argument: dict[str, ArgumentPlace]
 
     def locate(self, exc: BpmError) -> BpmError:
         """The error placed at its file, sheet and cell (as is when the reader cannot place it)."""
@@ -573,12 +590,11 @@ class Places:
         hit = self.by_argument.get(exc.argument or "")
         if hit is None:
             return exc.located(file=self.source)
-        sheet, cell_of = hit
         try:
-            cell = cell_of(exc.row, exc.column)
+            cell = hit.cell_of(exc.row, exc.column)
         except (KeyError, IndexError, TypeError):
             cell = None
-        return exc.located(file=self.source, sheet=sheet, cell=cell)
+        return exc.located(file=self.source, sheet=hit.sheet, cell=cell)
 
 
 #: What a problem found while reading the inputs is: a required input still blank, or a value
@@ -680,7 +696,7 @@ def _experts_of(data: WorkbookData, source: str):
     return tuple(Expert(*e) for e in experts)
 
 
-def _cell_fn(rows: Sequence[int], cols: Sequence[int]):
+def _cell_fn(rows: Sequence[int], cols: Sequence[int]) -> CellOf:
     def cell_of(r: int | None, c: int | None) -> str | None:
         if r is None or c is None or rows[r - 1] < 0 or cols[c - 1] < 0:
             return None  # not on the sheet (e.g. added by an update before a rebuild)
@@ -688,7 +704,7 @@ def _cell_fn(rows: Sequence[int], cols: Sequence[int]):
     return cell_of
 
 
-def _judgments_of(data: WorkbookData, system, experts: Sequence[str], by_arg: dict[str, Any]):
+def _judgments_of(data: WorkbookData, system, experts: Sequence[str], by_arg: dict[str, ArgumentPlace]):
     from ..evaluation import judgment_argument
 
     where = data.where.judgments
@@ -706,12 +722,12 @@ def _judgments_of(data: WorkbookData, system, experts: Sequence[str], by_arg: di
             judgments[node][code] = [[cells.get((ri, cj), 1) if i == j else cells.get((ri, cj))
                                       for j, cj in enumerate(children)] for i, ri in enumerate(children)]
             if at is not None and code in at.tops and all(c in at.index and c in at.cols for c in children):
-                by_arg[judgment_argument(node, code)] = (at.sheet, _cell_fn(
+                by_arg[judgment_argument(node, code)] = ArgumentPlace(at.sheet, _cell_fn(
                     [at.tops[code] + at.index[c] for c in children], [at.cols[c] for c in children]))
     return judgments
 
 
-def _rounds_of(data: WorkbookData, codes: list[str], by_arg: dict[str, Any]) -> tuple[pd.DataFrame, ...]:
+def _rounds_of(data: WorkbookData, codes: list[str], by_arg: dict[str, ArgumentPlace]) -> tuple[pd.DataFrame, ...]:
     from ..evaluation import delphi_argument
 
     rounds = []
@@ -726,18 +742,18 @@ def _rounds_of(data: WorkbookData, codes: list[str], by_arg: dict[str, Any]) -> 
         if k < len(where):
             block = where[k]
             used = [c for c in codes if c in block.cols]
-            by_arg[delphi_argument(len(rounds))] = (block.sheet, _cell_fn([block.rows.get(e, -1) for e in rd],
-                                                                          [block.cols.get(c, -1) for c in used]))
+            by_arg[delphi_argument(len(rounds))] = ArgumentPlace(block.sheet, _cell_fn(
+                [block.rows.get(e, -1) for e in rd], [block.cols.get(c, -1) for c in used]))
     return tuple(rounds)
 
 
-def _survey_of(data: WorkbookData, codes: list[str], by_arg: dict[str, Any]) -> pd.DataFrame:
+def _survey_of(data: WorkbookData, codes: list[str], by_arg: dict[str, ArgumentPlace]) -> pd.DataFrame:
     from ..evaluation import SURVEY_ARGUMENT
 
     survey = data.survey.frame(codes)
     at = data.where.survey
     if at is not None:
-        by_arg[SURVEY_ARGUMENT] = (at.sheet, _cell_fn(at.rows, [at.cols.get(c, -1) for c in codes]))
+        by_arg[SURVEY_ARGUMENT] = ArgumentPlace(at.sheet, _cell_fn(at.rows, [at.cols.get(c, -1) for c in codes]))
     return survey
 
 
@@ -755,7 +771,7 @@ class InputTables:
 def input_tables(data: WorkbookData, system, source: str = "workbook") -> InputTables:
     """:class:`InputTables` of what the sheets hold (``system``: :func:`system_of`): a
     judgment matrix for each expert on the panel (by code) who has a block."""
-    by_arg: dict[str, Any] = {}
+    by_arg: dict[str, ArgumentPlace] = {}
     codes = list(system.codes)
     judgments = _judgments_of(data, system, [e["code"] for e in data.experts], by_arg)
     rounds = _rounds_of(data, codes, by_arg)
@@ -763,12 +779,13 @@ def input_tables(data: WorkbookData, system, source: str = "workbook") -> InputT
     table = data.where.experts
     if table is not None:
         rows, ec0 = [e.get("row", 0) for e in data.experts], table.col
-        by_arg["ca"] = (table.sheet, lambda r, c: a1(rows[r - 1], ec0 + 2, absolute=False) if r else None)
-        by_arg["cs"] = (table.sheet, lambda r, c: a1(rows[r - 1], ec0 + 3, absolute=False) if r else None)
+        by_arg["ca"] = ArgumentPlace(table.sheet, lambda r, c: a1(rows[r - 1], ec0 + 2, absolute=False) if r else None)
+        by_arg["cs"] = ArgumentPlace(table.sheet, lambda r, c: a1(rows[r - 1], ec0 + 3, absolute=False) if r else None)
     return InputTables(judgments, rounds, survey, Places(source, by_arg))
 
 
-def caps_checked(data: WorkbookData, source: str) -> tuple[list[Any], list[tuple[str, BpmError]], dict[str, Any]]:
+def caps_checked(data: WorkbookData, source: str
+                 ) -> tuple[list[Cap], list[tuple[str, BpmError]], dict[str, ArgumentPlace]]:
     """The score caps typed on Settings as :class:`~bpm_xl.leaves.Cap`, the problems of reading
     them (a bound or highest score that is not a number, a highest score left blank), located,
     and the places of their core arguments (:func:`~bpm_xl.leaves.cap_argument`: the row's code
@@ -776,7 +793,9 @@ def caps_checked(data: WorkbookData, source: str) -> tuple[list[Any], list[tuple
     from ..leaves import Cap, cap_argument
 
     where = data.where.caps
-    caps, problems, by_arg = [], [], {}
+    caps: list[Cap] = []
+    problems: list[tuple[str, BpmError]] = []
+    by_arg: dict[str, ArgumentPlace] = {}
     for k, row in enumerate(data.caps):
         at = where if where is not None and k < len(where.rows) else None
 
@@ -785,7 +804,7 @@ def caps_checked(data: WorkbookData, source: str) -> tuple[list[Any], list[tuple
 
         name = cap_argument(k + 1)
         if at is not None:
-            by_arg[name] = (at.sheet, (lambda r, c, cell=a1(at.rows[k], at.col, absolute=False): cell))
+            by_arg[name] = ArgumentPlace.at(at.sheet, a1(at.rows[k], at.col, absolute=False))
         try:
             bounds = [None if _blank(row.get(key)) is None else _number(row.get(key), f"{name} {key} bound",
                                                                          place(j), source)
@@ -809,11 +828,11 @@ class ScoredInputs:
     scoring standards found while reading (located; :data:`BLANK` for a blank method or
     parameter, :data:`INVALID` otherwise), and the places of their core arguments."""
 
-    data: dict[str, Any]
-    direct: dict[str, Any]
-    expert_scores: dict[str, dict[str, Any]]
+    data: dict[str, DataEntry]
+    direct: dict[str, DirectScore]
+    expert_scores: dict[str, dict[str, Any]]     # indicator -> expert -> the score as typed
     problems: list[tuple[str, BpmError]]
-    by_argument: dict[str, Any]
+    by_argument: dict[str, ArgumentPlace]
 
 
 def _rule_place(exc: BpmError, steps: bool, c0: int) -> int:
@@ -833,7 +852,7 @@ def _data_place(table: CodeRows | None, code: str) -> CellPlace | None:
 
 
 def _data_entry(code: str, row: dict[str, Any], place: CellPlace | None, source: str
-                ) -> tuple[Any, tuple[str, BpmError] | None]:
+                ) -> tuple[DataEntry | None, tuple[str, BpmError] | None]:
     """A data indicator's :class:`~bpm_xl.leaves.DataEntry` from its 指标数据 row (None while
     nothing is typed yet), or the located problem of its scoring standard."""
     from .. import datascore
@@ -857,7 +876,7 @@ def _data_entry(code: str, row: dict[str, Any], place: CellPlace | None, source:
                      _text(row.get("evidence"))), None
 
 
-def _panel_scores(data: WorkbookData, system: Any, by_arg: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _panel_scores(data: WorkbookData, system: Any, by_arg: dict[str, ArgumentPlace]) -> dict[str, dict[str, Any]]:
     """The 专家评分 scores of the expert-scored indicators (blank ones left out), each score's
     cell placed in ``by_arg``."""
     from ..leaves import expert_score_argument
@@ -874,8 +893,8 @@ def _panel_scores(data: WorkbookData, system: Any, by_arg: dict[str, Any]) -> di
                 continue
             scores[ind.code][e] = v
             if grid is not None and e in grid.rows and ind.code in grid.cols:
-                by_arg[expert_score_argument(ind.code, e)] = (
-                    grid.sheet, (lambda r, c, cell=a1(grid.rows[e], grid.cols[ind.code], absolute=False): cell))
+                by_arg[expert_score_argument(ind.code, e)] = ArgumentPlace.at(
+                    grid.sheet, a1(grid.rows[e], grid.cols[ind.code], absolute=False))
     return scores
 
 
@@ -883,15 +902,18 @@ def scored_inputs(data: WorkbookData, system, source: str = "workbook") -> Score
     """:class:`ScoredInputs` of what the 指标数据 and 专家评分 sheets hold for ``system``."""
     from ..leaves import DirectScore, data_argument, direct_argument
 
-    entries, direct, problems, by_arg = {}, {}, [], {}
+    entries: dict[str, DataEntry] = {}
+    direct: dict[str, DirectScore] = {}
+    problems: list[tuple[str, BpmError]] = []
+    by_arg: dict[str, ArgumentPlace] = {}
     for ind in system.ordered_indicators():
         row = data.data_rows.get(ind.code)
         if ind.kind not in ("data", "direct") or row is None:
             continue
         place = _data_place(data.where.data, ind.code)
         if place is not None:
-            by_arg[(data_argument if ind.kind == "data" else direct_argument)(ind.code)] = (
-                place.sheet, (lambda r, c, cell=a1(place.row, place.col + 2, absolute=False): cell))
+            by_arg[(data_argument if ind.kind == "data" else direct_argument)(ind.code)] = ArgumentPlace.at(
+                place.sheet, a1(place.row, place.col + 2, absolute=False))
         if ind.kind == "direct":
             if _blank(row.get("value")) is not None:
                 direct[ind.code] = DirectScore(row.get("value"), _text(row.get("evidence")))
@@ -1449,14 +1471,18 @@ def read_sheets(path: str | Path, *, error: type[WorkbookError] = WorkbookError,
         raise error(f"the file cannot be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
                     file=source) from None
     for sh, errs in errors.items():  # calamine reads error cells as blanks: put the error values back
-        grid = out.setdefault(sh, [])
-        for (r, c), text in errs.items():
-            if r >= len(grid):
-                grid.extend([] for _ in range(r + 1 - len(grid)))
-            if c >= len(grid[r]):
-                grid[r] = list(grid[r]) + [None] * (c + 1 - len(grid[r]))
-            grid[r][c] = text
+        _put_errors(out.setdefault(sh, []), errs)
     return {sh: out[sh] for sh in errors}
+
+
+def _put_errors(grid: list[list[Any]], errs: dict[tuple[int, int], str]) -> None:
+    """Write each error value's text at its (row, column) of ``grid``, growing it where needed."""
+    for (r, c), text in errs.items():
+        if r >= len(grid):
+            grid.extend([] for _ in range(r + 1 - len(grid)))
+        if c >= len(grid[r]):
+            grid[r] = list(grid[r]) + [None] * (c + 1 - len(grid[r]))
+        grid[r][c] = text
 
 
 def lang_of(g: Grids) -> str:

@@ -264,31 +264,38 @@ def _cr_value(ci: Any, ri: Any, n: int) -> Any:
 
 
 class _Calc:
-    """The calculation sheet, filled top to bottom; every formula put here carries its value."""
+    """The calculation sheet, filled top to bottom; every formula put here carries its value.
+    :meth:`sheet` is its plan once everything is put."""
 
     def __init__(self, lang: str, values: _Values) -> None:
         self.lang = lang
         self.values = values
-        self.sp = SheetPlan("calc", CALC_SHEET[lang], "output", widths={0: 16})
+        self.name = CALC_SHEET[lang]
+        self.blocks: list[Block] = []
+        self.arrays: list[ArrayBlock] = []
         self.row = 0
+
+    def sheet(self) -> SheetPlan:
+        return SheetPlan("calc", self.name, "output", self.blocks, self.arrays,
+                         widths={0: 16, **{c: 10 for c in range(1, 200)}})
 
     def tx(self, key: str, **kw: Any) -> str:
         return _TEXT[self.lang][key].format(**kw)
 
     def at(self, r: int, c: int) -> str:
-        return ref(self.sp.name, r, c)
+        return ref(self.name, r, c)
 
     def rng(self, r0: int, c0: int, r1: int, c1: int) -> str:
-        return ref(self.sp.name, r0, c0, r1, c1)
+        return ref(self.name, r0, c0, r1, c1)
 
     def put(self, r: int, c: int, cells: list[list[Any]], style: str = "output",
             cached: list[list[Any]] | None = None) -> None:
-        self.sp.blocks.append(Block(r, c, cells, style, cached=cached))
-        self.values.block(self.sp.name, r, c, cells, cached)
+        self.blocks.append(Block(r, c, cells, style, cached=cached))
+        self.values.block(self.name, r, c, cells, cached)
 
     def array(self, r: int, c: int, nr: int, nc: int, formula: str, cached: list[list[Any]]) -> None:
-        self.sp.arrays.append(ArrayBlock(r, c, nr, nc, None, F(formula), "output", cached=cached))
-        self.values.grid(self.sp.name, r, c, cached)
+        self.arrays.append(ArrayBlock(r, c, nr, nc, None, F(formula), "output", cached=cached))
+        self.values.grid(self.name, r, c, cached)
 
     # ---------------------------------------------------------------------------------
     def _squarings(self, eig: steps.Eigen, msheet: str, mr0: int, mc0: int, b0: int, n: int) -> str:
@@ -581,7 +588,7 @@ def _pairs_table(calc: _Calc, values: _Values, jref: str, n: int, k: int, pairs:
             vrow.append(F(f"=IF(ISNUMBER({up}),{up},IF(ISNUMBER({lo}),1/{lo},{up}&{lo}))"))
             lrow.append(F(f'=IF(ISNUMBER({v}),LN({v}),IF({v}="",0,NA()))'))
             mrow.append(F(f"=IF(ISNUMBER({v}),1,0)"))
-            vv.append(_pair_value(calc.values.get(calc.sp.name, *_rc(up)), calc.values.get(calc.sp.name, *_rc(lo))))
+            vv.append(_pair_value(calc.values.get(calc.name, *_rc(up)), calc.values.get(calc.name, *_rc(lo))))
         logs = [(math.log(v) if v > 0 else NA) if _isnum(v) else (0 if v == "" else NA) for v in vv]
         masks = [1 if _isnum(v) else 0 for v in vv]
         rows.append([e + 1, *vrow, None, *lrow, None, *mrow])
@@ -640,7 +647,7 @@ def _expert_block(calc: _Calc, o: dict[str, Any], e: int, d0: int, ri_cell: str,
     typed = {(i, j): o["cached_pairs"][e][1 + p] for p, (i, j) in enumerate(pairs)}
     calc.put(m0, 1, cells, cached=_matrix_from_pairs(typed, n))
     calc.row = m0 + n + 1
-    w = calc.weigh(calc.sp.name, m0, 1, n, calc.tx("expert", node=label, expert=e + 1))
+    w = calc.weigh(calc.name, m0, 1, n, calc.tx("expert", node=label, expert=e + 1))
     cr_cell = calc.at(calc.row, 1)
     cr = _cr_value(_ci_value(w["lam_v"], n), riv, n)
     calc.put(calc.row, 0, [["CR", F(f"={steps.cr(steps.ci(w['lam'], n), ri_cell, n)}")]], cached=[[None, cr]])
@@ -965,7 +972,7 @@ def _identity_lines(b: Block) -> bool:
     return b.style == "guide" and b.row == GUIDE_IDENTITY_ROW
 
 
-def _portable_guide(sp: SheetPlan, lang: str) -> None:
+def _portable_guide(sp: SheetPlan, lang: str) -> SheetPlan:
     """The Guide of a portable workbook: what the file is and how to work with it, first; the
     macro workbook's lines about macros and the Rebuild button left out. Idempotent (a rebuild
     keeps the Guide a user edited, and passes it through here again)."""
@@ -994,7 +1001,7 @@ def _portable_guide(sp: SheetPlan, lang: str) -> None:
         rest.pop(0)
     text = [*title, "", *PORTABLE_GUIDE[lang], "", *rest]
     others = [b for b in sp.blocks if b.col != 0 or _identity_lines(b)]
-    sp.blocks = [Block(0, 0, [[v] for v in text], "guide"), *others]
+    return replace(sp, blocks=[Block(0, 0, [[v] for v in text], "guide"), *others])
 
 
 #: The macro workbook's captions that point at its Rebuild button, as a portable workbook says them.
@@ -1008,18 +1015,24 @@ _BUTTON_WORDS = (
 _CAPTION_STYLES = ("title", "subtitle", "note", "header")
 
 
-def _no_button(sp: SheetPlan) -> None:
-    """Captions and notes (never what a user typed) say ``bpm-xl rebuild`` instead of the button."""
-    sp.button = None
-    for b in sp.blocks:
-        if b.style not in _CAPTION_STYLES:
-            continue
-        for row in b.cells:
-            for j, v in enumerate(row):
-                if isinstance(v, str) and not isinstance(v, Formula):
-                    for old, new in _BUTTON_WORDS:
-                        v = v.replace(old, new)
-                    row[j] = v
+def _no_button(sp: SheetPlan) -> SheetPlan:
+    """``sp`` without its button, its captions and notes (never what a user typed) saying
+    ``bpm-xl rebuild`` instead of the button."""
+    return replace(sp, button=None, blocks=[_without_button_words(b) if b.style in _CAPTION_STYLES else b
+                                            for b in sp.blocks])
+
+
+def _without_button_words(b: Block) -> Block:
+    if isinstance(b.cells, np.ndarray):
+        return b
+    return replace(b, cells=[[_button_words(v) for v in row] for row in b.cells])
+
+
+def _button_words(v: Any) -> Any:
+    if isinstance(v, str) and not isinstance(v, Formula):
+        for old, new in _BUTTON_WORDS:
+            v = v.replace(old, new)
+    return v
 
 
 _MACRO_WORDS = re.compile(r"宏|macro|Rebuild evaluation|重建评价表", re.IGNORECASE)
@@ -1063,16 +1076,18 @@ class _Replacer:
         self.stats_at: dict[str, tuple[str, int, int]] = {}
         self.extra: list[ArrayBlock] = []     # native array formulas added to the sheet
 
-    def cells(self, sp: SheetPlan) -> None:
-        for b in sp.blocks:
-            for (i, j), u in list(b.udfs.items()):
-                if u.func != "AHP_CR":
-                    raise ValueError(f"portable: no native form for {u.func} in a cell")
-                if b.cached is None:
-                    b.cached = [[None] * len(row) for row in b.cells]
-                b.cells[i][j] = F("=" + self.out[j]["expert_cr"][i])
-                b.cached[i][j] = self.out[j]["expert_cr_v"][i]
-            b.udfs = {}
+    def cells(self, b: Block) -> Block:
+        """``b`` with its cells' function calls replaced by native formulas (and their values)."""
+        if not b.udfs:
+            return b
+        cells = [list(row) for row in b.cells]
+        cached = [[None] * len(row) for row in cells] if b.cached is None else [list(row) for row in b.cached]
+        for (i, j), u in b.udfs.items():
+            if u.func != "AHP_CR":
+                raise ValueError(f"portable: no native form for {u.func} in a cell")
+            cells[i][j] = F("=" + self.out[j]["expert_cr"][i])
+            cached[i][j] = self.out[j]["expert_cr_v"][i]
+        return replace(b, cells=cells, cached=cached, udfs={})
 
     def array(self, sp: SheetPlan, a: ArrayBlock) -> Block | None:
         u = a.udf
@@ -1103,23 +1118,25 @@ class _Replacer:
             return None
         raise ValueError(f"portable: no native form for {func or a.formula}")
 
-    def sheet(self, sp: SheetPlan) -> None:
-        self.cells(sp)
-        arrays, sp.arrays = sp.arrays, []
-        for a in arrays:
+    def sheet(self, sp: SheetPlan) -> SheetPlan:
+        """``sp`` with every function call replaced (what the replacements show recorded in the values)."""
+        blocks = [self.cells(b) for b in sp.blocks]
+        arrays: list[ArrayBlock] = []
+        for a in sp.arrays:
             b = self.array(sp, a)
             if b is None:
-                sp.arrays.append(a)
+                arrays.append(a)
                 continue
-            sp.blocks.append(b)
+            blocks.append(b)
             self.values.block(sp.name, b.row, b.col, b.cells, b.cached)
             for x in self.extra:
                 self.values.grid(sp.name, x.row, x.col, x.cached)
-            sp.arrays.extend(self.extra)
+            arrays.extend(self.extra)
             self.extra = []
+        sp = replace(sp, blocks=blocks, arrays=arrays)
         if sp.role == "guide":
-            _portable_guide(sp, self.calc.lang)
-        _no_button(sp)
+            sp = _portable_guide(sp, self.calc.lang)
+        return _no_button(sp)
 
 
 def is_portable(names: dict[str, Any]) -> bool:
@@ -1127,32 +1144,47 @@ def is_portable(names: dict[str, Any]) -> bool:
     return any(k.upper() == CALC_ROLE_NAME for k in names)
 
 
-def _show_input_formulas(p: WorkbookPlan, shown: WorkbookPlan) -> None:
-    """A formula a user typed on an input sheet carries the value it showed when read (``shown``
-    is the plan of the same data read as values: same sheets, same cells). A formula of bpm-xl's
-    own layout is a formula in ``shown`` too: it carries the value ``shown`` caches for it (the
-    value computed from what was read), never its own text."""
+def _show_input_formulas(p: WorkbookPlan, shown: WorkbookPlan) -> WorkbookPlan:
+    """``p`` in which a formula a user typed on an input sheet carries the value it showed when
+    read (``shown`` is the plan of the same data read as values: same sheets, same cells). A
+    formula of bpm-xl's own layout is a formula in ``shown`` too: it carries the value ``shown``
+    caches for it (the value computed from what was read), never its own text."""
     by_name = {sp.name: sp for sp in shown.sheets}
+    sheets = []
     for sp in p.sheets:
         other = by_name.get(sp.name)
         if sp.kind != "input" or other is None:
+            sheets.append(sp)
             continue
-        cells, arrays = {}, []
-        for b in other.blocks:
-            if isinstance(b.cells, np.ndarray):
-                arrays.append(b)
-                continue
-            for i, row in enumerate(b.cells):
-                for j, v in enumerate(row):
-                    if isinstance(v, Formula):
-                        v = _cached_at(b, i, j)
-                    cells[(b.row + i, b.col + j)] = v
-        for b in sp.blocks:
-            if (b.cached is not None or isinstance(b.cells, np.ndarray)
-                    or not any(isinstance(v, Formula) for row in b.cells for v in row)):
-                continue
-            b.cached = [[_shown_at(cells, arrays, b.row + i, b.col + j) if isinstance(v, Formula) else None
-                         for j, v in enumerate(row)] for i, row in enumerate(b.cells)]
+        cells, arrays = _shown_values(other)
+        sheets.append(replace(sp, blocks=[_shown_block(b, cells, arrays) for b in sp.blocks]))
+    return replace(p, sheets=sheets)
+
+
+def _shown_block(b: Block, cells: dict[tuple[int, int], Any], arrays: list[Block]) -> Block:
+    """``b`` with the values ``shown`` has at its formulas as their cached values, when it has
+    formulas and no cached values of its own."""
+    if (b.cached is not None or isinstance(b.cells, np.ndarray)
+            or not any(isinstance(v, Formula) for row in b.cells for v in row)):
+        return b
+    return replace(b, cached=[[_shown_at(cells, arrays, b.row + i, b.col + j) if isinstance(v, Formula) else None
+                               for j, v in enumerate(row)] for i, row in enumerate(b.cells)])
+
+
+def _shown_values(sp: SheetPlan) -> tuple[dict[tuple[int, int], Any], list[Block]]:
+    """What sheet ``sp`` shows: its list blocks' values by cell (a formula: its cached value), and its float arrays."""
+    cells: dict[tuple[int, int], Any] = {}
+    arrays: list[Block] = []
+    for b in sp.blocks:
+        if isinstance(b.cells, np.ndarray):
+            arrays.append(b)
+            continue
+        for i, row in enumerate(b.cells):
+            for j, v in enumerate(row):
+                if isinstance(v, Formula):
+                    v = _cached_at(b, i, j)
+                cells[(b.row + i, b.col + j)] = v
+    return cells, arrays
 
 
 def _cached_at(b: Block, i: int, j: int) -> Any:
@@ -1183,13 +1215,12 @@ def _rows_copy(rows: Any) -> Any:
 
 
 def _own_copy(plan: WorkbookPlan) -> WorkbookPlan:
-    """A copy of ``plan`` that :func:`portable_plan` and :func:`~bpm_xl.layout.mark_portable` may
-    change without changing ``plan``: they reassign, append to and replace items of the lists of
-    sheets, blocks and arrays, the names, a block's attributes, and cells of a block's rows (the
-    calls replaced in cells, the captions about the Rebuild button). So plan, sheets, blocks, their
-    lists, dicts and rows are new; the cell values, float arrays (a large survey), array formulas,
-    validations and charts, which nothing changes, are shared (copy.deepcopy took a second for a
-    survey of 100,000 respondents)."""
+    """A copy of ``plan`` for :func:`portable_plan` to start from. The transform makes a new block
+    or sheet wherever it changes one, but plans hold their rows, dicts and lists in mutable
+    containers, and the plan given is written as the macro workbook too: so the portable plan
+    shares none of them with it (plan, sheets, blocks, their lists, dicts and rows are new); the
+    cell values, float arrays (a large survey), array formulas, validations and charts, which are
+    never changed, are shared (copy.deepcopy took a second for a survey of 100,000 respondents)."""
     return replace(plan, names=dict(plan.names), sheets=[
         replace(sp, blocks=[replace(b, cells=_rows_copy(b.cells), cached=_rows_copy(b.cached), udfs=dict(b.udfs),
                                     col_styles=dict(b.col_styles)) for b in sp.blocks],
@@ -1213,7 +1244,7 @@ def portable_plan(plan: WorkbookPlan, system: Any = None, shown: WorkbookPlan | 
     p = mark_portable(_own_copy(plan))
     p = replace(p, sheets=[s for s in p.sheets if s.role != "conf"])
     if shown is not None:
-        _show_input_formulas(p, shown)
+        p = _show_input_formulas(p, shown)
     lang = p.lang if p.lang in _TEXT else "zh"
     calc = _Calc(lang, _Values(p))
     names = p.names
@@ -1236,17 +1267,13 @@ def portable_plan(plan: WorkbookPlan, system: Any = None, shown: WorkbookPlan | 
         out[t] = _node(calc, names, t, nodes[t] if t < len(nodes) else str(t), ri_header)
         t += 1
     rep = _Replacer(calc, names, out, scale, lnscale)
-    for sp in p.sheets:
-        rep.sheet(sp)
-    for c in range(1, 200):
-        calc.sp.widths.setdefault(c, 10)
-    p.sheets.append(calc.sp)
-    p.names[CALC_ROLE_NAME] = ref(calc.sp.name, 0, 0)
+    sheets = [rep.sheet(sp) for sp in p.sheets]
+    names = {**names, CALC_ROLE_NAME: ref(calc.name, 0, 0)}
     # the functions as LAMBDA names, for Excel 365 without Python; a name the hub already gives a
     # cell (BPM_RATING: the grade) stays the cell's
-    taken = {k.upper() for k in p.names}
-    p.names.update({k: v for k, v in defined_names().items() if k.upper() not in taken})
-    return p
+    taken = {k.upper() for k in names}
+    names.update({k: v for k, v in defined_names().items() if k.upper() not in taken})
+    return replace(p, sheets=[*sheets, calc.sheet()], names=names)
 
 
 # ---------------------------------------------------------------------------------------
@@ -1284,9 +1311,9 @@ def export_portable(data: Any, system: Any, lang: str, out: str | Path, evaluati
     if pending is not None:
         # the sensitivity sheet holds values only (no function call, no array): its portable
         # form is what _Replacer.sheet does to such a sheet, its captions' words
-        layout.with_sensitivity(p, pending(), system)
+        p = layout.with_sensitivity(p, pending(), system)
         sp = p.sheet("sensitivity")
         if any(b.udfs for b in sp.blocks) or sp.arrays:
             raise RuntimeError("portable: the sensitivity sheet must hold values only")
-        _no_button(sp)
+        p = replace(p, sheets=[_no_button(s) if s is sp else s for s in p.sheets])
     return safe.atomic_write(out, _xlsx_bytes(p))
