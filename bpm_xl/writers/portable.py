@@ -288,6 +288,10 @@ class _Calc:
     def rng(self, r0: int, c0: int, r1: int, c1: int) -> str:
         return ref(self.name, r0, c0, r1, c1)
 
+    def column(self, r0: int, n: int, c: int) -> str:
+        """The range of ``n`` rows from ``r0`` in column ``c`` (a vector of one node's block)."""
+        return self.rng(r0, c, r0 + n - 1, c)
+
     def put(self, r: int, c: int, cells: list[list[Any]], style: str = "output",
             cached: list[list[Any]] | None = None) -> None:
         self.blocks.append(Block(r, c, cells, style, cached=cached))
@@ -323,9 +327,6 @@ class _Calc:
         b0 = r + 1
         self.put(r, 0, [[self.tx("weigh", what=title)]], "subtitle")
         eig = steps.eigen(M)
-        def col(c: int) -> str:
-            return self.rng(b0, c, b0 + n - 1, c)
-
         x0 = self._power_steps(eig, msheet, mr0, mc0, b0, n)
         x = x0 + len(eig.powers)                          # the last power step: the eigenvector
         gm, ar = steps.geomean(M), steps.arith(M)
@@ -337,17 +338,17 @@ class _Calc:
         self._method_columns(msheet, mr0, mc0, n, r, x0, x, len(eig.powers), gm, ar, chosen)
         self.put(b0 + n, 0, [["Σ col"] + [F(f"=SUM({ref(msheet, mr0, mc0 + j, mr0 + n - 1, mc0 + j)})") for j in range(n)]],
                  cached=[[None, *[_out(v) for v in M.sum(axis=0)]]])
-        self.array(b0, x + 6, n, 1, f"=MMULT({MR},{col(x)})", _col(aw_eig))
-        self.array(b0, x + 7, n, 1, f"=MMULT({MR},{col(x + 5)})", _col(aw))
+        self.array(b0, x + 6, n, 1, f"=MMULT({MR},{self.column(b0, n, x)})", _col(aw_eig))
+        self.array(b0, x + 7, n, 1, f"=MMULT({MR},{self.column(b0, n, x + 5)})", _col(aw))
         self.put(b0 + n, x + 5, [["λmax",
-                                  F("=" + steps.lambda_max(col(x + 6), col(x), n)),
-                                  F("=" + steps.lambda_max(col(x + 7), col(x + 5), n))]],
+                                  F("=" + steps.lambda_max(self.column(b0, n, x + 6), self.column(b0, n, x), n)),
+                                  F("=" + steps.lambda_max(self.column(b0, n, x + 7), self.column(b0, n, x + 5), n))]],
                  cached=[[None, _out(lam_eig), _out(lam)]])
         self.row = b0 + n + 2
         return {
             "eig": [self.at(b0 + i, x) for i in range(n)],
             "chosen": [self.at(b0 + i, x + 5) for i in range(n)],
-            "chosen_range": col(x + 5),
+            "chosen_range": self.column(b0, n, x + 5),
             "lam_eig": self.at(b0 + n, x + 6),
             "lam": self.at(b0 + n, x + 7),
             "chosen_v": chosen,
@@ -358,15 +359,12 @@ class _Calc:
         """The squarings, then the row shares g and the power steps after them; returns the column of g."""
         MR = ref(msheet, mr0, mc0, mr0 + n - 1, mc0 + n - 1)
         last = self._squarings(eig, msheet, mr0, mc0, b0, n)
-        def col(c: int) -> str:
-            return self.rng(b0, c, b0 + n - 1, c)
-
         x0 = 1 + (steps.SQUARINGS + 1) * (n + 1)          # the row shares g, then the power steps
         _, lr0, lc0, _, lc1 = parse_ref(last)
         self.put(b0, x0, [[F("=" + steps.row_share(self.rng(b0 + i, lc0, b0 + i, lc1), last))] for i in range(n)],
                  cached=_col(eig.shares))
         for k, w in enumerate(eig.powers, start=1):
-            self.array(b0, x0 + k, n, 1, "=" + steps.power(MR, col(x0 + k - 1)), _col(w))
+            self.array(b0, x0 + k, n, 1, "=" + steps.power(MR, self.column(b0, n, x0 + k - 1)), _col(w))
         return x0
 
     def _method_columns(self, msheet: str, mr0: int, mc0: int, n: int, r: int, x0: int, x: int, powers: int,
@@ -374,9 +372,6 @@ class _Calc:
         """The header from g on, and the GEOMEAN, geomean, arith raw, arith and chosen columns after
         the eigenvector in column ``x``."""
         b0 = r + 1
-        def col(c: int) -> str:
-            return self.rng(b0, c, b0 + n - 1, c)
-
         steps_hdr = ["g", *[f"w{k}" for k in range(1, powers)]]
         self.put(r, x0, [[*steps_hdr, "eigen", "GEOMEAN", "geomean", "arith raw", "arith", "w", "A.w (eigen)", "A.w"]],
                  "header")
@@ -386,9 +381,9 @@ class _Calc:
             mrow = ref(msheet, mr0 + i, mc0, mr0 + i, mc0 + n - 1)
             rows.append([
                 F("=" + steps.geomean_raw(mrow)),
-                F("=" + steps.share(self.at(b0 + i, x + 1), col(x + 1))),
+                F("=" + steps.share(self.at(b0 + i, x + 1), self.column(b0, n, x + 1))),
                 F("=" + steps.arith_raw(mrow, colsums_ref, n)),
-                F("=" + steps.share(self.at(b0 + i, x + 3), col(x + 3))),
+                F("=" + steps.share(self.at(b0 + i, x + 3), self.column(b0, n, x + 3))),
                 F(f'=IF(BPM_METHOD="geomean",{self.at(b0 + i, x + 2)},'
                   f'IF(BPM_METHOD="arith",{self.at(b0 + i, x + 4)},{self.at(b0 + i, x)}))'),
             ])
