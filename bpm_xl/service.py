@@ -419,6 +419,26 @@ class _SensitivityAlongside:
     def result(self) -> "SensitivityResult | None":
         return self.future.result() if self.future is not None else None
 
+    def close(self) -> None:
+        """Nothing to release: the thread ends with its one task."""
+
+
+#: respondents from which a rebuild computes the sensitivity analysis in worker processes, as the
+#: export does: its respondent bootstrap and the judgments' draws then take seconds, which a second
+#: thread of this process shares with the planning under the GIL; below it, starting the workers
+#: costs more than it saves (measured in benchmarks/README.md)
+WORKERS_FROM_RESPONDENTS = 20_000
+
+
+def _sensitivity_beside(a: Assessment) -> "_SensitivityAlongside | _SensitivityInBackground":
+    """The sensitivity analysis of ``a``, started beside the planning: in worker processes for a
+    large survey where two cores are free, on a second thread otherwise (the same result)."""
+    ev = a.evaluation
+    if ev is not None and ev.complete and len(a.inputs.survey) >= WORKERS_FROM_RESPONDENTS \
+            and _SensitivityInBackground.possible():
+        return _SensitivityInBackground(a.inputs, ev)
+    return _SensitivityAlongside(a)
+
 
 @contextmanager
 def _large_job() -> Iterator[None]:
@@ -660,13 +680,29 @@ def rebuild_file(path: str | Path, *, backup: bool = True,
 def _rebuild(path: Path, hub: _Hub, *, backup: bool = True, update: Callable[[WorkbookData], WorkbookData] | None = None,
              survey_map: list[list[Any]] | None = None) -> RebuildResult:
     """:func:`rebuild_file` of the hub just read (the caller holds its lock)."""
-    g, preserved = hub.grids, hub.preserved
+    g = hub.grids
     check_layout_room(hub.data, g.source)
     data, values, added = _with_identity(hub.data, hub.values)
     if update is not None:
         data, values = update(data), update(values)
     a = assess(values, g.source)
-    sens = _SensitivityAlongside(a)
+    sens = _sensitivity_beside(a)
+    try:
+        content, sheets = _rebuilt_content(hub, data, values, a, sens, survey_map)
+    finally:
+        sens.close()
+    bak = safe.backup_copy(path) if backup else None
+    safe.atomic_write(path, content)
+    return RebuildResult(path, bak, sheets, len(a.system.indicators),
+                         len(data.experts), len(data.survey), a.evaluation is not None, a.missing, a.status, added)
+
+
+def _rebuilt_content(hub: _Hub, data: WorkbookData, values: WorkbookData, a: Assessment,
+                     sens: "_SensitivityAlongside | _SensitivityInBackground", survey_map: list[list[Any]] | None
+                     ) -> tuple[bytes, tuple[str, ...]]:
+    """The bytes of the rebuilt hub and its sheets' names: planned while ``sens`` computes, its
+    sensitivity sheet joined last."""
+    g, preserved = hub.grids, hub.preserved
     plan = _plan(data, a.system, _lang(g), evaluation=a.evaluation, extra=_kept_sheets(g))
     plan = replace(plan, sheets=[*plan.sheets, *hub_extra_sheets(g, _lang(g), survey_map)])
     _check_names_without_record(preserved, plan, g.source)
@@ -677,14 +713,10 @@ def _rebuild(path: Path, hub: _Hub, *, backup: bool = True, update: Callable[[Wo
             plan = _portable_plan(plan, a.system, shown)
         except BpmError as exc:
             raise exc.located(file=g.source) from None
-        content = _xlsx_bytes(plan, None, preserved)
-    else:
-        plan = with_sensitivity(plan, sens.result(), a.system)
-        content = _xlsx_bytes(plan, hub.vba if hub.vba is not None else vba_project(), preserved)
-    bak = safe.backup_copy(path) if backup else None
-    safe.atomic_write(path, content)
-    return RebuildResult(path, bak, tuple(s.name for s in plan.sheets), len(a.system.indicators),
-                         len(data.experts), len(data.survey), a.evaluation is not None, a.missing, a.status, added)
+        return _xlsx_bytes(plan, None, preserved), tuple(s.name for s in plan.sheets)
+    plan = with_sensitivity(plan, sens.result(), a.system)
+    return (_xlsx_bytes(plan, hub.vba if hub.vba is not None else vba_project(), preserved),
+            tuple(s.name for s in plan.sheets))
 
 
 def import_survey_file(book: str | Path, export: str | Path, map_csv: str | Path | None = None, *,

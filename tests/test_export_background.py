@@ -143,3 +143,28 @@ print(len(made), made[0].here, len(multiprocessing.active_children()))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "1 [False, False] 0"
     assert out.stderr == ""
+
+
+@two_cores
+@pytest.mark.parametrize("kind", [".xlsm", ".xlsx"], ids=["macro", "portable"])
+def test_a_rebuild_of_a_large_survey_uses_the_workers_and_writes_the_file_of_the_thread(tmp_path, monkeypatch, kind):
+    """From WORKERS_FROM_RESPONDENTS respondents a rebuild computes the analysis in the workers
+    (the export's); the file is byte for byte the one a rebuild with the second thread writes."""
+    made = []
+    real = service._SensitivityInBackground
+
+    class Spy(real):
+        def __init__(self, *args):
+            super().__init__(*args)
+            made.append(self)
+
+    hub = service.new_workbook(tmp_path / f"hub{kind}", lang="zh", example=True, portable=kind == ".xlsx")
+    twin = tmp_path / f"twin{kind}"
+    twin.write_bytes(hub.read_bytes())
+    monkeypatch.setattr(service, "_SensitivityInBackground", Spy)
+    service.rebuild_file(twin, backup=False)        # below the threshold: the thread, no worker
+    assert made == []
+    monkeypatch.setattr(service, "WORKERS_FROM_RESPONDENTS", 1)
+    service.rebuild_file(hub, backup=False)
+    assert len(made) == 1 and made[0].here == [False, False]
+    assert hub.read_bytes() == twin.read_bytes()
