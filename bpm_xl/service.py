@@ -425,9 +425,10 @@ class _SensitivityAlongside:
 
 #: respondents from which a rebuild computes the sensitivity analysis in worker processes, as the
 #: export does: its respondent bootstrap and the judgments' draws then take seconds, which a second
-#: thread of this process shares with the planning under the GIL; below it, starting the workers
-#: costs more than it saves (measured in benchmarks/README.md)
-WORKERS_FROM_RESPONDENTS = 20_000
+#: thread of this process shares with the planning under the GIL. Measured on 2 cores
+#: (benchmarks/README.md): 10,000 respondents 1 s slower with workers, 25,000 the same, 100,000
+#: 2.5 s faster
+WORKERS_FROM_RESPONDENTS = 50_000
 
 
 def _sensitivity_beside(a: Assessment) -> "_SensitivityAlongside | _SensitivityInBackground":
