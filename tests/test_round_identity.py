@@ -129,6 +129,18 @@ def test_a_form_of_another_hub_of_the_same_system_is_refused_naming_both_evaluat
     assert ib["evaluation"] in log[0]["note"] and log[0]["evaluation"] == ia["evaluation"]
 
 
+def test_a_form_answer_saved_as_a_formula_without_its_result_is_refused_not_left_blank(two):
+    """A script that fills a form with a formula (openpyxl stores no result) leaves the answer
+    unknown: collect names the cell instead of collecting the pair as left blank."""
+    a, _, fa, _ = two
+    wb = openpyxl.load_workbook(fa)
+    ws, cell = next((ws, c) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value == "√")
+    cell.value = '="√"'
+    wb.save(fa)
+    _refused(a, fa, must=(fa.name, f"sheet {ws.title}", f"cell {cell.coordinate}", 'holds a formula (="√") whose '
+                          "result is not stored"))
+
+
 @pytest.mark.parametrize(("cell", "value"), [("B3", "E02"), ("B5", 2), ("B14", "00000000-0000-0000-0000-000000000000"),
                                              ("B6", "0123456789abcdef")],
                          ids=["expert E01->E02", "round 1->2", "evaluation ID", "fingerprint"])

@@ -94,7 +94,7 @@ def read_form_grids(path: str | Path) -> dict[str, list[list[Any]]]:
         raise FormError("is a directory; give a returned form (.xlsx)", file=str(path))
     if not zipfile.is_zipfile(path):
         raise FormError("not an Excel workbook (.xlsx); return the form as it was sent", file=name)
-    return read_sheets(path, error=FormError)
+    return read_sheets(path, error=FormError, uncomputed="mark")
 
 
 def _get(grid: list[list[Any]], r: int, c: int) -> Any:
@@ -208,8 +208,13 @@ def _row_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells:
 def _no_error(file: str, sheet: str, grid: list[list[Any]], r: int, c: int, what: str) -> None:
     """Refuse an Excel error value (#N/A, #DIV/0! ...) in an answer cell: never a blank or a mark."""
     from ..conversion import is_error_value
+    from .workbook import Uncomputed
 
     v = _get(grid, r, c)
+    if isinstance(v, Uncomputed):
+        raise _fail(file, sheet, r, c, f"{what} holds a formula ({v.formula}) whose result is not stored in the "
+                                       "file (a program that does not calculate saved it); open the form in Excel, "
+                                       "WPS or LibreOffice and save it, or type the answer instead of the formula")
     if v is not None and is_error_value(v):
         raise _fail(file, sheet, r, c, f"{what} holds the error value {str(v).strip()}; clear the cell and "
                                        "enter the answer again")

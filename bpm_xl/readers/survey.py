@@ -309,7 +309,7 @@ def _read_grid(path: Path) -> tuple[list[list[Any]], str | None]:
         raise SurveyError(f"unknown kind of file ({suffix or 'no extension'}); give the export as .xlsx, .xls or .csv",
                           file=path.name)
     if kind == "zip" and suffix != ".ods":
-        sheets = read_sheets(path, error=SurveyError, first_only=True, data_only=True)
+        sheets = read_sheets(path, error=SurveyError, first_only=True, uncomputed="refuse")
         name = next(iter(sheets), None)
         return ([[v for v in r] for r in sheets[name]] if name is not None else []), name
     if kind == "text":

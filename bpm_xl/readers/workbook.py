@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Grids", "ArgumentPlace", "Places", "check_file", "parse_constants", "parse_names", "parse_ref", "read_data", "to_inputs",
            "inputs_and_places", "load_grids", "read_workbook", "read_inputs", "lang_of", "system_of", "shared_strings",
-           "read_sheets", "MAX_SHEET_COLUMNS", "BLANK", "INVALID", "InputTables", "input_tables",
+           "read_sheets", "Uncomputed", "MAX_SHEET_COLUMNS", "BLANK", "INVALID", "InputTables", "input_tables",
            "settings_checked", "experts_checked", "caps_checked", "scored_inputs", "ScoredInputs",
            "check_layout_room"]
 
@@ -1179,7 +1179,10 @@ def _uncomputed(zf: zipfile.ZipFile, member: str) -> dict[tuple[int, int], str]:
 
 
 def _xml_text(s: str) -> str:
-    return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+    """XML character data as text: the five entities and numeric references (``&#8730;``) undone."""
+    import html
+
+    return html.unescape(s)
 
 
 def _needed(names: dict[str, tuple[str, int, int, int, int]], sheets: Sequence[str]) -> dict[str, int]:
@@ -1428,32 +1431,48 @@ def _far_right(zf: zipfile.ZipFile, member: str, max_col: int) -> str:
     return _letters(max_col + 1) + "1"  # pragma: no cover - _scan found one
 
 
-def _incoming_sheet(zf: zipfile.ZipFile, member: str, sh: str, source: str, max_col: int, data_only: bool
-                    ) -> dict[tuple[int, int], str]:
-    """The guards of one sheet of a workbook that comes in (see :func:`read_sheets`); its error cells."""
+@dataclass(frozen=True)
+class Uncomputed:
+    """A cell of a workbook that came in holding a formula whose result the file does not store
+    (:func:`read_sheets` with ``uncomputed="mark"``): its value is unknown, so a reader that takes
+    the cell as an answer refuses it; a cell nobody reads (a form's live check) does no harm."""
+
+    formula: str
+
+    def __str__(self) -> str:
+        return self.formula
+
+
+def _incoming_sheet(zf: zipfile.ZipFile, member: str, sh: str, source: str, max_col: int, uncomputed: str | None
+                    ) -> dict[tuple[int, int], Any]:
+    """The guards of one sheet of a workbook that comes in (see :func:`read_sheets`); the cells to
+    put back over what calamine reads: error values as their text, uncomputed formulas marked."""
     rows, far_rows, far_columns, errors, formulas = _scan(zf, member, max_col)
     if far_rows:
         raise _far_cell_error(source, sh, far_rows, rows)
-    if data_only and formulas:
-        Grids({}, {}, source, uncomputed={sh: _uncomputed(zf, member)}).check_computed(sh, 0, 1 << 31,
-                                                                                        range(max_col + 1))
+    cells: dict[tuple[int, int], Any] = dict(errors)
+    if uncomputed and formulas and (found := _uncomputed(zf, member)):
+        if uncomputed == "refuse":
+            Grids({}, {}, source, uncomputed={sh: found}).check_computed(sh, 0, 1 << 31, range(max_col + 1))
+        cells.update({rc: Uncomputed(f) for rc, f in found.items() if rc[1] <= max_col})
     if far_columns:
         cell = _far_right(zf, member, max_col)
         raise WorkbookError(f"a value lies at {cell}, right of column {_letters(max_col)} (the last "
                             "column read); delete it and save the file", file=source, sheet=sh, cell=cell)
-    return errors
+    return cells
 
 
 def read_sheets(path: str | Path, *, error: type[WorkbookError] = WorkbookError, first_only: bool = False,
-                max_col: int = MAX_SHEET_COLUMNS - 1, data_only: bool = False) -> dict[str, list[list[Any]]]:
+                max_col: int = MAX_SHEET_COLUMNS - 1, uncomputed: str | None = None) -> dict[str, list[list[Any]]]:
     """Every sheet's cached values of a workbook that comes in (a returned form, a survey export),
     through the guards of the hub reader: zip members bounded (size and compression ratio), each
     sheet's XML streamed once before anything is loaded, a value far below the data or right of
     column ``max_col`` refused with its cell (never a grid allocated up to it), and Excel error
     values kept as their text ("#N/A"), never read as blanks. Blank cells read as None.
-    ``first_only``: the first sheet only. ``data_only``: every cell is data (a survey export), so a
-    formula whose result the file does not store is refused with its cell rather than read as a
-    blank. Raises ``error`` (a WorkbookError) naming the file."""
+    ``first_only``: the first sheet only. A formula whose result the file does not store is never
+    read as a blank: ``uncomputed="refuse"`` refuses it with its cell (every cell is data: a survey
+    export), ``"mark"`` reads it as an :class:`Uncomputed` for the reader of the answer cells to
+    refuse (a returned form). Raises ``error`` (a WorkbookError) naming the file."""
     path = Path(path)
     source = path.name
     try:
@@ -1461,22 +1480,23 @@ def read_sheets(path: str | Path, *, error: type[WorkbookError] = WorkbookError,
             _check_members(zf, source)
             parts = _sheet_parts(zf, source)
             wanted = [sh for sh, member in parts.items() if member in zf.namelist()]
-            errors: dict[str, dict[tuple[int, int], str]] = {}
+            errors: dict[str, dict[tuple[int, int], Any]] = {}
             for sh in wanted[:1] if first_only else wanted:
-                errors[sh] = _incoming_sheet(zf, parts[sh], sh, source, max_col, data_only)
+                errors[sh] = _incoming_sheet(zf, parts[sh], sh, source, max_col, uncomputed)
         out = _rows_calamine(path, {sh: max_col for sh in errors})
     except WorkbookError as exc:
         raise exc if isinstance(exc, error) else error(exc.message, **exc.fields()) from None
     except Exception as exc:  # noqa: BLE001 - zip and reader libraries raise their own types for damaged files
         raise error(f"the file cannot be read ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
                     file=source) from None
-    for sh, errs in errors.items():  # calamine reads error cells as blanks: put the error values back
+    for sh, errs in errors.items():  # calamine reads error cells and uncomputed formulas as blanks: put them back
         _put_errors(out.setdefault(sh, []), errs)
     return {sh: out[sh] for sh in errors}
 
 
-def _put_errors(grid: list[list[Any]], errs: dict[tuple[int, int], str]) -> None:
-    """Write each error value's text at its (row, column) of ``grid``, growing it where needed."""
+def _put_errors(grid: list[list[Any]], errs: dict[tuple[int, int], Any]) -> None:
+    """Write each error value's text (or uncomputed formula's mark) at its (row, column) of ``grid``,
+    growing it where needed."""
     for (r, c), text in errs.items():
         if r >= len(grid):
             grid.extend([] for _ in range(r + 1 - len(grid)))
