@@ -24,18 +24,23 @@ class _Here(service._SensitivityInBackground):
         return False
 
 
-@two_cores
-@pytest.mark.parametrize("lang", ["zh", "en"])
-def test_the_background_export_writes_the_sequential_file(tmp_path, monkeypatch, lang):
+def _spy_on_the_workers(monkeypatch) -> list:
+    """The workers as they are, each one made recorded in the list returned."""
     made = []
-    real = service._SensitivityInBackground
 
-    class Spy(real):
+    class Spy(service._SensitivityInBackground):
         def __init__(self, *args):
             super().__init__(*args)
             made.append(self)
 
     monkeypatch.setattr(service, "_SensitivityInBackground", Spy)
+    return made
+
+
+@two_cores
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_background_export_writes_the_sequential_file(tmp_path, monkeypatch, lang):
+    made = _spy_on_the_workers(monkeypatch)
     fast = service.export_file(service.EXAMPLE, tmp_path / "fast.xlsx", lang=lang)
     assert len(made) == 1 and made[0].here == [False, False]   # both workers' results were used
     monkeypatch.setattr(service, "_SensitivityInBackground", _Here)
@@ -150,18 +155,10 @@ print(len(made), made[0].here, len(multiprocessing.active_children()))
 def test_a_rebuild_of_a_large_survey_uses_the_workers_and_writes_the_file_of_the_thread(tmp_path, monkeypatch, kind):
     """From WORKERS_FROM_RESPONDENTS respondents a rebuild computes the analysis in the workers
     (the export's); the file is byte for byte the one a rebuild with the second thread writes."""
-    made = []
-    real = service._SensitivityInBackground
-
-    class Spy(real):
-        def __init__(self, *args):
-            super().__init__(*args)
-            made.append(self)
-
     hub = service.new_workbook(tmp_path / f"hub{kind}", lang="zh", example=True, portable=kind == ".xlsx")
     twin = tmp_path / f"twin{kind}"
     twin.write_bytes(hub.read_bytes())
-    monkeypatch.setattr(service, "_SensitivityInBackground", Spy)
+    made = _spy_on_the_workers(monkeypatch)
     service.rebuild_file(twin, backup=False)        # below the threshold: the thread, no worker
     assert made == []
     monkeypatch.setattr(service, "WORKERS_FROM_RESPONDENTS", 1)

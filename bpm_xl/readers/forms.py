@@ -208,13 +208,11 @@ def _row_pair(file: str, ps: str, pg: list[list[Any]], node: str, p: Any, cells:
 def _no_error(file: str, sheet: str, grid: list[list[Any]], r: int, c: int, what: str) -> None:
     """Refuse an Excel error value (#N/A, #DIV/0! ...) in an answer cell: never a blank or a mark."""
     from ..conversion import is_error_value
-    from .workbook import Uncomputed
+    from .workbook import Uncomputed, uncomputed_rule
 
     v = _get(grid, r, c)
     if isinstance(v, Uncomputed):
-        raise _fail(file, sheet, r, c, f"{what} holds a formula ({v.formula}) whose result is not stored in the "
-                                       "file (a program that does not calculate saved it); open the form in Excel, "
-                                       "WPS or LibreOffice and save it, or type the answer instead of the formula")
+        raise _fail(file, sheet, r, c, uncomputed_rule(v.formula, what, "form", "answer"))
     if v is not None and is_error_value(v):
         raise _fail(file, sheet, r, c, f"{what} holds the error value {str(v).strip()}; clear the cell and "
                                        "enter the answer again")

@@ -120,10 +120,8 @@ class Grids:
         hit = sorted((r, c) for r, c in cells if r0 <= r <= r1 and c in cols)
         if hit:
             r, c = hit[0]
-            raise WorkbookError(f"the cell holds a formula ({cells[(r, c)]}) whose result is not stored in the file "
-                                "(a program that does not calculate saved it); open the file in Excel, WPS or "
-                                "LibreOffice and save it, or type the value instead of the formula",
-                                file=self.source, sheet=sheet, cell=a1(r, c, absolute=False))
+            raise WorkbookError(uncomputed_rule(cells[(r, c)]), file=self.source, sheet=sheet,
+                                cell=a1(r, c, absolute=False))
 
     def rows(self, sheet: str) -> list[list[Any]]:
         """The sheet's cells as one grid, the numbers of its block included (NaN as None):
@@ -155,6 +153,13 @@ class Grids:
 
 
 _text = conversion.text
+
+
+def uncomputed_rule(formula: str, what: str = "the cell", document: str = "file", entry: str = "value") -> str:
+    """The refusal of a cell holding a formula whose result the file does not store, and what to do."""
+    return (f"{what} holds a formula ({formula}) whose result is not stored in the {document} (a program that does "
+            f"not calculate saved it); open the {document} in Excel, WPS or LibreOffice and save it, or type the "
+            f"{entry} instead of the formula")
 
 
 def _settings(g: Grids) -> tuple[dict[str, Any], dict[str, CellPlace]]:
@@ -1451,10 +1456,11 @@ def _incoming_sheet(zf: zipfile.ZipFile, member: str, sh: str, source: str, max_
     if far_rows:
         raise _far_cell_error(source, sh, far_rows, rows)
     cells: dict[tuple[int, int], Any] = dict(errors)
-    if uncomputed and formulas and (found := _uncomputed(zf, member)):
-        if uncomputed == "refuse":
-            Grids({}, {}, source, uncomputed={sh: found}).check_computed(sh, 0, 1 << 31, range(max_col + 1))
-        cells.update({rc: Uncomputed(f) for rc, f in found.items() if rc[1] <= max_col})
+    found = {rc: f for rc, f in _uncomputed(zf, member).items() if rc[1] <= max_col} if uncomputed and formulas else {}
+    if found and uncomputed == "refuse":
+        r, c = min(found)
+        raise WorkbookError(uncomputed_rule(found[(r, c)]), file=source, sheet=sh, cell=a1(r, c, absolute=False))
+    cells.update({rc: Uncomputed(f) for rc, f in found.items()})
     if far_columns:
         cell = _far_right(zf, member, max_col)
         raise WorkbookError(f"a value lies at {cell}, right of column {_letters(max_col)} (the last "
